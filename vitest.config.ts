@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects (STYLE rule 10): `unit` = pure code next to its source, no network; `integration` = the real
+// service with a real Redis (started per file by test/helpers/redis.ts) and fake PSA servers on loopback.
+export default defineConfig({
+  test: {
+    reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'connectors/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/reliability/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          pool: 'forks',
+        },
+      },
+    ],
+  },
+});
