@@ -1,0 +1,57 @@
+import type {
+  CalendarConfig,
+  GroupConfig,
+  InstanceInfo,
+  NotifierConfig,
+  Policy,
+} from '../contract/index.js';
+
+/** One configured PSA instance after validation. */
+export interface LoadedInstance {
+  info: InstanceInfo;
+  /** The connector's settings (`connection`, `webhook`, `notes`, connector-only mapping keys), parsed by its settingsSchema. */
+  settings: unknown;
+  /** `reconcileEvery` in ms. @defaultValue 300_000 */
+  reconcileEveryMs: number;
+}
+
+/** The validated `escalator.yaml` (durations already in milliseconds). */
+export interface AppConfig {
+  /** Where it came from: a file path or `built-in`. */
+  source: string;
+  tiers: string[];
+  /** Every calendar, including the built-in `always` (24×7 UTC) unless the file defines it. */
+  calendars: Record<string, CalendarConfig>;
+  notifiers: Record<string, NotifierConfig>;
+  groups: Record<string, GroupConfig>;
+  policies: Record<string, Policy>;
+  templates: Record<string, string>;
+  instances: LoadedInstance[];
+  retention: { auditMs: number; deadLettersMs: number };
+  /** @defaultValue 72 h */
+  dedupeTtlMs: number;
+}
+
+/** Environment (SPEC §7). `src/config/` is the only reader of `process.env`. */
+export interface EnvConfig {
+  /** @defaultValue 8080 */
+  port: number;
+  /** @defaultValue '0.0.0.0' */
+  host: string;
+  /** Unset → embedded redis-server child. */
+  redisUrl?: string;
+  /** @defaultValue './data' */
+  dataDir: string;
+  /** @defaultValue 'info' */
+  logLevel: string;
+  adminToken?: string;
+  publicUrl?: string;
+  /** @defaultValue 4 */
+  workerConcurrency: number;
+  /** @defaultValue 1_048_576 */
+  webhookMaxBytes: number;
+  /** @defaultValue 250 */
+  debounceMs: number;
+  /** `CONFIG_FILE`; undefined → `./escalator.yaml` when it exists, else the built-in config. */
+  configFile?: string;
+}
