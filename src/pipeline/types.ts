@@ -44,3 +44,71 @@ export interface Pipeline {
   /** Stops accepting, lets in-flight jobs finish (bounded), closes connections. */
   close(): Promise<void>;
 }
+
+// ------------------------------------------------------------------ read models served by /api/* (SPEC §5)
+
+export type ResultStatus = 'applied' | 'proposed' | 'skipped' | 'failed' | 'dead_letter';
+
+/** One decision in the audit trail (SPEC §5 `GET /api/escalations`). */
+export interface AuditEntry {
+  id: string;
+  at: string;
+  instanceId: string;
+  psa: string;
+  ticketId: string;
+  mode: 'enforce' | 'observe';
+  /** What triggered the evaluation: webhook, scheduled, reconcile, dead_letter_retry, … */
+  trigger?: string;
+  decision: import('../contract/index.js').Decision;
+  results: { action: string; actionId?: string; status: ResultStatus; error?: { code: string; message: string } }[];
+  /** `ticket_gone` and similar events carry no decision actions. */
+  event?: string;
+}
+
+export interface DeadLetter {
+  id: string;
+  at: string;
+  instanceId: string;
+  ticketId: string;
+  actions: unknown[];
+  error: { code: string; message: string };
+}
+
+export interface InstanceStatus {
+  id: string;
+  kind: string;
+  mode: 'enforce' | 'observe';
+  webhook: import('../contract/index.js').WebhookState;
+  lastEventAt: string | null;
+  queueLag: number;
+  rateLimit: { requests: number; perMs: number; pausedUntil: string | null };
+  psa: 'ok' | 'unreachable' | 'auth_failed' | 'unknown';
+}
+
+export interface TicketView {
+  ticket: import('../contract/index.js').Ticket;
+  state: import('../contract/index.js').TicketState;
+  tier: string | null;
+  clocks: import('../contract/index.js').Decision['clocks'];
+  nextCheckAt: string | null;
+  decisions: AuditEntry[];
+}
+
+export interface EscalationQuery {
+  instance?: string;
+  rule?: string;
+  since?: string;
+  /** @defaultValue 50 (max 500) */
+  limit: number;
+  cursor?: string;
+}
+
+/** What the HTTP layer reads; implemented over Redis by `src/store`. */
+export interface ReadModels {
+  ticket(instanceId: string, ticketId: string): Promise<TicketView | null>;
+  escalations(query: EscalationQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }>;
+  deadLetters(): Promise<{ items: DeadLetter[] }>;
+  /** Re-queues a dead letter (re-fetch, re-evaluate, apply the new decision). False when the id is unknown. */
+  retryDeadLetter(id: string): Promise<boolean>;
+  instances(): Promise<InstanceStatus[]>;
+}
