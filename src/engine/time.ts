@@ -1,0 +1,98 @@
+import { IANAZone } from 'luxon';
+
+/**
+ * Instants and local wall-clock arithmetic for the engine (SPEC §2 "Time and durations", "Calendars and SLA clocks").
+ * Inside the engine every instant is epoch milliseconds; ISO strings appear only at the edges (`parseInstant`,
+ * `formatInstant`). The zone helpers below run only while a calendar window is generated, never on the hot path.
+ */
+
+export const SECOND_MS = 1_000;
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
+
+/** Parses an RFC 3339 instant (any offset; a missing zone reads as UTC). NaN when it is not a date. */
+export function parseInstant(value: string): number {
+  // Date.parse reads `YYYY-MM-DDTHH:mm:ss` without a zone as local time; PSA datetimes without a zone are UTC.
+  const hasZone = /(?:[zZ]|[+-]\d{2}:?\d{2})$/.test(value) || !value.includes('T');
+  return Date.parse(hasZone ? value : `${value}Z`);
+}
+
+/**
+ * Formats an instant as `YYYY-MM-DDTHH:mm:ssZ` (the contract's form: no fraction). Sub-second parts are truncated
+ * (`'floor'`) or rounded up to the next whole second (`'ceil'`, for "check again at" instants that must not fall
+ * before the event they wait for).
+ */
+export function formatInstant(ms: number, mode: 'floor' | 'ceil' = 'floor'): string {
+  const whole = mode === 'ceil' ? Math.ceil(ms / SECOND_MS) * SECOND_MS : Math.floor(ms / SECOND_MS) * SECOND_MS;
+  return new Date(whole).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** True when `name` is an IANA zone this runtime knows (e.g. `America/New_York`, `UTC`). */
+export function isValidTimeZone(name: string): boolean {
+  return IANAZone.isValidZone(name);
+}
+
+/** Offset of `zone` from UTC at the real instant `t`, in milliseconds (local = t + offset). */
+export type OffsetFn = (t: number) => number;
+
+/** Builds the offset function of an IANA zone. Throws on an unknown zone (a config error, caught by check-config). */
+export function zoneOffsets(name: string): OffsetFn {
+  const zone = IANAZone.create(name);
+  if (!zone.isValid) throw new Error(`unknown IANA time zone "${name}"`);
+  return (t) => zone.offset(t) * MINUTE_MS;
+}
+
+/** Local day number (days since 1970-01-01 in the zone's calendar) of the real instant `t`. */
+export function localDay(offset: OffsetFn, t: number): number {
+  return Math.floor((t + offset(t)) / DAY_MS);
+}
+
+/** Weekday of a local day number: 0 = Monday … 6 = Sunday (1970-01-01 was a Thursday). */
+export function weekdayOf(day: number): number {
+  return (((day + 3) % 7) + 7) % 7;
+}
+
+/** Day number of a `YYYY-MM-DD` date string (NaN when malformed). */
+export function dayNumber(isoDate: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
+  if (!m) return Number.NaN;
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / DAY_MS;
+}
+
+/** The first real instant in (lo, hi] whose offset differs from offset(lo) (hi when there is none). */
+function findTransition(offset: OffsetFn, lo: number, hi: number): number {
+  const before = offset(lo);
+  let a = lo;
+  let b = hi;
+  // Bisect down to the millisecond so the edge is exact (tz data changes offsets on whole seconds).
+  while (b - a > 1) {
+    const mid = Math.floor((a + b) / 2);
+    if (offset(mid) === before) a = mid;
+    else b = mid;
+  }
+  return b;
+}
+
+/**
+ * The real-time pieces of one local wall-clock range [localStart, localEnd) (local ms = UTC-equivalent of the wall
+ * time). Rules (SPEC §2): a local time skipped by DST moves forward by the gap; a repeated local time counts once per
+ * real minute, i.e. every real instant whose wall-clock reading lies in the range belongs to it. Assumes at most one
+ * offset change within the range (ranges are ≤ 48 h; tz data has no zone with two changes that close).
+ */
+export function localRangeToReal(offset: OffsetFn, localStart: number, localEnd: number): [number, number][] {
+  const o1 = offset(localStart - DAY_MS);
+  const o2 = offset(localEnd + DAY_MS);
+  if (o1 === o2) return localEnd > localStart ? [[localStart - o1, localEnd - o1]] : [];
+  const t = findTransition(offset, localStart - DAY_MS, localEnd + DAY_MS);
+  // Spring forward (o2 > o1): wall times in [t + o1, t + o2) never occur; they are shifted forward by the gap.
+  const inGap = (local: number): boolean => o2 > o1 && local >= t + o1 && local < t + o2;
+  const pieces: [number, number][] = [];
+  const preStart = localStart - o1;
+  const preEnd = Math.min(localEnd - o1, t);
+  if (preEnd > preStart) pieces.push([preStart, preEnd]);
+  const postStart = Math.max(t, inGap(localStart) ? localStart - o1 : localStart - o2);
+  const postEnd = inGap(localEnd) ? localEnd - o1 : localEnd - o2;
+  if (postEnd > postStart) pieces.push([postStart, postEnd]);
+  return pieces;
+}
