@@ -1,30 +1,29 @@
-import { ConnectorError, err } from '../../src/contract/index.js';
 import type { PsaConnector } from '../../src/contract/index.js';
 
+import { applyActions } from './actions.js';
+import { normalizeTicket } from './normalize.js';
+import { fetchTicket, listChangedSince } from './read.js';
+import { registerWebhooks, webhookState } from './register.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { ConnectWiseSettings } from './schemas.js';
+import { parseWebhook, verifyWebhook } from './webhook.js';
 
-// WORK IN PROGRESS: the methods below are filled in by the ConnectWise PSA connector issue.
-const notYet = (what: string) => new ConnectorError('internal', `ConnectWise PSA connector: ${what} is not implemented yet`);
-
+/** ConnectWise PSA (Manage): callbacks in, JSON-Patch reassignments and ticket notes out (see README.md). */
 export const connectwise = {
   kind: 'connectwise',
   displayName: 'ConnectWise PSA',
   settingsSchema,
   memberSchema,
+  // SPEC §2 "Ownership": a member without a mapping entry is assigned by its name as the member identifier.
   membersRequireMapping: false,
   locationKeys,
   rateLimitDefaults,
-  verifyWebhook: async () => err(notYet('verifyWebhook')),
-  parseWebhook: async () => err(notYet('parseWebhook')),
-  fetchTicket: async () => err(notYet('fetchTicket')),
-  normalize: () => {
-    throw notYet('normalize');
-  },
-  applyActions: async () => {
-    throw notYet('applyActions');
-  },
-  registerWebhooks: async () => err(notYet('registerWebhooks')),
-  webhookState: async () => err(notYet('webhookState')),
-  listChangedSince: async () => err(notYet('listChangedSince')),
+  verifyWebhook,
+  parseWebhook,
+  fetchTicket,
+  normalize: normalizeTicket,
+  applyActions,
+  registerWebhooks,
+  webhookState,
+  listChangedSince,
 } satisfies PsaConnector<ConnectWiseSettings>;

@@ -1,0 +1,88 @@
+import type { TicketNote } from '../../src/contract/index.js';
+
+import { toUtc } from './mapping.js';
+import { cwNoteSchema } from './schemas.js';
+import type { CwNote } from './schemas.js';
+
+/** Notes we wrote carry a marker like `[esc:7f3a2c]` (SPEC §4): how retries and normalizing recognise them. */
+export const markerPattern = /\[esc:[0-9a-f]{6,}\]/;
+
+/** The marker as it appears in the text: `[esc:7f3a2c]` given either that or the bare `7f3a2c`. */
+export function markerText(marker: string): string {
+  const m = marker.trim();
+  return m.startsWith('[') ? m : `[esc:${m}]`;
+}
+
+/** The note text with the marker present exactly once (appended on its own line when the text lacks it). */
+export function withMarker(text: string, marker: string): string {
+  const tag = markerText(marker);
+  return text.includes(tag) ? text : `${text.trimEnd()}\n\n${tag}`;
+}
+
+/** Parses one notes-endpoint item; anything that is not an object reads as an empty note. */
+export function parseNote(raw: unknown): CwNote {
+  const parsed = cwNoteSchema.safeParse(raw);
+  return parsed.success ? parsed.data : {};
+}
+
+function author(note: CwNote): string | undefined {
+  return note.member?.identifier ?? note.createdBy ?? note.contact?.name ?? undefined;
+}
+
+/** Written by us: carries a marker, or was created by our API member. */
+export function isOurNote(note: CwNote, apiMember: string | undefined): boolean {
+  if (markerPattern.test(note.text ?? '')) return true;
+  if (!apiMember) return false;
+  const me = apiMember.toLowerCase();
+  return [note.member?.identifier, note.createdBy].some((a) => typeof a === 'string' && a.toLowerCase() === me);
+}
+
+interface Dated {
+  note: CwNote;
+  at: string;
+  seq: number;
+}
+
+function byNewest(a: Dated, b: Dated): number {
+  if (a.at !== b.at) return a.at < b.at ? 1 : -1;
+  return b.seq - a.seq;
+}
+
+export interface NoteSummary {
+  /** The ticket's initial description (ConnectWise keeps it as the oldest Discussion note). */
+  description?: string;
+  /**
+   * Newest first, at most 5, excluding the description note and our own notes (so five human updates always fit and
+   * a previous handoff note never resurfaces as "steps taken"); `ours` is therefore always false.
+   */
+  recentNotes: TicketNote[];
+  /** Newest note not written by us. */
+  latestNote?: string;
+}
+
+/** Splits the fetched notes into description, recent notes and the latest human note. */
+export function summarizeNotes(rawNotes: readonly unknown[], apiMember: string | undefined): NoteSummary {
+  const dated: Dated[] = rawNotes
+    .map(parseNote)
+    .filter((n) => (n.text ?? '').trim() !== '')
+    .map((note, i) => ({ note, at: toUtc(note.dateCreated) ?? toUtc(note._info?.['lastUpdated']) ?? '', seq: Number(note.id) || i }))
+    .sort(byNewest);
+  const descriptionNote = [...dated].reverse().find((d) => d.note.detailDescriptionFlag === true && !isOurNote(d.note, apiMember));
+  const rest = dated.filter((d) => d !== descriptionNote && !isOurNote(d.note, apiMember));
+  const recentNotes = rest.slice(0, 5).map(({ note, at }): TicketNote => {
+    const who = author(note);
+    return {
+      at,
+      ...(who === undefined ? {} : { author: who }),
+      internal: note.internalAnalysisFlag === true || (note.internalFlag === true && note.detailDescriptionFlag !== true),
+      text: (note.text ?? '').trim(),
+      ours: false,
+    };
+  });
+  const latest = rest[0];
+  return {
+    ...(descriptionNote ? { description: (descriptionNote.note.text ?? '').trim() } : {}),
+    recentNotes,
+    ...(latest ? { latestNote: (latest.note.text ?? '').trim() } : {}),
+  };
+}
