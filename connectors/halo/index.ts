@@ -1,12 +1,55 @@
-import { ConnectorError, err } from '../../src/contract/index.js';
-import type { PsaConnector } from '../../src/contract/index.js';
+import { err, ok } from '../../src/contract/index.js';
+import type { ConnectorError, ParsedWebhook, PsaConnector, Result } from '../../src/contract/index.js';
 
+import { applyHaloActions } from './actions.js';
+import { asConnectorError } from './client.js';
+import type { HaloContext } from './client.js';
+import { optional, ownAgentId } from './lookups.js';
+import { normalizeHalo } from './normalize.js';
+import { haloWebhookState, registerHaloWebhooks } from './registration.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { HaloSettings } from './schemas.js';
+import { fetchHaloTicket, listHaloChangedSince } from './tickets.js';
+import { readHaloWebhook, verifyHaloWebhook } from './webhook.js';
 
-// WORK IN PROGRESS: the methods below are filled in by the HaloPSA connector issue.
-const notYet = (what: string) => new ConnectorError('internal', `HaloPSA connector: ${what} is not implemented yet`);
+/** Runs connector work, turning thrown `ConnectorError`s into values (STYLE rule 3). */
+async function attempt<T>(work: () => Promise<T>): Promise<Result<T, ConnectorError>> {
+  try {
+    return ok(await work());
+  } catch (e) {
+    return err(asConnectorError(e));
+  }
+}
 
+/**
+ * Reads the delivery, then drops echoes of our own API agent (`agent_id` = `GET /api/Agent/me`, SPEC §4). A batch
+ * yields its first entry that is not an echo; the others are recovered by the next evaluation / reconciliation.
+ */
+async function parseHaloWebhook(ctx: HaloContext, json: unknown, rawBody: Buffer): Promise<Result<ParsedWebhook, ConnectorError>> {
+  const read = readHaloWebhook(json, rawBody);
+  if (!read.ok) return read;
+  const entries = read.value;
+  const hasActor = entries.some((e) => e.kind === 'event' && e.agentId !== undefined);
+  // Only asked when an actor is present; cached after the first call. A failed lookup never loses an event.
+  const me = hasActor ? await optional(ctx, 'agent-me', () => ownAgentId(ctx)) : undefined;
+  let firstEcho: ParsedWebhook | undefined;
+  let firstIgnore: ParsedWebhook | undefined;
+  for (const e of entries) {
+    if (e.kind === 'ignore') {
+      firstIgnore ??= { ignore: e.reason, eventId: e.eventId };
+      continue;
+    }
+    if (me !== undefined && e.agentId === me) {
+      firstEcho ??= { ignore: 'echo', eventId: e.event.eventId, ticketId: e.event.ticketId };
+      continue;
+    }
+    if (entries.length > 1) ctx.log.warn({ entries: entries.length }, 'Halo sent a batched delivery; turn batching off on the webhook');
+    return ok(e.event);
+  }
+  return ok((firstEcho ?? firstIgnore)!);
+}
+
+/** The HaloPSA / HaloITSM / HaloServiceDesk connector (issue 7; facts in shared/psa/halo.md). */
 export const halo = {
   kind: 'halo',
   displayName: 'HaloPSA',
@@ -15,16 +58,12 @@ export const halo = {
   membersRequireMapping: true,
   locationKeys,
   rateLimitDefaults,
-  verifyWebhook: async () => err(notYet('verifyWebhook')),
-  parseWebhook: async () => err(notYet('parseWebhook')),
-  fetchTicket: async () => err(notYet('fetchTicket')),
-  normalize: () => {
-    throw notYet('normalize');
-  },
-  applyActions: async () => {
-    throw notYet('applyActions');
-  },
-  registerWebhooks: async () => err(notYet('registerWebhooks')),
-  webhookState: async () => err(notYet('webhookState')),
-  listChangedSince: async () => err(notYet('listChangedSince')),
+  verifyWebhook: async (ctx, req) => verifyHaloWebhook(ctx.settings.webhook, req),
+  parseWebhook: async (ctx, req) => parseHaloWebhook(ctx, req.json, req.rawBody),
+  fetchTicket: (ctx, ticketId) => attempt(() => fetchHaloTicket(ctx, ticketId)),
+  normalize: (fetched, instance, settings) => normalizeHalo(fetched, instance, settings),
+  applyActions: (ctx, plan) => applyHaloActions(ctx, plan),
+  registerWebhooks: (ctx, callbackUrl) => attempt(() => registerHaloWebhooks(ctx, callbackUrl)),
+  webhookState: (ctx, callbackUrl) => attempt(() => haloWebhookState(ctx, callbackUrl)),
+  listChangedSince: (ctx, since, page) => attempt(() => listHaloChangedSince(ctx, since, page)),
 } satisfies PsaConnector<HaloSettings>;

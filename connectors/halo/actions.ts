@@ -1,0 +1,192 @@
+import { ConnectorError } from '../../src/contract/index.js';
+import type { ActionResult, NoteWrite, WritePlan } from '../../src/contract/index.js';
+
+import { asConnectorError, haloRequest } from './client.js';
+import type { HaloContext } from './client.js';
+import { optional, priorities, statuses, teams } from './lookups.js';
+import { actionText } from './notes.js';
+import { memberSchema } from './schemas.js';
+import { getActions, getTicket, ticketNumber } from './tickets.js';
+import { assertUpdateBody, buildNote, fieldsNotApplied, intField, resolvePriority, resolveStatus, resolveTeam } from './write-body.js';
+import type { TicketUpdate } from './write-body.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const failed = (actionId: string, action: ActionResult['action'], e: ConnectorError): ActionResult => ({
+  actionId,
+  action,
+  status: 'failed',
+  error: { code: e.code, message: e.message },
+});
+const notAttempted = (actionId: string, action: ActionResult['action'], first: ConnectorError): ActionResult => ({
+  actionId,
+  action,
+  status: 'failed',
+  error: { code: first.code, message: `not attempted: an earlier write failed (${first.message})` },
+});
+
+/** The ticket fields reassign and priority need, only those that differ from the re-read ticket (SPEC §4). */
+async function planUpdate(ctx: HaloContext, plan: WritePlan, id: number, raw: Obj): Promise<{ body: TicketUpdate; reassign: (keyof TicketUpdate)[]; priority: (keyof TicketUpdate)[] }> {
+  const body: TicketUpdate = { id };
+  const reassign: (keyof TicketUpdate)[] = [];
+  const priority: (keyof TicketUpdate)[] = [];
+  if (plan.reassign) {
+    const want = plan.reassign.location.team;
+    if (want !== undefined) {
+      // Ticket `team` is the team *name* (pitfall 1): write the tenant's spelling; refresh the map once if unknown.
+      let list = await optional(ctx, 'teams', () => teams(ctx));
+      let name = list ? resolveTeam(String(want), list) : String(want);
+      if (list && name === undefined) {
+        list = await optional(ctx, 'teams', () => teams(ctx, true));
+        name = list ? resolveTeam(String(want), list) : String(want);
+      }
+      if (name === undefined) throw new ConnectorError('validation', `Halo has no team named ${JSON.stringify(want)}`, { retryable: false });
+      if (String(raw.team ?? '').trim().toLowerCase() !== name.trim().toLowerCase()) {
+        body.team = name;
+        reassign.push('team');
+      }
+    }
+    if (plan.reassign.owner !== null && plan.reassign.owner !== undefined) {
+      const member = memberSchema.safeParse(plan.reassign.owner);
+      if (!member.success) throw new ConnectorError('validation', 'mapping.members entry is not {agent_id}', { retryable: false });
+      if (intField(raw.agent_id) !== member.data.agent_id) {
+        body.agent_id = member.data.agent_id;
+        reassign.push('agent_id');
+      }
+    }
+    const onMove = ctx.settings.mapping.statusOnMove;
+    if (body.team !== undefined && onMove !== undefined) {
+      const statusId = resolveStatus(onMove, await optional(ctx, 'statuses', () => statuses(ctx)));
+      if (statusId === undefined) ctx.log.warn({ statusOnMove: onMove }, 'Halo statusOnMove names no known status; status left alone');
+      else if (intField(raw.status_id) !== statusId) {
+        body.status_id = statusId;
+        reassign.push('status_id');
+      }
+    }
+  }
+  if (plan.priority) {
+    const list = typeof plan.priority.id === 'number' ? undefined : await optional(ctx, 'priorities', () => priorities(ctx));
+    const pid = resolvePriority(plan.priority.id, list, intField(raw.sla_id));
+    if (pid === undefined) throw new ConnectorError('validation', `Halo has no priority ${JSON.stringify(plan.priority.id)}`, { retryable: false });
+    if (intField(raw.priority_id) !== pid) {
+      body.priority_id = pid;
+      priority.push('priority_id');
+    }
+  }
+  return { body, reassign, priority };
+}
+
+/** Reassign + priority in one `POST /api/Tickets` (Halo has no PATCH), then a read-back (halo.md §4.4). */
+async function writeTicket(ctx: HaloContext, plan: WritePlan, id: number): Promise<{ results: ActionResult[]; failure?: ConnectorError }> {
+  const raw = isObj(plan.fetched.ticket) ? plan.fetched.ticket : {};
+  const entries: { actionId: string; action: 'reassign' | 'priority' }[] = [];
+  if (plan.reassign) entries.push({ actionId: plan.reassign.actionId, action: 'reassign' });
+  if (plan.priority) entries.push({ actionId: plan.priority.actionId, action: 'priority' });
+  let planned: Awaited<ReturnType<typeof planUpdate>>;
+  try {
+    planned = await planUpdate(ctx, plan, id, raw);
+  } catch (e) {
+    const error = asConnectorError(e);
+    return { results: entries.map((x) => failed(x.actionId, x.action, error)), failure: error };
+  }
+  const fieldsOf = (a: 'reassign' | 'priority') => (a === 'reassign' ? planned.reassign : planned.priority);
+  if (planned.reassign.length + planned.priority.length === 0) {
+    return { results: entries.map((x) => ({ actionId: x.actionId, action: x.action, status: 'skipped' as const })) };
+  }
+  try {
+    const res = await haloRequest(ctx, { method: 'POST', path: '/Tickets', json: assertUpdateBody(planned.body), idempotent: true });
+    const echoed = Array.isArray(res.data) ? (res.data[0] as unknown) : res.data;
+    const echoedId = isObj(echoed) ? intField(echoed.id) : undefined;
+    if (echoedId !== undefined && echoedId !== id) {
+      throw new ConnectorError('write_not_applied', `Halo answered the update of ticket ${id} with ticket ${echoedId}`, { retryable: false });
+    }
+    const missed = fieldsNotApplied(planned.body, await getTicket(ctx, id));
+    if (missed.includes('team')) await optional(ctx, 'teams', () => teams(ctx, true)); // pitfall 1: the map may be stale
+    const results = entries.map((x): ActionResult => {
+      const mine = fieldsOf(x.action);
+      if (mine.length === 0) return { actionId: x.actionId, action: x.action, status: 'skipped' };
+      const lost = mine.filter((f) => missed.includes(f));
+      if (lost.length === 0) return { actionId: x.actionId, action: x.action, status: 'applied', remoteId: String(id) };
+      return failed(x.actionId, x.action, new ConnectorError('write_not_applied', `Halo accepted the update but ${lost.join(', ')} did not change (read-back)`));
+    });
+    const bad = results.find((r) => r.status === 'failed');
+    return bad ? { results, failure: new ConnectorError('write_not_applied', bad.error!.message) } : { results };
+  } catch (e) {
+    const error = asConnectorError(e);
+    return { results: entries.map((x) => (fieldsOf(x.action).length === 0 ? { actionId: x.actionId, action: x.action, status: 'skipped' as const } : failed(x.actionId, x.action, error))), failure: error };
+  }
+}
+
+const AMBIGUOUS = new Set(['timeout', 'network', 'psa_unavailable']);
+
+async function markerPresent(ctx: HaloContext, id: number, marker: string): Promise<string | undefined> {
+  const found = (await getActions(ctx, id)).find((a) => actionText(a).includes(marker));
+  return found ? String(found.id ?? '') : undefined;
+}
+
+/** One note: skipped when its marker is already there (`verify`), checked by marker after an ambiguous failure. */
+async function writeNote(ctx: HaloContext, plan: WritePlan, id: number, note: NoteWrite): Promise<ActionResult> {
+  const base = { actionId: note.actionId, action: 'note' as const };
+  try {
+    if (plan.verify) {
+      const existing = await markerPresent(ctx, id, note.marker);
+      if (existing !== undefined) return { ...base, status: 'skipped', ...(existing ? { remoteId: existing } : {}) };
+    }
+    const internal = note.visibility === 'internal';
+    const outcome = (internal ? ctx.settings.notes.internal?.outcome : ctx.settings.notes.customer?.outcome) ?? (internal ? 'Private Note' : 'Email User');
+    const json = buildNote({ ticketId: id, outcome, text: note.text, marker: note.marker, internal });
+    let created: string | undefined;
+    try {
+      const res = await haloRequest(ctx, { method: 'POST', path: '/Actions', json, idempotent: false });
+      const echoed = Array.isArray(res.data) ? (res.data[0] as unknown) : res.data;
+      created = isObj(echoed) && echoed.id != null ? String(echoed.id) : undefined;
+    } catch (e) {
+      const error = asConnectorError(e);
+      if (!AMBIGUOUS.has(error.code)) throw error;
+      const found = await markerPresent(ctx, id, note.marker); // did the note land before the failure?
+      if (found === undefined) throw error;
+      created = found;
+    }
+    if (created === undefined) {
+      // A 200 without the created action: believe it only when the note is really there (false-200 writes).
+      created = await markerPresent(ctx, id, note.marker);
+      if (created === undefined) throw new ConnectorError('write_not_applied', 'Halo answered 200 but the note is not on the ticket');
+    }
+    return { ...base, status: 'applied', ...(created ? { remoteId: created } : {}) };
+  } catch (e) {
+    return failed(note.actionId, 'note', asConnectorError(e));
+  }
+}
+
+/** SPEC §4 write-back: reassign + priority in one write, read-back, then notes; the first failure stops the rest. */
+export async function applyHaloActions(ctx: HaloContext, plan: WritePlan): Promise<ActionResult[]> {
+  let id: number;
+  try {
+    id = ticketNumber(plan.ticketId);
+  } catch (e) {
+    const error = asConnectorError(e);
+    const all = [
+      ...(plan.reassign ? [failed(plan.reassign.actionId, 'reassign', error)] : []),
+      ...(plan.priority ? [failed(plan.priority.actionId, 'priority', error)] : []),
+    ];
+    return [...all, ...plan.notes.map((n) => failed(n.actionId, 'note', error))];
+  }
+  const results: ActionResult[] = [];
+  let failure: ConnectorError | undefined;
+  if (plan.reassign || plan.priority) {
+    const written = await writeTicket(ctx, plan, id);
+    results.push(...written.results);
+    failure = written.failure;
+  }
+  for (const note of plan.notes) {
+    if (failure) {
+      results.push(notAttempted(note.actionId, 'note', failure));
+      continue;
+    }
+    const r = await writeNote(ctx, plan, id, note);
+    results.push(r);
+    if (r.status === 'failed') failure = new ConnectorError((r.error?.code ?? 'internal') as ConnectorError['code'], r.error?.message ?? 'note failed');
+  }
+  return results;
+}

@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+
+import { ConnectorError } from '../../src/contract/index.js';
+import type { ConnectorContext, HttpMethod, HttpResponse } from '../../src/contract/index.js';
+
+import { authInfoSchema, tokenResponseSchema } from './schemas.js';
+import type { HaloSettings } from './schemas.js';
+
+/** The context every Halo function receives. */
+export type HaloContext = ConnectorContext<HaloSettings>;
+
+/** One call to the Halo resource server (`{apiUrl}/…`). */
+export interface HaloCall {
+  method: HttpMethod;
+  /** Path below the API base, starting with `/` (e.g. `/Tickets/42`). */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  json?: unknown;
+  /** @defaultValue true for GET; ticket updates with an `id` are idempotent too (absolute values) */
+  idempotent?: boolean;
+}
+
+const trim = (u: string) => u.replace(/\/+$/, '');
+
+/** Resource server base, e.g. `https://acme.halopsa.com/api` (halo.md §1.1). */
+export function apiBase(settings: HaloSettings): string {
+  const c = settings.connection;
+  return c.apiUrl ? trim(c.apiUrl) : `${trim(c.tenantUrl!)}/api`;
+}
+
+/** The web application base (`https://acme.halopsa.com`): where `/api/authinfo` and the default `/auth` live. */
+function tenantBase(settings: HaloSettings): string {
+  const c = settings.connection;
+  return c.tenantUrl ? trim(c.tenantUrl) : trim(c.apiUrl!).replace(/\/api$/i, '');
+}
+
+const key = (ctx: HaloContext, what: string) => `halo:${ctx.instance.id}:${what}`;
+
+function fingerprint(settings: HaloSettings): string {
+  const c = settings.connection;
+  const material = [c.clientId, apiBase(settings), c.authUrl ?? '', c.tenant ?? '', c.scope ?? ''].join('\n');
+  return createHash('sha256').update(material).digest('hex').slice(0, 16);
+}
+
+interface TokenEndpoint {
+  url: string;
+  tenant?: string;
+}
+
+/** Where to ask for tokens: the configured auth URL, else `/api/authinfo` discovery, else `{tenant}/auth` (halo.md §1.1). */
+async function tokenEndpoint(ctx: HaloContext): Promise<TokenEndpoint> {
+  const c = ctx.settings.connection;
+  const withTenant = (url: string, tenant?: string): TokenEndpoint => (tenant ? { url, tenant } : { url });
+  const tokenUrl = (auth: string) => (/\/token$/i.test(trim(auth)) ? trim(auth) : `${trim(auth)}/token`);
+  if (c.authUrl) return withTenant(tokenUrl(c.authUrl), c.tenant);
+  const cacheKey = key(ctx, `authinfo:${fingerprint(ctx.settings)}`);
+  const cached = await ctx.cache.get<TokenEndpoint>(cacheKey);
+  if (cached) return cached;
+  const base = tenantBase(ctx.settings);
+  let found = withTenant(`${base}/auth/token`, c.tenant);
+  try {
+    const res = await ctx.http.request({ method: 'GET', url: `${base}/api/authinfo`, headers: { accept: 'application/json' } });
+    const info = authInfoSchema.safeParse(res.data);
+    const authUrl = info.success ? info.data.auth_url : undefined;
+    // The discovered URL comes from the PSA's answer: only an https URL (or one on the configured origin) is used.
+    if (authUrl && (/^https:\/\//i.test(authUrl) || authUrl.toLowerCase().startsWith(base.toLowerCase()))) {
+      const tenant = c.tenant ?? (info.success && info.data.tenant_id !== undefined ? String(info.data.tenant_id) : undefined);
+      found = withTenant(tokenUrl(authUrl), tenant || undefined);
+    }
+  } catch (e) {
+    ctx.log.warn({ code: (e as ConnectorError).code }, 'Halo /api/authinfo discovery failed; using {tenantUrl}/auth');
+  }
+  await ctx.cache.set(cacheKey, found, 3_600_000);
+  return found;
+}
+
+const inflight = new Map<string, Promise<string>>();
+
+async function requestToken(ctx: HaloContext, cacheKey: string): Promise<string> {
+  const c = ctx.settings.connection;
+  const endpoint = await tokenEndpoint(ctx);
+  const res = await ctx.http.request({
+    method: 'POST',
+    url: endpoint.url,
+    query: endpoint.tenant ? { tenant: endpoint.tenant } : undefined,
+    form: { grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret, scope: c.scope ?? 'all' },
+    headers: { accept: 'application/json' },
+    idempotent: true,
+    // A refused client id/secret is a credentials problem, never retried.
+    classify: (status) =>
+      status === 400 || status === 401 || status === 403
+        ? new ConnectorError('psa_auth', `Halo token endpoint refused the client credentials (${status})`, { status, retryable: false })
+        : undefined,
+  });
+  const parsed = tokenResponseSchema.safeParse(res.data);
+  if (!parsed.success) throw new ConnectorError('invalid_response', 'Halo token endpoint answered without an access_token');
+  const lifetimeS = parsed.data.expires_in && parsed.data.expires_in > 0 ? parsed.data.expires_in : 3600;
+  // Refresh about 60 s before expiry (halo.md §1.2); short-lived tokens are refreshed at half their life.
+  const ttlMs = Math.max(1_000, (lifetimeS - Math.min(60, lifetimeS / 2)) * 1000);
+  await ctx.cache.set(cacheKey, parsed.data.access_token, ttlMs);
+  return parsed.data.access_token;
+}
+
+/** A bearer token, shared by all workers through `ctx.cache`; `fresh` drops the cached one first. */
+export async function getToken(ctx: HaloContext, fresh = false): Promise<string> {
+  const cacheKey = key(ctx, `token:${fingerprint(ctx.settings)}`);
+  if (fresh) await ctx.cache.delete(cacheKey);
+  else {
+    const cached = await ctx.cache.get<string>(cacheKey);
+    if (cached) return cached;
+  }
+  let pending = inflight.get(cacheKey);
+  if (!pending) {
+    pending = requestToken(ctx, cacheKey).finally(() => inflight.delete(cacheKey));
+    inflight.set(cacheKey, pending);
+  }
+  return pending;
+}
+
+/**
+ * Calls the Halo API with a bearer token. Throws `ConnectorError` (from `ctx.http`: 429 waits, retries, no
+ * redirects). A 401 drops the cached token and retries once with a fresh one (halo.md §1.2); a second 401 or a
+ * 403 (scope / agent permission) is `psa_auth`.
+ */
+export async function haloRequest<T = unknown>(ctx: HaloContext, call: HaloCall): Promise<HttpResponse<T>> {
+  const send = async (token: string) =>
+    ctx.http.request<T>({
+      method: call.method,
+      url: `${apiBase(ctx.settings)}${call.path}`,
+      query: call.query,
+      json: call.json,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      idempotent: call.idempotent ?? call.method === 'GET',
+    });
+  try {
+    return await send(await getToken(ctx));
+  } catch (e) {
+    if (!(e instanceof ConnectorError) || e.code !== 'psa_auth' || e.status !== 401) throw e;
+    ctx.log.info({ path: call.path }, 'Halo answered 401; retrying once with a fresh token');
+    return send(await getToken(ctx, true));
+  }
+}
+
+/** Runs connector work and turns thrown errors into the `ConnectorError` value the pipeline classifies by code. */
+export function asConnectorError(e: unknown): ConnectorError {
+  if (e instanceof ConnectorError) return e;
+  return new ConnectorError('internal', e instanceof Error ? e.message : String(e), { cause: e });
+}
