@@ -30,6 +30,20 @@ export interface AppConfig {
   retention: { auditMs: number; deadLettersMs: number };
   /** @defaultValue 72 h */
   dedupeTtlMs: number;
+  /** Non-fatal findings of the loader (e.g. group members without a PSA identity); `check-config` prints them. */
+  warnings?: ConfigProblem[];
+}
+
+/**
+ * One finding of the config loader. Printed as `<yaml path>: <problem> (line N)` (SPEC §6); paths use zero-based
+ * indices (`policies.standard.rules[4].when.timeInTier`), env problems use the variable name as the path.
+ */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  /** 1-based line in the YAML source, when the problem points at a node. */
+  line?: number;
+  severity: 'error' | 'warning';
 }
 
 /** Environment (SPEC §7). `src/config/` is the only reader of `process.env`. */
