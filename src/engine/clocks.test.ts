@@ -34,12 +34,13 @@ const sla: Policy['sla'] = {
 };
 const pauseOn: StatusCategory[] = ['waiting_customer', 'waiting_vendor', 'scheduled'];
 
-function ticket(overrides: Partial<Ticket> & { level?: 1 | 2 | 3 | 4 | null; category?: StatusCategory } = {}): Ticket {
-  const { level = 3, category, ...rest } = overrides;
+type TicketOverrides = Partial<Ticket> & { level?: 1 | 2 | 3 | 4 | null; statusCategory?: StatusCategory };
+function ticket(overrides: TicketOverrides = {}): Ticket {
+  const { level = 3, statusCategory = 'open', ...rest } = overrides;
   return {
     ref: { instance: 'cw', psa: 'connectwise', id: '1' },
     title: 'Printer offline',
-    status: { id: '1', name: 'In progress', category: category ?? 'open' },
+    status: { id: '1', name: 'In progress', category: statusCategory },
     priority: { id: '3', name: 'Medium', level },
     location: {},
     tier: 'T1',
@@ -223,7 +224,7 @@ describe('computeClocks', () => {
     expect(c.resolution).toMatchObject({ stopped: false, breached: true, elapsedMinutes: 600 });
     const resolved = clocksAt({ ...t, resolvedAt: '2026-11-23T15:00:00Z' }, '2026-11-24T13:00:00Z');
     expect(resolved.resolution).toMatchObject({ stopped: true, breached: false, elapsedMinutes: 120, usedPct: 25 });
-    const none = clocksAt(ticket({ level: null, category: 'waiting_customer' }), '2026-11-24T13:00:00Z', [
+    const none = clocksAt(ticket({ level: null, statusCategory: 'waiting_customer' }), '2026-11-24T13:00:00Z', [
       { category: 'waiting_customer', at: '2026-11-23T12:00:00Z' },
     ]);
     expect(none.firstResponse).toBeUndefined();
@@ -233,7 +234,7 @@ describe('computeClocks', () => {
   });
 
   it('a closed ticket without resolvedAt stops when it was closed', () => {
-    const t = ticket({ level: 2, category: 'closed', createdAt: '2026-11-23T13:00:00Z', updatedAt: '2026-11-23T20:00:00Z' });
+    const t = ticket({ level: 2, statusCategory: 'closed', createdAt: '2026-11-23T13:00:00Z', updatedAt: '2026-11-23T20:00:00Z' });
     const c = clocksAt(t, '2026-11-30T13:00:00Z', [{ category: 'resolved', at: '2026-11-23T15:00:00Z' }]);
     expect(c.resolution).toMatchObject({ stopped: true, elapsedMinutes: 120 });
     expect(c.firstResponse).toMatchObject({ stopped: true, elapsedMinutes: 120, breached: true });
