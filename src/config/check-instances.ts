@@ -112,7 +112,7 @@ function checkRuleTargets(c: ProblemCollector, s: Sections, p: ParsedInstance, i
 
 function checkMembers(c: ProblemCollector, s: Sections, p: ParsedInstance, info: InstanceInfo, connector: AnyConnector): void {
   const path: PathSegment[] = ['instances', p.index, 'mapping', 'members'];
-  const mapped = new Set(Object.keys(info.mapping.members));
+  const mapped = new Set(p.memberNames);
   const everyMember = new Set<string>();
   for (const [name, group] of Object.entries(s.groups)) {
     const members = [...group.members, ...(group.oncall?.rotation ?? [])];

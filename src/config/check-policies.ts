@@ -56,7 +56,7 @@ function checkThen(c: ProblemCollector, s: Sections, rule: Rule, path: PathSegme
     if (!s.defined.notifiers.has(name)) c.error(p, `unknown notifier ${quote(name)} (${known(s.defined.notifiers)})`);
   });
   if (then.note !== undefined && !(builtinNotes as readonly string[]).includes(then.note) && !s.defined.templates.has(then.note)) {
-    c.error([...thenPath, 'note'], `unknown note ${quote(then.note)} (${known([...builtinNotes, ...s.defined.templates])})`);
+    c.error([...thenPath, 'note'], `unknown note ${quote(then.note)} (${known(new Set([...builtinNotes, ...s.defined.templates]))})`);
   }
   if (Object.keys(then).length === 0) c.warn(thenPath, 'the rule has no actions');
 }

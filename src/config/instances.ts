@@ -16,6 +16,8 @@ export interface ParsedInstance {
   connector?: AnyConnector;
   info?: InstanceInfo;
   loaded?: LoadedInstance;
+  /** Every key of `mapping.members`, valid or not (an invalid entry is reported once, where it is). */
+  memberNames: string[];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -74,20 +76,22 @@ export function parseInstance(c: ProblemCollector, raw: unknown, index: number, 
   const path = ['instances', index];
   if (!isRecord(raw)) {
     c.error(path, `expected a mapping, got ${describeValue(raw)}`);
-    return { index };
+    return { index, memberNames: [] };
   }
   const kinds = Object.keys(registry) as [string, ...string[]];
   const errorsBefore = c.errorCount;
   const base = c.parse(instanceBaseSchema(kinds), raw, path);
   const connector = pickConnector(registry, raw['kind']);
-  if (!connector) return { index };
+  const rawMembers = isRecord(raw['mapping']) ? raw['mapping']['members'] : undefined;
+  const memberNames = isRecord(rawMembers) ? Object.keys(rawMembers) : [];
+  if (!connector) return { index, memberNames };
   checkUnknownKeys(c, raw, index, connector);
   const settingsInput = Object.fromEntries(
     Object.entries(raw).filter(([k]) => k === 'mapping' || !(instanceBaseKeys as readonly string[]).includes(k)),
   );
   const settings = c.parse(connector.settingsSchema, settingsInput, path);
   const members = parseMembers(c, raw['mapping'], index, connector);
-  if (!base) return { index, connector };
+  if (!base) return { index, connector, memberNames };
   const info: InstanceInfo = {
     id: base.id,
     kind: connector.kind,
@@ -96,6 +100,6 @@ export function parseInstance(c: ProblemCollector, raw: unknown, index: number, 
     mapping: { ...base.mapping, members },
     rateLimit: base.rateLimit ?? connector.rateLimitDefaults,
   };
-  if (c.errorCount > errorsBefore || settings === undefined) return { index, connector, info };
-  return { index, connector, info, loaded: { info, settings, reconcileEveryMs: base.reconcileEvery } };
+  if (c.errorCount > errorsBefore || settings === undefined) return { index, connector, info, memberNames };
+  return { index, connector, info, memberNames, loaded: { info, settings, reconcileEveryMs: base.reconcileEvery } };
 }

@@ -56,6 +56,8 @@ export interface RawTopLevel {
 /** Reserved `note:` values; templates can't take these names. */
 export const builtinNotes = ['handoff', 'internal'] as const;
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 function parseRecord<T>(raw: Record<string, unknown>, parse: (value: unknown, name: string) => T | undefined): Record<string, T> {
   const out: Record<string, T> = {};
   for (const [name, value] of Object.entries(raw)) {
@@ -107,14 +109,17 @@ function parsePolicy(c: ProblemCollector, value: unknown, name: string): ParsedP
   const seen = new Map<string, number>();
   shell.rules.forEach((raw, i) => {
     const rule = c.parse(RuleSchema, raw, ['policies', name, 'rules', i]);
-    if (!rule) return;
-    const first = seen.get(rule.id);
+    // Duplicates are checked on the raw id too, so an invalid first rule doesn't hide its twin.
+    const id = rule?.id ?? (isRecord(raw) && typeof raw['id'] === 'string' ? raw['id'] : undefined);
+    if (id === undefined) return;
+    const first = seen.get(id);
     // Rule ids key the once-per-visit guards and the audit trail: two rules with one id would share them.
     if (first !== undefined) {
-      c.error(['policies', name, 'rules', i, 'id'], `duplicate rule id ${JSON.stringify(rule.id)} (also rules[${first}])`);
+      c.error(['policies', name, 'rules', i, 'id'], `duplicate rule id ${JSON.stringify(id)} (also rules[${first}])`);
       return;
     }
-    seen.set(rule.id, i);
+    seen.set(id, i);
+    if (!rule) return;
     rules.push(rule);
     ruleIndex.push(i);
   });
