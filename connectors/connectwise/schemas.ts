@@ -81,7 +81,7 @@ export const cwRefSchema = z.looseObject({ id: opt(idValue), name: opt(z.string(
 export type CwRef = z.infer<typeof cwRefSchema>;
 const ref = opt(cwRefSchema);
 
-const customFieldSchema = z.looseObject({ id: opt(idValue), caption: opt(z.string()), value: z.unknown() });
+const customFieldSchema = z.looseObject({ id: opt(idValue), caption: opt(z.string()), value: z.unknown().optional() });
 
 /** `GET /service/tickets/{id}` (connectwise.md §4.3). Every field optional: tickets without status/owner exist. */
 export const cwTicketSchema = z.looseObject({
@@ -114,7 +114,7 @@ export const cwTicketSchema = z.looseObject({
   resolutionGoalUTC: opt(z.string()),
   isInSla: opt(z.boolean()),
   mergedParentTicket: ref,
-  customFields: opt(z.array(customFieldSchema).catch([])),
+  customFields: opt(z.array(customFieldSchema.catch({}))),
   _info: opt(z.record(z.string(), z.unknown())),
 });
 export type CwTicket = z.infer<typeof cwTicketSchema>;
@@ -144,7 +144,7 @@ export const envelopeSchema = z.looseObject({
   action: opt(z.string()),
   type: opt(z.string()),
   id: opt(idValue),
-  entity: z.unknown(),
+  entity: z.unknown().optional(),
 });
 
 /** `GET <key_url>` → `{"signing_key": "…"}` (served as JSON or as text). */
