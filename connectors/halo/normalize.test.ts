@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+
+import { MappingSchema, TicketSchema } from '../../src/contract/index.js';
+import type { FetchedTicket, InstanceInfo } from '../../src/contract/index.js';
+
+import { haloInstant } from './dates.js';
+import { normalizeHalo } from './normalize.js';
+import { parseList, ticketSchema } from './schemas.js';
+
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
+
+/** The example config's initech-halo mapping. */
+const instance: InstanceInfo = {
+  id: 'initech-halo',
+  kind: 'halo',
+  policy: 'standard',
+  mode: 'enforce',
+  rateLimit: { requests: 250, per: 300_000 },
+  mapping: MappingSchema.parse({
+    tiers: {
+      T1: { team: '1st Line Support' },
+      T2: [{ team: '2nd Line Support' }, { team: 'Network' }],
+      T3: [{ team: '3rd Line Support' }, { team: 'Security' }],
+    },
+    priorities: { P1: [1], P2: [2], P3: [3], P4: [4] },
+    statuses: { waiting_customer: ['Waiting on Customer'], resolved: ['Resolved'], closed: ['Closed'] },
+    vipCompanies: [99],
+    usersAffected: { customField: 'CFusersAffected' },
+  }),
+};
+
+const lookups = {
+  ownAgentId: '38',
+  statuses: fixture('statuses.json') as unknown[],
+  teams: (fixture('teams.json') as { teams: unknown[] }).teams,
+  priorities: fixture('priorities.json') as unknown[],
+};
+const actions = (fixture('actions.json') as { actions: unknown[] }).actions;
+
+function norm(ticket: unknown, extra: Partial<FetchedTicket> = {}, inst: InstanceInfo = instance) {
+  return normalizeHalo({ ticket, notes: [], lookups, ...extra }, inst);
+}
+
+describe('normalizeHalo on the full ticket fixture', () => {
+  const t = norm(fixture('ticket-full.json'), { notes: actions });
+
+  it('produces a valid normalized Ticket', () => {
+    expect(TicketSchema.safeParse(t).success).toBe(true);
+  });
+
+  it('maps identity, text, team → tier, owner, company and contact', () => {
+    expect(t.ref).toEqual({ instance: 'initech-halo', psa: 'halo', id: '4242' });
+    expect(t.number).toBe('4242');
+    expect(t.title).toBe('Outlook keeps asking for password on all shared mailboxes');
+    expect(t.description).toContain('finance team');
+    expect(t.location).toEqual({ team: { id: '1', name: '1st Line Support' } });
+    expect(t.tier).toBe('T1');
+    expect(t.owner).toEqual({ id: '12', name: 'Erin Tanaka' });
+    expect(t.company).toEqual({ id: '17', name: 'Initech Ltd', vip: false });
+    expect(t.contact).toEqual({ id: '208', name: 'Peter Gibbons', email: 'peter.gibbons@initech.example' });
+    expect(t.environment).toBe('Initech HQ - Austin');
+    expect(t.affectedSystems).toBe('INI-LT-0042');
+  });
+
+  it('maps status, priority (P2 from priority_id 2), category path, impact and urgency', () => {
+    expect(t.status).toEqual({ id: '2', name: 'In Progress', category: 'open' });
+    expect(t.priority).toEqual({ id: '2', name: 'High', level: 2 });
+    expect(t.category).toEqual(['Software', 'Microsoft 365', 'Outlook']);
+    expect(t.usersAffected).toBe(6);
+    expect(t.impact).toBe('2');
+    expect(t.urgency).toBe('2');
+  });
+
+  it('reads zone-less datetimes as UTC; 1900 placeholders are absent; version = last_update', () => {
+    expect(t.createdAt).toBe('2026-11-24T13:05:00Z');
+    expect(t.firstRespondedAt).toBe('2026-11-24T13:20:44Z');
+    expect(t.resolvedAt).toBeUndefined();
+    expect(t.psaSla).toEqual({ respondBy: '2026-11-24T14:05:00Z', resolveBy: '2026-11-24T21:05:00Z' });
+    expect(t.version).toBe('2026-11-24T15:41:10.123Z');
+    expect(t.updatedAt).toBe('2026-11-24T15:41:10.123Z');
+  });
+
+  it('lists recent notes newest first (≤ 5), flags ours by marker or API agent, latestNote skips ours', () => {
+    expect(t.recentNotes).toHaveLength(5);
+    expect(t.recentNotes!.map((n) => n.at)).toEqual([
+      '2026-11-24T15:41:09.500Z',
+      '2026-11-24T15:30:00Z',
+      '2026-11-24T15:10:00Z',
+      '2026-11-24T14:02:00Z',
+      '2026-11-24T13:20:44Z',
+    ]);
+    expect(t.recentNotes!.map((n) => n.ours)).toEqual([false, true, true, false, false]);
+    expect(t.recentNotes![3]).toMatchObject({ internal: false, text: 'Hi Peter,\nWe are still looking into this & will update you shortly.' });
+    expect(t.latestNote).toBe('Checked Entra sign-in logs: legacy auth blocked by the new conditional access policy.');
+  });
+
+  it('skips our notes for latestNote even when they are the newest', () => {
+    const ours = { id: 1, ticket_id: 4242, datetime: '2026-11-24T16:00:00', note: 'Escalated [esc:abcdef12]', hiddenfromuser: true };
+    const byAgent = { id: 2, ticket_id: 4242, datetime: '2026-11-24T16:01:00', note: 'api note', who_agentid: 38 };
+    const x = norm(fixture('ticket-full.json'), { notes: [...actions, ours, byAgent] });
+    expect(x.recentNotes!.slice(0, 2).every((n) => n.ours)).toBe(true);
+    expect(x.latestNote).toBe('Checked Entra sign-in logs: legacy auth blocked by the new conditional access policy.');
+  });
+});
+
+describe('normalizeHalo on sparse and odd payloads', () => {
+  it('small payload: upper-case team still derives T1, agent 1 (Unassigned) → owner null, names from lookups', () => {
+    const t = norm(fixture('ticket-small.json'));
+    expect(t.tier).toBe('T1');
+    expect(t.location.team).toEqual({ id: '1', name: '1ST LINE SUPPORT' });
+    expect(t.owner).toBeNull();
+    expect(t.status).toEqual({ id: '1', name: 'New', category: 'open' });
+    expect(t.priority).toEqual({ id: '4', name: 'Low', level: 4 });
+    expect(t.createdAt).toBe('2026-11-24T09:00:00Z');
+    expect(t.version).toBe('2026-11-24T09:00:00Z');
+    expect(TicketSchema.safeParse(t).success).toBe(true);
+  });
+
+  it('nulls everywhere never throw and give a schema-valid ticket with tier null', () => {
+    const t = norm(fixture('ticket-nulls.json'));
+    expect(TicketSchema.safeParse(t).success).toBe(true);
+    expect(t).toMatchObject({ title: '', tier: null, owner: null, category: [], location: {} });
+    expect(t.status.category).toBe('open');
+    expect(t.priority.level).toBeNull();
+    expect(t.contact).toBeUndefined();
+    expect(t.usersAffected).toBeUndefined();
+  });
+
+  it('garbage input (not an object, no lookups, empty mapping) still normalizes', () => {
+    const bare = { ...instance, mapping: MappingSchema.parse({}) };
+    for (const junk of [null, 42, 'x', [], { id: 'abc', summary: 7, team: ['x'], customfields: 'no' }]) {
+      const t = normalizeHalo({ ticket: junk, notes: [null, 1, { note: 5 }] }, bare);
+      expect(TicketSchema.safeParse(t).success).toBe(true);
+    }
+  });
+
+  it('numbers that travel as strings are read as numbers', () => {
+    const t = norm({ id: '77', status_id: '9', priority_id: '1', agent_id: '15', agent_name: 'Bob Net', team: 'network', client_id: '99' });
+    expect(t.ref.id).toBe('77');
+    expect(t.status).toEqual({ id: '9', name: 'Closed', category: 'closed' });
+    expect(t.priority.level).toBe(1);
+    expect(t.owner).toEqual({ id: '15', name: 'Bob Net' });
+    expect(t.tier).toBe('T2');
+    expect(t.company.vip).toBe(true); // vipCompanies: [99]
+  });
+
+  it('maps statuses by name case-insensitively and by id; an unmapped status reads as open', () => {
+    const byName = { ...instance, mapping: { ...instance.mapping, statuses: { waiting_customer: ['waiting ON customer'], resolved: [8] } } };
+    expect(norm({ id: 1, status_id: 4 }, {}, byName).status.category).toBe('waiting_customer');
+    expect(norm({ id: 1, status_id: 8, dateclosed: '2026-11-24T18:00:00' }, {}, byName)).toMatchObject({
+      status: { category: 'resolved' },
+      resolvedAt: '2026-11-24T18:00:00Z',
+    });
+    expect(norm({ id: 1, status_id: 28 }, {}, byName).status).toEqual({ id: '28', name: 'On Hold', category: 'open' });
+  });
+
+  it('maps priorities by name within the ticket SLA', () => {
+    const byName = { ...instance, mapping: { ...instance.mapping, priorities: { P1: ['p1 - gold', 'Critical'], P3: ['Medium'] } } };
+    expect(norm({ id: 1, priority_id: 1, sla_id: 2 }, {}, byName).priority).toEqual({ id: '1', name: 'P1 - Gold', level: 1 });
+    expect(norm({ id: 1, priority_id: 3, sla_id: 1 }, {}, byName).priority).toEqual({ id: '3', name: 'Medium', level: 3 });
+    expect(norm({ id: 1, priority_id: 2, sla_id: 1 }, {}, byName).priority.level).toBeNull();
+  });
+
+  it('honours is_vip, usersAffected fromImpact and the SLA state', () => {
+    const inst = { ...instance, mapping: { ...instance.mapping, usersAffected: { fromImpact: { '1': 25, '2': 2 } } } };
+    const t = norm({ id: 1, is_vip: true, impact: 1, slastate: 'O', fixbydate: '2026-11-25T10:00:00+01:00' }, {}, inst);
+    expect(t.company.vip).toBe(true);
+    expect(t.usersAffected).toBe(25);
+    expect(t.psaSla).toEqual({ resolveBy: '2026-11-25T09:00:00Z', met: false });
+  });
+
+  it('normalizes every ticket of wrapped and bare list answers', () => {
+    const wrapped = parseList(fixture('tickets-list-wrapped.json'), 'tickets', ticketSchema)!;
+    const bare = parseList(fixture('tickets-list-bare.json'), 'tickets', ticketSchema)!;
+    expect(wrapped.recordCount).toBe(3);
+    expect(bare.recordCount).toBeUndefined();
+    const tiers = [...wrapped.items, ...bare.items].map((x) => norm(x).tier);
+    expect(tiers).toEqual(['T1', 'T1', 'T2', 'T1', 'T1']);
+    expect(norm(bare.items[1]).owner).toBeNull(); // agent_id 0
+  });
+});
+
+describe('haloInstant', () => {
+  it.each([
+    ['2026-09-01T09:15:00', '2026-09-01T09:15:00Z'],
+    ['2026-09-25T06:41:08.7895915Z', '2026-09-25T06:41:08.789Z'],
+    ['2026-09-01 09:15:00', '2026-09-01T09:15:00Z'],
+    ['2026-09-01T11:15:00+02:00', '2026-09-01T09:15:00Z'],
+    ['2026-09-01', '2026-09-01T00:00:00Z'],
+  ])('%s → %s', (input, out) => expect(haloInstant(input)).toBe(out));
+
+  it.each([['1900-01-01T00:00:00'], ['not a date'], [''], [null], [42], ['2026-13-45T99:00:00']])('%s → undefined', (input) => {
+    expect(haloInstant(input)).toBeUndefined();
+  });
+});
