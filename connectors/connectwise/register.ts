@@ -33,13 +33,14 @@ function sameUrl(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-export function desiredEntry(ctx: CwContext, callbackUrl: string) {
+/** The `CallbackEntry` we register: all tickets (`owner` level, objectId 1), active, for one instance URL. */
+export function desiredEntry(instanceId: string, callbackUrl: string) {
   return {
     url: callbackTarget(callbackUrl),
     objectId: 1,
     type: 'ticket',
     level: 'owner',
-    description: `psa-escalator ${ctx.instance.id}: all tickets`.slice(0, 100),
+    description: `psa-escalator ${instanceId}: all tickets`.slice(0, 100),
     inactiveFlag: false,
     isSelfSuppressedFlag: false,
     payloadVersion: '3.0.0',
@@ -68,7 +69,7 @@ async function ours(ctx: CwContext, callbackUrl: string): Promise<CallbackEntry[
 
 async function create(ctx: CwContext, callbackUrl: string): Promise<'created' | 'unchanged'> {
   try {
-    await cwRequest(ctx, { method: 'POST', path: '/system/callbacks', json: desiredEntry(ctx, callbackUrl) });
+    await cwRequest(ctx, { method: 'POST', path: '/system/callbacks', json: desiredEntry(ctx.instance.id, callbackUrl) });
     return 'created';
   } catch (e) {
     // 400 ObjectExists: another replica registered it between our list and our POST.
@@ -88,7 +89,7 @@ export async function registerWebhooks(ctx: CwContext, callbackUrl: string): Pro
     if (!keep) result[await create(ctx, callbackUrl)] += 1;
     else if (isHealthy(keep, callbackUrl)) result.unchanged += 1;
     else {
-      await cwRequest(ctx, { method: 'PUT', path: `/system/callbacks/${keep.id}`, json: { id: keep.id, ...desiredEntry(ctx, callbackUrl) }, idempotent: true });
+      await cwRequest(ctx, { method: 'PUT', path: `/system/callbacks/${keep.id}`, json: { id: keep.id, ...desiredEntry(ctx.instance.id, callbackUrl) }, idempotent: true });
       result.updated += 1;
     }
     for (const extra of existing.filter((e) => e !== keep)) {
