@@ -1,12 +1,26 @@
-import { ConnectorError, err } from '../../src/contract/index.js';
 import type { PsaConnector } from '../../src/contract/index.js';
 
+import { applyAutotaskActions } from './actions.js';
+import type { AtContext } from './client.js';
+import { apiResourceId } from './lookups.js';
+import { normalizeAutotask } from './normalize.js';
+import { fetchAutotaskTicket, listAutotaskChanged } from './read.js';
+import { autotaskWebhookState, registerAutotaskWebhooks } from './registration.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
+import { parseAutotaskWebhook, verifyAutotaskSignature } from './webhook.js';
 
-// WORK IN PROGRESS: the methods below are filled in by the Autotask PSA connector issue.
-const notYet = (what: string) => new ConnectorError('internal', `Autotask PSA connector: ${what} is not implemented yet`);
+/** Our resource id for echo detection; a lookup failure must not fail the delivery (the worker re-checks anyway). */
+async function echoIdentity(ctx: AtContext): Promise<number | undefined> {
+  try {
+    return await apiResourceId(ctx);
+  } catch (e) {
+    ctx.log.warn({ instance: ctx.instance.id, err: e }, 'Autotask: could not resolve the API user resource; echo check skipped');
+    return undefined;
+  }
+}
 
+/** Autotask PSA (Datto/Kaseya) connector: see README.md and ../../../shared/psa/autotask.md. */
 export const autotask = {
   kind: 'autotask',
   displayName: 'Autotask PSA',
@@ -15,16 +29,12 @@ export const autotask = {
   membersRequireMapping: true,
   locationKeys,
   rateLimitDefaults,
-  verifyWebhook: async () => err(notYet('verifyWebhook')),
-  parseWebhook: async () => err(notYet('parseWebhook')),
-  fetchTicket: async () => err(notYet('fetchTicket')),
-  normalize: () => {
-    throw notYet('normalize');
-  },
-  applyActions: async () => {
-    throw notYet('applyActions');
-  },
-  registerWebhooks: async () => err(notYet('registerWebhooks')),
-  webhookState: async () => err(notYet('webhookState')),
-  listChangedSince: async () => err(notYet('listChangedSince')),
+  verifyWebhook: async (ctx, req) => verifyAutotaskSignature(ctx.settings.webhook, req),
+  parseWebhook: async (ctx, req) => parseAutotaskWebhook(req.json, req.rawBody, { apiResourceId: await echoIdentity(ctx) }),
+  fetchTicket: fetchAutotaskTicket,
+  normalize: normalizeAutotask,
+  applyActions: applyAutotaskActions,
+  registerWebhooks: registerAutotaskWebhooks,
+  webhookState: autotaskWebhookState,
+  listChangedSince: listAutotaskChanged,
 } satisfies PsaConnector<AutotaskSettings>;

@@ -150,7 +150,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         error = req.classify?.(res.status, res.data) ?? classifyStatus(res.status, res.data, retryAfterMs);
         const throttled = res.status === 429 || (res.status === 503 && retryAfterMs !== undefined);
         if (throttled && error.code !== 'validation') {
-          const wait = retryAfterMs ?? Math.min(maxDelay, minDelay * 2 ** waits);
+          // A classifier may know the PSA's default wait when the header is missing (Autotask hourly threshold: 60 s).
+          const wait = retryAfterMs ?? error.retryAfterMs ?? Math.min(maxDelay, minDelay * 2 ** waits);
           await options.onRetryAfter?.(wait);
           if (wait > maxInline || waits >= maxWaits) {
             throw new ConnectorError('rate_limited', `PSA asked us to wait ${wait} ms`, { status: res.status, retryAfterMs: wait });
