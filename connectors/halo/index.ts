@@ -65,5 +65,5 @@ export const halo = {
   applyActions: (ctx, plan) => applyHaloActions(ctx, plan),
   registerWebhooks: (ctx, callbackUrl) => attempt(() => registerHaloWebhooks(ctx, callbackUrl)),
   webhookState: (ctx, callbackUrl) => attempt(() => haloWebhookState(ctx, callbackUrl)),
-  listChangedSince: (ctx, since, page) => attempt(() => listHaloChangedSince(ctx, since, page)),
+  listChangedSince: (ctx, since, page?) => attempt(() => listHaloChangedSince(ctx, since, page)),
 } satisfies PsaConnector<HaloSettings>;
