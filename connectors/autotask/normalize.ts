@@ -43,7 +43,9 @@ function udf(list: unknown, name: string | undefined): string | undefined {
 const TRUTHY = /^(y|yes|true|1|vip|x)$/i;
 
 function companyOf(get: (k: string) => unknown, lk: AutotaskLookups, instance: InstanceInfo, settings: AutotaskSettings): Ticket['company'] {
-  const id = positiveId(get('companyID')) ?? '';
+  // Company 0 is the MSP's own organization (Autotask's "zero company"): a real company, not a placeholder.
+  const raw = idString(get('companyID'));
+  const id = raw !== undefined && Number(raw) >= 0 ? raw : '';
   const c = reader(lk.company);
   const name = text(c('companyName'));
   const classification = idString(c('classification'));
