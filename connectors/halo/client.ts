@@ -117,6 +117,13 @@ export async function getToken(ctx: HaloContext, fresh = false): Promise<string>
   return pending;
 }
 
+/** Halo's limit is a rolling 5-minute window: a 429 without `Retry-After` waits 30 s, not the 0.5 s default. */
+const HALO_429_WAIT_MS = 30_000;
+function throttleDefault(status: number): ConnectorError | undefined {
+  if (status !== 429) return undefined;
+  return new ConnectorError('rate_limited', 'Halo rate limit (429)', { status, retryAfterMs: HALO_429_WAIT_MS });
+}
+
 /**
  * Calls the Halo API with a bearer token. Throws `ConnectorError` (from `ctx.http`: 429 waits, retries, no
  * redirects). A 401 drops the cached token and retries once with a fresh one (halo.md §1.2); a second 401 or a
@@ -131,6 +138,7 @@ export async function haloRequest<T = unknown>(ctx: HaloContext, call: HaloCall)
       json: call.json,
       headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
       idempotent: call.idempotent ?? call.method === 'GET',
+      classify: throttleDefault,
     });
   try {
     return await send(await getToken(ctx));

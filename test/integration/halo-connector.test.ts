@@ -106,6 +106,16 @@ describe('HaloPSA connector against a fake Halo over real HTTP', () => {
     expect(fake.requestsTo('GET', '/api/Actions')).toHaveLength(2);
   });
 
+  it('backs off 30 s on a 429 without Retry-After (the window is a rolling 5 minutes)', async () => {
+    const ctx = ctxFor();
+    fake.fail({ method: 'POST', path: '/api/Actions', status: 429 });
+    const results = await halo.applyActions(ctx, await plan(ctx, '4242', { notes: [handoff] }));
+    expect(results[0]!.status).toBe('applied');
+    expect(waits).toEqual([30_000]);
+    expect(fake.requestsTo('POST', '/api/Actions')).toHaveLength(2);
+    expect(fake.actions.filter((a) => String(a.note).includes(handoff.marker))).toHaveLength(1);
+  });
+
   it('reassigns + re-prioritises in ONE POST /api/Tickets carrying the id, reads back, then posts one private note', async () => {
     const ctx = ctxFor();
     const p = await plan(ctx, '4242', { reassign: reassignToT2, priority: { actionId: 'a-prio', id: 1, name: 'P1' }, notes: [handoff] });
