@@ -86,6 +86,20 @@ describe('HaloPSA connector against a fake Halo over real HTTP', () => {
     expect(fake.requestsTo('GET', '/api/authinfo')).toHaveLength(0); // configured authUrl: no discovery
   });
 
+  it('sends the configured tenant on the token request; refused client credentials are psa_auth, never retried', async () => {
+    await fake.close();
+    fake = await startFakeHalo({ tenant: 'initech' });
+    fake.addTicket({ id: 7, summary: 'x' });
+    const good = ctxFor({ connection: { tenant: 'initech' } });
+    expect((await halo.fetchTicket(good, '7')).ok).toBe(true);
+    expect(fake.requestsTo('POST', '/auth/token')[0]!.query).toEqual({ tenant: 'initech' });
+    const bad = ctxFor({ connection: { tenant: 'initech', clientSecret: 'wrong' } });
+    const r = await halo.fetchTicket(bad, '7');
+    expect(r.ok ? 'ok' : r.error.code).toBe('psa_auth');
+    expect(fake.requestsTo('POST', '/auth/token')).toHaveLength(2);
+    expect(fake.requestsTo('GET', '/api/Tickets/7')).toHaveLength(1);
+  });
+
   it('maps a missing ticket to not_found and a redirect to redirect_refused', async () => {
     const ctx = ctxFor();
     const gone = await halo.fetchTicket(ctx, '1');
