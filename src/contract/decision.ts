@@ -56,6 +56,11 @@ export interface Reason {
   suppressed?: Suppression;
   /** The group had no member mapped in this PSA: the ticket moves with its owner unchanged. */
   ownerUnmapped?: boolean;
+  /**
+   * Rules whose `when` uses `slaUsed`: the clocks whose threshold was met (empty when the rule held through another
+   * branch). Recorded in `state.fired[].clocks`, since such a rule fires at most once per ticket per clock.
+   */
+  clocks?: ('firstResponse' | 'resolution')[];
 }
 
 export interface NearMiss {

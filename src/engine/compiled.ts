@@ -1,0 +1,124 @@
+import type { Comparison, HandoffSection, Location, RuleKind, StatusCategory, Then } from '../contract/index.js';
+import type { CategoryPattern } from './category.js';
+import type { Phrase } from './text.js';
+import type { BusinessCalendar, CompiledPolicy } from './types.js';
+
+/**
+ * The engine's compiled form of a policy: condition trees with pre-tokenized phrases and pre-split category
+ * patterns, move targets resolved against the instance mapping, templates pre-parsed. Built once by
+ * `compilePolicy`; `evaluate` only walks it.
+ */
+
+export type ClockName = 'firstResponse' | 'resolution';
+export const clockNames: readonly ClockName[] = ['firstResponse', 'resolution'];
+
+/** Fields shared by every leaf: a global index into the per-evaluation leaf cache. */
+interface LeafBase {
+  readonly id: number;
+}
+export interface TierLeaf extends LeafBase { readonly k: 'tier'; readonly tiers: readonly string[] }
+export interface PriorityLeaf extends LeafBase { readonly k: 'priority'; readonly levels: readonly number[] }
+export interface StatusLeaf extends LeafBase {
+  readonly k: 'status';
+  readonly categories: readonly StatusCategory[];
+  readonly not: boolean;
+}
+export interface TextLeaf extends LeafBase { readonly k: 'text'; readonly phrases: readonly Phrase[] }
+export interface CategoryLeaf extends LeafBase { readonly k: 'category'; readonly patterns: readonly CategoryPattern[] }
+export interface UsersLeaf extends LeafBase { readonly k: 'usersAffected'; readonly cmp: Comparison }
+export interface VipLeaf extends LeafBase { readonly k: 'vip'; readonly value: boolean }
+export interface OwnerLeaf extends LeafBase { readonly k: 'owner' }
+export interface RecurringLeaf extends LeafBase {
+  readonly k: 'recurring';
+  readonly count: number;
+  readonly needCategory: boolean;
+}
+/** `age` / `timeInTier`: business time in the ticket's clock calendar, threshold in ms. */
+export interface DurationLeaf extends LeafBase { readonly k: 'age' | 'timeInTier'; readonly ms: number }
+export interface SlaLeaf extends LeafBase {
+  readonly k: 'slaUsed';
+  readonly clock: ClockName | 'any';
+  readonly pct: number;
+}
+export interface OutsideLeaf extends LeafBase {
+  readonly k: 'outsideCalendar';
+  readonly name: string;
+  readonly calendar: BusinessCalendar;
+}
+
+export type StaticLeaf = TierLeaf | PriorityLeaf | StatusLeaf | TextLeaf | CategoryLeaf | UsersLeaf | VipLeaf | OwnerLeaf | RecurringLeaf;
+/** Leaves whose truth depends on `now` (the others depend on the ticket and state only). */
+export type TimeLeaf = DurationLeaf | SlaLeaf;
+export type Leaf = StaticLeaf | TimeLeaf | OutsideLeaf;
+export type CondNode =
+  | Leaf
+  | { readonly k: 'all'; readonly items: readonly CondNode[] }
+  | { readonly k: 'any'; readonly items: readonly CondNode[] };
+
+/** Where a move sends the ticket in this instance. */
+export interface MoveTarget {
+  readonly tier: string | null;
+  /** Index in `tiers` (-1 for a location under no tier). */
+  readonly tierIndex: number;
+  readonly location: Location;
+  /** The receiving group (its strategy picks the owner); absent → owner unchanged. */
+  readonly group?: string;
+}
+
+/**
+ * A rule's move, resolved at compile time where it does not depend on the ticket:
+ * `fixed` (escalateTo a tier and/or group; target null = unmapped here → notify only), `next`, or none.
+ */
+export type MoveSpec =
+  | { readonly k: 'none' }
+  | { readonly k: 'fixed'; readonly target: MoveTarget | null; readonly groupOnly: boolean }
+  | { readonly k: 'next'; readonly group?: string };
+
+/** A group's `assign` strategy, with the on-call rotation's instants pre-parsed. */
+export type OwnerStrategy =
+  | { readonly k: 'none' }
+  | { readonly k: 'round-robin' | 'least-loaded'; readonly members: readonly string[] }
+  | { readonly k: 'oncall'; readonly members: readonly string[]; readonly start: number; readonly every: number };
+
+export type TemplatePart = string | { readonly path: readonly string[] };
+
+export interface CompiledRule {
+  readonly index: number;
+  readonly id: string;
+  readonly kind: RuleKind;
+  readonly when: CondNode;
+  readonly then: Then;
+  readonly notify: readonly string[];
+  readonly move: MoveSpec;
+  /** The rule's `when` uses `slaUsed`: guarded once per ticket per clock instead of once per visit. */
+  readonly usesSla: boolean;
+  readonly timeLeaves: readonly TimeLeaf[];
+  /** Pre-parsed template when `note` names one of `templates`. */
+  readonly template?: readonly TemplatePart[];
+}
+
+export interface EngineData {
+  readonly rules: readonly CompiledRule[];
+  readonly leafCount: number;
+  readonly tierIndex: ReadonlyMap<string, number>;
+  /** Per tier index: where `escalateTo: <tier>` / `next` lands (null when the tier is unmapped in this instance). */
+  readonly tierTargets: readonly (MoveTarget | null)[];
+  /** Group name → its target (only groups mapped in this instance). */
+  readonly groupTargets: ReadonlyMap<string, MoveTarget>;
+  /** Group name → how it picks an owner. */
+  readonly owners: ReadonlyMap<string, OwnerStrategy>;
+  /** Tier locations in derivation order: more keys first (the more specific location wins). */
+  readonly tierMatchers: readonly { readonly tier: string; readonly location: Location; readonly keys: number }[];
+  readonly defaultCalendar: BusinessCalendar;
+  readonly required: readonly HandoffSection[];
+}
+
+/** What `compilePolicy` returns: the public `CompiledPolicy` plus the engine's compiled data. */
+export interface EnginePolicy extends CompiledPolicy {
+  readonly engine: EngineData;
+}
+
+/** Narrows a `CompiledPolicy` to one built by `compilePolicy` (objects assembled by hand lack the compiled rules). */
+export function isEnginePolicy(policy: CompiledPolicy): policy is EnginePolicy {
+  return typeof (policy as Partial<EnginePolicy>).engine === 'object';
+}

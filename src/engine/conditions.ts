@@ -1,0 +1,154 @@
+import { categoryMatches } from './category.js';
+import { clockNames } from './compiled.js';
+import type { ClockName, CondNode, Leaf, SlaLeaf, StaticLeaf, TimeLeaf } from './compiled.js';
+import { ageMs, categoryOf, durationReachedAt, exactPct, pctReachedAt, runningClock, timeInTierMs, tokensOf } from './context.js';
+import type { EvalContext } from './context.js';
+import { firstMatchingPhrase } from './text.js';
+import type { ClockValue } from './types.js';
+
+/**
+ * Truth of a rule's `when` at `now`, and the earliest instant it can become true (for nextCheckAt). Static leaves
+ * (tier, priority, status, text, category, usersAffected, vip, owner, recurring) depend on the ticket and state only;
+ * duration and slaUsed leaves only grow with time; outsideCalendar alternates at calendar edges.
+ */
+
+/** `RELAX` evaluates every time-dependent leaf as true: "could this rule ever hold with the ticket unchanged?". */
+export const RELAX = 'relax' as const;
+export type Forced = Leaf | typeof RELAX | null;
+
+export function isVip(ctx: EvalContext): boolean {
+  return ctx.ticket.company.vip || ctx.ticket.contact?.vip === true;
+}
+
+function compare(value: number, cmp: StaticLeaf & { k: 'usersAffected' }): boolean {
+  const c = cmp.cmp;
+  return (
+    (c.gte === undefined || value >= c.gte) &&
+    (c.gt === undefined || value > c.gt) &&
+    (c.lte === undefined || value <= c.lte) &&
+    (c.lt === undefined || value < c.lt) &&
+    (c.eq === undefined || value === c.eq)
+  );
+}
+
+function staticHolds(leaf: StaticLeaf, ctx: EvalContext): boolean {
+  const t = ctx.ticket;
+  switch (leaf.k) {
+    case 'tier':
+      return ctx.tier !== null && leaf.tiers.includes(ctx.tier);
+    case 'priority':
+      return t.priority.level !== null && leaf.levels.includes(t.priority.level);
+    case 'status':
+      return leaf.categories.includes(t.status.category) !== leaf.not;
+    case 'text':
+      return firstMatchingPhrase(tokensOf(ctx), leaf.phrases) !== null;
+    case 'category':
+      return leaf.patterns.some((p) => categoryMatches(p, categoryOf(ctx)));
+    case 'usersAffected':
+      return typeof t.usersAffected === 'number' && compare(t.usersAffected, leaf);
+    case 'vip':
+      return isVip(ctx) === leaf.value;
+    case 'owner':
+      return t.owner === null;
+    case 'recurring':
+      // Tickets without the `same` fields never match (SPEC §2): the count is only meaningful with them.
+      if (t.company.id === '' || (leaf.needCategory && categoryOf(ctx).length === 0)) return false;
+      return (ctx.state.recurringCount ?? 0) >= leaf.count;
+  }
+}
+
+function cachedStatic(leaf: StaticLeaf, ctx: EvalContext): boolean {
+  const hit = ctx.leafCache[leaf.id];
+  if (hit !== 0 && hit !== undefined) return hit === 2;
+  const value = staticHolds(leaf, ctx);
+  ctx.leafCache[leaf.id] = value ? 2 : 1;
+  return value;
+}
+
+/** The clocks an slaUsed leaf reads: running, and not already used by this rule. */
+export function slaClocks(leaf: SlaLeaf, ctx: EvalContext): { name: ClockName; clock: ClockValue }[] {
+  const out: { name: ClockName; clock: ClockValue }[] = [];
+  for (const name of leaf.clock === 'any' ? clockNames : [leaf.clock]) {
+    const clock = runningClock(ctx, name);
+    if (clock && !ctx.usedClocks.has(name)) out.push({ name, clock });
+  }
+  return out;
+}
+
+/** Exact value and threshold of a duration leaf (ms). */
+export function durationValue(leaf: TimeLeaf & { k: 'age' | 'timeInTier' }, ctx: EvalContext): number {
+  return leaf.k === 'age' ? ageMs(ctx) : timeInTierMs(ctx);
+}
+
+function leafHolds(leaf: Leaf, ctx: EvalContext): boolean {
+  switch (leaf.k) {
+    case 'age':
+    case 'timeInTier':
+      return durationValue(leaf, ctx) >= leaf.ms;
+    case 'slaUsed':
+      return slaClocks(leaf, ctx).some(({ clock }) => exactPct(clock) >= leaf.pct);
+    case 'outsideCalendar':
+      return !leaf.calendar.isOpen(ctx.now);
+    default:
+      return cachedStatic(leaf, ctx);
+  }
+}
+
+const isTimeDependent = (k: CondNode['k']): boolean =>
+  k === 'age' || k === 'timeInTier' || k === 'slaUsed' || k === 'outsideCalendar';
+
+/** Whether the tree holds at `ctx.now`; `forced` leaves (one leaf, or every time-dependent one) count as true. */
+export function holds(node: CondNode, ctx: EvalContext, forced: Forced = null): boolean {
+  if (node.k === 'all') {
+    for (const child of node.items) if (!holds(child, ctx, forced)) return false;
+    return true;
+  }
+  if (node.k === 'any') {
+    for (const child of node.items) if (holds(child, ctx, forced)) return true;
+    return false;
+  }
+  if (forced === node || (forced === RELAX && isTimeDependent(node.k))) return true;
+  return leafHolds(node, ctx);
+}
+
+function leafEarliest(leaf: Leaf, ctx: EvalContext, from: number): number {
+  switch (leaf.k) {
+    case 'age':
+    case 'timeInTier':
+      return Math.max(from, durationReachedAt(ctx, leaf.k, leaf.ms));
+    case 'slaUsed': {
+      let best = Infinity;
+      for (const { clock } of slaClocks(leaf, ctx)) best = Math.min(best, pctReachedAt(ctx, clock, leaf.pct));
+      return Math.max(from, best);
+    }
+    case 'outsideCalendar':
+      return leaf.calendar.isOpen(from) ? leaf.calendar.nextEdge(from) : from;
+    default:
+      return cachedStatic(leaf, ctx) ? from : Infinity;
+  }
+}
+
+/**
+ * The earliest instant ≥ `from` at which the tree holds, the ticket unchanged (Infinity when never). Duration and
+ * slaUsed leaves are monotonic, so an AND is found by a fixed-point walk: jump to the latest child's instant until all
+ * children agree (outsideCalendar may push it to the next closing edge).
+ */
+export function earliest(node: CondNode, ctx: EvalContext, from: number): number {
+  if (node.k === 'any') {
+    let best = Infinity;
+    for (const child of node.items) best = Math.min(best, earliest(child, ctx, from));
+    return best;
+  }
+  if (node.k !== 'all') return leafEarliest(node, ctx, from);
+  let t = from;
+  for (let round = 0; round < 64 && t !== Infinity; round++) {
+    let next = t;
+    for (const child of node.items) {
+      next = Math.max(next, earliest(child, ctx, t));
+      if (next === Infinity) return Infinity;
+    }
+    if (next === t) return t;
+    t = next;
+  }
+  return t === Infinity ? Infinity : t;
+}

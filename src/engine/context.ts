@@ -1,0 +1,89 @@
+import type { Ticket, TicketState } from '../contract/index.js';
+import { categoryPath } from './category.js';
+import type { ClockSet } from './clocks.js';
+import { addBusinessSkipping, businessElapsed } from './clocks.js';
+import type { ClockName, EnginePolicy } from './compiled.js';
+import { ticketTokens } from './text.js';
+import { parseInstant } from './time.js';
+import type { BusinessCalendar, ClockValue } from './types.js';
+
+/**
+ * Everything one evaluation reads, computed at most once: the derived tier, the tier visit, the clocks, and (lazily)
+ * the text tokens, the category path and the business-time values the duration conditions compare.
+ */
+export interface EvalContext {
+  readonly policy: EnginePolicy;
+  readonly ticket: Ticket;
+  readonly state: TicketState;
+  readonly now: number;
+  readonly tier: string | null;
+  /** Index of the derived tier in `tiers` (-1 for null or a tier name the file does not list). */
+  readonly tierIndex: number;
+  readonly createdAt: number;
+  /** Start of the current tier visit (`state.tierSince`, default `createdAt`). */
+  readonly tierSince: number;
+  readonly clocks: ClockSet;
+  /** The ticket's clock calendar (the priority's override, else the policy's): business time for age/timeInTier. */
+  readonly calendar: BusinessCalendar;
+  /** Per-leaf cache of static results for this evaluation: 0 unknown, 1 false, 2 true. */
+  readonly leafCache: Int8Array;
+  /** Clocks the rule being evaluated has already fired on (its slaUsed conditions skip them). */
+  usedClocks: ReadonlySet<ClockName>;
+  tokens?: string[][];
+  category?: string[];
+  timeInTierMs?: number;
+  ageMs?: number;
+}
+
+export function tokensOf(ctx: EvalContext): string[][] {
+  ctx.tokens ??= ticketTokens([ctx.ticket.title, ctx.ticket.description, ctx.ticket.latestNote]);
+  return ctx.tokens;
+}
+
+export function categoryOf(ctx: EvalContext): string[] {
+  ctx.category ??= categoryPath(ctx.ticket.category);
+  return ctx.category;
+}
+
+/** Business ms in the current tier visit, paused stretches excluded. */
+export function timeInTierMs(ctx: EvalContext): number {
+  ctx.timeInTierMs ??= businessElapsed(ctx.calendar, ctx.tierSince, ctx.now, ctx.clocks.pauses);
+  return ctx.timeInTierMs;
+}
+
+/** Business ms since `createdAt`, pauses included. */
+export function ageMs(ctx: EvalContext): number {
+  ctx.ageMs ??= ctx.calendar.businessBetween(ctx.createdAt, ctx.now);
+  return ctx.ageMs;
+}
+
+/** The instant a duration condition starts to hold (it never stops: elapsed time only grows). */
+export function durationReachedAt(ctx: EvalContext, k: 'age' | 'timeInTier', ms: number): number {
+  if (k === 'age') return ctx.calendar.addBusiness(ctx.createdAt, ms);
+  return addBusinessSkipping(ctx.calendar, ctx.tierSince, ms, ctx.clocks.pauses);
+}
+
+/** A clock that slaUsed may read: present and still running (not stopped). */
+export function runningClock(ctx: EvalContext, name: ClockName): ClockValue | undefined {
+  const clock = ctx.clocks[name];
+  return clock && !clock.stopped ? clock : undefined;
+}
+
+/** Exact % of the clock's target used (the contract's `usedPct` is this, floored). */
+export function exactPct(clock: ClockValue): number {
+  const targetMs = clock.targetMinutes * 60_000;
+  return targetMs > 0 ? (100 * clock.elapsedMs) / targetMs : 100;
+}
+
+/** The instant a running clock reaches `pct` % of its target (Infinity while an open-ended pause lasts). */
+export function pctReachedAt(ctx: EvalContext, clock: ClockValue, pct: number): number {
+  const ms = Math.ceil((clock.targetMinutes * 60_000 * pct) / 100);
+  return addBusinessSkipping(ctx.calendar, ctx.createdAt, ms, ctx.clocks.pauses);
+}
+
+/** Parses an instant from state; NaN stays NaN (callers treat it as "unknown"). */
+export function instant(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const t = parseInstant(value);
+  return Number.isNaN(t) ? fallback : t;
+}

@@ -1,0 +1,122 @@
+import { locationMatches } from '../contract/index.js';
+import type { Decision, NearMiss, Ticket, TicketState } from '../contract/index.js';
+import { buildActions } from './actions.js';
+import { clockToJson, computeClocks } from './clocks.js';
+import { isEnginePolicy } from './compiled.js';
+import type { ClockName, EnginePolicy } from './compiled.js';
+import { RELAX, earliest, holds } from './conditions.js';
+import { instant } from './context.js';
+import type { EvalContext } from './context.js';
+import { explain, nearMiss } from './explain.js';
+import { mayFire, readGuards, usedClocksOf } from './guards.js';
+import type { Match } from './match.js';
+import { resolveMove } from './moves.js';
+import { nextCheckAt } from './next-check.js';
+import { parseInstant } from './time.js';
+import type { CompiledPolicy } from './types.js';
+
+/**
+ * `evaluate`: one ticket, one instant → the Decision of SPEC §4. Pure and synchronous: identical inputs give an
+ * identical Decision (no clock reads, no randomness; `now` is an argument).
+ */
+
+export interface EvaluateInput {
+  ticket: Ticket;
+  /** Stored per-ticket state; every field defaults (tier entered and status unchanged since `createdAt`, none, 0). */
+  state?: TicketState;
+  /** Built by `compilePolicy`. */
+  policy: CompiledPolicy;
+  /** Epoch ms, an RFC 3339 string or a Date. */
+  now: number | string | Date;
+}
+
+const terminal = new Set(['resolved', 'closed']);
+
+function toEpoch(now: number | string | Date): number {
+  const t = typeof now === 'number' ? now : typeof now === 'string' ? parseInstant(now) : now.getTime();
+  if (!Number.isFinite(t)) throw new RangeError(`evaluate: "now" is not a valid instant (${String(now)})`);
+  return t;
+}
+
+/** The derived tier: `ticket.tier` when given, else the matching mapped location naming the most keys (else null). */
+export function tierOf(policy: EnginePolicy, ticket: Ticket): string | null {
+  if (typeof ticket.tier === 'string') return ticket.tier;
+  for (const m of policy.engine.tierMatchers) {
+    if (locationMatches(ticket, m.location, policy.instance.locationKeys)) return m.tier;
+  }
+  return null;
+}
+
+function createContext(policy: EnginePolicy, ticket: Ticket, state: TicketState, now: number): EvalContext {
+  const createdAt = parseInstant(ticket.createdAt);
+  if (Number.isNaN(createdAt)) throw new RangeError(`evaluate: ticket.createdAt is not a valid instant (${ticket.createdAt})`);
+  const tier = tierOf(policy, ticket);
+  const p = policy.policy;
+  const clocks = computeClocks({
+    ticket,
+    statusHistory: state.statusHistory,
+    pauseOn: p.pauseOn,
+    sla: p.sla,
+    vipFactor: p.vip.slaFactor,
+    defaultCalendar: p.calendar,
+    calendars: policy.calendars,
+    now,
+  });
+  return {
+    policy,
+    ticket,
+    state,
+    now,
+    tier,
+    tierIndex: tier === null ? -1 : (policy.engine.tierIndex.get(tier) ?? -1),
+    createdAt,
+    tierSince: instant(state.tierSince, createdAt),
+    clocks,
+    calendar: clocks.calendar,
+    leafCache: new Int8Array(policy.engine.leafCount),
+    usedClocks: new Set(),
+  };
+}
+
+function clocksJson(ctx: EvalContext): Decision['clocks'] {
+  const out: Decision['clocks'] = {};
+  if (ctx.clocks.firstResponse) out.firstResponse = clockToJson(ctx.clocks.firstResponse);
+  if (ctx.clocks.resolution) out.resolution = clockToJson(ctx.clocks.resolution);
+  return out;
+}
+
+export function evaluate(input: EvaluateInput): Decision {
+  const { policy } = input;
+  if (!isEnginePolicy(policy)) throw new TypeError('evaluate: the policy was not built by compilePolicy');
+  const ctx = createContext(policy, input.ticket, input.state ?? {}, toEpoch(input.now));
+  const clocks = clocksJson(ctx);
+  // Resolved and closed tickets get no actions and need no further check.
+  if (terminal.has(ctx.ticket.status.category)) return { actions: [], reasons: [], nearMisses: [], clocks, nextCheckAt: null };
+
+  const guards = readGuards(ctx);
+  const matches: Match[] = [];
+  const nearMisses: NearMiss[] = [];
+  const future: number[] = [];
+  for (const rule of policy.engine.rules) {
+    if (!mayFire(guards, rule)) continue;
+    ctx.usedClocks = usedClocksOf(guards, rule);
+    const move = resolveMove(rule.move, ctx);
+    // A move that is not possible (down, same location, `next` from no tier) means the rule does not match.
+    if (move.k === 'impossible' || !holds(rule.when, ctx, RELAX)) continue;
+    if (holds(rule.when, ctx)) {
+      const why = explain(rule, ctx);
+      matches.push({ rule, move, why });
+      if (rule.usesSla && why.clocks.length > 0) {
+        // Fired on some clocks now; it may fire again when another clock reaches the threshold.
+        ctx.usedClocks = new Set<ClockName>([...ctx.usedClocks, ...why.clocks]);
+        future.push(earliest(rule.when, ctx, ctx.now));
+      }
+      continue;
+    }
+    const miss = nearMiss(rule, ctx);
+    if (miss) nearMisses.push(miss);
+    future.push(earliest(rule.when, ctx, ctx.now));
+  }
+  const { actions, reasons } = buildActions(ctx, matches, guards);
+  return { actions, reasons, nearMisses, clocks, nextCheckAt: nextCheckAt(ctx, future, guards) };
+}

@@ -1,0 +1,27 @@
+import { clockNames } from './compiled.js';
+import type { EvalContext } from './context.js';
+import type { Guards } from './guards.js';
+import { formatInstant } from './time.js';
+
+/**
+ * nextCheckAt (SPEC §2): the earliest instant after `now` at which the Decision could change with the ticket
+ * unchanged — a threshold of a rule that can still fire (given by the caller), a running clock's `dueAt` (its
+ * `breached` flips), the end of a manual-change hold, the instant the rolling daily count drops below the limit.
+ * Null when there is none (everything paused, nothing left to fire). Rounded up to the whole second, so evaluating
+ * at the returned instant never lands just before the threshold.
+ */
+export function nextCheckAt(ctx: EvalContext, ruleThresholds: readonly number[], guards: Guards): string | null {
+  const now = ctx.now;
+  let best = Infinity;
+  const consider = (t: number | null | undefined): void => {
+    if (t !== null && t !== undefined && t > now && t < best) best = t;
+  };
+  for (const t of ruleThresholds) consider(t);
+  for (const name of clockNames) {
+    const clock = ctx.clocks[name];
+    if (clock && !clock.stopped && !clock.paused && !clock.breached) consider(clock.dueAt);
+  }
+  consider(guards.holdUntil);
+  if (guards.dailyLimitReached) consider(guards.dailyDropAt);
+  return Number.isFinite(best) ? formatInstant(best, 'ceil') : null;
+}
