@@ -30,24 +30,39 @@ export function pauseIntervals(args: {
   now: number;
 }): PauseInterval[] {
   const { history, current, pauseOn, createdAt, now } = args;
-  if (pauseOn.length === 0 || Number.isNaN(createdAt)) return [];
-  // Stable sort: of two entries at the same instant the later-listed one wins.
-  const sorted = history.map((h, i) => ({ ...h, i })).sort((a, b) => a.at - b.at || a.i - b.i);
-  const segments: { from: number; category: StatusCategory | null }[] =
-    sorted.length === 0 ? [{ from: createdAt, category: current }] : [{ from: createdAt, category: null }];
-  sorted.forEach((h, i) => segments.push({ from: h.at, category: i === sorted.length - 1 ? current : h.category }));
-  const known = segments.filter((s) => s.from <= now);
   const out: PauseInterval[] = [];
-  known.forEach((seg, i) => {
-    if (seg.category === null || !pauseOn.includes(seg.category)) return;
-    const from = Math.max(seg.from, createdAt);
-    const to = known[i + 1]?.from ?? Infinity;
-    if (!(to > from)) return;
-    const last = out[out.length - 1];
-    if (last && from <= last.to) last.to = Math.max(last.to, to);
+  if (pauseOn.length === 0 || Number.isNaN(createdAt)) return out;
+  if (history.length === 0) {
+    if (pauseOn.includes(current) && now >= createdAt) out.push({ from: createdAt, to: Infinity });
+    return out;
+  }
+  const sorted = isSorted(history) ? history : stableSortByAt(history);
+  const last = sorted.length - 1;
+  // Walk the segments [entry i, entry i+1) known at `now`; the stretch before the first entry runs.
+  for (let i = 0; i <= last; i++) {
+    const entry = sorted[i] as StatusChange;
+    if (entry.at > now) break;
+    const category = i === last ? current : entry.category;
+    if (!pauseOn.includes(category)) continue;
+    const next = sorted[i + 1];
+    const to = next === undefined || next.at > now ? Infinity : next.at;
+    const from = Math.max(entry.at, createdAt);
+    if (!(to > from)) continue;
+    const prev = out[out.length - 1];
+    if (prev !== undefined && from <= prev.to) prev.to = Math.max(prev.to, to);
     else out.push({ from, to });
-  });
+  }
   return out;
+}
+
+function isSorted(history: readonly StatusChange[]): boolean {
+  for (let i = 1; i < history.length; i++) if ((history[i] as StatusChange).at < (history[i - 1] as StatusChange).at) return false;
+  return true;
+}
+
+/** Of two entries at the same instant the later-listed one wins (Array#sort is stable). */
+function stableSortByAt(history: readonly StatusChange[]): StatusChange[] {
+  return [...history].sort((a, b) => a.at - b.at);
 }
 
 /** Business ms in [from, to) outside the pauses (sorted by `from`, as `pauseIntervals` returns them). */
@@ -115,8 +130,7 @@ export function computeClock(args: {
   const stopped = stopAt !== undefined && stopAt <= now;
   const end = stopped ? stopAt : now;
   const elapsedMs = businessElapsed(calendar, createdAt, end, pauses);
-  const known = pauses.map((p) => ({ from: p.from, to: Math.min(p.to, Math.max(end, p.from)) }));
-  const dueAt = addBusinessSkipping(calendar, createdAt, targetMs, known);
+  const dueAt = addBusinessSkipping(calendar, createdAt, targetMs, endPausesAt(pauses, end));
   return {
     targetMinutes,
     dueAt,
@@ -127,6 +141,15 @@ export function computeClock(args: {
     paused: !stopped && pauses.some((p) => p.from <= now && now < p.to),
     stopped,
   };
+}
+
+/** "Assuming no further pause": pauses cut at `end` (the same array when none reaches past it). */
+function endPausesAt(pauses: readonly PauseInterval[], end: number): readonly PauseInterval[] {
+  const last = pauses[pauses.length - 1];
+  if (last === undefined || last.to <= end) return pauses;
+  const out: PauseInterval[] = [];
+  for (const p of pauses) if (p.from < end) out.push({ from: p.from, to: Math.min(p.to, end) });
+  return out;
 }
 
 /** Result of `computeClocks`: the clock calendar and pauses are returned even when there are no clocks. */
@@ -140,12 +163,21 @@ export interface ClockSet {
 let fallbackAlways: BusinessCalendar | undefined;
 
 /** A calendar by name; a missing name (a config error caught at load) falls back to `always` rather than throwing. */
-function pickCalendar(calendars: Readonly<Record<string, BusinessCalendar>>, ...names: string[]): BusinessCalendar {
-  for (const name of [...names, 'always']) {
-    if (Object.hasOwn(calendars, name)) return calendars[name] as BusinessCalendar;
-  }
+function pickCalendar(
+  calendars: Readonly<Record<string, BusinessCalendar>>,
+  override: string | undefined,
+  defaultName: string,
+): BusinessCalendar {
+  if (override !== undefined && Object.hasOwn(calendars, override)) return calendars[override] as BusinessCalendar;
+  if (Object.hasOwn(calendars, defaultName)) return calendars[defaultName] as BusinessCalendar;
+  if (Object.hasOwn(calendars, 'always')) return calendars.always as BusinessCalendar;
   fallbackAlways ??= compileCalendar('always', ALWAYS_CALENDAR);
   return fallbackAlways;
+}
+
+/** Target minutes; VIP tickets get `max(1, floor(target × vipFactor))`. */
+function vipTarget(ms: number, vip: boolean, vipFactor: number): number {
+  return vip ? Math.max(1, Math.floor((ms / MINUTE_MS) * vipFactor)) : ms / MINUTE_MS;
 }
 
 function instantOrUndefined(value: string | undefined): number | undefined {
@@ -187,7 +219,7 @@ export function computeClocks(args: {
   const { ticket, sla, vipFactor, now } = args;
   const level = ticket.priority.level;
   const target = level === null ? undefined : sla[`P${level}`];
-  const calendar = pickCalendar(args.calendars, ...(target?.calendar ? [target.calendar] : []), args.defaultCalendar);
+  const calendar = pickCalendar(args.calendars, target?.calendar, args.defaultCalendar);
   const createdAt = parseInstant(ticket.createdAt);
   const history: StatusChange[] = [];
   for (const h of args.statusHistory ?? []) {
@@ -199,19 +231,21 @@ export function computeClocks(args: {
   if (target === undefined || Number.isNaN(createdAt)) return { calendar, pauses };
 
   const vip = ticket.company.vip || ticket.contact?.vip === true;
-  const minutes = (ms: number): number =>
-    vip ? Math.max(1, Math.floor((ms / MINUTE_MS) * vipFactor)) : ms / MINUTE_MS;
   const resolvedStop = resolutionStop(ticket, history);
-  const base = { calendar, createdAt, pauses, now };
+  const respondedStop = instantOrUndefined(ticket.firstRespondedAt) ?? resolvedStop;
   return {
     calendar,
     pauses,
     firstResponse: computeClock({
-      ...base,
-      targetMinutes: minutes(target.firstResponse),
-      stopAt: instantOrUndefined(ticket.firstRespondedAt) ?? resolvedStop,
+      calendar, createdAt, pauses, now,
+      targetMinutes: vipTarget(target.firstResponse, vip, vipFactor),
+      stopAt: respondedStop,
     }),
-    resolution: computeClock({ ...base, targetMinutes: minutes(target.resolution), stopAt: resolvedStop }),
+    resolution: computeClock({
+      calendar, createdAt, pauses, now,
+      targetMinutes: vipTarget(target.resolution, vip, vipFactor),
+      stopAt: resolvedStop,
+    }),
   };
 }
 
