@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The data of the fake Autotask tenant: tickets, notes, resources, companies, picklists and webhooks. Seeded from
+ * the connector's recorded fixtures (connectors/autotask/__fixtures__) so fake and fixtures tell one story.
+ */
+export type Json = Record<string, unknown>;
+
+const fixturesDir = new URL('../../../connectors/autotask/__fixtures__/', import.meta.url);
+export const fixture = <T = Json>(name: string): T => JSON.parse(readFileSync(new URL(name, fixturesDir), 'utf8')) as T;
+
+/** Autotask answers datetimes without a zone (they are UTC), with milliseconds. */
+export const zoneless = (d: Date) => d.toISOString().replace(/Z$/, '');
+
+export interface FakeAutotaskOptions {
+  username?: string;
+  secret?: string;
+  integrationCode?: string;
+  /** Our API user's resource id (webhook owner, note creator). @defaultValue 29684099 */
+  apiResourceId?: number;
+  now?: () => Date;
+  /** Delay every answer (to observe concurrency). @defaultValue 0 */
+  latencyMs?: number;
+  /** Concurrent requests per (endpoint) before `Itgenatr005`; undefined = unlimited. Autotask allows 3. */
+  threadLimit?: number;
+  /** Require a note title (the ticket category's "Require titles on ticket notes"). @defaultValue true */
+  requireNoteTitles?: boolean;
+  /** Page size cap of query answers (Autotask: 500). */
+  maxPage?: number;
+}
+
+export interface Member {
+  resourceID: number;
+  roleID: number;
+}
+
+export class FakeState {
+  readonly username: string;
+  readonly secret: string;
+  readonly integrationCode: string;
+  readonly apiResourceId: number;
+  readonly requireNoteTitles: boolean;
+  readonly now: () => Date;
+  readonly tickets = new Map<number, Json>();
+  readonly notes = new Map<number, Json[]>();
+  readonly resources = new Map<number, Json>();
+  readonly companies = new Map<number, Json>();
+  readonly contacts = new Map<number, Json>();
+  readonly configurationItems = new Map<number, Json>();
+  readonly webhooks = new Map<number, Json>();
+  readonly webhookFields = new Map<number, Json[]>();
+  readonly excludedResources = new Map<number, Json[]>();
+  /** resourceID → role ids it may be assigned with (ResourceServiceDeskRoles). */
+  readonly roles = new Map<number, number[]>();
+  ticketFields: Json = fixture('ticket-fields.json');
+  noteFields: Json = fixture('note-fields.json');
+  webhookFieldPicklist: Json = fixture('webhook-field-picklist.json');
+  private nextId = 40_000_000;
+
+  constructor(options: FakeAutotaskOptions) {
+    this.username = options.username ?? 'api-escalator@globex.example';
+    this.secret = options.secret ?? 'at-secret-1';
+    this.integrationCode = options.integrationCode ?? 'ESCALATORINTEGRATIONCODE123';
+    this.apiResourceId = options.apiResourceId ?? 29684099;
+    this.requireNoteTitles = options.requireNoteTitles ?? true;
+    this.now = options.now ?? (() => new Date());
+    this.seed();
+  }
+
+  id(): number {
+    this.nextId += 1;
+    return this.nextId;
+  }
+
+  private seed(): void {
+    const me = { id: this.apiResourceId, firstName: 'API', lastName: 'Escalator', userName: this.username, email: this.username, isActive: true };
+    this.resources.set(this.apiResourceId, me);
+    const people: [number, string, string, number][] = [
+      [29684001, 'Alice', 'Net', 29683001], [29684002, 'Bob', 'Net', 29683001], [29684003, 'Erin', 'Two', 29683002],
+      [29684004, 'Frank', 'Two', 29683002], [29684005, 'Carol', 'Sec', 29683003], [29684006, 'Dave', 'Sec', 29683003],
+      [29684007, 'Grace', 'Three', 29683003], [29684008, 'Heidi', 'Three', 29683003], [29684010, 'Tom', 'Tier-One', 29683001],
+    ];
+    for (const [id, first, last, role] of people) {
+      this.resources.set(id, { id, firstName: first, lastName: last, userName: `${first.toLowerCase()}.${last.toLowerCase()}`, isActive: true, defaultServiceDeskRoleID: role });
+      this.roles.set(id, [role]);
+    }
+    const company = fixture<{ item: Json }>('company.json').item;
+    this.companies.set(company.id as number, company);
+    const contact = fixture<{ item: Json }>('contact.json').item;
+    this.contacts.set(contact.id as number, contact);
+    const ci = fixture<{ item: Json }>('configuration-item.json').item;
+    this.configurationItems.set(ci.id as number, ci);
+  }
+
+  /** Adds a ticket (defaults: the recorded full ticket) and returns it. */
+  addTicket(fields: Json = {}): Json {
+    const base = fixture<{ item: Json }>('ticket-full.json').item;
+    const t: Json = { ...base, ...fields };
+    this.tickets.set(t.id as number, t);
+    if (!this.notes.has(t.id as number)) this.notes.set(t.id as number, []);
+    return t;
+  }
+
+  addNote(ticketId: number, note: Json): Json {
+    const n: Json = { id: this.id(), ticketID: ticketId, noteType: 1, publish: 1, createDateTime: zoneless(this.now()), ...note };
+    const list = this.notes.get(ticketId) ?? [];
+    list.push(n);
+    this.notes.set(ticketId, list);
+    return n;
+  }
+
+  /** Values of a picklist of the ticket entity (`status`, `priority`, `queueID`…). */
+  picklist(entityFields: Json, field: string): string[] {
+    const fields = (entityFields.fields ?? []) as { name: string; picklistValues?: { value: string }[] | null }[];
+    return (fields.find((f) => f.name.toLowerCase() === field.toLowerCase())?.picklistValues ?? []).map((p) => p.value);
+  }
+}

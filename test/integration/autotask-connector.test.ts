@@ -1,0 +1,328 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { autotask } from '../../connectors/autotask/index.js';
+import type { AutotaskSettings } from '../../connectors/autotask/schemas.js';
+import type { ConnectorContext, FetchedTicket, InstanceInfo, WebhookRequest, WritePlan } from '../../src/contract/index.js';
+import { testContext } from '../helpers/connector-context.js';
+import { FakeAutotask } from '../helpers/fake-autotask.js';
+
+// The Autotask connector against a fake Autotask over real HTTP (test/helpers/fake-autotask.ts), through the real
+// outbound client (retries, Retry-After, no redirects) that testContext() builds.
+
+const WEBHOOK_SECRET = 'whsec-autotask-test-42';
+const mapping: InstanceInfo['mapping'] = {
+  tiers: { T1: { queueID: 29682833 }, T2: [{ queueID: 29682969 }, { queueID: 29683500 }], T3: [{ queueID: 29683484 }, { queueID: 29683501 }] },
+  groups: { network: { queueID: 29683500 }, tier2: { queueID: 29682969 } },
+  priorities: { P1: [4], P2: [1], P3: [2], P4: [3] },
+  statuses: { waiting_customer: [7], waiting_vendor: [10], resolved: [5] },
+  members: { 't2.erin': { resourceID: 29684003, roleID: 29683002 } },
+  vipCompanies: [174],
+};
+
+let fake: FakeAutotask;
+let ctx: ConnectorContext<AutotaskSettings>;
+
+const makeCtx = (connection: Record<string, unknown>, webhook: Record<string, unknown> = { secretKey: WEBHOOK_SECRET }) =>
+  testContext({
+    connector: autotask,
+    instance: { id: 'globex-at', mapping },
+    settings: { connection, webhook, notes: { internal: { noteType: 1, publish: 2 }, customer: { noteType: 1, publish: 1 } }, mapping },
+  });
+
+beforeEach(async () => {
+  fake = await new FakeAutotask().start();
+  fake.state.addTicket({ id: 351181 });
+  fake.state.addNote(351181, { description: 'Power-cycled the printer; no change.', title: 'Phone call', creatorResourceID: 29684010, createDateTime: '2026-11-24T13:20:40.11' });
+  ctx = makeCtx(fake.connection());
+});
+afterEach(async () => {
+  expect(fake.vendorProblems).toEqual([]);
+  await fake.close();
+});
+
+async function fetched(id = '351181'): Promise<FetchedTicket> {
+  const r = await autotask.fetchTicket(ctx, id);
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+async function planFor(extra: Partial<WritePlan>): Promise<WritePlan> {
+  const f = await fetched();
+  return { ticketId: '351181', current: autotask.normalize(f, ctx.instance, ctx.settings), fetched: f, notes: [], verify: false, ...extra };
+}
+
+const toT2 = { actionId: 'a-reassign', location: { queueID: 29682969 }, tier: 'T2', owner: { resourceID: 29684003, roleID: 29683002 }, ownerName: 't2.erin' };
+const handoff = { actionId: 'a-note', marker: '[esc:7f3a2c]', visibility: 'internal' as const, text: 'Escalated to T2 (t1-timeout).\nCustomer: Globex' };
+
+describe('read', () => {
+  it('fetches and normalizes a ticket with its notes and lookups', async () => {
+    const t = autotask.normalize(await fetched(), ctx.instance, ctx.settings);
+    expect(t).toMatchObject({
+      ref: { instance: 'globex-at', psa: 'autotask', id: '351181' },
+      tier: 'T1',
+      status: { id: '1', name: 'New', category: 'open' },
+      priority: { id: '2', name: 'Medium', level: 3 },
+      owner: { id: '29684010', name: 'Tom Tier-One' },
+      company: { id: '174', name: 'Globex Corporation', vip: true },
+      contact: { name: 'Dana Schäfer', email: 'dana.schaefer@globex.example' },
+      affectedSystems: 'HP LaserJet M607 (2nd floor)',
+      latestNote: 'Phone call\nPower-cycled the printer; no change.',
+      version: '2026-11-24T15:10:02.433Z',
+    });
+    const get = fake.calls('GET', /^\/Tickets\/351181$/)[0]!;
+    expect(get.headers).toMatchObject({ apiintegrationcode: fake.state.integrationCode, username: fake.state.username, secret: fake.state.secret });
+  });
+
+  it('caches picklists and lookups: a second fetch costs the ticket and its notes only', async () => {
+    await fetched();
+    const before = fake.requests.length;
+    await fetched();
+    expect(fake.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /atservicesrest/v1.0/Tickets/351181',
+      'GET /atservicesrest/v1.0/Tickets/351181/Notes',
+    ]);
+  });
+
+  it('discovers the zone once (unauthenticated) and uses the URL it reports', async () => {
+    ctx = makeCtx(fake.connection(true));
+    await fetched();
+    await fetched();
+    const zone = fake.requests.filter((r) => /zoneinformation/i.test(r.path));
+    expect(zone).toHaveLength(1);
+    expect(zone[0]!.headers['secret']).toBeUndefined();
+    expect(fake.calls('GET', /^\/Tickets\/351181$/).map((r) => r.path)).toEqual(['/ATServicesRest/V1.0/Tickets/351181', '/ATServicesRest/V1.0/Tickets/351181']);
+  });
+
+  it('maps a gone ticket to not_found and bad credentials to psa_auth', async () => {
+    expect(await autotask.fetchTicket(ctx, '999')).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    ctx = makeCtx({ ...fake.connection(), secret: 'wrong' });
+    expect(await autotask.fetchTicket(ctx, '351181')).toMatchObject({ ok: false, error: { code: 'psa_auth' } });
+    ctx = makeCtx({ ...fake.connection(), integrationCode: 'WRONG' });
+    expect(await autotask.fetchTicket(ctx, '351181')).toMatchObject({ ok: false, error: { code: 'psa_auth', retryable: false } });
+  });
+
+  it('waits out a 429 with Retry-After and then succeeds', async () => {
+    fake.fail({ method: 'GET', path: '/Tickets/351181', status: 429, headers: { 'retry-after': '1' }, body: { errors: ['Rate limit exceeded'] } });
+    const started = Date.now();
+    await fetched();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(fake.calls('GET', /^\/Tickets\/351181$/)).toHaveLength(2);
+  });
+
+  it('hands a 429 without Retry-After back with a one-minute wait instead of hammering the hourly threshold', async () => {
+    fake.fail({ method: 'GET', path: '/Tickets/351181', status: 429, body: { errors: ['API request threshold exceeded'] } });
+    expect(await autotask.fetchTicket(ctx, '351181')).toMatchObject({ ok: false, error: { code: 'rate_limited', retryAfterMs: 60_000 } });
+    expect(fake.calls('GET', /^\/Tickets\/351181$/)).toHaveLength(1);
+  });
+
+  it('never follows a redirect', async () => {
+    fake.fail({ method: 'GET', path: '/Tickets/351181', status: 302, headers: { location: 'http://169.254.169.254/' } });
+    expect(await autotask.fetchTicket(ctx, '351181')).toMatchObject({ ok: false, error: { code: 'redirect_refused' } });
+  });
+});
+
+describe('write-back', () => {
+  it('reassigns and re-prioritises in one PATCH with exactly the fields Autotask expects, reads back, then notes', async () => {
+    const results = await autotask.applyActions(ctx, await planFor({ reassign: toT2, priority: { actionId: 'a-prio', id: 1, name: 'P2' }, notes: [handoff] }));
+    expect(results).toEqual([
+      { actionId: 'a-reassign', action: 'reassign', status: 'applied' },
+      { actionId: 'a-prio', action: 'priority', status: 'applied' },
+      { actionId: 'a-note', action: 'note', status: 'applied', remoteId: expect.any(String) },
+    ]);
+    const patches = fake.calls('PATCH', /^\/Tickets$/);
+    expect(patches.map((p) => p.body)).toEqual([{ id: 351181, queueID: 29682969, assignedResourceID: 29684003, assignedResourceRoleID: 29683002, priority: 1 }]);
+    const order = fake.requests.map((r) => `${r.method} ${r.path.replace(/^\/atservicesrest\/v1\.0/i, '')}`);
+    const patchAt = order.indexOf('PATCH /Tickets');
+    expect(order.slice(patchAt)).toEqual(['PATCH /Tickets', 'GET /Tickets/351181', 'POST /Tickets/351181/Notes']);
+    const note = fake.calls('POST', /^\/Tickets\/351181\/Notes$/)[0]!.body as Record<string, unknown>;
+    expect(note).toMatchObject({ ticketID: 351181, noteType: 1, publish: 2 });
+    expect(String(note.title)).toContain('[esc:7f3a2c]');
+    expect(String(note.description)).toContain('[esc:7f3a2c]');
+    expect(fake.state.tickets.get(351181)).toMatchObject({ queueID: 29682969, assignedResourceID: 29684003, priority: 1 });
+  });
+
+  it('sends only what differs from the re-read ticket (nothing when it is already there)', async () => {
+    const already = { ...toT2, location: { queueID: 29682833 }, owner: { resourceID: 29684010, roleID: 29683001 } };
+    const results = await autotask.applyActions(ctx, await planFor({ reassign: already, priority: { actionId: 'a-prio', id: 'High', name: 'P2' } }));
+    expect(results.map((r) => r.status)).toEqual(['skipped', 'applied']);
+    expect(fake.calls('PATCH', /^\/Tickets$/).map((p) => p.body)).toEqual([{ id: 351181, priority: 1 }]);
+  });
+
+  it('catches a write that did not take (false 200) on read-back and posts no note', async () => {
+    fake.falseWrites = 1;
+    const results = await autotask.applyActions(ctx, await planFor({ reassign: toT2, notes: [handoff] }));
+    expect(results[0]).toMatchObject({ status: 'failed', error: { code: 'write_not_applied' } });
+    expect(results[1]).toMatchObject({ action: 'note', status: 'failed', error: { message: expect.stringContaining('not attempted') } });
+    expect(fake.calls('POST', /Notes$/)).toHaveLength(0);
+  });
+
+  it('treats a business-rule 500 {"errors":[…]} as a non-retryable validation failure (one request)', async () => {
+    const wrongRole = { ...toT2, owner: { resourceID: 29684003, roleID: 29683003 } };
+    const results = await autotask.applyActions(ctx, await planFor({ reassign: wrongRole, notes: [handoff] }));
+    expect(results[0]).toMatchObject({ status: 'failed', error: { code: 'validation', message: expect.stringContaining('Role does not exist') } });
+    expect(fake.calls('PATCH', /^\/Tickets$/)).toHaveLength(1);
+    expect(fake.calls('POST', /Notes$/)).toHaveLength(0);
+  });
+
+  it('retries a thread-limit rejection (Itgenatr005), even for a note POST, and posts the note once', async () => {
+    fake.fail({ method: 'POST', path: '/Tickets/351181/Notes', status: 500, body: { errors: ['Itgenatr005 Thread Threshold Exceeded - The Autotask API thread threshold of 3 threads has been exceeded.'] } });
+    const results = await autotask.applyActions(ctx, await planFor({ notes: [handoff] }));
+    expect(results).toEqual([{ actionId: 'a-note', action: 'note', status: 'applied', remoteId: expect.any(String) }]);
+    expect(fake.calls('POST', /Notes$/)).toHaveLength(2);
+    expect(fake.state.notes.get(351181)!.filter((n) => String(n.description).includes('[esc:7f3a2c]'))).toHaveLength(1);
+  });
+
+  it('never blind-retries a note after an ambiguous 5xx, and the retried job finds the marker instead of posting again', async () => {
+    fake.fail({ method: 'POST', path: '/Tickets/351181/Notes', status: 502, body: 'Bad Gateway' });
+    const first = await autotask.applyActions(ctx, await planFor({ notes: [handoff] }));
+    expect(first[0]).toMatchObject({ status: 'failed', error: { code: 'psa_unavailable' } });
+    expect(fake.calls('POST', /Notes$/)).toHaveLength(1);
+    // The job is retried: the first attempt's note is posted, then a crash-retry checks the marker.
+    const second = await autotask.applyActions(ctx, await planFor({ notes: [handoff], verify: true }));
+    expect(second[0]).toMatchObject({ status: 'applied' });
+    const third = await autotask.applyActions(ctx, await planFor({ notes: [handoff], verify: true }));
+    expect(third[0]).toMatchObject({ status: 'skipped' });
+    expect(fake.state.notes.get(351181)!.filter((n) => String(n.description).includes('[esc:7f3a2c]'))).toHaveLength(1);
+  });
+
+  it('reads back our own note as ours, not as the latest customer-facing note', async () => {
+    await autotask.applyActions(ctx, await planFor({ notes: [handoff] }));
+    const t = autotask.normalize(await fetched(), ctx.instance, ctx.settings);
+    expect(t.recentNotes?.[0]).toMatchObject({ ours: true, internal: true });
+    expect(t.latestNote).toBe('Phone call\nPower-cycled the printer; no change.');
+  });
+});
+
+describe('webhook registration', () => {
+  const callback = 'https://esc.msp.example/webhooks/globex-at';
+
+  it('creates one webhook with its trigger fields (one at a time) and our API user excluded', async () => {
+    expect(await autotask.webhookState(ctx, callback)).toEqual({ ok: true, value: 'missing' });
+    expect(await autotask.registerWebhooks(ctx, callback)).toEqual({ ok: true, value: { created: 1, updated: 0, unchanged: 0, removed: 0 } });
+    const hooks = [...fake.state.webhooks.values()];
+    expect(hooks).toHaveLength(1);
+    const hook = hooks[0]!;
+    expect(hook).toMatchObject({
+      name: 'psa-escalator globex-at', webhookUrl: callback, deactivationUrl: `${callback}/deactivated`, secretKey: WEBHOOK_SECRET,
+      isActive: true, isSubscribedToCreateEvents: true, isSubscribedToUpdateEvents: true,
+    });
+    const fields = fake.state.webhookFields.get(hook.id as number)!;
+    expect(fields.map((f) => f.fieldID).sort((a, b) => Number(a) - Number(b))).toEqual([2, 3, 5, 6, 9]);
+    expect(fields.every((f) => f.isSubscribedField === true)).toBe(true);
+    expect(fake.maxInFlight.get('POST /ticketwebhooks/{id}/fields')).toBe(1);
+    expect(fake.state.excludedResources.get(hook.id as number)).toEqual([expect.objectContaining({ resourceID: fake.state.apiResourceId })]);
+    expect(await autotask.webhookState(ctx, callback)).toEqual({ ok: true, value: 'active' });
+  });
+
+  it('is idempotent and repairs drift without ever creating a second webhook', async () => {
+    await autotask.registerWebhooks(ctx, callback);
+    expect(await autotask.registerWebhooks(ctx, callback)).toEqual({ ok: true, value: { created: 0, updated: 0, unchanged: 1, removed: 0 } });
+    const hook = [...fake.state.webhooks.values()][0]!;
+    hook.isActive = false;
+    fake.state.webhookFields.set(hook.id as number, fake.state.webhookFields.get(hook.id as number)!.slice(1));
+    expect(await autotask.webhookState(ctx, callback)).toEqual({ ok: true, value: 'inactive' });
+    expect(await autotask.registerWebhooks(ctx, callback)).toEqual({ ok: true, value: { created: 0, updated: 1, unchanged: 0, removed: 0 } });
+    expect(fake.state.webhooks.get(hook.id as number)!.isActive).toBe(true);
+    expect(fake.state.webhookFields.get(hook.id as number)).toHaveLength(5);
+    expect(fake.state.webhooks.size).toBe(1);
+  });
+
+  it('removes a duplicate registration and keeps the one pointing at us', async () => {
+    await autotask.registerWebhooks(ctx, callback);
+    fake.state.webhooks.set(5, { id: 5, name: 'psa-escalator globex-at', webhookUrl: 'https://old.example/hook', deactivationUrl: 'https://old.example/d', isActive: true });
+    const r = await autotask.registerWebhooks(ctx, callback);
+    expect(r).toEqual({ ok: true, value: { created: 0, updated: 0, unchanged: 1, removed: 1 } });
+    expect([...fake.state.webhooks.keys()]).not.toContain(5);
+  });
+
+  it('resolves an ambiguous create by looking again instead of posting a second webhook', async () => {
+    fake.fail({ method: 'POST', path: '/TicketWebhooks', status: 503, body: 'unavailable' });
+    const r = await autotask.registerWebhooks(ctx, callback);
+    expect(r).toMatchObject({ ok: false, error: { code: 'psa_unavailable' } });
+    expect(fake.state.webhooks.size).toBe(0);
+    expect(await autotask.registerWebhooks(ctx, callback)).toMatchObject({ ok: true, value: { created: 1 } });
+    expect(fake.state.webhooks.size).toBe(1);
+  });
+});
+
+describe('reconciliation', () => {
+  it('pages through changed tickets with POSTed nextPageUrl links and reports the high-water mark', async () => {
+    fake.state.tickets.clear();
+    let newest = '';
+    for (let i = 1; i <= 1203; i++) {
+      const stamp = `2026-11-24T1${i % 3}:${String(i % 60).padStart(2, '0')}:00.5`;
+      if (i % 2 === 0 && stamp > newest) newest = stamp;
+      fake.state.addTicket({ id: 500_000 + i, lastTrackedModificationDateTime: i % 2 === 0 ? stamp : '2026-11-20T08:00:00', lastActivityDate: '2026-11-20T08:00:00' });
+    }
+    const seen: string[] = [];
+    let page: string | undefined;
+    let high: string | undefined;
+    let pages = 0;
+    do {
+      const r = await autotask.listChangedSince(ctx, '2026-11-23T00:00:00Z', page);
+      if (!r.ok) throw r.error;
+      seen.push(...r.value.items.map((i) => i.ticketId));
+      if (r.value.highWater && (!high || r.value.highWater > high)) high = r.value.highWater;
+      page = r.value.nextPage;
+      pages += 1;
+    } while (page);
+    expect(pages).toBe(2);
+    expect(seen).toHaveLength(601);
+    expect(new Set(seen).size).toBe(601);
+    expect(seen.every((id) => Number(id) % 2 === 0)).toBe(true);
+    expect(high).toBe(`${newest}00Z`);
+    const queries = fake.requests.filter((r) => /query/i.test(r.path) && /tickets/i.test(r.path));
+    expect(queries.map((q) => q.method)).toEqual(['POST', 'POST']);
+    expect(queries[1]!.path).toMatch(/\/Tickets\/query\/next$/);
+    expect(queries[1]!.body).toEqual(queries[0]!.body);
+  });
+
+  it('refuses a page token that points at another host', async () => {
+    const evil = Buffer.from(JSON.stringify({ u: 'http://169.254.169.254/latest', s: '2026-01-01T00:00:00.000Z' })).toString('base64url');
+    expect(await autotask.listChangedSince(ctx, '2026-01-01T00:00:00Z', evil)).toMatchObject({ ok: false, error: { code: 'denied_url' } });
+  });
+});
+
+describe('webhooks as Autotask sends them', () => {
+  let receiver: Server;
+  let url: string;
+  let got: { verified: boolean; parsed: unknown }[];
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const rawBody = Buffer.concat(chunks);
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+        const wr: WebhookRequest = { headers, rawBody, json: JSON.parse(rawBody.toString('utf8')), query: {}, ip: '127.0.0.1' };
+        const verified = (await autotask.verifyWebhook(ctx, wr)).ok;
+        const parsed = verified ? await autotask.parseWebhook(ctx, wr) : undefined;
+        got.push({ verified, parsed });
+        res.writeHead(verified ? 202 : 401).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/globex-at`;
+  });
+  afterAll(() => new Promise<void>((r) => receiver.close(() => r())));
+  beforeEach(() => {
+    got = [];
+  });
+
+  it('verifies a body with accents and & < > escaped the Autotask way, and parses it', async () => {
+    const payload = fake.payload(351181, { Title: 'Imprimante café & <scanner> "hors ligne"', Status: '5' });
+    const d = await fake.sendWebhook(url, payload, { secret: WEBHOOK_SECRET });
+    expect(d.status).toBe(202);
+    expect(got[0]).toMatchObject({ verified: true, parsed: { ok: true, value: { ticketId: '351181', action: 'updated', actor: '29684010' } } });
+  });
+
+  it('refuses a wrong signature and drops our own echo', async () => {
+    expect((await fake.sendWebhook(url, fake.payload(351181), { secret: 'not-the-secret' })).status).toBe(401);
+    await fake.sendWebhook(url, fake.payload(351181, {}, { PersonID: fake.state.apiResourceId }), { secret: WEBHOOK_SECRET });
+    expect(got[1]).toMatchObject({ verified: true, parsed: { ok: true, value: { ignore: 'echo' } } });
+  });
+});
