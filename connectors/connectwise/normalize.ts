@@ -59,11 +59,9 @@ function usersAffectedOf(t: CwTicket, rule: Mapping['usersAffected']): number | 
   return hit?.[1];
 }
 
+/** Site name (the ticket's location at the customer); the vendor Ticket model has no configuration list inline. */
 function environmentOf(t: CwTicket): string | undefined {
-  const site = text(t.site?.name) ?? text(t.siteName);
-  const project = text(t.project?.name);
-  const parts = [site, project === undefined ? undefined : `Project: ${project}`].filter((p): p is string => p !== undefined);
-  return parts.length === 0 ? undefined : parts.join(' · ');
+  return text(t.site?.name) ?? text(t.siteName);
 }
 
 function psaSlaOf(t: CwTicket): Ticket['psaSla'] {
@@ -89,6 +87,26 @@ function datesOf(t: CwTicket, closed: boolean) {
   };
 }
 
+/** The optional model fields: present only when the PSA has a value (absent ≠ empty for rules and handoff notes). */
+function optionalFields(t: CwTicket, mapping: Mapping, notes: ReturnType<typeof summarizeNotes>): Partial<Ticket> {
+  const contact = contactOf(t);
+  const environment = environmentOf(t);
+  const usersAffected = usersAffectedOf(t, mapping.usersAffected);
+  const psaSla = psaSlaOf(t);
+  const impact = text(t.impact);
+  const urgency = text(t.severity);
+  return {
+    ...(notes.description === undefined ? {} : { description: notes.description }),
+    ...(notes.latestNote === undefined ? {} : { latestNote: notes.latestNote }),
+    ...(contact ? { contact } : {}),
+    ...(environment ? { environment } : {}),
+    ...(usersAffected === undefined ? {} : { usersAffected }),
+    ...(impact ? { impact } : {}),
+    ...(urgency ? { urgency } : {}),
+    ...(psaSla ? { psaSla } : {}),
+  };
+}
+
 /** Pure: ConnectWise ticket (+ notes) → normalized Ticket (SPEC §3). Never throws on missing or unknown fields. */
 export function normalizeTicket(fetched: FetchedTicket, instance: InstanceInfo, settings: ConnectWiseSettings): Ticket {
   const t = parseTicket(fetched.ticket);
@@ -99,47 +117,29 @@ export function normalizeTicket(fetched: FetchedTicket, instance: InstanceInfo, 
   const queue = refOf(t.board);
   const team = refOf(t.team);
   const location: Ticket['location'] = { ...(queue ? { queue } : {}), ...(team ? { team } : {}) };
-  const category = [t.type, t.subType, t.item].map((r) => text(r?.name)).filter((c): c is string => c !== undefined);
-  const contact = contactOf(t);
-  const environment = environmentOf(t);
-  const usersAffected = usersAffectedOf(t, mapping.usersAffected);
-  const psaSla = psaSlaOf(t);
   const id = idString(t.id) ?? String(t.id ?? '');
-  const optional = {
-    ...(notes.description === undefined ? {} : { description: notes.description }),
-    ...(notes.latestNote === undefined ? {} : { latestNote: notes.latestNote }),
-    ...(contact ? { contact } : {}),
-    ...(environment ? { environment } : {}),
-    ...(usersAffected === undefined ? {} : { usersAffected }),
-    ...(text(t.impact) ? { impact: text(t.impact) } : {}),
-    ...(text(t.severity) ? { urgency: text(t.severity) } : {}),
-    ...(psaSla ? { psaSla } : {}),
-  };
+  const companyName = text(t.company?.name);
   return {
     ref: { instance: instance.id, psa: 'connectwise', id },
     number: id,
     title: text(t.summary) ?? '',
-    ...optional,
+    ...optionalFields(t, mapping, notes),
     recentNotes: notes.recentNotes,
     status: {
       id: idString(t.status?.id) ?? '',
       name: text(t.status?.name) ?? '',
       category: statusCategory(t.status, mapping.statuses, { closed, merged }),
     },
-    priority: {
-      id: idString(t.priority?.id) ?? '',
-      name: text(t.priority?.name) ?? '',
-      level: priorityLevel(t.priority, mapping.priorities),
-    },
+    priority: { id: idString(t.priority?.id) ?? '', name: text(t.priority?.name) ?? '', level: priorityLevel(t.priority, mapping.priorities) },
     location,
     tier: deriveTier({ location }, mapping.tiers, locationKeys),
     owner: ownerOf(t.owner, settings.mapping.ownerPlaceholders ?? []),
     company: {
       id: idString(t.company?.id) ?? text(t.company?.identifier) ?? '',
-      ...(text(t.company?.name) ? { name: text(t.company?.name) } : {}),
+      ...(companyName ? { name: companyName } : {}),
       vip: isVipCompany(t.company, mapping.vipCompanies),
     },
-    category,
+    category: [t.type, t.subType, t.item].map((r) => text(r?.name)).filter((c): c is string => c !== undefined),
     ...datesOf(t, closed || merged),
   };
 }

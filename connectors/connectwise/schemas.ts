@@ -102,8 +102,6 @@ export const cwTicketSchema = z.looseObject({
   type: ref,
   subType: ref,
   item: ref,
-  project: ref,
-  phase: ref,
   severity: opt(z.string()),
   impact: opt(z.string()),
   closedFlag: opt(z.boolean()),
