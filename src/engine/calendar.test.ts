@@ -45,6 +45,7 @@ describe('weekly hours parsing', () => {
     expect(() => cal('UTC', { mon: '8-17' })).toThrow(/invalid hours/);
     expect(() => cal('UTC', { mon: '08:00-24:30' })).toThrow(/invalid hours/);
     expect(() => cal('UTC', { funday: '08:00-17:00' })).toThrow(/invalid day key/);
+    expect(() => cal('UTC', { constructor: '08:00-17:00' })).toThrow(/invalid day key/);
     expect(() => cal('UTC', { mon: '08:00-17:00' }, ['2026-13'])).toThrow(/invalid holiday/);
   });
 });

@@ -1,6 +1,16 @@
 import type { CalendarConfig } from '../contract/index.js';
-import { DAY_MS, MINUTE_MS, dayNumber, localDay, localRangeToReal, weekdayOf, zoneOffsets } from './time.js';
-import type { OffsetFn } from './time.js';
+import {
+  DAY_MS,
+  MINUTE_MS,
+  dayNumber,
+  localDay,
+  localRangeToReal,
+  mergeRanges,
+  parseWeeklyHours,
+  weekdayOf,
+  zoneOffsets,
+} from './time.js';
+import type { DayRanges, OffsetFn } from './time.js';
 import type { BusinessCalendar } from './types.js';
 
 /**
@@ -8,8 +18,10 @@ import type { BusinessCalendar } from './types.js';
  *
  * Intervals are generated lazily per fixed window of real time (a "chunk", ~50 days), clipped to it, merged, and
  * memoised with prefix sums inside the compiled calendar. Queries are a Map lookup plus a binary search: no luxon
- * call and no allocation on the hot path. Local-time rules (DST gaps and repeats) live in `time.ts`.
+ * call and no allocation on the hot path. Parsing `hours` and the local-time rules (DST gaps, repeats) live in `time.ts`.
  */
+
+export { parseWeeklyHours };
 
 /** The built-in 24×7 calendar, used unless the file defines its own `always`. */
 export const ALWAYS_CALENDAR: CalendarConfig = {
@@ -18,70 +30,9 @@ export const ALWAYS_CALENDAR: CalendarConfig = {
   holidays: [],
 };
 
-/** Ranges of one weekday in minutes from local midnight; an end past 1440 runs into the next day. */
-type DayRanges = readonly (readonly [number, number])[];
-
 const CHUNK_MS = 2 ** 32; // ≈ 49.7 days: a handful of chunks covers any ticket's life
 /** Consecutive chunks without any open time after which a search gives up (≈ 10 years). */
 const HORIZON_CHUNKS = 75;
-const dayIndex: Readonly<Record<string, number>> = { mon: 0, tue: 1, wed: 2, thu: 3, fri: 4, sat: 5, sun: 6 };
-
-/** Days named by an `hours` key: `mon`, `mon-fri`, wrapping `fri-mon`, or a comma list of those. */
-function parseDayKey(key: string): number[] {
-  const days = new Set<number>();
-  for (const part of key.toLowerCase().split(',')) {
-    const [from, to = from] = part.split('-').map((d) => dayIndex[d.trim()]);
-    if (from === undefined || to === undefined) throw new Error(`invalid day key "${key}"`);
-    for (let d = from; ; d = (d + 1) % 7) {
-      days.add(d);
-      if (d === to) break;
-    }
-  }
-  return [...days];
-}
-
-function parseClock(hhmm: string, value: string): number {
-  const m = /^(\d{2}):(\d{2})$/.exec(hhmm.trim());
-  const minutes = m ? Number(m[1]) * 60 + Number(m[2]) : Number.NaN;
-  if (!(minutes >= 0 && minutes <= 1440) || Number(m?.[2]) > 59) throw new Error(`invalid hours "${value}"`);
-  return minutes;
-}
-
-/** `08:00-12:00,13:00-17:00` → minute ranges; an end before its start runs into the next day (night shift). */
-function parseRanges(value: string): [number, number][] {
-  const out: [number, number][] = [];
-  for (const range of value.split(',')) {
-    const [a, b, extra] = range.split('-');
-    if (a === undefined || b === undefined || extra !== undefined) throw new Error(`invalid hours "${value}"`);
-    const start = parseClock(a, value);
-    let end = parseClock(b, value);
-    if (end < start) end += 1440;
-    if (end > start) out.push([start, end]);
-  }
-  return out;
-}
-
-/** Sorted union of overlapping or touching ranges. */
-function mergeRanges(ranges: readonly (readonly [number, number])[]): [number, number][] {
-  const sorted = [...ranges].sort((x, y) => x[0] - y[0]);
-  const out: [number, number][] = [];
-  for (const [s, e] of sorted) {
-    const last = out[out.length - 1];
-    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
-    else out.push([s, e]);
-  }
-  return out;
-}
-
-/** `hours` → per weekday (0 = Monday) merged ranges. Throws on a malformed key or value. */
-export function parseWeeklyHours(hours: Readonly<Record<string, string>>): DayRanges[] {
-  const week: [number, number][][] = [[], [], [], [], [], [], []];
-  for (const [key, value] of Object.entries(hours)) {
-    const ranges = parseRanges(value);
-    for (const d of parseDayKey(key)) week[d]?.push(...ranges);
-  }
-  return week.map(mergeRanges);
-}
 
 /** One window [lo, lo + CHUNK_MS) of open intervals with prefix sums. */
 interface Chunk {

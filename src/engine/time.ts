@@ -1,9 +1,10 @@
 import { IANAZone } from 'luxon';
 
 /**
- * Instants and local wall-clock arithmetic for the engine (SPEC §2 "Time and durations", "Calendars and SLA clocks").
+ * Instants and the local wall-clock model for the engine (SPEC §2 "Time and durations", "Calendars and SLA clocks"):
+ * ISO parsing/formatting, IANA zone offsets, local ranges → real intervals (DST rules) and weekly `hours` parsing.
  * Inside the engine every instant is epoch milliseconds; ISO strings appear only at the edges (`parseInstant`,
- * `formatInstant`). The zone helpers below run only while a calendar window is generated, never on the hot path.
+ * `formatInstant`). The zone helpers run only while a calendar window is generated, never on the hot path.
  */
 
 export const SECOND_MS = 1_000;
@@ -138,4 +139,68 @@ export function localRangeToReal(offset: OffsetFn, localStart: number, localEnd:
   const postEnd = inGap(localEnd) ? localEnd - o1 : localEnd - o2;
   if (postEnd > postStart) pieces.push([postStart, postEnd]);
   return pieces;
+}
+
+// ---------------------------------------------------------------- weekly hours (`calendars.<name>.hours`)
+
+/** Ranges of one weekday in minutes from local midnight; an end past 1440 runs into the next day. */
+export type DayRanges = readonly (readonly [number, number])[];
+
+const dayIndex: ReadonlyMap<string, number> = new Map(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d, i) => [d, i]));
+
+/** Days named by an `hours` key: `mon`, `mon-fri`, wrapping `fri-mon`, or a comma list of those. */
+function parseDayKey(key: string): number[] {
+  const days = new Set<number>();
+  for (const part of key.toLowerCase().split(',')) {
+    const [from, to = from] = part.split('-').map((d) => dayIndex.get(d.trim()));
+    if (from === undefined || to === undefined) throw new Error(`invalid day key "${key}"`);
+    for (let d = from; ; d = (d + 1) % 7) {
+      days.add(d);
+      if (d === to) break;
+    }
+  }
+  return [...days];
+}
+
+function parseClock(hhmm: string, value: string): number {
+  const m = /^(\d{2}):(\d{2})$/.exec(hhmm.trim());
+  const minutes = m ? Number(m[1]) * 60 + Number(m[2]) : Number.NaN;
+  if (!(minutes >= 0 && minutes <= 1440) || Number(m?.[2]) > 59) throw new Error(`invalid hours "${value}"`);
+  return minutes;
+}
+
+/** `08:00-12:00,13:00-17:00` → minute ranges; an end before its start runs into the next day (night shift). */
+function parseRanges(value: string): [number, number][] {
+  const out: [number, number][] = [];
+  for (const range of value.split(',')) {
+    const [a, b, extra] = range.split('-');
+    if (a === undefined || b === undefined || extra !== undefined) throw new Error(`invalid hours "${value}"`);
+    const start = parseClock(a, value);
+    let end = parseClock(b, value);
+    if (end < start) end += 1440;
+    if (end > start) out.push([start, end]);
+  }
+  return out;
+}
+
+/** Sorted union of overlapping or touching ranges. */
+export function mergeRanges(ranges: readonly (readonly [number, number])[]): [number, number][] {
+  const sorted = [...ranges].sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [s, e] of sorted) {
+    const last = out[out.length - 1];
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
+}
+
+/** `hours` → per weekday (0 = Monday) merged ranges. Throws on a malformed key or value. */
+export function parseWeeklyHours(hours: Readonly<Record<string, string>>): DayRanges[] {
+  const week: [number, number][][] = [[], [], [], [], [], [], []];
+  for (const [key, value] of Object.entries(hours)) {
+    const ranges = parseRanges(value);
+    for (const d of parseDayKey(key)) week[d]?.push(...ranges);
+  }
+  return week.map(mergeRanges);
 }
