@@ -1,0 +1,41 @@
+import type { Logger } from '../contract/index.js';
+import type { Metrics } from '../lib/metrics.js';
+import type { AuditStore } from '../store/audit-store.js';
+import type { CountersStore } from '../store/counters-store.js';
+import type { DeadLetterStore } from '../store/dead-letter-store.js';
+import type { InstanceStore } from '../store/instance-store.js';
+import type { ScheduleStore } from '../store/schedule-store.js';
+import type { TicketStore } from '../store/ticket-store.js';
+
+import type { Runtimes } from './context.js';
+import type { PolicyEngine } from './engine.js';
+import type { NotifyInput } from './notifiers.js';
+import type { Trigger } from './queues.js';
+import type { PolicyFacts } from './ticket-counters.js';
+
+/** What the ticket processor works with (built once per worker process). */
+export interface ProcessorDeps {
+  runtimes: Runtimes;
+  engine: PolicyEngine;
+  /** Policy facts per instance id (SLA rules, recurring windows, groups). */
+  facts: (instanceId: string) => PolicyFacts;
+  tickets: TicketStore;
+  audit: AuditStore;
+  deadLetters: DeadLetterStore;
+  schedule: ScheduleStore;
+  counters: CountersStore;
+  instances: InstanceStore;
+  notify: (input: NotifyInput) => Promise<void>;
+  metrics?: Metrics;
+  log: Logger;
+  now: () => number;
+}
+
+export interface TicketTask {
+  instanceId: string;
+  ticketId: string;
+  trigger: Trigger;
+  deleted?: boolean;
+  /** An earlier attempt of this job failed: connectors check markers before writing. */
+  retry: boolean;
+}

@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+
+import type { Condition, GroupConfig, InstanceInfo, Policy, Ticket } from '../contract/index.js';
+import type { CountersStore } from '../store/counters-store.js';
+
+import { ownerMatches } from './state.js';
+import type { InstanceCounters } from './state.js';
+
+type SameField = 'company' | 'category';
+
+/** What the pipeline needs to know about a policy besides the engine: SLA rules, recurring windows, groups. */
+export interface PolicyFacts {
+  /** Rules whose `when` uses `slaUsed` (fired once per clock). */
+  slaRules: ReadonlySet<string>;
+  /** Every distinct `recurring` condition; the first one gives `state.recurringCount`. */
+  recurring: { within: number; same: SameField[] }[];
+  groups: Readonly<Record<string, GroupConfig>>;
+}
+
+function walk(c: Condition | undefined, visit: (c: Condition) => void): void {
+  if (!c) return;
+  visit(c);
+  for (const sub of c.any ?? []) walk(sub, visit);
+  for (const sub of c.all ?? []) walk(sub, visit);
+}
+
+export function policyFacts(policy: Policy, groups: Readonly<Record<string, GroupConfig>>): PolicyFacts {
+  const slaRules = new Set<string>();
+  const recurring: PolicyFacts['recurring'] = [];
+  for (const rule of policy.rules) {
+    walk(rule.when, (c) => {
+      if (c.slaUsed) slaRules.add(rule.id);
+      if (c.recurring) recurring.push({ within: c.recurring.within, same: [...c.recurring.same].sort() as SameField[] });
+    });
+  }
+  return { slaRules, recurring, groups };
+}
+
+/** The values a ticket is grouped by, or undefined when one is missing (such tickets never match, SPEC §2). */
+function signature(ticket: Ticket, same: readonly SameField[]): string | undefined {
+  const parts: string[] = [];
+  for (const f of same) {
+    if (f === 'company') {
+      if (!ticket.company.id) return undefined;
+      parts.push(`company=${ticket.company.id}`);
+    } else {
+      if (ticket.category.length === 0) return undefined;
+      parts.push(`category=${ticket.category.map((s) => s.toLowerCase()).join('/')}`);
+    }
+  }
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 24);
+}
+
+/**
+ * Records the ticket under every recurring signature of the policy and reads the instance-wide counters the engine
+ * gets through the state (recurring count, round-robin cursors, member loads).
+ */
+export async function readCounters(args: {
+  store: CountersStore;
+  facts: PolicyFacts;
+  instanceId: string;
+  ticket: Ticket;
+  now: number;
+}): Promise<InstanceCounters> {
+  const { store, facts, instanceId, ticket, now } = args;
+  const created = Date.parse(ticket.createdAt);
+  let recurringCount = 0;
+  for (const [i, r] of facts.recurring.entries()) {
+    const sig = signature(ticket, r.same);
+    if (sig === undefined || Number.isNaN(created)) continue;
+    await store.recordRecurring(instanceId, sig, ticket.ref.id, created, now - r.within - 86_400_000);
+    if (i === 0) recurringCount = await store.countRecurring(instanceId, sig, now - r.within, now);
+  }
+  const [groupCursors, memberLoads] = await Promise.all([store.groupCursors(instanceId), store.memberLoads(instanceId)]);
+  return { recurringCount, groupCursors, memberLoads };
+}
+
+/** Every member named by a group (members and on-call rotations), in config order, without repeats. */
+function allMembers(groups: Readonly<Record<string, GroupConfig>>): string[] {
+  const out = new Set<string>();
+  for (const g of Object.values(groups)) {
+    for (const m of g.members) out.add(m);
+    for (const m of g.oncall?.rotation ?? []) out.add(m);
+  }
+  return [...out];
+}
+
+/** Keeps `least-loaded` counts current: which group member owns this ticket while it is open. */
+export async function updateOwnerLoad(args: { store: CountersStore; facts: PolicyFacts; info: InstanceInfo; ticket: Ticket }): Promise<void> {
+  const { store, facts, info, ticket } = args;
+  const open = ticket.status.category !== 'resolved' && ticket.status.category !== 'closed';
+  const member = open && ticket.owner ? allMembers(facts.groups).find((m) => ownerMatches(ticket.owner, m, info.mapping.members[m])) : undefined;
+  await store.setTicketOwner(info.id, ticket.ref.id, member ?? null);
+}
+
+/** After our reassign through a round-robin group: the next move starts after the member just assigned. */
+export async function advanceRoundRobin(args: { store: CountersStore; facts: PolicyFacts; instanceId: string; group?: string; owner?: string }): Promise<void> {
+  const { group, owner } = args;
+  if (!group || !owner) return;
+  const config = args.facts.groups[group];
+  if (config?.assign !== 'round-robin') return;
+  const i = config.members.indexOf(owner);
+  await args.store.setCursor(args.instanceId, group, i < 0 ? 0 : (i + 1) % config.members.length);
+}

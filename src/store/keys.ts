@@ -1,0 +1,61 @@
+/**
+ * Every Redis key the service writes outside BullMQ's own `bull:*` keys, in one place (STYLE: "all key names in
+ * one file"). Ids from PSAs are used verbatim inside keys: they never contain secrets, and keys are binary-safe.
+ *
+ * Redis Cluster note: multi-key scripts below only touch keys of one instance (`esc:rl:<instance>:*`), so a hash
+ * tag per instance would be enough to run them on a cluster; the default deployment is one standalone Redis.
+ */
+export interface KeyOptions {
+  /** @defaultValue 'esc' */
+  prefix?: string;
+}
+
+export function createKeys(options: KeyOptions = {}) {
+  const p = options.prefix ?? 'esc';
+  return {
+    prefix: p,
+    /** JSON record of one ticket (state, last decision, pending write). */
+    ticket: (instance: string, ticketId: string) => `${p}:t:${instance}:${ticketId}`,
+    /** Per-ticket processing lock (no two workers act on one ticket at once). */
+    ticketLock: (instance: string, ticketId: string) => `${p}:lock:t:${instance}:${ticketId}`,
+    /** ZSET of scheduled checks: member = `<instance>\n<ticketId>`, score = due epoch ms. */
+    schedule: () => `${p}:schedule`,
+    /** Audit entry JSON by id. */
+    auditEntry: (id: string) => `${p}:audit:e:${id}`,
+    /** ZSET indexes of audit entries with actions (score = at ms). */
+    auditIndexAll: () => `${p}:audit:ix:all`,
+    auditIndexInstance: (instance: string) => `${p}:audit:ix:i:${instance}`,
+    auditIndexRule: (rule: string) => `${p}:audit:ix:r:${rule}`,
+    auditIndexInstanceRule: (instance: string, rule: string) => `${p}:audit:ix:ir:${instance}:${rule}`,
+    /** ZSET of every audit entry of one ticket (decisions and events such as ticket_gone). */
+    auditIndexTicket: (instance: string, ticketId: string) => `${p}:audit:ix:t:${instance}:${ticketId}`,
+    deadLetter: (id: string) => `${p}:dl:e:${id}`,
+    deadLetterIndex: () => `${p}:dl:ix`,
+    /** HASH of instance status fields (webhook, lastEventAt, psa, psaCheckedAt). */
+    instance: (instance: string) => `${p}:inst:${instance}`,
+    /** At most one registration check per instance per 10 minutes. */
+    registrationCheckGuard: (instance: string) => `${p}:inst:${instance}:regcheck`,
+    /** Reconciliation: cursor (ISO instant), resumable page token, next due time and the cluster-wide lock. */
+    reconcileCursor: (instance: string) => `${p}:rec:${instance}:cursor`,
+    reconcilePage: (instance: string) => `${p}:rec:${instance}:page`,
+    reconcileDue: (instance: string) => `${p}:rec:${instance}:due`,
+    reconcileLock: (instance: string) => `${p}:rec:${instance}:lock`,
+    /** HASH group → round-robin cursor (per instance). */
+    groupCursors: (instance: string) => `${p}:gc:${instance}`,
+    /** HASH ticketId → member (open tickets we know of) and HASH member → count. */
+    ticketOwners: (instance: string) => `${p}:own:${instance}`,
+    memberLoads: (instance: string) => `${p}:load:${instance}`,
+    /** ZSET ticketId → createdAt ms, per instance and `same` combination (company / category values). */
+    recurring: (instance: string, signature: string) => `${p}:rec-t:${instance}:${signature}`,
+    /** Shared rate limiter of one instance: sliding window, concurrency leases, Retry-After pause. */
+    rateWindow: (instance: string) => `${p}:rl:${instance}:w`,
+    rateLeases: (instance: string) => `${p}:rl:${instance}:c`,
+    ratePause: (instance: string) => `${p}:rl:${instance}:pause`,
+    /** SharedCache entries handed to connectors (signing keys, tokens, lookups). */
+    cache: (instance: string, key: string) => `${p}:cache:${instance}:${key}`,
+    /** Epoch ms at which a worker process last saw its own heartbeat job consumed. */
+    heartbeat: (processId: string) => `${p}:hb:${processId}`,
+  };
+}
+
+export type Keys = ReturnType<typeof createKeys>;

@@ -1,0 +1,84 @@
+import { Redis } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+
+import type { Logger } from '../contract/index.js';
+
+/**
+ * Connection roles (RELIABILITY §2 "Connections"):
+ * - `producer`: the HTTP ingest path. `enableOfflineQueue: false` and one attempt per command, so `queue.add`
+ *   fails fast while Redis is down and the route answers 503 instead of hanging (the PSA retries).
+ * - `worker`: BullMQ workers force `maxRetriesPerRequest: null` (blocking commands must survive reconnects).
+ * - `client`: everything else (stores, schedulers): waits for a reconnect for a bounded number of retries.
+ */
+export type ConnectionRole = 'producer' | 'worker' | 'client';
+
+export interface RedisConnectionOptions {
+  url: string;
+  role: ConnectionRole;
+  /** Name shown in `CLIENT LIST` (helps operators). */
+  name?: string;
+  log?: Logger;
+}
+
+/** Reconnect delay: 100 ms doubling to 2 s (BullMQ's default waits up to 20 s, too slow to resume after a restart). */
+const retryStrategy = (times: number): number => Math.min(100 * 2 ** Math.min(times, 5), 2_000);
+
+export function redisOptions(role: ConnectionRole): RedisOptions {
+  const base: RedisOptions = { retryStrategy, lazyConnect: false, connectTimeout: 2_000 };
+  if (role === 'producer') return { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000 };
+  if (role === 'worker') return { ...base, maxRetriesPerRequest: null, enableReadyCheck: true };
+  return { ...base, maxRetriesPerRequest: 2, commandTimeout: 5_000 };
+}
+
+export function createRedis(options: RedisConnectionOptions): Redis {
+  const client = new Redis(options.url, {
+    ...redisOptions(options.role),
+    ...(options.name ? { connectionName: options.name } : {}),
+  });
+  // Without an 'error' listener ioredis prints every reconnect failure as an unhandled error event.
+  let lastLogged = 0;
+  client.on('error', (e: Error) => {
+    const now = Date.now();
+    if (now - lastLogged < 5_000) return;
+    lastLogged = now;
+    options.log?.warn({ err: { message: e.message }, role: options.role, conn: options.name }, 'redis connection error');
+  });
+  return client;
+}
+
+/** Resolves when the client is ready, rejects after `timeoutMs`. */
+export async function waitReady(client: Redis, timeoutMs = 10_000): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`Redis did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+    };
+    client.on('ready', onReady);
+  });
+}
+
+/** The eviction policy; anything but `noeviction` can silently drop queued jobs (RELIABILITY §2). */
+export async function evictionPolicy(client: Redis): Promise<string | undefined> {
+  const res = (await client.config('GET', 'maxmemory-policy')) as unknown;
+  if (Array.isArray(res) && typeof res[1] === 'string') return res[1];
+  return undefined;
+}
+
+/** Closes a connection politely (QUIT), falling back to disconnect when Redis is gone. */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  try {
+    await Promise.race([client.quit(), new Promise((_, reject) => setTimeout(() => reject(new Error('quit timeout')), 1_000))]);
+  } catch {
+    client.disconnect();
+  }
+}
