@@ -27,6 +27,9 @@ function canonical(body: Json): { ok: true; value: Json } | { ok: false; reply: 
   return { ok: true, value: out };
 }
 
+/** Drops the fields the server owns (id, isReady, ownerResourceID, webhookGUID): writes to them are ignored. */
+const writable = (w: Json): Json => Object.fromEntries(Object.entries(w).filter(([k]) => !SERVER_OWNED.has(k.toLowerCase())));
+
 function validate(w: Json): Reply | undefined {
   if (typeof w.name !== 'string' || w.name.trim() === '') return errors(500, 'name is required.');
   if (w.name.length > 50) return errors(500, 'name must be less than or equal to 50 characters.');
@@ -47,8 +50,7 @@ function create(ctx: RouteCtx, body: unknown): Reply {
   if (!isObj(body)) return errors(500, 'The request body is not a valid entity.');
   const parsed = canonical(body);
   if (!parsed.ok) return parsed.reply;
-  const w = parsed.value;
-  for (const k of Object.keys(w)) if (SERVER_OWNED.has(k.toLowerCase())) delete w[k];
+  const w = writable(parsed.value);
   const invalid = validate(w);
   if (invalid) return invalid;
   const id = ctx.state.id();
@@ -66,11 +68,9 @@ function update(ctx: RouteCtx, body: unknown): Reply {
   if (!isObj(body)) return errors(500, 'The request body is not a valid entity.');
   const parsed = canonical(body);
   if (!parsed.ok) return parsed.reply;
-  const w = parsed.value;
-  const existing = typeof w.id === 'number' ? ctx.state.webhooks.get(w.id) : undefined;
+  const existing = typeof parsed.value.id === 'number' ? ctx.state.webhooks.get(parsed.value.id) : undefined;
   if (!existing) return errors(500, 'An existing webhook id is required.');
-  for (const k of Object.keys(w)) if (SERVER_OWNED.has(k.toLowerCase())) delete w[k];
-  const next = { ...existing, ...w };
+  const next = { ...existing, ...writable(parsed.value) };
   const invalid = validate(next);
   if (invalid) return invalid;
   ctx.state.webhooks.set(existing.id as number, next);
