@@ -10,12 +10,22 @@ import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from '.
 import type { AutotaskSettings } from './schemas.js';
 import { parseAutotaskWebhook, verifyAutotaskSignature } from './webhook.js';
 
-/** Our resource id for echo detection; a lookup failure must not fail the delivery (the worker re-checks anyway). */
+/** Autotask waits 10 s for our answer: the (once a day) identity lookup on the webhook path gets a short leash. */
+const webhookLookupTimeoutMs = 3_000;
+const lookupBackoffMs = 120_000;
+
+/**
+ * Our resource id for echo detection. A failed lookup must not fail the delivery (the worker re-fetches anyway and
+ * the webhook excludes our resource), and is not repeated for every delivery of a burst.
+ */
 async function echoIdentity(ctx: AtContext): Promise<number | undefined> {
+  const backoffKey = `autotask:apiResourceBackoff:${ctx.instance.id}`;
+  if (ctx.settings.connection.apiResourceID === undefined && (await ctx.cache.get(backoffKey)) !== undefined) return undefined;
   try {
-    return await apiResourceId(ctx);
+    return await apiResourceId(ctx, { timeoutMs: webhookLookupTimeoutMs });
   } catch (e) {
     ctx.log.warn({ instance: ctx.instance.id, err: e }, 'Autotask: could not resolve the API user resource; echo check skipped');
+    await ctx.cache.set(backoffKey, true, lookupBackoffMs);
     return undefined;
   }
 }

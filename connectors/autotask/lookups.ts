@@ -65,18 +65,21 @@ export function webhookFieldPicklist(ctx: AtContext): Promise<Picklists> {
  * Our API user's resource id: its changes are echoes, and it goes into the webhook's ExcludedResources. Configured
  * (`connection.apiResourceID`), else looked up once a day by username (then by email).
  */
-export async function apiResourceId(ctx: AtContext): Promise<number | undefined> {
+export async function apiResourceId(ctx: AtContext, options: { timeoutMs?: number } = {}): Promise<number | undefined> {
   const configured = ctx.settings.connection.apiResourceID;
   if (configured !== undefined) return configured;
   const key = `autotask:apiResource:${ctx.instance.id}`;
   const hit = await ctx.cache.get<number>(key);
-  if (hit !== undefined) return hit;
+  // -1: looked up, no such resource (cached for an hour so webhooks do not repeat the lookup).
+  if (hit !== undefined) return hit > 0 ? hit : undefined;
   const username = ctx.settings.connection.username;
   for (const field of ['userName', 'email']) {
     const res = await atRequest(ctx, {
       method: 'POST',
       path: '/Resources/query',
-      idempotent: true,
+      // On the webhook path (a timeout given) one attempt only: Autotask gives up on us after 10 s.
+      idempotent: options.timeoutMs === undefined,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       json: { maxRecords: 2, includeFields: ['id'], filter: [{ op: 'eq', field, value: username }] },
     });
     const items = itemsSchema.safeParse(res.data);
@@ -87,6 +90,7 @@ export async function apiResourceId(ctx: AtContext): Promise<number | undefined>
     }
   }
   ctx.log.warn({ instance: ctx.instance.id }, 'Autotask: API user resource not found; set connection.apiResourceID for echo detection');
+  await ctx.cache.set(key, -1, 3_600_000);
   return undefined;
 }
 

@@ -325,4 +325,11 @@ describe('webhooks as Autotask sends them', () => {
     await fake.sendWebhook(url, fake.payload(351181, {}, { PersonID: fake.state.apiResourceId }), { secret: WEBHOOK_SECRET });
     expect(got[1]).toMatchObject({ verified: true, parsed: { ok: true, value: { ignore: 'echo' } } });
   });
+
+  it('still accepts deliveries when the identity lookup fails, and does not repeat it for every delivery', async () => {
+    fake.fail({ method: 'POST', path: '/Resources/query', status: 503, body: 'down', times: 10 });
+    for (let i = 0; i < 3; i++) expect((await fake.sendWebhook(url, fake.payload(351181), { secret: WEBHOOK_SECRET })).status).toBe(202);
+    expect(got.map((g) => g.parsed)).toEqual([0, 1, 2].map(() => ({ ok: true, value: expect.objectContaining({ ticketId: '351181', action: 'updated' }) })));
+    expect(fake.calls('POST', /^\/Resources\/query$/)).toHaveLength(1);
+  });
 });
