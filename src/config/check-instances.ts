@@ -3,6 +3,7 @@ import type { AnyConnector, InstanceInfo, Location } from '../contract/index.js'
 
 import type { ProblemCollector } from './collector.js';
 import type { ParsedInstance } from './instances.js';
+import { knownNames } from './problems.js';
 import type { PathSegment } from './problems.js';
 import type { Sections } from './sections.js';
 
@@ -41,7 +42,7 @@ function checkTiers(c: ProblemCollector, s: Sections, p: ParsedInstance, info: I
   const base: PathSegment[] = ['instances', p.index, 'mapping', 'tiers'];
   const placed: Placed[] = [];
   for (const [tier, value] of Object.entries(info.mapping.tiers)) {
-    if (!s.defined.tiers.has(tier)) c.error([...base, tier], `unknown tier ${quote(tier)} (known: ${s.tiers.join(', ')})`, 'key');
+    if (!s.defined.tiers.has(tier)) c.error([...base, tier], `unknown tier ${quote(tier)} ${knownNames(s.defined.tiers)}`, 'key');
     const list = Array.isArray(value) ? value : [value];
     list.forEach((location, i) => {
       const path = Array.isArray(value) ? [...base, tier, i] : [...base, tier];
@@ -60,7 +61,7 @@ function checkGroups(c: ProblemCollector, s: Sections, p: ParsedInstance, info: 
   const base: PathSegment[] = ['instances', p.index, 'mapping', 'groups'];
   for (const [group, location] of Object.entries(info.mapping.groups)) {
     if (!s.defined.groups.has(group)) {
-      c.error([...base, group], `unknown group ${quote(group)} (known: ${[...s.defined.groups].join(', ') || 'none'})`, 'key');
+      c.error([...base, group], `unknown group ${quote(group)} ${knownNames(s.defined.groups)}`, 'key');
     }
     checkLocation(c, location, [...base, group], connector);
   }
@@ -139,7 +140,7 @@ export function checkInstances(c: ProblemCollector, s: Sections, instances: read
     if (first !== undefined) c.error(['instances', p.index, 'id'], `duplicate instance id ${quote(info.id)} (also instances[${first}])`);
     else ids.set(info.id, p.index);
     if (!s.defined.policies.has(info.policy)) {
-      c.error(['instances', p.index, 'policy'], `unknown policy ${quote(info.policy)} (known: ${[...s.defined.policies].join(', ') || 'none'})`);
+      c.error(['instances', p.index, 'policy'], `unknown policy ${quote(info.policy)} ${knownNames(s.defined.policies)}`);
     }
     checkTiers(c, s, p, info, connector);
     checkGroups(c, s, p, info, connector);

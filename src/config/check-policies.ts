@@ -1,6 +1,7 @@
 import type { Rule } from '../contract/index.js';
 
 import type { ProblemCollector } from './collector.js';
+import { knownNames } from './problems.js';
 import type { Path, PathSegment } from './problems.js';
 import { builtinNotes } from './sections.js';
 import type { ParsedPolicy, Sections } from './sections.js';
@@ -12,10 +13,6 @@ import type { ParsedPolicy, Sections } from './sections.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const quote = (s: string) => JSON.stringify(s);
-const known = (names: Iterable<string>) => {
-  const list = [...names];
-  return list.length === 0 ? 'none are defined' : `known: ${list.join(', ')}`;
-};
 
 /** Calls `fn` for each string of a one-or-many raw value, with the path of that string. */
 function eachName(raw: unknown, path: Path, fn: (name: string, path: Path) => void): void {
@@ -26,11 +23,11 @@ function eachName(raw: unknown, path: Path, fn: (name: string, path: Path) => vo
 function checkCondition(c: ProblemCollector, s: Sections, raw: unknown, path: PathSegment[]): void {
   if (!isRecord(raw)) return;
   eachName(raw['tier'], [...path, 'tier'], (tier, p) => {
-    if (!s.defined.tiers.has(tier)) c.error(p, `unknown tier ${quote(tier)} (${known(s.defined.tiers)})`);
+    if (!s.defined.tiers.has(tier)) c.error(p, `unknown tier ${quote(tier)} ${knownNames(s.defined.tiers)}`);
   });
   const cal = raw['outsideCalendar'];
   if (typeof cal === 'string' && !s.defined.calendars.has(cal)) {
-    c.error([...path, 'outsideCalendar'], `unknown calendar ${quote(cal)} (${known(s.defined.calendars)})`);
+    c.error([...path, 'outsideCalendar'], `unknown calendar ${quote(cal)} ${knownNames(s.defined.calendars)}`);
   }
   for (const nest of ['any', 'all'] as const) {
     const list = raw[nest];
@@ -46,17 +43,17 @@ function checkThen(c: ProblemCollector, s: Sections, rule: Rule, path: PathSegme
   const then = rule.then;
   const thenPath = [...path, 'then'];
   if (then.escalateTo !== undefined && then.escalateTo !== 'next' && !s.defined.tiers.has(then.escalateTo)) {
-    c.error([...thenPath, 'escalateTo'], `unknown tier ${quote(then.escalateTo)} (${known([...s.defined.tiers, 'next'])})`);
+    c.error([...thenPath, 'escalateTo'], `unknown tier ${quote(then.escalateTo)} ${knownNames([...s.defined.tiers, 'next'])}`);
   }
   if (then.group !== undefined && !s.defined.groups.has(then.group)) {
-    c.error([...thenPath, 'group'], `unknown group ${quote(then.group)} (${known(s.defined.groups)})`);
+    c.error([...thenPath, 'group'], `unknown group ${quote(then.group)} ${knownNames(s.defined.groups)}`);
   }
   const rawThen = isRecord(raw) && isRecord(raw['then']) ? raw['then'] : {};
   eachName(rawThen['notify'], [...thenPath, 'notify'], (name, p) => {
-    if (!s.defined.notifiers.has(name)) c.error(p, `unknown notifier ${quote(name)} (${known(s.defined.notifiers)})`);
+    if (!s.defined.notifiers.has(name)) c.error(p, `unknown notifier ${quote(name)} ${knownNames(s.defined.notifiers)}`);
   });
   if (then.note !== undefined && !(builtinNotes as readonly string[]).includes(then.note) && !s.defined.templates.has(then.note)) {
-    c.error([...thenPath, 'note'], `unknown note ${quote(then.note)} (${known(new Set([...builtinNotes, ...s.defined.templates]))})`);
+    c.error([...thenPath, 'note'], `unknown note ${quote(then.note)} ${knownNames(new Set([...builtinNotes, ...s.defined.templates]))}`);
   }
   if (Object.keys(then).length === 0) c.warn(thenPath, 'the rule has no actions');
 }
@@ -65,11 +62,11 @@ function checkPolicy(c: ProblemCollector, s: Sections, name: string, parsed: Par
   const { policy } = parsed;
   const base: PathSegment[] = ['policies', name];
   if (!s.defined.calendars.has(policy.calendar)) {
-    c.error([...base, 'calendar'], `unknown calendar ${quote(policy.calendar)} (${known(s.defined.calendars)})`);
+    c.error([...base, 'calendar'], `unknown calendar ${quote(policy.calendar)} ${knownNames(s.defined.calendars)}`);
   }
   for (const [priority, target] of Object.entries(policy.sla)) {
     if (target?.calendar !== undefined && !s.defined.calendars.has(target.calendar)) {
-      c.error([...base, 'sla', priority, 'calendar'], `unknown calendar ${quote(target.calendar)} (${known(s.defined.calendars)})`);
+      c.error([...base, 'sla', priority, 'calendar'], `unknown calendar ${quote(target.calendar)} ${knownNames(s.defined.calendars)}`);
     }
   }
   policy.rules.forEach((rule, k) => {

@@ -49,6 +49,12 @@ function isSecretPath(path: Path): boolean {
   return last !== undefined && secretKey.test(last);
 }
 
+/** "(known: a, b)" for messages about an unknown name. */
+export function knownNames(names: Iterable<string>): string {
+  const list = [...new Set(names)];
+  return list.length === 0 ? '(none are defined)' : `(known: ${list.join(', ')})`;
+}
+
 /** A short human rendering of a bad value for "got …". */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';

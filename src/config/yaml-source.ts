@@ -51,13 +51,16 @@ interface WalkState {
   lookup: EnvLookup;
   problems: ConfigProblem[];
   interpolated: WeakSet<object>;
+  /** Nodes left to visit: aliases are walked at every use for line indexing, so an alias bomb must stop early. */
+  budget: number;
 }
 
 const lineAt = (state: WalkState, offset: number | undefined) =>
   offset === undefined ? undefined : state.counter.linePos(offset).line;
 
 function walk(state: WalkState, node: unknown, path: PathSegment[], depth: number): void {
-  if (depth > 64) return; // aliases can't loop in a parsed document, but stay bounded anyway
+  // Aliases can't loop in a parsed document, but nested ones multiply: stay bounded (toJS reports the bomb).
+  if (depth > 64 || state.budget-- <= 0) return;
   const target: unknown = isAlias(node) ? node.resolve(state.doc) : node;
   const key = formatPath(path);
   const line = lineAt(state, (node as Node | null)?.range?.[0]);
@@ -107,6 +110,7 @@ export function readYaml(text: string, lookup: EnvLookup): YamlSource {
     lookup,
     problems: [],
     interpolated: new WeakSet(),
+    budget: 200_000,
   };
   walk(state, doc.contents, [], 0);
   let value: unknown;

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+
+import { EnvError, envWarnings, loadEnv, parseEnv } from './env.js';
+
+describe('loadEnv', () => {
+  it('applies the SPEC §7 defaults to an empty environment', () => {
+    expect(loadEnv({})).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: './data',
+      logLevel: 'info',
+      workerConcurrency: 4,
+      webhookMaxBytes: 1_048_576,
+      debounceMs: 250,
+    });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      loadEnv({
+        PORT: '9000',
+        HOST: '127.0.0.1',
+        REDIS_URL: 'redis://redis:6379/0',
+        DATA_DIR: '/var/lib/esc',
+        LOG_LEVEL: 'debug',
+        ADMIN_TOKEN: 'x'.repeat(40),
+        PUBLIC_URL: 'https://esc.example.com/',
+        WORKER_CONCURRENCY: '8',
+        WEBHOOK_MAX_BYTES: '2048',
+        DEBOUNCE_MS: '0',
+        CONFIG_FILE: '/etc/escalator.yaml',
+        UNRELATED: 'ignored',
+      }),
+    ).toEqual({
+      port: 9000,
+      host: '127.0.0.1',
+      redisUrl: 'redis://redis:6379/0',
+      dataDir: '/var/lib/esc',
+      logLevel: 'debug',
+      adminToken: 'x'.repeat(40),
+      publicUrl: 'https://esc.example.com',
+      workerConcurrency: 8,
+      webhookMaxBytes: 2048,
+      debounceMs: 0,
+      configFile: '/etc/escalator.yaml',
+    });
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadEnv({ PORT: '', REDIS_URL: '  ', ADMIN_TOKEN: '' })).toMatchObject({ port: 8080 });
+    expect(loadEnv({ REDIS_URL: '' }).redisUrl).toBeUndefined();
+  });
+
+  it('throws one line per bad variable, never echoing the admin token', () => {
+    let error: unknown;
+    try {
+      loadEnv({ PORT: 'eighty', REDIS_URL: 'http://redis', LOG_LEVEL: 'loud', WORKER_CONCURRENCY: '0', DEBOUNCE_MS: '-5' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(EnvError);
+    expect((error as EnvError).problems).toEqual([
+      'PORT: expected a port number 0-65535, got "eighty"',
+      'REDIS_URL: expected a redis:// or rediss:// URL, got "http://redis"',
+      'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+      'WORKER_CONCURRENCY: expected an integer 1-1000, got "0"',
+      'DEBOUNCE_MS: expected milliseconds 0-60000, got "-5"',
+    ]);
+    expect((error as Error).message.split('\n')).toHaveLength(5);
+  });
+
+  it('parseEnv returns the same problems as a value', () => {
+    expect(parseEnv({ PUBLIC_URL: 'ftp://x' })).toEqual({ ok: false, error: ['PUBLIC_URL: expected an http(s) URL, got "ftp://x"'] });
+  });
+
+  it('warns about a short admin token', () => {
+    expect(envWarnings(loadEnv({ ADMIN_TOKEN: 'secret' }))).toHaveLength(1);
+    expect(envWarnings(loadEnv({ ADMIN_TOKEN: 'a'.repeat(32) }))).toEqual([]);
+  });
+});
