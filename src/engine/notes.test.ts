@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { handoffSections } from '../contract/index.js';
+import { RuleSchema, handoffSections } from '../contract/index.js';
 import { notes, run } from './__fixtures__/decision-helpers.js';
 import { cwTicket, loadExample } from './__fixtures__/example-policy.js';
 import { compilePolicy } from './compile.js';
@@ -104,7 +104,7 @@ describe('internal, template and customer notes', () => {
   });
 
   it('templates render {{ticket.title}}-style fields and never reach prototypes', () => {
-    const input = example.input('acme-cw', (p) => ({ ...p, rules: [{ id: 'tpl', kind: 'hierarchical', when: { text: 'printer' }, then: { note: 'heads-up' } }] }));
+    const input = example.input('acme-cw', (p) => ({ ...p, rules: [RuleSchema.parse({ id: 'tpl', kind: 'hierarchical', when: { text: 'printer' }, then: { note: 'heads-up' } })] }));
     const policy = compilePolicy({ ...input, templates: { 'heads-up': 'Check {{ ticket.title }} for {{ticket.company}} ({{ticket.category}}) [{{ticket.__proto__}}] via {{rule.id}}' } });
     const d = evaluate({ ticket: cwTicket({ title: 'Printer jam', category: ['Hardware', 'Printer'] }), policy, now: '2026-11-24T14:05:00Z' });
     expect(notes(d)).toEqual([
