@@ -26,54 +26,66 @@ const notAttempted = (actionId: string, action: ActionResult['action'], first: C
   error: { code: first.code, message: `not attempted: an earlier write failed (${first.message})` },
 });
 
+/** Canonical team name for the target (pitfall 1: a name, written in the tenant's spelling; map refreshed once). */
+async function targetTeam(ctx: HaloContext, want: string): Promise<string> {
+  let list = await optional(ctx, 'teams', () => teams(ctx));
+  let name = list ? resolveTeam(want, list) : want;
+  if (list && name === undefined) {
+    list = await optional(ctx, 'teams', () => teams(ctx, true));
+    name = list ? resolveTeam(want, list) : want;
+  }
+  if (name === undefined) throw new ConnectorError('validation', `Halo has no team named ${JSON.stringify(want)}`, { retryable: false });
+  return name;
+}
+
+type Field = keyof TicketUpdate;
+
+/** Reassign fields that differ from the re-read ticket: team, agent, and the optional status on move. */
+async function reassignFields(ctx: HaloContext, reassign: NonNullable<WritePlan['reassign']>, raw: Obj, body: TicketUpdate): Promise<Field[]> {
+  const fields: Field[] = [];
+  const want = reassign.location.team;
+  if (want !== undefined) {
+    const name = await targetTeam(ctx, String(want));
+    if (String(raw.team ?? '').trim().toLowerCase() !== name.trim().toLowerCase()) {
+      body.team = name;
+      fields.push('team');
+    }
+  }
+  if (reassign.owner !== null && reassign.owner !== undefined) {
+    const member = memberSchema.safeParse(reassign.owner);
+    if (!member.success) throw new ConnectorError('validation', 'mapping.members entry is not {agent_id}', { retryable: false });
+    if (intField(raw.agent_id) !== member.data.agent_id) {
+      body.agent_id = member.data.agent_id;
+      fields.push('agent_id');
+    }
+  }
+  const onMove = ctx.settings.mapping.statusOnMove;
+  if (body.team !== undefined && onMove !== undefined) {
+    const statusId = resolveStatus(onMove, await optional(ctx, 'statuses', () => statuses(ctx)));
+    if (statusId === undefined) ctx.log.warn({ statusOnMove: onMove }, 'Halo statusOnMove names no known status; status left alone');
+    else if (intField(raw.status_id) !== statusId) {
+      body.status_id = statusId;
+      fields.push('status_id');
+    }
+  }
+  return fields;
+}
+
+/** `priority_id` when it differs (a name is looked up within the ticket's SLA, pitfall 7). */
+async function priorityFields(ctx: HaloContext, priority: NonNullable<WritePlan['priority']>, raw: Obj, body: TicketUpdate): Promise<Field[]> {
+  const list = typeof priority.id === 'number' ? undefined : await optional(ctx, 'priorities', () => priorities(ctx));
+  const pid = resolvePriority(priority.id, list, intField(raw.sla_id));
+  if (pid === undefined) throw new ConnectorError('validation', `Halo has no priority ${JSON.stringify(priority.id)}`, { retryable: false });
+  if (intField(raw.priority_id) === pid) return [];
+  body.priority_id = pid;
+  return ['priority_id'];
+}
+
 /** The ticket fields reassign and priority need, only those that differ from the re-read ticket (SPEC §4). */
-async function planUpdate(ctx: HaloContext, plan: WritePlan, id: number, raw: Obj): Promise<{ body: TicketUpdate; reassign: (keyof TicketUpdate)[]; priority: (keyof TicketUpdate)[] }> {
+async function planUpdate(ctx: HaloContext, plan: WritePlan, id: number, raw: Obj): Promise<{ body: TicketUpdate; reassign: Field[]; priority: Field[] }> {
   const body: TicketUpdate = { id };
-  const reassign: (keyof TicketUpdate)[] = [];
-  const priority: (keyof TicketUpdate)[] = [];
-  if (plan.reassign) {
-    const want = plan.reassign.location.team;
-    if (want !== undefined) {
-      // Ticket `team` is the team *name* (pitfall 1): write the tenant's spelling; refresh the map once if unknown.
-      let list = await optional(ctx, 'teams', () => teams(ctx));
-      let name = list ? resolveTeam(String(want), list) : String(want);
-      if (list && name === undefined) {
-        list = await optional(ctx, 'teams', () => teams(ctx, true));
-        name = list ? resolveTeam(String(want), list) : String(want);
-      }
-      if (name === undefined) throw new ConnectorError('validation', `Halo has no team named ${JSON.stringify(want)}`, { retryable: false });
-      if (String(raw.team ?? '').trim().toLowerCase() !== name.trim().toLowerCase()) {
-        body.team = name;
-        reassign.push('team');
-      }
-    }
-    if (plan.reassign.owner !== null && plan.reassign.owner !== undefined) {
-      const member = memberSchema.safeParse(plan.reassign.owner);
-      if (!member.success) throw new ConnectorError('validation', 'mapping.members entry is not {agent_id}', { retryable: false });
-      if (intField(raw.agent_id) !== member.data.agent_id) {
-        body.agent_id = member.data.agent_id;
-        reassign.push('agent_id');
-      }
-    }
-    const onMove = ctx.settings.mapping.statusOnMove;
-    if (body.team !== undefined && onMove !== undefined) {
-      const statusId = resolveStatus(onMove, await optional(ctx, 'statuses', () => statuses(ctx)));
-      if (statusId === undefined) ctx.log.warn({ statusOnMove: onMove }, 'Halo statusOnMove names no known status; status left alone');
-      else if (intField(raw.status_id) !== statusId) {
-        body.status_id = statusId;
-        reassign.push('status_id');
-      }
-    }
-  }
-  if (plan.priority) {
-    const list = typeof plan.priority.id === 'number' ? undefined : await optional(ctx, 'priorities', () => priorities(ctx));
-    const pid = resolvePriority(plan.priority.id, list, intField(raw.sla_id));
-    if (pid === undefined) throw new ConnectorError('validation', `Halo has no priority ${JSON.stringify(plan.priority.id)}`, { retryable: false });
-    if (intField(raw.priority_id) !== pid) {
-      body.priority_id = pid;
-      priority.push('priority_id');
-    }
-  }
+  const reassign = plan.reassign ? await reassignFields(ctx, plan.reassign, raw, body) : [];
+  const priority = plan.priority ? await priorityFields(ctx, plan.priority, raw, body) : [];
   return { body, reassign, priority };
 }
 
@@ -95,14 +107,7 @@ async function writeTicket(ctx: HaloContext, plan: WritePlan, id: number): Promi
     return { results: entries.map((x) => ({ actionId: x.actionId, action: x.action, status: 'skipped' as const })) };
   }
   try {
-    const res = await haloRequest(ctx, { method: 'POST', path: '/Tickets', json: assertUpdateBody(planned.body), idempotent: true });
-    const echoed = Array.isArray(res.data) ? (res.data[0] as unknown) : res.data;
-    const echoedId = isObj(echoed) ? intField(echoed.id) : undefined;
-    if (echoedId !== undefined && echoedId !== id) {
-      throw new ConnectorError('write_not_applied', `Halo answered the update of ticket ${id} with ticket ${echoedId}`, { retryable: false });
-    }
-    const missed = fieldsNotApplied(planned.body, await getTicket(ctx, id));
-    if (missed.includes('team')) await optional(ctx, 'teams', () => teams(ctx, true)); // pitfall 1: the map may be stale
+    const missed = await postAndReadBack(ctx, id, planned.body);
     const results = entries.map((x): ActionResult => {
       const mine = fieldsOf(x.action);
       if (mine.length === 0) return { actionId: x.actionId, action: x.action, status: 'skipped' };
@@ -116,6 +121,20 @@ async function writeTicket(ctx: HaloContext, plan: WritePlan, id: number): Promi
     const error = asConnectorError(e);
     return { results: entries.map((x) => (fieldsOf(x.action).length === 0 ? { actionId: x.actionId, action: x.action, status: 'skipped' as const } : failed(x.actionId, x.action, error))), failure: error };
   }
+}
+
+/** One `POST /api/Tickets [{id, …}]`, then a re-read: returns the fields that did not take. */
+async function postAndReadBack(ctx: HaloContext, id: number, body: TicketUpdate): Promise<Field[]> {
+  // Absolute values on an existing id: safe to repeat after an ambiguous failure.
+  const res = await haloRequest(ctx, { method: 'POST', path: '/Tickets', json: assertUpdateBody(body), idempotent: true });
+  const echoed = Array.isArray(res.data) ? (res.data[0] as unknown) : res.data;
+  const echoedId = isObj(echoed) ? intField(echoed.id) : undefined;
+  if (echoedId !== undefined && echoedId !== id) {
+    throw new ConnectorError('write_not_applied', `Halo answered the update of ticket ${id} with ticket ${echoedId}`, { retryable: false });
+  }
+  const missed = fieldsNotApplied(body, await getTicket(ctx, id));
+  if (missed.includes('team')) await optional(ctx, 'teams', () => teams(ctx, true)); // pitfall 1: the map may be stale
+  return missed;
 }
 
 const AMBIGUOUS = new Set(['timeout', 'network', 'psa_unavailable']);
