@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+
+import type { AppDeps } from './deps.js';
+import { createEngineEvaluator } from './evaluator.js';
+import { defaultJsonLimits, type JsonLimits } from './json-body.js';
+import errorsPlugin from './plugins/app/errors.js';
+import httpMetricsPlugin from './plugins/app/http-metrics.js';
+import rateLimitPlugin, { type ProbeLimitOptions } from './plugins/external/rate-limit.js';
+import swaggerPlugin from './plugins/external/swagger.js';
+import apiRoutes from './routes/api/index.js';
+import healthRoutes from './routes/health/index.js';
+import webhookRoutes from './routes/webhooks/index.js';
+import { createServices } from './services.js';
+
+export interface BuildAppOptions {
+  /**
+   * Cap on receiving a whole request (Fastify's default is no limit; RELIABILITY #11: slowloris).
+   * @defaultValue 15_000 ms (PSAs wait 5–10 s for our answer anyway)
+   */
+  requestTimeoutMs?: number;
+  /** Fastify `trustProxy`: set only behind a known reverse proxy (client IPs feed rate limits and Halo `allowIps`). @defaultValue false */
+  trustProxy?: boolean | string | string[];
+  /** Budget for 404s and failed authentication per client IP. */
+  probeLimit?: ProbeLimitOptions;
+  /** Depth/width limits for webhook JSON. @defaultValue {maxDepth: 64, maxEntries: 10_000} */
+  json?: Partial<JsonLimits>;
+  /** Serve Swagger UI at `/docs`. @defaultValue true */
+  docs?: boolean;
+}
+
+// Request logs carry the path without the query string: some PSAs are configured with credentials in callback URLs.
+const reqSerializer = (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip });
+
+/**
+ * The whole HTTP surface as one plugin (never listens: `src/main.ts` does). Order matters: error handling and the
+ * probe limiter first (every context inherits them), swagger before the routes it documents.
+ */
+export const appPlugin = fp(
+  async (app: FastifyInstance, opts: { deps: AppDeps; options: BuildAppOptions }) => {
+    const { deps, options } = opts;
+    const evaluate = deps.evaluate ?? createEngineEvaluator(deps.config, deps.connectors);
+    const services = createServices(deps, evaluate, { ...defaultJsonLimits, ...options.json });
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
+    await app.register(rateLimitPlugin, options.probeLimit ?? {});
+    await app.register(errorsPlugin);
+    await app.register(httpMetricsPlugin, { metrics: deps.metrics });
+    await app.register(swaggerPlugin, { ui: options.docs ?? true });
+    await app.register(healthRoutes, { services });
+    await app.register(webhookRoutes, { prefix: '/webhooks', services });
+    await app.register(apiRoutes, { prefix: '/api', services });
+  },
+  { name: 'psa-escalator', fastify: '5.x' },
+);
+
+/** Builds the Fastify app for `deps` (not listening; `inject()` works at once, `listen()` is the caller's). */
+export function buildApp(deps: AppDeps, options: BuildAppOptions = {}): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.log.child({}, { serializers: { req: reqSerializer } }),
+    // Security: a client-sent request id is never trusted (RELIABILITY #18: log/header injection).
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+    requestTimeout: options.requestTimeoutMs ?? 15_000,
+    return503OnClosing: true,
+    trustProxy: options.trustProxy ?? false,
+    // Prototype-poisoned JSON on /api is a 400 (Fastify's defaults, stated because they are a security property).
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  void app.register(appPlugin, { deps, options });
+  return app as unknown as FastifyInstance;
+}

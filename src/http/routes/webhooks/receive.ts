@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+import type { ConnectorError, ParsedWebhook, WebhookRequest } from '../../../contract/index.js';
+import { HttpError, type ErrorCode } from '../../errors.js';
+import { readJsonBody } from '../../json-body.js';
+import { rateLimitedError } from '../../plugins/app/errors.js';
+import type { AppServices, KnownInstance } from '../../services.js';
+
+/** The 202 body (SPEC §5). */
+export interface WebhookAck {
+  accepted: true;
+  eventId: string;
+  duplicate?: true;
+  ignored?: 'echo' | 'entity_type' | 'action';
+}
+
+/** Label of `psa_escalator_webhook_events_total{outcome}`. */
+export type WebhookOutcome =
+  | 'accepted'
+  | 'duplicate'
+  | `ignored_${NonNullable<WebhookAck['ignored']>}`
+  | 'unauthorized'
+  | 'rate_limited'
+  | 'bad_request'
+  | 'too_large'
+  | 'key_unavailable'
+  | 'unavailable'
+  | 'internal';
+
+export interface ReceiveInput {
+  app: FastifyInstance;
+  services: AppServices;
+  known: KnownInstance;
+  req: FastifyRequest;
+  /** Records the metric outcome (set before throwing, so the onResponse hook can count it). */
+  outcome(o: WebhookOutcome): void;
+}
+
+function lowerHeaders(headers: FastifyRequest['headers']): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+function flatQuery(query: unknown): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  if (typeof query !== 'object' || query === null) return out;
+  for (const [k, v] of Object.entries(query)) {
+    const first: unknown = Array.isArray(v) ? v[0] : v;
+    if (typeof first === 'string') out[k] = first;
+  }
+  return out;
+}
+
+/** A connector failure → the code of the HTTP table. Fails closed: anything unexpected is not an authentication. */
+function codeOf(error: ConnectorError): ErrorCode {
+  switch (error.code) {
+    case 'unauthorized':
+    case 'denied_url':
+    case 'redirect_refused':
+      return 'unauthorized';
+    case 'bad_request':
+    case 'validation':
+      return 'bad_request';
+    case 'key_unavailable':
+      return 'key_unavailable';
+    case 'internal':
+      return 'internal';
+    default:
+      return error.retryable ? 'unavailable' : 'internal';
+  }
+}
+
+const publicMessage: Record<ErrorCode, string> = {
+  bad_request: 'Webhook body is not valid for this instance',
+  unauthorized: 'Webhook authentication failed',
+  not_found: 'Not found',
+  conflict: 'Conflict',
+  payload_too_large: 'Request body is too large',
+  rate_limited: 'Too many failed requests, retry later',
+  internal: 'Internal server error',
+  unavailable: 'Service temporarily unavailable',
+  key_unavailable: 'Signing key unavailable: the event was not stored',
+};
+
+/** Rejects after a failed connector call; failed authentication counts against the caller's probe budget. */
+async function reject(input: ReceiveInput, error: ConnectorError, stage: 'verify' | 'parse'): Promise<never> {
+  const { app, req, known } = input;
+  const code = codeOf(error);
+  req.log.info({ instance: known.loaded.info.id, stage, code: error.code, reason: error.message }, 'webhook rejected');
+  if (code === 'key_unavailable') input.services.deps.metrics.keyUnavailable.inc({ instance: known.loaded.info.id });
+  if (code === 'unauthorized') {
+    const verdict = await app.probeLimit(req);
+    if (verdict.limited) {
+      input.outcome('rate_limited');
+      throw rateLimitedError(verdict.retryAfterSeconds);
+    }
+  }
+  input.outcome(code === 'internal' ? 'internal' : (code as WebhookOutcome));
+  // Connector messages are secret-free by contract, but only 400s echo them: they help the sender fix its payload.
+  throw new HttpError(code, code === 'bad_request' ? error.message : publicMessage[code]);
+}
+
+const bodyId = (raw: Buffer) => `body-${createHash('sha256').update(raw).digest('hex').slice(0, 32)}`;
+
+async function ack(input: ReceiveInput, parsed: ParsedWebhook, raw: Buffer): Promise<WebhookAck> {
+  const instanceId = input.known.loaded.info.id;
+  if ('ignore' in parsed) {
+    // Echoes of our own writes and irrelevant entities are acknowledged and dropped: nothing is stored.
+    input.outcome(`ignored_${parsed.ignore}`);
+    return { accepted: true, eventId: `${instanceId}:${parsed.eventId ?? bodyId(raw)}`, ignored: parsed.ignore };
+  }
+  try {
+    const result = await input.services.deps.pipeline.ingest({
+      instanceId,
+      event: parsed,
+      receivedAt: input.services.now().getTime(),
+      requestId: String(input.req.id),
+    });
+    input.outcome(result.duplicate ? 'duplicate' : 'accepted');
+    return result.duplicate ? { accepted: true, eventId: result.eventId, duplicate: true } : { accepted: true, eventId: result.eventId };
+  } catch (e) {
+    input.outcome((e as { code?: unknown }).code === 'unavailable' ? 'unavailable' : 'internal');
+    throw e;
+  }
+}
+
+/**
+ * `POST /webhooks/:instanceId` after the instance lookup and the size limit (SPEC §5): authentication on the raw
+ * bytes → JSON/shape → parse → durable ingest. Every failure throws before `ingest`, so nothing is stored.
+ */
+export async function receiveWebhook(input: ReceiveInput): Promise<WebhookAck> {
+  const { req, known } = input;
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  const reading = readJsonBody(raw, input.services.json);
+  const webhook: WebhookRequest = {
+    headers: lowerHeaders(req.headers),
+    rawBody: raw,
+    json: reading.ok ? reading.value : undefined,
+    query: flatQuery(req.query),
+    ip: req.ip,
+    path: '',
+  };
+  const ctx = known.context();
+  const verified = await known.connector.verifyWebhook(ctx, webhook);
+  if (!verified.ok) return reject(input, verified.error, 'verify');
+  if (!reading.ok) {
+    input.outcome('bad_request');
+    throw new HttpError('bad_request', reading.message);
+  }
+  const parsed = await known.connector.parseWebhook(ctx, webhook);
+  if (!parsed.ok) return reject(input, parsed.error, 'parse');
+  return ack(input, parsed.value, raw);
+}
