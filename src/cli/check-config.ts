@@ -1,0 +1,51 @@
+import { BUILTIN_CONFIG_SOURCE, loadBuiltinConfig } from '../config/builtin.js';
+import { envWarnings, parseEnv } from '../config/env.js';
+import { loadConfigFile } from '../config/load.js';
+import { formatProblem } from '../config/problems.js';
+import type { AppConfig, ConfigProblem } from '../config/types.js';
+import { connectors } from '../connectors.js';
+
+import { parseFlags, writeLines } from './args.js';
+import type { CliIo } from './args.js';
+
+export const usage = `Usage: psa-escalator check-config [FILE] [--builtin]
+
+Validates a configuration file (default: $CONFIG_FILE, else ./escalator.yaml) and the environment.
+Valid: exit 0, one summary line on stdout, warnings on stderr.
+Invalid: exit 1, one line per problem on stderr: <yaml path>: <problem> (line N).
+
+  --builtin   check the built-in configuration instead of a file
+`;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** One line describing a valid config, for humans and CI logs. */
+export function summarize(config: AppConfig): string {
+  const instances = config.instances.map((i) => `${i.info.id} (${i.info.kind}, ${i.info.mode})`).join(', ');
+  const policies = Object.entries(config.policies).map(([name, p]) => `${name}: ${plural(p.rules.length, 'rule')}`);
+  return [
+    `${config.source}: OK`,
+    `${plural(config.instances.length, 'instance')} [${instances}]`,
+    `${plural(policies.length, 'policy').replace('policys', 'policies')} [${policies.join(', ')}]`,
+    `${plural(config.tiers.length, 'tier')}, ${plural(Object.keys(config.groups).length, 'group')}, ${plural(Object.keys(config.notifiers).length, 'notifier')}, ${plural(Object.keys(config.calendars).length, 'calendar')}`,
+  ].join(' · ');
+}
+
+const problemLine = (p: ConfigProblem) => (p.severity === 'warning' ? `warning: ${formatProblem(p)}` : formatProblem(p));
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseFlags(args, { builtin: { type: 'boolean' } }, 1);
+  const env = parseEnv(io.env);
+  const envLines = env.ok ? envWarnings(env.value).map((w) => `warning: ${w}`) : env.error;
+  const file = positionals[0] ?? (env.ok ? env.value.configFile : undefined) ?? 'escalator.yaml';
+  const result = values.builtin ? loadBuiltinConfig(connectors) : loadConfigFile(file, io.env, connectors);
+  if (!result.ok) {
+    writeLines(io.stderr, [...(env.ok ? [] : env.error), ...result.error.map(problemLine)]);
+    return 1;
+  }
+  writeLines(io.stderr, [...envLines, ...(result.value.warnings ?? []).map(problemLine)]);
+  if (!env.ok) return 1;
+  const config = values.builtin ? { ...result.value, source: BUILTIN_CONFIG_SOURCE } : result.value;
+  io.stdout.write(`${summarize(config)}${config.warnings?.length ? ` · ${plural(config.warnings.length, 'warning')}` : ''}\n`);
+  return 0;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+/**
+ * The `psa-escalator` entry point (`bin/psa-escalator.js` imports the compiled copy; in development run
+ * `npx tsx src/cli/index.ts <command>`). Adding a command = one line in `verbs` plus its module in this folder.
+ */
+import { processEnv } from '../config/env.js';
+
+import type { VerbEntry } from './args.js';
+import { runCli } from './dispatch.js';
+
+const verbs: Record<string, VerbEntry> = {
+  'check-config': { summary: 'validate escalator.yaml: one line per problem, exit 1 on errors', load: () => import('./check-config.js') },
+  evaluate: { summary: 'dry-run one ticket against an instance policy and print the Decision', load: () => import('./evaluate.js') },
+};
+
+const code = await runCli(verbs, process.argv.slice(2), {
+  env: processEnv(),
+  stdout: process.stdout,
+  stderr: process.stderr,
+  cwd: process.cwd(),
+  now: () => new Date(),
+});
+process.exitCode = code;
