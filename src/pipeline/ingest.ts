@@ -58,7 +58,9 @@ export function createIngest(options: IngestOptions): (req: IngestRequest) => Pr
           deduplication: { id: eventDedupeId(req.instanceId, req.event.eventId), ttl: options.dedupeTtlMs },
           attempts: 10,
           backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
-          ...retention,
+          // Gone as soon as it is processed: the TTL'd dedupe key, not the job, remembers the delivery.
+          removeOnComplete: true,
+          removeOnFail: retention.removeOnFail,
         }),
         timeoutMs,
       );

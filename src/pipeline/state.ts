@@ -176,7 +176,7 @@ export function applyDecision(record: TicketRecord, args: ApplyArgs): TicketReco
   const at = iso(args.now);
   const fired = [...record.fired];
   for (const reason of firedReasons(args.decision.reasons)) {
-    const clocks = clocksOf(reason, args.slaRules);
+    const clocks = reason.clocks ?? clocksOf(reason, args.slaRules);
     fired.push({ rule: reason.rule, at, tier: record.tier, ...(clocks ? { clocks } : {}) });
   }
   const next: TicketRecord = {

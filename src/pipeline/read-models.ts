@@ -1,0 +1,89 @@
+import type { Queue } from 'bullmq';
+
+import type { AuditStore } from '../store/audit-store.js';
+import type { DeadLetterStore } from '../store/dead-letter-store.js';
+import type { InstanceStore } from '../store/instance-store.js';
+import type { TicketStore } from '../store/ticket-store.js';
+
+import type { Runtimes } from './context.js';
+import type { KickOptions } from './kick.js';
+import { toEngineState } from './state.js';
+import type { DeadLetter, InstanceStatus, ReadModels, TicketView } from './types.js';
+
+export interface ReadModelDeps {
+  tickets: TicketStore;
+  audit: AuditStore;
+  deadLetters: DeadLetterStore;
+  instances: InstanceStore;
+  runtimes: Runtimes;
+  /** Queues whose waiting jobs count toward an instance's lag (`events`, `tickets`). */
+  lagQueues: readonly Queue[];
+  kick: (kick: KickOptions) => Promise<void>;
+  now: () => number;
+}
+
+/** Seconds since the oldest waiting job of this instance was queued (0 when none). Looks at the first 200 per queue. */
+async function queueLag(queues: readonly Queue[], instanceId: string, now: number): Promise<number> {
+  let oldest = Infinity;
+  for (const q of queues) {
+    const jobs = await q.getJobs(['waiting'], 0, 199, true);
+    for (const j of jobs) {
+      if ((j.data as { instanceId?: string } | undefined)?.instanceId === instanceId) oldest = Math.min(oldest, j.timestamp);
+    }
+  }
+  return Number.isFinite(oldest) ? Math.max(0, Math.round((now - oldest) / 100) / 10) : 0;
+}
+
+/** `ReadModels` over Redis for `/api/*` (SPEC §5). */
+export function createReadModels(deps: ReadModelDeps): ReadModels {
+  return {
+    async ticket(instanceId, ticketId): Promise<TicketView | null> {
+      const record = await deps.tickets.get(instanceId, ticketId);
+      if (!record) return null;
+      return {
+        ticket: record.ticket,
+        state: toEngineState(record, { recurringCount: 0, groupCursors: {}, memberLoads: {} }),
+        tier: record.tier,
+        clocks: record.lastDecision?.clocks ?? {},
+        nextCheckAt: record.nextCheckAt,
+        decisions: await deps.audit.forTicket(instanceId, ticketId),
+      };
+    },
+    escalations: (query) => deps.audit.query(query),
+    async deadLetters(): Promise<{ items: DeadLetter[] }> {
+      const items = await deps.deadLetters.list();
+      return { items: items.map(({ id, at, instanceId, ticketId, actions, error }) => ({ id, at, instanceId, ticketId, actions, error })) };
+    },
+    async retryDeadLetter(id): Promise<boolean> {
+      const letter = await deps.deadLetters.get(id);
+      if (!letter) return false;
+      // A retry re-fetches, re-evaluates and applies the new decision (SPEC §4), through the ticket's own queue.
+      await deps.kick({ instanceId: letter.instanceId, ticketId: letter.ticketId, trigger: 'dead_letter_retry', deadLetterId: id, now: deps.now() });
+      await deps.deadLetters.remove(id);
+      return true;
+    },
+    async instances(): Promise<InstanceStatus[]> {
+      const now = deps.now();
+      return Promise.all(
+        deps.runtimes.all().map(async (rt) => {
+          const { info } = rt.loaded;
+          const [status, lag, pausedUntil] = await Promise.all([deps.instances.get(info.id), queueLag(deps.lagQueues, info.id, now), rt.limiter.pausedUntil()]);
+          return {
+            id: info.id,
+            kind: info.kind,
+            mode: info.mode,
+            webhook: status.webhook,
+            lastEventAt: status.lastEventAt,
+            queueLag: lag,
+            rateLimit: {
+              requests: info.rateLimit.requests,
+              perMs: info.rateLimit.per,
+              pausedUntil: pausedUntil !== null && pausedUntil > now ? new Date(pausedUntil).toISOString() : null,
+            },
+            psa: status.psa,
+          };
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { Redis } from 'ioredis';
+
+import type { AppConfig } from '../config/types.js';
+import { AuditStore } from '../store/audit-store.js';
+import { CountersStore } from '../store/counters-store.js';
+import { DeadLetterStore } from '../store/dead-letter-store.js';
+import { InstanceStore } from '../store/instance-store.js';
+import { createKeys } from '../store/keys.js';
+import type { Keys } from '../store/keys.js';
+import { ScheduleStore } from '../store/schedule-store.js';
+import { TicketStore } from '../store/ticket-store.js';
+
+export interface Stores {
+  keys: Keys;
+  tickets: TicketStore;
+  audit: AuditStore;
+  deadLetters: DeadLetterStore;
+  schedule: ScheduleStore;
+  counters: CountersStore;
+  instances: InstanceStore;
+}
+
+/** Every Redis repository on one connection, with the retention of the config. */
+export function createStores(redis: Redis, config: Pick<AppConfig, 'retention'>, now: () => number = Date.now): Stores {
+  const keys = createKeys();
+  return {
+    keys,
+    tickets: new TicketStore(redis, keys),
+    audit: new AuditStore(redis, keys, { retentionMs: config.retention.auditMs, now }),
+    deadLetters: new DeadLetterStore(redis, keys, { retentionMs: config.retention.deadLettersMs, now }),
+    schedule: new ScheduleStore(redis, keys),
+    counters: new CountersStore(redis, keys),
+    instances: new InstanceStore(redis, keys),
+  };
+}

@@ -1,0 +1,164 @@
+import { DelayedError, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+import { isConnectorError } from '../contract/index.js';
+import type { Logger } from '../contract/index.js';
+import type { Keys } from '../store/keys.js';
+import { tryLock } from '../store/lock.js';
+import { createRedis } from '../store/redis.js';
+
+import type { Runtimes } from './context.js';
+import type { KickOptions } from './kick.js';
+import { processTicket } from './process-ticket.js';
+import type { ProcessorDeps } from './processor-deps.js';
+import { ControlJobSchema, EventJobSchema, TicketJobSchema, queueNames } from './queues.js';
+import { checkRegistration, reconcile } from './reconcile.js';
+import type { ReconcileDeps } from './reconcile.js';
+
+export interface WorkerSettings {
+  /** Evaluations in parallel per process (`WORKER_CONCURRENCY`). @defaultValue 4 */
+  concurrency: number;
+  /** `DEBOUNCE_MS`. @defaultValue 250 */
+  debounceMs: number;
+  /** BullMQ job lock (tests: 2_000). @defaultValue 30_000 */
+  lockDurationMs?: number;
+  /** BullMQ stalled-job check (tests: 1_000). @defaultValue 30_000 */
+  stalledIntervalMs?: number;
+  /** A ticket held by another job is retried after this long. @defaultValue 250 */
+  lockRetryMs?: number;
+}
+
+export interface WorkerDeps {
+  redisUrl: string;
+  /** General connection (heartbeats, locks). */
+  redis: Redis;
+  keys: Keys;
+  processor: ProcessorDeps;
+  reconcile: ReconcileDeps;
+  runtimes: Runtimes;
+  kick: (kick: KickOptions) => Promise<void>;
+  log: Logger;
+  processId: string;
+  settings: WorkerSettings;
+  prefix?: string;
+}
+
+const isFinalAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+
+/** `events` job → a debounced ticket job (or a heartbeat: proves this queue is consumed, see heartbeat.ts). */
+function eventsProcessor(deps: WorkerDeps) {
+  return async (job: Job): Promise<string> => {
+    if (job.name === 'heartbeat') {
+      const { processId, sentAt } = job.data as { processId: string; sentAt: number };
+      await deps.redis.set(deps.keys.heartbeat(processId), String(sentAt), 'PX', 10 * 60_000);
+      return 'heartbeat';
+    }
+    const ev = EventJobSchema.parse(job.data);
+    await deps.processor.instances.touchEvent(ev.instanceId, new Date(ev.receivedAt).toISOString());
+    const delayMs = ev.receivedAt + deps.settings.debounceMs - Date.now();
+    await deps.kick({ instanceId: ev.instanceId, ticketId: ev.ticketId, trigger: 'webhook', deleted: ev.action === 'deleted', delayMs, now: ev.receivedAt });
+    return 'kicked';
+  };
+}
+
+/** `tickets` job: per-ticket lock, then one evaluation; long Retry-After waits move the job instead of holding a slot. */
+function ticketsProcessor(deps: WorkerDeps) {
+  const lockTtl = Math.max(2_000, (deps.settings.lockDurationMs ?? 30_000) * 2);
+  return async (job: Job, token?: string): Promise<string> => {
+    const data = TicketJobSchema.parse(job.data);
+    const lock = await tryLock(deps.redis, deps.keys.ticketLock(data.instanceId, data.ticketId), `${deps.processId}:${job.id}`, lockTtl);
+    if (!lock) {
+      await job.moveToDelayed(Date.now() + (deps.settings.lockRetryMs ?? 250), token);
+      throw new DelayedError();
+    }
+    try {
+      const outcome = await processTicket(deps.processor, {
+        instanceId: data.instanceId, ticketId: data.ticketId, trigger: data.trigger, retry: job.attemptsMade > 0,
+        ...(data.deleted ? { deleted: true } : {}),
+      });
+      return outcome.kind;
+    } catch (e) {
+      if (isConnectorError(e) && e.code === 'rate_limited' && e.retryAfterMs) {
+        await job.moveToDelayed(Date.now() + e.retryAfterMs, token);
+        throw new DelayedError();
+      }
+      if (isFinalAttempt(job)) {
+        const error = isConnectorError(e) ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+        await deps.processor.deadLetters.add({ instanceId: data.instanceId, ticketId: data.ticketId, kind: 'evaluation', actions: [], error });
+        deps.processor.metrics?.deadLetters.inc({ instance: data.instanceId, code: error.code });
+        deps.log.error({ instance: data.instanceId, ticket: data.ticketId, code: error.code }, 'evaluation failed for good: dead-lettered');
+        return 'dead_letter';
+      }
+      throw e instanceof Error ? e : new Error(String(e));
+    } finally {
+      await lock.release();
+    }
+  };
+}
+
+function controlProcessor(deps: WorkerDeps) {
+  return async (job: Job): Promise<string> => {
+    const data = ControlJobSchema.parse(job.data);
+    const rt = deps.runtimes.get(data.instanceId);
+    if (!rt) return 'unknown_instance';
+    if (data.kind === 'registration_check') {
+      await checkRegistration(deps.reconcile, rt, false);
+      return 'checked';
+    }
+    const res = await reconcile(deps.reconcile, rt);
+    await checkRegistration(deps.reconcile, rt, true).catch((e: unknown) => deps.log.warn({ err: e }, 'registration check failed'));
+    return res.kind;
+  };
+}
+
+export interface WorkerSet {
+  workers: Worker[];
+  /** Our connections (BullMQ never closes a connection it was given). */
+  connections: Redis[];
+}
+
+/** The three BullMQ workers of a worker-role process, each on its own connection. */
+export function createWorkers(deps: WorkerDeps): WorkerSet {
+  const common = {
+    ...(deps.prefix ? { prefix: deps.prefix } : {}),
+    lockDuration: deps.settings.lockDurationMs ?? 30_000,
+    stalledInterval: deps.settings.stalledIntervalMs ?? 30_000,
+    maxStalledCount: 1,
+  };
+  const connections: Redis[] = [];
+  const conn = (name: string) => {
+    const c = createRedis({ url: deps.redisUrl, role: 'worker', name: `psa-escalator:${name}`, log: deps.log });
+    connections.push(c);
+    return c;
+  };
+  const workers = [
+    new Worker(queueNames.events, eventsProcessor(deps), { ...common, connection: conn('events'), concurrency: 16 }),
+    new Worker(queueNames.tickets, ticketsProcessor(deps), { ...common, connection: conn('tickets'), concurrency: deps.settings.concurrency }),
+    new Worker(queueNames.control, controlProcessor(deps), { ...common, connection: conn('control'), concurrency: 1 }),
+  ];
+  for (const w of workers) {
+    w.on('error', (e) => deps.log.warn({ err: { message: e.message }, queue: w.name }, 'worker error'));
+    w.on('failed', (job, e) => deps.log.warn({ queue: w.name, job: job?.id, attempts: job?.attemptsMade, err: { message: e.message } }, 'job failed'));
+  }
+  return { workers, connections };
+}
+
+/** Closes workers: waits for in-flight jobs up to `timeoutMs`, then force-closes (those jobs stall and re-run). */
+export async function closeWorkers(set: WorkerSet, timeoutMs: number, log: Logger): Promise<void> {
+  const { workers } = set;
+  const graceful = Promise.all(workers.map((w) => w.close()));
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    graceful.then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (timedOut) {
+    log.warn({ timeoutMs }, 'in-flight jobs did not finish in time: force-closing (they will re-run)');
+    await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
+  }
+  for (const c of set.connections) c.disconnect();
+}

@@ -1,0 +1,110 @@
+import pino from 'pino';
+
+import { CalendarSchema, GroupSchema, MappingSchema, PolicySchema } from '../../src/contract/index.js';
+import type { InstanceMode, Logger } from '../../src/contract/index.js';
+import type { AppConfig } from '../../src/config/types.js';
+import { createMetrics } from '../../src/lib/metrics.js';
+import type { Metrics } from '../../src/lib/metrics.js';
+import type { PolicyEngine } from '../../src/pipeline/engine.js';
+import { startPipeline } from '../../src/pipeline/pipeline.js';
+import type { PipelineOptions, RunningPipeline } from '../../src/pipeline/pipeline.js';
+import { createPolicyEngine } from '../../src/pipeline/policy-engine.js';
+
+import { TestSettingsSchema, testConnector } from './test-connector.js';
+
+export const TEST_SECRET = 'test-webhook-secret-0123456789';
+export const INSTANCE = 'acme';
+
+/** A small policy on the 24×7 calendar: T1 → T2 after 2 h (round-robin tier2), "ransomware" → T3 + P1 + notify. */
+export const testPolicy = {
+  calendar: 'always',
+  sla: { P1: { firstResponse: 15, resolution: 240 }, P3: { firstResponse: 240, resolution: 1440 } },
+  handoff: { required: [], onMissing: 'flag' },
+  rules: [
+    { id: 'emergency', kind: 'emergency', when: { text: ['ransomware'] }, then: { escalateTo: 'T3', priority: 'P1', note: 'internal', notify: ['managers'] } },
+    { id: 't1-timeout', kind: 'tiered', when: { tier: 'T1', timeInTier: '2h', status: { not: ['resolved', 'closed'] } }, then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' } },
+  ],
+};
+
+export interface TestConfigOptions {
+  psaUrl: string;
+  mode?: InstanceMode;
+  /** Extra instances with the same mapping (ids). */
+  moreInstances?: string[];
+  rateLimit?: { requests: number; per: number; concurrency?: number };
+  dedupeTtlMs?: number;
+  reconcileEveryMs?: number;
+}
+
+/** An AppConfig as the loader would produce it, for the test connector (registered under kind `connectwise`). */
+export function testConfig(o: TestConfigOptions): AppConfig {
+  const instance = (id: string) => ({
+    info: {
+      id, kind: 'connectwise' as const, policy: 'standard', mode: o.mode ?? 'enforce',
+      mapping: MappingSchema.parse({
+        tiers: { T1: { queue: '1' }, T2: { queue: '2' }, T3: { queue: '3' } },
+        groups: { tier2: { queue: '2' } },
+        priorities: { P1: [1], P2: [2], P3: [3], P4: [4] },
+      }),
+      rateLimit: o.rateLimit ?? { requests: 600, per: 60_000 },
+    },
+    settings: TestSettingsSchema.parse({ baseUrl: o.psaUrl, secret: TEST_SECRET }),
+    reconcileEveryMs: o.reconcileEveryMs ?? 300_000,
+  });
+  return {
+    source: 'test',
+    tiers: ['T1', 'T2', 'T3'],
+    calendars: { always: CalendarSchema.parse({ timezone: 'UTC', hours: { 'mon-sun': '00:00-24:00' } }) },
+    notifiers: { managers: { kind: 'webhook', url: `${o.psaUrl}/notify/managers` } },
+    groups: { tier2: GroupSchema.parse({ assign: 'round-robin', members: ['t2.a', 't2.b'] }) },
+    policies: { standard: PolicySchema.parse(testPolicy) },
+    templates: {},
+    instances: [instance(INSTANCE), ...(o.moreInstances ?? []).map(instance)],
+    retention: { auditMs: 90 * 86_400_000, deadLettersMs: 30 * 86_400_000 },
+    dedupeTtlMs: o.dedupeTtlMs ?? 72 * 3_600_000,
+  };
+}
+
+export const testConnectors = { connectwise: testConnector };
+
+export const quietLog = (): Logger => pino({ level: process.env.TEST_LOG ?? 'silent' }) as unknown as Logger;
+
+export interface StartOptions extends Partial<Omit<PipelineOptions, 'config' | 'redisUrl'>> {
+  redisUrl: string;
+  config: AppConfig;
+}
+
+/** Starts the real pipeline with test-friendly tuning (short BullMQ locks, fast polls, fast heartbeats). */
+export async function startTestPipeline(o: StartOptions): Promise<RunningPipeline & { metrics: Metrics }> {
+  const metrics = o.metrics ?? createMetrics();
+  const engine: PolicyEngine = o.engine ?? createPolicyEngine(o.config, testConnectors);
+  const running = await startPipeline({
+    connectors: testConnectors,
+    log: quietLog(),
+    debounceMs: 150,
+    ...o,
+    engine,
+    metrics,
+    tuning: { lockDurationMs: 2_000, stalledIntervalMs: 1_000, heartbeatMs: 200, heartbeatStaleMs: 3_000, pollMs: 100, closeTimeoutMs: 5_000, backoffMs: 100, ...o.tuning },
+    http: { minDelayMs: 5, maxDelayMs: 20, ...o.http },
+  });
+  return { ...running, metrics };
+}
+
+/** Polls until `check` returns a truthy value (or throws after `timeoutMs`). */
+export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`waitFor timed out${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

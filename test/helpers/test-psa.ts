@@ -1,0 +1,197 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * An in-memory fake PSA behind a real HTTP server on 127.0.0.1:0, for the test-only connector
+ * (test/helpers/test-connector.ts). Scriptable per test: tickets, latency, failures (status + headers, n times),
+ * and it records every call, the notes and writes it received, and concurrent fetches per ticket.
+ */
+export interface FakeNote {
+  id: string;
+  text: string;
+  internal: boolean;
+  at: string;
+  author: string;
+}
+
+export interface FakeTicket {
+  id: string;
+  title: string;
+  description?: string;
+  /** Status category name (`open`, `resolved`, …): the fake's statuses are the categories. */
+  status: string;
+  /** 1–4 (P1–P4). */
+  priority: number;
+  queue: string;
+  owner: string | null;
+  company: string;
+  companyName?: string;
+  category: string[];
+  createdAt: string;
+  updatedAt: string;
+  notes: FakeNote[];
+}
+
+export interface Failure {
+  method: string;
+  /** Matched against the request path with `startsWith`. */
+  path: string;
+  status: number;
+  headers?: Record<string, string>;
+  times: number;
+  body?: unknown;
+}
+
+export interface CallRecord {
+  method: string;
+  path: string;
+  at: number;
+  body?: unknown;
+}
+
+export class FakePsa {
+  readonly tickets = new Map<string, FakeTicket>();
+  readonly calls: CallRecord[] = [];
+  readonly failures: Failure[] = [];
+  /** Milliseconds each GET of a ticket takes (to expose overlapping evaluations). */
+  fetchDelayMs = 0;
+  /** Highest number of simultaneous GETs seen per ticket. */
+  readonly maxConcurrentFetches = new Map<string, number>();
+  private readonly inFlight = new Map<string, number>();
+  webhookState: 'active' | 'inactive' | 'missing' = 'active';
+  /** Notifier deliveries received on `POST /notify/<name>`. */
+  readonly notifications: { name: string; body: unknown }[] = [];
+  private server: Server | undefined;
+  private seq = 0;
+  /** The fake's clock for `updatedAt` (tests inject one to match the pipeline's). */
+  now: () => number = Date.now;
+  url = '';
+
+  addTicket(t: Partial<FakeTicket> & { id: string }): FakeTicket {
+    const at = new Date(this.now()).toISOString();
+    const ticket: FakeTicket = {
+      title: `Ticket ${t.id}`, status: 'open', priority: 3, queue: '1', owner: null, company: 'c1', category: [],
+      createdAt: at, updatedAt: at, notes: [], ...t,
+    };
+    this.tickets.set(ticket.id, ticket);
+    return ticket;
+  }
+
+  /** Changes a ticket as a human would (bumps updatedAt). */
+  update(id: string, patch: Partial<FakeTicket>): FakeTicket {
+    const t = this.tickets.get(id);
+    if (!t) throw new Error(`no ticket ${id}`);
+    Object.assign(t, patch, { updatedAt: this.bump(t.updatedAt) });
+    return t;
+  }
+
+  fail(f: Omit<Failure, 'times'> & { times?: number }): void {
+    this.failures.push({ times: 1, ...f });
+  }
+
+  count(method: string, pathPrefix: string): number {
+    return this.calls.filter((c) => c.method === method && c.path.startsWith(pathPrefix)).length;
+  }
+
+  /** A strictly increasing updatedAt even when the clock has not moved. */
+  private bump(previous: string): string {
+    const next = Math.max(this.now(), Date.parse(previous) + 1);
+    return new Date(next).toISOString();
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const body = text ? (JSON.parse(text) as unknown) : undefined;
+    const url = new URL(req.url ?? '/', 'http://x');
+    const method = req.method ?? 'GET';
+    this.calls.push({ method, path: url.pathname, at: Date.now(), ...(body === undefined ? {} : { body }) });
+    const failure = this.failures.find((f) => f.method === method && url.pathname.startsWith(f.path) && f.times > 0);
+    if (failure) {
+      failure.times -= 1;
+      return send(res, failure.status, failure.body ?? { error: 'scripted failure' }, failure.headers);
+    }
+    const route = this.route(method, url);
+    if (!route) return send(res, 404, { error: 'no route' });
+    const [status, out] = await route(body as Record<string, unknown> | undefined, url);
+    send(res, status, out);
+  }
+
+  private route(method: string, url: URL): ((body: Record<string, unknown> | undefined, url: URL) => Promise<[number, unknown]>) | undefined {
+    const m = /^\/tickets\/([^/]+)(\/notes)?$/.exec(url.pathname);
+    if (method === 'GET' && m && !m[2]) return () => this.getTicket(decodeURIComponent(m[1]!));
+    if (method === 'PATCH' && m && !m[2]) return async (b) => this.patchTicket(decodeURIComponent(m[1]!), b ?? {});
+    if (method === 'POST' && m && m[2]) return async (b) => this.addNote(decodeURIComponent(m[1]!), b ?? {});
+    if (method === 'GET' && url.pathname === '/tickets') return async (_b, u) => this.listChanged(u);
+    const n = /^\/notify\/([^/]+)$/.exec(url.pathname);
+    if (method === 'POST' && n) return async (b) => {
+      this.notifications.push({ name: n[1]!, body: b });
+      return [200, { ok: true }];
+    };
+    if (method === 'GET' && url.pathname === '/webhooks') return async () => [200, { state: this.webhookState }];
+    if (method === 'POST' && url.pathname === '/webhooks') return async () => {
+      const created = this.webhookState === 'active' ? 0 : 1;
+      this.webhookState = 'active';
+      return [200, { created }];
+    };
+    return undefined;
+  }
+
+  private async getTicket(id: string): Promise<[number, unknown]> {
+    const n = (this.inFlight.get(id) ?? 0) + 1;
+    this.inFlight.set(id, n);
+    this.maxConcurrentFetches.set(id, Math.max(n, this.maxConcurrentFetches.get(id) ?? 0));
+    try {
+      if (this.fetchDelayMs > 0) await new Promise((r) => setTimeout(r, this.fetchDelayMs));
+      const t = this.tickets.get(id);
+      return t ? [200, structuredClone(t)] : [404, { error: 'not found' }];
+    } finally {
+      this.inFlight.set(id, (this.inFlight.get(id) ?? 1) - 1);
+    }
+  }
+
+  private patchTicket(id: string, body: Record<string, unknown>): [number, unknown] {
+    const t = this.tickets.get(id);
+    if (!t) return [404, { error: 'not found' }];
+    if (typeof body.queue === 'string') t.queue = body.queue;
+    if (typeof body.owner === 'string' || body.owner === null) t.owner = body.owner as string | null;
+    if (typeof body.priority === 'number') t.priority = body.priority;
+    t.updatedAt = this.bump(t.updatedAt);
+    return [200, structuredClone(t)];
+  }
+
+  private addNote(id: string, body: Record<string, unknown>): [number, unknown] {
+    const t = this.tickets.get(id);
+    if (!t) return [404, { error: 'not found' }];
+    const note: FakeNote = { id: String(++this.seq), text: String(body.text ?? ''), internal: body.internal !== false, at: new Date(this.now()).toISOString(), author: 'escalator-api' };
+    t.notes.unshift(note);
+    return [201, note];
+  }
+
+  private listChanged(url: URL): [number, unknown] {
+    const since = Date.parse(url.searchParams.get('since') ?? '1970-01-01T00:00:00Z');
+    const page = Number(url.searchParams.get('page') ?? '0');
+    const all = [...this.tickets.values()].filter((t) => Date.parse(t.updatedAt) >= since).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    const slice = all.slice(page * 50, page * 50 + 50);
+    return [200, { items: slice.map((t) => ({ id: t.id, updatedAt: t.updatedAt })), more: all.length > (page + 1) * 50 }];
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
