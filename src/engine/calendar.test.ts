@@ -210,3 +210,17 @@ describe('built-in and fast paths', () => {
     expect(between(business, '2027-01-01T05:00:00Z', '2028-01-01T05:00:00Z')).toBe(260 * 600 + 52 * 240);
   });
 });
+
+describe('instants outside 1970-2200', () => {
+  it('are closed and cheap instead of generating millennia of intervals', () => {
+    const year1 = Date.UTC(1, 0, 1);
+    const year9999 = Date.UTC(9999, 0, 1);
+    expect(business.isOpen(year9999)).toBe(false);
+    expect(business.addBusiness(year9999, MIN)).toBe(Infinity);
+    expect(business.nextOpen(year9999)).toBe(Infinity);
+    // Business time before 1970 is not counted: 1970-01-01 was a Thursday (New Year's Day is a working day here).
+    expect(business.businessBetween(year1, at('1970-01-02T05:00:00Z')) / MIN).toBe(600);
+    expect(formatInstant(business.addBusiness(year1, 60 * MIN))).toBe('1970-01-01T14:00:00Z');
+    expect(formatInstant(business.nextOpen(year1))).toBe('1970-01-01T13:00:00Z');
+  });
+});

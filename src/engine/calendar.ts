@@ -33,6 +33,14 @@ export const ALWAYS_CALENDAR: CalendarConfig = {
 const CHUNK_MS = 2 ** 32; // ≈ 49.7 days: a handful of chunks covers any ticket's life
 /** Consecutive chunks without any open time after which a search gives up (≈ 10 years). */
 const HORIZON_CHUNKS = 75;
+/**
+ * Supported window, 1970 to 2200: chunks outside it are closed and never generated, so a hostile or broken instant
+ * (year 1 or 9999) costs nothing instead of generating millennia of intervals.
+ */
+const WINDOW_START = 0;
+const WINDOW_END = Date.UTC(2200, 0, 1);
+const lastChunkIndex = Math.floor(WINDOW_END / CHUNK_MS);
+const inWindow = (t: number): number => Math.min(Math.max(t, WINDOW_START), WINDOW_END);
 
 /** One window [lo, lo + CHUNK_MS) of open intervals with prefix sums. */
 interface Chunk {
@@ -88,6 +96,12 @@ function buildChunk(spec: CalendarSpec, index: number): Chunk {
   return chunk;
 }
 
+function emptyChunk(index: number): Chunk {
+  const none = new Float64Array(0);
+  const lo = index * CHUNK_MS;
+  return { lo, hi: lo + CHUNK_MS, n: 0, starts: none, ends: none, before: none, after: none, total: 0 };
+}
+
 /** Index of the last interval starting at or before `t`, or -1. */
 function lastStartAtOrBefore(c: Chunk, t: number): number {
   let lo = 0;
@@ -138,6 +152,7 @@ class IntervalCalendar implements BusinessCalendar {
 
   private chunk(index: number): Chunk {
     if (this.last !== undefined && this.last.lo === index * CHUNK_MS) return this.last;
+    if (index < 0 || index > lastChunkIndex) return emptyChunk(index);
     let c = this.chunks.get(index);
     if (c === undefined) {
       c = buildChunk(this.spec, index);
@@ -158,9 +173,10 @@ class IntervalCalendar implements BusinessCalendar {
     return i >= 0 && t < (c.ends[i] as number);
   }
 
-  addBusiness(from: number, ms: number): number {
-    if (!(ms > 0) || !Number.isFinite(from)) return from;
-    if (this.neverOpen || ms === Infinity) return Infinity;
+  addBusiness(start: number, ms: number): number {
+    if (!(ms > 0) || !Number.isFinite(start)) return start;
+    if (this.neverOpen || ms === Infinity || start >= WINDOW_END) return Infinity;
+    const from = inWindow(start);
     let index = Math.floor(from / CHUNK_MS);
     let c = this.chunk(index);
     let target = cumulativeAt(c, from) + ms;
@@ -173,9 +189,11 @@ class IntervalCalendar implements BusinessCalendar {
     return instantOfCumulative(c, target);
   }
 
-  businessBetween(a: number, b: number): number {
-    if (!(b > a) || this.neverOpen) return 0;
-    if (!Number.isFinite(a) || !Number.isFinite(b)) return Infinity;
+  businessBetween(start: number, end: number): number {
+    if (!(end > start) || this.neverOpen) return 0;
+    if (!Number.isFinite(start) || !Number.isFinite(end)) return Infinity;
+    const a = inWindow(start);
+    const b = inWindow(end);
     const ka = Math.floor(a / CHUNK_MS);
     const kb = Math.floor(b / CHUNK_MS);
     if (ka === kb) {
@@ -188,9 +206,10 @@ class IntervalCalendar implements BusinessCalendar {
     return sum + cumulativeAt(this.chunk(kb), b);
   }
 
-  nextOpen(t: number): number {
-    if (Number.isNaN(t)) return t;
-    if (this.neverOpen || t === Infinity) return Infinity;
+  nextOpen(at: number): number {
+    if (Number.isNaN(at)) return at;
+    if (this.neverOpen || at === Infinity) return Infinity;
+    const t = Math.max(at, WINDOW_START);
     let index = Math.floor(t / CHUNK_MS);
     let c = this.chunk(index);
     const i = lastStartAtOrBefore(c, t);
@@ -203,9 +222,10 @@ class IntervalCalendar implements BusinessCalendar {
     return Infinity;
   }
 
-  nextEdge(t: number): number {
-    if (Number.isNaN(t)) return t;
-    if (this.neverOpen || t === Infinity) return Infinity;
+  nextEdge(at: number): number {
+    if (Number.isNaN(at)) return at;
+    if (this.neverOpen || at === Infinity) return Infinity;
+    const t = Math.max(at, WINDOW_START);
     let index = Math.floor(t / CHUNK_MS);
     let c = this.chunk(index);
     const i = lastStartAtOrBefore(c, t);
