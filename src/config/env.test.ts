@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
 
-import { EnvError, envWarnings, loadEnv, parseEnv } from './env.js';
+import { EnvError, envVariables, envWarnings, loadEnv, parseEnv } from './env.js';
 
 describe('loadEnv', () => {
   it('applies the SPEC §7 defaults to an empty environment', () => {
@@ -76,5 +78,23 @@ describe('loadEnv', () => {
   it('warns about a short admin token', () => {
     expect(envWarnings(loadEnv({ ADMIN_TOKEN: 'secret' }))).toHaveLength(1);
     expect(envWarnings(loadEnv({ ADMIN_TOKEN: 'a'.repeat(32) }))).toEqual([]);
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every variable the service reads, with its default', () => {
+    const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    for (const [name, spec] of Object.entries(envVariables)) {
+      const line = spec.default === undefined ? new RegExp(`^# ${name}=`, 'm') : new RegExp(`^${name}=${spec.default}$`, 'm');
+      expect(text, name).toMatch(line);
+    }
+  });
+
+  it('parses with its defaults exactly as an empty environment does', () => {
+    const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const env = Object.fromEntries(
+      text.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    expect(loadEnv(env)).toEqual(loadEnv({}));
   });
 });
