@@ -43,7 +43,7 @@ describe.each(psaKinds.map((k) => [k] as const))('connector %s', (kind) => {
     kind,
     policy: 'standard',
     mode: 'enforce',
-    mapping: { tiers: {}, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [], ...inst.mapping } as InstanceInfo['mapping'],
+    mapping: { groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [], ...inst.mapping } as InstanceInfo['mapping'],
     rateLimit: connector.rateLimitDefaults,
   };
   const ctx = () => testContext({ connector, instance: info, settings: settingsInput });
