@@ -28,6 +28,8 @@ export interface BuildAppOptions {
   probeLimit?: ProbeLimitOptions;
   /** Depth/width limits for webhook JSON. @defaultValue {maxDepth: 64, maxEntries: 10_000} */
   json?: Partial<JsonLimits>;
+  /** `/readyz` answers 503 when the pipeline's readiness takes longer. @defaultValue 2_000 ms */
+  readinessTimeoutMs?: number;
   /** Serve Swagger UI at `/docs`. @defaultValue true */
   docs?: boolean;
 }
@@ -50,7 +52,7 @@ export const appPlugin = fp(
     await app.register(errorsPlugin);
     await app.register(httpMetricsPlugin, { metrics: deps.metrics });
     await app.register(swaggerPlugin, { ui: options.docs ?? true });
-    await app.register(healthRoutes, { services });
+    await app.register(healthRoutes, { services, readinessTimeoutMs: options.readinessTimeoutMs ?? 2_000 });
     await app.register(webhookRoutes, { prefix: '/webhooks', services });
     await app.register(apiRoutes, { prefix: '/api', services });
   },

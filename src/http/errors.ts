@@ -67,7 +67,9 @@ export interface ValidationDetail {
 }
 
 function validationDetails(validation: unknown[], context: unknown): ValidationDetail[] {
-  const prefix = typeof context === 'string' && context !== 'body' ? `${context}.` : '';
+  // Body paths are bare (`ticket.status`); other parts are named (`query.limit`, `params.id`).
+  const part = context === 'querystring' ? 'query' : context;
+  const prefix = typeof part === 'string' && part !== 'body' ? `${part}.` : '';
   return validation.map((v) => {
     const issue = v as { instancePath?: unknown; message?: unknown };
     const raw = typeof issue.instancePath === 'string' ? issue.instancePath : '';

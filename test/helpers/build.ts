@@ -86,6 +86,8 @@ export interface Built {
   read: FakeReadModels;
   /** Every log line written so far, parsed (level info and up). */
   logs(): Record<string, unknown>[];
+  /** Every route the app registered (method list flattened), e.g. to prove all of /api/* needs auth. */
+  routes: { method: string; url: string }[];
   /** The raw log text, to search for secrets. */
   logText(): string;
   /** Headers for a body signed with the instance secret. */
@@ -137,12 +139,17 @@ export async function build(options: BuildOptions = {}): Promise<Built> {
     ...options.deps,
   };
   const app = buildApp(deps, options.app);
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
   await app.ready();
   return {
     app,
     deps,
     pipeline,
     read,
+    routes,
     logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
     logText: () => lines.join(''),
     signed: (body, secret = WEBHOOK_SECRET) => ({ 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(secret, body) }),

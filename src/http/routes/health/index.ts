@@ -5,8 +5,6 @@ import { z } from 'zod';
 import type { ReadinessReport } from '../../../pipeline/types.js';
 import type { AppServices } from '../../services.js';
 
-/** `/readyz` never hangs on a stuck Redis: an answer slower than this counts as not ready. */
-export const READINESS_TIMEOUT_MS = 2_000;
 
 const ReadySchema = z
   .object({
@@ -19,10 +17,11 @@ const ReadySchema = z
     }),
   });
 
-async function readiness(services: AppServices): Promise<ReadinessReport> {
+/** `/readyz` never hangs on a stuck Redis: an answer slower than `timeoutMs` counts as not ready. */
+async function readiness(services: AppServices, timeoutMs: number): Promise<ReadinessReport> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<ReadinessReport>((resolve) => {
-    timer = setTimeout(() => resolve({ redis: false, workers: false }), READINESS_TIMEOUT_MS);
+    timer = setTimeout(() => resolve({ redis: false, workers: false }), timeoutMs);
   });
   try {
     return await Promise.race([services.deps.pipeline.readiness(), timeout]);
@@ -34,7 +33,7 @@ async function readiness(services: AppServices): Promise<ReadinessReport> {
 }
 
 /** Liveness, readiness (SPEC §5: never a PSA call) and Prometheus metrics. */
-export default async function healthRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
+export default async function healthRoutes(app: FastifyInstance, options: { services: AppServices; readinessTimeoutMs: number }): Promise<void> {
   const { services } = options;
   const { deps } = services;
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -55,7 +54,7 @@ export default async function healthRoutes(app: FastifyInstance, options: { serv
       },
     },
     async (_req, reply) => {
-      const report = await readiness(services);
+      const report = await readiness(services, options.readinessTimeoutMs);
       const config = Boolean(deps.config); // buildApp only ever gets a validated config; kept explicit for the report
       const ready = report.redis && config && report.workers !== false;
       return reply.code(ready ? 200 : 503).send({ ready, checks: { redis: report.redis, config, workers: report.workers, role: deps.role } });
