@@ -1,0 +1,193 @@
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { connectors } from '../../src/connectors.js';
+import { loadConfigText } from '../../src/config/index.js';
+import type { AppConfig } from '../../src/config/index.js';
+import { buildApp } from '../../src/http/app.js';
+import type { AppLogger } from '../../src/lib/logger.js';
+import { createMetrics } from '../../src/lib/metrics.js';
+import { startPipeline } from '../../src/pipeline/pipeline.js';
+import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
+import { createPolicyEngine } from '../../src/pipeline/policy-engine.js';
+import { testEnv } from '../helpers/build.js';
+import { FakeAutotask } from '../helpers/fake-autotask.js';
+import type { Json } from '../helpers/fake-autotask.js';
+import { startRedis } from '../helpers/redis.js';
+import type { TestRedis } from '../helpers/redis.js';
+
+// Issue 6 "Must show": the real service (Fastify app + BullMQ pipeline + real Redis + the real config loader and
+// connector registry) against the fake Autotask over real HTTP. Webhooks are written and signed the way Autotask
+// writes them (\u-escaped JSON, HMAC-SHA1 over the bytes).
+
+const SECRET = 'at-webhook-secret-e2e-1';
+const CONFIG = `
+calendars:
+  always: { timezone: UTC, hours: { mon-sun: "00:00-24:00" } }
+tiers: [T1, T2, T3]
+groups:
+  tier2: { assign: round-robin, members: [t2.erin, t2.frank] }
+policies:
+  standard:
+    calendar: always
+    handoff: { required: [customer, contact, summary, stepsTaken], onMissing: flag }
+    rules:
+      - id: t1-timeout
+        kind: tiered
+        when: { tier: T1, timeInTier: 2h, status: { not: [resolved, closed] } }
+        then: { escalateTo: T2, group: tier2, note: handoff }
+instances:
+  - id: globex-at
+    kind: autotask
+    policy: standard
+    connection:
+      username: \${AT_USERNAME}
+      secret: \${AT_SECRET}
+      integrationCode: \${AT_INTEGRATION_CODE}
+      zoneUrl: \${AT_ZONE_URL}
+    webhook:
+      secretKey: \${AT_WEBHOOK_SECRET}
+    mapping:
+      tiers:
+        T1: { queueID: 29682833 }
+        T2: [{ queueID: 29682969 }, { queueID: 29683500 }]
+        T3: { queueID: 29683484 }
+      groups:
+        tier2: { queueID: 29682969 }
+      priorities: { P1: [4], P2: [1], P3: [2], P4: [3] }
+      statuses: { waiting_customer: [7], resolved: [5] }
+      members:
+        t2.erin: { resourceID: 29684003, roleID: 29683002 }
+        t2.frank: { resourceID: 29684004, roleID: 29683002 }
+    notes:
+      internal: { noteType: 1, publish: 2 }
+      customer: { noteType: 1, publish: 1 }
+`;
+
+let redis: TestRedis;
+let fake: FakeAutotask;
+let running: RunningPipeline;
+let app: FastifyInstance;
+let hookUrl: string;
+/** The delivery that escalated ticket 351181 (replayed later). */
+let delivered: Json;
+
+const zoneless = (ms: number) => new Date(ms).toISOString().replace(/Z$/, '');
+const patchesFor = (id: number) => fake.calls('PATCH', /^\/Tickets$/).filter((r) => (r.body as Json).id === id);
+const notesFor = (id: number) => fake.calls('POST', new RegExp(`^/Tickets/${id}/Notes$`));
+
+async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error('waitFor timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A T1 ticket created three hours ago (past the 2-hour limit). */
+function t1Ticket(id: number): void {
+  const created = Date.now() - 3 * 3_600_000;
+  fake.state.addTicket({ id, queueID: 29682833, status: 1, createDate: zoneless(created), lastActivityDate: zoneless(created), lastTrackedModificationDateTime: zoneless(created) });
+}
+
+const send = (payload: Json, options: { secret?: string; signature?: string | null } = {}) => fake.sendWebhook(hookUrl, payload, { secret: SECRET, ...options });
+
+beforeAll(async () => {
+  redis = await startRedis();
+  fake = await new FakeAutotask().start();
+  const env = { AT_USERNAME: fake.state.username, AT_SECRET: fake.state.secret, AT_INTEGRATION_CODE: fake.state.integrationCode, AT_ZONE_URL: `${fake.url}/atservicesrest/v1.0`, AT_WEBHOOK_SECRET: SECRET };
+  const loaded = loadConfigText(CONFIG, 'autotask-e2e.yaml', env, connectors);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
+  const config: AppConfig = loaded.value;
+  const log = pino({ level: process.env.TEST_LOG ?? 'silent' }) as unknown as AppLogger;
+  const metrics = createMetrics();
+  running = await startPipeline({
+    config, redisUrl: redis.url, connectors, engine: createPolicyEngine(config, connectors), log, metrics, debounceMs: 100,
+    publicUrl: 'https://escalator.msp.example',
+    tuning: { lockDurationMs: 2_000, stalledIntervalMs: 1_000, heartbeatMs: 200, heartbeatStaleMs: 3_000, pollMs: 100, closeTimeoutMs: 5_000, backoffMs: 100, reconcileStartDelayMs: 600_000 },
+    http: { minDelayMs: 5, maxDelayMs: 20 },
+  });
+  app = buildApp({ config, env: testEnv(), connectors, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, metrics, log, role: 'all' });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  hookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/webhooks/globex-at`;
+});
+
+afterAll(async () => {
+  await app?.close();
+  await running?.close();
+  await fake?.close();
+  await redis?.close();
+});
+
+describe('Autotask end to end through the real service', () => {
+  it('escalates a T1 ticket past its limit: one PATCH (queue + resource + role), one handoff note; accents and & < > verify', async () => {
+    t1Ticket(351181);
+    fake.state.addNote(351181, { title: 'Phone call', description: 'Power-cycled the printer; no change.', creatorResourceID: 29684010 });
+    const payload = fake.payload(351181, { Title: 'Imprimante étage 2 — café & <scanner> "hors ligne"', Status: '1' });
+    delivered = payload;
+    const ack = await send(payload);
+    expect(ack.status).toBe(202);
+    expect(ack.body).toEqual({ accepted: true, eventId: expect.stringMatching(/^globex-at:/) });
+    await waitFor(() => notesFor(351181).length === 1);
+    expect(patchesFor(351181).map((p) => p.body)).toEqual([{ id: 351181, queueID: 29682969, assignedResourceID: 29684003, assignedResourceRoleID: 29683002 }]);
+    const note = notesFor(351181)[0]!.body as Json;
+    expect(note).toMatchObject({ ticketID: 351181, noteType: 1, publish: 2 });
+    expect(String(note.description)).toMatch(/\[esc:[0-9a-f]{6,}\]/);
+    expect(String(note.description)).toContain('Globex Corporation');
+    expect(String(note.description)).toContain('Power-cycled the printer');
+    expect(fake.state.tickets.get(351181)).toMatchObject({ queueID: 29682969, assignedResourceID: 29684003 });
+    const view = await waitFor(async () => (await running.read.ticket('globex-at', '351181'))?.decisions.find((d) => d.results.length > 0));
+    expect(view.decision.actions).toContainEqual(expect.objectContaining({ type: 'reassign', rule: 't1-timeout', tier: 'T2', owner: 't2.erin' }));
+    expect(view.results.filter((r) => r.action === 'reassign' || r.action === 'note').map((r) => r.status)).toEqual(['applied', 'applied']);
+    expect(fake.vendorProblems).toEqual([]);
+  });
+
+  it('writes nothing for a wrong signature, a replayed event or our own echo', async () => {
+    t1Ticket(351182);
+    const writesBefore = fake.requests.filter((r) => r.method !== 'GET').length;
+    const forged = await send(fake.payload(351182), { secret: 'not-our-secret' });
+    expect(forged.status).toBe(401);
+    expect((await send(fake.payload(351182), { signature: null })).status).toBe(401);
+    const echo = await send(fake.payload(351182, {}, { PersonID: fake.state.apiResourceId }));
+    expect(echo.status).toBe(202);
+    expect(echo.body).toMatchObject({ accepted: true, ignored: 'echo' });
+    // Autotask re-sends a delivery it thinks failed: same Guid, Id, SequenceNumber and EventTime.
+    const readsBefore = fake.calls('GET', /^\/Tickets\/351181$/).length;
+    const replay = await send(delivered);
+    expect(replay.status).toBe(202);
+    expect(replay.body).toMatchObject({ accepted: true, duplicate: true });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(patchesFor(351182)).toHaveLength(0);
+    // Not even a read: rejected, echoed and duplicate deliveries cost no PSA call.
+    expect(fake.calls('GET', /^\/Tickets\/351182$/)).toHaveLength(0);
+    expect(fake.calls('GET', /^\/Tickets\/351181$/)).toHaveLength(readsBefore);
+    expect(patchesFor(351181)).toHaveLength(1);
+    expect(notesFor(351181)).toHaveLength(1);
+    expect(fake.requests.filter((r) => r.method !== 'GET').length).toBe(writesBefore);
+  });
+
+  it('dead-letters an HTTP 500 business-rule rejection without a retry storm', async () => {
+    t1Ticket(351183);
+    fake.fail({ method: 'PATCH', path: '/Tickets', status: 500, body: { errors: ['Role does not exist or is invalid'] } });
+    expect((await send(fake.payload(351183))).status).toBe(202);
+    const dead = await waitFor(async () => (await running.read.deadLetters()).items.find((d) => d.ticketId === '351183'));
+    expect(dead.error).toMatchObject({ code: 'validation', message: expect.stringContaining('Role does not exist') });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(patchesFor(351183)).toHaveLength(1);
+    expect(notesFor(351183)).toHaveLength(0);
+  });
+
+  it('retries a thread-limit rejection and then applies the escalation once', async () => {
+    t1Ticket(351184);
+    fake.fail({ method: 'PATCH', path: '/Tickets', status: 500, body: { errors: ['Itgenatr005 Thread Threshold Exceeded - The Autotask API thread threshold of 3 threads has been exceeded.'] } });
+    expect((await send(fake.payload(351184))).status).toBe(202);
+    await waitFor(() => notesFor(351184).length === 1);
+    expect(patchesFor(351184)).toHaveLength(2);
+    expect(fake.state.tickets.get(351184)).toMatchObject({ queueID: 29682969 });
+    expect(fake.vendorProblems).toEqual([]);
+  });
+});
