@@ -262,3 +262,16 @@ describe('check: warnings', () => {
     ]);
   });
 });
+
+describe('check: tolerance', () => {
+  it('reads an optional section left empty (all entries commented out) as empty', () => {
+    expect(problemsOf(`${BASE}templates:\n  # none yet\n`)).toEqual([]);
+  });
+
+  it('still checks the other sections when the top level has problems', () => {
+    expect(problemsOf(`${BASE}retention: { audit: 1y }\nextra: true\n`)).toEqual([
+      'retention.audit: expected a duration like "2h", got "1y" (line 34)',
+      'extra: unknown key (line 35)',
+    ]);
+  });
+});

@@ -45,6 +45,13 @@ function envLookup(env: EnvVars, readFile: SecretFileReader): (name: string) => 
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** `templates:` with every entry commented out is YAML null: read it as "no templates", not as an error. */
+function withoutEmptySections(value: unknown): unknown {
+  if (!isRecord(value)) return value;
+  const optional = ['calendars', 'notifiers', 'groups', 'templates', 'retention', 'dedupeTtl'];
+  return Object.fromEntries(Object.entries(value).filter(([k, v]) => !(v === null && optional.includes(k))));
+}
+
 /** The top-level sections with the right container types (wrong ones were reported by the shell schema). */
 function tolerantTopLevel(value: unknown): (RawTopLevel & { instances: unknown[] }) | undefined {
   if (!isRecord(value)) return undefined;
@@ -102,8 +109,9 @@ export function loadConfigText(
     return err(c.problems);
   }
   // The shell reports unknown/missing top-level keys; the sections are checked even then (all problems, one run).
-  c.parse(TopLevelSchema, yaml.value, []);
-  const top = tolerantTopLevel(yaml.value);
+  const value = withoutEmptySections(yaml.value);
+  c.parse(TopLevelSchema, value, []);
+  const top = tolerantTopLevel(value);
   if (!top) return err(sortProblems(c.problems));
   const sections = parseSections(c, top);
   const parsed: ParsedInstance[] = top.instances.map((raw, i) => parseInstance(c, raw, i, registry));

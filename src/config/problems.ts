@@ -64,7 +64,7 @@ export function describeValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
-const typeNames: Record<string, string> = { array: 'a list', object: 'a mapping', string: 'a string', number: 'a number', boolean: 'true or false' };
+const typeNames: Record<string, string> = { array: 'a list', object: 'a mapping', record: 'a mapping', map: 'a mapping', string: 'a string', number: 'a number', boolean: 'true or false' };
 const typeName = (t: string): string => typeNames[t] ?? t;
 
 type Issue = z.core.$ZodIssue;
@@ -89,7 +89,8 @@ function formatMessage(issue: Issue, path: Path): string {
     case 'invalid_format':
       return invalidFormat(issue, path);
     default:
-      return issue.message.includes('got') ? issue.message : `${issue.message}${got(issue, path)}`;
+      // Refinements run on parsed values (durations already in ms, whole objects): only echo what the user typed.
+      return issue.message.includes('got') || typeof issue.input !== 'string' ? issue.message : `${issue.message}${got(issue, path)}`;
   }
 }
 
