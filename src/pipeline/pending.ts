@@ -57,6 +57,7 @@ export async function completePending(args: CompletePendingArgs): Promise<Ticket
   record = applyDecision(record, {
     decision: pending.decision, now: Date.parse(pending.at), appliedIds: out.appliedIds,
     slaRules: deps.facts(rt.loaded.info.id).slaRules, trigger: pending.trigger, ...(reassign ? { reassign } : {}),
+    failedRules: new Set(out.deadLetter?.actions.map((a) => a.rule) ?? []),
   });
   if (out.deadLetter) {
     await deps.deadLetters.add({ instanceId: rt.loaded.info.id, ticketId: ticket.ref.id, kind: out.deadLetter.kind, actions: out.deadLetter.actions, error: out.deadLetter.error, auditId: pending.auditId });

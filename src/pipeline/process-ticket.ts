@@ -125,7 +125,7 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     await deps.audit.updateResults(auditId, out.results);
   }
   record = applyDecision(record, {
-    decision, now, appliedIds: out?.appliedIds ?? [], slaRules: facts.slaRules, trigger: task.trigger,
+    decision, now, appliedIds: out?.appliedIds ?? [], slaRules: facts.slaRules, trigger: task.trigger, failedRules: failedRules(out),
     ...(out?.reassign ? { reassign: out.reassign } : {}),
   });
   delete record.pending;
@@ -133,6 +133,11 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
   await deps.schedule.set(info.id, task.ticketId, decision.nextCheckAt === null ? null : Date.parse(decision.nextCheckAt));
   await afterWrite({ deps, rt, task, decision, out, prev: args.record, auditId });
   return { kind: 'evaluated', decision, ...(auditId ? { auditId } : {}) };
+}
+
+/** Rules with an action that went to a dead letter. */
+function failedRules(out: Awaited<ReturnType<typeof writeBack>> | undefined): Set<string> {
+  return new Set(out?.deadLetter?.actions.map((a) => a.rule) ?? []);
 }
 
 /** Counters, dead letters, instance health and metrics once the state is stored. */

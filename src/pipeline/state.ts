@@ -169,6 +169,8 @@ export interface ApplyArgs {
   /** Rules whose `when` uses slaUsed. */
   slaRules: ReadonlySet<string>;
   trigger: string;
+  /** Rules with dead-lettered actions: not recorded as fired, so a dead-letter retry can decide them again. */
+  failedRules?: ReadonlySet<string>;
 }
 
 /** Folds a decision into the record: fired rules, our reassign, tags, the next check. */
@@ -176,6 +178,7 @@ export function applyDecision(record: TicketRecord, args: ApplyArgs): TicketReco
   const at = iso(args.now);
   const fired = [...record.fired];
   for (const reason of firedReasons(args.decision.reasons)) {
+    if (args.failedRules?.has(reason.rule)) continue;
     const clocks = reason.clocks ?? clocksOf(reason, args.slaRules);
     fired.push({ rule: reason.rule, at, tier: record.tier, ...(clocks ? { clocks } : {}) });
   }

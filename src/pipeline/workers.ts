@@ -74,7 +74,7 @@ function ticketsProcessor(deps: WorkerDeps) {
     }
     try {
       const outcome = await processTicket(deps.processor, {
-        instanceId: data.instanceId, ticketId: data.ticketId, trigger: data.trigger, retry: job.attemptsMade > 0,
+        instanceId: data.instanceId, ticketId: data.ticketId, trigger: data.trigger, retry: job.attemptsMade > 0 || data.trigger === 'dead_letter_retry',
         ...(data.deleted ? { deleted: true } : {}),
       });
       return outcome.kind;
