@@ -1,0 +1,180 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+import type { Logger } from '../contract/index.js';
+
+/** `redis-server` is not installed: the one clear line SPEC §4 asks for. */
+export class RedisBinaryMissingError extends Error {
+  readonly code = 'redis_missing' as const;
+  constructor(binary: string) {
+    super(
+      `${binary} not found: install Redis (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis) or set REDIS_URL to an existing Redis`,
+    );
+    this.name = 'RedisBinaryMissingError';
+  }
+}
+
+export interface EmbeddedRedisOptions {
+  /** `DATA_DIR`: the AOF lives in `<dataDir>/redis`. */
+  dataDir: string;
+  log: Logger;
+  /** @defaultValue 'redis-server' (from PATH) */
+  binary?: string;
+  /** @defaultValue a free loopback port, kept across restarts */
+  port?: number;
+  /** @defaultValue 10_000 */
+  startTimeoutMs?: number;
+  /** Restarts allowed within a minute before giving up. @defaultValue 5 */
+  maxRestartsPerMinute?: number;
+  /** Called when the child died and can't be restarted. */
+  onFatal?: (error: Error) => void;
+}
+
+export interface EmbeddedRedis {
+  url: string;
+  port: number;
+  dir: string;
+  /** The current child's pid (changes after a restart). */
+  pid(): number | undefined;
+  /** How many times the child was restarted after dying. */
+  restarts(): number;
+  /** Stops the child (SIGTERM: Redis flushes the AOF; SIGKILL after 5 s) and no longer restarts it. */
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => done(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+/** True when something on the port answers `PING` with `+PONG`. */
+function ping(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.on('error', () => finish(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (b: Buffer) => finish(b.toString().startsWith('+PONG')));
+  });
+}
+
+const argsFor = (port: number, dir: string): string[] => [
+  '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes', '--dir', dir,
+  '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction',
+  '--daemonize', 'no', '--logfile', '',
+];
+
+/** Spawns the child and resolves once it answers PING (rejects when it exits or never answers). */
+async function spawnAndWait(binary: string, port: number, dir: string, timeoutMs: number): Promise<ChildProcess> {
+  const child = spawn(binary, argsFor(port, dir), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-2_000)));
+  child.stderr?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-2_000)));
+  const exited = new Promise<Error>((done) => {
+    child.once('error', (e: NodeJS.ErrnoException) => done(e.code === 'ENOENT' ? new RedisBinaryMissingError(binary) : e));
+    child.once('exit', (code) => done(new Error(`redis-server exited with ${code} before it was ready: ${output.trim().split('\n').slice(-3).join(' | ')}`)));
+  });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await Promise.race([exited, ping(port).then((ok) => (ok ? 'ready' : 'wait'))]);
+    if (result instanceof Error) throw result;
+    if (result === 'ready') return child;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server did not answer on port ${port} within ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The embedded default (SPEC §4, `REDIS_URL` unset): a private `redis-server` child on 127.0.0.1 and a free port,
+ * AOF on in `DATA_DIR/redis`, `noeviction`; restarted (same port and data) if it dies, stopped on exit.
+ */
+export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
+  const binary = options.binary ?? 'redis-server';
+  const dir = resolve(join(options.dataDir, 'redis'));
+  mkdirSync(dir, { recursive: true });
+  const port = options.port ?? (await freePort());
+  const timeoutMs = options.startTimeoutMs ?? 10_000;
+  const maxRestarts = options.maxRestartsPerMinute ?? 5;
+  const log = options.log.child({ component: 'embedded-redis', port });
+  let child = await spawnAndWait(binary, port, dir, timeoutMs);
+  let stopping = false;
+  let restarts = 0;
+  const recent: number[] = [];
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const watch = (c: ChildProcess) => {
+    c.once('exit', (code, signal) => {
+      if (stopping) return;
+      const now = Date.now();
+      recent.push(now);
+      while (recent.length > 0 && recent[0]! < now - 60_000) recent.shift();
+      if (recent.length > maxRestarts) {
+        const error = new Error(`embedded redis-server keeps dying (${recent.length} times in a minute); giving up`);
+        log.error({ code, signal }, error.message);
+        options.onFatal?.(error);
+        return;
+      }
+      log.error({ code, signal }, 'embedded redis-server died: restarting it');
+      const delay = Math.min(5_000, 250 * 2 ** (recent.length - 1));
+      setTimeout(() => {
+        spawnAndWait(binary, port, dir, timeoutMs).then(
+          (next) => {
+            if (stopping) {
+              next.kill('SIGTERM');
+              return;
+            }
+            child = next;
+            restarts += 1;
+            log.warn({ pid: next.pid }, 'embedded redis-server restarted');
+            watch(next);
+          },
+          (e: Error) => {
+            log.error({ err: { message: e.message } }, 'embedded redis-server could not be restarted');
+            options.onFatal?.(e);
+          },
+        );
+      }, delay).unref();
+    });
+  };
+  watch(child);
+  log.info({ pid: child.pid, dir }, 'embedded redis-server started');
+
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    pid: () => child.pid,
+    restarts: () => restarts,
+    async stop() {
+      stopping = true;
+      process.off('exit', killOnExit);
+      const c = child;
+      if (c.exitCode !== null || c.signalCode !== null) return;
+      await new Promise<void>((done) => {
+        const timer = setTimeout(() => c.kill('SIGKILL'), 5_000);
+        c.once('exit', () => {
+          clearTimeout(timer);
+          done();
+        });
+        c.kill('SIGTERM');
+      });
+    },
+  };
+}
