@@ -55,7 +55,7 @@ export class FakeHalo {
   readonly webhooks: Json[] = [];
   readonly requests: RecordedRequest[] = [];
   readonly vendorProblems: string[] = [];
-  readonly deliveries: { url: string; status: number; body: Json }[] = [];
+  readonly deliveries: { url: string; status: number; body: Json; answer: string }[] = [];
   teams: Json[] = [
     { id: 1, name: '1st Line Support' }, { id: 2, name: '2nd Line Support' }, { id: 3, name: '3rd Line Support' },
     { id: 5, name: 'Network' }, { id: 6, name: 'Security' },
@@ -131,7 +131,8 @@ export class FakeHalo {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (w.authentication_type === 1) headers.authorization = `Basic ${Buffer.from(`${String(w.basic_username)}:${String(w.basic_password)}`).toString('base64')}`;
       const res = await fetch(String(w.url), { method: 'POST', headers, body: JSON.stringify(body) }).catch(() => undefined);
-      this.deliveries.push({ url: String(w.url), status: res?.status ?? 0, body });
+      const answer = res ? await res.text().catch(() => '') : '';
+      this.deliveries.push({ url: String(w.url), status: res?.status ?? 0, body, answer });
     }
   }
 
