@@ -4,6 +4,8 @@ import { loadConfigFile } from '../config/load.js';
 import { formatProblem } from '../config/problems.js';
 import type { AppConfig, ConfigProblem } from '../config/types.js';
 import { connectors } from '../connectors.js';
+import { PolicyCompileError, compilePolicy } from '../engine/index.js';
+import { buildCompileInput } from '../pipeline/policies.js';
 
 import { parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
@@ -31,6 +33,22 @@ export function summarize(config: AppConfig): string {
   ].join(' · ');
 }
 
+/**
+ * Belt and braces: compile every instance's policy with the engine, exactly as `serve` will, so "check-config OK"
+ * always means "serve starts". The loader already checks everything the engine does; anything here is a gap.
+ */
+export function compileProblems(config: AppConfig): string[] {
+  return config.instances.flatMap((instance) => {
+    try {
+      compilePolicy(buildCompileInput(config, instance, connectors[instance.info.kind]));
+      return [];
+    } catch (error) {
+      if (error instanceof PolicyCompileError) return error.problems.map((p) => `instances[${config.instances.indexOf(instance)}] (${instance.info.id}): ${p}`);
+      throw error;
+    }
+  });
+}
+
 const problemLine = (p: ConfigProblem) => (p.severity === 'warning' ? `warning: ${formatProblem(p)}` : formatProblem(p));
 
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -43,8 +61,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     writeLines(io.stderr, [...(env.ok ? [] : env.error), ...result.error.map(problemLine)]);
     return 1;
   }
-  writeLines(io.stderr, [...envLines, ...(result.value.warnings ?? []).map(problemLine)]);
-  if (!env.ok) return 1;
+  const compile = compileProblems(result.value);
+  writeLines(io.stderr, [...envLines, ...compile, ...(result.value.warnings ?? []).map(problemLine)]);
+  if (!env.ok || compile.length > 0) return 1;
   const config = values.builtin ? { ...result.value, source: BUILTIN_CONFIG_SOURCE } : result.value;
   io.stdout.write(`${summarize(config)}${config.warnings?.length ? ` · ${plural(config.warnings.length, 'warning')}` : ''}\n`);
   return 0;
