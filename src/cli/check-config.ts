@@ -1,8 +1,8 @@
 import { BUILTIN_CONFIG_SOURCE, loadBuiltinConfig } from '../config/builtin.js';
 import { envWarnings, parseEnv } from '../config/env.js';
 import { loadConfigFile } from '../config/load.js';
-import { formatProblem } from '../config/problems.js';
-import type { AppConfig, ConfigProblem } from '../config/types.js';
+import { problemLines } from '../config/problems.js';
+import type { AppConfig } from '../config/types.js';
 import { connectors } from '../connectors.js';
 import { PolicyCompileError, compilePolicy } from '../engine/index.js';
 import { buildCompileInput } from '../pipeline/policies.js';
@@ -49,8 +49,6 @@ export function compileProblems(config: AppConfig): string[] {
   });
 }
 
-const problemLine = (p: ConfigProblem) => (p.severity === 'warning' ? `warning: ${formatProblem(p)}` : formatProblem(p));
-
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseFlags(args, { builtin: { type: 'boolean' } }, 1);
   const env = parseEnv(io.env);
@@ -58,11 +56,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const file = positionals[0] ?? (env.ok ? env.value.configFile : undefined) ?? 'escalator.yaml';
   const result = values.builtin ? loadBuiltinConfig(connectors) : loadConfigFile(file, io.env, connectors);
   if (!result.ok) {
-    writeLines(io.stderr, [...(env.ok ? [] : env.error), ...result.error.map(problemLine)]);
+    writeLines(io.stderr, [...(env.ok ? [] : env.error), ...problemLines(result.error)]);
     return 1;
   }
   const compile = compileProblems(result.value);
-  writeLines(io.stderr, [...envLines, ...compile, ...(result.value.warnings ?? []).map(problemLine)]);
+  writeLines(io.stderr, [...envLines, ...compile, ...problemLines(result.value.warnings ?? [])]);
   if (!env.ok || compile.length > 0) return 1;
   const config = values.builtin ? { ...result.value, source: BUILTIN_CONFIG_SOURCE } : result.value;
   io.stdout.write(`${summarize(config)}${config.warnings?.length ? ` · ${plural(config.warnings.length, 'warning')}` : ''}\n`);

@@ -5,5 +5,5 @@ export type { EnvVariable } from './env.js';
 export type { ConnectorRegistry } from './instances.js';
 export { loadConfigFile, loadConfigText } from './load.js';
 export type { EnvVars, LoadResult, SecretFileReader } from './load.js';
-export { formatPath, formatProblem, sortProblems } from './problems.js';
+export { formatPath, formatProblem, problemLines, sortProblems } from './problems.js';
 export type { AppConfig, ConfigProblem, EnvConfig, LoadedInstance } from './types.js';

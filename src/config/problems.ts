@@ -33,6 +33,11 @@ export function formatProblem(problem: ConfigProblem): string {
   return `${problem.path}: ${problem.message}${line}`;
 }
 
+/** The lines `check-config` and `serve` print: problems as SPEC §6 formats them, warnings prefixed `warning: `. */
+export function problemLines(problems: readonly ConfigProblem[]): string[] {
+  return problems.map((p) => (p.severity === 'warning' ? `warning: ${formatProblem(p)}` : formatProblem(p)));
+}
+
 /** Errors first in source order, then warnings; ties by path so output is stable. */
 export function sortProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
   const rank = (p: ConfigProblem) => (p.severity === 'error' ? 0 : 1);
