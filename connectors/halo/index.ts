@@ -21,6 +21,21 @@ async function attempt<T>(work: () => Promise<T>): Promise<Result<T, ConnectorEr
   }
 }
 
+const ECHO_LOOKUP_BUDGET_MS = 1_500;
+
+/** The promise's value if it settles within `ms`, else undefined (the work continues and fills the cache). */
+async function withinBudget<T>(work: Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Reads the delivery, then drops echoes of our own API agent (`agent_id` = `GET /api/Agent/me`, SPEC §4). A batch
  * yields its first entry that is not an echo; the others are recovered by the next evaluation / reconciliation.
@@ -30,8 +45,10 @@ async function parseHaloWebhook(ctx: HaloContext, json: unknown, rawBody: Buffer
   if (!read.ok) return read;
   const entries = read.value;
   const hasActor = entries.some((e) => e.kind === 'event' && e.agentId !== undefined);
-  // Only asked when an actor is present; cached after the first call. A failed lookup never loses an event.
-  const me = hasActor ? await optional(ctx, 'agent-me', () => ownAgentId(ctx)) : undefined;
+  // Only asked when an actor is present; cached (shared) after the first call, which workers also make. On the
+  // request path the lookup gets a short budget: a slow Halo must not delay the ack, and a missed echo only costs
+  // one evaluation (the write it would repeat is already recorded). A failed lookup never loses an event.
+  const me = hasActor ? await withinBudget(optional(ctx, 'agent-me', () => ownAgentId(ctx)), ECHO_LOOKUP_BUDGET_MS) : undefined;
   let firstEcho: ParsedWebhook | undefined;
   let firstIgnore: ParsedWebhook | undefined;
   for (const e of entries) {

@@ -31,6 +31,8 @@ export interface ScriptedFailure {
   body?: unknown;
   /** @defaultValue 1 */
   times?: number;
+  /** Answer this late (a slow Halo). */
+  delayMs?: number;
 }
 
 export interface FakeHaloOptions {
@@ -157,6 +159,7 @@ export class FakeHalo {
     if (scripted) {
       scripted.times = (scripted.times ?? 1) - 1;
       if (scripted.times <= 0) this.failures.splice(this.failures.indexOf(scripted), 1);
+      if (scripted.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
       return this.send(res, scripted.status, scripted.body ?? { Message: `scripted ${scripted.status}` }, scripted.headers);
     }
     if (rec.path === '/auth/token' && rec.method === 'POST') return this.token(rec, res);

@@ -205,6 +205,17 @@ describe('HaloPSA connector against a fake Halo over real HTTP', () => {
     expect(await parse(body(12))).toMatchObject({ ok: true, value: { ticketId: '4242', actor: '12' } });
     expect(fake.requestsTo('GET', '/api/Agent/me')).toHaveLength(1);
   });
+
+  it('does not hold the webhook ack for a slow /Agent/me: the event passes, the lookup fills the cache for later echoes', async () => {
+    const ctx = ctxFor();
+    fake.fail({ method: 'GET', path: '/api/Agent/me', status: 200, body: { id: 38 }, delayMs: 2_500 });
+    const raw = Buffer.from(JSON.stringify({ ...fixture('webhook-status-changed.json'), agent_id: 38 }));
+    const req = { headers: {}, rawBody: raw, json: JSON.parse(raw.toString()) as unknown, query: {}, ip: '127.0.0.1' };
+    expect(await halo.parseWebhook(ctx, req)).toMatchObject({ ok: true, value: { ticketId: '4242', actor: '38' } });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await halo.parseWebhook(ctx, req)).toMatchObject({ ok: true, value: { ignore: 'echo' } });
+    expect(fake.requestsTo('GET', '/api/Agent/me')).toHaveLength(1);
+  });
 });
 
 describe('HaloPSA webhook registration', () => {
