@@ -49,6 +49,8 @@ export interface Delivery {
   url: string;
   body: string;
   status: number;
+  /** Our service's answer body. */
+  answer: string;
 }
 
 export interface FakeConnectWiseOptions {
@@ -202,8 +204,8 @@ export class FakeConnectWise {
     if (!this.deliverCallbacks) return;
     for (const cb of this.callbacks.filter((c) => !c.inactiveFlag && c.type.toLowerCase() === 'ticket')) {
       const body = this.callbackBody(ticketId, { memberId });
-      const status = await post(`${cb.url}${ticketId}`, body, this.sign(body)).catch(() => 0);
-      this.deliveries.push({ url: `${cb.url}${ticketId}`, body, status });
+      const answer = await post(`${cb.url}${ticketId}`, body, this.sign(body)).catch(() => ({ status: 0, text: '' }));
+      this.deliveries.push({ url: `${cb.url}${ticketId}`, body, status: answer.status, answer: answer.text });
     }
   }
 
@@ -223,11 +225,12 @@ export class FakeConnectWise {
   }
 }
 
-function post(url: string, body: string, signature: string): Promise<number> {
+function post(url: string, body: string, signature: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-content-signature': signature } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
     });
     req.on('error', reject);
     req.end(body);
