@@ -2,16 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
-import { HttpError } from '../../errors.js';
-import { InstancesResponseSchema, QueuedResponseSchema, RegistrationResponseSchema } from '../../schemas/api.js';
+import { InstancesResponseSchema, QueuedResponseSchema } from '../../schemas/api.js';
 import { errorResponses } from '../../schemas/common.js';
 import type { AppServices } from '../../services.js';
 
-import { apiDoc, knownInstance, psaFailure } from './common.js';
+import { apiDoc, knownInstance } from './common.js';
 
-const IdParams = z.object({ id: z.string().describe('Instance id') });
+export const IdParams = z.object({ id: z.string().describe('Instance id') });
 
-/** Instance status, webhook registration and on-demand reconciliation. */
+/** Instance status and on-demand reconciliation. */
 export default async function instanceRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
   const { services } = options;
   const { deps } = services;
@@ -21,32 +20,6 @@ export default async function instanceRoutes(app: FastifyInstance, options: { se
     '/instances',
     { schema: { ...apiDoc, summary: 'Configured instances and their health', response: { 200: InstancesResponseSchema, ...errorResponses(401, 429, 503) } } },
     async () => ({ items: await deps.read.instances() }),
-  );
-
-  r.post(
-    '/instances/:id/webhooks',
-    {
-      schema: {
-        ...apiDoc,
-        summary: 'Register or repair the PSA webhooks of an instance (callback: PUBLIC_URL/webhooks/:id)',
-        params: IdParams,
-        response: { 200: RegistrationResponseSchema, ...errorResponses(401, 404, 409, 429, 503) },
-      },
-    },
-    async (req) => {
-      const known = knownInstance(services, req.params.id);
-      const publicUrl = deps.env.publicUrl;
-      if (!publicUrl) {
-        throw new HttpError('conflict', 'public_url_missing: set PUBLIC_URL to the address the PSA can reach this service at', {
-          details: { reason: 'public_url_missing' },
-        });
-      }
-      const callbackUrl = `${publicUrl.replace(/\/+$/, '')}/webhooks/${encodeURIComponent(known.loaded.info.id)}`;
-      const result = await known.connector.registerWebhooks(known.context(), callbackUrl);
-      if (!result.ok) throw psaFailure(result.error);
-      const { created, updated, unchanged, removed, manualSteps } = result.value;
-      return { created, updated, unchanged, removed, ...(manualSteps === undefined ? {} : { manualSteps }) };
-    },
   );
 
   r.post(

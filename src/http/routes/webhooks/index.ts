@@ -14,50 +14,27 @@ export const DEACTIVATION_MAX_BYTES = 64 * 1024;
 
 const Params = z.object({ instanceId: z.string().describe('The instance `id` from escalator.yaml') });
 
-const AckSchema = z
-  .object({
-    accepted: z.literal(true),
-    eventId: z.string().describe('`<instanceId>:<event id>`: the dedupe key of this delivery'),
-    duplicate: z.literal(true).optional().describe('Already received within `dedupeTtl`: not queued again'),
-    ignored: z.enum(['echo', 'entity_type', 'action']).optional().describe('Acknowledged and dropped, not queued'),
-  });
+const AckSchema = z.object({
+  accepted: z.literal(true),
+  eventId: z.string().describe('`<instanceId>:<event id>`: the dedupe key of this delivery'),
+  duplicate: z.literal(true).optional().describe('Already received within `dedupeTtl`: not queued again'),
+  ignored: z.enum(['echo', 'entity_type', 'action']).optional().describe('Acknowledged and dropped, not queued'),
+});
 
 const outcomeByStatus: Record<number, WebhookOutcome> = { 413: 'too_large', 400: 'bad_request', 500: 'internal' };
 
-/**
- * PSA webhooks. The body is kept as raw bytes for every content type (signatures are computed over them) and
- * parsed as JSON only by `readJsonBody`, after the size limit. Query strings are ignored.
- */
-export default async function webhookRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
-  const { services } = options;
-  const { metrics } = services.deps;
-  const outcomes = new WeakMap<FastifyRequest, WebhookOutcome>();
-  const idOf = (req: FastifyRequest) => (req.params as { instanceId?: string }).instanceId ?? '';
-  const knownOrThrow = (req: FastifyRequest): KnownInstance => {
-    const known = services.instance(idOf(req));
-    if (!known) throw notFoundError();
-    return known;
-  };
+interface Scope {
+  app: FastifyInstance;
+  services: AppServices;
+  outcomes: WeakMap<FastifyRequest, WebhookOutcome>;
+  known(req: FastifyRequest): KnownInstance | undefined;
+}
 
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-
-  // First check of SPEC §5, before the body is read: an unknown instance is the router's generic 404.
-  app.addHook('onRequest', async (req) => {
-    if (!services.instance(idOf(req))) await rejectNotFound(app, req);
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    const known = services.instance(idOf(req));
-    if (!known || req.routeOptions.url?.endsWith('/deactivated')) return;
-    const outcome = outcomes.get(req) ?? outcomeByStatus[reply.statusCode];
-    if (outcome) metrics.webhookEvents.inc({ instance: known.loaded.info.id, outcome });
-  });
-
-  const r = app.withTypeProvider<ZodTypeProvider>();
-  r.post(
+function receiveRoute(s: Scope): void {
+  s.app.withTypeProvider<ZodTypeProvider>().post(
     '/:instanceId',
     {
-      bodyLimit: services.deps.env.webhookMaxBytes,
+      bodyLimit: s.services.deps.env.webhookMaxBytes,
       schema: {
         tags: ['webhooks'],
         summary: 'Receive a PSA webhook',
@@ -70,18 +47,22 @@ export default async function webhookRoutes(app: FastifyInstance, options: { ser
       },
     },
     async (req, reply) => {
-      const body = await receiveWebhook({ app, services, known: knownOrThrow(req), req, outcome: (o) => outcomes.set(req, o) });
+      const known = s.known(req);
+      if (!known) throw notFoundError();
+      const body = await receiveWebhook({ app: s.app, services: s.services, known, req, outcome: (o) => s.outcomes.set(req, o) });
       return reply.code(202).send(body);
     },
   );
+}
 
-  r.post(
+function deactivatedRoute(s: Scope): void {
+  s.app.withTypeProvider<ZodTypeProvider>().post(
     '/:instanceId/deactivated',
     {
       bodyLimit: DEACTIVATION_MAX_BYTES,
       // Unauthenticated by nature (Autotask signs nothing here): every call counts against the probe budget.
       onRequest: async (req) => {
-        const verdict = await app.probeLimit(req);
+        const verdict = await s.app.probeLimit(req);
         if (verdict.limited) throw rateLimitedError(verdict.retryAfterSeconds);
       },
       schema: {
@@ -95,10 +76,38 @@ export default async function webhookRoutes(app: FastifyInstance, options: { ser
       },
     },
     async (req, reply) => {
-      const known = knownOrThrow(req);
+      const known = s.known(req);
+      if (!known) throw notFoundError();
       req.log.warn({ instance: known.loaded.info.id }, 'PSA reported the webhook deactivated');
-      await services.deps.pipeline.reportDeactivation(known.loaded.info.id);
+      await s.services.deps.pipeline.reportDeactivation(known.loaded.info.id);
       return reply.code(202).send({ accepted: true as const });
     },
   );
+}
+
+/**
+ * PSA webhooks. The body is kept as raw bytes for every content type (signatures are computed over them) and
+ * parsed as JSON only by `readJsonBody`, after the size limit. Query strings are ignored.
+ */
+export default async function webhookRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
+  const { services } = options;
+  const idOf = (req: FastifyRequest) => (req.params as { instanceId?: string }).instanceId ?? '';
+  const scope: Scope = { app, services, outcomes: new WeakMap(), known: (req) => services.instance(idOf(req)) };
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  // First check of SPEC §5, before the body is read: an unknown instance is the router's generic 404.
+  app.addHook('onRequest', async (req) => {
+    if (!scope.known(req)) await rejectNotFound(app, req);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const known = scope.known(req);
+    if (!known || req.routeOptions.url?.endsWith('/deactivated')) return;
+    const outcome = scope.outcomes.get(req) ?? outcomeByStatus[reply.statusCode];
+    if (outcome) services.deps.metrics.webhookEvents.inc({ instance: known.loaded.info.id, outcome });
+  });
+
+  receiveRoute(scope);
+  deactivatedRoute(scope);
 }
