@@ -64,7 +64,7 @@ describe('check: the base config', () => {
 describe('check: schema problems', () => {
   it('unknown top-level key (and the missing one it replaced)', () => {
     expect(problemsOf(edit('tiers: [T1, T2, T3]', 'tier: [T1, T2, T3]'))).toEqual([
-      'tier: unknown key (line 1)',
+      'tier: unknown key (did you mean "tiers"?) (line 1)',
       'tiers: is required (line 1)',
       'policies.main.rules[0].when.tier: unknown tier "T1" (none are defined) (line 14)',
       'policies.main.rules[0].then.escalateTo: unknown tier "T2" (known: next) (line 15)',
@@ -77,7 +77,7 @@ describe('check: schema problems', () => {
 
   it('unknown rule key', () => {
     expect(problemsOf(edit('timeInTier: 2h', 'timeInTier: 2h, priorty: P1'))).toEqual([
-      'policies.main.rules[0].when.priorty: unknown key (line 14)',
+      'policies.main.rules[0].when.priorty: unknown key (did you mean "priority"?) (line 14)',
     ]);
   });
 
@@ -109,7 +109,7 @@ describe('check: schema problems', () => {
     expect(problemsOf(text)).toEqual([
       'instances[0].connection.passwrd: unknown key (line 20)',
       'instances[0].notes: unknown key for a connectwise instance (line 21)',
-      'instances[0].mapping.tierz: unknown key (line 26)',
+      'instances[0].mapping.tierz: unknown key (did you mean "tiers"?) (line 26)',
     ]);
   });
 

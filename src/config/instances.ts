@@ -4,6 +4,7 @@ import type { AnyConnector, InstanceInfo } from '../contract/index.js';
 
 import type { ProblemCollector } from './collector.js';
 import { describeValue } from './problems.js';
+import { unknownKeyMessage } from './suggest.js';
 import { commonMappingKeys, instanceBaseKeys, instanceBaseSchema } from './schema.js';
 import type { LoadedInstance } from './types.js';
 
@@ -46,13 +47,13 @@ function checkUnknownKeys(c: ProblemCollector, raw: Record<string, unknown>, ind
   const keys = connectorKeys(connector);
   const allowed = new Set<string>([...instanceBaseKeys, ...keys.instance]);
   for (const key of Object.keys(raw)) {
-    if (!allowed.has(key)) c.error(['instances', index, key], `unknown key for a ${connector.kind} instance`, 'key');
+    if (!allowed.has(key)) c.error(['instances', index, key], unknownKeyMessage(key, [...allowed], `unknown key for a ${connector.kind} instance`), 'key');
   }
   const mapping = raw['mapping'];
   if (!isRecord(mapping)) return;
   const mappingAllowed = new Set<string>([...commonMappingKeys, ...keys.mapping]);
   for (const key of Object.keys(mapping)) {
-    if (!mappingAllowed.has(key)) c.error(['instances', index, 'mapping', key], 'unknown key', 'key');
+    if (!mappingAllowed.has(key)) c.error(['instances', index, 'mapping', key], unknownKeyMessage(key, [...mappingAllowed]), 'key');
   }
 }
 

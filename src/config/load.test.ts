@@ -114,7 +114,7 @@ describe('bad fixture: every problem in one run, in source order, with exact pat
       'templates.handoff: "handoff" is a built-in note and can\'t be a template name (line 16)',
       'policies.main.sla.P1.calendar: unknown calendar "weekends" (known: office, night, always) (line 21)',
       'policies.main.rules[0].when.timeInTier: expected a duration like "2h", got "two hours" (line 25)',
-      'policies.main.rules[1].when.timeInTeir: unknown key (line 29)',
+      'policies.main.rules[1].when.timeInTeir: unknown key (did you mean "timeInTier"?) (line 29)',
       'policies.main.rules[2].when.any[0].tier: unknown tier "T9" (known: T1, T2, T3) (line 33)',
       'policies.main.rules[2].when.any[1].outsideCalendar: unknown calendar "holidays" (known: office, night, always) (line 33)',
       'policies.main.rules[2].then.escalateTo: unknown tier "T5" (known: T1, T2, T3, next) (line 34)',

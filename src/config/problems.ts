@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 
+import { unknownKeyMessage } from './suggest.js';
 import type { ConfigProblem } from './types.js';
 
 /** One step of a YAML path: a mapping key or a zero-based sequence index. */
@@ -137,7 +138,7 @@ function issueProblems(issue: Issue, base: Path): Array<[Path, string, 'key' | '
   const path = [...base, ...(issue.path as PathSegment[])];
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((k) => [[...path, k], 'unknown key', 'key']);
+      return issue.keys.map((k) => [[...path, k], unknownKeyMessage(k), 'key']);
     case 'invalid_union':
       return unionProblems(issue, path);
     case 'invalid_key': {
