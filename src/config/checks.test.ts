@@ -263,6 +263,18 @@ describe('check: warnings', () => {
   });
 });
 
+describe('check: advised minimums are warnings, not errors', () => {
+  it('a short dedupeTtl or reconcileEvery loads with a warning; zero is an error', () => {
+    expect(problemsOf(`${BASE}dedupeTtl: 10m\n`)).toEqual([
+      'warning dedupeTtl: below 72h: a PSA redelivery after that would be processed again (the event id is the only replay defence) (line 34)',
+    ]);
+    expect(problemsOf(edit('    policy: main\n    connection: { site', '    policy: main\n    reconcileEvery: 5s\n    connection: { site'))).toEqual([
+      'warning instances[0].reconcileEvery: sweeps more often than every 30s spend the PSA rate budget for little gain (line 20)',
+    ]);
+    expect(problemsOf(`${BASE}dedupeTtl: 0\n`)).toEqual(['dedupeTtl: expected at least 1s (72h recommended) (line 34)']);
+  });
+});
+
 describe('check: tolerance', () => {
   it('reads an optional section left empty (all entries commented out) as empty', () => {
     expect(problemsOf(`${BASE}templates:\n  # none yet\n`)).toEqual([]);

@@ -5,7 +5,7 @@ import type { AnyConnector, InstanceInfo } from '../contract/index.js';
 import type { ProblemCollector } from './collector.js';
 import { describeValue } from './problems.js';
 import { unknownKeyMessage } from './suggest.js';
-import { commonMappingKeys, instanceBaseKeys, instanceBaseSchema } from './schema.js';
+import { advisedMinimums, commonMappingKeys, instanceBaseKeys, instanceBaseSchema } from './schema.js';
 import type { LoadedInstance } from './types.js';
 
 /** The connectors the loader validates against (the service passes `src/connectors.ts`; tests pass their own). */
@@ -93,6 +93,9 @@ export function parseInstance(c: ProblemCollector, raw: unknown, index: number, 
   const settings = c.parse(connector.settingsSchema, settingsInput, path);
   const members = parseMembers(c, raw['mapping'], index, connector);
   if (!base) return { index, connector, memberNames };
+  if (base.reconcileEvery < advisedMinimums.reconcileEveryMs) {
+    c.warn([...path, 'reconcileEvery'], 'sweeps more often than every 30s spend the PSA rate budget for little gain');
+  }
   const info: InstanceInfo = {
     id: base.id,
     kind: connector.kind,

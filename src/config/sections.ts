@@ -13,6 +13,7 @@ import {
   RetentionSchema,
   TemplateSchema,
   TierNameSchema,
+  advisedMinimums,
 } from './schema.js';
 
 /** What the global (PSA-independent) sections parsed to; entries that failed are left out. */
@@ -134,6 +135,14 @@ function parseTemplate(c: ProblemCollector, value: unknown, name: string): strin
   return c.parse(TemplateSchema, value, ['templates', name]);
 }
 
+function parseDedupeTtl(c: ProblemCollector, raw: unknown): number {
+  const ms = c.parse(DedupeTtlSchema, raw, ['dedupeTtl']);
+  if (ms !== undefined && ms < advisedMinimums.dedupeTtlMs) {
+    c.warn(['dedupeTtl'], 'below 72h: a PSA redelivery after that would be processed again (the event id is the only replay defence)');
+  }
+  return ms ?? 0;
+}
+
 /** Validates every global section; `instances` are handled by `instances.ts`. */
 export function parseSections(c: ProblemCollector, raw: RawTopLevel): Sections {
   const retention = c.parse(RetentionSchema, raw.retention, ['retention']);
@@ -153,7 +162,7 @@ export function parseSections(c: ProblemCollector, raw: RawTopLevel): Sections {
     retention: retention
       ? { auditMs: retention.audit, deadLettersMs: retention.deadLetters }
       : { auditMs: 0, deadLettersMs: 0 },
-    dedupeTtlMs: c.parse(DedupeTtlSchema, raw.dedupeTtl, ['dedupeTtl']) ?? 0,
+    dedupeTtlMs: parseDedupeTtl(c, raw.dedupeTtl),
     defined: {
       tiers: new Set(raw.tiers.filter((t): t is string => typeof t === 'string')),
       calendars: definedCalendars,
