@@ -3,7 +3,7 @@ import type { Condition, StatusCategory } from '../contract/index.js';
 import { compileCategoryPattern } from './category.js';
 import { clockNames } from './compiled.js';
 import type { ClockName, CondNode, Leaf, TimeLeaf } from './compiled.js';
-import { compilePhrases } from './text.js';
+import { compilePhrases, phraseRegex } from './text.js';
 import type { BusinessCalendar } from './types.js';
 
 /** Compile-time context: where leaves get their ids, and where problems are collected. */
@@ -64,8 +64,10 @@ function compileKey(c: ConditionCompiler, path: string, cond: Condition, key: ke
     }
     case 'status':
       return compileStatus(c, cond.status!);
-    case 'text':
-      return leaf(c, (id) => ({ id, k: 'text', phrases: compilePhrases(toArray(cond.text!)) }));
+    case 'text': {
+      const phrases = compilePhrases(toArray(cond.text!));
+      return leaf(c, (id) => ({ id, k: 'text', phrases, any: phraseRegex(phrases), each: phrases.map((p) => phraseRegex([p])) }));
+    }
     case 'category':
       return leaf(c, (id) => ({ id, k: 'category', patterns: toArray(cond.category!).map(compileCategoryPattern) }));
     case 'usersAffected':

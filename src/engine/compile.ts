@@ -5,6 +5,8 @@ import { compileCondition, timeLeavesOf, usesLeaf } from './compile-conditions.j
 import type { ConditionCompiler } from './compile-conditions.js';
 import type { CompiledRule, EngineData, EnginePolicy, MoveTarget, OwnerStrategy } from './compiled.js';
 import { buildGroupTargets, buildTierTargets, compileMove } from './moves.js';
+import { compileLocation } from './location-match.js';
+import type { LocationMatcher } from './location-match.js';
 import { compileOwnerStrategy } from './ownership.js';
 import { compileTemplate } from './templates.js';
 import type { BusinessCalendar, CompiledInstance, CompileInput } from './types.js';
@@ -34,13 +36,13 @@ function normalizeInstance(input: CompileInput): CompiledInstance {
 }
 
 function checkLocations(instance: CompiledInstance, tiers: readonly string[], problems: string[]): EngineData['tierMatchers'] {
-  const all: { tier: string; location: Location; keys: number }[] = [];
+  const all: { tier: string; location: Location; keys: number; matcher: LocationMatcher }[] = [];
   for (const [tier, locations] of Object.entries(instance.tierLocations)) {
     if (!tiers.includes(tier)) problems.push(`instances.${instance.id}.mapping.tiers.${tier}: unknown tier "${tier}"`);
     for (const location of locations) {
       const dup = all.find((o) => o.tier !== tier && sameLocation(o.location, location, instance.locationKeys));
       if (dup) problems.push(`instances.${instance.id}.mapping.tiers.${tier}: location ${JSON.stringify(location)} is also listed under ${dup.tier}`);
-      all.push({ tier, location, keys: Object.keys(location).length });
+      all.push({ tier, location, keys: Object.keys(location).length, matcher: compileLocation(location, instance.locationKeys) });
     }
   }
   // Derivation takes the matching location naming the most keys; the sort is stable, so ties keep file order.
@@ -110,6 +112,7 @@ export function compilePolicy(input: CompileInput): EnginePolicy {
     tierMatchers,
     defaultCalendar,
     required: input.policy.handoff.required,
+    slaRules: new Set(rules.filter((r) => r.usesSla).map((r) => r.id)),
   };
   return {
     name: input.policyName,

@@ -1,5 +1,6 @@
 import type { Comparison, HandoffSection, Location, RuleKind, StatusCategory, Then } from '../contract/index.js';
 import type { CategoryPattern } from './category.js';
+import type { LocationMatcher } from './location-match.js';
 import type { Phrase } from './text.js';
 import type { BusinessCalendar, CompiledPolicy } from './types.js';
 
@@ -23,7 +24,14 @@ export interface StatusLeaf extends LeafBase {
   readonly categories: readonly StatusCategory[];
   readonly not: boolean;
 }
-export interface TextLeaf extends LeafBase { readonly k: 'text'; readonly phrases: readonly Phrase[] }
+export interface TextLeaf extends LeafBase {
+  readonly k: 'text';
+  readonly phrases: readonly Phrase[];
+  /** All phrases at once (does any match?). */
+  readonly any: RegExp;
+  /** One per phrase (which one matched first, for reasons). */
+  readonly each: readonly RegExp[];
+}
 export interface CategoryLeaf extends LeafBase { readonly k: 'category'; readonly patterns: readonly CategoryPattern[] }
 export interface UsersLeaf extends LeafBase { readonly k: 'usersAffected'; readonly cmp: Comparison }
 export interface VipLeaf extends LeafBase { readonly k: 'vip'; readonly value: boolean }
@@ -61,6 +69,8 @@ export interface MoveTarget {
   /** Index in `tiers` (-1 for a location under no tier). */
   readonly tierIndex: number;
   readonly location: Location;
+  /** `location`, compiled for matching against tickets. */
+  readonly matcher: LocationMatcher;
   /** The receiving group (its strategy picks the owner); absent → owner unchanged. */
   readonly group?: string;
 }
@@ -108,7 +118,9 @@ export interface EngineData {
   /** Group name → how it picks an owner. */
   readonly owners: ReadonlyMap<string, OwnerStrategy>;
   /** Tier locations in derivation order: more keys first (the more specific location wins). */
-  readonly tierMatchers: readonly { readonly tier: string; readonly location: Location; readonly keys: number }[];
+  readonly tierMatchers: readonly { readonly tier: string; readonly location: Location; readonly keys: number; readonly matcher: LocationMatcher }[];
+  /** Ids of the rules whose `when` uses slaUsed. */
+  readonly slaRules: ReadonlySet<string>;
   readonly defaultCalendar: BusinessCalendar;
   readonly required: readonly HandoffSection[];
 }

@@ -1,9 +1,8 @@
 import { categoryMatches } from './category.js';
 import { clockNames } from './compiled.js';
 import type { ClockName, CondNode, Leaf, SlaLeaf, StaticLeaf, TimeLeaf } from './compiled.js';
-import { ageMs, categoryOf, durationReachedAt, exactPct, pctReachedAt, runningClock, timeInTierMs, tokensOf } from './context.js';
+import { ageMs, categoryOf, durationReachedAt, exactPct, pctReachedAt, runningClock, textMatches, timeInTierMs } from './context.js';
 import type { EvalContext } from './context.js';
-import { firstMatchingPhrase } from './text.js';
 import type { ClockValue } from './types.js';
 
 /**
@@ -41,7 +40,7 @@ function staticHolds(leaf: StaticLeaf, ctx: EvalContext): boolean {
     case 'status':
       return leaf.categories.includes(t.status.category) !== leaf.not;
     case 'text':
-      return firstMatchingPhrase(tokensOf(ctx), leaf.phrases) !== null;
+      return textMatches(ctx, leaf);
     case 'category':
       return leaf.patterns.some((p) => categoryMatches(p, categoryOf(ctx)));
     case 'usersAffected':
@@ -96,6 +95,39 @@ function leafHolds(leaf: Leaf, ctx: EvalContext): boolean {
 
 const isTimeDependent = (k: CondNode['k']): boolean =>
   k === 'age' || k === 'timeInTier' || k === 'slaUsed' || k === 'outsideCalendar';
+
+/** Tri-state of a tree at `ctx.now`: never (with the ticket unchanged), not yet (time may make it hold), holds. */
+export const NEVER = 0;
+export const NOT_YET = 1;
+export const HOLDS = 2;
+export type Status = typeof NEVER | typeof NOT_YET | typeof HOLDS;
+
+/**
+ * One pass for "does it hold now, and if not, could it ever (the ticket unchanged)?": a false static leaf is NEVER,
+ * a false time-dependent leaf NOT_YET; AND takes the minimum of its children, OR the maximum.
+ */
+export function status(node: CondNode, ctx: EvalContext): Status {
+  if (node.k === 'all') {
+    let s: Status = HOLDS;
+    for (const child of node.items) {
+      const c = status(child, ctx);
+      if (c === NEVER) return NEVER;
+      if (c < s) s = c;
+    }
+    return s;
+  }
+  if (node.k === 'any') {
+    let s: Status = NEVER;
+    for (const child of node.items) {
+      const c = status(child, ctx);
+      if (c === HOLDS) return HOLDS;
+      if (c > s) s = c;
+    }
+    return s;
+  }
+  if (leafHolds(node, ctx)) return HOLDS;
+  return isTimeDependent(node.k) ? NOT_YET : NEVER;
+}
 
 /** Whether the tree holds at `ctx.now`; `forced` leaves (one leaf, or every time-dependent one) count as true. */
 export function holds(node: CondNode, ctx: EvalContext, forced: Forced = null): boolean {

@@ -2,8 +2,9 @@ import type { Ticket, TicketState } from '../contract/index.js';
 import { categoryPath } from './category.js';
 import type { ClockSet } from './clocks.js';
 import { addBusinessSkipping, businessElapsed } from './clocks.js';
-import type { ClockName, EnginePolicy } from './compiled.js';
-import { ticketTokens } from './text.js';
+import type { ClockName, EnginePolicy, TextLeaf } from './compiled.js';
+import { joinFields } from './text.js';
+import type { Phrase } from './text.js';
 import { parseInstant } from './time.js';
 import type { BusinessCalendar, ClockValue } from './types.js';
 
@@ -29,15 +30,28 @@ export interface EvalContext {
   readonly leafCache: Int8Array;
   /** Clocks the rule being evaluated has already fired on (its slaUsed conditions skip them). */
   usedClocks: ReadonlySet<ClockName>;
-  tokens?: string[][];
-  category?: string[];
-  timeInTierMs?: number;
-  ageMs?: number;
+  /** Title, description and latest note, normalized (NFC, lower-case) and joined (see `joinFields`). */
+  text: string | undefined;
+  category: string[] | undefined;
+  timeInTierMs: number | undefined;
+  ageMs: number | undefined;
 }
 
-export function tokensOf(ctx: EvalContext): string[][] {
-  ctx.tokens ??= ticketTokens([ctx.ticket.title, ctx.ticket.description, ctx.ticket.latestNote]);
-  return ctx.tokens;
+function textOf(ctx: EvalContext): string {
+  ctx.text ??= joinFields([ctx.ticket.title, ctx.ticket.description, ctx.ticket.latestNote]);
+  return ctx.text;
+}
+
+/** Whether any of the leaf's phrases occurs in the title, description or latest note. */
+export function textMatches(ctx: EvalContext, leaf: TextLeaf): boolean {
+  return leaf.any.test(textOf(ctx));
+}
+
+/** The first of the leaf's phrases (in list order) that occurs, or null. */
+export function matchingPhrase(ctx: EvalContext, leaf: TextLeaf): Phrase | null {
+  const text = textOf(ctx);
+  const i = leaf.each.findIndex((re) => re.test(text));
+  return i < 0 ? null : (leaf.phrases[i] ?? null);
 }
 
 export function categoryOf(ctx: EvalContext): string[] {

@@ -1,19 +1,20 @@
-import { locationMatches } from '../contract/index.js';
-import type { Decision, NearMiss, Ticket, TicketState } from '../contract/index.js';
+import type { Clock, Decision, NearMiss, Ticket, TicketState } from '../contract/index.js';
 import { buildActions } from './actions.js';
-import { clockToJson, computeClocks } from './clocks.js';
+import { computeClocks } from './clocks.js';
 import { isEnginePolicy } from './compiled.js';
 import type { ClockName, EnginePolicy } from './compiled.js';
-import { RELAX, earliest, holds } from './conditions.js';
+import { HOLDS, NEVER, earliest, status } from './conditions.js';
 import { instant } from './context.js';
 import type { EvalContext } from './context.js';
 import { explain, nearMiss } from './explain.js';
+import { isoInstant } from './format.js';
+import { matchesLocation } from './location-match.js';
 import { mayFire, readGuards, usedClocksOf } from './guards.js';
 import type { Match } from './match.js';
 import { resolveMove } from './moves.js';
 import { nextCheckAt } from './next-check.js';
 import { parseInstant } from './time.js';
-import type { CompiledPolicy } from './types.js';
+import type { ClockValue, CompiledPolicy } from './types.js';
 
 /**
  * `evaluate`: one ticket, one instant → the Decision of SPEC §4. Pure and synchronous: identical inputs give an
@@ -31,6 +32,7 @@ export interface EvaluateInput {
 }
 
 const terminal = new Set(['resolved', 'closed']);
+const noClocks: ReadonlySet<ClockName> = new Set();
 
 function toEpoch(now: number | string | Date): number {
   const t = typeof now === 'number' ? now : typeof now === 'string' ? parseInstant(now) : now.getTime();
@@ -41,9 +43,7 @@ function toEpoch(now: number | string | Date): number {
 /** The derived tier: `ticket.tier` when given, else the matching mapped location naming the most keys (else null). */
 export function tierOf(policy: EnginePolicy, ticket: Ticket): string | null {
   if (typeof ticket.tier === 'string') return ticket.tier;
-  for (const m of policy.engine.tierMatchers) {
-    if (locationMatches(ticket, m.location, policy.instance.locationKeys)) return m.tier;
-  }
+  for (const m of policy.engine.tierMatchers) if (matchesLocation(ticket, m.matcher)) return m.tier;
   return null;
 }
 
@@ -74,14 +74,27 @@ function createContext(policy: EnginePolicy, ticket: Ticket, state: TicketState,
     clocks,
     calendar: clocks.calendar,
     leafCache: new Int8Array(policy.engine.leafCount),
-    usedClocks: new Set(),
+    usedClocks: noClocks,
+    // Declared up front so every context has one hidden class (the lazy fields are filled on demand).
+    text: undefined,
+    category: undefined,
+    timeInTierMs: undefined,
+    ageMs: undefined,
   };
+}
+
+/** Far-future stand-in for a due instant that never comes (a calendar with no hours): the contract needs a string. */
+const NEVER_DUE = '9999-12-31T23:59:59Z';
+
+function clockJson(v: ClockValue): Clock {
+  const dueAt = Number.isFinite(v.dueAt) ? isoInstant(v.dueAt) : NEVER_DUE;
+  return { targetMinutes: v.targetMinutes, dueAt, elapsedMinutes: v.elapsedMinutes, usedPct: v.usedPct, breached: v.breached, paused: v.paused, stopped: v.stopped };
 }
 
 function clocksJson(ctx: EvalContext): Decision['clocks'] {
   const out: Decision['clocks'] = {};
-  if (ctx.clocks.firstResponse) out.firstResponse = clockToJson(ctx.clocks.firstResponse);
-  if (ctx.clocks.resolution) out.resolution = clockToJson(ctx.clocks.resolution);
+  if (ctx.clocks.firstResponse) out.firstResponse = clockJson(ctx.clocks.firstResponse);
+  if (ctx.clocks.resolution) out.resolution = clockJson(ctx.clocks.resolution);
   return out;
 }
 
@@ -102,8 +115,10 @@ export function evaluate(input: EvaluateInput): Decision {
     ctx.usedClocks = usedClocksOf(guards, rule);
     const move = resolveMove(rule.move, ctx);
     // A move that is not possible (down, same location, `next` from no tier) means the rule does not match.
-    if (move.k === 'impossible' || !holds(rule.when, ctx, RELAX)) continue;
-    if (holds(rule.when, ctx)) {
+    if (move.k === 'impossible') continue;
+    const s = status(rule.when, ctx);
+    if (s === NEVER) continue;
+    if (s === HOLDS) {
       const why = explain(rule, ctx);
       matches.push({ rule, move, why });
       if (rule.usesSla && why.clocks.length > 0) {

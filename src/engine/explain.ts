@@ -2,9 +2,8 @@ import type { NearMiss } from '../contract/index.js';
 import { categoryMatches } from './category.js';
 import type { ClockName, CompiledRule, CondNode, Leaf, TimeLeaf } from './compiled.js';
 import { durationValue, holds, isVip, slaClocks } from './conditions.js';
-import { categoryOf, exactPct, tokensOf } from './context.js';
+import { categoryOf, exactPct, matchingPhrase } from './context.js';
 import type { EvalContext } from './context.js';
-import { firstMatchingPhrase } from './text.js';
 
 /**
  * Human text and the machine-readable `matched` values of a rule that holds (SPEC §4: `matched` is the contract),
@@ -48,46 +47,49 @@ function slaPart(leaf: Leaf & { k: 'slaUsed' }, ctx: EvalContext, met: ClockName
   return { id: leaf.id, filter: false, text: texts.join(', '), values, threshold: { key: 'slaUsed', value: leaf.pct } };
 }
 
+function part(leaf: Leaf, text: string, values: Record<string, unknown>, threshold?: { key: string; value: number }): Part {
+  const p: Part = { id: leaf.id, filter: filterKinds.has(leaf.k), text, values };
+  if (threshold) p.threshold = threshold;
+  return p;
+}
+
 function leafPart(leaf: Leaf, ctx: EvalContext, met: ClockName[]): Part {
   const t = ctx.ticket;
-  const base = { id: leaf.id, filter: filterKinds.has(leaf.k) };
   switch (leaf.k) {
     case 'tier':
-      return { ...base, text: `tier ${String(ctx.tier)}`, values: { tier: ctx.tier } };
-    case 'priority':
-      return { ...base, text: `priority P${String(t.priority.level)}`, values: { priority: `P${String(t.priority.level)}` } };
+      return part(leaf, `tier ${String(ctx.tier)}`, { tier: ctx.tier });
+    case 'priority': {
+      const p = `P${String(t.priority.level)}`;
+      return part(leaf, `priority ${p}`, { priority: p });
+    }
     case 'status':
-      return { ...base, text: `status ${t.status.category}`, values: { status: t.status.category } };
+      return part(leaf, `status ${t.status.category}`, { status: t.status.category });
     case 'vip':
-      return { ...base, text: isVip(ctx) ? 'VIP' : 'not VIP', values: { vip: isVip(ctx) } };
+      return part(leaf, isVip(ctx) ? 'VIP' : 'not VIP', { vip: isVip(ctx) });
     case 'owner':
-      return { ...base, text: 'no owner', values: { owner: null } };
+      return part(leaf, 'no owner', { owner: null });
     case 'text': {
-      const phrase = firstMatchingPhrase(tokensOf(ctx), leaf.phrases)?.text ?? '';
-      return { ...base, text: `text matches "${phrase}"`, values: { text: phrase } };
+      const phrase = matchingPhrase(ctx, leaf)?.text ?? '';
+      return part(leaf, `text matches "${phrase}"`, { text: phrase });
     }
     case 'category': {
       const pattern = leaf.patterns.find((p) => categoryMatches(p, categoryOf(ctx)))?.text ?? '';
       const path = t.category.join('/');
-      return { ...base, text: `category ${path} matches "${pattern}"`, values: { category: path, pattern } };
+      return part(leaf, `category ${path} matches "${pattern}"`, { category: path, pattern });
     }
     case 'usersAffected':
-      return {
-        ...base,
-        text: `usersAffected ${String(t.usersAffected)} ${comparisonText(leaf.cmp)}`,
-        values: { usersAffected: t.usersAffected },
-      };
+      return part(leaf, `usersAffected ${String(t.usersAffected)} ${comparisonText(leaf.cmp)}`, { usersAffected: t.usersAffected });
     case 'recurring': {
       const n = ctx.state.recurringCount ?? 0;
-      return { ...base, text: `recurring ${n} similar tickets >= ${leaf.count}`, values: { recurring: n, count: leaf.count } };
+      return part(leaf, `recurring ${n} similar tickets >= ${leaf.count}`, { recurring: n, count: leaf.count });
     }
     case 'outsideCalendar':
-      return { ...base, text: `outside calendar ${leaf.name}`, values: { outsideCalendar: leaf.name } };
+      return part(leaf, `outside calendar ${leaf.name}`, { outsideCalendar: leaf.name });
     case 'age':
     case 'timeInTier': {
       const v = minutes(durationValue(leaf, ctx));
       const thr = thresholdMinutes(leaf.ms);
-      return { ...base, text: `${leaf.k} ${v} >= ${thr} business minutes`, values: { [leaf.k]: v }, threshold: { key: leaf.k, value: thr } };
+      return part(leaf, `${leaf.k} ${v} >= ${thr} business minutes`, { [leaf.k]: v }, { key: leaf.k, value: thr });
     }
     case 'slaUsed':
       return slaPart(leaf, ctx, met);

@@ -9,8 +9,10 @@ import type { EvalContext } from './context.js';
  */
 
 export const DAY_MS = 86_400_000;
-const allClocks: ReadonlySet<ClockName> = new Set(clockNames);
+const allClocks: readonly ClockName[] = clockNames;
 const noClocks: ReadonlySet<ClockName> = new Set();
+const noRules: ReadonlySet<string> = new Set();
+const noUsed: ReadonlyMap<string, ReadonlySet<ClockName>> = new Map();
 
 export interface Guards {
   /** Rules that fired in the current tier visit (for slaUsed rules: fired there without naming a clock). */
@@ -31,13 +33,12 @@ function addClocks(map: Map<string, Set<ClockName>>, rule: string, clocks: Itera
   for (const c of clocks) set.add(c);
 }
 
-function readFired(ctx: EvalContext, slaRules: ReadonlySet<string>): Pick<Guards, 'firedInVisit' | 'usedClocks'> {
-  const firedInVisit = new Set<string>();
-  const usedClocks = new Map<string, Set<ClockName>>();
+function readFired(ctx: EvalContext, firedInVisit: Set<string>, usedClocks: Map<string, Set<ClockName>>): void {
+  const slaRules = ctx.policy.engine.slaRules;
   const slaFired = new Set<string>();
   for (const f of ctx.state.fired ?? []) {
-    const at = instant(f.at, Number.NaN);
-    const inVisit = at >= ctx.tierSince && (f.tier === undefined || f.tier === ctx.tier);
+    // The tier test first: most recorded firings belong to earlier visits, and then `at` need not be parsed.
+    const inVisit = (f.tier === undefined || f.tier === ctx.tier) && instant(f.at, Number.NaN) >= ctx.tierSince;
     if (slaRules.has(f.rule)) {
       slaFired.add(f.rule);
       // No `clocks` recorded (older state): assume every clock was used rather than fire again after a move.
@@ -47,36 +48,51 @@ function readFired(ctx: EvalContext, slaRules: ReadonlySet<string>): Pick<Guards
   }
   for (const e of ctx.state.escalations ?? []) {
     // Strictly after the visit began: the reassign that started this visit belongs to the previous one.
-    if (instant(e.at, Number.NaN) > ctx.tierSince && !slaRules.has(e.rule)) firedInVisit.add(e.rule);
-    // An slaUsed rule known only from its reassign: treat its clocks as used (never cascade up the tiers).
-    if (slaRules.has(e.rule) && !slaFired.has(e.rule)) addClocks(usedClocks, e.rule, allClocks);
+    if (!slaRules.has(e.rule)) {
+      if (instant(e.at, Number.NaN) > ctx.tierSince) firedInVisit.add(e.rule);
+    } else if (!slaFired.has(e.rule)) {
+      // An slaUsed rule known only from its reassign: treat its clocks as used (never cascade up the tiers).
+      addClocks(usedClocks, e.rule, allClocks);
+    }
   }
-  return { firedInVisit, usedClocks };
 }
 
-function readDaily(ctx: EvalContext): Pick<Guards, 'dailyLimitReached' | 'dailyDropAt'> {
+/** When the rolling 24 h count of our reassigns falls below the limit again (null: not reached; Infinity: never). */
+function dailyDrop(ctx: EvalContext): number | null {
   const limit = ctx.policy.policy.limits.maxAutoEscalationsPerDay;
+  const escalations = ctx.state.escalations;
+  if (limit === 0) return Infinity;
+  if (!escalations || escalations.length < limit) return null;
   const recent: number[] = [];
-  for (const e of ctx.state.escalations ?? []) {
+  for (const e of escalations) {
     const at = instant(e.at, Number.NaN);
     if (at > ctx.now - DAY_MS) recent.push(at);
   }
-  if (recent.length < limit) return { dailyLimitReached: false, dailyDropAt: null };
-  if (limit === 0) return { dailyLimitReached: true, dailyDropAt: null };
+  if (recent.length < limit) return null;
   recent.sort((a, b) => a - b);
   // The count falls below the limit once the (count − limit + 1) oldest reassigns have left the 24 h window.
-  const drop = recent[recent.length - limit]! + DAY_MS;
-  return { dailyLimitReached: true, dailyDropAt: drop };
+  return recent[recent.length - limit]! + DAY_MS;
 }
 
 export function readGuards(ctx: EvalContext): Guards {
-  const slaRules = new Set(ctx.policy.engine.rules.filter((r) => r.usesSla).map((r) => r.id));
-  const changedAt = instant(ctx.state.lastManualChangeAt, Number.NaN);
-  const holdEnd = changedAt + ctx.policy.policy.limits.respectManualChangesFor;
+  const { state } = ctx;
+  let firedInVisit = noRules;
+  let usedClocks = noUsed;
+  if ((state.fired?.length ?? 0) > 0 || (state.escalations?.length ?? 0) > 0) {
+    const visit = new Set<string>();
+    const used = new Map<string, Set<ClockName>>();
+    readFired(ctx, visit, used);
+    firedInVisit = visit;
+    usedClocks = used;
+  }
+  const holdEnd = instant(state.lastManualChangeAt, Number.NaN) + ctx.policy.policy.limits.respectManualChangesFor;
+  const drop = dailyDrop(ctx);
   return {
-    ...readFired(ctx, slaRules),
-    ...readDaily(ctx),
+    firedInVisit,
+    usedClocks,
     holdUntil: ctx.now < holdEnd ? holdEnd : null,
+    dailyLimitReached: drop !== null,
+    dailyDropAt: drop === null || drop === Infinity ? null : drop,
   };
 }
 

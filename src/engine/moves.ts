@@ -1,7 +1,8 @@
-import { locationMatches, sameLocation } from '../contract/index.js';
+import { sameLocation } from '../contract/index.js';
 import type { GroupConfig, Location, Then } from '../contract/index.js';
 import type { MoveSpec, MoveTarget } from './compiled.js';
 import type { EvalContext } from './context.js';
+import { compileLocation, matchesLocation } from './location-match.js';
 import type { CompiledInstance } from './types.js';
 
 /**
@@ -37,7 +38,7 @@ export function buildGroupTargets(
     const location = instance.groupLocations[group];
     if (!location) continue;
     const { tier, index } = tierOfLocation(instance, tiers, location);
-    out.set(group, { tier, tierIndex: index, location, group });
+    out.set(group, { tier, tierIndex: index, location, matcher: compileLocation(location, instance.locationKeys), group });
   }
   return out;
 }
@@ -58,7 +59,8 @@ export function buildTierTargets(
         break;
       }
     }
-    return group === undefined ? { tier, tierIndex, location } : { tier, tierIndex, location, group };
+    const matcher = compileLocation(location, instance.locationKeys);
+    return group === undefined ? { tier, tierIndex, location, matcher } : { tier, tierIndex, location, matcher, group };
   });
 }
 
@@ -94,9 +96,6 @@ export function compileMove(args: {
   return { k: 'fixed', target: groupTarget, groupOnly: false };
 }
 
-function ticketIsAt(ctx: EvalContext, location: Location): boolean {
-  return locationMatches(ctx.ticket, location, ctx.policy.instance.locationKeys);
-}
 
 /** What a rule's move means for this ticket now. */
 export function resolveMove(move: MoveSpec, ctx: EvalContext): MoveOutcome {
@@ -115,6 +114,6 @@ export function resolveMove(move: MoveSpec, ctx: EvalContext): MoveOutcome {
   }
   if (target === null) return { k: 'notifyOnly' };
   const higher = sameTierAllowed ? target.tierIndex >= ctx.tierIndex : target.tierIndex > ctx.tierIndex;
-  if (!higher || ticketIsAt(ctx, target.location)) return { k: 'impossible' };
+  if (!higher || matchesLocation(ctx.ticket, target.matcher)) return { k: 'impossible' };
   return { k: 'move', target };
 }

@@ -1,7 +1,7 @@
 import { clockNames } from './compiled.js';
 import type { EvalContext } from './context.js';
 import type { Guards } from './guards.js';
-import { formatInstant } from './time.js';
+import { isoInstant } from './format.js';
 
 /**
  * nextCheckAt (SPEC §2): the earliest instant after `now` at which the Decision could change with the ticket
@@ -23,5 +23,5 @@ export function nextCheckAt(ctx: EvalContext, ruleThresholds: readonly number[],
   }
   consider(guards.holdUntil);
   if (guards.dailyLimitReached) consider(guards.dailyDropAt);
-  return Number.isFinite(best) ? formatInstant(best, 'ceil') : null;
+  return Number.isFinite(best) ? isoInstant(best, true) : null;
 }

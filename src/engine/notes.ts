@@ -35,7 +35,13 @@ export interface HandoffNoteInput {
   required: readonly HandoffSection[];
 }
 
-const clean = (s: string | undefined): string => (s ?? '').replace(/\s+/g, ' ').trim();
+const MESSY_SPACE = /\s{2,}|[\t\n\r\f\v]/;
+/** Collapses runs of whitespace (the regex replace only runs when there is something to collapse). */
+const clean = (s: string | undefined): string => {
+  if (!s) return '';
+  const t = s.trim();
+  return MESSY_SPACE.test(t) ? t.replace(/\s+/g, ' ') : t;
+};
 const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 function stepsTaken(ticket: Ticket): NonNullable<Ticket['recentNotes']> {

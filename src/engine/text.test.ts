@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { compilePhrases, firstMatchingPhrase, ticketTokens, tokenize } from './text.js';
+import { compilePhrases, firstMatchingPhrase, joinFields, phraseRegex, ticketTokens, tokenize } from './text.js';
 
 const match = (text: string, phrases: string[]): string | null =>
   firstMatchingPhrase(ticketTokens([text]), compilePhrases(phrases))?.text ?? null;
@@ -55,5 +56,29 @@ describe('phrase matching', () => {
 
   it('drops phrases without any token', () => {
     expect(compilePhrases(['---', '  ', 'ok'])).toEqual([{ text: 'ok', tokens: ['ok'] }]);
+  });
+});
+
+describe('the compiled phrase regex', () => {
+  const words = ['data', 'leak', 'Data', 'LEAK', 'site', 'down', 'all', 'users', 'süd', 'SÜD', 'cafe\u0301', 'café', 'x1', '1x'];
+  const seps = [' ', '-', ', ', '\n', '', '!', '_', '\u0000', '  '];
+  const field = fc.array(fc.tuple(fc.constantFrom(...words), fc.constantFrom(...seps)), { maxLength: 8 }).map((xs) => xs.map(([w, s]) => w + s).join(''));
+  const phrase = fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 3 }).map((ws) => ws.join(' '));
+
+  it('agrees with token matching on every field combination (one pass instead of tokenizing)', () => {
+    fc.assert(
+      fc.property(fc.array(field, { minLength: 1, maxLength: 3 }), fc.array(phrase, { minLength: 1, maxLength: 3 }), (fields, list) => {
+        const phrases = compilePhrases(list);
+        // NULs inside a field are treated as spaces by joinFields; do the same on the token side.
+        const expected = firstMatchingPhrase(ticketTokens(fields.map((f) => f.replaceAll('\u0000', ' '))), phrases) !== null;
+        expect(phraseRegex(phrases).test(joinFields(fields))).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never matches across fields, and an empty list never matches', () => {
+    expect(phraseRegex(compilePhrases(['site down'])).test(joinFields(['Printer on site', 'down the hall']))).toBe(false);
+    expect(phraseRegex([]).test(joinFields(['anything']))).toBe(false);
   });
 });

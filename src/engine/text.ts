@@ -13,12 +13,62 @@ export interface Phrase {
   readonly tokens: readonly string[];
 }
 
-/** Splits text into lower-cased tokens (NFC first, so composed and decomposed accents tokenize alike). */
+/** Fields are joined with NUL, which no phrase pattern crosses (NULs inside a field become spaces). */
+export const FIELD_SEPARATOR = '\u0000';
+
+/**
+ * One regex for a list of phrases, built by us from their tokens (runs of letters and digits, so nothing to escape):
+ * token boundaries on both ends, tokens separated by one or more non-token characters other than the field
+ * separator. Equivalent to "the phrase's tokens occur contiguously in one field's tokens", evaluated natively in a
+ * single pass over the normalized text instead of tokenizing every field on every evaluation.
+ */
+export function phraseRegex(phrases: readonly Phrase[]): RegExp {
+  const alternatives = phrases.map((p) => p.tokens.join('[^\\p{L}\\p{N}\\u0000]+'));
+  const body = alternatives.length > 0 ? alternatives.join('|') : '(?!)';
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${body})(?![\\p{L}\\p{N}])`, 'u');
+}
+
+/** The ticket's title, description and latest note as one normalized string (see FIELD_SEPARATOR). */
+export function joinFields(fields: readonly (string | undefined)[]): string {
+  let out = '';
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] ?? '';
+    if (i > 0) out += FIELD_SEPARATOR;
+    out += f.includes(FIELD_SEPARATOR) ? f.replaceAll(FIELD_SEPARATOR, ' ') : f;
+  }
+  return normalizeText(out);
+}
+
+function tokenizeUnicode(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.normalize('NFC').toLowerCase().matchAll(TOKEN_RE)) out.push(m[0]);
+  return out;
+}
+
+/** NFC, then Unicode lower case: the form phrases and ticket text are compared in. */
+export function normalizeText(text: string): string {
+  return text.normalize('NFC').toLowerCase();
+}
+
+/**
+ * Splits text into lower-cased tokens (NFC first, so composed and decomposed accents tokenize alike). Plain ASCII —
+ * most ticket text — takes a char-code scan; anything else goes through the Unicode-aware regex.
+ */
 export function tokenize(text: string): string[] {
   const out: string[] = [];
-  if (text.length === 0) return out;
-  const lower = text.normalize('NFC').toLowerCase();
-  for (const m of lower.matchAll(TOKEN_RE)) out.push(m[0]);
+  const lower = text.toLowerCase();
+  let start = -1;
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    if (c >= 128) return tokenizeUnicode(text);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      out.push(lower.slice(start, i));
+      start = -1;
+    }
+  }
+  if (start >= 0) out.push(lower.slice(start));
   return out;
 }
 
@@ -39,7 +89,7 @@ export function compilePhrases(list: readonly string[]): Phrase[] {
   return out;
 }
 
-function occursIn(tokens: readonly string[], phrase: readonly string[]): boolean {
+export function occursIn(tokens: readonly string[], phrase: readonly string[]): boolean {
   const first = phrase[0]!;
   const last = tokens.length - phrase.length;
   for (let i = 0; i <= last; i++) {
