@@ -29,6 +29,16 @@ describe('psa-escalator check-config (child process)', () => {
     expect(lines(r.stderr)).toEqual(lines(readFileSync(join(fixturesDir, 'bad.expected.txt'), 'utf8')));
   });
 
+  it('prints the SPEC §6 example problem for a bad duration in the example policy', async () => {
+    const file = join(scratch, 'bad-duration.yaml');
+    const text = readFileSync(example, 'utf8').replace('timeInTier: 2h, status', 'timeInTier: two hours, status');
+    writeFileSync(file, text);
+    const line = text.split('\n').findIndex((l) => l.includes('two hours')) + 1;
+    const r = await cli(['check-config', file], { ...exampleEnv });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`policies.standard.rules[4].when.timeInTier: expected a duration like "2h", got "two hours" (line ${line})\n`);
+  });
+
   it('names every missing ${VAR} of the example and exits 1', async () => {
     const r = await cli(['check-config', example], { ...exampleEnv, AT_SECRET: '', HALO_CLIENT_ID: '' });
     expect(r.code).toBe(1);
