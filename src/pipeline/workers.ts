@@ -125,6 +125,8 @@ export function createWorkers(deps: WorkerDeps): WorkerSet {
     lockDuration: deps.settings.lockDurationMs ?? 30_000,
     stalledInterval: deps.settings.stalledIntervalMs ?? 30_000,
     maxStalledCount: 1,
+    // After a Redis error BullMQ waits this long before fetching again (default 15 s): resume quickly after an outage.
+    runRetryDelay: 1_000,
   };
   const connections: Redis[] = [];
   const conn = (name: string) => {
@@ -158,7 +160,8 @@ export async function closeWorkers(set: WorkerSet, timeoutMs: number, log: Logge
   clearTimeout(timer);
   if (timedOut) {
     log.warn({ timeoutMs }, 'in-flight jobs did not finish in time: force-closing (they will re-run)');
-    await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
+    // `close(true)` would return the pending graceful close; cut the connections instead (bounded).
+    await Promise.race([Promise.all(workers.map((w) => w.disconnect().catch(() => undefined))), new Promise((r) => setTimeout(r, 1_000).unref())]);
   }
   for (const c of set.connections) c.disconnect();
 }

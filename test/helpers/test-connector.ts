@@ -40,7 +40,7 @@ export function testDelivery(secret: string, body: { id: string; ticketId: strin
 const WebhookBody = z.object({
   id: z.string().min(1),
   ticketId: z.string().min(1),
-  action: z.enum(['created', 'updated', 'deleted']),
+  action: z.enum(['created', 'updated', 'deleted']).default('updated'),
   actor: z.string().optional(),
   version: z.string().optional(),
 });
