@@ -6,12 +6,13 @@ import { PipelineUnavailableError } from '../pipeline/types.js';
 import { errorStatus, HttpError, toHttpError } from './errors.js';
 
 describe('the code → status table', () => {
-  it('covers exactly the codes of SPEC §5', () => {
+  it('covers the codes of SPEC §5 (plus the route-specific public_url_missing of its table)', () => {
     expect(errorStatus).toEqual({
       bad_request: 400,
       unauthorized: 401,
       not_found: 404,
       conflict: 409,
+      public_url_missing: 409,
       payload_too_large: 413,
       rate_limited: 429,
       internal: 500,

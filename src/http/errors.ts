@@ -9,6 +9,8 @@ export const errorStatus = {
   unauthorized: 401,
   not_found: 404,
   conflict: 409,
+  /** SPEC §5 `POST /api/instances/:id/webhooks` → "409 `public_url_missing`". */
+  public_url_missing: 409,
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,

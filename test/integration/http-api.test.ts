@@ -107,7 +107,7 @@ describe('instance actions', () => {
     h = await build({ env: { publicUrl: undefined } });
     const res = await post('/api/instances/acme/webhooks');
     expect(res.statusCode).toBe(409);
-    expect(res.json().error).toMatchObject({ code: 'conflict', details: { reason: 'public_url_missing' } });
+    expect(res.json().error).toMatchObject({ code: 'public_url_missing', details: { reason: 'public_url_missing' } });
     await h.app.close();
     h = await build();
     const saved = registration.result;

@@ -27,7 +27,7 @@ export default async function registrationRoutes(app: FastifyInstance, options: 
       const known = knownInstance(services, req.params.id);
       const publicUrl = deps.env.publicUrl;
       if (!publicUrl) {
-        throw new HttpError('conflict', 'public_url_missing: set PUBLIC_URL to the address the PSA can reach this service at', {
+        throw new HttpError('public_url_missing', 'set PUBLIC_URL to the address the PSA can reach this service at', {
           details: { reason: 'public_url_missing' },
         });
       }
