@@ -74,6 +74,21 @@ export function slaClocks(leaf: SlaLeaf, ctx: EvalContext): { name: ClockName; c
   return out;
 }
 
+/** A clock the slaUsed leaf reads (running, not used by this rule), without allocating: undefined otherwise. */
+export function slaClock(leaf: SlaLeaf, ctx: EvalContext, name: ClockName): ClockValue | undefined {
+  if (leaf.clock !== 'any' && leaf.clock !== name) return undefined;
+  const clock = runningClock(ctx, name);
+  return clock && !ctx.usedClocks.has(name) ? clock : undefined;
+}
+
+function slaHolds(leaf: SlaLeaf, ctx: EvalContext): boolean {
+  for (const name of clockNames) {
+    const clock = slaClock(leaf, ctx, name);
+    if (clock && exactPct(clock) >= leaf.pct) return true;
+  }
+  return false;
+}
+
 /** Exact value and threshold of a duration leaf (ms). */
 export function durationValue(leaf: TimeLeaf & { k: 'age' | 'timeInTier' }, ctx: EvalContext): number {
   return leaf.k === 'age' ? ageMs(ctx) : timeInTierMs(ctx);
@@ -85,7 +100,7 @@ function leafHolds(leaf: Leaf, ctx: EvalContext): boolean {
     case 'timeInTier':
       return durationValue(leaf, ctx) >= leaf.ms;
     case 'slaUsed':
-      return slaClocks(leaf, ctx).some(({ clock }) => exactPct(clock) >= leaf.pct);
+      return slaHolds(leaf, ctx);
     case 'outsideCalendar':
       return !leaf.calendar.isOpen(ctx.now);
     default:
@@ -150,7 +165,10 @@ function leafEarliest(leaf: Leaf, ctx: EvalContext, from: number): number {
       return Math.max(from, durationReachedAt(ctx, leaf.k, leaf.ms));
     case 'slaUsed': {
       let best = Infinity;
-      for (const { clock } of slaClocks(leaf, ctx)) best = Math.min(best, pctReachedAt(ctx, clock, leaf.pct));
+      for (const name of clockNames) {
+        const clock = slaClock(leaf, ctx, name);
+        if (clock) best = Math.min(best, pctReachedAt(ctx, clock, leaf.pct));
+      }
       return Math.max(from, best);
     }
     case 'outsideCalendar':

@@ -73,7 +73,8 @@ function createContext(policy: EnginePolicy, ticket: Ticket, state: TicketState,
     tierSince: instant(state.tierSince, createdAt),
     clocks,
     calendar: clocks.calendar,
-    leafCache: new Int8Array(policy.engine.leafCount),
+    // A plain array: allocating a typed array costs more than this whole cache saves on small policies.
+    leafCache: new Array<number>(policy.engine.leafCount).fill(0),
     usedClocks: noClocks,
     // Declared up front so every context has one hidden class (the lazy fields are filled on demand).
     text: undefined,
@@ -113,11 +114,11 @@ export function evaluate(input: EvaluateInput): Decision {
   for (const rule of policy.engine.rules) {
     if (!mayFire(guards, rule)) continue;
     ctx.usedClocks = usedClocksOf(guards, rule);
-    const move = resolveMove(rule.move, ctx);
-    // A move that is not possible (down, same location, `next` from no tier) means the rule does not match.
-    if (move.k === 'impossible') continue;
     const s = status(rule.when, ctx);
     if (s === NEVER) continue;
+    // A move that is not possible (down, same location, `next` from no tier) means the rule does not match.
+    const move = resolveMove(rule.move, ctx);
+    if (move.k === 'impossible') continue;
     if (s === HOLDS) {
       const why = explain(rule, ctx);
       matches.push({ rule, move, why });

@@ -1,7 +1,8 @@
 import type { NearMiss } from '../contract/index.js';
 import { categoryMatches } from './category.js';
 import type { ClockName, CompiledRule, CondNode, Leaf, TimeLeaf } from './compiled.js';
-import { durationValue, holds, isVip, slaClocks } from './conditions.js';
+import { clockNames } from './compiled.js';
+import { durationValue, holds, isVip, slaClocks, slaClock } from './conditions.js';
 import { categoryOf, exactPct, matchingPhrase } from './context.js';
 import type { EvalContext } from './context.js';
 
@@ -133,7 +134,9 @@ export function explain(rule: CompiledRule, ctx: EvalContext): Explanation {
 
 function nearLeaf(leaf: TimeLeaf, ctx: EvalContext): { text: string; matched: Record<string, unknown> } | null {
   if (leaf.k === 'slaUsed') {
-    for (const { name, clock } of slaClocks(leaf, ctx)) {
+    for (const name of clockNames) {
+      const clock = slaClock(leaf, ctx, name);
+      if (!clock) continue;
       const v = exactPct(clock);
       if (v >= 0.9 * leaf.pct && v < leaf.pct) {
         return {
