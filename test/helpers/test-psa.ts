@@ -56,6 +56,8 @@ export class FakePsa {
   readonly failures: Failure[] = [];
   /** Milliseconds each GET of a ticket takes (to expose overlapping evaluations). */
   fetchDelayMs = 0;
+  /** Milliseconds before a posted note is stored (the client may be gone by then: commit-then-drop). */
+  noteDelayMs = 0;
   /** Highest number of simultaneous GETs seen per ticket. */
   readonly maxConcurrentFetches = new Map<string, number>();
   private readonly inFlight = new Map<string, number>();
@@ -135,7 +137,10 @@ export class FakePsa {
     const m = /^\/tickets\/([^/]+)(\/notes)?$/.exec(url.pathname);
     if (method === 'GET' && m && !m[2]) return () => this.getTicket(decodeURIComponent(m[1]!));
     if (method === 'PATCH' && m && !m[2]) return async (b) => this.patchTicket(decodeURIComponent(m[1]!), b ?? {});
-    if (method === 'POST' && m && m[2]) return async (b) => this.addNote(decodeURIComponent(m[1]!), b ?? {});
+    if (method === 'POST' && m && m[2]) return async (b) => {
+      if (this.noteDelayMs > 0) await new Promise((r) => setTimeout(r, this.noteDelayMs));
+      return this.addNote(decodeURIComponent(m[1]!), b ?? {});
+    };
     if (method === 'GET' && url.pathname === '/tickets') return async (_b, u) => this.listChanged(u);
     const n = /^\/notify\/([^/]+)$/.exec(url.pathname);
     if (method === 'POST' && n) return async (b) => {
