@@ -12,7 +12,6 @@ import { loadExample } from './__fixtures__/example-policy.js';
 
 const acme = loadExample().compile('acme-cw');
 
-const T1 = { queue: { id: '1' }, team: { id: '3' } };
 const T2 = { queue: { id: '1' }, team: { id: '4' } };
 const NETWORK = { queue: { id: '5' }, team: { id: '9' } };
 const T3_TIER3 = { queue: { id: '12' }, team: { id: '27' } };
