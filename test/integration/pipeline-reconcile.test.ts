@@ -1,0 +1,88 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
+import { startRedis } from '../helpers/redis.js';
+import type { TestRedis } from '../helpers/redis.js';
+import { FakePsa } from '../helpers/test-psa.js';
+import { INSTANCE, sleep, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+
+let redis: TestRedis;
+let fake: FakePsa;
+const running: RunningPipeline[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((p) => p.close()));
+  await fake.stop();
+  const { Redis } = await import('ioredis');
+  const r = new Redis(redis.url);
+  await r.flushall();
+  r.disconnect();
+});
+afterAll(async () => {
+  await redis.close();
+});
+
+async function start(opts: { every?: number; publicUrl?: string; startDelay?: number } = {}) {
+  fake = new FakePsa();
+  await fake.start();
+  const p = await startTestPipeline({
+    redisUrl: redis.url,
+    config: testConfig({ psaUrl: fake.url, reconcileEveryMs: opts.every ?? 1_000 }),
+    ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+    tuning: { reconcileStartDelayMs: opts.startDelay ?? 0 },
+  });
+  running.push(p);
+  return p;
+}
+
+describe('reconciliation sweep', () => {
+  it('escalates a ticket changed without any webhook within one interval', async () => {
+    const p = await start({ every: 1_000 });
+    fake.addTicket({ id: 'lost', queue: '1', title: 'Ransomware popup' });
+    await waitFor(() => fake.tickets.get('lost')!.queue === '3', 10_000, 100);
+    const [entry] = (await p.read.escalations({ limit: 5 })).items;
+    expect(entry).toMatchObject({ ticketId: 'lost', trigger: 'reconcile' });
+    // Unchanged tickets are not evaluated again by later sweeps (the sweep after our own write reads it once more).
+    await sleep(2_000);
+    const gets = fake.count('GET', '/tickets/lost');
+    await sleep(2_500);
+    expect(fake.count('GET', '/tickets/lost')).toBe(gets);
+    expect(fake.count('GET', '/tickets')).toBeGreaterThanOrEqual(fake.count('GET', '/tickets/lost') + 2);
+  });
+
+  it('never calls the PSA at start-up; an API-queued sweep runs at once', async () => {
+    const p = await start({ every: 1_000, startDelay: 60_000 });
+    fake.addTicket({ id: 'q1', queue: '2' });
+    await sleep(1_500);
+    expect(fake.calls).toHaveLength(0);
+    const { jobId } = await p.pipeline.enqueueReconcile(INSTANCE);
+    expect(jobId).toBeTruthy();
+    await waitFor(async () => (await p.stores.tickets.get(INSTANCE, 'q1')) !== undefined);
+  });
+
+  it('keeps the cursor when the listing fails and reports the PSA unreachable', async () => {
+    const p = await start({ every: 60_000, startDelay: 60_000 });
+    fake.fail({ method: 'GET', path: '/tickets', status: 500, times: 10 });
+    await p.pipeline.enqueueReconcile(INSTANCE);
+    await waitFor(async () => (await p.stores.instances.get(INSTANCE)).psa === 'unreachable');
+    expect(await p.redis.get(p.stores.keys.reconcileCursor(INSTANCE))).toBeNull();
+  });
+
+  it('repairs a disabled webhook registration; a deactivation notice schedules at most one check per 10 min', async () => {
+    const p = await start({ every: 60_000, startDelay: 60_000, publicUrl: 'https://esc.example.com/' });
+    fake.webhookState = 'inactive';
+    await p.pipeline.enqueueReconcile(INSTANCE);
+    await waitFor(async () => (await p.stores.instances.get(INSTANCE)).webhook === 'active');
+    expect(fake.count('POST', '/webhooks')).toBe(1);
+    await p.pipeline.reportDeactivation(INSTANCE);
+    await p.pipeline.reportDeactivation(INSTANCE);
+    expect((await p.read.instances())[0]!.webhook).toMatch(/deactivation_reported|active/);
+    await waitFor(async () => (await p.stores.instances.get(INSTANCE)).webhook === 'active');
+    await sleep(500);
+    expect(fake.count('GET', '/webhooks')).toBe(2);
+    expect(fake.count('POST', '/webhooks')).toBe(1);
+  });
+});
