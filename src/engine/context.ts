@@ -5,6 +5,7 @@ import { addBusinessSkipping, businessElapsed } from './clocks.js';
 import type { ClockName, EnginePolicy, TextLeaf } from './compiled.js';
 import { joinFields } from './text.js';
 import type { Phrase } from './text.js';
+import { parseIsoFast } from './format.js';
 import { parseInstant } from './time.js';
 import type { BusinessCalendar, ClockValue } from './types.js';
 
@@ -95,9 +96,10 @@ export function pctReachedAt(ctx: EvalContext, clock: ClockValue, pct: number): 
   return addBusinessSkipping(ctx.calendar, ctx.createdAt, ms, ctx.clocks.pauses);
 }
 
-/** Parses an instant from state; NaN stays NaN (callers treat it as "unknown"). */
+/** Parses an instant from state or the ticket (`fallback` when absent or unreadable). */
 export function instant(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  const t = parseInstant(value);
+  let t = parseIsoFast(value);
+  if (Number.isNaN(t)) t = parseInstant(value);
   return Number.isNaN(t) ? fallback : t;
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { formatLocal, formatSpan, isoInstant } from './format.js';
+import { formatLocal, formatSpan, isoInstant, parseIsoFast } from './format.js';
 
 describe('isoInstant', () => {
   it('matches toISOString without the fraction', () => {
@@ -39,5 +39,25 @@ describe('formatSpan', () => {
     [(3 * 1440 + 4 * 60 + 7) * 60_000, '3d 4h'],
   ])('%d ms → %s', (ms, text) => {
     expect(formatSpan(ms)).toBe(text);
+  });
+});
+
+describe('parseIsoFast', () => {
+  it('inverts isoInstant and agrees with Date.parse on canonical instants', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(100, 0, 1), max: 253_402_300_799_999 }), (ms) => {
+        const whole = Math.floor(ms / 1000) * 1000;
+        expect(parseIsoFast(isoInstant(ms))).toBe(whole);
+        expect(parseIsoFast(new Date(ms).toISOString())).toBe(ms);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('returns NaN for other shapes and impossible dates (callers fall back to the general parser)', () => {
+    for (const s of ['2026-11-24T14:00:00+01:00', '2026-11-24 14:00:00Z', '2026-02-29T00:00:00Z', '2026-13-01T00:00:00Z', '2026-11-24T24:00:00Z', '2026-11-24T14:00:00.5Z', 'x026-11-24T14:00:00Z']) {
+      expect(parseIsoFast(s)).toBeNaN();
+    }
+    expect(parseIsoFast('2028-02-29T23:59:59.999Z')).toBe(Date.parse('2028-02-29T23:59:59.999Z'));
   });
 });

@@ -96,3 +96,46 @@ export function isoInstant(ms: number, ceil = false): string {
   const mi = Math.floor((sod % 3600) / 60);
   return `${pad4(year)}-${pad(month)}-${pad(day)}T${pad(h)}:${pad(mi)}:${pad(sod % 60)}Z`;
 }
+
+/** Two ASCII digits at `i` as a number (NaN when not digits). */
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Epoch ms of a canonical `YYYY-MM-DDTHH:mm:ssZ` / `YYYY-MM-DDTHH:mm:ss.sssZ` instant by integer arithmetic (the
+ * inverse of `isoInstant`), NaN for any other shape — callers fall back to the general parser. State and ticket
+ * instants are parsed several times per evaluation; this keeps that off the profile.
+ */
+export function parseIsoFast(s: string): number {
+  const n = s.length;
+  if ((n !== 20 && n !== 24) || s.charCodeAt(n - 1) !== 90 || s.charCodeAt(10) !== 84) return Number.NaN;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return Number.NaN;
+  const year = two(s, 0) * 100 + two(s, 2);
+  const month = two(s, 5);
+  const day = two(s, 8);
+  const hour = two(s, 11);
+  const minute = two(s, 14);
+  const second = two(s, 17);
+  if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59)) return Number.NaN;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  if (day > DAYS_IN_MONTH[month - 1]! + (month === 2 && leap ? 1 : 0)) return Number.NaN;
+  let ms = 0;
+  if (n === 24) {
+    const hundreds = s.charCodeAt(20) - 48;
+    const rest = two(s, 21);
+    if (s.charCodeAt(19) !== 46 || !(hundreds >= 0 && hundreds <= 9) || Number.isNaN(rest)) return Number.NaN;
+    ms = hundreds * 100 + rest;
+  }
+  // Days from the civil date (H. Hinnant's days_from_civil).
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const days = era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+  return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
+}
