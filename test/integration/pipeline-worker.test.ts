@@ -221,6 +221,35 @@ describe('worker: evaluation and write-back with the real engine', () => {
     expect((await p.read.deadLetters()).items).toHaveLength(0);
   });
 
+  it('a 429 with Retry-After pauses the instance for every worker, then the evaluation completes', async () => {
+    await freshFake();
+    fake.addTicket({ id: '60', queue: '2' });
+    fake.fail({ method: 'GET', path: '/tickets/60', status: 429, headers: { 'retry-after': '1' } });
+    const p = await start();
+    const t0 = Date.now();
+    await p.pipeline.ingest(event('60'));
+    await waitFor(async () => (await p.read.instances())[0]!.rateLimit.pausedUntil !== null, 5_000, 20);
+    await waitFor(async () => (await p.stores.tickets.get(INSTANCE, '60')) !== undefined);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_000);
+    expect(fake.count('GET', '/tickets/60')).toBe(2);
+    expect((await p.read.deadLetters()).items).toHaveLength(0);
+  });
+
+  it('a notifier that keeps failing gets its own dead letter; the PSA writes stand', async () => {
+    await freshFake();
+    fake.addTicket({ id: '61', queue: '1', title: 'ransomware again' });
+    fake.fail({ method: 'POST', path: '/notify/managers', status: 500, times: 20 });
+    const p = await start();
+    await p.pipeline.ingest(event('61'));
+    const { items } = await waitFor(async () => {
+      const dl = await p.read.deadLetters();
+      return dl.items.length > 0 ? dl : undefined;
+    });
+    expect(items[0]).toMatchObject({ ticketId: '61', error: { code: 'psa_unavailable' }, actions: [{ type: 'notify', notifier: 'managers' }] });
+    expect(fake.tickets.get('61')).toMatchObject({ queue: '3', priority: 1 });
+    expect(fake.count('POST', '/notify/managers')).toBeGreaterThan(1);
+  });
+
   it('reports instance status: last event, PSA health, rate limit', async () => {
     await freshFake();
     fake.addTicket({ id: '30', queue: '2' });
