@@ -56,24 +56,6 @@ function staticHolds(leaf: StaticLeaf, ctx: EvalContext): boolean {
   }
 }
 
-function cachedStatic(leaf: StaticLeaf, ctx: EvalContext): boolean {
-  const hit = ctx.leafCache[leaf.id];
-  if (hit !== 0 && hit !== undefined) return hit === 2;
-  const value = staticHolds(leaf, ctx);
-  ctx.leafCache[leaf.id] = value ? 2 : 1;
-  return value;
-}
-
-/** The clocks an slaUsed leaf reads: running, and not already used by this rule. */
-export function slaClocks(leaf: SlaLeaf, ctx: EvalContext): { name: ClockName; clock: ClockValue }[] {
-  const out: { name: ClockName; clock: ClockValue }[] = [];
-  for (const name of leaf.clock === 'any' ? clockNames : [leaf.clock]) {
-    const clock = runningClock(ctx, name);
-    if (clock && !ctx.usedClocks.has(name)) out.push({ name, clock });
-  }
-  return out;
-}
-
 /** A clock the slaUsed leaf reads (running, not used by this rule), without allocating: undefined otherwise. */
 export function slaClock(leaf: SlaLeaf, ctx: EvalContext, name: ClockName): ClockValue | undefined {
   if (leaf.clock !== 'any' && leaf.clock !== name) return undefined;
@@ -104,7 +86,7 @@ function leafHolds(leaf: Leaf, ctx: EvalContext): boolean {
     case 'outsideCalendar':
       return !leaf.calendar.isOpen(ctx.now);
     default:
-      return cachedStatic(leaf, ctx);
+      return staticHolds(leaf, ctx);
   }
 }
 
@@ -174,7 +156,7 @@ function leafEarliest(leaf: Leaf, ctx: EvalContext, from: number): number {
     case 'outsideCalendar':
       return leaf.calendar.isOpen(from) ? leaf.calendar.nextEdge(from) : from;
     default:
-      return cachedStatic(leaf, ctx) ? from : Infinity;
+      return staticHolds(leaf, ctx) ? from : Infinity;
   }
 }
 

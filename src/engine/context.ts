@@ -27,8 +27,6 @@ export interface EvalContext {
   readonly clocks: ClockSet;
   /** The ticket's clock calendar (the priority's override, else the policy's): business time for age/timeInTier. */
   readonly calendar: BusinessCalendar;
-  /** Per-leaf cache of static results for this evaluation: 0 unknown, 1 false, 2 true. */
-  readonly leafCache: number[];
   /** Clocks the rule being evaluated has already fired on (its slaUsed conditions skip them). */
   usedClocks: ReadonlySet<ClockName>;
   /** Title, description and latest note, normalized (NFC, lower-case) and joined (see `joinFields`). */

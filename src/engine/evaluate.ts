@@ -73,8 +73,6 @@ export function createContext(policy: EnginePolicy, ticket: Ticket, state: Ticke
     tierSince: instant(state.tierSince, createdAt),
     clocks,
     calendar: clocks.calendar,
-    // A plain array: allocating a typed array costs more than this whole cache saves on small policies.
-    leafCache: new Array<number>(policy.engine.leafCount).fill(0),
     usedClocks: noClocks,
     // Declared up front so every context has one hidden class (the lazy fields are filled on demand).
     text: undefined,

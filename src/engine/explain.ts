@@ -2,7 +2,7 @@ import type { NearMiss } from '../contract/index.js';
 import { categoryMatches } from './category.js';
 import type { ClockName, CompiledRule, CondNode, Leaf, TimeLeaf } from './compiled.js';
 import { clockNames } from './compiled.js';
-import { durationValue, holds, isVip, slaClocks, slaClock } from './conditions.js';
+import { durationValue, holds, isVip, slaClock } from './conditions.js';
 import { categoryOf, exactPct, matchingPhrase } from './context.js';
 import type { EvalContext } from './context.js';
 
@@ -39,8 +39,9 @@ function comparisonText(cmp: Record<string, number | undefined>): string {
 function slaPart(leaf: Leaf & { k: 'slaUsed' }, ctx: EvalContext, met: ClockName[]): Part {
   const values: Record<string, unknown> = {};
   const texts: string[] = [];
-  for (const { name, clock } of slaClocks(leaf, ctx)) {
-    if (exactPct(clock) < leaf.pct) continue;
+  for (const name of clockNames) {
+    const clock = slaClock(leaf, ctx, name);
+    if (!clock || exactPct(clock) < leaf.pct) continue;
     met.push(name);
     values[name] = clock.usedPct;
     texts.push(`slaUsed.${name} ${clock.usedPct}% >= ${leaf.pct}%`);
