@@ -1,7 +1,11 @@
+import { Writable } from 'node:stream';
+
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parseEnv } from '../../src/config/env.js';
 import { connectors } from '../../src/connectors.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { startService } from '../../src/main.js';
 import type { RunningService } from '../../src/main.js';
 import { startRedis } from '../helpers/redis.js';
@@ -101,5 +105,29 @@ describe('serve end to end (real HTTP, real Redis, test connector)', () => {
     }
     await waitFor(async () => (await fetch(`${service.url}/readyz`)).status === 200, 20_000, 200);
     expect((await webhook({ id: 'd-after', ticketId: '500' })).status).toBe(202);
+  });
+});
+
+describe('external Redis (REDIS_URL)', () => {
+  it('warns at start-up when maxmemory-policy is not noeviction', async () => {
+    const other = await startRedis();
+    const admin = new Redis(other.url);
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    admin.disconnect();
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { lines.push(chunk.toString()); done(); } });
+    const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: other.url });
+    if (!env.ok) throw new Error(env.error.join('; '));
+    const s = await startService({
+      env: env.value, config: testConfig({ psaUrl: fake.url }), role: 'api',
+      connectors: { ...connectors, connectwise: testConnector }, log: createLogger({ level: 'warn', destination: sink }),
+    });
+    try {
+      expect(lines.join('')).toContain('maxmemory-policy is \\"allkeys-lru\\"; it must be \\"noeviction\\"');
+      expect(s.embedded).toBeUndefined();
+    } finally {
+      await s.close();
+      await other.close();
+    }
   });
 });
