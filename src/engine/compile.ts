@@ -104,7 +104,6 @@ export function compilePolicy(input: CompileInput): EnginePolicy {
   if (problems.length > 0) throw new PolicyCompileError(problems);
   const engine: EngineData = {
     rules,
-    leafCount: cc.nextLeafId,
     tierIndex: new Map(input.tiers.map((t, i) => [t, i])),
     tierTargets,
     groupTargets,

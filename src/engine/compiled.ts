@@ -109,7 +109,6 @@ export interface CompiledRule {
 
 export interface EngineData {
   readonly rules: readonly CompiledRule[];
-  readonly leafCount: number;
   readonly tierIndex: ReadonlyMap<string, number>;
   /** Per tier index: where `escalateTo: <tier>` / `next` lands (null when the tier is unmapped in this instance). */
   readonly tierTargets: readonly (MoveTarget | null)[];

@@ -11,9 +11,6 @@ import type { ClockValue } from './types.js';
  * duration and slaUsed leaves only grow with time; outsideCalendar alternates at calendar edges.
  */
 
-/** `RELAX` evaluates every time-dependent leaf as true: "could this rule ever hold with the ticket unchanged?". */
-export const RELAX = 'relax' as const;
-export type Forced = Leaf | typeof RELAX | null;
 
 export function isVip(ctx: EvalContext): boolean {
   return ctx.ticket.company.vip || ctx.ticket.contact?.vip === true;
@@ -126,8 +123,8 @@ export function status(node: CondNode, ctx: EvalContext): Status {
   return isTimeDependent(node.k) ? NOT_YET : NEVER;
 }
 
-/** Whether the tree holds at `ctx.now`; `forced` leaves (one leaf, or every time-dependent one) count as true. */
-export function holds(node: CondNode, ctx: EvalContext, forced: Forced = null): boolean {
+/** Whether the tree holds at `ctx.now`; a `forced` leaf counts as true ("would it hold but for this leaf?"). */
+export function holds(node: CondNode, ctx: EvalContext, forced: Leaf | null = null): boolean {
   if (node.k === 'all') {
     for (const child of node.items) if (!holds(child, ctx, forced)) return false;
     return true;
@@ -136,7 +133,7 @@ export function holds(node: CondNode, ctx: EvalContext, forced: Forced = null): 
     for (const child of node.items) if (holds(child, ctx, forced)) return true;
     return false;
   }
-  if (forced === node || (forced === RELAX && isTimeDependent(node.k))) return true;
+  if (forced === node) return true;
   return leafHolds(node, ctx);
 }
 
