@@ -31,19 +31,20 @@ interface ZoneSlice {
 // Offsets only change at transitions, which tz data puts on whole quarter hours of UTC: one Intl call per zone and
 // quarter hour is enough, the rest is arithmetic. Bounded so a long-running process does not grow without limit.
 const SLICE_MS = 900_000;
-const slices = new Map<string, ZoneSlice>();
+const zones = new Map<string, Map<number, ZoneSlice>>();
 
 function sliceAt(ms: number, timeZone: string): ZoneSlice {
   const start = Math.floor(ms / SLICE_MS) * SLICE_MS;
-  const key = `${timeZone}|${start}`;
-  let slice = slices.get(key);
+  let slices = zones.get(timeZone);
+  if (!slices) zones.set(timeZone, (slices = new Map()));
+  let slice = slices.get(start);
   if (!slice) {
     const parts: Record<string, string> = {};
     for (const p of formatterFor(timeZone).formatToParts(start)) parts[p.type] = p.value;
     const local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute));
     slice = { offset: local - start, abbr: parts.timeZoneName ?? timeZone };
     if (slices.size >= 10_000) slices.clear();
-    slices.set(key, slice);
+    slices.set(start, slice);
   }
   return slice;
 }

@@ -45,9 +45,11 @@ function tokenizeUnicode(text: string): string[] {
   return out;
 }
 
-/** NFC, then Unicode lower case: the form phrases and ticket text are compared in. */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** NFC, then Unicode lower case: the form phrases and ticket text are compared in (ASCII needs no NFC pass). */
 export function normalizeText(text: string): string {
-  return text.normalize('NFC').toLowerCase();
+  return NON_ASCII.test(text) ? text.normalize('NFC').toLowerCase() : text.toLowerCase();
 }
 
 /**
