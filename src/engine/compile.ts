@@ -3,10 +3,9 @@ import type { Location } from '../contract/index.js';
 import { compileCalendars } from './calendar.js';
 import { compileCondition, timeLeavesOf, usesLeaf } from './compile-conditions.js';
 import type { ConditionCompiler } from './compile-conditions.js';
-import type { CompiledRule, EngineData, EnginePolicy, MoveTarget, OwnerStrategy } from './compiled.js';
+import type { CompiledRule, EngineData, EnginePolicy, MoveTarget, OwnerStrategy, TierMatcher } from './compiled.js';
 import { buildGroupTargets, buildTierTargets, compileMove } from './moves.js';
 import { compileLocation } from './location-match.js';
-import type { LocationMatcher } from './location-match.js';
 import { compileOwnerStrategy } from './ownership.js';
 import { compileTemplate } from './templates.js';
 import type { BusinessCalendar, CompiledInstance, CompileInput } from './types.js';
@@ -36,13 +35,13 @@ function normalizeInstance(input: CompileInput): CompiledInstance {
 }
 
 function checkLocations(instance: CompiledInstance, tiers: readonly string[], problems: string[]): EngineData['tierMatchers'] {
-  const all: { tier: string; location: Location; keys: number; matcher: LocationMatcher }[] = [];
+  const all: TierMatcher[] = [];
   for (const [tier, locations] of Object.entries(instance.tierLocations)) {
     if (!tiers.includes(tier)) problems.push(`instances.${instance.id}.mapping.tiers.${tier}: unknown tier "${tier}"`);
     for (const location of locations) {
       const dup = all.find((o) => o.tier !== tier && sameLocation(o.location, location, instance.locationKeys));
       if (dup) problems.push(`instances.${instance.id}.mapping.tiers.${tier}: location ${JSON.stringify(location)} is also listed under ${dup.tier}`);
-      all.push({ tier, location, keys: Object.keys(location).length, matcher: compileLocation(location, instance.locationKeys) });
+      all.push({ tier, tierIndex: tiers.indexOf(tier), location, keys: Object.keys(location).length, matcher: compileLocation(location, instance.locationKeys) });
     }
   }
   // Derivation takes the matching location naming the most keys; the sort is stable, so ties keep file order.

@@ -117,11 +117,20 @@ export interface EngineData {
   /** Group name → how it picks an owner. */
   readonly owners: ReadonlyMap<string, OwnerStrategy>;
   /** Tier locations in derivation order: more keys first (the more specific location wins). */
-  readonly tierMatchers: readonly { readonly tier: string; readonly location: Location; readonly keys: number; readonly matcher: LocationMatcher }[];
+  readonly tierMatchers: readonly TierMatcher[];
   /** Ids of the rules whose `when` uses slaUsed. */
   readonly slaRules: ReadonlySet<string>;
   readonly defaultCalendar: BusinessCalendar;
   readonly required: readonly HandoffSection[];
+}
+
+/** One mapped tier location, compiled for tier derivation. */
+export interface TierMatcher {
+  readonly tier: string;
+  readonly tierIndex: number;
+  readonly location: Location;
+  readonly keys: number;
+  readonly matcher: LocationMatcher;
 }
 
 /** What `compilePolicy` returns: the public `CompiledPolicy` plus the engine's compiled data. */

@@ -3,6 +3,7 @@ import { categoryPath } from './category.js';
 import type { ClockSet } from './clocks.js';
 import { addBusinessSkipping, businessElapsed } from './clocks.js';
 import type { ClockName, EnginePolicy, TextLeaf } from './compiled.js';
+import type { LocationView } from './location-match.js';
 import { joinFields } from './text.js';
 import type { Phrase } from './text.js';
 import { parseIsoFast } from './format.js';
@@ -19,6 +20,8 @@ export interface EvalContext {
   readonly state: TicketState;
   readonly now: number;
   readonly tier: string | null;
+  /** The ticket's location values, read once (see location-match.ts). */
+  readonly location: LocationView;
   /** Index of the derived tier in `tiers` (-1 for null or a tier name the file does not list). */
   readonly tierIndex: number;
   readonly createdAt: number;

@@ -8,7 +8,8 @@ import { instant } from './context.js';
 import type { EvalContext } from './context.js';
 import { explain, nearMiss } from './explain.js';
 import { isoInstant } from './format.js';
-import { matchesLocation } from './location-match.js';
+import { locationView, matchesLocation } from './location-match.js';
+import type { LocationView } from './location-match.js';
 import { mayFire, readGuards, usedClocksOf } from './guards.js';
 import type { Match } from './match.js';
 import { resolveMove } from './moves.js';
@@ -42,15 +43,20 @@ function toEpoch(now: number | string | Date): number {
 
 /** The derived tier: `ticket.tier` when given, else the matching mapped location naming the most keys (else null). */
 export function tierOf(policy: EnginePolicy, ticket: Ticket): string | null {
-  if (typeof ticket.tier === 'string') return ticket.tier;
-  for (const m of policy.engine.tierMatchers) if (matchesLocation(ticket, m.matcher)) return m.tier;
-  return null;
+  return derive(policy, ticket, locationView(ticket)).tier;
+}
+
+function derive(policy: EnginePolicy, ticket: Ticket, view: LocationView): { tier: string | null; index: number } {
+  if (typeof ticket.tier === 'string') return { tier: ticket.tier, index: policy.engine.tierIndex.get(ticket.tier) ?? -1 };
+  for (const m of policy.engine.tierMatchers) if (matchesLocation(view, m.matcher)) return { tier: m.tier, index: m.tierIndex };
+  return { tier: null, index: -1 };
 }
 
 export function createContext(policy: EnginePolicy, ticket: Ticket, state: TicketState, now: number): EvalContext {
   const createdAt = instant(ticket.createdAt, Number.NaN);
   if (Number.isNaN(createdAt)) throw new RangeError(`evaluate: ticket.createdAt is not a valid instant (${ticket.createdAt})`);
-  const tier = tierOf(policy, ticket);
+  const location = locationView(ticket);
+  const { tier, index } = derive(policy, ticket, location);
   const p = policy.policy;
   const clocks = computeClocks({
     ticket,
@@ -68,7 +74,8 @@ export function createContext(policy: EnginePolicy, ticket: Ticket, state: Ticke
     state,
     now,
     tier,
-    tierIndex: tier === null ? -1 : (policy.engine.tierIndex.get(tier) ?? -1),
+    location,
+    tierIndex: index,
     createdAt,
     tierSince: instant(state.tierSince, createdAt),
     clocks,

@@ -6,14 +6,19 @@ import type { Location, LocationKeySpec, Ticket } from '../contract/index.js';
  * case-insensitively); a key the connector does not know never matches.
  */
 
+/** Slots of a ticket location: queue id, queue name, team id, team name. */
+const slotOf = (field: 'queue' | 'team', byName: boolean): number => (field === 'queue' ? 0 : 2) + (byName ? 1 : 0);
+
 interface KeyCheck {
-  readonly field: 'queue' | 'team';
-  readonly byName: boolean;
+  readonly slot: number;
   readonly ci: boolean;
   readonly value: string;
 }
 
 export type LocationMatcher = readonly KeyCheck[] | null;
+
+/** The ticket's location values, trimmed, read once per evaluation (undefined when absent). */
+export type LocationView = readonly (string | undefined)[];
 
 export function compileLocation(location: Location, spec: LocationKeySpec): LocationMatcher {
   const checks: KeyCheck[] = [];
@@ -22,19 +27,23 @@ export function compileLocation(location: Location, spec: LocationKeySpec): Loca
     if (!rule) return null;
     const ci = rule.caseInsensitive ?? false;
     const value = String(want).trim();
-    checks.push({ field: rule.field, byName: rule.by === 'name', ci, value: ci ? value.toLowerCase() : value });
+    checks.push({ slot: slotOf(rule.field, rule.by === 'name'), ci, value: ci ? value.toLowerCase() : value });
   }
   return checks;
 }
 
-export function matchesLocation(ticket: Pick<Ticket, 'location'>, matcher: LocationMatcher): boolean {
+const trimmed = (v: string | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v).trim());
+
+export function locationView(ticket: Pick<Ticket, 'location'>): LocationView {
+  const { queue, team } = ticket.location;
+  return [trimmed(queue?.id), trimmed(queue?.name), trimmed(team?.id), trimmed(team?.name)];
+}
+
+export function matchesLocation(view: LocationView, matcher: LocationMatcher): boolean {
   if (matcher === null) return false;
   for (const check of matcher) {
-    const ref = ticket.location[check.field];
-    const have = check.byName ? ref?.name : ref?.id;
-    if (have === undefined || have === null) return false;
-    const norm = String(have).trim();
-    if ((check.ci ? norm.toLowerCase() : norm) !== check.value) return false;
+    const have = view[check.slot];
+    if (have === undefined || (check.ci ? have.toLowerCase() : have) !== check.value) return false;
   }
   return true;
 }

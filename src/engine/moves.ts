@@ -114,6 +114,6 @@ export function resolveMove(move: MoveSpec, ctx: EvalContext): MoveOutcome {
   }
   if (target === null) return { k: 'notifyOnly' };
   const higher = sameTierAllowed ? target.tierIndex >= ctx.tierIndex : target.tierIndex > ctx.tierIndex;
-  if (!higher || matchesLocation(ctx.ticket, target.matcher)) return { k: 'impossible' };
+  if (!higher || matchesLocation(ctx.location, target.matcher)) return { k: 'impossible' };
   return { k: 'move', target };
 }
