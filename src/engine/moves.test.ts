@@ -74,4 +74,22 @@ describe('move targets', () => {
     const fromT1 = evaluate({ ticket: cwTicket({ location: { team: { id: '1', name: '1st line support' } } }), policy: halo, now });
     expect(reassignOf(fromT1)).toMatchObject({ tier: 'T2', group: 'network', owner: 'net.alice', from: { tier: 'T1' } });
   });
+
+  it('a group not mapped in this instance only notifies (group alone), or falls back to the tier (with escalateTo)', () => {
+    const input = example.input('globex-at', (p) => ({
+      ...p,
+      rules: [
+        RuleSchema.parse({ id: 'g', kind: 'functional', when: { category: 'Network' }, then: { group: 'network', notify: ['managers'] } }),
+        RuleSchema.parse({ id: 't', kind: 'tiered', when: { text: 'escalate' }, then: { escalateTo: 'T2', group: 'network' } }),
+      ],
+    }));
+    const { network: _dropped, ...groups } = input.instance.groupLocations;
+    const globex = compilePolicy({ ...input, instance: { ...input.instance, groupLocations: groups } });
+    const t1 = { queue: { id: '29682833' } };
+    const g = evaluate({ ticket: cwTicket({ location: t1, category: ['Network', 'Switch'] }), policy: globex, now });
+    expect(reassignOf(g)).toBeUndefined();
+    expect(g.actions).toEqual([{ type: 'notify', rule: 'g', notifier: 'managers' }]);
+    const t = evaluate({ ticket: cwTicket({ location: t1, title: 'please escalate' }), policy: globex, now });
+    expect(reassignOf(t)).toMatchObject({ rule: 't', tier: 'T2', group: 'tier2', location: { queueID: 29682969 } });
+  });
 });
