@@ -78,6 +78,7 @@ const publicMessage: Record<ErrorCode, string> = {
   unauthorized: 'Webhook authentication failed',
   not_found: 'Not found',
   conflict: 'Conflict',
+  public_url_missing: 'PUBLIC_URL is not set',
   payload_too_large: 'Request body is too large',
   rate_limited: 'Too many failed requests, retry later',
   internal: 'Internal server error',
