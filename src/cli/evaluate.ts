@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs';
 
 import { z } from 'zod';
 
-import { loadFromSource, resolveConfigSource } from '../config/builtin.js';
-import { parseEnv } from '../config/env.js';
 import { formatProblem, zodProblems } from '../config/problems.js';
 import type { LineIndex } from '../config/problems.js';
 import type { AppConfig } from '../config/types.js';
@@ -15,6 +13,7 @@ import { buildCompileInput } from '../pipeline/policies.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
+import { loadCliConfig } from './load-config.js';
 
 export const usage = `Usage: psa-escalator evaluate --instance ID --ticket FILE [--at ISO] [--config FILE]
 
@@ -65,12 +64,9 @@ function readInput(file: string): { ticket: Ticket; state?: TicketState; now?: s
 }
 
 function loadConfig(io: CliIo, explicit: string | undefined): AppConfig {
-  const env = parseEnv(io.env);
-  if (!env.ok) throw new InputError(env.error);
-  const source = resolveConfigSource(env.value, { ...(explicit ? { explicit } : {}), cwd: io.cwd });
-  const result = loadFromSource(source, io.env, connectors);
-  if (!result.ok) throw new InputError(result.error.filter((p) => p.severity === 'error').map(formatProblem));
-  return result.value;
+  const result = loadCliConfig(io, explicit);
+  if (!result.ok) throw new InputError(result.error);
+  return result.value.config;
 }
 
 function renderNotes(decision: Decision): string[] {

@@ -1,12 +1,11 @@
-import { loadFromSource, resolveConfigSource } from '../config/builtin.js';
-import { envWarnings, parseEnv } from '../config/env.js';
+import { envWarnings } from '../config/env.js';
 import { formatProblem } from '../config/problems.js';
-import { connectors } from '../connectors.js';
 import type { ServeRole } from '../http/deps.js';
 import { createLogger } from '../lib/logger.js';
 import { runUntilSignal, startService } from '../main.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
+import { loadCliConfig } from './load-config.js';
 import type { CliIo } from './args.js';
 
 export const usage = `Usage: psa-escalator serve [--config FILE] [--role all|api|worker]
@@ -26,21 +25,16 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(args, { config: { type: 'string' }, role: { type: 'string' } });
   const role = (values.role ?? 'all') as ServeRole;
   if (!roles.includes(role)) throw new UsageError(`--role must be one of ${roles.join(', ')}, got "${values.role}"`);
-  const env = parseEnv(io.env);
-  if (!env.ok) {
-    writeLines(io.stderr, env.error);
-    return 1;
-  }
-  const source = resolveConfigSource(env.value, { ...(values.config ? { explicit: values.config } : {}), cwd: io.cwd });
-  const loaded = loadFromSource(source, io.env, connectors);
+  const loaded = loadCliConfig(io, values.config);
   if (!loaded.ok) {
-    writeLines(io.stderr, loaded.error.map(formatProblem));
+    writeLines(io.stderr, loaded.error);
     return 1;
   }
-  writeLines(io.stderr, [...envWarnings(env.value), ...(loaded.value.warnings ?? []).map(formatProblem)].map((w) => `warning: ${w}`));
-  const log = createLogger({ level: env.value.logLevel, base: { role } });
+  const { env, config } = loaded.value;
+  writeLines(io.stderr, [...envWarnings(env), ...(config.warnings ?? []).map(formatProblem)].map((w) => `warning: ${w}`));
+  const log = createLogger({ level: env.logLevel, base: { role } });
   const service = await startService({
-    env: env.value, config: loaded.value, role, log,
+    env, config, role, log,
     onFatal: (e) => {
       log.fatal({ err: { message: e.message } }, 'embedded Redis is gone: exiting');
       process.exit(1);

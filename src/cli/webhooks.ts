@@ -1,6 +1,3 @@
-import { loadFromSource, resolveConfigSource } from '../config/builtin.js';
-import { parseEnv } from '../config/env.js';
-import { formatProblem } from '../config/problems.js';
 import type { ConnectorContext } from '../contract/index.js';
 import { connectors } from '../connectors.js';
 import { createHttpClient } from '../lib/http.js';
@@ -9,6 +6,7 @@ import { MemoryCache } from '../lib/memory-cache.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
+import { loadCliConfig } from './load-config.js';
 
 export const usage = `Usage: psa-escalator webhooks register --instance ID [--config FILE]
 
@@ -31,30 +29,25 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseFlags(args, { instance: { type: 'string' }, config: { type: 'string' } }, 1);
   if (positionals[0] !== 'register') throw new UsageError('expected `webhooks register --instance ID`');
   if (!values.instance) throw new UsageError('--instance ID is required');
-  const env = parseEnv(io.env);
-  if (!env.ok) {
-    writeLines(io.stderr, env.error);
+  const loaded = loadCliConfig(io, values.config);
+  if (!loaded.ok) {
+    writeLines(io.stderr, loaded.error);
     return 1;
   }
-  if (!env.value.publicUrl) {
+  const { env, config } = loaded.value;
+  if (!env.publicUrl) {
     writeLines(io.stderr, ['PUBLIC_URL is not set: set it to the address the PSA can reach this service at']);
     return 1;
   }
-  const source = resolveConfigSource(env.value, { ...(values.config ? { explicit: values.config } : {}), cwd: io.cwd });
-  const loaded = loadFromSource(source, io.env, connectors);
-  if (!loaded.ok) {
-    writeLines(io.stderr, loaded.error.map(formatProblem));
-    return 1;
-  }
-  const instance = loaded.value.instances.find((i) => i.info.id === values.instance);
+  const instance = config.instances.find((i) => i.info.id === values.instance);
   if (!instance) {
-    writeLines(io.stderr, [`unknown instance "${values.instance}" (configured: ${loaded.value.instances.map((i) => i.info.id).join(', ')})`]);
+    writeLines(io.stderr, [`unknown instance "${values.instance}" (configured: ${config.instances.map((i) => i.info.id).join(', ')})`]);
     return 1;
   }
   const connector = connectors[instance.info.kind];
-  const log = createLogger({ level: env.value.logLevel === 'info' ? 'warn' : env.value.logLevel }).child({ instance: instance.info.id });
+  const log = createLogger({ level: env.logLevel === 'info' ? 'warn' : env.logLevel }).child({ instance: instance.info.id });
   const ctx = cliContext({ instance: instance.info, settings: instance.settings, log });
-  const callbackUrl = `${env.value.publicUrl.replace(/\/+$/, '')}/webhooks/${encodeURIComponent(instance.info.id)}`;
+  const callbackUrl = `${env.publicUrl.replace(/\/+$/, '')}/webhooks/${encodeURIComponent(instance.info.id)}`;
   const result = await connector.registerWebhooks(ctx, callbackUrl);
   if (!result.ok) {
     writeLines(io.stderr, [`${instance.info.id}: registration failed: ${result.error.code}: ${result.error.message}`]);
