@@ -83,7 +83,7 @@ function compileKey(c: ConditionCompiler, path: string, cond: Condition, key: ke
       return compileSla(c, cond.slaUsed!);
     case 'recurring': {
       const r = cond.recurring!;
-      return leaf(c, (id) => ({ id, k: 'recurring', count: r.count, needCategory: r.same.includes('category') }));
+      return leaf(c, (id) => ({ id, k: 'recurring', count: r.count, needCompany: r.same.includes('company'), needCategory: r.same.includes('category') }));
     }
     case 'outsideCalendar':
       return compileOutside(c, path, cond.outsideCalendar!);

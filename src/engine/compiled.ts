@@ -39,6 +39,9 @@ export interface OwnerLeaf extends LeafBase { readonly k: 'owner' }
 export interface RecurringLeaf extends LeafBase {
   readonly k: 'recurring';
   readonly count: number;
+  /** `same` names company: a ticket without a company id never matches. */
+  readonly needCompany: boolean;
+  /** `same` names category: a ticket without a category never matches. */
   readonly needCategory: boolean;
 }
 /** `age` / `timeInTier`: business time in the ticket's clock calendar, threshold in ms. */

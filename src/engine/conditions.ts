@@ -48,7 +48,8 @@ function staticHolds(leaf: StaticLeaf, ctx: EvalContext): boolean {
       return t.owner === null;
     case 'recurring':
       // Tickets without the `same` fields never match (SPEC §2): the count is only meaningful with them.
-      if (t.company.id === '' || (leaf.needCategory && categoryOf(ctx).length === 0)) return false;
+      // Only the fields `same` names are required (a category-only rule still counts a ticket with no company id).
+      if ((leaf.needCompany && String(t.company.id).trim() === '') || (leaf.needCategory && categoryOf(ctx).length === 0)) return false;
       return (ctx.state.recurringCount ?? 0) >= leaf.count;
   }
 }
