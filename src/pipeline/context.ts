@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   now?: () => number;
   /** Overrides for the outbound client (tests shorten backoffs). */
   http?: Partial<HttpClientOptions>;
+  /** Budget or Retry-After waits longer than this delay the job instead of holding a worker slot. @defaultValue 2_000 */
+  maxLimiterWaitMs?: number;
 }
 
 /** Counts every outbound PSA call by instance, method and status or error code (`/metrics`). */
@@ -65,12 +67,16 @@ function buildRuntime(opts: RuntimeOptions, loaded: LoadedInstance): InstanceRun
     instanceId: info.id,
     limit: info.rateLimit,
     onWait: (reason) => opts.metrics?.rateLimitWaits.inc({ instance: info.id, reason }),
+    // Longer waits free the worker slot (the job is delayed): other instances keep flowing (SPEC §4 rate limits).
+    maxWaitMs: opts.maxLimiterWaitMs ?? 2_000,
   });
   const now = opts.now ?? Date.now;
   const http = createHttpClient({
     log,
     acquire: () => limiter.acquire(),
     onRetryAfter: (ms) => limiter.pause(ms),
+    // A Retry-After beyond a few seconds is not waited out in-process: the job is delayed (slot freed) instead.
+    maxInlineRetryAfterMs: 5_000,
     now,
     ...opts.http,
   });

@@ -5,6 +5,7 @@ import type { InstanceRuntime } from './context.js';
 import type { ProcessorDeps } from './processor-deps.js';
 import { appliedIdsOf, applyDecision, observeTicket } from './state.js';
 import { writeBack } from './write-back.js';
+import { deferredWriteFailure, interimRows } from './write-retry.js';
 
 export interface CompletePendingArgs {
   deps: ProcessorDeps;
@@ -14,6 +15,14 @@ export interface CompletePendingArgs {
   ticket: Ticket;
   fetched: FetchedTicket;
   now: number;
+  /** No job attempt is left: transient failures are dead-lettered instead of retried. */
+  finalAttempt: boolean;
+}
+
+export interface PendingOutcome {
+  record: TicketRecord;
+  /** The recorded decision was completed (true) or dropped because the ticket no longer qualifies (false). */
+  completed: boolean;
 }
 
 function reassignOf(rt: InstanceRuntime, pending: PendingWrite): LastReassign | undefined {
@@ -29,7 +38,7 @@ function reassignOf(rt: InstanceRuntime, pending: PendingWrite): LastReassign | 
  * the recorded decision's pending actions — after checking the ticket still qualifies — instead of deciding afresh.
  * Connectors are asked to verify (note markers, current field values) so nothing is written twice.
  */
-export async function completePending(args: CompletePendingArgs): Promise<TicketRecord> {
+export async function completePending(args: CompletePendingArgs): Promise<PendingOutcome> {
   const { deps, rt, prev, pending, ticket, fetched, now } = args;
   const move = pending.actions.find((a): a is ReassignAction => a.type === 'reassign');
   const ours = reassignOf(rt, pending);
@@ -46,12 +55,17 @@ export async function completePending(args: CompletePendingArgs): Promise<Ticket
       pending.actions.map((a, i) => ({ action: a.type, actionId: pending.actionIds[i]!, status: 'skipped', error: { code: 'superseded', message: 'the ticket changed before the write completed' } })),
     );
     const { pending: _dropped, ...rest } = record;
-    return rest;
+    return { record: rest, completed: false };
   }
   const out = await writeBack({
     rt, ticket, fetched, decision: pending.decision, ids: pending.actionIds,
     alreadyApplied: new Set(appliedIdsOf(record)), verify: true, notify: deps.notify,
   });
+  const deferred = await deferredWriteFailure(rt, out, args.finalAttempt);
+  if (deferred) {
+    await deps.audit.updateResults(pending.auditId, interimRows(out.results));
+    throw deferred;
+  }
   await deps.audit.updateResults(pending.auditId, out.results);
   const reassign = out.reassign ?? (landed && ours ? ours : undefined);
   record = applyDecision(record, {
@@ -64,5 +78,5 @@ export async function completePending(args: CompletePendingArgs): Promise<Ticket
   }
   const { pending: _done, ...rest } = record;
   await deps.tickets.put(rest);
-  return rest;
+  return { record: rest, completed: true };
 }

@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/types.js';
 import { createHttpClient } from '../lib/http.js';
 import type { HttpClientOptions } from '../lib/http.js';
 import type { Metrics } from '../lib/metrics.js';
+import type { StoredDeadLetter } from '../store/dead-letter-store.js';
 import { closeRedis, createRedis, waitReady } from '../store/redis.js';
 
 import { createRuntimes } from './context.js';
@@ -178,6 +179,13 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
       await Promise.all([closeRedis(redis), closeRedis(producer)]);
     })());
 
-  const read = createReadModels({ ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now });
+  const retryNotifiers = async (letter: StoredDeadLetter) => {
+    await queues.control.add(
+      'notifier_retry',
+      { kind: 'notifier_retry', instanceId: letter.instanceId, ticketId: letter.ticketId, requestedAt: now(), actions: letter.actions, ...(letter.auditId ? { auditId: letter.auditId } : {}) },
+      { attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 100, removeOnFail: 100 },
+    );
+  };
+  const read = createReadModels({ ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers });
   return { pipeline, read, runtimes, stores, queues, redis, kick, close };
 }

@@ -3,6 +3,7 @@ import type { Decision, FetchedTicket, Ticket } from '../contract/index.js';
 import { newAuditId } from '../store/audit-store.js';
 import type { TicketRecord } from '../store/ticket-store.js';
 
+import { nextCheckAfterMove } from './after-move.js';
 import type { InstanceRuntime } from './context.js';
 import { completePending } from './pending.js';
 import type { ProcessorDeps, TicketTask } from './processor-deps.js';
@@ -11,6 +12,7 @@ import { actionId, appliedIdsOf, applyDecision, isOlderVersion, observeTicket, t
 import { advanceRoundRobin, readCounters, updateOwnerLoad } from './ticket-counters.js';
 import type { AuditEntry } from './types.js';
 import { writeBack } from './write-back.js';
+import { deferredWriteFailure, interimRows } from './write-retry.js';
 
 export type Outcome =
   | { kind: 'evaluated'; auditId?: string; decision: Decision }
@@ -82,10 +84,17 @@ export async function processTicket(deps: ProcessorDeps, task: TicketTask): Prom
     deps.log.info({ instance: info.id, ticket: task.ticketId, fetched: got.ticket.version, stored: prev?.version }, 'fetched version is older than stored: dropped');
     return { kind: 'stale' };
   }
-  const record = prev?.pending
-    ? await completePending({ deps, rt, prev, pending: prev.pending, ...got, now })
-    : observeTicket(prev, { instanceId: info.id, ticket: got.ticket, now });
-  return decideAndApply({ deps, rt, task, record, ...got, now });
+  if (prev?.pending) {
+    const done = await completePending({ deps, rt, prev, pending: prev.pending, ...got, now, finalAttempt: task.finalAttempt ?? true });
+    if (done.completed) {
+      // The recorded decision was completed instead of deciding afresh (SPEC §4); the ticket in hand predates those
+      // writes, so a scheduled check right away decides on a fresh read (and schedules the new tier's timers).
+      await deps.schedule.set(info.id, task.ticketId, now);
+      return { kind: 'evaluated', decision: prev.pending.decision, auditId: prev.pending.auditId };
+    }
+    return decideAndApply({ deps, rt, task, record: done.record, ...got, now });
+  }
+  return decideAndApply({ deps, rt, task, record: observeTicket(prev, { instanceId: info.id, ticket: got.ticket, now }), ...got, now });
 }
 
 interface DecideArgs {
@@ -122,6 +131,12 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     await deps.audit.record(entry);
     await deps.tickets.put(record);
     out = await writeBack({ rt, ticket, fetched, decision, ids, alreadyApplied: applied, verify: task.retry, notify: deps.notify });
+    const deferred = await deferredWriteFailure(rt, out, task.finalAttempt ?? true);
+    if (deferred) {
+      await deps.audit.updateResults(auditId, interimRows(out.results));
+      deps.log.warn({ instance: info.id, ticket: task.ticketId, code: deferred.code }, 'PSA write failed: the job retries and completes the recorded decision');
+      throw deferred;
+    }
     await deps.audit.updateResults(auditId, out.results);
   }
   record = applyDecision(record, {
@@ -129,8 +144,13 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     ...(out?.reassign ? { reassign: out.reassign } : {}),
   });
   delete record.pending;
+  if (out?.reassign) {
+    record.nextCheckAt = nextCheckAfterMove({
+      engine: deps.engine, instanceId: info.id, record, ticket, decision, reassign: out.reassign, spec: rt.connector.locationKeys, counters, now,
+    });
+  }
   await deps.tickets.put(record);
-  await deps.schedule.set(info.id, task.ticketId, decision.nextCheckAt === null ? null : Date.parse(decision.nextCheckAt));
+  await deps.schedule.set(info.id, task.ticketId, record.nextCheckAt === null ? null : Date.parse(record.nextCheckAt));
   await afterWrite({ deps, rt, task, decision, out, prev: args.record, auditId });
   return { kind: 'evaluated', decision, ...(auditId ? { auditId } : {}) };
 }

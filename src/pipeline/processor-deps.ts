@@ -38,4 +38,9 @@ export interface TicketTask {
   deleted?: boolean;
   /** An earlier attempt of this job failed: connectors check markers before writing. */
   retry: boolean;
+  /**
+   * No BullMQ attempt is left after this one: a transient PSA write failure is dead-lettered now instead of being
+   * retried by the job's backoff. @defaultValue true (callers outside a job get the dead letter at once)
+   */
+  finalAttempt?: boolean;
 }

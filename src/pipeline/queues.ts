@@ -46,6 +46,11 @@ export type TicketJob = z.infer<typeof TicketJobSchema>;
 export const ControlJobSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('reconcile'), instanceId: z.string(), requestedAt: z.number() }),
   z.object({ kind: z.literal('registration_check'), instanceId: z.string(), requestedAt: z.number() }),
+  /** A notifier dead letter retried from the API: its notifications are re-sent (notifier-retry.ts). */
+  z.object({
+    kind: z.literal('notifier_retry'), instanceId: z.string(), requestedAt: z.number(), ticketId: z.string(),
+    auditId: z.string().optional(), actions: z.array(z.object({ type: z.string(), rule: z.string() }).passthrough()),
+  }),
 ]);
 export type ControlJob = z.infer<typeof ControlJobSchema>;
 

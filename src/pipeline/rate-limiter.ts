@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Redis } from 'ioredis';
 
+import { ConnectorError } from '../contract/index.js';
 import type { RateLimit } from '../contract/index.js';
 import type { Keys } from '../store/keys.js';
 
@@ -52,6 +53,12 @@ export interface RateLimiterOptions {
   leaseMs?: number;
   /** Longest single sleep between attempts. @defaultValue 1_000 */
   maxPollMs?: number;
+  /**
+   * A wait longer than this is not slept through: `acquire` rejects with `rate_limited` (+ `retryAfterMs`) so the
+   * job is moved to delayed and its worker slot serves other instances meanwhile (one paused PSA must not starve
+   * the rest). @defaultValue Infinity (always wait)
+   */
+  maxWaitMs?: number;
   /** Told each time a caller has to wait (metrics). */
   onWait?: (reason: 'budget' | 'retry_after') => void;
   sleep?: (ms: number) => Promise<void>;
@@ -91,6 +98,10 @@ export class SharedRateLimiter {
         ),
       );
       if (wait <= 0) break;
+      if (wait > (this.options.maxWaitMs ?? Infinity)) {
+        this.options.onWait?.((await this.pausedUntil()) !== null ? 'retry_after' : 'budget');
+        throw new ConnectorError('rate_limited', `instance ${instanceId} is over its PSA budget or paused for ${wait} ms`, { retryAfterMs: wait });
+      }
       if (!waited) this.options.onWait?.((await this.pausedUntil()) !== null ? 'retry_after' : 'budget');
       waited = true;
       await this.sleep(Math.min(wait, this.maxPollMs));

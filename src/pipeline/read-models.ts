@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 
 import type { AuditStore } from '../store/audit-store.js';
-import type { DeadLetterStore } from '../store/dead-letter-store.js';
+import type { DeadLetterStore, StoredDeadLetter } from '../store/dead-letter-store.js';
 import type { InstanceStore } from '../store/instance-store.js';
 import type { TicketStore } from '../store/ticket-store.js';
 
@@ -20,6 +20,8 @@ export interface ReadModelDeps {
   lagQueues: readonly Queue[];
   kick: (kick: KickOptions) => Promise<void>;
   now: () => number;
+  /** Queues the re-send of a notifier dead letter (else it is retried like a PSA-write letter). */
+  retryNotifiers?: (letter: StoredDeadLetter) => Promise<void>;
 }
 
 /** Seconds since the oldest waiting job of this instance was queued (0 when none). Looks at the first 200 per queue. */
@@ -57,8 +59,10 @@ export function createReadModels(deps: ReadModelDeps): ReadModels {
     async retryDeadLetter(id): Promise<boolean> {
       const letter = await deps.deadLetters.get(id);
       if (!letter) return false;
-      // A retry re-fetches, re-evaluates and applies the new decision (SPEC §4), through the ticket's own queue.
-      await deps.kick({ instanceId: letter.instanceId, ticketId: letter.ticketId, trigger: 'dead_letter_retry', deadLetterId: id, now: deps.now() });
+      // A notifier letter re-sends its notifications; any other retry re-fetches, re-evaluates and applies the new
+      // decision (SPEC §4), through the ticket's own queue.
+      if (letter.kind === 'notifier' && deps.retryNotifiers) await deps.retryNotifiers(letter);
+      else await deps.kick({ instanceId: letter.instanceId, ticketId: letter.ticketId, trigger: 'dead_letter_retry', deadLetterId: id, now: deps.now() });
       await deps.deadLetters.remove(id);
       return true;
     },

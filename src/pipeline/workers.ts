@@ -3,13 +3,14 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 import { isConnectorError } from '../contract/index.js';
-import type { Logger } from '../contract/index.js';
+import type { Action, Logger } from '../contract/index.js';
 import type { Keys } from '../store/keys.js';
 import { tryLock } from '../store/lock.js';
 import { createRedis } from '../store/redis.js';
 
 import type { Runtimes } from './context.js';
 import type { KickOptions } from './kick.js';
+import { resendNotifiers } from './notifier-retry.js';
 import { processTicket } from './process-ticket.js';
 import type { ProcessorDeps } from './processor-deps.js';
 import { ControlJobSchema, EventJobSchema, TicketJobSchema, queueNames } from './queues.js';
@@ -75,6 +76,7 @@ function ticketsProcessor(deps: WorkerDeps) {
     try {
       const outcome = await processTicket(deps.processor, {
         instanceId: data.instanceId, ticketId: data.ticketId, trigger: data.trigger, retry: job.attemptsMade > 0 || data.trigger === 'dead_letter_retry',
+        finalAttempt: isFinalAttempt(job),
         ...(data.deleted ? { deleted: true } : {}),
       });
       return outcome.kind;
@@ -102,6 +104,10 @@ function controlProcessor(deps: WorkerDeps) {
     const data = ControlJobSchema.parse(job.data);
     const rt = deps.runtimes.get(data.instanceId);
     if (!rt) return 'unknown_instance';
+    if (data.kind === 'notifier_retry') {
+      const { tickets, audit, deadLetters, notify, log } = deps.processor;
+      return resendNotifiers({ tickets, audit, deadLetters, notify, log }, { ...data, actions: data.actions as unknown as Action[] });
+    }
     if (data.kind === 'registration_check') {
       await checkRegistration(deps.reconcile, rt, false);
       return 'checked';

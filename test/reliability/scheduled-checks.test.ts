@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { CalendarSchema, PolicySchema } from '../../src/contract/index.js';
+import type { AppConfig } from '../../src/config/types.js';
+import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
+import { startRedis } from '../helpers/redis.js';
+import type { TestRedis } from '../helpers/redis.js';
+import { FakePsa } from '../helpers/test-psa.js';
+import { INSTANCE, sleep, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+
+/**
+ * Must-show 5 (issue 8): a ticket that never changes again is escalated by its scheduled check at the business-time
+ * instant the engine said — across a weekend, on an injected clock — and a check missed while no worker ran fires at
+ * start-up. Also: after our move, the new tier's timer (t2-timeout) is scheduled from the move, not left to chance.
+ *
+ * Calendar: New York, Mon–Fri 09:00–17:00. The ticket arrives Friday 2026-11-20 16:00 local (21:00Z):
+ * T1 2 business hours = 1 h on Friday + 1 h on Monday → Monday 10:00 local = 2026-11-23T15:00:00Z.
+ * T2 4 business hours from the move at Monday 10:00 → Monday 14:00 local = 2026-11-23T19:00:00Z.
+ */
+const FRIDAY_4PM = Date.parse('2026-11-20T21:00:00Z');
+const T1_DUE = '2026-11-23T15:00:00Z';
+const T2_DUE = '2026-11-23T19:00:00Z';
+
+function businessConfig(psaUrl: string): AppConfig {
+  const base = testConfig({ psaUrl });
+  return {
+    ...base,
+    calendars: { ...base.calendars, office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': '09:00-17:00' } }) },
+    policies: {
+      standard: PolicySchema.parse({
+        calendar: 'office',
+        handoff: { required: [], onMissing: 'flag' },
+        rules: [
+          { id: 't1-timeout', kind: 'tiered', when: { tier: 'T1', timeInTier: '2h' }, then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' } },
+          { id: 't2-timeout', kind: 'tiered', when: { tier: 'T2', timeInTier: '4h' }, then: { escalateTo: 'T3', note: 'internal' } },
+        ],
+      }),
+    },
+  };
+}
+
+let redis: TestRedis;
+let fake: FakePsa;
+let clock = FRIDAY_4PM;
+const running: RunningPipeline[] = [];
+
+async function start(): Promise<RunningPipeline> {
+  const p = await startTestPipeline({ redisUrl: redis.url, config: businessConfig(fake.url), now: () => clock });
+  running.push(p);
+  return p;
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  fake = new FakePsa();
+  fake.now = () => clock;
+  await fake.start();
+});
+
+afterAll(async () => {
+  await Promise.all(running.map((p) => p.close()));
+  await fake.stop();
+  await redis.close();
+});
+
+describe('scheduled checks on business time (injected clock)', () => {
+  it('escalates at the exact instant across a weekend, schedules the new tier from the move, and runs missed checks at start-up', async () => {
+    fake.addTicket({ id: 'wk1', queue: '1', title: 'Printer offline on floor 3' });
+    const first = await start();
+    await first.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'only-event', ticketId: 'wk1', action: 'created' }, receivedAt: Date.now(), requestId: 'r1' });
+
+    // The engine's answer is what gets scheduled: Monday 10:00 New York, not Saturday.
+    const rec = await waitFor(async () => (await first.stores.tickets.get(INSTANCE, 'wk1'))?.lastDecision);
+    expect(rec.nextCheckAt).toBe(T1_DUE);
+    expect(await first.stores.schedule.get(INSTANCE, 'wk1')).toBe(Date.parse(T1_DUE));
+    const fetchesAfterEvent = fake.count('GET', '/tickets/wk1');
+
+    // Through the weekend up to one second before the instant: nothing is checked, nothing is written.
+    for (const at of ['2026-11-20T22:00:01Z', '2026-11-21T15:00:00Z', '2026-11-22T23:59:59Z', '2026-11-23T14:59:59Z']) {
+      clock = Date.parse(at);
+      await sleep(400);
+    }
+    expect(fake.count('GET', '/tickets/wk1')).toBe(fetchesAfterEvent);
+    expect(fake.tickets.get('wk1')!.queue).toBe('1');
+
+    // At the instant, with no event at all: the scheduled check escalates.
+    clock = Date.parse(T1_DUE);
+    await waitFor(() => fake.tickets.get('wk1')!.queue === '2' && fake.tickets.get('wk1')!.notes.length === 1, 10_000);
+    const [moved] = (await first.read.escalations({ limit: 5 })).items;
+    expect(moved).toMatchObject({ ticketId: 'wk1', trigger: 'scheduled', at: '2026-11-23T15:00:00.000Z' });
+    expect(moved!.decision.actions.map((a) => a.type)).toEqual(['reassign', 'note']);
+
+    // Our own write comes back only as an ignored echo: the T2 timer is scheduled from the move itself.
+    const after = await waitFor(async () => {
+      const r = await first.stores.tickets.get(INSTANCE, 'wk1');
+      return r?.lastReassign && !r.pending ? r : undefined;
+    });
+    expect(after.nextCheckAt).toBe(T2_DUE);
+    expect(await first.stores.schedule.get(INSTANCE, 'wk1')).toBe(Date.parse(T2_DUE));
+
+    // Downtime: no worker runs while the T2 check falls due; the next process runs it at start-up (no event, and
+    // no reconciliation sweep yet — start-up sweeps are delayed).
+    await first.close();
+    running.splice(running.indexOf(first), 1);
+    clock = Date.parse('2026-11-23T20:30:00Z');
+    const second = await start();
+    await waitFor(() => fake.tickets.get('wk1')!.queue === '3', 10_000);
+    const [late] = (await second.read.escalations({ limit: 5 })).items;
+    expect(late).toMatchObject({ ticketId: 'wk1', trigger: 'scheduled', at: '2026-11-23T20:30:00.000Z' });
+    expect(late!.decision.reasons[0]).toMatchObject({ rule: 't2-timeout' });
+    expect(fake.calls.filter((c) => c.method === 'GET' && c.path === '/tickets')).toHaveLength(0);
+    expect(fake.count('PATCH', '/tickets/wk1')).toBe(2);
+    expect(fake.tickets.get('wk1')!.notes).toHaveLength(2);
+  }, 60_000);
+});
