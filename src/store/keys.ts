@@ -53,6 +53,9 @@ export function createKeys(options: KeyOptions = {}) {
     ratePause: (instance: string) => `${p}:rl:${instance}:pause`,
     /** SharedCache entries handed to connectors (signing keys, tokens, lookups). */
     cache: (instance: string, key: string) => `${p}:cache:${instance}:${key}`,
+    /** Escalation-metrics history JSON of one ticket, and a ZSET per instance (score = end ms, +inf while open). */
+    metricsHistory: (instance: string, ticketId: string) => `${p}:mx:t:${instance}:${ticketId}`,
+    metricsHistoryIndex: (instance: string) => `${p}:mx:ix:${instance}`,
     /** Epoch ms at which a worker process last saw its own heartbeat job consumed. */
     heartbeat: (processId: string) => `${p}:hb:${processId}`,
   };

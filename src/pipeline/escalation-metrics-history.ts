@@ -1,0 +1,214 @@
+import type { Decision, Ticket } from '../contract/index.js';
+
+import { ownerMatches } from './state.js';
+
+/**
+ * The per-ticket history that escalation metrics are computed from (SPEC §5 "Escalation metrics"): every tier
+ * change (ours or a human's), our moves with their business time in tier and the new owner's first activity, the
+ * end of the ticket's life, stopped SLA clocks and near misses. Pure transitions only; `src/store/metrics-history-store`
+ * keeps one JSON record per ticket.
+ */
+
+/** One tier change. A visit is the stretch between two changes (the first starts at `createdAt`). */
+export interface HistoryMove {
+  at: string;
+  from: string | null;
+  to: string | null;
+  /** `us`: our applied reassign; `human`: a tier change seen on a later read. */
+  by: 'us' | 'human';
+  rule?: string;
+  kind?: string;
+  /** Ours: business minutes (the ticket's clock calendar) from entering `from` to this move. */
+  businessMinutes?: number;
+  /** Ours: the group member we assigned and its PSA identity (absent: owner left unchanged). */
+  owner?: string;
+  ownerIdentity?: unknown;
+  /** Ours: the owner before the move (a pickup by someone else counts as the new owner's first version). */
+  previousOwnerId?: string | null;
+  /** Ours: first note or ticket version by the new owner. */
+  handoffAt?: string;
+}
+
+export type ClockName = 'firstResponse' | 'resolution';
+
+export interface MetricsHistory {
+  v: 1;
+  instanceId: string;
+  ticketId: string;
+  createdAt: string;
+  /** Derived tier when first seen (the first visit starts at `createdAt`, SPEC §4 defaults). */
+  initialTier: string | null;
+  moves: HistoryMove[];
+  /** Set while the ticket is resolved/closed/gone: its last visit ends here. */
+  endedAt?: string;
+  /** `resolvedAt` of a resolved/closed ticket (FCR, MTTR, Tier 3 audit). */
+  resolvedAt?: string;
+  clockStops: { clock: ClockName; at: string; met: boolean }[];
+  /** First near miss per rule and visit (`visitAt` = the visit's start). */
+  nearMisses: { at: string; tier: string | null; rule: string; visitAt: string }[];
+  observedAt: string;
+  /** Owner id at the last read (the owner a move of ours replaced). */
+  lastOwnerId?: string | null;
+}
+
+/** Our reassigns as the ticket state keeps them (`TicketRecord.escalations` and `lastReassign`). */
+export interface OurMoves {
+  escalations: readonly { rule: string; kind?: string; tier: string | null; at: string }[];
+  lastReassign?: { at: string; owner?: string; ownerIdentity?: unknown };
+}
+
+export interface RecordArgs {
+  instanceId: string;
+  /** The ticket as read before the decision's writes (tier derived). */
+  ticket: Ticket;
+  now: number;
+  decision?: Decision;
+  /**
+   * The ticket state after the evaluation: reassigns newer than the last one recorded here are ours (whichever path
+   * applied them: this decision, or a recorded decision completed by a retry).
+   */
+  ours?: OurMoves;
+  /** Business minutes between two instants in the ticket's clock calendar. */
+  businessMinutes: (fromMs: number, toMs: number) => number;
+}
+
+const MAX_MOVES = 100;
+const MAX_NEAR = 100;
+const terminal = new Set(['resolved', 'closed']);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The tier the ticket is in according to the history. */
+export function currentTier(h: MetricsHistory): string | null {
+  const last = h.moves[h.moves.length - 1];
+  return last ? last.to : h.initialTier;
+}
+
+/** When the current visit began. */
+export function currentVisitStart(h: MetricsHistory): string {
+  return h.moves[h.moves.length - 1]?.at ?? h.createdAt;
+}
+
+/** The instant a change seen now most likely happened: the ticket's last modification, within [previous read, now]. */
+function changeInstant(ticket: Ticket, prevObservedMs: number, now: number): number {
+  const updated = Date.parse(ticket.updatedAt);
+  if (Number.isNaN(updated)) return now;
+  return Math.min(now, Math.max(prevObservedMs, updated));
+}
+
+function start(args: RecordArgs): MetricsHistory {
+  const { ticket } = args;
+  return {
+    v: 1,
+    instanceId: args.instanceId,
+    ticketId: ticket.ref.id,
+    createdAt: ticket.createdAt,
+    initialTier: ticket.tier,
+    moves: [],
+    clockStops: [],
+    nearMisses: [],
+    observedAt: iso(args.now),
+  };
+}
+
+/** First note or version by the new owner after our latest move (still the current visit). */
+function detectHandoff(h: MetricsHistory, ticket: Ticket, changeAt: number): void {
+  const move = h.moves[h.moves.length - 1];
+  if (!move || move.by !== 'us' || move.handoffAt !== undefined) return;
+  const moveMs = Date.parse(move.at);
+  // Without an owner of ours, whoever takes the ticket after the move is its new owner (taking it is their first version).
+  const pickedUp = move.owner === undefined && ticket.owner && ticket.owner.id !== move.previousOwnerId ? ticket.owner : undefined;
+  const isNewOwner = (who: { id: string; name?: string }): boolean =>
+    move.owner !== undefined
+      ? ownerMatches(who, move.owner, move.ownerIdentity)
+      : pickedUp !== undefined && ownerMatches(who, pickedUp.id, pickedUp.name);
+  const notes = (ticket.recentNotes ?? [])
+    .filter((n) => !n.ours && n.author !== undefined && Date.parse(n.at) >= moveMs && isNewOwner({ id: n.author }))
+    .map((n) => Date.parse(n.at));
+  let first = notes.length > 0 ? Math.min(...notes) : Infinity;
+  if (pickedUp && Date.parse(ticket.updatedAt) > moveMs) first = Math.min(first, changeAt);
+  if (Number.isFinite(first)) move.handoffAt = iso(first);
+}
+
+function recordEnd(h: MetricsHistory, ticket: Ticket, changeAt: number): void {
+  if (terminal.has(ticket.status.category)) {
+    const resolved = ticket.resolvedAt && !Number.isNaN(Date.parse(ticket.resolvedAt)) ? ticket.resolvedAt : iso(changeAt);
+    h.endedAt ??= resolved;
+    h.resolvedAt ??= resolved;
+  } else if (h.endedAt !== undefined) {
+    // Reopened: the visit goes on; the next resolution counts instead.
+    delete h.endedAt;
+    delete h.resolvedAt;
+  }
+}
+
+function recordClocks(h: MetricsHistory, ticket: Ticket, decision: Decision | undefined, now: number): void {
+  for (const clock of ['firstResponse', 'resolution'] as const) {
+    const c = decision?.clocks[clock];
+    if (!c?.stopped || h.clockStops.some((s) => s.clock === clock)) continue;
+    const at = clock === 'firstResponse' ? ticket.firstRespondedAt : ticket.resolvedAt;
+    h.clockStops.push({ clock, at: at ?? iso(now), met: !c.breached });
+  }
+}
+
+function recordNearMisses(h: MetricsHistory, decision: Decision | undefined, now: number): void {
+  const visitAt = currentVisitStart(h);
+  const tier = currentTier(h);
+  for (const n of decision?.nearMisses ?? []) {
+    if (h.nearMisses.some((x) => x.rule === n.rule && x.visitAt === visitAt)) continue;
+    h.nearMisses.push({ at: iso(now), tier, rule: n.rule, visitAt });
+  }
+  h.nearMisses = h.nearMisses.slice(-MAX_NEAR);
+}
+
+type Escalation = OurMoves['escalations'][number];
+
+/** Our reassigns newer than the last one recorded in the history. */
+function newMovesOfOurs(h: MetricsHistory, ours: OurMoves | undefined): Escalation[] {
+  const lastOurs = [...h.moves].reverse().find((m) => m.by === 'us');
+  const after = lastOurs ? Date.parse(lastOurs.at) : -Infinity;
+  return (ours?.escalations ?? []).filter((e) => Date.parse(e.at) > after).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+function pushOurs(h: MetricsHistory, e: Escalation, args: RecordArgs): void {
+  const last = args.ours?.lastReassign;
+  const mine = last && last.at === e.at ? last : undefined;
+  h.moves.push({
+    at: e.at, from: currentTier(h), to: e.tier, by: 'us', rule: e.rule,
+    ...(e.kind ? { kind: e.kind } : {}),
+    businessMinutes: Math.max(0, args.businessMinutes(Date.parse(currentVisitStart(h)), Date.parse(e.at))),
+    ...(mine?.owner !== undefined ? { owner: mine.owner, ownerIdentity: mine.ownerIdentity } : {}),
+    previousOwnerId: h.lastOwnerId ?? null,
+  });
+}
+
+/**
+ * Folds one evaluation into the history: a tier change nobody of ours made (a human move), the new owner's first
+ * activity, the end (or reopening) of the ticket, stopped clocks, near misses, then our applied move.
+ */
+export function recordEvaluation(prev: MetricsHistory | undefined, args: RecordArgs): MetricsHistory {
+  const h: MetricsHistory = prev
+    ? { ...prev, moves: prev.moves.map((m) => ({ ...m })), clockStops: [...prev.clockStops], nearMisses: [...prev.nearMisses] }
+    : start(args);
+  const { ticket, now } = args;
+  const prevObserved = Date.parse(h.observedAt);
+  const changeAt = changeInstant(ticket, Number.isNaN(prevObserved) ? now : prevObserved, now);
+  const fresh = newMovesOfOurs(h, args.ours);
+  // Moves of ours applied before this read (a recorded decision completed by a retry) come first, so reading their
+  // result is no human move; moves of this evaluation (at or after the read) come last.
+  for (const m of fresh.filter((e) => Date.parse(e.at) < now)) pushOurs(h, m, args);
+  if (prev && ticket.tier !== currentTier(h)) h.moves.push({ at: iso(changeAt), from: currentTier(h), to: ticket.tier, by: 'human' });
+  detectHandoff(h, ticket, changeAt);
+  recordEnd(h, ticket, changeAt);
+  recordClocks(h, ticket, args.decision, now);
+  recordNearMisses(h, args.decision, now);
+  h.lastOwnerId = ticket.owner?.id ?? null;
+  for (const m of fresh.filter((e) => Date.parse(e.at) >= now)) pushOurs(h, m, args);
+  h.moves = h.moves.slice(-MAX_MOVES);
+  h.observedAt = iso(now);
+  return h;
+}
+
+/** A `deleted` event or a 404: the ticket's last visit ends now. */
+export function recordGone(prev: MetricsHistory, now: number): MetricsHistory {
+  return prev.endedAt === undefined ? { ...prev, endedAt: iso(now), observedAt: iso(now) } : prev;
+}
