@@ -82,8 +82,41 @@ interface CachedKey {
   fetchedAt: number;
 }
 
-function cacheKey(ctx: CwContext, keyUrl: string): string {
-  return `cw:sigkey:${ctx.instance.id}:${createHash('sha256').update(keyUrl).digest('hex')}`;
+/** Key URLs remembered per instance; a flood of distinct (allow-listed) URLs evicts the oldest first. */
+const keyCacheMaxEntries = 64;
+
+/**
+ * Signing keys are cached in this process only, never in `ctx.cache`: that one is Redis, and secrets never go to
+ * Redis (SPEC §7, RELIABILITY §4 #22). Keyed by the instance's settings object, so a config reload starts empty.
+ * Each API replica fetches the key once per TTL, which ConnectWise serves cheaply.
+ */
+const keyCaches = new WeakMap<object, Map<string, CachedKey>>();
+
+function keyCacheOf(ctx: CwContext): Map<string, CachedKey> {
+  let cache = keyCaches.get(ctx.settings);
+  if (!cache) {
+    cache = new Map();
+    keyCaches.set(ctx.settings, cache);
+  }
+  return cache;
+}
+
+function cachedKey(ctx: CwContext, keyUrl: string): CachedKey | undefined {
+  const cache = keyCacheOf(ctx);
+  const hit = cache.get(keyUrl);
+  if (hit && ctx.clock.now().getTime() - hit.fetchedAt >= keyCacheTtlMs) {
+    cache.delete(keyUrl);
+    return undefined;
+  }
+  return hit;
+}
+
+function rememberKey(ctx: CwContext, keyUrl: string, entry: CachedKey): void {
+  const cache = keyCacheOf(ctx);
+  cache.delete(keyUrl);
+  cache.set(keyUrl, entry);
+  const oldest = cache.keys().next();
+  if (cache.size > keyCacheMaxEntries && !oldest.done) cache.delete(oldest.value);
 }
 
 async function fetchKey(ctx: CwContext, keyUrl: string): Promise<Result<CachedKey, ConnectorError>> {
@@ -103,7 +136,7 @@ async function fetchKey(ctx: CwContext, keyUrl: string): Promise<Result<CachedKe
   const parsed = signingKeySchema.safeParse(body);
   if (!parsed.success) return err(keyUnavailable('key_url answered without a signing_key'));
   const entry = { key: parsed.data.signing_key, fetchedAt: ctx.clock.now().getTime() };
-  await ctx.cache.set(cacheKey(ctx, keyUrl), entry, keyCacheTtlMs);
+  rememberKey(ctx, keyUrl, entry);
   return ok(entry);
 }
 
@@ -118,7 +151,7 @@ export async function verifyWebhook(ctx: CwContext, req: WebhookRequest): Promis
   const signature = req.headers['x-content-signature']?.trim();
   if (!signature || !signatureShape.test(signature)) return err(unauthorized('missing or malformed x-content-signature'));
 
-  const cached = await ctx.cache.get<CachedKey>(cacheKey(ctx, keyUrl));
+  const cached = cachedKey(ctx, keyUrl);
   if (cached && signatureMatches(cached.key, req.rawBody, signature)) return ok(undefined);
   // A mismatch with a cached key may be a rotated key: re-fetch once (rate-limited per key_url).
   if (cached && ctx.clock.now().getTime() - cached.fetchedAt < keyRefetchMinIntervalMs) return err(unauthorized('signature mismatch'));

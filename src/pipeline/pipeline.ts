@@ -9,6 +9,7 @@ import { createHttpClient } from '../lib/http.js';
 import type { HttpClientOptions } from '../lib/http.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { StoredDeadLetter } from '../store/dead-letter-store.js';
+import { MetricsHistoryStore } from '../store/metrics-history-store.js';
 import { closeRedis, createRedis, waitReady } from '../store/redis.js';
 
 import { createRuntimes } from './context.js';
@@ -21,6 +22,8 @@ import type { KickOptions } from './kick.js';
 import { startLoops, startQueueMetrics } from './loops.js';
 import { createNotifier } from './notifiers.js';
 import { queueNames } from './queues.js';
+import { registerEscalationGauges } from './escalation-metrics-gauges.js';
+import { createEscalationMetricsService } from './escalation-metrics-service.js';
 import { createReadModels } from './read-models.js';
 import { createStores } from './stores.js';
 import type { Stores } from './stores.js';
@@ -98,6 +101,8 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   const producer = createRedis({ url: options.redisUrl, role: 'producer', name: 'psa-escalator:producer', log });
   await Promise.all([waitReady(redis), waitReady(producer)]);
   const stores = createStores(redis, options.config, now);
+  const historyStore = new MetricsHistoryStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now });
+  const escalationMetrics = createEscalationMetricsService({ store: historyStore, config: options.config, log });
   const queues = {
     events: new Queue(queueNames.events, { connection: producer }),
     tickets: new Queue(queueNames.tickets, { connection: redis }),
@@ -116,7 +121,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
 
   if (role !== 'api') {
     const notify = createNotifier({ notifiers: options.config.notifiers, http: createHttpClient({ log, ...options.http }) });
-    const processor = { runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, ...(options.metrics ? { metrics: options.metrics } : {}) };
+    const processor = { runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, escalationMetrics, ...(options.metrics ? { metrics: options.metrics } : {}) };
     const workerDeps = {
       redisUrl: options.redisUrl, redis, keys: stores.keys, processor, runtimes, kick, log, processId,
       reconcile: { redis, keys: stores.keys, tickets: stores.tickets, instances: stores.instances, kick, log, now, publicUrl: options.publicUrl },
@@ -141,6 +146,9 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
       ...(tuning.reconcileStartDelayMs !== undefined ? { reconcileStartDelayMs: tuning.reconcileStartDelayMs } : {}),
     });
     closers.push(() => loops.stop(), () => heartbeat?.stop());
+  }
+  if (options.metrics && !options.metrics.registry.getSingleMetric('psa_escalator_tier_tickets')) {
+    registerEscalationGauges({ registry: options.metrics.registry, service: escalationMetrics, instances: options.config.instances.map((i) => i.info.id), now });
   }
   if (options.metrics) {
     const m = startQueueMetrics(Object.values(queues), options.metrics);
@@ -186,6 +194,9 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
       { attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 100, removeOnFail: 100 },
     );
   };
-  const read = createReadModels({ ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers });
+  const read: ReadModels = {
+    ...createReadModels({ ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers }),
+    escalationMetrics: (q) => escalationMetrics.query(q),
+  };
   return { pipeline, read, runtimes, stores, queues, redis, kick, close };
 }

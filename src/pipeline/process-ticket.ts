@@ -34,6 +34,7 @@ async function gone(deps: ProcessorDeps, rt: InstanceRuntime, ticketId: string, 
     id: newAuditId(at), at: new Date(at).toISOString(), instanceId: info.id, psa: info.kind, ticketId,
     mode: info.mode, trigger, decision: emptyDecision(), results: [], event: 'ticket_gone',
   });
+  await deps.escalationMetrics?.gone(info.id, ticketId, at);
   return { kind: 'gone' };
 }
 
@@ -150,6 +151,7 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     });
   }
   await deps.tickets.put(record);
+  await deps.escalationMetrics?.record({ instanceId: info.id, ticket, decision, ours: record, now });
   await deps.schedule.set(info.id, task.ticketId, record.nextCheckAt === null ? null : Date.parse(record.nextCheckAt));
   await afterWrite({ deps, rt, task, decision, out, prev: args.record, auditId });
   return { kind: 'evaluated', decision, ...(auditId ? { auditId } : {}) };

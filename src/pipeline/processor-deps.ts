@@ -9,6 +9,7 @@ import type { TicketStore } from '../store/ticket-store.js';
 
 import type { Runtimes } from './context.js';
 import type { PolicyEngine } from './engine.js';
+import type { EscalationMetricsRecorder } from './escalation-metrics-service.js';
 import type { NotifyInput } from './notifiers.js';
 import type { Trigger } from './queues.js';
 import type { PolicyFacts } from './ticket-counters.js';
@@ -27,6 +28,8 @@ export interface ProcessorDeps {
   instances: InstanceStore;
   notify: (input: NotifyInput) => Promise<void>;
   metrics?: Metrics;
+  /** Escalation-metrics histories (SPEC §5), fed after every evaluation; absent → nothing recorded. */
+  escalationMetrics?: EscalationMetricsRecorder;
   log: Logger;
   now: () => number;
 }

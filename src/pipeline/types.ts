@@ -111,4 +111,6 @@ export interface ReadModels {
   /** Re-queues a dead letter (re-fetch, re-evaluate, apply the new decision). False when the id is unknown. */
   retryDeadLetter(id: string): Promise<boolean>;
   instances(): Promise<InstanceStatus[]>;
+  /** SPEC §5 escalation metrics of one instance over [from, to) (epoch ms). Optional: fakes may omit it (503). */
+  escalationMetrics?(query: { instance: string; from: number; to: number }): Promise<import('./escalation-metrics.js').EscalationMetrics>;
 }

@@ -128,6 +128,32 @@ async function ack(input: ReceiveInput, parsed: ParsedWebhook, raw: Buffer): Pro
   }
 }
 
+/** True when the pipeline says Redis answers (false too when it cannot tell within `timeoutMs`). */
+async function storageUp(services: AppServices, timeoutMs = 500): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([services.deps.pipeline.readiness().then((r) => r.redis, () => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs a connector call. Connectors return Results, but one that reads the shared cache (Redis) can still throw
+ * when Redis is down: that is the SPEC §5 "Redis down → 503" (the PSA retries), not a 500 (some PSAs never retry).
+ */
+async function connectorCall<T>(input: ReceiveInput, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (await storageUp(input.services)) throw e;
+    input.req.log.warn({ instance: input.known.loaded.info.id, err: e }, 'webhook refused: storage unavailable');
+    input.outcome('unavailable');
+    throw new HttpError('unavailable', publicMessage.unavailable);
+  }
+}
+
 /**
  * `POST /webhooks/:instanceId` after the instance lookup and the size limit (SPEC §5): authentication on the raw
  * bytes → JSON/shape → parse → durable ingest. Every failure throws before `ingest`, so nothing is stored.
@@ -145,13 +171,13 @@ export async function receiveWebhook(input: ReceiveInput): Promise<WebhookAck> {
     path: '',
   };
   const ctx = known.context();
-  const verified = await known.connector.verifyWebhook(ctx, webhook);
+  const verified = await connectorCall(input, () => known.connector.verifyWebhook(ctx, webhook));
   if (!verified.ok) return reject(input, verified.error, 'verify');
   if (!reading.ok) {
     input.outcome('bad_request');
     throw new HttpError('bad_request', reading.message);
   }
-  const parsed = await known.connector.parseWebhook(ctx, webhook);
+  const parsed = await connectorCall(input, () => known.connector.parseWebhook(ctx, webhook));
   if (!parsed.ok) return reject(input, parsed.error, 'parse');
   return ack(input, parsed.value, raw);
 }
