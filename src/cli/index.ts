@@ -10,6 +10,7 @@ import { runCli } from './dispatch.js';
 
 const verbs: Record<string, VerbEntry> = {
   'check-config': { summary: 'validate escalator.yaml: one line per problem, exit 1 on errors', load: () => import('./check-config.js') },
+  demo: { summary: 'play a scripted morning against built-in ConnectWise, Autotask and Halo sandboxes (--exit to stop after the summary)', load: () => import('./demo.js') },
   serve: { summary: 'run the service (--role all|api|worker, --config FILE)', load: () => import('./serve.js') },
   webhooks: { summary: 'webhooks register --instance ID: create or repair the PSA webhook registration', load: () => import('./webhooks.js') },
   evaluate: { summary: 'dry-run one ticket against an instance policy and print the Decision', load: () => import('./evaluate.js') },

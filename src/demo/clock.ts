@@ -1,0 +1,74 @@
+/**
+ * The demo's accelerated clock: `scale` simulated milliseconds pass per real millisecond, starting at `start`.
+ * The engine, the pipeline (scheduled checks) and the PSA sandboxes all read this one clock, so "T1 unresolved
+ * after 2 business hours" really waits two simulated hours — a dozen real seconds at the default speed.
+ */
+export interface DemoClockOptions {
+  /** The simulated instant the story starts at. */
+  start: number;
+  /** Simulated ms per real ms. @defaultValue 600 (one real second = ten minutes) */
+  scale?: number;
+  /** The real clock (tests). @defaultValue Date.now */
+  real?: () => number;
+}
+
+export class DemoClock {
+  private anchorReal: number;
+  private anchorSim: number;
+  private speed: number;
+  private readonly real: () => number;
+  readonly start: number;
+
+  constructor(options: DemoClockOptions) {
+    this.real = options.real ?? Date.now;
+    this.start = options.start;
+    this.anchorReal = this.real();
+    this.anchorSim = options.start;
+    this.speed = options.scale ?? 600;
+  }
+
+  get scale(): number {
+    return this.speed;
+  }
+
+  /** Simulated epoch ms. Bound, so it can be handed around as `now`. */
+  readonly now = (): number => this.anchorSim + (this.real() - this.anchorReal) * this.speed;
+
+  date(): Date {
+    return new Date(this.now());
+  }
+
+  /** The simulated instant `minutes` after the start. */
+  at(minutes: number): number {
+    return this.start + minutes * 60_000;
+  }
+
+  /** Simulated minutes since the start (for log prefixes). */
+  elapsedMinutes(): number {
+    return (this.now() - this.start) / 60_000;
+  }
+
+  /** Real milliseconds until the simulated instant `simMs` (0 when it has passed). */
+  realDelayUntil(simMs: number): number {
+    return Math.max(0, Math.ceil((simMs - this.now()) / this.speed));
+  }
+
+  /** Resolves once the simulated clock has reached `simMs`. */
+  async waitUntil(simMs: number): Promise<void> {
+    for (;;) {
+      const ms = this.realDelayUntil(simMs);
+      if (ms <= 0) return;
+      await new Promise((r) => setTimeout(r, Math.min(ms, 1_000)));
+    }
+  }
+
+  /** Continues at `scale` from the current simulated instant (no jump): the demo settles to real time at the end. */
+  setScale(scale: number): void {
+    this.anchorSim = this.now();
+    this.anchorReal = this.real();
+    this.speed = scale;
+  }
+}
+
+/** `2026-11-24T14:05:00Z` (whole seconds, SPEC §2 instants). */
+export const isoSeconds = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
