@@ -115,8 +115,8 @@ export const TicketStateSchema = z
     recurringCount: z.number().int().min(0).optional(),
     groupCursors: z.record(z.string(), z.number().int().min(0)).optional(),
     memberLoads: z.record(z.string(), z.number().min(0)).optional(),
-  })
-  .strict();
+  });
+// Not strict: unknown keys from API callers are dropped rather than refused (inputs are hints of stored state).
 export type TicketState = z.infer<typeof TicketStateSchema>;
 
 export const PrioritySchema = PriorityNameSchema;

@@ -9,6 +9,7 @@ import deadLetterRoutes from './dead-letters.js';
 import escalationRoutes from './escalations.js';
 import evaluateRoutes from './evaluate.js';
 import instanceRoutes from './instances.js';
+import escalationMetricsRoutes from './metrics-escalations.js';
 import registrationRoutes from './registration.js';
 import ticketRoutes from './tickets.js';
 
@@ -27,7 +28,7 @@ export default async function apiRoutes(app: FastifyInstance, options: { service
       headers: { 'www-authenticate': 'Bearer' },
     });
   });
-  for (const routes of [instanceRoutes, registrationRoutes, ticketRoutes, escalationRoutes, evaluateRoutes, deadLetterRoutes]) {
+  for (const routes of [instanceRoutes, registrationRoutes, ticketRoutes, escalationRoutes, escalationMetricsRoutes, evaluateRoutes, deadLetterRoutes]) {
     await app.register(routes, { services: options.services });
   }
 }
