@@ -23,6 +23,8 @@ export interface PendingOutcome {
   record: TicketRecord;
   /** The recorded decision was completed (true) or dropped because the ticket no longer qualifies (false). */
   completed: boolean;
+  /** Completing it failed for good: its remaining actions are a dead letter now. */
+  deadLettered?: boolean;
 }
 
 function reassignOf(rt: InstanceRuntime, pending: PendingWrite): LastReassign | undefined {
@@ -78,5 +80,5 @@ export async function completePending(args: CompletePendingArgs): Promise<Pendin
   }
   const { pending: _done, ...rest } = record;
   await deps.tickets.put(rest);
-  return { record: rest, completed: true };
+  return { record: rest, completed: true, ...(out.deadLetter ? { deadLettered: true } : {}) };
 }

@@ -90,7 +90,10 @@ export async function processTicket(deps: ProcessorDeps, task: TicketTask): Prom
     if (done.completed) {
       // The recorded decision was completed instead of deciding afresh (SPEC §4); the ticket in hand predates those
       // writes, so a scheduled check right away decides on a fresh read (and schedules the new tier's timers).
-      await deps.schedule.set(info.id, task.ticketId, now);
+      // After a dead letter, the decision's own next check (as a first-attempt dead letter does): an immediate one
+      // would re-decide and write again, bypassing the dead letter that waits for an operator.
+      const next = done.deadLettered ? prev.pending.decision.nextCheckAt : new Date(now).toISOString();
+      await deps.schedule.set(info.id, task.ticketId, next === null ? null : Date.parse(next));
       return { kind: 'evaluated', decision: prev.pending.decision, auditId: prev.pending.auditId };
     }
     return decideAndApply({ deps, rt, task, record: done.record, ...got, now });
