@@ -53,7 +53,7 @@ export interface MetricsHistory {
 
 /** Our reassigns as the ticket state keeps them (`TicketRecord.escalations` and `lastReassign`). */
 export interface OurMoves {
-  escalations: readonly { rule: string; kind?: string; tier: string | null; at: string }[];
+  escalations: readonly { rule: string; kind?: string; tier?: string | null; at: string }[];
   lastReassign?: { at: string; owner?: string; ownerIdentity?: unknown };
 }
 
@@ -173,7 +173,7 @@ function pushOurs(h: MetricsHistory, e: Escalation, args: RecordArgs): void {
   const last = args.ours?.lastReassign;
   const mine = last && last.at === e.at ? last : undefined;
   h.moves.push({
-    at: e.at, from: currentTier(h), to: e.tier, by: 'us', rule: e.rule,
+    at: e.at, from: currentTier(h), to: e.tier ?? null, by: 'us', rule: e.rule,
     ...(e.kind ? { kind: e.kind } : {}),
     businessMinutes: Math.max(0, args.businessMinutes(Date.parse(currentVisitStart(h)), Date.parse(e.at))),
     ...(mine?.owner !== undefined ? { owner: mine.owner, ownerIdentity: mine.ownerIdentity } : {}),
