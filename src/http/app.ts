@@ -4,6 +4,8 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 
+import { assertTlsVerification } from '../lib/tls.js';
+
 import type { AppDeps } from './deps.js';
 import { createEngineEvaluator } from './evaluator.js';
 import { defaultJsonLimits, type JsonLimits } from './json-body.js';
@@ -61,17 +63,35 @@ export const appPlugin = fp(
 
 /** Builds the Fastify app for `deps` (not listening; `inject()` works at once, `listen()` is the caller's). */
 export function buildApp(deps: AppDeps, options: BuildAppOptions = {}): FastifyInstance {
+  assertTlsVerification();
+  const requestTimeout = options.requestTimeoutMs ?? 15_000;
   const app = Fastify({
     loggerInstance: deps.log.child({}, { serializers: { req: reqSerializer } }),
     // Security: a client-sent request id is never trusted (RELIABILITY #18: log/header injection).
     requestIdHeader: false,
     genReqId: () => randomUUID(),
-    requestTimeout: options.requestTimeoutMs ?? 15_000,
+    requestTimeout,
+    // Node checks request timeouts only every 30 s by default: a slowloris socket would live up to 45 s.
+    http: { connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(requestTimeout / 4))) },
     return503OnClosing: true,
     trustProxy: options.trustProxy ?? false,
     // Prototype-poisoned JSON on /api is a 400 (Fastify's defaults, stated because they are a security property).
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+  });
+  // Node's requestTimeout stops applying once the headers are in: a body dribbled at 1 byte/s would keep the
+  // socket forever (RELIABILITY #11). Whatever has not finished arriving by the deadline gets 408 and a closed socket.
+  app.addHook('onRequest', async (req) => {
+    if (req.raw.complete) return;
+    const timer = setTimeout(() => {
+      if (req.raw.complete) return;
+      req.log.info({ timeoutMs: requestTimeout }, 'request body too slow: closing the connection');
+      const socket = req.raw.socket;
+      if (!socket.destroyed) socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
+    }, requestTimeout);
+    timer.unref();
+    req.raw.once('end', () => clearTimeout(timer));
+    req.raw.once('close', () => clearTimeout(timer));
   });
   void app.register(appPlugin, { deps, options });
   return app as unknown as FastifyInstance;
