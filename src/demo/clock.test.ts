@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+
+import { DemoClock } from './clock.js';
+
+describe('DemoClock', () => {
+  const start = Date.parse('2026-11-24T14:00:00Z');
+
+  it('runs `scale` simulated ms per real ms from its start, and converts simulated waits to real ones', () => {
+    let real = 1_000;
+    const clock = new DemoClock({ start, scale: 600, real: () => real });
+    expect(clock.now()).toBe(start);
+    real += 12_000; // twelve real seconds = two simulated hours
+    expect(clock.now()).toBe(start + 2 * 3_600_000);
+    expect(clock.elapsedMinutes()).toBe(120);
+    expect(clock.realDelayUntil(clock.at(130))).toBe(1_000);
+    expect(clock.realDelayUntil(clock.at(10))).toBe(0);
+  });
+
+  it('is frozen at scale 0 and changes speed without jumping', () => {
+    let real = 0;
+    const clock = new DemoClock({ start, scale: 0, real: () => real });
+    real += 5_000;
+    expect(clock.now()).toBe(start);
+    clock.setScale(600);
+    real += 100;
+    expect(clock.now()).toBe(start + 60_000);
+    clock.setScale(1);
+    real += 1_000;
+    expect(clock.now()).toBe(start + 61_000);
+  });
+});
