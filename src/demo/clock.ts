@@ -69,6 +69,3 @@ export class DemoClock {
     this.speed = scale;
   }
 }
-
-/** `2026-11-24T14:05:00Z` (whole seconds, SPEC §2 instants). */
-export const isoSeconds = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
