@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startRedis } from '../helpers/redis.js';
+import type { TestRedis } from '../helpers/redis.js';
+import { FakePsa } from '../helpers/test-psa.js';
+import { INSTANCE, sleep, waitFor } from '../helpers/test-pipeline.js';
+
+import { startChild } from './fixtures/child.js';
+import type { Child } from './fixtures/child.js';
+import { PsaProxy } from './fixtures/psa-proxy.js';
+import { readyz, sendWebhook } from './fixtures/service.js';
+
+/**
+ * Must-show 1 (issue 8), the burst variant: webhooks over real HTTP into a real service process; the PSA applies
+ * the reassignments but its answers are held back, and the process is killed with SIGKILL while several write-backs
+ * are in that ambiguous state. A second service process (a fresh `serve`) recovers: every acknowledged event is
+ * processed and the PSA ends up with exactly one reassignment and one note per decision.
+ */
+let redis: TestRedis;
+let fake: FakePsa;
+let proxy: PsaProxy;
+const children: Child[] = [];
+const TICKETS = Array.from({ length: 6 }, (_, i) => `kb${i}`);
+
+beforeAll(async () => {
+  redis = await startRedis();
+  fake = new FakePsa();
+  await fake.start();
+  proxy = new PsaProxy(fake.url);
+  await proxy.start();
+});
+
+afterAll(async () => {
+  for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+  await proxy.stop();
+  await fake.stop();
+  await redis.close();
+});
+
+describe('kill -9 of a service process with several write-backs in flight', () => {
+  it('a restarted process completes every recorded decision: one PATCH and one note per ticket', async () => {
+    const created = new Date(Date.now() - 3 * 3_600_000).toISOString();
+    for (const id of TICKETS) fake.addTicket({ id, queue: '1', createdAt: created, updatedAt: created });
+    proxy.hold = { method: 'PATCH', path: '/tickets/', holdMs: 60_000 };
+    const first = await startChild({ REDIS_URL: redis.url, PSA_URL: proxy.url, ROLE: 'all' });
+    children.push(first);
+    await waitFor(async () => (await readyz(first.url)) === 200, 20_000, 100);
+    for (const [i, id] of TICKETS.entries()) expect(await sendWebhook(first.url, INSTANCE, { id: `kb-ev-${i}`, ticketId: id })).toBe(202);
+
+    // The PSA has applied some reassignments; the process is waiting for the answers.
+    await waitFor(() => fake.count('PATCH', '/tickets/kb') >= 3, 20_000, 10);
+    process.kill(first.pid, 'SIGKILL');
+    await first.exited;
+    const landed = TICKETS.filter((id) => fake.tickets.get(id)!.queue === '2');
+    expect(landed.length).toBeGreaterThanOrEqual(3);
+    for (const id of TICKETS) expect(fake.tickets.get(id)!.notes, id).toHaveLength(0);
+
+    proxy.hold = undefined;
+    const second = await startChild({ REDIS_URL: redis.url, PSA_URL: proxy.url, ROLE: 'all' });
+    children.push(second);
+    await waitFor(() => TICKETS.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1), 40_000, 100);
+    await sleep(1_500);
+    for (const id of TICKETS) {
+      expect(fake.count('PATCH', `/tickets/${id}`), id).toBe(1);
+      expect(fake.count('POST', `/tickets/${id}/notes`), id).toBe(1);
+      expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);
+    }
+    second.proc.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  }, 90_000);
+});
