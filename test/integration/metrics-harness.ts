@@ -1,0 +1,178 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+
+import { connectors } from '../../src/connectors.js';
+import { loadConfigText } from '../../src/config/index.js';
+import type { AppConfig } from '../../src/config/index.js';
+import { buildApp } from '../../src/http/app.js';
+import type { AppLogger } from '../../src/lib/logger.js';
+import { createMetrics } from '../../src/lib/metrics.js';
+import type { Metrics } from '../../src/lib/metrics.js';
+import { startPipeline } from '../../src/pipeline/pipeline.js';
+import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
+import { createPolicyEngine } from '../../src/pipeline/policy-engine.js';
+import { ADMIN_TOKEN, testEnv } from '../helpers/build.js';
+import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
+import { freePort, startRedis } from '../helpers/redis.js';
+import type { TestRedis } from '../helpers/redis.js';
+
+/**
+ * The real service (config loader, Fastify app, BullMQ pipeline, real Redis, the ConnectWise connector) against the
+ * fake ConnectWise and a recording notifier endpoint, for the operator-surface tests (audit, metrics, observe mode).
+ */
+
+const config = (mode: string, notifyUrl: string) => `
+calendars:
+  always: { timezone: UTC, hours: { mon-sun: "00:00-24:00" } }
+tiers: [T1, T2, T3]
+notifiers:
+  managers: { kind: webhook, url: "${notifyUrl}" }
+groups:
+  tier2: { assign: round-robin, members: [t2.erin, t2.frank] }
+policies:
+  standard:
+    calendar: always
+    sla:
+      P3: { firstResponse: 4h, resolution: 8h }
+    limits: { maxAutoEscalationsPerDay: 1, respectManualChangesFor: 4h }
+    handoff: { required: [customer, summary], onMissing: flag }
+    rules:
+      - id: t1-timeout
+        kind: tiered
+        when: { tier: T1, timeInTier: 2h, status: { not: [resolved, closed] } }
+        then: { escalateTo: T2, group: tier2, note: handoff, notify: [managers] }
+      - id: t2-aged
+        kind: hierarchical
+        when: { tier: T2, age: 1h, status: { not: [resolved, closed] } }
+        then: { escalateTo: T3, note: internal, notify: [managers] }
+instances:
+  - id: acme-cw
+    kind: connectwise
+    policy: standard
+    mode: ${mode}
+    connection:
+      baseUrl: \${CW_BASE_URL}
+      companyId: acme
+      publicKey: \${CW_PUBLIC_KEY}
+      privateKey: \${CW_PRIVATE_KEY}
+      clientId: \${CW_CLIENT_ID}
+      apiMember: escalator-api
+    webhook:
+      keyUrlHosts: ["\${CW_ORIGIN}"]
+    mapping:
+      tiers:
+        T1: { board: 1, team: 3 }
+        T2: { board: 5, team: 9 }
+        T3: { board: 12, team: 27 }
+      groups:
+        tier2: { board: 5, team: 9 }
+      priorities: { P1: [4], P2: [5], P3: [6], P4: [7, 8] }
+      statuses:
+        closed: ["Closed"]
+      members:
+        t2.erin: erin.t
+        t2.frank: t2.frank
+`;
+
+export interface Harness {
+  fake: FakeConnectWise;
+  running: RunningPipeline;
+  app: FastifyInstance;
+  metrics: Metrics;
+  config: AppConfig;
+  base: string;
+  /** Bodies posted to the `managers` notifier. */
+  notified: unknown[];
+  /** Signed ConnectWise callback for a ticket; resolves with the HTTP status. */
+  deliver(ticketId: number): Promise<number>;
+  /** Waits until the ticket was evaluated after `since` (epoch ms, by the stored `lastEvaluatedAt`). */
+  evaluatedAfter(ticketId: number, since: number): Promise<void>;
+  /** GET an admin API path with the bearer token. */
+  api<T = Record<string, unknown>>(path: string): Promise<{ status: number; body: T }>;
+  /** A T1 ticket entered `hoursAgo` hours ago, owned by jsmith. */
+  t1Ticket(id: number, hoursAgo?: number): void;
+  close(): Promise<void>;
+}
+
+export const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error('waitFor timed out');
+    await sleep(50);
+  }
+}
+
+async function startNotifier(notified: unknown[]): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      notified.push(body ? (JSON.parse(body) as unknown) : null);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${port}/hook` };
+}
+
+export async function startHarness(mode: 'enforce' | 'observe'): Promise<Harness> {
+  const redis: TestRedis = await startRedis();
+  const fake = seedConnectWise(await new FakeConnectWise().start());
+  const notified: unknown[] = [];
+  const notifier = await startNotifier(notified);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = { CW_BASE_URL: fake.baseUrl, CW_PUBLIC_KEY: fake.publicKey, CW_PRIVATE_KEY: fake.privateKey, CW_CLIENT_ID: fake.clientId, CW_ORIGIN: fake.origin };
+  const loaded = loadConfigText(config(mode, notifier.url), `metrics-${mode}.yaml`, env, connectors);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
+  const cfg = loaded.value;
+  const log = pino({ level: process.env.TEST_LOG ?? 'silent' }) as unknown as AppLogger;
+  const metrics = createMetrics();
+  const running = await startPipeline({
+    config: cfg, redisUrl: redis.url, connectors, engine: createPolicyEngine(cfg, connectors), log, metrics, debounceMs: 50, publicUrl: base,
+    tuning: { lockDurationMs: 2_000, stalledIntervalMs: 1_000, heartbeatMs: 200, heartbeatStaleMs: 3_000, pollMs: 100, closeTimeoutMs: 5_000, backoffMs: 100, reconcileStartDelayMs: 600_000 },
+    http: { minDelayMs: 5, maxDelayMs: 20 },
+  });
+  const app = buildApp({ config: cfg, env: testEnv({ publicUrl: base }), connectors, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, metrics, log, role: 'all' });
+  await app.listen({ port, host: '127.0.0.1' });
+  return {
+    fake, running, app, metrics, config: cfg, base, notified,
+    async deliver(ticketId) {
+      const body = fake.callbackBody(ticketId);
+      const res = await fetch(`${base}/webhooks/acme-cw?recordId=${ticketId}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-content-signature': fake.sign(body) }, body });
+      await res.arrayBuffer();
+      return res.status;
+    },
+    async evaluatedAfter(ticketId, since) {
+      await waitFor(async () => {
+        const r = await running.stores.tickets.get('acme-cw', String(ticketId));
+        return r?.lastEvaluatedAt !== undefined && Date.parse(r.lastEvaluatedAt) >= since;
+      });
+    },
+    async api<T>(path: string) {
+      const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      return { status: res.status, body: (await res.json()) as T };
+    },
+    t1Ticket(id, hoursAgo = 3) {
+      const entered = iso(Date.now() - hoursAgo * 3_600_000);
+      cwTicket(fake, id, entered, { summary: `Outlook keeps asking for a password (${id})` });
+      fake.addNote(id, { text: 'Recreated the mail profile; prompts came back.', internalAnalysisFlag: true, member: { id: 150, identifier: 'jsmith' }, createdBy: 'jsmith', dateCreated: entered });
+    },
+    async close() {
+      await app.close();
+      await running.close();
+      await fake.close();
+      await new Promise<void>((r) => notifier.server.close(() => r()));
+      await redis.close();
+    },
+  };
+}
