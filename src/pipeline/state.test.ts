@@ -130,3 +130,24 @@ describe('action ids and markers', () => {
     expect(markerOf(actionId(r, note))).toMatch(/^\[esc:[0-9a-f]{8}\]$/);
   });
 });
+
+describe('our move starts a visit', () => {
+  it('a human moving the ticket back after our reassign is a new visit, not the old one going on', () => {
+    const seen = observeTicket(undefined, { instanceId: 'acme', ticket: ticket(), now: T0 + 60_000 });
+    const movedAt = iso(T0 + 2 * 3_600_000);
+    const after = applyDecision(seen, {
+      decision: decision({ reasons: [{ rule: 't1-timeout', kind: 'tiered', text: 'x', matched: {} }] }),
+      now: T0 + 2 * 3_600_000, appliedIds: [], slaRules: new Set(), trigger: 'scheduled',
+      reassign: { rule: 't1-timeout', at: movedAt, tier: 'T2', location: { queue: '2' } },
+    });
+    // The rule fired in the T1 visit; the record now stands in T2 from our move.
+    expect(after.fired).toEqual([{ rule: 't1-timeout', at: movedAt, tier: 'T1' }]);
+    expect(after).toMatchObject({ tier: 'T2', tierSince: movedAt });
+    // Our echo (T2) changes nothing; the human's move back to T1 an hour later opens a new T1 visit.
+    const echo = observeTicket(after, { instanceId: 'acme', ticket: ticket({ tier: 'T2', location: { queue: { id: '2' } }, updatedAt: movedAt }), now: T0 + 2 * 3_600_000 + 1_000 });
+    expect(echo).toMatchObject({ tier: 'T2', tierSince: movedAt });
+    const backAt = iso(T0 + 3 * 3_600_000);
+    const back = observeTicket(echo, { instanceId: 'acme', ticket: ticket({ updatedAt: backAt }), now: T0 + 3 * 3_600_000 + 5_000 });
+    expect(back).toMatchObject({ tier: 'T1', tierSince: backAt, manualChange: { at: backAt } });
+  });
+});

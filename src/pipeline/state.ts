@@ -196,6 +196,10 @@ export function applyDecision(record: TicketRecord, args: ApplyArgs): TicketReco
     next.escalations = [...record.escalations, { rule: last.rule, ...(kind ? { kind } : {}), tier: last.tier, at: last.at }].slice(-MAX_FIRED);
     next.lastReassign = last;
     delete next.manualChange;
+    // Our move starts a new visit now: our own write comes back only as an ignored echo, so without this a human
+    // moving the ticket back would look like the old visit going on (its fired rules and timeInTier carried over).
+    next.tier = last.tier;
+    next.tierSince = last.at;
   }
   return next;
 }
