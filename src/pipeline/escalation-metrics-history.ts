@@ -115,6 +115,8 @@ function detectHandoff(h: MetricsHistory, ticket: Ticket, changeAt: number): voi
   const move = h.moves[h.moves.length - 1];
   if (!move || move.by !== 'us' || move.handoffAt !== undefined) return;
   const moveMs = Date.parse(move.at);
+  // PSAs stamp notes to the second: a note in the same second as our move is after it.
+  const moveSecond = Math.floor(moveMs / 1000) * 1000;
   // Without an owner of ours, whoever takes the ticket after the move is its new owner (taking it is their first version).
   const pickedUp = move.owner === undefined && ticket.owner && ticket.owner.id !== move.previousOwnerId ? ticket.owner : undefined;
   const isNewOwner = (who: { id: string; name?: string }): boolean =>
@@ -122,11 +124,11 @@ function detectHandoff(h: MetricsHistory, ticket: Ticket, changeAt: number): voi
       ? ownerMatches(who, move.owner, move.ownerIdentity)
       : pickedUp !== undefined && ownerMatches(who, pickedUp.id, pickedUp.name);
   const notes = (ticket.recentNotes ?? [])
-    .filter((n) => !n.ours && n.author !== undefined && Date.parse(n.at) >= moveMs && isNewOwner({ id: n.author }))
+    .filter((n) => !n.ours && n.author !== undefined && Date.parse(n.at) >= moveSecond && isNewOwner({ id: n.author }))
     .map((n) => Date.parse(n.at));
   let first = notes.length > 0 ? Math.min(...notes) : Infinity;
   if (pickedUp && Date.parse(ticket.updatedAt) > moveMs) first = Math.min(first, changeAt);
-  if (Number.isFinite(first)) move.handoffAt = iso(first);
+  if (Number.isFinite(first)) move.handoffAt = iso(Math.max(first, moveMs));
 }
 
 function recordEnd(h: MetricsHistory, ticket: Ticket, changeAt: number): void {

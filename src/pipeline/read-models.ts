@@ -8,7 +8,7 @@ import type { TicketStore } from '../store/ticket-store.js';
 import type { Runtimes } from './context.js';
 import type { KickOptions } from './kick.js';
 import { toEngineState } from './state.js';
-import type { DeadLetter, InstanceStatus, ReadModels, TicketView } from './types.js';
+import type { AuditEntry, DeadLetter, InstanceStatus, ReadModels, TicketView } from './types.js';
 
 export interface ReadModelDeps {
   tickets: TicketStore;
@@ -36,6 +36,10 @@ async function queueLag(queues: readonly Queue[], instanceId: string, now: numbe
   return Number.isFinite(oldest) ? Math.max(0, Math.round((now - oldest) / 100) / 10) : 0;
 }
 
+/** Instants are written `YYYY-MM-DDTHH:mm:ssZ` (SPEC §2); stores keep millisecond ISO strings. */
+const toSecond = (instant: string): string => instant.replace(/\.\d+Z$/, 'Z');
+const entryOut = (entry: AuditEntry): AuditEntry => ({ ...entry, at: toSecond(entry.at) });
+
 /** `ReadModels` over Redis for `/api/*` (SPEC §5). */
 export function createReadModels(deps: ReadModelDeps): ReadModels {
   return {
@@ -48,13 +52,16 @@ export function createReadModels(deps: ReadModelDeps): ReadModels {
         tier: record.tier,
         clocks: record.lastDecision?.clocks ?? {},
         nextCheckAt: record.nextCheckAt,
-        decisions: await deps.audit.forTicket(instanceId, ticketId),
+        decisions: (await deps.audit.forTicket(instanceId, ticketId)).map(entryOut),
       };
     },
-    escalations: (query) => deps.audit.query(query),
+    async escalations(query) {
+      const page = await deps.audit.query(query);
+      return { ...page, items: page.items.map(entryOut) };
+    },
     async deadLetters(): Promise<{ items: DeadLetter[] }> {
       const items = await deps.deadLetters.list();
-      return { items: items.map(({ id, at, instanceId, ticketId, actions, error }) => ({ id, at, instanceId, ticketId, actions, error })) };
+      return { items: items.map(({ id, at, instanceId, ticketId, actions, error }) => ({ id, at: toSecond(at), instanceId, ticketId, actions, error })) };
     },
     async retryDeadLetter(id): Promise<boolean> {
       const letter = await deps.deadLetters.get(id);
@@ -77,14 +84,17 @@ export function createReadModels(deps: ReadModelDeps): ReadModels {
             kind: info.kind,
             mode: info.mode,
             webhook: status.webhook,
-            lastEventAt: status.lastEventAt,
+            lastEventAt: status.lastEventAt === null ? null : toSecond(status.lastEventAt),
             queueLag: lag,
             rateLimit: {
               requests: info.rateLimit.requests,
               perMs: info.rateLimit.per,
-              pausedUntil: pausedUntil !== null && pausedUntil > now ? new Date(pausedUntil).toISOString() : null,
+              pausedUntil: pausedUntil !== null && pausedUntil > now ? toSecond(new Date(pausedUntil).toISOString()) : null,
             },
-            psa: status.psa,
+            // SPEC §5 knows ok | unreachable | auth_failed: before any PSA call there is no failure to report, and
+            // `psaCheckedAt: null` says it was not checked yet (start-up never calls a PSA).
+            psa: status.psa === 'unknown' ? 'ok' : status.psa,
+            psaCheckedAt: status.psaCheckedAt === null ? null : toSecond(status.psaCheckedAt),
           };
         }),
       );

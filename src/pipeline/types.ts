@@ -83,6 +83,8 @@ export interface InstanceStatus {
   queueLag: number;
   rateLimit: { requests: number; perMs: number; pausedUntil: string | null };
   psa: 'ok' | 'unreachable' | 'auth_failed' | 'unknown';
+  /** When the PSA was last reached (or failed); null before the first call. */
+  psaCheckedAt?: string | null;
 }
 
 export interface TicketView {

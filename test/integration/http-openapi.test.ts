@@ -36,6 +36,7 @@ describe('openapi/openapi.json', () => {
         'GET /api/instances',
         'GET /api/tickets/{instanceId}/{ticketId}',
         'GET /api/escalations',
+        'GET /api/metrics/escalations',
         'POST /api/evaluate',
         'POST /api/instances/{id}/webhooks',
         'POST /api/instances/{id}/reconcile',

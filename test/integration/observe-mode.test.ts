@@ -55,7 +55,7 @@ describe('observe mode through the real service', () => {
   it('a proposal does not count for the daily limit: a new visit proposes again, unsuppressed', async () => {
     const t = h.fake.tickets.get(3001)!;
     Object.assign(t, { board: { id: 5, name: 'Network' }, team: { id: 9, name: 'Network Team' }, status: { id: 51, name: 'In Progress' } });
-    t._info = { ...t._info, lastUpdated: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), updatedBy: 'jsmith' };
+    t._info = { ...t._info, lastUpdated: h.fake.stamp(), updatedBy: 'jsmith' };
     const since = Date.now();
     expect(await h.deliver(3001)).toBe(202);
     await h.evaluatedAfter(3001, since);

@@ -15,7 +15,8 @@ export const InstanceStatusSchema = z.object({
   lastEventAt: InstantString.nullable(),
   queueLag: z.number().describe('Seconds the oldest waiting event of this instance has waited'),
   rateLimit: z.object({ requests: z.number(), perMs: z.number(), pausedUntil: InstantString.nullable() }),
-  psa: z.enum(['ok', 'unreachable', 'auth_failed', 'unknown']),
+  psa: z.enum(['ok', 'unreachable', 'auth_failed', 'unknown']).describe('PSA connectivity: ok until a call fails (see psaCheckedAt)'),
+  psaCheckedAt: InstantString.nullable().optional().describe('When the PSA was last called; null before the first call'),
 });
 export const InstancesResponseSchema = z.object({ items: z.array(InstanceStatusSchema) });
 
