@@ -44,7 +44,8 @@ async function fetchFailed(deps: ProcessorDeps, rt: InstanceRuntime, task: Ticke
   const iso = new Date(deps.now()).toISOString();
   if (error.code === 'not_found') return gone(deps, rt, task.ticketId, task.trigger);
   if (error.retryable) {
-    await deps.instances.setPsa(info.id, 'unreachable', iso, error.code);
+    // Throttled is not unreachable: the job is only delayed until the instance's pause ends.
+    if (error.code !== 'rate_limited') await deps.instances.setPsa(info.id, 'unreachable', iso, error.code);
     throw error;
   }
   if (error.code === 'psa_auth') await deps.instances.setPsa(info.id, 'auth_failed', iso, error.code);

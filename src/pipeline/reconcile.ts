@@ -59,7 +59,8 @@ export async function reconcile(deps: ReconcileDeps, rt: InstanceRuntime): Promi
       const res = await rt.connector.listChangedSince(rt.ctx, since, page);
       if (!res.ok) {
         const psa = res.error.code === 'psa_auth' ? 'auth_failed' : 'unreachable';
-        await deps.instances.setPsa(id, psa, new Date(deps.now()).toISOString(), res.error.code);
+        // Throttled (429 or our own budget) is not unreachable: the next interval resumes from the kept cursor.
+        if (res.error.code !== 'rate_limited') await deps.instances.setPsa(id, psa, new Date(deps.now()).toISOString(), res.error.code);
         deps.log.warn({ instance: id, code: res.error.code }, 'reconciliation sweep failed; cursor kept');
         return { kind: 'failed', code: res.error.code };
       }

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
+import { startRedis } from '../helpers/redis.js';
+import type { TestRedis } from '../helpers/redis.js';
+import { FakePsa } from '../helpers/test-psa.js';
+import { INSTANCE, sleep, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+
+/**
+ * A notifier that failed after the ticket moved: its dead letter, retried, re-sends the recorded notification.
+ * (Re-evaluating, as a PSA-write dead letter does, would send nothing: the rule no longer matches in the new tier.)
+ */
+let redis: TestRedis;
+let fake: FakePsa;
+let p: RunningPipeline;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  fake = new FakePsa();
+  await fake.start();
+  p = await startTestPipeline({ redisUrl: redis.url, config: testConfig({ psaUrl: fake.url }), debounceMs: 20 });
+});
+
+afterAll(async () => {
+  await p.close();
+  await fake.stop();
+  await redis.close();
+});
+
+describe('notifier dead letters', () => {
+  it('a retried notifier dead letter re-sends the notification once, after the ticket moved', async () => {
+    fake.addTicket({ id: 'nr1', queue: '1', title: 'Ransomware on a laptop' });
+    fake.fail({ method: 'POST', path: '/notify/managers', status: 500, times: 1e9 });
+    await p.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'nr-1', ticketId: 'nr1', action: 'updated' }, receivedAt: Date.now(), requestId: 'nr' });
+    const letter = await waitFor(async () => (await p.read.deadLetters()).items[0]);
+    expect(letter).toMatchObject({ ticketId: 'nr1', actions: [{ type: 'notify', notifier: 'managers', rule: 'emergency' }] });
+    expect(fake.tickets.get('nr1')).toMatchObject({ queue: '3', priority: 1 });
+    expect(fake.notifications).toHaveLength(0);
+
+    fake.failures.splice(0);
+    expect(await p.read.retryDeadLetter(letter.id)).toBe(true);
+    await waitFor(() => fake.notifications.length === 1);
+    await sleep(500);
+    expect(fake.notifications).toHaveLength(1);
+    expect(fake.notifications[0]!.body).toMatchObject({ event: 'escalation', instance: INSTANCE, rule: 'emergency', ticket: { ref: { id: 'nr1' } } });
+    expect((await p.read.deadLetters()).items).toHaveLength(0);
+    // The PSA writes were not repeated.
+    expect(fake.count('PATCH', '/tickets/nr1')).toBe(1);
+    expect(fake.tickets.get('nr1')!.notes).toHaveLength(1);
+  }, 30_000);
+});
