@@ -45,6 +45,9 @@ export interface WorkerDeps {
   prefix?: string;
 }
 
+/** A scheduled check whose evaluation failed for a transient reason is tried again this much later. */
+const SCHEDULED_RETRY_MS = 5 * 60_000;
+
 const isFinalAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
 /** `events` job → a debounced ticket job (or a heartbeat: proves this queue is consumed, see heartbeat.ts). */
@@ -84,6 +87,13 @@ function ticketsProcessor(deps: WorkerDeps) {
       if (isConnectorError(e) && e.code === 'rate_limited' && e.retryAfterMs) {
         await job.moveToDelayed(Date.now() + e.retryAfterMs, token);
         throw new DelayedError();
+      }
+      if (isFinalAttempt(job) && data.trigger === 'scheduled' && isConnectorError(e) && e.retryable) {
+        // A due check while the PSA is down: not a dead letter per ticket per lease (hundreds during an outage) —
+        // the check stays scheduled and fires again later; /api/instances shows the PSA unreachable meanwhile.
+        await deps.processor.schedule.set(data.instanceId, data.ticketId, deps.processor.now() + SCHEDULED_RETRY_MS);
+        deps.log.warn({ instance: data.instanceId, ticket: data.ticketId, code: e.code }, 'scheduled check failed; trying again later');
+        return 'deferred';
       }
       if (isFinalAttempt(job)) {
         const error = isConnectorError(e) ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };

@@ -44,8 +44,8 @@ let fake: FakePsa;
 let clock = FRIDAY_4PM;
 const running: RunningPipeline[] = [];
 
-async function start(): Promise<RunningPipeline> {
-  const p = await startTestPipeline({ redisUrl: redis.url, config: businessConfig(fake.url), now: () => clock });
+async function start(tuning: { ticketAttempts?: number } = {}): Promise<RunningPipeline> {
+  const p = await startTestPipeline({ redisUrl: redis.url, config: businessConfig(fake.url), now: () => clock, tuning });
   running.push(p);
   return p;
 }
@@ -114,5 +114,27 @@ describe('scheduled checks on business time (injected clock)', () => {
     expect(fake.calls.filter((c) => c.method === 'GET' && c.path === '/tickets')).toHaveLength(0);
     expect(fake.count('PATCH', '/tickets/wk1')).toBe(2);
     expect(fake.tickets.get('wk1')!.notes).toHaveLength(2);
+  }, 60_000);
+
+  it('a due check while the PSA is down stays scheduled (no dead letter per check) and escalates once the PSA is back', async () => {
+    await Promise.all(running.splice(0).map((p) => p.close()));
+    clock = FRIDAY_4PM;
+    fake.addTicket({ id: 'wk2', queue: '1', title: 'VPN drops every hour' });
+    const p = await start({ ticketAttempts: 2 });
+    await p.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'wk2-event', ticketId: 'wk2', action: 'created' }, receivedAt: Date.now(), requestId: 'r2' });
+    expect(await waitFor(() => p.stores.schedule.get(INSTANCE, 'wk2'))).toBe(Date.parse(T1_DUE));
+
+    fake.fail({ method: 'GET', path: '/tickets/wk2', status: 503, times: 1e9 });
+    clock = Date.parse(T1_DUE);
+    const retryAt = Date.parse(T1_DUE) + 5 * 60_000;
+    await waitFor(async () => (await p.stores.schedule.get(INSTANCE, 'wk2')) === retryAt, 20_000, 50);
+    expect((await p.read.deadLetters()).items).toHaveLength(0);
+    expect((await p.stores.instances.get(INSTANCE)).psa).toBe('unreachable');
+    expect(fake.tickets.get('wk2')!.queue).toBe('1');
+
+    fake.failures.splice(0);
+    clock = retryAt;
+    await waitFor(() => fake.tickets.get('wk2')!.queue === '2' && fake.tickets.get('wk2')!.notes.length === 1, 10_000);
+    expect((await p.read.deadLetters()).items).toHaveLength(0);
   }, 60_000);
 });
