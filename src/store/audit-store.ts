@@ -59,6 +59,8 @@ export class AuditStore {
     for (const ix of indexes) {
       tx.zadd(ix, score, entry.id);
       tx.zremrangebyscore(ix, '-inf', `(${cutoff}`);
+      // An index nobody writes to any more (a ticket long gone, a removed rule) expires with its last entry.
+      tx.pexpire(ix, this.retentionMs);
     }
     await tx.exec();
   }
@@ -90,12 +92,19 @@ export class AuditStore {
             : k.auditIndexAll();
     const since = query.since ? Date.parse(query.since) : Number.NaN;
     const limit = Math.min(Math.max(query.limit, 1), 500);
-    return this.page(index, { limit, min: Number.isNaN(since) ? '-inf' : String(since), cursor: query.cursor });
+    // Retention holds even between writes (trimming happens on record): older entries are never served.
+    const min = Math.max(Number.isNaN(since) ? -Infinity : since, this.oldestKept());
+    return this.page(index, { limit, min: String(min), cursor: query.cursor });
   }
 
   /** Every entry of one ticket, newest first. */
   async forTicket(instanceId: string, ticketId: string, limit = 50): Promise<AuditEntry[]> {
-    return (await this.page(this.keys.auditIndexTicket(instanceId, ticketId), { limit, min: '-inf' })).items;
+    return (await this.page(this.keys.auditIndexTicket(instanceId, ticketId), { limit, min: String(this.oldestKept()) })).items;
+  }
+
+  /** Epoch ms of the oldest entry still within retention. */
+  private oldestKept(): number {
+    return this.now() - this.retentionMs;
   }
 
   private async page(
