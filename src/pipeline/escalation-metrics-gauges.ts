@@ -13,6 +13,7 @@ export const escalationGaugeNames = {
   tierTimeToEscalate: 'psa_escalator_tier_time_to_escalate_median_minutes',
   tierHandoffDelay: 'psa_escalator_tier_handoff_delay_median_minutes',
   tierNearMisses: 'psa_escalator_tier_near_misses',
+  tierProposed: 'psa_escalator_tier_proposed',
   overEscalationRate: 'psa_escalator_over_escalation_rate',
   overEscalationWarn: 'psa_escalator_over_escalation_warn',
   fcr: 'psa_escalator_first_contact_resolution_rate',
@@ -56,6 +57,7 @@ export function registerEscalationGauges(options: EscalationGaugeOptions): void 
     tte: g(n.tierTimeToEscalate, 'Median business minutes from tier entry to our move', tierLabels),
     handoff: g(n.tierHandoffDelay, 'Median real minutes from our move to the new owner\'s first activity', tierLabels),
     near: g(n.tierNearMisses, 'Near misses per tier', tierLabels),
+    proposed: g(n.tierProposed, 'Observe mode: tickets we would have moved up out of the tier', tierLabels),
     over: g(n.overEscalationRate, 'Share of T1 tickets escalated', ['instance']),
     overWarn: g(n.overEscalationWarn, '1 when the over-escalation rate is above 0.40', ['instance']),
     fcr: g(n.fcr, 'Tickets resolved without leaving T1 / tickets resolved', ['instance']),
@@ -79,6 +81,7 @@ export function registerEscalationGauges(options: EscalationGaugeOptions): void 
         if (t.timeToEscalateMedianMin !== null) gauges.tte.set(l, t.timeToEscalateMedianMin);
         if (t.handoffDelayMedianMin !== null) gauges.handoff.set(l, t.handoffDelayMedianMin);
         gauges.near.set(l, t.nearMisses);
+        gauges.proposed.set(l, t.proposed);
       }
       gauges.over.set({ instance }, m.overEscalation.rate);
       gauges.overWarn.set({ instance }, m.overEscalation.warn ? 1 : 0);

@@ -123,6 +123,17 @@ describe('recordEvaluation', () => {
     expect(h2.nearMisses).toEqual([{ at: '2026-03-02T10:50:00.000Z', tier: 'T1', rule: 't1-timeout', visitAt: '2026-03-02T09:00:00Z' }]);
   });
 
+  it('observe mode: an unsuppressed move is recorded once per visit as a proposal; enforce mode records none', () => {
+    const move = { type: 'reassign' as const, rule: 't1-timeout', tier: 'T2', location: {}, from: { tier: 'T1', owner: null } };
+    const d = decision({ actions: [move], reasons: [{ rule: 't1-timeout', kind: 'tiered', text: '', matched: {} }] });
+    const h1 = rec(undefined, { now: '2026-03-02T11:00:00Z', decision: d, mode: 'observe' });
+    const h2 = rec(h1, { now: '2026-03-02T11:05:00Z', decision: d, mode: 'observe' });
+    expect(h2.proposals).toEqual([{ at: '2026-03-02T11:00:00.000Z', from: 'T1', to: 'T2', rule: 't1-timeout' }]);
+    expect(rec(undefined, { now: '2026-03-02T11:00:00Z', decision: d, mode: 'enforce' }).proposals).toBeUndefined();
+    const suppressed = decision({ actions: [move], reasons: [{ rule: 't1-timeout', kind: 'tiered', text: '', matched: {}, suppressed: 'manual_hold' }] });
+    expect(rec(undefined, { now: '2026-03-02T11:00:00Z', decision: suppressed, mode: 'observe' }).proposals).toBeUndefined();
+  });
+
   it('recordGone ends the last visit once', () => {
     const h = recordGone(rec(undefined, { now: '2026-03-02T09:05:00Z' }), ms('2026-03-02T12:00:00Z'));
     expect(h.endedAt).toBe('2026-03-02T12:00:00.000Z');

@@ -47,6 +47,8 @@ export interface MetricsHistory {
   /** First near miss per rule and visit (`visitAt` = the visit's start). */
   nearMisses: { at: string; tier: string | null; rule: string; visitAt: string }[];
   observedAt: string;
+  /** Observe mode: moves we proposed (first per rule and visit), never applied. */
+  proposals?: { at: string; from: string | null; to: string | null; rule: string }[];
   /** Owner id at the last read (the owner a move of ours replaced). */
   lastOwnerId?: string | null;
 }
@@ -68,6 +70,8 @@ export interface RecordArgs {
    * applied them: this decision, or a recorded decision completed by a retry).
    */
   ours?: OurMoves;
+  /** The instance mode: in `observe` a decision's unsuppressed move is recorded as a proposal. */
+  mode?: 'enforce' | 'observe';
   /** Business minutes between two instants in the ticket's clock calendar. */
   businessMinutes: (fromMs: number, toMs: number) => number;
 }
@@ -152,6 +156,16 @@ function recordClocks(h: MetricsHistory, ticket: Ticket, decision: Decision | un
   }
 }
 
+function recordProposal(h: MetricsHistory, args: RecordArgs): void {
+  const move = args.decision?.actions.find((a) => a.type === 'reassign');
+  if (args.mode !== 'observe' || move?.type !== 'reassign') return;
+  if (args.decision?.reasons.some((r) => r.rule === move.rule && r.suppressed !== undefined)) return;
+  const visitAt = Date.parse(currentVisitStart(h));
+  const proposals = h.proposals ?? [];
+  if (proposals.some((p) => p.rule === move.rule && Date.parse(p.at) >= visitAt)) return;
+  h.proposals = [...proposals, { at: iso(args.now), from: currentTier(h), to: move.tier, rule: move.rule }].slice(-MAX_MOVES);
+}
+
 function recordNearMisses(h: MetricsHistory, decision: Decision | undefined, now: number): void {
   const visitAt = currentVisitStart(h);
   const tier = currentTier(h);
@@ -203,6 +217,7 @@ export function recordEvaluation(prev: MetricsHistory | undefined, args: RecordA
   recordEnd(h, ticket, changeAt);
   recordClocks(h, ticket, args.decision, now);
   recordNearMisses(h, args.decision, now);
+  recordProposal(h, args);
   h.lastOwnerId = ticket.owner?.id ?? null;
   for (const m of fresh.filter((e) => Date.parse(e.at) >= now)) pushOurs(h, m, args);
   h.moves = h.moves.slice(-MAX_MOVES);

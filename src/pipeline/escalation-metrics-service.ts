@@ -12,7 +12,7 @@ import type { EscalationMetrics } from './escalation-metrics.js';
 /** What the ticket processor feeds after each evaluation (failures are logged, never fail the job). */
 export interface EscalationMetricsRecorder {
   /** After an evaluation: the ticket as read, the decision and the stored state (`TicketRecord` fits `ours`). */
-  record(args: { instanceId: string; ticket: Ticket; decision?: Decision; ours?: OurMoves; now: number }): Promise<void>;
+  record(args: { instanceId: string; ticket: Ticket; decision?: Decision; ours?: OurMoves; mode?: 'enforce' | 'observe'; now: number }): Promise<void>;
   gone(instanceId: string, ticketId: string, now: number): Promise<void>;
 }
 
@@ -68,12 +68,12 @@ export function createEscalationMetricsService(options: EscalationMetricsService
     return c;
   };
   return {
-    async record({ instanceId, ticket, decision, ours, now }) {
+    async record({ instanceId, ticket, decision, ours, mode, now }) {
       try {
         const prev = await store.get(instanceId, ticket.ref.id);
         const bm = clockOf(instanceId);
         const next = recordEvaluation(prev, {
-          instanceId, ticket, now, ...(decision ? { decision } : {}), ...(ours ? { ours } : {}),
+          instanceId, ticket, now, ...(decision ? { decision } : {}), ...(ours ? { ours } : {}), ...(mode ? { mode } : {}),
           businessMinutes: (a, b) => bm(ticket, a, b),
         });
         await store.put(next);

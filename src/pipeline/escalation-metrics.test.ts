@@ -64,21 +64,21 @@ describe('computeEscalationMetrics on a scripted history (hand-computed answers)
   it('T1: 6 tickets, 3 escalated (A, C, D), C moved back down, medians 120 bm and 30 min, 2 near misses', () => {
     expect(m.tiers.T1).toEqual({
       tickets: 6, escalated: 3, escalationRate: 0.5, reEscalationRate: 0.3333,
-      timeToEscalateMedianMin: 120, handoffDelayMedianMin: 30, nearMisses: 2,
+      timeToEscalateMedianMin: 120, handoffDelayMedianMin: 30, nearMisses: 2, proposed: 0, proposedRate: 0,
     });
   });
 
   it('T2: A, C and E visited it; only E was moved up out of it', () => {
     expect(m.tiers.T2).toEqual({
       tickets: 3, escalated: 1, escalationRate: 0.3333, reEscalationRate: 0,
-      timeToEscalateMedianMin: 60, handoffDelayMedianMin: 10, nearMisses: 0,
+      timeToEscalateMedianMin: 60, handoffDelayMedianMin: 10, nearMisses: 0, proposed: 0, proposedRate: 0,
     });
   });
 
   it('T3: D and E arrived, nothing left it upwards: rates 0, medians null', () => {
     expect(m.tiers.T3).toEqual({
       tickets: 2, escalated: 0, escalationRate: 0, reEscalationRate: 0,
-      timeToEscalateMedianMin: null, handoffDelayMedianMin: null, nearMisses: 0,
+      timeToEscalateMedianMin: null, handoffDelayMedianMin: null, nearMisses: 0, proposed: 0, proposedRate: 0,
     });
   });
 
@@ -109,7 +109,7 @@ describe('computeEscalationMetrics on a scripted history (hand-computed answers)
 describe('computeEscalationMetrics edges', () => {
   it('an empty history gives zero rates, null medians and no warning', () => {
     const m = computeEscalationMetrics([], window);
-    expect(m.tiers.T1).toEqual({ tickets: 0, escalated: 0, escalationRate: 0, reEscalationRate: 0, timeToEscalateMedianMin: null, handoffDelayMedianMin: null, nearMisses: 0 });
+    expect(m.tiers.T1).toEqual({ tickets: 0, escalated: 0, escalationRate: 0, reEscalationRate: 0, timeToEscalateMedianMin: null, handoffDelayMedianMin: null, nearMisses: 0, proposed: 0, proposedRate: 0 });
     expect(m).toMatchObject({ overEscalation: { rate: 0, warn: false }, fcr: 0, mttrMin: null, slaAttainment: { firstResponse: 0, resolution: 0 }, tier3Audit: [] });
   });
 
@@ -166,6 +166,14 @@ describe('computeEscalationMetrics edges', () => {
     const m = computeEscalationMetrics([other, gone], window);
     expect(Object.keys(m.tiers)).toEqual(tiers);
     expect(m.tiers.T1!.tickets).toBe(0);
+  });
+
+  it('observe-mode proposals are counted apart from escalations', () => {
+    const proposedOnly = history('X', T('03', '08:00'), 'T1', { proposals: [{ at: T('03', '10:00'), from: 'T1', to: 'T2', rule: 't1-timeout' }] });
+    const idle = history('Y', T('03', '08:00'), 'T1');
+    const m = computeEscalationMetrics([proposedOnly, idle], window);
+    expect(m.tiers.T1).toMatchObject({ tickets: 2, escalated: 0, escalationRate: 0, proposed: 1, proposedRate: 0.5 });
+    expect(m.overEscalation).toEqual({ rate: 0, warn: false });
   });
 
   it('with fewer than 3 tiers there is no Tier 3 audit', () => {

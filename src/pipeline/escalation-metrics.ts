@@ -19,6 +19,10 @@ export interface TierMetrics {
   timeToEscalateMedianMin: number | null;
   handoffDelayMedianMin: number | null;
   nearMisses: number;
+  /** Observe mode: tickets we would have moved up out of T in the window (not part of `escalated`). */
+  proposed: number;
+  /** proposed / tickets. */
+  proposedRate: number;
 }
 
 export interface EscalationMetrics {
@@ -118,7 +122,11 @@ function tierMetrics(histories: readonly MetricsHistory[], tier: string, w: Metr
   const toEscalate: number[] = [];
   const handoff: number[] = [];
   let nearMisses = 0;
+  const proposed = new Set<string>();
   for (const h of histories) {
+    for (const p of h.proposals ?? []) {
+      if (p.from === tier && rank(p.to) > rank(p.from) && inWindow(Date.parse(p.at), w)) proposed.add(h.ticketId);
+    }
     if (visitsOf(h).some((v) => v.tier === tier && v.start < w.to && v.end > w.from)) tickets.add(h.ticketId);
     for (const m of escalationsOutOf(h, tier, w, rank)) {
       tickets.add(h.ticketId);
@@ -139,6 +147,8 @@ function tierMetrics(histories: readonly MetricsHistory[], tier: string, w: Metr
     timeToEscalateMedianMin: ttm === null ? null : round(ttm, 2),
     handoffDelayMedianMin: hm === null ? null : round(hm, 2),
     nearMisses,
+    proposed: proposed.size,
+    proposedRate: fraction(proposed.size, tickets.size),
   };
 }
 

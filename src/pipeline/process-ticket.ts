@@ -155,7 +155,7 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     });
   }
   await deps.tickets.put(record);
-  await deps.escalationMetrics?.record({ instanceId: info.id, ticket, decision, ours: record, now });
+  await deps.escalationMetrics?.record({ instanceId: info.id, ticket, decision, ours: record, mode: info.mode, now });
   await deps.schedule.set(info.id, task.ticketId, record.nextCheckAt === null ? null : Date.parse(record.nextCheckAt));
   await afterWrite({ deps, rt, task, decision, out, prev: args.record, auditId });
   return { kind: 'evaluated', decision, ...(auditId ? { auditId } : {}) };

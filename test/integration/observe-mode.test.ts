@@ -74,7 +74,7 @@ describe('observe mode through the real service', () => {
   it('metrics see the human move but no escalation by us', async () => {
     const { status, body } = await h.api<{ tiers: Record<string, { tickets: number; escalated: number }> }>('/api/metrics/escalations?instance=acme-cw');
     expect(status).toBe(200);
-    expect(body.tiers['T1']).toMatchObject({ tickets: 1, escalated: 0 });
+    expect(body.tiers['T1']).toMatchObject({ tickets: 1, escalated: 0, proposed: 1, proposedRate: 1 });
     expect(body.tiers['T2']).toMatchObject({ tickets: 1, escalated: 0 });
   });
 });

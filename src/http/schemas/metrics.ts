@@ -17,6 +17,8 @@ export const TierMetricsSchema = z.object({
     .nullable()
     .describe('Median real minutes from our move to the first note or version by the new owner (moves without one excluded)'),
   nearMisses: z.number().int().describe('Near misses (first per rule and visit) while in the tier, in the window'),
+  proposed: z.number().int().describe('Observe mode: tickets we would have moved up out of the tier in the window (not in `escalated`)'),
+  proposedRate: Fraction.describe('proposed / tickets'),
 });
 
 export const EscalationMetricsSchema = z.object({
