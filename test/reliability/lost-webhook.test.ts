@@ -46,9 +46,9 @@ describe('lost webhook', () => {
     // (A sweep already in flight when the webhook's evaluation stored the version may still fetch once: count from
     // the first sweep that starts after it.)
     const before = sweeps();
-    await waitFor(() => sweeps() >= before + 1, 3 * EVERY_MS, 50);
-    const fetched = fake.count('GET', '/tickets/lw1');
     await waitFor(() => sweeps() >= before + 2, 3 * EVERY_MS, 50);
+    const fetched = fake.count('GET', '/tickets/lw1');
+    await waitFor(() => sweeps() >= before + 3, 3 * EVERY_MS, 50);
     expect(fake.count('GET', '/tickets/lw1')).toBe(fetched);
 
     // The customer writes "ransomware" into the ticket; the PSA's webhook for it never arrives.
