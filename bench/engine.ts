@@ -7,7 +7,7 @@
  * some that fire. Policies are compiled once, outside the timing. Rounds are timed in CPU time; the best round is
  * the figure for an uncontended core (shared CI machines add noise), the median is printed next to it.
  *
- *   npx tsx bench/engine.ts [--seconds 5] [--tickets 2000]
+ *   npx tsx bench/engine.ts [--seconds 5] [--tickets 2000] [--json]
  */
 import { fileURLToPath } from 'node:url';
 
@@ -18,10 +18,8 @@ import { compilePolicy, deriveTicketTier, evaluate, firedEntries } from '../src/
 import type { CompiledPolicy } from '../src/engine/index.js';
 import { buildCompileInput } from '../src/pipeline/policies.js';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+import { arg, flag, fmt, printJson } from './util.js';
+
 const SECONDS = arg('seconds', 5);
 const TICKETS = arg('tickets', 2000);
 
@@ -168,9 +166,9 @@ const wallRate = n / (Number(process.hrtime.bigint() - wall) / 1e9);
 rounds.sort((a, b) => a - b);
 const best = rounds[rounds.length - 1]!;
 const median = rounds[Math.floor(rounds.length / 2)]!;
-const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 console.log(
   `engine: ${fmt(best)} evaluations/s on one core (best of ${rounds.length} rounds; median ${fmt(median)}/s; ` +
     `${fmt(wallRate)}/s wall-clock) — ${TICKETS} tickets, ${((100 * firing) / TICKETS).toFixed(0)} % of decisions with ` +
     `actions (${(actions / TICKETS).toFixed(2)} per decision); target ≥ 100,000/s: ${best >= 100_000 ? 'met' : 'NOT met'}`,
 );
+if (flag('json')) printJson({ best, median, wallRate, rounds: rounds.length, tickets: TICKETS, firingShare: firing / TICKETS });

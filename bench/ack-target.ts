@@ -1,0 +1,57 @@
+/**
+ * One server under test for bench/ack.ts, run in its own process so the load generator (autocannon) and the server
+ * never share an event loop. Prints `READY <url>` on stdout once listening; stops on SIGTERM.
+ *
+ *   node --import tsx bench/ack-target.ts bare
+ *   node --import tsx bench/ack-target.ts durable <redisUrl> <webhookSecret>
+ *
+ * `bare`: a plain Fastify route that parses JSON and answers 202 (no logger, no hooks): the ceiling.
+ * `durable`: the real service (`startService`: `buildApp` over `startPipeline`) with the example config, role `api`
+ * (no workers, so only the acknowledgement is measured), info-level JSON logs written to /dev/null (the log work is
+ * real, the terminal is not), and the external Redis given (AOF everysec).
+ */
+import { fileURLToPath } from 'node:url';
+
+import Fastify from 'fastify';
+import pino from 'pino';
+
+import { parseEnv } from '../src/config/env.js';
+import { loadConfigFile } from '../src/config/index.js';
+import { connectors } from '../src/connectors.js';
+import { createLogger } from '../src/lib/logger.js';
+import { startService } from '../src/main.js';
+
+import { exampleEnv } from './example-env.js';
+
+async function bare(): Promise<() => Promise<void>> {
+  const app = Fastify({ logger: false });
+  app.post('/webhooks/:instanceId', async (req, reply) => {
+    const body = req.body as { Id?: unknown } | null;
+    return reply.code(202).send({ accepted: true, id: body?.Id ?? null });
+  });
+  console.log(`READY ${await app.listen({ port: 0, host: '127.0.0.1' })}`);
+  return () => app.close();
+}
+
+async function durable(redisUrl: string, secret: string): Promise<() => Promise<void>> {
+  const vars = exampleEnv(secret);
+  const configPath = fileURLToPath(new URL('../examples/escalator.yaml', import.meta.url));
+  const loaded = loadConfigFile(configPath, vars, connectors);
+  if (!loaded.ok) throw new Error(`example config did not load: ${JSON.stringify(loaded.error)}`);
+  const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: redisUrl, ADMIN_TOKEN: 'b'.repeat(40), LOG_LEVEL: 'info', PUBLIC_URL: 'https://esc.example.test/' });
+  if (!env.ok) throw new Error(env.error.join('; '));
+  const log = createLogger({ level: 'info', base: { role: 'api' }, destination: pino.destination({ dest: '/dev/null', sync: false }) });
+  const service = await startService({ env: env.value, config: loaded.value, role: 'api', log });
+  console.log(`READY ${service.url}`);
+  return () => service.close();
+}
+
+const [mode, redisUrl, secret] = process.argv.slice(2);
+const stop = mode === 'bare' ? await bare() : mode === 'durable' && redisUrl && secret ? await durable(redisUrl, secret) : undefined;
+if (!stop) {
+  console.error('usage: ack-target.ts bare | durable <redisUrl> <secret>');
+  process.exit(2);
+}
+process.once('SIGTERM', () => {
+  void stop().finally(() => process.exit(0));
+});

@@ -1,0 +1,184 @@
+/**
+ * Webhook acknowledgement, side by side in one run on this machine (SPEC §8):
+ *   (a) a bare Fastify route that parses JSON and answers 202;
+ *   (b) our real `POST /webhooks/globex-at` (Autotask connector: X-Hook-Signature HMAC-SHA1 over the raw bytes,
+ *       parse, dedupe + durable BullMQ enqueue) on a private redis-server with AOF everysec, role `api`.
+ * Every request is a unique, correctly signed Autotask delivery (its own SequenceNumber, so nothing is deduped);
+ * both targets receive the same bodies and headers. Targets: (b) ≥ 50 % of (a)'s req/s, and p99 < 25 ms for (b) at
+ * a fixed 1,000 req/s. Each server runs in its own process (bench/ack-target.ts); autocannon runs here.
+ *
+ *   npx tsx bench/ack.ts [--seconds 10] [--connections 32] [--rate 1000] [--json]
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+
+import { signAutotaskBody } from '../connectors/autotask/webhook.js';
+import { startRedis } from '../test/helpers/redis.js';
+
+import { arg, flag, fmt, printJson } from './util.js';
+
+const SECONDS = arg('seconds', 10);
+const CONNECTIONS = arg('connections', 32);
+const RATE = arg('rate', 1000);
+const WARMUP_SECONDS = 2;
+const SECRET = 'bench-webhook-secret-0123456789abcdef';
+const INSTANCE = 'globex-at';
+
+interface Target {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts bench/ack-target.ts in its own Node process and waits for its `READY <url>` line. */
+async function startTarget(args: string[]): Promise<Target> {
+  const script = fileURLToPath(new URL('./ack-target.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`target ${args[0]} did not start: ${out}`)), 30_000);
+    child.stdout?.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = /READY (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`target ${args[0]} exited with ${code}: ${out}`));
+    });
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  return { url, child, stop };
+}
+
+// A unique delivery per request: ticket ids cycle over 5,000 tickets, the sequence number never repeats.
+let sequence = 0;
+const eventTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+function mint(): { body: string; signature: string } {
+  sequence++;
+  const body = JSON.stringify({
+    Action: 'Update', Guid: 'a1da62a4-2c49-40a8-8183-69994ce5b3eb', EntityType: 'Ticket', Id: 351_000 + (sequence % 5_000),
+    Fields: { Title: 'Printer \u0026 scanner down', Status: '8' }, EventTime: eventTime, SequenceNumber: sequence, PersonID: 30691780,
+  });
+  return { body, signature: signAutotaskBody(body, SECRET) };
+}
+
+export interface LoadResult {
+  /** 2xx responses per second over the run. */
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  failed: number;
+}
+
+/**
+ * One signed delivery at a time until the first 202: the first acknowledgement after start-up is slow (connection and
+ * BullMQ script set-up, seconds on a loaded machine), and a burst of 32 into it would time out rather than measure.
+ */
+async function prime(url: string): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < 30_000) {
+    const { body, signature } = mint();
+    const res = await fetch(`${url}/webhooks/${INSTANCE}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hook-signature': signature }, body });
+    if (res.status === 202) return Date.now() - started;
+  }
+  throw new Error(`${url} never answered 202`);
+}
+
+async function load(url: string, seconds: number, overallRate?: number): Promise<LoadResult> {
+  const result = await autocannon({
+    url: `${url}/webhooks/${INSTANCE}`,
+    method: 'POST',
+    connections: overallRate ? 16 : CONNECTIONS,
+    duration: seconds,
+    ...(overallRate ? { overallRate } : {}),
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const { body, signature } = mint();
+          return { ...req, body, headers: { 'content-type': 'application/json', 'x-hook-signature': signature } };
+        },
+      },
+    ],
+  });
+  const ok = result['2xx'];
+  return { rps: ok / result.duration, p50: result.latency.p50, p99: result.latency.p99, ok, failed: result.non2xx + result.errors + result.timeouts };
+}
+
+export interface AckBenchResult {
+  bare: LoadResult;
+  durable: LoadResult;
+  fixedRate: LoadResult & { rate: number };
+  ratio: number;
+  /**
+   * Jobs found in Redis after the runs vs. 202s counted: every acknowledged event must be stored (jobs may exceed the
+   * count: requests still in flight when a run's clock stops are stored but their 202 is not counted).
+   */
+  jobsStored: number;
+  acked: number;
+}
+
+const line = (name: string, r: LoadResult): string =>
+  `${name.padEnd(34)} ${fmt(r.rps).padStart(8)} req/s   p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(3)} ms   (${fmt(r.ok)} × 202, ${r.failed} failed)`;
+
+export async function runAckBench(): Promise<AckBenchResult> {
+  const redis = await startRedis({ appendfsync: 'everysec' });
+  const targets: Target[] = [];
+  try {
+    const bareTarget = await startTarget(['bare']);
+    targets.push(bareTarget);
+    await load(bareTarget.url, WARMUP_SECONDS);
+    const bare = await load(bareTarget.url, SECONDS);
+    await bareTarget.stop();
+    console.log(line('bare Fastify (parse JSON, 202)', bare));
+
+    const real = await startTarget(['durable', redis.url, SECRET]);
+    targets.push(real);
+    const firstAckMs = await prime(real.url);
+    console.log(`first acknowledgement after start-up: ${fmt(firstAckMs)} ms`);
+    const warm = await load(real.url, WARMUP_SECONDS);
+    const durable = await load(real.url, SECONDS);
+    console.log(line('webhook (verify + durable enqueue)', durable));
+    const fixed = await load(real.url, SECONDS, RATE);
+    console.log(line(`webhook at a fixed ${fmt(RATE)} req/s`, fixed));
+    await real.stop();
+
+    const queue = new Queue('events', { connection: { host: '127.0.0.1', port: redis.port } });
+    const jobsStored = await queue.getWaitingCount();
+    await queue.close();
+    const acked = 1 + warm.ok + durable.ok + fixed.ok;
+    const ratio = durable.rps / bare.rps;
+    console.log(
+      `ack ratio ${(100 * ratio).toFixed(0)} % (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}); ` +
+        `p99 at ${fmt(RATE)} req/s ${fixed.p99} ms (target < 25 ms: ${fixed.p99 < 25 ? 'met' : 'NOT met'}); ` +
+        `${fmt(jobsStored)} jobs in Redis for ${fmt(acked)} acknowledged events${jobsStored >= acked ? '' : ' — ACKNOWLEDGED EVENTS MISSING'}`,
+    );
+    return { bare, durable, fixedRate: { ...fixed, rate: RATE }, ratio, jobsStored, acked };
+  } finally {
+    for (const t of targets) await t.stop();
+    await redis.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const result = await runAckBench();
+  if (flag('json')) printJson(result);
+}

@@ -1,0 +1,69 @@
+/**
+ * `npm run bench`: the engine and webhook-ack benches plus the idle RSS of a real `serve` process, each in its own
+ * child process (so one bench's heap and JIT state never colour another's), then one summary table against the
+ * SPEC §8 targets. Always exits 0 when the benches ran: a missed target is a finding to report, not a crash.
+ *
+ *   npm run bench [-- --seconds 10]      (--seconds applies to every timed run)
+ */
+import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+import type { AckBenchResult } from './ack.js';
+import { measureIdleRss } from './idle-rss.js';
+import { JSON_PREFIX, arg, fmt } from './util.js';
+
+interface EngineResult {
+  best: number;
+  median: number;
+  wallRate: number;
+}
+
+/** Runs one bench script with `--json`, echoing its human-readable lines, and returns its JSON line. */
+function runScript<T>(file: string, args: string[]): Promise<T> {
+  const script = fileURLToPath(new URL(file, import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => {
+    const text = b.toString();
+    out += text;
+    process.stdout.write(text.split('\n').filter((l) => !l.startsWith(JSON_PREFIX)).join('\n'));
+  });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      const json = out.split('\n').find((l) => l.startsWith(JSON_PREFIX));
+      if (code !== 0 || !json) reject(new Error(`${file} exited with ${code}`));
+      else resolve(JSON.parse(json.slice(JSON_PREFIX.length)) as T);
+    });
+  });
+}
+
+const seconds = arg('seconds', 10);
+const mark = (met: boolean): string => (met ? 'met' : 'NOT met');
+/** How busy the (shared) machine was: the figures only mean something next to this. */
+const machine = (): string => `${cpus().length} cores, 1-min load average ${loadavg()[0]!.toFixed(2)}`;
+
+console.log(`machine: ${machine()}`);
+console.log(`== engine (${Math.min(seconds, 5)} s)`);
+const engine = await runScript<EngineResult>('./engine.ts', ['--seconds', String(Math.min(seconds, 5))]);
+console.log(`\n== webhook ack (${seconds} s per run)`);
+const ack = await runScript<AckBenchResult>('./ack.ts', ['--seconds', String(seconds)]);
+console.log('\n== idle RSS of `serve`');
+const rss = await measureIdleRss();
+console.log(`serve --role all, example config, external Redis: ${rss.toFixed(0)} MB after start-up and an idle pause`);
+
+const rows: [string, string, string, string][] = [
+  ['engine evaluations/s (one core, best round)', fmt(engine.best), '≥ 100,000', mark(engine.best >= 100_000)],
+  ['engine evaluations/s (median round)', fmt(engine.median), '', ''],
+  ['bare Fastify req/s', fmt(ack.bare.rps), '', ''],
+  ['webhook ack req/s (verify + durable enqueue)', fmt(ack.durable.rps), '', ''],
+  ['ack ratio (durable / bare)', `${(100 * ack.ratio).toFixed(0)} %`, '≥ 50 %', mark(ack.ratio >= 0.5)],
+  [`ack p99 at ${fmt(ack.fixedRate.rate)} req/s`, `${ack.fixedRate.p99} ms`, '< 25 ms', mark(ack.fixedRate.p99 < 25)],
+  ['acknowledged events stored', `${fmt(ack.jobsStored)} / ${fmt(ack.acked)}`, 'all', mark(ack.jobsStored >= ack.acked)],
+  ['idle RSS of serve', `${rss.toFixed(0)} MB`, '< 150 MB', mark(rss < 150)],
+];
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['measure', 'value', 'target', ''][i]!.length));
+const fmtRow = (r: readonly string[]) => r.map((c, i) => (i === 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+console.log(`\n== summary (${machine()})`);
+console.log(fmtRow(['measure', 'value', 'target', '']));
+for (const r of rows) console.log(fmtRow(r));
