@@ -201,6 +201,9 @@ function resolutionStop(ticket: Ticket, history: readonly StatusChange[]): numbe
   return enteredAt ?? instantOrUndefined(ticket.updatedAt);
 }
 
+/** `sla` keys by priority level: a constant lookup instead of a template string built on every evaluation. */
+const SLA_KEYS = [undefined, 'P1', 'P2', 'P3', 'P4'] as const;
+
 /**
  * Both SLA clocks of a ticket. No mapped priority level (or no target for it) → no clocks. VIP (company or contact)
  * → target `max(1, floor(target × vipFactor))` minutes. First response stops at `firstRespondedAt` (else when the
@@ -218,7 +221,7 @@ export function computeClocks(args: {
 }): ClockSet {
   const { ticket, sla, vipFactor, now } = args;
   const level = ticket.priority.level;
-  const target = level === null ? undefined : sla[`P${level}`];
+  const target = level === null ? undefined : sla[SLA_KEYS[level]];
   const calendar = pickCalendar(args.calendars, target?.calendar, args.defaultCalendar);
   const createdAt = parseInstant(ticket.createdAt);
   const history: StatusChange[] = [];

@@ -12,16 +12,16 @@ import { isoInstant } from './format.js';
  */
 export function nextCheckAt(ctx: EvalContext, ruleThresholds: readonly number[], guards: Guards): string | null {
   const now = ctx.now;
+  // Plain loops and comparisons, no per-call closure: this runs on every evaluation.
   let best = Infinity;
-  const consider = (t: number | null | undefined): void => {
-    if (t !== null && t !== undefined && t > now && t < best) best = t;
-  };
-  for (const t of ruleThresholds) consider(t);
+  for (const t of ruleThresholds) if (t > now && t < best) best = t;
   for (const name of clockNames) {
     const clock = ctx.clocks[name];
-    if (clock && !clock.stopped && !clock.paused && !clock.breached) consider(clock.dueAt);
+    if (clock && !clock.stopped && !clock.paused && !clock.breached && clock.dueAt > now && clock.dueAt < best) best = clock.dueAt;
   }
-  consider(guards.holdUntil);
-  if (guards.dailyLimitReached) consider(guards.dailyDropAt);
+  const hold = guards.holdUntil;
+  if (hold !== null && hold !== undefined && hold > now && hold < best) best = hold;
+  const drop = guards.dailyLimitReached ? guards.dailyDropAt : undefined;
+  if (drop !== null && drop !== undefined && drop > now && drop < best) best = drop;
   return Number.isFinite(best) ? isoInstant(best, true) : null;
 }
