@@ -3,7 +3,7 @@
  * never share an event loop. Prints `READY <url>` on stdout once listening; stops on SIGTERM.
  *
  *   node --import tsx bench/ack-target.ts bare
- *   node --import tsx bench/ack-target.ts durable <redisUrl> <webhookSecret>
+ *   node --import tsx bench/ack-target.ts durable <redisUrl> <webhookSecret> [logLevel]
  *
  * `bare`: a plain Fastify route that parses JSON and answers 202 (no logger, no hooks): the ceiling.
  * `durable`: the real service (`startService`: `buildApp` over `startPipeline`) with the example config, role `api`
@@ -33,23 +33,23 @@ async function bare(): Promise<() => Promise<void>> {
   return () => app.close();
 }
 
-async function durable(redisUrl: string, secret: string): Promise<() => Promise<void>> {
+async function durable(redisUrl: string, secret: string, level: string): Promise<() => Promise<void>> {
   const vars = exampleEnv(secret);
   const configPath = fileURLToPath(new URL('../examples/escalator.yaml', import.meta.url));
   const loaded = loadConfigFile(configPath, vars, connectors);
   if (!loaded.ok) throw new Error(`example config did not load: ${JSON.stringify(loaded.error)}`);
-  const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: redisUrl, ADMIN_TOKEN: 'b'.repeat(40), LOG_LEVEL: 'info', PUBLIC_URL: 'https://esc.example.test/' });
+  const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: redisUrl, ADMIN_TOKEN: 'b'.repeat(40), LOG_LEVEL: level, PUBLIC_URL: 'https://esc.example.test/' });
   if (!env.ok) throw new Error(env.error.join('; '));
-  const log = createLogger({ level: 'info', base: { role: 'api' }, destination: pino.destination({ dest: '/dev/null', sync: false }) });
+  const log = createLogger({ level, base: { role: 'api' }, destination: pino.destination({ dest: '/dev/null', sync: false }) });
   const service = await startService({ env: env.value, config: loaded.value, role: 'api', log });
   console.log(`READY ${service.url}`);
   return () => service.close();
 }
 
-const [mode, redisUrl, secret] = process.argv.slice(2);
-const stop = mode === 'bare' ? await bare() : mode === 'durable' && redisUrl && secret ? await durable(redisUrl, secret) : undefined;
+const [mode, redisUrl, secret, level = 'info'] = process.argv.slice(2);
+const stop = mode === 'bare' ? await bare() : mode === 'durable' && redisUrl && secret ? await durable(redisUrl, secret, level) : undefined;
 if (!stop) {
-  console.error('usage: ack-target.ts bare | durable <redisUrl> <secret>');
+  console.error('usage: ack-target.ts bare | durable <redisUrl> <secret> [logLevel]');
   process.exit(2);
 }
 process.once('SIGTERM', () => {

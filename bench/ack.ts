@@ -7,7 +7,9 @@
  * both targets receive the same bodies and headers. Targets: (b) ≥ 50 % of (a)'s req/s, and p99 < 25 ms for (b) at
  * a fixed 1,000 req/s. Each server runs in its own process (bench/ack-target.ts); autocannon runs here.
  *
- *   npx tsx bench/ack.ts [--seconds 10] [--connections 32] [--rate 1000] [--json]
+ *   npx tsx bench/ack.ts [--seconds 10] [--connections 32] [--rate 1000] [--log-level info] [--json]
+ *
+ * `--log-level` sets the real service's LOG_LEVEL (default info, as deployed) to see what request logging costs.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -27,6 +29,8 @@ const RATE = arg('rate', 1000);
 const WARMUP_SECONDS = 2;
 const SECRET = 'bench-webhook-secret-0123456789abcdef';
 const INSTANCE = 'globex-at';
+const i = process.argv.indexOf('--log-level');
+const LOG_LEVEL = i > 0 ? (process.argv[i + 1] ?? 'info') : 'info';
 
 interface Target {
   url: string;
@@ -150,7 +154,7 @@ export async function runAckBench(): Promise<AckBenchResult> {
     await bareTarget.stop();
     console.log(line('bare Fastify (parse JSON, 202)', bare));
 
-    const real = await startTarget(['durable', redis.url, SECRET]);
+    const real = await startTarget(['durable', redis.url, SECRET, LOG_LEVEL]);
     targets.push(real);
     const firstAckMs = await prime(real.url);
     console.log(`first acknowledgement after start-up: ${fmt(firstAckMs)} ms`);
