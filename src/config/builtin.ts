@@ -19,16 +19,20 @@ export const builtinPorts = { connectwise: 9101, autotask: 9102, halo: 9103, not
 
 const P = builtinPorts;
 
-export const BUILTIN_CONFIG_YAML = `# Built-in configuration: the example policy, three PSA instances in observe mode on loopback.
-calendars:
+/**
+ * The example's calendars, tiers, notifiers, groups and `standard` policy (examples/escalator.yaml, rules word for
+ * word), shared by the built-in config and the demo; notifiers POST to `notifierBase`.
+ */
+export function examplePolicyYaml(notifierBase: string): string {
+  return `calendars:
   business:
     timezone: America/New_York
     hours: { mon-fri: "08:00-18:00", sat: "09:00-13:00" }
     holidays: ["2026-11-26", "2026-12-25", "2027-01-01"]
 tiers: [T1, T2, T3, T4]
 notifiers:
-  managers: { kind: webhook, url: "http://127.0.0.1:${P.notifiers}/managers" }
-  oncall: { kind: slack, url: "http://127.0.0.1:${P.notifiers}/oncall" }
+  managers: { kind: webhook, url: "${notifierBase}/managers" }
+  oncall: { kind: slack, url: "${notifierBase}/oncall" }
 groups:
   network: { assign: round-robin, members: [net.alice, net.bob] }
   security: { assign: oncall, oncall: { rotation: [sec.carol, sec.dave], start: "2026-01-05T09:00:00-05:00", every: 7d } }
@@ -61,7 +65,11 @@ policies:
       - { id: recurring-incident, kind: hierarchical, when: { recurring: { count: 3, within: 24h, same: [company, category] } }, then: { notify: [managers], note: internal, tag: problem-candidate } }
       - { id: orphan, kind: tiered, when: { owner: none, age: 30m, status: { not: [resolved, closed] } }, then: { group: tier2, notify: [oncall] } }
       - { id: after-hours-p1, kind: emergency, when: { priority: P1, outsideCalendar: business }, then: { group: tier3, notify: [oncall] } }
-instances:
+`;
+}
+
+export const BUILTIN_CONFIG_YAML = `# Built-in configuration: the example policy, three PSA instances in observe mode on loopback.
+${examplePolicyYaml(`http://127.0.0.1:${P.notifiers}`)}instances:
   - id: acme-cw
     kind: connectwise
     policy: standard

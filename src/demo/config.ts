@@ -1,3 +1,4 @@
+import { examplePolicyYaml } from '../config/builtin.js';
 import { loadConfigText } from '../config/index.js';
 import type { AppConfig, ConnectorRegistry } from '../config/index.js';
 
@@ -13,48 +14,7 @@ import type { NotifierSink } from './sandboxes/notifiers.js';
  * `${VARS}` resolved by the normal config loader, so the demo exercises the same path as a real escalator.yaml.
  */
 export const DEMO_CONFIG_YAML = `# psa-escalator demo: the example policy against three local PSA sandboxes (enforce mode).
-calendars:
-  business:
-    timezone: America/New_York
-    hours: { mon-fri: "08:00-18:00", sat: "09:00-13:00" }
-    holidays: ["2026-11-26", "2026-12-25", "2027-01-01"]
-tiers: [T1, T2, T3, T4]
-notifiers:
-  managers: { kind: webhook, url: "\${DEMO_NOTIFY}/managers" }
-  oncall: { kind: slack, url: "\${DEMO_NOTIFY}/oncall" }
-groups:
-  network: { assign: round-robin, members: [net.alice, net.bob] }
-  security: { assign: oncall, oncall: { rotation: [sec.carol, sec.dave], start: "2026-01-05T09:00:00-05:00", every: 7d } }
-  tier2: { assign: least-loaded, members: [t2.erin, t2.frank] }
-  tier3: { assign: oncall, oncall: { rotation: [t3.grace, t3.heidi], start: "2026-01-05T09:00:00-05:00", every: 7d } }
-policies:
-  standard:
-    calendar: business
-    sla:
-      P1: { firstResponse: 15, resolution: 240, calendar: always }
-      P2: { firstResponse: 60, resolution: 480 }
-      P3: { firstResponse: 240, resolution: 1440 }
-      P4: { firstResponse: 480, resolution: 2880 }
-    vip: { slaFactor: 0.5 }
-    pauseOn: [waiting_customer, waiting_vendor, scheduled]
-    limits: { maxAutoEscalationsPerDay: 3, respectManualChangesFor: 4h }
-    handoff:
-      required: [customer, contact, environment, summary, stepsTaken, rootCause, urgency, slaDeadline, impact]
-      onMissing: flag
-    rules:
-      - { id: emergency-security, kind: emergency, when: { text: [ransomware, breach, "data leak", phishing, malware, "compromised account"] }, then: { escalateTo: T3, group: security, priority: P1, note: handoff, notify: [oncall, managers] } }
-      - { id: emergency-outage, kind: emergency, when: { any: [ { usersAffected: { gte: 25 } }, { text: ["all users", "site down", "system-wide", outage] } ] }, then: { escalateTo: T3, group: tier3, priority: P1, note: handoff, notify: [oncall] } }
-      - { id: functional-network, kind: functional, when: { category: ["Network/*", "Firewall", "VPN"] }, then: { group: network, note: handoff } }
-      - { id: complexity-multi-user, kind: functional, when: { tier: T1, usersAffected: { gte: 2 } }, then: { escalateTo: T2, group: tier2, note: handoff } }
-      - { id: t1-timeout, kind: tiered, when: { tier: T1, timeInTier: 2h, status: { not: [resolved, closed] } }, then: { escalateTo: T2, group: tier2, note: handoff } }
-      - { id: t2-timeout, kind: tiered, when: { tier: T2, timeInTier: 8h }, then: { escalateTo: T3, group: tier3, note: handoff } }
-      - { id: sla-risk, kind: hierarchical, when: { slaUsed: { resolution: { gte: 80 } } }, then: { notify: [managers], note: internal } }
-      - { id: sla-breach, kind: hierarchical, when: { slaUsed: { any: { gte: 100 } } }, then: { escalateTo: next, notify: [managers], customerNote: true } }
-      - { id: vip-fast-lane, kind: hierarchical, when: { vip: true, tier: T1, timeInTier: 30m }, then: { escalateTo: T2, group: tier2, note: handoff, notify: [managers] } }
-      - { id: recurring-incident, kind: hierarchical, when: { recurring: { count: 3, within: 24h, same: [company, category] } }, then: { notify: [managers], note: internal, tag: problem-candidate } }
-      - { id: orphan, kind: tiered, when: { owner: none, age: 30m, status: { not: [resolved, closed] } }, then: { group: tier2, notify: [oncall] } }
-      - { id: after-hours-p1, kind: emergency, when: { priority: P1, outsideCalendar: business }, then: { group: tier3, notify: [oncall] } }
-instances:
+${examplePolicyYaml('${DEMO_NOTIFY}')}instances:
   - id: acme-cw
     kind: connectwise
     policy: standard
