@@ -185,10 +185,14 @@ describe('worker: evaluation and write-back with the real engine', () => {
     await p.pipeline.ingest(event('13'));
     await waitFor(async () => (await p.stores.schedule.get(INSTANCE, '13')) !== null);
     await p.pipeline.ingest(event('13', 'deleted'));
-    await waitFor(async () => (await p.stores.tickets.get(INSTANCE, '13')) === undefined);
-    expect(await p.stores.schedule.get(INSTANCE, '13')).toBeNull();
-    const history = await p.stores.audit.forTicket(INSTANCE, '13');
+    // The audit entry is the last step of the gone path: once it is there, state and schedule are gone too.
+    const history = await waitFor(async () => {
+      const h = await p.stores.audit.forTicket(INSTANCE, '13');
+      return h.some((e) => e.event === 'ticket_gone') ? h : undefined;
+    });
     expect(history[0]).toMatchObject({ event: 'ticket_gone' });
+    expect(await p.stores.tickets.get(INSTANCE, '13')).toBeUndefined();
+    expect(await p.stores.schedule.get(INSTANCE, '13')).toBeNull();
   });
 
   it('a 404 on fetch is a gone ticket too (no retry)', async () => {
