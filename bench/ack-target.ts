@@ -6,13 +6,19 @@
  *   node --import tsx bench/ack-target.ts durable <redisUrl> <webhookSecret> [logLevel]
  *
  * `bare`: a plain Fastify route that parses JSON and answers 202 (no logger, no hooks): the ceiling.
+ * `bare-redis <redisUrl>`: the bare route plus ONE Redis command per request (`SET key 1 PX … NX`, a dedupe key and
+ *   nothing else): what any design that stores each delivery before answering pays for the round trip alone.
+ * `bare-bullmq <redisUrl>`: the bare route plus one BullMQ `add` with deduplication (our enqueue, without
+ *   authentication, parsing, logging or metrics).
  * `durable`: the real service (`startService`: `buildApp` over `startPipeline`) with the example config, role `api`
  * (no workers, so only the acknowledgement is measured), info-level JSON logs written to /dev/null (the log work is
  * real, the terminal is not), and the external Redis given (AOF everysec).
  */
 import { fileURLToPath } from 'node:url';
 
+import { Queue } from 'bullmq';
 import Fastify from 'fastify';
+import { Redis } from 'ioredis';
 import pino from 'pino';
 
 import { parseEnv } from '../src/config/env.js';
@@ -33,6 +39,27 @@ async function bare(): Promise<() => Promise<void>> {
   return () => app.close();
 }
 
+/** The reference routes: the bare route plus one Redis write (`bare-redis`) or one BullMQ add (`bare-bullmq`). */
+async function reference(kind: 'bare-redis' | 'bare-bullmq', redisUrl: string): Promise<() => Promise<void>> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const queue = new Queue('bench-reference', { connection: redis });
+  const app = Fastify({ logger: false });
+  let n = 0;
+  app.post('/webhooks/:instanceId', async (req, reply) => {
+    const body = req.body as { Id?: unknown; SequenceNumber?: unknown } | null;
+    const id = String(body?.SequenceNumber ?? ++n);
+    if (kind === 'bare-redis') await redis.set(`bench:dedupe:${id}`, '1', 'PX', 60_000, 'NX');
+    else await queue.add('event', { id: body?.Id ?? null }, { jobId: `r-${++n}`, deduplication: { id, ttl: 60_000 }, removeOnComplete: true });
+    return reply.code(202).send({ accepted: true, id: body?.Id ?? null });
+  });
+  console.log(`READY ${await app.listen({ port: 0, host: '127.0.0.1' })}`);
+  return async () => {
+    await app.close();
+    await queue.close();
+    redis.disconnect();
+  };
+}
+
 async function durable(redisUrl: string, secret: string, level: string): Promise<() => Promise<void>> {
   const vars = exampleEnv(secret);
   const configPath = fileURLToPath(new URL('../examples/escalator.yaml', import.meta.url));
@@ -47,9 +74,16 @@ async function durable(redisUrl: string, secret: string, level: string): Promise
 }
 
 const [mode, redisUrl, secret, level = 'info'] = process.argv.slice(2);
-const stop = mode === 'bare' ? await bare() : mode === 'durable' && redisUrl && secret ? await durable(redisUrl, secret, level) : undefined;
+const stop =
+  mode === 'bare'
+    ? await bare()
+    : (mode === 'bare-redis' || mode === 'bare-bullmq') && redisUrl
+      ? await reference(mode, redisUrl)
+      : mode === 'durable' && redisUrl && secret
+        ? await durable(redisUrl, secret, level)
+        : undefined;
 if (!stop) {
-  console.error('usage: ack-target.ts bare | durable <redisUrl> <secret> [logLevel]');
+  console.error('usage: ack-target.ts bare | bare-redis <redisUrl> | bare-bullmq <redisUrl> | durable <redisUrl> <secret> [logLevel]');
   process.exit(2);
 }
 process.once('SIGTERM', () => {

@@ -10,6 +10,7 @@
  *   npx tsx bench/ack.ts [--seconds 10] [--connections 32] [--rate 1000] [--log-level info] [--json]
  *
  * `--log-level` sets the real service's LOG_LEVEL (default info, as deployed) to see what request logging costs.
+ * `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of each target process into <dir>.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -41,7 +42,9 @@ interface Target {
 /** Starts bench/ack-target.ts in its own Node process and waits for its `READY <url>` line. */
 async function startTarget(args: string[]): Promise<Target> {
   const script = fileURLToPath(new URL('./ack-target.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each target (open it in Chrome DevTools or speedscope).
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`target ${args[0]} did not start: ${out}`)), 30_000);
@@ -129,6 +132,10 @@ async function load(url: string, seconds: number, overallRate?: number): Promise
 
 export interface AckBenchResult {
   bare: LoadResult;
+  /** Reference: the bare route plus one Redis `SET … NX PX` per request. */
+  bareRedis: LoadResult;
+  /** Reference: the bare route plus one BullMQ `add` with deduplication per request. */
+  bareBullmq: LoadResult;
   durable: LoadResult;
   fixedRate: LoadResult & { rate: number };
   ratio: number;
@@ -147,12 +154,19 @@ export async function runAckBench(): Promise<AckBenchResult> {
   const redis = await startRedis({ appendfsync: 'everysec' });
   const targets: Target[] = [];
   try {
-    const bareTarget = await startTarget(['bare']);
-    targets.push(bareTarget);
-    await load(bareTarget.url, WARMUP_SECONDS);
-    const bare = await load(bareTarget.url, SECONDS);
-    await bareTarget.stop();
-    console.log(line('bare Fastify (parse JSON, 202)', bare));
+    const measure = async (args: string[], name: string): Promise<LoadResult> => {
+      const t = await startTarget(args);
+      targets.push(t);
+      await load(t.url, WARMUP_SECONDS);
+      const r = await load(t.url, SECONDS);
+      await t.stop();
+      console.log(line(name, r));
+      return r;
+    };
+    const bare = await measure(['bare'], 'bare Fastify (parse JSON, 202)');
+    // Reference rows: what one Redis round trip, and one BullMQ add, cost on this machine (no auth, no parsing).
+    const bareRedis = await measure(['bare-redis', redis.url], '  reference: bare + one Redis SET');
+    const bareBullmq = await measure(['bare-bullmq', redis.url], '  reference: bare + one BullMQ add');
 
     const real = await startTarget(['durable', redis.url, SECRET, LOG_LEVEL]);
     targets.push(real);
@@ -170,12 +184,14 @@ export async function runAckBench(): Promise<AckBenchResult> {
     await queue.close();
     const acked = 1 + warm.ok + durable.ok + fixed.ok;
     const ratio = durable.rps / bare.rps;
+    const pct = (r: LoadResult) => `${((100 * r.rps) / bare.rps).toFixed(0)} %`;
+    console.log(`of the bare route: bare + Redis SET ${pct(bareRedis)}, bare + BullMQ add ${pct(bareBullmq)}, our webhook ${pct(durable)}`);
     console.log(
       `ack ratio ${(100 * ratio).toFixed(0)} % (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}); ` +
         `p99 at ${fmt(RATE)} req/s ${fixed.p99} ms (target < 25 ms: ${fixed.p99 < 25 ? 'met' : 'NOT met'}); ` +
         `${fmt(jobsStored)} jobs in Redis for ${fmt(acked)} acknowledged events${jobsStored >= acked ? '' : ' — ACKNOWLEDGED EVENTS MISSING'}`,
     );
-    return { bare, durable, fixedRate: { ...fixed, rate: RATE }, ratio, jobsStored, acked };
+    return { bare, bareRedis, bareBullmq, durable, fixedRate: { ...fixed, rate: RATE }, ratio, jobsStored, acked };
   } finally {
     for (const t of targets) await t.stop();
     await redis.close();

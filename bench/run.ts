@@ -58,6 +58,8 @@ const rows: [string, string, string, string][] = [
   ['engine evaluations/s (one core, best round)', fmt(engine.best), '≥ 100,000', mark(engine.best >= 100_000)],
   ['engine evaluations/s (median round)', fmt(engine.median), '', ''],
   ['bare Fastify req/s', fmt(ack.bare.rps), '', ''],
+  ['  reference: bare + one Redis SET', `${fmt(ack.bareRedis.rps)} (${((100 * ack.bareRedis.rps) / ack.bare.rps).toFixed(0)} %)`, '', ''],
+  ['  reference: bare + one BullMQ add', `${fmt(ack.bareBullmq.rps)} (${((100 * ack.bareBullmq.rps) / ack.bare.rps).toFixed(0)} %)`, '', ''],
   ['webhook ack req/s (verify + durable enqueue)', fmt(ack.durable.rps), '', ''],
   ['ack ratio (durable / bare)', `${(100 * ack.ratio).toFixed(0)} %`, '≥ 50 %', mark(ack.ratio >= 0.5)],
   [`ack p99 at ${fmt(ack.fixedRate.rate)} req/s`, `${ack.fixedRate.p99} ms`, '< 25 ms', mark(ack.fixedRate.p99 < 25)],

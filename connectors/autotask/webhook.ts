@@ -58,10 +58,11 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 /** Keys lower-cased (Nango's samples say `PersonId`, n8n's `PersonID`; Fields casing varies too). */
 function lowerKeys(o: Obj): Obj {
   const out: Obj = {};
-  for (const [k, v] of Object.entries(o)) {
+  // Object.keys, not entries: no [key, value] pair allocated per key on the ack path.
+  for (const k of Object.keys(o)) {
     const key = k.toLowerCase();
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
-    if (!(key in out)) out[key] = v;
+    if (!(key in out)) out[key] = o[k];
   }
   return out;
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 
+import { accessLoggerFor, type AppLogger } from '../lib/logger.js';
 import { assertTlsVerification } from '../lib/tls.js';
 
 import type { AppDeps } from './deps.js';
@@ -40,6 +41,27 @@ export interface BuildAppOptions {
 const reqSerializer = (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip });
 
 /**
+ * One access line per request, written when it completes (Fastify writes two: "incoming" and "completed"), through
+ * the redaction-free access logger: the line is built here from fields that never hold a secret. Failed requests
+ * keep Fastify's own (redacted) error line.
+ */
+class AccessLogController extends LogController {
+  constructor(private readonly access: AppLogger) {
+    super();
+  }
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) return super.requestCompleted(error, request, reply);
+    this.access.info(
+      { reqId: request.id, req: reqSerializer(request), res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
+      'request completed',
+    );
+  }
+}
+
+/**
  * The whole HTTP surface as one plugin (never listens: `src/main.ts` does). Order matters: error handling and the
  * probe limiter first (every context inherits them), swagger before the routes it documents.
  */
@@ -70,6 +92,7 @@ export function buildApp(deps: AppDeps, options: BuildAppOptions = {}): FastifyI
     // Security: a client-sent request id is never trusted (RELIABILITY #18: log/header injection).
     requestIdHeader: false,
     genReqId: () => randomUUID(),
+    logController: new AccessLogController(accessLoggerFor(deps.log)),
     requestTimeout,
     // Node checks request timeouts only every 30 s by default: a slowloris socket would live up to 45 s.
     http: { connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(requestTimeout / 4))) },

@@ -58,3 +58,17 @@ export function createLogger(options: LoggerOptions = {}): AppLogger {
     options.destination,
   );
 }
+
+/**
+ * A logger for per-request access lines only: same destination stream, level and bindings as `base`, but no
+ * redaction pass. pino's wildcard redaction (`*.secret` …) re-walks every top-level key of every line, which made
+ * it the single largest cost of a webhook acknowledgement (bench/ack.ts). An access line carries only fields we
+ * build ourselves (method, path without query string, client IP, status, duration, request id), never a secret.
+ */
+export function accessLoggerFor(base: AppLogger): AppLogger {
+  const stream = (base as unknown as Record<symbol, DestinationStream | undefined>)[pino.symbols.streamSym];
+  return pino(
+    { level: base.level, base: base.bindings(), timestamp: pino.stdTimeFunctions.isoTime },
+    stream ?? pino.destination(1),
+  );
+}

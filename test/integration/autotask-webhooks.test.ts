@@ -173,6 +173,68 @@ describe('webhooks as Autotask sends them', () => {
     expect(got[1]).toMatchObject({ verified: true, parsed: { ok: true, value: { ignore: 'echo' } } });
   });
 
+  it('concurrent first deliveries share one identity lookup; later ones ask neither the PSA nor the shared cache', async () => {
+    const inner = ctx.cache;
+    const reads: string[] = [];
+    ctx = {
+      ...ctx,
+      cache: { get: (k) => (reads.push(k), inner.get(k)), set: (k, v, ttl) => inner.set(k, v, ttl), delete: (k) => inner.delete(k) },
+    };
+    const echo = (seq: number) => fake.payload(351181, {}, { SequenceNumber: seq, PersonID: fake.state.apiResourceId });
+    const burst = await Promise.all(Array.from({ length: 8 }, (_, i) => fake.sendWebhook(url, echo(100 + i), { secret: WEBHOOK_SECRET })));
+    expect(burst.map((d) => d.status)).toEqual(Array(8).fill(202));
+    expect(got.map((g) => g.parsed)).toEqual(Array(8).fill({ ok: true, value: expect.objectContaining({ ignore: 'echo' }) }));
+    expect(fake.calls('POST', /^\/Resources\/query$/)).toHaveLength(1);
+    const readsAfterBurst = reads.length;
+    for (let i = 0; i < 5; i++) await fake.sendWebhook(url, echo(200 + i), { secret: WEBHOOK_SECRET });
+    expect(got.slice(8).map((g) => g.parsed)).toEqual(Array(5).fill({ ok: true, value: expect.objectContaining({ ignore: 'echo' }) }));
+    expect(reads.length).toBe(readsAfterBurst);
+    expect(fake.calls('POST', /^\/Resources\/query$/)).toHaveLength(1);
+  });
+
+  it('does not hold the first deliveries for a slow identity lookup, and uses its answer once it is in', async () => {
+    const slow = await new FakeAutotask({ latencyMs: 1_500 }).start();
+    try {
+      ctx = makeCtx(slow.connection());
+      const echo = (seq: number) => slow.payload(351181, {}, { SequenceNumber: seq, PersonID: slow.state.apiResourceId });
+      // The lookup takes 1.5 s: the delivery goes on without the echo check (the worker's guards cover it).
+      expect((await slow.sendWebhook(url, echo(1), { secret: WEBHOOK_SECRET })).status).toBe(202);
+      expect(got[0]!.parsed).toEqual({ ok: true, value: expect.objectContaining({ ticketId: '351181', action: 'updated' }) });
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect((await slow.sendWebhook(url, echo(2), { secret: WEBHOOK_SECRET })).status).toBe(202);
+      expect(got[1]!.parsed).toEqual({ ok: true, value: expect.objectContaining({ ignore: 'echo' }) });
+      expect(slow.calls('POST', /^\/Resources\/query$/)).toHaveLength(1);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('refreshes a stale identity once, in the background, while deliveries keep the last answer', async () => {
+    let now = Date.parse('2026-11-24T10:00:00Z');
+    ctx = testContext({
+      connector: autotask,
+      instance: { id: 'globex-at', mapping },
+      settings: { connection: fake.connection(), webhook: { secretKey: WEBHOOK_SECRET }, notes: { internal: { noteType: 1, publish: 2 } }, mapping },
+      now: () => new Date(now),
+    });
+    const inner = ctx.cache;
+    const reads: string[] = [];
+    ctx = { ...ctx, cache: { get: (k) => (reads.push(k), inner.get(k)), set: (k, v, ttl) => inner.set(k, v, ttl), delete: (k) => inner.delete(k) } };
+    const echo = (seq: number) => fake.payload(351181, {}, { SequenceNumber: seq, PersonID: fake.state.apiResourceId });
+    await fake.sendWebhook(url, echo(1), { secret: WEBHOOK_SECRET });
+    const firstLookup = reads.length;
+    await fake.sendWebhook(url, echo(2), { secret: WEBHOOK_SECRET });
+    expect(reads).toHaveLength(firstLookup);
+    now += 61_000;
+    await Promise.all([3, 4, 5].map((seq) => fake.sendWebhook(url, echo(seq), { secret: WEBHOOK_SECRET })));
+    expect(got.map((g) => g.parsed)).toEqual(Array(5).fill({ ok: true, value: expect.objectContaining({ ignore: 'echo' }) }));
+    // One refresh for the three concurrent deliveries: the same reads as the first lookup, once.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(reads).toHaveLength(2 * firstLookup);
+    // The shared cache still holds the answer (a day), so the refresh reads it and asks the PSA nothing.
+    expect(fake.calls('POST', /^\/Resources\/query$/)).toHaveLength(1);
+  });
+
   it('still accepts deliveries when the identity lookup fails, and does not repeat it for every delivery', async () => {
     fake.fail({ method: 'POST', path: '/Resources/query', status: 503, body: 'down', times: 10 });
     for (let i = 0; i < 3; i++) expect((await fake.sendWebhook(url, fake.payload(351181), { secret: WEBHOOK_SECRET })).status).toBe(202);

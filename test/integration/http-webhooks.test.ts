@@ -30,6 +30,24 @@ describe('POST /webhooks/:instanceId — accepted deliveries', () => {
     expect(h.pipeline.events[0]!.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('logs one access line per request, with its request id and the path without the query string', async () => {
+    h = await build();
+    const b = body();
+    const res = await post('/webhooks/acme?token=in-the-query-0042', b, h.signed(b));
+    expect(res.statusCode).toBe(202);
+    const unsigned = await post('/webhooks/acme', b, {});
+    expect(unsigned.statusCode).toBe(401);
+    const lines = h.logText().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const access = lines.filter((l) => l.msg === 'request completed');
+    expect(access).toEqual([
+      expect.objectContaining({ level: 30, reqId: expect.any(String), req: { method: 'POST', url: '/webhooks/acme', remoteAddress: '127.0.0.1' }, res: { statusCode: 202 }, responseTime: expect.any(Number) }),
+      expect.objectContaining({ reqId: expect.any(String), res: { statusCode: 401 } }),
+    ]);
+    expect(access[0]!.reqId).toBe(h.pipeline.events[0]!.requestId);
+    expect(lines.filter((l) => l.msg === 'incoming request')).toEqual([]);
+    expect(h.logText()).not.toContain('in-the-query-0042');
+  });
+
   it('answers a repeated delivery with duplicate:true and queues it once', async () => {
     h = await build();
     const b = body();
