@@ -80,6 +80,15 @@ const StatusCondition = z.union([
 
 export const recurringSameFields = ['company', 'category'] as const;
 
+/**
+ * Names one `recurring` window in `state.recurringCounts`: `<within in ms>:<same fields, sorted, comma-joined>`,
+ * e.g. `86400000:category,company` for `{ within: 24h, same: [company, category] }`. Rules that share a window share
+ * its count.
+ */
+export function recurringKey(withinMs: number, same: readonly string[]): string {
+  return `${withinMs}:${[...same].sort().join(',')}`;
+}
+
 export interface ConditionInput {
   tier?: string | string[];
   priority?: string | string[];

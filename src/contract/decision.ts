@@ -113,6 +113,11 @@ export const TicketStateSchema = z
       .optional(),
     lastManualChangeAt: z.string().optional(),
     recurringCount: z.number().int().min(0).optional(),
+    /**
+     * Counts per `recurring` window (key: `recurringKey(within, same)`), for policies whose rules use more than one
+     * window; a window missing here falls back to `recurringCount`.
+     */
+    recurringCounts: z.record(z.string(), z.number().int().min(0)).optional(),
     groupCursors: z.record(z.string(), z.number().int().min(0)).optional(),
     memberLoads: z.record(z.string(), z.number().min(0)).optional(),
   });

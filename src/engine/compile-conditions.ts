@@ -1,4 +1,4 @@
-import { priorityNames } from '../contract/index.js';
+import { priorityNames, recurringKey } from '../contract/index.js';
 import type { Condition, StatusCategory } from '../contract/index.js';
 import { compileCategoryPattern } from './category.js';
 import { clockNames } from './compiled.js';
@@ -83,7 +83,8 @@ function compileKey(c: ConditionCompiler, path: string, cond: Condition, key: ke
       return compileSla(c, cond.slaUsed!);
     case 'recurring': {
       const r = cond.recurring!;
-      return leaf(c, (id) => ({ id, k: 'recurring', count: r.count, needCompany: r.same.includes('company'), needCategory: r.same.includes('category') }));
+      const key = recurringKey(r.within, r.same);
+      return leaf(c, (id) => ({ id, k: 'recurring', count: r.count, key, needCompany: r.same.includes('company'), needCategory: r.same.includes('category') }));
     }
     case 'outsideCalendar':
       return compileOutside(c, path, cond.outsideCalendar!);

@@ -39,6 +39,8 @@ export interface OwnerLeaf extends LeafBase { readonly k: 'owner' }
 export interface RecurringLeaf extends LeafBase {
   readonly k: 'recurring';
   readonly count: number;
+  /** `recurringKey(within, same)`: which count of `state.recurringCounts` this condition reads. */
+  readonly key: string;
   /** `same` names company: a ticket without a company id never matches. */
   readonly needCompany: boolean;
   /** `same` names category: a ticket without a category never matches. */

@@ -1,9 +1,14 @@
 import { categoryMatches } from './category.js';
 import { clockNames } from './compiled.js';
-import type { ClockName, CondNode, Leaf, SlaLeaf, StaticLeaf, TimeLeaf } from './compiled.js';
+import type { ClockName, CondNode, Leaf, RecurringLeaf, SlaLeaf, StaticLeaf, TimeLeaf } from './compiled.js';
 import { ageMs, categoryOf, durationReachedAt, exactPct, pctReachedAt, runningClock, textMatches, timeInTierMs } from './context.js';
 import type { EvalContext } from './context.js';
 import type { ClockValue } from './types.js';
+
+/** The count of this condition's window: `state.recurringCounts[key]`, else the single `state.recurringCount`. */
+export function recurringCountOf(state: EvalContext['state'], leaf: RecurringLeaf): number {
+  return state.recurringCounts?.[leaf.key] ?? state.recurringCount ?? 0;
+}
 
 /**
  * Truth of a rule's `when` at `now`, and the earliest instant it can become true (for nextCheckAt). Static leaves
@@ -50,7 +55,7 @@ function staticHolds(leaf: StaticLeaf, ctx: EvalContext): boolean {
       // Tickets without the `same` fields never match (SPEC §2): the count is only meaningful with them.
       // Only the fields `same` names are required (a category-only rule still counts a ticket with no company id).
       if ((leaf.needCompany && String(t.company.id).trim() === '') || (leaf.needCategory && categoryOf(ctx).length === 0)) return false;
-      return (ctx.state.recurringCount ?? 0) >= leaf.count;
+      return recurringCountOf(ctx.state, leaf) >= leaf.count;
   }
 }
 

@@ -2,7 +2,7 @@ import type { NearMiss } from '../contract/index.js';
 import { categoryMatches } from './category.js';
 import type { ClockName, CompiledRule, CondNode, Leaf, TimeLeaf } from './compiled.js';
 import { clockNames } from './compiled.js';
-import { durationValue, holds, isVip, slaClock } from './conditions.js';
+import { durationValue, holds, isVip, recurringCountOf, slaClock } from './conditions.js';
 import { categoryOf, exactPct, matchingPhrase } from './context.js';
 import type { EvalContext } from './context.js';
 
@@ -82,7 +82,7 @@ function leafPart(leaf: Leaf, ctx: EvalContext, met: ClockName[]): Part {
     case 'usersAffected':
       return part(leaf, `usersAffected ${String(t.usersAffected)} ${comparisonText(leaf.cmp)}`, { usersAffected: t.usersAffected });
     case 'recurring': {
-      const n = ctx.state.recurringCount ?? 0;
+      const n = recurringCountOf(ctx.state, leaf);
       return part(leaf, `recurring ${n} similar tickets >= ${leaf.count}`, { recurring: n, count: leaf.count });
     }
     case 'outsideCalendar':

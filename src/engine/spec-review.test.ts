@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { RuleSchema } from '../contract/index.js';
+import { recurringKey, RuleSchema } from '../contract/index.js';
 import type { Policy, Ticket, TicketState } from '../contract/index.js';
 import { notes, notifiers, priorityOf, reasonRules, reassignOf, tags } from './__fixtures__/decision-helpers.js';
 import { cwTicket, loadExample } from './__fixtures__/example-policy.js';
@@ -60,6 +60,34 @@ describe('SPEC §2 recurring: only the `same` fields are required; tickets witho
     { name: 'category only, blank segments only', same: ['category'], ticket: { category: [' ', ''] }, count: 9, fires: false },
   ])('$name → $fires', ({ same, ticket, count, fires: expected }) => {
     expect(fires(rule(same), ticket as Partial<Ticket>, { recurringCount: count })).toBe(expected);
+  });
+});
+
+describe('recurring windows: each condition reads the count of its own window (state.recurringCounts)', () => {
+  const policy = policyWith([
+    { id: 'day', kind: 'functional', when: { recurring: { count: 3, within: '24h', same: ['company', 'category'] } }, then: { tag: 'day' } },
+    { id: 'week', kind: 'functional', when: { recurring: { count: 5, within: '7d', same: ['company'] } }, then: { tag: 'week' } },
+  ]);
+  const day = recurringKey(86_400_000, ['company', 'category']);
+  const week = recurringKey(7 * 86_400_000, ['company']);
+  const fired = (state: TicketState) => reasonRules(evaluate({ ticket: cwTicket({}), state, policy, now: NOW })).sort();
+
+  it('names a window by its length in ms and its sorted fields', () => {
+    expect(day).toBe('86400000:category,company');
+    expect(recurringKey(86_400_000, ['category', 'company'])).toBe(day);
+  });
+  it.each([
+    { counts: { [day]: 3, [week]: 4 }, expected: ['day'] },
+    { counts: { [day]: 2, [week]: 5 }, expected: ['week'] },
+    { counts: { [day]: 3, [week]: 5 }, expected: ['day', 'week'] },
+    { counts: { [day]: 0, [week]: 0 }, expected: [] },
+  ])('$counts → $expected', ({ counts, expected }) => {
+    // recurringCount (the single count of SPEC §4) would fire both: the per-window counts take precedence.
+    expect(fired({ recurringCount: 9, recurringCounts: counts })).toEqual(expected);
+  });
+  it('falls back to recurringCount for a window it does not list', () => {
+    expect(fired({ recurringCount: 5, recurringCounts: { [day]: 0 } })).toEqual(['week']);
+    expect(fired({ recurringCount: 3 })).toEqual(['day']);
   });
 });
 

@@ -109,6 +109,8 @@ export function observeTicket(prev: TicketRecord | undefined, { instanceId, tick
 
 export interface InstanceCounters {
   recurringCount: number;
+  /** One count per `recurring` window of the policy (`recurringKey`). */
+  recurringCounts?: Record<string, number>;
   groupCursors: Record<string, number>;
   memberLoads: Record<string, number>;
 }
@@ -122,6 +124,7 @@ export function toEngineState(record: TicketRecord, counters: InstanceCounters):
     fired: record.fired,
     ...(record.manualChange ? { lastManualChangeAt: record.manualChange.at } : {}),
     recurringCount: counters.recurringCount,
+    ...(counters.recurringCounts ? { recurringCounts: counters.recurringCounts } : {}),
     groupCursors: counters.groupCursors,
     memberLoads: counters.memberLoads,
   };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 
+import { recurringKey } from '../contract/index.js';
 import type { Condition, GroupConfig, InstanceInfo, Policy, Ticket } from '../contract/index.js';
 import type { CountersStore } from '../store/counters-store.js';
 
@@ -12,8 +13,8 @@ type SameField = 'company' | 'category';
 export interface PolicyFacts {
   /** Rules whose `when` uses `slaUsed` (fired once per clock). */
   slaRules: ReadonlySet<string>;
-  /** Every distinct `recurring` condition; the first one gives `state.recurringCount`. */
-  recurring: { within: number; same: SameField[] }[];
+  /** Every distinct `recurring` window (by `recurringKey`); the first one also gives `state.recurringCount`. */
+  recurring: { key: string; within: number; same: SameField[]; keepMs: number }[];
   groups: Readonly<Record<string, GroupConfig>>;
 }
 
@@ -30,8 +31,16 @@ export function policyFacts(policy: Policy, groups: Readonly<Record<string, Grou
   for (const rule of policy.rules) {
     walk(rule.when, (c) => {
       if (c.slaUsed) slaRules.add(rule.id);
-      if (c.recurring) recurring.push({ within: c.recurring.within, same: [...c.recurring.same].sort() as SameField[] });
+      if (!c.recurring) return;
+      const key = recurringKey(c.recurring.within, c.recurring.same);
+      if (!recurring.some((r) => r.key === key)) recurring.push({ key, within: c.recurring.within, same: [...c.recurring.same].sort() as SameField[], keepMs: 0 });
     });
+  }
+  // Windows over the same fields share one set of tickets (the signature names only the fields' values): none may
+  // trim away what the longest of them still counts.
+  for (const r of recurring) {
+    const sameSet = r.same.join(',');
+    r.keepMs = Math.max(...recurring.filter((o) => o.same.join(',') === sameSet).map((o) => o.within));
   }
   return { slaRules, recurring, groups };
 }
@@ -64,15 +73,16 @@ export async function readCounters(args: {
 }): Promise<InstanceCounters> {
   const { store, facts, instanceId, ticket, now } = args;
   const created = Date.parse(ticket.createdAt);
-  let recurringCount = 0;
-  for (const [i, r] of facts.recurring.entries()) {
+  const recurringCounts: Record<string, number> = {};
+  for (const r of facts.recurring) {
     const sig = signature(ticket, r.same);
     if (sig === undefined || Number.isNaN(created)) continue;
-    await store.recordRecurring(instanceId, sig, ticket.ref.id, created, now - r.within - 86_400_000);
-    if (i === 0) recurringCount = await store.countRecurring(instanceId, sig, now - r.within, now);
+    await store.recordRecurring(instanceId, sig, ticket.ref.id, created, now - r.keepMs - 86_400_000);
+    recurringCounts[r.key] = await store.countRecurring(instanceId, sig, now - r.within, now);
   }
   const [groupCursors, memberLoads] = await Promise.all([store.groupCursors(instanceId), store.memberLoads(instanceId)]);
-  return { recurringCount, groupCursors, memberLoads };
+  const first = facts.recurring[0];
+  return { recurringCount: (first && recurringCounts[first.key]) ?? 0, recurringCounts, groupCursors, memberLoads };
 }
 
 /** Every member named by a group (members and on-call rotations), in config order, without repeats. */
