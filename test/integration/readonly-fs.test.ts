@@ -24,15 +24,22 @@ let child: ChildProcess;
 let base: string;
 let output = '';
 
-/** `sh -c` script: read-only `/` and a private tmpfs /tmp in this namespace only, then `serve` as nobody. */
+/**
+ * `sh -c` script: read-only `/` and a private tmpfs /tmp in this namespace only, the checkout bind-mounted read-only at
+ * /tmp/app (so nobody can reach it whatever the permissions of the directories above it), then `serve` as nobody.
+ */
 function jail(): string {
   const serve = [process.execPath, '--import', 'tsx', 'src/cli/index.ts', 'serve', '--role', 'all', '--config', 'examples/escalator.yaml'];
   return [
     'set -e',
     'mount -o remount,bind,ro /',
     'mount -t tmpfs -o size=64m,mode=1777 tmpfs /tmp',
-    // Proof that the jail holds: even root cannot write to / here (else the service never starts and the test fails).
-    'if touch /.psa-escalator-rw-probe 2>/dev/null; then echo "root filesystem is writable"; exit 3; fi',
+    'mkdir /tmp/app',
+    `mount --bind '${root}' /tmp/app`,
+    'mount -o remount,bind,ro /tmp/app',
+    // Proof that the jail holds: even root cannot write to / or the checkout here (else serve never starts).
+    'for f in /.psa-escalator-rw-probe /tmp/app/.psa-escalator-rw-probe; do if touch "$f" 2>/dev/null; then echo "$f is writable"; exit 3; fi; done',
+    'cd /tmp/app',
     `exec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups ${serve.map((a) => `'${a}'`).join(' ')}`,
   ].join('\n');
 }
