@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,29 +23,32 @@ let redis: TestRedis;
 let child: ChildProcess;
 let base: string;
 let output = '';
+let app: string;
 
 /**
- * `sh -c` script: read-only `/` and a private tmpfs /tmp in this namespace only, the checkout bind-mounted read-only at
- * /tmp/app (so nobody can reach it whatever the permissions of the directories above it), then `serve` as nobody.
+ * `sh -c` script, in a private mount namespace: the checkout bind-mounted read-only at `app` (a directory under /run,
+ * so nobody can reach it whatever the permissions of the directories above the checkout), `/` remounted read-only, a
+ * fresh tmpfs on /tmp, then `serve` as nobody from `app`.
  */
-function jail(): string {
+function jail(app: string): string {
   const serve = [process.execPath, '--import', 'tsx', 'src/cli/index.ts', 'serve', '--role', 'all', '--config', 'examples/escalator.yaml'];
   return [
     'set -e',
+    `mount --bind '${root}' '${app}'`,
+    `mount -o remount,bind,ro '${app}'`,
     'mount -o remount,bind,ro /',
     'mount -t tmpfs -o size=64m,mode=1777 tmpfs /tmp',
-    'mkdir /tmp/app',
-    `mount --bind '${root}' /tmp/app`,
-    'mount -o remount,bind,ro /tmp/app',
     // Proof that the jail holds: even root cannot write to / or the checkout here (else serve never starts).
-    'for f in /.psa-escalator-rw-probe /tmp/app/.psa-escalator-rw-probe; do if touch "$f" 2>/dev/null; then echo "$f is writable"; exit 3; fi; done',
-    'cd /tmp/app',
+    `for f in /.psa-escalator-rw-probe '${app}/.psa-escalator-rw-probe'; do if touch "$f" 2>/dev/null; then echo "$f is writable"; exit 3; fi; done`,
+    `cd '${app}'`,
     `exec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups ${serve.map((a) => `'${a}'`).join(' ')}`,
   ].join('\n');
 }
 
 beforeAll(async () => {
   redis = await startRedis();
+  app = mkdtempSync('/run/psa-escalator-readonly-');
+  chmodSync(app, 0o755);
   const port = await freePort();
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -57,7 +60,7 @@ beforeAll(async () => {
     ADMIN_TOKEN: 'r'.repeat(40),
     LOG_LEVEL: 'info',
   };
-  child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', jail()], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', jail(app)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
   base = `http://127.0.0.1:${port}`;
@@ -73,6 +76,7 @@ afterAll(async () => {
     await new Promise((r) => child.once('exit', r));
   }
   await redis?.close();
+  if (app) rmdirSync(app);
 });
 
 /** `unshare` execs `sh`, which execs `setpriv`, which execs node: the child's pid IS the serve process. */
