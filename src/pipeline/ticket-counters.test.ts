@@ -54,7 +54,7 @@ describe('recurring windows in the pipeline', () => {
     const mem = new MemoryRecurring();
     const now = Date.parse('2026-11-24T12:00:00Z');
     const ticket = (id: string, createdMs: number, category = ['Network', 'Firewall']): Ticket =>
-      cwTicket({ ref: { instance: 'acme-cw', id }, createdAt: new Date(createdMs).toISOString(), category });
+      cwTicket({ ref: { instance: 'acme-cw', psa: 'connectwise', id }, createdAt: new Date(createdMs).toISOString(), category });
     // Same company: 2 days ago, 3 days ago (other category), 10 min ago, and the current one now.
     for (const t of [ticket('1', now - 2 * DAY), ticket('2', now - 3 * DAY, ['Email']), ticket('3', now - 10 * 60_000)]) {
       await readCounters({ store: mem.store, facts, instanceId: 'acme-cw', ticket: t, now: Date.parse(t.createdAt) });
