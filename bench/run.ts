@@ -10,6 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 import type { AckBenchResult } from './ack.js';
+import type { LatencyResult } from './latency.js';
 import { compileForBench, measureIdleRss } from './idle-rss.js';
 import { JSON_PREFIX, arg, fmt } from './util.js';
 
@@ -48,6 +49,8 @@ console.log(`== engine (${Math.min(seconds, 5)} s)`);
 const engine = await runScript<EngineResult>('./engine.ts', ['--seconds', String(Math.min(seconds, 5))]);
 console.log(`\n== webhook ack (${seconds} s per run)`);
 const ack = await runScript<AckBenchResult>('./ack.ts', ['--seconds', String(seconds)]);
+console.log('\n== webhook → write-back latency');
+const latency = await runScript<LatencyResult>('./latency.ts', []);
 console.log('\n== idle RSS of `serve`');
 compileForBench();
 const rss = await measureIdleRss('compiled');
@@ -64,6 +67,8 @@ const rows: [string, string, string, string][] = [
   ['ack ratio (durable / bare)', `${(100 * ack.ratio).toFixed(0)} %`, '≥ 50 %', mark(ack.ratio >= 0.5)],
   [`ack p99 at ${fmt(ack.fixedRate.rate)} req/s`, `${ack.fixedRate.p99} ms`, '< 25 ms', mark(ack.fixedRate.p99 < 25)],
   ['acknowledged events stored', `${fmt(ack.jobsStored)} / ${fmt(ack.acked)}`, 'all', mark(ack.jobsStored >= ack.acked)],
+  [`webhook → write-back, median (PSA answering at once)`, `${latency.patch.p50} ms`, `≤ ${latency.debounceMs + 50} ms`, mark(latency.patch.p50 <= latency.debounceMs + 50)],
+  ['webhook → write-back, p95', `${latency.patch.p95} ms`, '', ''],
   ['idle RSS of serve (compiled, as shipped)', `${rss.toFixed(0)} MB`, '< 150 MB', mark(rss < 150)],
   ['idle RSS of serve (through tsx, dev)', `${rssTsx.toFixed(0)} MB`, '', ''],
 ];

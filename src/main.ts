@@ -14,7 +14,7 @@ import { createMetrics } from './lib/metrics.js';
 import { startPipeline } from './pipeline/pipeline.js';
 import type { PipelineOptions, RunningPipeline } from './pipeline/pipeline.js';
 import { createPolicyEngine } from './pipeline/policy-engine.js';
-import { closeRedis, createRedis, evictionPolicy, waitReady } from './store/redis.js';
+import { closeRedis, configNumber, createRedis, evictionPolicy, waitReady } from './store/redis.js';
 
 /**
  * Process wiring (STYLE: `main.ts` is the process entry): config → Redis (embedded unless `REDIS_URL`) →
@@ -54,6 +54,10 @@ async function checkExternalRedis(url: string, log: AppLogger): Promise<void> {
     const policy = await evictionPolicy(client).catch(() => undefined);
     if (policy === undefined) log.warn('could not read maxmemory-policy (CONFIG GET refused?): make sure it is noeviction');
     else if (policy !== 'noeviction') log.warn({ policy }, `IMPORTANT: Redis maxmemory-policy is "${policy}"; it must be "noeviction" or queued events can be lost`);
+    const hz = await configNumber(client, 'hz');
+    if (hz !== undefined && hz < 50) {
+      log.info({ hz }, `Redis hz is ${hz}: delayed jobs (the per-ticket debounce) may start up to ${Math.round(1000 / hz)} ms late; hz 100 is recommended`);
+    }
   } finally {
     await closeRedis(client);
   }

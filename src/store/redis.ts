@@ -73,6 +73,13 @@ export async function evictionPolicy(client: Redis): Promise<string | undefined>
   return undefined;
 }
 
+/** A numeric setting via `CONFIG GET` (e.g. `hz`); undefined when refused (managed Redis) or not a number. */
+export async function configNumber(client: Redis, name: string): Promise<number | undefined> {
+  const res = (await client.config('GET', name).catch(() => undefined)) as unknown;
+  const n = Array.isArray(res) ? Number(res[1]) : Number.NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
 /** Closes a connection politely (QUIT), falling back to disconnect when Redis is gone. */
 export async function closeRedis(client: Redis): Promise<void> {
   if (client.status === 'end') return;

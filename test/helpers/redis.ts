@@ -61,7 +61,7 @@ export async function startRedis(options: { appendfsync?: 'everysec' | 'always' 
       [
         '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes',
         '--appendfsync', options.appendfsync ?? 'everysec', '--save', '', '--maxmemory-policy', 'noeviction',
-        '--daemonize', 'no', '--protected-mode', 'yes',
+        '--daemonize', 'no', '--protected-mode', 'yes', '--hz', '100',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

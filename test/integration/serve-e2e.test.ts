@@ -109,10 +109,11 @@ describe('serve end to end (real HTTP, real Redis, test connector)', () => {
 });
 
 describe('external Redis (REDIS_URL)', () => {
-  it('warns at start-up when maxmemory-policy is not noeviction', async () => {
+  it('warns at start-up when maxmemory-policy is not noeviction, and says when hz makes the debounce late', async () => {
     const other = await startRedis();
     const admin = new Redis(other.url);
     await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+    await admin.config('SET', 'hz', '10');
     admin.disconnect();
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { lines.push(chunk.toString()); done(); } });
@@ -120,10 +121,11 @@ describe('external Redis (REDIS_URL)', () => {
     if (!env.ok) throw new Error(env.error.join('; '));
     const s = await startService({
       env: env.value, config: testConfig({ psaUrl: fake.url }), role: 'api',
-      connectors: { ...connectors, connectwise: testConnector }, log: createLogger({ level: 'warn', destination: sink }),
+      connectors: { ...connectors, connectwise: testConnector }, log: createLogger({ level: 'info', destination: sink }),
     });
     try {
       expect(lines.join('')).toContain('maxmemory-policy is \\"allkeys-lru\\"; it must be \\"noeviction\\"');
+      expect(lines.join('')).toContain('Redis hz is 10: delayed jobs (the per-ticket debounce) may start up to 100 ms late');
       expect(s.embedded).toBeUndefined();
     } finally {
       await s.close();

@@ -74,6 +74,7 @@ describe('docker-compose.yml', () => {
     const cmd = redis?.command?.join(' ') ?? '';
     expect(cmd).toContain('--appendonly yes');
     expect(cmd).toContain('--maxmemory-policy noeviction');
+    expect(cmd).toContain('--hz 100');
   });
 
   it('runs the api and worker roles against that redis', () => {
