@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 import { ConnectorError, err, ok } from '../../src/contract/index.js';
 import type { ParsedWebhook, Result, WebhookEvent, WebhookRequest } from '../../src/contract/index.js';
@@ -15,6 +15,18 @@ const SIGNATURE = /^sha1=([A-Za-z0-9+/]{27}=)$/i;
 /** `sha1=<base64(HMAC-SHA1(key=utf8(secret), msg=raw body))>`: what Autotask sends in `X-Hook-Signature`. */
 export function signAutotaskBody(rawBody: Buffer | string, secret: string): string {
   return `sha1=${createHmac('sha1', Buffer.from(secret, 'utf8')).update(rawBody).digest('base64')}`;
+}
+
+/** HMAC keys imported once per secret (a delivery's verification is on the ack path; the import is half its cost). */
+const hmacKeys = new Map<string, KeyObject>();
+function hmacKey(secret: string): KeyObject {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    if (hmacKeys.size > 64) hmacKeys.clear(); // secrets rotate rarely; never let old ones pile up
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    hmacKeys.set(secret, key);
+  }
+  return key;
 }
 
 /** Constant-time equality with a length guard (timingSafeEqual throws on unequal lengths). */
@@ -44,7 +56,7 @@ export function verifyAutotaskSignature(
   let match = false;
   for (const secret of [webhook.secretKey, webhook.previousSecretKey]) {
     if (secret === undefined) continue;
-    const expected = createHmac('sha1', Buffer.from(secret, 'utf8')).update(req.rawBody).digest();
+    const expected = createHmac('sha1', hmacKey(secret)).update(req.rawBody).digest();
     match = safeEqual(given, expected) || match;
   }
   return match ? ok(undefined) : deny('signature does not match');
