@@ -8,46 +8,10 @@
  *
  *   npx tsx bench/latency.ts [--tickets 40] [--json]
  */
-import pino from 'pino';
-
-import { connectors } from '../src/connectors.js';
-import { parseEnv } from '../src/config/env.js';
-import { loadConfigText } from '../src/config/index.js';
-import { createLogger } from '../src/lib/logger.js';
-import { startService } from '../src/main.js';
-import { cwTicket, FakeConnectWise, seedConnectWise } from '../test/helpers/fake-connectwise.js';
-import { startRedis } from '../test/helpers/redis.js';
-
+import { startCwService } from './cw-service.js';
 import { arg, flag, printJson } from './util.js';
 
 const TICKETS = arg('tickets', 40);
-
-const CONFIG = `
-calendars:
-  always: { timezone: UTC, hours: { mon-sun: "00:00-24:00" } }
-tiers: [T1, T2]
-groups:
-  tier2: { assign: round-robin, members: [t2.erin] }
-policies:
-  standard:
-    calendar: always
-    rules:
-      - id: t1-timeout
-        kind: tiered
-        when: { tier: T1, timeInTier: 2h }
-        then: { escalateTo: T2, group: tier2, note: handoff }
-instances:
-  - id: acme-cw
-    kind: connectwise
-    policy: standard
-    connection: { baseUrl: "\${CW_BASE_URL}", companyId: acme, publicKey: pub, privateKey: "\${CW_PRIVATE_KEY}", clientId: "\${CW_CLIENT_ID}", apiMember: escalator-api }
-    webhook: { keyUrlHosts: ["\${CW_ORIGIN}"] }
-    mapping:
-      tiers: { T1: { board: 1, team: 3 }, T2: { board: 5, team: 9 } }
-      groups: { tier2: { board: 5, team: 9 } }
-      priorities: { P1: [4], P2: [5], P3: [6], P4: [7, 8] }
-      members: { t2.erin: erin.t }
-`;
 
 export interface LatencyResult {
   debounceMs: number;
@@ -65,25 +29,17 @@ const quantile = (xs: number[], q: number): number => {
 const summary = (xs: number[]) => ({ p50: quantile(xs, 0.5), p95: quantile(xs, 0.95), max: Math.max(...xs) });
 
 export async function runLatencyBench(): Promise<LatencyResult> {
-  const redis = await startRedis({ appendfsync: 'everysec' });
-  const fake = seedConnectWise(await new FakeConnectWise().start());
-  const vars = { CW_BASE_URL: fake.baseUrl, CW_PRIVATE_KEY: fake.privateKey, CW_CLIENT_ID: fake.clientId, CW_ORIGIN: fake.origin };
-  const loaded = loadConfigText(CONFIG.replace('publicKey: pub', `publicKey: ${fake.publicKey}`), 'latency.yaml', vars, connectors);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-  const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: redis.url, ADMIN_TOKEN: 'l'.repeat(40), LOG_LEVEL: 'info' });
-  if (!env.ok) throw new Error(env.error.join('; '));
-  const log = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
-  const service = await startService({ env: env.value, config: loaded.value, role: 'all', log });
+  const bench = await startCwService();
+  const { fake } = bench;
   const patch: number[] = [];
   const note: number[] = [];
   try {
     for (let i = 0; i <= TICKETS; i++) {
       const id = 7_000 + i;
-      cwTicket(fake, id, new Date(Date.now() - 3 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-      const body = fake.callbackBody(id);
+      bench.addOverdueTicket(id);
       const started = Date.now();
-      const res = await fetch(`${service.url}/webhooks/acme-cw`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-content-signature': fake.sign(body) }, body });
-      if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+      const status = await bench.callback(id);
+      if (status !== 202) throw new Error(`webhook answered ${status}`);
       const seen = (method: string, re: RegExp) => fake.apiRequests(method, re)[0]?.at;
       let patchAt: number | undefined;
       let noteAt: number | undefined;
@@ -99,11 +55,9 @@ export async function runLatencyBench(): Promise<LatencyResult> {
       note.push(noteAt - started);
     }
   } finally {
-    await service.close();
-    await fake.close();
-    await redis.close();
+    await bench.close();
   }
-  const result: LatencyResult = { debounceMs: env.value.debounceMs, tickets: TICKETS, patch: summary(patch), note: summary(note) };
+  const result: LatencyResult = { debounceMs: bench.debounceMs, tickets: TICKETS, patch: summary(patch), note: summary(note) };
   const target = result.debounceMs + 50;
   console.log(
     `webhook → PATCH: p50 ${result.patch.p50} ms, p95 ${result.patch.p95} ms, max ${result.patch.max} ms; ` +

@@ -9,16 +9,7 @@
  *   node --expose-gc --import tsx bench/soak.ts [--minutes 10] [--rate 40] [--json]
  *   npm run bench:soak
  */
-import pino from 'pino';
-
-import { connectors } from '../src/connectors.js';
-import { parseEnv } from '../src/config/env.js';
-import { loadConfigText } from '../src/config/index.js';
-import { createLogger } from '../src/lib/logger.js';
-import { startService } from '../src/main.js';
-import { cwTicket, FakeConnectWise, seedConnectWise } from '../test/helpers/fake-connectwise.js';
-import { startRedis } from '../test/helpers/redis.js';
-
+import { startCwService } from './cw-service.js';
 import { arg, flag, printJson } from './util.js';
 
 const MINUTES = arg('minutes', 10);
@@ -27,32 +18,6 @@ const TICKETS = 400;
 const SAMPLE_MS = 30_000;
 const WARMUP_MS = Math.min(120_000, (MINUTES * 60_000) / 5);
 
-const CONFIG = `
-calendars:
-  always: { timezone: UTC, hours: { mon-sun: "00:00-24:00" } }
-tiers: [T1, T2]
-groups:
-  tier2: { assign: round-robin, members: [t2.erin] }
-policies:
-  standard:
-    calendar: always
-    rules:
-      - id: t1-timeout
-        kind: tiered
-        when: { tier: T1, timeInTier: 2h }
-        then: { escalateTo: T2, group: tier2, note: handoff }
-instances:
-  - id: acme-cw
-    kind: connectwise
-    policy: standard
-    connection: { baseUrl: "\${CW_BASE_URL}", companyId: acme, publicKey: "\${CW_PUBLIC_KEY}", privateKey: "\${CW_PRIVATE_KEY}", clientId: "\${CW_CLIENT_ID}", apiMember: escalator-api }
-    webhook: { keyUrlHosts: ["\${CW_ORIGIN}"] }
-    mapping:
-      tiers: { T1: { board: 1, team: 3 }, T2: { board: 5, team: 9 } }
-      groups: { tier2: { board: 5, team: 9 } }
-      priorities: { P1: [4], P2: [5], P3: [6], P4: [7, 8] }
-      members: { t2.erin: erin.t }
-`;
 
 interface Sample {
   atS: number;
@@ -85,17 +50,9 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 export async function runSoak(): Promise<SoakResult> {
   if (!gc) throw new Error('run with node --expose-gc (npm run bench:soak does)');
-  const redis = await startRedis({ appendfsync: 'everysec' });
-  const fake = seedConnectWise(await new FakeConnectWise().start());
-  const vars = { CW_BASE_URL: fake.baseUrl, CW_PUBLIC_KEY: fake.publicKey, CW_PRIVATE_KEY: fake.privateKey, CW_CLIENT_ID: fake.clientId, CW_ORIGIN: fake.origin };
-  const loaded = loadConfigText(CONFIG, 'soak.yaml', vars, connectors);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-  const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: redis.url, ADMIN_TOKEN: 's'.repeat(40), LOG_LEVEL: 'info' });
-  if (!env.ok) throw new Error(env.error.join('; '));
-  const log = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
-  const service = await startService({ env: env.value, config: loaded.value, role: 'all', log });
-  const entered = new Date(Date.now() - 3 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  for (let id = 1; id <= TICKETS; id++) cwTicket(fake, 9_000 + id, entered);
+  const bench = await startCwService();
+  const { fake } = bench;
+  for (let id = 1; id <= TICKETS; id++) bench.addOverdueTicket(9_000 + id);
 
   const started = Date.now();
   const samples: Sample[] = [];
@@ -117,12 +74,9 @@ export async function runSoak(): Promise<SoakResult> {
       const tick = Date.now();
       await Promise.all(
         Array.from({ length: RATE }, async () => {
-          const id = 9_000 + 1 + (n++ % TICKETS);
-          const body = fake.callbackBody(id);
-          const res = await fetch(`${service.url}/webhooks/acme-cw`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-content-signature': fake.sign(body) }, body }).catch(() => undefined);
-          if (res?.status === 202) acked++;
+          const status = await bench.callback(9_000 + 1 + (n++ % TICKETS)).catch(() => 0);
+          if (status === 202) acked++;
           else failed++;
-          await res?.arrayBuffer();
         }),
       );
       await new Promise((r) => setTimeout(r, Math.max(0, 1_000 - (Date.now() - tick))));
@@ -131,9 +85,7 @@ export async function runSoak(): Promise<SoakResult> {
   } finally {
     clearInterval(sampler);
     clearInterval(trim);
-    await service.close();
-    await fake.close();
-    await redis.close();
+    await bench.close();
   }
   const after = samples.filter((s) => s.atS * 1000 >= WARMUP_MS);
   const result: SoakResult = {
