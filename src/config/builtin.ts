@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
+import type { PsaKind } from '../contract/index.js';
+
 import type { ConnectorRegistry } from './instances.js';
 import { loadConfigFile, loadConfigText } from './load.js';
 import type { EnvVars, LoadResult } from './load.js';
@@ -68,6 +70,74 @@ policies:
 `;
 }
 
+/** The example's mapping of each PSA, in `mapping:` lines of an instance (6-space indent). */
+const exampleMappings = {
+  connectwise: {
+    head: [
+      'tiers:',
+      '  T1: { board: 1, team: 3 }',
+      '  T2: [{ board: 1, team: 4 }, { board: 5, team: 9 }]',
+      '  T3: [{ board: 12, team: 27 }, { board: 12, team: 30 }]',
+      '  T4: { board: 14 }',
+      'groups: { network: { board: 5, team: 9 }, security: { board: 12, team: 30 }, tier2: { board: 1, team: 4 }, tier3: { board: 12, team: 27 } }',
+      'priorities: { P1: [4], P2: [5], P3: [6], P4: [7, 8] }',
+    ],
+    statuses: '{ waiting_customer: ["Waiting Customer"], waiting_vendor: ["Waiting Vendor"], scheduled: ["Scheduled"], resolved: ["Resolved", "Completed"], closed: ["Closed"] }',
+    tail: ['boardStatusOnMove: "New"', 'vipCompanies: [HQCorp]', 'usersAffected: { fromImpact: { High: 25, Medium: 2, Low: 1 } }'],
+  },
+  autotask: {
+    head: [
+      'tiers:',
+      '  T1: { queueID: 29682833 }',
+      '  T2: [{ queueID: 29682969 }, { queueID: 29683500 }]',
+      '  T3: [{ queueID: 29683484 }, { queueID: 29683501 }]',
+      'groups: { network: { queueID: 29683500 }, security: { queueID: 29683501 }, tier2: { queueID: 29682969 }, tier3: { queueID: 29683484 } }',
+      'priorities: { P1: [4], P2: [1], P3: [2], P4: [3] }',
+    ],
+    statuses: '{ waiting_customer: [7], waiting_vendor: [10], resolved: [5] }',
+    tail: [
+      'members:',
+      ...[['net.alice', 1, 1], ['net.bob', 2, 1], ['t2.erin', 3, 2], ['t2.frank', 4, 2], ['sec.carol', 5, 3], ['sec.dave', 6, 3], ['t3.grace', 7, 3], ['t3.heidi', 8, 3]].map(
+        ([name, r, role]) => `  ${String(name)}: { resourceID: ${29684000 + Number(r)}, roleID: ${29683000 + Number(role)} }`,
+      ),
+    ],
+  },
+  halo: {
+    head: [
+      'tiers:',
+      '  T1: { team: "1st Line Support" }',
+      '  T2: [{ team: "2nd Line Support" }, { team: "Network" }]',
+      '  T3: [{ team: "3rd Line Support" }, { team: "Security" }]',
+      'groups: { network: { team: "Network" }, security: { team: "Security" }, tier2: { team: "2nd Line Support" }, tier3: { team: "3rd Line Support" } }',
+      'priorities: { P1: [1], P2: [2], P3: [3], P4: [4] }',
+    ],
+    statuses: '{ waiting_customer: ["Waiting on Customer"], resolved: ["Resolved"], closed: ["Closed"] }',
+    tail: [
+      'members:',
+      ...[['net.alice', 14], ['net.bob', 15], ['t2.erin', 12], ['t2.frank', 13], ['sec.carol', 16], ['sec.dave', 17], ['t3.grace', 18], ['t3.heidi', 19]].map(
+        ([name, id]) => `  ${String(name)}: { agent_id: ${String(id)} }`,
+      ),
+    ],
+  },
+} satisfies Record<PsaKind, { head: string[]; statuses: string; tail: string[] }>;
+
+/**
+ * The `mapping:` block of the example instance of one PSA (tiers, groups, priorities, statuses, members…), shared by
+ * the built-in config and the demo. `statuses` replaces the status mapping; `extra` lines are added at the end.
+ */
+export function exampleMappingYaml(kind: PsaKind, options: { statuses?: string; extra?: string[] } = {}): string {
+  const m = exampleMappings[kind];
+  const lines = [...m.head, `statuses: ${options.statuses ?? m.statuses}`, ...m.tail, ...(options.extra ?? [])];
+  return `    mapping:\n${lines.map((l) => `      ${l}\n`).join('')}`;
+}
+
+/** The `notes:` line of the example instance (ConnectWise needs none: its note flags are fixed). */
+export function exampleNotesYaml(kind: 'autotask' | 'halo'): string {
+  return kind === 'autotask'
+    ? '    notes: { internal: { noteType: 1, publish: 2 }, customer: { noteType: 1, publish: 1 } }\n'
+    : '    notes: { internal: { outcome: "Private Note" }, customer: { outcome: "Email User" } }\n';
+}
+
 export const BUILTIN_CONFIG_YAML = `# Built-in configuration: the example policy, three PSA instances in observe mode on loopback.
 ${examplePolicyYaml(`http://127.0.0.1:${P.notifiers}`)}instances:
   - id: acme-cw
@@ -82,19 +152,7 @@ ${examplePolicyYaml(`http://127.0.0.1:${P.notifiers}`)}instances:
       apiMember: escalator-api
       baseUrl: http://127.0.0.1:${P.connectwise}/v4_6_release/apis/3.0
     webhook: { keyUrlHosts: ["http://127.0.0.1:${P.connectwise}"] }
-    mapping:
-      tiers:
-        T1: { board: 1, team: 3 }
-        T2: [{ board: 1, team: 4 }, { board: 5, team: 9 }]
-        T3: [{ board: 12, team: 27 }, { board: 12, team: 30 }]
-        T4: { board: 14 }
-      groups: { network: { board: 5, team: 9 }, security: { board: 12, team: 30 }, tier2: { board: 1, team: 4 }, tier3: { board: 12, team: 27 } }
-      priorities: { P1: [4], P2: [5], P3: [6], P4: [7, 8] }
-      statuses: { waiting_customer: ["Waiting Customer"], waiting_vendor: ["Waiting Vendor"], scheduled: ["Scheduled"], resolved: ["Resolved", "Completed"], closed: ["Closed"] }
-      boardStatusOnMove: "New"
-      vipCompanies: [HQCorp]
-      usersAffected: { fromImpact: { High: 25, Medium: 2, Low: 1 } }
-  - id: globex-at
+${exampleMappingYaml('connectwise')}  - id: globex-at
     kind: autotask
     policy: standard
     mode: observe
@@ -104,25 +162,7 @@ ${examplePolicyYaml(`http://127.0.0.1:${P.notifiers}`)}instances:
       integrationCode: BUILTININTEGRATION
       zoneUrl: http://127.0.0.1:${P.autotask}/atservicesrest/v1.0
     webhook: { secretKey: "\${BUILTIN_AUTOTASK_WEBHOOK_SECRET}" }
-    mapping:
-      tiers:
-        T1: { queueID: 29682833 }
-        T2: [{ queueID: 29682969 }, { queueID: 29683500 }]
-        T3: [{ queueID: 29683484 }, { queueID: 29683501 }]
-      groups: { network: { queueID: 29683500 }, security: { queueID: 29683501 }, tier2: { queueID: 29682969 }, tier3: { queueID: 29683484 } }
-      priorities: { P1: [4], P2: [1], P3: [2], P4: [3] }
-      statuses: { waiting_customer: [7], waiting_vendor: [10], resolved: [5] }
-      members:
-        net.alice: { resourceID: 29684001, roleID: 29683001 }
-        net.bob: { resourceID: 29684002, roleID: 29683001 }
-        t2.erin: { resourceID: 29684003, roleID: 29683002 }
-        t2.frank: { resourceID: 29684004, roleID: 29683002 }
-        sec.carol: { resourceID: 29684005, roleID: 29683003 }
-        sec.dave: { resourceID: 29684006, roleID: 29683003 }
-        t3.grace: { resourceID: 29684007, roleID: 29683003 }
-        t3.heidi: { resourceID: 29684008, roleID: 29683003 }
-    notes: { internal: { noteType: 1, publish: 2 }, customer: { noteType: 1, publish: 1 } }
-  - id: initech-halo
+${exampleMappingYaml('autotask')}${exampleNotesYaml('autotask')}  - id: initech-halo
     kind: halo
     policy: standard
     mode: observe
@@ -132,25 +172,7 @@ ${examplePolicyYaml(`http://127.0.0.1:${P.notifiers}`)}instances:
       clientId: builtin-client-id
       clientSecret: builtin-client-secret
     webhook: { basicAuth: { username: escalator, password: "\${BUILTIN_HALO_WEBHOOK_PASSWORD}" } }
-    mapping:
-      tiers:
-        T1: { team: "1st Line Support" }
-        T2: [{ team: "2nd Line Support" }, { team: "Network" }]
-        T3: [{ team: "3rd Line Support" }, { team: "Security" }]
-      groups: { network: { team: "Network" }, security: { team: "Security" }, tier2: { team: "2nd Line Support" }, tier3: { team: "3rd Line Support" } }
-      priorities: { P1: [1], P2: [2], P3: [3], P4: [4] }
-      statuses: { waiting_customer: ["Waiting on Customer"], resolved: ["Resolved"], closed: ["Closed"] }
-      members:
-        net.alice: { agent_id: 14 }
-        net.bob: { agent_id: 15 }
-        t2.erin: { agent_id: 12 }
-        t2.frank: { agent_id: 13 }
-        sec.carol: { agent_id: 16 }
-        sec.dave: { agent_id: 17 }
-        t3.grace: { agent_id: 18 }
-        t3.heidi: { agent_id: 19 }
-    notes: { internal: { outcome: "Private Note" }, customer: { outcome: "Email User" } }
-`;
+${exampleMappingYaml('halo')}${exampleNotesYaml('halo')}`;
 
 /**
  * Loads the built-in config. Security: its webhook secrets are random per process, never published constants —
