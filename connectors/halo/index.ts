@@ -36,6 +36,23 @@ async function withinBudget<T>(work: Promise<T | undefined>, ms: number): Promis
   }
 }
 
+/** Our agent id per instance runtime (keyed by its shared cache object), remembered in process for a minute. */
+const agentMemo = new WeakMap<object, { id: string; until: number }>();
+const AGENT_MEMO_MS = 60_000;
+
+/**
+ * The agent our API token acts as, for echo detection on the ack path: from the process memo when fresh (no Redis
+ * read per delivery), else from the shared cache or Halo within the budget; a failed refresh keeps the last answer.
+ */
+async function echoAgent(ctx: HaloContext): Promise<string | undefined> {
+  const now = ctx.clock.now().getTime();
+  const hit = agentMemo.get(ctx.cache);
+  if (hit && now < hit.until) return hit.id;
+  const id = await withinBudget(optional(ctx, 'agent-me', () => ownAgentId(ctx)), ECHO_LOOKUP_BUDGET_MS);
+  if (id !== undefined) agentMemo.set(ctx.cache, { id, until: now + AGENT_MEMO_MS });
+  return id ?? hit?.id;
+}
+
 /**
  * Reads the delivery, then drops echoes of our own API agent (`agent_id` = `GET /api/Agent/me`, SPEC §4). A batch
  * yields its first entry that is not an echo; the others are recovered by the next evaluation / reconciliation.
@@ -48,7 +65,7 @@ async function parseHaloWebhook(ctx: HaloContext, json: unknown, rawBody: Buffer
   // Only asked when an actor is present; cached (shared) after the first call, which workers also make. On the
   // request path the lookup gets a short budget: a slow Halo must not delay the ack, and a missed echo only costs
   // one evaluation (the write it would repeat is already recorded). A failed lookup never loses an event.
-  const me = hasActor ? await withinBudget(optional(ctx, 'agent-me', () => ownAgentId(ctx)), ECHO_LOOKUP_BUDGET_MS) : undefined;
+  const me = hasActor ? await echoAgent(ctx) : undefined;
   let firstEcho: ParsedWebhook | undefined;
   let firstIgnore: ParsedWebhook | undefined;
   for (const e of entries) {

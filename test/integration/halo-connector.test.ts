@@ -216,6 +216,19 @@ describe('HaloPSA connector against a fake Halo over real HTTP', () => {
     expect(await halo.parseWebhook(ctx, req)).toMatchObject({ ok: true, value: { ignore: 'echo' } });
     expect(fake.requestsTo('GET', '/api/Agent/me')).toHaveLength(1);
   });
+  it('remembers our agent id in process: later deliveries read neither Halo nor the shared cache', async () => {
+    const base = ctxFor();
+    const reads: string[] = [];
+    const ctx = { ...base, cache: { get: <T,>(k: string) => (reads.push(k), base.cache.get<T>(k)), set: (k: string, v: unknown, ttl: number) => base.cache.set(k, v, ttl), delete: (k: string) => base.cache.delete(k) } };
+    fake.fail({ method: 'GET', path: '/api/Agent/me', status: 200, body: { id: 38 } });
+    const raw = Buffer.from(JSON.stringify({ ...fixture('webhook-status-changed.json'), agent_id: 38 }));
+    const req = { headers: {}, rawBody: raw, json: JSON.parse(raw.toString()) as unknown, query: {}, ip: '127.0.0.1' };
+    expect(await halo.parseWebhook(ctx, req)).toMatchObject({ ok: true, value: { ignore: 'echo' } });
+    const afterFirst = reads.filter((k) => k.includes('agent-me')).length;
+    for (let i = 0; i < 5; i++) expect(await halo.parseWebhook(ctx, req)).toMatchObject({ ok: true, value: { ignore: 'echo' } });
+    expect(reads.filter((k) => k.includes('agent-me'))).toHaveLength(afterFirst);
+    expect(fake.requestsTo('GET', '/api/Agent/me')).toHaveLength(1);
+  });
 });
 
 describe('HaloPSA webhook registration', () => {
