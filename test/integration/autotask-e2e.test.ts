@@ -1,17 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectors } from '../../src/connectors.js';
 import { loadConfigText } from '../../src/config/index.js';
 import type { AppConfig } from '../../src/config/index.js';
-import { buildApp } from '../../src/http/app.js';
-import type { AppLogger } from '../../src/lib/logger.js';
-import { createMetrics } from '../../src/lib/metrics.js';
-import { startPipeline } from '../../src/pipeline/pipeline.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { createPolicyEngine } from '../../src/pipeline/policy-engine.js';
-import { testEnv } from '../helpers/build.js';
+import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
 import { FakeAutotask } from '../helpers/fake-autotask.js';
 import type { Json } from '../helpers/fake-autotask.js';
 import { startRedis } from '../helpers/redis.js';
@@ -22,22 +16,7 @@ import type { TestRedis } from '../helpers/redis.js';
 // writes them (\u-escaped JSON, HMAC-SHA1 over the bytes).
 
 const SECRET = 'at-webhook-secret-e2e-1';
-const CONFIG = `
-calendars:
-  always: { timezone: UTC, hours: { mon-sun: "00:00-24:00" } }
-tiers: [T1, T2, T3]
-groups:
-  tier2: { assign: round-robin, members: [t2.erin, t2.frank] }
-policies:
-  standard:
-    calendar: always
-    handoff: { required: [customer, contact, summary, stepsTaken], onMissing: flag }
-    rules:
-      - id: t1-timeout
-        kind: tiered
-        when: { tier: T1, timeInTier: 2h, status: { not: [resolved, closed] } }
-        then: { escalateTo: T2, group: tier2, note: handoff }
-instances:
+const CONFIG = `${e2ePolicyYaml()}instances:
   - id: globex-at
     kind: autotask
     policy: standard
@@ -102,16 +81,7 @@ beforeAll(async () => {
   const loaded = loadConfigText(CONFIG, 'autotask-e2e.yaml', env, connectors);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   const config: AppConfig = loaded.value;
-  const log = pino({ level: process.env.TEST_LOG ?? 'silent' }) as unknown as AppLogger;
-  const metrics = createMetrics();
-  running = await startPipeline({
-    config, redisUrl: redis.url, connectors, engine: createPolicyEngine(config, connectors), log, metrics, debounceMs: 100,
-    publicUrl: 'https://escalator.msp.example',
-    tuning: { lockDurationMs: 2_000, stalledIntervalMs: 1_000, heartbeatMs: 200, heartbeatStaleMs: 3_000, pollMs: 100, closeTimeoutMs: 5_000, backoffMs: 100, reconcileStartDelayMs: 600_000 },
-    http: { minDelayMs: 5, maxDelayMs: 20 },
-  });
-  app = buildApp({ config, env: testEnv(), connectors, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, metrics, log, role: 'all' });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  ({ running, app } = await startE2eService({ config, redisUrl: redis.url, publicUrl: 'https://escalator.msp.example' }));
   const address = app.server.address();
   hookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/webhooks/globex-at`;
 });

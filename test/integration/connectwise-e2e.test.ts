@@ -1,22 +1,17 @@
 import { randomUUID } from 'node:crypto';
 
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { callbackModel, noteModel, validate, validateTicketPatch } from '../../connectors/connectwise/__fixtures__/vendor-schema.js';
 import { connectors } from '../../src/connectors.js';
 import { loadConfigText } from '../../src/config/index.js';
 import type { AppConfig } from '../../src/config/index.js';
-import { buildApp } from '../../src/http/app.js';
-import type { AppLogger } from '../../src/lib/logger.js';
-import { createMetrics } from '../../src/lib/metrics.js';
-import { startPipeline } from '../../src/pipeline/pipeline.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { createPolicyEngine } from '../../src/pipeline/policy-engine.js';
-import { ADMIN_TOKEN, testEnv } from '../helpers/build.js';
+import { ADMIN_TOKEN } from '../helpers/build.js';
+import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
-import { freePort, startRedis } from '../helpers/redis.js';
+import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 
 // Issue 5 "Must show": the real service (Fastify app + BullMQ pipeline + real Redis + the real config loader and
@@ -24,22 +19,7 @@ import type { TestRedis } from '../helpers/redis.js';
 // allow-listed key_url), one JSON-Patch + one internal handoff note out; duplicates, bursts and our own echoes write
 // nothing more; bad signatures and hostile key URLs are refused without a write; a 429 with Retry-After is waited out.
 
-const CONFIG = `
-calendars:
-  always: { timezone: UTC, hours: { mon-sun: "00:00-24:00" } }
-tiers: [T1, T2, T3]
-groups:
-  tier2: { assign: round-robin, members: [t2.erin, t2.frank] }
-policies:
-  standard:
-    calendar: always
-    handoff: { required: [customer, contact, summary, stepsTaken], onMissing: flag }
-    rules:
-      - id: t1-timeout
-        kind: tiered
-        when: { tier: T1, timeInTier: 2h, status: { not: [resolved, closed] } }
-        then: { escalateTo: T2, group: tier2, note: handoff }
-instances:
+const CONFIG = `${e2ePolicyYaml()}instances:
   - id: acme-cw
     kind: connectwise
     policy: standard
@@ -105,21 +85,11 @@ async function deliver(body: string, signature = fake.sign(body)): Promise<{ sta
 beforeAll(async () => {
   redis = await startRedis();
   fake = seedConnectWise(await new FakeConnectWise().start());
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
   const env = { CW_BASE_URL: fake.baseUrl, CW_PUBLIC_KEY: fake.publicKey, CW_PRIVATE_KEY: fake.privateKey, CW_CLIENT_ID: fake.clientId, CW_ORIGIN: fake.origin };
   const loaded = loadConfigText(CONFIG, 'connectwise-e2e.yaml', env, connectors);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   const config: AppConfig = loaded.value;
-  const log = pino({ level: process.env.TEST_LOG ?? 'silent' }) as unknown as AppLogger;
-  const metrics = createMetrics();
-  running = await startPipeline({
-    config, redisUrl: redis.url, connectors, engine: createPolicyEngine(config, connectors), log, metrics, debounceMs: 100, publicUrl: base,
-    tuning: { lockDurationMs: 2_000, stalledIntervalMs: 1_000, heartbeatMs: 200, heartbeatStaleMs: 3_000, pollMs: 100, closeTimeoutMs: 5_000, backoffMs: 100, reconcileStartDelayMs: 600_000 },
-    http: { minDelayMs: 5, maxDelayMs: 20 },
-  });
-  app = buildApp({ config, env: testEnv({ publicUrl: base }), connectors, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, metrics, log, role: 'all' });
-  await app.listen({ port, host: '127.0.0.1' });
+  ({ running, app, base } = await startE2eService({ config, redisUrl: redis.url }));
 });
 
 afterAll(async () => {

@@ -2,19 +2,14 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 
 import { connectors } from '../../src/connectors.js';
 import { loadConfigText } from '../../src/config/index.js';
 import type { AppConfig } from '../../src/config/index.js';
-import { buildApp } from '../../src/http/app.js';
-import type { AppLogger } from '../../src/lib/logger.js';
-import { createMetrics } from '../../src/lib/metrics.js';
 import type { Metrics } from '../../src/lib/metrics.js';
-import { startPipeline } from '../../src/pipeline/pipeline.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { createPolicyEngine } from '../../src/pipeline/policy-engine.js';
-import { ADMIN_TOKEN, testEnv } from '../helpers/build.js';
+import { ADMIN_TOKEN } from '../helpers/build.js';
+import { startE2eService } from '../helpers/e2e-service.js';
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { freePort, startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
@@ -129,21 +124,11 @@ export async function startHarness(mode: 'enforce' | 'observe'): Promise<Harness
   const fake = seedConnectWise(await new FakeConnectWise().start());
   const notified: unknown[] = [];
   const notifier = await startNotifier(notified);
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
   const env = { CW_BASE_URL: fake.baseUrl, CW_PUBLIC_KEY: fake.publicKey, CW_PRIVATE_KEY: fake.privateKey, CW_CLIENT_ID: fake.clientId, CW_ORIGIN: fake.origin };
   const loaded = loadConfigText(config(mode, notifier.url), `metrics-${mode}.yaml`, env, connectors);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   const cfg = loaded.value;
-  const log = pino({ level: process.env.TEST_LOG ?? 'silent' }) as unknown as AppLogger;
-  const metrics = createMetrics();
-  const running = await startPipeline({
-    config: cfg, redisUrl: redis.url, connectors, engine: createPolicyEngine(cfg, connectors), log, metrics, debounceMs: 50, publicUrl: base,
-    tuning: { lockDurationMs: 2_000, stalledIntervalMs: 1_000, heartbeatMs: 200, heartbeatStaleMs: 3_000, pollMs: 100, closeTimeoutMs: 5_000, backoffMs: 100, reconcileStartDelayMs: 600_000 },
-    http: { minDelayMs: 5, maxDelayMs: 20 },
-  });
-  const app = buildApp({ config: cfg, env: testEnv({ publicUrl: base }), connectors, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, metrics, log, role: 'all' });
-  await app.listen({ port, host: '127.0.0.1' });
+  const { running, app, metrics, base, close } = await startE2eService({ config: cfg, redisUrl: redis.url, debounceMs: 50 });
   return {
     fake, running, app, metrics, config: cfg, base, notified,
     async deliver(ticketId) {
@@ -168,8 +153,7 @@ export async function startHarness(mode: 'enforce' | 'observe'): Promise<Harness
       fake.addNote(id, { text: 'Recreated the mail profile; prompts came back.', internalAnalysisFlag: true, member: { id: 150, identifier: 'jsmith' }, createdBy: 'jsmith', dateCreated: entered });
     },
     async close() {
-      await app.close();
-      await running.close();
+      await close();
       await fake.close();
       await new Promise<void>((r) => notifier.server.close(() => r()));
       await redis.close();

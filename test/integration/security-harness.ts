@@ -5,16 +5,14 @@ import type { FastifyInstance } from 'fastify';
 
 import { connectors } from '../../src/connectors.js';
 import { loadConfigText } from '../../src/config/index.js';
-import { buildApp, type BuildAppOptions } from '../../src/http/app.js';
+import type { BuildAppOptions } from '../../src/http/app.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { createMetrics } from '../../src/lib/metrics.js';
-import { startPipeline, type RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { createPolicyEngine } from '../../src/pipeline/policy-engine.js';
-import { testEnv } from '../helpers/build.js';
+import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
+import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
 import { autotaskJson, autotaskSignature, FakeAutotask, type Json } from '../helpers/fake-autotask.js';
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startFakeHalo, type FakeHalo } from '../helpers/fake-halo.js';
-import { freePort, startRedis, type TestRedis } from '../helpers/redis.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
 
 // The real service (config loader, three real connectors, Fastify app, BullMQ pipeline, real Redis) over the three
 // fake PSAs, with every secret set to a recognisable sentinel and the production logger (its redaction included)
@@ -36,22 +34,7 @@ export const SECRETS = {
 /** A host name that resolves to loopback: stands in for a DNS-rebinding name allow-listed by mistake. */
 export const REBINDING_HOST = 'localhost';
 
-const CONFIG = `
-calendars:
-  always: { timezone: UTC, hours: { mon-sun: "00:00-24:00" } }
-tiers: [T1, T2, T3]
-groups:
-  tier2: { assign: round-robin, members: [t2.erin] }
-policies:
-  standard:
-    calendar: always
-    handoff: { required: [summary], onMissing: flag }
-    rules:
-      - id: t1-timeout
-        kind: tiered
-        when: { tier: T1, timeInTier: 2h, status: { not: [resolved, closed] } }
-        then: { escalateTo: T2, group: tier2, note: handoff }
-instances:
+const CONFIG = `${e2ePolicyYaml({ members: ['t2.erin'], required: ['summary'] })}instances:
   - id: sec-cw
     kind: connectwise
     policy: standard
@@ -121,11 +104,6 @@ export interface SecurityServiceOptions {
   app?: BuildAppOptions;
 }
 
-const TUNING = {
-  lockDurationMs: 2_000, stalledIntervalMs: 1_000, heartbeatMs: 200, heartbeatStaleMs: 3_000, pollMs: 100,
-  closeTimeoutMs: 5_000, backoffMs: 100, reconcileStartDelayMs: 600_000,
-};
-
 export async function startSecurityService(options: SecurityServiceOptions = {}): Promise<SecurityService> {
   const redis = await startRedis();
   const cw = seedConnectWise(await new FakeConnectWise({ privateKey: SECRETS.cwPrivateKey, signingKey: SECRETS.cwSigningKey }).start());
@@ -149,24 +127,14 @@ export async function startSecurityService(options: SecurityServiceOptions = {})
     },
   });
   const log = createLogger({ level: 'trace', destination });
-  const metrics = createMetrics();
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const running = await startPipeline({
-    config, redisUrl: redis.url, connectors, engine: createPolicyEngine(config, connectors), log, metrics, debounceMs: 100,
-    publicUrl: base, tuning: TUNING, http: { minDelayMs: 5, maxDelayMs: 20 },
+  const { app, running, base, close } = await startE2eService({
+    config, redisUrl: redis.url, log, adminToken: SECRETS.adminToken, ...(options.app ? { app: options.app } : {}),
   });
-  const app = buildApp(
-    { config, env: testEnv({ publicUrl: base, adminToken: SECRETS.adminToken }), connectors, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, metrics, log, role: 'all' },
-    options.app,
-  );
-  await app.listen({ port, host: '127.0.0.1' });
   return {
     redis, cw, at, halo, app, running, base,
     logText: () => lines.join(''),
     close: async () => {
-      await app.close();
-      await running.close();
+      await close();
       await Promise.all([cw.close(), at.close(), halo.close()]);
       await redis.close();
     },
