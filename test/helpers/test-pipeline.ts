@@ -10,7 +10,9 @@ import { startPipeline } from '../../src/pipeline/pipeline.js';
 import type { PipelineOptions, RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { createPolicyEngine } from '../../src/pipeline/policy-engine.js';
 
+import { startRedis, type TestRedis } from './redis.js';
 import { TestSettingsSchema, testConnector } from './test-connector.js';
+import { FakePsa } from './test-psa.js';
 
 export const TEST_SECRET = 'test-webhook-secret-0123456789';
 export const INSTANCE = 'acme';
@@ -89,6 +91,29 @@ export async function startTestPipeline(o: StartOptions): Promise<RunningPipelin
     http: { minDelayMs: 5, maxDelayMs: 20, ...o.http },
   });
   return { ...running, metrics };
+}
+
+/** A real Redis, the scriptable fake PSA and the test pipeline against it: the usual set-up of a pipeline test file. */
+export interface FakePsaPipeline {
+  redis: TestRedis;
+  fake: FakePsa;
+  p: RunningPipeline & { metrics: Metrics };
+  close(): Promise<void>;
+}
+
+export async function startFakePsaPipeline(o: Partial<Omit<StartOptions, 'redisUrl' | 'config'>> = {}): Promise<FakePsaPipeline> {
+  const redis = await startRedis();
+  const fake = new FakePsa();
+  await fake.start();
+  const p = await startTestPipeline({ ...o, redisUrl: redis.url, config: testConfig({ psaUrl: fake.url }) });
+  return {
+    redis, fake, p,
+    close: async () => {
+      await p.close();
+      await fake.stop();
+      await redis.close();
+    },
+  };
 }
 
 /** Polls until `check` returns a truthy value (or throws after `timeoutMs`). */

@@ -1,35 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import type { FakePsa } from '../helpers/test-psa.js';
+import { INSTANCE, sleep, startFakePsaPipeline, waitFor, type FakePsaPipeline } from '../helpers/test-pipeline.js';
 
 /**
  * A human takes a ticket back after we escalated it (a manual change → `respectManualChangesFor` hold). The engine
  * keeps re-proposing the suppressed rule's `notify` on every evaluation (suppressed rules are not recorded as
  * fired); the pipeline must page the managers once for that visit, not on every webhook that follows.
  */
-let redis: TestRedis;
+let h: FakePsaPipeline;
 let fake: FakePsa;
-let p: RunningPipeline;
+let p: FakePsaPipeline['p'];
 let seq = 0;
 
 const event = (ticketId: string) => ({ instanceId: INSTANCE, event: { eventId: `mh-${++seq}`, ticketId, action: 'updated' as const }, receivedAt: Date.now(), requestId: `mh-${seq}` });
 
 beforeAll(async () => {
-  redis = await startRedis();
-  fake = new FakePsa();
-  await fake.start();
-  p = await startTestPipeline({ redisUrl: redis.url, config: testConfig({ psaUrl: fake.url }), debounceMs: 20 });
+  h = await startFakePsaPipeline({ debounceMs: 20 });
+  ({ fake, p } = h);
 });
-
-afterAll(async () => {
-  await p.close();
-  await fake.stop();
-  await redis.close();
-});
+afterAll(async () => h?.close());
 
 describe('manual hold', () => {
   it('a held ticket pages the managers once, not on every webhook', async () => {

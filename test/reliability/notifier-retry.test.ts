@@ -1,31 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import type { FakePsa } from '../helpers/test-psa.js';
+import { INSTANCE, sleep, startFakePsaPipeline, waitFor, type FakePsaPipeline } from '../helpers/test-pipeline.js';
 
 /**
  * A notifier that failed after the ticket moved: its dead letter, retried, re-sends the recorded notification.
  * (Re-evaluating, as a PSA-write dead letter does, would send nothing: the rule no longer matches in the new tier.)
  */
-let redis: TestRedis;
+let h: FakePsaPipeline;
 let fake: FakePsa;
-let p: RunningPipeline;
+let p: FakePsaPipeline['p'];
 
 beforeAll(async () => {
-  redis = await startRedis();
-  fake = new FakePsa();
-  await fake.start();
-  p = await startTestPipeline({ redisUrl: redis.url, config: testConfig({ psaUrl: fake.url }), debounceMs: 20 });
+  h = await startFakePsaPipeline({ debounceMs: 20 });
+  ({ fake, p } = h);
 });
-
-afterAll(async () => {
-  await p.close();
-  await fake.stop();
-  await redis.close();
-});
+afterAll(async () => h?.close());
 
 describe('notifier dead letters', () => {
   it('a retried notifier dead letter re-sends the notification once, after the ticket moved', async () => {

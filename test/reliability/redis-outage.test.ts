@@ -1,32 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import type { IngestRequest } from '../../src/pipeline/types.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import type { FakePsa } from '../helpers/test-psa.js';
+import { INSTANCE, sleep, startFakePsaPipeline, waitFor, type FakePsaPipeline } from '../helpers/test-pipeline.js';
 
-let redis: TestRedis;
+let h: FakePsaPipeline;
 let fake: FakePsa;
-let p: RunningPipeline;
+let p: FakePsaPipeline['p'];
 
 const event = (eventId: string, ticketId: string): IngestRequest => ({
   instanceId: INSTANCE, event: { eventId, ticketId, action: 'updated' }, receivedAt: Date.now(), requestId: eventId,
 });
 
 beforeAll(async () => {
-  redis = await startRedis();
-  fake = new FakePsa();
-  await fake.start();
-  p = await startTestPipeline({ redisUrl: redis.url, config: testConfig({ psaUrl: fake.url }), debounceMs: 20 });
+  h = await startFakePsaPipeline({ debounceMs: 20 });
+  ({ fake, p } = h);
 });
-
-afterAll(async () => {
-  await p.close();
-  await fake.stop();
-  await redis.close();
-});
+afterAll(async () => h?.close());
 
 describe('Redis outages', () => {
   it('an outage longer than 10 s: readiness false during it; workers resume by themselves after (bullmq#4585)', async () => {
@@ -34,10 +24,10 @@ describe('Redis outages', () => {
     await p.pipeline.ingest(event('before', 'o1'));
     await waitFor(() => fake.count('GET', '/tickets/o1') === 1);
     await waitFor(async () => (await p.pipeline.readiness()).workers === true);
-    await redis.stop();
+    await h.redis.stop();
     await sleep(11_000);
     expect(await p.pipeline.readiness()).toMatchObject({ redis: false, workers: false });
-    await redis.start();
+    await h.redis.start();
     // Ready again only once a heartbeat went through the events queue (PING alone is not enough).
     await waitFor(async () => (await p.pipeline.readiness()).workers === true, 20_000, 200);
     fake.addTicket({ id: 'o2', queue: '2' });
@@ -53,8 +43,8 @@ describe('Redis outages', () => {
     for (const [i, id] of ids.entries()) {
       if (i === 60 && !killed) {
         killed = true;
-        await redis.stop({ kill: true });
-        setTimeout(() => void redis.start(), 800);
+        await h.redis.stop({ kill: true });
+        setTimeout(() => void h.redis.start(), 800);
       }
       // Like a PSA: retry a delivery until it is acknowledged.
       for (let attempt = 0; attempt < 200; attempt++) {
