@@ -118,6 +118,16 @@ describe('normalizeHalo on sparse and odd payloads', () => {
     expect(TicketSchema.safeParse(t).success).toBe(true);
   });
 
+  it('agent 1 is the system Unassigned account whatever its display name (renamed / localized tenants)', () => {
+    for (const agent_name of [undefined, 'Unassigned', 'Nicht zugewiesen', 'Queue']) {
+      const t = norm({ id: 5, status_id: 1, team: '1st Line Support', agent_id: 1, ...(agent_name ? { agent_name } : {}) });
+      expect(t.owner).toBeNull();
+    }
+    // a real agent keeps its owner, with or without a name
+    expect(norm({ id: 5, status_id: 1, agent_id: 2 }).owner).toEqual({ id: '2' });
+    expect(norm({ id: 5, status_id: 1, agent_id: '17', agent_name: 'Erin' }).owner).toEqual({ id: '17', name: 'Erin' });
+  });
+
   it('nulls everywhere never throw and give a schema-valid ticket with tier null', () => {
     const t = norm(fixture('ticket-nulls.json'));
     expect(TicketSchema.safeParse(t).success).toBe(true);

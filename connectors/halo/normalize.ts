@@ -80,13 +80,18 @@ function locationOf(t: Obj, lookups: HaloLookups): Ticket['location'] {
   return { team: { id: id === undefined ? team : String(id), name: team } };
 }
 
-/** Halo's unassigned agent is a pseudo-record (pitfall 2): id 1 "Unassigned" on stock builds; 0/null too. */
+/**
+ * Halo's unassigned agent is a system account (pitfall 2), and it is agent 1 whatever its display name (renamed or
+ * localized tenants included). Sources: a live `POST /Tickets` answer for a new team-only ticket carries `agent_id: 1`
+ * and no agent (patrickthibaudeau/moodle-local_cts_co README.md @d604002); HaloAPI `Get-HaloAgent.ps1`
+ * "-IncludeUnassigned: Include the system unassigned agent account"; Halo report SQL lists agents `WHERE unum <> 1`;
+ * stellarcyber/halopsa-ticket-sync reads `agent_name === 'Unassigned'`. 0/null mean no agent too.
+ */
 function ownerOf(t: Obj): Ticket['owner'] {
   const id = int(t.agent_id);
   const name = str(t.agent_name);
-  if (id === undefined || id <= 0) return null;
+  if (id === undefined || id <= 1) return null;
   if (name && /^unassigned$/i.test(name)) return null;
-  if (id === 1 && name === undefined) return null;
   return name ? { id: String(id), name } : { id: String(id) };
 }
 
