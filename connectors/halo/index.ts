@@ -73,7 +73,10 @@ async function parseHaloWebhook(ctx: HaloContext, json: unknown, rawBody: Buffer
       firstIgnore ??= { ignore: e.reason, eventId: e.eventId };
       continue;
     }
-    if (me !== undefined && e.agentId === me) {
+    // Ours only when the top-level agent is our API agent AND the embedded ticket is not assigned to it: when both
+    // agent ids are equal the top-level one may just be the assignee (webhook.ts), and a missed echo costs one
+    // evaluation while a wrong one would drop a real event until reconciliation.
+    if (me !== undefined && e.agentId === me && e.ticketAgentId !== me) {
       firstEcho ??= { ignore: 'echo', eventId: e.event.eventId, ticketId: e.event.ticketId };
       continue;
     }

@@ -87,8 +87,14 @@ describe('readHaloWebhook (small, full, event-only, batched, custom)', () => {
 
   it('live "ticket status changed" payload: ticket from object_id/ticket.id, dedupe on escmsg_id, actor = agent_id', () => {
     expect(read('webhook-status-changed.json')).toEqual([
-      { kind: 'event', agentId: '3', event: { ticketId: '4242', action: 'updated', eventId: 'a726ee11-acb8-f111-8260-02725cb0e102', actor: '3' } },
+      { kind: 'event', agentId: '3', ticketAgentId: '3', event: { ticketId: '4242', action: 'updated', eventId: 'a726ee11-acb8-f111-8260-02725cb0e102', actor: '3' } },
     ]);
+  });
+
+  it('keeps the embedded ticket’s agent apart from the top-level agent_id (their meaning differs, index.ts)', () => {
+    const body = Buffer.from(JSON.stringify({ id: 'g2', event: 'Ticket Updated', object_id: 7, agent_id: 38, ticket: { id: 7, agent_id: '13' } }));
+    const r = readHaloWebhook(JSON.parse(body.toString()), body);
+    expect(r.ok && r.value).toEqual([{ kind: 'event', agentId: '38', ticketAgentId: '13', event: { ticketId: '7', action: 'updated', eventId: 'g2', actor: '38' } }]);
   });
 
   it('event-only payload: the top-level GUID is the event id, never the ticket id', () => {

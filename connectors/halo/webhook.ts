@@ -64,7 +64,7 @@ export function verifyHaloWebhook(webhook: HaloSettings['webhook'], req: Webhook
 // ------------------------------------------------------------------ parsing (halo.md §3, pitfalls 9 and 10)
 
 export type HaloWebhookReading =
-  | { kind: 'event'; event: WebhookEvent; agentId?: string }
+  | { kind: 'event'; event: WebhookEvent; agentId?: string; ticketAgentId?: string }
   | { kind: 'ignore'; reason: 'entity_type'; eventId: string };
 
 type Obj = Record<string, unknown>;
@@ -126,12 +126,20 @@ export function readHaloEvent(body: Obj, rawBody: Buffer): Result<HaloWebhookRea
     if (!ticketEvent) return ok({ kind: 'ignore', reason: 'entity_type', eventId });
     return err(new ConnectorError('bad_request', 'Halo webhook carries no ticket id (object_id / ticket.id)', { retryable: false }));
   }
+  // Top-level `agent_id`: read as the agent who caused the event (echo detection). No source defines it: the payload
+  // is built from the notification (EscMsg) row, whose `agent_id` is the recipient agent, and the one live sample
+  // (homotechsual/dotMARC HaloWebhookEndpointTests.cs) has it equal to `ticket.agent_id`, the assignee. So the
+  // embedded ticket's agent is kept too: when both are equal, the value may just be the assignee (index.ts).
   const agentId = intId(body.agent_id);
+  const ticketAgentId = isObj(body.ticket) ? intId(body.ticket.agent_id) : undefined;
   const version = versionOf(body);
   const ev: WebhookEvent = { ticketId, action: actionOf(event), eventId };
   if (agentId) ev.actor = agentId;
   if (version) ev.version = version;
-  return ok(agentId ? { kind: 'event', event: ev, agentId } : { kind: 'event', event: ev });
+  const reading: HaloWebhookReading = { kind: 'event', event: ev };
+  if (agentId) reading.agentId = agentId;
+  if (ticketAgentId) reading.ticketAgentId = ticketAgentId;
+  return ok(reading);
 }
 
 /** Batched deliveries (Halo "group occurrences") arrive as a JSON array: every entry is read. */

@@ -206,6 +206,17 @@ describe('HaloPSA connector against a fake Halo over real HTTP', () => {
     expect(fake.requestsTo('GET', '/api/Agent/me')).toHaveLength(1);
   });
 
+  it('does not drop an event as an echo when the ticket in the payload is assigned to our API agent (agent_id may be the assignee)', async () => {
+    const ctx = ctxFor();
+    const live = fixture('webhook-status-changed.json') as { ticket: Record<string, unknown> };
+    const raw = Buffer.from(JSON.stringify({ ...live, agent_id: 38, ticket: { ...live.ticket, agent_id: 38 } }));
+    const req = { headers: {}, rawBody: raw, json: JSON.parse(raw.toString()) as unknown, query: {}, ip: '127.0.0.1' };
+    expect(await halo.parseWebhook(ctx, req)).toMatchObject({ ok: true, value: { ticketId: '4242', actor: '38', eventId: 'a726ee11-acb8-f111-8260-02725cb0e102' } });
+    // the same delivery about a ticket assigned to someone else is still our echo
+    const echo = Buffer.from(JSON.stringify({ ...live, agent_id: 38, ticket: { ...live.ticket, agent_id: 13 } }));
+    expect(await halo.parseWebhook(ctx, { ...req, rawBody: echo, json: JSON.parse(echo.toString()) as unknown })).toMatchObject({ ok: true, value: { ignore: 'echo' } });
+  });
+
   it('does not hold the webhook ack for a slow /Agent/me: the event passes, the lookup fills the cache for later echoes', async () => {
     const ctx = ctxFor();
     fake.fail({ method: 'GET', path: '/api/Agent/me', status: 200, body: { id: 38 }, delayMs: 2_500 });
