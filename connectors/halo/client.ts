@@ -94,6 +94,8 @@ async function requestToken(ctx: HaloContext, cacheKey: string): Promise<string>
   });
   const parsed = tokenResponseSchema.safeParse(res.data);
   if (!parsed.success) throw new ConnectorError('invalid_response', 'Halo token endpoint answered without an access_token');
+  // The lifetime always comes from `expires_in`; 3600 s is only the fallback every public client uses (pyhalopsa
+  // `body.get("expires_in", 3600)`); Halo documents no fixed lifetime (UNVERIFIED, README "Unverified").
   const lifetimeS = parsed.data.expires_in && parsed.data.expires_in > 0 ? parsed.data.expires_in : 3600;
   // Refresh about 60 s before expiry (halo.md §1.2); short-lived tokens are refreshed at half their life.
   const ttlMs = Math.max(1_000, (lifetimeS - Math.min(60, lifetimeS / 2)) * 1000);

@@ -1,6 +1,9 @@
 /**
  * Halo datetimes (pitfall 4): stored and returned in UTC, often without a zone (`2026-09-01T09:15:00`), webhook
- * timestamps with `Z` and 7 fractional digits. Empty dates come back as `1900-01-01T00:00:00` on many builds.
+ * timestamps with `Z` and 7 fractional digits. Empty dates come back as `1900-01-01T00:00:00` or
+ * `0001-01-01T00:00:00`, everything before 1901 counts as absent (confirmed: a live ticket answer has
+ * `targetdate: 1900-01-01T00:00:00`, `lastincomingemail: 0001-01-01T00:00:00` next to zoned `dateoccurred …4214387Z`,
+ * patrickthibaudeau/moodle-local_cts_co README.md @d604002).
  */
 const ZONED = /(?:[zZ]|[+-]\d{2}:?\d{2})$/;
 const SHAPE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:[zZ]|[+-]\d{2}:?\d{2})?$/;

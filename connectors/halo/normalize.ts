@@ -131,7 +131,9 @@ function slaOf(t: Obj): Ticket['psaSla'] {
   const resolveBy = haloInstant(t.fixbydate);
   if (respondBy) sla.respondBy = respondBy;
   if (resolveBy) sla.resolveBy = resolveBy;
-  // 'I' = in/met, 'O' = out/missed (Halo report SQL; UNVERIFIED for the API, so anything else stays unknown).
+  // 'I' = in/met, 'O' = out/missed: the meaning of the `faults.slastate` column in Halo report SQL (public report
+  // examples count `slastate = 'I'` as "SLA met", `'O'` as "SLA missed"). UNVERIFIED for the API field of the same
+  // name (typed string, no values, in the OpenAPI), so anything else stays unknown.
   const state = str(t.slastate)?.toUpperCase();
   if (state === 'I' || state === 'O') sla.met = state === 'I';
   return Object.keys(sla).length > 0 ? sla : undefined;

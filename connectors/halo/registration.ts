@@ -8,8 +8,12 @@ import type { WebhookRegistration } from './schemas.js';
 
 /**
  * Halo outbound webhooks (`/api/Webhook`, halo.md §2.1). Enum values (type 0 = webhook, method 0 = POST,
- * authentication_type 1 = Basic, payload_type 0 = default) are from one community node and UNVERIFIED; the
- * registration is read back so a tenant that disagrees shows up as a repair, not as silence.
+ * authentication_type 1 = Basic, payload_type 0 = default) are UNVERIFIED: their only source is one community n8n node
+ * (redanthrax/halopsa-node `nodes/HaloPSA/actions/webhooks/create/description.ts` @c4ff4e6); Halo's OpenAPI types them
+ * as bare int32 (covenanttechnologysolutions/halopsa-rest `generator/spec/swagger.json`, schema `Webhook`), and the
+ * same node's `payload_type` / `batch_method` lists do not match the options in Halo's own guide (kbid 838), so its
+ * numbering is partly guessed. The registration is read back so a tenant that disagrees shows up as a repair, not as
+ * silence.
  */
 const DESIRED = { type: 0, method: 0, authentication_type: 1, payload_type: 0, content_type: 'application/json' } as const;
 

@@ -142,7 +142,11 @@ export function readHaloEvent(body: Obj, rawBody: Buffer): Result<HaloWebhookRea
   return ok(reading);
 }
 
-/** Batched deliveries (Halo "group occurrences") arrive as a JSON array: every entry is read. */
+/**
+ * Batched deliveries (Halo "group occurrences", v2.164+): the body shape is UNVERIFIED. Halo's guide (kbid 838) only
+ * names the options and Nango's Halo guide says to keep batching off "so each delivery contains one event object";
+ * no public sample shows a batch. A top-level JSON array is read entry by entry; anything else is one event.
+ */
 export function readHaloWebhook(json: unknown, rawBody: Buffer): Result<HaloWebhookReading[], ConnectorError> {
   const entries = Array.isArray(json) ? json : [json];
   if (entries.length === 0 || !entries.every(isObj)) {

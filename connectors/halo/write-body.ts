@@ -22,7 +22,10 @@ export interface ActionCreate {
 }
 
 /**
- * Halo has no PATCH: `POST /api/Tickets` with an `id` updates, without one it **creates a ticket** (pitfall 8).
+ * Halo has no PATCH: `POST /api/Tickets` with an `id` updates, without one it **creates a ticket** (pitfall 8). A
+ * partial body updates only the fields sent (live: `POST Tickets [{id, status_id: 9}]` closes a ticket, operators'
+ * notes; HaloAPI `Set-HaloTicket.ps1` and n8n's HaloPSA node send partial bodies the same way). Whether `agent_id` /
+ * `team` in such an update always reassign is not documented: every write is read back (`fieldsNotApplied`).
  * Every update body goes through this guard, so a missing or bad id fails loudly instead of creating a ticket.
  */
 export function assertUpdateBody(body: TicketUpdate): [TicketUpdate] {
