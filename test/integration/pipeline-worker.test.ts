@@ -116,7 +116,11 @@ describe('worker: evaluation and write-back with the real engine', () => {
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ instanceId: INSTANCE, ticketId: '42', mode: 'enforce', trigger: 'webhook' });
     expect(items[0]!.results.map((r) => [r.action, r.status])).toEqual([['reassign', 'applied'], ['note', 'applied']]);
-    expect(await p.stores.counters.groupCursors(INSTANCE)).toEqual({ tier2: 1 });
+    // The round-robin cursor advances after the state is stored (afterWrite): wait for it.
+    expect(await waitFor(async () => {
+      const cursors = await p.stores.counters.groupCursors(INSTANCE);
+      return Object.keys(cursors).length > 0 ? cursors : undefined;
+    })).toEqual({ tier2: 1 });
     // The next event sees the ticket in T2 (our move, not a manual change): nothing more happens.
     await p.pipeline.ingest(event('42'));
     await waitFor(async () => fake.count('GET', '/tickets/42') >= 3);
@@ -169,7 +173,8 @@ describe('worker: evaluation and write-back with the real engine', () => {
     await p.pipeline.ingest(event('11'));
     const rec = await waitFor(async () => (await p.stores.tickets.get(INSTANCE, '11'))?.lastDecision);
     expect(rec.nextCheckAt).toBe('2026-11-24T12:00:00Z');
-    expect(await p.stores.schedule.get(INSTANCE, '11')).toBe(Date.parse('2026-11-24T12:00:00Z'));
+    // The scheduled check is stored after the state (process-ticket.ts decideAndApply): wait for it.
+    expect(await waitFor(() => p.stores.schedule.get(INSTANCE, '11'))).toBe(Date.parse('2026-11-24T12:00:00Z'));
     await sleep(500);
     expect(fake.tickets.get('11')!.queue).toBe('1');
     clock = Date.parse('2026-11-24T12:00:00Z');
