@@ -112,7 +112,8 @@ describe('ingest (API role)', () => {
     try {
       const t0 = Date.now();
       await expect(p.pipeline.ingest(event('evt-down'))).rejects.toBeInstanceOf(PipelineUnavailableError);
-      expect(Date.now() - t0).toBeLessThan(1_000);
+      // Fails fast (the ingest's own 800 ms bound, no waiting for a reconnect); generous for a loaded machine.
+      expect(Date.now() - t0).toBeLessThan(3_000);
       expect((await p.pipeline.readiness()).redis).toBe(false);
     } finally {
       await redis.start();
