@@ -29,7 +29,9 @@ async function start(role: 'api' | 'all') {
 }
 
 beforeAll(async () => {
-  redis = await startRedis();
+  // `always`: the kill -9 test needs an acknowledged add on disk; with `everysec` a busy disk can postpone the AOF
+  // write by up to 2 s after the reply.
+  redis = await startRedis({ appendfsync: 'always' });
   fake = new FakePsa();
   await fake.start();
   raw = new Redis(redis.url, { maxRetriesPerRequest: null });
