@@ -46,7 +46,14 @@ describe('reconciliation sweep', () => {
     const [entry] = (await p.read.escalations({ limit: 5 })).items;
     expect(entry).toMatchObject({ ticketId: 'lost', trigger: 'reconcile' });
     // Unchanged tickets are not evaluated again by later sweeps (the sweep after our own write reads it once more).
-    await sleep(2_000);
+    // Wait for that re-read to be stored rather than guessing how long a sweep takes on a slow machine; then let a
+    // sweep that listed while it ran (a legitimate follow-up) settle before counting.
+    await waitFor(async () => {
+      const r = await p.stores.tickets.get(INSTANCE, 'lost');
+      const jobs = await p.queues.tickets.getJobCounts('waiting', 'active', 'delayed');
+      return r?.version === fake.tickets.get('lost')!.updatedAt && !r.pending && Object.values(jobs).every((n) => n === 0);
+    }, 15_000, 100);
+    await sleep(1_000);
     const gets = fake.count('GET', '/tickets/lost');
     await sleep(2_500);
     expect(fake.count('GET', '/tickets/lost')).toBe(gets);
