@@ -29,8 +29,11 @@ describe('audit trail through the real service', () => {
       h.t1Ticket(id);
       expect(await h.deliver(id)).toBe(202);
       await waitFor(() => (h.fake.tickets.get(id)?.board as { id?: number } | undefined)?.id === 5);
-      await waitFor(async () => (await h.api<Page>(`/api/escalations?instance=acme-cw&rule=t1-timeout`)).body.items.some((e) => e.ticketId === String(id) && e.results.every((r) => r.status !== 'skipped')));
+      // The entry is recorded with no results BEFORE the writes (and `[].every(…)` is true): wait for the results.
+      await waitFor(async () => (await h.api<Page>(`/api/escalations?instance=acme-cw&rule=t1-timeout`)).body.items.some((e) => e.ticketId === String(id) && e.results.length > 0 && e.results.every((r) => r.status !== 'skipped')));
     }
+    // The results are written before the ticket state (tier, next check) is stored: wait until every job is done.
+    await waitFor(async () => Object.values(await h.running.queues.tickets.getJobCounts('waiting', 'active', 'delayed')).every((n) => n === 0));
   });
   afterAll(async () => {
     await h?.close();
