@@ -15,6 +15,16 @@ let h: Harness;
 const started = Date.now();
 const stamp = () => iso(Date.now());
 
+/** Evaluated after `since` AND the job finished: escalation-metrics history and counters are written after the state. */
+async function evaluated(ticketId: number, since: number): Promise<void> {
+  await h.evaluatedAfter(ticketId, since);
+  await waitFor(async () => {
+    const queues = [h.running.queues.events, h.running.queues.tickets];
+    const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed')));
+    return counts.every((c) => Object.values(c).every((n) => n === 0));
+  });
+}
+
 beforeAll(async () => {
   h = await startHarness('enforce');
 });
@@ -28,21 +38,21 @@ describe('escalation metrics through the real service', () => {
     let since = Date.now();
     expect(await h.deliver(4001)).toBe(202);
     await waitFor(() => (h.fake.tickets.get(4001)?.board as { id?: number } | undefined)?.id === 5);
-    await h.evaluatedAfter(4001, since);
+    await evaluated(4001, since);
     // Erin (the member we assigned) writes her first note; ConnectWise calls us back.
     const t = h.fake.tickets.get(4001)!;
     h.fake.addNote(4001, { text: 'Looking at it now.', internalAnalysisFlag: true, member: { id: 160, identifier: 'erin.t' }, createdBy: 'erin.t', dateCreated: stamp() });
     t._info = { ...t._info, lastUpdated: h.fake.stamp(), updatedBy: 'erin.t' };
     since = Date.now();
     expect(await h.deliver(4001)).toBe(202);
-    await h.evaluatedAfter(4001, since);
+    await evaluated(4001, since);
 
     // A T1 ticket entered 30 minutes ago, closed in T1 now.
     h.t1Ticket(4002, 0.5);
     Object.assign(h.fake.tickets.get(4002)!, { status: { id: 30, name: 'Closed' }, closedFlag: true, closedDate: stamp(), dateResolved: stamp() });
     since = Date.now();
     expect(await h.deliver(4002)).toBe(202);
-    await h.evaluatedAfter(4002, since);
+    await evaluated(4002, since);
   });
 
   it('GET /api/metrics/escalations answers the SPEC §5 shape with the expected numbers', async () => {
