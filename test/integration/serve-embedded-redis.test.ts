@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -16,6 +16,14 @@ function dataDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'psa-esc-embedded-'));
   dirs.push(d);
   return d;
+}
+
+/** Everything Redis wrote to its AOF files under `dir` so far (what a SIGKILL cannot take back). */
+function aofText(dir: string): string {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.includes('.aof'))
+    .map((e) => readFileSync(join(e.parentPath, e.name), 'latin1'))
+    .join('');
 }
 
 afterEach(async () => {
@@ -46,7 +54,8 @@ describe('embedded redis-server', () => {
     const c = new Redis(r.url, { maxRetriesPerRequest: null });
     c.on('error', () => undefined);
     await c.set('survives', 'yes');
-    await new Promise((resolve) => setTimeout(resolve, 1_100)); // appendfsync everysec
+    // appendfsync everysec: wait until the write is in the AOF file (a busy disk can hold it back for > 1 s).
+    await waitFor(() => aofText(r.dir).includes('survives'), 10_000);
     const first = r.pid();
     process.kill(first!, 'SIGKILL');
     await waitFor(() => r.restarts() === 1, 10_000);
