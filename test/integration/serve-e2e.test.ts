@@ -96,7 +96,8 @@ describe('serve end to end (real HTTP, real Redis, test connector)', () => {
     try {
       const t0 = Date.now();
       const down = await webhook({ id: 'd-down', ticketId: '500' });
-      expect(Date.now() - t0).toBeLessThan(1_500);
+      // Fast = the ingest's own 800 ms bound, not a wait for the reconnect; generous for a loaded machine.
+      expect(Date.now() - t0).toBeLessThan(3_000);
       expect(down.status).toBe(503);
       expect((down.body.error as { code: string }).code).toBe('unavailable');
       expect((await fetch(`${service.url}/readyz`)).status).toBe(503);
