@@ -87,7 +87,8 @@ describe('serve end to end (real HTTP, real Redis, test connector)', () => {
     fake.addTicket({ id: '501', queue: '2' });
     expect((await webhook({ id: 'd-echo', ticketId: '501', actor: 'escalator-api' })).body).toMatchObject({ accepted: true, ignored: 'echo' });
     expect((await webhook({ id: 'd-unsigned', ticketId: '501' }, { sign: false })).status).toBe(401);
-    await new Promise((r) => setTimeout(r, 500));
+    // Several debounce intervals (100 ms) plus an evaluation: long enough to see a wrongly enqueued job run.
+    await new Promise((r) => setTimeout(r, 1_000));
     expect(fake.count('GET', '/tickets/501')).toBe(0);
   });
 
