@@ -71,10 +71,14 @@ describe('#17 and #22: secrets never in logs or Redis, across success and error 
     const atFail = atDelivery(s, 9202);
     expect((await post(hook('sec-at'), atFail.body, atHeaders(atFail.signature))).status).toBe(202);
     haloT1(s, 9302);
+    const tokenCalls = s.halo.requestsTo('POST', '/auth/token').length;
     s.halo.expireTokens();
     s.halo.fail({ method: 'POST', path: '/auth/token', status: 401, body: { error: 'invalid_client' }, times: 5 } as never);
     expect((await post(hook('sec-halo'), haloBody(9302), { 'content-type': 'application/json', authorization: basic('escalator', SECRETS.haloHookPassword) })).status).toBe(202);
     await waitFor(async () => (await s.running.read.deadLetters()).items.some((d) => d.ticketId === '9202'));
+    // The other two error paths have surely run (not only had time to on a fast machine) before the logs are read;
+    // then a moment for their retries to log too.
+    await waitFor(() => cwPatches(9102).length >= 1 && s.halo.requestsTo('POST', '/auth/token').length > tokenCalls, 30_000);
     await new Promise((r) => setTimeout(r, 2_000));
 
     // The log stream saw all of it…
