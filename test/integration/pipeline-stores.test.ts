@@ -154,13 +154,14 @@ describe('ScheduleStore, counters, locks, cache', () => {
   });
 
   it('a ticket lock excludes a second holder until released', async () => {
-    const l1 = await tryLock(client, 'lk', 'one', 1_000);
+    // 2 s TTL renewed every ~667 ms: a loaded machine may delay a renewal by a second without losing the lock.
+    const l1 = await tryLock(client, 'lk', 'one', 2_000);
     expect(l1).not.toBeNull();
-    expect(await tryLock(client, 'lk', 'two', 1_000)).toBeNull();
-    await new Promise((r) => setTimeout(r, 1_200));
+    expect(await tryLock(client, 'lk', 'two', 2_000)).toBeNull();
+    await new Promise((r) => setTimeout(r, 2_500));
     expect(l1!.held).toBe(true);
     await l1!.release();
-    expect(await tryLock(client, 'lk', 'two', 1_000)).not.toBeNull();
+    expect(await tryLock(client, 'lk', 'two', 2_000)).not.toBeNull();
   });
 
   it('the shared cache is per instance and expires', async () => {
