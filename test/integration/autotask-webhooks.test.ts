@@ -195,12 +195,19 @@ describe('webhooks as Autotask sends them', () => {
   it('does not hold the first deliveries for a slow identity lookup, and uses its answer once it is in', async () => {
     const slow = await new FakeAutotask({ latencyMs: 1_500 }).start();
     try {
-      ctx = makeCtx(slow.connection());
+      const plain = makeCtx(slow.connection());
+      const inner = plain.cache;
+      const stored: string[] = [];
+      ctx = { ...plain, cache: { get: (k) => inner.get(k), set: (k, v, ttl) => (stored.push(k), inner.set(k, v, ttl)), delete: (k) => inner.delete(k) } };
       const echo = (seq: number) => slow.payload(351181, {}, { SequenceNumber: seq, PersonID: slow.state.apiResourceId });
       // The lookup takes 1.5 s: the delivery goes on without the echo check (the worker's guards cover it).
       expect((await slow.sendWebhook(url, echo(1), { secret: WEBHOOK_SECRET })).status).toBe(202);
       expect(got[0]!.parsed).toEqual({ ok: true, value: expect.objectContaining({ ticketId: '351181', action: 'updated' }) });
-      await new Promise((r) => setTimeout(r, 2_000));
+      // Wait for the lookup's answer to be stored (a fixed 2 s was only 0.5 s of margin over the PSA's latency), then
+      // a few ms more for the in-process memo, which is updated right after.
+      const deadline = Date.now() + 10_000;
+      while (!stored.includes('autotask:apiResource:globex-at') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 50));
       expect((await slow.sendWebhook(url, echo(2), { secret: WEBHOOK_SECRET })).status).toBe(202);
       expect(got[1]!.parsed).toEqual({ ok: true, value: expect.objectContaining({ ignore: 'echo' }) });
       expect(slow.calls('POST', /^\/Resources\/query$/)).toHaveLength(1);
