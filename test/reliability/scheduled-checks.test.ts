@@ -106,7 +106,8 @@ describe('scheduled checks on business time (injected clock)', () => {
     running.splice(running.indexOf(first), 1);
     clock = Date.parse('2026-11-23T20:30:00Z');
     const second = await start();
-    await waitFor(() => fake.tickets.get('wk1')!.queue === '3', 10_000);
+    // The internal note is posted after the PATCH that moves the ticket: wait for both before counting them.
+    await waitFor(() => fake.tickets.get('wk1')!.queue === '3' && fake.tickets.get('wk1')!.notes.length >= 2, 10_000);
     const [late] = (await second.read.escalations({ limit: 5 })).items;
     expect(late).toMatchObject({ ticketId: 'wk1', trigger: 'scheduled' });
     expect(Date.parse(late!.at)).toBe(Date.parse('2026-11-23T20:30:00Z'));
