@@ -54,7 +54,8 @@ describe('lost webhook', () => {
     // The customer writes "ransomware" into the ticket; the PSA's webhook for it never arrives.
     const changedAt = Date.now();
     fake.update('lw1', { description: 'Screen says files are encrypted, ransomware note on the desktop' });
-    await waitFor(() => fake.tickets.get('lw1')!.queue === '3', 3 * EVERY_MS, 20);
+    // The note is posted after the PATCH that moves the ticket: wait for both.
+    await waitFor(() => fake.tickets.get('lw1')!.queue === '3' && fake.tickets.get('lw1')!.notes.length > 0, 3 * EVERY_MS, 20);
     const elapsed = Date.now() - changedAt;
     expect(elapsed).toBeLessThan(1.1 * EVERY_MS + 2_500);
     const { body } = await api<{ items: { ticketId: string; trigger?: string }[] }>(service.url, 'GET', '/api/escalations?limit=5');
