@@ -77,7 +77,9 @@ async function fresh(): Promise<RunningService> {
   fakeA = new FakePsa();
   fakeB = new FakePsa();
   await Promise.all([fakeA.start(), fakeB.start()]);
-  service = await startTestService({ config: twoPsas(), redisUrl: redis.url });
+  // Long BullMQ locks: these tests count PSA calls exactly, and with the 2 s test lock a loaded machine can miss a
+  // renewal, so the job is taken for stalled and re-run (extra, legitimate calls). Worker death is not tested here.
+  service = await startTestService({ config: twoPsas(), redisUrl: redis.url, pipeline: { tuning: { lockDurationMs: 30_000, stalledIntervalMs: 15_000 } } });
   return service;
 }
 
@@ -100,7 +102,9 @@ describe('PSA faults through the real service', () => {
       expect(await sendWebhook(s.url, OTHER, { id: `b-ev-${i}`, ticketId: id })).toBe(202);
       await waitFor(() => fakeB.tickets.get(id)!.queue === '2' && fakeB.tickets.get(id)!.notes.length === 1, 8_000, 25);
       latencies.push(Date.now() - t0);
-      await sleep(2_000);
+      // 1.5 s apart: ≥ 10 tickets fit in the storm even when each escalation takes a few seconds on a loaded machine,
+      // and 4 calls per ticket stay under the other instance's budget (20 per 5 s).
+      await sleep(1_500);
     }
     expect(latencies.length).toBeGreaterThanOrEqual(10);
     // Still throttled: nothing of the first instance got through, and nothing was given up on.
@@ -120,8 +124,9 @@ describe('PSA faults through the real service', () => {
     // Retry-After was honoured: about one round of calls per pause, never more than the budget in any window.
     const during = fakeA.calls.filter((c) => c.at < stormEnd);
     expect(during.length).toBeLessThanOrEqual(idsA.length * (STORM_MS / (RETRY_AFTER_S * 1_000) + 1));
-    // The limiter counts when a call is granted; arrival at the fake is a few ms later (250 ms allowed for that).
-    expect(busiestWindow(fakeA.calls.map((c) => c.at), BUDGET.per - 250)).toBeLessThanOrEqual(BUDGET.requests);
+    // The limiter counts when a call is granted; arrival at the fake is later by a few ms, more on a loaded machine
+    // (1 s allowed for that: still far below what an unthrottled burst of these calls would show).
+    expect(busiestWindow(fakeA.calls.map((c) => c.at), BUDGET.per - 1_000)).toBeLessThanOrEqual(BUDGET.requests);
     expect((await api<{ items: DeadLetter[] }>(s.url, 'GET', '/api/dead-letters')).body.items).toHaveLength(0);
   }, 150_000);
 
@@ -151,11 +156,14 @@ describe('PSA faults through the real service', () => {
     expect((await api(s.url, 'POST', '/api/dead-letters/nope/retry')).status).toBe(404);
     expect((await api(s.url, 'POST', `/api/dead-letters/${letter.id}/retry`)).status).toBe(202);
     await waitFor(() => fakeA.tickets.get('f1')!.queue === '2' && fakeA.tickets.get('f1')!.notes.length === 1, 15_000, 50);
+    // The audit results are written after the last PSA write: wait for them rather than sleep.
+    const retried = await waitFor(async () => {
+      const [entry] = (await api<{ items: { trigger?: string; results: { status: string }[] }[] }>(s.url, 'GET', '/api/escalations?limit=5')).body.items;
+      return entry?.trigger === 'dead_letter_retry' && entry.results.length > 0 ? entry : undefined;
+    }, 15_000, 50);
     await sleep(1_000);
     expect(fakeA.tickets.get('f1')!.notes).toHaveLength(1);
     expect((await api<{ items: DeadLetter[] }>(s.url, 'GET', '/api/dead-letters')).body.items).toHaveLength(0);
-    const [retried] = (await api<{ items: { trigger?: string; results: { status: string }[] }[] }>(s.url, 'GET', '/api/escalations?limit=5')).body.items;
-    expect(retried).toMatchObject({ trigger: 'dead_letter_retry' });
-    expect(retried!.results.map((r) => r.status)).toEqual(['applied', 'applied']);
+    expect(retried.results.map((r) => r.status)).toEqual(['applied', 'applied']);
   }, 60_000);
 });
