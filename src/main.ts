@@ -9,6 +9,7 @@ import type { ServeRole } from './http/deps.js';
 import { startEmbeddedRedis } from './lib/embedded-redis.js';
 import type { EmbeddedRedis } from './lib/embedded-redis.js';
 import { createLogger } from './lib/logger.js';
+import { redisTopology } from './lib/redis-target.js';
 import type { AppLogger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
 import { startPipeline } from './pipeline/pipeline.js';
@@ -63,6 +64,12 @@ async function checkExternalRedis(url: string, log: AppLogger): Promise<void> {
   }
 }
 
+/** `REDIS_WAIT_REPLICAS`, else 1 with Sentinel (a failover must not lose an acknowledged event), else 0. */
+function waitReplicasFor(env: EnvConfig, redisUrl: string): number {
+  if (env.redisWaitReplicas !== undefined) return env.redisWaitReplicas;
+  return /^rediss?\+sentinel:/.test(redisUrl) ? 1 : 0;
+}
+
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { env, config } = options;
   const role = options.role ?? 'all';
@@ -80,14 +87,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   try {
     pipeline = await startPipeline({
       config, redisUrl, connectors, engine: createPolicyEngine(config, connectors), log, metrics, role,
-      debounceMs: env.debounceMs, workerConcurrency: env.workerConcurrency,
+      debounceMs: env.debounceMs, workerConcurrency: env.workerConcurrency, waitReplicas: waitReplicasFor(env, redisUrl),
       ...(env.publicUrl ? { publicUrl: env.publicUrl } : {}),
       ...options.pipeline,
     });
     const running = pipeline;
     const app = buildApp({ config, env, connectors, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, metrics, log, role }, options.app);
     const url = await app.listen({ port: env.port, host: env.host });
-    log.info({ url, config: config.source, redis: embedded ? 'embedded' : 'external', instances: config.instances.map((i) => i.info.id) }, 'psa-escalator is serving');
+    log.info({ url, config: config.source, redis: embedded ? 'embedded' : redisTopology(redisUrl), instances: config.instances.map((i) => i.info.id) }, 'psa-escalator is serving');
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {

@@ -1,5 +1,6 @@
 import { BUILTIN_CONFIG_SOURCE, loadBuiltinConfig } from '../config/builtin.js';
 import { envWarnings, parseEnv } from '../config/env.js';
+import { redisTopology } from '../lib/redis-target.js';
 import { loadConfigFile } from '../config/load.js';
 import { problemLines } from '../config/problems.js';
 import type { AppConfig } from '../config/types.js';
@@ -63,6 +64,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   writeLines(io.stderr, [...envLines, ...compile, ...problemLines(result.value.warnings ?? [])]);
   if (!env.ok || compile.length > 0) return 1;
   const config = values.builtin ? { ...result.value, source: BUILTIN_CONFIG_SOURCE } : result.value;
-  io.stdout.write(`${summarize(config)}${config.warnings?.length ? ` · ${plural(config.warnings.length, 'warning')}` : ''}\n`);
+  const warnings = config.warnings?.length ? ` · ${plural(config.warnings.length, 'warning')}` : '';
+  io.stdout.write(`${summarize(config)}${warnings} · redis: ${redisTopology(env.value.redisUrl)}\n`);
   return 0;
 }

@@ -63,12 +63,28 @@ describe('loadEnv', () => {
     expect(error).toBeInstanceOf(EnvError);
     expect((error as EnvError).problems).toEqual([
       'PORT: expected a port number 0-65535, got "eighty"',
-      'REDIS_URL: expected a redis:// or rediss:// URL, got "http://redis"',
+      // A Redis URL may carry a password: never echoed.
+      'REDIS_URL: expected redis://, rediss://, redis+sentinel:// or rediss+sentinel:// (host:port[,host:port]/…)',
       'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
       'WORKER_CONCURRENCY: expected an integer 1-1000, got "0"',
       'DEBOUNCE_MS: expected milliseconds 0-60000, got "-5"',
     ]);
     expect((error as Error).message.split('\n')).toHaveLength(5);
+  });
+
+  it('builds a Sentinel target from REDIS_SENTINELS + REDIS_SENTINEL_NAME, with passwords and TLS files', () => {
+    expect(loadEnv({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_NAME: 'mymaster', REDIS_PASSWORD: 'pw' }).redisUrl).toBe(
+      'redis+sentinel://:pw@s1:26379,s2:26379/mymaster',
+    );
+    expect(loadEnv({ REDIS_URL: 'rediss://cache:6380', REDIS_TLS_CA_FILE: '/ca.pem' }).redisUrl).toBe('rediss://cache:6380?tlsCa=%2Fca.pem');
+    expect(loadEnv({ REDIS_URL: 'redis+sentinel://s1:26379,s2:26379/mymaster' }).redisUrl).toBe('redis+sentinel://s1:26379,s2:26379/mymaster');
+  });
+
+  it('refuses half or conflicting Redis settings in one line each', () => {
+    expect(parseEnv({ REDIS_SENTINELS: 's1:26379' })).toEqual({ ok: false, error: ['REDIS_SENTINELS: REDIS_SENTINELS and REDIS_SENTINEL_NAME go together'] });
+    expect(parseEnv({ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'm', REDIS_URL: 'redis://x' }).ok).toBe(false);
+    expect(parseEnv({ REDIS_URL: 'redis://x', REDIS_TLS_CA_FILE: '/ca.pem' })).toEqual({ ok: false, error: ['REDIS_TLS_CA_FILE: TLS files need a rediss:// (or rediss+sentinel://) target'] });
+    expect(parseEnv({ REDIS_SENTINELS: 'nope', REDIS_SENTINEL_NAME: 'm' })).toEqual({ ok: false, error: ['REDIS_SENTINELS: expected host:port[,host:port…], got "nope"'] });
   });
 
   it('parseEnv returns the same problems as a value', () => {

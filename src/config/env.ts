@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { err, ok } from '../contract/index.js';
 import type { Result } from '../contract/index.js';
+import { parseRedisTarget, sentinelTargetString, withTlsFiles } from '../lib/redis-target.js';
 
 import type { EnvConfig } from './types.js';
 
@@ -14,7 +15,15 @@ import type { EnvConfig } from './types.js';
 export const envVariables = {
   PORT: { default: '8080', doc: 'HTTP port' },
   HOST: { default: '0.0.0.0', doc: 'HTTP bind address' },
-  REDIS_URL: { default: undefined, doc: 'redis:// or rediss:// URL; unset = embedded redis-server' },
+  REDIS_URL: { default: undefined, doc: 'redis://, rediss:// (TLS) or redis+sentinel://host:port,host:port/master; unset = embedded redis-server' },
+  REDIS_SENTINELS: { default: undefined, doc: 'Redis Sentinel: host:port,host:port (with REDIS_SENTINEL_NAME; instead of REDIS_URL)' },
+  REDIS_SENTINEL_NAME: { default: undefined, doc: 'Redis Sentinel: the master name' },
+  REDIS_PASSWORD: { default: undefined, doc: 'Redis Sentinel: the password of the master and replicas' },
+  REDIS_SENTINEL_PASSWORD: { default: undefined, doc: 'Redis Sentinel: the password of the sentinels' },
+  REDIS_TLS_CA_FILE: { default: undefined, doc: 'rediss://: PEM file of the CA to trust (else the system CAs)' },
+  REDIS_TLS_CERT_FILE: { default: undefined, doc: 'rediss://: PEM client certificate (mutual TLS)' },
+  REDIS_TLS_KEY_FILE: { default: undefined, doc: 'rediss://: PEM client key (mutual TLS)' },
+  REDIS_WAIT_REPLICAS: { default: undefined, doc: 'replicas that must hold a webhook before its 202 (Redis WAIT); default 1 with Sentinel, else 0' },
   DATA_DIR: { default: './data', doc: 'embedded Redis data (AOF) directory' },
   LOG_LEVEL: { default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
   ADMIN_TOKEN: { default: undefined, doc: 'bearer token for /api/*; unset = /api/* answers 401' },
@@ -41,7 +50,24 @@ const httpUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s) URL'
 const EnvSchema = z.object({
   PORT: int(0, 65_535, 'a port number 0-65535').default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
-  REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' }).optional(),
+  REDIS_URL: z
+    .string()
+    .superRefine((v, ctx) => {
+      const parsed = parseRedisTarget(v);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+    })
+    .optional(),
+  REDIS_SENTINELS: z
+    .string()
+    .regex(/^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/, { message: 'expected host:port[,host:port…]' })
+    .optional(),
+  REDIS_SENTINEL_NAME: z.string().regex(/^[\w.-]+$/, { message: 'expected a master name' }).optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
+  REDIS_TLS_CA_FILE: z.string().optional(),
+  REDIS_TLS_CERT_FILE: z.string().optional(),
+  REDIS_TLS_KEY_FILE: z.string().optional(),
+  REDIS_WAIT_REPLICAS: int(0, 16, 'a replica count 0-16').optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(logLevels, { message: `expected one of ${logLevels.join(', ')}` }).default('info'),
   ADMIN_TOKEN: z.string().optional(),
@@ -62,6 +88,42 @@ function blanksRemoved(env: Readonly<Record<string, string | undefined>>): Recor
   return out;
 }
 
+/** Never echoed in a problem line: they are secrets, or may carry one (a Redis URL's password). */
+const secretVariables = new Set(['ADMIN_TOKEN', 'REDIS_URL', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD']);
+
+type ParsedEnv = z.infer<typeof EnvSchema>;
+
+/** `REDIS_URL`, or the Sentinel variables, as one target string (docs/redis.md); TLS files appended. */
+function redisTargetOf(e: ParsedEnv): Result<string | undefined, string[]> {
+  if (e.REDIS_SENTINELS !== undefined || e.REDIS_SENTINEL_NAME !== undefined) {
+    if (e.REDIS_URL !== undefined) return err(['REDIS_SENTINELS: set either REDIS_URL or REDIS_SENTINELS + REDIS_SENTINEL_NAME, not both']);
+    if (e.REDIS_SENTINELS === undefined || e.REDIS_SENTINEL_NAME === undefined) {
+      return err(['REDIS_SENTINELS: REDIS_SENTINELS and REDIS_SENTINEL_NAME go together']);
+    }
+  }
+  const base =
+    e.REDIS_SENTINELS !== undefined && e.REDIS_SENTINEL_NAME !== undefined
+      ? sentinelTargetString({
+          sentinels: e.REDIS_SENTINELS,
+          masterName: e.REDIS_SENTINEL_NAME,
+          ...(e.REDIS_PASSWORD !== undefined ? { password: e.REDIS_PASSWORD } : {}),
+          ...(e.REDIS_SENTINEL_PASSWORD !== undefined ? { sentinelPassword: e.REDIS_SENTINEL_PASSWORD } : {}),
+          tls: e.REDIS_TLS_CA_FILE !== undefined || e.REDIS_TLS_CERT_FILE !== undefined,
+        })
+      : e.REDIS_URL;
+  if (base === undefined) return ok(undefined);
+  const files = {
+    ...(e.REDIS_TLS_CA_FILE !== undefined ? { caFile: e.REDIS_TLS_CA_FILE } : {}),
+    ...(e.REDIS_TLS_CERT_FILE !== undefined ? { certFile: e.REDIS_TLS_CERT_FILE } : {}),
+    ...(e.REDIS_TLS_KEY_FILE !== undefined ? { keyFile: e.REDIS_TLS_KEY_FILE } : {}),
+  };
+  const target = withTlsFiles(base, files);
+  if (Object.keys(files).length > 0 && !/^rediss/.test(target)) {
+    return err(['REDIS_TLS_CA_FILE: TLS files need a rediss:// (or rediss+sentinel://) target']);
+  }
+  return ok(target);
+}
+
 /** Parses the environment; problems are one line each: `NAME: <problem>, got "<value>"` (secrets never echoed). */
 export function parseEnv(env: Readonly<Record<string, string | undefined>>): Result<EnvConfig, string[]> {
   const input = blanksRemoved(env);
@@ -70,7 +132,7 @@ export function parseEnv(env: Readonly<Record<string, string | undefined>>): Res
     return err(
       result.error.issues.map((issue) => {
         const name = String(issue.path[0]);
-        const shown = name === 'ADMIN_TOKEN' ? '' : `, got ${JSON.stringify(input[name] ?? '')}`;
+        const shown = secretVariables.has(name) ? '' : `, got ${JSON.stringify(input[name] ?? '')}`;
         return `${name}: ${issue.message}${shown}`;
       }),
     );
@@ -85,7 +147,10 @@ export function parseEnv(env: Readonly<Record<string, string | undefined>>): Res
     webhookMaxBytes: e.WEBHOOK_MAX_BYTES,
     debounceMs: e.DEBOUNCE_MS,
   };
-  if (e.REDIS_URL !== undefined) config.redisUrl = e.REDIS_URL;
+  const redis = redisTargetOf(e);
+  if (!redis.ok) return err(redis.error);
+  if (redis.value !== undefined) config.redisUrl = redis.value;
+  if (e.REDIS_WAIT_REPLICAS !== undefined) config.redisWaitReplicas = e.REDIS_WAIT_REPLICAS;
   if (e.ADMIN_TOKEN !== undefined) config.adminToken = e.ADMIN_TOKEN;
   if (e.PUBLIC_URL !== undefined) config.publicUrl = e.PUBLIC_URL;
   if (e.CONFIG_FILE !== undefined) config.configFile = e.CONFIG_FILE;

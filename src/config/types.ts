@@ -68,4 +68,9 @@ export interface EnvConfig {
   debounceMs: number;
   /** `CONFIG_FILE`; undefined → `./escalator.yaml` when it exists, else the built-in config. */
   configFile?: string;
+  /**
+   * `REDIS_WAIT_REPLICAS`: replicas that must have a webhook's job before it is acknowledged (Redis `WAIT`), so a
+   * failover cannot lose an acknowledged event. @defaultValue 1 with Sentinel, else 0 (docs/redis.md)
+   */
+  redisWaitReplicas?: number;
 }

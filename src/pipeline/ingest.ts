@@ -14,6 +14,21 @@ export interface IngestOptions {
   dedupeTtlMs: number;
   /** Give up and answer 503 after this long (Redis hung rather than down). @defaultValue 800 */
   timeoutMs?: number;
+  /**
+   * Replicas that must hold the job before the 202 (Redis `WAIT` on the producer connection): with Sentinel, a
+   * failover promotes a replica, and a job only the dead master had would be an acknowledged event lost. Fewer
+   * replicas within the timeout → 503 (the PSA retries; the dedupe id makes the retry a duplicate if the job
+   * survived). @defaultValue 0
+   */
+  waitReplicas?: number;
+}
+
+/** Waits until `count` replicas acknowledged this connection's writes, or fails. */
+async function replicated(events: Queue, count: number, timeoutMs: number): Promise<void> {
+  // The raw connection of the queue (the one that wrote the job): WAIT counts that connection's writes.
+  const client = (await events.getBackend().client) as unknown as { wait(replicas: number, timeout: number): Promise<number> };
+  const acked = await client.wait(count, timeoutMs);
+  if (acked < count) throw new Error(`only ${acked} of ${count} Redis replica(s) acknowledged the event within ${timeoutMs} ms`);
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -38,6 +53,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  */
 export function createIngest(options: IngestOptions): (req: IngestRequest) => Promise<IngestResult> {
   const timeoutMs = options.timeoutMs ?? 800;
+  const waitReplicas = options.waitReplicas ?? 0;
   return async (req) => {
     const eventId = `${req.instanceId}:${req.event.eventId}`;
     const jobId = `e-${randomUUID()}`;
@@ -64,6 +80,7 @@ export function createIngest(options: IngestOptions): (req: IngestRequest) => Pr
         }),
         timeoutMs,
       );
+      if (waitReplicas > 0) await replicated(options.events, waitReplicas, timeoutMs);
       return { eventId, duplicate: job.id !== jobId };
     } catch (e) {
       throw new PipelineUnavailableError('the event queue is unavailable (Redis down?)', { cause: e });

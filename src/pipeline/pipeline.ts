@@ -46,6 +46,8 @@ export interface PipelineOptions {
   role?: Role;
   /** `DEBOUNCE_MS`. @defaultValue 250 */
   debounceMs?: number;
+  /** `REDIS_WAIT_REPLICAS`: replicas that must hold an event before its 202. @defaultValue 0 */
+  waitReplicas?: number;
   /** `WORKER_CONCURRENCY`. @defaultValue 4 */
   workerConcurrency?: number;
   /** `PUBLIC_URL` (webhook registration checks). */
@@ -113,7 +115,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   for (const q of [...Object.values(queues), heartbeatQueue]) q.on('error', (e: Error) => log.debug({ err: { message: e.message }, queue: q.name }, 'queue error'));
   const runtimes = createRuntimes({ config: options.config, connectors: options.connectors, redis, keys: stores.keys, log, now, ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.http ? { http: options.http } : {}) });
   const kick = (k: KickOptions) => kickTicket(queues.tickets, k, { ...(tuning.ticketAttempts ? { attempts: tuning.ticketAttempts } : {}), ...(tuning.backoffMs ? { backoffMs: tuning.backoffMs } : {}) });
-  const ingest = createIngest({ events: queues.events, dedupeTtlMs: options.config.dedupeTtlMs });
+  const ingest = createIngest({ events: queues.events, dedupeTtlMs: options.config.dedupeTtlMs, waitReplicas: options.waitReplicas ?? 0 });
   const processId = randomUUID().slice(0, 12);
   const closers: (() => Promise<void> | void)[] = [];
   let workerSet: WorkerSet | undefined;

@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
+
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 
 import type { Logger } from '../contract/index.js';
+import { parseRedisTarget } from '../lib/redis-target.js';
+import type { RedisTarget, RedisTls } from '../lib/redis-target.js';
 
 /**
  * Connection roles (RELIABILITY §2 "Connections"):
@@ -30,8 +34,42 @@ export function redisOptions(role: ConnectionRole): RedisOptions {
   return { ...base, maxRetriesPerRequest: 2, commandTimeout: 5_000 };
 }
 
+function tlsOptions(files: RedisTls): NonNullable<RedisOptions['tls']> {
+  return {
+    ...(files.caFile ? { ca: readFileSync(files.caFile) } : {}),
+    ...(files.certFile ? { cert: readFileSync(files.certFile) } : {}),
+    ...(files.keyFile ? { key: readFileSync(files.keyFile) } : {}),
+  };
+}
+
+/** ioredis options for a target (docs/redis.md): where to connect, credentials, TLS, Sentinel. */
+export function targetOptions(target: RedisTarget): RedisOptions {
+  const auth: RedisOptions = {
+    ...(target.username ? { username: target.username } : {}),
+    ...(target.password ? { password: target.password } : {}),
+    ...(target.db ? { db: target.db } : {}),
+    ...(target.tls ? { tls: tlsOptions(target.tls) } : {}),
+  };
+  if (target.kind === 'standalone') return { host: target.host, port: target.port, ...auth };
+  return {
+    sentinels: target.sentinels,
+    name: target.masterName,
+    ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
+    ...(target.tls ? { enableTLSForSentinelMode: true } : {}),
+    ...auth,
+  };
+}
+
+/** The parsed target; an invalid string throws (config validation reports it first, with its variable name). */
+export function redisTarget(url: string): RedisTarget {
+  const parsed = parseRedisTarget(url);
+  if (!parsed.ok) throw new Error(`Redis target: ${parsed.error}`);
+  return parsed.value;
+}
+
 export function createRedis(options: RedisConnectionOptions): Redis {
-  const client = new Redis(options.url, {
+  const client = new Redis({
+    ...targetOptions(redisTarget(options.url)),
     ...redisOptions(options.role),
     ...(options.name ? { connectionName: options.name } : {}),
   });
