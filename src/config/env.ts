@@ -18,6 +18,7 @@ export const envVariables = {
   DATA_DIR: { default: './data', doc: 'embedded Redis data (AOF) directory' },
   LOG_LEVEL: { default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
   ADMIN_TOKEN: { default: undefined, doc: 'bearer token for /api/*; unset = /api/* answers 401' },
+  METRICS_TOKEN: { default: undefined, doc: 'bearer token for /metrics; unset = /metrics is open (its labels list every instance id)' },
   PUBLIC_URL: { default: undefined, doc: 'public base URL of this service, for webhook registration' },
   WORKER_CONCURRENCY: { default: '4', doc: 'jobs processed in parallel per worker process' },
   WEBHOOK_MAX_BYTES: { default: '1048576', doc: 'largest accepted webhook body (413 above)' },
@@ -45,6 +46,7 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(logLevels, { message: `expected one of ${logLevels.join(', ')}` }).default('info'),
   ADMIN_TOKEN: z.string().optional(),
+  METRICS_TOKEN: z.string().optional(),
   // Without a trailing slash, so `${PUBLIC_URL}/webhooks/…` never doubles it.
   PUBLIC_URL: httpUrl.transform((u) => u.replace(/\/+$/, '')).optional(),
   WORKER_CONCURRENCY: int(1, 1_000, 'an integer 1-1000').default(4),
@@ -70,7 +72,7 @@ export function parseEnv(env: Readonly<Record<string, string | undefined>>): Res
     return err(
       result.error.issues.map((issue) => {
         const name = String(issue.path[0]);
-        const shown = name === 'ADMIN_TOKEN' ? '' : `, got ${JSON.stringify(input[name] ?? '')}`;
+        const shown = name === 'ADMIN_TOKEN' || name === 'METRICS_TOKEN' ? '' : `, got ${JSON.stringify(input[name] ?? '')}`;
         return `${name}: ${issue.message}${shown}`;
       }),
     );
@@ -87,6 +89,7 @@ export function parseEnv(env: Readonly<Record<string, string | undefined>>): Res
   };
   if (e.REDIS_URL !== undefined) config.redisUrl = e.REDIS_URL;
   if (e.ADMIN_TOKEN !== undefined) config.adminToken = e.ADMIN_TOKEN;
+  if (e.METRICS_TOKEN !== undefined) config.metricsToken = e.METRICS_TOKEN;
   if (e.PUBLIC_URL !== undefined) config.publicUrl = e.PUBLIC_URL;
   if (e.CONFIG_FILE !== undefined) config.configFile = e.CONFIG_FILE;
   return ok(config);
@@ -114,6 +117,9 @@ export function envWarnings(config: EnvConfig): string[] {
   const warnings: string[] = [];
   if (config.adminToken !== undefined && config.adminToken.length < 32) {
     warnings.push('ADMIN_TOKEN: shorter than 32 characters; use a long random value (e.g. `openssl rand -hex 32`)');
+  }
+  if (config.metricsToken !== undefined && config.metricsToken.length < 32) {
+    warnings.push('METRICS_TOKEN: shorter than 32 characters; use a long random value (e.g. `openssl rand -hex 32`)');
   }
   return warnings;
 }
