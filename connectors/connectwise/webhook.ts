@@ -17,6 +17,13 @@ import { envelopeSchema, signingKeySchema } from './schemas.js';
 export const keyCacheTtlMs = 10 * 60_000;
 /** A mismatch re-fetches the key at most this often, so forged deliveries cannot make us hammer the PSA. */
 export const keyRefetchMinIntervalMs = 60_000;
+/**
+ * Key fetches (every attempt, whatever the key_url) per instance in any rolling minute, per process. Forged callbacks
+ * can name endless distinct allow-listed key_urls (`…&x=1`, `…&x=2`); past this budget a callback whose key is not
+ * cached is answered key_unavailable without a fetch. Each fetch that does not verify also costs its sender probe
+ * budget (401 / 503 both count), which bounds what one address can cause.
+ */
+export const keyFetchesPerMinute = 20;
 /** ConnectWise waits 5 s for our answer; the key fetch gets 2 s of it (SPEC §4). */
 export const keyFetchTimeoutMs = 2_000;
 const keyMaxBytes = 64 * 1024;
@@ -64,13 +71,22 @@ export function keyUrlAllowed(raw: string, allow: readonly string[]): boolean {
   return url.protocol === 'https:' && url.port === '' && list.includes(url.hostname.toLowerCase());
 }
 
-/** The tenant named by the callback must be ours: cloud hosts such as na.myconnectwise.net serve every tenant. */
-function tenantMatches(ctx: CwContext, envelope: Record<string, unknown>, keyUrl: string): boolean {
-  const mine = ctx.settings.connection.companyId.toLowerCase();
+/**
+ * The tenant named by the callback must be ours: cloud hosts such as na.myconnectwise.net serve every company, so
+ * another company on the same host could sign callbacks with its own key and point `key_url` at it. The key_url must
+ * carry `companyName` exactly once (names compared case-insensitively, as ASP.NET reads query strings) and it must be
+ * our `connection.companyId`; a body `CompanyId`, when present, must name us too. Returns why not, or undefined.
+ */
+export function tenantMismatch(companyId: string, envelope: Record<string, unknown>, keyUrl: string): string | undefined {
+  const mine = companyId.trim().toLowerCase();
   const company = envelope['companyid'];
-  if (typeof company === 'string' && company.trim() !== '' && company.trim().toLowerCase() !== mine) return false;
-  const named = new URL(keyUrl).searchParams.get('companyName');
-  return named === null || named.trim().toLowerCase() === mine;
+  if (company !== undefined && company !== null && (typeof company !== 'string' || company.trim().toLowerCase() !== mine)) {
+    return 'body CompanyId names another company';
+  }
+  const named = [...new URL(keyUrl).searchParams].filter(([name]) => name.toLowerCase() === 'companyname').map(([, value]) => value);
+  if (named.length === 0) return 'key_url names no companyName';
+  if (named.length > 1) return 'key_url repeats companyName';
+  return named[0]!.toLowerCase() === mine ? undefined : 'key_url names another company';
 }
 
 const unauthorized = (reason: string) => new ConnectorError('unauthorized', `ConnectWise callback refused: ${reason}`, { retryable: false, details: { reason } });
@@ -85,24 +101,30 @@ interface CachedKey {
 /** Key URLs remembered per instance; a flood of distinct (allow-listed) URLs evicts the oldest first. */
 const keyCacheMaxEntries = 64;
 
+interface KeyState {
+  keys: Map<string, CachedKey>;
+  /** When recent key fetches started (the last minute's). */
+  fetches: number[];
+}
+
 /**
  * Signing keys are cached in this process only, never in `ctx.cache`: that one is Redis, and secrets never go to
  * Redis (SPEC §7, RELIABILITY §4 #22). Keyed by the instance's settings object, so a config reload starts empty.
  * Each API replica fetches the key once per TTL, which ConnectWise serves cheaply.
  */
-const keyCaches = new WeakMap<object, Map<string, CachedKey>>();
+const keyStates = new WeakMap<object, KeyState>();
 
-function keyCacheOf(ctx: CwContext): Map<string, CachedKey> {
-  let cache = keyCaches.get(ctx.settings);
-  if (!cache) {
-    cache = new Map();
-    keyCaches.set(ctx.settings, cache);
+function keyStateOf(ctx: CwContext): KeyState {
+  let state = keyStates.get(ctx.settings);
+  if (!state) {
+    state = { keys: new Map(), fetches: [] };
+    keyStates.set(ctx.settings, state);
   }
-  return cache;
+  return state;
 }
 
 function cachedKey(ctx: CwContext, keyUrl: string): CachedKey | undefined {
-  const cache = keyCacheOf(ctx);
+  const cache = keyStateOf(ctx).keys;
   const hit = cache.get(keyUrl);
   if (hit && ctx.clock.now().getTime() - hit.fetchedAt >= keyCacheTtlMs) {
     cache.delete(keyUrl);
@@ -112,14 +134,28 @@ function cachedKey(ctx: CwContext, keyUrl: string): CachedKey | undefined {
 }
 
 function rememberKey(ctx: CwContext, keyUrl: string, entry: CachedKey): void {
-  const cache = keyCacheOf(ctx);
+  const cache = keyStateOf(ctx).keys;
   cache.delete(keyUrl);
   cache.set(keyUrl, entry);
   const oldest = cache.keys().next();
   if (cache.size > keyCacheMaxEntries && !oldest.done) cache.delete(oldest.value);
 }
 
+/** Takes one key fetch from the instance's budget (false when the last minute already used it up). */
+function takeFetchBudget(ctx: CwContext): boolean {
+  const state = keyStateOf(ctx);
+  const now = ctx.clock.now().getTime();
+  state.fetches = state.fetches.filter((t) => t > now - 60_000 && t <= now);
+  if (state.fetches.length >= keyFetchesPerMinute) return false;
+  state.fetches.push(now);
+  return true;
+}
+
 async function fetchKey(ctx: CwContext, keyUrl: string): Promise<Result<CachedKey, ConnectorError>> {
+  if (!takeFetchBudget(ctx)) {
+    ctx.log.warn({ instance: ctx.instance.id, perMinute: keyFetchesPerMinute }, 'ConnectWise key fetch budget used up: callback refused unverified');
+    return err(keyUnavailable('key fetch budget used up'));
+  }
   const res = await ctx.http.safeGet(keyUrl, { allow: ctx.settings.webhook.keyUrlHosts, timeoutMs: keyFetchTimeoutMs, maxBytes: keyMaxBytes });
   if (!res.ok) {
     const e = res.error;
@@ -147,7 +183,8 @@ export async function verifyWebhook(ctx: CwContext, req: WebhookRequest): Promis
   const keyUrl = keyUrlOf(envelope);
   if (!keyUrl) return err(unauthorized('no Metadata.key_url'));
   if (!keyUrlAllowed(keyUrl, ctx.settings.webhook.keyUrlHosts)) return err(unauthorized('key_url host is not allow-listed'));
-  if (!tenantMatches(ctx, envelope, keyUrl)) return err(unauthorized('callback names another ConnectWise company'));
+  const mismatch = tenantMismatch(ctx.settings.connection.companyId, envelope, keyUrl);
+  if (mismatch) return err(unauthorized(mismatch));
   const signature = req.headers['x-content-signature']?.trim();
   if (!signature || !signatureShape.test(signature)) return err(unauthorized('missing or malformed x-content-signature'));
 

@@ -34,6 +34,22 @@ function tenantBase(settings: HaloSettings): string {
   return c.tenantUrl ? trim(c.tenantUrl) : trim(c.apiUrl!).replace(/\/api$/i, '');
 }
 
+/**
+ * True when `url` is on the origin of `tenantUrl` or `apiUrl` (scheme, host and port all equal; no credentials).
+ * A prefix test is not enough: `https://acme.halopsa.com@evil.example/auth` starts with the tenant URL.
+ */
+export function onOwnOrigin(settings: HaloSettings, url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.username || parsed.password) return false;
+  const own = [tenantBase(settings), apiBase(settings)].map((u) => new URL(u).origin);
+  return own.includes(parsed.origin);
+}
+
 const key = (ctx: HaloContext, what: string) => `halo:${ctx.instance.id}:${what}`;
 
 function fingerprint(settings: HaloSettings): string {
@@ -62,10 +78,16 @@ async function tokenEndpoint(ctx: HaloContext): Promise<TokenEndpoint> {
     const res = await ctx.http.request({ method: 'GET', url: `${base}/api/authinfo`, headers: { accept: 'application/json' } });
     const info = authInfoSchema.safeParse(res.data);
     const authUrl = info.success ? info.data.auth_url : undefined;
-    // The discovered URL comes from the PSA's answer: only an https URL (or one on the configured origin) is used.
-    if (authUrl && (/^https:\/\//i.test(authUrl) || authUrl.toLowerCase().startsWith(base.toLowerCase()))) {
+    // The token request carries the client secret, and this URL comes from an answer anyone between us and Halo (or
+    // a compromised tenant) could write: it is used only on the instance's own origin.
+    if (authUrl && onOwnOrigin(ctx.settings, authUrl)) {
       const tenant = c.tenant ?? (info.success && info.data.tenant_id !== undefined ? String(info.data.tenant_id) : undefined);
       found = withTenant(tokenUrl(authUrl), tenant || undefined);
+    } else if (authUrl) {
+      ctx.log.warn(
+        { instance: ctx.instance.id },
+        'Halo /api/authinfo names an auth_url on another origin: ignored, using {tenantUrl}/auth (set connection.authUrl to use another auth server)',
+      );
     }
   } catch (e) {
     ctx.log.warn({ code: (e as ConnectorError).code }, 'Halo /api/authinfo discovery failed; using {tenantUrl}/auth');

@@ -27,6 +27,7 @@ export const envVariables = {
   DATA_DIR: { default: './data', doc: 'embedded Redis data (AOF) directory' },
   LOG_LEVEL: { default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
   ADMIN_TOKEN: { default: undefined, doc: 'bearer token for /api/*; unset = /api/* answers 401' },
+  METRICS_TOKEN: { default: undefined, doc: 'bearer token for /metrics; unset = /metrics is open (its labels list every instance id)' },
   PUBLIC_URL: { default: undefined, doc: 'public base URL of this service, for webhook registration' },
   WORKER_CONCURRENCY: { default: '4', doc: 'jobs processed in parallel per worker process' },
   WEBHOOK_MAX_BYTES: { default: '1048576', doc: 'largest accepted webhook body (413 above)' },
@@ -71,6 +72,7 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(logLevels, { message: `expected one of ${logLevels.join(', ')}` }).default('info'),
   ADMIN_TOKEN: z.string().optional(),
+  METRICS_TOKEN: z.string().optional(),
   // Without a trailing slash, so `${PUBLIC_URL}/webhooks/…` never doubles it.
   PUBLIC_URL: httpUrl.transform((u) => u.replace(/\/+$/, '')).optional(),
   WORKER_CONCURRENCY: int(1, 1_000, 'an integer 1-1000').default(4),
@@ -89,7 +91,7 @@ function blanksRemoved(env: Readonly<Record<string, string | undefined>>): Recor
 }
 
 /** Never echoed in a problem line: they are secrets, or may carry one (a Redis URL's password). */
-const secretVariables = new Set(['ADMIN_TOKEN', 'REDIS_URL', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD']);
+const secretVariables = new Set(['ADMIN_TOKEN', 'METRICS_TOKEN', 'REDIS_URL', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD']);
 
 type ParsedEnv = z.infer<typeof EnvSchema>;
 
@@ -152,6 +154,7 @@ export function parseEnv(env: Readonly<Record<string, string | undefined>>): Res
   if (redis.value !== undefined) config.redisUrl = redis.value;
   if (e.REDIS_WAIT_REPLICAS !== undefined) config.redisWaitReplicas = e.REDIS_WAIT_REPLICAS;
   if (e.ADMIN_TOKEN !== undefined) config.adminToken = e.ADMIN_TOKEN;
+  if (e.METRICS_TOKEN !== undefined) config.metricsToken = e.METRICS_TOKEN;
   if (e.PUBLIC_URL !== undefined) config.publicUrl = e.PUBLIC_URL;
   if (e.CONFIG_FILE !== undefined) config.configFile = e.CONFIG_FILE;
   return ok(config);
@@ -179,6 +182,9 @@ export function envWarnings(config: EnvConfig): string[] {
   const warnings: string[] = [];
   if (config.adminToken !== undefined && config.adminToken.length < 32) {
     warnings.push('ADMIN_TOKEN: shorter than 32 characters; use a long random value (e.g. `openssl rand -hex 32`)');
+  }
+  if (config.metricsToken !== undefined && config.metricsToken.length < 32) {
+    warnings.push('METRICS_TOKEN: shorter than 32 characters; use a long random value (e.g. `openssl rand -hex 32`)');
   }
   return warnings;
 }

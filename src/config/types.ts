@@ -59,6 +59,8 @@ export interface EnvConfig {
   /** @defaultValue 'info' */
   logLevel: string;
   adminToken?: string;
+  /** `METRICS_TOKEN`: bearer token for `/metrics`; undefined → `/metrics` is open (as Prometheus expects in a cluster). */
+  metricsToken?: string;
   publicUrl?: string;
   /** @defaultValue 4 */
   workerConcurrency: number;

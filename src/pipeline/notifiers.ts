@@ -9,22 +9,36 @@ export interface NotifyInput {
   decision: Decision;
 }
 
-function ticketLabel(ticket: Ticket): string {
-  return `#${ticket.number ?? ticket.ref.id} "${ticket.title}"`;
+/**
+ * Slack's escaping for text taken from elsewhere (api.slack.com "Formatting text: escaping"): `&`, `<` and `>`
+ * become entities, so a ticket title cannot write `<!channel>`, a `<@user>` mention or a `<https://…|label>` link.
+ */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Slack incoming-webhook body: a one-line `text` fallback plus blocks. */
+/** Escaped `#number "title"` (both come from the PSA). */
+function ticketLabel(ticket: Ticket): string {
+  return slackEscape(`#${ticket.number ?? ticket.ref.id} "${ticket.title}"`);
+}
+
+/**
+ * Slack incoming-webhook body: a one-line `text` fallback plus blocks. Every interpolated value is escaped (PSA
+ * text is written by customers; config names too, for good measure); only our own `*bold*` is markup.
+ */
 export function slackPayload(input: NotifyInput): { text: string; blocks: unknown[] } {
+  const e = slackEscape;
   const reason = input.decision.reasons.find((r) => r.rule === input.rule);
   const move = input.decision.actions.find((a) => a.type === 'reassign');
+  const t = input.ticket;
   const lines = [
-    `*${input.rule}* (${reason?.kind ?? 'rule'}) on ${input.instanceId} ticket ${ticketLabel(input.ticket)}`,
-    reason ? `Why: ${reason.text}${reason.suppressed ? ` (suppressed: ${reason.suppressed})` : ''}` : undefined,
-    move && move.type === 'reassign' ? `Move: ${move.from.tier ?? '-'} → ${move.tier ?? '-'}${move.owner ? ` (${move.owner})` : ''}` : undefined,
-    `Company: ${input.ticket.company.name ?? input.ticket.company.id} · Priority: ${input.ticket.priority.name} · Status: ${input.ticket.status.name}`,
+    `*${e(input.rule)}* (${e(reason?.kind ?? 'rule')}) on ${e(input.instanceId)} ticket ${ticketLabel(t)}`,
+    reason ? `Why: ${e(reason.text)}${reason.suppressed ? ` (suppressed: ${e(reason.suppressed)})` : ''}` : undefined,
+    move && move.type === 'reassign' ? `Move: ${e(move.from.tier ?? '-')} → ${e(move.tier ?? '-')}${move.owner ? ` (${e(move.owner)})` : ''}` : undefined,
+    `Company: ${e(t.company.name ?? t.company.id)} · Priority: ${e(t.priority.name)} · Status: ${e(t.status.name)}`,
   ].filter((l): l is string => l !== undefined);
   return {
-    text: `Escalation ${input.rule}: ${input.instanceId} ticket ${ticketLabel(input.ticket)}`,
+    text: `Escalation ${e(input.rule)}: ${e(input.instanceId)} ticket ${ticketLabel(t)}`,
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } }],
   };
 }

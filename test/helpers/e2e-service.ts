@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 
 import type { AppConfig } from '../../src/config/index.js';
+import type { EnvConfig } from '../../src/config/types.js';
 import { connectors } from '../../src/connectors.js';
 import { buildApp, type BuildAppOptions } from '../../src/http/app.js';
 import type { AppLogger } from '../../src/lib/logger.js';
@@ -62,6 +63,8 @@ export interface E2eServiceOptions {
   publicUrl?: string;
   adminToken?: string;
   app?: BuildAppOptions;
+  /** Further environment settings of the app (e.g. `metricsToken`). */
+  env?: Partial<EnvConfig>;
 }
 
 export interface E2eService {
@@ -84,7 +87,7 @@ export async function startE2eService(options: E2eServiceOptions): Promise<E2eSe
     config, redisUrl: options.redisUrl, connectors, engine: createPolicyEngine(config, connectors), log, metrics,
     debounceMs: options.debounceMs ?? 100, publicUrl, tuning: E2E_TUNING, http: { minDelayMs: 5, maxDelayMs: 20 },
   });
-  const env = testEnv({ publicUrl, ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }) });
+  const env = testEnv({ publicUrl, ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }), ...options.env });
   const app = buildApp(
     { config, env, connectors, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, metrics, log, role: 'all' },
     options.app,

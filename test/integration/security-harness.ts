@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 
 import { connectors } from '../../src/connectors.js';
 import { loadConfigText } from '../../src/config/index.js';
+import type { EnvConfig } from '../../src/config/types.js';
 import type { BuildAppOptions } from '../../src/http/app.js';
 import { createLogger } from '../../src/lib/logger.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
@@ -102,6 +103,7 @@ export interface SecurityService {
 
 export interface SecurityServiceOptions {
   app?: BuildAppOptions;
+  env?: Partial<EnvConfig>;
 }
 
 export async function startSecurityService(options: SecurityServiceOptions = {}): Promise<SecurityService> {
@@ -129,6 +131,7 @@ export async function startSecurityService(options: SecurityServiceOptions = {})
   const log = createLogger({ level: 'trace', destination });
   const { app, running, base, close } = await startE2eService({
     config, redisUrl: redis.url, log, adminToken: SECRETS.adminToken, ...(options.app ? { app: options.app } : {}),
+    ...(options.env ? { env: options.env } : {}),
   });
   return {
     redis, cw, at, halo, app, running, base,

@@ -18,17 +18,24 @@ export interface ProbeLimitOptions {
 /** Counts one unauthenticated/unknown request for the caller's IP; says whether it is over the budget. */
 export type ProbeLimiter = (req: FastifyRequest) => Promise<{ limited: false } | { limited: true; retryAfterSeconds: number }>;
 
+/** Reads the caller's budget without counting anything: limited once its failures have used the budget up. */
+export type ProbeGate = (req: FastifyRequest) => Promise<{ limited: false } | { limited: true; retryAfterSeconds: number }>;
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** See ProbeLimiter (decorated by the `psa-escalator/rate-limit` plugin). */
     probeLimit: ProbeLimiter;
+    /** See ProbeGate (decorated by the `psa-escalator/rate-limit` plugin). */
+    probeGate: ProbeGate;
   }
 }
 
 /**
- * Wraps @fastify/rate-limit with `global: false`: nothing is limited automatically. SPEC §5 says only
- * unauthenticated or 404 requests are limited and authenticated deliveries never are, so callers count a request
- * only once it has failed (or, for 404s, before any body is read) — a PSA behind a noisy IP is never throttled.
+ * Wraps @fastify/rate-limit with `global: false`: nothing is limited automatically. Only failures are counted
+ * (unauthenticated or 404 requests, failed authentication, key_unavailable), each once it has failed (404s before any
+ * body is read), so a PSA is never throttled by its own successes. Once an address has used up its budget, the
+ * webhook routes refuse it in `onRequest` (`probeGate`, a read without counting) before any body, JSON or HMAC work,
+ * until the window ends — including signed deliveries from that address (issue 12: abuse must be cheap to refuse).
  */
 async function rateLimitPlugin(app: FastifyInstance, options: ProbeLimitOptions): Promise<void> {
   await app.register(rateLimit, {
@@ -42,6 +49,13 @@ async function rateLimitPlugin(app: FastifyInstance, options: ProbeLimitOptions)
   app.decorate('probeLimit', async (req: FastifyRequest) => {
     const r = await check(req);
     if (r.isAllowed || !r.isExceeded) return { limited: false };
+    return { limited: true, retryAfterSeconds: Math.max(1, r.ttlInSeconds) };
+  });
+  // The same counter, read-only (`increment: false`): used in `onRequest`, before any body is read, so a client that
+  // has used up its budget costs no body, JSON or HMAC work. A request that then succeeds is never counted.
+  app.decorate('probeGate', async (req: FastifyRequest) => {
+    const r = await check(req, { increment: false });
+    if (r.isAllowed || r.remaining > 0) return { limited: false };
     return { limited: true, retryAfterSeconds: Math.max(1, r.ttlInSeconds) };
   });
 }

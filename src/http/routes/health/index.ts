@@ -3,6 +3,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 import type { ReadinessReport } from '../../../pipeline/types.js';
+import { bearerMatches } from '../../admin-auth.js';
+import { HttpError } from '../../errors.js';
+import { rateLimitedError } from '../../plugins/app/errors.js';
+import { errorResponses } from '../../schemas/common.js';
 import type { AppServices } from '../../services.js';
 
 
@@ -64,11 +68,21 @@ export default async function healthRoutes(app: FastifyInstance, options: { serv
   r.get(
     '/metrics',
     {
+      // METRICS_TOKEN set → bearer required (its labels list every instance id, which the generic 404 otherwise
+      // hides); failed attempts count against the caller's probe budget. Unset → open, for in-cluster scrapers.
+      onRequest: async (req) => {
+        const token = deps.env.metricsToken;
+        if (token === undefined || bearerMatches(req.headers.authorization, token)) return;
+        const verdict = await app.probeLimit(req);
+        if (verdict.limited) throw rateLimitedError(verdict.retryAfterSeconds);
+        throw new HttpError('unauthorized', 'Missing or wrong bearer token (METRICS_TOKEN)', { headers: { 'www-authenticate': 'Bearer' } });
+      },
       schema: {
         tags: ['health'],
         summary: 'Prometheus metrics (text exposition format)',
+        description: 'Open unless METRICS_TOKEN is set; then `Authorization: Bearer $METRICS_TOKEN` is required (401 otherwise).',
         produces: ['text/plain'],
-        response: { 200: z.string().describe('Prometheus text format') },
+        response: { 200: z.string().describe('Prometheus text format'), ...errorResponses(401, 429) },
       },
     },
     async (_req, reply) => {

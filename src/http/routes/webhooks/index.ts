@@ -21,7 +21,7 @@ const AckSchema = z.object({
   ignored: z.enum(['echo', 'entity_type', 'action']).optional().describe('Acknowledged and dropped, not queued'),
 });
 
-const outcomeByStatus: Record<number, WebhookOutcome> = { 413: 'too_large', 400: 'bad_request', 500: 'internal' };
+const outcomeByStatus: Record<number, WebhookOutcome> = { 413: 'too_large', 400: 'bad_request', 429: 'rate_limited', 500: 'internal' };
 
 interface Scope {
   app: FastifyInstance;
@@ -39,7 +39,7 @@ function receiveRoute(s: Scope): void {
         tags: ['webhooks'],
         summary: 'Receive a PSA webhook',
         description:
-          'Checks in order: unknown instance → 404; body over WEBHOOK_MAX_BYTES → 413; authentication on the raw bytes → 401; ' +
+          'Checks in order, before the body is read: sender over its failure budget → 429; unknown instance → 404; then body over WEBHOOK_MAX_BYTES → 413; authentication on the raw bytes → 401; ' +
           'not JSON / wrong shape → 400; signing key unavailable → 503 key_unavailable; storage down → 503. ' +
           '202 only after the event is durably queued. Any query string is ignored.',
         params: Params,
@@ -97,6 +97,12 @@ export default async function webhookRoutes(app: FastifyInstance, options: { ser
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
+  // Before the body is read: a client whose failures have used up its probe budget gets 429 at once, costing no
+  // body, JSON, HMAC or key-fetch work (it is not counted again: the window expires on its own).
+  app.addHook('onRequest', async (req) => {
+    const verdict = await app.probeGate(req);
+    if (verdict.limited) throw rateLimitedError(verdict.retryAfterSeconds);
+  });
   // First check of SPEC §5, before the body is read: an unknown instance is the router's generic 404.
   app.addHook('onRequest', async (req) => {
     if (!scope.known(req)) await rejectNotFound(app, req);

@@ -86,13 +86,16 @@ const publicMessage: Record<ErrorCode, string> = {
   key_unavailable: 'Signing key unavailable: the event was not stored',
 };
 
-/** Rejects after a failed connector call; failed authentication counts against the caller's probe budget. */
+/**
+ * Rejects after a failed connector call. Failed authentication and key_unavailable (a key fetch the sender caused
+ * that verified nothing) count against the caller's probe budget.
+ */
 async function reject(input: ReceiveInput, error: ConnectorError, stage: 'verify' | 'parse'): Promise<never> {
   const { app, req, known } = input;
   const code = codeOf(error);
   req.log.info({ instance: known.loaded.info.id, stage, code: error.code, reason: error.message }, 'webhook rejected');
   if (code === 'key_unavailable') input.services.deps.metrics.keyUnavailable.inc({ instance: known.loaded.info.id });
-  if (code === 'unauthorized') {
+  if (code === 'unauthorized' || code === 'key_unavailable') {
     const verdict = await app.probeLimit(req);
     if (verdict.limited) {
       input.outcome('rate_limited');
