@@ -122,6 +122,8 @@ export interface SignalOptions {
  * stop embedded Redis → exit 0. A second signal or the deadline exits 1 (unfinished jobs re-run: handlers are idempotent).
  * Resolves with the exit code once the service has stopped.
  */
+const ignoreLateSignal = (): void => {};
+
 export function runUntilSignal(service: RunningService, options: SignalOptions): Promise<number> {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   return new Promise((resolve) => {
@@ -147,6 +149,10 @@ export function runUntilSignal(service: RunningService, options: SignalOptions):
           options.log.info('stopped');
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
+          // Until the caller exits: a late duplicate of the signal (wrappers relay it twice; on a loaded machine the
+          // second can come after the close) must not kill the process with the default action (exit 143).
+          process.once('SIGTERM', ignoreLateSignal);
+          process.once('SIGINT', ignoreLateSignal);
           resolve(0);
         },
         (e: unknown) => {
