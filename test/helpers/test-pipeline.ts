@@ -117,7 +117,16 @@ export async function startFakePsaPipeline(o: Partial<Omit<StartOptions, 'redisU
 }
 
 /** Polls until `check` returns a truthy value (or throws after `timeoutMs`). */
-export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000, everyMs = 50): Promise<NonNullable<T>> {
+/**
+ * Polls `check` until it returns a truthy value (or stops throwing with one) and returns it. On timeout the error
+ * says what was awaited (`what`, a string or a function giving the current state) and the last error seen.
+ */
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 10_000,
+  everyMs = 50,
+  what?: string | (() => string),
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -127,7 +136,10 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`waitFor timed out${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) {
+      const awaited = typeof what === 'function' ? what() : what;
+      throw new Error(`waitFor timed out after ${timeoutMs} ms${awaited ? ` waiting for ${awaited}` : ''}${last ? `: ${String(last)}` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Redis } from 'ioredis';
+
+import { freePort } from './redis.js';
+
+/**
+ * A real Redis Sentinel topology on loopback for one test file: a master, replicas and three sentinels, all Debian's
+ * `redis-server` (sentinel mode is the same binary). Fast failure detection (1 s) so a failover takes a few seconds.
+ */
+export interface TestSentinel {
+  masterName: string;
+  /** `redis+sentinel://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3/<masterName>` */
+  url: string;
+  /** The port of the data node that is master now (asks a sentinel). */
+  masterPort(): Promise<number>;
+  /** kill -9 of the current master. */
+  killMaster(): Promise<number>;
+  close(): Promise<void>;
+}
+
+interface Proc {
+  port: number;
+  child: ChildProcess;
+}
+
+async function startServer(args: string[], port: number): Promise<Proc> {
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`redis-server on ${port} did not start: ${out}`)), 15_000);
+    child.stdout?.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (/Ready to accept connections|Sentinel ID is/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server on ${port} exited with ${code}: ${out}`));
+    });
+  });
+  return { port, child };
+}
+
+const dataArgs = (port: number, dir: string) => [
+  '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfilename', `aof-${port}.aof`,
+  '--appenddirname', `aof-${port}`, '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction', '--hz', '100',
+  '--daemonize', 'no',
+];
+
+export async function startSentinel(options: { replicas?: number } = {}): Promise<TestSentinel> {
+  const masterName = 'escalator';
+  const dir = mkdtempSync(join(tmpdir(), 'psa-esc-sentinel-'));
+  const procs: Proc[] = [];
+  const masterPort = await freePort();
+  procs.push(await startServer(dataArgs(masterPort, dir), masterPort));
+  for (let i = 0; i < (options.replicas ?? 2); i++) {
+    const port = await freePort();
+    procs.push(await startServer([...dataArgs(port, dir), '--replicaof', '127.0.0.1', String(masterPort)], port));
+  }
+  const sentinelPorts: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort();
+    const conf = join(dir, `sentinel-${port}.conf`);
+    writeFileSync(
+      conf,
+      [
+        `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`,
+        `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
+        `sentinel down-after-milliseconds ${masterName} 1000`,
+        `sentinel failover-timeout ${masterName} 5000`,
+        `sentinel parallel-syncs ${masterName} 1`,
+      ].join('\n') + '\n',
+    );
+    procs.push(await startServer([conf, '--sentinel'], port));
+    sentinelPorts.push(port);
+  }
+  const askSentinel = async (): Promise<number> => {
+    const s = new Redis({ port: sentinelPorts[0]!, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await s.connect();
+      const addr = (await s.call('SENTINEL', 'get-master-addr-by-name', masterName)) as [string, string];
+      return Number(addr[1]);
+    } finally {
+      s.disconnect();
+    }
+  };
+  return {
+    masterName,
+    url: `redis+sentinel://${sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',')}/${masterName}`,
+    masterPort: askSentinel,
+    async killMaster() {
+      const port = await askSentinel();
+      const proc = procs.find((p) => p.port === port);
+      if (!proc) throw new Error(`no process on master port ${port}`);
+      await new Promise<void>((resolve) => {
+        proc.child.once('exit', () => resolve());
+        proc.child.kill('SIGKILL');
+      });
+      return port;
+    },
+    async close() {
+      await Promise.all(
+        procs.map(
+          (p) =>
+            new Promise<void>((resolve) => {
+              if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
+              p.child.once('exit', () => resolve());
+              p.child.kill('SIGKILL');
+            }),
+        ),
+      );
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
