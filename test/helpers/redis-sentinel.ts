@@ -27,6 +27,18 @@ interface Proc {
   child: ChildProcess;
 }
 
+/** Starts redis-server on a free port (another if that one was taken meanwhile); `args(port)` builds its arguments. */
+async function startOnFreePort(args: (port: number) => string[]): Promise<Proc> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await startServer(args(port), port);
+    } catch (e) {
+      if (attempt >= 5 || !/Address already in use/i.test(String(e))) throw e;
+    }
+  }
+}
+
 async function startServer(args: string[], port: number): Promise<Proc> {
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
@@ -57,28 +69,29 @@ export async function startSentinel(options: { replicas?: number } = {}): Promis
   const masterName = 'escalator';
   const dir = mkdtempSync(join(tmpdir(), 'psa-esc-sentinel-'));
   const procs: Proc[] = [];
-  const masterPort = await freePort();
-  procs.push(await startServer(dataArgs(masterPort, dir), masterPort));
+  const master = await startOnFreePort((port) => dataArgs(port, dir));
+  const masterPort = master.port;
+  procs.push(master);
   for (let i = 0; i < (options.replicas ?? 2); i++) {
-    const port = await freePort();
-    procs.push(await startServer([...dataArgs(port, dir), '--replicaof', '127.0.0.1', String(masterPort)], port));
+    procs.push(await startOnFreePort((port) => [...dataArgs(port, dir), '--replicaof', '127.0.0.1', String(masterPort)]));
   }
   const sentinelPorts: number[] = [];
+  const sentinelConf = (port: number): string => {
+    const file = join(dir, `sentinel-${port}.conf`);
+    const lines = [
+      `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`,
+      `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
+      `sentinel down-after-milliseconds ${masterName} 1000`,
+      `sentinel failover-timeout ${masterName} 5000`,
+      `sentinel parallel-syncs ${masterName} 1`,
+    ];
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    return file;
+  };
   for (let i = 0; i < 3; i++) {
-    const port = await freePort();
-    const conf = join(dir, `sentinel-${port}.conf`);
-    writeFileSync(
-      conf,
-      [
-        `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`,
-        `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
-        `sentinel down-after-milliseconds ${masterName} 1000`,
-        `sentinel failover-timeout ${masterName} 5000`,
-        `sentinel parallel-syncs ${masterName} 1`,
-      ].join('\n') + '\n',
-    );
-    procs.push(await startServer([conf, '--sentinel'], port));
-    sentinelPorts.push(port);
+    const proc = await startOnFreePort((port) => [sentinelConf(port), '--sentinel']);
+    procs.push(proc);
+    sentinelPorts.push(proc.port);
   }
   const askSentinel = async (): Promise<number> => {
     const s = new Redis({ port: sentinelPorts[0]!, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });

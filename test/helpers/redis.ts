@@ -51,7 +51,7 @@ async function waitForReady(child: ChildProcess, port: number): Promise<void> {
 }
 
 export async function startRedis(options: { appendfsync?: 'everysec' | 'always' } = {}): Promise<TestRedis> {
-  const port = await freePort();
+  let port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'psa-esc-redis-'));
   let child: ChildProcess | undefined;
 
@@ -76,7 +76,16 @@ export async function startRedis(options: { appendfsync?: 'everysec' | 'always' 
       c.kill(kill ? 'SIGKILL' : 'SIGTERM');
     });
   };
-  await start();
+  // A free port can be taken by another test process between the probe and redis-server's bind: take another one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (e) {
+      if (attempt >= 5 || !/Address already in use/i.test(String(e))) throw e;
+      port = await freePort();
+    }
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
