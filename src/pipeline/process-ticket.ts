@@ -1,4 +1,4 @@
-import { ConnectorError, isConnectorError } from '../contract/index.js';
+import { ConnectorError, canonicalTicketId, isConnectorError } from '../contract/index.js';
 import type { Decision, FetchedTicket, Ticket } from '../contract/index.js';
 import { newAuditId } from '../store/audit-store.js';
 import type { TicketRecord } from '../store/ticket-store.js';
@@ -61,7 +61,10 @@ async function fetchAndNormalize(rt: InstanceRuntime, ticketId: string): Promise
   const res = await rt.connector.fetchTicket(rt.ctx, ticketId).catch((e: unknown) => ({ ok: false as const, error: e }));
   if (!res.ok) return isConnectorError(res.error) ? res.error : new ConnectorError('internal', String(res.error), { cause: res.error });
   try {
-    return { fetched: res.value, ticket: rt.connector.normalize(res.value, rt.loaded.info, rt.loaded.settings) };
+    const ticket = rt.connector.normalize(res.value, rt.loaded.info, rt.loaded.settings);
+    // The record key and the note markers hash `ref.id`: canonical like the job, lock and schedule keys (src/contract/ids.ts).
+    const id = canonicalTicketId(ticket.ref.id);
+    return { fetched: res.value, ticket: id === undefined || id === ticket.ref.id ? ticket : { ...ticket, ref: { ...ticket.ref, id } } };
   } catch (e) {
     return new ConnectorError('invalid_response', `normalize failed: ${e instanceof Error ? e.message : String(e)}`, { retryable: false });
   }
