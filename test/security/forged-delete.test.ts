@@ -71,4 +71,17 @@ describe('delete events are confirmed with the PSA before state is removed', () 
     const entries = await Promise.all((await h.client.zrange(`esc:audit:ix:t:acme-cw:${id}`, 0, -1)).map((a) => h.client.get(`esc:audit:e:${a}`)));
     expect(entries.map((e) => (JSON.parse(e ?? '{}') as { event?: string }).event)).toContain('ticket_gone');
   });
+
+  it('a delete for a ticket ConnectWise merged into another (mergedParentTicket) removes the state: the PSA flag confirms it', async () => {
+    const id = 2003;
+    t1Ticket(h.fake, id, 1);
+    expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
+    await waitFor(() => stored(id), 10_000);
+    const t = h.fake.tickets.get(id)!;
+    Object.assign(t, { mergedParentTicket: { id: 2001, summary: 'parent' }, closedFlag: true });
+    t._info = { ...(t._info as Record<string, unknown>), lastUpdated: h.fake.stamp(), updatedBy: 'jsmith' };
+    expect((await deliver(h, h.fake.callbackBody(id, { action: 'deleted' }), id)).status).toBe(202);
+    await waitFor(async () => (await h.client.exists(`esc:t:acme-cw:${id}`)) === 0, 10_000);
+    expect(await h.client.zscore('esc:schedule', `acme-cw\n${id}`)).toBeNull();
+  });
 });
