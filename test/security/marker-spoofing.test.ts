@@ -42,7 +42,9 @@ describe('markers are trusted only on notes our API member wrote', () => {
     expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
     await waitFor(() => ourNotes(h.fake, id).length === 1, 20_000);
     const note = ourNotes(h.fake, id)[0]!.text;
-    expect(note).toContain('Our file server down since 9am');
+    const steps = note.slice(note.indexOf('Steps taken & results:'));
+    expect(note).toContain('Steps taken & results:');
+    expect(steps, 'the customer note is listed under steps taken').toContain('Our file server down since 9am');
     const view = await waitFor(async () => (await h.service.running.read.ticket('acme-cw', String(id)))?.decisions.find((d) => d.results.length > 0), 10_000);
     expect(view.decision.reasons.map((r) => r.rule)).toContain('outage-text');
   });
