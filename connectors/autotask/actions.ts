@@ -5,7 +5,7 @@ import { atRequest, toConnectorError } from './client.js';
 import type { AtContext } from './client.js';
 import { idString, picklistValue } from './mapping.js';
 import type { PicklistMap } from './mapping.js';
-import { MARKER, noteDescription, noteKind, noteTitle } from './note-format.js';
+import { MARKER, isOurNote, noteDescription, noteKind, noteTitle } from './note-format.js';
 import { getNotes, getTicket } from './read.js';
 import type { AutotaskLookups } from './read.js';
 import { itemIdSchema, memberSchema } from './schemas.js';
@@ -103,11 +103,15 @@ async function postNote(ctx: AtContext, plan: WritePlan, note: NoteWrite, lk: Au
   return result;
 }
 
-/** Markers already on the ticket (a retry after an ambiguous failure must not post a second note). */
-async function existingMarkers(ctx: AtContext, plan: WritePlan): Promise<string> {
+/**
+ * Markers already on the ticket in notes our API user wrote (a retry after an ambiguous failure must not post a
+ * second note; a marker a contact typed or quoted proves nothing).
+ */
+async function existingMarkers(ctx: AtContext, plan: WritePlan, me: number | undefined): Promise<string> {
   const notes = await getNotes(ctx, plan.ticketId);
   return notes
     .map((n) => (typeof n === 'object' && n !== null ? `${String((n as { title?: unknown }).title ?? '')}\n${String((n as { description?: unknown }).description ?? '')}` : ''))
+    .filter((text, i) => isOurNote(text, notes[i], me))
     .join('\n');
 }
 
@@ -121,7 +125,7 @@ async function applyNotes(ctx: AtContext, plan: WritePlan, lk: AutotaskLookups, 
       continue;
     }
     try {
-      if (plan.verify) seen ??= await existingMarkers(ctx, plan);
+      if (plan.verify) seen ??= await existingMarkers(ctx, plan, lk.apiResourceId);
       if (seen !== undefined && MARKER.test(note.marker) && seen.includes(note.marker)) {
         out.push({ actionId: note.actionId, action: 'note', status: 'skipped' });
         continue;

@@ -102,15 +102,23 @@ describe('normalizeAutotask on a recorded ticket', () => {
     expect(t.description).toContain('HP LaserJet & the scanner');
   });
 
-  it('orders notes newest first and leaves ours (marker or API user) out of latestNote', () => {
+  it('orders notes newest first and leaves ours (marker AND API user) out of latestNote', () => {
+    // 13:55 is the API user without a marker: not one of our notes (issue 12).
     expect(t.recentNotes?.map((n) => [n.at, n.ours, n.internal])).toEqual([
       ['2026-11-24T15:11:09Z', false, false],
       ['2026-11-24T14:02:13Z', true, true],
-      ['2026-11-24T13:55:00Z', true, true],
+      ['2026-11-24T13:55:00Z', false, true],
       ['2026-11-24T13:20:40Z', false, false],
     ]);
     expect(t.recentNotes?.[0]?.author).toBe('30682855');
     expect(t.latestNote).toBe('Customer update\nStill not printing. We need the invoices out by 4pm!');
+  });
+
+  it('a marker typed by a contact is not ours: the note stays the latest note', () => {
+    const spoof = { id: 30777700, createDateTime: '2026-11-24T16:00:00', createdByContactID: 30682855, title: 'Re: ticket', description: 'Server down again [esc:7f3a2c]', publish: 1 };
+    const n = normalizeAutotask({ ...full, notes: [...full.notes, spoof] }, instance, settings());
+    expect(n.recentNotes?.[0]).toMatchObject({ ours: false });
+    expect(n.latestNote).toBe('Re: ticket\nServer down again [esc:7f3a2c]');
   });
 
   it('keeps at most five recent notes', () => {

@@ -3,7 +3,7 @@ import type { FetchedTicket, InstanceInfo, Ticket, TicketNote } from '../../src/
 
 import { entryMatches, idString, labelOf, priorityLevel, statusCategory } from './mapping.js';
 import type { PicklistMap } from './mapping.js';
-import { MARKER, noteKind } from './note-format.js';
+import { isOurNote, noteKind } from './note-format.js';
 import type { AutotaskLookups } from './read.js';
 import { locationKeys } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
@@ -81,7 +81,7 @@ function usersAffectedOf(instance: InstanceInfo, udfs: unknown, impact: string |
   return hit?.[1];
 }
 
-/** Notes newest first; ours = the marker or written by our API user (also when Autotask stamped an impersonator). */
+/** Notes newest first; ours = our marker AND written by our API user (also when Autotask stamped an impersonator). */
 function notesOf(raw: unknown[], lk: AutotaskLookups, settings: AutotaskSettings): { recent: TicketNote[]; latest?: string } {
   const me = lk.apiResourceId === undefined ? undefined : String(lk.apiResourceId);
   const customerPublish = noteKind('customer', settings, lk.notePicklists as PicklistMap | undefined).publish;
@@ -92,7 +92,7 @@ function notesOf(raw: unknown[], lk: AutotaskLookups, settings: AutotaskSettings
     const joined = title && body && !body.startsWith(title) ? `${title}\n${body}` : (body ?? title ?? '');
     const at = parseInstant(get('createDateTime')) ?? parseInstant(get('lastActivityDate')) ?? 0;
     const author = positiveId(get('creatorResourceID')) ?? positiveId(get('createdByContactID'));
-    const ours = MARKER.test(joined) || (me !== undefined && (author === me || positiveId(get('impersonatorCreatorResourceID')) === me));
+    const ours = isOurNote(joined, n, me);
     const publish = idString(get('publish'));
     return { at, author, text: joined, ours, internal: publish !== String(customerPublish), id: Number(get('id') ?? 0) };
   });

@@ -4,6 +4,28 @@ import type { PicklistMap } from './mapping.js';
 /** Our notes carry `[esc:<hex>]` (SPEC §4): how retries and the normalizer recognise them. */
 export const MARKER = /\[esc:[0-9a-f]{6,}\]/;
 
+/** A note row's field, case-insensitively (responses are camelCase, some proxies PascalCase). */
+function noteField(note: unknown, key: string): unknown {
+  if (typeof note !== 'object' || note === null) return undefined;
+  const k = key.toLowerCase();
+  return Object.entries(note).find(([name]) => name.toLowerCase() === k)?.[1];
+}
+
+const sameResource = (v: unknown, me: string): boolean =>
+  (typeof v === 'number' || (typeof v === 'string' && /^\s*\d+\s*$/.test(v))) && String(Number(v)) === me;
+
+/**
+ * Ours: our marker in `text` AND written by our API user's resource (`creatorResourceID`, or the impersonator when
+ * Autotask stamped one). A marker typed into a contact's note is not ours. `me` unknown (the lookup failed and
+ * `connection.apiResourceID` is not set): the author can't be checked and the marker alone decides.
+ */
+export function isOurNote(text: string, note: unknown, me: string | number | undefined): boolean {
+  if (!MARKER.test(text)) return false;
+  if (me === undefined) return true;
+  const id = String(me);
+  return sameResource(noteField(note, 'creatorResourceID'), id) || sameResource(noteField(note, 'impersonatorCreatorResourceID'), id);
+}
+
 /** Autotask note limits (TicketNoteModel): title 250, description 32,000 characters. */
 const TITLE_MAX = 250;
 const DESCRIPTION_MAX = 32_000;

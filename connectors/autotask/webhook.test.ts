@@ -79,6 +79,14 @@ describe('parseAutotaskWebhook', () => {
     return r.value;
   };
 
+  it('canonicalizes the ticket id (zero padding, whitespace) so one ticket has one state key', () => {
+    const body = JSON.parse(raw('webhook-update.body.txt').toString('utf8')) as Record<string, unknown>;
+    for (const id of ['000351181', ' 351181 ', 351181]) {
+      const text = JSON.stringify({ ...body, Id: id });
+      expect(event(parse(text)).ticketId, JSON.stringify(id)).toBe('351181');
+    }
+  });
+
   it('reads an Update with a dedupe id from Guid, Id, SequenceNumber and EventTime', () => {
     const e = event(parse(raw('webhook-update.body.txt')));
     expect(e).toEqual({

@@ -1,6 +1,6 @@
 import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
-import { ConnectorError, err, ok } from '../../src/contract/index.js';
+import { ConnectorError, canonicalNumericTicketId, err, ok } from '../../src/contract/index.js';
 import type { ParsedWebhook, Result, WebhookEvent, WebhookRequest } from '../../src/contract/index.js';
 
 import { webhookBodySchema } from './schemas.js';
@@ -81,9 +81,7 @@ function lowerKeys(o: Obj): Obj {
 
 /** A positive integer id from a number or a numeric string (payload values may be strings: `"Status":"5"`). */
 export function intId(v: unknown): string | undefined {
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return String(v);
-  if (typeof v === 'string' && /^\s*\d{1,15}\s*$/.test(v) && Number(v) > 0) return String(Number(v));
-  return undefined;
+  return canonicalNumericTicketId(v); // src/contract/ids.ts: one canonical id per ticket
 }
 
 const SAFE = /[^A-Za-z0-9-]/g;

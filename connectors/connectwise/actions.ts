@@ -5,7 +5,7 @@ import { cwRequest, toConnectorError } from './client.js';
 import type { CwContext } from './client.js';
 import { priorityId, statusForMove } from './lookups.js';
 import { idString } from './mapping.js';
-import { markerText, parseNote, withMarker } from './notes.js';
+import { isOurNote, markerText, parseNote, withMarker } from './notes.js';
 import { parseTicket } from './normalize.js';
 import { buildPatch, memberTarget, noteBody, notApplied } from './patch.js';
 import type { WriteTarget } from './patch.js';
@@ -98,10 +98,11 @@ function row(actionId: string, action: ActionResult['action'], status: ActionRes
   return { actionId, action, status, ...(status === 'failed' && error ? { error } : {}), ...(remoteId ? { remoteId } : {}) };
 }
 
-/** The id of a note on the ticket carrying `marker`, if any (fresh read, newest first). */
+/** The id of a note of ours (our API member wrote it) carrying `marker`, if any (fresh read, newest first). */
 async function findMarker(ctx: CwContext, ticketId: string, marker: string): Promise<string | undefined> {
   const tag = markerText(marker);
-  const hit = (await readNotes(ctx, ticketId, markerScanSize)).map(parseNote).find((n) => (n.text ?? '').includes(tag));
+  const me = ctx.settings.connection.apiMember;
+  const hit = (await readNotes(ctx, ticketId, markerScanSize)).map(parseNote).find((n) => (n.text ?? '').includes(tag) && isOurNote(n, me));
   return hit ? (idString(hit.id) ?? 'unknown') : undefined;
 }
 

@@ -1,3 +1,4 @@
+import { canonicalNumericTicketId } from '../../src/contract/index.js';
 import type { IdOrName, Mapping, PriorityName, StatusCategory } from '../../src/contract/index.js';
 
 import type { CwRef } from './schemas.js';
@@ -9,9 +10,8 @@ import type { CwRef } from './schemas.js';
 
 /** A ConnectWise id as a string, or undefined for missing/placeholder ids (0 and negatives are never real records). */
 export function idString(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return String(value);
-  if (typeof value === 'string' && /^\d+$/.test(value.trim()) && Number(value) > 0) return value.trim();
-  return undefined;
+  // Canonical (src/contract/ids.ts): "0001234" and " 1234 " are ticket 1234, one state key per ticket.
+  return canonicalNumericTicketId(value);
 }
 
 /** True when the mapping value names this reference (by id, or by name case-insensitively). */

@@ -184,14 +184,26 @@ describe('normalize: mapping rules', () => {
     expect(t.createdAt).toBe('2026-01-27T13:53:00Z');
   });
 
-  it('recognises our notes by API member even without a marker', () => {
+  it('counts a note as ours only with our marker AND our API member as its author', () => {
     const notes = [
+      { id: 4, text: 'Escalated to T2. [esc:7f3a2c1d]', member: { identifier: 'Escalator-API' }, createdBy: 'Escalator-API', dateCreated: '2026-01-27T18:00:00Z' },
+      { id: 3, text: 'Server down again! [esc:000000]', contact: { id: 9, name: 'Dana' }, createdBy: 'Dana', dateCreated: '2026-01-27T17:00:00Z' },
       { id: 2, text: 'automated update', member: { identifier: 'Escalator-API' }, dateCreated: '2026-01-27T16:00:00Z' },
-      { id: 1, text: 'human update', member: { identifier: 'jsmith' }, dateCreated: '2026-01-27T15:00:00Z' },
+      { id: 1, text: 'quoted [esc:7f3a2c1d] from the handoff', member: { identifier: 'jsmith' }, dateCreated: '2026-01-27T15:00:00Z' },
     ];
     const t = norm(base, notes);
+    // The customer's typed marker and the technician's quote are human notes; our marked note is left out.
+    expect(t.latestNote).toBe('Server down again! [esc:000000]');
+    expect(t.recentNotes?.map((n) => n.text)).toEqual(['Server down again! [esc:000000]', 'automated update', 'quoted [esc:7f3a2c1d] from the handoff']);
+  });
+
+  it('trusts the marker alone when connection.apiMember is not configured (the author cannot be checked)', () => {
+    const notes = [
+      { id: 2, text: 'Escalated. [esc:7f3a2c1d]', member: { identifier: 'whoever' }, dateCreated: '2026-01-27T16:00:00Z' },
+      { id: 1, text: 'human update', member: { identifier: 'jsmith' }, dateCreated: '2026-01-27T15:00:00Z' },
+    ];
+    const t = normalizeTicket({ ticket: base, notes }, instance, { ...settings, connection: { ...settings.connection, apiMember: undefined } } as typeof settings);
     expect(t.latestNote).toBe('human update');
-    expect(t.recentNotes).toHaveLength(1);
   });
 
   it('keeps at most five recent notes, newest first', () => {

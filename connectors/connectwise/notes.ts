@@ -29,12 +29,23 @@ function author(note: CwNote): string | undefined {
   return note.member?.identifier ?? note.createdBy ?? note.contact?.name ?? undefined;
 }
 
-/** Written by us: carries a marker, or was created by our API member. */
+/** Written by our API member: no contact on it, and its member (else `createdBy`) is `apiMember`. */
+function byApiMember(note: CwNote, apiMember: string): boolean {
+  if (note.contact) return false; // portal / email replies carry the contact; a contact can be named anything
+  const me = apiMember.trim().toLowerCase();
+  const who = note.member?.identifier ?? note.createdBy;
+  return typeof who === 'string' && who.trim().toLowerCase() === me;
+}
+
+/**
+ * Written by us: carries our marker AND was created by our API member (`connection.apiMember`). A marker a customer
+ * typed (or quoted from one of our customer-visible notes) is not ours: the note stays a human note for `text` rules
+ * and "steps taken", and never stands in for the note we are about to write. Without `apiMember` the author can't
+ * be checked and the marker alone decides (docs/ticket-identity.md).
+ */
 export function isOurNote(note: CwNote, apiMember: string | undefined): boolean {
-  if (markerPattern.test(note.text ?? '')) return true;
-  if (!apiMember) return false;
-  const me = apiMember.toLowerCase();
-  return [note.member?.identifier, note.createdBy].some((a) => typeof a === 'string' && a.toLowerCase() === me);
+  if (!markerPattern.test(note.text ?? '')) return false;
+  return apiMember === undefined || apiMember.trim() === '' || byApiMember(note, apiMember);
 }
 
 interface Dated {

@@ -52,7 +52,10 @@ export async function fetchTicket(ctx: CwContext, ticketId: string): Promise<Res
       if (toConnectorError(e).code !== 'not_found') throw e;
       ctx.log.warn({ instance: ctx.instance.id, ticketId }, 'ConnectWise notes endpoint answered 404; normalizing without notes');
     }
-    return ok({ ticket, notes });
+    // Merged into a parent ticket: ConnectWise still answers, but this ticket is gone (confirms a `deleted` event).
+    const parent = ticket['mergedParentTicket'];
+    const merged = isObject(parent) && idString(parent['id']) !== undefined;
+    return ok({ ticket, notes, ...(merged ? { gone: 'merged' as const } : {}) });
   } catch (e) {
     return err(toConnectorError(e));
   }

@@ -3,8 +3,8 @@ import type { ActionResult, NoteWrite, WritePlan } from '../../src/contract/inde
 
 import { asConnectorError, haloRequest } from './client.js';
 import type { HaloContext } from './client.js';
-import { optional, priorities, statuses, teams } from './lookups.js';
-import { actionText } from './notes.js';
+import { optional, ownAgentId, priorities, statuses, teams } from './lookups.js';
+import { actionText, isOurs } from './notes.js';
 import { memberSchema } from './schemas.js';
 import { getActions, getTicket, ticketNumber } from './tickets.js';
 import { assertUpdateBody, buildNote, fieldsNotApplied, intField, resolvePriority, resolveStatus, resolveTeam } from './write-body.js';
@@ -139,8 +139,13 @@ async function postAndReadBack(ctx: HaloContext, id: number, body: TicketUpdate)
 
 const AMBIGUOUS = new Set(['timeout', 'network', 'psa_unavailable']);
 
+/** The id of a note of ours (our agent wrote it) carrying `marker`: a marker an end user typed proves nothing. */
 async function markerPresent(ctx: HaloContext, id: number, marker: string): Promise<string | undefined> {
-  const found = (await getActions(ctx, id)).find((a) => actionText(a).includes(marker));
+  const me = await optional(ctx, 'agent-me', () => ownAgentId(ctx));
+  const found = (await getActions(ctx, id)).find((a) => {
+    const text = actionText(a);
+    return text.includes(marker) && isOurs(a, text, me);
+  });
   return found ? String(found.id ?? '') : undefined;
 }
 

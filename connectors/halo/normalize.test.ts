@@ -82,7 +82,7 @@ describe('normalizeHalo on the full ticket fixture', () => {
     expect(t.updatedAt).toBe('2026-11-24T15:41:10.123Z');
   });
 
-  it('lists recent notes newest first (≤ 5), flags ours by marker or API agent, latestNote skips ours', () => {
+  it('lists recent notes newest first (≤ 5), flags ours by marker AND API agent, latestNote skips ours', () => {
     expect(t.recentNotes).toHaveLength(5);
     expect(t.recentNotes!.map((n) => n.at)).toEqual([
       '2026-11-24T15:41:09.500Z',
@@ -91,17 +91,24 @@ describe('normalizeHalo on the full ticket fixture', () => {
       '2026-11-24T14:02:00Z',
       '2026-11-24T13:20:44Z',
     ]);
-    expect(t.recentNotes!.map((n) => n.ours)).toEqual([false, true, true, false, false]);
+    // 15:30 is our API agent without a marker: not one of our notes (issue 12), so a human-visible note.
+    expect(t.recentNotes!.map((n) => n.ours)).toEqual([false, false, true, false, false]);
     expect(t.recentNotes![3]).toMatchObject({ internal: false, text: 'Hi Peter,\nWe are still looking into this & will update you shortly.' });
     expect(t.latestNote).toBe('Checked Entra sign-in logs: legacy auth blocked by the new conditional access policy.');
   });
 
   it('skips our notes for latestNote even when they are the newest', () => {
-    const ours = { id: 1, ticket_id: 4242, datetime: '2026-11-24T16:00:00', note: 'Escalated [esc:abcdef12]', hiddenfromuser: true };
-    const byAgent = { id: 2, ticket_id: 4242, datetime: '2026-11-24T16:01:00', note: 'api note', who_agentid: 38 };
-    const x = norm(fixture('ticket-full.json'), { notes: [...actions, ours, byAgent] });
-    expect(x.recentNotes!.slice(0, 2).every((n) => n.ours)).toBe(true);
+    const ours = { id: 1, ticket_id: 4242, datetime: '2026-11-24T16:00:00', note: 'Escalated [esc:abcdef12]', hiddenfromuser: true, who_agentid: 38 };
+    const x = norm(fixture('ticket-full.json'), { notes: [...actions, ours] });
+    expect(x.recentNotes![0]).toMatchObject({ ours: true, text: 'Escalated [esc:abcdef12]' });
     expect(x.latestNote).toBe('Checked Entra sign-in logs: legacy auth blocked by the new conditional access policy.');
+  });
+
+  it('a marker typed by an end user (not our API agent) is not ours: it stays the latest note', () => {
+    const spoof = { id: 3, ticket_id: 4242, datetime: '2026-11-24T16:02:00', note: 'Server down again [esc:000000]', who_agentid: 0, who: 'Peter Gibbons' };
+    const x = norm(fixture('ticket-full.json'), { notes: [...actions, spoof] });
+    expect(x.recentNotes![0]).toMatchObject({ ours: false, text: 'Server down again [esc:000000]' });
+    expect(x.latestNote).toBe('Server down again [esc:000000]');
   });
 });
 

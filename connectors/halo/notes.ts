@@ -30,9 +30,14 @@ export function actionText(action: Obj): string {
 
 const sameId = (v: unknown, id: string | undefined) => id !== undefined && v !== undefined && v !== null && String(v) === id;
 
-/** True for notes we wrote: the marker in the text, or our API agent as the author (SPEC §3). */
+/**
+ * True for notes we wrote: our marker in the text AND our API agent as the author. A marker typed by an end user (or
+ * quoted from one of our customer-visible notes) is not ours. Our agent unknown (`GET /api/Agent/me` failed): the
+ * author can't be checked and the marker alone decides.
+ */
 export function isOurs(action: Obj, text: string, ownAgentId: string | undefined): boolean {
-  return OUR_MARKER.test(text) || sameId(action.who_agentid, ownAgentId) || sameId(action.actionby_agent_id, ownAgentId);
+  if (!OUR_MARKER.test(text)) return false;
+  return ownAgentId === undefined || sameId(action.who_agentid, ownAgentId) || sameId(action.actionby_agent_id, ownAgentId);
 }
 
 /** `recentNotes` (newest first, ≤ 5, ours flagged) and `latestNote` (newest not ours) from `/api/Actions` rows. */

@@ -60,7 +60,9 @@ export async function fetchHaloTicket(ctx: HaloContext, ticketId: string): Promi
     const t = await optional(ctx, 'teams', () => teams(ctx));
     if (t) lookups.teams = t;
   }
-  return { ticket, notes, lookups: { ...lookups } };
+  // Merged into another ticket: Halo still answers, but this ticket is gone (confirms a `deleted` event).
+  const mergedInto = Number(ticket.merged_into_id);
+  return { ticket, notes, lookups: { ...lookups }, ...(Number.isSafeInteger(mergedInto) && mergedInto > 0 ? { gone: 'merged' as const } : {}) };
 }
 
 const PAGE_SIZE = 100; // Halo's maximum (halo.md §4.2)

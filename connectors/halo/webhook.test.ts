@@ -97,6 +97,14 @@ describe('readHaloWebhook (small, full, event-only, batched, custom)', () => {
     expect(r.ok && r.value).toEqual([{ kind: 'event', agentId: '38', ticketAgentId: '13', event: { ticketId: '7', action: 'updated', eventId: 'g2', actor: '38' } }]);
   });
 
+  it('canonicalizes the ticket id (zero padding, whitespace) so one ticket has one state key', () => {
+    for (const id of ['0007', ' 7 ', 7]) {
+      const body = Buffer.from(JSON.stringify({ id: 'g3', event: 'Ticket Updated', object_id: id }));
+      const r = readHaloWebhook(JSON.parse(body.toString()), body);
+      expect(r.ok && r.value[0]?.kind === 'event' && r.value[0].event.ticketId, JSON.stringify(id)).toBe('7');
+    }
+  });
+
   it('event-only payload: the top-level GUID is the event id, never the ticket id', () => {
     expect(read('webhook-event-only.json')).toEqual([
       { kind: 'event', event: { ticketId: '4242', action: 'updated', eventId: '3f1c3e9e-0c1d-4e34-9a55-6d2f2b7a9f10' } },

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-import { ConnectorError, err, ok } from '../../src/contract/index.js';
+import { ConnectorError, canonicalNumericTicketId, err, ok } from '../../src/contract/index.js';
 import type { Result, WebhookEvent, WebhookRequest } from '../../src/contract/index.js';
 
 import { ipAllowed, parseCidr } from './ip-allow.js';
@@ -72,9 +72,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 /** A positive integer id from a number or numeric string (the top-level `id` is a GUID and never matches). */
 function intId(v: unknown): string | undefined {
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return String(v);
-  if (typeof v === 'string' && /^\s*\d{1,15}\s*$/.test(v) && Number(v) > 0) return String(Number(v));
-  return undefined;
+  return canonicalNumericTicketId(v); // src/contract/ids.ts: one canonical id per ticket
 }
 
 const SAFE_ID = /^[A-Za-z0-9._-]{1,128}$/;

@@ -139,6 +139,12 @@ export interface FetchedTicket {
   notes: unknown[];
   /** Connector-specific lookups (status names, picklists, our API identity…), already fetched and cached. */
   lookups?: Record<string, unknown>;
+  /**
+   * The PSA still answers for the ticket but flags it deleted or merged into another ticket (ConnectWise
+   * `mergedParentTicket`, Halo `merged_into_id`). A `deleted` webhook is believed only when the fetch confirms it:
+   * `not_found` (404/410) or this flag.
+   */
+  gone?: 'deleted' | 'merged';
 }
 
 export interface ChangedPage {
@@ -218,7 +224,7 @@ export interface PsaConnector<S = unknown> {
   verifyWebhook(ctx: ConnectorContext<S>, req: WebhookRequest): Promise<Result<void, ConnectorError>>;
   /** Reads the verified body (echoes of our own writes → `{ignore: 'echo'}`). Errors: `bad_request`. */
   parseWebhook(ctx: ConnectorContext<S>, req: WebhookRequest): Promise<Result<ParsedWebhook, ConnectorError>>;
-  /** Fetches the ticket and its recent notes. `not_found` when gone. */
+  /** Fetches the ticket and its recent notes. `not_found` when gone (404/410); `gone` when the PSA flags it. */
   fetchTicket(ctx: ConnectorContext<S>, ticketId: string): Promise<Result<FetchedTicket, ConnectorError>>;
   /** Pure: PSA JSON + instance → normalized ticket. Never throws on unknown or missing fields. */
   normalize(fetched: FetchedTicket, instance: InstanceInfo, settings: S): Ticket;

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 
 import type { Queue } from 'bullmq';
 
+import { canonicalTicketId } from '../contract/index.js';
+
 import { eventDedupeId, retention } from './queues.js';
 import type { EventJob } from './queues.js';
 import { PipelineUnavailableError } from './types.js';
@@ -59,7 +61,8 @@ export function createIngest(options: IngestOptions): (req: IngestRequest) => Pr
     const jobId = `e-${randomUUID()}`;
     const data: EventJob = {
       instanceId: req.instanceId,
-      ticketId: req.event.ticketId,
+      // Connectors already canonicalize; this keeps one key per ticket whatever a connector hands over.
+      ticketId: canonicalTicketId(req.event.ticketId) ?? req.event.ticketId,
       action: req.event.action,
       eventId: req.event.eventId,
       receivedAt: req.receivedAt,

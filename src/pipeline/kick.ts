@@ -1,5 +1,7 @@
 import type { Queue } from 'bullmq';
 
+import { canonicalTicketId } from '../contract/index.js';
+
 import { retention, ticketDedupeId } from './queues.js';
 import type { TicketJob, Trigger } from './queues.js';
 
@@ -27,16 +29,18 @@ export interface TicketJobPolicy {
  * exactly one follow-up job when it finishes. So at most one job per ticket is ever runnable.
  */
 export async function kickTicket(queue: Queue, kick: KickOptions, policy: TicketJobPolicy = {}): Promise<void> {
+  // The canonical id (src/contract/ids.ts) keys the job, and through it the lock, the state, the schedule and markers.
+  const ticketId = canonicalTicketId(kick.ticketId) ?? kick.ticketId;
   const data: TicketJob = {
     instanceId: kick.instanceId,
-    ticketId: kick.ticketId,
+    ticketId,
     trigger: kick.trigger,
     enqueuedAt: kick.now ?? Date.now(),
     ...(kick.deleted ? { deleted: true } : {}),
     ...(kick.deadLetterId ? { deadLetterId: kick.deadLetterId } : {}),
   };
   await queue.add('evaluate', data, {
-    deduplication: { id: ticketDedupeId(kick.instanceId, kick.ticketId), keepLastIfActive: true },
+    deduplication: { id: ticketDedupeId(kick.instanceId, ticketId), keepLastIfActive: true },
     delay: Math.max(0, Math.round(kick.delayMs ?? 0)),
     attempts: policy.attempts ?? 6,
     backoff: { type: 'exponential', delay: policy.backoffMs ?? 1_000, jitter: 0.5 },

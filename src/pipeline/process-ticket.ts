@@ -1,4 +1,4 @@
-import { ConnectorError, isConnectorError } from '../contract/index.js';
+import { ConnectorError, canonicalTicketId, isConnectorError } from '../contract/index.js';
 import type { Decision, FetchedTicket, Ticket } from '../contract/index.js';
 import { newAuditId } from '../store/audit-store.js';
 import type { TicketRecord } from '../store/ticket-store.js';
@@ -23,7 +23,10 @@ export type Outcome =
 
 const emptyDecision = (): Decision => ({ actions: [], reasons: [], nearMisses: [], clocks: {}, nextCheckAt: null });
 
-/** `deleted` event or 404/410 → state and scheduled check removed, audit `ticket_gone`, no retry (SPEC §4). */
+/**
+ * The PSA confirmed the ticket is gone (404/410, or a `deleted` event whose fetch shows the PSA's own deleted/merged
+ * flag) → state and scheduled check removed, audit `ticket_gone`, no retry (SPEC §4).
+ */
 async function gone(deps: ProcessorDeps, rt: InstanceRuntime, ticketId: string, trigger: Trigger): Promise<Outcome> {
   const { info } = rt.loaded;
   const at = deps.now();
@@ -58,7 +61,10 @@ async function fetchAndNormalize(rt: InstanceRuntime, ticketId: string): Promise
   const res = await rt.connector.fetchTicket(rt.ctx, ticketId).catch((e: unknown) => ({ ok: false as const, error: e }));
   if (!res.ok) return isConnectorError(res.error) ? res.error : new ConnectorError('internal', String(res.error), { cause: res.error });
   try {
-    return { fetched: res.value, ticket: rt.connector.normalize(res.value, rt.loaded.info, rt.loaded.settings) };
+    const ticket = rt.connector.normalize(res.value, rt.loaded.info, rt.loaded.settings);
+    // The record key and the note markers hash `ref.id`: canonical like the job, lock and schedule keys (src/contract/ids.ts).
+    const id = canonicalTicketId(ticket.ref.id);
+    return { fetched: res.value, ticket: id === undefined || id === ticket.ref.id ? ticket : { ...ticket, ref: { ...ticket.ref, id } } };
   } catch (e) {
     return new ConnectorError('invalid_response', `normalize failed: ${e instanceof Error ? e.message : String(e)}`, { retryable: false });
   }
@@ -75,10 +81,15 @@ export async function processTicket(deps: ProcessorDeps, task: TicketTask): Prom
     await deps.schedule.set(task.instanceId, task.ticketId, null);
     return { kind: 'unknown_instance' };
   }
-  if (task.deleted) return gone(deps, rt, task.ticketId, task.trigger);
+  // A `deleted` event is a claim (forged, or a Halo "note deleted" read as a delete): the fetch below decides. Only
+  // the PSA's 404/410 or its own deleted/merged flag removes state; a ticket that is still there is an update.
   const got = await fetchAndNormalize(rt, task.ticketId);
   if (got instanceof ConnectorError) return fetchFailed(deps, rt, task, got);
   const { info } = rt.loaded;
+  if (task.deleted) {
+    if (got.fetched.gone) return gone(deps, rt, task.ticketId, task.trigger);
+    deps.log.info({ instance: info.id, ticket: task.ticketId }, 'delete event not confirmed by the PSA (the ticket is still there): evaluated as an update');
+  }
   const now = deps.now();
   await deps.instances.setPsa(info.id, 'ok', new Date(now).toISOString());
   const prev = await deps.tickets.get(info.id, task.ticketId);

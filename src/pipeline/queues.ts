@@ -34,7 +34,7 @@ export const TicketJobSchema = z.object({
   instanceId: z.string(),
   ticketId: z.string(),
   trigger: z.enum(triggers),
-  /** The webhook said the ticket was deleted: no fetch needed. */
+  /** The webhook said the ticket was deleted: believed only when the fetch confirms it (process-ticket.ts). */
   deleted: z.boolean().optional(),
   /** When the newest event behind this job arrived (queue lag metrics). */
   enqueuedAt: z.number(),

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 
+import { canonicalTicketId } from '../contract/index.js';
 import type { AuditStore } from '../store/audit-store.js';
 import type { DeadLetterStore, StoredDeadLetter } from '../store/dead-letter-store.js';
 import type { InstanceStore } from '../store/instance-store.js';
@@ -43,7 +44,8 @@ const entryOut = (entry: AuditEntry): AuditEntry => ({ ...entry, at: toSecond(en
 /** `ReadModels` over Redis for `/api/*` (SPEC §5). */
 export function createReadModels(deps: ReadModelDeps): ReadModels {
   return {
-    async ticket(instanceId, ticketId): Promise<TicketView | null> {
+    async ticket(instanceId, rawTicketId): Promise<TicketView | null> {
+      const ticketId = canonicalTicketId(rawTicketId) ?? rawTicketId; // "0001234" reads ticket 1234
       const record = await deps.tickets.get(instanceId, ticketId);
       if (!record) return null;
       return {

@@ -62,7 +62,8 @@ describe('HaloPSA connector against a fake Halo over real HTTP', () => {
     const t = halo.normalize(fetched.value, ctx.instance, ctx.settings);
     expect(t).toMatchObject({ tier: 'T1', owner: { id: '12' }, priority: { level: 2 }, status: { category: 'open' }, version: '2026-11-24T15:41:10.123Z' });
     expect(t.latestNote).toContain('conditional access');
-    expect(t.recentNotes!.filter((n) => n.ours)).toHaveLength(2); // marker + our API agent (38 = /Agent/me)
+    // Only the note with our marker AND our API agent (38 = /Agent/me) is ours; 38's unmarked note is not (issue 12).
+    expect(t.recentNotes!.filter((n) => n.ours)).toHaveLength(1);
     expect(fake.requestsTo('GET', '/api/authinfo')).toHaveLength(1);
     const token = fake.requestsTo('POST', '/auth/token')[0]!;
     expect(token.query.tenant).toBe('fake');

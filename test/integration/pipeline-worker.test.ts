@@ -214,6 +214,8 @@ describe('worker: evaluation and write-back with the real engine', () => {
     const p = await start();
     await p.pipeline.ingest(event('13'));
     await waitFor(async () => (await p.stores.schedule.get(INSTANCE, '13')) !== null);
+    // A delete event is believed once the PSA confirms it (the fetch answers 404): issue 12.
+    fake.tickets.delete('13');
     await p.pipeline.ingest(event('13', 'deleted'));
     // The audit entry is the last step of the gone path: once it is there, state and schedule are gone too.
     const history = await waitFor(async () => {

@@ -1,0 +1,104 @@
+import { Redis } from 'ioredis';
+
+import { connectors } from '../../src/connectors.js';
+import { loadConfigText } from '../../src/config/index.js';
+import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
+import type { E2eService } from '../helpers/e2e-service.js';
+import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
+import { startRedis } from '../helpers/redis.js';
+import type { TestRedis } from '../helpers/redis.js';
+
+/**
+ * The real service (Fastify + BullMQ + real Redis) against the fake ConnectWise over real HTTP, for the ticket-identity
+ * attacks of issue 12 (forged deletes, zero-padded ids, spoofed markers). Two rules: the e2e `t1-timeout` (a T1
+ * ticket past 2 h goes to T2) and `outage-text` (a T1 ticket whose text says "server down" goes to T2 at once).
+ */
+
+const POLICY = e2ePolicyYaml().replace(
+  '      - id: t1-timeout',
+  `      - id: outage-text
+        kind: functional
+        when: { tier: T1, text: "server down", status: { not: [resolved, closed] } }
+        then: { escalateTo: T2, group: tier2, note: handoff }
+      - id: t1-timeout`,
+);
+
+const CONFIG = `${POLICY}instances:
+  - id: acme-cw
+    kind: connectwise
+    policy: standard
+    connection:
+      baseUrl: \${CW_BASE_URL}
+      companyId: acme
+      publicKey: \${CW_PUBLIC_KEY}
+      privateKey: \${CW_PRIVATE_KEY}
+      clientId: \${CW_CLIENT_ID}
+      apiMember: escalator-api
+    webhook:
+      keyUrlHosts: ["\${CW_ORIGIN}"]
+    mapping:
+      tiers:
+        T1: { board: 1, team: 3 }
+        T2: { board: 5, team: 9 }
+      groups:
+        tier2: { board: 5, team: 9 }
+      priorities: { P1: [4], P2: [5], P3: [6], P4: [7, 8] }
+      statuses:
+        closed: ["Closed"]
+      members:
+        t2.erin: erin.t
+`;
+
+export interface CwHarness {
+  redis: TestRedis;
+  /** A plain client on the service's Redis, for asserting on keys. */
+  client: Redis;
+  fake: FakeConnectWise;
+  service: E2eService;
+  close(): Promise<void>;
+}
+
+export async function startCwHarness(): Promise<CwHarness> {
+  const redis = await startRedis();
+  const fake = seedConnectWise(await new FakeConnectWise().start());
+  const env = { CW_BASE_URL: fake.baseUrl, CW_PUBLIC_KEY: fake.publicKey, CW_PRIVATE_KEY: fake.privateKey, CW_CLIENT_ID: fake.clientId, CW_ORIGIN: fake.origin };
+  const loaded = loadConfigText(CONFIG, 'security-identity.yaml', env, connectors);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
+  const service = await startE2eService({ config: loaded.value, redisUrl: redis.url });
+  const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  return {
+    redis, client, fake, service,
+    close: async () => {
+      client.disconnect();
+      await service.close();
+      await fake.close();
+      await redis.close();
+    },
+  };
+}
+
+/** Entered `hoursAgo` hours ago on Service A / Tier 1, with a description and one technician's note. */
+export function t1Ticket(fake: FakeConnectWise, id: number, hoursAgo = 3): void {
+  const entered = new Date(Date.now() - hoursAgo * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  cwTicket(fake, id, entered, { summary: `Outlook keeps asking for a password (${id})` });
+  fake.addNote(id, { text: 'Outlook prompts for the password every few minutes.', detailDescriptionFlag: true, dateCreated: entered });
+  fake.addNote(id, { text: 'Recreated the mail profile; prompts came back.', internalAnalysisFlag: true, member: { id: 150, identifier: 'jsmith' }, createdBy: 'jsmith', dateCreated: entered });
+}
+
+/** POSTs a signed callback body (as ConnectWise would) to the service; `recordId` as ConnectWise appends it. */
+export async function deliver(h: CwHarness, body: string, recordId: string | number): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${h.service.base}/webhooks/acme-cw?recordId=${recordId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-content-signature': h.fake.sign(body) },
+    body,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Notes the fake stores for a ticket that carry one of our markers and were written by our API member. */
+export function ourNotes(fake: FakeConnectWise, id: number): { text: string }[] {
+  return (fake.notes.get(id) ?? []).filter((n) => /\[esc:[0-9a-f]{6,}\]/.test(n.text) && n.createdBy === fake.apiMember);
+}
+
+/** PATCHes of one ticket the service sent. */
+export const patchesFor = (fake: FakeConnectWise, id: number) => fake.apiRequests('PATCH', new RegExp(`/service/tickets/${id}$`));

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { connectors } from '../../src/connectors.js';
+import { loadConfigText } from '../../src/config/index.js';
+import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
+import type { E2eService } from '../helpers/e2e-service.js';
+import { startFakeHalo } from '../helpers/fake-halo.js';
+import type { FakeHalo, Json } from '../helpers/fake-halo.js';
+import { startRedis } from '../helpers/redis.js';
+import type { TestRedis } from '../helpers/redis.js';
+import { sleep, waitFor } from '../helpers/test-pipeline.js';
+
+// Issue 12 item 2, Halo side: Halo names its events freely, and any name containing "delet"/"remov" reads as a
+// delete — "Note Deleted" included. Such an event must not wipe the ticket's state: the ticket is re-fetched and,
+// being alive, evaluated as an update.
+
+const HOOK_PASSWORD = 'halo-hook-password-security';
+const CONFIG = `${e2ePolicyYaml()}instances:
+  - id: initech-halo
+    kind: halo
+    policy: standard
+    connection:
+      tenantUrl: \${HALO_URL}
+      clientId: client-id
+      clientSecret: client-secret
+    webhook:
+      basicAuth: { username: escalator, password: "${HOOK_PASSWORD}" }
+    mapping:
+      tiers:
+        T1: { team: "1st Line Support" }
+        T2: { team: "2nd Line Support" }
+      groups:
+        tier2: { team: "2nd Line Support" }
+      priorities: { P1: [1], P2: [2], P3: [3], P4: [4] }
+      statuses:
+        closed: ["Closed"]
+      members:
+        t2.erin: { agent_id: 12 }
+        t2.frank: { agent_id: 13 }
+    notes:
+      internal: { outcome: "Private Note" }
+`;
+
+let redis: TestRedis;
+let client: Redis;
+let fake: FakeHalo;
+let service: E2eService;
+
+const zoneless = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '');
+const updatesFor = (id: number) => fake.requestsTo('POST', '/api/Tickets').filter((r) => (r.body as Json[]).some((b) => b.id === id));
+const ourNotes = (id: number) => fake.actions.filter((a) => a.ticket_id === id && a.who_agentid === fake.apiAgentId);
+const stored = async (id: number) => {
+  const raw = await client.get(`esc:t:initech-halo:${id}`);
+  return raw === null ? undefined : (JSON.parse(raw) as Record<string, unknown>);
+};
+
+async function send(id: number, event: string): Promise<number> {
+  const body = { id: randomUUID(), escmsg_id: randomUUID(), event, object_id: id, agent_id: 5, timestamp: new Date().toISOString() };
+  const res = await fetch(`${service.base}/webhooks/initech-halo`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`escalator:${HOOK_PASSWORD}`).toString('base64')}` },
+    body: JSON.stringify(body),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  fake = await startFakeHalo();
+  const loaded = loadConfigText(CONFIG, 'halo-note-deleted.yaml', { HALO_URL: fake.origin }, connectors);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
+  service = await startE2eService({ config: loaded.value, redisUrl: redis.url });
+  client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+});
+
+afterAll(async () => {
+  client?.disconnect();
+  await service?.close();
+  await fake?.close();
+  await redis?.close();
+});
+
+describe('Halo: an event merely named like a delete', () => {
+  it('a "Note Deleted" event for an escalated ticket keeps its state: no reset tier visit, no second handoff note', async () => {
+    const id = 6001;
+    const opened = zoneless(Date.now() - 3 * 3_600_000);
+    fake.addTicket({
+      id, summary: 'Outlook prompts for password', details: 'Prompts every few minutes.', status_id: 2, priority_id: 3, sla_id: 1,
+      team: '1st Line Support', agent_id: 1, client_id: 17, client_name: 'Initech Ltd', user_id: 208, user_name: 'Peter Gibbons',
+      dateoccurred: opened, last_update: opened, lastactiondate: opened,
+    });
+    fake.addAction({ ticket_id: id, outcome: 'Private Note', note: 'Reset the password; prompts came back.', hiddenfromuser: true, who_agentid: 5, datetime: opened });
+    expect(await send(id, 'Ticket Updated')).toBe(202);
+    await waitFor(() => ourNotes(id).length === 1 && updatesFor(id).length === 1, 20_000);
+    await waitFor(async () => (await stored(id))?.['lastReassign'], 10_000);
+
+    // A technician deletes some note: Halo fires "Note Deleted" for the ticket.
+    const reads = () => fake.requestsTo('GET', `/api/Tickets/${id}`).length;
+    const before = reads();
+    expect(await send(id, 'Note Deleted')).toBe(202);
+    await waitFor(() => reads() > before, 10_000);
+    await sleep(600);
+    expect((await stored(id))?.['lastReassign'], 'our move survives the misread delete').toMatchObject({ tier: 'T2' });
+
+    // Moved back to 1st line by a human: a manual change (held), not a 3-hour-old T1 ticket to escalate again.
+    const t = fake.tickets.get(id)!;
+    Object.assign(t, { team: '1st Line Support', agent_id: 5, last_update: zoneless(Date.now()), lastactiondate: zoneless(Date.now()) });
+    expect(await send(id, 'Ticket Updated')).toBe(202);
+    await waitFor(async () => {
+      const rec = await stored(id);
+      return rec?.['tier'] === 'T1' && rec['manualChange'];
+    }, 10_000);
+    await sleep(800);
+    expect(updatesFor(id)).toHaveLength(1);
+    expect(ourNotes(id)).toHaveLength(1);
+  });
+});
