@@ -1,0 +1,98 @@
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startRedis } from '../helpers/redis.js';
+import type { TestRedis } from '../helpers/redis.js';
+import { FakePsa } from '../helpers/test-psa.js';
+import { INSTANCE, sleep, waitFor } from '../helpers/test-pipeline.js';
+
+import { startChild } from './fixtures/child.js';
+import type { Child } from './fixtures/child.js';
+import { readyz, sendWebhook } from './fixtures/service.js';
+
+/**
+ * Many replicas on one Redis (issue 18): 2 api and 3 worker processes (real `serve` processes, roles split), 1,000
+ * webhooks over 200 tickets from a PSA that retries until acknowledged and, like a load balancer, tries the other
+ * api when one does not answer. Mid-burst one worker and one api are killed with -9. Every acknowledged event is
+ * processed, each ticket gets exactly one reassignment and one note, and the round-robin group's owners are spread.
+ */
+let redis: TestRedis;
+let fake: FakePsa;
+const children: Child[] = [];
+const TICKETS = Array.from({ length: 200 }, (_, i) => `m${i}`);
+const EVENTS_PER_TICKET = 5;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  fake = new FakePsa();
+  await fake.start();
+});
+
+afterAll(async () => {
+  for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+  await Promise.all(children.map((c) => c.exited));
+  await fake.stop();
+  await redis.close();
+});
+
+describe('2 api + 3 worker processes on one Redis', () => {
+  it('kill -9 of one worker and one api mid-burst: every acknowledged event processed, one PATCH and one note per ticket, owners spread', async () => {
+    const created = new Date(Date.now() - 3 * 3_600_000).toISOString();
+    for (const id of TICKETS) fake.addTicket({ id, queue: '1', createdAt: created, updatedAt: created });
+    const env = { REDIS_URL: redis.url, PSA_URL: fake.url, RATE_REQUESTS: '100000' };
+    const apis = await Promise.all([startChild({ ...env, ROLE: 'api' }), startChild({ ...env, ROLE: 'api' })]);
+    const workers = await Promise.all([0, 1, 2].map(() => startChild({ ...env, ROLE: 'worker' })));
+    children.push(...apis, ...workers);
+    for (const c of [...apis, ...workers]) await waitFor(async () => (await readyz(c.url)) === 200 || undefined, 30_000, 100, `${c.url} ready`);
+
+    // Events ticket-major interleaved: m0#0, m1#0, …, m199#0, m0#1, … so every ticket sees events before and after the kills.
+    const events = Array.from({ length: EVENTS_PER_TICKET }, (_, k) => TICKETS.map((id) => ({ id: `mp-${id}-${k}`, ticketId: id }))).flat();
+    const acked = new Set<string>();
+    const statuses: number[] = [];
+    let turn = 0;
+    const deliver = async (ev: { id: string; ticketId: string }) => {
+      for (let attempt = 0; ; attempt++) {
+        const api = apis[(turn++ + attempt) % apis.length]!;
+        const status = await sendWebhook(api.url, INSTANCE, ev);
+        statuses.push(status);
+        if (status === 202) return acked.add(ev.id);
+        await sleep(50);
+      }
+    };
+    const queue = [...events];
+    const sender = Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let ev = queue.shift(); ev; ev = queue.shift()) await deliver(ev);
+      }),
+    );
+    await waitFor(() => acked.size >= 300 || undefined, 60_000, 20, () => `300 acknowledgements before the kills (have ${acked.size})`);
+    process.kill(workers[0]!.pid, 'SIGKILL');
+    process.kill(apis[0]!.pid, 'SIGKILL');
+    await Promise.all([workers[0]!.exited, apis[0]!.exited]);
+    await sender;
+
+    expect(acked.size).toBe(events.length);
+    // Refused or unanswered deliveries only: never a 4xx/5xx other than the 503 of a stopping process.
+    expect(statuses.filter((s) => s !== 202 && s !== 0 && s !== 503)).toEqual([]);
+    const notMoved = () => TICKETS.filter((id) => fake.tickets.get(id)!.queue !== '2' || fake.tickets.get(id)!.notes.length !== 1);
+    await waitFor(() => notMoved().length === 0 || undefined, 120_000, 200, () => `every ticket moved with one note (left: ${notMoved().slice(0, 10).join(',')}…)`);
+    // Drained: no event or ticket job left anywhere (the killed worker's jobs were taken over when their locks lapsed).
+    const queues = ['events', 'tickets'].map((name) => new Queue(name, { connection: { url: redis.url } }));
+    try {
+      await waitFor(async () => {
+        const counts = await Promise.all(queues.map((q) => q.getJobCounts('wait', 'active', 'delayed', 'prioritized')));
+        return counts.every((c) => Object.values(c).every((n) => n === 0)) || undefined;
+      }, 60_000, 200, 'the events and tickets queues to drain');
+    } finally {
+      await Promise.all(queues.map((q) => q.close()));
+    }
+    for (const id of TICKETS) {
+      expect(fake.count('PATCH', `/tickets/${id}`), id).toBe(1);
+      expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);
+    }
+    const owners = new Map<string, number>();
+    for (const id of TICKETS) owners.set(String(fake.tickets.get(id)!.owner), (owners.get(String(fake.tickets.get(id)!.owner)) ?? 0) + 1);
+    expect([...owners.keys()].sort()).toEqual(['t2.a', 't2.b']);
+    expect(Math.abs((owners.get('t2.a') ?? 0) - (owners.get('t2.b') ?? 0)), JSON.stringify([...owners])).toBeLessThanOrEqual(10);
+  }, 300_000);
+});
