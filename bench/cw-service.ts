@@ -14,7 +14,8 @@ import type { RunningService } from '../src/main.js';
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../test/helpers/fake-connectwise.js';
 import { startRedis } from '../test/helpers/redis.js';
 
-const CONFIG = `
+/** The bench config; `rateLimit` overrides ConnectWise's default budget (600 requests per minute). */
+export const cwBenchConfig = (rateLimit?: { requests: number; per: string }): string => `
 calendars:
   always: { timezone: UTC, hours: { mon-sun: "00:00-24:00" } }
 tiers: [T1, T2]
@@ -39,7 +40,12 @@ instances:
       groups: { tier2: { board: 5, team: 9 } }
       priorities: { P1: [4], P2: [5], P3: [6], P4: [7, 8] }
       members: { t2.erin: erin.t }
-`;
+${rateLimit ? `    rateLimit: { requests: ${rateLimit.requests}, per: ${rateLimit.per} }\n` : ''}`;
+
+/** The `${NAME}` values of the bench config for a fake ConnectWise. */
+export const cwBenchVars = (fake: FakeConnectWise): Record<string, string> => ({
+  CW_BASE_URL: fake.baseUrl, CW_PUBLIC_KEY: fake.publicKey, CW_PRIVATE_KEY: fake.privateKey, CW_CLIENT_ID: fake.clientId, CW_ORIGIN: fake.origin,
+});
 
 export interface CwService {
   service: RunningService;
@@ -55,8 +61,7 @@ export interface CwService {
 export async function startCwService(): Promise<CwService> {
   const redis = await startRedis({ appendfsync: 'everysec' });
   const fake = seedConnectWise(await new FakeConnectWise().start());
-  const vars = { CW_BASE_URL: fake.baseUrl, CW_PUBLIC_KEY: fake.publicKey, CW_PRIVATE_KEY: fake.privateKey, CW_CLIENT_ID: fake.clientId, CW_ORIGIN: fake.origin };
-  const loaded = loadConfigText(CONFIG, 'bench.yaml', vars, connectors);
+  const loaded = loadConfigText(cwBenchConfig(), 'bench.yaml', cwBenchVars(fake), connectors);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: redis.url, ADMIN_TOKEN: 'b'.repeat(40), LOG_LEVEL: 'info' });
   if (!env.ok) throw new Error(env.error.join('; '));

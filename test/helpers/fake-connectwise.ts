@@ -78,6 +78,8 @@ export class FakeConnectWise {
   readonly callbackKeyId = randomUUID();
   deliverCallbacks: boolean;
   now: () => number;
+  /** Every answer waits this long first (a real PSA's latency, for benchmarks). @defaultValue 0 */
+  latencyMs = 0;
 
   readonly tickets = new Map<number, FakeCwTicket>();
   readonly notes = new Map<number, FakeCwNote[]>();
@@ -221,6 +223,7 @@ export class FakeConnectWise {
     }
     const url = new URL(req.url ?? '/', 'http://fake');
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, at: this.now() });
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     await route(this, { req, res, method: req.method ?? 'GET', url, rawPath: (req.url ?? '/').split('?')[0]!, body });
   }
 }
