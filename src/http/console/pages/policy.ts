@@ -99,7 +99,7 @@ export function tryForm(services: AppServices, csrf: string, v: TryInput = {}): 
 }
 
 export function decisionView(d: Decision, zone: string): Html {
-  return html`<section class="decision" aria-label="Decision">
+  return html`<section class="decision-result" aria-label="Decision">
 <h3>${d.actions.length ? `${d.actions.length} action${d.actions.length === 1 ? '' : 's'}` : 'No action'}</h3>
 ${d.reasons.length ? html`<ul>${d.reasons.map((r) => html`<li><span class="rule">${r.rule}</span> (${r.kind}) fires: ${r.text}${r.suppressed ? html` ${badge(`suppressed: ${r.suppressed}`, 'muted')}` : ''}</li>`)}</ul>` : html`<p>No rule matches this ticket now.</p>`}
 ${d.actions.length ? html`<ul>${d.actions.map((a) => html`<li>${a.type}${a.type === 'reassign' ? ` → ${a.tier ?? ''} ${a.group ?? ''}` : a.type === 'priority' ? ` → ${a.priority}` : a.type === 'notify' ? ` ${a.notifier}` : ''}${a.type === 'note' ? html`<pre class="note">${a.text}</pre>` : ''}</li>`)}</ul>` : ''}

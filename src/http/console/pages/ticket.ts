@@ -18,10 +18,14 @@ interface Band {
 function timelineSvg(v: TicketView, pauseOn: readonly string[], now: number): Html {
   const start = Date.parse(v.ticket.createdAt);
   const dues = Object.values(v.clocks).filter((c) => c !== undefined).map((c) => Date.parse(c.dueAt));
-  const end = Math.max(now, ...dues, start + 60_000);
+  // Due lines far in the future would squash the ticket's history to the left: the axis reaches at most 3× the
+  // ticket's age past its creation (later due instants are listed under "SLA clocks").
+  const horizon = start + 3 * Math.max(now - start, 60_000);
+  const end = Math.max(now, ...dues.filter((d) => d <= horizon), start + 60_000);
   const W = 1000;
   const x = (t: number) => Math.round(((t - start) / (end - start)) * W * 10) / 10;
-  const history = v.state.statusHistory ?? [];
+  // No recorded change: one stretch in the current status since creation.
+  const history = v.state.statusHistory?.length ? v.state.statusHistory : [{ category: v.ticket.status.category, at: v.ticket.createdAt }];
   const bands: Band[] = history.map((h, i) => ({ from: Math.max(start, Date.parse(h.at)), to: i + 1 < history.length ? Date.parse(history[i + 1]!.at) : now, label: h.category, paused: pauseOn.includes(h.category) }));
   const parts: string[] = [];
   for (const b of bands) {
@@ -29,7 +33,7 @@ function timelineSvg(v: TicketView, pauseOn: readonly string[], now: number): Ht
     parts.push(`<rect class="${b.paused ? 'band paused' : 'band'}" x="${x(b.from)}" y="20" width="${w}" height="30"><title>${b.label}${b.paused ? ' (SLA paused)' : ''}</title></rect>`);
   }
   for (const [name, c] of Object.entries(v.clocks)) {
-    if (!c) continue;
+    if (!c || Date.parse(c.dueAt) > end) continue;
     const cx = x(Date.parse(c.dueAt));
     parts.push(`<line class="due${c.breached ? ' breached' : ''}" x1="${cx}" x2="${cx}" y1="5" y2="65"><title>${name === 'firstResponse' ? 'First response' : 'Resolution'} due ${c.dueAt}</title></line>`);
   }
