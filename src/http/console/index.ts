@@ -61,7 +61,8 @@ const FormBody = z.record(z.string(), z.string().max(20_000));
 type Form = z.infer<typeof FormBody>;
 
 /** A same-site path under /ui to return to after sign-in (anything else: the overview). */
-const safeNext = (next: string | undefined): string => (next && /^\/ui\/[A-Za-z0-9/_\-?=&%.]*$/.test(next) && !next.startsWith('//') ? next : '/ui/overview');
+const safeNext = (next: string | undefined): string =>
+  next && /^\/ui\/[A-Za-z0-9/_\-?=&%.]*$/.test(next) && !next.includes('//') && !next.includes('..') && !/%2e|%2f/i.test(next) ? next : '/ui/overview';
 
 declare module 'fastify' {
   interface FastifyRequest {

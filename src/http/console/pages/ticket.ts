@@ -60,7 +60,7 @@ export async function ticketBody(services: AppServices, instanceId: string, tick
   events.push({ at: Date.parse(t.createdAt), item: html`Created (${t.priority.name}, ${t.company.name ?? t.company.id})` });
   for (const h of v.state.statusHistory ?? []) events.push({ at: Date.parse(h.at), item: html`Status → ${h.category}${policy?.pauseOn.includes(h.category) ? html` ${badge('SLA paused', 'muted')}` : ''}` });
   if (v.state.tierSince) events.push({ at: Date.parse(v.state.tierSince), item: html`Entered tier ${v.tier ?? '(none)'} (current visit)` });
-  for (const e of v.state.escalations ?? []) events.push({ at: Date.parse(e.at), item: html`Escalated by rule <span class="rule">${e.rule}</span>${e.tier ? ` from ${e.tier}` : ''}` });
+  for (const e of v.state.escalations ?? []) events.push({ at: Date.parse(e.at), item: html`Escalated by rule <span class="rule">${e.rule}</span>${e.tier ? ` → ${e.tier}` : ''}` });
   for (const n of t.recentNotes ?? []) events.push({ at: Date.parse(n.at), item: html`${n.internal ? 'Internal' : 'Customer'} note${n.author ? ` by ${n.author}` : ''}${n.ours ? ' (ours)' : ''}: <q>${n.text.slice(0, 300)}</q>` });
   events.sort((a, b) => a.at - b.at);
   const clocks = Object.entries(v.clocks).filter(([, c]) => c !== undefined);
