@@ -28,7 +28,7 @@ const pages = [
   { name: 'at-risk', path: '/ui/at-risk', expectText: ['Payroll export fails', 'Printer on the 2nd floor jams again', 'next breach or escalation first'] },
   { name: 'escalations', path: '/ui/escalations', expectText: ['emergency-security', 'vip-fast-lane', 'text matches "ransomware"', 'compared: text = ransomware'] },
   { name: 'ticket', path: '/ui/tickets/acme-cw/1002', expectText: ['Ransomware note on FINANCE-PC07', 'emergency-security', 'Timeline', 'SLA clocks'] },
-  { name: 'metrics', path: '/ui/metrics?instance=acme-cw', expectText: ['Escalation rate per tier', 'By instance', 'initech-halo'] },
+  { name: 'metrics', path: '/ui/metrics?instance=acme-cw', expectText: ['Escalation rate per tier', 'By instance', 'initech-halo', 'By company, acme-cw', 'Contoso Dental', 'By category, acme-cw'] },
   { name: 'dead-letters', path: '/ui/dead-letters', expectText: ['PSA refused the write (test)', 'Retry'] },
   { name: 'policy', path: '/ui/policy', expectText: ['t1-timeout', 'emergency-security', 'Try a ticket'] },
 ] as const;

@@ -58,6 +58,21 @@ describe('GET /api/tickets (open tickets by risk)', () => {
     expect((await h.api<TicketListPage>(`/api/tickets?group=${encodeURIComponent(group)}`)).body.total).toBe(3);
   });
 
+  it('escalation metrics split by company and category (console Metrics page) group the same histories', async () => {
+    const now = Date.now();
+    const window = { instance: 'acme-cw', from: now - 86_400_000, to: now + 60_000 };
+    const byCompany = await waitFor(async () => {
+      const groups = await h.running.read.escalationMetricsBy!({ ...window, by: 'company' });
+      return groups.reduce((n, g) => n + g.tickets, 0) === 3 ? groups : undefined;
+    });
+    const company = (await h.api<TicketListPage>('/api/tickets')).body.items[0]!.company;
+    expect(byCompany.map((g) => [g.key, g.tickets])).toEqual([[company, 3]]);
+    const whole = await h.running.read.escalationMetrics!(window);
+    expect(byCompany[0]!.metrics.tiers).toEqual(whole.tiers);
+    const byCategory = await h.running.read.escalationMetricsBy!({ ...window, by: 'category' });
+    expect(byCategory.reduce((n, g) => n + g.tickets, 0)).toBe(3);
+  });
+
   it('bad input is a 400, an unknown instance a 404, no token a 401', async () => {
     expect((await h.api('/api/tickets?cursor=abc')).status).toBe(400);
     expect((await h.api('/api/tickets?sort=sideways')).status).toBe(400);
