@@ -76,9 +76,9 @@ export async function atRiskTable(services: AppServices, f: AtRiskFilters): Prom
 <thead><tr><th scope="col">Ticket</th><th scope="col">Company</th><th scope="col">Priority</th><th scope="col">Tier</th><th scope="col">Queue / owner</th><th scope="col">Next</th></tr></thead>
 <tbody>${page.items.map((t) => html`<tr data-ticket="${t.instanceId}/${t.ticketId}">
   <th scope="row">${ticketLinks(services, t.instanceId, t.ticketId, `#${t.number ?? t.ticketId}`)}<br>${t.title}<br><span class="muted">${t.instanceId} · ${t.status}</span></th>
-  <td>${t.company}</td><td>${t.priority}</td><td>${t.tier ?? '—'}</td>
-  <td>${t.location ?? '—'}<br><span class="muted">${t.owner ?? 'unassigned'}</span></td>
-  <td>${nextUp(t, asOf)}</td>
+  <td data-label="Company">${t.company}</td><td data-label="Priority">${t.priority}</td><td data-label="Tier">${t.tier ?? '—'}</td>
+  <td data-label="Queue / owner">${t.location ?? '—'}<br><span class="muted">${t.owner ?? 'unassigned'}</span></td>
+  <td data-label="Next" class="next-cell">${nextUp(t, asOf)}</td>
 </tr>`)}</tbody></table></div>
 ${page.nextCursor ? html`<p><a href="/ui/at-risk?${new URLSearchParams([...qs, ['cursor', page.nextCursor] as [string, string]]).toString()}">Next ${Math.min(50, page.total - Number(page.nextCursor))} tickets</a></p>` : ''}`;
   return html`<div id="at-risk-live" hx-get="${refresh}" hx-trigger="every 30s" hx-swap="outerHTML" data-as-of="${page.asOf}">
