@@ -9,6 +9,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY connectors ./connectors
+COPY scripts ./scripts
 RUN npm run build
 
 # ---- deps: production dependencies only

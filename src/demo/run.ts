@@ -93,7 +93,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     printBanner(print, { base, token, generated: options.env.adminToken === undefined, clock });
     const code = await story(service, sandboxes, clock, { print, base, token });
     if (options.exit || code !== 0) return code;
-    print('', `Still serving: ${base}/docs and ${base}/api/* (Authorization: Bearer ${token}). Ctrl-C stops.`);
+    print('', `Still serving: the console at ${base}/ui/sign-in#token=${encodeURIComponent(token)}, ${base}/docs and ${base}/api/* (Authorization: Bearer ${token}). Ctrl-C stops.`);
     const stopped = await (options.waitForStop ?? ((s, l) => runUntilSignal(s, { log: l })))(service, log);
     service = undefined;
     return stopped;
@@ -106,6 +106,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 function printBanner(print: (...lines: string[]) => void, o: { base: string; token: string; generated: boolean; clock: DemoClock }): void {
   print(
     `Service:   ${o.base}   (API docs: ${o.base}/docs)`,
+    // The token rides in the URL fragment: the browser never sends it to a server or a log; the sign-in page posts it.
+    `Console:   ${o.base}/ui/sign-in#token=${encodeURIComponent(o.token)}   (open it to sign in; later: ${o.base}/ui)`,
     `Token:     ${o.token}${o.generated ? '   (generated; set ADMIN_TOKEN to choose one)' : '   (from ADMIN_TOKEN)'}`,
     `Try:       curl -H "Authorization: Bearer ${o.token}" ${o.base}/api/escalations`,
     `Clock:     simulated, ${o.clock.scale}× real time (1 s = ${o.clock.scale / 60} min), starting Tue 24 Nov 2026 09:00 America/New_York`,

@@ -8,6 +8,7 @@ import { accessLoggerFor, type AppLogger } from '../lib/logger.js';
 import { assertTlsVerification } from '../lib/tls.js';
 
 import type { AppDeps } from './deps.js';
+import consoleRoutes from './console/index.js';
 import { createEngineEvaluator } from './evaluator.js';
 import { defaultJsonLimits, type JsonLimits } from './json-body.js';
 import errorsPlugin from './plugins/app/errors.js';
@@ -79,6 +80,8 @@ export const appPlugin = fp(
     await app.register(healthRoutes, { services, readinessTimeoutMs: options.readinessTimeoutMs ?? 2_000 });
     await app.register(webhookRoutes, { prefix: '/webhooks', services });
     await app.register(apiRoutes, { prefix: '/api', services });
+    // The operations console (issue 16) is served by the processes that serve people: the api and all roles.
+    if (deps.role !== 'worker') await app.register(consoleRoutes, { services });
   },
   { name: 'psa-escalator', fastify: '5.x' },
 );

@@ -28,6 +28,8 @@ import { createReadModels } from './read-models.js';
 import { createStores } from './stores.js';
 import type { Stores } from './stores.js';
 import { policyFacts } from './ticket-counters.js';
+import { createMetricsBreakdown } from './metrics-breakdown.js';
+import { createTicketLister } from './ticket-list.js';
 import type { PolicyFacts } from './ticket-counters.js';
 import type { Pipeline, ReadModels } from './types.js';
 import { closeWorkers, createWorkers } from './workers.js';
@@ -199,6 +201,8 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   const read: ReadModels = {
     ...createReadModels({ ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers }),
     escalationMetrics: (q) => escalationMetrics.query(q),
+    openTickets: createTicketLister({ config: options.config, tickets: stores.tickets, now }),
+    escalationMetricsBy: createMetricsBreakdown({ histories: historyStore, tickets: stores.tickets, tiers: options.config.tiers }),
   };
   return { pipeline, read, runtimes, stores, queues, redis, kick, close };
 }

@@ -115,4 +115,8 @@ export interface ReadModels {
   instances(): Promise<InstanceStatus[]>;
   /** SPEC §5 escalation metrics of one instance over [from, to) (epoch ms). Optional: fakes may omit it (503). */
   escalationMetrics?(query: { instance: string; from: number; to: number }): Promise<import('./escalation-metrics.js').EscalationMetrics>;
+  /** Open tickets across instances, sorted by risk (`GET /api/tickets`). Optional: fakes may omit it (503). */
+  openTickets?(query: import('./ticket-list.js').TicketListQuery): Promise<import('./ticket-list.js').TicketListPage>;
+  /** Escalation metrics per company or category (the console's Metrics page). Optional: fakes may omit it. */
+  escalationMetricsBy?(query: import('./metrics-breakdown.js').MetricsBreakdownQuery): Promise<import('./metrics-breakdown.js').MetricsGroup[]>;
 }

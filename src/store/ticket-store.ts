@@ -77,4 +77,26 @@ export class TicketStore {
   async delete(instanceId: string, ticketId: string): Promise<void> {
     await this.redis.del(this.keys.ticket(instanceId, ticketId));
   }
+
+  /**
+   * Every stored ticket of one instance (SCAN + MGET in batches: no index to keep in step with writes). Cost grows
+   * with the number of stored tickets; fine for the tens of thousands an MSP has open or recently closed.
+   */
+  async list(instanceId: string): Promise<TicketRecord[]> {
+    const out: TicketRecord[] = [];
+    // `*` and `?` in an instance id would widen the MATCH: escape the glob characters.
+    const pattern = `${this.keys.ticket(instanceId, '').replace(/[*?[\]\\]/g, '\\$&')}*`;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      if (keys.length === 0) continue;
+      for (const raw of await this.redis.mget(keys)) {
+        if (raw === null) continue;
+        const parsed = JSON.parse(raw) as TicketRecord;
+        if (parsed.v === 1 && parsed.instanceId === instanceId) out.push(parsed);
+      }
+    } while (cursor !== '0');
+    return out;
+  }
 }

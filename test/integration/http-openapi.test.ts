@@ -35,6 +35,7 @@ describe('openapi/openapi.json', () => {
         'GET /metrics',
         'GET /api/instances',
         'GET /api/tickets/{instanceId}/{ticketId}',
+        'GET /api/tickets',
         'GET /api/escalations',
         'GET /api/metrics/escalations',
         'POST /api/evaluate',
