@@ -6,7 +6,7 @@
  * effectively unlimited one, which shows what our processes alone can do — and so where the PSA's budget, not our
  * code, becomes the limit.
  *
- *   npx tsx bench/pipeline.ts [--tickets 80] [--latency 200] [--workers 1,2,4] [--json]
+ *   npx tsx bench/pipeline.ts [--tickets 200] [--latency 200] [--workers 1,2,4] [--json]
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -103,7 +103,7 @@ async function runOnce(workers: number, budget: { name: string; perMinute?: numb
 }
 
 export async function benchPipeline(): Promise<PipelineRow[]> {
-  const tickets = arg('tickets', 80);
+  const tickets = arg('tickets', 200);
   const latencyMs = arg('latency', 200);
   const i = process.argv.indexOf('--workers');
   const workerCounts = i > 0 ? process.argv[i + 1]!.split(',').map(Number) : [1, 2, 4];
