@@ -3,16 +3,15 @@
  * run it) while the pipeline's ticket processor (`processTicket`: fetch → state → counters → engine → audit →
  * write-back → schedule → escalation-metrics history) handles tickets from an in-process PSA that answers at once.
  * Tickets look like help-desk tickets: a 60-character title, a 400-character description, two customer notes;
- * every 10th matches the example "ransomware" rule (escalation, priority, note, notification), so it also writes
+ * every 10th matches the test policy's "ransomware" rule (escalation, priority, note, notification), so it also writes
  * audit entries.
  *
- * Two runs, each on a fresh Redis:
+ * Three runs, each on a fresh Redis:
  * - A, default retention (tickets 30d, audit 90d): N tickets opened (bytes per open ticket), then closed (bytes per
  *   10,000 closed tickets still within retention.tickets: record + audit trail + metrics history).
- * - B, retention scaled to seconds (tickets 5s; audit twice as long as run A took, at least 30s, so that nothing of
- *   the audit trail expires before the records do): N tickets opened and closed, then the figure once the closed
- *   records expired (what 10,000 closed tickets cost within retention.audit only) and once the audit retention passed
- *   too (back to the baseline).
+ * - B, retention.tickets 5s (audit 1h): N tickets opened and closed, then the figure once the closed records
+ *   expired: what 10,000 closed tickets cost within retention.audit only (audit trail, metrics histories).
+ * - C, every retention 3s: the same, then the figure once everything expired (back to the baseline).
  *
  *   npx tsx bench/redis-memory.ts [--tickets 10000] [--json]
  */
@@ -40,9 +39,9 @@ export interface RedisMemoryResult {
   per10kClosedRetained: number;
   /** Bytes per 10,000 closed tickets after retention.tickets, within retention.audit (run B). */
   per10kClosedAfterTickets: number;
-  /** Bytes per 10,000 closed tickets after every retention passed (run B): ~0 (Redis's own table slack). */
+  /** Bytes per 10,000 closed tickets after every retention passed (run C): ~0 (Redis's own table slack). */
   per10kClosedAfterAll: number;
-  /** Keys left in run B after every retention passed (per-instance and per-config keys only). */
+  /** Keys left in run C after every retention passed (per-instance and per-config keys only). */
   keysLeftAfterAll: number;
 }
 
@@ -102,7 +101,6 @@ async function waitUntilGone(redis: Redis, pattern: string): Promise<void> {
 const per10k = (bytes: number): number => (bytes / N) * 10_000;
 const mb = (bytes: number): string => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
-const startedA = Date.now();
 const a = await withPipeline({}, async (h) => {
   const baseline = await usedMemory(h.redis);
   const ids = seed(h, N, 'a');
@@ -114,23 +112,25 @@ const a = await withPipeline({}, async (h) => {
 });
 console.log(`run A (default retention): baseline ${mb(a.baseline)}; ${fmt(N)} open tickets ${mb(a.open)}; closed, within retention ${mb(a.closed)}`);
 
-const auditMs = Math.max(30_000, 2 * (Date.now() - startedA));
-const b = await withPipeline({ retention: { ticketsMs: 5_000, auditMs, deadLettersMs: auditMs } }, async (h) => {
+// B: the records expire, the audit trail (1 h) is still there. C: everything expires.
+const b = await withPipeline({ retention: { ticketsMs: 5_000, auditMs: 3_600_000 } }, async (h) => {
   const baseline = await usedMemory(h.redis);
   const ids = seed(h, N, 'b');
   await evaluateAll(h, ids);
   await evaluateAll(h, ids, 'closed');
-  const audit = await countKeys(h.redis, `${keys.prefix}:audit:e:*`);
   await waitUntilGone(h.redis, `${keys.prefix}:t:*`);
-  const afterTickets = await usedMemory(h.redis);
-  const auditLeft = await countKeys(h.redis, `${keys.prefix}:audit:e:*`);
-  if (auditLeft < audit) console.log(`note: ${fmt(audit - auditLeft)} of ${fmt(audit)} audit entries expired before the records did: the figure after retention.tickets is low`);
-  await waitUntilGone(h.redis, `${keys.prefix}:audit:e:*`);
-  await waitUntilGone(h.redis, `${keys.prefix}:mx:t:*`);
-  const afterAll = await usedMemory(h.redis);
-  return { baseline, afterTickets, afterAll, keysLeft: await h.redis.dbsize() };
+  return { baseline, afterTickets: await usedMemory(h.redis) };
 });
-console.log(`run B (tickets 5s, audit ${Math.round(auditMs / 1000)}s): baseline ${mb(b.baseline)}; after retention.tickets ${mb(b.afterTickets)}; after retention.audit ${mb(b.afterAll)} (${fmt(b.keysLeft)} keys left)`);
+console.log(`run B (tickets 5s, audit 1h): baseline ${mb(b.baseline)}; after retention.tickets ${mb(b.afterTickets)}`);
+const c = await withPipeline({ retention: { ticketsMs: 3_000, auditMs: 3_000, deadLettersMs: 3_000 } }, async (h) => {
+  const baseline = await usedMemory(h.redis);
+  const ids = seed(h, N, 'c');
+  await evaluateAll(h, ids);
+  await evaluateAll(h, ids, 'closed');
+  for (const family of ['t', 'audit:e', 'audit:ix:t', 'mx:t']) await waitUntilGone(h.redis, `${keys.prefix}:${family}:*`);
+  return { baseline, afterAll: await usedMemory(h.redis), keysLeft: await h.redis.dbsize() };
+});
+console.log(`run C (tickets, audit 3s): baseline ${mb(c.baseline)}; after every retention ${mb(c.afterAll)} (${fmt(c.keysLeft)} keys left)`);
 
 const result: RedisMemoryResult = {
   tickets: N,
@@ -138,8 +138,8 @@ const result: RedisMemoryResult = {
   perOpen: (a.open - a.baseline) / N,
   per10kClosedRetained: per10k(a.closed - a.baseline),
   per10kClosedAfterTickets: per10k(b.afterTickets - b.baseline),
-  per10kClosedAfterAll: per10k(b.afterAll - b.baseline),
-  keysLeftAfterAll: b.keysLeft,
+  per10kClosedAfterAll: per10k(c.afterAll - c.baseline),
+  keysLeftAfterAll: c.keysLeft,
 };
 console.log(`per open ticket: ${fmt(result.perOpen)} bytes`);
 console.log(`per 10,000 closed tickets: ${mb(result.per10kClosedRetained)} within retention.tickets; ${mb(result.per10kClosedAfterTickets)} after it (audit trail and metrics histories, kept for retention.audit); ${mb(result.per10kClosedAfterAll)} after retention.audit`);

@@ -1,13 +1,14 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { reconcile } from '../../src/pipeline/reconcile.js';
 import { createKeys } from '../../src/store/keys.js';
 import { RedisSharedCache } from '../../src/store/shared-cache.js';
 import { countKeys, pool, startInstantPipeline } from '../helpers/instant-pipeline.js';
 import type { InstantPipeline } from '../helpers/instant-pipeline.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
-import { INSTANCE, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { INSTANCE, quietLog, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
 import { FakePsa } from '../helpers/test-psa.js';
 
 /**
@@ -17,7 +18,8 @@ import { FakePsa } from '../helpers/test-psa.js';
  */
 
 const keys = createKeys();
-const TICKETS_MS = 1_500;
+/** Long enough that a loaded machine still sees the TTL right after the close, short enough to wait out. */
+const TICKETS_MS = 4_000;
 const DAY = 86_400_000;
 /** A `recurring` rule, so the per-company recurring windows are exercised too. */
 const repeatRule = { id: 'repeat', kind: 'functional', when: { recurring: { count: 3, within: '1h', same: ['company'] } }, then: { tag: 'repeat' } };
@@ -75,16 +77,17 @@ describe('bounded Redis: every key family through the real pipeline', () => {
     const since = Date.now();
     await p.pipeline.ingest(event('br1'));
     await evaluatedAfter('br1', since);
-    expect(await client.pttl(keys.ticket(INSTANCE, 'br1'))).toBe(-1);
+    expect(await client.pttl(keys.ticket(INSTANCE, 'br1')), 'TTL of the open ticket').toBe(-1);
 
-    await closeTicket('br1');
+    const closed = await closeTicket('br1');
     const ttl = await client.pttl(keys.ticket(INSTANCE, 'br1'));
-    expect(ttl).toBeGreaterThan(0);
-    expect(ttl).toBeLessThanOrEqual(TICKETS_MS);
+    expect(closed.statusCategory).toBe('closed');
+    expect(ttl, 'TTL of the closed ticket').toBeGreaterThan(0);
+    expect(ttl, 'TTL of the closed ticket').toBeLessThanOrEqual(TICKETS_MS);
     // Closed: no scheduled check, not counted in any member's load.
     expect(await client.zscore(keys.schedule(), `${INSTANCE}\nbr1`)).toBeNull();
     expect(await client.hget(keys.ticketOwners(INSTANCE), 'br1')).toBeNull();
-    await waitFor(async () => (await client.exists(keys.ticket(INSTANCE, 'br1'))) === 0, 10_000);
+    await waitFor(async () => (await client.exists(keys.ticket(INSTANCE, 'br1'))) === 0, 15_000);
   });
 
   it('esc:t — a ticket reopened after its record expired is rebuilt from the PSA and posts no second note', async () => {
@@ -95,7 +98,7 @@ describe('bounded Redis: every key family through the real pipeline', () => {
     await evaluatedAfter('br2', since);
 
     await closeTicket('br2');
-    await waitFor(async () => (await client.exists(keys.ticket(INSTANCE, 'br2'))) === 0, 10_000);
+    await waitFor(async () => (await client.exists(keys.ticket(INSTANCE, 'br2'))) === 0, 15_000);
 
     // Reopened a while later: no state left, the rule's tier-visit guard went with it and the rule matches again.
     // Its note is already in the PSA: the write looks for the marker first, so it is not posted a second time.
@@ -159,6 +162,18 @@ describe('bounded Redis: every key family through the real pipeline', () => {
       if (!singletons.some((re) => re.test(k))) unbounded.push(k);
     }
     expect(unbounded).toEqual([]);
+  });
+
+  it('esc:rec:<instance>:page — a sweep over its page budget keeps its resume token with a TTL', async () => {
+    // 120 changed tickets, 50 per page; a 1 s interval on 600 requests/min allows 2 pages: the sweep stops resumable.
+    for (let i = 0; i < 120; i++) fake.addTicket({ id: `rp${i}` });
+    const rt = p.runtimes.get(INSTANCE)!;
+    const short = { ...rt, loaded: { ...rt.loaded, reconcileEveryMs: 1_000 } };
+    const deps = { redis: p.redis, keys, tickets: p.stores.tickets, instances: p.stores.instances, kick: async () => undefined, log: quietLog(), now: Date.now };
+    expect(await reconcile(deps, short)).toMatchObject({ kind: 'done', complete: false });
+    const ttl = await client.pttl(keys.reconcilePage(INSTANCE));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(DAY);
   });
 });
 
