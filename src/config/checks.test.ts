@@ -281,6 +281,10 @@ describe('check: advised minimums are warnings, not errors', () => {
     ]);
     expect(problemsOf(`${BASE}retention: { tickets: 0 }\n`)).toEqual(['retention.tickets: expected at least 1s (30d recommended) (line 34)']);
     expect(problemsOf(`${BASE}retention: { tickets: 1y }\n`)).toEqual(['retention.tickets: expected a duration like "2h", got "1y" (line 34)']);
+    expect(problemsOf(`${BASE}retention: { audit: 0, deadLetters: 0s }\n`)).toEqual([
+      'retention.audit: expected at least 1s (90d recommended) (line 34)',
+      'retention.deadLetters: expected at least 1s (30d recommended) (line 34)',
+    ]);
   });
 });
 

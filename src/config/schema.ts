@@ -67,8 +67,11 @@ export const TemplateSchema = z.string().min(1);
 
 export const RetentionSchema = z
   .object({
-    audit: DurationSchema.default(configDefaults.retention.auditMs),
-    deadLetters: DurationSchema.default(configDefaults.retention.deadLettersMs),
+    // Each becomes a Redis TTL (`PX`), which must be positive.
+    audit: DurationSchema.default(configDefaults.retention.auditMs).refine((ms) => ms >= 1_000, { message: 'expected at least 1s (90d recommended)' }),
+    deadLetters: DurationSchema.default(configDefaults.retention.deadLettersMs).refine((ms) => ms >= 1_000, {
+      message: 'expected at least 1s (30d recommended)',
+    }),
     /** How long the record of a resolved/closed ticket is kept after we last saw it closed (docs/redis-keys.md). */
     tickets: DurationSchema.default(configDefaults.retention.ticketsMs).refine((ms) => ms >= 1_000, {
       message: 'expected at least 1s (30d recommended)',
