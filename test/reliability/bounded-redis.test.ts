@@ -44,17 +44,21 @@ describe('bounded Redis: every key family through the real pipeline', () => {
   let client: Redis;
   let seq = 0;
   const event = (ticketId: string) => ({ instanceId: INSTANCE, event: { eventId: `br-${++seq}`, ticketId, action: 'updated' as const }, receivedAt: Date.now(), requestId: `br-${seq}` });
-  /** The record once an evaluation after `since` finished (no pending write left). */
-  const evaluatedAfter = (ticketId: string, since: number) =>
-    waitFor(async () => {
+  /**
+   * The record once an evaluation that read the ticket's current PSA version finished (no pending write left). By
+   * version, not by time: a sweep may evaluate the same ticket from an older read in between.
+   */
+  const evaluatedAt = (ticketId: string) => {
+    const version = fake.tickets.get(ticketId)!.updatedAt;
+    return waitFor(async () => {
       const r = await p.stores.tickets.get(INSTANCE, ticketId);
-      return r && !r.pending && r.lastEvaluatedAt && Date.parse(r.lastEvaluatedAt) >= since ? r : undefined;
+      return r && !r.pending && r.lastEvaluatedAt && r.version === version ? r : undefined;
     }, 20_000);
+  };
   const closeTicket = async (id: string) => {
-    const since = Date.now();
     fake.update(id, { status: 'closed' });
     await p.pipeline.ingest(event(id));
-    return evaluatedAfter(id, since);
+    return evaluatedAt(id);
   };
 
   beforeAll(async () => {
@@ -74,9 +78,8 @@ describe('bounded Redis: every key family through the real pipeline', () => {
 
   it('esc:t — an open ticket keeps its record; a closed one expires after retention.tickets', async () => {
     fake.addTicket({ id: 'br1', title: 'Printer offline' });
-    const since = Date.now();
     await p.pipeline.ingest(event('br1'));
-    await evaluatedAfter('br1', since);
+    await evaluatedAt('br1');
     expect(await client.pttl(keys.ticket(INSTANCE, 'br1')), 'TTL of the open ticket').toBe(-1);
 
     const closed = await closeTicket('br1');
@@ -92,20 +95,18 @@ describe('bounded Redis: every key family through the real pipeline', () => {
 
   it('esc:t — a ticket reopened after its record expired is rebuilt from the PSA and posts no second note', async () => {
     fake.addTicket({ id: 'br2', title: 'Site outage at HQ' });
-    const since = Date.now();
     await p.pipeline.ingest(event('br2'));
     await waitFor(() => fake.tickets.get('br2')!.notes.length === 1, 20_000);
-    await evaluatedAfter('br2', since);
+    await evaluatedAt('br2');
 
     await closeTicket('br2');
     await waitFor(async () => (await client.exists(keys.ticket(INSTANCE, 'br2'))) === 0, 15_000);
 
     // Reopened a while later: no state left, the rule's tier-visit guard went with it and the rule matches again.
     // Its note is already in the PSA: the write looks for the marker first, so it is not posted a second time.
-    const reopened = Date.now();
     fake.update('br2', { status: 'open' });
     await p.pipeline.ingest(event('br2'));
-    const record = await evaluatedAfter('br2', reopened);
+    const record = await evaluatedAt('br2');
     expect(record.statusCategory).toBe('open');
     expect(record.lastDecision?.actions.map((a) => `${a.rule}:${a.type}`)).toContain('outage-note:note');
     expect(await client.pttl(keys.ticket(INSTANCE, 'br2'))).toBe(-1);
@@ -115,16 +116,14 @@ describe('bounded Redis: every key family through the real pipeline', () => {
 
   it('esc:t — state lost for an open ticket: the rebuilt state verifies markers and posts no second note', async () => {
     fake.addTicket({ id: 'br3', title: 'Outage of the VPN' });
-    const since = Date.now();
     await p.pipeline.ingest(event('br3'));
     await waitFor(() => fake.tickets.get('br3')!.notes.length === 1, 20_000);
-    await evaluatedAfter('br3', since);
+    await evaluatedAt('br3');
     await client.del(keys.ticket(INSTANCE, 'br3'));
 
-    const again = Date.now();
     fake.update('br3', { description: 'customer added details' });
     await p.pipeline.ingest(event('br3'));
-    const record = await evaluatedAfter('br3', again);
+    const record = await evaluatedAt('br3');
     expect(record.lastDecision?.actions.map((a) => `${a.rule}:${a.type}`)).toContain('outage-note:note');
     expect(fake.count('POST', '/tickets/br3/notes')).toBe(1);
   });
