@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 import type { AckBenchResult } from './ack.js';
 import type { LatencyResult } from './latency.js';
+import type { RedisMemoryResult } from './redis-memory.js';
 import { compileForBench, measureIdleRss } from './idle-rss.js';
 import { JSON_PREFIX, arg, fmt } from './util.js';
 
@@ -40,6 +41,7 @@ function runScript<T>(file: string, args: string[]): Promise<T> {
 }
 
 const seconds = arg('seconds', 10);
+const mib = (bytes: number): string => `${(bytes / 1_048_576).toFixed(1)} MB`;
 const mark = (met: boolean): string => (met ? 'met' : 'NOT met');
 /** How busy the (shared) machine was: the figures only mean something next to this. */
 const machine = (): string => `${cpus().length} cores, 1-min load average ${loadavg()[0]!.toFixed(2)}`;
@@ -51,6 +53,8 @@ console.log(`\n== webhook ack (${seconds} s per run)`);
 const ack = await runScript<AckBenchResult>('./ack.ts', ['--seconds', String(seconds)]);
 console.log('\n== webhook → write-back latency');
 const latency = await runScript<LatencyResult>('./latency.ts', []);
+console.log('\n== Redis memory per ticket (10,000 tickets opened and closed, twice)');
+const memory = await runScript<RedisMemoryResult>('./redis-memory.ts', ['--tickets', '10000']);
 console.log('\n== idle RSS of `serve`');
 compileForBench();
 const rss = await measureIdleRss('compiled');
@@ -69,6 +73,10 @@ const rows: [string, string, string, string][] = [
   ['acknowledged events stored', `${fmt(ack.jobsStored)} / ${fmt(ack.acked)}`, 'all', mark(ack.jobsStored >= ack.acked)],
   [`webhook → write-back, median (PSA answering at once)`, `${latency.patch.p50} ms`, `≤ ${latency.debounceMs + 50} ms`, mark(latency.patch.p50 <= latency.debounceMs + 50)],
   ['webhook → write-back, p95', `${latency.patch.p95} ms`, '', ''],
+  ['Redis used_memory per open ticket', `${fmt(memory.perOpen)} B`, '', ''],
+  ['Redis per 10,000 closed tickets, within retention.tickets', mib(memory.per10kClosedRetained), '', ''],
+  ['  after retention.tickets (audit + metrics history left)', mib(memory.per10kClosedAfterTickets), '', ''],
+  ['  after retention.audit too', mib(memory.per10kClosedAfterAll), '≈ 0 (bounded)', mark(memory.per10kClosedAfterAll < 0.1 * memory.per10kClosedRetained)],
   ['idle RSS of serve (compiled, as shipped)', `${rss.toFixed(0)} MB`, '< 150 MB', mark(rss < 150)],
   ['idle RSS of serve (through tsx, dev)', `${rssTsx.toFixed(0)} MB`, '', ''],
 ];

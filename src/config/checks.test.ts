@@ -273,6 +273,19 @@ describe('check: advised minimums are warnings, not errors', () => {
     ]);
     expect(problemsOf(`${BASE}dedupeTtl: 0\n`)).toEqual(['dedupeTtl: expected at least 1s (72h recommended) (line 34)']);
   });
+
+  it('retention.tickets: a duration of at least 1s; below 1d loads with a warning', () => {
+    expect(problemsOf(`${BASE}retention: { tickets: 30d }\n`)).toEqual([]);
+    expect(problemsOf(`${BASE}retention: { tickets: 2h }\n`)).toEqual([
+      'warning retention.tickets: below 1d: a ticket reopened after its record expired starts over as if first seen (notes already posted are recognised by their marker) (line 34)',
+    ]);
+    expect(problemsOf(`${BASE}retention: { tickets: 0 }\n`)).toEqual(['retention.tickets: expected at least 1s (30d recommended) (line 34)']);
+    expect(problemsOf(`${BASE}retention: { tickets: 1y }\n`)).toEqual(['retention.tickets: expected a duration like "2h", got "1y" (line 34)']);
+    expect(problemsOf(`${BASE}retention: { audit: 0, deadLetters: 0s }\n`)).toEqual([
+      'retention.audit: expected at least 1s (90d recommended) (line 34)',
+      'retention.deadLetters: expected at least 1s (30d recommended) (line 34)',
+    ]);
+  });
 });
 
 describe('check: tolerance', () => {

@@ -53,7 +53,7 @@ describe('examples/escalator.yaml', () => {
     expect(at!.info.rateLimit).toEqual({ requests: 3000, per: 3_600_000, concurrency: 2 });
     expect(halo!.info.rateLimit).toEqual({ requests: 250, per: 300_000 });
     expect(at!.reconcileEveryMs).toBe(300_000);
-    expect(config.retention).toEqual({ auditMs: 90 * 86_400_000, deadLettersMs: 30 * 86_400_000 });
+    expect(config.retention).toEqual({ auditMs: 90 * 86_400_000, deadLettersMs: 30 * 86_400_000, ticketsMs: 30 * 86_400_000 });
     expect(config.dedupeTtlMs).toBe(72 * 3_600_000);
     expect(config.templates).toEqual({});
     expect(config.instances[1]!.info.mapping.vipCompanies).toEqual([174]);

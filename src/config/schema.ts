@@ -22,13 +22,13 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 /** Below these the config loads with a warning (tests use short values on purpose; production should not). */
-export const advisedMinimums = { dedupeTtlMs: 72 * HOUR, reconcileEveryMs: 30_000 } as const;
+export const advisedMinimums = { dedupeTtlMs: 72 * HOUR, reconcileEveryMs: 30_000, ticketsRetentionMs: DAY } as const;
 
 /** Defaults of SPEC §7. */
 export const configDefaults = {
   mode: 'enforce',
   reconcileEveryMs: 5 * MINUTE,
-  retention: { auditMs: 90 * DAY, deadLettersMs: 30 * DAY },
+  retention: { auditMs: 90 * DAY, deadLettersMs: 30 * DAY, ticketsMs: 30 * DAY },
   dedupeTtlMs: 72 * HOUR,
 } as const;
 
@@ -67,11 +67,22 @@ export const TemplateSchema = z.string().min(1);
 
 export const RetentionSchema = z
   .object({
-    audit: DurationSchema.default(configDefaults.retention.auditMs),
-    deadLetters: DurationSchema.default(configDefaults.retention.deadLettersMs),
+    // Each becomes a Redis TTL (`PX`), which must be positive.
+    audit: DurationSchema.default(configDefaults.retention.auditMs).refine((ms) => ms >= 1_000, { message: 'expected at least 1s (90d recommended)' }),
+    deadLetters: DurationSchema.default(configDefaults.retention.deadLettersMs).refine((ms) => ms >= 1_000, {
+      message: 'expected at least 1s (30d recommended)',
+    }),
+    /** How long the record of a resolved/closed ticket is kept after we last saw it closed (docs/redis-keys.md). */
+    tickets: DurationSchema.default(configDefaults.retention.ticketsMs).refine((ms) => ms >= 1_000, {
+      message: 'expected at least 1s (30d recommended)',
+    }),
   })
   .strict()
-  .default({ audit: configDefaults.retention.auditMs, deadLetters: configDefaults.retention.deadLettersMs });
+  .default({
+    audit: configDefaults.retention.auditMs,
+    deadLetters: configDefaults.retention.deadLettersMs,
+    tickets: configDefaults.retention.ticketsMs,
+  });
 
 export const DedupeTtlSchema = DurationSchema.default(configDefaults.dedupeTtlMs).refine((ms) => ms >= 1_000, {
   message: 'expected at least 1s (72h recommended)',

@@ -24,7 +24,7 @@ export interface Sections {
   groups: Record<string, GroupConfig>;
   policies: Record<string, ParsedPolicy>;
   templates: Record<string, string>;
-  retention: { auditMs: number; deadLettersMs: number };
+  retention: { auditMs: number; deadLettersMs: number; ticketsMs: number };
   dedupeTtlMs: number;
   /** Every name the file defines, valid or not: a reference to an invalid entry is reported once, at the entry. */
   defined: Record<'tiers' | 'calendars' | 'notifiers' | 'groups' | 'templates' | 'policies', Set<string>>;
@@ -143,6 +143,15 @@ function parseDedupeTtl(c: ProblemCollector, raw: unknown): number {
   return ms ?? 0;
 }
 
+/** Milliseconds per retention; a short `tickets` retention loads with a warning (tests use seconds on purpose). */
+function parseRetention(c: ProblemCollector, r: { audit: number; deadLetters: number; tickets: number } | undefined): Sections['retention'] {
+  if (!r) return { auditMs: 0, deadLettersMs: 0, ticketsMs: 0 };
+  if (r.tickets < advisedMinimums.ticketsRetentionMs) {
+    c.warn(['retention', 'tickets'], 'below 1d: a ticket reopened after its record expired starts over as if first seen (notes already posted are recognised by their marker)');
+  }
+  return { auditMs: r.audit, deadLettersMs: r.deadLetters, ticketsMs: r.tickets };
+}
+
 /** Validates every global section; `instances` are handled by `instances.ts`. */
 export function parseSections(c: ProblemCollector, raw: RawTopLevel): Sections {
   const retention = c.parse(RetentionSchema, raw.retention, ['retention']);
@@ -159,9 +168,7 @@ export function parseSections(c: ProblemCollector, raw: RawTopLevel): Sections {
     groups: parseRecord(raw.groups, (v, n) => parseGroup(c, v, n)),
     policies: parseRecord(raw.policies, (v, n) => parsePolicy(c, v, n)),
     templates: parseRecord(raw.templates, (v, n) => parseTemplate(c, v, n)),
-    retention: retention
-      ? { auditMs: retention.audit, deadLettersMs: retention.deadLetters }
-      : { auditMs: 0, deadLettersMs: 0 },
+    retention: parseRetention(c, retention),
     dedupeTtlMs: parseDedupeTtl(c, raw.dedupeTtl),
     defined: {
       tiers: new Set(raw.tiers.filter((t): t is string => typeof t === 'string')),

@@ -27,11 +27,24 @@ export interface AppConfig {
   policies: Record<string, Policy>;
   templates: Record<string, string>;
   instances: LoadedInstance[];
-  retention: { auditMs: number; deadLettersMs: number };
+  retention: RetentionConfig;
   /** @defaultValue 72 h */
   dedupeTtlMs: number;
   /** Non-fatal findings of the loader (e.g. group members without a PSA identity); `check-config` prints them. */
   warnings?: ConfigProblem[];
+}
+
+/** `retention:` of escalator.yaml, in milliseconds. */
+export interface RetentionConfig {
+  /** @defaultValue 90 days */
+  auditMs: number;
+  /** @defaultValue 30 days */
+  deadLettersMs: number;
+  /**
+   * Records of resolved/closed tickets expire this long after we last saw them closed (`retention.tickets`). Optional
+   * for configs built in code; the loader always sets it. @defaultValue 30 days
+   */
+  ticketsMs?: number;
 }
 
 /**

@@ -110,7 +110,18 @@ export async function processTicket(deps: ProcessorDeps, task: TicketTask): Prom
     }
     return decideAndApply({ deps, rt, task, record: done.record, ...got, now });
   }
-  return decideAndApply({ deps, rt, task, record: observeTicket(prev, { instanceId: info.id, ticket: got.ticket, now }), ...got, now });
+  const rebuilt = !prev && (await handledBefore(deps, info.id, got.ticket));
+  if (rebuilt) deps.log.info({ instance: info.id, ticket: task.ticketId }, 'state expired or lost: rebuilt from the PSA read, notes verified by marker');
+  return decideAndApply({ deps, rt, task, record: observeTicket(prev, { instanceId: info.id, ticket: got.ticket, now }), ...got, now, rebuilt });
+}
+
+/**
+ * A ticket without a stored record that we acted on before: the record of a closed ticket expired (`retention.tickets`)
+ * and it was reopened, or the state was lost. Our notes on it, or its audit entries (kept longer), tell.
+ */
+async function handledBefore(deps: ProcessorDeps, instanceId: string, ticket: Ticket): Promise<boolean> {
+  if (ticket.recentNotes?.some((n) => n.ours)) return true;
+  return deps.audit.hasTicket(instanceId, ticket.ref.id);
 }
 
 interface DecideArgs {
@@ -121,6 +132,8 @@ interface DecideArgs {
   ticket: Ticket;
   fetched: FetchedTicket;
   now: number;
+  /** The record was rebuilt from this read alone for a ticket we acted on before (see `handledBefore`). */
+  rebuilt?: boolean;
 }
 
 async function decideAndApply(args: DecideArgs): Promise<Outcome> {
@@ -146,7 +159,10 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     record = { ...record, pending: { auditId, at: entry.at, trigger: task.trigger, decision, actions: decision.actions, actionIds: ids } };
     await deps.audit.record(entry);
     await deps.tickets.put(record);
-    out = await writeBack({ rt, ticket, fetched, decision, ids, alreadyApplied: applied, verify: task.retry, notify: deps.notify });
+    // State rebuilt for a ticket we acted on before (its closed record expired, then it was reopened): the tier-visit
+    // guards went with the record, so our notes already in the PSA are looked for by marker before any is posted.
+    const verify = task.retry || args.rebuilt === true;
+    out = await writeBack({ rt, ticket, fetched, decision, ids, alreadyApplied: applied, verify, notify: deps.notify });
     const deferred = await deferredWriteFailure(rt, out, task.finalAttempt ?? true);
     if (deferred) {
       await deps.audit.updateResults(auditId, interimRows(out.results));

@@ -80,7 +80,8 @@ export async function reconcile(deps: ReconcileDeps, rt: InstanceRuntime): Promi
         return { kind: 'done', kicked, complete: true };
       }
     }
-    await redis.set(keys.reconcilePage(id), page!);
+    // Resumed by the next sweep; a token nobody resumes within a day (instance removed) expires (docs/redis-keys.md).
+    await redis.set(keys.reconcilePage(id), page!, 'PX', 86_400_000);
     return { kind: 'done', kicked, complete: false };
   } finally {
     const release = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;

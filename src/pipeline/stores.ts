@@ -25,7 +25,7 @@ export function createStores(redis: Redis, config: Pick<AppConfig, 'retention'>,
   const keys = createKeys();
   return {
     keys,
-    tickets: new TicketStore(redis, keys),
+    tickets: new TicketStore(redis, keys, config.retention.ticketsMs === undefined ? {} : { closedRetentionMs: config.retention.ticketsMs }),
     audit: new AuditStore(redis, keys, { retentionMs: config.retention.auditMs, now }),
     deadLetters: new DeadLetterStore(redis, keys, { retentionMs: config.retention.deadLettersMs, now }),
     schedule: new ScheduleStore(redis, keys),

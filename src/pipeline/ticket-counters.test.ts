@@ -14,10 +14,10 @@ const DAY = 24 * H;
 class MemoryRecurring {
   readonly sets = new Map<string, Map<string, number>>();
   readonly store = {
-    recordRecurring: async (_i: string, sig: string, id: string, created: number, keepSince: number) => {
+    recordRecurring: async (_i: string, sig: string, t: { id: string; createdAtMs: number }, w: { keepSinceMs: number }) => {
       const set = this.sets.get(sig) ?? new Map<string, number>();
-      set.set(id, created);
-      for (const [k, at] of set) if (at < keepSince) set.delete(k);
+      set.set(t.id, t.createdAtMs);
+      for (const [k, at] of set) if (at < w.keepSinceMs) set.delete(k);
       this.sets.set(sig, set);
     },
     countRecurring: async (_i: string, sig: string, from: number, to: number) =>

@@ -77,7 +77,9 @@ export async function readCounters(args: {
   for (const r of facts.recurring) {
     const sig = signature(ticket, r.same);
     if (sig === undefined || Number.isNaN(created)) continue;
-    await store.recordRecurring(instanceId, sig, ticket.ref.id, created, now - r.keepMs - 86_400_000);
+    // Kept a day beyond the longest window over these fields (late or re-read tickets); the key expires with it.
+    const keepMs = r.keepMs + 86_400_000;
+    await store.recordRecurring(instanceId, sig, { id: ticket.ref.id, createdAtMs: created }, { keepSinceMs: now - keepMs, ttlMs: keepMs });
     recurringCounts[r.key] = await store.countRecurring(instanceId, sig, now - r.within, now);
   }
   const [groupCursors, memberLoads] = await Promise.all([store.groupCursors(instanceId), store.memberLoads(instanceId)]);

@@ -102,6 +102,11 @@ export class AuditStore {
     return (await this.page(this.keys.auditIndexTicket(instanceId, ticketId), { limit, min: String(this.oldestKept()) })).items;
   }
 
+  /** Whether any entry of this ticket is still kept (we decided on it within the retention). */
+  async hasTicket(instanceId: string, ticketId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.auditIndexTicket(instanceId, ticketId))) === 1;
+  }
+
   /** Epoch ms of the oldest entry still within retention. */
   private oldestKept(): number {
     return this.now() - this.retentionMs;

@@ -57,10 +57,18 @@ export class CountersStore {
     await this.redis.eval(ownerScript, 2, this.keys.ticketOwners(instanceId), this.keys.memberLoads(instanceId), ticketId, member ?? '');
   }
 
-  /** Adds a ticket under a signature and drops entries created before `keepSinceMs`. */
-  async recordRecurring(instanceId: string, signature: string, ticketId: string, createdAtMs: number, keepSinceMs: number): Promise<void> {
+  /**
+   * Adds a ticket under a signature and drops entries created before `keepSinceMs`. The window expires `ttlMs` after
+   * its last ticket (docs/redis-keys.md): a company that never opens another ticket leaves nothing behind.
+   */
+  async recordRecurring(instanceId: string, signature: string, ticket: { id: string; createdAtMs: number }, window: { keepSinceMs: number; ttlMs: number }): Promise<void> {
     const key = this.keys.recurring(instanceId, signature);
-    await this.redis.multi().zadd(key, createdAtMs, ticketId).zremrangebyscore(key, '-inf', `(${keepSinceMs}`).exec();
+    await this.redis
+      .multi()
+      .zadd(key, ticket.createdAtMs, ticket.id)
+      .zremrangebyscore(key, '-inf', `(${window.keepSinceMs}`)
+      .pexpire(key, Math.max(1, Math.round(window.ttlMs)))
+      .exec();
   }
 
   /** Distinct tickets under a signature with createdAt in [fromMs, toMs]. */

@@ -41,6 +41,8 @@ export class DeadLetterStore {
       .set(this.keys.deadLetter(full.id), JSON.stringify(full), 'PX', this.retentionMs)
       .zadd(this.keys.deadLetterIndex(), at, full.id)
       .zremrangebyscore(this.keys.deadLetterIndex(), '-inf', `(${at - this.retentionMs}`)
+      // No letter for a whole retention: the index goes with the last one (docs/redis-keys.md).
+      .pexpire(this.keys.deadLetterIndex(), this.retentionMs)
       .exec();
     return full;
   }

@@ -43,6 +43,8 @@ export class MetricsHistoryStore {
       .set(this.keys.metricsHistory(h.instanceId, h.ticketId), JSON.stringify(h), 'PX', this.retentionMs)
       .zadd(ix, end, h.ticketId)
       .zremrangebyscore(ix, '-inf', `(${this.now() - this.retentionMs}`)
+      // Every history it indexes has this TTL at most: an instance with no evaluation for a retention leaves nothing.
+      .pexpire(ix, this.retentionMs)
       .exec();
   }
 

@@ -57,11 +57,31 @@ export interface TicketRecord {
   appliedActionIds?: string[];
 }
 
+export interface TicketStoreOptions {
+  /**
+   * Records of resolved/closed tickets expire this long after the write that saw them closed (`retention.tickets`);
+   * records of open tickets never expire (a reopened ticket's next write clears the TTL). @defaultValue 30 days
+   */
+  closedRetentionMs?: number;
+}
+
+const isClosed = (record: Pick<TicketRecord, 'statusCategory'>): boolean => record.statusCategory === 'resolved' || record.statusCategory === 'closed';
+
+/**
+ * Per-ticket records. Bounded (docs/redis-keys.md): open tickets are the PSA's open tickets; closed ones expire, and a
+ * ticket reopened after that is rebuilt from a fresh PSA read as if first seen (its notes are then written with marker
+ * verification, so a rule that fired before the close does not post its note a second time).
+ */
 export class TicketStore {
+  private readonly closedRetentionMs: number;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-  ) {}
+    options: TicketStoreOptions = {},
+  ) {
+    this.closedRetentionMs = Math.max(1, Math.round(options.closedRetentionMs ?? 30 * 86_400_000));
+  }
 
   async get(instanceId: string, ticketId: string): Promise<TicketRecord | undefined> {
     const raw = await this.redis.get(this.keys.ticket(instanceId, ticketId));
@@ -70,8 +90,11 @@ export class TicketStore {
     return parsed.v === 1 ? parsed : undefined;
   }
 
+  /** Stores the record: with a TTL of the retention when the ticket is resolved/closed, without one (PERSIST) otherwise. */
   async put(record: TicketRecord): Promise<void> {
-    await this.redis.set(this.keys.ticket(record.instanceId, record.ticketId), JSON.stringify(record));
+    const key = this.keys.ticket(record.instanceId, record.ticketId);
+    if (isClosed(record)) await this.redis.set(key, JSON.stringify(record), 'PX', this.closedRetentionMs);
+    else await this.redis.set(key, JSON.stringify(record));
   }
 
   async delete(instanceId: string, ticketId: string): Promise<void> {

@@ -36,6 +36,10 @@ export interface TestConfigOptions {
   rateLimit?: { requests: number; per: number; concurrency?: number };
   dedupeTtlMs?: number;
   reconcileEveryMs?: number;
+  /** Scaled retention (bounded-Redis tests); unset parts keep the defaults. */
+  retention?: Partial<AppConfig['retention']>;
+  /** Extra rules appended to the test policy. */
+  extraRules?: unknown[];
 }
 
 /** An AppConfig as the loader would produce it, for the test connector (registered under kind `connectwise`). */
@@ -59,10 +63,10 @@ export function testConfig(o: TestConfigOptions): AppConfig {
     calendars: { always: CalendarSchema.parse({ timezone: 'UTC', hours: { 'mon-sun': '00:00-24:00' } }) },
     notifiers: { managers: { kind: 'webhook', url: `${o.psaUrl}/notify/managers` } },
     groups: { tier2: GroupSchema.parse({ assign: 'round-robin', members: ['t2.a', 't2.b'] }) },
-    policies: { standard: PolicySchema.parse(testPolicy) },
+    policies: { standard: PolicySchema.parse({ ...testPolicy, rules: [...testPolicy.rules, ...(o.extraRules ?? [])] }) },
     templates: {},
     instances: [instance(INSTANCE), ...(o.moreInstances ?? []).map(instance)],
-    retention: { auditMs: 90 * 86_400_000, deadLettersMs: 30 * 86_400_000 },
+    retention: { auditMs: 90 * 86_400_000, deadLettersMs: 30 * 86_400_000, ticketsMs: 30 * 86_400_000, ...o.retention },
     dedupeTtlMs: o.dedupeTtlMs ?? 72 * 3_600_000,
   };
 }

@@ -122,7 +122,7 @@ instances:
 `;
     const loaded = loadConfigText(yaml, 'retention.yaml', {}, connectors);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-    expect(loaded.value.retention).toEqual({ auditMs: 7 * 86_400_000, deadLettersMs: 12 * 3_600_000 });
+    expect(loaded.value.retention).toEqual({ auditMs: 7 * 86_400_000, deadLettersMs: 12 * 3_600_000, ticketsMs: 30 * 86_400_000 });
   });
 
   it('audit entries older than retention.audit are no longer served and are trimmed from the indexes', async () => {

@@ -147,10 +147,10 @@ describe('ScheduleStore, counters, locks, cache', () => {
     await c.setTicketOwner('acme', 't1', 'frank');
     await c.setTicketOwner('acme', 't3', null);
     expect(await c.memberLoads('acme')).toEqual({ erin: 1, frank: 1 });
-    await c.recordRecurring('acme', 'sig', 'a', 1_000, 0);
-    await c.recordRecurring('acme', 'sig', 'b', 2_000, 0);
-    await c.recordRecurring('acme', 'sig', 'b', 2_000, 0);
-    await c.recordRecurring('acme', 'sig', 'c', 9_000, 0);
+    await c.recordRecurring('acme', 'sig', { id: 'a', createdAtMs: 1_000 }, { keepSinceMs: 0, ttlMs: 60_000 });
+    await c.recordRecurring('acme', 'sig', { id: 'b', createdAtMs: 2_000 }, { keepSinceMs: 0, ttlMs: 60_000 });
+    await c.recordRecurring('acme', 'sig', { id: 'b', createdAtMs: 2_000 }, { keepSinceMs: 0, ttlMs: 60_000 });
+    await c.recordRecurring('acme', 'sig', { id: 'c', createdAtMs: 9_000 }, { keepSinceMs: 0, ttlMs: 60_000 });
     expect(await c.countRecurring('acme', 'sig', 1_500, 10_000)).toBe(2);
   });
 
