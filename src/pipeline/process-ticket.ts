@@ -9,7 +9,8 @@ import { completePending } from './pending.js';
 import type { ProcessorDeps, TicketTask } from './processor-deps.js';
 import type { Trigger } from './queues.js';
 import { actionId, appliedIdsOf, applyDecision, isOlderVersion, observeTicket, toEngineState } from './state.js';
-import { advanceRoundRobin, readCounters, updateOwnerLoad } from './ticket-counters.js';
+import type { InstanceCounters } from './state.js';
+import { ownerClaimOf, readCounters, updateOwnerLoad } from './ticket-counters.js';
 import type { AuditEntry } from './types.js';
 import { writeBack } from './write-back.js';
 import { deferredWriteFailure, interimRows } from './write-retry.js';
@@ -117,11 +118,10 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
   const { info } = rt.loaded;
   const facts = deps.facts(info.id);
   await updateOwnerLoad({ store: deps.counters, facts, info, ticket });
-  const counters = await readCounters({ store: deps.counters, facts, instanceId: info.id, ticket, now });
-  const decision = deps.engine.evaluate(info.id, ticket, toEngineState(args.record, counters), now);
+  const applied = new Set(appliedIdsOf(args.record));
+  const { decision, counters } = await decideOwned(args, await readCounters({ store: deps.counters, facts, instanceId: info.id, ticket, now }), applied);
   deps.metrics?.evaluations.inc({ instance: info.id, trigger: task.trigger });
   const ids = decision.actions.map((a) => actionId(args.record, a));
-  const applied = new Set(appliedIdsOf(args.record));
   let record = args.record;
   let auditId: string | undefined;
   let out: Awaited<ReturnType<typeof writeBack>> | undefined;
@@ -161,6 +161,31 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
   return { kind: 'evaluated', decision, ...(auditId ? { auditId } : {}) };
 }
 
+/** Re-decisions allowed when concurrent evaluations keep changing the ownership counters first. */
+const MAX_OWNER_CLAIMS = 50;
+
+/**
+ * Evaluates and, when the decision assigns an owner through a round-robin or least-loaded group, records that pick
+ * atomically (compare-and-set on the counters it was made from). Another evaluation that recorded a pick in between
+ * makes the claim fail: re-read the counters and decide again, so tickets escalated in the same instant spread over
+ * the group. Observe mode writes nothing, and a move already applied in this visit claims nothing.
+ */
+async function decideOwned(args: DecideArgs, first: InstanceCounters, applied: ReadonlySet<string>): Promise<{ decision: Decision; counters: InstanceCounters }> {
+  const { deps, rt, task, ticket, now, record } = args;
+  const { info } = rt.loaded;
+  const facts = deps.facts(info.id);
+  let counters = first;
+  for (let attempt = 1; ; attempt++) {
+    const decision = deps.engine.evaluate(info.id, ticket, toEngineState(record, counters), now);
+    const claim = info.mode === 'enforce' ? ownerClaimOf({ facts, ticketId: task.ticketId, decision, counters }) : undefined;
+    const move = decision.actions.find((a) => a.type === 'reassign');
+    if (!claim || !move || applied.has(actionId(record, move))) return { decision, counters };
+    if (await deps.counters.claimOwner(info.id, claim)) return { decision, counters };
+    if (attempt >= MAX_OWNER_CLAIMS) throw new ConnectorError('conflict', 'ownership counters kept changing under concurrent evaluations', { retryable: true });
+    counters = { ...counters, ...(await deps.counters.ownership(info.id)) };
+  }
+}
+
 /** Rules with an action that went to a dead letter. */
 function failedRules(out: Awaited<ReturnType<typeof writeBack>> | undefined): Set<string> {
   return new Set(out?.deadLetter?.actions.map((a) => a.rule) ?? []);
@@ -179,9 +204,6 @@ async function afterWrite(args: {
   const { deps, rt, task, decision, out } = args;
   const { info } = rt.loaded;
   const move = decision.actions.find((a) => a.type === 'reassign');
-  if (out?.reassign && move?.type === 'reassign') {
-    await advanceRoundRobin({ store: deps.counters, facts: deps.facts(info.id), instanceId: info.id, ...(move.group ? { group: move.group } : {}), ...(move.owner ? { owner: move.owner } : {}) });
-  }
   if (out?.deadLetter) {
     await deps.deadLetters.add({
       instanceId: info.id, ticketId: task.ticketId, kind: out.deadLetter.kind, actions: out.deadLetter.actions,
