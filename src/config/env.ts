@@ -15,6 +15,7 @@ export const envVariables = {
   PORT: { default: '8080', doc: 'HTTP port' },
   HOST: { default: '0.0.0.0', doc: 'HTTP bind address' },
   REDIS_URL: { default: undefined, doc: 'redis:// or rediss:// URL; unset = embedded redis-server' },
+  REDIS_UNSAFE_OK: { default: undefined, doc: '1 = start even when REDIS_URL evicts keys or persists nothing (serve --allow-unsafe-redis)' },
   DATA_DIR: { default: './data', doc: 'embedded Redis data (AOF) directory' },
   LOG_LEVEL: { default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
   ADMIN_TOKEN: { default: undefined, doc: 'bearer token for /api/*; unset = /api/* answers 401' },
@@ -42,6 +43,7 @@ const EnvSchema = z.object({
   PORT: int(0, 65_535, 'a port number 0-65535').default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'expected a redis:// or rediss:// URL' }).optional(),
+  REDIS_UNSAFE_OK: z.enum(['0', '1', 'true', 'false'], { message: 'expected 1 or 0' }).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(logLevels, { message: `expected one of ${logLevels.join(', ')}` }).default('info'),
   ADMIN_TOKEN: z.string().optional(),
@@ -86,6 +88,7 @@ export function parseEnv(env: Readonly<Record<string, string | undefined>>): Res
     debounceMs: e.DEBOUNCE_MS,
   };
   if (e.REDIS_URL !== undefined) config.redisUrl = e.REDIS_URL;
+  if (e.REDIS_UNSAFE_OK === '1' || e.REDIS_UNSAFE_OK === 'true') config.redisUnsafeOk = true;
   if (e.ADMIN_TOKEN !== undefined) config.adminToken = e.ADMIN_TOKEN;
   if (e.PUBLIC_URL !== undefined) config.publicUrl = e.PUBLIC_URL;
   if (e.CONFIG_FILE !== undefined) config.configFile = e.CONFIG_FILE;
