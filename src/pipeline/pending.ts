@@ -5,6 +5,8 @@ import type { InstanceRuntime } from './context.js';
 import type { ProcessorDeps } from './processor-deps.js';
 import { appliedIdsOf, applyDecision, observeTicket } from './state.js';
 import { writeBack } from './write-back.js';
+import { LockLostError, guardedRuntime } from './write-guard.js';
+import type { WriteGuard } from './write-guard.js';
 import { deferredWriteFailure, interimRows } from './write-retry.js';
 
 export interface CompletePendingArgs {
@@ -17,6 +19,8 @@ export interface CompletePendingArgs {
   now: number;
   /** No job attempt is left: transient failures are dead-lettered instead of retried. */
   finalAttempt: boolean;
+  /** The job's ticket lock, checked before each PSA write. */
+  guard?: WriteGuard;
 }
 
 export interface PendingOutcome {
@@ -60,9 +64,10 @@ export async function completePending(args: CompletePendingArgs): Promise<Pendin
     return { record: rest, completed: false };
   }
   const out = await writeBack({
-    rt, ticket, fetched, decision: pending.decision, ids: pending.actionIds,
+    rt: guardedRuntime(rt, args.guard), ticket, fetched, decision: pending.decision, ids: pending.actionIds,
     alreadyApplied: new Set(appliedIdsOf(record)), verify: true, notify: deps.notify,
   });
+  if (args.guard?.lost) throw new LockLostError();
   const deferred = await deferredWriteFailure(rt, out, args.finalAttempt);
   if (deferred) {
     await deps.audit.updateResults(pending.auditId, interimRows(out.results));
@@ -79,6 +84,7 @@ export async function completePending(args: CompletePendingArgs): Promise<Pendin
     await deps.deadLetters.add({ instanceId: rt.loaded.info.id, ticketId: ticket.ref.id, kind: out.deadLetter.kind, actions: out.deadLetter.actions, error: out.deadLetter.error, auditId: pending.auditId });
   }
   const { pending: _done, ...rest } = record;
+  if (args.guard && !(await args.guard.check())) throw new LockLostError();
   await deps.tickets.put(rest);
   return { record: rest, completed: true, ...(out.deadLetter ? { deadLettered: true } : {}) };
 }

@@ -13,6 +13,7 @@ import type { InstanceCounters } from './state.js';
 import { ownerClaimOf, readCounters, updateOwnerLoad } from './ticket-counters.js';
 import type { AuditEntry } from './types.js';
 import { writeBack } from './write-back.js';
+import { LockLostError, guardedRuntime } from './write-guard.js';
 import { deferredWriteFailure, interimRows } from './write-retry.js';
 
 export type Outcome =
@@ -88,7 +89,7 @@ export async function processTicket(deps: ProcessorDeps, task: TicketTask): Prom
     return { kind: 'stale' };
   }
   if (prev?.pending) {
-    const done = await completePending({ deps, rt, prev, pending: prev.pending, ...got, now, finalAttempt: task.finalAttempt ?? true });
+    const done = await completePending({ deps, rt, prev, pending: prev.pending, ...got, now, finalAttempt: task.finalAttempt ?? true, ...(task.guard ? { guard: task.guard } : {}) });
     if (done.completed) {
       // The recorded decision was completed instead of deciding afresh (SPEC §4); the ticket in hand predates those
       // writes, so a scheduled check right away decides on a fresh read (and schedules the new tier's timers).
@@ -133,9 +134,14 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     };
     // Recorded before the first write: a crash from here on is completed by the next run (pending.ts).
     record = { ...record, pending: { auditId, at: entry.at, trigger: task.trigger, decision, actions: decision.actions, actionIds: ids } };
+    if (task.guard && !(await task.guard.check())) throw new LockLostError();
     await deps.audit.record(entry);
     await deps.tickets.put(record);
-    out = await writeBack({ rt, ticket, fetched, decision, ids, alreadyApplied: applied, verify: task.retry, notify: deps.notify });
+    out = await writeBack({ rt: guardedRuntime(rt, task.guard), ticket, fetched, decision, ids, alreadyApplied: applied, verify: task.retry, notify: deps.notify });
+    if (task.guard?.lost) {
+      deps.log.warn({ instance: info.id, ticket: task.ticketId, audit: auditId }, 'ticket lock lost mid-job: remaining writes left to the recorded pending decision');
+      throw new LockLostError();
+    }
     const deferred = await deferredWriteFailure(rt, out, task.finalAttempt ?? true);
     if (deferred) {
       await deps.audit.updateResults(auditId, interimRows(out.results));
@@ -149,6 +155,9 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     ...(out?.reassign ? { reassign: out.reassign } : {}),
   });
   delete record.pending;
+  // Writes done but the lock lapsed meanwhile: the next holder completes the pending decision (markers and read-back
+  // make that a no-op) rather than this job overwriting a record it no longer owns.
+  if (out && task.guard && !(await task.guard.check())) throw new LockLostError();
   if (out?.reassign) {
     record.nextCheckAt = nextCheckAfterMove({
       engine: deps.engine, instanceId: info.id, record, ticket, decision, reassign: out.reassign, spec: rt.connector.locationKeys, counters, now,

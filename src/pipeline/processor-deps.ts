@@ -13,6 +13,7 @@ import type { EscalationMetricsRecorder } from './escalation-metrics-service.js'
 import type { NotifyInput } from './notifiers.js';
 import type { Trigger } from './queues.js';
 import type { PolicyFacts } from './ticket-counters.js';
+import type { WriteGuard } from './write-guard.js';
 
 /** What the ticket processor works with (built once per worker process). */
 export interface ProcessorDeps {
@@ -46,4 +47,6 @@ export interface TicketTask {
    * retried by the job's backoff. @defaultValue true (callers outside a job get the dead letter at once)
    */
   finalAttempt?: boolean;
+  /** The job's ticket lock, checked before each PSA write (absent outside a job: nothing to lose). */
+  guard?: WriteGuard;
 }

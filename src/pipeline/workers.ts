@@ -15,6 +15,7 @@ import { processTicket } from './process-ticket.js';
 import type { ProcessorDeps } from './processor-deps.js';
 import { ControlJobSchema, EventJobSchema, TicketJobSchema, queueNames } from './queues.js';
 import { checkRegistration, reconcile } from './reconcile.js';
+import { isLockLost, lockGuard } from './write-guard.js';
 import type { ReconcileDeps } from './reconcile.js';
 
 export interface WorkerSettings {
@@ -81,9 +82,16 @@ function ticketsProcessor(deps: WorkerDeps) {
         instanceId: data.instanceId, ticketId: data.ticketId, trigger: data.trigger, retry: job.attemptsMade > 0 || data.trigger === 'dead_letter_retry',
         finalAttempt: isFinalAttempt(job),
         ...(data.deleted ? { deleted: true } : {}),
+        guard: lockGuard(lock),
       });
       return outcome.kind;
     } catch (e) {
+      if (isLockLost(e)) {
+        // Not a failure of the ticket: no attempt is spent; whoever holds the lock next completes the pending decision.
+        deps.log.warn({ instance: data.instanceId, ticket: data.ticketId }, 'ticket lock lost: job re-runs later');
+        await job.moveToDelayed(Date.now() + (deps.settings.lockRetryMs ?? 250), token);
+        throw new DelayedError();
+      }
       if (isConnectorError(e) && e.code === 'rate_limited' && e.retryAfterMs) {
         await job.moveToDelayed(Date.now() + e.retryAfterMs, token);
         throw new DelayedError();
