@@ -7,7 +7,7 @@ import { appliedIdsOf, applyDecision, observeTicket } from './state.js';
 import { writeBack } from './write-back.js';
 import { LockLostError, guardedRuntime } from './write-guard.js';
 import type { WriteGuard } from './write-guard.js';
-import { deferredWriteFailure, interimRows } from './write-retry.js';
+import { MAX_DOUBT_ROUNDS, SettleWait, deferredWriteFailure, interimRows, noteInDoubt } from './write-retry.js';
 
 export interface CompletePendingArgs {
   deps: ProcessorDeps;
@@ -63,11 +63,25 @@ export async function completePending(args: CompletePendingArgs): Promise<Pendin
     const { pending: _dropped, ...rest } = record;
     return { record: rest, completed: false };
   }
+  const settleMs = deps.noteSettleMs ?? 60_000;
+  const doubt = pending.notesInDoubt;
+  if (doubt) {
+    // A note POST got no answer earlier: the marker scan that decides is the one after the PSA's commit delay.
+    const wait = doubt.since + settleMs - Date.now();
+    if (wait > 0) throw new SettleWait(wait);
+  }
   const out = await writeBack({
     rt: guardedRuntime(rt, args.guard), ticket, fetched, decision: pending.decision, ids: pending.actionIds,
     alreadyApplied: new Set(appliedIdsOf(record)), verify: true, notify: deps.notify,
   });
   if (args.guard?.lost) throw new LockLostError();
+  const rounds = doubt?.rounds ?? 0;
+  if (noteInDoubt(out, pending.decision.actions) && rounds < MAX_DOUBT_ROUNDS) {
+    if (args.guard && !(await args.guard.check())) throw new LockLostError();
+    await deps.tickets.put({ ...record, pending: { ...pending, notesInDoubt: { since: Date.now(), rounds: rounds + 1 } } });
+    await deps.audit.updateResults(pending.auditId, interimRows(out.results));
+    throw new SettleWait(settleMs);
+  }
   const deferred = await deferredWriteFailure(rt, out, args.finalAttempt);
   if (deferred) {
     await deps.audit.updateResults(pending.auditId, interimRows(out.results));

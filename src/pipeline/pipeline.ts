@@ -62,6 +62,8 @@ export interface PipelineOptions {
     closeTimeoutMs?: number;
     ticketAttempts?: number;
     backoffMs?: number;
+    /** A PSA's note commit delay covered before re-checking a note whose POST got no answer. @defaultValue 60_000 */
+    noteSettleMs?: number;
   };
   /** Outbound client overrides (tests shorten backoffs). */
   http?: Partial<HttpClientOptions>;
@@ -121,7 +123,10 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
 
   if (role !== 'api') {
     const notify = createNotifier({ notifiers: options.config.notifiers, http: createHttpClient({ log, ...options.http }) });
-    const processor = { runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, escalationMetrics, ...(options.metrics ? { metrics: options.metrics } : {}) };
+    const processor = {
+      runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, escalationMetrics,
+      ...(options.metrics ? { metrics: options.metrics } : {}), ...(tuning.noteSettleMs !== undefined ? { noteSettleMs: tuning.noteSettleMs } : {}),
+    };
     const workerDeps = {
       redisUrl: options.redisUrl, redis, keys: stores.keys, processor, runtimes, kick, log, processId,
       reconcile: { redis, keys: stores.keys, tickets: stores.tickets, instances: stores.instances, kick, log, now, publicUrl: options.publicUrl },

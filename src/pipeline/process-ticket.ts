@@ -14,7 +14,7 @@ import { ownerClaimOf, readCounters, updateOwnerLoad } from './ticket-counters.j
 import type { AuditEntry } from './types.js';
 import { writeBack } from './write-back.js';
 import { LockLostError, guardedRuntime } from './write-guard.js';
-import { deferredWriteFailure, interimRows } from './write-retry.js';
+import { SettleWait, deferredWriteFailure, interimRows, noteInDoubt } from './write-retry.js';
 
 export type Outcome =
   | { kind: 'evaluated'; auditId?: string; decision: Decision }
@@ -141,6 +141,14 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     if (task.guard?.lost) {
       deps.log.warn({ instance: info.id, ticket: task.ticketId, audit: auditId }, 'ticket lock lost mid-job: remaining writes left to the recorded pending decision');
       throw new LockLostError();
+    }
+    if (noteInDoubt(out, decision.actions)) {
+      // Not a plain retry: the PSA may list the note only later. Wait out its commit delay, then scan and decide.
+      record = { ...record, pending: { ...record.pending!, notesInDoubt: { since: Date.now(), rounds: 1 } } };
+      await deps.tickets.put(record);
+      await deps.audit.updateResults(auditId, interimRows(out.results));
+      deps.log.warn({ instance: info.id, ticket: task.ticketId }, 'note POST got no answer: re-checking its marker after the PSA commit delay');
+      throw new SettleWait(deps.noteSettleMs ?? 60_000);
     }
     const deferred = await deferredWriteFailure(rt, out, task.finalAttempt ?? true);
     if (deferred) {

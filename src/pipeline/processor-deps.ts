@@ -33,6 +33,11 @@ export interface ProcessorDeps {
   escalationMetrics?: EscalationMetricsRecorder;
   log: Logger;
   now: () => number;
+  /**
+   * How long after a note POST that got no answer the PSA surely lists the note if it stored it (its commit delay):
+   * the marker scan that decides whether to post again runs only after this. @defaultValue 60_000
+   */
+  noteSettleMs?: number;
 }
 
 export interface TicketTask {

@@ -16,6 +16,7 @@ import type { ProcessorDeps } from './processor-deps.js';
 import { ControlJobSchema, EventJobSchema, TicketJobSchema, queueNames } from './queues.js';
 import { checkRegistration, reconcile } from './reconcile.js';
 import { isLockLost, lockGuard } from './write-guard.js';
+import { isSettleWait } from './write-retry.js';
 import type { ReconcileDeps } from './reconcile.js';
 
 export interface WorkerSettings {
@@ -86,6 +87,10 @@ function ticketsProcessor(deps: WorkerDeps) {
       });
       return outcome.kind;
     } catch (e) {
+      if (isSettleWait(e)) {
+        await job.moveToDelayed(Date.now() + e.waitMs, token);
+        throw new DelayedError();
+      }
       if (isLockLost(e)) {
         // Not a failure of the ticket: no attempt is spent; whoever holds the lock next completes the pending decision.
         deps.log.warn({ instance: data.instanceId, ticket: data.ticketId }, 'ticket lock lost: job re-runs later');
