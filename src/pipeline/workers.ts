@@ -13,7 +13,7 @@ import type { KickOptions } from './kick.js';
 import { resendNotifiers } from './notifier-retry.js';
 import { processTicket } from './process-ticket.js';
 import type { ProcessorDeps } from './processor-deps.js';
-import { ControlJobSchema, EventJobSchema, TicketJobSchema, queueNames } from './queues.js';
+import { ControlJobSchema, EventJobSchema, TicketJobSchema, heartbeatQueueName, queueNames } from './queues.js';
 import { checkRegistration, reconcile } from './reconcile.js';
 import { isLockLost, lockGuard } from './write-guard.js';
 import { isSettleWait } from './write-retry.js';
@@ -65,6 +65,15 @@ function eventsProcessor(deps: WorkerDeps) {
     const delayMs = ev.receivedAt + deps.settings.debounceMs - Date.now();
     await deps.kick({ instanceId: ev.instanceId, ticketId: ev.ticketId, trigger: 'webhook', deleted: ev.action === 'deleted', delayMs, now: ev.receivedAt });
     return 'kicked';
+  };
+}
+
+/** This process's own heartbeat queue (heartbeat.ts): records when this process's workers consumed it. */
+function ownHeartbeatProcessor(deps: WorkerDeps) {
+  return async (job: Job): Promise<string> => {
+    const { sentAt } = job.data as { sentAt: number };
+    await deps.redis.set(deps.keys.heartbeatOwn(deps.processId), String(sentAt), 'PX', 10 * 60_000);
+    return 'heartbeat';
   };
 }
 
@@ -147,7 +156,7 @@ export interface WorkerSet {
   connections: Redis[];
 }
 
-/** The three BullMQ workers of a worker-role process, each on its own connection. */
+/** The BullMQ workers of a worker-role process (events, tickets, control, own heartbeat), each on its own connection. */
 export function createWorkers(deps: WorkerDeps): WorkerSet {
   const common = {
     ...(deps.prefix ? { prefix: deps.prefix } : {}),
@@ -167,6 +176,8 @@ export function createWorkers(deps: WorkerDeps): WorkerSet {
     new Worker(queueNames.events, eventsProcessor(deps), { ...common, connection: conn('events'), concurrency: 16 }),
     new Worker(queueNames.tickets, ticketsProcessor(deps), { ...common, connection: conn('tickets'), concurrency: deps.settings.concurrency }),
     new Worker(queueNames.control, controlProcessor(deps), { ...common, connection: conn('control'), concurrency: 1 }),
+    // This process's own heartbeat queue: no other replica consumes it, so its answer speaks for these workers only.
+    new Worker(heartbeatQueueName(deps.processId), ownHeartbeatProcessor(deps), { ...common, connection: conn('heartbeat'), concurrency: 1 }),
   ];
   for (const w of workers) {
     w.on('error', (e) => deps.log.warn({ err: { message: e.message }, queue: w.name }, 'worker error'));

@@ -59,8 +59,12 @@ export function createKeys(options: KeyOptions = {}) {
     /** Escalation-metrics history JSON of one ticket, and a ZSET per instance (score = end ms, +inf while open). */
     metricsHistory: (instance: string, ticketId: string) => `${p}:mx:t:${instance}:${ticketId}`,
     metricsHistoryIndex: (instance: string) => `${p}:mx:ix:${instance}`,
-    /** Epoch ms at which a worker process last saw its own heartbeat job consumed. */
+    /** Epoch ms at which a worker process last saw its heartbeat on the shared `events` queue consumed (by anyone). */
     heartbeat: (processId: string) => `${p}:hb:${processId}`,
+    /** Epoch ms at which a worker process last saw its own heartbeat queue consumed (only its own workers can). */
+    heartbeatOwn: (processId: string) => `${p}:hb:${processId}:own`,
+    /** ZSET processId → last heartbeat ms: per-process heartbeat queues of processes gone for long are removed. */
+    heartbeatProcesses: () => `${p}:hb:procs`,
   };
 }
 
