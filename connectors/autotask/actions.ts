@@ -6,7 +6,7 @@ import type { AtContext } from './client.js';
 import { idString, picklistValue } from './mapping.js';
 import type { PicklistMap } from './mapping.js';
 import { MARKER, noteDescription, noteKind, noteTitle } from './note-format.js';
-import { getNotes, getTicket } from './read.js';
+import { getAllNotes, getTicket } from './read.js';
 import type { AutotaskLookups } from './read.js';
 import { itemIdSchema, memberSchema } from './schemas.js';
 
@@ -103,9 +103,9 @@ async function postNote(ctx: AtContext, plan: WritePlan, note: NoteWrite, lk: Au
   return result;
 }
 
-/** Markers already on the ticket (a retry after an ambiguous failure must not post a second note). */
+/** Markers already on the ticket (a retry after an ambiguous failure must not post a second note): every page. */
 async function existingMarkers(ctx: AtContext, plan: WritePlan): Promise<string> {
-  const notes = await getNotes(ctx, plan.ticketId);
+  const notes = await getAllNotes(ctx, plan.ticketId);
   return notes
     .map((n) => (typeof n === 'object' && n !== null ? `${String((n as { title?: unknown }).title ?? '')}\n${String((n as { description?: unknown }).description ?? '')}` : ''))
     .join('\n');

@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { autotask } from '../../connectors/autotask/index.js';
 import { connectwise } from '../../connectors/connectwise/index.js';
 import type { ConnectWiseSettings } from '../../connectors/connectwise/schemas.js';
 import type { ConnectorContext, WritePlan } from '../../src/contract/index.js';
 import { testContext } from '../helpers/connector-context.js';
+import { FakeAutotask } from '../helpers/fake-autotask.js';
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 
 import { startRedis } from '../helpers/redis.js';
@@ -89,5 +91,30 @@ describe('marker scan beyond the first page of notes', () => {
     const results = await connectwise.applyActions(ctx, plan);
     expect(results).toMatchObject([{ actionId: 'a-note', status: 'skipped' }]);
     expect(cw.writes().filter((w) => w.method === 'POST' && w.path.endsWith('/notes')), 'a second note was posted').toEqual([]);
+  }, 30_000);
+
+  it('Autotask: our note committed after 550 others → the retry pages the notes query and finds its marker', async () => {
+    const at = await new FakeAutotask().start();
+    closers.push(() => at.close());
+    at.state.addTicket({ id: 351181 });
+    for (let i = 0; i < 550; i++) at.state.addNote(351181, { description: `worklog ${i}`, title: 'Work', creatorResourceID: 29684010 });
+    const marker = '[esc:5eed0002]';
+    at.state.addNote(351181, { description: `Escalated to T2.\n\n${marker}`, title: `Escalation ${marker}`, creatorResourceID: 29684010 });
+    const mapping = { tiers: { T1: { queueID: 29682833 } }, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [] };
+    const ctx = testContext({
+      connector: autotask,
+      instance: { id: 'globex-at', mapping },
+      settings: { connection: at.connection(), webhook: { secretKey: 'whsec-autotask-test-42' }, notes: { internal: { noteType: 1, publish: 2 }, customer: { noteType: 1, publish: 1 } }, mapping },
+    });
+    const fetched = await autotask.fetchTicket(ctx, '351181');
+    if (!fetched.ok) throw fetched.error;
+    const before = at.state.notes.get(351181)!.length;
+    const results = await autotask.applyActions(ctx, {
+      ticketId: '351181', current: autotask.normalize(fetched.value, ctx.instance, ctx.settings), fetched: fetched.value, verify: true,
+      notes: [{ actionId: 'a-note', marker, visibility: 'internal', text: 'Escalated to T2.' }],
+    });
+    expect(results).toMatchObject([{ actionId: 'a-note', status: 'skipped' }]);
+    expect(at.state.notes.get(351181)!.length, 'a second note was posted').toBe(before);
+    expect(at.vendorProblems).toEqual([]);
   }, 30_000);
 });
