@@ -15,7 +15,7 @@ import { createMetrics } from './lib/metrics.js';
 import { startPipeline } from './pipeline/pipeline.js';
 import type { PipelineOptions, RunningPipeline } from './pipeline/pipeline.js';
 import { createPolicyEngine } from './pipeline/policy-engine.js';
-import { closeRedis, configNumber, createRedis, evictionPolicy, waitReady } from './store/redis.js';
+import { closeRedis, configNumber, createRedis, redisDurability, waitReady } from './store/redis.js';
 
 /**
  * Process wiring (STYLE: `main.ts` is the process entry): config → Redis (embedded unless `REDIS_URL`) →
@@ -34,6 +34,8 @@ export interface ServiceOptions {
   app?: BuildAppOptions;
   /** Called when the embedded Redis can't be kept alive (the process should exit). */
   onFatal?: (error: Error) => void;
+  /** `serve --allow-unsafe-redis`: start even when REDIS_URL evicts keys or persists nothing (warns instead). */
+  allowUnsafeRedis?: boolean;
 }
 
 export interface RunningService {
@@ -47,14 +49,52 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** Warns (never fails) when an external Redis may evict keys: BullMQ needs `noeviction` (RELIABILITY §2). */
-async function checkExternalRedis(url: string, log: AppLogger): Promise<void> {
+/** An external Redis that can lose queued events: `serve` refuses it unless told otherwise (one line, no secrets). */
+export class UnsafeRedisError extends Error {
+  readonly code = 'unsafe_redis' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsafeRedisError';
+  }
+}
+
+/** `redis://host:port` without the credentials of a REDIS_URL. */
+function redisOrigin(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.hostname}:${u.port || '6379'}`;
+  } catch {
+    return 'REDIS_URL';
+  }
+}
+
+/**
+ * Checks an external Redis before anything is queued on it (RELIABILITY §2): BullMQ needs `maxmemory-policy
+ * noeviction` (evicted keys are lost jobs) and some persistence (AOF or RDB), or a restart loses acknowledged
+ * events. What it can read and find unsafe stops the start (`UnsafeRedisError`) unless `allowUnsafe`; what it
+ * cannot read (CONFIG renamed or denied, as on managed Redis) is one warning line.
+ */
+async function checkExternalRedis(url: string, log: AppLogger, allowUnsafe: boolean): Promise<void> {
   const client = createRedis({ url, role: 'client', name: 'psa-escalator:check', log });
   try {
     await waitReady(client, 10_000);
-    const policy = await evictionPolicy(client).catch(() => undefined);
-    if (policy === undefined) log.warn('could not read maxmemory-policy (CONFIG GET refused?): make sure it is noeviction');
-    else if (policy !== 'noeviction') log.warn({ policy }, `IMPORTANT: Redis maxmemory-policy is "${policy}"; it must be "noeviction" or queued events can be lost`);
+    const d = await redisDurability(client);
+    const problems: string[] = [];
+    if (d.maxmemoryPolicy !== undefined && d.maxmemoryPolicy !== 'noeviction') {
+      problems.push(`maxmemory-policy is "${d.maxmemoryPolicy}" (must be noeviction: evicted keys are lost events and jobs)`);
+    }
+    if (d.aof === false && d.rdb === false) problems.push('persistence is off (appendonly no and save "": a Redis restart loses acknowledged events)');
+    const unknown = [d.maxmemoryPolicy === undefined ? 'maxmemory-policy' : undefined, d.aof === undefined || d.rdb === undefined ? 'persistence (appendonly, save)' : undefined].filter(
+      (x): x is string => x !== undefined,
+    );
+    if (unknown.length > 0) {
+      log.warn(`could not check Redis ${unknown.join(' and ')} at ${redisOrigin(url)} (CONFIG GET refused): make sure maxmemory-policy is noeviction and AOF or RDB is on`);
+    }
+    if (problems.length > 0) {
+      const what = `unsafe Redis at ${redisOrigin(url)}: ${problems.join('; ')}`;
+      if (!allowUnsafe) throw new UnsafeRedisError(`${what}; fix the Redis configuration, or start with --allow-unsafe-redis (REDIS_UNSAFE_OK=1) to run anyway`);
+      log.warn(`${what}; starting anyway (--allow-unsafe-redis / REDIS_UNSAFE_OK=1)`);
+    }
     const hz = await configNumber(client, 'hz');
     if (hz !== undefined && hz < 50) {
       log.info({ hz }, `Redis hz is ${hz}: delayed jobs (the per-ticket debounce) may start up to ${Math.round(1000 / hz)} ms late; hz 100 is recommended`);
@@ -78,7 +118,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const metrics = createMetrics();
   let embedded: EmbeddedRedis | undefined;
   let redisUrl = env.redisUrl;
-  if (redisUrl) await checkExternalRedis(redisUrl, log);
+  if (redisUrl) await checkExternalRedis(redisUrl, log, options.allowUnsafeRedis === true || env.redisUnsafeOk === true);
   else {
     embedded = await startEmbeddedRedis({ dataDir: env.dataDir, log, ...(options.onFatal ? { onFatal: options.onFatal } : {}) });
     redisUrl = embedded.url;

@@ -6,7 +6,7 @@ import type { AtContext } from './client.js';
 import { idString, picklistValue } from './mapping.js';
 import type { PicklistMap } from './mapping.js';
 import { MARKER, isOurNote, noteDescription, noteKind, noteTitle } from './note-format.js';
-import { getNotes, getTicket } from './read.js';
+import { getAllNotes, getTicket } from './read.js';
 import type { AutotaskLookups } from './read.js';
 import { itemIdSchema, memberSchema } from './schemas.js';
 
@@ -105,10 +105,10 @@ async function postNote(ctx: AtContext, plan: WritePlan, note: NoteWrite, lk: Au
 
 /**
  * Markers already on the ticket in notes our API user wrote (a retry after an ambiguous failure must not post a
- * second note; a marker a contact typed or quoted proves nothing).
+ * second note; a marker a contact typed or quoted proves nothing): every page.
  */
 async function existingMarkers(ctx: AtContext, plan: WritePlan, me: number | undefined): Promise<string> {
-  const notes = await getNotes(ctx, plan.ticketId);
+  const notes = await getAllNotes(ctx, plan.ticketId);
   return notes
     .map((n) => (typeof n === 'object' && n !== null ? `${String((n as { title?: unknown }).title ?? '')}\n${String((n as { description?: unknown }).description ?? '')}` : ''))
     .filter((text, i) => isOurNote(text, notes[i], me))

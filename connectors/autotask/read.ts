@@ -40,6 +40,30 @@ export async function getNotes(ctx: AtContext, ticketId: string): Promise<unknow
   return items.success ? items.data.items : [];
 }
 
+/** A bound on one listing (100 pages of 500): a server that always answers a next page cannot loop us forever. */
+const maxNotePages = 100;
+
+/**
+ * Every note of a ticket for a marker scan: `POST /TicketNotes/query` (ticketID eq, 500 per page) following
+ * `pageDetails.nextPageUrl` with POST and the same body (autotask.md §5.2) — the child collection answers one page
+ * only, and a retry must see a note of ours however many came after it.
+ */
+export async function getAllNotes(ctx: AtContext, ticketId: string): Promise<unknown[]> {
+  const body = { maxRecords: 500, includeFields: ['id', 'title', 'description'], filter: [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }] };
+  const out: unknown[] = [];
+  let path = '/TicketNotes/query';
+  for (let page = 0; page < maxNotePages; page++) {
+    const res = await atRequest(ctx, { method: 'POST', path, json: body, idempotent: true });
+    const parsed = itemsSchema.safeParse(res.data);
+    if (!parsed.success) throw new ConnectorError('invalid_response', 'Autotask answered the notes query without items', { retryable: true });
+    out.push(...parsed.data.items);
+    const next = parsed.data.pageDetails?.nextPageUrl;
+    if (!next) return out;
+    path = next;
+  }
+  throw new ConnectorError('invalid_response', `Autotask kept paging the notes of ticket ${ticketId} past ${maxNotePages} pages`, { retryable: false });
+}
+
 async function gatherLookups(ctx: AtContext, t: AtTicket): Promise<AutotaskLookups> {
   const [picklists, notes, me, company, contact, owner, ci] = await Promise.all([
     ticketPicklists(ctx),

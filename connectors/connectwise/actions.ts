@@ -9,16 +9,13 @@ import { isOurNote, markerText, parseNote, withMarker } from './notes.js';
 import { parseTicket } from './normalize.js';
 import { buildPatch, memberTarget, noteBody, notApplied } from './patch.js';
 import type { WriteTarget } from './patch.js';
-import { readNotes, readTicket } from './read.js';
+import { readAllNotes, readTicket } from './read.js';
 
 /**
  * SPEC §4 write-back: reassign + priority in one JSON-Patch write with only the fields that differ → read-back (the
  * documented false 200) → notes, each carrying its marker so a retried job never posts it twice. The first failure
  * stops the sequence: the remaining actions come back failed with the same code, to be dead-lettered together.
  */
-
-/** Notes scanned for markers: our notes are recent, and a retry follows its first attempt closely. */
-const markerScanSize = 100;
 
 type Failure = { code: string; message: string };
 const failure = (e: ConnectorError): Failure => ({ code: e.code, message: e.message });
@@ -98,11 +95,11 @@ function row(actionId: string, action: ActionResult['action'], status: ActionRes
   return { actionId, action, status, ...(status === 'failed' && error ? { error } : {}), ...(remoteId ? { remoteId } : {}) };
 }
 
-/** The id of a note of ours (our API member wrote it) carrying `marker`, if any (fresh read, newest first). */
+/** The id of a note of ours (our API member wrote it) carrying `marker`, if any (fresh read of every page, newest first). */
 async function findMarker(ctx: CwContext, ticketId: string, marker: string): Promise<string | undefined> {
   const tag = markerText(marker);
   const me = ctx.settings.connection.apiMember;
-  const hit = (await readNotes(ctx, ticketId, markerScanSize)).map(parseNote).find((n) => (n.text ?? '').includes(tag) && isOurNote(n, me));
+  const hit = (await readAllNotes(ctx, ticketId)).map(parseNote).find((n) => (n.text ?? '').includes(tag) && isOurNote(n, me));
   return hit ? (idString(hit.id) ?? 'unknown') : undefined;
 }
 

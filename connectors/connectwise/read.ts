@@ -29,6 +29,31 @@ export async function readNotes(ctx: CwContext, ticketId: string, pageSize = not
   return Array.isArray(res.data) ? res.data : [];
 }
 
+/** Page size of a full notes listing: the documented maximum (connectwise.md §4.6). */
+export const allNotesPageSize = 1000;
+/** A bound on one listing (100 000 notes): a misbehaving server that always says "next" cannot loop us forever. */
+const maxNotePages = 100;
+
+/**
+ * Every note of a ticket, newest first, following navigable paging (`Link: rel="next"`, else a full page) to the end:
+ * a marker scan must see all of them, not only the newest page (a busy ticket, or a PSA that lists out of order).
+ */
+export async function readAllNotes(ctx: CwContext, ticketId: string): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (let page = 1; page <= maxNotePages; page++) {
+    const res = await cwRequest(ctx, {
+      method: 'GET',
+      path: `/service/tickets/${ticketId}/notes`,
+      query: { orderBy: 'id desc', page, pageSize: allNotesPageSize },
+    });
+    const rows = Array.isArray(res.data) ? res.data : [];
+    out.push(...rows);
+    const more = hasNextLink(res.headers['link']) ?? rows.length >= allNotesPageSize;
+    if (!more || rows.length === 0) return out;
+  }
+  throw new ConnectorError('invalid_response', `ConnectWise kept paging the notes of ticket ${ticketId} past ${maxNotePages} pages`, { retryable: false });
+}
+
 /** `GET /service/tickets/{id}`: the raw ticket, validated to be a ticket object. */
 export async function readTicket(ctx: CwContext, ticketId: string): Promise<Record<string, unknown>> {
   const path = ticketPath(ticketId);

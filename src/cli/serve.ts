@@ -8,21 +8,24 @@ import { UsageError, parseFlags, writeLines } from './args.js';
 import { loadCliConfig } from './load-config.js';
 import type { CliIo } from './args.js';
 
-export const usage = `Usage: psa-escalator serve [--config FILE] [--role all|api|worker]
+export const usage = `Usage: psa-escalator serve [--config FILE] [--role all|api|worker] [--allow-unsafe-redis]
 
 Runs the service: webhooks in, escalations out.
   --config FILE   configuration (default: $CONFIG_FILE, else ./escalator.yaml, else the built-in config)
   --role ROLE     all (default): API and workers · api: webhooks and /api only · worker: queue consumers only
                   (every role serves /healthz, /readyz and /metrics)
 
-Redis: $REDIS_URL, or unset for an embedded redis-server with its data in $DATA_DIR/redis.
+  --allow-unsafe-redis  start even when $REDIS_URL can evict keys (maxmemory-policy not noeviction) or persists
+                  nothing (AOF and RDB off); same as REDIS_UNSAFE_OK=1. Without it, serve refuses such a Redis.
+
+Redis: $REDIS_URL, or unset for an embedded redis-server (random password, AOF in $DATA_DIR/redis).
 Stops gracefully on SIGTERM/SIGINT: no new requests, in-flight jobs finish, then Redis closes.
 `;
 
 const roles: readonly ServeRole[] = ['all', 'api', 'worker'];
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(args, { config: { type: 'string' }, role: { type: 'string' } });
+  const { values } = parseFlags(args, { config: { type: 'string' }, role: { type: 'string' }, 'allow-unsafe-redis': { type: 'boolean' } });
   const role = (values.role ?? 'all') as ServeRole;
   if (!roles.includes(role)) throw new UsageError(`--role must be one of ${roles.join(', ')}, got "${values.role}"`);
   const loaded = loadCliConfig(io, values.config);
@@ -34,7 +37,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   writeLines(io.stderr, [...envWarnings(env), ...(config.warnings ?? []).map(formatProblem)].map((w) => `warning: ${w}`));
   const log = createLogger({ level: env.logLevel, base: { role } });
   const service = await startService({
-    env, config, role, log,
+    env, config, role, log, allowUnsafeRedis: values['allow-unsafe-redis'] === true,
     onFatal: (e) => {
       log.fatal({ err: { message: e.message } }, 'embedded Redis is gone: exiting');
       process.exit(1);

@@ -24,6 +24,7 @@ export const envVariables = {
   REDIS_TLS_CERT_FILE: { default: undefined, doc: 'rediss://: PEM client certificate (mutual TLS)' },
   REDIS_TLS_KEY_FILE: { default: undefined, doc: 'rediss://: PEM client key (mutual TLS)' },
   REDIS_WAIT_REPLICAS: { default: undefined, doc: 'replicas that must hold a webhook before its 202 (Redis WAIT); default 1 with Sentinel, else 0' },
+  REDIS_UNSAFE_OK: { default: undefined, doc: '1 = start even when REDIS_URL evicts keys or persists nothing (serve --allow-unsafe-redis)' },
   DATA_DIR: { default: './data', doc: 'embedded Redis data (AOF) directory' },
   LOG_LEVEL: { default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
   ADMIN_TOKEN: { default: undefined, doc: 'bearer token for /api/*; unset = /api/* answers 401' },
@@ -69,6 +70,7 @@ const EnvSchema = z.object({
   REDIS_TLS_CERT_FILE: z.string().optional(),
   REDIS_TLS_KEY_FILE: z.string().optional(),
   REDIS_WAIT_REPLICAS: int(0, 16, 'a replica count 0-16').optional(),
+  REDIS_UNSAFE_OK: z.enum(['0', '1', 'true', 'false'], { message: 'expected 1 or 0' }).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(logLevels, { message: `expected one of ${logLevels.join(', ')}` }).default('info'),
   ADMIN_TOKEN: z.string().optional(),
@@ -153,6 +155,7 @@ export function parseEnv(env: Readonly<Record<string, string | undefined>>): Res
   if (!redis.ok) return err(redis.error);
   if (redis.value !== undefined) config.redisUrl = redis.value;
   if (e.REDIS_WAIT_REPLICAS !== undefined) config.redisWaitReplicas = e.REDIS_WAIT_REPLICAS;
+  if (e.REDIS_UNSAFE_OK === '1' || e.REDIS_UNSAFE_OK === 'true') config.redisUnsafeOk = true;
   if (e.ADMIN_TOKEN !== undefined) config.adminToken = e.ADMIN_TOKEN;
   if (e.METRICS_TOKEN !== undefined) config.metricsToken = e.METRICS_TOKEN;
   if (e.PUBLIC_URL !== undefined) config.publicUrl = e.PUBLIC_URL;

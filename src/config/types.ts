@@ -67,6 +67,8 @@ export interface EnvConfig {
   host: string;
   /** Unset → embedded redis-server child. */
   redisUrl?: string;
+  /** `REDIS_UNSAFE_OK=1`: start even when `REDIS_URL` can evict keys or persists nothing (a warning line instead). */
+  redisUnsafeOk?: boolean;
   /** @defaultValue './data' */
   dataDir: string;
   /** @defaultValue 'info' */

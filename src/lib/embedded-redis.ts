@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -34,6 +35,7 @@ export interface EmbeddedRedisOptions {
 }
 
 export interface EmbeddedRedis {
+  /** `redis://:<password>@127.0.0.1:<port>`: carries the password; never log it. */
   url: string;
   port: number;
   dir: string;
@@ -56,18 +58,23 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** True when something on the port answers `PING` with `+PONG`. */
-function ping(port: number, timeoutMs = 500): Promise<boolean> {
+/** True when the server on the port accepts `password` and answers `PING` with `+PONG`. */
+function ping(port: number, password: string, timeoutMs = 500): Promise<boolean> {
   return new Promise((done) => {
     const socket = createConnection({ host: '127.0.0.1', port });
+    let answer = '';
     const finish = (ok: boolean) => {
       socket.destroy();
       done(ok);
     };
     socket.setTimeout(timeoutMs, () => finish(false));
     socket.on('error', () => finish(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (b: Buffer) => finish(b.toString().startsWith('+PONG')));
+    socket.on('connect', () => socket.write(`AUTH ${password}\r\nPING\r\n`));
+    socket.on('data', (b: Buffer) => {
+      answer += b.toString();
+      if (answer.includes('+PONG')) finish(true);
+      else if (answer.startsWith('-') || answer.includes('\r\n-')) finish(false);
+    });
   });
 }
 
@@ -80,9 +87,14 @@ const argsFor = (port: number, dir: string): string[] => [
   '--daemonize', 'no', '--logfile', '',
 ];
 
-/** Spawns the child and resolves once it answers PING (rejects when it exits or never answers). */
-async function spawnAndWait(binary: string, port: number, dir: string, timeoutMs: number): Promise<ChildProcess> {
-  const child = spawn(binary, argsFor(port, dir), { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawns the child and resolves once it answers PING (rejects when it exits or never answers). The password goes in
+ * on stdin (`redis-server -` reads a config from it), never on the command line where `ps` would show it.
+ */
+async function spawnAndWait(binary: string, port: number, dir: string, password: string, timeoutMs: number): Promise<ChildProcess> {
+  const child = spawn(binary, ['-', ...argsFor(port, dir)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(`requirepass ${password}\n`);
   let output = '';
   child.stdout?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-2_000)));
   child.stderr?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-2_000)));
@@ -92,7 +104,7 @@ async function spawnAndWait(binary: string, port: number, dir: string, timeoutMs
   });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const result = await Promise.race([exited, ping(port).then((ok) => (ok ? 'ready' : 'wait'))]);
+    const result = await Promise.race([exited, ping(port, password).then((ok) => (ok ? 'ready' : 'wait'))]);
     if (result instanceof Error) throw result;
     if (result === 'ready') return child;
     if (Date.now() > deadline) {
@@ -105,7 +117,8 @@ async function spawnAndWait(binary: string, port: number, dir: string, timeoutMs
 
 /**
  * The embedded default (SPEC §4, `REDIS_URL` unset): a private `redis-server` child on 127.0.0.1 and a free port,
- * AOF on in `DATA_DIR/redis`, `noeviction`; restarted (same port and data) if it dies, stopped on exit.
+ * AOF on in `DATA_DIR/redis`, `noeviction`, a random `requirepass` (in `url`); restarted (same port, password and
+ * data) if it dies, stopped on exit.
  */
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
   const binary = options.binary ?? 'redis-server';
@@ -115,7 +128,9 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   const timeoutMs = options.startTimeoutMs ?? 10_000;
   const maxRestarts = options.maxRestartsPerMinute ?? 5;
   const log = options.log.child({ component: 'embedded-redis', port });
-  let child = await spawnAndWait(binary, port, dir, timeoutMs);
+  // Random per start, known only to this process: another local user cannot read or queue anything on loopback.
+  const password = randomBytes(24).toString('hex');
+  let child = await spawnAndWait(binary, port, dir, password, timeoutMs);
   let stopping = false;
   let restarts = 0;
   const recent: number[] = [];
@@ -137,7 +152,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
       log.error({ code, signal }, 'embedded redis-server died: restarting it');
       const delay = Math.min(5_000, 250 * 2 ** (recent.length - 1));
       setTimeout(() => {
-        spawnAndWait(binary, port, dir, timeoutMs).then(
+        spawnAndWait(binary, port, dir, password, timeoutMs).then(
           (next) => {
             if (stopping) {
               next.kill('SIGTERM');
@@ -160,7 +175,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   log.info({ pid: child.pid, dir }, 'embedded redis-server started');
 
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://:${password}@127.0.0.1:${port}`,
     port,
     dir,
     pid: () => child.pid,

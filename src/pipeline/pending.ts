@@ -5,7 +5,9 @@ import type { InstanceRuntime } from './context.js';
 import type { ProcessorDeps } from './processor-deps.js';
 import { appliedIdsOf, applyDecision, observeTicket } from './state.js';
 import { writeBack } from './write-back.js';
-import { deferredWriteFailure, interimRows } from './write-retry.js';
+import { LockLostError, guardedRuntime } from './write-guard.js';
+import type { WriteGuard } from './write-guard.js';
+import { MAX_DOUBT_ROUNDS, SettleWait, deferredWriteFailure, interimRows, noteInDoubt } from './write-retry.js';
 
 export interface CompletePendingArgs {
   deps: ProcessorDeps;
@@ -17,6 +19,8 @@ export interface CompletePendingArgs {
   now: number;
   /** No job attempt is left: transient failures are dead-lettered instead of retried. */
   finalAttempt: boolean;
+  /** The job's ticket lock, checked before each PSA write. */
+  guard?: WriteGuard;
 }
 
 export interface PendingOutcome {
@@ -59,10 +63,25 @@ export async function completePending(args: CompletePendingArgs): Promise<Pendin
     const { pending: _dropped, ...rest } = record;
     return { record: rest, completed: false };
   }
+  const settleMs = deps.noteSettleMs ?? 60_000;
+  const doubt = pending.notesInDoubt;
+  if (doubt) {
+    // A note POST got no answer earlier: the marker scan that decides is the one after the PSA's commit delay.
+    const wait = doubt.since + settleMs - Date.now();
+    if (wait > 0) throw new SettleWait(wait);
+  }
   const out = await writeBack({
-    rt, ticket, fetched, decision: pending.decision, ids: pending.actionIds,
+    rt: guardedRuntime(rt, args.guard), ticket, fetched, decision: pending.decision, ids: pending.actionIds,
     alreadyApplied: new Set(appliedIdsOf(record)), verify: true, notify: deps.notify,
   });
+  if (args.guard?.lost) throw new LockLostError();
+  const rounds = doubt?.rounds ?? 0;
+  if (noteInDoubt(out, pending.decision.actions) && rounds < MAX_DOUBT_ROUNDS) {
+    if (args.guard && !(await args.guard.check())) throw new LockLostError();
+    await deps.tickets.put({ ...record, pending: { ...pending, notesInDoubt: { since: Date.now(), rounds: rounds + 1 } } });
+    await deps.audit.updateResults(pending.auditId, interimRows(out.results));
+    throw new SettleWait(settleMs);
+  }
   const deferred = await deferredWriteFailure(rt, out, args.finalAttempt);
   if (deferred) {
     await deps.audit.updateResults(pending.auditId, interimRows(out.results));
@@ -79,6 +98,7 @@ export async function completePending(args: CompletePendingArgs): Promise<Pendin
     await deps.deadLetters.add({ instanceId: rt.loaded.info.id, ticketId: ticket.ref.id, kind: out.deadLetter.kind, actions: out.deadLetter.actions, error: out.deadLetter.error, auditId: pending.auditId });
   }
   const { pending: _done, ...rest } = record;
+  if (args.guard && !(await args.guard.check())) throw new LockLostError();
   await deps.tickets.put(rest);
   return { record: rest, completed: true, ...(out.deadLetter ? { deadLettered: true } : {}) };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { Queue } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 import type { Logger } from '../contract/index.js';
@@ -21,7 +22,7 @@ import { kickTicket } from './kick.js';
 import type { KickOptions } from './kick.js';
 import { startLoops, startQueueMetrics } from './loops.js';
 import { createNotifier } from './notifiers.js';
-import { queueNames } from './queues.js';
+import { heartbeatQueueName, queueNames } from './queues.js';
 import { registerEscalationGauges } from './escalation-metrics-gauges.js';
 import { createEscalationMetricsService } from './escalation-metrics-service.js';
 import { createReadModels } from './read-models.js';
@@ -66,6 +67,8 @@ export interface PipelineOptions {
     closeTimeoutMs?: number;
     ticketAttempts?: number;
     backoffMs?: number;
+    /** A PSA's note commit delay covered before re-checking a note whose POST got no answer. @defaultValue 60_000 */
+    noteSettleMs?: number;
   };
   /** Outbound client overrides (tests shorten backoffs). */
   http?: Partial<HttpClientOptions>;
@@ -80,6 +83,8 @@ export interface RunningPipeline {
   /** General Redis connection (tests inspect state through it). */
   redis: Redis;
   kick(kick: KickOptions): Promise<void>;
+  /** This process's BullMQ workers (empty for the api role); tests inspect and pause them. */
+  workers(): Worker[];
   close(): Promise<void>;
 }
 
@@ -113,19 +118,24 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     control: new Queue(queueNames.control, { connection: redis }),
   };
   const heartbeatQueue = new Queue(queueNames.events, { connection: redis });
+  const processId = randomUUID().slice(0, 12);
+  // This process's own heartbeat queue (heartbeat.ts); its event stream is kept short (one heartbeat a second).
+  const ownHeartbeatQueue = new Queue(heartbeatQueueName(processId), { connection: redis, streams: { events: { maxLen: 100 } } });
   // Connection errors surface through readiness and 503s; without a listener BullMQ prints each one.
-  for (const q of [...Object.values(queues), heartbeatQueue]) q.on('error', (e: Error) => log.debug({ err: { message: e.message }, queue: q.name }, 'queue error'));
+  for (const q of [...Object.values(queues), heartbeatQueue, ownHeartbeatQueue]) q.on('error', (e: Error) => log.debug({ err: { message: e.message }, queue: q.name }, 'queue error'));
   const runtimes = createRuntimes({ config: options.config, connectors: options.connectors, redis, keys: stores.keys, log, now, ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.http ? { http: options.http } : {}) });
   const kick = (k: KickOptions) => kickTicket(queues.tickets, k, { ...(tuning.ticketAttempts ? { attempts: tuning.ticketAttempts } : {}), ...(tuning.backoffMs ? { backoffMs: tuning.backoffMs } : {}) });
   const ingest = createIngest({ events: queues.events, dedupeTtlMs: options.config.dedupeTtlMs, waitReplicas: options.waitReplicas ?? 0 });
-  const processId = randomUUID().slice(0, 12);
   const closers: (() => Promise<void> | void)[] = [];
   let workerSet: WorkerSet | undefined;
   let heartbeat: Heartbeat | undefined;
 
   if (role !== 'api') {
     const notify = createNotifier({ notifiers: options.config.notifiers, http: createHttpClient({ log, ...options.http }) });
-    const processor = { runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, escalationMetrics, ...(options.metrics ? { metrics: options.metrics } : {}) };
+    const processor = {
+      runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, escalationMetrics,
+      ...(options.metrics ? { metrics: options.metrics } : {}), ...(tuning.noteSettleMs !== undefined ? { noteSettleMs: tuning.noteSettleMs } : {}),
+    };
     const workerDeps = {
       redisUrl: options.redisUrl, redis, keys: stores.keys, processor, runtimes, kick, log, processId,
       reconcile: { redis, keys: stores.keys, tickets: stores.tickets, instances: stores.instances, kick, log, now, publicUrl: options.publicUrl },
@@ -133,7 +143,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     };
     workerSet = createWorkers(workerDeps);
     heartbeat = new Heartbeat({
-      events: heartbeatQueue, redis, keys: stores.keys, processId, log,
+      events: heartbeatQueue, own: ownHeartbeatQueue, redis, keys: stores.keys, processId, log,
       ...(tuning.heartbeatMs ? { intervalMs: tuning.heartbeatMs } : {}),
       ...(tuning.heartbeatStaleMs ? { staleMs: tuning.heartbeatStaleMs } : {}),
       onStuck: async () => {
@@ -187,7 +197,8 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     (closing ??= (async () => {
       for (const c of closers) await c();
       if (workerSet) await closeWorkers(workerSet, tuning.closeTimeoutMs ?? 10_000, log);
-      await Promise.all([...Object.values(queues), heartbeatQueue].map((q) => q.close().catch(() => undefined)));
+      await heartbeat?.remove();
+      await Promise.all([...Object.values(queues), heartbeatQueue, ownHeartbeatQueue].map((q) => q.close().catch(() => undefined)));
       await Promise.all([closeRedis(redis), closeRedis(producer)]);
     })());
 
@@ -204,5 +215,5 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     openTickets: createTicketLister({ config: options.config, tickets: stores.tickets, now }),
     escalationMetricsBy: createMetricsBreakdown({ histories: historyStore, tickets: stores.tickets, tiers: options.config.tiers }),
   };
-  return { pipeline, read, runtimes, stores, queues, redis, kick, close };
+  return { pipeline, read, runtimes, stores, queues, redis, kick, workers: () => [...(workerSet?.workers ?? [])], close };
 }

@@ -9,10 +9,12 @@ import { completePending } from './pending.js';
 import type { ProcessorDeps, TicketTask } from './processor-deps.js';
 import type { Trigger } from './queues.js';
 import { actionId, appliedIdsOf, applyDecision, isOlderVersion, observeTicket, toEngineState } from './state.js';
-import { advanceRoundRobin, readCounters, updateOwnerLoad } from './ticket-counters.js';
+import type { InstanceCounters } from './state.js';
+import { ownerClaimOf, readCounters, updateOwnerLoad } from './ticket-counters.js';
 import type { AuditEntry } from './types.js';
 import { writeBack } from './write-back.js';
-import { deferredWriteFailure, interimRows } from './write-retry.js';
+import { LockLostError, guardedRuntime } from './write-guard.js';
+import { SettleWait, deferredWriteFailure, interimRows, noteInDoubt } from './write-retry.js';
 
 export type Outcome =
   | { kind: 'evaluated'; auditId?: string; decision: Decision }
@@ -98,7 +100,7 @@ export async function processTicket(deps: ProcessorDeps, task: TicketTask): Prom
     return { kind: 'stale' };
   }
   if (prev?.pending) {
-    const done = await completePending({ deps, rt, prev, pending: prev.pending, ...got, now, finalAttempt: task.finalAttempt ?? true });
+    const done = await completePending({ deps, rt, prev, pending: prev.pending, ...got, now, finalAttempt: task.finalAttempt ?? true, ...(task.guard ? { guard: task.guard } : {}) });
     if (done.completed) {
       // The recorded decision was completed instead of deciding afresh (SPEC §4); the ticket in hand predates those
       // writes, so a scheduled check right away decides on a fresh read (and schedules the new tier's timers).
@@ -141,11 +143,10 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
   const { info } = rt.loaded;
   const facts = deps.facts(info.id);
   await updateOwnerLoad({ store: deps.counters, facts, info, ticket });
-  const counters = await readCounters({ store: deps.counters, facts, instanceId: info.id, ticket, now });
-  const decision = deps.engine.evaluate(info.id, ticket, toEngineState(args.record, counters), now);
+  const applied = new Set(appliedIdsOf(args.record));
+  const { decision, counters } = await decideOwned(args, await readCounters({ store: deps.counters, facts, instanceId: info.id, ticket, now }), applied);
   deps.metrics?.evaluations.inc({ instance: info.id, trigger: task.trigger });
   const ids = decision.actions.map((a) => actionId(args.record, a));
-  const applied = new Set(appliedIdsOf(args.record));
   let record = args.record;
   let auditId: string | undefined;
   let out: Awaited<ReturnType<typeof writeBack>> | undefined;
@@ -157,12 +158,25 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     };
     // Recorded before the first write: a crash from here on is completed by the next run (pending.ts).
     record = { ...record, pending: { auditId, at: entry.at, trigger: task.trigger, decision, actions: decision.actions, actionIds: ids } };
+    if (task.guard && !(await task.guard.check())) throw new LockLostError();
     await deps.audit.record(entry);
     await deps.tickets.put(record);
     // State rebuilt for a ticket we acted on before (its closed record expired, then it was reopened): the tier-visit
     // guards went with the record, so our notes already in the PSA are looked for by marker before any is posted.
     const verify = task.retry || args.rebuilt === true;
-    out = await writeBack({ rt, ticket, fetched, decision, ids, alreadyApplied: applied, verify, notify: deps.notify });
+    out = await writeBack({ rt: guardedRuntime(rt, task.guard), ticket, fetched, decision, ids, alreadyApplied: applied, verify, notify: deps.notify });
+    if (task.guard?.lost) {
+      deps.log.warn({ instance: info.id, ticket: task.ticketId, audit: auditId }, 'ticket lock lost mid-job: remaining writes left to the recorded pending decision');
+      throw new LockLostError();
+    }
+    if (noteInDoubt(out, decision.actions)) {
+      // Not a plain retry: the PSA may list the note only later. Wait out its commit delay, then scan and decide.
+      record = { ...record, pending: { ...record.pending!, notesInDoubt: { since: deps.now(), rounds: 1 } } };
+      await deps.tickets.put(record);
+      await deps.audit.updateResults(auditId, interimRows(out.results));
+      deps.log.warn({ instance: info.id, ticket: task.ticketId }, 'note POST got no answer: re-checking its marker after the PSA commit delay');
+      throw new SettleWait(deps.noteSettleMs ?? 60_000);
+    }
     const deferred = await deferredWriteFailure(rt, out, task.finalAttempt ?? true);
     if (deferred) {
       await deps.audit.updateResults(auditId, interimRows(out.results));
@@ -176,6 +190,9 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     ...(out?.reassign ? { reassign: out.reassign } : {}),
   });
   delete record.pending;
+  // Writes done but the lock lapsed meanwhile: the next holder completes the pending decision (markers and read-back
+  // make that a no-op) rather than this job overwriting a record it no longer owns.
+  if (out && task.guard && !(await task.guard.check())) throw new LockLostError();
   if (out?.reassign) {
     record.nextCheckAt = nextCheckAfterMove({
       engine: deps.engine, instanceId: info.id, record, ticket, decision, reassign: out.reassign, spec: rt.connector.locationKeys, counters, now,
@@ -186,6 +203,31 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
   await deps.schedule.set(info.id, task.ticketId, record.nextCheckAt === null ? null : Date.parse(record.nextCheckAt));
   await afterWrite({ deps, rt, task, decision, out, prev: args.record, auditId });
   return { kind: 'evaluated', decision, ...(auditId ? { auditId } : {}) };
+}
+
+/** Re-decisions allowed when concurrent evaluations keep changing the ownership counters first. */
+const MAX_OWNER_CLAIMS = 50;
+
+/**
+ * Evaluates and, when the decision assigns an owner through a round-robin or least-loaded group, records that pick
+ * atomically (compare-and-set on the counters it was made from). Another evaluation that recorded a pick in between
+ * makes the claim fail: re-read the counters and decide again, so tickets escalated in the same instant spread over
+ * the group. Observe mode writes nothing, and a move already applied in this visit claims nothing.
+ */
+async function decideOwned(args: DecideArgs, first: InstanceCounters, applied: ReadonlySet<string>): Promise<{ decision: Decision; counters: InstanceCounters }> {
+  const { deps, rt, task, ticket, now, record } = args;
+  const { info } = rt.loaded;
+  const facts = deps.facts(info.id);
+  let counters = first;
+  for (let attempt = 1; ; attempt++) {
+    const decision = deps.engine.evaluate(info.id, ticket, toEngineState(record, counters), now);
+    const claim = info.mode === 'enforce' ? ownerClaimOf({ facts, ticketId: task.ticketId, decision, counters }) : undefined;
+    const move = decision.actions.find((a) => a.type === 'reassign');
+    if (!claim || !move || applied.has(actionId(record, move))) return { decision, counters };
+    if (await deps.counters.claimOwner(info.id, claim)) return { decision, counters };
+    if (attempt >= MAX_OWNER_CLAIMS) throw new ConnectorError('conflict', 'ownership counters kept changing under concurrent evaluations', { retryable: true });
+    counters = { ...counters, ...(await deps.counters.ownership(info.id)) };
+  }
 }
 
 /** Rules with an action that went to a dead letter. */
@@ -206,9 +248,6 @@ async function afterWrite(args: {
   const { deps, rt, task, decision, out } = args;
   const { info } = rt.loaded;
   const move = decision.actions.find((a) => a.type === 'reassign');
-  if (out?.reassign && move?.type === 'reassign') {
-    await advanceRoundRobin({ store: deps.counters, facts: deps.facts(info.id), instanceId: info.id, ...(move.group ? { group: move.group } : {}), ...(move.owner ? { owner: move.owner } : {}) });
-  }
   if (out?.deadLetter) {
     await deps.deadLetters.add({
       instanceId: info.id, ticketId: task.ticketId, kind: out.deadLetter.kind, actions: out.deadLetter.actions,

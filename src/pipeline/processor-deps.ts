@@ -13,6 +13,7 @@ import type { EscalationMetricsRecorder } from './escalation-metrics-service.js'
 import type { NotifyInput } from './notifiers.js';
 import type { Trigger } from './queues.js';
 import type { PolicyFacts } from './ticket-counters.js';
+import type { WriteGuard } from './write-guard.js';
 
 /** What the ticket processor works with (built once per worker process). */
 export interface ProcessorDeps {
@@ -32,6 +33,11 @@ export interface ProcessorDeps {
   escalationMetrics?: EscalationMetricsRecorder;
   log: Logger;
   now: () => number;
+  /**
+   * How long after a note POST that got no answer the PSA surely lists the note if it stored it (its commit delay):
+   * the marker scan that decides whether to post again runs only after this. @defaultValue 60_000
+   */
+  noteSettleMs?: number;
 }
 
 export interface TicketTask {
@@ -46,4 +52,6 @@ export interface TicketTask {
    * retried by the job's backoff. @defaultValue true (callers outside a job get the dead letter at once)
    */
   finalAttempt?: boolean;
+  /** The job's ticket lock, checked before each PSA write (absent outside a job: nothing to lose). */
+  guard?: WriteGuard;
 }

@@ -14,6 +14,9 @@ import { z } from 'zod';
  */
 export const queueNames = { events: 'events', tickets: 'tickets', control: 'control' } as const;
 
+/** One per worker process, consumed only by that process's workers: its heartbeat proves they consume (heartbeat.ts). */
+export const heartbeatQueueName = (processId: string): string => `hb-${processId}`;
+
 export const triggers = ['webhook', 'scheduled', 'reconcile', 'dead_letter_retry', 'manual'] as const;
 export type Trigger = (typeof triggers)[number];
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 
 import { recurringKey } from '../contract/index.js';
-import type { Condition, GroupConfig, InstanceInfo, Policy, Ticket } from '../contract/index.js';
-import type { CountersStore } from '../store/counters-store.js';
+import type { Condition, Decision, GroupConfig, InstanceInfo, Policy, ReassignAction, Ticket } from '../contract/index.js';
+import type { CountersStore, OwnerClaim } from '../store/counters-store.js';
 
 import { ownerMatches } from './state.js';
 import type { InstanceCounters } from './state.js';
@@ -105,12 +105,23 @@ export async function updateOwnerLoad(args: { store: CountersStore; facts: Polic
   await store.setTicketOwner(info.id, ticket.ref.id, member ?? null);
 }
 
-/** After our reassign through a round-robin group: the next move starts after the member just assigned. */
-export async function advanceRoundRobin(args: { store: CountersStore; facts: PolicyFacts; instanceId: string; group?: string; owner?: string }): Promise<void> {
-  const { group, owner } = args;
-  if (!group || !owner) return;
-  const config = args.facts.groups[group];
-  if (config?.assign !== 'round-robin') return;
-  const i = config.members.indexOf(owner);
-  await args.store.setCursor(args.instanceId, group, i < 0 ? 0 : (i + 1) % config.members.length);
+/**
+ * The owner pick of a decision as a claim on the counters it was made from (SPEC §2 Ownership): round-robin picks
+ * from the group's cursor, least-loaded from its members' loads. Undefined when the move picks no one through
+ * counters (no group, on-call, owner unchanged).
+ */
+export function ownerClaimOf(args: { facts: PolicyFacts; ticketId: string; decision: Decision; counters: InstanceCounters }): OwnerClaim | undefined {
+  const { facts, ticketId, decision, counters } = args;
+  const move = decision.actions.find((a): a is ReassignAction => a.type === 'reassign');
+  if (!move?.group || move.owner === undefined) return undefined;
+  const config = facts.groups[move.group];
+  const base = { ticketId, member: move.owner, group: move.group };
+  if (config?.assign === 'round-robin') {
+    const i = config.members.indexOf(move.owner);
+    return { ...base, cursor: { expected: counters.groupCursors[move.group] ?? 0, next: i < 0 ? 0 : (i + 1) % config.members.length } };
+  }
+  if (config?.assign === 'least-loaded') {
+    return { ...base, loads: Object.fromEntries(config.members.map((m) => [m, counters.memberLoads[m] ?? 0])) };
+  }
+  return undefined;
 }

@@ -13,8 +13,10 @@ import type { KickOptions } from './kick.js';
 import { resendNotifiers } from './notifier-retry.js';
 import { processTicket } from './process-ticket.js';
 import type { ProcessorDeps } from './processor-deps.js';
-import { ControlJobSchema, EventJobSchema, TicketJobSchema, queueNames } from './queues.js';
+import { ControlJobSchema, EventJobSchema, TicketJobSchema, heartbeatQueueName, queueNames } from './queues.js';
 import { checkRegistration, reconcile } from './reconcile.js';
+import { isLockLost, lockGuard } from './write-guard.js';
+import { isSettleWait } from './write-retry.js';
 import type { ReconcileDeps } from './reconcile.js';
 
 export interface WorkerSettings {
@@ -66,6 +68,15 @@ function eventsProcessor(deps: WorkerDeps) {
   };
 }
 
+/** This process's own heartbeat queue (heartbeat.ts): records when this process's workers consumed it. */
+function ownHeartbeatProcessor(deps: WorkerDeps) {
+  return async (job: Job): Promise<string> => {
+    const { sentAt } = job.data as { sentAt: number };
+    await deps.redis.set(deps.keys.heartbeatOwn(deps.processId), String(sentAt), 'PX', 10 * 60_000);
+    return 'heartbeat';
+  };
+}
+
 /** `tickets` job: per-ticket lock, then one evaluation; long Retry-After waits move the job instead of holding a slot. */
 function ticketsProcessor(deps: WorkerDeps) {
   const lockTtl = Math.max(2_000, (deps.settings.lockDurationMs ?? 30_000) * 2);
@@ -81,9 +92,20 @@ function ticketsProcessor(deps: WorkerDeps) {
         instanceId: data.instanceId, ticketId: data.ticketId, trigger: data.trigger, retry: job.attemptsMade > 0 || data.trigger === 'dead_letter_retry',
         finalAttempt: isFinalAttempt(job),
         ...(data.deleted ? { deleted: true } : {}),
+        guard: lockGuard(lock),
       });
       return outcome.kind;
     } catch (e) {
+      if (isSettleWait(e)) {
+        await job.moveToDelayed(Date.now() + e.waitMs, token);
+        throw new DelayedError();
+      }
+      if (isLockLost(e)) {
+        // Not a failure of the ticket: no attempt is spent; whoever holds the lock next completes the pending decision.
+        deps.log.warn({ instance: data.instanceId, ticket: data.ticketId }, 'ticket lock lost: job re-runs later');
+        await job.moveToDelayed(Date.now() + (deps.settings.lockRetryMs ?? 250), token);
+        throw new DelayedError();
+      }
       if (isConnectorError(e) && e.code === 'rate_limited' && e.retryAfterMs) {
         await job.moveToDelayed(Date.now() + e.retryAfterMs, token);
         throw new DelayedError();
@@ -134,7 +156,7 @@ export interface WorkerSet {
   connections: Redis[];
 }
 
-/** The three BullMQ workers of a worker-role process, each on its own connection. */
+/** The BullMQ workers of a worker-role process (events, tickets, control, own heartbeat), each on its own connection. */
 export function createWorkers(deps: WorkerDeps): WorkerSet {
   const common = {
     ...(deps.prefix ? { prefix: deps.prefix } : {}),
@@ -154,6 +176,8 @@ export function createWorkers(deps: WorkerDeps): WorkerSet {
     new Worker(queueNames.events, eventsProcessor(deps), { ...common, connection: conn('events'), concurrency: 16 }),
     new Worker(queueNames.tickets, ticketsProcessor(deps), { ...common, connection: conn('tickets'), concurrency: deps.settings.concurrency }),
     new Worker(queueNames.control, controlProcessor(deps), { ...common, connection: conn('control'), concurrency: 1 }),
+    // This process's own heartbeat queue: no other replica consumes it, so its answer speaks for these workers only.
+    new Worker(heartbeatQueueName(deps.processId), ownHeartbeatProcessor(deps), { ...common, connection: conn('heartbeat'), concurrency: 1 }),
   ];
   for (const w of workers) {
     w.on('error', (e) => deps.log.warn({ err: { message: e.message }, queue: w.name }, 'worker error'));

@@ -1,5 +1,5 @@
 import { ConnectorError, connectorErrorCodes } from '../contract/index.js';
-import type { ConnectorErrorCode } from '../contract/index.js';
+import type { Action, ConnectorErrorCode } from '../contract/index.js';
 
 import type { InstanceRuntime } from './context.js';
 import type { ResultRow, WriteBackOutput } from './write-back.js';
@@ -31,3 +31,30 @@ export async function deferredWriteFailure(rt: InstanceRuntime, out: WriteBackOu
 
 /** Audit rows while a retry is pending: `failed` with the error, not yet `dead_letter`. */
 export const interimRows = (rows: readonly ResultRow[]): ResultRow[] => rows.map((r) => (r.status === 'dead_letter' ? { ...r, status: 'failed' } : r));
+
+/** No answer at all (timeout, reset): the PSA may have stored the note and list it only later. */
+const ambiguous: ReadonlySet<string> = new Set(['timeout', 'network']);
+
+/** How many settle rounds a decision gets for notes in doubt before the ordinary retry / dead-letter path. */
+export const MAX_DOUBT_ROUNDS = 5;
+
+/** A note of this write ended ambiguously: it must not be posted again before the PSA's commit delay has passed. */
+export function noteInDoubt(out: WriteBackOutput | undefined, actions: readonly Action[]): boolean {
+  return (out?.results ?? []).some(
+    (r, i) => actions[i]?.type === 'note' && (r.status === 'failed' || r.status === 'dead_letter') && r.error !== undefined && ambiguous.has(r.error.code),
+  );
+}
+
+/**
+ * The job waits (re-runs after `waitMs` without spending an attempt): a note in doubt is re-checked by a marker scan
+ * only once the PSA had time to commit and list it.
+ */
+export class SettleWait extends Error {
+  readonly code = 'note_settling' as const;
+  constructor(readonly waitMs: number) {
+    super(`a note POST got no answer: re-checking its marker in ${waitMs} ms before any new POST`);
+    this.name = 'SettleWait';
+  }
+}
+
+export const isSettleWait = (e: unknown): e is SettleWait => e instanceof SettleWait;

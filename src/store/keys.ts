@@ -40,9 +40,12 @@ export function createKeys(options: KeyOptions = {}) {
     reconcilePage: (instance: string) => `${p}:rec:${instance}:page`,
     reconcileDue: (instance: string) => `${p}:rec:${instance}:due`,
     reconcileLock: (instance: string) => `${p}:rec:${instance}:lock`,
-    /** HASH group → round-robin cursor (per instance). */
+    /**
+     * Ownership counters of one instance, read and written together by the claim script (counters-store.ts): HASH
+     * group → round-robin cursor, HASH ticketId → member (open tickets we know of), HASH member → open-ticket count.
+     * One family per instance: a Redis Cluster hash tag on the instance segment puts all three in one slot.
+     */
     groupCursors: (instance: string) => `${p}:gc:${instance}`,
-    /** HASH ticketId → member (open tickets we know of) and HASH member → count. */
     ticketOwners: (instance: string) => `${p}:own:${instance}`,
     memberLoads: (instance: string) => `${p}:load:${instance}`,
     /** ZSET ticketId → createdAt ms, per instance and `same` combination (company / category values). */
@@ -56,8 +59,12 @@ export function createKeys(options: KeyOptions = {}) {
     /** Escalation-metrics history JSON of one ticket, and a ZSET per instance (score = end ms, +inf while open). */
     metricsHistory: (instance: string, ticketId: string) => `${p}:mx:t:${instance}:${ticketId}`,
     metricsHistoryIndex: (instance: string) => `${p}:mx:ix:${instance}`,
-    /** Epoch ms at which a worker process last saw its own heartbeat job consumed. */
+    /** Epoch ms at which a worker process last saw its heartbeat on the shared `events` queue consumed (by anyone). */
     heartbeat: (processId: string) => `${p}:hb:${processId}`,
+    /** Epoch ms at which a worker process last saw its own heartbeat queue consumed (only its own workers can). */
+    heartbeatOwn: (processId: string) => `${p}:hb:${processId}:own`,
+    /** ZSET processId → last heartbeat ms: per-process heartbeat queues of processes gone for long are removed. */
+    heartbeatProcesses: () => `${p}:hb:procs`,
   };
 }
 

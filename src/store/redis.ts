@@ -104,11 +104,27 @@ export async function waitReady(client: Redis, timeoutMs = 10_000): Promise<void
   });
 }
 
-/** The eviction policy; anything but `noeviction` can silently drop queued jobs (RELIABILITY §2). */
-export async function evictionPolicy(client: Redis): Promise<string | undefined> {
-  const res = (await client.config('GET', 'maxmemory-policy')) as unknown;
-  if (Array.isArray(res) && typeof res[1] === 'string') return res[1];
-  return undefined;
+/** What `CONFIG GET` says about keeping BullMQ's data (undefined = could not be read: CONFIG renamed or denied). */
+export interface RedisDurability {
+  maxmemoryPolicy?: string;
+  /** `appendonly yes`. */
+  aof?: boolean;
+  /** A non-empty `save` schedule. */
+  rdb?: boolean;
+}
+
+async function configString(client: Redis, name: string): Promise<string | undefined> {
+  const res = (await client.config('GET', name).catch(() => undefined)) as unknown;
+  return Array.isArray(res) && typeof res[1] === 'string' ? res[1] : undefined;
+}
+
+export async function redisDurability(client: Redis): Promise<RedisDurability> {
+  const [policy, appendonly, save] = await Promise.all([configString(client, 'maxmemory-policy'), configString(client, 'appendonly'), configString(client, 'save')]);
+  return {
+    ...(policy !== undefined ? { maxmemoryPolicy: policy } : {}),
+    ...(appendonly !== undefined ? { aof: appendonly === 'yes' } : {}),
+    ...(save !== undefined ? { rdb: save.trim() !== '' } : {}),
+  };
 }
 
 /** A numeric setting via `CONFIG GET` (e.g. `hz`); undefined when refused (managed Redis) or not a number. */

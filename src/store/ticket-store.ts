@@ -25,6 +25,11 @@ export interface PendingWrite {
   actions: Action[];
   /** Action id per action index (deterministic: instance, ticket, rule, tier visit). */
   actionIds: string[];
+  /**
+   * A note POST ended without an answer (timeout, reset, 5xx): the PSA may have stored it and list it only later.
+   * No note is posted again before `since` (epoch ms) + the settle time, when a fresh marker scan decides.
+   */
+  notesInDoubt?: { since: number; rounds: number };
 }
 
 /** Everything stored about one ticket (`esc:t:<instance>:<ticket>`). */

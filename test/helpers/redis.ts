@@ -50,7 +50,13 @@ async function waitForReady(child: ChildProcess, port: number): Promise<void> {
   });
 }
 
-export async function startRedis(options: { appendfsync?: 'everysec' | 'always' } = {}): Promise<TestRedis> {
+export interface StartRedisOptions {
+  appendfsync?: 'everysec' | 'always';
+  /** Appended to the command line (later directives win), e.g. an unsafe `--maxmemory-policy allkeys-lru`. */
+  extraArgs?: string[];
+}
+
+export async function startRedis(options: StartRedisOptions = {}): Promise<TestRedis> {
   let port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'psa-esc-redis-'));
   let child: ChildProcess | undefined;
@@ -61,7 +67,7 @@ export async function startRedis(options: { appendfsync?: 'everysec' | 'always' 
       [
         '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes',
         '--appendfsync', options.appendfsync ?? 'everysec', '--save', '', '--maxmemory-policy', 'noeviction',
-        '--daemonize', 'no', '--protected-mode', 'yes', '--hz', '100',
+        '--daemonize', 'no', '--protected-mode', 'yes', '--hz', '100', ...(options.extraArgs ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

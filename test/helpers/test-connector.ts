@@ -19,6 +19,8 @@ export const TestSettingsSchema = z.object({
   secret: z.string().min(1),
   /** Changes made by this actor are our own (echoes). */
   apiIdentity: z.string().default('escalator-api'),
+  /** Per-request timeout of note POSTs (tests make a slow PSA time out). @defaultValue the client's */
+  noteTimeoutMs: z.number().int().positive().optional(),
 });
 export type TestSettings = z.infer<typeof TestSettingsSchema>;
 type Ctx = ConnectorContext<TestSettings>;
@@ -119,7 +121,10 @@ async function writeNotes(ctx: Ctx, plan: WritePlan, out: ActionResult[]): Promi
       continue;
     }
     try {
-      await ctx.http.request({ method: 'POST', url: `${ctx.settings.baseUrl}/tickets/${encodeURIComponent(plan.ticketId)}/notes`, json: { text: `${note.text}\n\n${note.marker}`, internal: note.visibility === 'internal' } });
+      await ctx.http.request({
+        method: 'POST', url: `${ctx.settings.baseUrl}/tickets/${encodeURIComponent(plan.ticketId)}/notes`, json: { text: `${note.text}\n\n${note.marker}`, internal: note.visibility === 'internal' },
+        ...(ctx.settings.noteTimeoutMs ? { timeoutMs: ctx.settings.noteTimeoutMs } : {}),
+      });
       out.push({ actionId: note.actionId, action: 'note', status: 'applied' });
     } catch (e) {
       out.push(failed(note.actionId, 'note', e));

@@ -58,6 +58,10 @@ export class FakePsa {
   fetchDelayMs = 0;
   /** Milliseconds before a posted note is stored (the client may be gone by then: commit-then-drop). */
   noteDelayMs = 0;
+  /** A stored note is listed (GET ticket) only this long after it was stored: the PSA's commit/index delay. */
+  noteVisibleAfterMs = 0;
+  /** Awaited before each request is answered (tests inject faults at an exact step, e.g. after a PATCH). */
+  onRequest: ((call: CallRecord) => Promise<void> | void) | undefined;
   /** Highest number of simultaneous GETs seen per ticket. */
   readonly maxConcurrentFetches = new Map<string, number>();
   private readonly inFlight = new Map<string, number>();
@@ -66,6 +70,8 @@ export class FakePsa {
   readonly notifications: { name: string; body: unknown }[] = [];
   private server: Server | undefined;
   private seq = 0;
+  /** Wall-clock time each note was stored (for `noteVisibleAfterMs`). */
+  private readonly storedAt = new Map<string, number>();
   /** The fake's clock for `updatedAt` (tests inject one to match the pipeline's). */
   now: () => number = Date.now;
   url = '';
@@ -121,7 +127,9 @@ export class FakePsa {
     const body = text ? (JSON.parse(text) as unknown) : undefined;
     const url = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
-    this.calls.push({ method, path: url.pathname, at: Date.now(), ...(body === undefined ? {} : { body }) });
+    const call: CallRecord = { method, path: url.pathname, at: Date.now(), ...(body === undefined ? {} : { body }) };
+    this.calls.push(call);
+    await this.onRequest?.(call);
     const failure = this.failures.find((f) => f.method === method && url.pathname.startsWith(f.path) && f.times > 0);
     if (failure) {
       failure.times -= 1;
@@ -163,7 +171,11 @@ export class FakePsa {
     try {
       if (this.fetchDelayMs > 0) await new Promise((r) => setTimeout(r, this.fetchDelayMs));
       const t = this.tickets.get(id);
-      return t ? [200, structuredClone(t)] : [404, { error: 'not found' }];
+      if (!t) return [404, { error: 'not found' }];
+      const copy = structuredClone(t);
+      const cutoff = Date.now() - this.noteVisibleAfterMs;
+      if (this.noteVisibleAfterMs > 0) copy.notes = copy.notes.filter((n) => (this.storedAt.get(n.id) ?? 0) <= cutoff);
+      return [200, copy];
     } finally {
       this.inFlight.set(id, (this.inFlight.get(id) ?? 1) - 1);
     }
@@ -184,6 +196,7 @@ export class FakePsa {
     if (!t) return [404, { error: 'not found' }];
     const note: FakeNote = { id: String(++this.seq), text: String(body.text ?? ''), internal: body.internal !== false, at: new Date(this.now()).toISOString(), author: 'escalator-api' };
     t.notes.unshift(note);
+    this.storedAt.set(note.id, Date.now());
     return [201, note];
   }
 

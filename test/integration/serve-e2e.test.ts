@@ -111,7 +111,7 @@ describe('serve end to end (real HTTP, real Redis, test connector)', () => {
 });
 
 describe('external Redis (REDIS_URL)', () => {
-  it('warns at start-up when maxmemory-policy is not noeviction, and says when hz makes the debounce late', async () => {
+  it('refuses a Redis whose maxmemory-policy is not noeviction (REDIS_UNSAFE_OK=1 starts with a warning), and says when hz makes the debounce late', async () => {
     const other = await startRedis();
     const admin = new Redis(other.url);
     await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
@@ -119,14 +119,24 @@ describe('external Redis (REDIS_URL)', () => {
     admin.disconnect();
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { lines.push(chunk.toString()); done(); } });
-    const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: other.url });
+    const refusedEnv = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: other.url });
+    if (!refusedEnv.ok) throw new Error(refusedEnv.error.join('; '));
+    const refused = await startService({
+      env: refusedEnv.value, config: testConfig({ psaUrl: fake.url }), role: 'api',
+      connectors: { ...connectors, connectwise: testConnector }, log: createLogger({ level: 'silent' }),
+    }).then(async (started) => {
+      await started.close();
+      return undefined;
+    }, (e: unknown) => e as Error);
+    expect(refused?.message).toMatch(/maxmemory-policy is "allkeys-lru"/);
+    const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: other.url, REDIS_UNSAFE_OK: '1' });
     if (!env.ok) throw new Error(env.error.join('; '));
     const s = await startService({
       env: env.value, config: testConfig({ psaUrl: fake.url }), role: 'api',
       connectors: { ...connectors, connectwise: testConnector }, log: createLogger({ level: 'info', destination: sink }),
     });
     try {
-      expect(lines.join('')).toContain('maxmemory-policy is \\"allkeys-lru\\"; it must be \\"noeviction\\"');
+      expect(lines.join('')).toContain('maxmemory-policy is \\"allkeys-lru\\" (must be noeviction');
       expect(lines.join('')).toContain('Redis hz is 10: delayed jobs (the per-ticket debounce) may start up to 100 ms late');
       expect(s.embedded).toBeUndefined();
     } finally {

@@ -36,7 +36,7 @@ describe('embedded redis-server', () => {
     const dir = dataDir();
     const r = await startEmbeddedRedis({ dataDir: dir, log: quietLog() });
     started.push(r);
-    expect(r.url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
+    expect(r.url).toMatch(/^redis:\/\/:[0-9a-f]{48}@127\.0\.0\.1:\d+$/);
     const c = new Redis(r.url);
     expect(await c.config('GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'noeviction']);
     expect(await c.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);

@@ -139,6 +139,13 @@ export class AutotaskSandbox implements Sandbox {
       const items = this.notes.get(id) ?? [];
       return json(200, { items, pageDetails: { count: items.length, requestCount: 500, prevPageUrl: null, nextPageUrl: null } });
     }
+    if (a === 'ticketnotes' && b === 'query' && req.method === 'POST') {
+      // The notes of one ticket (`ticketID eq`), as the connector's marker scan asks; one page is enough here.
+      const filter = isObj(req.body) && Array.isArray(req.body['filter']) ? (req.body['filter'] as unknown[]) : [];
+      const want = filter.map((f) => (isObj(f) && f['field'] === 'ticketID' ? Number(f['value']) : Number.NaN)).find((n) => !Number.isNaN(n));
+      const items = want === undefined ? [] : (this.notes.get(want) ?? []);
+      return json(200, { items, pageDetails: { count: items.length, requestCount: 500, prevPageUrl: null, nextPageUrl: null } });
+    }
     if (a === 'resources' && b === 'query') {
       const hit = [...this.entities['resources']!.values()].find((r) => r['userName'] === this.username);
       return json(200, { items: hit ? [{ id: hit['id'] }] : [], pageDetails: { count: hit ? 1 : 0, nextPageUrl: null } });

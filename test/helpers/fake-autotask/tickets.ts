@@ -174,13 +174,16 @@ export function ticketRoutes(ctx: RouteCtx, req: FakeRequest): Reply | undefined
   if (a === 'tickets' && id !== undefined && c === 'notes' && d === undefined) {
     if (m === 'GET') {
       if (!s.tickets.has(id)) return notFound();
-      const items = structuredClone(s.notes.get(id) ?? []);
-      return { status: 200, body: { items, pageDetails: { count: items.length, requestCount: 500, prevPageUrl: null, nextPageUrl: null } } };
+      // One page of at most 500, as Autotask answers a child collection (the rest only through a paged query).
+      const all = s.notes.get(id) ?? [];
+      const items = structuredClone(all.slice(0, 500));
+      const nextPageUrl = all.length > 500 ? `${ctx.restUrl}/Tickets/${id}/Notes?page=2` : null;
+      return { status: 200, body: { items, pageDetails: { count: items.length, requestCount: 500, prevPageUrl: null, nextPageUrl } } };
     }
     if (m === 'POST') return postNote(ctx, id, req.body);
   }
   if (a === 'ticketnotes' && b === undefined && m === 'POST') return { status: 404, body: { Message: 'Not Found' } };
-  if (a === 'ticketnotes' && b === 'query' && m === 'POST') return query(ctx, 'TicketNotes', [...s.notes.values()].flat(), req);
+  if (a === 'ticketnotes' && b === 'query' && m === 'POST') return query(ctx, 'TicketNotes', [...s.notes.values()].flat(), req, c === 'next' ? (req.query.get('paging') ?? '') : undefined);
   if (a === 'resources' && b === 'query' && m === 'POST') return query(ctx, 'Resources', [...s.resources.values()], req);
   const entities: Record<string, Map<number, Json>> = { resources: s.resources, companies: s.companies, contacts: s.contacts, configurationitems: s.configurationItems };
   const map = a === undefined ? undefined : entities[a];

@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { autotask } from '../../connectors/autotask/index.js';
+import { connectwise } from '../../connectors/connectwise/index.js';
+import type { ConnectWiseSettings } from '../../connectors/connectwise/schemas.js';
+import type { ConnectorContext, WritePlan } from '../../src/contract/index.js';
+import { testContext } from '../helpers/connector-context.js';
+import { FakeAutotask } from '../helpers/fake-autotask.js';
+import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
+
+import { startRedis } from '../helpers/redis.js';
+import type { TestRedis } from '../helpers/redis.js';
+import { TEST_SECRET, INSTANCE, sleep, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { TestSettingsSchema } from '../helpers/test-connector.js';
+import { FakePsa } from '../helpers/test-psa.js';
+
+/**
+ * A note whose POST timed out but that the PSA committed anyway (issue 12 item 5): the PSA stores it after our client
+ * gave up, and lists it only a while later (its commit/index delay). The retry must not post it again until a
+ * marker scan that covers that delay says it is absent — the scan right before the retry, not the one right after
+ * the timeout. Never a second note.
+ */
+let redis: TestRedis | undefined;
+let fake: FakePsa | undefined;
+const closers: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c();
+  await fake?.stop();
+  await redis?.close();
+});
+
+const threeHoursAgo = () => new Date(Date.now() - 3 * 3_600_000).toISOString();
+
+describe('note POST timed out but committed', () => {
+  it('committed after the timeout and listed only after a delay → never a second note', async () => {
+    redis = await startRedis();
+    fake = new FakePsa();
+    await fake.start();
+    const config = testConfig({ psaUrl: fake.url });
+    config.instances[0] = { ...config.instances[0]!, settings: TestSettingsSchema.parse({ baseUrl: fake.url, secret: TEST_SECRET, noteTimeoutMs: 300 }) };
+    // The PSA answers a note POST after 800 ms (our client gave up at 300 ms), stores it then, and lists it 2 s later.
+    fake.noteDelayMs = 800;
+    fake.noteVisibleAfterMs = 2_000;
+    const p = await startTestPipeline({
+      redisUrl: redis.url, config, debounceMs: 20,
+      tuning: { lockDurationMs: 30_000, stalledIntervalMs: 15_000, backoffMs: 100, noteSettleMs: 4_000 },
+    });
+    closers.push(() => p.close());
+    const id = 'nt1';
+    fake.addTicket({ id, queue: '1', createdAt: threeHoursAgo(), updatedAt: threeHoursAgo() });
+    await p.kick({ instanceId: INSTANCE, ticketId: id, trigger: 'manual', delayMs: 0 });
+    const done = await waitFor(async () => {
+      const r = await p.stores.tickets.get(INSTANCE, id);
+      return r && !r.pending && r.tier === 'T2' ? r : undefined;
+    }, 40_000, 100).catch((e: unknown) => {
+      throw new Error(`not completed; notes stored: ${fake!.tickets.get(id)!.notes.length}; calls: ${fake!.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`);
+    });
+    expect(done.tier).toBe('T2');
+    // Longer than another retry round would take.
+    await sleep(1_500);
+    const stored = fake.tickets.get(id)!.notes;
+    expect(stored.map((n) => n.text.match(/\[esc:[0-9a-f]+\]/)?.[0]), 'handoff notes stored by the PSA').toHaveLength(1);
+    expect(fake.count('POST', `/tickets/${id}/notes`)).toBe(1);
+  }, 60_000);
+});
+
+describe('marker scan beyond the first page of notes', () => {
+  it('ConnectWise: our note committed, then 150 newer notes → the retry finds its marker, never a second note', async () => {
+    const cw = seedConnectWise(await new FakeConnectWise().start());
+    closers.push(() => cw.close());
+    const entered = '2026-01-27T13:00:00Z';
+    cwTicket(cw, 2001, entered);
+    const marker = '[esc:5eed0001]';
+    cw.addNote(2001, { text: `Escalated T1 -> T2.\n\n${marker}`, internalAnalysisFlag: true, dateCreated: entered });
+    for (let i = 0; i < 150; i++) cw.addNote(2001, { text: `worklog ${i}`, internalAnalysisFlag: true, dateCreated: '2026-01-27T14:00:00Z' });
+    const ctx: ConnectorContext<ConnectWiseSettings> = testContext({
+      connector: connectwise,
+      instance: { id: 'acme-cw', mapping: { tiers: { T1: { board: 1, team: 3 } }, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [] } },
+      settings: {
+        connection: { baseUrl: cw.baseUrl, companyId: cw.companyId, publicKey: cw.publicKey, privateKey: cw.privateKey, clientId: cw.clientId, apiMember: cw.apiMember },
+        webhook: { keyUrlHosts: [cw.origin] },
+      },
+    });
+    const fetched = await connectwise.fetchTicket(ctx, '2001');
+    if (!fetched.ok) throw fetched.error;
+    const plan: WritePlan = {
+      ticketId: '2001', current: connectwise.normalize(fetched.value, ctx.instance, ctx.settings), fetched: fetched.value, verify: true,
+      notes: [{ actionId: 'a-note', marker, visibility: 'internal', text: 'Escalated T1 -> T2.' }],
+    };
+    const results = await connectwise.applyActions(ctx, plan);
+    expect(results).toMatchObject([{ actionId: 'a-note', status: 'skipped' }]);
+    expect(cw.writes().filter((w) => w.method === 'POST' && w.path.endsWith('/notes')), 'a second note was posted').toEqual([]);
+  }, 30_000);
+
+  it('Autotask: our note committed after 550 others → the retry pages the notes query and finds its marker', async () => {
+    const at = await new FakeAutotask().start();
+    closers.push(() => at.close());
+    at.state.addTicket({ id: 351181 });
+    for (let i = 0; i < 550; i++) at.state.addNote(351181, { description: `worklog ${i}`, title: 'Work', creatorResourceID: 29684010 });
+    const marker = '[esc:5eed0002]';
+    at.state.addNote(351181, { description: `Escalated to T2.\n\n${marker}`, title: `Escalation ${marker}`, creatorResourceID: 29684010 });
+    const mapping = { tiers: { T1: { queueID: 29682833 } }, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [] };
+    const ctx = testContext({
+      connector: autotask,
+      instance: { id: 'globex-at', mapping },
+      settings: { connection: at.connection(), webhook: { secretKey: 'whsec-autotask-test-42' }, notes: { internal: { noteType: 1, publish: 2 }, customer: { noteType: 1, publish: 1 } }, mapping },
+    });
+    const fetched = await autotask.fetchTicket(ctx, '351181');
+    if (!fetched.ok) throw fetched.error;
+    const before = at.state.notes.get(351181)!.length;
+    const results = await autotask.applyActions(ctx, {
+      ticketId: '351181', current: autotask.normalize(fetched.value, ctx.instance, ctx.settings), fetched: fetched.value, verify: true,
+      notes: [{ actionId: 'a-note', marker, visibility: 'internal', text: 'Escalated to T2.' }],
+    });
+    expect(results).toMatchObject([{ actionId: 'a-note', status: 'skipped' }]);
+    expect(at.state.notes.get(351181)!.length, 'a second note was posted').toBe(before);
+    expect(at.vendorProblems).toEqual([]);
+  }, 30_000);
+});
