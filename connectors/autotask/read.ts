@@ -49,7 +49,8 @@ const maxNotePages = 100;
  * only, and a retry must see a note of ours however many came after it.
  */
 export async function getAllNotes(ctx: AtContext, ticketId: string): Promise<unknown[]> {
-  const body = { maxRecords: 500, includeFields: ['id', 'title', 'description'], filter: [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }] };
+  // The author fields too: a marker counts only on a note our API user wrote (note-format.ts isOurNote).
+  const body = { maxRecords: 500, includeFields: ['id', 'title', 'description', 'creatorResourceID', 'impersonatorCreatorResourceID'], filter: [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }] };
   const out: unknown[] = [];
   let path = '/TicketNotes/query';
   for (let page = 0; page < maxNotePages; page++) {

@@ -171,7 +171,8 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     }
     if (noteInDoubt(out, decision.actions)) {
       // Not a plain retry: the PSA may list the note only later. Wait out its commit delay, then scan and decide.
-      record = { ...record, pending: { ...record.pending!, notesInDoubt: { since: deps.now(), rounds: 1 } } };
+      // Real time, not the injected clock: the PSA's commit delay passes in real time even in the accelerated demo.
+      record = { ...record, pending: { ...record.pending!, notesInDoubt: { since: Date.now(), rounds: 1 } } };
       await deps.tickets.put(record);
       await deps.audit.updateResults(auditId, interimRows(out.results));
       deps.log.warn({ instance: info.id, ticket: task.ticketId }, 'note POST got no answer: re-checking its marker after the PSA commit delay');

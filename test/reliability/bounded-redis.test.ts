@@ -154,6 +154,10 @@ describe('bounded Redis: every key family through the real pipeline', () => {
       // BullMQ: job hashes and their lists are removed on completion (removeOnComplete/removeOnFail age+count),
       // its event stream is capped (maxLenEvents), the rest are one per queue; dedupe keys are checked below.
       /^bull:(events|tickets|control):(?!de:)/,
+      // One heartbeat queue and one registry entry per live worker process (removed when it closes; after 10 silent
+      // minutes by the next process to start): bounded by the number of processes.
+      /^bull:hb-[0-9a-f-]+:(events|id|meta|stalled-check|wait|active|completed|failed|delayed|marker|pc|paused|prioritized)$/,
+      /^esc:hb:procs$/,
     ];
     const unbounded: string[] = [];
     for (const k of await allKeys(client)) {

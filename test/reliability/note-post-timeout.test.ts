@@ -72,7 +72,8 @@ describe('marker scan beyond the first page of notes', () => {
     const entered = '2026-01-27T13:00:00Z';
     cwTicket(cw, 2001, entered);
     const marker = '[esc:5eed0001]';
-    cw.addNote(2001, { text: `Escalated T1 -> T2.\n\n${marker}`, internalAnalysisFlag: true, dateCreated: entered });
+    // Ours: our marker AND written by our API member (a marker on someone else's note proves nothing).
+    cw.addNote(2001, { text: `Escalated T1 -> T2.\n\n${marker}`, internalAnalysisFlag: true, dateCreated: entered, member: { id: 301, identifier: cw.apiMember, name: 'Escalator API' } });
     for (let i = 0; i < 150; i++) cw.addNote(2001, { text: `worklog ${i}`, internalAnalysisFlag: true, dateCreated: '2026-01-27T14:00:00Z' });
     const ctx: ConnectorContext<ConnectWiseSettings> = testContext({
       connector: connectwise,
@@ -99,7 +100,8 @@ describe('marker scan beyond the first page of notes', () => {
     at.state.addTicket({ id: 351181 });
     for (let i = 0; i < 550; i++) at.state.addNote(351181, { description: `worklog ${i}`, title: 'Work', creatorResourceID: 29684010 });
     const marker = '[esc:5eed0002]';
-    at.state.addNote(351181, { description: `Escalated to T2.\n\n${marker}`, title: `Escalation ${marker}`, creatorResourceID: 29684010 });
+    // Ours: our marker AND created by our API user's resource (a marker on someone else's note proves nothing).
+    at.state.addNote(351181, { description: `Escalated to T2.\n\n${marker}`, title: `Escalation ${marker}`, creatorResourceID: at.state.apiResourceId });
     const mapping = { tiers: { T1: { queueID: 29682833 } }, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [] };
     const ctx = testContext({
       connector: autotask,
