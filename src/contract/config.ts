@@ -54,6 +54,11 @@ export const CalendarSchema = z
       HoursValueSchema,
     ),
     holidays: z.array(z.iso.date()).default([]),
+    /**
+     * Date-specific hours (`"2026-12-24": ["08:00-12:00"]`) replacing that date's weekday hours; an empty list closes
+     * the date. An override wins over a holiday on the same date.
+     */
+    overrides: z.record(z.iso.date(), z.array(HoursValueSchema)).optional(),
   })
   .strict();
 export type CalendarConfig = z.infer<typeof CalendarSchema>;
