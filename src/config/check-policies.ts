@@ -69,6 +69,11 @@ function checkPolicy(c: ProblemCollector, s: Sections, name: string, parsed: Par
       c.error([...base, 'sla', priority, 'calendar'], `unknown calendar ${quote(target.calendar)} ${knownNames(s.defined.calendars)}`);
     }
   }
+  policy.calendarFor.forEach((entry, i) => {
+    if (!s.defined.calendars.has(entry.calendar)) {
+      c.error([...base, 'calendarFor', i, 'calendar'], `unknown calendar ${quote(entry.calendar)} ${knownNames(s.defined.calendars)}`);
+    }
+  });
   policy.rules.forEach((rule, k) => {
     const index = parsed.ruleIndex[k] ?? k;
     const raw = parsed.rawRules[index];

@@ -189,9 +189,20 @@ const SlaTarget = z
   .strict();
 export type SlaTarget = z.infer<typeof SlaTarget>;
 
+/**
+ * `calendarFor` entries: the calendar of a customer (company id or name) or of a site (site id or name). The first
+ * entry matching the ticket wins; no match → the policy's `calendar`.
+ */
+export const CalendarForSchema = z.union([
+  z.object({ company: oneOrMany(IdOrNameSchema), calendar: z.string().min(1) }).strict(),
+  z.object({ site: oneOrMany(IdOrNameSchema), calendar: z.string().min(1) }).strict(),
+]);
+export type CalendarFor = z.infer<typeof CalendarForSchema>;
+
 export const PolicySchema = z
   .object({
     calendar: z.string().min(1),
+    calendarFor: z.array(CalendarForSchema).default([]),
     sla: z.object({ P1: SlaTarget, P2: SlaTarget, P3: SlaTarget, P4: SlaTarget }).partial().strict().default({}),
     vip: z.object({ slaFactor: z.number().positive().max(1).default(1) }).strict().default({ slaFactor: 1 }),
     pauseOn: z.array(StatusCategorySchema).default([]),

@@ -3,7 +3,7 @@ import type { Location } from '../contract/index.js';
 import { compileCalendars } from './calendar.js';
 import { compileCondition, timeLeavesOf, usesLeaf } from './compile-conditions.js';
 import type { ConditionCompiler } from './compile-conditions.js';
-import type { CompiledRule, EngineData, EnginePolicy, MoveTarget, OwnerStrategy, TierMatcher } from './compiled.js';
+import type { CalendarRoute, CompiledRule, EngineData, EnginePolicy, MoveTarget, OwnerStrategy, TierMatcher } from './compiled.js';
 import { buildGroupTargets, buildTierTargets, compileMove } from './moves.js';
 import { compileLocation } from './location-match.js';
 import { compileOwnerStrategy } from './ownership.js';
@@ -57,6 +57,14 @@ function checkCalendars(input: CompileInput, calendars: Record<string, BusinessC
   return calendars[input.policy.calendar] ?? (calendars.always as BusinessCalendar);
 }
 
+function compileCalendarFor(input: CompileInput, calendars: Record<string, BusinessCalendar>, problems: string[]): CalendarRoute[] {
+  return input.policy.calendarFor.map((entry, i) => {
+    if (!Object.hasOwn(calendars, entry.calendar)) problems.push(`policies.${input.policyName}.calendarFor[${i}].calendar: unknown calendar "${entry.calendar}"`);
+    const [key, list] = 'company' in entry ? (['company', entry.company] as const) : (['site', entry.site] as const);
+    return { key, values: new Set(list.map((v) => String(v).trim().toLowerCase())), calendar: entry.calendar };
+  });
+}
+
 function compileRules(
   input: CompileInput,
   cc: ConditionCompiler,
@@ -89,6 +97,7 @@ export function compilePolicy(input: CompileInput): EnginePolicy {
   const instance = normalizeInstance(input);
   const tierMatchers = checkLocations(instance, input.tiers, problems);
   const defaultCalendar = checkCalendars(input, calendars, problems);
+  const calendarFor = compileCalendarFor(input, calendars, problems);
   const groupTargets = buildGroupTargets(instance, input.tiers, input.groups);
   const tierTargets = buildTierTargets(instance, input.tiers, groupTargets);
   const owners = new Map<string, OwnerStrategy>();
@@ -109,6 +118,7 @@ export function compilePolicy(input: CompileInput): EnginePolicy {
     owners,
     tierMatchers,
     defaultCalendar,
+    calendarFor,
     required: input.policy.handoff.required,
     slaRules: new Set(rules.filter((r) => r.usesSla).map((r) => r.id)),
   };

@@ -126,7 +126,15 @@ export interface EngineData {
   /** Ids of the rules whose `when` uses slaUsed. */
   readonly slaRules: ReadonlySet<string>;
   readonly defaultCalendar: BusinessCalendar;
+  /** `calendarFor`, in file order: company or site ids/names (trimmed, lower-case) → calendar name. */
+  readonly calendarFor: readonly CalendarRoute[];
   readonly required: readonly HandoffSection[];
+}
+
+export interface CalendarRoute {
+  readonly key: 'company' | 'site';
+  readonly values: ReadonlySet<string>;
+  readonly calendar: string;
 }
 
 /** One mapped tier location, compiled for tier derivation. */

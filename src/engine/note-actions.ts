@@ -44,7 +44,7 @@ export function noteDeadline(ctx: EvalContext, raisedTo: PriorityName | null = n
       pauseOn: p.pauseOn,
       sla: p.sla,
       vipFactor: p.vip.slaFactor,
-      defaultCalendar: p.calendar,
+      defaultCalendar: ctx.baseCalendar,
       calendars: ctx.policy.calendars,
       now: ctx.now,
     });
