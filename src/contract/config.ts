@@ -108,6 +108,8 @@ export interface ConditionInput {
   slaUsed?: unknown;
   recurring?: unknown;
   outsideCalendar?: string;
+  notPickedUpFor?: unknown;
+  updateOverdue?: boolean;
   any?: ConditionInput[];
   all?: ConditionInput[];
 }
@@ -132,6 +134,10 @@ const conditionShape = {
     })
     .strict(),
   outsideCalendar: z.string().min(1),
+  /** Business time since our latest move without the new owner working the ticket (note, time entry, status). */
+  notPickedUpFor: DurationSchema,
+  /** The "Next update by" instant of our latest customer note passed without a customer-visible update. */
+  updateOverdue: z.literal(true),
 };
 
 type ConditionBase = { [K in keyof typeof conditionShape]?: z.output<(typeof conditionShape)[K]> };

@@ -121,6 +121,7 @@ export function compilePolicy(input: CompileInput): EnginePolicy {
     calendarFor,
     required: input.policy.handoff.required,
     slaRules: new Set(rules.filter((r) => r.usesSla).map((r) => r.id)),
+    promiseRules: new Set(rules.filter((r) => usesLeaf(r.when, ['updateOverdue'])).map((r) => r.id)),
   };
   return {
     name: input.policyName,

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { loadExample } from './__fixtures__/example-policy.js';
-import { reassignOf, run } from './__fixtures__/decision-helpers.js';
+import { RuleSchema } from '../contract/index.js';
+import type { Decision, TicketState } from '../contract/index.js';
+import { cwTicket, loadExample } from './__fixtures__/example-policy.js';
+import { notes, notifiers, reassignOf, run } from './__fixtures__/decision-helpers.js';
 
 /**
  * Follow-through (issue 17), engine side: customer calendars, handoff pickup and update promises. Instants are UTC;
@@ -57,5 +59,101 @@ describe('Christmas Eve half-day (business calendar override)', () => {
     const d = run(standard, { ticket: { createdAt: t, updatedAt: t, version: t }, now: t });
     expect(d.nextCheckAt).toBe('2026-12-26T15:00:00Z');
     expect(reassignOf(run(standard, { ticket: { createdAt: t, updatedAt: t, version: t }, now: '2026-12-26T15:00:00Z' }))?.rule).toBe('t1-timeout');
+  });
+});
+
+const withRules = (...rules: unknown[]) =>
+  example.compile('acme-cw', (p) => ({ ...p, rules: [...p.rules, ...rules.map((r) => RuleSchema.parse(r))] }));
+
+describe('notPickedUpFor: a handoff nobody picks up', () => {
+  const policy = withRules({
+    id: 'handoff-not-picked-up', kind: 'hierarchical',
+    when: { notPickedUpFor: '30m', status: { not: ['resolved', 'closed'] } },
+    then: { notify: ['managers'], note: 'internal' },
+  });
+  // Moved to T2 (board 1, team 4) and to t2.erin on Tuesday 2026-11-24 10:00 New York (15:00 UTC).
+  const movedAt = '2026-11-24T15:00:00Z';
+  const inT2 = { location: { queue: { id: '1' }, team: { id: '4' } }, owner: { id: 't2.erin', name: 't2.erin' } };
+  const state = (moved = movedAt): TicketState => ({ tierSince: moved, escalations: [{ rule: 't1-timeout', kind: 'tiered', tier: 'T2', at: moved }] });
+  const fires = (d: Decision) => d.reasons.some((r) => r.rule === 'handoff-not-picked-up');
+
+  it('schedules the check for exactly 30 business minutes after the move and fires then, not a second earlier', () => {
+    expect(run(policy, { ticket: inT2, state: state(), now: '2026-11-24T15:10:00Z' }).nextCheckAt).toBe('2026-11-24T15:30:00Z');
+    expect(fires(run(policy, { ticket: inT2, state: state(), now: '2026-11-24T15:29:59Z' }))).toBe(false);
+    const d = run(policy, { ticket: inT2, state: state(), now: '2026-11-24T15:30:00Z' });
+    expect(fires(d)).toBe(true);
+    expect(notifiers(d)).toContain('managers');
+    const reason = d.reasons.find((r) => r.rule === 'handoff-not-picked-up');
+    expect(reason?.matched).toMatchObject({ notPickedUpFor: 30, threshold: 30, movedAt });
+  });
+
+  it('does not fire when the new owner wrote a note at minute 29', () => {
+    const note = { at: '2026-11-24T15:29:00Z', author: 't2.erin', internal: true, text: 'Looking at it.', ours: false };
+    const ticket = { ...inT2, recentNotes: [note, ...cwTicket().recentNotes!] };
+    const d = run(policy, { ticket, state: state(), now: '2026-11-24T15:30:00Z' });
+    expect(fires(d)).toBe(false);
+    expect(d.nextCheckAt).not.toBe('2026-11-24T15:30:00Z');
+    // Pipeline-recorded activity (time entry, status change) counts the same way.
+    expect(fires(run(policy, { ticket: inT2, state: { ...state(), ownerActivityAt: '2026-11-24T15:29:00Z' }, now: '2026-11-24T15:30:00Z' }))).toBe(false);
+  });
+
+  it('notes by someone else, or our own, are not a pickup', () => {
+    const notes = [
+      { at: '2026-11-24T15:20:00Z', author: 'alice', internal: true, text: 'FYI', ours: false },
+      { at: '2026-11-24T15:21:00Z', author: 't2.erin', internal: true, text: '[esc:1] handoff', ours: true },
+    ];
+    expect(fires(run(policy, { ticket: { ...inT2, recentNotes: notes }, state: state(), now: '2026-11-24T15:30:00Z' }))).toBe(true);
+  });
+
+  it('counts business time: a move at 17:45 New York is due 08:15 the next business morning', () => {
+    const late = '2026-11-24T22:45:00Z';
+    expect(run(policy, { ticket: inT2, state: state(late), now: '2026-11-24T23:00:00Z' }).nextCheckAt).toBe('2026-11-25T13:15:00Z');
+  });
+
+  it('never matches a ticket we did not move', () => {
+    const d = run(policy, { ticket: inT2, state: { tierSince: movedAt }, now: '2026-11-24T18:00:00Z' });
+    expect(fires(d)).toBe(false);
+  });
+});
+
+describe('updateOverdue: a missed customer update promise', () => {
+  const policy = withRules({
+    id: 'update-promise-missed', kind: 'hierarchical', when: { updateOverdue: true }, then: { notify: ['managers'], note: 'internal' },
+  });
+  const inT2 = { location: { queue: { id: '1' }, team: { id: '4' } }, owner: { id: 't2.erin', name: 't2.erin' }, firstRespondedAt: '2026-11-24T14:05:00Z' };
+  const promise = { madeAt: '2026-11-24T15:00:00Z', by: '2026-11-24T19:00:00Z' };
+  const base: TicketState = { tierSince: '2026-11-24T15:00:00Z', updatePromise: promise };
+  const fires = (d: Decision) => d.reasons.some((r) => r.rule === 'update-promise-missed');
+
+  it('is scheduled at the promised instant and fires when it passed without an update', () => {
+    expect(run(policy, { ticket: inT2, state: base, now: '2026-11-24T18:30:00Z' }).nextCheckAt).toBe('2026-11-24T19:00:00Z');
+    expect(fires(run(policy, { ticket: inT2, state: base, now: '2026-11-24T18:59:59Z' }))).toBe(false);
+    const d = run(policy, { ticket: inT2, state: base, now: '2026-11-24T19:00:00Z' });
+    expect(fires(d)).toBe(true);
+    expect(d.reasons.find((r) => r.rule === 'update-promise-missed')?.matched).toEqual({ updateOverdue: true, promisedBy: '2026-11-24T19:00:00Z' });
+  });
+
+  it('a customer-visible note by a technician keeps the promise; one by the contact does not', () => {
+    const tech = { at: '2026-11-24T18:45:00Z', author: 't2.erin', internal: false, text: 'Update: vendor replied.', ours: false };
+    const contact = { at: '2026-11-24T18:45:00Z', author: 'Jane Doe', internal: false, text: 'Any news?', ours: false };
+    expect(fires(run(policy, { ticket: { ...inT2, recentNotes: [tech] }, state: base, now: '2026-11-24T19:00:00Z' }))).toBe(false);
+    expect(fires(run(policy, { ticket: { ...inT2, recentNotes: [contact] }, state: base, now: '2026-11-24T19:00:00Z' }))).toBe(true);
+    expect(fires(run(policy, { ticket: inT2, state: { ...base, customerUpdateAt: '2026-11-24T18:00:00Z' }, now: '2026-11-24T19:00:00Z' }))).toBe(false);
+  });
+
+  it('fires once per promise: not again for the same one, again for a newer one', () => {
+    const fired = [{ rule: 'update-promise-missed', at: '2026-11-24T19:00:00Z', tier: 'T2' }];
+    expect(fires(run(policy, { ticket: inT2, state: { ...base, fired }, now: '2026-11-24T19:30:00Z' }))).toBe(false);
+    const renewed = { ...base, fired, updatePromise: { madeAt: '2026-11-24T19:05:00Z', by: '2026-11-24T21:00:00Z' } };
+    expect(fires(run(policy, { ticket: inT2, state: renewed, now: '2026-11-24T21:00:00Z' }))).toBe(true);
+  });
+
+  it('our customer note carries the promised instant (the resolution due time it names)', () => {
+    // sla-breach (customerNote: true) fires once first response is breached: 240 business minutes after 09:00.
+    const d = run(standard, { ticket: { location: { queue: { id: '1' }, team: { id: '4' } } }, now: '2026-11-24T18:00:00Z' });
+    expect(reassignOf(d)?.rule).toBe('sla-breach');
+    const customer = notes(d).find((n) => n.visibility === 'customer');
+    expect(customer?.promisedUpdateBy).toBe(d.clocks.resolution?.dueAt);
+    expect(customer?.text).toContain('Next update by');
   });
 });
