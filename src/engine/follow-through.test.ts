@@ -157,3 +157,16 @@ describe('updateOverdue: a missed customer update promise', () => {
     expect(customer?.text).toContain('Next update by');
   });
 });
+
+describe('the example follow-through policy', () => {
+  it('compiles, and its handoff rule fires 30 business minutes after our move', () => {
+    const policy = example.compile('acme-cw', () => example.policies['follow-through']!);
+    const movedAt = '2026-11-24T15:00:00Z';
+    const ticket = { location: { queue: { id: '1' }, team: { id: '4' } }, owner: { id: 't2.erin', name: 't2.erin' } };
+    const state: TicketState = { tierSince: movedAt, escalations: [{ rule: 't1-timeout', tier: 'T2', at: movedAt }] };
+    expect(run(policy, { ticket, state, now: '2026-11-24T15:05:00Z' }).nextCheckAt).toBe('2026-11-24T15:30:00Z');
+    const d = run(policy, { ticket, state, now: '2026-11-24T15:30:00Z' });
+    expect(d.reasons.map((r) => r.rule)).toEqual(['handoff-not-picked-up']);
+    expect(notifiers(d)).toEqual(['managers', 'oncall']);
+  });
+});
