@@ -1,3 +1,4 @@
+import { ruleKinds } from '../contract/index.js';
 import type { Rule } from '../contract/index.js';
 
 import type { ProblemCollector } from './collector.js';
@@ -67,6 +68,19 @@ function checkPolicy(c: ProblemCollector, s: Sections, name: string, parsed: Par
   for (const [priority, target] of Object.entries(policy.sla)) {
     if (target?.calendar !== undefined && !s.defined.calendars.has(target.calendar)) {
       c.error([...base, 'sla', priority, 'calendar'], `unknown calendar ${quote(target.calendar)} ${knownNames(s.defined.calendars)}`);
+    }
+  }
+  if (policy.rca) {
+    policy.rca.after.forEach((name, i) => {
+      if (!(ruleKinds as readonly string[]).includes(name) && !s.defined.tiers.has(name)) {
+        c.error([...base, 'rca', 'after', i], `${quote(name)} is neither a rule kind nor a tier ${knownNames([...ruleKinds, ...s.defined.tiers])}`);
+      }
+    });
+    policy.rca.notify.forEach((name, i) => {
+      if (!s.defined.notifiers.has(name)) c.error([...base, 'rca', 'notify', i], `unknown notifier ${quote(name)} ${knownNames(s.defined.notifiers)}`);
+    });
+    if (policy.rca.template !== undefined && !s.defined.templates.has(policy.rca.template)) {
+      c.error([...base, 'rca', 'template'], `unknown template ${quote(policy.rca.template)} ${knownNames(s.defined.templates)}`);
     }
   }
   policy.calendarFor.forEach((entry, i) => {

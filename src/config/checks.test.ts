@@ -302,6 +302,13 @@ describe('check: follow-through keys (issue 17)', () => {
     ]);
     expect(problemsOf(edit('timeInTier: 2h', 'timeInTier: 2h, updateOverdue: false'))).toHaveLength(1);
     expect(problemsOf(edit('timeInTier: 2h', 'timeInTier: 2h, updateOverdue: false'))[0]).toMatch(/^policies\.main\.rules\[0\]\.when\.updateOverdue: .*\(line 14\)$/);
+    expect(problemsOf(edit('calendar: office\n', 'calendar: office\n    rca: { after: [emergency, T9], within: 5d, notify: [pager] }\n'))).toEqual([
+      'policies.main.rca.after[1]: "T9" is neither a rule kind nor a tier (known: tiered, functional, hierarchical, emergency, T1, T2, T3) (line 11)',
+      'policies.main.rca.notify[0]: unknown notifier "pager" (known: desk) (line 11)',
+    ]);
+    expect(problemsOf(edit('calendar: office\n', 'calendar: office\n    rca: { after: [emergency], within: soon }\n'))).toEqual([
+      'policies.main.rca.within: expected a duration like "2h", got "soon" (line 11)',
+    ]);
     expect(problemsOf(edit('calendar: office\n', 'calendar: office\n    calendarFor: [{ company: [42], calendar: sydney }]\n'))).toEqual([
       'policies.main.calendarFor[0].calendar: unknown calendar "sydney" (known: office, always) (line 11)',
     ]);

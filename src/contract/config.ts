@@ -205,9 +205,29 @@ export const CalendarForSchema = z.union([
 ]);
 export type CalendarFor = z.infer<typeof CalendarForSchema>;
 
+/**
+ * `rca`: a root-cause analysis after the tickets `after` names — rule kinds (`emergency`: an emergency rule fired on
+ * the ticket) and/or tier names (we moved the ticket into that tier). On resolve: an internal "RCA required" note with
+ * the escalation timeline and a call to `notify`; done when a person writes a note starting with `heading` within
+ * `within` (whole days = business days of the ticket's calendar, ending at the close of the last one), else overdue
+ * (notified once).
+ */
+export const RcaSchema = z
+  .object({
+    after: z.array(z.string().min(1)).min(1),
+    within: DurationSchema.default(5 * 86_400_000),
+    heading: z.string().min(1).default('RCA:'),
+    notify: oneOrMany(z.string().min(1)).default([]),
+    /** A `templates` name rendered instead of the built-in note ({{ticket.*}} fields; the timeline is appended). */
+    template: z.string().min(1).optional(),
+  })
+  .strict();
+export type RcaConfig = z.infer<typeof RcaSchema>;
+
 export const PolicySchema = z
   .object({
     calendar: z.string().min(1),
+    rca: RcaSchema.optional(),
     calendarFor: z.array(CalendarForSchema).default([]),
     sla: z.object({ P1: SlaTarget, P2: SlaTarget, P3: SlaTarget, P4: SlaTarget }).partial().strict().default({}),
     vip: z.object({ slaFactor: z.number().positive().max(1).default(1) }).strict().default({ slaFactor: 1 }),

@@ -126,6 +126,8 @@ export const TicketStateSchema = z
     ownerActivityAt: z.string().optional(),
     /** Our latest customer note's "Next update by" promise: when it was made and the promised instant. */
     updatePromise: z.object({ madeAt: z.string(), by: z.string() }).optional(),
+    /** The RCA after an emergency / tier arrival (`policy.rca`): when it was requested, and when we flagged it overdue. */
+    rca: z.object({ requestedAt: z.string(), overdueNotifiedAt: z.string().optional() }).optional(),
     /** Latest customer-visible note by a person (not us, not the contact): keeps a promise made before it. */
     customerUpdateAt: z.string().optional(),
   });

@@ -1,6 +1,7 @@
 import type { Comparison, HandoffSection, Location, RuleKind, StatusCategory, Then } from '../contract/index.js';
 import type { CategoryPattern } from './category.js';
 import type { LocationMatcher } from './location-match.js';
+import type { CompiledRca } from './rca.js';
 import type { Phrase } from './text.js';
 import type { BusinessCalendar, CompiledPolicy } from './types.js';
 
@@ -132,6 +133,8 @@ export interface EngineData {
   readonly tierMatchers: readonly TierMatcher[];
   /** Ids of the rules whose `when` uses slaUsed. */
   readonly slaRules: ReadonlySet<string>;
+  /** `policy.rca`, compiled (null: no RCA follow-up). */
+  readonly rca: CompiledRca | null;
   /** Ids of the rules whose `when` uses updateOverdue (they fire once per promise, not once per visit). */
   readonly promiseRules: ReadonlySet<string>;
   readonly defaultCalendar: BusinessCalendar;

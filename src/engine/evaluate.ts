@@ -13,6 +13,7 @@ import type { LocationView } from './location-match.js';
 import { mayFire, readGuards, usedClocksOf } from './guards.js';
 import type { Match } from './match.js';
 import { resolveMove } from './moves.js';
+import { rcaDecision } from './rca.js';
 import { nextCheckAt } from './next-check.js';
 import { parseInstant } from './time.js';
 import type { ClockValue, CompiledPolicy } from './types.js';
@@ -140,8 +141,8 @@ export function evaluate(input: EvaluateInput): Decision {
   if (!isEnginePolicy(policy)) throw new TypeError('evaluate: the policy was not built by compilePolicy');
   const ctx = createContext(policy, uniformTicket(input.ticket), input.state ?? {}, toEpoch(input.now));
   const clocks = clocksJson(ctx);
-  // Resolved and closed tickets get no actions and need no further check.
-  if (terminal.has(ctx.ticket.status.category)) return { actions: [], reasons: [], nearMisses: [], clocks, nextCheckAt: null };
+  // Resolved and closed tickets get no rule actions; only the RCA follow-up (`policy.rca`) may still act on them.
+  if (terminal.has(ctx.ticket.status.category)) return rcaDecision(ctx, clocks) ?? { actions: [], reasons: [], nearMisses: [], clocks, nextCheckAt: null };
 
   const guards = readGuards(ctx);
   const matches: Match[] = [];

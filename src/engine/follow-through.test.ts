@@ -170,3 +170,79 @@ describe('the example follow-through policy', () => {
     expect(notifiers(d)).toEqual(['managers', 'oncall']);
   });
 });
+
+describe('rca: root-cause analysis after an emergency', () => {
+  const policy = example.compile('acme-cw', (p) => ({ ...p, rca: { after: ['emergency'], within: 5 * 86_400_000, heading: 'RCA:', notify: ['managers'] } }));
+  // Ransomware on Tuesday 2026-11-24 09:00 New York; resolved Wednesday 25th 15:00 (20:00Z). Thursday 26th is a
+  // holiday: business days after the 25th are Fri 27, Sat 28, Mon 30, Tue 1, Wed 2 → due Wed 2 Dec 18:00 (23:00Z).
+  const emergencyState: TicketState = {
+    tierSince: '2026-11-24T14:00:00Z',
+    fired: [{ rule: 'emergency-security', at: '2026-11-24T14:00:00Z', tier: 'T1' }],
+    escalations: [{ rule: 'emergency-security', kind: 'emergency', tier: 'T3', at: '2026-11-24T14:00:00Z' }],
+  };
+  const resolved = {
+    title: 'Ransomware note on file server', status: { id: '9', name: 'Resolved', category: 'resolved' as const },
+    location: { queue: { id: '12' }, team: { id: '30' } }, owner: { id: 'sec.carol', name: 'sec.carol' },
+    createdAt: '2026-11-24T14:00:00Z', resolvedAt: '2026-11-25T20:00:00Z', updatedAt: '2026-11-25T20:00:00Z', version: '2026-11-25T20:00:00Z',
+  };
+  const DUE = '2026-12-02T23:00:00Z';
+
+  it('resolved without RCA → an internal "RCA required" note with the timeline, a notify, and a check at the deadline', () => {
+    const d = run(policy, { ticket: resolved, state: emergencyState, now: '2026-11-25T20:00:00Z' });
+    expect(d.reasons).toEqual([expect.objectContaining({ rule: 'rca-required', kind: 'emergency', matched: { rca: 'required', after: 'emergency', dueAt: DUE } })]);
+    const [note] = notes(d);
+    expect(note).toMatchObject({ rule: 'rca-required', visibility: 'internal', template: 'rca' });
+    expect(note!.text).toContain('Write a note starting with "RCA:"');
+    expect(note!.text).toContain('by 2026-12-02 18:00 EST');
+    expect(note!.text).toContain('- detected 2026-11-24 09:00 EST by rule emergency-security');
+    expect(note!.text).toContain('- moved to T3 2026-11-24 09:00 EST (rule emergency-security)');
+    expect(note!.text).toContain('- owner at resolution: sec.carol');
+    expect(notifiers(d)).toEqual(['managers']);
+    expect(d.nextCheckAt).toBe(DUE);
+  });
+
+  it('overdue after 5 business days: notified once, at the deadline', () => {
+    const requested: TicketState = { ...emergencyState, rca: { requestedAt: '2026-11-25T20:00:00Z' } };
+    const before = run(policy, { ticket: resolved, state: requested, now: '2026-12-02T22:59:59Z' });
+    expect(before.actions).toEqual([]);
+    expect(before.nextCheckAt).toBe(DUE);
+    const overdue = run(policy, { ticket: resolved, state: requested, now: DUE });
+    expect(overdue.reasons.map((r) => r.rule)).toEqual(['rca-overdue']);
+    expect(notifiers(overdue)).toEqual(['managers']);
+    const once = run(policy, { ticket: resolved, state: { ...emergencyState, rca: { requestedAt: '2026-11-25T20:00:00Z', overdueNotifiedAt: DUE } }, now: '2026-12-03T15:00:00Z' });
+    expect(once.actions).toEqual([]);
+    expect(once.nextCheckAt).toBeNull();
+  });
+
+  it('a person\u2019s note starting with the heading completes it', () => {
+    const rcaNote = { at: '2026-11-30T15:00:00Z', author: 'sec.carol', internal: true, text: 'RCA: phishing mail, MFA missing on the admin account; enforced MFA.', ours: false };
+    const requested: TicketState = { ...emergencyState, rca: { requestedAt: '2026-11-25T20:00:00Z' } };
+    const d = run(policy, { ticket: { ...resolved, recentNotes: [rcaNote] }, state: requested, now: DUE });
+    expect(d.actions).toEqual([]);
+    expect(d.nextCheckAt).toBeNull();
+  });
+
+  it('tickets without an emergency, or policies without rca, get nothing', () => {
+    expect(run(policy, { ticket: resolved, state: { tierSince: '2026-11-24T14:00:00Z' }, now: '2026-11-25T20:00:00Z' }).actions).toEqual([]);
+    expect(run(standard, { ticket: resolved, state: emergencyState, now: '2026-11-25T20:00:00Z' }).actions).toEqual([]);
+  });
+
+  it('`after` may name a tier (arrivals we moved there); a bad name is a compile error naming the path', () => {
+    const t3 = example.compile('acme-cw', (p) => ({ ...p, rca: { after: ['T3'], within: 86_400_000, heading: 'RCA:', notify: [] } }));
+    const state: TicketState = { escalations: [{ rule: 't2-timeout', kind: 'tiered', tier: 'T3', at: '2026-11-24T14:00:00Z' }] };
+    const d = run(t3, { ticket: resolved, state, now: '2026-11-25T20:00:00Z' });
+    expect(d.reasons[0]?.matched).toEqual({ rca: 'required', after: 'tier T3', dueAt: '2026-11-27T23:00:00Z' });
+    expect(() => example.compile('acme-cw', (p) => ({ ...p, rca: { after: ['T9'], within: 1, heading: 'RCA:', notify: [] } }))).toThrow(/policies\.standard\.rca\.after\[0\]: "T9" is neither/);
+  });
+});
+
+describe('the example follow-through policy: rca', () => {
+  it('asks for an RCA when an emergency ticket is resolved', () => {
+    const policy = example.compile('acme-cw', () => example.policies['follow-through']!);
+    const state: TicketState = { fired: [{ rule: 'x', at: '2026-11-24T14:00:00Z' }], escalations: [{ rule: 'x', kind: 'emergency', tier: 'T3', at: '2026-11-24T14:00:00Z' }] };
+    const t = { status: { id: '9', name: 'Resolved', category: 'resolved' as const }, resolvedAt: '2026-11-25T20:00:00Z' };
+    const d = run(policy, { ticket: t, state, now: '2026-11-25T20:00:00Z' });
+    expect(d.reasons.map((r) => r.rule)).toEqual(['rca-required']);
+    expect(d.nextCheckAt).toBe('2026-12-02T23:00:00Z');
+  });
+});

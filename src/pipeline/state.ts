@@ -134,6 +134,7 @@ export function toEngineState(record: TicketRecord, counters: InstanceCounters):
     memberLoads: counters.memberLoads,
     ...(record.ownerActivityAt ? { ownerActivityAt: record.ownerActivityAt } : {}),
     ...(record.updatePromise ? { updatePromise: record.updatePromise } : {}),
+    ...(record.rca ? { rca: record.rca } : {}),
   };
 }
 
@@ -204,6 +205,12 @@ export function applyDecision(record: TicketRecord, args: ApplyArgs): TicketReco
   // Our customer note promised the next update by an instant: kept for `updateOverdue` (the newest promise wins).
   for (const a of args.decision.actions) {
     if (a.type === 'note' && a.promisedUpdateBy !== undefined && !args.failedRules?.has(a.rule)) next.updatePromise = { madeAt: at, by: a.promisedUpdateBy };
+  }
+  // RCA follow-up (policy.rca): the request and the one overdue notification are kept so neither repeats.
+  for (const r of args.decision.reasons) {
+    if (args.failedRules?.has(r.rule)) continue;
+    if (r.rule === 'rca-required' && !record.rca) next.rca = { requestedAt: at };
+    if (r.rule === 'rca-overdue' && record.rca) next.rca = { ...record.rca, overdueNotifiedAt: at };
   }
   if (args.reassign) {
     const { kind, ...last } = args.reassign;
