@@ -29,8 +29,10 @@ function followConfig(psaUrl: string): AppConfig {
       standard: PolicySchema.parse({
         calendar: 'office',
         sla: { P2: { firstResponse: 60, resolution: 120 } }, // P2 only: h1/h2 (P3) have no clocks
+        rca: { after: ['emergency'], within: '2d', notify: ['managers'] },
         handoff: { required: [], onMissing: 'flag' },
         rules: [
+          { id: 'emergency', kind: 'emergency', when: { text: ['ransomware'] }, then: { escalateTo: 'T3', note: 'internal', notify: ['managers'] } },
           { id: 't1-timeout', kind: 'tiered', when: { tier: 'T1', timeInTier: '1h' }, then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' } },
           { id: 'not-picked-up', kind: 'hierarchical', when: { notPickedUpFor: '30m' }, then: { notify: ['managers'], note: 'internal' } },
           { id: 'tell-customer', kind: 'hierarchical', when: { text: ['keep me posted'] }, then: { customerNote: true } },
@@ -133,5 +135,39 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     const [flag] = (await p.read.escalations({ limit: 50 })).items.filter((e) => e.ticketId === 'u1' && e.decision.reasons.some((r) => r.rule === 'promise-missed'));
     expect(flag!.decision.reasons.find((r) => r.rule === 'promise-missed')!.matched).toEqual({ updateOverdue: true, promisedBy: '2026-11-23T17:30:00Z' });
     expect(await waitFor(() => notified('u1') === 1, 10_000)).toBe(true); // the notifier call follows the note
+  }, 60_000);
+
+  it('asks for an RCA when the emergency ticket is resolved, and flags it overdue once after 2 business days', async () => {
+    // Monday 12:30 New York (17:30Z): ransomware → T3 at once.
+    clock = Date.parse('2026-11-23T17:30:00Z');
+    fake.addTicket({ id: 'r1', queue: '1', priority: 3, title: 'Ransomware note on the file server' });
+    await p.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'created-r1', ticketId: 'r1', action: 'created' }, receivedAt: Date.now(), requestId: 'r-r1' });
+    await waitFor(() => fake.tickets.get('r1')!.queue === '3' && notified('r1') === 1, 10_000);
+
+    // Resolved at 12:45 New York (17:45Z) with no RCA: internal note with the timeline + notify managers.
+    clock = Date.parse('2026-11-23T17:45:00Z');
+    const r1 = fake.tickets.get('r1')!;
+    r1.status = 'resolved';
+    r1.updatedAt = new Date(clock).toISOString();
+    await p.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'resolved-r1', ticketId: 'r1', action: 'updated' }, receivedAt: Date.now(), requestId: 'r-r1-res' });
+    await waitFor(() => r1.notes.some((n) => n.text.includes('RCA required')) && notified('r1') === 2, 10_000);
+    const note = r1.notes.find((n) => n.text.includes('RCA required'))!;
+    expect(note.internal).toBe(true);
+    expect(note.text).toContain('moved to T3');
+    // Business days after Monday: Tuesday, Wednesday → due Wednesday 17:00 New York (22:00Z).
+    const rec = await waitFor(async () => {
+      const r = await p.stores.tickets.get(INSTANCE, 'r1');
+      return r?.rca && !r.pending ? r : undefined;
+    }, 10_000);
+    expect(rec.rca).toEqual({ requestedAt: '2026-11-23T17:45:00.000Z' });
+    expect(rec.nextCheckAt).toBe('2026-11-25T22:00:00Z');
+
+    // At the deadline, with no RCA note: overdue, notified once (no second RCA note).
+    clock = Date.parse('2026-11-25T22:00:00Z');
+    await waitFor(() => notified('r1') === 3, 15_000);
+    const after = await waitFor(async () => (await p.stores.tickets.get(INSTANCE, 'r1'))?.rca?.overdueNotifiedAt, 10_000);
+    expect(after).toBe('2026-11-25T22:00:00.000Z');
+    expect(r1.notes.filter((n) => n.text.includes('RCA required'))).toHaveLength(1);
+    expect((await p.stores.tickets.get(INSTANCE, 'r1'))!.nextCheckAt).toBeNull();
   }, 60_000);
 });
