@@ -103,4 +103,10 @@ function checkPolicy(c: ProblemCollector, s: Sections, name: string, parsed: Par
 /** Runs every policy-level cross-reference check. */
 export function checkPolicies(c: ProblemCollector, s: Sections): void {
   for (const [name, parsed] of Object.entries(s.policies)) checkPolicy(c, s, name, parsed);
+  for (const [name, notifier] of Object.entries(s.notifiers)) {
+    const cal = notifier.quietHours?.calendar;
+    if (cal !== undefined && !s.defined.calendars.has(cal)) {
+      c.error(['notifiers', name, 'quietHours', 'calendar'], `unknown calendar ${quote(cal)} ${knownNames(s.defined.calendars)}`);
+    }
+  }
 }

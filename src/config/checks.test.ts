@@ -302,6 +302,10 @@ describe('check: follow-through keys (issue 17)', () => {
     ]);
     expect(problemsOf(edit('timeInTier: 2h', 'timeInTier: 2h, updateOverdue: false'))).toHaveLength(1);
     expect(problemsOf(edit('timeInTier: 2h', 'timeInTier: 2h, updateOverdue: false'))[0]).toMatch(/^policies\.main\.rules\[0\]\.when\.updateOverdue: .*\(line 14\)$/);
+    expect(problemsOf(edit('url: "https://hooks.example.com/desk" }', 'url: "https://hooks.example.com/desk", quietHours: { calendar: nights } }'))).toEqual([
+      'notifiers.desk.quietHours.calendar: unknown calendar "nights" (known: office, always) (line 5)',
+    ]);
+    expect(problemsOf(edit('url: "https://hooks.example.com/desk" }', 'url: "https://hooks.example.com/desk", quietHours: { calendar: office, except: [emergency, urgent] } }'))[0]).toMatch(/^notifiers\.desk\.quietHours\.except\[1\]: .*\(line 5\)$/);
     expect(problemsOf(edit('calendar: office\n', 'calendar: office\n    rca: { after: [emergency, T9], within: 5d, notify: [pager] }\n'))).toEqual([
       'policies.main.rca.after[1]: "T9" is neither a rule kind nor a tier (known: tiered, functional, hierarchical, emergency, T1, T2, T3) (line 11)',
       'policies.main.rca.notify[0]: unknown notifier "pager" (known: desk) (line 11)',

@@ -265,8 +265,17 @@ export const GroupSchema = z
   .strict();
 export type GroupConfig = z.infer<typeof GroupSchema>;
 
+/**
+ * `quietHours`: outside `calendar`, notifications of other rule kinds than `except` are held (in Redis) and delivered
+ * as one digest when the calendar opens; `except` kinds (default: emergency) always go at once.
+ */
+export const QuietHoursSchema = z
+  .object({ calendar: z.string().min(1), except: z.array(z.enum(['tiered', 'functional', 'hierarchical', 'emergency'])).default(['emergency']) })
+  .strict();
+export type QuietHours = z.infer<typeof QuietHoursSchema>;
+
 export const NotifierSchema = z
-  .object({ kind: z.enum(['webhook', 'slack']), url: z.url({ protocol: /^https?$/ }) })
+  .object({ kind: z.enum(['webhook', 'slack']), url: z.url({ protocol: /^https?$/ }), quietHours: QuietHoursSchema.optional() })
   .strict();
 export type NotifierConfig = z.infer<typeof NotifierSchema>;
 

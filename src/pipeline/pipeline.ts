@@ -21,6 +21,7 @@ import { kickTicket } from './kick.js';
 import type { KickOptions } from './kick.js';
 import { startLoops, startQueueMetrics } from './loops.js';
 import { createNotifier } from './notifiers.js';
+import { createQuietHours } from './quiet-hours.js';
 import { queueNames } from './queues.js';
 import { registerEscalationGauges } from './escalation-metrics-gauges.js';
 import { createEscalationMetricsService } from './escalation-metrics-service.js';
@@ -120,7 +121,23 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   let heartbeat: Heartbeat | undefined;
 
   if (role !== 'api') {
-    const notify = createNotifier({ notifiers: options.config.notifiers, http: createHttpClient({ log, ...options.http }) });
+    const notifierHttp = createHttpClient({ log, ...options.http });
+    const sendNow = createNotifier({ notifiers: options.config.notifiers, http: notifierHttp });
+    // Notifier quiet hours: held notifications wait in Redis for the digest the loop below sends when it opens.
+    const quiet = createQuietHours({ notifiers: options.config.notifiers, calendars: options.config.calendars, redis, keys: stores.keys, http: notifierHttp, send: sendNow, now, log });
+    const notify = quiet.quiet.length > 0 ? quiet.notify : sendNow;
+    if (quiet.quiet.length > 0) {
+      let flushing = false;
+      const timer = setInterval(() => {
+        if (flushing) return;
+        flushing = true;
+        void quiet.flush().finally(() => {
+          flushing = false;
+        });
+      }, tuning.pollMs ?? 500);
+      timer.unref();
+      closers.push(() => clearInterval(timer));
+    }
     const processor = { runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, escalationMetrics, ...(options.metrics ? { metrics: options.metrics } : {}) };
     const workerDeps = {
       redisUrl: options.redisUrl, redis, keys: stores.keys, processor, runtimes, kick, log, processId,

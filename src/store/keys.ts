@@ -56,6 +56,10 @@ export function createKeys(options: KeyOptions = {}) {
     /** Escalation-metrics history JSON of one ticket, and a ZSET per instance (score = end ms, +inf while open). */
     metricsHistory: (instance: string, ticketId: string) => `${p}:mx:t:${instance}:${ticketId}`,
     metricsHistoryIndex: (instance: string) => `${p}:mx:ix:${instance}`,
+    /** Quiet hours: LIST of held notifications of one notifier, the digest being sent, and its send lock. */
+    quietHeld: (notifier: string) => `${p}:quiet:${notifier}:held`,
+    quietSending: (notifier: string) => `${p}:quiet:${notifier}:sending`,
+    quietLock: (notifier: string) => `${p}:quiet:${notifier}:lock`,
     /** Epoch ms at which a worker process last saw its own heartbeat job consumed. */
     heartbeat: (processId: string) => `${p}:hb:${processId}`,
   };
