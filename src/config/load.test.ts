@@ -65,7 +65,7 @@ describe('examples/escalator.yaml', () => {
     const lines = problems(loadConfigFile(examplePath, {}, connectors));
     // The expected line numbers are read from the file, so adding a commented key above them does not break this.
     const lineOf = (text: string) => readFileSync(examplePath, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
-    expect(lines).toHaveLength(12);
+    expect(lines).toHaveLength(13); // MANAGERS_WEBHOOK_URL is used twice (managers, managers-quiet)
     expect(lines[0]).toBe(`notifiers.managers.url: environment variable MANAGERS_WEBHOOK_URL is not set (line ${lineOf('${MANAGERS_WEBHOOK_URL}')})`);
     expect(lines).toContain(
       `instances[2].webhook.basicAuth.password: environment variable HALO_WEBHOOK_PASSWORD is not set (line ${lineOf('${HALO_WEBHOOK_PASSWORD}')})`,

@@ -167,7 +167,7 @@ describe('the example follow-through policy', () => {
     expect(run(policy, { ticket, state, now: '2026-11-24T15:05:00Z' }).nextCheckAt).toBe('2026-11-24T15:30:00Z');
     const d = run(policy, { ticket, state, now: '2026-11-24T15:30:00Z' });
     expect(d.reasons.map((r) => r.rule)).toEqual(['handoff-not-picked-up']);
-    expect(notifiers(d)).toEqual(['managers', 'oncall']);
+    expect(notifiers(d)).toEqual(['managers-quiet', 'oncall']);
   });
 });
 
