@@ -11,6 +11,7 @@ import type { Metrics } from '../lib/metrics.js';
 import type { StoredDeadLetter } from '../store/dead-letter-store.js';
 import { MetricsHistoryStore } from '../store/metrics-history-store.js';
 import { closeRedis, createRedis, waitReady } from '../store/redis.js';
+import { ReviewStore } from '../store/review-store.js';
 
 import { createRuntimes } from './context.js';
 import type { ConnectorLookup, Runtimes } from './context.js';
@@ -212,7 +213,10 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     );
   };
   const read: ReadModels = {
-    ...createReadModels({ ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers }),
+    ...createReadModels({
+      ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers,
+      reviews: new ReviewStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now }),
+    }),
     escalationMetrics: (q) => escalationMetrics.query(q),
   };
   return { pipeline, read, runtimes, stores, queues, redis, kick, close };

@@ -115,4 +115,8 @@ export interface ReadModels {
   instances(): Promise<InstanceStatus[]>;
   /** SPEC §5 escalation metrics of one instance over [from, to) (epoch ms). Optional: fakes may omit it (503). */
   escalationMetrics?(query: { instance: string; from: number; to: number }): Promise<import('./escalation-metrics.js').EscalationMetrics>;
+  /** Records the weekly review's verdict on an audit entry; null when the entry is unknown. Optional (fakes: 503). */
+  review?(id: string, verdict: { appropriate: boolean; comment?: string }): Promise<import('../store/review-store.js').Review | null>;
+  /** Share of reviewed escalations judged appropriate over [from, to), overall and per rule. */
+  reviewSummary?(query: { from: number; to: number; instance?: string }): Promise<import('../store/review-store.js').ReviewSummary>;
 }

@@ -11,6 +11,7 @@ import evaluateRoutes from './evaluate.js';
 import instanceRoutes from './instances.js';
 import escalationMetricsRoutes from './metrics-escalations.js';
 import registrationRoutes from './registration.js';
+import reviewRoutes from './reviews.js';
 import ticketRoutes from './tickets.js';
 
 /**
@@ -28,7 +29,7 @@ export default async function apiRoutes(app: FastifyInstance, options: { service
       headers: { 'www-authenticate': 'Bearer' },
     });
   });
-  for (const routes of [instanceRoutes, registrationRoutes, ticketRoutes, escalationRoutes, escalationMetricsRoutes, evaluateRoutes, deadLetterRoutes]) {
+  for (const routes of [instanceRoutes, registrationRoutes, ticketRoutes, escalationRoutes, escalationMetricsRoutes, evaluateRoutes, deadLetterRoutes, reviewRoutes]) {
     await app.register(routes, { services: options.services });
   }
 }
