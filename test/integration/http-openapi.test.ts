@@ -36,6 +36,8 @@ describe('openapi/openapi.json', () => {
         'GET /api/instances',
         'GET /api/tickets/{instanceId}/{ticketId}',
         'GET /api/escalations',
+        'POST /api/escalations/{id}/review',
+        'GET /api/escalations/reviews',
         'GET /api/metrics/escalations',
         'POST /api/evaluate',
         'POST /api/instances/{id}/webhooks',
