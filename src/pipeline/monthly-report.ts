@@ -44,7 +44,7 @@ export function monthWindow(month: string): { from: number; to: number } | null 
   return { from: Date.UTC(y, mo - 1, 1), to: Date.UTC(y, mo, 1) };
 }
 
-async function ticketRecords(redis: Redis, keys: Keys): Promise<TicketRecord[]> {
+export async function ticketRecords(redis: Redis, keys: Keys): Promise<TicketRecord[]> {
   const out: TicketRecord[] = [];
   let cursor = '0';
   do {
@@ -65,7 +65,7 @@ async function ticketRecords(redis: Redis, keys: Keys): Promise<TicketRecord[]> 
   return out;
 }
 
-function rcaStatus(records: readonly TicketRecord[], heading: string | undefined, w: { from: number; to: number }): RcaStatus {
+export function rcaStatus(records: readonly TicketRecord[], heading: string | undefined, w: { from: number; to: number }): RcaStatus {
   const s: RcaStatus = { required: 0, done: 0, overdue: 0, open: 0, completionRate: null, overdueTickets: [] };
   for (const r of records) {
     const req = r.rca?.requestedAt;
@@ -83,6 +83,15 @@ function rcaStatus(records: readonly TicketRecord[], heading: string | undefined
   }
   s.completionRate = s.required > 0 ? Math.round((1000 * s.done) / s.required) / 1000 : null;
   return s;
+}
+
+/** RCA status of every instance over [from, to) (requests made in the window), for `GET /api/escalations/rca`. */
+export async function rcaStatusByInstance(args: { redis: Redis; keys: Keys; config: AppConfig; from: number; to: number }): Promise<{ instance: string; rca: RcaStatus }[]> {
+  const records = await ticketRecords(args.redis, args.keys);
+  return args.config.instances.map((i) => ({
+    instance: i.info.id,
+    rca: rcaStatus(records.filter((r) => r.instanceId === i.info.id), args.config.policies[i.info.policy]?.rca?.heading, { from: args.from, to: args.to }),
+  }));
 }
 
 export async function buildMonthlyReport(args: {

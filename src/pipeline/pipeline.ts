@@ -21,6 +21,7 @@ import { createIngest } from './ingest.js';
 import { kickTicket } from './kick.js';
 import type { KickOptions } from './kick.js';
 import { startLoops, startQueueMetrics } from './loops.js';
+import { rcaStatusByInstance } from './monthly-report.js';
 import { createNotifier } from './notifiers.js';
 import { createQuietHours } from './quiet-hours.js';
 import { queueNames } from './queues.js';
@@ -216,6 +217,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     ...createReadModels({
       ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers,
       reviews: new ReviewStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now }),
+      rcaStatus: (q) => rcaStatusByInstance({ redis, keys: stores.keys, config: options.config, ...q }),
     }),
     escalationMetrics: (q) => escalationMetrics.query(q),
   };

@@ -26,6 +26,8 @@ export interface ReadModelDeps {
   retryNotifiers?: (letter: StoredDeadLetter) => Promise<void>;
   /** Review verdicts (`POST /api/escalations/:id/review`); absent → the review routes answer 503. */
   reviews?: ReviewStore;
+  /** RCA status per instance (`GET /api/escalations/rca`); absent → 503. */
+  rcaStatus?: ReadModels['rcaStatus'];
 }
 
 /** Seconds since the oldest waiting job of this instance was queued (0 when none). Looks at the first 200 per queue. */
@@ -68,6 +70,7 @@ export function createReadModels(deps: ReadModelDeps): ReadModels {
     : {};
   return {
     ...reviewModels,
+    ...(deps.rcaStatus ? { rcaStatus: deps.rcaStatus } : {}),
     async ticket(instanceId, ticketId): Promise<TicketView | null> {
       const record = await deps.tickets.get(instanceId, ticketId);
       if (!record) return null;

@@ -80,4 +80,15 @@ describe('POST /api/escalations/:id/review', () => {
     expect(await p.redis.exists(p.stores.keys.review('0001764000000-0a1b2c3d'))).toBe(0);
     expect((await fetch(`${base}/api/escalations/reviews`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
   });
+
+  it('GET /api/escalations/rca answers per instance (nothing required here) and validates its window', async () => {
+    const res = await fetch(`${base}/api/escalations/rca?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z`, { headers });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z',
+      items: [{ instance: INSTANCE, rca: { required: 0, done: 0, overdue: 0, open: 0, completionRate: null, overdueTickets: [] } }],
+    });
+    expect((await fetch(`${base}/api/escalations/rca?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z`, { headers })).status).toBe(400);
+    expect((await fetch(`${base}/api/escalations/rca?month=11`, { headers })).status).toBe(400);
+  });
 });

@@ -38,6 +38,7 @@ describe('openapi/openapi.json', () => {
         'GET /api/escalations',
         'POST /api/escalations/{id}/review',
         'GET /api/escalations/reviews',
+        'GET /api/escalations/rca',
         'GET /api/metrics/escalations',
         'POST /api/evaluate',
         'POST /api/instances/{id}/webhooks',

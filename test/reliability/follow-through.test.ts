@@ -169,5 +169,12 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     expect(after).toBe('2026-11-25T22:00:00.000Z');
     expect(r1.notes.filter((n) => n.text.includes('RCA required'))).toHaveLength(1);
     expect((await p.stores.tickets.get(INSTANCE, 'r1'))!.nextCheckAt).toBeNull();
+
+    // Listed as overdue and counted in the completion rate (GET /api/escalations/rca reads this).
+    const [status] = await p.read.rcaStatus!({ from: Date.parse('2026-11-01T00:00:00Z'), to: Date.parse('2026-12-01T00:00:00Z') });
+    expect(status).toEqual({
+      instance: INSTANCE,
+      rca: { required: 1, done: 0, overdue: 1, open: 0, completionRate: 0, overdueTickets: [{ instanceId: INSTANCE, ticketId: 'r1', requestedAt: '2026-11-23T17:45:00.000Z' }] },
+    });
   }, 60_000);
 });

@@ -46,6 +46,26 @@ export const ReviewSummarySchema = z.object({
   rules: z.array(z.object({ rule: z.string(), reviewed: z.number().int(), appropriate: z.number().int(), appropriateShare: z.number() })),
 });
 
+export const RcaQuerySchema = z
+  .object({
+    from: z.iso.datetime({ offset: true }).optional().describe('requests made from (default: 30 days before `to`)'),
+    to: z.iso.datetime({ offset: true }).optional().describe('requests made before (default: now)'),
+  })
+  .strict();
+
+export const RcaResponseSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  items: z.array(z.object({
+    instance: z.string(),
+    rca: z.object({
+      required: z.number().int(), done: z.number().int(), overdue: z.number().int(), open: z.number().int(),
+      completionRate: z.number().nullable(),
+      overdueTickets: z.array(z.object({ instanceId: z.string(), ticketId: z.string(), requestedAt: z.string() })),
+    }),
+  })),
+});
+
 export default async function reviewRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
   const { read } = options.services.deps;
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -86,6 +106,25 @@ export default async function reviewRoutes(app: FastifyInstance, options: { serv
       if (!(from < to)) throw new HttpError('bad_request', '`from` must be before `to`');
       const summary = await read.reviewSummary({ from, to, ...(req.query.instance ? { instance: req.query.instance } : {}) });
       return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...summary };
+    },
+  );
+
+  r.get(
+    '/escalations/rca',
+    {
+      schema: {
+        ...apiDoc,
+        summary: 'RCA follow-ups after emergencies per instance: done, overdue (listed), open, completion rate',
+        querystring: RcaQuerySchema,
+        response: { 200: RcaResponseSchema, ...errorResponses(400, 401, 429, 503) },
+      },
+    },
+    async (req) => {
+      if (!read.rcaStatus) throw new HttpError('unavailable', 'RCA status is not available in this process');
+      const to = req.query.to ? Date.parse(req.query.to) : options.services.now().getTime();
+      const from = req.query.from ? Date.parse(req.query.from) : to - 30 * 86_400_000;
+      if (!(from < to)) throw new HttpError('bad_request', '`from` must be before `to`');
+      return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), items: await read.rcaStatus({ from, to }) };
     },
   );
 }
