@@ -189,7 +189,7 @@ describe('rca: root-cause analysis after an emergency', () => {
 
   it('resolved without RCA → an internal "RCA required" note with the timeline, a notify, and a check at the deadline', () => {
     const d = run(policy, { ticket: resolved, state: emergencyState, now: '2026-11-25T20:00:00Z' });
-    expect(d.reasons).toEqual([expect.objectContaining({ rule: 'rca-required', kind: 'emergency', matched: { rca: 'required', after: 'emergency', dueAt: DUE } })]);
+    expect(d.reasons).toEqual([expect.objectContaining({ rule: 'rca-required', kind: 'hierarchical', matched: { rca: 'required', after: 'emergency', dueAt: DUE } })]);
     const [note] = notes(d);
     expect(note).toMatchObject({ rule: 'rca-required', visibility: 'internal', template: 'rca' });
     expect(note!.text).toContain('Write a note starting with "RCA:"');

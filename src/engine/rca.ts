@@ -1,5 +1,4 @@
 import type { Action, Decision, Reason, RuleKind } from '../contract/index.js';
-import { ruleKinds } from '../contract/index.js';
 import type { EnginePolicy, TemplatePart } from './compiled.js';
 import { instant } from './context.js';
 import type { EvalContext } from './context.js';
@@ -95,7 +94,8 @@ function rcaDone(ctx: EvalContext, rca: CompiledRca, requestedAt: number): boole
   return (ctx.ticket.recentNotes ?? []).some((n) => !n.ours && instant(n.at, Number.NaN) >= requestedAt && n.text.trimStart().toLowerCase().startsWith(heading));
 }
 
-const reasonKind = (kind: string): RuleKind => ((ruleKinds as readonly string[]).includes(kind) ? (kind as RuleKind) : 'hierarchical');
+/** RCA follow-ups are management follow-ups, not emergencies: a notifier's quiet hours hold them for the digest. */
+const RCA_KIND: RuleKind = 'hierarchical';
 
 /** The Decision of a resolved/closed ticket under `policy.rca` (null when the policy has none or it doesn't apply). */
 export function rcaDecision(ctx: EvalContext, clocks: Decision['clocks']): Decision | null {
@@ -114,12 +114,12 @@ export function rcaDecision(ctx: EvalContext, clocks: Decision['clocks']): Decis
     const ask = `Write a note starting with "${rca.heading}" (cause, fix, prevention) by ${formatLocal(due, tz)}.`;
     const body = rca.template ? renderTemplate(rca.template, { ticket: ctx.ticket, dueAt: formatLocal(due, tz) }) : `${heading}\n${ask}`;
     const text = [body, 'Escalation timeline:', ...timeline(ctx)].join('\n');
-    const reason: Reason = { rule: RCA_REQUIRED, kind: reasonKind(why.startsWith('tier') ? 'hierarchical' : why), text: `resolved after ${why}: RCA due ${dueIso ?? 'never'}`, matched: { rca: 'required', after: why, dueAt: dueIso } };
+    const reason: Reason = { rule: RCA_REQUIRED, kind: RCA_KIND, text: `resolved after ${why}: RCA due ${dueIso ?? 'never'}`, matched: { rca: 'required', after: why, dueAt: dueIso } };
     const actions: Action[] = [{ type: 'note', rule: RCA_REQUIRED, visibility: 'internal', template: 'rca', text }, ...notify(RCA_REQUIRED)];
     return { actions, reasons: [reason], nearMisses: [], clocks, nextCheckAt: dueIso };
   }
   if (rcaDone(ctx, rca, requestedAt) || requested.overdueNotifiedAt !== undefined) return { actions: [], reasons: [], nearMisses: [], clocks, nextCheckAt: null };
   if (ctx.now < due) return { actions: [], reasons: [], nearMisses: [], clocks, nextCheckAt: dueIso };
-  const reason: Reason = { rule: RCA_OVERDUE, kind: reasonKind(why.startsWith('tier') ? 'hierarchical' : why), text: `RCA overdue since ${dueIso ?? ''} (no note starting with "${rca.heading}")`, matched: { rca: 'overdue', dueAt: dueIso } };
+  const reason: Reason = { rule: RCA_OVERDUE, kind: RCA_KIND, text: `RCA overdue since ${dueIso ?? ''} (no note starting with "${rca.heading}")`, matched: { rca: 'overdue', dueAt: dueIso } };
   return { actions: notify(RCA_OVERDUE), reasons: [reason], nearMisses: [], clocks, nextCheckAt: null };
 }
