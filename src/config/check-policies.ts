@@ -1,3 +1,4 @@
+import { ruleKinds } from '../contract/index.js';
 import type { Rule } from '../contract/index.js';
 
 import type { ProblemCollector } from './collector.js';
@@ -69,6 +70,24 @@ function checkPolicy(c: ProblemCollector, s: Sections, name: string, parsed: Par
       c.error([...base, 'sla', priority, 'calendar'], `unknown calendar ${quote(target.calendar)} ${knownNames(s.defined.calendars)}`);
     }
   }
+  if (policy.rca) {
+    policy.rca.after.forEach((name, i) => {
+      if (!(ruleKinds as readonly string[]).includes(name) && !s.defined.tiers.has(name)) {
+        c.error([...base, 'rca', 'after', i], `${quote(name)} is neither a rule kind nor a tier ${knownNames([...ruleKinds, ...s.defined.tiers])}`);
+      }
+    });
+    policy.rca.notify.forEach((name, i) => {
+      if (!s.defined.notifiers.has(name)) c.error([...base, 'rca', 'notify', i], `unknown notifier ${quote(name)} ${knownNames(s.defined.notifiers)}`);
+    });
+    if (policy.rca.template !== undefined && !s.defined.templates.has(policy.rca.template)) {
+      c.error([...base, 'rca', 'template'], `unknown template ${quote(policy.rca.template)} ${knownNames(s.defined.templates)}`);
+    }
+  }
+  policy.calendarFor.forEach((entry, i) => {
+    if (!s.defined.calendars.has(entry.calendar)) {
+      c.error([...base, 'calendarFor', i, 'calendar'], `unknown calendar ${quote(entry.calendar)} ${knownNames(s.defined.calendars)}`);
+    }
+  });
   policy.rules.forEach((rule, k) => {
     const index = parsed.ruleIndex[k] ?? k;
     const raw = parsed.rawRules[index];
@@ -84,4 +103,10 @@ function checkPolicy(c: ProblemCollector, s: Sections, name: string, parsed: Par
 /** Runs every policy-level cross-reference check. */
 export function checkPolicies(c: ProblemCollector, s: Sections): void {
   for (const [name, parsed] of Object.entries(s.policies)) checkPolicy(c, s, name, parsed);
+  for (const [name, notifier] of Object.entries(s.notifiers)) {
+    const cal = notifier.quietHours?.calendar;
+    if (cal !== undefined && !s.defined.calendars.has(cal)) {
+      c.error(['notifiers', name, 'quietHours', 'calendar'], `unknown calendar ${quote(cal)} ${knownNames(s.defined.calendars)}`);
+    }
+  }
 }

@@ -300,3 +300,37 @@ describe('check: tolerance', () => {
     ]);
   });
 });
+
+describe('check: follow-through keys (issue 17)', () => {
+  it('accepts calendarFor, date overrides, notPickedUpFor and updateOverdue', () => {
+    const text = edit('calendar: office\n', 'calendar: office\n    calendarFor: [{ company: [42, "Wallaby"], calendar: office }, { site: ["Sydney"], calendar: always }]\n',
+      edit('hours: { mon-fri: "09:00-17:00" } }', 'hours: { mon-fri: "09:00-17:00" }, overrides: { "2026-12-24": ["09:00-12:00"], "2026-12-31": [] } }',
+        edit('timeInTier: 2h', 'timeInTier: 2h, notPickedUpFor: 30m, updateOverdue: true')));
+    expect(problemsOf(text)).toEqual([]);
+  });
+
+  it('names the YAML path of each bad value', () => {
+    expect(problemsOf(edit('timeInTier: 2h', 'timeInTier: 2h, notPickedUpFor: soon'))).toEqual([
+      'policies.main.rules[0].when.notPickedUpFor: expected a duration like "2h", got "soon" (line 14)',
+    ]);
+    expect(problemsOf(edit('timeInTier: 2h', 'timeInTier: 2h, updateOverdue: false'))).toHaveLength(1);
+    expect(problemsOf(edit('timeInTier: 2h', 'timeInTier: 2h, updateOverdue: false'))[0]).toMatch(/^policies\.main\.rules\[0\]\.when\.updateOverdue: .*\(line 14\)$/);
+    expect(problemsOf(edit('url: "https://hooks.example.com/desk" }', 'url: "https://hooks.example.com/desk", quietHours: { calendar: nights } }'))).toEqual([
+      'notifiers.desk.quietHours.calendar: unknown calendar "nights" (known: office, always) (line 5)',
+    ]);
+    expect(problemsOf(edit('url: "https://hooks.example.com/desk" }', 'url: "https://hooks.example.com/desk", quietHours: { calendar: office, except: [emergency, urgent] } }'))[0]).toMatch(/^notifiers\.desk\.quietHours\.except\[1\]: .*\(line 5\)$/);
+    expect(problemsOf(edit('calendar: office\n', 'calendar: office\n    rca: { after: [emergency, T9], within: 5d, notify: [pager] }\n'))).toEqual([
+      'policies.main.rca.after[1]: "T9" is neither a rule kind nor a tier (known: tiered, functional, hierarchical, emergency, T1, T2, T3) (line 11)',
+      'policies.main.rca.notify[0]: unknown notifier "pager" (known: desk) (line 11)',
+    ]);
+    expect(problemsOf(edit('calendar: office\n', 'calendar: office\n    rca: { after: [emergency], within: soon }\n'))).toEqual([
+      'policies.main.rca.within: expected a duration like "2h", got "soon" (line 11)',
+    ]);
+    expect(problemsOf(edit('calendar: office\n', 'calendar: office\n    calendarFor: [{ company: [42], calendar: sydney }]\n'))).toEqual([
+      'policies.main.calendarFor[0].calendar: unknown calendar "sydney" (known: office, always) (line 11)',
+    ]);
+    const bad = problemsOf(edit('hours: { mon-fri: "09:00-17:00" } }', 'hours: { mon-fri: "09:00-17:00" }, overrides: { "2026-12-24": ["9-12"] } }'));
+    expect(bad).toHaveLength(1);
+    expect(bad[0]).toMatch(/^calendars\.office\.overrides\.2026-12-24\[0\]: expected comma-separated HH:MM-HH:MM ranges.*\(line 3\)$/);
+  });
+});

@@ -6,7 +6,7 @@
 export const configVocabulary: readonly string[] = [
   // top level, calendars, notifiers, groups
   'calendars', 'tiers', 'notifiers', 'groups', 'policies', 'templates', 'retention', 'dedupeTtl', 'instances',
-  'timezone', 'hours', 'holidays', 'kind', 'url', 'assign', 'members', 'oncall', 'rotation', 'start', 'every',
+  'timezone', 'hours', 'holidays', 'overrides', 'calendarFor', 'company', 'site', 'notPickedUpFor', 'updateOverdue', 'rca', 'after', 'heading', 'template', 'quietHours', 'except', 'kind', 'url', 'assign', 'members', 'oncall', 'rotation', 'start', 'every',
   'audit', 'deadLetters',
   // policies and rules
   'calendar', 'sla', 'vip', 'slaFactor', 'pauseOn', 'limits', 'maxAutoEscalationsPerDay', 'respectManualChangesFor',

@@ -54,6 +54,11 @@ export const CalendarSchema = z
       HoursValueSchema,
     ),
     holidays: z.array(z.iso.date()).default([]),
+    /**
+     * Date-specific hours (`"2026-12-24": ["08:00-12:00"]`) replacing that date's weekday hours; an empty list closes
+     * the date. An override wins over a holiday on the same date.
+     */
+    overrides: z.record(z.iso.date(), z.array(HoursValueSchema)).optional(),
   })
   .strict();
 export type CalendarConfig = z.infer<typeof CalendarSchema>;
@@ -103,6 +108,8 @@ export interface ConditionInput {
   slaUsed?: unknown;
   recurring?: unknown;
   outsideCalendar?: string;
+  notPickedUpFor?: unknown;
+  updateOverdue?: boolean;
   any?: ConditionInput[];
   all?: ConditionInput[];
 }
@@ -127,6 +134,10 @@ const conditionShape = {
     })
     .strict(),
   outsideCalendar: z.string().min(1),
+  /** Business time since our latest move without the new owner working the ticket (note, time entry, status). */
+  notPickedUpFor: DurationSchema,
+  /** The "Next update by" instant of our latest customer note passed without a customer-visible update. */
+  updateOverdue: z.literal(true),
 };
 
 type ConditionBase = { [K in keyof typeof conditionShape]?: z.output<(typeof conditionShape)[K]> };
@@ -184,9 +195,40 @@ const SlaTarget = z
   .strict();
 export type SlaTarget = z.infer<typeof SlaTarget>;
 
+/**
+ * `calendarFor` entries: the calendar of a customer (company id or name) or of a site (site id or name). The first
+ * entry matching the ticket wins; no match → the policy's `calendar`.
+ */
+export const CalendarForSchema = z.union([
+  z.object({ company: oneOrMany(IdOrNameSchema), calendar: z.string().min(1) }).strict(),
+  z.object({ site: oneOrMany(IdOrNameSchema), calendar: z.string().min(1) }).strict(),
+]);
+export type CalendarFor = z.infer<typeof CalendarForSchema>;
+
+/**
+ * `rca`: a root-cause analysis after the tickets `after` names — rule kinds (`emergency`: an emergency rule fired on
+ * the ticket) and/or tier names (we moved the ticket into that tier). On resolve: an internal "RCA required" note with
+ * the escalation timeline and a call to `notify`; done when a person writes a note starting with `heading` within
+ * `within` (whole days = business days of the ticket's calendar, ending at the close of the last one), else overdue
+ * (notified once).
+ */
+export const RcaSchema = z
+  .object({
+    after: z.array(z.string().min(1)).min(1),
+    within: DurationSchema.default(5 * 86_400_000),
+    heading: z.string().min(1).default('RCA:'),
+    notify: oneOrMany(z.string().min(1)).default([]),
+    /** A `templates` name rendered instead of the built-in note ({{ticket.*}} fields; the timeline is appended). */
+    template: z.string().min(1).optional(),
+  })
+  .strict();
+export type RcaConfig = z.infer<typeof RcaSchema>;
+
 export const PolicySchema = z
   .object({
     calendar: z.string().min(1),
+    rca: RcaSchema.optional(),
+    calendarFor: z.array(CalendarForSchema).default([]),
     sla: z.object({ P1: SlaTarget, P2: SlaTarget, P3: SlaTarget, P4: SlaTarget }).partial().strict().default({}),
     vip: z.object({ slaFactor: z.number().positive().max(1).default(1) }).strict().default({ slaFactor: 1 }),
     pauseOn: z.array(StatusCategorySchema).default([]),
@@ -223,8 +265,17 @@ export const GroupSchema = z
   .strict();
 export type GroupConfig = z.infer<typeof GroupSchema>;
 
+/**
+ * `quietHours`: outside `calendar`, notifications of other rule kinds than `except` are held (in Redis) and delivered
+ * as one digest when the calendar opens; `except` kinds (default: emergency) always go at once.
+ */
+export const QuietHoursSchema = z
+  .object({ calendar: z.string().min(1), except: z.array(z.enum(['tiered', 'functional', 'hierarchical', 'emergency'])).default(['emergency']) })
+  .strict();
+export type QuietHours = z.infer<typeof QuietHoursSchema>;
+
 export const NotifierSchema = z
-  .object({ kind: z.enum(['webhook', 'slack']), url: z.url({ protocol: /^https?$/ }) })
+  .object({ kind: z.enum(['webhook', 'slack']), url: z.url({ protocol: /^https?$/ }), quietHours: QuietHoursSchema.optional() })
   .strict();
 export type NotifierConfig = z.infer<typeof NotifierSchema>;
 

@@ -32,6 +32,8 @@ export interface NoteAction {
   /** `handoff` | `internal` | `customer` | `blocked` | a template name */
   template: string;
   text: string;
+  /** Customer notes that promise the next update ("Next update by …"): the promised instant (`updateOverdue`). */
+  promisedUpdateBy?: string;
 }
 export interface NotifyAction {
   type: 'notify';
@@ -120,6 +122,14 @@ export const TicketStateSchema = z
     recurringCounts: z.record(z.string(), z.number().int().min(0)).optional(),
     groupCursors: z.record(z.string(), z.number().int().min(0)).optional(),
     memberLoads: z.record(z.string(), z.number().min(0)).optional(),
+    /** Latest instant the ticket's owner was seen working it (note, time entry, status change): ends a handoff. */
+    ownerActivityAt: z.string().optional(),
+    /** Our latest customer note's "Next update by" promise: when it was made and the promised instant. */
+    updatePromise: z.object({ madeAt: z.string(), by: z.string() }).optional(),
+    /** The RCA after an emergency / tier arrival (`policy.rca`): when it was requested, and when we flagged it overdue. */
+    rca: z.object({ requestedAt: z.string(), overdueNotifiedAt: z.string().optional() }).optional(),
+    /** Latest customer-visible note by a person (not us, not the contact): keeps a promise made before it. */
+    customerUpdateAt: z.string().optional(),
   });
 // Not strict: unknown keys from API callers are dropped rather than refused (inputs are hints of stored state).
 export type TicketState = z.infer<typeof TicketStateSchema>;

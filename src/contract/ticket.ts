@@ -57,6 +57,8 @@ export const TicketSchema = z.object({
   /** PSA "unassigned" placeholders normalize to null. */
   owner: Ref.nullable(),
   company: z.object({ id: z.string(), name: z.string().optional(), vip: z.boolean() }),
+  /** The customer's site / location the ticket is for (ConnectWise site, Autotask company location, Halo site). */
+  site: Ref.optional(),
   contact: z
     .object({ id: z.string(), name: z.string().optional(), email: z.string().optional(), vip: z.boolean().optional() })
     .optional(),

@@ -224,3 +224,46 @@ describe('instants outside 1970-2200', () => {
     expect(formatInstant(business.nextOpen(year1))).toBe('1970-01-01T13:00:00Z');
   });
 });
+
+describe('date overrides (calendars.<name>.overrides)', () => {
+  // 2026-12-24 is a Thursday, 2026-12-25 a Friday (holiday); New York is EST (UTC-5) then.
+  const xmas = compileCalendar('xmas', {
+    timezone: 'America/New_York',
+    hours: { 'mon-fri': '08:00-18:00' },
+    holidays: ['2026-12-25'],
+    overrides: { '2026-12-24': ['08:00-12:00'], '2026-12-26': ['10:00-12:00'], '2026-12-28': [] },
+  });
+
+  it('a Christmas Eve half-day: open 08:00-12:00 local only', () => {
+    expect(xmas.isOpen(at('2026-12-24T13:00:00Z'))).toBe(true); // 08:00 local
+    expect(xmas.isOpen(at('2026-12-24T16:59:00Z'))).toBe(true); // 11:59
+    expect(xmas.isOpen(at('2026-12-24T17:00:00Z'))).toBe(false); // 12:00: closed for the afternoon
+    expect(between(xmas, '2026-12-24T00:00:00Z', '2026-12-25T05:00:00Z')).toBe(240);
+    // 3 business hours from 10:00 local on the 24th: 2 h that morning, then 1 h on the override Saturday 26th.
+    expect(add(xmas, '2026-12-24T15:00:00Z', 180)).toBe('2026-12-26T16:00:00Z');
+    expect(xmas.nextEdge(at('2026-12-24T15:00:00Z'))).toBe(at('2026-12-24T17:00:00Z'));
+  });
+
+  it('an empty list closes a weekday; a date without an override keeps its weekday hours', () => {
+    // Monday 28th closed by override: 30 minutes from Saturday 11:30 local run into Tuesday 29th 08:00.
+    expect(add(xmas, '2026-12-26T16:30:00Z', 60)).toBe('2026-12-29T13:30:00Z');
+    expect(xmas.isOpen(at('2026-12-23T22:00:00Z'))).toBe(true); // Wednesday 17:00 local: normal hours
+  });
+
+  it('an override on a holiday wins (it is the more specific entry)', () => {
+    const c = compileCalendar('h', { timezone: 'UTC', hours: { 'mon-fri': '09:00-17:00' }, holidays: ['2026-12-24'], overrides: { '2026-12-24': ['09:00-10:00'] } });
+    expect(c.isOpen(at('2026-12-24T09:30:00Z'))).toBe(true);
+    expect(c.isOpen(at('2026-12-24T10:30:00Z'))).toBe(false);
+  });
+
+  it('a 24x7 calendar with an override is no longer treated as always open', () => {
+    const c = compileCalendar('a', { timezone: 'UTC', hours: { 'mon-sun': '00:00-24:00' }, holidays: [], overrides: { '2026-12-25': [] } });
+    expect(c.isOpen(at('2026-12-25T12:00:00Z'))).toBe(false);
+    expect(c.businessBetween(at('2026-12-24T00:00:00Z'), at('2026-12-27T00:00:00Z')) / MIN).toBe(2 * 1440);
+  });
+
+  it('rejects a malformed override date or range', () => {
+    expect(() => compileCalendar('bad', { timezone: 'UTC', hours: {}, holidays: [], overrides: { '2026-13-45x': [] } })).toThrow(/calendar "bad": invalid override date/);
+    expect(() => compileCalendar('bad', { timezone: 'UTC', hours: {}, holidays: [], overrides: { '2026-12-24': ['8-12'] } })).toThrow(/calendar "bad"/);
+  });
+});

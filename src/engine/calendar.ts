@@ -6,6 +6,7 @@ import {
   localDay,
   localRangeToReal,
   mergeRanges,
+  parseRanges,
   parseWeeklyHours,
   weekdayOf,
   zoneOffsets,
@@ -60,6 +61,8 @@ interface CalendarSpec {
   offset: OffsetFn;
   week: DayRanges[];
   holidays: ReadonlySet<number>;
+  /** Local day number → that date's hours, replacing its weekday's (an empty list: closed all day). */
+  overrides: ReadonlyMap<number, DayRanges>;
 }
 
 function buildChunk(spec: CalendarSpec, index: number): Chunk {
@@ -69,8 +72,10 @@ function buildChunk(spec: CalendarSpec, index: number): Chunk {
   // A range spans at most 48 h from its local midnight, so ranges starting 3 local days before `lo` can reach it.
   const lastDay = localDay(spec.offset, hi) + 1;
   for (let day = localDay(spec.offset, lo) - 3; day <= lastDay; day++) {
-    if (spec.holidays.has(day)) continue; // a holiday removes the ranges that start on it
-    for (const [s, e] of spec.week[weekdayOf(day)] ?? []) {
+    // A date override replaces the weekday's ranges (it wins over a holiday on the same date: it is more specific).
+    const override = spec.overrides.get(day);
+    if (override === undefined && spec.holidays.has(day)) continue; // a holiday removes the ranges that start on it
+    for (const [s, e] of override ?? spec.week[weekdayOf(day)] ?? []) {
       const base = day * DAY_MS;
       for (const [a, b] of localRangeToReal(spec.offset, base + s * MINUTE_MS, base + e * MINUTE_MS)) {
         const from = Math.max(a, lo);
@@ -147,7 +152,7 @@ class IntervalCalendar implements BusinessCalendar {
     readonly timezone: string,
     private readonly spec: CalendarSpec,
   ) {
-    this.neverOpen = spec.week.every((d) => d.length === 0);
+    this.neverOpen = spec.week.every((d) => d.length === 0) && [...spec.overrides.values()].every((d) => d.length === 0);
   }
 
   private chunk(index: number): Chunk {
@@ -279,9 +284,15 @@ export function compileCalendar(name: string, config: CalendarConfig): BusinessC
       if (Number.isNaN(day)) throw new Error(`invalid holiday "${date}" (expected YYYY-MM-DD)`);
       holidays.add(day);
     }
+    const overrides = new Map<number, DayRanges>();
+    for (const [date, ranges] of Object.entries(config.overrides ?? {})) {
+      const day = dayNumber(date);
+      if (Number.isNaN(day)) throw new Error(`invalid override date "${date}" (expected YYYY-MM-DD)`);
+      overrides.set(day, mergeRanges(ranges.flatMap((r) => parseRanges(r))));
+    }
     const fullWeek = week.every((d) => d.some(([s, e]) => s === 0 && e >= 1440));
-    if (fullWeek && holidays.size === 0) return new AlwaysOpenCalendar(name, config.timezone);
-    return new IntervalCalendar(name, config.timezone, { offset, week, holidays });
+    if (fullWeek && holidays.size === 0 && overrides.size === 0) return new AlwaysOpenCalendar(name, config.timezone);
+    return new IntervalCalendar(name, config.timezone, { offset, week, holidays, overrides });
   } catch (err) {
     throw new Error(`calendar "${name}": ${(err as Error).message}`, { cause: err });
   }

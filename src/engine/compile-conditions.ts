@@ -88,6 +88,10 @@ function compileKey(c: ConditionCompiler, path: string, cond: Condition, key: ke
     }
     case 'outsideCalendar':
       return compileOutside(c, path, cond.outsideCalendar!);
+    case 'notPickedUpFor':
+      return leaf(c, (id) => ({ id, k: 'notPickedUp', ms: cond.notPickedUpFor! }));
+    case 'updateOverdue':
+      return leaf(c, (id) => ({ id, k: 'updateOverdue' }));
     case 'any':
     case 'all': {
       const items = cond[key]!.map((sub, i) => compileCondition(c, `${path}.${key}[${i}]`, sub));
@@ -114,7 +118,7 @@ export function compileCondition(c: ConditionCompiler, path: string, cond: Condi
 
 const cost: Record<CondNode['k'], number> = {
   tier: 0, priority: 0, status: 0, vip: 0, owner: 0, usersAffected: 0, recurring: 0,
-  category: 1, text: 2, outsideCalendar: 3, age: 3, timeInTier: 3, slaUsed: 3, all: 4, any: 4,
+  category: 1, text: 2, notPickedUp: 2, updateOverdue: 2, outsideCalendar: 3, age: 3, timeInTier: 3, slaUsed: 3, all: 4, any: 4,
 };
 
 /** Cheap, ticket-only checks first, so most rules are rejected before any tokenizing or business-time maths. */

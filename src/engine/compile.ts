@@ -1,12 +1,13 @@
-import { sameLocation } from '../contract/index.js';
+import { ruleKinds, sameLocation } from '../contract/index.js';
 import type { Location } from '../contract/index.js';
 import { compileCalendars } from './calendar.js';
 import { compileCondition, timeLeavesOf, usesLeaf } from './compile-conditions.js';
 import type { ConditionCompiler } from './compile-conditions.js';
-import type { CompiledRule, EngineData, EnginePolicy, MoveTarget, OwnerStrategy, TierMatcher } from './compiled.js';
+import type { CalendarRoute, CompiledRule, EngineData, EnginePolicy, MoveTarget, OwnerStrategy, TierMatcher } from './compiled.js';
 import { buildGroupTargets, buildTierTargets, compileMove } from './moves.js';
 import { compileLocation } from './location-match.js';
 import { compileOwnerStrategy } from './ownership.js';
+import type { CompiledRca } from './rca.js';
 import { compileTemplate } from './templates.js';
 import type { BusinessCalendar, CompiledInstance, CompileInput } from './types.js';
 
@@ -57,6 +58,36 @@ function checkCalendars(input: CompileInput, calendars: Record<string, BusinessC
   return calendars[input.policy.calendar] ?? (calendars.always as BusinessCalendar);
 }
 
+function compileRca(input: CompileInput, problems: string[]): CompiledRca | null {
+  const rca = input.policy.rca;
+  if (rca === undefined) return null;
+  const base = `policies.${input.policyName}.rca`;
+  const kinds = new Set<string>();
+  const tiers = new Set<string>();
+  rca.after.forEach((name, i) => {
+    if ((ruleKinds as readonly string[]).includes(name)) kinds.add(name);
+    else if (input.tiers.includes(name)) tiers.add(name);
+    else problems.push(`${base}.after[${i}]: "${name}" is neither a rule kind (${ruleKinds.join(', ')}) nor a tier`);
+  });
+  for (const n of rca.notify) if (!input.notifiers.includes(n)) problems.push(`${base}.notify: unknown notifier "${n}"`);
+  let template: CompiledRca['template'];
+  if (rca.template !== undefined) {
+    const text = Object.hasOwn(input.templates, rca.template) ? input.templates[rca.template] : undefined;
+    if (text === undefined) problems.push(`${base}.template: unknown template "${rca.template}"`);
+    else template = compileTemplate(text);
+  }
+  const out: CompiledRca = { kinds, tiers, within: rca.within, heading: rca.heading, notify: [...new Set(rca.notify)] };
+  return template ? { ...out, template } : out;
+}
+
+function compileCalendarFor(input: CompileInput, calendars: Record<string, BusinessCalendar>, problems: string[]): CalendarRoute[] {
+  return input.policy.calendarFor.map((entry, i) => {
+    if (!Object.hasOwn(calendars, entry.calendar)) problems.push(`policies.${input.policyName}.calendarFor[${i}].calendar: unknown calendar "${entry.calendar}"`);
+    const [key, list] = 'company' in entry ? (['company', entry.company] as const) : (['site', entry.site] as const);
+    return { key, values: new Set(list.map((v) => String(v).trim().toLowerCase())), calendar: entry.calendar };
+  });
+}
+
 function compileRules(
   input: CompileInput,
   cc: ConditionCompiler,
@@ -89,6 +120,8 @@ export function compilePolicy(input: CompileInput): EnginePolicy {
   const instance = normalizeInstance(input);
   const tierMatchers = checkLocations(instance, input.tiers, problems);
   const defaultCalendar = checkCalendars(input, calendars, problems);
+  const calendarFor = compileCalendarFor(input, calendars, problems);
+  const rca = compileRca(input, problems);
   const groupTargets = buildGroupTargets(instance, input.tiers, input.groups);
   const tierTargets = buildTierTargets(instance, input.tiers, groupTargets);
   const owners = new Map<string, OwnerStrategy>();
@@ -109,8 +142,11 @@ export function compilePolicy(input: CompileInput): EnginePolicy {
     owners,
     tierMatchers,
     defaultCalendar,
+    calendarFor,
+    rca,
     required: input.policy.handoff.required,
     slaRules: new Set(rules.filter((r) => r.usesSla).map((r) => r.id)),
+    promiseRules: new Set(rules.filter((r) => usesLeaf(r.when, ['updateOverdue'])).map((r) => r.id)),
   };
   return {
     name: input.policyName,

@@ -1,6 +1,7 @@
 import type { Comparison, HandoffSection, Location, RuleKind, StatusCategory, Then } from '../contract/index.js';
 import type { CategoryPattern } from './category.js';
 import type { LocationMatcher } from './location-match.js';
+import type { CompiledRca } from './rca.js';
 import type { Phrase } from './text.js';
 import type { BusinessCalendar, CompiledPolicy } from './types.js';
 
@@ -59,10 +60,17 @@ export interface OutsideLeaf extends LeafBase {
   readonly calendar: BusinessCalendar;
 }
 
+/** `notPickedUpFor`: business ms after our latest move without owner activity. */
+export interface PickupLeaf extends LeafBase { readonly k: 'notPickedUp'; readonly ms: number }
+/** `updateOverdue: true`: the open update promise's instant has passed. */
+export interface PromiseLeaf extends LeafBase { readonly k: 'updateOverdue' }
+
 export type StaticLeaf = TierLeaf | PriorityLeaf | StatusLeaf | TextLeaf | CategoryLeaf | UsersLeaf | VipLeaf | OwnerLeaf | RecurringLeaf;
 /** Leaves whose truth depends on `now` (the others depend on the ticket and state only). */
 export type TimeLeaf = DurationLeaf | SlaLeaf;
-export type Leaf = StaticLeaf | TimeLeaf | OutsideLeaf;
+/** Follow-through leaves (follow.ts): false for good once the owner acts / the update is written. */
+export type FollowLeaf = PickupLeaf | PromiseLeaf;
+export type Leaf = StaticLeaf | TimeLeaf | OutsideLeaf | FollowLeaf;
 export type CondNode =
   | Leaf
   | { readonly k: 'all'; readonly items: readonly CondNode[] }
@@ -125,8 +133,20 @@ export interface EngineData {
   readonly tierMatchers: readonly TierMatcher[];
   /** Ids of the rules whose `when` uses slaUsed. */
   readonly slaRules: ReadonlySet<string>;
+  /** `policy.rca`, compiled (null: no RCA follow-up). */
+  readonly rca: CompiledRca | null;
+  /** Ids of the rules whose `when` uses updateOverdue (they fire once per promise, not once per visit). */
+  readonly promiseRules: ReadonlySet<string>;
   readonly defaultCalendar: BusinessCalendar;
+  /** `calendarFor`, in file order: company or site ids/names (trimmed, lower-case) → calendar name. */
+  readonly calendarFor: readonly CalendarRoute[];
   readonly required: readonly HandoffSection[];
+}
+
+export interface CalendarRoute {
+  readonly key: 'company' | 'site';
+  readonly values: ReadonlySet<string>;
+  readonly calendar: string;
 }
 
 /** One mapped tier location, compiled for tier derivation. */

@@ -3,6 +3,7 @@ import { clockNames } from './compiled.js';
 import type { ClockName, CondNode, Leaf, RecurringLeaf, SlaLeaf, StaticLeaf, TimeLeaf } from './compiled.js';
 import { ageMs, categoryOf, durationReachedAt, exactPct, pctReachedAt, runningClock, textMatches, timeInTierMs } from './context.js';
 import type { EvalContext } from './context.js';
+import { openPromiseBy, pickupDeadline } from './follow.js';
 import type { ClockValue } from './types.js';
 
 /** The count of this condition's window: `state.recurringCounts[key]`, else the single `state.recurringCount`. */
@@ -88,9 +89,18 @@ function leafHolds(leaf: Leaf, ctx: EvalContext): boolean {
       return slaHolds(leaf, ctx);
     case 'outsideCalendar':
       return !leaf.calendar.isOpen(ctx.now);
+    case 'notPickedUp':
+      return pickupDeadline(ctx, leaf.ms) <= ctx.now; // NaN (no handoff, or picked up) is never <=
+    case 'updateOverdue':
+      return openPromiseBy(ctx) <= ctx.now;
     default:
       return staticHolds(leaf, ctx);
   }
+}
+
+/** The instant a follow-through leaf holds (NaN: never, the ticket unchanged). */
+function followAt(leaf: Leaf & { k: 'notPickedUp' | 'updateOverdue' }, ctx: EvalContext): number {
+  return leaf.k === 'notPickedUp' ? pickupDeadline(ctx, leaf.ms) : openPromiseBy(ctx);
 }
 
 const isTimeDependent = (k: CondNode['k']): boolean =>
@@ -126,6 +136,7 @@ export function status(node: CondNode, ctx: EvalContext): Status {
     return s;
   }
   if (leafHolds(node, ctx)) return HOLDS;
+  if (node.k === 'notPickedUp' || node.k === 'updateOverdue') return Number.isNaN(followAt(node, ctx)) ? NEVER : NOT_YET;
   return isTimeDependent(node.k) ? NOT_YET : NEVER;
 }
 
@@ -158,6 +169,11 @@ function leafEarliest(leaf: Leaf, ctx: EvalContext, from: number): number {
     }
     case 'outsideCalendar':
       return leaf.calendar.isOpen(from) ? leaf.calendar.nextEdge(from) : from;
+    case 'notPickedUp':
+    case 'updateOverdue': {
+      const at = followAt(leaf, ctx);
+      return Number.isNaN(at) ? Infinity : Math.max(from, at);
+    }
     default:
       return staticHolds(leaf, ctx) ? from : Infinity;
   }

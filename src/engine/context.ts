@@ -28,8 +28,13 @@ export interface EvalContext {
   /** Start of the current tier visit (`state.tierSince`, default `createdAt`). */
   readonly tierSince: number;
   readonly clocks: ClockSet;
-  /** The ticket's clock calendar (the priority's override, else the policy's): business time for age/timeInTier. */
+  /**
+   * The ticket's clock calendar (the priority's `sla.<P>.calendar`, else the customer's/site's `calendarFor` entry,
+   * else the policy's): business time for age, timeInTier and the follow-through conditions.
+   */
   readonly calendar: BusinessCalendar;
+  /** Name of the calendar that replaces the policy's `calendar` for this ticket (`calendarFor`, else the policy's). */
+  readonly baseCalendar: string;
   /** Clocks the rule being evaluated has already fired on (its slaUsed conditions skip them). */
   usedClocks: ReadonlySet<ClockName>;
   /** Title, description and latest note, normalized (NFC, lower-case) and joined (see `joinFields`). */

@@ -13,6 +13,7 @@ import type { LocationView } from './location-match.js';
 import { mayFire, readGuards, usedClocksOf } from './guards.js';
 import type { Match } from './match.js';
 import { resolveMove } from './moves.js';
+import { rcaDecision } from './rca.js';
 import { nextCheckAt } from './next-check.js';
 import { parseInstant } from './time.js';
 import type { ClockValue, CompiledPolicy } from './types.js';
@@ -52,19 +53,33 @@ function derive(policy: EnginePolicy, ticket: Ticket, view: LocationView): { tie
   return { tier: null, index: -1 };
 }
 
+/** The ticket's calendar by `calendarFor` (its site's or its customer's; first matching entry), else null. */
+export function customerCalendar(policy: EnginePolicy, ticket: Ticket): string | null {
+  const routes = policy.engine.calendarFor;
+  if (routes.length === 0) return null;
+  const company = [ticket.company.id, ticket.company.name];
+  const site = ticket.site ? [ticket.site.id, ticket.site.name] : [];
+  for (const r of routes) {
+    const values = r.key === 'company' ? company : site;
+    if (values.some((v) => v !== undefined && r.values.has(v.trim().toLowerCase()))) return r.calendar;
+  }
+  return null;
+}
+
 export function createContext(policy: EnginePolicy, ticket: Ticket, state: TicketState, now: number): EvalContext {
   const createdAt = instant(ticket.createdAt, Number.NaN);
   if (Number.isNaN(createdAt)) throw new RangeError(`evaluate: ticket.createdAt is not a valid instant (${ticket.createdAt})`);
   const location = locationView(ticket);
   const { tier, index } = derive(policy, ticket, location);
   const p = policy.policy;
+  const baseCalendar = customerCalendar(policy, ticket) ?? p.calendar;
   const clocks = computeClocks({
     ticket,
     statusHistory: state.statusHistory,
     pauseOn: p.pauseOn,
     sla: p.sla,
     vipFactor: p.vip.slaFactor,
-    defaultCalendar: p.calendar,
+    defaultCalendar: baseCalendar,
     calendars: policy.calendars,
     now,
   });
@@ -80,6 +95,7 @@ export function createContext(policy: EnginePolicy, ticket: Ticket, state: Ticke
     tierSince: instant(state.tierSince, createdAt),
     clocks,
     calendar: clocks.calendar,
+    baseCalendar,
     usedClocks: noClocks,
     // Declared up front so every context has one hidden class (the lazy fields are filled on demand).
     text: undefined,
@@ -113,7 +129,7 @@ function uniformTicket(t: Ticket): Ticket {
   return {
     ref: t.ref, number: t.number, title: t.title, description: t.description, latestNote: t.latestNote,
     recentNotes: t.recentNotes, status: t.status, priority: t.priority, location: t.location, tier: t.tier,
-    owner: t.owner, company: t.company, contact: t.contact, category: t.category, environment: t.environment,
+    owner: t.owner, company: t.company, site: t.site, contact: t.contact, category: t.category, environment: t.environment,
     affectedSystems: t.affectedSystems, usersAffected: t.usersAffected, impact: t.impact, urgency: t.urgency,
     createdAt: t.createdAt, updatedAt: t.updatedAt, firstRespondedAt: t.firstRespondedAt, resolvedAt: t.resolvedAt,
     psaSla: t.psaSla, version: t.version,
@@ -125,8 +141,8 @@ export function evaluate(input: EvaluateInput): Decision {
   if (!isEnginePolicy(policy)) throw new TypeError('evaluate: the policy was not built by compilePolicy');
   const ctx = createContext(policy, uniformTicket(input.ticket), input.state ?? {}, toEpoch(input.now));
   const clocks = clocksJson(ctx);
-  // Resolved and closed tickets get no actions and need no further check.
-  if (terminal.has(ctx.ticket.status.category)) return { actions: [], reasons: [], nearMisses: [], clocks, nextCheckAt: null };
+  // Resolved and closed tickets get no rule actions; only the RCA follow-up (`policy.rca`) may still act on them.
+  if (terminal.has(ctx.ticket.status.category)) return rcaDecision(ctx, clocks) ?? { actions: [], reasons: [], nearMisses: [], clocks, nextCheckAt: null };
 
   const guards = readGuards(ctx);
   const matches: Match[] = [];

@@ -5,6 +5,8 @@ import { clockNames } from './compiled.js';
 import { durationValue, holds, isVip, recurringCountOf, slaClock } from './conditions.js';
 import { categoryOf, exactPct, matchingPhrase } from './context.js';
 import type { EvalContext } from './context.js';
+import { lastMoveAt, openPromiseBy } from './follow.js';
+import { isoInstant } from './format.js';
 
 /**
  * Human text and the machine-readable `matched` values of a rule that holds (SPEC §4: `matched` is the contract),
@@ -95,6 +97,16 @@ function leafPart(leaf: Leaf, ctx: EvalContext, met: ClockName[]): Part {
     }
     case 'slaUsed':
       return slaPart(leaf, ctx, met);
+    case 'notPickedUp': {
+      const moved = lastMoveAt(ctx);
+      const v = minutes(ctx.calendar.businessBetween(moved, ctx.now));
+      const thr = thresholdMinutes(leaf.ms);
+      return part(leaf, `not picked up ${v} >= ${thr} business minutes since the move at ${isoInstant(moved)}`, { notPickedUpFor: v, movedAt: isoInstant(moved) }, { key: 'notPickedUpFor', value: thr });
+    }
+    case 'updateOverdue': {
+      const by = isoInstant(openPromiseBy(ctx));
+      return part(leaf, `customer update promised by ${by} not given`, { updateOverdue: true, promisedBy: by });
+    }
   }
 }
 

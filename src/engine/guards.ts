@@ -2,6 +2,7 @@ import { clockNames } from './compiled.js';
 import type { ClockName, CompiledRule } from './compiled.js';
 import { instant } from './context.js';
 import type { EvalContext } from './context.js';
+import { promiseMadeAt } from './follow.js';
 
 /**
  * Guards of SPEC §2 "When rules fire": once per rule per tier visit (slaUsed rules: once per ticket per clock), the
@@ -35,6 +36,10 @@ function addClocks(map: Map<string, Set<ClockName>>, rule: string, clocks: Itera
 
 function readFired(ctx: EvalContext, firedInVisit: Set<string>, usedClocks: Map<string, Set<ClockName>>): void {
   const slaRules = ctx.policy.engine.slaRules;
+  const promiseRules = ctx.policy.engine.promiseRules;
+  // updateOverdue rules fire once per promise: a firing before the open promise was made doesn't count.
+  const madeAt = promiseRules.size > 0 ? promiseMadeAt(ctx) : Number.NaN;
+  const beforePromise = (rule: string, at: string): boolean => promiseRules.has(rule) && instant(at, Number.NaN) < madeAt;
   const slaFired = new Set<string>();
   for (const f of ctx.state.fired ?? []) {
     // The tier test first: most recorded firings belong to earlier visits, and then `at` need not be parsed.
@@ -44,12 +49,12 @@ function readFired(ctx: EvalContext, firedInVisit: Set<string>, usedClocks: Map<
       // No `clocks` recorded (older state): assume every clock was used rather than fire again after a move.
       addClocks(usedClocks, f.rule, f.clocks ?? allClocks);
       if (inVisit && f.clocks !== undefined && f.clocks.length === 0) firedInVisit.add(f.rule);
-    } else if (inVisit) firedInVisit.add(f.rule);
+    } else if (inVisit && !beforePromise(f.rule, f.at)) firedInVisit.add(f.rule);
   }
   for (const e of ctx.state.escalations ?? []) {
     // Strictly after the visit began: the reassign that started this visit belongs to the previous one.
     if (!slaRules.has(e.rule)) {
-      if (instant(e.at, Number.NaN) > ctx.tierSince) firedInVisit.add(e.rule);
+      if (instant(e.at, Number.NaN) > ctx.tierSince && !beforePromise(e.rule, e.at)) firedInVisit.add(e.rule);
     } else if (!slaFired.has(e.rule)) {
       // An slaUsed rule known only from its reassign: treat its clocks as used (never cascade up the tiers).
       addClocks(usedClocks, e.rule, allClocks);

@@ -4,7 +4,7 @@ import { computeClocks } from './clocks.js';
 import type { ClockSet } from './clocks.js';
 import type { Match } from './match.js';
 import type { EvalContext } from './context.js';
-import { formatLocal } from './format.js';
+import { formatLocal, isoInstant } from './format.js';
 import { renderBlockedNote, renderCustomerNote, renderHandoffNote, renderInternalNote } from './notes.js';
 import type { NoteClock } from './notes.js';
 import { renderTemplate } from './templates.js';
@@ -44,7 +44,7 @@ export function noteDeadline(ctx: EvalContext, raisedTo: PriorityName | null = n
       pauseOn: p.pauseOn,
       sla: p.sla,
       vipFactor: p.vip.slaFactor,
-      defaultCalendar: p.calendar,
+      defaultCalendar: ctx.baseCalendar,
       calendars: ctx.policy.calendars,
       now: ctx.now,
     });
@@ -121,6 +121,8 @@ export function renderNotes(args: {
       const due = deadline.resolution?.dueAt;
       const text = renderCustomerNote({ ...(due === undefined ? {} : { resolutionDueAt: due }), timezone: deadline.timezone });
       customer = { type: 'note', rule: rule.id, visibility: 'customer', template: 'customer', text };
+      // The note promises the next update at that instant: recorded as `state.updatePromise` (updateOverdue).
+      if (due !== undefined && Number.isFinite(due)) customer.promisedUpdateBy = isoInstant(due);
     }
   }
   if (customer) out.push(customer);

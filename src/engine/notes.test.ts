@@ -121,6 +121,7 @@ describe('internal, template and customer notes', () => {
       visibility: 'customer',
       template: 'customer',
       text: 'We have escalated your request to our senior team. Next update by 2026-11-27 13:00 EST.',
+      promisedUpdateBy: '2026-11-27T18:00:00Z', // the same instant, recorded for updateOverdue
     });
     expect(renderCustomerNote({ timezone: 'UTC' })).toBe('We have escalated your request to our senior team. We will update you as soon as possible.');
   });

@@ -170,7 +170,7 @@ function parseClock(hhmm: string, value: string): number {
 }
 
 /** `08:00-12:00,13:00-17:00` → minute ranges; an end before its start runs into the next day (night shift). */
-function parseRanges(value: string): [number, number][] {
+export function parseRanges(value: string): [number, number][] {
   const out: [number, number][] = [];
   for (const range of value.split(',')) {
     const [a, b, extra] = range.split('-');

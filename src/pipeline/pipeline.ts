@@ -12,6 +12,7 @@ import type { Metrics } from '../lib/metrics.js';
 import type { StoredDeadLetter } from '../store/dead-letter-store.js';
 import { MetricsHistoryStore } from '../store/metrics-history-store.js';
 import { closeRedis, createRedis, waitReady } from '../store/redis.js';
+import { ReviewStore } from '../store/review-store.js';
 
 import { createRuntimes } from './context.js';
 import type { ConnectorLookup, Runtimes } from './context.js';
@@ -21,7 +22,9 @@ import { createIngest } from './ingest.js';
 import { kickTicket } from './kick.js';
 import type { KickOptions } from './kick.js';
 import { startLoops, startQueueMetrics } from './loops.js';
+import { rcaStatusByInstance } from './monthly-report.js';
 import { createNotifier } from './notifiers.js';
+import { createQuietHours } from './quiet-hours.js';
 import { heartbeatQueueName, queueNames } from './queues.js';
 import { registerEscalationGauges } from './escalation-metrics-gauges.js';
 import { createEscalationMetricsService } from './escalation-metrics-service.js';
@@ -131,7 +134,23 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   let heartbeat: Heartbeat | undefined;
 
   if (role !== 'api') {
-    const notify = createNotifier({ notifiers: options.config.notifiers, http: createHttpClient({ log, ...options.http }) });
+    const notifierHttp = createHttpClient({ log, ...options.http });
+    const sendNow = createNotifier({ notifiers: options.config.notifiers, http: notifierHttp });
+    // Notifier quiet hours: held notifications wait in Redis for the digest the loop below sends when it opens.
+    const quiet = createQuietHours({ notifiers: options.config.notifiers, calendars: options.config.calendars, redis, keys: stores.keys, http: notifierHttp, send: sendNow, now, log });
+    const notify = quiet.quiet.length > 0 ? quiet.notify : sendNow;
+    if (quiet.quiet.length > 0) {
+      let flushing = false;
+      const timer = setInterval(() => {
+        if (flushing) return;
+        flushing = true;
+        void quiet.flush().finally(() => {
+          flushing = false;
+        });
+      }, tuning.pollMs ?? 500);
+      timer.unref();
+      closers.push(() => clearInterval(timer));
+    }
     const processor = {
       runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, escalationMetrics,
       ...(options.metrics ? { metrics: options.metrics } : {}), ...(tuning.noteSettleMs !== undefined ? { noteSettleMs: tuning.noteSettleMs } : {}),
@@ -210,7 +229,11 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     );
   };
   const read: ReadModels = {
-    ...createReadModels({ ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers }),
+    ...createReadModels({
+      ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers,
+      reviews: new ReviewStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now }),
+      rcaStatus: (q) => rcaStatusByInstance({ redis, keys: stores.keys, config: options.config, ...q }),
+    }),
     escalationMetrics: (q) => escalationMetrics.query(q),
     openTickets: createTicketLister({ config: options.config, tickets: stores.tickets, now }),
     escalationMetricsBy: createMetricsBreakdown({ histories: historyStore, tickets: stores.tickets, tiers: options.config.tiers }),

@@ -19,8 +19,8 @@ describe('buildCompileInput', () => {
     expect(input.policyName).toBe('standard');
     expect(input.policy).toBe(config.policies['standard']);
     expect(input.tiers).toEqual(['T1', 'T2', 'T3', 'T4']);
-    expect(Object.keys(input.calendars).sort()).toEqual(['always', 'business']);
-    expect(input.notifiers).toEqual(['managers', 'oncall']);
+    expect(Object.keys(input.calendars).sort()).toEqual(['always', 'business', 'sydney']);
+    expect(input.notifiers).toEqual(['managers', 'oncall', 'managers-quiet']);
     expect(input.instance).toMatchObject({
       id: 'globex-at',
       tiers: ['T1', 'T2', 'T3', 'T4'],

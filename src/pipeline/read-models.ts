@@ -4,6 +4,8 @@ import { canonicalTicketId } from '../contract/index.js';
 import type { AuditStore } from '../store/audit-store.js';
 import type { DeadLetterStore, StoredDeadLetter } from '../store/dead-letter-store.js';
 import type { InstanceStore } from '../store/instance-store.js';
+import { summarizeReviews } from '../store/review-store.js';
+import type { ReviewStore } from '../store/review-store.js';
 import type { TicketStore } from '../store/ticket-store.js';
 
 import type { Runtimes } from './context.js';
@@ -23,6 +25,10 @@ export interface ReadModelDeps {
   now: () => number;
   /** Queues the re-send of a notifier dead letter (else it is retried like a PSA-write letter). */
   retryNotifiers?: (letter: StoredDeadLetter) => Promise<void>;
+  /** Review verdicts (`POST /api/escalations/:id/review`); absent → the review routes answer 503. */
+  reviews?: ReviewStore;
+  /** RCA status per instance (`GET /api/escalations/rca`); absent → 503. */
+  rcaStatus?: ReadModels['rcaStatus'];
 }
 
 /** Seconds since the oldest waiting job of this instance was queued (0 when none). Looks at the first 200 per queue. */
@@ -43,7 +49,29 @@ const entryOut = (entry: AuditEntry): AuditEntry => ({ ...entry, at: toSecond(en
 
 /** `ReadModels` over Redis for `/api/*` (SPEC §5). */
 export function createReadModels(deps: ReadModelDeps): ReadModels {
+  const reviews = deps.reviews;
+  const reviewModels: Pick<ReadModels, 'review' | 'reviewSummary'> = reviews
+    ? {
+        async review(id, verdict) {
+          const entry = await deps.audit.get(id);
+          if (!entry) return null;
+          const rules = [...new Set([...entry.decision.actions.map((a) => a.rule), ...entry.decision.reasons.map((r) => r.rule)])];
+          const review = {
+            id, instanceId: entry.instanceId, ticketId: entry.ticketId, rules, appropriate: verdict.appropriate,
+            ...(verdict.comment !== undefined ? { comment: verdict.comment } : {}),
+            reviewedAt: toSecond(new Date(deps.now()).toISOString()),
+          };
+          await reviews.put(review);
+          return review;
+        },
+        async reviewSummary(q) {
+          return summarizeReviews(await reviews.list(q.from, q.to, q.instance));
+        },
+      }
+    : {};
   return {
+    ...reviewModels,
+    ...(deps.rcaStatus ? { rcaStatus: deps.rcaStatus } : {}),
     async ticket(instanceId, rawTicketId): Promise<TicketView | null> {
       const ticketId = canonicalTicketId(rawTicketId) ?? rawTicketId; // "0001234" reads ticket 1234
       const record = await deps.tickets.get(instanceId, ticketId);

@@ -151,3 +151,29 @@ describe('our move starts a visit', () => {
     expect(back).toMatchObject({ tier: 'T1', tierSince: backAt, manualChange: { at: backAt } });
   });
 });
+
+describe('follow-through state (issue 17)', () => {
+  const counters = { recurringCount: 0, groupCursors: {}, memberLoads: {} };
+
+  it('records the promise of our customer note and hands it to the engine', () => {
+    const first = observeTicket(undefined, { instanceId: 'acme', ticket: ticket(), now: T0 });
+    const note = { type: 'note' as const, rule: 'sla-breach', visibility: 'customer' as const, template: 'customer', text: 'Next update by …', promisedUpdateBy: '2026-11-25T10:00:00Z' };
+    const applied = applyDecision(first, { decision: decision({ actions: [note] }), now: T0 + 60_000, appliedIds: [], slaRules: new Set(), trigger: 't' });
+    expect(applied.updatePromise).toEqual({ madeAt: iso(T0 + 60_000), by: '2026-11-25T10:00:00Z' });
+    expect(toEngineState(applied, counters).updatePromise).toEqual(applied.updatePromise);
+    // A dead-lettered note promised nothing.
+    const failed = applyDecision(first, { decision: decision({ actions: [note] }), now: T0, appliedIds: [], slaRules: new Set(), trigger: 't', failedRules: new Set(['sla-breach']) });
+    expect(failed.updatePromise).toBeUndefined();
+  });
+
+  it('a status change by the owner we assigned after our move is owner activity; before it, or by another owner, is not', () => {
+    const base = observeTicket(undefined, { instanceId: 'acme', ticket: ticket({ tier: 'T2', owner: { id: '7', name: 'erin' } }), now: T0 });
+    const moved: TicketRecord = { ...base, lastReassign: { rule: 'r', at: iso(T0), tier: 'T2', location: { queue: 2 }, owner: 'erin' } };
+    const changed = (owner: Ticket['owner'], at: number) =>
+      observeTicket(moved, { instanceId: 'acme', ticket: ticket({ tier: 'T2', owner, status: { id: 'w', name: 'Working', category: 'scheduled' }, updatedAt: iso(at) }), now: at });
+    expect(changed({ id: '7', name: 'erin' }, T0 + 29 * 60_000).ownerActivityAt).toBe(iso(T0 + 29 * 60_000));
+    expect(toEngineState(changed({ id: '7', name: 'erin' }, T0 + 60_000), counters).ownerActivityAt).toBe(iso(T0 + 60_000));
+    expect(changed({ id: '8', name: 'frank' }, T0 + 60_000).ownerActivityAt).toBeUndefined();
+    expect(observeTicket(base, { instanceId: 'acme', ticket: ticket({ status: { id: 'w', name: 'W', category: 'scheduled' } }), now: T0 + 1 }).ownerActivityAt).toBeUndefined();
+  });
+});

@@ -100,6 +100,11 @@ export function observeTicket(prev: TicketRecord | undefined, { instanceId, tick
     history.push({ category: ticket.status.category, at: iso(at) });
     next.statusHistory = history.slice(-MAX_HISTORY);
     next.statusCategory = ticket.status.category;
+    // A status change after our move while the ticket is with the owner we assigned: they picked it up.
+    const last = prev.lastReassign;
+    if (last?.owner !== undefined && at > Date.parse(last.at) && ownerMatches(ticket.owner, last.owner, last.ownerIdentity)) {
+      next.ownerActivityAt = iso(at);
+    }
   }
   const sig = manualSignature(ticket, prev.lastReassign);
   if (sig === undefined) delete next.manualChange;
@@ -127,6 +132,9 @@ export function toEngineState(record: TicketRecord, counters: InstanceCounters):
     ...(counters.recurringCounts ? { recurringCounts: counters.recurringCounts } : {}),
     groupCursors: counters.groupCursors,
     memberLoads: counters.memberLoads,
+    ...(record.ownerActivityAt ? { ownerActivityAt: record.ownerActivityAt } : {}),
+    ...(record.updatePromise ? { updatePromise: record.updatePromise } : {}),
+    ...(record.rca ? { rca: record.rca } : {}),
   };
 }
 
@@ -194,6 +202,16 @@ export function applyDecision(record: TicketRecord, args: ApplyArgs): TicketReco
     nextCheckAt: args.decision.nextCheckAt,
     appliedActionIds: [...appliedIdsOf(record), ...args.appliedIds].slice(-MAX_APPLIED),
   };
+  // Our customer note promised the next update by an instant: kept for `updateOverdue` (the newest promise wins).
+  for (const a of args.decision.actions) {
+    if (a.type === 'note' && a.promisedUpdateBy !== undefined && !args.failedRules?.has(a.rule)) next.updatePromise = { madeAt: at, by: a.promisedUpdateBy };
+  }
+  // RCA follow-up (policy.rca): the request and the one overdue notification are kept so neither repeats.
+  for (const r of args.decision.reasons) {
+    if (args.failedRules?.has(r.rule)) continue;
+    if (r.rule === 'rca-required' && !record.rca) next.rca = { requestedAt: at };
+    if (r.rule === 'rca-overdue' && record.rca) next.rca = { ...record.rca, overdueNotifiedAt: at };
+  }
   if (args.reassign) {
     const { kind, ...last } = args.reassign;
     next.escalations = [...record.escalations, { rule: last.rule, ...(kind ? { kind } : {}), tier: last.tier, at: last.at }].slice(-MAX_FIRED);

@@ -119,4 +119,10 @@ export interface ReadModels {
   openTickets?(query: import('./ticket-list.js').TicketListQuery): Promise<import('./ticket-list.js').TicketListPage>;
   /** Escalation metrics per company or category (the console's Metrics page). Optional: fakes may omit it. */
   escalationMetricsBy?(query: import('./metrics-breakdown.js').MetricsBreakdownQuery): Promise<import('./metrics-breakdown.js').MetricsGroup[]>;
+  /** Records the weekly review's verdict on an audit entry; null when the entry is unknown. Optional (fakes: 503). */
+  review?(id: string, verdict: { appropriate: boolean; comment?: string }): Promise<import('../store/review-store.js').Review | null>;
+  /** RCA follow-ups requested in [from, to) per instance: done, overdue (listed), open, completion rate. */
+  rcaStatus?(query: { from: number; to: number }): Promise<{ instance: string; rca: import('./monthly-report.js').RcaStatus }[]>;
+  /** Share of reviewed escalations judged appropriate over [from, to), overall and per rule. */
+  reviewSummary?(query: { from: number; to: number; instance?: string }): Promise<import('../store/review-store.js').ReviewSummary>;
 }

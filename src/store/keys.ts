@@ -59,6 +59,13 @@ export function createKeys(options: KeyOptions = {}) {
     /** Escalation-metrics history JSON of one ticket, and a ZSET per instance (score = end ms, +inf while open). */
     metricsHistory: (instance: string, ticketId: string) => `${p}:mx:t:${instance}:${ticketId}`,
     metricsHistoryIndex: (instance: string) => `${p}:mx:ix:${instance}`,
+    /** Weekly review verdict of one audit entry (JSON), and a ZSET of reviewed entries (score = review ms). */
+    review: (auditId: string) => `${p}:review:e:${auditId}`,
+    reviewIndex: () => `${p}:review:ix`,
+    /** Quiet hours: LIST of held notifications of one notifier, the digest being sent, and its send lock. */
+    quietHeld: (notifier: string) => `${p}:quiet:${notifier}:held`,
+    quietSending: (notifier: string) => `${p}:quiet:${notifier}:sending`,
+    quietLock: (notifier: string) => `${p}:quiet:${notifier}:lock`,
     /** Epoch ms at which a worker process last saw its heartbeat on the shared `events` queue consumed (by anyone). */
     heartbeat: (processId: string) => `${p}:hb:${processId}`,
     /** Epoch ms at which a worker process last saw its own heartbeat queue consumed (only its own workers can). */

@@ -60,6 +60,12 @@ export interface TicketRecord {
   pending?: PendingWrite;
   /** Ids of actions applied (or proposed) in earlier evaluations: the same action in the same visit is not repeated. */
   appliedActionIds?: string[];
+  /** RCA follow-up (policy.rca): requested when the qualifying ticket was resolved; overdue notified once. */
+  rca?: { requestedAt: string; overdueNotifiedAt?: string };
+  /** Our latest customer note's "Next update by" promise (`updateOverdue`). */
+  updatePromise?: { madeAt: string; by: string };
+  /** Latest owner activity seen after our last move (a status change by the owner we assigned): ends the handoff. */
+  ownerActivityAt?: string;
 }
 
 export interface TicketStoreOptions {

@@ -42,9 +42,11 @@ describe('psa-escalator check-config (child process)', () => {
   it('names every missing ${VAR} of the example and exits 1', async () => {
     const r = await cli(['check-config', example], { ...exampleEnv, AT_SECRET: '', HALO_CLIENT_ID: '' });
     expect(r.code).toBe(1);
+    // Line numbers read from the file: adding a commented key to the example must not break this test.
+    const lineOf = (t: string) => readFileSync(example, 'utf8').split('\n').findIndex((l) => l.includes(t)) + 1;
     expect(lines(r.stderr)).toEqual([
-      'instances[1].connection.secret: environment variable AT_SECRET is empty (line 165)',
-      'instances[2].connection.clientId: environment variable HALO_CLIENT_ID is empty (line 204)',
+      `instances[1].connection.secret: environment variable AT_SECRET is empty (line ${lineOf('${AT_SECRET}')})`,
+      `instances[2].connection.clientId: environment variable HALO_CLIENT_ID is empty (line ${lineOf('${HALO_CLIENT_ID}')})`,
     ]);
   });
 

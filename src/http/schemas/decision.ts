@@ -18,7 +18,7 @@ export const ActionSchema = z.discriminatedUnion('type', [
     from: z.object({ tier: z.string().nullable(), owner: z.string().nullable() }),
   }),
   ruleAction('priority', { priority: z.string() }),
-  ruleAction('note', { visibility: z.enum(['internal', 'customer']), template: z.string(), text: z.string() }),
+  ruleAction('note', { visibility: z.enum(['internal', 'customer']), template: z.string(), text: z.string(), promisedUpdateBy: z.string().optional() }),
   ruleAction('notify', { notifier: z.string() }),
   ruleAction('tag', { tag: z.string() }),
 ]);

@@ -12,6 +12,7 @@ import instanceRoutes from './instances.js';
 import escalationMetricsRoutes from './metrics-escalations.js';
 import registrationRoutes from './registration.js';
 import ticketListRoutes from './ticket-list.js';
+import reviewRoutes from './reviews.js';
 import ticketRoutes from './tickets.js';
 
 /**
@@ -29,7 +30,7 @@ export default async function apiRoutes(app: FastifyInstance, options: { service
       headers: { 'www-authenticate': 'Bearer' },
     });
   });
-  for (const routes of [instanceRoutes, registrationRoutes, ticketRoutes, escalationRoutes, escalationMetricsRoutes, evaluateRoutes, deadLetterRoutes, ticketListRoutes]) {
+  for (const routes of [instanceRoutes, registrationRoutes, ticketRoutes, escalationRoutes, escalationMetricsRoutes, evaluateRoutes, deadLetterRoutes, ticketListRoutes, reviewRoutes]) {
     await app.register(routes, { services: options.services });
   }
 }
