@@ -13,6 +13,7 @@ const verbs: Record<string, VerbEntry> = {
   demo: { summary: 'play a scripted morning against built-in ConnectWise, Autotask and Halo sandboxes (--exit to stop after the summary)', load: () => import('./demo.js') },
   serve: { summary: 'run the service (--role all|api|worker, --config FILE)', load: () => import('./serve.js') },
   webhooks: { summary: 'webhooks register --instance ID: create or repair the PSA webhook registration', load: () => import('./webhooks.js') },
+  reconcile: { summary: 'reconcile --instance ID [--full]: queue a sweep now (--full: evaluate every open ticket once)', load: () => import('./reconcile.js') },
   evaluate: { summary: 'dry-run one ticket against an instance policy and print the Decision', load: () => import('./evaluate.js') },
 };
 

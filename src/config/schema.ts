@@ -95,11 +95,13 @@ export const instanceBaseSchema = (kinds: readonly [string, ...string[]]) =>
       message: 'expected at least 1s',
     }),
     rateLimit: RateLimitSchema.optional(),
+    // In enforce mode, the backfill's decisions (the first sweep, `reconcile --full`) are proposals unless `enforce`.
+    backfill: z.enum(['observe', 'enforce']).default('observe'),
     mapping: MappingSchema,
   });
 
 /** Instance keys owned by the loader (never handed to the connector's settings schema, except `mapping`). */
-export const instanceBaseKeys = ['id', 'kind', 'policy', 'mode', 'reconcileEvery', 'rateLimit', 'mapping'] as const;
+export const instanceBaseKeys = ['id', 'kind', 'policy', 'mode', 'reconcileEvery', 'rateLimit', 'backfill', 'mapping'] as const;
 
 /** Mapping keys every connector understands; a connector may add more through its settings schema. */
 export const commonMappingKeys = [

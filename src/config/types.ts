@@ -13,6 +13,8 @@ export interface LoadedInstance {
   settings: unknown;
   /** `reconcileEvery` in ms. @defaultValue 300_000 */
   reconcileEveryMs: number;
+  /** `backfill`: whether the backfill writes in enforce mode (`observe`: its decisions are proposals). @defaultValue 'observe' */
+  backfill?: 'observe' | 'enforce';
 }
 
 /** The validated `escalator.yaml` (durations already in milliseconds). */

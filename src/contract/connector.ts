@@ -230,6 +230,13 @@ export interface PsaConnector<S = unknown> {
   webhookState(ctx: ConnectorContext<S>, callbackUrl: string): Promise<Result<WebhookState, ConnectorError>>;
   /** Tickets changed since `since` (ISO instant), one page at a time. */
   listChangedSince(ctx: ConnectorContext<S>, since: string, page?: string): Promise<Result<ChangedPage, ConnectorError>>;
+  /**
+   * Every open ticket (the PSA's open-only listing), one page at a time: the backfill of an instance's first day.
+   * Without it the backfill lists with `listChangedSince` from the epoch and evaluations drop closed tickets.
+   */
+  listOpen?(ctx: ConnectorContext<S>, page?: string): Promise<Result<ChangedPage, ConnectorError>>;
+  /** PSA calls one evaluation reads with (ticket, notes, lookups…): sizes the backfill's share of the budget. @defaultValue 3 */
+  callsPerEvaluation?: number;
 }
 
 /** Loosely typed connector as stored in the registry (each connector keeps its own settings type inside). */

@@ -9,6 +9,7 @@ import type { Metrics } from '../lib/metrics.js';
 import type { Keys } from '../store/keys.js';
 import { RedisSharedCache } from '../store/shared-cache.js';
 
+import { currentLane } from './lanes.js';
 import { SharedRateLimiter } from './rate-limiter.js';
 
 /** Connectors by PSA kind (the registry of `src/connectors.ts`, or a test registry). */
@@ -73,7 +74,7 @@ function buildRuntime(opts: RuntimeOptions, loaded: LoadedInstance): InstanceRun
   const now = opts.now ?? Date.now;
   const http = createHttpClient({
     log,
-    acquire: () => limiter.acquire(),
+    acquire: () => limiter.acquire(currentLane()),
     onRetryAfter: (ms) => limiter.pause(ms),
     // A Retry-After beyond a few seconds is not waited out in-process: the job is delayed (slot freed) instead.
     maxInlineRetryAfterMs: 5_000,

@@ -124,7 +124,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     const processor = { runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, escalationMetrics, ...(options.metrics ? { metrics: options.metrics } : {}) };
     const workerDeps = {
       redisUrl: options.redisUrl, redis, keys: stores.keys, processor, runtimes, kick, log, processId,
-      reconcile: { redis, keys: stores.keys, tickets: stores.tickets, instances: stores.instances, kick, log, now, publicUrl: options.publicUrl },
+      reconcile: { redis, keys: stores.keys, tickets: stores.tickets, instances: stores.instances, backfill: stores.backfill, kick, log, now, publicUrl: options.publicUrl },
       settings: { concurrency: options.workerConcurrency ?? 4, debounceMs: options.debounceMs ?? 250, ...tuning },
     };
     workerSet = createWorkers(workerDeps);
@@ -164,8 +164,8 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
         await queues.control.add('registration_check', { kind: 'registration_check', instanceId, requestedAt: now() }, { removeOnComplete: 100, removeOnFail: 100 });
       }
     },
-    async enqueueReconcile(instanceId) {
-      const job = await queues.control.add('reconcile', { kind: 'reconcile', instanceId, requestedAt: now() }, { removeOnComplete: 100, removeOnFail: 100 });
+    async enqueueReconcile(instanceId, opts) {
+      const job = await queues.control.add('reconcile', { kind: 'reconcile', instanceId, requestedAt: now(), ...(opts?.full ? { full: true } : {}) }, { removeOnComplete: 100, removeOnFail: 100 });
       return { jobId: String(job.id) };
     },
     async readiness() {

@@ -115,6 +115,11 @@ interface DecideArgs {
 async function decideAndApply(args: DecideArgs): Promise<Outcome> {
   const { deps, rt, task, ticket, fetched, now } = args;
   const { info } = rt.loaded;
+  // `backfill: observe` (the default) in enforce mode: the backfill's first wave is proposed, not written, and not
+  // recorded as fired, so the ticket's next evaluation in enforce (webhook, scheduled check, a `--full` reconcile
+  // after switching to `backfill: enforce`) decides it again and applies it.
+  const backfillDry = task.trigger === 'backfill' && info.mode === 'enforce' && (rt.loaded.backfill ?? 'observe') === 'observe';
+  const mode = backfillDry ? 'observe' : info.mode;
   const facts = deps.facts(info.id);
   await updateOwnerLoad({ store: deps.counters, facts, info, ticket });
   const counters = await readCounters({ store: deps.counters, facts, instanceId: info.id, ticket, now });
@@ -129,13 +134,13 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     auditId = newAuditId(now);
     const entry: AuditEntry = {
       id: auditId, at: new Date(now).toISOString(), instanceId: info.id, psa: info.kind, ticketId: task.ticketId,
-      mode: info.mode, trigger: task.trigger, decision, results: [],
+      mode, trigger: task.trigger, decision, results: [],
     };
     // Recorded before the first write: a crash from here on is completed by the next run (pending.ts).
     record = { ...record, pending: { auditId, at: entry.at, trigger: task.trigger, decision, actions: decision.actions, actionIds: ids } };
     await deps.audit.record(entry);
     await deps.tickets.put(record);
-    out = await writeBack({ rt, ticket, fetched, decision, ids, alreadyApplied: applied, verify: task.retry, notify: deps.notify });
+    out = await writeBack({ rt, ticket, fetched, decision, ids, alreadyApplied: applied, verify: task.retry, notify: deps.notify, mode });
     const deferred = await deferredWriteFailure(rt, out, task.finalAttempt ?? true);
     if (deferred) {
       await deps.audit.updateResults(auditId, interimRows(out.results));
@@ -145,7 +150,8 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     await deps.audit.updateResults(auditId, out.results);
   }
   record = applyDecision(record, {
-    decision, now, appliedIds: out?.appliedIds ?? [], slaRules: facts.slaRules, trigger: task.trigger, failedRules: failedRules(out),
+    decision, now, appliedIds: backfillDry ? [] : (out?.appliedIds ?? []), slaRules: facts.slaRules, trigger: task.trigger,
+    failedRules: backfillDry ? new Set(decision.actions.map((a) => a.rule)) : failedRules(out),
     ...(out?.reassign ? { reassign: out.reassign } : {}),
   });
   delete record.pending;
@@ -155,9 +161,9 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     });
   }
   await deps.tickets.put(record);
-  await deps.escalationMetrics?.record({ instanceId: info.id, ticket, decision, ours: record, mode: info.mode, now });
+  await deps.escalationMetrics?.record({ instanceId: info.id, ticket, decision, ours: record, mode, now });
   await deps.schedule.set(info.id, task.ticketId, record.nextCheckAt === null ? null : Date.parse(record.nextCheckAt));
-  await afterWrite({ deps, rt, task, decision, out, prev: args.record, auditId });
+  await afterWrite({ deps, rt, task, decision, out, prev: args.record, auditId, mode });
   return { kind: 'evaluated', decision, ...(auditId ? { auditId } : {}) };
 }
 
@@ -175,6 +181,7 @@ async function afterWrite(args: {
   out: Awaited<ReturnType<typeof writeBack>> | undefined;
   prev: TicketRecord;
   auditId: string | undefined;
+  mode: 'enforce' | 'observe';
 }): Promise<void> {
   const { deps, rt, task, decision, out } = args;
   const { info } = rt.loaded;
@@ -193,7 +200,7 @@ async function afterWrite(args: {
   for (const r of decision.reasons) {
     if (r.suppressed) continue;
     const tier = move?.type === 'reassign' && move.rule === r.rule ? move.tier : args.prev.tier;
-    deps.metrics?.escalations.inc({ instance: info.id, rule: r.rule, kind: r.kind, tier: tier ?? 'none', mode: info.mode });
+    deps.metrics?.escalations.inc({ instance: info.id, rule: r.rule, kind: r.kind, tier: tier ?? 'none', mode: args.mode });
   }
   const before = args.prev.lastDecision?.clocks;
   for (const name of ['firstResponse', 'resolution'] as const) {

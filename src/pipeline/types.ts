@@ -38,8 +38,8 @@ export interface Pipeline {
   ingest(req: IngestRequest): Promise<IngestResult>;
   /** Autotask deactivation notice: marks the webhook state, counts it, schedules ≤ 1 registration check / 10 min. */
   reportDeactivation(instanceId: string): Promise<void>;
-  /** Queues a reconciliation sweep now. */
-  enqueueReconcile(instanceId: string): Promise<{ jobId: string }>;
+  /** Queues a reconciliation sweep now; `full` starts a backfill (every open ticket evaluated once). */
+  enqueueReconcile(instanceId: string, options?: { full?: boolean }): Promise<{ jobId: string }>;
   readiness(): Promise<ReadinessReport>;
   /** Stops accepting, lets in-flight jobs finish (bounded), closes connections. */
   close(): Promise<void>;

@@ -14,6 +14,7 @@ import { resendNotifiers } from './notifier-retry.js';
 import { processTicket } from './process-ticket.js';
 import type { ProcessorDeps } from './processor-deps.js';
 import { ControlJobSchema, EventJobSchema, TicketJobSchema, queueNames } from './queues.js';
+import { inLane, laneOf } from './lanes.js';
 import { checkRegistration, reconcile } from './reconcile.js';
 import type { ReconcileDeps } from './reconcile.js';
 
@@ -76,13 +77,21 @@ function ticketsProcessor(deps: WorkerDeps) {
       await job.moveToDelayed(Date.now() + (deps.settings.lockRetryMs ?? 250), token);
       throw new DelayedError();
     }
+    // Every outcome but a retry counts once toward a backfill that listed the ticket.
+    const done = async (result: string): Promise<string> => {
+      const counted = await deps.processor.backfill?.evaluated(data.instanceId, data.ticketId, new Date(deps.processor.now()).toISOString());
+      if (counted === 2) deps.log.info({ instance: data.instanceId, backfill: await deps.processor.backfill?.progress(data.instanceId) }, 'backfill complete');
+      return result;
+    };
     try {
-      const outcome = await processTicket(deps.processor, {
-        instanceId: data.instanceId, ticketId: data.ticketId, trigger: data.trigger, retry: job.attemptsMade > 0 || data.trigger === 'dead_letter_retry',
-        finalAttempt: isFinalAttempt(job),
-        ...(data.deleted ? { deleted: true } : {}),
-      });
-      return outcome.kind;
+      const outcome = await inLane(laneOf(data.trigger), () =>
+        processTicket(deps.processor, {
+          instanceId: data.instanceId, ticketId: data.ticketId, trigger: data.trigger, retry: job.attemptsMade > 0 || data.trigger === 'dead_letter_retry',
+          finalAttempt: isFinalAttempt(job),
+          ...(data.deleted ? { deleted: true } : {}),
+        }),
+      );
+      return await done(outcome.kind);
     } catch (e) {
       if (isConnectorError(e) && e.code === 'rate_limited' && e.retryAfterMs) {
         await job.moveToDelayed(Date.now() + e.retryAfterMs, token);
@@ -93,14 +102,14 @@ function ticketsProcessor(deps: WorkerDeps) {
         // the check stays scheduled and fires again later; /api/instances shows the PSA unreachable meanwhile.
         await deps.processor.schedule.set(data.instanceId, data.ticketId, deps.processor.now() + SCHEDULED_RETRY_MS);
         deps.log.warn({ instance: data.instanceId, ticket: data.ticketId, code: e.code }, 'scheduled check failed; trying again later');
-        return 'deferred';
+        return done('deferred');
       }
       if (isFinalAttempt(job)) {
         const error = isConnectorError(e) ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
         await deps.processor.deadLetters.add({ instanceId: data.instanceId, ticketId: data.ticketId, kind: 'evaluation', actions: [], error });
         deps.processor.metrics?.deadLetters.inc({ instance: data.instanceId, code: error.code });
         deps.log.error({ instance: data.instanceId, ticket: data.ticketId, code: error.code }, 'evaluation failed for good: dead-lettered');
-        return 'dead_letter';
+        return done('dead_letter');
       }
       throw e instanceof Error ? e : new Error(String(e));
     } finally {
@@ -119,11 +128,11 @@ function controlProcessor(deps: WorkerDeps) {
       return resendNotifiers({ tickets, audit, deadLetters, notify, log }, { ...data, actions: data.actions as unknown as Action[] });
     }
     if (data.kind === 'registration_check') {
-      await checkRegistration(deps.reconcile, rt, false);
+      await inLane('background', () => checkRegistration(deps.reconcile, rt, false));
       return 'checked';
     }
-    const res = await reconcile(deps.reconcile, rt);
-    await checkRegistration(deps.reconcile, rt, true).catch((e: unknown) => deps.log.warn({ err: e }, 'registration check failed'));
+    const res = await inLane('sweep', () => reconcile(deps.reconcile, rt, { full: data.full === true }));
+    await inLane('background', () => checkRegistration(deps.reconcile, rt, true)).catch((e: unknown) => deps.log.warn({ err: e }, 'registration check failed'));
     return res.kind;
   };
 }
