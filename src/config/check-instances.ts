@@ -148,5 +148,8 @@ export function checkInstances(c: ProblemCollector, s: Sections, instances: read
     checkUnique(c, info.mapping.priorities, ['instances', p.index, 'mapping', 'priorities'], 'priority');
     checkRuleTargets(c, s, p, info, connector);
     checkMembers(c, s, p, info, connector);
+    p.loaded?.alerts?.forEach((name, i) => {
+      if (!s.defined.notifiers.has(name)) c.error(['instances', p.index, 'alerts', i], `unknown notifier ${quote(name)} ${knownNames(s.defined.notifiers)}`);
+    });
   }
 }

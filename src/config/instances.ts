@@ -105,5 +105,5 @@ export function parseInstance(c: ProblemCollector, raw: unknown, index: number, 
     rateLimit: base.rateLimit ?? connector.rateLimitDefaults,
   };
   if (c.errorCount > errorsBefore || settings === undefined) return { index, connector, info, memberNames };
-  return { index, connector, info, memberNames, loaded: { info, settings, reconcileEveryMs: base.reconcileEvery, backfill: base.backfill } };
+  return { index, connector, info, memberNames, loaded: { info, settings, reconcileEveryMs: base.reconcileEvery, backfill: base.backfill, alerts: base.alerts } };
 }

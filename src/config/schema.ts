@@ -97,11 +97,13 @@ export const instanceBaseSchema = (kinds: readonly [string, ...string[]]) =>
     rateLimit: RateLimitSchema.optional(),
     // In enforce mode, the backfill's decisions (the first sweep, `reconcile --full`) are proposals unless `enforce`.
     backfill: z.enum(['observe', 'enforce']).default('observe'),
+    // Notifiers told about operational problems of this instance (webhook registration drift).
+    alerts: z.array(z.string().min(1)).default([]),
     mapping: MappingSchema,
   });
 
 /** Instance keys owned by the loader (never handed to the connector's settings schema, except `mapping`). */
-export const instanceBaseKeys = ['id', 'kind', 'policy', 'mode', 'reconcileEvery', 'rateLimit', 'backfill', 'mapping'] as const;
+export const instanceBaseKeys = ['id', 'kind', 'policy', 'mode', 'reconcileEvery', 'rateLimit', 'backfill', 'alerts', 'mapping'] as const;
 
 /** Mapping keys every connector understands; a connector may add more through its settings schema. */
 export const commonMappingKeys = [

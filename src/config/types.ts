@@ -15,6 +15,8 @@ export interface LoadedInstance {
   reconcileEveryMs: number;
   /** `backfill`: whether the backfill writes in enforce mode (`observe`: its decisions are proposals). @defaultValue 'observe' */
   backfill?: 'observe' | 'enforce';
+  /** `alerts`: notifier names told about operational problems (webhook registration drift). @defaultValue [] */
+  alerts?: string[];
 }
 
 /** The validated `escalator.yaml` (durations already in milliseconds). */

@@ -13,6 +13,8 @@ import { MetricsHistoryStore } from '../store/metrics-history-store.js';
 import { closeRedis, createRedis, waitReady } from '../store/redis.js';
 
 import { createRuntimes } from './context.js';
+import { registerPsaUpGauge } from './psa-health.js';
+import type { BreakerOptions } from './psa-health.js';
 import type { ConnectorLookup, Runtimes } from './context.js';
 import type { PolicyEngine } from './engine.js';
 import { Heartbeat } from './heartbeat.js';
@@ -20,7 +22,7 @@ import { createIngest } from './ingest.js';
 import { kickTicket } from './kick.js';
 import type { KickOptions } from './kick.js';
 import { startLoops, startQueueMetrics } from './loops.js';
-import { createNotifier } from './notifiers.js';
+import { createAlerter, createNotifier } from './notifiers.js';
 import { queueNames } from './queues.js';
 import { registerEscalationGauges } from './escalation-metrics-gauges.js';
 import { createEscalationMetricsService } from './escalation-metrics-service.js';
@@ -62,6 +64,10 @@ export interface PipelineOptions {
     closeTimeoutMs?: number;
     ticketAttempts?: number;
     backoffMs?: number;
+    /** Circuit breaker: consecutive failures to open, probe interval. */
+    breaker?: BreakerOptions;
+    /** Retries of one ticket per hour before it is dead-lettered. @defaultValue 12 */
+    ticketRetriesPerHour?: number;
   };
   /** Outbound client overrides (tests shorten backoffs). */
   http?: Partial<HttpClientOptions>;
@@ -111,7 +117,10 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   const heartbeatQueue = new Queue(queueNames.events, { connection: redis });
   // Connection errors surface through readiness and 503s; without a listener BullMQ prints each one.
   for (const q of [...Object.values(queues), heartbeatQueue]) q.on('error', (e: Error) => log.debug({ err: { message: e.message }, queue: q.name }, 'queue error'));
-  const runtimes = createRuntimes({ config: options.config, connectors: options.connectors, redis, keys: stores.keys, log, now, ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.http ? { http: options.http } : {}) });
+  const runtimes = createRuntimes({
+    config: options.config, connectors: options.connectors, redis, keys: stores.keys, log, now,
+    ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.http ? { http: options.http } : {}), ...(tuning.breaker ? { breaker: tuning.breaker } : {}),
+  });
   const kick = (k: KickOptions) => kickTicket(queues.tickets, k, { ...(tuning.ticketAttempts ? { attempts: tuning.ticketAttempts } : {}), ...(tuning.backoffMs ? { backoffMs: tuning.backoffMs } : {}) });
   const ingest = createIngest({ events: queues.events, dedupeTtlMs: options.config.dedupeTtlMs });
   const processId = randomUUID().slice(0, 12);
@@ -120,11 +129,14 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   let heartbeat: Heartbeat | undefined;
 
   if (role !== 'api') {
-    const notify = createNotifier({ notifiers: options.config.notifiers, http: createHttpClient({ log, ...options.http }) });
+    const notifierHttp = createHttpClient({ log, ...options.http });
+    const notify = createNotifier({ notifiers: options.config.notifiers, http: notifierHttp });
+    const alert = createAlerter({ notifiers: options.config.notifiers, http: notifierHttp });
     const processor = { runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, escalationMetrics, ...(options.metrics ? { metrics: options.metrics } : {}) };
     const workerDeps = {
       redisUrl: options.redisUrl, redis, keys: stores.keys, processor, runtimes, kick, log, processId,
-      reconcile: { redis, keys: stores.keys, tickets: stores.tickets, instances: stores.instances, backfill: stores.backfill, kick, log, now, publicUrl: options.publicUrl },
+      reconcile: { redis, keys: stores.keys, tickets: stores.tickets, instances: stores.instances, backfill: stores.backfill, kick, log, now, publicUrl: options.publicUrl,
+        alert, ...(options.metrics ? { metrics: options.metrics } : {}) },
       settings: { concurrency: options.workerConcurrency ?? 4, debounceMs: options.debounceMs ?? 250, ...tuning },
     };
     workerSet = createWorkers(workerDeps);
@@ -150,6 +162,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   if (options.metrics && !options.metrics.registry.getSingleMetric('psa_escalator_tier_tickets')) {
     registerEscalationGauges({ registry: options.metrics.registry, service: escalationMetrics, instances: options.config.instances.map((i) => i.info.id), now });
   }
+  if (options.metrics) registerPsaUpGauge(options.metrics.registry, stores.instances, options.config.instances.map((i) => i.info.id));
   if (options.metrics) {
     const m = startQueueMetrics(Object.values(queues), options.metrics);
     closers.push(() => m.stop());
@@ -197,6 +210,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   const read: ReadModels = {
     ...createReadModels({ ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers }),
     escalationMetrics: (q) => escalationMetrics.query(q),
+    escalationMetricsAll: (q) => escalationMetrics.queryAll(q),
   };
   return { pipeline, read, runtimes, stores, queues, redis, kick, close };
 }

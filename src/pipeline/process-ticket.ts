@@ -155,6 +155,9 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     ...(out?.reassign ? { reassign: out.reassign } : {}),
   });
   delete record.pending;
+  // A proposal of the dry backfill leaves the ticket unseen at its version: a sweep that lists it again (it
+  // changed, or the overlap) evaluates it afresh in enforce.
+  if (backfillDry && out?.results.some((r) => r.status === 'proposed')) record.version = '';
   if (out?.reassign) {
     record.nextCheckAt = nextCheckAfterMove({
       engine: deps.engine, instanceId: info.id, record, ticket, decision, reassign: out.reassign, spec: rt.connector.locationKeys, counters, now,

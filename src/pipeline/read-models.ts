@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 
 import type { AuditStore } from '../store/audit-store.js';
+import type { BackfillStore } from '../store/backfill-store.js';
 import type { DeadLetterStore, StoredDeadLetter } from '../store/dead-letter-store.js';
 import type { InstanceStore } from '../store/instance-store.js';
 import type { TicketStore } from '../store/ticket-store.js';
@@ -15,6 +16,7 @@ export interface ReadModelDeps {
   audit: AuditStore;
   deadLetters: DeadLetterStore;
   instances: InstanceStore;
+  backfill?: BackfillStore;
   runtimes: Runtimes;
   /** Queues whose waiting jobs count toward an instance's lag (`events`, `tickets`). */
   lagQueues: readonly Queue[];
@@ -78,7 +80,10 @@ export function createReadModels(deps: ReadModelDeps): ReadModels {
       return Promise.all(
         deps.runtimes.all().map(async (rt) => {
           const { info } = rt.loaded;
-          const [status, lag, pausedUntil] = await Promise.all([deps.instances.get(info.id), queueLag(deps.lagQueues, info.id, now), rt.limiter.pausedUntil()]);
+          const [status, lag, pausedUntil, backfill, breaker] = await Promise.all([
+            deps.instances.get(info.id), queueLag(deps.lagQueues, info.id, now), rt.limiter.pausedUntil(),
+            deps.backfill?.progress(info.id) ?? Promise.resolve(null), rt.breaker?.state(),
+          ]);
           return {
             id: info.id,
             kind: info.kind,
@@ -91,10 +96,15 @@ export function createReadModels(deps: ReadModelDeps): ReadModels {
               perMs: info.rateLimit.per,
               pausedUntil: pausedUntil !== null && pausedUntil > now ? toSecond(new Date(pausedUntil).toISOString()) : null,
             },
-            // SPEC §5 knows ok | unreachable | auth_failed: before any PSA call there is no failure to report, and
-            // `psaCheckedAt: null` says it was not checked yet (start-up never calls a PSA).
-            psa: status.psa === 'unknown' ? 'ok' : status.psa,
+            // Honest health (issue 13): `unknown` until the first PSA call (start-up never calls a PSA).
+            psa: status.psa,
             psaCheckedAt: status.psaCheckedAt === null ? null : toSecond(status.psaCheckedAt),
+            psaLastError: status.psaError && status.psaErrorAt ? { code: status.psaError, at: toSecond(status.psaErrorAt) } : null,
+            ...(breaker ? { breaker: { state: breaker.state, openedAt: breaker.openedAt === null ? null : toSecond(breaker.openedAt) } } : {}),
+            backfill: backfill === null ? null : {
+              listed: backfill.listed, evaluated: backfill.evaluated, remaining: backfill.remaining, startedAt: toSecond(backfill.startedAt),
+              completedAt: backfill.completedAt === null ? null : toSecond(backfill.completedAt), listing: backfill.listing,
+            },
           };
         }),
       );

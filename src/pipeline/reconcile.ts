@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 
-import type { Logger } from '../contract/index.js';
+import type { Logger, WebhookState } from '../contract/index.js';
+import type { Metrics } from '../lib/metrics.js';
 import type { BackfillProgress, BackfillStore } from '../store/backfill-store.js';
 import type { InstanceStore } from '../store/instance-store.js';
 import type { Keys } from '../store/keys.js';
@@ -8,6 +9,7 @@ import type { TicketStore } from '../store/ticket-store.js';
 
 import type { InstanceRuntime } from './context.js';
 import type { KickOptions } from './kick.js';
+import type { AlertInput } from './notifiers.js';
 import { isOlderVersion } from './state.js';
 
 export interface ReconcileDeps {
@@ -22,6 +24,9 @@ export interface ReconcileDeps {
   publicUrl?: string | undefined;
   /** Backfill state; absent → sweeps never backfill. */
   backfill?: BackfillStore;
+  metrics?: Metrics;
+  /** Sends an operational alert through a notifier (registration drift). */
+  alert?: (input: AlertInput) => Promise<void>;
 }
 
 /** The cursor overlaps the previous sweep by this much (PSA clocks and commit order are not exact). */
@@ -169,7 +174,9 @@ async function backfillStep(deps: ReconcileDeps, rt: InstanceRuntime, budget: nu
   }
   const perTicket = callsPerTicket(rt);
   const waiting = await store.inFlight(id, state.kicked);
-  let affordable = Math.floor((budget - spent) / perTicket) - waiting;
+  // At least one ticket per sweep when none is waiting (a small budget still progresses; the sweep lane of the
+  // rate limiter holds the hard cap).
+  let affordable = Math.max(waiting === 0 ? 1 : 0, Math.floor((budget - spent) / perTicket) - waiting);
   let kicked = 0;
   let cursor = state.kicked;
   while (affordable > 0) {
@@ -187,7 +194,14 @@ async function backfillStep(deps: ReconcileDeps, rt: InstanceRuntime, budget: nu
   return { kind: 'done', kicked, spent };
 }
 
-/** Reads the PSA's webhook registration into the instance status; a disabled or missing one is repaired. */
+/** Registration states that mean the PSA stopped (or never started) calling us. */
+const drifted = (state: WebhookState): boolean => state === 'inactive' || state === 'missing';
+
+/**
+ * Reads the PSA's webhook registration into the instance status. Drift (inactive or missing) counts in
+ * `psa_escalator_webhook_registration_drift_total` and alerts the instance's `alerts` notifiers once per change of
+ * state; in enforce mode a sweep repairs it, in observe mode it is only reported (repairing is a PSA write).
+ */
 export async function checkRegistration(deps: ReconcileDeps, rt: InstanceRuntime, repair: boolean): Promise<void> {
   if (!deps.publicUrl) return;
   const id = rt.loaded.info.id;
@@ -197,12 +211,29 @@ export async function checkRegistration(deps: ReconcileDeps, rt: InstanceRuntime
     deps.log.warn({ instance: id, code: state.error.code }, 'webhook registration check failed');
     return;
   }
+  const before = (await deps.instances.get(id)).webhook;
   await deps.instances.setWebhook(id, state.value);
-  if (repair && (state.value === 'inactive' || state.value === 'missing')) {
-    const fixed = await rt.connector.registerWebhooks(rt.ctx, url);
-    if (fixed.ok) {
-      deps.log.warn({ instance: id, was: state.value, ...fixed.value }, 'webhook registration repaired');
-      await deps.instances.setWebhook(id, 'active');
-    } else deps.log.error({ instance: id, code: fixed.error.code }, 'webhook registration is not active and could not be repaired');
+  if (!drifted(state.value)) return;
+  deps.metrics?.registrationDrift.inc({ instance: id, state: state.value });
+  const observe = rt.loaded.info.mode === 'observe';
+  if (before !== state.value) await alertDrift(deps, rt, state.value, observe);
+  if (observe) {
+    deps.log.warn({ instance: id, webhook: state.value }, 'webhook registration is not active; observe mode reports it and does not repair it (a PSA write): run `psa-escalator webhooks register`');
+    return;
+  }
+  if (!repair) return;
+  const fixed = await rt.connector.registerWebhooks(rt.ctx, url);
+  if (fixed.ok) {
+    deps.log.warn({ instance: id, was: state.value, ...fixed.value }, 'webhook registration repaired');
+    await deps.instances.setWebhook(id, 'active');
+  } else deps.log.error({ instance: id, code: fixed.error.code }, 'webhook registration is not active and could not be repaired');
+}
+
+async function alertDrift(deps: ReconcileDeps, rt: InstanceRuntime, state: WebhookState, observe: boolean): Promise<void> {
+  const id = rt.loaded.info.id;
+  const message = `webhook registration is ${state}: the PSA is not sending ticket events${observe ? ' (observe mode: not repaired)' : '; repairing'}`;
+  for (const notifier of rt.loaded.alerts ?? []) {
+    await deps.alert?.({ notifier, instanceId: id, alert: 'webhook_registration_drift', message, at: new Date(deps.now()).toISOString(), details: { webhook: state } })
+      .catch((e: unknown) => deps.log.warn({ instance: id, notifier, err: { message: e instanceof Error ? e.message : String(e) } }, 'drift alert could not be sent'));
   }
 }

@@ -82,9 +82,16 @@ export interface InstanceStatus {
   lastEventAt: string | null;
   queueLag: number;
   rateLimit: { requests: number; perMs: number; pausedUntil: string | null };
-  psa: 'ok' | 'unreachable' | 'auth_failed' | 'unknown';
+  /** `unknown` until the first PSA call, then what the latest call said. */
+  psa: 'ok' | 'unreachable' | 'auth_failed' | 'rate_limited' | 'unknown';
   /** When the PSA was last reached (or failed); null before the first call. */
   psaCheckedAt?: string | null;
+  /** The latest PSA error (code and time), kept after the PSA recovered; null when none was seen. */
+  psaLastError?: { code: string; at: string } | null;
+  /** The instance's circuit breaker (open after repeated 5xx/timeouts; one probe per interval). */
+  breaker?: { state: 'closed' | 'open'; openedAt: string | null };
+  /** Progress of the backfill (every open ticket evaluated once); null when none ever ran. */
+  backfill?: { listed: number; evaluated: number; remaining: number; startedAt: string; completedAt: string | null; listing: boolean } | null;
 }
 
 export interface TicketView {
@@ -115,4 +122,6 @@ export interface ReadModels {
   instances(): Promise<InstanceStatus[]>;
   /** SPEC §5 escalation metrics of one instance over [from, to) (epoch ms). Optional: fakes may omit it (503). */
   escalationMetrics?(query: { instance: string; from: number; to: number }): Promise<import('./escalation-metrics.js').EscalationMetrics>;
+  /** The same over every instance (`instance: null`) with `byInstance`. */
+  escalationMetricsAll?(query: { from: number; to: number }): Promise<import('./escalation-metrics-service.js').AggregateEscalationMetrics>;
 }

@@ -29,6 +29,8 @@ export interface WorkerSettings {
   stalledIntervalMs?: number;
   /** A ticket held by another job is retried after this long. @defaultValue 250 */
   lockRetryMs?: number;
+  /** Retries of one ticket per rolling hour (all its jobs together) before it is dead-lettered. @defaultValue 12 */
+  ticketRetriesPerHour?: number;
 }
 
 export interface WorkerDeps {
@@ -67,6 +69,14 @@ function eventsProcessor(deps: WorkerDeps) {
   };
 }
 
+/** Counts one retry of a ticket in its current hour; true when over the per-ticket cap. */
+async function overRetryCap(deps: WorkerDeps, instanceId: string, ticketId: string): Promise<boolean> {
+  const key = deps.keys.ticketRetries(instanceId, ticketId);
+  const res = await deps.redis.multi().set(key, '0', 'PX', 3_600_000, 'NX').incr(key).exec();
+  const n = Number(res?.[1]?.[1] ?? 0);
+  return n > (deps.settings.ticketRetriesPerHour ?? 12);
+}
+
 /** `tickets` job: per-ticket lock, then one evaluation; long Retry-After waits move the job instead of holding a slot. */
 function ticketsProcessor(deps: WorkerDeps) {
   const lockTtl = Math.max(2_000, (deps.settings.lockDurationMs ?? 30_000) * 2);
@@ -83,6 +93,14 @@ function ticketsProcessor(deps: WorkerDeps) {
       if (counted === 2) deps.log.info({ instance: data.instanceId, backfill: await deps.processor.backfill?.progress(data.instanceId) }, 'backfill complete');
       return result;
     };
+    if (job.attemptsMade > 0 && (await overRetryCap(deps, data.instanceId, data.ticketId))) {
+      const error = { code: 'retry_cap', message: `more than ${deps.settings.ticketRetriesPerHour ?? 12} retries of this ticket within an hour` };
+      await deps.processor.deadLetters.add({ instanceId: data.instanceId, ticketId: data.ticketId, kind: 'evaluation', actions: [], error });
+      deps.processor.metrics?.deadLetters.inc({ instance: data.instanceId, code: error.code });
+      deps.log.error({ instance: data.instanceId, ticket: data.ticketId, code: error.code }, 'ticket retried too often: dead-lettered');
+      await lock.release();
+      return done('dead_letter');
+    }
     try {
       const outcome = await inLane(laneOf(data.trigger), () =>
         processTicket(deps.processor, {
@@ -93,7 +111,8 @@ function ticketsProcessor(deps: WorkerDeps) {
       );
       return await done(outcome.kind);
     } catch (e) {
-      if (isConnectorError(e) && e.code === 'rate_limited' && e.retryAfterMs) {
+      // Over budget, paused, or the instance's circuit breaker is open: wait without spending an attempt.
+      if (isConnectorError(e) && (e.code === 'rate_limited' || e.details?.['breaker'] === 'open') && e.retryAfterMs) {
         await job.moveToDelayed(Date.now() + e.retryAfterMs, token);
         throw new DelayedError();
       }
