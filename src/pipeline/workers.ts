@@ -69,12 +69,14 @@ function eventsProcessor(deps: WorkerDeps) {
   };
 }
 
-/** Counts one retry of a ticket in its current hour; true when over the per-ticket cap. */
-async function overRetryCap(deps: WorkerDeps, instanceId: string, ticketId: string): Promise<boolean> {
+/** Retries of one ticket in its current hour (failed attempts that will run again). */
+async function retriesThisHour(deps: WorkerDeps, instanceId: string, ticketId: string): Promise<number> {
+  return Number((await deps.redis.get(deps.keys.ticketRetries(instanceId, ticketId))) ?? 0);
+}
+
+async function countRetry(deps: WorkerDeps, instanceId: string, ticketId: string): Promise<void> {
   const key = deps.keys.ticketRetries(instanceId, ticketId);
-  const res = await deps.redis.multi().set(key, '0', 'PX', 3_600_000, 'NX').incr(key).exec();
-  const n = Number(res?.[1]?.[1] ?? 0);
-  return n > (deps.settings.ticketRetriesPerHour ?? 12);
+  await deps.redis.multi().set(key, '0', 'PX', 3_600_000, 'NX').incr(key).exec();
 }
 
 /** `tickets` job: per-ticket lock, then one evaluation; long Retry-After waits move the job instead of holding a slot. */
@@ -93,7 +95,7 @@ function ticketsProcessor(deps: WorkerDeps) {
       if (counted === 2) deps.log.info({ instance: data.instanceId, backfill: await deps.processor.backfill?.progress(data.instanceId) }, 'backfill complete');
       return result;
     };
-    if (job.attemptsMade > 0 && (await overRetryCap(deps, data.instanceId, data.ticketId))) {
+    if (job.attemptsMade > 0 && (await retriesThisHour(deps, data.instanceId, data.ticketId)) >= (deps.settings.ticketRetriesPerHour ?? 12)) {
       const error = { code: 'retry_cap', message: `more than ${deps.settings.ticketRetriesPerHour ?? 12} retries of this ticket within an hour` };
       await deps.processor.deadLetters.add({ instanceId: data.instanceId, ticketId: data.ticketId, kind: 'evaluation', actions: [], error });
       deps.processor.metrics?.deadLetters.inc({ instance: data.instanceId, code: error.code });
@@ -130,6 +132,8 @@ function ticketsProcessor(deps: WorkerDeps) {
         deps.log.error({ instance: data.instanceId, ticket: data.ticketId, code: error.code }, 'evaluation failed for good: dead-lettered');
         return done('dead_letter');
       }
+      // A failed attempt that BullMQ will run again: counted toward the ticket's hourly retry cap.
+      await countRetry(deps, data.instanceId, data.ticketId).catch(() => undefined);
       throw e instanceof Error ? e : new Error(String(e));
     } finally {
       await lock.release();
