@@ -87,6 +87,21 @@ function datesOf(t: CwTicket, closed: boolean) {
   };
 }
 
+/** Ticket configurations (`ConfigurationReference.deviceIdentifier`, else `Configuration <id>`), comma-separated. */
+export function affectedSystemsOf(lookups: FetchedTicket['lookups']): string | undefined {
+  const rows = lookups?.['configurations'];
+  if (!Array.isArray(rows)) return undefined;
+  const names = rows
+    .map((r: unknown) => {
+      if (typeof r !== 'object' || r === null) return undefined;
+      const row = r as Record<string, unknown>;
+      const str = (v: unknown) => (typeof v === 'string' ? text(v) : undefined);
+      return str(row['deviceIdentifier']) ?? str(row['name']) ?? (idString(row['id']) ? `Configuration ${idString(row['id'])}` : undefined);
+    })
+    .filter((n): n is string => n !== undefined);
+  return names.length > 0 ? [...new Set(names)].join(', ') : undefined;
+}
+
 /** The optional model fields: present only when the PSA has a value (absent ≠ empty for rules and handoff notes). */
 function optionalFields(t: CwTicket, mapping: Mapping, notes: ReturnType<typeof summarizeNotes>): Partial<Ticket> {
   const contact = contactOf(t);
@@ -124,6 +139,7 @@ export function normalizeTicket(fetched: FetchedTicket, instance: InstanceInfo, 
     number: id,
     title: text(t.summary) ?? '',
     ...optionalFields(t, mapping, notes),
+    ...((a) => (a ? { affectedSystems: a } : {}))(affectedSystemsOf(fetched.lookups)),
     recentNotes: notes.recentNotes,
     status: {
       id: idString(t.status?.id) ?? '',

@@ -40,7 +40,27 @@ export async function readTicket(ctx: CwContext, ticketId: string): Promise<Reco
   return res.data;
 }
 
-/** Ticket + newest notes. Gone tickets (404/410) → `not_found`. */
+/** Configurations listed on a ticket at most (one page). */
+export const configurationsPageSize = 25;
+
+/**
+ * The configurations (devices) attached to a ticket: `GET /service/tickets/{parentId}/configurations`, an array of
+ * `ConfigurationReference {id, deviceIdentifier, _info}` (docs/psa-handoff-fields.md). They become the handoff
+ * note's affected systems. A refusal (the API member may lack Configurations access) normalizes without them.
+ */
+export async function readConfigurations(ctx: CwContext, ticketId: string): Promise<unknown[]> {
+  try {
+    const res = await cwRequest(ctx, { method: 'GET', path: `/service/tickets/${ticketId}/configurations`, query: { pageSize: configurationsPageSize } });
+    return Array.isArray(res.data) ? res.data : [];
+  } catch (e) {
+    const code = toConnectorError(e).code;
+    if (code !== 'not_found' && code !== 'psa_auth' && code !== 'validation') throw e;
+    ctx.log.warn({ instance: ctx.instance.id, ticketId, code }, 'ConnectWise ticket configurations unavailable; normalizing without affected systems');
+    return [];
+  }
+}
+
+/** Ticket + newest notes + its configurations. Gone tickets (404/410) → `not_found`. */
 export async function fetchTicket(ctx: CwContext, ticketId: string): Promise<Result<FetchedTicket, ConnectorError>> {
   try {
     const ticket = await readTicket(ctx, ticketId);
@@ -52,7 +72,8 @@ export async function fetchTicket(ctx: CwContext, ticketId: string): Promise<Res
       if (toConnectorError(e).code !== 'not_found') throw e;
       ctx.log.warn({ instance: ctx.instance.id, ticketId }, 'ConnectWise notes endpoint answered 404; normalizing without notes');
     }
-    return ok({ ticket, notes });
+    const configurations = await readConfigurations(ctx, ticketId);
+    return ok({ ticket, notes, ...(configurations.length > 0 ? { lookups: { configurations } } : {}) });
   } catch (e) {
     return err(toConnectorError(e));
   }
