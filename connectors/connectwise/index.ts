@@ -2,7 +2,7 @@ import type { PsaConnector } from '../../src/contract/index.js';
 
 import { applyActions } from './actions.js';
 import { normalizeTicket } from './normalize.js';
-import { fetchTicket, listChangedSince } from './read.js';
+import { fetchTicket, listChangedSince, listOpen } from './read.js';
 import { registerWebhooks, webhookState } from './register.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { ConnectWiseSettings } from './schemas.js';
@@ -26,4 +26,7 @@ export const connectwise = {
   registerWebhooks,
   webhookState,
   listChangedSince,
+  listOpen,
+  // Ticket, notes and configurations.
+  callsPerEvaluation: 3,
 } satisfies PsaConnector<ConnectWiseSettings>;

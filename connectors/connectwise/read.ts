@@ -116,3 +116,31 @@ export async function listChangedSince(ctx: CwContext, since: string, page?: str
     return err(toConnectorError(e));
   }
 }
+
+/**
+ * Every open ticket (`conditions=closedFlag=false`, ordered by id, `fields=id,_info`; connectwise.md §4.6–4.7):
+ * the backfill's open-only listing. `page` is the opaque page number from the previous call.
+ */
+export async function listOpen(ctx: CwContext, page?: string): Promise<Result<ChangedPage, ConnectorError>> {
+  const pageNo = page === undefined ? 1 : Number(page);
+  if (!Number.isInteger(pageNo) || pageNo < 1) return err(new ConnectorError('validation', `bad page token: ${JSON.stringify(page)}`, { retryable: false }));
+  try {
+    const res = await cwRequest(ctx, {
+      method: 'GET',
+      path: '/service/tickets',
+      query: { conditions: 'closedFlag=false', orderBy: 'id asc', fields: 'id,_info', page: pageNo, pageSize: changedPageSize },
+    });
+    const rows = Array.isArray(res.data) ? res.data : [];
+    const items: ChangedPage['items'] = [];
+    for (const row of rows) {
+      const ticketId = isObject(row) ? idString(row['id']) : undefined;
+      if (ticketId === undefined) continue;
+      const version = toUtc((isObject(row) && isObject(row['_info']) ? row['_info'] : {})['lastUpdated']);
+      items.push(version === undefined ? { ticketId } : { ticketId, version });
+    }
+    const more = hasNextLink(res.headers['link']) ?? rows.length >= changedPageSize;
+    return ok({ items, ...(more ? { nextPage: String(pageNo + 1) } : {}) });
+  } catch (e) {
+    return err(toConnectorError(e));
+  }
+}

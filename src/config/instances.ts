@@ -103,6 +103,7 @@ export function parseInstance(c: ProblemCollector, raw: unknown, index: number, 
     mode: base.mode,
     mapping: { ...base.mapping, members },
     rateLimit: base.rateLimit ?? connector.rateLimitDefaults,
+    ...(base.fields ? { fields: base.fields } : {}),
   };
   if (c.errorCount > errorsBefore || settings === undefined) return { index, connector, info, memberNames };
   return { index, connector, info, memberNames, loaded: { info, settings, reconcileEveryMs: base.reconcileEvery, backfill: base.backfill, alerts: base.alerts } };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   CalendarSchema,
   DurationSchema,
+  FieldsMappingSchema,
   GroupSchema,
   MappingSchema,
   NotifierSchema,
@@ -99,11 +100,12 @@ export const instanceBaseSchema = (kinds: readonly [string, ...string[]]) =>
     backfill: z.enum(['observe', 'enforce']).default('observe'),
     // Notifiers told about operational problems of this instance (webhook registration drift).
     alerts: z.array(z.string().min(1)).default([]),
+    fields: FieldsMappingSchema.optional(),
     mapping: MappingSchema,
   });
 
 /** Instance keys owned by the loader (never handed to the connector's settings schema, except `mapping`). */
-export const instanceBaseKeys = ['id', 'kind', 'policy', 'mode', 'reconcileEvery', 'rateLimit', 'backfill', 'alerts', 'mapping'] as const;
+export const instanceBaseKeys = ['id', 'kind', 'policy', 'mode', 'reconcileEvery', 'rateLimit', 'backfill', 'alerts', 'fields', 'mapping'] as const;
 
 /** Mapping keys every connector understands; a connector may add more through its settings schema. */
 export const commonMappingKeys = [
