@@ -65,7 +65,7 @@ describe('examples/escalator.yaml', () => {
     expect(lines).toHaveLength(12);
     expect(lines[0]).toBe('notifiers.managers.url: environment variable MANAGERS_WEBHOOK_URL is not set (line 25)');
     expect(lines).toContain(
-      'instances[2].webhook.basicAuth.password: environment variable HALO_WEBHOOK_PASSWORD is not set (line 208)',
+      'instances[2].webhook.basicAuth.password: environment variable HALO_WEBHOOK_PASSWORD is not set (line 214)',
     );
   });
 });
@@ -97,7 +97,7 @@ describe('minimal fixture', () => {
       {
         path: 'instances[2].mapping.members',
         message: 'member "bob" of group tier2 has no entry, so it can\'t be assigned in this halo instance',
-        line: 54,
+        line: 55,
         severity: 'warning',
       },
     ]);

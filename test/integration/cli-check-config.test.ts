@@ -44,7 +44,7 @@ describe('psa-escalator check-config (child process)', () => {
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toEqual([
       'instances[1].connection.secret: environment variable AT_SECRET is empty (line 165)',
-      'instances[2].connection.clientId: environment variable HALO_CLIENT_ID is empty (line 204)',
+      'instances[2].connection.clientId: environment variable HALO_CLIENT_ID is empty (line 210)',
     ]);
   });
 
@@ -56,7 +56,7 @@ describe('psa-escalator check-config (child process)', () => {
     expect(viaCwd.code).toBe(0);
     expect(viaCwd.stdout).toMatch(/^escalator\.yaml: OK · 3 instances/);
     expect(lines(viaCwd.stderr)).toEqual([
-      'warning: instances[2].mapping.members: member "bob" of group tier2 has no entry, so it can\'t be assigned in this halo instance (line 54)',
+      'warning: instances[2].mapping.members: member "bob" of group tier2 has no entry, so it can\'t be assigned in this halo instance (line 55)',
     ]);
     mkdirSync(join(scratch, 'empty'));
     const none = await cli(['check-config'], {}, join(scratch, 'empty'));
