@@ -27,6 +27,10 @@ export const connectwise = {
   webhookState,
   listChangedSince,
   listOpen,
+  settingsWarnings: (settings) =>
+    settings.webhook.keyUrlHosts.length === 0
+      ? [{ path: ['webhook', 'keyUrlHosts'], message: 'is empty (no connection.site to default from): every callback is refused because its signing key URL cannot be allow-listed; list the ConnectWise host(s) here' }]
+      : [],
   // Ticket, notes and configurations.
   callsPerEvaluation: 3,
 } satisfies PsaConnector<ConnectWiseSettings>;

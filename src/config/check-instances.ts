@@ -164,6 +164,7 @@ export function checkInstances(c: ProblemCollector, s: Sections, instances: read
     checkRuleTargets(c, s, p, info, connector);
     checkMembers(c, s, p, info, connector);
     checkHandoffFillable(c, s, p, info, connector);
+    if (p.loaded) for (const w of connector.settingsWarnings?.(p.loaded.settings) ?? []) c.warn(['instances', p.index, ...w.path], w.message);
     p.loaded?.alerts?.forEach((name, i) => {
       if (!s.defined.notifiers.has(name)) c.error(['instances', p.index, 'alerts', i], `unknown notifier ${quote(name)} ${knownNames(s.defined.notifiers)}`);
     });

@@ -53,3 +53,41 @@ describe('check-config: required handoff sections an instance cannot fill', () =
     if (!r.ok) expect(r.error.map(formatProblem).join('\n')).toMatch(/instances\[0\]\.fields\.environment/);
   });
 });
+
+describe('ConnectWise webhook.keyUrlHosts', () => {
+  const cw = (connection: string) => `tiers: [T1, T2]
+policies:
+  main:
+    calendar: always
+    rules:
+      - id: up
+        kind: tiered
+        when: { tier: T1, timeInTier: 2h }
+        then: { escalateTo: T2 }
+instances:
+  - id: cw
+    kind: connectwise
+    policy: main
+    connection: { ${connection}, companyId: acme, publicKey: pub, privateKey: priv, clientId: cid }
+    mapping:
+      tiers: { T1: { board: 1 }, T2: { board: 2 } }
+`;
+  const load = (text: string) => {
+    const r = loadConfigText(text, 'escalator.yaml', {}, connectors);
+    if (!r.ok) throw new Error(r.error.map(formatProblem).join('\n'));
+    return r.value;
+  };
+
+  it('defaults to the origin of connection.site', () => {
+    const host = load(cw('site: api-na.myconnectwise.net'));
+    expect((host.instances[0]!.settings as { webhook: { keyUrlHosts: string[] } }).webhook.keyUrlHosts).toEqual(['api-na.myconnectwise.net']);
+    expect((host.warnings ?? []).map(formatProblem).filter((l) => l.includes('keyUrlHosts'))).toEqual([]);
+    const onPrem = load(cw('site: "http://127.0.0.1:9101/"'));
+    expect((onPrem.instances[0]!.settings as { webhook: { keyUrlHosts: string[] } }).webhook.keyUrlHosts).toEqual(['http://127.0.0.1:9101']);
+  });
+
+  it('check-config warns when it ends up empty (baseUrl only)', () => {
+    const lines = (load(cw('baseUrl: "https://cw.example.com/v4_6_release/apis/3.0"')).warnings ?? []).map(formatProblem);
+    expect(lines.filter((l) => l.startsWith('instances[0].webhook.keyUrlHosts: is empty'))).toHaveLength(1);
+  });
+});

@@ -242,6 +242,8 @@ export interface PsaConnector<S = unknown> {
    * when `handoff.required` names another one). Absent: not declared (no warning).
    */
   handoffFillable?(instance: InstanceInfo, settings: S): readonly HandoffSection[];
+  /** Settings that load but will not work as expected (check-config prints each as a warning at `path`). */
+  settingsWarnings?(settings: S): { path: (string | number)[]; message: string }[];
   /** PSA calls one evaluation reads with (ticket, notes, lookups…): sizes the backfill's share of the budget. @defaultValue 3 */
   callsPerEvaluation?: number;
 }
