@@ -112,5 +112,5 @@ export function parseInstance(c: ProblemCollector, raw: unknown, index: number, 
     ...(base.fields ? { fields: base.fields } : {}),
   };
   if (c.errorCount > errorsBefore || settings === undefined) return { index, connector, info, memberNames };
-  return { index, connector, info, memberNames, loaded: { info, settings, reconcileEveryMs: base.reconcileEvery, backfill: base.backfill, alerts: base.alerts } };
+  return { index, connector, info, memberNames, loaded: { info, settings, reconcileEveryMs: base.reconcileEvery, backfill: base.backfill, alerts: base.alerts, slaDriftToleranceMs: base.slaDriftTolerance } };
 }

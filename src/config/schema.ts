@@ -101,11 +101,13 @@ export const instanceBaseSchema = (kinds: readonly [string, ...string[]]) =>
     // Notifiers told about operational problems of this instance (webhook registration drift).
     alerts: z.array(z.string().min(1)).default([]),
     fields: FieldsMappingSchema.optional(),
+    // PSA SLA due dates further from ours than this count in psa_escalator_sla_disagreements_total.
+    slaDriftTolerance: DurationSchema.default(5 * MINUTE),
     mapping: MappingSchema,
   });
 
 /** Instance keys owned by the loader (never handed to the connector's settings schema, except `mapping`). */
-export const instanceBaseKeys = ['id', 'kind', 'policy', 'mode', 'reconcileEvery', 'rateLimit', 'backfill', 'alerts', 'fields', 'mapping'] as const;
+export const instanceBaseKeys = ['id', 'kind', 'policy', 'mode', 'reconcileEvery', 'rateLimit', 'backfill', 'alerts', 'fields', 'slaDriftTolerance', 'mapping'] as const;
 
 /** Mapping keys every connector understands; a connector may add more through its settings schema. */
 export const commonMappingKeys = [

@@ -15,6 +15,8 @@ export interface LoadedInstance {
   reconcileEveryMs: number;
   /** `backfill`: whether the backfill writes in enforce mode (`observe`: its decisions are proposals). @defaultValue 'observe' */
   backfill?: 'observe' | 'enforce';
+  /** `slaDriftTolerance` in ms: PSA and our SLA due dates further apart count as a disagreement. @defaultValue 300_000 */
+  slaDriftToleranceMs?: number;
   /** `alerts`: notifier names told about operational problems (webhook registration drift). @defaultValue [] */
   alerts?: string[];
 }

@@ -11,6 +11,7 @@ import type { Trigger } from './queues.js';
 import { actionId, appliedIdsOf, applyDecision, isOlderVersion, observeTicket, toEngineState } from './state.js';
 import { advanceRoundRobin, readCounters, updateOwnerLoad } from './ticket-counters.js';
 import type { AuditEntry } from './types.js';
+import { newDisagreements, slaDrift } from './sla-drift.js';
 import { writeBack } from './write-back.js';
 import { deferredWriteFailure, interimRows } from './write-retry.js';
 
@@ -166,7 +167,7 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
   await deps.tickets.put(record);
   await deps.escalationMetrics?.record({ instanceId: info.id, ticket, decision, ours: record, mode, now });
   await deps.schedule.set(info.id, task.ticketId, record.nextCheckAt === null ? null : Date.parse(record.nextCheckAt));
-  await afterWrite({ deps, rt, task, decision, out, prev: args.record, auditId, mode });
+  await afterWrite({ deps, rt, task, decision, out, prev: args.record, auditId, mode, ticket });
   return { kind: 'evaluated', decision, ...(auditId ? { auditId } : {}) };
 }
 
@@ -185,6 +186,7 @@ async function afterWrite(args: {
   prev: TicketRecord;
   auditId: string | undefined;
   mode: 'enforce' | 'observe';
+  ticket: Ticket;
 }): Promise<void> {
   const { deps, rt, task, decision, out } = args;
   const { info } = rt.loaded;
@@ -204,6 +206,15 @@ async function afterWrite(args: {
     if (r.suppressed) continue;
     const tier = move?.type === 'reassign' && move.rule === r.rule ? move.tier : args.prev.tier;
     deps.metrics?.escalations.inc({ instance: info.id, rule: r.rule, kind: r.kind, tier: tier ?? 'none', mode: args.mode });
+  }
+  const drift = slaDrift(args.ticket, decision.clocks);
+  for (const clock of ['firstResponse', 'resolution'] as const) {
+    const d = drift[clock];
+    if (d !== null) deps.metrics?.slaDrift.observe({ instance: info.id, clock }, Math.abs(d));
+  }
+  const tolerance = (rt.loaded.slaDriftToleranceMs ?? 5 * 60_000) / 60_000;
+  for (const clock of newDisagreements(drift, args.prev.lastDecision ? slaDrift(args.prev.ticket, args.prev.lastDecision.clocks) : undefined, tolerance)) {
+    deps.metrics?.slaDisagreements.inc({ instance: info.id, clock });
   }
   const before = args.prev.lastDecision?.clocks;
   for (const name of ['firstResponse', 'resolution'] as const) {

@@ -8,6 +8,7 @@ import type { TicketStore } from '../store/ticket-store.js';
 
 import type { Runtimes } from './context.js';
 import type { KickOptions } from './kick.js';
+import { slaDrift } from './sla-drift.js';
 import { toEngineState } from './state.js';
 import type { AuditEntry, DeadLetter, InstanceStatus, ReadModels, TicketView } from './types.js';
 
@@ -55,6 +56,8 @@ export function createReadModels(deps: ReadModelDeps): ReadModels {
         clocks: record.lastDecision?.clocks ?? {},
         nextCheckAt: record.nextCheckAt,
         decisions: (await deps.audit.forTicket(instanceId, ticketId)).map(entryOut),
+        psaSla: record.ticket.psaSla ?? null,
+        slaDrift: slaDrift(record.ticket, record.lastDecision?.clocks),
       };
     },
     async escalations(query) {

@@ -101,6 +101,10 @@ export interface TicketView {
   clocks: import('../contract/index.js').Decision['clocks'];
   nextCheckAt: string | null;
   decisions: AuditEntry[];
+  /** The PSA's own SLA due dates (and met flag) as last read; null when the PSA exposes none. */
+  psaSla?: import('../contract/index.js').Ticket['psaSla'] | null;
+  /** PSA due − our due, in minutes, per clock (null when either side has none). */
+  slaDrift?: { firstResponse: number | null; resolution: number | null };
 }
 
 export interface EscalationQuery {

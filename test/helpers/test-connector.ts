@@ -69,6 +69,7 @@ function normalize(fetched: FetchedTicket, instance: InstanceInfo, settings: Tes
     recentNotes: notes,
     ...(notes.find((n) => !n.ours) ? { latestNote: notes.find((n) => !n.ours)!.text } : {}),
     version: t.updatedAt,
+    ...(t.sla ? { psaSla: t.sla } : {}),
   };
   return { ...base, tier: deriveTier(base, instance.mapping.tiers, locationKeys) };
 }

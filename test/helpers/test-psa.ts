@@ -31,6 +31,8 @@ export interface FakeTicket {
   createdAt: string;
   updatedAt: string;
   notes: FakeNote[];
+  /** The PSA's own SLA due dates (normalized into `psaSla`). */
+  sla?: { respondBy?: string; resolveBy?: string };
 }
 
 export interface Failure {

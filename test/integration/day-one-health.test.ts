@@ -165,3 +165,28 @@ describe('GET /api/metrics/escalations across instances; POST reconcile?full=tru
     }
   }, 60_000);
 });
+
+describe("the PSA's own SLA beside ours", () => {
+  it('shows psaSla and the drift in /api/tickets, observes the drift histogram and counts a disagreement once', async () => {
+    const p = await start();
+    const created = Date.now() - 60_000;
+    const at = (min: number) => new Date(created + min * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    // P3: ours 240 min to first response, 1440 to resolution (24×7); the PSA says 270 and 1440.
+    fake.addTicket({ id: 's1', queue: '2', createdAt: new Date(created).toISOString(), updatedAt: new Date(created).toISOString(), sla: { respondBy: at(270), resolveBy: at(1440) } });
+    await p.kick({ instanceId: INSTANCE, ticketId: 's1', trigger: 'webhook' });
+    await waitFor(async () => (await p.stores.tickets.get(INSTANCE, 's1'))?.lastDecision);
+    const view = (await p.read.ticket(INSTANCE, 's1'))!;
+    expect(view.psaSla).toEqual({ respondBy: at(270), resolveBy: at(1440) });
+    expect(view.slaDrift!.firstResponse).toBeCloseTo(30, 0);
+    expect(view.slaDrift!.resolution).toBeCloseTo(0, 0);
+    const text = await metricText(p);
+    expect(text).toMatch(/psa_escalator_sla_drift_minutes_count\{instance="acme",clock="firstResponse"\} 1/);
+    expect(text).toMatch(/psa_escalator_sla_disagreements_total\{instance="acme",clock="firstResponse"\} 1/);
+    expect(text).not.toMatch(/psa_escalator_sla_disagreements_total\{instance="acme",clock="resolution"\}/);
+    // Evaluated again with the same disagreement: still one ticket counted.
+    fake.update('s1', { title: 'still slow' });
+    await p.kick({ instanceId: INSTANCE, ticketId: 's1', trigger: 'webhook' });
+    await waitFor(async () => /psa_escalator_sla_drift_minutes_count\{instance="acme",clock="firstResponse"\} 2/.test(await metricText(p)));
+    expect(await metricText(p)).toMatch(/psa_escalator_sla_disagreements_total\{instance="acme",clock="firstResponse"\} 1/);
+  }, 60_000);
+});

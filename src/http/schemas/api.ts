@@ -87,6 +87,15 @@ export const TicketViewSchema = z.object({
   clocks: ClocksSchema,
   nextCheckAt: InstantString.nullable(),
   decisions: z.array(AuditEntrySchema),
+  psaSla: z
+    .object({ respondBy: z.string().optional(), resolveBy: z.string().optional(), met: z.boolean().optional() })
+    .nullable()
+    .optional()
+    .describe("The PSA's own SLA due dates as last read; null when it exposes none"),
+  slaDrift: z
+    .object({ firstResponse: z.number().nullable(), resolution: z.number().nullable() })
+    .optional()
+    .describe('Minutes the PSA due date lies after ours (negative: before), per clock; null when either side has none'),
 });
 
 export const DeadLetterSchema = z.object({
