@@ -176,6 +176,7 @@ describe('backfill: day one with 300 open tickets and no webhooks', () => {
     }
 
     // Never more than the sweep's 20 % of the budget in any window (no webhooks: every call is the sweep's).
+    if (process.env.SHOW_BUDGET) console.log(`busiest ${RATE.per} ms window: ${busiestWindow(fake, RATE.per)} calls (cap ${SWEEP_CAP}); total ${fake.calls.length}`);
     expect(busiestWindow(fake, RATE.per)).toBeLessThanOrEqual(SWEEP_CAP);
   }, 180_000);
 
