@@ -95,7 +95,7 @@ function ticketsProcessor(deps: WorkerDeps) {
       if (counted === 2) deps.log.info({ instance: data.instanceId, backfill: await deps.processor.backfill?.progress(data.instanceId) }, 'backfill complete');
       return result;
     };
-    if (job.attemptsMade > 0 && (await retriesThisHour(deps, data.instanceId, data.ticketId)) >= (deps.settings.ticketRetriesPerHour ?? 12)) {
+    if (job.attemptsMade > 0 && (await retriesThisHour(deps, data.instanceId, data.ticketId)) > (deps.settings.ticketRetriesPerHour ?? 12)) {
       const error = { code: 'retry_cap', message: `more than ${deps.settings.ticketRetriesPerHour ?? 12} retries of this ticket within an hour` };
       await deps.processor.deadLetters.add({ instanceId: data.instanceId, ticketId: data.ticketId, kind: 'evaluation', actions: [], error });
       deps.processor.metrics?.deadLetters.inc({ instance: data.instanceId, code: error.code });

@@ -105,6 +105,17 @@ describe('honest PSA health', () => {
     expect((await p.read.deadLetters()).items).toHaveLength(0);
   }, 60_000);
 
+  it('caps the retries of one ticket per hour: then it is dead-lettered (retry_cap) instead of hammering the PSA', async () => {
+    const p = await start({ tuning: { reconcileStartDelayMs: 60_000, ticketAttempts: 20, backoffMs: 20, ticketRetriesPerHour: 2 } });
+    fake.addTicket({ id: 'r1', queue: '2' });
+    fake.fail({ method: 'GET', path: '/tickets/r1', status: 500, times: 1_000 });
+    await p.kick({ instanceId: INSTANCE, ticketId: 'r1', trigger: 'webhook' });
+    const letters = await waitFor(async () => ((await p.read.deadLetters()).items.length > 0 ? p.read.deadLetters() : undefined), 15_000);
+    expect(letters.items[0]).toMatchObject({ ticketId: 'r1', error: { code: 'retry_cap' } });
+    // The first attempt and two retries reached the PSA; the capped run did not.
+    expect(fake.count('GET', '/tickets/r1')).toBe(3);
+  }, 60_000);
+
   it('observe mode reports a missing registration (metric + alert) and never repairs it', async () => {
     const observe = (url: string): AppConfig => {
       const c = testConfig({ psaUrl: url, mode: 'observe' });
