@@ -3,8 +3,8 @@ import type { PsaConnector } from '../../src/contract/index.js';
 import { applyAutotaskActions } from './actions.js';
 import type { AtContext } from './client.js';
 import { apiResourceId } from './lookups.js';
-import { normalizeAutotask } from './normalize.js';
-import { fetchAutotaskTicket, listAutotaskChanged } from './read.js';
+import { autotaskHandoffFillable, normalizeAutotask } from './normalize.js';
+import { fetchAutotaskTicket, listAutotaskChanged, listAutotaskOpen } from './read.js';
 import { autotaskWebhookState, registerAutotaskWebhooks } from './registration.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
@@ -95,4 +95,8 @@ export const autotask = {
   registerWebhooks: registerAutotaskWebhooks,
   webhookState: autotaskWebhookState,
   listChangedSince: listAutotaskChanged,
+  listOpen: listAutotaskOpen,
+  handoffFillable: autotaskHandoffFillable,
+  // Ticket + notes (lookups are cached).
+  callsPerEvaluation: 2,
 } satisfies PsaConnector<AutotaskSettings>;

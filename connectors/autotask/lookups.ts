@@ -17,7 +17,7 @@ const entityTtlMs = 6 * 3_600_000;
 const contactTtlMs = 3_600_000;
 
 /** The ticket picklists the normalizer and the writes need (queues exist only as the `queueID` picklist). */
-const TICKET_PICKLISTS = ['status', 'priority', 'queueID', 'issueType', 'subIssueType', 'ticketType', 'source'];
+const TICKET_PICKLISTS = ['status', 'priority', 'queueID', 'issueType', 'subIssueType', 'ticketCategory', 'ticketType', 'source'];
 
 function toPicklists(data: unknown, wanted: readonly string[]): Picklists {
   const parsed = entityFieldsSchema.safeParse(data);

@@ -97,7 +97,8 @@ describe('normalizeAutotask on a recorded ticket', () => {
     expect(t.affectedSystems).toBe('HP LaserJet M607 (2nd floor)');
     expect(t.environment).toBe('Windows 11, print server PRN01');
     expect(t.impact).toBe('Medium');
-    expect(t.urgency).toBeUndefined();
+    // No urgency UDF value: the priority carries it (issue 13).
+    expect(t.urgency).toBe('Medium');
     expect(t.usersAffected).toBe(4);
     expect(t.description).toContain('HP LaserJet & the scanner');
   });

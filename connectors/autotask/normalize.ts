@@ -1,5 +1,5 @@
-import { deriveTier } from '../../src/contract/index.js';
-import type { FetchedTicket, InstanceInfo, Ticket, TicketNote } from '../../src/contract/index.js';
+import { deriveTier, handoffSections } from '../../src/contract/index.js';
+import type { FetchedTicket, FieldSource, HandoffSection, InstanceInfo, Ticket, TicketNote } from '../../src/contract/index.js';
 
 import { entryMatches, idString, labelOf, priorityLevel, statusCategory } from './mapping.js';
 import type { PicklistMap } from './mapping.js';
@@ -38,6 +38,35 @@ function udf(list: unknown, name: string | undefined): string | undefined {
   const hit = list.find((u) => isObj(u) && typeof u.name === 'string' && u.name.toLowerCase() === name.toLowerCase()) as Obj | undefined;
   const v = hit?.value;
   return typeof v === 'number' || typeof v === 'boolean' ? String(v) : text(v);
+}
+
+/**
+ * A `fields:` source read from the ticket: standard fields by name (picklists show their label, several joined
+ * with " / "), or a UDF by name (docs/psa-handoff-fields.md).
+ */
+function fromSource(source: FieldSource | undefined, get: (k: string) => unknown, pl: PicklistMap | undefined, udfs: unknown): string | undefined {
+  if (!source) return undefined;
+  if ('udf' in source) return udf(udfs, source.udf);
+  const names = Array.isArray(source.field) ? source.field : [source.field];
+  const parts = names
+    .map((name) => {
+      const raw = get(name);
+      const id = idString(raw);
+      if (id !== undefined) return labelOf(pl, name, id) ?? id;
+      return typeof raw === 'string' ? text(raw)?.trim() : undefined;
+    })
+    .filter((v): v is string => v !== undefined && v !== '');
+  return parts.length > 0 ? parts.join(' / ') : undefined;
+}
+
+/**
+ * Handoff sections an Autotask instance can fill: everything but `environment`, which Autotask has no standard
+ * field for unless the instance maps one (`fields.environment`, e.g. `{field: [issueType, subIssueType]}` or a UDF,
+ * or `mapping.udfs.environment`). Urgency defaults to the priority, affected systems to the configuration item.
+ */
+export function autotaskHandoffFillable(instance: InstanceInfo, settings: AutotaskSettings): HandoffSection[] {
+  const envMapped = instance.fields?.environment !== undefined || settings.mapping.udfs?.environment !== undefined;
+  return handoffSections.filter((s) => s !== 'environment' || envMapped);
 }
 
 const TRUTHY = /^(y|yes|true|1|vip|x)$/i;
@@ -113,6 +142,7 @@ export function normalizeAutotask(fetched: FetchedTicket, instance: InstanceInfo
   const pl = lk.picklists as PicklistMap | undefined;
   const udfs = get('userDefinedFields');
   const udfNames = settings.mapping.udfs ?? {};
+  const fields = instance.fields ?? {};
 
   const statusId = idString(get('status')) ?? '';
   const statusName = labelOf(pl, 'status', statusId);
@@ -151,10 +181,11 @@ export function normalizeAutotask(fetched: FetchedTicket, instance: InstanceInfo
     description: text(get('description'))?.trim(),
     latestNote: notes.latest,
     contact: contactOf(get, lk),
-    affectedSystems: ciName(get, lk),
-    environment: udf(udfs, udfNames.environment),
-    impact: udf(udfs, udfNames.impact),
-    urgency: udf(udfs, udfNames.urgency),
+    // `fields:` first, then the connector's own UDF names, then the standard fields that carry them by default.
+    affectedSystems: fromSource(fields.affectedSystems, get, pl, udfs) ?? ciName(get, lk),
+    environment: fromSource(fields.environment, get, pl, udfs) ?? udf(udfs, udfNames.environment),
+    impact: fromSource(fields.impact, get, pl, udfs) ?? udf(udfs, udfNames.impact),
+    urgency: fromSource(fields.urgency, get, pl, udfs) ?? udf(udfs, udfNames.urgency) ?? priorityName,
     firstRespondedAt: instant(get('firstResponseDateTime')),
     resolvedAt: category === 'resolved' || category === 'closed' ? (instant(get('resolvedDateTime')) ?? instant(get('completedDate'))) : undefined,
     psaSla: slaOf(get),

@@ -158,3 +158,33 @@ export async function listAutotaskChanged(ctx: AtContext, since: string, page?: 
     return err(toConnectorError(e));
   }
 }
+
+/** Status 5 is Autotask's built-in Complete (autotask.md §4: "not complete" is `status noteq 5`). */
+const COMPLETE_STATUS = 5;
+
+/**
+ * Every ticket not Complete, 500 per page (`POST /Tickets/query`, `status noteq 5`, following `nextPageUrl` with
+ * POST and the same body): the backfill's open-only listing.
+ */
+export async function listAutotaskOpen(ctx: AtContext, page?: string): Promise<Result<ChangedPage, ConnectorError>> {
+  const token = page === undefined ? undefined : decodeToken(page);
+  if (page !== undefined && !token) return err(new ConnectorError('bad_request', 'invalid page token', { retryable: false }));
+  const body = { maxRecords: 500, includeFields: ['id', 'lastTrackedModificationDateTime'], filter: [{ op: 'noteq', field: 'status', value: COMPLETE_STATUS }] };
+  try {
+    const res = await atRequest(ctx, { method: 'POST', path: token?.u ?? '/Tickets/query', json: body, idempotent: true });
+    const parsed = itemsSchema.safeParse(res.data);
+    if (!parsed.success) return err(new ConnectorError('invalid_response', 'Autotask query answered without items', { retryable: false }));
+    const out: ChangedPage = { items: [] };
+    for (const raw of parsed.data.items) {
+      const t = raw as { id?: unknown; lastTrackedModificationDateTime?: unknown };
+      if (typeof t.id !== 'number') continue;
+      const version = versionOf(t.lastTrackedModificationDateTime);
+      out.items.push(version === undefined ? { ticketId: String(t.id) } : { ticketId: String(t.id), version });
+    }
+    const next = parsed.data.pageDetails?.nextPageUrl;
+    if (next) out.nextPage = encodeToken({ u: next, s: '' });
+    return ok(out);
+  } catch (e) {
+    return err(toConnectorError(e));
+  }
+}

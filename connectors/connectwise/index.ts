@@ -2,7 +2,7 @@ import type { PsaConnector } from '../../src/contract/index.js';
 
 import { applyActions } from './actions.js';
 import { normalizeTicket } from './normalize.js';
-import { fetchTicket, listChangedSince } from './read.js';
+import { fetchTicket, listChangedSince, listOpen } from './read.js';
 import { registerWebhooks, webhookState } from './register.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { ConnectWiseSettings } from './schemas.js';
@@ -26,4 +26,11 @@ export const connectwise = {
   registerWebhooks,
   webhookState,
   listChangedSince,
+  listOpen,
+  settingsWarnings: (settings) =>
+    settings.webhook.keyUrlHosts.length === 0
+      ? [{ path: ['webhook', 'keyUrlHosts'], message: 'is empty (no connection.site to default from): every callback is refused because its signing key URL cannot be allow-listed; list the ConnectWise host(s) here' }]
+      : [],
+  // Ticket, notes and configurations.
+  callsPerEvaluation: 3,
 } satisfies PsaConnector<ConnectWiseSettings>;

@@ -1,5 +1,5 @@
-import { deriveTier } from '../../src/contract/index.js';
-import type { FetchedTicket, InstanceInfo, Mapping, Ticket } from '../../src/contract/index.js';
+import { deriveTier, mappableFields } from '../../src/contract/index.js';
+import type { FetchedTicket, FieldSource, InstanceInfo, Mapping, Ticket } from '../../src/contract/index.js';
 
 import { idString, isVipCompany, priorityLevel, statusCategory, toUtc } from './mapping.js';
 import { summarizeNotes } from './notes.js';
@@ -87,6 +87,43 @@ function datesOf(t: CwTicket, closed: boolean) {
   };
 }
 
+/**
+ * A `fields:` source read from the raw ticket: standard fields by name (a reference shows its `name`, several are
+ * joined with " / "), or a custom field by `caption` (`customFields[]`; docs/psa-handoff-fields.md).
+ */
+export function cwFieldSource(source: FieldSource | undefined, raw: unknown): string | undefined {
+  if (!source || typeof raw !== 'object' || raw === null) return undefined;
+  const t = raw as Record<string, unknown>;
+  const show = (v: unknown): string | undefined => {
+    if (typeof v === 'string') return text(v)?.trim() || undefined;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    if (typeof v === 'object' && v !== null) return show((v as Record<string, unknown>)['name']) ?? show((v as Record<string, unknown>)['identifier']);
+    return undefined;
+  };
+  if ('udf' in source) {
+    const list = Array.isArray(t['customFields']) ? (t['customFields'] as unknown[]) : [];
+    const hit = list.find((c) => typeof c === 'object' && c !== null && String((c as Record<string, unknown>)['caption'] ?? '').toLowerCase() === source.udf.toLowerCase());
+    return hit ? show((hit as Record<string, unknown>)['value']) : undefined;
+  }
+  const parts = (Array.isArray(source.field) ? source.field : [source.field]).map((f) => show(t[f])).filter((v): v is string => v !== undefined);
+  return parts.length > 0 ? parts.join(' / ') : undefined;
+}
+
+/** Ticket configurations (`ConfigurationReference.deviceIdentifier`, else `Configuration <id>`), comma-separated. */
+export function affectedSystemsOf(lookups: FetchedTicket['lookups']): string | undefined {
+  const rows = lookups?.['configurations'];
+  if (!Array.isArray(rows)) return undefined;
+  const names = rows
+    .map((r: unknown) => {
+      if (typeof r !== 'object' || r === null) return undefined;
+      const row = r as Record<string, unknown>;
+      const str = (v: unknown) => (typeof v === 'string' ? text(v) : undefined);
+      return str(row['deviceIdentifier']) ?? str(row['name']) ?? (idString(row['id']) ? `Configuration ${idString(row['id'])}` : undefined);
+    })
+    .filter((n): n is string => n !== undefined);
+  return names.length > 0 ? [...new Set(names)].join(', ') : undefined;
+}
+
 /** The optional model fields: present only when the PSA has a value (absent ≠ empty for rules and handoff notes). */
 function optionalFields(t: CwTicket, mapping: Mapping, notes: ReturnType<typeof summarizeNotes>): Partial<Ticket> {
   const contact = contactOf(t);
@@ -107,6 +144,16 @@ function optionalFields(t: CwTicket, mapping: Mapping, notes: ReturnType<typeof 
   };
 }
 
+/** The instance's `fields:` mapping wins over the defaults (site, severity, impact, configurations). */
+function mappedFields(instance: InstanceInfo, raw: unknown): Partial<Ticket> {
+  const out: Partial<Ticket> = {};
+  for (const key of mappableFields) {
+    const v = cwFieldSource(instance.fields?.[key], raw);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
 /** Pure: ConnectWise ticket (+ notes) → normalized Ticket (SPEC §3). Never throws on missing or unknown fields. */
 export function normalizeTicket(fetched: FetchedTicket, instance: InstanceInfo, settings: ConnectWiseSettings): Ticket {
   const t = parseTicket(fetched.ticket);
@@ -124,6 +171,8 @@ export function normalizeTicket(fetched: FetchedTicket, instance: InstanceInfo, 
     number: id,
     title: text(t.summary) ?? '',
     ...optionalFields(t, mapping, notes),
+    ...((a) => (a ? { affectedSystems: a } : {}))(affectedSystemsOf(fetched.lookups)),
+    ...mappedFields(instance, fetched.ticket),
     recentNotes: notes.recentNotes,
     status: {
       id: idString(t.status?.id) ?? '',

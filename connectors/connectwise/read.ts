@@ -65,7 +65,27 @@ export async function readTicket(ctx: CwContext, ticketId: string): Promise<Reco
   return res.data;
 }
 
-/** Ticket + newest notes. Gone tickets (404/410) → `not_found`. */
+/** Configurations listed on a ticket at most (one page). */
+export const configurationsPageSize = 25;
+
+/**
+ * The configurations (devices) attached to a ticket: `GET /service/tickets/{parentId}/configurations`, an array of
+ * `ConfigurationReference {id, deviceIdentifier, _info}` (docs/psa-handoff-fields.md). They become the handoff
+ * note's affected systems. A refusal (the API member may lack Configurations access) normalizes without them.
+ */
+export async function readConfigurations(ctx: CwContext, ticketId: string): Promise<unknown[]> {
+  try {
+    const res = await cwRequest(ctx, { method: 'GET', path: `/service/tickets/${ticketId}/configurations`, query: { pageSize: configurationsPageSize } });
+    return Array.isArray(res.data) ? res.data : [];
+  } catch (e) {
+    const code = toConnectorError(e).code;
+    if (code !== 'not_found' && code !== 'psa_auth' && code !== 'validation') throw e;
+    ctx.log.warn({ instance: ctx.instance.id, ticketId, code }, 'ConnectWise ticket configurations unavailable; normalizing without affected systems');
+    return [];
+  }
+}
+
+/** Ticket + newest notes + its configurations. Gone tickets (404/410) → `not_found`. */
 export async function fetchTicket(ctx: CwContext, ticketId: string): Promise<Result<FetchedTicket, ConnectorError>> {
   try {
     const ticket = await readTicket(ctx, ticketId);
@@ -77,10 +97,11 @@ export async function fetchTicket(ctx: CwContext, ticketId: string): Promise<Res
       if (toConnectorError(e).code !== 'not_found') throw e;
       ctx.log.warn({ instance: ctx.instance.id, ticketId }, 'ConnectWise notes endpoint answered 404; normalizing without notes');
     }
+    const configurations = await readConfigurations(ctx, ticketId);
     // Merged into a parent ticket: ConnectWise still answers, but this ticket is gone (confirms a `deleted` event).
     const parent = ticket['mergedParentTicket'];
     const merged = isObject(parent) && idString(parent['id']) !== undefined;
-    return ok({ ticket, notes, ...(merged ? { gone: 'merged' as const } : {}) });
+    return ok({ ticket, notes, ...(configurations.length > 0 ? { lookups: { configurations } } : {}), ...(merged ? { gone: 'merged' as const } : {}) });
   } catch (e) {
     return err(toConnectorError(e));
   }
@@ -119,6 +140,34 @@ export async function listChangedSince(ctx: CwContext, since: string, page?: str
     }
     const more = hasNextLink(res.headers['link']) ?? rows.length >= changedPageSize;
     return ok({ items, ...(more ? { nextPage: String(pageNo + 1) } : {}), ...(highWater ? { highWater } : {}) });
+  } catch (e) {
+    return err(toConnectorError(e));
+  }
+}
+
+/**
+ * Every open ticket (`conditions=closedFlag=false`, ordered by id, `fields=id,_info`; connectwise.md §4.6–4.7):
+ * the backfill's open-only listing. `page` is the opaque page number from the previous call.
+ */
+export async function listOpen(ctx: CwContext, page?: string): Promise<Result<ChangedPage, ConnectorError>> {
+  const pageNo = page === undefined ? 1 : Number(page);
+  if (!Number.isInteger(pageNo) || pageNo < 1) return err(new ConnectorError('validation', `bad page token: ${JSON.stringify(page)}`, { retryable: false }));
+  try {
+    const res = await cwRequest(ctx, {
+      method: 'GET',
+      path: '/service/tickets',
+      query: { conditions: 'closedFlag=false', orderBy: 'id asc', fields: 'id,_info', page: pageNo, pageSize: changedPageSize },
+    });
+    const rows = Array.isArray(res.data) ? res.data : [];
+    const items: ChangedPage['items'] = [];
+    for (const row of rows) {
+      const ticketId = isObject(row) ? idString(row['id']) : undefined;
+      if (ticketId === undefined) continue;
+      const version = toUtc((isObject(row) && isObject(row['_info']) ? row['_info'] : {})['lastUpdated']);
+      items.push(version === undefined ? { ticketId } : { ticketId, version });
+    }
+    const more = hasNextLink(res.headers['link']) ?? rows.length >= changedPageSize;
+    return ok({ items, ...(more ? { nextPage: String(pageNo + 1) } : {}) });
   } catch (e) {
     return err(toConnectorError(e));
   }

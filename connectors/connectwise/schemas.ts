@@ -56,8 +56,28 @@ export const settingsSchema = z.object({
       ownerPlaceholders: z.array(z.string().min(1)).optional(),
     })
     .default({}),
+}).transform((settings) => {
+  // `webhook.keyUrlHosts` defaults to the origin of `connection.site` (issue 13): the signing key is served by the
+  // same host the API lives on (connectwise.md §2). check-config warns when the list still ends up empty.
+  if (settings.webhook.keyUrlHosts.length > 0 || settings.connection.site === undefined) return settings;
+  const origin = siteOrigin(settings.connection.site);
+  return origin ? { ...settings, webhook: { ...settings.webhook, keyUrlHosts: [origin] } } : settings;
 });
 export type ConnectWiseSettings = z.infer<typeof settingsSchema>;
+
+/** `api-na.myconnectwise.net` → that host (https only); `http://127.0.0.1:9101/…` → its exact origin. */
+export function siteOrigin(site: string): string | undefined {
+  const trimmed = site.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
+    try {
+      return new URL(trimmed).origin;
+    } catch {
+      return undefined;
+    }
+  }
+  const host = trimmed.replace(/\/.*$/, '').toLowerCase();
+  return /^[a-z0-9.-]+$/.test(host) ? host : undefined;
+}
 
 /** `mapping.members` value: the member identifier. */
 export const memberSchema = z.string().min(1);

@@ -9,7 +9,7 @@ import { normalizeHalo } from './normalize.js';
 import { haloWebhookState, registerHaloWebhooks } from './registration.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { HaloSettings } from './schemas.js';
-import { fetchHaloTicket, listHaloChangedSince } from './tickets.js';
+import { fetchHaloTicket, listHaloChangedSince, listHaloOpen } from './tickets.js';
 import { readHaloWebhook, verifyHaloWebhook } from './webhook.js';
 
 /** Runs connector work, turning thrown `ConnectorError`s into values (STYLE rule 3). */
@@ -103,4 +103,7 @@ export const halo = {
   registerWebhooks: (ctx, callbackUrl) => attempt(() => registerHaloWebhooks(ctx, callbackUrl)),
   webhookState: (ctx, callbackUrl) => attempt(() => haloWebhookState(ctx, callbackUrl)),
   listChangedSince: (ctx, since, page?) => attempt(() => listHaloChangedSince(ctx, since, page)),
+  listOpen: (ctx, page?) => attempt(() => listHaloOpen(ctx, page)),
+  // Ticket and actions (lookups are cached).
+  callsPerEvaluation: 2,
 } satisfies PsaConnector<HaloSettings>;

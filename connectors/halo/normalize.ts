@@ -1,5 +1,5 @@
-import { deriveTier } from '../../src/contract/index.js';
-import type { FetchedTicket, IdOrName, InstanceInfo, Mapping, StatusCategory, Ticket } from '../../src/contract/index.js';
+import { deriveTier, mappableFields } from '../../src/contract/index.js';
+import type { FetchedTicket, FieldSource, IdOrName, InstanceInfo, Mapping, StatusCategory, Ticket } from '../../src/contract/index.js';
 
 import { haloInstant, laterOf } from './dates.js';
 import type { NamedId, PriorityRow } from './lookups.js';
@@ -199,5 +199,30 @@ export function normalizeHalo(fetched: FetchedTicket, instance: InstanceInfo, _s
   const notes = normalizeNotes(fetched.notes, lookups.ownAgentId);
   ticket.recentNotes = notes.recentNotes;
   if (notes.latestNote !== undefined) ticket.latestNote = notes.latestNote;
+  for (const key of mappableFields) {
+    const v = haloFieldSource(instance.fields?.[key], t);
+    if (v !== undefined) ticket[key] = v;
+  }
   return ticket;
+}
+
+/**
+ * A `fields:` source (docs/psa-handoff-fields.md): standard ticket fields by name (objects show `name`, several are
+ * joined with " / "), or a custom field by `name` (`customfields[]`: `display`, else `value`).
+ */
+export function haloFieldSource(source: FieldSource | undefined, t: Obj): string | undefined {
+  if (!source) return undefined;
+  const show = (v: unknown): string | undefined => {
+    if (typeof v === 'string') return v.trim() || undefined;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    if (isObj(v)) return show(v.name);
+    return undefined;
+  };
+  if ('udf' in source) {
+    const list = Array.isArray(t.customfields) ? (t.customfields as unknown[]) : [];
+    const hit = list.find((c) => isObj(c) && typeof c.name === 'string' && c.name.toLowerCase() === source.udf.toLowerCase());
+    return isObj(hit) ? (show(hit.display) ?? show(hit.value)) : undefined;
+  }
+  const parts = (Array.isArray(source.field) ? source.field : [source.field]).map((f) => show(t[f])).filter((v): v is string => v !== undefined);
+  return parts.length > 0 ? parts.join(' / ') : undefined;
 }

@@ -99,3 +99,18 @@ export async function listHaloChangedSince(ctx: HaloContext, since: string, page
   if (highWater) out.highWater = highWater;
   return out;
 }
+
+/** Every open ticket (`GET /Tickets?open_only=true`, paged; halo.md §4.2): the backfill's open-only listing. */
+export async function listHaloOpen(ctx: HaloContext, page?: string): Promise<ChangedPage> {
+  const pageNo = page === undefined ? 1 : Number(page);
+  if (!Number.isSafeInteger(pageNo) || pageNo < 1) throw new ConnectorError('validation', `bad page token ${JSON.stringify(page)}`, { retryable: false });
+  const res = await haloRequest(ctx, { method: 'GET', path: '/Tickets', query: { pageinate: true, page_size: PAGE_SIZE, page_no: pageNo, open_only: true } });
+  const list = parseList(res.data, 'tickets', ticketSchema);
+  if (!list) throw new ConnectorError('invalid_response', 'Halo answered GET /Tickets without a ticket list');
+  const items: ChangedPage['items'] = list.items.map((t) => {
+    const version = haloInstant(t.last_update) ?? haloInstant(t.lastactiondate);
+    return version ? { ticketId: String(t.id), version } : { ticketId: String(t.id) };
+  });
+  const more = list.recordCount !== undefined ? pageNo * PAGE_SIZE < list.recordCount : list.items.length >= PAGE_SIZE;
+  return { items, ...(more && list.items.length > 0 ? { nextPage: String(pageNo + 1) } : {}) };
+}

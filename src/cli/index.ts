@@ -14,6 +14,7 @@ const verbs: Record<string, VerbEntry> = {
   serve: { summary: 'run the service (--role all|api|worker, --config FILE)', load: () => import('./serve.js') },
   webhooks: { summary: 'webhooks register --instance ID: create or repair the PSA webhook registration', load: () => import('./webhooks.js') },
   report: { summary: 'report --month YYYY-MM: the monthly escalation review (JSON + HTML) from the data in Redis', load: () => import('./report.js') },
+  reconcile: { summary: 'reconcile --instance ID [--full]: queue a sweep now (--full: evaluate every open ticket once)', load: () => import('./reconcile.js') },
   evaluate: { summary: 'dry-run one ticket against an instance policy and print the Decision', load: () => import('./evaluate.js') },
 };
 

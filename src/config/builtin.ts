@@ -162,6 +162,7 @@ ${exampleMappingYaml('connectwise')}  - id: globex-at
       integrationCode: BUILTININTEGRATION
       zoneUrl: http://127.0.0.1:${P.autotask}/atservicesrest/v1.0
     webhook: { secretKey: "\${BUILTIN_AUTOTASK_WEBHOOK_SECRET}" }
+    fields: { environment: { field: [issueType, subIssueType] } }
 ${exampleMappingYaml('autotask')}${exampleNotesYaml('autotask')}  - id: initech-halo
     kind: halo
     policy: standard

@@ -130,6 +130,21 @@ function checkMembers(c: ProblemCollector, s: Sections, p: ParsedInstance, info:
   }
 }
 
+/**
+ * `handoff.required` sections the instance cannot fill from its PSA with its mapping: with `onMissing: block` every
+ * escalation of that instance would be blocked, with `flag` every note says MISSING — warn, naming the fix.
+ */
+function checkHandoffFillable(c: ProblemCollector, s: Sections, p: ParsedInstance, info: InstanceInfo, connector: AnyConnector): void {
+  const policy = s.policies[info.policy]?.policy;
+  if (!policy || !connector.handoffFillable || !p.loaded) return;
+  const fillable = new Set(connector.handoffFillable(info, p.loaded.settings));
+  for (const section of policy.handoff.required) {
+    if (fillable.has(section)) continue;
+    const effect = policy.handoff.onMissing === 'block' ? 'every escalation of this instance would be blocked' : 'every handoff note would say MISSING';
+    c.warn(['instances', p.index, 'fields'], `policy ${info.policy} requires handoff section ${quote(section)}, which this ${connector.kind} instance cannot fill from its PSA: ${effect}; map it under fields.${section} (a standard field or a UDF)`);
+  }
+}
+
 /** Every instance-level cross-reference check, plus duplicate ids across instances. */
 export function checkInstances(c: ProblemCollector, s: Sections, instances: readonly ParsedInstance[]): void {
   const ids = new Map<string, number>();
@@ -148,5 +163,10 @@ export function checkInstances(c: ProblemCollector, s: Sections, instances: read
     checkUnique(c, info.mapping.priorities, ['instances', p.index, 'mapping', 'priorities'], 'priority');
     checkRuleTargets(c, s, p, info, connector);
     checkMembers(c, s, p, info, connector);
+    checkHandoffFillable(c, s, p, info, connector);
+    if (p.loaded) for (const w of connector.settingsWarnings?.(p.loaded.settings) ?? []) c.warn(['instances', p.index, ...w.path], w.message);
+    p.loaded?.alerts?.forEach((name, i) => {
+      if (!s.defined.notifiers.has(name)) c.error(['instances', p.index, 'alerts', i], `unknown notifier ${quote(name)} ${knownNames(s.defined.notifiers)}`);
+    });
   }
 }

@@ -23,8 +23,14 @@ export interface ParsedInstance {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Keys of a (possibly defaulted/optional) zod object schema; undefined when it is not an object schema. */
+/** Keys of a (possibly defaulted/optional/transformed) zod object schema; undefined when it is not an object schema. */
 function objectKeys(schema: unknown): string[] | undefined {
+  const obj = innerObject(schema);
+  return obj ? Object.keys(obj.shape) : undefined;
+}
+
+/** The object schema inside defaults, optionals, nullables and pipes (a `.transform()` is a pipe). */
+function innerObject(schema: unknown): z.ZodObject | undefined {
   let current = schema;
   for (let i = 0; i < 8; i++) {
     if (current instanceof z.ZodDefault || current instanceof z.ZodOptional || current instanceof z.ZodNullable) {
@@ -33,13 +39,13 @@ function objectKeys(schema: unknown): string[] | undefined {
       current = current.in;
     } else break;
   }
-  return current instanceof z.ZodObject ? Object.keys(current.shape) : undefined;
+  return current instanceof z.ZodObject ? current : undefined;
 }
 
 /** The instance keys and connector-only `mapping` keys a connector's settings schema understands. */
 function connectorKeys(connector: AnyConnector): { instance: string[]; mapping: string[] } {
   const shape = objectKeys(connector.settingsSchema);
-  const mappingSchema = shape?.includes('mapping') ? (connector.settingsSchema as z.ZodObject).shape['mapping'] : undefined;
+  const mappingSchema = shape?.includes('mapping') ? innerObject(connector.settingsSchema)?.shape['mapping'] : undefined;
   return { instance: (shape ?? []).filter((k) => k !== 'mapping'), mapping: objectKeys(mappingSchema) ?? [] };
 }
 
@@ -103,7 +109,8 @@ export function parseInstance(c: ProblemCollector, raw: unknown, index: number, 
     mode: base.mode,
     mapping: { ...base.mapping, members },
     rateLimit: base.rateLimit ?? connector.rateLimitDefaults,
+    ...(base.fields ? { fields: base.fields } : {}),
   };
   if (c.errorCount > errorsBefore || settings === undefined) return { index, connector, info, memberNames };
-  return { index, connector, info, memberNames, loaded: { info, settings, reconcileEveryMs: base.reconcileEvery } };
+  return { index, connector, info, memberNames, loaded: { info, settings, reconcileEveryMs: base.reconcileEvery, backfill: base.backfill, alerts: base.alerts, slaDriftToleranceMs: base.slaDriftTolerance } };
 }

@@ -100,7 +100,7 @@ describe('minimal fixture', () => {
       {
         path: 'instances[2].mapping.members',
         message: 'member "bob" of group tier2 has no entry, so it can\'t be assigned in this halo instance',
-        line: 54,
+        line: 55,
         severity: 'warning',
       },
     ]);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   CalendarSchema,
   DurationSchema,
+  FieldsMappingSchema,
   GroupSchema,
   MappingSchema,
   NotifierSchema,
@@ -106,11 +107,18 @@ export const instanceBaseSchema = (kinds: readonly [string, ...string[]]) =>
       message: 'expected at least 1s',
     }),
     rateLimit: RateLimitSchema.optional(),
+    // In enforce mode, the backfill's decisions (the first sweep, `reconcile --full`) are proposals unless `enforce`.
+    backfill: z.enum(['observe', 'enforce']).default('observe'),
+    // Notifiers told about operational problems of this instance (webhook registration drift).
+    alerts: z.array(z.string().min(1)).default([]),
+    fields: FieldsMappingSchema.optional(),
+    // PSA SLA due dates further from ours than this count in psa_escalator_sla_disagreements_total.
+    slaDriftTolerance: DurationSchema.default(5 * MINUTE),
     mapping: MappingSchema,
   });
 
 /** Instance keys owned by the loader (never handed to the connector's settings schema, except `mapping`). */
-export const instanceBaseKeys = ['id', 'kind', 'policy', 'mode', 'reconcileEvery', 'rateLimit', 'mapping'] as const;
+export const instanceBaseKeys = ['id', 'kind', 'policy', 'mode', 'reconcileEvery', 'rateLimit', 'backfill', 'alerts', 'fields', 'slaDriftTolerance', 'mapping'] as const;
 
 /** Mapping keys every connector understands; a connector may add more through its settings schema. */
 export const commonMappingKeys = [

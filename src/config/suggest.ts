@@ -15,7 +15,7 @@ export const configVocabulary: readonly string[] = [
   'recurring', 'count', 'within', 'same', 'outsideCalendar', 'any', 'all', 'gte', 'gt', 'lte', 'lt', 'eq',
   'escalateTo', 'group', 'note', 'customerNote', 'notify', 'tag',
   // instances
-  'policy', 'mode', 'reconcileEvery', 'rateLimit', 'requests', 'per', 'concurrency', 'connection', 'webhook', 'notes',
+  'policy', 'mode', 'reconcileEvery', 'rateLimit', 'backfill', 'alerts', 'fields', 'slaDriftTolerance', 'requests', 'per', 'concurrency', 'connection', 'webhook', 'notes',
   'mapping', 'priorities', 'statuses', 'vipCompanies', 'customField', 'fromImpact', 'internal', 'customer',
 ];
 

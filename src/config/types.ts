@@ -13,6 +13,12 @@ export interface LoadedInstance {
   settings: unknown;
   /** `reconcileEvery` in ms. @defaultValue 300_000 */
   reconcileEveryMs: number;
+  /** `backfill`: whether the backfill writes in enforce mode (`observe`: its decisions are proposals). @defaultValue 'observe' */
+  backfill?: 'observe' | 'enforce';
+  /** `slaDriftTolerance` in ms: PSA and our SLA due dates further apart count as a disagreement. @defaultValue 300_000 */
+  slaDriftToleranceMs?: number;
+  /** `alerts`: notifier names told about operational problems (webhook registration drift). @defaultValue [] */
+  alerts?: string[];
 }
 
 /** The validated `escalator.yaml` (durations already in milliseconds). */

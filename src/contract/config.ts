@@ -284,6 +284,24 @@ export type NotifierConfig = z.infer<typeof NotifierSchema>;
 export const LocationSchema = z.record(z.string(), z.union([z.number(), z.string().min(1)]));
 export type Location = z.infer<typeof LocationSchema>;
 
+/**
+ * Where a handoff field comes from, per instance (`fields:`): a standard ticket field (picklists show their label;
+ * several are joined with " / ") or a user-defined/custom field by name (Autotask UDF, ConnectWise custom field
+ * caption, Halo custom field name). See docs/psa-handoff-fields.md.
+ */
+export const FieldSourceSchema = z.union([
+  z.object({ field: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]) }).strict(),
+  z.object({ udf: z.string().min(1) }).strict(),
+]);
+export type FieldSource = z.infer<typeof FieldSourceSchema>;
+/** Ticket model fields a `fields:` entry can fill (the handoff note's environment, urgency and impact sections). */
+export const mappableFields = ['environment', 'urgency', 'impact', 'affectedSystems'] as const;
+export const FieldsMappingSchema = z
+  .object({ environment: FieldSourceSchema, urgency: FieldSourceSchema, impact: FieldSourceSchema, affectedSystems: FieldSourceSchema })
+  .partial()
+  .strict();
+export type FieldsMapping = z.infer<typeof FieldsMappingSchema>;
+
 export const MappingSchema = z
   .object({
     tiers: z.record(z.string(), z.union([LocationSchema, z.array(LocationSchema).min(1)])).default({}),

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 
-import type { IdOrName, InstanceMode, Location, Mapping, RateLimit } from './config.js';
+import type { FieldsMapping, HandoffSection, IdOrName, InstanceMode, Location, Mapping, RateLimit } from './config.js';
 import type { ConnectorError } from './errors.js';
 import type { LocationKeySpec } from './location.js';
 import type { Result } from './result.js';
@@ -92,6 +92,8 @@ export interface InstanceInfo {
   mapping: Mapping;
   /** Effective rate limit (instance override or the connector default). */
   rateLimit: RateLimit;
+  /** `fields:`: where environment, urgency, impact and affected systems come from (a standard field or a UDF). */
+  fields?: FieldsMapping;
 }
 
 export interface ConnectorContext<S = unknown> {
@@ -236,6 +238,20 @@ export interface PsaConnector<S = unknown> {
   webhookState(ctx: ConnectorContext<S>, callbackUrl: string): Promise<Result<WebhookState, ConnectorError>>;
   /** Tickets changed since `since` (ISO instant), one page at a time. */
   listChangedSince(ctx: ConnectorContext<S>, since: string, page?: string): Promise<Result<ChangedPage, ConnectorError>>;
+  /**
+   * Every open ticket (the PSA's open-only listing), one page at a time: the backfill of an instance's first day.
+   * Without it the backfill lists with `listChangedSince` from the epoch and evaluations drop closed tickets.
+   */
+  listOpen?(ctx: ConnectorContext<S>, page?: string): Promise<Result<ChangedPage, ConnectorError>>;
+  /**
+   * Handoff sections this instance can fill from its PSA with its settings and `fields:` mapping (check-config warns
+   * when `handoff.required` names another one). Absent: not declared (no warning).
+   */
+  handoffFillable?(instance: InstanceInfo, settings: S): readonly HandoffSection[];
+  /** Settings that load but will not work as expected (check-config prints each as a warning at `path`). */
+  settingsWarnings?(settings: S): { path: (string | number)[]; message: string }[];
+  /** PSA calls one evaluation reads with (ticket, notes, lookups…): sizes the backfill's share of the budget. @defaultValue 3 */
+  callsPerEvaluation?: number;
 }
 
 /** Loosely typed connector as stored in the registry (each connector keeps its own settings type inside). */

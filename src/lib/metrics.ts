@@ -22,6 +22,10 @@ export function createMetrics() {
     deadLetters: new Counter({ name: 'psa_escalator_dead_letters_total', help: 'Dead-lettered action sets by instance and error code', labelNames: ['instance', 'code'], ...reg }),
     webhookDeactivations: new Counter({ name: 'psa_escalator_webhook_deactivations_total', help: 'Deactivation notices and disabled registrations found', labelNames: ['instance'], ...reg }),
     keyUnavailable: new Counter({ name: 'psa_escalator_signing_key_unavailable_total', help: 'ConnectWise callbacks refused because the signing key could not be fetched', labelNames: ['instance'], ...reg }),
+    slaDrift: new Histogram({ name: 'psa_escalator_sla_drift_minutes', help: 'Absolute difference between the PSA SLA due date and ours, per evaluation, by instance and clock', labelNames: ['instance', 'clock'], buckets: [1, 5, 15, 30, 60, 120, 240, 480, 1440], ...reg }),
+    slaDisagreements: new Counter({ name: 'psa_escalator_sla_disagreements_total', help: 'Tickets whose PSA SLA due date and ours started to differ by more than the tolerance, by instance and clock', labelNames: ['instance', 'clock'], ...reg }),
+    breakerTransitions: new Counter({ name: 'psa_escalator_circuit_breaker_transitions_total', help: 'Circuit breaker of an instance opened or closed', labelNames: ['instance', 'state'], ...reg }),
+    registrationDrift: new Counter({ name: 'psa_escalator_webhook_registration_drift_total', help: 'Webhook registration found inactive or missing by a check, by instance and state', labelNames: ['instance', 'state'], ...reg }),
     evaluations: new Counter({ name: 'psa_escalator_evaluations_total', help: 'Ticket evaluations by instance and trigger', labelNames: ['instance', 'trigger'], ...reg }),
   };
 }

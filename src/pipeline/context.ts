@@ -7,8 +7,12 @@ import { createHttpClient } from '../lib/http.js';
 import type { HttpClientOptions } from '../lib/http.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Keys } from '../store/keys.js';
+import { InstanceStore } from '../store/instance-store.js';
 import { RedisSharedCache } from '../store/shared-cache.js';
 
+import { currentLane } from './lanes.js';
+import { CircuitBreaker, healthTrackingClient } from './psa-health.js';
+import type { BreakerOptions } from './psa-health.js';
 import { SharedRateLimiter } from './rate-limiter.js';
 
 /** Connectors by PSA kind (the registry of `src/connectors.ts`, or a test registry). */
@@ -20,6 +24,8 @@ export interface InstanceRuntime {
   connector: AnyConnector;
   ctx: ConnectorContext;
   limiter: SharedRateLimiter;
+  /** Per-instance circuit breaker (every PSA call passes it). */
+  breaker?: CircuitBreaker;
 }
 
 export interface RuntimeOptions {
@@ -35,6 +41,8 @@ export interface RuntimeOptions {
   http?: Partial<HttpClientOptions>;
   /** Budget or Retry-After waits longer than this delay the job instead of holding a worker slot. @defaultValue 2_000 */
   maxLimiterWaitMs?: number;
+  /** Circuit breaker settings (tests shorten the interval). */
+  breaker?: BreakerOptions;
 }
 
 /** Counts every outbound PSA call by instance, method and status or error code (`/metrics`). */
@@ -73,22 +81,30 @@ function buildRuntime(opts: RuntimeOptions, loaded: LoadedInstance): InstanceRun
   const now = opts.now ?? Date.now;
   const http = createHttpClient({
     log,
-    acquire: () => limiter.acquire(),
+    acquire: () => limiter.acquire(currentLane()),
     onRetryAfter: (ms) => limiter.pause(ms),
     // A Retry-After beyond a few seconds is not waited out in-process: the job is delayed (slot freed) instead.
     maxInlineRetryAfterMs: 5_000,
     now,
     ...opts.http,
   });
+  const breaker = new CircuitBreaker(opts.redis, opts.keys, info.id, opts.breaker);
+  const tracked = healthTrackingClient(countedClient(http, info.id, opts.metrics), {
+    instanceId: info.id, store: new InstanceStore(opts.redis, opts.keys), breaker, now,
+    onBreaker: (state) => {
+      log.warn({ instance: info.id, breaker: state }, state === 'open' ? 'circuit breaker opened: the PSA failed repeatedly; one probe per interval' : 'circuit breaker closed: the PSA answers again');
+      opts.metrics?.breakerTransitions.inc({ instance: info.id, state });
+    },
+  });
   const ctx: ConnectorContext = {
     instance: info,
     settings: loaded.settings,
-    http: countedClient(http, info.id, opts.metrics),
+    http: tracked,
     log,
     clock: { now: () => new Date(now()) },
     cache: new RedisSharedCache(opts.redis, opts.keys, info.id),
   };
-  return { loaded, connector, ctx, limiter };
+  return { loaded, connector, ctx, limiter, breaker };
 }
 
 /** Builds (once) the per-instance connector contexts shared by the webhook route and the workers. */

@@ -24,8 +24,17 @@ export interface EscalationMetricsQuery {
   to: number;
 }
 
+/** Every instance together (`instance: null`) plus each one in `byInstance`. */
+export type AggregateEscalationMetrics = Omit<EscalationMetrics, 'instance' | 'tier3Audit'> & {
+  instance: null;
+  tier3Audit: (EscalationMetrics['tier3Audit'][number] & { instance: string })[];
+  byInstance: Record<string, EscalationMetrics>;
+};
+
 export interface EscalationMetricsService extends EscalationMetricsRecorder {
   query(q: EscalationMetricsQuery): Promise<EscalationMetrics>;
+  /** All configured instances over [from, to): one aggregate over every ticket history, and each instance's own. */
+  queryAll(q: Omit<EscalationMetricsQuery, 'instance'>): Promise<AggregateEscalationMetrics>;
 }
 
 export interface EscalationMetricsServiceOptions {
@@ -92,6 +101,22 @@ export function createEscalationMetricsService(options: EscalationMetricsService
     async query({ instance, from, to }) {
       const histories = await store.since(instance, from);
       return computeEscalationMetrics(histories, { instance, from, to, tiers: config.tiers });
+    },
+    async queryAll({ from, to }) {
+      const byInstance: Record<string, EscalationMetrics> = {};
+      const all = [];
+      for (const i of config.instances) {
+        const id = i.info.id;
+        const histories = await store.since(id, from);
+        byInstance[id] = computeEscalationMetrics(histories, { instance: id, from, to, tiers: config.tiers });
+        // Ticket ids repeat across PSAs: the aggregate keys each history by instance and ticket.
+        all.push(...histories.map((h) => ({ ...h, instanceId: '', ticketId: `${id}\n${h.ticketId}` })));
+      }
+      const { instance: _all, tier3Audit: _t3, ...merged } = computeEscalationMetrics(all, { instance: '', from, to, tiers: config.tiers });
+      const tier3Audit = Object.entries(byInstance)
+        .flatMap(([instance, m]) => m.tier3Audit.map((row) => ({ ...row, instance })))
+        .sort((a, b) => (a.arrivedAt < b.arrivedAt ? -1 : a.arrivedAt > b.arrivedAt ? 1 : 0));
+      return { instance: null, ...merged, tier3Audit, byInstance };
     },
   };
 }

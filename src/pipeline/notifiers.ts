@@ -71,3 +71,30 @@ export function createNotifier(options: NotifierOptions): (input: NotifyInput) =
     });
   };
 }
+
+/** An operational alert about one instance (not an escalation): `{"event":"alert","alert","instance","message","at"}`. */
+export interface AlertInput {
+  notifier: string;
+  instanceId: string;
+  alert: 'webhook_registration_drift';
+  message: string;
+  at: string;
+  details?: Record<string, unknown>;
+}
+
+/** Sends alerts through the configured notifiers (Slack: a text line; webhook: the JSON event). */
+export function createAlerter(options: NotifierOptions): (input: AlertInput) => Promise<void> {
+  return async (input) => {
+    const config = options.notifiers[input.notifier];
+    if (!config) throw new Error(`notifier "${input.notifier}" is not configured`);
+    const { notifier: _n, instanceId, ...rest } = input;
+    await options.http.request({
+      method: 'POST',
+      url: config.url,
+      json: config.kind === 'slack' ? { text: `:warning: ${instanceId}: ${input.message}` } : { event: 'alert', instance: instanceId, ...rest },
+      timeoutMs: options.timeoutMs ?? 5_000,
+      idempotent: true,
+      rateLimited: false,
+    });
+  };
+}

@@ -15,6 +15,8 @@ import { closeRedis, createRedis, waitReady } from '../store/redis.js';
 import { ReviewStore } from '../store/review-store.js';
 
 import { createRuntimes } from './context.js';
+import { registerPsaUpGauge } from './psa-health.js';
+import type { BreakerOptions } from './psa-health.js';
 import type { ConnectorLookup, Runtimes } from './context.js';
 import type { PolicyEngine } from './engine.js';
 import { Heartbeat } from './heartbeat.js';
@@ -23,7 +25,7 @@ import { kickTicket } from './kick.js';
 import type { KickOptions } from './kick.js';
 import { startLoops, startQueueMetrics } from './loops.js';
 import { rcaStatusByInstance } from './monthly-report.js';
-import { createNotifier } from './notifiers.js';
+import { createAlerter, createNotifier } from './notifiers.js';
 import { createQuietHours } from './quiet-hours.js';
 import { heartbeatQueueName, queueNames } from './queues.js';
 import { registerEscalationGauges } from './escalation-metrics-gauges.js';
@@ -72,6 +74,10 @@ export interface PipelineOptions {
     backoffMs?: number;
     /** A PSA's note commit delay covered before re-checking a note whose POST got no answer. @defaultValue 60_000 */
     noteSettleMs?: number;
+    /** Circuit breaker: consecutive failures to open, probe interval. */
+    breaker?: BreakerOptions;
+    /** Retries of one ticket per hour before it is dead-lettered. @defaultValue 12 */
+    ticketRetriesPerHour?: number;
   };
   /** Outbound client overrides (tests shorten backoffs). */
   http?: Partial<HttpClientOptions>;
@@ -126,7 +132,10 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   const ownHeartbeatQueue = new Queue(heartbeatQueueName(processId), { connection: redis, streams: { events: { maxLen: 100 } } });
   // Connection errors surface through readiness and 503s; without a listener BullMQ prints each one.
   for (const q of [...Object.values(queues), heartbeatQueue, ownHeartbeatQueue]) q.on('error', (e: Error) => log.debug({ err: { message: e.message }, queue: q.name }, 'queue error'));
-  const runtimes = createRuntimes({ config: options.config, connectors: options.connectors, redis, keys: stores.keys, log, now, ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.http ? { http: options.http } : {}) });
+  const runtimes = createRuntimes({
+    config: options.config, connectors: options.connectors, redis, keys: stores.keys, log, now,
+    ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.http ? { http: options.http } : {}), ...(tuning.breaker ? { breaker: tuning.breaker } : {}),
+  });
   const kick = (k: KickOptions) => kickTicket(queues.tickets, k, { ...(tuning.ticketAttempts ? { attempts: tuning.ticketAttempts } : {}), ...(tuning.backoffMs ? { backoffMs: tuning.backoffMs } : {}) });
   const ingest = createIngest({ events: queues.events, dedupeTtlMs: options.config.dedupeTtlMs, waitReplicas: options.waitReplicas ?? 0 });
   const closers: (() => Promise<void> | void)[] = [];
@@ -151,13 +160,15 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
       timer.unref();
       closers.push(() => clearInterval(timer));
     }
+    const alert = createAlerter({ notifiers: options.config.notifiers, http: notifierHttp });
     const processor = {
       runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, escalationMetrics,
       ...(options.metrics ? { metrics: options.metrics } : {}), ...(tuning.noteSettleMs !== undefined ? { noteSettleMs: tuning.noteSettleMs } : {}),
     };
     const workerDeps = {
       redisUrl: options.redisUrl, redis, keys: stores.keys, processor, runtimes, kick, log, processId,
-      reconcile: { redis, keys: stores.keys, tickets: stores.tickets, instances: stores.instances, kick, log, now, publicUrl: options.publicUrl },
+      reconcile: { redis, keys: stores.keys, tickets: stores.tickets, instances: stores.instances, backfill: stores.backfill, kick, log, now, publicUrl: options.publicUrl,
+        alert, ...(options.metrics ? { metrics: options.metrics } : {}) },
       settings: { concurrency: options.workerConcurrency ?? 4, debounceMs: options.debounceMs ?? 250, ...tuning },
     };
     workerSet = createWorkers(workerDeps);
@@ -183,6 +194,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   if (options.metrics && !options.metrics.registry.getSingleMetric('psa_escalator_tier_tickets')) {
     registerEscalationGauges({ registry: options.metrics.registry, service: escalationMetrics, instances: options.config.instances.map((i) => i.info.id), now });
   }
+  if (options.metrics) registerPsaUpGauge(options.metrics.registry, stores.instances, options.config.instances.map((i) => i.info.id));
   if (options.metrics) {
     const m = startQueueMetrics(Object.values(queues), options.metrics);
     closers.push(() => m.stop());
@@ -197,8 +209,8 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
         await queues.control.add('registration_check', { kind: 'registration_check', instanceId, requestedAt: now() }, { removeOnComplete: 100, removeOnFail: 100 });
       }
     },
-    async enqueueReconcile(instanceId) {
-      const job = await queues.control.add('reconcile', { kind: 'reconcile', instanceId, requestedAt: now() }, { removeOnComplete: 100, removeOnFail: 100 });
+    async enqueueReconcile(instanceId, opts) {
+      const job = await queues.control.add('reconcile', { kind: 'reconcile', instanceId, requestedAt: now(), ...(opts?.full ? { full: true } : {}) }, { removeOnComplete: 100, removeOnFail: 100 });
       return { jobId: String(job.id) };
     },
     async readiness() {
@@ -237,6 +249,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     escalationMetrics: (q) => escalationMetrics.query(q),
     openTickets: createTicketLister({ config: options.config, tickets: stores.tickets, now }),
     escalationMetricsBy: createMetricsBreakdown({ histories: historyStore, tickets: stores.tickets, tiers: options.config.tiers }),
+    escalationMetricsAll: (q) => escalationMetrics.queryAll(q),
   };
   return { pipeline, read, runtimes, stores, queues, redis, kick, workers: () => [...(workerSet?.workers ?? [])], close };
 }

@@ -12,6 +12,7 @@ import { actionId, appliedIdsOf, applyDecision, isOlderVersion, observeTicket, t
 import type { InstanceCounters } from './state.js';
 import { ownerClaimOf, readCounters, updateOwnerLoad } from './ticket-counters.js';
 import type { AuditEntry } from './types.js';
+import { newDisagreements, slaDrift } from './sla-drift.js';
 import { writeBack } from './write-back.js';
 import { LockLostError, guardedRuntime } from './write-guard.js';
 import { SettleWait, deferredWriteFailure, interimRows, noteInDoubt } from './write-retry.js';
@@ -141,6 +142,11 @@ interface DecideArgs {
 async function decideAndApply(args: DecideArgs): Promise<Outcome> {
   const { deps, rt, task, ticket, fetched, now } = args;
   const { info } = rt.loaded;
+  // `backfill: observe` (the default) in enforce mode: the backfill's first wave is proposed, not written, and not
+  // recorded as fired, so the ticket's next evaluation in enforce (webhook, scheduled check, a `--full` reconcile
+  // after switching to `backfill: enforce`) decides it again and applies it.
+  const backfillDry = task.trigger === 'backfill' && info.mode === 'enforce' && (rt.loaded.backfill ?? 'observe') === 'observe';
+  const mode = backfillDry ? 'observe' : info.mode;
   const facts = deps.facts(info.id);
   await updateOwnerLoad({ store: deps.counters, facts, info, ticket });
   const applied = new Set(appliedIdsOf(args.record));
@@ -154,7 +160,7 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     auditId = newAuditId(now);
     const entry: AuditEntry = {
       id: auditId, at: new Date(now).toISOString(), instanceId: info.id, psa: info.kind, ticketId: task.ticketId,
-      mode: info.mode, trigger: task.trigger, decision, results: [],
+      mode, trigger: task.trigger, decision, results: [],
     };
     // Recorded before the first write: a crash from here on is completed by the next run (pending.ts).
     record = { ...record, pending: { auditId, at: entry.at, trigger: task.trigger, decision, actions: decision.actions, actionIds: ids } };
@@ -164,7 +170,7 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     // State rebuilt for a ticket we acted on before (its closed record expired, then it was reopened): the tier-visit
     // guards went with the record, so our notes already in the PSA are looked for by marker before any is posted.
     const verify = task.retry || args.rebuilt === true;
-    out = await writeBack({ rt: guardedRuntime(rt, task.guard), ticket, fetched, decision, ids, alreadyApplied: applied, verify, notify: deps.notify });
+    out = await writeBack({ rt: guardedRuntime(rt, task.guard), ticket, fetched, decision, ids, alreadyApplied: applied, verify, notify: deps.notify, mode });
     if (task.guard?.lost) {
       deps.log.warn({ instance: info.id, ticket: task.ticketId, audit: auditId }, 'ticket lock lost mid-job: remaining writes left to the recorded pending decision');
       throw new LockLostError();
@@ -187,22 +193,26 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     await deps.audit.updateResults(auditId, out.results);
   }
   record = applyDecision(record, {
-    decision, now, appliedIds: out?.appliedIds ?? [], slaRules: facts.slaRules, trigger: task.trigger, failedRules: failedRules(out),
+    decision, now, appliedIds: backfillDry ? [] : (out?.appliedIds ?? []), slaRules: facts.slaRules, trigger: task.trigger,
+    failedRules: backfillDry ? new Set(decision.actions.map((a) => a.rule)) : failedRules(out),
     ...(out?.reassign ? { reassign: out.reassign } : {}),
   });
   delete record.pending;
   // Writes done but the lock lapsed meanwhile: the next holder completes the pending decision (markers and read-back
   // make that a no-op) rather than this job overwriting a record it no longer owns.
   if (out && task.guard && !(await task.guard.check())) throw new LockLostError();
+  // A proposal of the dry backfill leaves the ticket unseen at its version: a sweep that lists it again (it
+  // changed, or the overlap) evaluates it afresh in enforce.
+  if (backfillDry && out?.results.some((r) => r.status === 'proposed')) record.version = '';
   if (out?.reassign) {
     record.nextCheckAt = nextCheckAfterMove({
       engine: deps.engine, instanceId: info.id, record, ticket, decision, reassign: out.reassign, spec: rt.connector.locationKeys, counters, now,
     });
   }
   await deps.tickets.put(record);
-  await deps.escalationMetrics?.record({ instanceId: info.id, ticket, decision, ours: record, mode: info.mode, now });
+  await deps.escalationMetrics?.record({ instanceId: info.id, ticket, decision, ours: record, mode, now });
   await deps.schedule.set(info.id, task.ticketId, record.nextCheckAt === null ? null : Date.parse(record.nextCheckAt));
-  await afterWrite({ deps, rt, task, decision, out, prev: args.record, auditId });
+  await afterWrite({ deps, rt, task, decision, out, prev: args.record, auditId, mode, ticket });
   return { kind: 'evaluated', decision, ...(auditId ? { auditId } : {}) };
 }
 
@@ -245,6 +255,8 @@ async function afterWrite(args: {
   out: Awaited<ReturnType<typeof writeBack>> | undefined;
   prev: TicketRecord;
   auditId: string | undefined;
+  mode: 'enforce' | 'observe';
+  ticket: Ticket;
 }): Promise<void> {
   const { deps, rt, task, decision, out } = args;
   const { info } = rt.loaded;
@@ -260,7 +272,16 @@ async function afterWrite(args: {
   for (const r of decision.reasons) {
     if (r.suppressed) continue;
     const tier = move?.type === 'reassign' && move.rule === r.rule ? move.tier : args.prev.tier;
-    deps.metrics?.escalations.inc({ instance: info.id, rule: r.rule, kind: r.kind, tier: tier ?? 'none', mode: info.mode });
+    deps.metrics?.escalations.inc({ instance: info.id, rule: r.rule, kind: r.kind, tier: tier ?? 'none', mode: args.mode });
+  }
+  const drift = slaDrift(args.ticket, decision.clocks);
+  for (const clock of ['firstResponse', 'resolution'] as const) {
+    const d = drift[clock];
+    if (d !== null) deps.metrics?.slaDrift.observe({ instance: info.id, clock }, Math.abs(d));
+  }
+  const tolerance = (rt.loaded.slaDriftToleranceMs ?? 5 * 60_000) / 60_000;
+  for (const clock of newDisagreements(drift, args.prev.lastDecision ? slaDrift(args.prev.ticket, args.prev.lastDecision.clocks) : undefined, tolerance)) {
+    deps.metrics?.slaDisagreements.inc({ instance: info.id, clock });
   }
   const before = args.prev.lastDecision?.clocks;
   for (const name of ['firstResponse', 'resolution'] as const) {

@@ -1,6 +1,7 @@
 import type { Logger } from '../contract/index.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { AuditStore } from '../store/audit-store.js';
+import type { BackfillStore } from '../store/backfill-store.js';
 import type { CountersStore } from '../store/counters-store.js';
 import type { DeadLetterStore } from '../store/dead-letter-store.js';
 import type { InstanceStore } from '../store/instance-store.js';
@@ -27,6 +28,8 @@ export interface ProcessorDeps {
   schedule: ScheduleStore;
   counters: CountersStore;
   instances: InstanceStore;
+  /** Backfill progress: every evaluation counts once for a backfill that listed the ticket. */
+  backfill?: BackfillStore;
   notify: (input: NotifyInput) => Promise<void>;
   metrics?: Metrics;
   /** Escalation-metrics histories (SPEC §5), fed after every evaluation; absent → nothing recorded. */

@@ -17,7 +17,7 @@ export const queueNames = { events: 'events', tickets: 'tickets', control: 'cont
 /** One per worker process, consumed only by that process's workers: its heartbeat proves they consume (heartbeat.ts). */
 export const heartbeatQueueName = (processId: string): string => `hb-${processId}`;
 
-export const triggers = ['webhook', 'scheduled', 'reconcile', 'dead_letter_retry', 'manual'] as const;
+export const triggers = ['webhook', 'scheduled', 'reconcile', 'dead_letter_retry', 'manual', 'backfill'] as const;
 export type Trigger = (typeof triggers)[number];
 
 /** Job data never carries secrets: ids and hints only (RELIABILITY §2 "Security"). */
@@ -47,7 +47,7 @@ export const TicketJobSchema = z.object({
 export type TicketJob = z.infer<typeof TicketJobSchema>;
 
 export const ControlJobSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('reconcile'), instanceId: z.string(), requestedAt: z.number() }),
+  z.object({ kind: z.literal('reconcile'), instanceId: z.string(), requestedAt: z.number(), full: z.boolean().optional() }),
   z.object({ kind: z.literal('registration_check'), instanceId: z.string(), requestedAt: z.number() }),
   /** A notifier dead letter retried from the API: its notifications are re-sent (notifier-retry.ts). */
   z.object({

@@ -6,10 +6,15 @@ import { ConnectorError } from '../contract/index.js';
 import type { RateLimit } from '../contract/index.js';
 import type { Keys } from '../store/keys.js';
 
+import { laneShares } from './lanes.js';
+import type { Lane } from './lanes.js';
+
 /**
  * One slot of an instance's outbound budget, decided in Redis so every worker replica shares it (SPEC §4):
  * a Retry-After pause, a sliding window of `requests` per `per`, and at most `concurrency` calls in flight
  * (leases expire, so a crashed worker can't hold a slot forever). Redis TIME is the clock: replicas may drift.
+ * Sweep calls also count in a window capped at 20 % of `requests`, sweep and background calls in one capped at half
+ * (lanes.ts): live webhooks always keep at least half of the budget.
  * Returns 0 when the slot was taken, else how long to wait before asking again.
  */
 const acquireScript = `
@@ -18,10 +23,24 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local pause = tonumber(redis.call('GET', KEYS[3]) or '0')
 if pause > now then return pause - now end
 local per, max, conc, lease = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - per)
-if redis.call('ZCARD', KEYS[1]) >= max then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return math.max(1, tonumber(oldest[2]) + per - now)
+local lane, sweepMax, bgMax = ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8])
+local function full(key, cap)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - per)
+  if redis.call('ZCARD', key) >= cap then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    return math.max(1, tonumber(oldest[2]) + per - now)
+  end
+  return 0
+end
+local w = full(KEYS[1], max)
+if w > 0 then return w end
+if lane ~= 'live' then
+  w = full(KEYS[5], bgMax)
+  if w > 0 then return w end
+end
+if lane == 'sweep' then
+  w = full(KEYS[4], sweepMax)
+  if w > 0 then return w end
 end
 if conc > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
@@ -31,6 +50,14 @@ if conc > 0 then
 end
 redis.call('ZADD', KEYS[1], now, ARGV[5])
 redis.call('PEXPIRE', KEYS[1], per)
+if lane ~= 'live' then
+  redis.call('ZADD', KEYS[5], now, ARGV[5])
+  redis.call('PEXPIRE', KEYS[5], per)
+end
+if lane == 'sweep' then
+  redis.call('ZADD', KEYS[4], now, ARGV[5])
+  redis.call('PEXPIRE', KEYS[4], per)
+end
 return 0
 `;
 
@@ -64,6 +91,11 @@ export interface RateLimiterOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** Calls per window the sweep and background lanes may spend (at least one each). */
+export function laneCaps(limit: RateLimit): { sweep: number; background: number } {
+  return { sweep: Math.max(1, Math.floor(limit.requests * laneShares.sweep)), background: Math.max(1, Math.floor(limit.requests * laneShares.background)) };
+}
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class SharedRateLimiter {
@@ -78,23 +110,29 @@ export class SharedRateLimiter {
   }
 
   /** Waits for a slot; resolves with the release function (frees the concurrency lease). */
-  async acquire(): Promise<() => void> {
+  async acquire(lane: Lane = 'live'): Promise<() => void> {
     const { redis, keys, instanceId, limit } = this.options;
+    const caps = laneCaps(limit);
     const token = randomUUID();
     let waited = false;
     for (;;) {
       const wait = Number(
         await redis.eval(
           acquireScript,
-          3,
+          5,
           keys.rateWindow(instanceId),
           keys.rateLeases(instanceId),
           keys.ratePause(instanceId),
+          keys.rateLaneWindow(instanceId, 'sweep'),
+          keys.rateLaneWindow(instanceId, 'background'),
           limit.per,
           limit.requests,
           limit.concurrency ?? 0,
           this.leaseMs,
           token,
+          lane,
+          caps.sweep,
+          caps.background,
         ),
       );
       if (wait <= 0) break;

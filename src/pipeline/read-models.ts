@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 
 import { canonicalTicketId } from '../contract/index.js';
 import type { AuditStore } from '../store/audit-store.js';
+import type { BackfillStore } from '../store/backfill-store.js';
 import type { DeadLetterStore, StoredDeadLetter } from '../store/dead-letter-store.js';
 import type { InstanceStore } from '../store/instance-store.js';
 import { summarizeReviews } from '../store/review-store.js';
@@ -10,6 +11,7 @@ import type { TicketStore } from '../store/ticket-store.js';
 
 import type { Runtimes } from './context.js';
 import type { KickOptions } from './kick.js';
+import { slaDrift } from './sla-drift.js';
 import { toEngineState } from './state.js';
 import type { AuditEntry, DeadLetter, InstanceStatus, ReadModels, TicketView } from './types.js';
 
@@ -18,6 +20,7 @@ export interface ReadModelDeps {
   audit: AuditStore;
   deadLetters: DeadLetterStore;
   instances: InstanceStore;
+  backfill?: BackfillStore;
   runtimes: Runtimes;
   /** Queues whose waiting jobs count toward an instance's lag (`events`, `tickets`). */
   lagQueues: readonly Queue[];
@@ -83,6 +86,8 @@ export function createReadModels(deps: ReadModelDeps): ReadModels {
         clocks: record.lastDecision?.clocks ?? {},
         nextCheckAt: record.nextCheckAt,
         decisions: (await deps.audit.forTicket(instanceId, ticketId)).map(entryOut),
+        psaSla: record.ticket.psaSla ?? null,
+        slaDrift: slaDrift(record.ticket, record.lastDecision?.clocks),
       };
     },
     async escalations(query) {
@@ -108,7 +113,10 @@ export function createReadModels(deps: ReadModelDeps): ReadModels {
       return Promise.all(
         deps.runtimes.all().map(async (rt) => {
           const { info } = rt.loaded;
-          const [status, lag, pausedUntil] = await Promise.all([deps.instances.get(info.id), queueLag(deps.lagQueues, info.id, now), rt.limiter.pausedUntil()]);
+          const [status, lag, pausedUntil, backfill, breaker] = await Promise.all([
+            deps.instances.get(info.id), queueLag(deps.lagQueues, info.id, now), rt.limiter.pausedUntil(),
+            deps.backfill?.progress(info.id) ?? Promise.resolve(null), rt.breaker?.state(),
+          ]);
           return {
             id: info.id,
             kind: info.kind,
@@ -121,10 +129,15 @@ export function createReadModels(deps: ReadModelDeps): ReadModels {
               perMs: info.rateLimit.per,
               pausedUntil: pausedUntil !== null && pausedUntil > now ? toSecond(new Date(pausedUntil).toISOString()) : null,
             },
-            // SPEC §5 knows ok | unreachable | auth_failed: before any PSA call there is no failure to report, and
-            // `psaCheckedAt: null` says it was not checked yet (start-up never calls a PSA).
-            psa: status.psa === 'unknown' ? 'ok' : status.psa,
+            // Honest health (issue 13): `unknown` until the first PSA call (start-up never calls a PSA).
+            psa: status.psa,
             psaCheckedAt: status.psaCheckedAt === null ? null : toSecond(status.psaCheckedAt),
+            psaLastError: status.psaError && status.psaErrorAt ? { code: status.psaError, at: toSecond(status.psaErrorAt) } : null,
+            ...(breaker ? { breaker: { state: breaker.state, openedAt: breaker.openedAt === null ? null : toSecond(breaker.openedAt) } } : {}),
+            backfill: backfill === null ? null : {
+              listed: backfill.listed, evaluated: backfill.evaluated, remaining: backfill.remaining, startedAt: toSecond(backfill.startedAt),
+              completedAt: backfill.completedAt === null ? null : toSecond(backfill.completedAt), listing: backfill.listing,
+            },
           };
         }),
       );

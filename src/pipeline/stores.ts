@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 
 import type { AppConfig } from '../config/types.js';
 import { AuditStore } from '../store/audit-store.js';
+import { BackfillStore } from '../store/backfill-store.js';
 import { CountersStore } from '../store/counters-store.js';
 import { DeadLetterStore } from '../store/dead-letter-store.js';
 import { InstanceStore } from '../store/instance-store.js';
@@ -18,6 +19,7 @@ export interface Stores {
   schedule: ScheduleStore;
   counters: CountersStore;
   instances: InstanceStore;
+  backfill: BackfillStore;
 }
 
 /** Every Redis repository on one connection, with the retention of the config. */
@@ -31,5 +33,6 @@ export function createStores(redis: Redis, config: Pick<AppConfig, 'retention'>,
     schedule: new ScheduleStore(redis, keys),
     counters: new CountersStore(redis, keys),
     instances: new InstanceStore(redis, keys),
+    backfill: new BackfillStore(redis, keys),
   };
 }

@@ -38,8 +38,8 @@ export interface Pipeline {
   ingest(req: IngestRequest): Promise<IngestResult>;
   /** Autotask deactivation notice: marks the webhook state, counts it, schedules ≤ 1 registration check / 10 min. */
   reportDeactivation(instanceId: string): Promise<void>;
-  /** Queues a reconciliation sweep now. */
-  enqueueReconcile(instanceId: string): Promise<{ jobId: string }>;
+  /** Queues a reconciliation sweep now; `full` starts a backfill (every open ticket evaluated once). */
+  enqueueReconcile(instanceId: string, options?: { full?: boolean }): Promise<{ jobId: string }>;
   readiness(): Promise<ReadinessReport>;
   /** Stops accepting, lets in-flight jobs finish (bounded), closes connections. */
   close(): Promise<void>;
@@ -82,9 +82,16 @@ export interface InstanceStatus {
   lastEventAt: string | null;
   queueLag: number;
   rateLimit: { requests: number; perMs: number; pausedUntil: string | null };
-  psa: 'ok' | 'unreachable' | 'auth_failed' | 'unknown';
+  /** `unknown` until the first PSA call, then what the latest call said. */
+  psa: 'ok' | 'unreachable' | 'auth_failed' | 'rate_limited' | 'unknown';
   /** When the PSA was last reached (or failed); null before the first call. */
   psaCheckedAt?: string | null;
+  /** The latest PSA error (code and time), kept after the PSA recovered; null when none was seen. */
+  psaLastError?: { code: string; at: string } | null;
+  /** The instance's circuit breaker (open after repeated 5xx/timeouts; one probe per interval). */
+  breaker?: { state: 'closed' | 'open'; openedAt: string | null };
+  /** Progress of the backfill (every open ticket evaluated once); null when none ever ran. */
+  backfill?: { listed: number; evaluated: number; remaining: number; startedAt: string; completedAt: string | null; listing: boolean } | null;
 }
 
 export interface TicketView {
@@ -94,6 +101,10 @@ export interface TicketView {
   clocks: import('../contract/index.js').Decision['clocks'];
   nextCheckAt: string | null;
   decisions: AuditEntry[];
+  /** The PSA's own SLA due dates (and met flag) as last read; null when the PSA exposes none. */
+  psaSla?: import('../contract/index.js').Ticket['psaSla'] | null;
+  /** PSA due − our due, in minutes, per clock (null when either side has none). */
+  slaDrift?: { firstResponse: number | null; resolution: number | null };
 }
 
 export interface EscalationQuery {
@@ -125,4 +136,6 @@ export interface ReadModels {
   rcaStatus?(query: { from: number; to: number }): Promise<{ instance: string; rca: import('./monthly-report.js').RcaStatus }[]>;
   /** Share of reviewed escalations judged appropriate over [from, to), overall and per rule. */
   reviewSummary?(query: { from: number; to: number; instance?: string }): Promise<import('../store/review-store.js').ReviewSummary>;
+  /** The same over every instance (`instance: null`) with `byInstance`. */
+  escalationMetricsAll?(query: { from: number; to: number }): Promise<import('./escalation-metrics-service.js').AggregateEscalationMetrics>;
 }

@@ -14,6 +14,7 @@ import { resendNotifiers } from './notifier-retry.js';
 import { processTicket } from './process-ticket.js';
 import type { ProcessorDeps } from './processor-deps.js';
 import { ControlJobSchema, EventJobSchema, TicketJobSchema, heartbeatQueueName, queueNames } from './queues.js';
+import { inLane, laneOf } from './lanes.js';
 import { checkRegistration, reconcile } from './reconcile.js';
 import { isLockLost, lockGuard } from './write-guard.js';
 import { isSettleWait } from './write-retry.js';
@@ -30,6 +31,8 @@ export interface WorkerSettings {
   stalledIntervalMs?: number;
   /** A ticket held by another job is retried after this long. @defaultValue 250 */
   lockRetryMs?: number;
+  /** Retries of one ticket per rolling hour (all its jobs together) before it is dead-lettered. @defaultValue 12 */
+  ticketRetriesPerHour?: number;
 }
 
 export interface WorkerDeps {
@@ -77,6 +80,16 @@ function ownHeartbeatProcessor(deps: WorkerDeps) {
   };
 }
 
+/** Retries of one ticket in its current hour (failed attempts that will run again). */
+async function retriesThisHour(deps: WorkerDeps, instanceId: string, ticketId: string): Promise<number> {
+  return Number((await deps.redis.get(deps.keys.ticketRetries(instanceId, ticketId))) ?? 0);
+}
+
+async function countRetry(deps: WorkerDeps, instanceId: string, ticketId: string): Promise<void> {
+  const key = deps.keys.ticketRetries(instanceId, ticketId);
+  await deps.redis.multi().set(key, '0', 'PX', 3_600_000, 'NX').incr(key).exec();
+}
+
 /** `tickets` job: per-ticket lock, then one evaluation; long Retry-After waits move the job instead of holding a slot. */
 function ticketsProcessor(deps: WorkerDeps) {
   const lockTtl = Math.max(2_000, (deps.settings.lockDurationMs ?? 30_000) * 2);
@@ -87,14 +100,30 @@ function ticketsProcessor(deps: WorkerDeps) {
       await job.moveToDelayed(Date.now() + (deps.settings.lockRetryMs ?? 250), token);
       throw new DelayedError();
     }
+    // Every outcome but a retry counts once toward a backfill that listed the ticket.
+    const done = async (result: string): Promise<string> => {
+      const counted = await deps.processor.backfill?.evaluated(data.instanceId, data.ticketId, new Date(deps.processor.now()).toISOString());
+      if (counted === 2) deps.log.info({ instance: data.instanceId, backfill: await deps.processor.backfill?.progress(data.instanceId) }, 'backfill complete');
+      return result;
+    };
+    if (job.attemptsMade > 0 && (await retriesThisHour(deps, data.instanceId, data.ticketId)) > (deps.settings.ticketRetriesPerHour ?? 12)) {
+      const error = { code: 'retry_cap', message: `more than ${deps.settings.ticketRetriesPerHour ?? 12} retries of this ticket within an hour` };
+      await deps.processor.deadLetters.add({ instanceId: data.instanceId, ticketId: data.ticketId, kind: 'evaluation', actions: [], error });
+      deps.processor.metrics?.deadLetters.inc({ instance: data.instanceId, code: error.code });
+      deps.log.error({ instance: data.instanceId, ticket: data.ticketId, code: error.code }, 'ticket retried too often: dead-lettered');
+      await lock.release();
+      return done('dead_letter');
+    }
     try {
-      const outcome = await processTicket(deps.processor, {
-        instanceId: data.instanceId, ticketId: data.ticketId, trigger: data.trigger, retry: job.attemptsMade > 0 || data.trigger === 'dead_letter_retry',
-        finalAttempt: isFinalAttempt(job),
-        ...(data.deleted ? { deleted: true } : {}),
-        guard: lockGuard(lock),
-      });
-      return outcome.kind;
+      const outcome = await inLane(laneOf(data.trigger), () =>
+        processTicket(deps.processor, {
+          instanceId: data.instanceId, ticketId: data.ticketId, trigger: data.trigger, retry: job.attemptsMade > 0 || data.trigger === 'dead_letter_retry',
+          finalAttempt: isFinalAttempt(job),
+          ...(data.deleted ? { deleted: true } : {}),
+          guard: lockGuard(lock),
+        }),
+      );
+      return await done(outcome.kind);
     } catch (e) {
       if (isSettleWait(e)) {
         await job.moveToDelayed(Date.now() + e.waitMs, token);
@@ -106,7 +135,8 @@ function ticketsProcessor(deps: WorkerDeps) {
         await job.moveToDelayed(Date.now() + (deps.settings.lockRetryMs ?? 250), token);
         throw new DelayedError();
       }
-      if (isConnectorError(e) && e.code === 'rate_limited' && e.retryAfterMs) {
+      // Over budget, paused, or the instance's circuit breaker is open: wait without spending an attempt.
+      if (isConnectorError(e) && (e.code === 'rate_limited' || e.details?.['breaker'] === 'open') && e.retryAfterMs) {
         await job.moveToDelayed(Date.now() + e.retryAfterMs, token);
         throw new DelayedError();
       }
@@ -115,15 +145,17 @@ function ticketsProcessor(deps: WorkerDeps) {
         // the check stays scheduled and fires again later; /api/instances shows the PSA unreachable meanwhile.
         await deps.processor.schedule.set(data.instanceId, data.ticketId, deps.processor.now() + SCHEDULED_RETRY_MS);
         deps.log.warn({ instance: data.instanceId, ticket: data.ticketId, code: e.code }, 'scheduled check failed; trying again later');
-        return 'deferred';
+        return done('deferred');
       }
       if (isFinalAttempt(job)) {
         const error = isConnectorError(e) ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
         await deps.processor.deadLetters.add({ instanceId: data.instanceId, ticketId: data.ticketId, kind: 'evaluation', actions: [], error });
         deps.processor.metrics?.deadLetters.inc({ instance: data.instanceId, code: error.code });
         deps.log.error({ instance: data.instanceId, ticket: data.ticketId, code: error.code }, 'evaluation failed for good: dead-lettered');
-        return 'dead_letter';
+        return done('dead_letter');
       }
+      // A failed attempt that BullMQ will run again: counted toward the ticket's hourly retry cap.
+      await countRetry(deps, data.instanceId, data.ticketId).catch(() => undefined);
       throw e instanceof Error ? e : new Error(String(e));
     } finally {
       await lock.release();
@@ -141,11 +173,11 @@ function controlProcessor(deps: WorkerDeps) {
       return resendNotifiers({ tickets, audit, deadLetters, notify, log }, { ...data, actions: data.actions as unknown as Action[] });
     }
     if (data.kind === 'registration_check') {
-      await checkRegistration(deps.reconcile, rt, false);
+      await inLane('background', () => checkRegistration(deps.reconcile, rt, false));
       return 'checked';
     }
-    const res = await reconcile(deps.reconcile, rt);
-    await checkRegistration(deps.reconcile, rt, true).catch((e: unknown) => deps.log.warn({ err: e }, 'registration check failed'));
+    const res = await inLane('sweep', () => reconcile(deps.reconcile, rt, { full: data.full === true }));
+    await inLane('background', () => checkRegistration(deps.reconcile, rt, true)).catch((e: unknown) => deps.log.warn({ err: e }, 'registration check failed'));
     return res.kind;
   };
 }

@@ -12,12 +12,14 @@ export interface StoredInstanceStatus {
   lastEventAt: string | null;
   psa: PsaHealth;
   psaCheckedAt: string | null;
-  /** Last PSA error code seen (for operators), never the message body. */
+  /** Last PSA error code seen (for operators), never the message body; kept after the PSA recovers. */
   psaError: string | null;
+  /** When that error happened. */
+  psaErrorAt: string | null;
 }
 
 const webhookStates: readonly WebhookState[] = ['unknown', 'active', 'inactive', 'missing', 'deactivation_reported'];
-const psaStates: readonly PsaHealth[] = ['ok', 'unreachable', 'auth_failed', 'unknown'];
+const psaStates: readonly PsaHealth[] = ['ok', 'unreachable', 'auth_failed', 'rate_limited', 'unknown'];
 
 /** Per-instance status shown in `GET /api/instances` (SPEC §5), shared by all processes. */
 export class InstanceStore {
@@ -33,7 +35,8 @@ export class InstanceStore {
       lastEventAt: h.lastEventAt ?? null,
       psa: psaStates.includes(h.psa as PsaHealth) ? (h.psa as PsaHealth) : 'unknown',
       psaCheckedAt: h.psaCheckedAt ?? null,
-      psaError: h.psaError ?? null,
+      psaError: h.psaError || null,
+      psaErrorAt: h.psaErrorAt || null,
     };
   }
 
@@ -48,8 +51,11 @@ export class InstanceStore {
     if (current === null || current < atIso) await this.redis.hset(key, 'lastEventAt', atIso);
   }
 
+  /** The PSA's health after a call; an error code is kept (with its time) as the last error until the next one. */
   async setPsa(instanceId: string, psa: PsaHealth, atIso: string, errorCode?: string): Promise<void> {
-    await this.redis.hset(this.keys.instance(instanceId), 'psa', psa, 'psaCheckedAt', atIso, 'psaError', errorCode ?? '');
+    const key = this.keys.instance(instanceId);
+    if (errorCode) await this.redis.hset(key, 'psa', psa, 'psaCheckedAt', atIso, 'psaError', errorCode, 'psaErrorAt', atIso);
+    else await this.redis.hset(key, 'psa', psa, 'psaCheckedAt', atIso);
   }
 
   /** True when no registration check ran for this instance in the last `windowMs` (and claims the window). */

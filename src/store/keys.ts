@@ -40,6 +40,18 @@ export function createKeys(options: KeyOptions = {}) {
     reconcilePage: (instance: string) => `${p}:rec:${instance}:page`,
     reconcileDue: (instance: string) => `${p}:rec:${instance}:due`,
     reconcileLock: (instance: string) => `${p}:rec:${instance}:lock`,
+    /** Backfill (every open ticket once): HASH progress, LIST listed ids in order, SET not yet evaluated, SET seen. */
+    backfill: (instance: string) => `${p}:rec:${instance}:bf`,
+    backfillQueue: (instance: string) => `${p}:rec:${instance}:bf:q`,
+    backfillPending: (instance: string) => `${p}:rec:${instance}:bf:pending`,
+    backfillSeen: (instance: string) => `${p}:rec:${instance}:bf:seen`,
+    /** Sliding windows of the sweep and background lanes of the rate budget (`rl:<id>:w:<lane>`). */
+    rateLaneWindow: (instance: string, lane: string) => `${p}:rl:${instance}:w:${lane}`,
+    /** Circuit breaker: consecutive failures, open-until (ms), one probe per interval. */
+    breaker: (instance: string) => `${p}:cb:${instance}`,
+    breakerProbe: (instance: string) => `${p}:cb:${instance}:probe`,
+    /** Per-ticket retries in the current hour. */
+    ticketRetries: (instance: string, ticketId: string) => `${p}:retries:${instance}:${ticketId}`,
     /**
      * Ownership counters of one instance, read and written together by the claim script (counters-store.ts): HASH
      * group → round-robin cursor, HASH ticketId → member (open tickets we know of), HASH member → open-ticket count.

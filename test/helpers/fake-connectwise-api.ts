@@ -81,6 +81,11 @@ async function api(fake: FakeConnectWise, method: string, path: string, q: URLSe
     if (!fake.tickets.has(id)) return json(404, { code: 'NotFound', message: `Ticket ${id} not found` });
     return method === 'POST' ? postNote(fake, id, body) : page(fake.notes.get(id) ?? [], q, path);
   }
+  if ((m = /^\/service\/tickets\/(\d+)\/configurations$/.exec(path)) && method === 'GET') {
+    const id = Number(m[1]);
+    if (!fake.tickets.has(id)) return json(404, { code: 'NotFound', message: `Ticket ${id} not found` });
+    return json(200, fake.configurations.get(id) ?? []);
+  }
   if ((m = /^\/service\/boards\/(\d+)\/statuses$/.exec(path))) {
     const board = fake.boards.get(Number(m[1]));
     return board ? json(200, board.statuses.map((s) => ({ ...s, board: { id: Number(m![1]) } }))) : json(404, { code: 'NotFound', message: 'Board not found' });

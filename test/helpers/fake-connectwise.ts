@@ -83,6 +83,8 @@ export class FakeConnectWise {
 
   readonly tickets = new Map<number, FakeCwTicket>();
   readonly notes = new Map<number, FakeCwNote[]>();
+  /** `ConfigurationReference` rows per ticket (`GET /service/tickets/{id}/configurations`). */
+  readonly configurations = new Map<number, { id: number; deviceIdentifier?: string }[]>();
   readonly callbacks: FakeCwCallback[] = [];
   readonly members = new Map<string, FakeCwRef>();
   readonly boards = new Map<number, { name: string; statuses: (FakeCwRef & { defaultFlag?: boolean })[]; teams: FakeCwRef[] }>();

@@ -71,6 +71,7 @@ function normalize(fetched: FetchedTicket, instance: InstanceInfo, settings: Tes
     recentNotes: notes,
     ...(notes.find((n) => !n.ours) ? { latestNote: notes.find((n) => !n.ours)!.text } : {}),
     version: t.updatedAt,
+    ...(t.sla ? { psaSla: t.sla } : {}),
   };
   return { ...base, tier: deriveTier(base, instance.mapping.tiers, locationKeys) };
 }
@@ -192,4 +193,14 @@ export const testConnector = {
       return err(isConnectorError(e) ? e : new ConnectorError('internal', String(e)));
     }
   },
+  async listOpen(ctx, page) {
+    try {
+      const n = Number(page ?? '0');
+      const res = await ctx.http.request<{ items: { id: string; updatedAt: string }[]; more: boolean }>({ method: 'GET', url: `${ctx.settings.baseUrl}/open-tickets`, query: { page: n } });
+      return ok({ items: res.data.items.map((i) => ({ ticketId: i.id, version: i.updatedAt })), ...(res.data.more ? { nextPage: String(n + 1) } : {}) });
+    } catch (e) {
+      return err(isConnectorError(e) ? e : new ConnectorError('internal', String(e)));
+    }
+  },
+  callsPerEvaluation: 1,
 } satisfies PsaConnector<TestSettings>;

@@ -31,6 +31,8 @@ export interface FakeTicket {
   createdAt: string;
   updatedAt: string;
   notes: FakeNote[];
+  /** The PSA's own SLA due dates (normalized into `psaSla`). */
+  sla?: { respondBy?: string; resolveBy?: string };
 }
 
 export interface Failure {
@@ -150,6 +152,7 @@ export class FakePsa {
       return this.addNote(decodeURIComponent(m[1]!), b ?? {});
     };
     if (method === 'GET' && url.pathname === '/tickets') return async (_b, u) => this.listChanged(u);
+    if (method === 'GET' && url.pathname === '/open-tickets') return async (_b, u) => this.listOpen(u);
     const n = /^\/notify\/([^/]+)$/.exec(url.pathname);
     if (method === 'POST' && n) return async (b) => {
       this.notifications.push({ name: n[1]!, body: b });
@@ -198,6 +201,14 @@ export class FakePsa {
     t.notes.unshift(note);
     this.storedAt.set(note.id, Date.now());
     return [201, note];
+  }
+
+  /** Open tickets (not resolved/closed) by id, 50 per page: the open-only listing a backfill pages through. */
+  private listOpen(url: URL): [number, unknown] {
+    const page = Number(url.searchParams.get('page') ?? '0');
+    const all = [...this.tickets.values()].filter((t) => t.status !== 'resolved' && t.status !== 'closed').sort((a, b) => a.id.localeCompare(b.id));
+    const slice = all.slice(page * 50, page * 50 + 50);
+    return [200, { items: slice.map((t) => ({ id: t.id, updatedAt: t.updatedAt })), more: all.length > (page + 1) * 50 }];
   }
 
   private listChanged(url: URL): [number, unknown] {

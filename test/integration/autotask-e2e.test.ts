@@ -27,6 +27,9 @@ const CONFIG = `${e2ePolicyYaml()}instances:
       zoneUrl: \${AT_ZONE_URL}
     webhook:
       secretKey: \${AT_WEBHOOK_SECRET}
+    # Environment from the standard issue / sub-issue type (urgency comes from the priority by default).
+    fields:
+      environment: { field: [issueType, subIssueType] }
     mapping:
       tiers:
         T1: { queueID: 29682833 }
@@ -114,6 +117,18 @@ describe('Autotask end to end through the real service', () => {
     expect(view.decision.actions).toContainEqual(expect.objectContaining({ type: 'reassign', rule: 't1-timeout', tier: 'T2', owner: 't2.erin' }));
     expect(view.results.filter((r) => r.action === 'reassign' || r.action === 'note').map((r) => r.status)).toEqual(['applied', 'applied']);
     expect(fake.vendorProblems).toEqual([]);
+  });
+
+  it('fills environment and urgency of the handoff note from standard fields (issue/sub-issue type, priority)', async () => {
+    t1Ticket(351190);
+    Object.assign(fake.state.tickets.get(351190)!, { issueType: 21, subIssueType: 230, priority: 1 });
+    fake.state.addNote(351190, { title: 'Phone call', description: 'Rebooted the firewall; VPN still drops.', creatorResourceID: 29684010 });
+    expect((await send(fake.payload(351190, { Title: 'VPN drops every hour', Status: '1' }))).status).toBe(202);
+    await waitFor(() => notesFor(351190).length === 1);
+    const text = String((notesFor(351190)[0]!.body as Json).description);
+    expect(text).toContain('Environment: Network / Firewall');
+    expect(text).toMatch(/Urgency & SLA deadline: .*urgency High/);
+    expect(text).not.toContain('MISSING: environment');
   });
 
   it('writes nothing for a wrong signature, a replayed event or our own echo', async () => {

@@ -58,7 +58,7 @@ describe('psa-escalator check-config (child process)', () => {
     expect(viaCwd.code).toBe(0);
     expect(viaCwd.stdout).toMatch(/^escalator\.yaml: OK · 3 instances/);
     expect(lines(viaCwd.stderr)).toEqual([
-      'warning: instances[2].mapping.members: member "bob" of group tier2 has no entry, so it can\'t be assigned in this halo instance (line 54)',
+      'warning: instances[2].mapping.members: member "bob" of group tier2 has no entry, so it can\'t be assigned in this halo instance (line 55)',
     ]);
     mkdirSync(join(scratch, 'empty'));
     const none = await cli(['check-config'], {}, join(scratch, 'empty'));

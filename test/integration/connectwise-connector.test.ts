@@ -91,7 +91,7 @@ describe('read', () => {
     fake.codebase = 'v2025_2';
     expect((await connectwise.fetchTicket(ctx, '1001')).ok).toBe(true);
     expect(fake.requests.filter((r) => r.path === '/login/companyinfo/acme')).toHaveLength(2);
-    expect(fake.requests.at(-1)?.path).toBe('/v2025_2/apis/3.0/service/tickets/1001/notes');
+    expect(fake.requests.at(-1)?.path).toBe('/v2025_2/apis/3.0/service/tickets/1001/configurations');
   });
 
   it('reports a gone ticket as not_found without rediscovery; 401 as psa_auth; a redirect is never followed', async () => {

@@ -146,6 +146,16 @@ describe('ConnectWise end to end through the real service', () => {
     expect(view.results.filter((r) => r.action === 'reassign' || r.action === 'note').map((r) => r.status)).toEqual(['applied', 'applied']);
   });
 
+  it('lists the ticket\'s configurations (GET /service/tickets/{id}/configurations) as affected systems in the handoff note', async () => {
+    t1Ticket(1010);
+    fake.configurations.set(1010, [{ id: 71, deviceIdentifier: 'PC-JDOE-01' }, { id: 72, deviceIdentifier: 'FW-HQ-01' }]);
+    expect((await deliver(fake.callbackBody(1010, { messageId: 'msg-1010' }))).status).toBe(202);
+    await waitFor(() => notesPostedFor(1010).length === 1);
+    const text = String((notesPostedFor(1010)[0]!.body as Record<string, unknown>)['text']);
+    expect(text).toContain('Affected systems & users impacted: PC-JDOE-01, FW-HQ-01');
+    expect(fake.apiRequests('GET', /\/service\/tickets\/1010\/configurations$/).length).toBeGreaterThanOrEqual(1);
+  });
+
   it('collapses a burst of 5 callbacks for one ticket into one PATCH and one note', async () => {
     t1Ticket(1002);
     const acks = await Promise.all(Array.from({ length: 5 }, () => deliver(fake.callbackBody(1002))));

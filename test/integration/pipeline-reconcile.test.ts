@@ -72,10 +72,13 @@ describe('reconciliation sweep', () => {
 
   it('keeps the cursor when the listing fails and reports the PSA unreachable', async () => {
     const p = await start({ every: 60_000, startDelay: 60_000 });
+    // Not the first sweep (that one backfills, see backfill.test.ts): a cursor is stored.
+    const cursor = '2026-01-01T00:00:00.000Z';
+    await p.redis.set(p.stores.keys.reconcileCursor(INSTANCE), cursor);
     fake.fail({ method: 'GET', path: '/tickets', status: 500, times: 10 });
     await p.pipeline.enqueueReconcile(INSTANCE);
     await waitFor(async () => (await p.stores.instances.get(INSTANCE)).psa === 'unreachable');
-    expect(await p.redis.get(p.stores.keys.reconcileCursor(INSTANCE))).toBeNull();
+    expect(await p.redis.get(p.stores.keys.reconcileCursor(INSTANCE))).toBe(cursor);
   });
 
   it('repairs a disabled webhook registration; a deactivation notice schedules at most one check per 10 min', async () => {

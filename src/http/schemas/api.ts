@@ -15,8 +15,31 @@ export const InstanceStatusSchema = z.object({
   lastEventAt: InstantString.nullable(),
   queueLag: z.number().describe('Seconds the oldest waiting event of this instance has waited'),
   rateLimit: z.object({ requests: z.number(), perMs: z.number(), pausedUntil: InstantString.nullable() }),
-  psa: z.enum(['ok', 'unreachable', 'auth_failed', 'unknown']).describe('PSA connectivity: ok until a call fails (see psaCheckedAt)'),
+  psa: z
+    .enum(['ok', 'unreachable', 'auth_failed', 'rate_limited', 'unknown'])
+    .describe('PSA health: unknown until the first call, then what the latest call said (see psaCheckedAt, psaLastError)'),
   psaCheckedAt: InstantString.nullable().optional().describe('When the PSA was last called; null before the first call'),
+  psaLastError: z
+    .object({ code: z.string(), at: InstantString })
+    .nullable()
+    .optional()
+    .describe('The latest PSA error code and when it happened (kept after the PSA recovered); null when none was seen'),
+  breaker: z
+    .object({ state: z.enum(['closed', 'open']), openedAt: InstantString.nullable() })
+    .optional()
+    .describe('Circuit breaker: open after repeated 5xx/timeouts, then one probe call per interval until one succeeds'),
+  backfill: z
+    .object({
+      listed: z.number().int().describe('Open tickets listed so far'),
+      evaluated: z.number().int().describe('Listed tickets evaluated (each counts once)'),
+      remaining: z.number().int().describe('Listed tickets not evaluated yet'),
+      startedAt: InstantString,
+      completedAt: InstantString.nullable().describe('When the last listed ticket was evaluated; null while running'),
+      listing: z.boolean().describe('True while the open-ticket listing still has pages to read'),
+    })
+    .nullable()
+    .optional()
+    .describe('Backfill (first sweep or a --full reconcile): every open ticket evaluated once; null when none ran'),
 });
 export const InstancesResponseSchema = z.object({ items: z.array(InstanceStatusSchema) });
 
@@ -64,6 +87,15 @@ export const TicketViewSchema = z.object({
   clocks: ClocksSchema,
   nextCheckAt: InstantString.nullable(),
   decisions: z.array(AuditEntrySchema),
+  psaSla: z
+    .object({ respondBy: z.string().optional(), resolveBy: z.string().optional(), met: z.boolean().optional() })
+    .nullable()
+    .optional()
+    .describe("The PSA's own SLA due dates as last read; null when it exposes none"),
+  slaDrift: z
+    .object({ firstResponse: z.number().nullable(), resolution: z.number().nullable() })
+    .optional()
+    .describe('Minutes the PSA due date lies after ours (negative: before), per clock; null when either side has none'),
 });
 
 export const DeadLetterSchema = z.object({

@@ -35,8 +35,16 @@ export const EscalationMetricsSchema = z.object({
     .describe('Tickets escalated into T3 and resolved ≤ 30 real minutes after arriving (T1 runbook candidates)'),
 });
 
+export const AggregateEscalationMetricsSchema = EscalationMetricsSchema.extend({
+  instance: z.null().describe('null: every configured instance together'),
+  tier3Audit: z
+    .array(z.object({ instance: z.string(), ticketId: z.string(), arrivedAt: InstantString, resolvedAt: InstantString }))
+    .describe('Tier 3 audit of every instance (each row names its instance)'),
+  byInstance: z.record(z.string(), EscalationMetricsSchema).describe('The same metrics of each instance on its own'),
+});
+
 export const EscalationMetricsQuerySchema = z.object({
-  instance: z.string().min(1).optional().describe('Instance id (may be omitted when exactly one instance is configured)'),
+  instance: z.string().min(1).optional().describe('Instance id; omitted: every instance together (`instance: null`) plus `byInstance`'),
   from: z.iso.datetime({ offset: true }).optional().describe('Window start, inclusive (default: 7 days before `to`)'),
   to: z.iso.datetime({ offset: true }).optional().describe('Window end, exclusive (default: now)'),
 });

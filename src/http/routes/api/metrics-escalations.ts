@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 
 import { HttpError } from '../../errors.js';
 import { errorResponses } from '../../schemas/common.js';
-import { EscalationMetricsQuerySchema, EscalationMetricsSchema } from '../../schemas/metrics.js';
+import { AggregateEscalationMetricsSchema, EscalationMetricsQuerySchema, EscalationMetricsSchema } from '../../schemas/metrics.js';
+import { z } from 'zod';
 import type { AppServices } from '../../services.js';
 
 import { apiDoc, knownInstance } from './common.js';
@@ -14,7 +15,7 @@ const DEFAULT_WINDOW_MS = 7 * 86_400_000;
 /** SPEC §5 escalation metrics of one instance over [from, to), computed from the stored ticket histories. */
 export default async function escalationMetricsRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
   const { services } = options;
-  const { read, config } = services.deps;
+  const { read } = services.deps;
   app.withTypeProvider<ZodTypeProvider>().get(
     '/metrics/escalations',
     {
@@ -22,19 +23,21 @@ export default async function escalationMetricsRoutes(app: FastifyInstance, opti
         ...apiDoc,
         summary: 'Escalation metrics per tier (rates, medians, near misses), FCR, MTTR, SLA attainment and the Tier 3 audit',
         querystring: EscalationMetricsQuerySchema,
-        response: { 200: EscalationMetricsSchema, ...errorResponses(400, 401, 404, 429, 503) },
+        response: { 200: z.union([EscalationMetricsSchema, AggregateEscalationMetricsSchema]), ...errorResponses(400, 401, 404, 429, 503) },
       },
     },
     async (req) => {
-      const only = config.instances.length === 1 ? config.instances[0]?.info.id : undefined;
-      const id = req.query.instance ?? only;
-      if (id === undefined) throw new HttpError('bad_request', 'instance is required when more than one instance is configured');
-      const instance = knownInstance(services, id).loaded.info.id;
+      const instance = req.query.instance === undefined ? undefined : knownInstance(services, req.query.instance).loaded.info.id;
       const to = req.query.to === undefined ? services.now().getTime() : Date.parse(req.query.to);
       const from = req.query.from === undefined ? to - DEFAULT_WINDOW_MS : Date.parse(req.query.from);
       if (!(from < to)) throw new HttpError('bad_request', '`from` must be before `to`');
-      if (!read.escalationMetrics) throw new HttpError('unavailable', 'Escalation metrics are not available in this process');
-      return read.escalationMetrics({ instance, from, to });
+      if (instance !== undefined) {
+        if (!read.escalationMetrics) throw new HttpError('unavailable', 'Escalation metrics are not available in this process');
+        return read.escalationMetrics({ instance, from, to });
+      }
+      // No instance: every instance together (`instance: null`) and each one in `byInstance`.
+      if (!read.escalationMetricsAll) throw new HttpError('unavailable', 'Escalation metrics are not available in this process');
+      return read.escalationMetricsAll({ from, to });
     },
   );
 }
