@@ -20,7 +20,10 @@ import type { Timeline } from './timeline.js';
  * Plain arrays and records only: the index is handed to worker threads by structured clone.
  */
 export interface CrossTicketData {
-  /** Per recurring window key: signature → sorted createdAt ms of distinct tickets. */
+  /**
+   * Per recurring window key: signature → distinct tickets as [createdAt ms, first observed ms] pairs flattened,
+   * sorted by createdAt. Live records a ticket when it first evaluates it, so a ticket counts from its first snapshot.
+   */
   recurring: Record<string, Record<string, number[]>>;
   /** Per group member: sorted starts and ends of "open and owned by the member" intervals. */
   loads: Record<string, { starts: number[]; ends: number[] }>;
@@ -29,7 +32,7 @@ export interface CrossTicketData {
 }
 
 export class CrossTicketBuilder {
-  private readonly recurring = new Map<string, Map<string, Map<string, number>>>();
+  private readonly recurring = new Map<string, Map<string, Map<string, [number, number]>>>();
   private readonly loads = new Map<string, { starts: number[]; ends: number[] }>();
   private readonly members: string[];
   private horizon = -Infinity;
@@ -43,6 +46,7 @@ export class CrossTicketBuilder {
 
   add(timeline: Timeline): void {
     const snaps = timeline.snapshots;
+    const seen = Date.parse(snaps[0]!.at);
     for (const r of this.facts.recurring) {
       for (const s of snaps) {
         const created = Date.parse(s.ticket.createdAt);
@@ -52,7 +56,8 @@ export class CrossTicketBuilder {
         if (!bySig) this.recurring.set(r.key, (bySig = new Map()));
         let tickets = bySig.get(sig);
         if (!tickets) bySig.set(sig, (tickets = new Map()));
-        tickets.set(`${timeline.instance}\n${s.ticket.ref.id}`, created);
+        const key = `${timeline.instance}\n${s.ticket.ref.id}`;
+        if (!tickets.has(key)) tickets.set(key, [created, seen]);
       }
     }
     for (let i = 0; i < snaps.length; i++) {
@@ -85,7 +90,7 @@ export class CrossTicketBuilder {
         let tickets = mine.get(sig);
         if (!tickets) mine.set(sig, (tickets = new Map()));
         // Worker data carries no ticket ids: the shards are disjoint, so a running index keeps them distinct.
-        for (const t of times) tickets.set(`#${tickets.size}`, t);
+        for (let k = 0; k < times.length; k += 2) tickets.set(`#${tickets.size}`, [times[k]!, times[k + 1]!]);
       }
     }
     for (const [member, l] of Object.entries(data.loads)) {
@@ -101,13 +106,27 @@ export class CrossTicketBuilder {
     const recurring: CrossTicketData['recurring'] = {};
     for (const [key, bySig] of this.recurring) {
       const out: Record<string, number[]> = {};
-      for (const [sig, tickets] of bySig) out[sig] = [...tickets.values()].sort((a, b) => a - b);
+      for (const [sig, tickets] of bySig) out[sig] = [...tickets.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]).flat();
       recurring[key] = out;
     }
     const loads: CrossTicketData['loads'] = {};
     for (const [m, l] of this.loads) loads[m] = { starts: [...l.starts].sort((a, b) => a - b), ends: [...l.ends].sort((a, b) => a - b) };
     return { recurring, loads, horizon: this.horizon };
   }
+}
+
+/** Tickets created in [from, to] and first observed by `to` (pairs sorted by createdAt). */
+function countRecurring(pairs: readonly number[], from: number, to: number): number {
+  let lo = 0;
+  let hi = pairs.length / 2;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (pairs[mid * 2]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  let n = 0;
+  for (let k = lo * 2; k < pairs.length && pairs[k]! <= to; k += 2) if (pairs[k + 1]! <= to) n++;
+  return n;
 }
 
 /** Number of sorted values ≤ x. */
@@ -122,18 +141,6 @@ function countAtMost(sorted: readonly number[], x: number): number {
   return lo;
 }
 
-/** Number of sorted values < x. */
-function countBelow(sorted: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** The counters a live worker would read at `now` for `ticket` (cursors are the simulation's own, per ticket). */
 export function countersAt(data: CrossTicketData, facts: PolicyFacts, ticket: Ticket, now: number, groupCursors: Record<string, number>): InstanceCounters {
   const recurringCounts: Record<string, number> = {};
@@ -142,7 +149,7 @@ export function countersAt(data: CrossTicketData, facts: PolicyFacts, ticket: Ti
     if (sig === undefined) continue;
     const times = data.recurring[r.key]?.[sig];
     if (!times) continue;
-    recurringCounts[r.key] = countAtMost(times, now) - countBelow(times, now - r.within);
+    recurringCounts[r.key] = countRecurring(times, now - r.within, now);
   }
   const memberLoads: Record<string, number> = {};
   for (const [m, l] of Object.entries(data.loads)) {

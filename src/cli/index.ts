@@ -14,6 +14,8 @@ const verbs: Record<string, VerbEntry> = {
   serve: { summary: 'run the service (--role all|api|worker, --config FILE)', load: () => import('./serve.js') },
   webhooks: { summary: 'webhooks register --instance ID: create or repair the PSA webhook registration', load: () => import('./webhooks.js') },
   evaluate: { summary: 'dry-run one ticket against an instance policy and print the Decision', load: () => import('./evaluate.js') },
+  backtest: { summary: 'replay ticket history through a policy: what would it have done? (--input FILE | --from-history)', load: () => import('./backtest.js') },
+  export: { summary: 'write the timelines of a source (--input, --from-history) as backtest JSONL', load: () => import('./export.js') },
 };
 
 const code = await runCli(verbs, process.argv.slice(2), {

@@ -9,6 +9,7 @@ import { createKeys } from '../store/keys.js';
 import type { Keys } from '../store/keys.js';
 import { ScheduleStore } from '../store/schedule-store.js';
 import { TicketStore } from '../store/ticket-store.js';
+import { TimelineStore } from '../store/timeline-store.js';
 
 export interface Stores {
   keys: Keys;
@@ -18,6 +19,8 @@ export interface Stores {
   schedule: ScheduleStore;
   counters: CountersStore;
   instances: InstanceStore;
+  /** Observed ticket snapshots (backtest `--from-history`). */
+  timelines: TimelineStore;
 }
 
 /** Every Redis repository on one connection, with the retention of the config. */
@@ -31,5 +34,6 @@ export function createStores(redis: Redis, config: Pick<AppConfig, 'retention'>,
     schedule: new ScheduleStore(redis, keys),
     counters: new CountersStore(redis, keys),
     instances: new InstanceStore(redis, keys),
+    timelines: new TimelineStore(redis, keys, { retentionMs: config.retention.auditMs, now }),
   };
 }

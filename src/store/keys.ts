@@ -56,6 +56,9 @@ export function createKeys(options: KeyOptions = {}) {
     /** Escalation-metrics history JSON of one ticket, and a ZSET per instance (score = end ms, +inf while open). */
     metricsHistory: (instance: string, ticketId: string) => `${p}:mx:t:${instance}:${ticketId}`,
     metricsHistoryIndex: (instance: string) => `${p}:mx:ix:${instance}`,
+    /** Observed snapshots of one ticket (LIST of {at, ticket} JSON) and a ZSET per instance (score = last change ms). */
+    timeline: (instance: string, ticketId: string) => `${p}:tl:${instance}:${ticketId}`,
+    timelineIndex: (instance: string) => `${p}:tl-ix:${instance}`,
     /** Epoch ms at which a worker process last saw its own heartbeat job consumed. */
     heartbeat: (processId: string) => `${p}:hb:${processId}`,
   };
