@@ -66,15 +66,20 @@ function inThread(spec: BacktestSpec): Runner {
   };
 }
 
-/** The worker script: the compiled .js next to this file, or the .ts source through tsx (development, tests). */
-function workerUrl(): { url: URL; execArgv: string[] } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return { url: new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url), execArgv: fromSource ? ['--import', 'tsx'] : [] };
+/**
+ * A worker thread running worker.ts: the compiled .js next to this file, or — when this module runs from its .ts
+ * source (tsx in development and tests) — the .ts through tsx's loader, registered inside the worker.
+ */
+function startWorker(spec: BacktestSpec): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: spec });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const script = new URL('./worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); });`;
+  return new Worker(boot, { eval: true, workerData: spec });
 }
 
 function workerPool(spec: BacktestSpec, n: number): Runner {
-  const { url, execArgv } = workerUrl();
-  const workers = Array.from({ length: n }, () => new Worker(url, { workerData: spec, execArgv }));
+  const workers = Array.from({ length: n }, () => startWorker(spec));
   const busy = workers.map(() => 0);
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let next = 0;
