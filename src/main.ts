@@ -85,7 +85,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ...options.pipeline,
     });
     const running = pipeline;
-    const app = buildApp({ config, env, connectors, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, metrics, log, role }, options.app);
+    const app = buildApp({ config, env, connectors, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, timelines: running.stores.timelines, metrics, log, role }, options.app);
     const url = await app.listen({ port: env.port, host: env.host });
     log.info({ url, config: config.source, redis: embedded ? 'embedded' : 'external', instances: config.instances.map((i) => i.info.id) }, 'psa-escalator is serving');
     let closing: Promise<void> | undefined;
