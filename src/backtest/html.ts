@@ -22,7 +22,7 @@ function bars(entries: [string, number][], opts: { color?: string; title: string
   if (entries.length === 0) return `<p class="empty">nothing to show</p>`;
   const max = Math.max(1, ...entries.map(([, v]) => v), ...(opts.second ?? []).map(([, v]) => v));
   const row = 26;
-  const label = 170;
+  const label = 230;
   const width = 640;
   const span = width - label - 70;
   const second = new Map(opts.second ?? []);
@@ -112,7 +112,7 @@ body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #dde2ea;padding-bottom:4px}h3{font-size:14px;margin:16px 0 6px}
 .sub{color:#5b6577}.cards{display:flex;flex-wrap:wrap;gap:10px}.card{background:#f3f6fb;border:1px solid #dde2ea;border-radius:6px;padding:10px 14px;min-width:130px}
 .card .v{font-size:20px;font-weight:600}.card .l{color:#5b6577;font-size:12px}
-.grid{display:grid;grid-template-columns:1fr 1fr;gap:20px}svg text{font-size:12px;fill:#1d2433}svg .big{font-size:22px;font-weight:600}
+.grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:20px}svg{max-width:100%;height:auto}svg text{font-size:12px;fill:#1d2433}svg .big{font-size:22px;font-weight:600}
 table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px solid #e8ebf0;padding:4px 8px;text-align:left;vertical-align:top}
 .up{color:#b3261e}.down{color:#1e7b45}.k1{color:#3b6fd1}.k2{color:#e08a2c}.empty,.note{color:#5b6577}pre{white-space:pre-wrap;background:#f6f8fa;padding:8px}
 </style></head><body>

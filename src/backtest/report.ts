@@ -151,9 +151,10 @@ export function addOutcome(acc: Accumulator, o: TicketOutcome, keepDecisions: nu
     acc.breachTickets++;
     for (const b of o.breaches) acc.breachClocks[b.clock]++;
     const due = Math.min(...o.breaches.map((b) => Date.parse(b.dueAt)));
-    if (firstMove !== undefined && firstMove <= due) acc.escalatedBefore++;
-    else if (firstAct !== undefined && firstAct <= due) acc.flaggedBefore++;
-    const lead = firstMove !== undefined && firstMove <= due ? firstMove : firstAct !== undefined && firstAct <= due ? firstAct : undefined;
+    // Strictly before: a move at the breach instant (the sla-breach rule itself) did not prevent it.
+    if (firstMove !== undefined && firstMove < due) acc.escalatedBefore++;
+    else if (firstAct !== undefined && firstAct < due) acc.flaggedBefore++;
+    const lead = firstMove !== undefined && firstMove < due ? firstMove : firstAct !== undefined && firstAct < due ? firstAct : undefined;
     if (lead !== undefined) acc.leadMinutes.push((due - lead) / 60_000);
   }
 }
