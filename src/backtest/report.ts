@@ -21,6 +21,8 @@ export const BacktestDecisionSchema = z.object({
   kind: z.string(),
   actions: z.array(z.looseObject({ type: z.string(), rule: z.string() })),
   reasons: z.array(z.looseObject({ rule: z.string(), kind: z.string(), text: z.string() })),
+  /** `snapshot`: decided on an observation of the ticket; `scheduled`: at a `nextCheckAt` the engine asked for. */
+  trigger: z.enum(['snapshot', 'scheduled']),
 });
 
 export const BacktestReportSchema = z.object({
@@ -202,7 +204,7 @@ export const ESCALATE_BUCKETS: [string, number][] = [['< 15 min', 15], ['15–60
 const sortKeys = <T>(r: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(r).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
 
 function decisionJson(d: SimDecision): BacktestDecision {
-  return { instanceId: d.instanceId, ticketId: d.ticketId, at: d.at, rule: d.rule, kind: d.kind, actions: d.actions.map((a) => ({ ...a })), reasons: d.reasons.map((r) => ({ ...r })) };
+  return { instanceId: d.instanceId, ticketId: d.ticketId, at: d.at, rule: d.rule, kind: d.kind, actions: d.actions.map((a) => ({ ...a })), reasons: d.reasons.map((r) => ({ ...r })), trigger: d.trigger };
 }
 
 export function finishReport(acc: Accumulator, meta: { instanceId: string; policy: string; keepDecisions: number }): BacktestReport {

@@ -37,7 +37,7 @@ const expectedRules: Record<string, string[]> = {
 interface Comparable {
   ticketId: string;
   at: number;
-  /** Live only: what triggered the evaluation. */
+  /** What triggered the evaluation (live: webhook, scheduled, …; backtest: snapshot or scheduled). */
   trigger?: string | undefined;
   move: string | null;
   rules: string[];
@@ -56,7 +56,7 @@ function fromLive(e: AuditEntry): Comparable {
 function fromBacktest(d: BacktestDecision): Comparable {
   const move = d.actions.find((a) => a.type === 'reassign') as { rule: string; tier: string; owner?: string } | undefined;
   return {
-    ticketId: d.ticketId, at: Date.parse(d.at),
+    ticketId: d.ticketId, at: Date.parse(d.at), trigger: d.trigger,
     move: move ? `${move.rule} → ${move.tier} (${move.owner ?? '-'})` : null,
     rules: [...new Set(d.actions.map((a) => `${a.rule}:${a.type}`))].sort(),
   };
@@ -118,15 +118,16 @@ describe('backtest: live/backtest parity with the demo', () => {
       for (let i = 0; i < live.length; i++) {
         const l = live[i]!;
         const s = sim[i]!;
-        if (l.trigger === 'webhook') {
-          // Decided on an observation: the backtest evaluates at exactly that snapshot's instant.
-          expect(s.at, `${instanceId} #${l.ticketId}`).toBe(l.at);
+        if (s.trigger === 'snapshot') {
+          // Decided on an observation: live decided on that same read, at exactly the same instant.
+          expect(l.at, `${instanceId} #${l.ticketId}`).toBe(s.at);
           exact++;
         }
-        // Same instant — except that a live scheduled check runs a little after the instant it was due (the scheduler
-        // polls, the job queues; ≤ 1 real second = 10 simulated minutes at the demo's 600×); the backtest acts at it.
+        // A time-based decision: the backtest acts at the business instant it falls due; live acts when the scheduled
+        // check (or an earlier webhook) got to it — after the scheduler's poll and the queue, ≤ 1 real second = 10
+        // simulated minutes at the demo's 600× on an idle machine; up to 6 real seconds allowed on a loaded one.
         expect(s.at, `${instanceId} #${l.ticketId} ${l.move ?? l.rules.join(' ')}`).toBeLessThanOrEqual(l.at);
-        expect(l.at - s.at, `${instanceId} #${l.ticketId} ${l.move ?? l.rules.join(' ')}: live ${new Date(l.at).toISOString()} vs backtest ${new Date(s.at).toISOString()}`).toBeLessThanOrEqual(10 * 60_000);
+        expect(l.at - s.at, `${instanceId} #${l.ticketId} ${l.move ?? l.rules.join(' ')}: live ${new Date(l.at).toISOString()} vs backtest ${new Date(s.at).toISOString()}`).toBeLessThanOrEqual(60 * 60_000);
         compared++;
       }
     }
