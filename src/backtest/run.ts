@@ -71,11 +71,13 @@ function inThread(spec: BacktestSpec): Runner {
  * source (tsx in development and tests) — the .ts through tsx's loader, registered inside the worker.
  */
 function startWorker(spec: BacktestSpec): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: spec });
+  // A worker holds one batch and the cross-ticket index at a time: a small heap keeps the process RSS bounded.
+  const resourceLimits = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: spec, resourceLimits });
   const tsx = import.meta.resolve('tsx/esm/api');
   const script = new URL('./worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); });`;
-  return new Worker(boot, { eval: true, workerData: spec });
+  return new Worker(boot, { eval: true, workerData: spec, resourceLimits });
 }
 
 function workerPool(spec: BacktestSpec, n: number): Runner {
