@@ -29,6 +29,8 @@ export interface SourceFlags {
 export interface OpenedSource {
   lines: LineSource;
   label: string;
+  /** End of the window for scheduled checks (history: now); undefined → the input's last snapshot. */
+  until?: number;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function openSource(flags: SourceFlags, ctx: { io: CliIo; env: EnvC
   return {
     lines: historySource(store, ctx.instanceId, { fromMs: since, toMs: now }),
     label: `the service's history since ${new Date(since).toISOString()}`,
+    until: now,
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },

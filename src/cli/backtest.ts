@@ -118,7 +118,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const progress = progressPrinter(io.stderr);
     let result: BacktestResult;
     try {
-      result = await runBacktest(source.lines, spec.value, { workers, onProgress: progress.update });
+      result = await runBacktest(source.lines, { ...spec.value, ...(source.until !== undefined ? { until: source.until } : {}) }, { workers, onProgress: progress.update });
     } finally {
       progress.done();
       await source.close();

@@ -4,12 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { timelineLine } from '../../bench/backtest-data.js';
 import type { BacktestResult } from '../../src/backtest/report.js';
+import { EvaluateTicketSchema } from '../../src/engine/index.js';
+import { createKeys } from '../../src/store/keys.js';
+import { TimelineStore } from '../../src/store/timeline-store.js';
 import { exampleEnv } from '../fixtures/config/example-env.js';
 import { cli, root } from '../fixtures/config/run-cli.js';
+import { startRedis } from '../helpers/redis.js';
 
 // Issue 15: `psa-escalator backtest` and `export` as a user runs them (child process, no Redis, no PSA).
 
@@ -98,5 +103,47 @@ describe('psa-escalator backtest / export (child process)', () => {
     const b = await cli([...base, '--input', out, '--json', '--keep-decisions', '100', '--workers', '0'], { ...exampleEnv });
     expect(b.code, b.stderr).toBe(0);
     expect(b.stdout).toBe(a.stdout);
+  }, 90_000);
+});
+
+describe('psa-escalator backtest / export --from-history (child process, real Redis)', () => {
+  it('reads the snapshots the service observed: only tickets changed within --since, the window ending now', async () => {
+    const redis = await startRedis();
+    const client = new Redis(redis.url);
+    try {
+      const store = new TimelineStore(client, createKeys());
+      const now = Date.now();
+      const ticket = (id: string, createdAt: number, status: string) => EvaluateTicketSchema.parse({
+        ref: { instance: 'acme-cw', psa: 'connectwise', id }, title: 'Printer offline', status, priority: 'P3', company: { id: '19', name: 'Acme' },
+        location: { queue: { id: '1' }, team: { id: '3' } }, owner: 't1.sam', createdAt: new Date(createdAt).toISOString(), firstRespondedAt: new Date(createdAt).toISOString(),
+      });
+      // Two tickets seen in the last 3 days (one still open: its T1 timeout falls inside the window), one 60 days ago.
+      const recent = now - 3 * 86_400_000;
+      await store.observe('acme-cw', ticket('1', recent, 'open'), recent, undefined);
+      await store.observe('acme-cw', ticket('2', recent, 'open'), recent, undefined);
+      await store.observe('acme-cw', ticket('2', recent, 'resolved'), recent + 600_000, ticket('2', recent, 'open'));
+      // An unchanged read is not stored again.
+      await store.observe('acme-cw', ticket('2', recent, 'resolved'), recent + 700_000, ticket('2', recent, 'resolved'));
+      const old = now - 60 * 86_400_000;
+      await store.observe('acme-cw', ticket('3', old, 'open'), old, undefined);
+      expect(await store.snapshots('acme-cw', '2')).toHaveLength(2);
+
+      const env = { ...exampleEnv, REDIS_URL: redis.url };
+      const r = await cli([...base, '--from-history', '--since', '30d', '--json', '--keep-decisions', '100', '--workers', '0'], env);
+      expect(r.code, r.stderr).toBe(0);
+      const report = (JSON.parse(r.stdout) as BacktestResult).report;
+      expect(report.tickets).toBe(2);
+      expect(report.decisions.filter((d) => d.ticketId === '1').map((d) => d.rule)).toContain('t1-timeout');
+      expect(report.decisions.filter((d) => d.ticketId === '2')).toEqual([]);
+      const e = await cli(['export', '--config', example, '--instance', 'acme-cw', '--from-history', '--since', '30d'], env);
+      expect(e.code, e.stderr).toBe(0);
+      expect(e.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { snapshots: unknown[] }).snapshots.length)).toEqual([1, 2]);
+      const noRedis = await cli([...base, '--from-history'], { ...exampleEnv });
+      expect(noRedis.code).toBe(1);
+      expect(noRedis.stderr).toContain('set REDIS_URL');
+    } finally {
+      client.disconnect();
+      await redis.close();
+    }
   }, 90_000);
 });
