@@ -32,6 +32,8 @@ to any PSA. Format and limits: docs/backtest.md.
   --out FILE        write the report: .html = self-contained HTML with charts, else JSON
   --json            print the JSON report on stdout (default: a short summary)
   --workers N       worker threads (default: one per core; 0 = this thread)
+  --batch-size N    timelines per batch handed to a worker (default 256)
+  --keep-decisions N  decisions listed in the report (default 10000; all are counted)
   --config FILE     configuration (default: $CONFIG_FILE, else ./escalator.yaml, else the built-in config)
 
 Progress goes to stderr.
@@ -99,13 +101,15 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(args, {
     instance: { type: 'string' }, input: { type: 'string' }, 'from-history': { type: 'boolean' }, 'from-psa': { type: 'boolean' },
     since: { type: 'string' }, policy: { type: 'string' }, compare: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
-    workers: { type: 'string' }, config: { type: 'string' }, 'keep-decisions': { type: 'string' },
+    workers: { type: 'string' }, config: { type: 'string' }, 'keep-decisions': { type: 'string' }, 'batch-size': { type: 'string' },
   });
   if (values.instance === undefined) throw new UsageError('--instance ID is required');
   const workers = values.workers === undefined ? Math.min(availableParallelism(), 8) : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new UsageError(`--workers: expected 0–64, got ${JSON.stringify(values.workers)}`);
   const keep = values['keep-decisions'] === undefined ? 10_000 : Number(values['keep-decisions']);
   if (!Number.isInteger(keep) || keep < 0) throw new UsageError(`--keep-decisions: expected a whole number, got ${JSON.stringify(values['keep-decisions'])}`);
+  const batchSize = values['batch-size'] === undefined ? 256 : Number(values['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new UsageError(`--batch-size: expected 1–100000, got ${JSON.stringify(values['batch-size'])}`);
   try {
     const loaded = loadCliConfig(io, values.config);
     if (!loaded.ok) throw new InputError(loaded.error);
@@ -118,7 +122,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const progress = progressPrinter(io.stderr);
     let result: BacktestResult;
     try {
-      result = await runBacktest(source.lines, { ...spec.value, ...(source.until !== undefined ? { until: source.until } : {}) }, { workers, onProgress: progress.update });
+      result = await runBacktest(source.lines, { ...spec.value, ...(source.until !== undefined ? { until: source.until } : {}) }, { workers, batchSize, onProgress: progress.update });
     } finally {
       progress.done();
       await source.close();

@@ -12,10 +12,11 @@ import { ADMIN_TOKEN, build, type Built } from '../helpers/build.js';
 import { waitFor } from '../helpers/test-pipeline.js';
 
 // Issue 15: POST /api/backtests (asynchronous job with progress) and GET /api/backtests/:id, on the real app with the
-// built-in config (the example policy). The job runs on a worker thread, as in production.
+// built-in config (the example policy), over real HTTP. The job runs on a worker thread, as in production.
 
 let h: Built;
 let config: AppConfig;
+let base: string;
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const timelines = Array.from({ length: 40 }, (_, i) => JSON.parse(timelineLine(i)) as unknown);
 
@@ -24,11 +25,24 @@ beforeAll(async () => {
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   config = loaded.value;
   h = await build({ config, connectors, now: () => new Date('2026-12-06T12:00:00Z') });
+  await h.app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = h.app.server.address();
+  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
 });
 afterAll(async () => h.app.close());
 
-const post = (payload: unknown) => h.app.inject({ method: 'POST', url: '/api/backtests', headers: auth, payload: payload as object });
-const get = (id: string) => h.app.inject({ method: 'GET', url: `/api/backtests/${id}`, headers: auth });
+interface Res {
+  statusCode: number;
+  body: string;
+  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test-local response reader
+}
+async function call(method: string, path: string, payload?: unknown, headers: Record<string, string> = auth): Promise<Res> {
+  const res = await fetch(`${base}${path}`, { method, headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { body: JSON.stringify(payload) }) });
+  const body = await res.text();
+  return { statusCode: res.status, body, json: () => JSON.parse(body) };
+}
+const post = (payload: unknown) => call('POST', '/api/backtests', payload);
+const get = (id: string) => call('GET', `/api/backtests/${id}`);
 
 async function finished(id: string): Promise<{ status: string; progress: { phase: string; lines: number; total?: number }; result?: { report: { tickets: number; decisions: unknown[] }; compare?: { comparison: { rules: { rule: string; delta: number }[]; ticketsAffected: number } } }; error?: string }> {
   let body: Awaited<ReturnType<typeof finished>> | undefined;
@@ -82,6 +96,6 @@ describe('POST /api/backtests + GET /api/backtests/:id', () => {
     expect((await post({ instanceId: 'nope', source: { kind: 'timelines', timelines } })).statusCode).toBe(404);
     expect((await get('0123456789abcdef')).statusCode).toBe(404);
     expect((await post({ instanceId: 'acme-cw', source: { kind: 'history' } })).statusCode).toBe(503);
-    expect((await h.app.inject({ method: 'GET', url: '/api/backtests/0123456789abcdef' })).statusCode).toBe(401);
+    expect((await call('GET', '/api/backtests/0123456789abcdef', undefined, {})).statusCode).toBe(401);
   });
 });

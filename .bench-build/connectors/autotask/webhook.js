@@ -1,0 +1,143 @@
+import { createHash, createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
+import { ConnectorError, err, ok } from '../../src/contract/index.js';
+import { webhookBodySchema } from './schemas.js';
+import { versionOf } from './time.js';
+// ------------------------------------------------------------------ verification (autotask.md §3)
+/** HMAC-SHA1 digests are 20 bytes: exactly 28 base64 characters with one `=` of padding. */
+const SIGNATURE = /^sha1=([A-Za-z0-9+/]{27}=)$/i;
+/** `sha1=<base64(HMAC-SHA1(key=utf8(secret), msg=raw body))>`: what Autotask sends in `X-Hook-Signature`. */
+export function signAutotaskBody(rawBody, secret) {
+    return `sha1=${createHmac('sha1', Buffer.from(secret, 'utf8')).update(rawBody).digest('base64')}`;
+}
+/** HMAC keys imported once per secret (a delivery's verification is on the ack path; the import is half its cost). */
+const hmacKeys = new Map();
+function hmacKey(secret) {
+    let key = hmacKeys.get(secret);
+    if (!key) {
+        if (hmacKeys.size > 64)
+            hmacKeys.clear(); // secrets rotate rarely; never let old ones pile up
+        key = createSecretKey(Buffer.from(secret, 'utf8'));
+        hmacKeys.set(secret, key);
+    }
+    return key;
+}
+/** Constant-time equality with a length guard (timingSafeEqual throws on unequal lengths). */
+function safeEqual(a, b) {
+    if (a.length !== b.length) {
+        timingSafeEqual(b, b); // same work either way: the length is all a timing probe could learn
+        return false;
+    }
+    return timingSafeEqual(a, b);
+}
+/**
+ * Verifies `X-Hook-Signature` over the exact bytes received (never re-serialized JSON: Autotask `\u`-escapes
+ * `& < > ' " \` +` and all non-ASCII before signing, so a re-encoded body no longer matches). The current and the
+ * previous secret are both compared (no short-circuit) so the answer time does not say which one was close.
+ * Security: fails closed on a missing, malformed, short or empty signature.
+ */
+export function verifyAutotaskSignature(webhook, req) {
+    const deny = (why) => err(new ConnectorError('unauthorized', `webhook authentication failed: ${why}`, { retryable: false }));
+    const header = req.headers['x-hook-signature'];
+    const m = header === undefined ? null : SIGNATURE.exec(header.trim());
+    if (!m)
+        return deny(header === undefined ? 'missing X-Hook-Signature' : 'malformed X-Hook-Signature');
+    const given = Buffer.from(m[1], 'base64');
+    let match = false;
+    for (const secret of [webhook.secretKey, webhook.previousSecretKey]) {
+        if (secret === undefined)
+            continue;
+        const expected = createHmac('sha1', hmacKey(secret)).update(req.rawBody).digest();
+        match = safeEqual(given, expected) || match;
+    }
+    return match ? ok(undefined) : deny('signature does not match');
+}
+const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Keys lower-cased (Nango's samples say `PersonId`, n8n's `PersonID`; Fields casing varies too). */
+function lowerKeys(o) {
+    const out = {};
+    // Object.keys, not entries: no [key, value] pair allocated per key on the ack path.
+    for (const k of Object.keys(o)) {
+        const key = k.toLowerCase();
+        if (key === '__proto__' || key === 'constructor' || key === 'prototype')
+            continue;
+        if (!(key in out))
+            out[key] = o[k];
+    }
+    return out;
+}
+/** A positive integer id from a number or a numeric string (payload values may be strings: `"Status":"5"`). */
+export function intId(v) {
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0)
+        return String(v);
+    if (typeof v === 'string' && /^\s*\d{1,15}\s*$/.test(v) && Number(v) > 0)
+        return String(Number(v));
+    return undefined;
+}
+const SAFE = /[^A-Za-z0-9-]/g;
+/**
+ * Dedupe id of one delivery: `Guid` names the **webhook**, not the event, so it is combined with the entity id,
+ * `SequenceNumber` and `EventTime` (retries of one event repeat all four). Without sequence and time, a hash of
+ * the exact bytes is the only stable key.
+ */
+function eventIdOf(body, entityId, rawBody) {
+    const guid = typeof body.guid === 'string' ? body.guid.replace(SAFE, '').slice(0, 64) : '';
+    const seq = intId(body.sequencenumber) ?? (body.sequencenumber === 0 || body.sequencenumber === '0' ? '0' : undefined);
+    const time = typeof body.eventtime === 'string' ? body.eventtime.replace(/\D/g, '').slice(0, 24) : '';
+    if (seq === undefined && time === '')
+        return `at-${createHash('sha256').update(rawBody).digest('hex').slice(0, 32)}`;
+    return [guid || 'noguid', entityId, seq ?? 'noseq', time || 'notime'].join('.');
+}
+const ACTIONS = { create: 'created', update: 'updated', delete: 'deleted' };
+/**
+ * Reads one verified delivery. `Ticket` events name the ticket in `Id`; `TicketNote` events (when an MSP adds a
+ * note webhook) name it in `Fields.TicketID`. Everything else is acknowledged and ignored (Autotask retries any
+ * non-2xx, and 25 failures in a row disable the webhook).
+ */
+export function parseAutotaskWebhook(json, rawBody, options = {}) {
+    const bad = (why) => err(new ConnectorError('bad_request', `Autotask webhook: ${why}`, { retryable: false }));
+    if (!isObj(json))
+        return bad('body is not a JSON object');
+    const parsed = webhookBodySchema.safeParse(lowerKeys(json));
+    if (!parsed.success)
+        return bad('unexpected payload shape');
+    const body = parsed.data;
+    const entity = (body.entitytype ?? 'Ticket').toLowerCase().replace(/s$/, '');
+    const fields = isObj(body.fields) ? lowerKeys(body.fields) : {};
+    const entityId = intId(body.id);
+    if (!entityId)
+        return bad('no entity Id');
+    const eventId = eventIdOf(body, entityId, rawBody);
+    if (entity !== 'ticket' && entity !== 'ticketnote')
+        return ok({ ignore: 'entity_type', eventId });
+    const ticketId = entity === 'ticket' ? entityId : intId(fields.ticketid);
+    if (!ticketId)
+        return entity === 'ticket' ? bad('no ticket Id') : ok({ ignore: 'entity_type', eventId });
+    const rawAction = (body.action ?? '').toLowerCase();
+    const mapped = ACTIONS[rawAction];
+    if (!mapped)
+        return ok({ ignore: 'action', eventId, ticketId });
+    // A deleted note is a change of its ticket, not the ticket's deletion.
+    const action = entity === 'ticketnote' ? 'updated' : mapped;
+    const actor = intId(body.personid);
+    if (actor !== undefined && options.apiResourceId !== undefined && actor === String(options.apiResourceId)) {
+        return ok({ ignore: 'echo', eventId, ticketId });
+    }
+    const event = { ticketId, action, eventId };
+    if (actor)
+        event.actor = actor;
+    const version = entity === 'ticket' ? versionOf(fields.lasttrackedmodificationdatetime) ?? eventTimeVersion(body.eventtime) : undefined;
+    if (version)
+        event.version = version;
+    return ok(event);
+}
+/**
+ * `EventTime` usually has whole seconds while the ticket's version has milliseconds: round it up to the end of its
+ * second, so that a hint never claims to be older than the change it reports (the pipeline may drop older hints).
+ */
+function eventTimeVersion(value) {
+    const v = versionOf(value);
+    if (v === undefined || typeof value !== 'string' || /\.\d/.test(value))
+        return v;
+    return v.replace(/\.000Z$/, '.999Z');
+}
+//# sourceMappingURL=webhook.js.map

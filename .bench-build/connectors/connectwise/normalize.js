@@ -1,0 +1,138 @@
+import { deriveTier } from '../../src/contract/index.js';
+import { idString, isVipCompany, priorityLevel, statusCategory, toUtc } from './mapping.js';
+import { summarizeNotes } from './notes.js';
+import { cwTicketSchema, locationKeys } from './schemas.js';
+/** Epoch fallback for tickets without any date (never seen in practice; keeps the model total). */
+const epoch = '1970-01-01T00:00:00Z';
+/** Parses the ticket JSON tolerantly: a non-object reads as an empty ticket instead of throwing. */
+export function parseTicket(raw) {
+    const parsed = cwTicketSchema.safeParse(raw);
+    return parsed.success ? parsed.data : {};
+}
+const text = (v) => {
+    const t = v?.trim();
+    return t === undefined || t === '' ? undefined : t;
+};
+function refOf(r) {
+    const id = idString(r?.id);
+    if (id === undefined)
+        return undefined;
+    const name = text(r?.name);
+    return name === undefined ? { id } : { id, name };
+}
+/** Owner by member identifier (what `mapping.members` holds); missing or placeholder owners → null. */
+function ownerOf(owner, placeholders) {
+    const identifier = text(owner?.identifier);
+    const id = identifier ?? idString(owner?.id);
+    if (id === undefined)
+        return null;
+    if (placeholders.some((p) => p.toLowerCase() === id.toLowerCase()))
+        return null;
+    const name = text(owner?.name);
+    return name === undefined ? { id } : { id, name };
+}
+function contactOf(t) {
+    const id = idString(t.contact?.id) ?? '';
+    const name = text(t.contact?.name) ?? text(t.contactName);
+    const email = text(t.contactEmailAddress);
+    if (id === '' && name === undefined && email === undefined)
+        return undefined;
+    return { id, ...(name === undefined ? {} : { name }), ...(email === undefined ? {} : { email }) };
+}
+/** `mapping.usersAffected`: a custom field caption, or the impact label mapped to a count (SPEC §3). */
+function usersAffectedOf(t, rule) {
+    if (!rule)
+        return undefined;
+    if ('customField' in rule) {
+        const field = t.customFields?.find((f) => f.caption?.trim().toLowerCase() === rule.customField.toLowerCase());
+        const n = typeof field?.value === 'number' ? field.value : Number(typeof field?.value === 'string' ? field.value.trim() : NaN);
+        return Number.isFinite(n) && field?.value !== '' ? n : undefined;
+    }
+    const impact = text(t.impact)?.toLowerCase();
+    if (impact === undefined)
+        return undefined;
+    const hit = Object.entries(rule.fromImpact).find(([label]) => label.toLowerCase() === impact);
+    return hit?.[1];
+}
+/** Site name (the ticket's location at the customer); the vendor Ticket model has no configuration list inline. */
+function environmentOf(t) {
+    return text(t.site?.name) ?? text(t.siteName);
+}
+function psaSlaOf(t) {
+    const respondBy = toUtc(t.respondByGoalUTC);
+    const resolveBy = toUtc(t.resolutionGoalUTC);
+    const met = t.isInSla ?? undefined;
+    if (respondBy === undefined && resolveBy === undefined && met === undefined)
+        return undefined;
+    return { ...(respondBy ? { respondBy } : {}), ...(resolveBy ? { resolveBy } : {}), ...(met === undefined ? {} : { met }) };
+}
+function datesOf(t, closed) {
+    const updated = toUtc(t._info?.['lastUpdated']);
+    const created = toUtc(t._info?.['dateEntered']) ?? updated ?? epoch;
+    const resolved = toUtc(t.dateResolved) ?? (closed ? toUtc(t.closedDate) : undefined);
+    const responded = toUtc(t.dateResponded);
+    return {
+        createdAt: created,
+        updatedAt: updated ?? created,
+        ...(responded ? { firstRespondedAt: responded } : {}),
+        ...(resolved ? { resolvedAt: resolved } : {}),
+        // SPEC §4: the ConnectWise version is `_info.lastUpdated`.
+        version: updated ?? created,
+    };
+}
+/** The optional model fields: present only when the PSA has a value (absent ≠ empty for rules and handoff notes). */
+function optionalFields(t, mapping, notes) {
+    const contact = contactOf(t);
+    const environment = environmentOf(t);
+    const usersAffected = usersAffectedOf(t, mapping.usersAffected);
+    const psaSla = psaSlaOf(t);
+    const impact = text(t.impact);
+    const urgency = text(t.severity);
+    return {
+        ...(notes.description === undefined ? {} : { description: notes.description }),
+        ...(notes.latestNote === undefined ? {} : { latestNote: notes.latestNote }),
+        ...(contact ? { contact } : {}),
+        ...(environment ? { environment } : {}),
+        ...(usersAffected === undefined ? {} : { usersAffected }),
+        ...(impact ? { impact } : {}),
+        ...(urgency ? { urgency } : {}),
+        ...(psaSla ? { psaSla } : {}),
+    };
+}
+/** Pure: ConnectWise ticket (+ notes) → normalized Ticket (SPEC §3). Never throws on missing or unknown fields. */
+export function normalizeTicket(fetched, instance, settings) {
+    const t = parseTicket(fetched.ticket);
+    const mapping = instance.mapping;
+    const closed = t.closedFlag === true;
+    const merged = idString(t.mergedParentTicket?.id) !== undefined;
+    const notes = summarizeNotes(Array.isArray(fetched.notes) ? fetched.notes : [], settings.connection.apiMember);
+    const queue = refOf(t.board);
+    const team = refOf(t.team);
+    const location = { ...(queue ? { queue } : {}), ...(team ? { team } : {}) };
+    const id = idString(t.id) ?? String(t.id ?? '');
+    const companyName = text(t.company?.name);
+    return {
+        ref: { instance: instance.id, psa: 'connectwise', id },
+        number: id,
+        title: text(t.summary) ?? '',
+        ...optionalFields(t, mapping, notes),
+        recentNotes: notes.recentNotes,
+        status: {
+            id: idString(t.status?.id) ?? '',
+            name: text(t.status?.name) ?? '',
+            category: statusCategory(t.status, mapping.statuses, { closed, merged }),
+        },
+        priority: { id: idString(t.priority?.id) ?? '', name: text(t.priority?.name) ?? '', level: priorityLevel(t.priority, mapping.priorities) },
+        location,
+        tier: deriveTier({ location }, mapping.tiers, locationKeys),
+        owner: ownerOf(t.owner, settings.mapping.ownerPlaceholders ?? []),
+        company: {
+            id: idString(t.company?.id) ?? text(t.company?.identifier) ?? '',
+            ...(companyName ? { name: companyName } : {}),
+            vip: isVipCompany(t.company, mapping.vipCompanies),
+        },
+        category: [t.type, t.subType, t.item].map((r) => text(r?.name)).filter((c) => c !== undefined),
+        ...datesOf(t, closed || merged),
+    };
+}
+//# sourceMappingURL=normalize.js.map

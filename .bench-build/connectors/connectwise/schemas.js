@@ -1,0 +1,153 @@
+import { z } from 'zod';
+/** Header-safe strings (RELIABILITY §4 #19): values that end up in outbound headers carry no CR/LF. */
+const headerSafe = z.string().min(1).regex(/^[\x20-\x7e]+$/, { message: 'expected printable ASCII (no CR/LF)' });
+/** The REST model version we pin in `Accept` (connectwise.md §4.2): newer PSA releases keep serving it. */
+export const defaultApiVersion = '2025.8';
+/** Instance settings for ConnectWise PSA (SPEC §7; see ../../../shared/psa/connectwise.md). */
+export const settingsSchema = z.object({
+    connection: z
+        .object({
+        /**
+         * API host, e.g. `api-na.myconnectwise.net` (https). An origin with a scheme (`http://127.0.0.1:9101`) is used as
+         * given (on-prem servers, tests). The codebase is discovered via `/login/companyinfo/{companyId}`.
+         */
+        site: z.string().min(1).optional(),
+        companyId: headerSafe,
+        publicKey: headerSafe,
+        privateKey: headerSafe,
+        clientId: headerSafe,
+        /** Identifier of the API member: its own changes are echoes. */
+        apiMember: z.string().min(1).optional(),
+        /** Full API base URL override (`…/v4_6_release/apis/3.0`): tests, on-prem. Skips codebase discovery. */
+        baseUrl: z.url().optional(),
+        /**
+         * Pinned REST model version sent in `Accept` (connectwise.md §4.2 "Versioning").
+         * @defaultValue "2025.8"
+         */
+        apiVersion: z.string().regex(/^\d{4}\.\d{1,2}$/, { message: 'expected a PSA release like "2025.8"' }).optional(),
+        /** Codebase (`v2025_1`) when discovery must be skipped; normally discovered and cached. */
+        codebase: z.string().regex(/^[A-Za-z0-9_.]+\/?$/).optional(),
+    })
+        .strict()
+        .refine((c) => c.site !== undefined || c.baseUrl !== undefined, { message: 'expected site or baseUrl' }),
+    webhook: z
+        .object({
+        /** Allow-list for `Metadata.key_url`: host names (https only) or exact origins. */
+        keyUrlHosts: z.array(z.string().min(1)).default([]),
+    })
+        .strict()
+        .default({ keyUrlHosts: [] }),
+    mapping: z
+        .looseObject({
+        /**
+         * Status set on the target board when a move changes boards (statuses are board-scoped): a status name for every
+         * board, or a map board id → status name/id. Absent: the current status name if the target board has it, else
+         * the board's default status.
+         */
+        boardStatusOnMove: z
+            .union([z.string().min(1), z.record(z.string(), z.union([z.string().min(1), z.number().int()]))])
+            .optional(),
+        /** Member identifiers that mean "nobody" (placeholder owners such as `unassigned`): normalized to owner null. */
+        ownerPlaceholders: z.array(z.string().min(1)).optional(),
+    })
+        .default({}),
+});
+/** `mapping.members` value: the member identifier. */
+export const memberSchema = z.string().min(1);
+export const locationKeys = {
+    board: { field: 'queue', by: 'id' },
+    team: { field: 'team', by: 'id' },
+};
+/** ConnectWise documents ~1,000 requests/min per member; we default well below it (SPEC §4). */
+export const rateLimitDefaults = { requests: 600, per: 60_000 };
+// ------------------------------------------------------------------ PSA payloads (tolerant: PSA data is messy)
+/** A field that may be missing, null or of an unexpected type: reads as undefined instead of failing the parse. */
+const opt = (schema) => schema.nullish().catch(undefined);
+const idValue = z.union([z.number(), z.string()]);
+/** A reference object (`{id, name, identifier?, _info}`) as the REST API returns it. */
+export const cwRefSchema = z.looseObject({ id: opt(idValue), name: opt(z.string()), identifier: opt(z.string()) });
+const ref = opt(cwRefSchema);
+const customFieldSchema = z.looseObject({ id: opt(idValue), caption: opt(z.string()), value: z.unknown().optional() });
+/** `GET /service/tickets/{id}` (connectwise.md §4.3). Every field optional: tickets without status/owner exist. */
+export const cwTicketSchema = z.looseObject({
+    id: opt(idValue),
+    summary: opt(z.string()),
+    recordType: opt(z.string()),
+    board: ref,
+    status: ref,
+    team: ref,
+    owner: ref,
+    priority: ref,
+    company: ref,
+    contact: ref,
+    contactName: opt(z.string()),
+    contactEmailAddress: opt(z.string()),
+    site: ref,
+    siteName: opt(z.string()),
+    type: ref,
+    subType: ref,
+    item: ref,
+    severity: opt(z.string()),
+    impact: opt(z.string()),
+    closedFlag: opt(z.boolean()),
+    closedDate: opt(z.string()),
+    dateResponded: opt(z.string()),
+    dateResolved: opt(z.string()),
+    respondByGoalUTC: opt(z.string()),
+    resolutionGoalUTC: opt(z.string()),
+    isInSla: opt(z.boolean()),
+    mergedParentTicket: ref,
+    customFields: opt(z.array(customFieldSchema.catch({}))),
+    _info: opt(z.record(z.string(), z.unknown())),
+});
+/** `GET /service/tickets/{id}/notes` items (`ServiceNote`, connectwise.md §4.5). */
+export const cwNoteSchema = z.looseObject({
+    id: opt(idValue),
+    text: opt(z.string()),
+    detailDescriptionFlag: opt(z.boolean()),
+    internalAnalysisFlag: opt(z.boolean()),
+    resolutionFlag: opt(z.boolean()),
+    internalFlag: opt(z.boolean()),
+    externalFlag: opt(z.boolean()),
+    member: ref,
+    contact: ref,
+    createdBy: opt(z.string()),
+    dateCreated: opt(z.string()),
+    _info: opt(z.record(z.string(), z.unknown())),
+});
+/** The callback envelope after its keys were lower-cased (connectwise.md §2.1: compare case-insensitively). */
+export const envelopeSchema = z.looseObject({
+    messageid: opt(z.union([z.string().min(1), z.number()])),
+    companyid: opt(z.string()),
+    memberid: opt(z.union([z.string(), z.number()])),
+    action: opt(z.string()),
+    type: opt(z.string()),
+    id: opt(idValue),
+    entity: z.unknown().optional(),
+});
+/** `GET <key_url>` → `{"signing_key": "…"}` (served as JSON or as text). */
+export const signingKeySchema = z.object({ signing_key: z.string().min(1) });
+/** `GET /login/companyinfo/{companyId}` → `{"Codebase":"v2025_1/", …}`. */
+export const companyInfoSchema = z.looseObject({ Codebase: z.string().min(1) });
+/** `CallbackEntry` (connectwise.md §1.1). */
+export const callbackEntrySchema = z.looseObject({
+    id: z.number(),
+    url: opt(z.string()),
+    objectId: opt(z.number()),
+    type: opt(z.string()),
+    level: opt(z.string()),
+    description: opt(z.string()),
+    inactiveFlag: opt(z.boolean()),
+});
+/** `GET /service/boards/{id}/statuses` items. */
+export const boardStatusSchema = z.looseObject({
+    id: z.number(),
+    name: opt(z.string()),
+    defaultFlag: opt(z.boolean()),
+    inactive: opt(z.boolean()),
+    closedStatus: opt(z.boolean()),
+    sortOrder: opt(z.number()),
+});
+/** `GET /service/priorities` items (only for priorities mapped by name). */
+export const prioritySchema = z.looseObject({ id: z.number(), name: opt(z.string()) });
+//# sourceMappingURL=schemas.js.map

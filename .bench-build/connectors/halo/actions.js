@@ -1,0 +1,213 @@
+import { ConnectorError } from '../../src/contract/index.js';
+import { asConnectorError, haloRequest } from './client.js';
+import { optional, priorities, statuses, teams } from './lookups.js';
+import { actionText } from './notes.js';
+import { memberSchema } from './schemas.js';
+import { getActions, getTicket, ticketNumber } from './tickets.js';
+import { assertUpdateBody, buildNote, fieldsNotApplied, intField, resolvePriority, resolveStatus, resolveTeam } from './write-body.js';
+const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const failed = (actionId, action, e) => ({
+    actionId,
+    action,
+    status: 'failed',
+    error: { code: e.code, message: e.message },
+});
+const notAttempted = (actionId, action, first) => ({
+    actionId,
+    action,
+    status: 'failed',
+    error: { code: first.code, message: `not attempted: an earlier write failed (${first.message})` },
+});
+/** Canonical team name for the target (pitfall 1: a name, written in the tenant's spelling; map refreshed once). */
+async function targetTeam(ctx, want) {
+    let list = await optional(ctx, 'teams', () => teams(ctx));
+    let name = list ? resolveTeam(want, list) : want;
+    if (list && name === undefined) {
+        list = await optional(ctx, 'teams', () => teams(ctx, true));
+        name = list ? resolveTeam(want, list) : want;
+    }
+    if (name === undefined)
+        throw new ConnectorError('validation', `Halo has no team named ${JSON.stringify(want)}`, { retryable: false });
+    return name;
+}
+/** Reassign fields that differ from the re-read ticket: team, agent, and the optional status on move. */
+async function reassignFields(ctx, reassign, raw, body) {
+    const fields = [];
+    const want = reassign.location.team;
+    if (want !== undefined) {
+        const name = await targetTeam(ctx, String(want));
+        if (String(raw.team ?? '').trim().toLowerCase() !== name.trim().toLowerCase()) {
+            body.team = name;
+            fields.push('team');
+        }
+    }
+    if (reassign.owner !== null && reassign.owner !== undefined) {
+        const member = memberSchema.safeParse(reassign.owner);
+        if (!member.success)
+            throw new ConnectorError('validation', 'mapping.members entry is not {agent_id}', { retryable: false });
+        if (intField(raw.agent_id) !== member.data.agent_id) {
+            body.agent_id = member.data.agent_id;
+            fields.push('agent_id');
+        }
+    }
+    const onMove = ctx.settings.mapping.statusOnMove;
+    if (body.team !== undefined && onMove !== undefined) {
+        const statusId = resolveStatus(onMove, await optional(ctx, 'statuses', () => statuses(ctx)));
+        if (statusId === undefined)
+            ctx.log.warn({ statusOnMove: onMove }, 'Halo statusOnMove names no known status; status left alone');
+        else if (intField(raw.status_id) !== statusId) {
+            body.status_id = statusId;
+            fields.push('status_id');
+        }
+    }
+    return fields;
+}
+/** `priority_id` when it differs (a name is looked up within the ticket's SLA, pitfall 7). */
+async function priorityFields(ctx, priority, raw, body) {
+    const list = typeof priority.id === 'number' ? undefined : await optional(ctx, 'priorities', () => priorities(ctx));
+    const pid = resolvePriority(priority.id, list, intField(raw.sla_id));
+    if (pid === undefined)
+        throw new ConnectorError('validation', `Halo has no priority ${JSON.stringify(priority.id)}`, { retryable: false });
+    if (intField(raw.priority_id) === pid)
+        return [];
+    body.priority_id = pid;
+    return ['priority_id'];
+}
+/** The ticket fields reassign and priority need, only those that differ from the re-read ticket (SPEC §4). */
+async function planUpdate(ctx, plan, id, raw) {
+    const body = { id };
+    const reassign = plan.reassign ? await reassignFields(ctx, plan.reassign, raw, body) : [];
+    const priority = plan.priority ? await priorityFields(ctx, plan.priority, raw, body) : [];
+    return { body, reassign, priority };
+}
+/** Reassign + priority in one `POST /api/Tickets` (Halo has no PATCH), then a read-back (halo.md §4.4). */
+async function writeTicket(ctx, plan, id) {
+    const raw = isObj(plan.fetched.ticket) ? plan.fetched.ticket : {};
+    const entries = [];
+    if (plan.reassign)
+        entries.push({ actionId: plan.reassign.actionId, action: 'reassign' });
+    if (plan.priority)
+        entries.push({ actionId: plan.priority.actionId, action: 'priority' });
+    let planned;
+    try {
+        planned = await planUpdate(ctx, plan, id, raw);
+    }
+    catch (e) {
+        const error = asConnectorError(e);
+        return { results: entries.map((x) => failed(x.actionId, x.action, error)), failure: error };
+    }
+    const fieldsOf = (a) => (a === 'reassign' ? planned.reassign : planned.priority);
+    if (planned.reassign.length + planned.priority.length === 0) {
+        return { results: entries.map((x) => ({ actionId: x.actionId, action: x.action, status: 'skipped' })) };
+    }
+    try {
+        const missed = await postAndReadBack(ctx, id, planned.body);
+        const results = entries.map((x) => {
+            const mine = fieldsOf(x.action);
+            if (mine.length === 0)
+                return { actionId: x.actionId, action: x.action, status: 'skipped' };
+            const lost = mine.filter((f) => missed.includes(f));
+            if (lost.length === 0)
+                return { actionId: x.actionId, action: x.action, status: 'applied', remoteId: String(id) };
+            return failed(x.actionId, x.action, new ConnectorError('write_not_applied', `Halo accepted the update but ${lost.join(', ')} did not change (read-back)`));
+        });
+        const bad = results.find((r) => r.status === 'failed');
+        return bad ? { results, failure: new ConnectorError('write_not_applied', bad.error.message) } : { results };
+    }
+    catch (e) {
+        const error = asConnectorError(e);
+        return { results: entries.map((x) => (fieldsOf(x.action).length === 0 ? { actionId: x.actionId, action: x.action, status: 'skipped' } : failed(x.actionId, x.action, error))), failure: error };
+    }
+}
+/** One `POST /api/Tickets [{id, …}]`, then a re-read: returns the fields that did not take. */
+async function postAndReadBack(ctx, id, body) {
+    // Absolute values on an existing id: safe to repeat after an ambiguous failure.
+    const res = await haloRequest(ctx, { method: 'POST', path: '/Tickets', json: assertUpdateBody(body), idempotent: true });
+    const echoed = Array.isArray(res.data) ? res.data[0] : res.data;
+    const echoedId = isObj(echoed) ? intField(echoed.id) : undefined;
+    if (echoedId !== undefined && echoedId !== id) {
+        throw new ConnectorError('write_not_applied', `Halo answered the update of ticket ${id} with ticket ${echoedId}`, { retryable: false });
+    }
+    const missed = fieldsNotApplied(body, await getTicket(ctx, id));
+    if (missed.includes('team'))
+        await optional(ctx, 'teams', () => teams(ctx, true)); // pitfall 1: the map may be stale
+    return missed;
+}
+const AMBIGUOUS = new Set(['timeout', 'network', 'psa_unavailable']);
+async function markerPresent(ctx, id, marker) {
+    const found = (await getActions(ctx, id)).find((a) => actionText(a).includes(marker));
+    return found ? String(found.id ?? '') : undefined;
+}
+/** One note: skipped when its marker is already there (`verify`), checked by marker after an ambiguous failure. */
+async function writeNote(ctx, plan, id, note) {
+    const base = { actionId: note.actionId, action: 'note' };
+    try {
+        if (plan.verify) {
+            const existing = await markerPresent(ctx, id, note.marker);
+            if (existing !== undefined)
+                return { ...base, status: 'skipped', ...(existing ? { remoteId: existing } : {}) };
+        }
+        const internal = note.visibility === 'internal';
+        const outcome = (internal ? ctx.settings.notes.internal?.outcome : ctx.settings.notes.customer?.outcome) ?? (internal ? 'Private Note' : 'Email User');
+        const json = buildNote({ ticketId: id, outcome, text: note.text, marker: note.marker, internal });
+        let created;
+        try {
+            const res = await haloRequest(ctx, { method: 'POST', path: '/Actions', json, idempotent: false });
+            const echoed = Array.isArray(res.data) ? res.data[0] : res.data;
+            created = isObj(echoed) && echoed.id != null ? String(echoed.id) : undefined;
+        }
+        catch (e) {
+            const error = asConnectorError(e);
+            if (!AMBIGUOUS.has(error.code))
+                throw error;
+            const found = await markerPresent(ctx, id, note.marker); // did the note land before the failure?
+            if (found === undefined)
+                throw error;
+            created = found;
+        }
+        if (created === undefined) {
+            // A 200 without the created action: believe it only when the note is really there (false-200 writes).
+            created = await markerPresent(ctx, id, note.marker);
+            if (created === undefined)
+                throw new ConnectorError('write_not_applied', 'Halo answered 200 but the note is not on the ticket');
+        }
+        return { ...base, status: 'applied', ...(created ? { remoteId: created } : {}) };
+    }
+    catch (e) {
+        return failed(note.actionId, 'note', asConnectorError(e));
+    }
+}
+/** SPEC §4 write-back: reassign + priority in one write, read-back, then notes; the first failure stops the rest. */
+export async function applyHaloActions(ctx, plan) {
+    let id;
+    try {
+        id = ticketNumber(plan.ticketId);
+    }
+    catch (e) {
+        const error = asConnectorError(e);
+        const all = [
+            ...(plan.reassign ? [failed(plan.reassign.actionId, 'reassign', error)] : []),
+            ...(plan.priority ? [failed(plan.priority.actionId, 'priority', error)] : []),
+        ];
+        return [...all, ...plan.notes.map((n) => failed(n.actionId, 'note', error))];
+    }
+    const results = [];
+    let failure;
+    if (plan.reassign || plan.priority) {
+        const written = await writeTicket(ctx, plan, id);
+        results.push(...written.results);
+        failure = written.failure;
+    }
+    for (const note of plan.notes) {
+        if (failure) {
+            results.push(notAttempted(note.actionId, 'note', failure));
+            continue;
+        }
+        const r = await writeNote(ctx, plan, id, note);
+        results.push(r);
+        if (r.status === 'failed')
+            failure = new ConnectorError((r.error?.code ?? 'internal'), r.error?.message ?? 'note failed');
+    }
+    return results;
+}
+//# sourceMappingURL=actions.js.map

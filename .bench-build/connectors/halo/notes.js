@@ -1,0 +1,49 @@
+import { haloInstant } from './dates.js';
+/** Notes we write carry this marker (SPEC §4): how the normalizer and retries recognise them. */
+export const OUR_MARKER = /\[esc:[0-9a-f]{6,}\]/;
+const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', '#39': "'" };
+/** Plain text of an HTML note: tags out, block ends as newlines, common entities decoded. */
+export function htmlToText(html) {
+    return html
+        .replace(/<\s*(br|\/p|\/div|\/li|\/h\d)\s*\/?>/gi, '\n')
+        .replace(/<[^>]*>/g, '')
+        .replace(/&(amp|lt|gt|quot|apos|nbsp|#39);/g, (_m, e) => ENTITIES[e] ?? '')
+        .replace(/[ \t]+\n/g, '\n')
+        .replace(/\n{3,}/g, '\n\n')
+        .trim();
+}
+/** The text of an action: `note`, else `note_html` as text. */
+export function actionText(action) {
+    if (typeof action.note === 'string' && action.note.trim() !== '')
+        return action.note.trim();
+    if (typeof action.note_html === 'string')
+        return htmlToText(action.note_html);
+    return '';
+}
+const sameId = (v, id) => id !== undefined && v !== undefined && v !== null && String(v) === id;
+/** True for notes we wrote: the marker in the text, or our API agent as the author (SPEC §3). */
+export function isOurs(action, text, ownAgentId) {
+    return OUR_MARKER.test(text) || sameId(action.who_agentid, ownAgentId) || sameId(action.actionby_agent_id, ownAgentId);
+}
+/** `recentNotes` (newest first, ≤ 5, ours flagged) and `latestNote` (newest not ours) from `/api/Actions` rows. */
+export function normalizeNotes(actions, ownAgentId) {
+    const notes = [];
+    for (const a of actions) {
+        if (!isObj(a))
+            continue;
+        const text = actionText(a);
+        const at = haloInstant(a.datetime) ?? haloInstant(a.actiondatecreated) ?? haloInstant(a.actionarrivaldate);
+        if (text === '' || at === undefined)
+            continue; // system rows (status flips, timers) carry no note text
+        const note = { at, internal: a.hiddenfromuser === true, text, ours: isOurs(a, text, ownAgentId) };
+        const author = typeof a.who === 'string' && a.who.trim() !== '' ? a.who.trim() : undefined;
+        if (author)
+            note.author = author;
+        notes.push(note);
+    }
+    notes.sort((x, y) => Date.parse(y.at) - Date.parse(x.at));
+    const latest = notes.find((n) => !n.ours)?.text;
+    return latest === undefined ? { recentNotes: notes.slice(0, 5) } : { recentNotes: notes.slice(0, 5), latestNote: latest };
+}
+//# sourceMappingURL=notes.js.map

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { IdOrNameSchema } from '../../src/contract/index.js';
+import { parseCidr } from './ip-allow.js';
+// ------------------------------------------------------------------ instance settings (escalator.yaml)
+const headerSafe = z.string().min(1).regex(/^[\x20-\x7e]+$/, { message: 'expected printable ASCII (no CR/LF)' });
+/** Basic-auth credentials Halo sends with every delivery (halo.md §2.2). A `:` in the user name would be ambiguous. */
+const basicAuth = z
+    .object({ username: headerSafe.refine((u) => !u.includes(':'), { message: 'a Basic-auth user name may not contain ":"' }), password: headerSafe })
+    .strict();
+const noteSettings = z.object({ outcome: z.string().min(1) }).strict();
+/** Instance settings for HaloPSA (SPEC §7; see ../../../shared/psa/halo.md). */
+export const settingsSchema = z.object({
+    connection: z
+        .object({
+        tenantUrl: z.url().optional(),
+        /** Resource server base (`…/api`); defaults to `{tenantUrl}/api`. */
+        apiUrl: z.url().optional(),
+        /** Authorisation server base (`…/auth`); discovered via `/api/authinfo` when absent (halo.md §1.1). */
+        authUrl: z.url().optional(),
+        /** Hosted tenants: `?tenant=` on the token request (halo.md §1.2). */
+        tenant: z.string().min(1).optional(),
+        clientId: headerSafe,
+        clientSecret: headerSafe,
+        /** @defaultValue 'all' */
+        scope: z.string().min(1).optional(),
+    })
+        .strict()
+        .refine((c) => c.tenantUrl !== undefined || c.apiUrl !== undefined, { message: 'expected tenantUrl or apiUrl' }),
+    webhook: z
+        .object({
+        basicAuth,
+        /** Accepted as well while a password rotation is under way. */
+        previousBasicAuth: basicAuth.optional(),
+        /** Optional second factor: sender addresses (CIDRs or single addresses, IPv4 or IPv6). */
+        allowIps: z
+            .array(z.string().min(1).refine((c) => parseCidr(c) !== null, { message: 'expected a CIDR such as 203.0.113.0/24' }))
+            .optional(),
+    })
+        .strict(),
+    /**
+     * Action outcomes used for notes (halo.md §5: tenant-specific, must be allowed by the ticket type's workflow).
+     * @defaultValue internal `Private Note`, customer `Email User`
+     */
+    notes: z.object({ internal: noteSettings, customer: noteSettings }).partial().strict().default({}),
+    mapping: z
+        .looseObject({
+        /** Status (id or name) to set when a ticket moves team; absent → the status is left alone. */
+        statusOnMove: IdOrNameSchema.optional(),
+    })
+        .default({}),
+});
+/** `mapping.members` value: the Halo agent. */
+export const memberSchema = z.object({ agent_id: z.number().int().positive() }).strict();
+export const locationKeys = { team: { field: 'team', by: 'name', caseInsensitive: true } };
+/** Sources disagree on Halo's limit (≈ 300–700 per 5 min); default below the lowest (SPEC §4). */
+export const rateLimitDefaults = { requests: 250, per: 300_000 };
+// ------------------------------------------------------------------ PSA payloads (trust boundary: parsed, never trusted)
+/** Halo numbers "may travel as strings" (halo.md §4.4). */
+export const intish = z.union([
+    z.number().int(),
+    z
+        .string()
+        .regex(/^\s*-?\d+\s*$/)
+        .transform((s) => Number(s)),
+]);
+/** `POST {authUrl}/token` answer (halo.md §1.2). */
+export const tokenResponseSchema = z.looseObject({
+    access_token: z.string().min(1),
+    token_type: z.string().optional(),
+    expires_in: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]).optional(),
+});
+/** `GET /api/authinfo` (no auth): where the token endpoint lives. */
+export const authInfoSchema = z.looseObject({
+    auth_url: z.string().min(1).optional(),
+    tenant_id: z.union([z.string(), z.number()]).optional(),
+});
+/** A ticket (`Faults`) as far as we rely on it: an object with an integer id; everything else is read defensively. */
+export const ticketSchema = z.looseObject({ id: intish });
+/** An action (note); read defensively by the normalizer. */
+export const actionSchema = z.looseObject({ id: intish.optional() });
+export const agentSchema = z.looseObject({ id: intish, name: z.string().nullish() });
+export const statusSchema = z.looseObject({ id: intish, name: z.string() });
+export const teamSchema = z.looseObject({ id: intish, name: z.string() });
+/** `Policy`: `id` is a GUID; `priorityid` is what tickets carry as `priority_id` (halo.md §6, pitfall 7). */
+export const prioritySchema = z.looseObject({ priorityid: intish, slaid: intish.nullish(), name: z.string() });
+/** An outbound webhook registration (`/api/Webhook`, halo.md §2.1). */
+export const webhookRegistrationSchema = z.looseObject({
+    id: z.union([z.string(), z.number()]),
+    name: z.string().nullish(),
+    type: intish.nullish(),
+    url: z.string().nullish(),
+    active: z.boolean().nullish(),
+    authentication_type: intish.nullish(),
+    basic_username: z.string().nullish(),
+    basic_password: z.string().nullish(),
+    events: z.array(z.unknown()).nullish(),
+});
+/**
+ * Halo list answers come both bare (`[...]`) and wrapped (`{"record_count":N,"<plural>":[...]}`) depending on the
+ * endpoint and build (halo.md §6): accept both. Items that do not match are dropped, never thrown on.
+ */
+export function parseList(body, key, item) {
+    let raw;
+    let recordCount;
+    if (Array.isArray(body))
+        raw = body;
+    else if (typeof body === 'object' && body !== null) {
+        const wrapped = body;
+        raw = wrapped[key];
+        const rc = Number(wrapped.record_count);
+        if (Number.isFinite(rc))
+            recordCount = rc;
+    }
+    if (!Array.isArray(raw))
+        return null;
+    const items = [];
+    for (const entry of raw) {
+        const parsed = item.safeParse(entry);
+        if (parsed.success)
+            items.push(parsed.data);
+    }
+    return recordCount === undefined ? { items } : { items, recordCount };
+}
+//# sourceMappingURL=schemas.js.map

@@ -1,0 +1,106 @@
+import { ConnectorError } from '../../src/contract/index.js';
+import { haloRequest } from './client.js';
+import { haloInstant } from './dates.js';
+import { optional, ownAgentId, priorities, statuses, teams } from './lookups.js';
+import { actionSchema, parseList, ticketSchema } from './schemas.js';
+/** Ticket ids are positive integers; anything else never reaches a URL. */
+export function ticketNumber(ticketId) {
+    const n = /^\d{1,15}$/.test(ticketId.trim()) ? Number(ticketId) : NaN;
+    if (!Number.isSafeInteger(n) || n <= 0)
+        throw new ConnectorError('validation', `not a Halo ticket id: ${JSON.stringify(ticketId)}`, { retryable: false });
+    return n;
+}
+/** `GET /api/Tickets/{id}?includedetails=true` → the ticket object (halo.md §4.1). A `deleted` ticket is gone. */
+export async function getTicket(ctx, id) {
+    const res = await haloRequest(ctx, { method: 'GET', path: `/Tickets/${id}`, query: { includedetails: true, includelastaction: false } });
+    // Single objects sometimes come back as one-element arrays (halo.md §4.4): accept both.
+    const body = Array.isArray(res.data) && res.data.length === 1 ? res.data[0] : res.data;
+    const parsed = ticketSchema.safeParse(body);
+    if (!parsed.success)
+        throw new ConnectorError('invalid_response', `Halo answered GET /Tickets/${id} without a ticket`);
+    if (parsed.data.id !== id)
+        throw new ConnectorError('invalid_response', `Halo answered GET /Tickets/${id} with ticket ${parsed.data.id}`);
+    if (parsed.data.deleted === true)
+        throw new ConnectorError('not_found', `Halo ticket ${id} is deleted`, { retryable: false });
+    return parsed.data;
+}
+/** `GET /api/Actions?ticket_id=…` (always filtered: unfiltered /Actions times out, pitfall 13). */
+export async function getActions(ctx, id) {
+    const res = await haloRequest(ctx, { method: 'GET', path: '/Actions', query: { ticket_id: id, excludesys: true } });
+    const list = parseList(res.data, 'actions', actionSchema);
+    if (!list)
+        throw new ConnectorError('invalid_response', `Halo answered GET /Actions for ticket ${id} without a list`);
+    // Never trust a row for another ticket (a server that ignores the filter must not leak notes across tickets).
+    return list.items.filter((a) => a.ticket_id === undefined || a.ticket_id === null || Number(a.ticket_id) === id);
+}
+const isName = (v) => typeof v === 'string' && !/^\s*\d+\s*$/.test(v);
+/** Fetches the ticket, its actions and the (cached) lookups normalizing needs. */
+export async function fetchHaloTicket(ctx, ticketId) {
+    const id = ticketNumber(ticketId);
+    const ticket = await getTicket(ctx, id);
+    const notes = await getActions(ctx, id);
+    const lookups = {};
+    const me = await optional(ctx, 'agent-me', () => ownAgentId(ctx));
+    if (me !== undefined)
+        lookups.ownAgentId = me;
+    const m = ctx.instance.mapping;
+    // Ticket payloads often ship ids without names (halo.md §4.3): names come from cached lookups.
+    if (ticket.status_name == null || Object.values(m.statuses ?? {}).some((vs) => (vs ?? []).some(isName))) {
+        const s = await optional(ctx, 'statuses', () => statuses(ctx));
+        if (s)
+            lookups.statuses = s;
+    }
+    if (ticket.priority_name == null || Object.values(m.priorities ?? {}).some((vs) => (vs ?? []).some(isName))) {
+        const p = await optional(ctx, 'priorities', () => priorities(ctx));
+        if (p)
+            lookups.priorities = p;
+    }
+    if (typeof ticket.team === 'string' && ticket.team !== '') {
+        const t = await optional(ctx, 'teams', () => teams(ctx));
+        if (t)
+            lookups.teams = t;
+    }
+    return { ticket, notes, lookups: { ...lookups } };
+}
+const PAGE_SIZE = 100; // Halo's maximum (halo.md §4.2)
+/**
+ * SPEC §4: Halo has no documented changed-since filter (`lastupdatefromdate` is typed bool in the spec), so the
+ * sweep pages through open tickets and keeps those whose `last_update` (else `lastactiondate`) is at or after
+ * `since`. Tickets without either date are kept: a needless evaluation is cheaper than a missed one.
+ */
+export async function listHaloChangedSince(ctx, since, page) {
+    const pageNo = page === undefined ? 1 : Number(page);
+    if (!Number.isSafeInteger(pageNo) || pageNo < 1)
+        throw new ConnectorError('validation', `bad page token ${JSON.stringify(page)}`, { retryable: false });
+    const sinceMs = Date.parse(since);
+    if (Number.isNaN(sinceMs))
+        throw new ConnectorError('validation', `bad instant ${JSON.stringify(since)}`, { retryable: false });
+    const res = await haloRequest(ctx, {
+        method: 'GET',
+        path: '/Tickets',
+        query: { pageinate: true, page_size: PAGE_SIZE, page_no: pageNo, open_only: true },
+    });
+    const list = parseList(res.data, 'tickets', ticketSchema);
+    if (!list)
+        throw new ConnectorError('invalid_response', 'Halo answered GET /Tickets without a ticket list');
+    const items = [];
+    let highWater;
+    for (const t of list.items) {
+        const version = haloInstant(t.last_update) ?? haloInstant(t.lastactiondate);
+        if (version && (highWater === undefined || Date.parse(version) > Date.parse(highWater)))
+            highWater = version;
+        if (version === undefined)
+            items.push({ ticketId: String(t.id) });
+        else if (Date.parse(version) >= sinceMs)
+            items.push({ ticketId: String(t.id), version });
+    }
+    // More pages when the server says so, or (bare arrays carry no count) when this page was full.
+    const more = list.recordCount !== undefined ? pageNo * PAGE_SIZE < list.recordCount : list.items.length >= PAGE_SIZE;
+    const out = { items };
+    if (more && list.items.length > 0)
+        out.nextPage = String(pageNo + 1);
+    if (highWater)
+        out.highWater = highWater;
+    return out;
+}
+//# sourceMappingURL=tickets.js.map

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+let loaded;
+/** The Halo endpoints of the vendor schema file, keyed `"POST /api/Tickets"`. */
+export function vendorEndpoints() {
+    loaded ??= JSON.parse(readFileSync(new URL('./__fixtures__/vendor-schemas.halo.json', import.meta.url), 'utf8'));
+    return loaded;
+}
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})?$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+function checkScalar(schema, value, path, out) {
+    const t = schema.type;
+    if (t === 'integer') {
+        if (typeof value !== 'number' || !Number.isInteger(value))
+            out.push(`${path}: expected integer, got ${JSON.stringify(value)}`);
+        else if (schema.format === 'int32' && (value < -(2 ** 31) || value >= 2 ** 31))
+            out.push(`${path}: outside int32`);
+    }
+    else if (t === 'number') {
+        if (typeof value !== 'number' || !Number.isFinite(value))
+            out.push(`${path}: expected number`);
+    }
+    else if (t === 'boolean') {
+        if (typeof value !== 'boolean')
+            out.push(`${path}: expected boolean, got ${JSON.stringify(value)}`);
+    }
+    else if (t === 'string') {
+        if (typeof value !== 'string')
+            out.push(`${path}: expected string, got ${JSON.stringify(value)}`);
+        else if (schema.format === 'date-time' && !DATE_TIME.test(value))
+            out.push(`${path}: expected date-time, got ${value}`);
+        else if (schema.format === 'uuid' && !UUID.test(value))
+            out.push(`${path}: expected uuid, got ${value}`);
+    }
+}
+/** Problems of `value` against `schema` (empty = conforms). */
+export function checkVendorSchema(schema, value, path = '$') {
+    const out = [];
+    if (schema['x-any'])
+        return out;
+    if (value === null) {
+        if (!schema.nullable)
+            out.push(`${path}: null not allowed`);
+        return out;
+    }
+    if (schema.type === 'array') {
+        if (!Array.isArray(value))
+            return [`${path}: expected array`];
+        value.forEach((v, i) => out.push(...checkVendorSchema(schema.items ?? {}, v, `${path}[${i}]`)));
+        return out;
+    }
+    if (schema.type === 'object') {
+        if (!isObj(value))
+            return [`${path}: expected object`];
+        if (schema['x-ref'])
+            return out;
+        for (const [k, v] of Object.entries(value)) {
+            const prop = schema.properties?.[k];
+            if (prop)
+                out.push(...checkVendorSchema(prop, v, `${path}.${k}`));
+            else if (schema['x-complete'])
+                out.push(`${path}.${k}: unknown property of ${schema['x-model'] ?? 'object'}`);
+        }
+        return out;
+    }
+    checkScalar(schema, value, path, out);
+    return out;
+}
+/** Problems of a request body for `"METHOD /api/Path"`. */
+export function checkVendorBody(endpoint, body) {
+    const schema = vendorEndpoints()[endpoint]?.body;
+    return schema ? checkVendorSchema(schema, body) : [`no vendor body schema for ${endpoint}`];
+}
+/** Problems of a query string: unknown parameters (Halo ignores them silently, pitfall 5) and wrong types. */
+export function checkVendorQuery(endpoint, query) {
+    const params = vendorEndpoints()[endpoint]?.query;
+    if (!params)
+        return [`no vendor query schema for ${endpoint}`];
+    const out = [];
+    for (const [k, v] of Object.entries(query)) {
+        const p = params[k];
+        if (!p)
+            out.push(`${endpoint}?${k}: unknown query parameter`);
+        else if (p.type === 'integer' && !/^-?\d+$/.test(v))
+            out.push(`${endpoint}?${k}: expected integer, got ${v}`);
+        else if (p.type === 'boolean' && !/^(true|false)$/i.test(v))
+            out.push(`${endpoint}?${k}: expected boolean, got ${v}`);
+        else if (p.type === 'number' && Number.isNaN(Number(v)))
+            out.push(`${endpoint}?${k}: expected number, got ${v}`);
+    }
+    return out;
+}
+/** The Faults (ticket) and Actions models, for checking fixtures (GET answers mirror the POST models). */
+export function vendorModel(name) {
+    const ep = name === 'Faults' ? 'POST /api/Tickets' : 'POST /api/Actions';
+    return vendorEndpoints()[ep].body.items;
+}
+//# sourceMappingURL=vendor-schema.js.map

@@ -1,0 +1,19 @@
+import { loadFromSource, resolveConfigSource } from '../config/builtin.js';
+import { parseEnv } from '../config/env.js';
+import { formatProblem } from '../config/problems.js';
+import { connectors } from '../connectors.js';
+/**
+ * Environment + configuration as every long-running or PSA-calling verb loads them: `--config FILE`, else
+ * `CONFIG_FILE`, else `./escalator.yaml`, else the built-in config. Failures are the lines to print (exit 1).
+ */
+export function loadCliConfig(io, explicit) {
+    const env = parseEnv(io.env);
+    if (!env.ok)
+        return env;
+    const source = resolveConfigSource(env.value, { ...(explicit ? { explicit } : {}), cwd: io.cwd });
+    const loaded = loadFromSource(source, io.env, connectors);
+    if (!loaded.ok)
+        return { ok: false, error: loaded.error.filter((p) => p.severity === 'error').map(formatProblem) };
+    return { ok: true, value: { env: env.value, config: loaded.value } };
+}
+//# sourceMappingURL=load-config.js.map

@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=connector.js.map

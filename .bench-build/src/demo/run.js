@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectors } from '../connectors.js';
+import { createLogger } from '../lib/logger.js';
+import { runUntilSignal, startService } from '../main.js';
+import { DemoClock } from './clock.js';
+import { loadDemoConfig } from './config.js';
+import { AuditFollower, PSA_NAMES, localTime, summaryTable } from './live-log.js';
+import { AutotaskSandbox } from './sandboxes/autotask.js';
+import { ConnectWiseSandbox } from './sandboxes/connectwise.js';
+import { HaloSandbox } from './sandboxes/halo.js';
+import { NotifierSink } from './sandboxes/notifiers.js';
+import { STORY_MINUTES, scenario } from './scenario.js';
+import { verifyEscalations } from './verify.js';
+/** Tuesday 24 November 2026, 09:00 in New York: inside the demo calendar's business hours. */
+export const DEMO_START = Date.parse('2026-11-24T14:00:00Z');
+async function startSandboxes(clock) {
+    const [connectwise, autotask, halo, notifiers] = await Promise.all([
+        new ConnectWiseSandbox({ now: clock.now }).start(),
+        new AutotaskSandbox({ now: clock.now }).start(),
+        new HaloSandbox({ now: clock.now }).start(),
+        new NotifierSink().start(),
+    ]);
+    return { connectwise, autotask, halo, notifiers };
+}
+const instanceOf = { connectwise: 'acme-cw', autotask: 'globex-at', halo: 'initech-halo' };
+/** Sandbox writes and notifications are printed after the decision that caused them (the audit poll comes first). */
+function wireOutput(s, pending) {
+    for (const sb of [s.connectwise, s.autotask, s.halo])
+        sb.tally.onWrite = (line) => pending.push(`        ↳ ${PSA_NAMES[sb.kind]} sandbox: ${line}`);
+    s.notifiers.onNotify = (n, text) => pending.push(`        ↳ ${n.notifier} notified: ${text.replace(/\s+/g, ' ').slice(0, 100)}`);
+}
+async function playStory(sandboxes, clock, print) {
+    for (const step of scenario(sandboxes, clock)) {
+        await clock.waitUntil(clock.at(step.at));
+        print(`[${localTime(clock.now())}] ▶ ${step.say}`);
+        await step.run();
+    }
+    await clock.waitUntil(clock.at(STORY_MINUTES));
+}
+/** Runs the demo; resolves with the exit code. */
+export async function runDemo(options) {
+    const { print } = options;
+    const log = createLogger({ level: options.env.logLevel, base: { role: 'demo' } });
+    const token = options.env.adminToken ?? randomBytes(24).toString('base64url');
+    const dataDir = options.env.redisUrl ? undefined : await mkdtemp(join(tmpdir(), 'psa-escalator-demo-'));
+    // Frozen while Redis and the service start, so the story begins at 09:00 sharp.
+    const clock = new DemoClock({ start: DEMO_START, scale: 0 });
+    const sandboxes = await startSandboxes(clock);
+    const all = [sandboxes.connectwise, sandboxes.autotask, sandboxes.halo];
+    const cleanup = async () => {
+        await Promise.all([...all, sandboxes.notifiers].map((s) => s.close()));
+        if (dataDir)
+            await rm(dataDir, { recursive: true, force: true });
+    };
+    let service;
+    try {
+        const config = loadDemoConfig(sandboxes, connectors);
+        const env = { ...options.env, host: options.host, adminToken: token, ...(dataDir ? { dataDir } : {}) };
+        print('psa-escalator demo: starting Redis, the service and three PSA sandboxes (ConnectWise, Autotask, HaloPSA)…');
+        service = await startService({ env, config, log, pipeline: { now: clock.now, tuning: { pollMs: 100 } } });
+        const base = `http://127.0.0.1:${new URL(service.url).port}`;
+        for (const sb of all)
+            sb.webhookUrl = `${base}/webhooks/${instanceOf[sb.kind]}`;
+        clock.setScale(options.scale ?? 600);
+        printBanner(print, { base, token, generated: options.env.adminToken === undefined, clock });
+        const code = await story(service, sandboxes, clock, { print, base, token });
+        if (options.exit || code !== 0)
+            return code;
+        print('', `Still serving: ${base}/docs and ${base}/api/* (Authorization: Bearer ${token}). Ctrl-C stops.`);
+        const stopped = await (options.waitForStop ?? ((s, l) => runUntilSignal(s, { log: l })))(service, log);
+        service = undefined;
+        return stopped;
+    }
+    finally {
+        await service?.close();
+        await cleanup();
+    }
+}
+function printBanner(print, o) {
+    print(`Service:   ${o.base}   (API docs: ${o.base}/docs)`, `Token:     ${o.token}${o.generated ? '   (generated; set ADMIN_TOKEN to choose one)' : '   (from ADMIN_TOKEN)'}`, `Try:       curl -H "Authorization: Bearer ${o.token}" ${o.base}/api/escalations`, `Clock:     simulated, ${o.clock.scale}× real time (1 s = ${o.clock.scale / 60} min), starting Tue 24 Nov 2026 09:00 America/New_York`, '');
+}
+async function story(service, sandboxes, clock, io) {
+    const pending = [];
+    wireOutput(sandboxes, pending);
+    const follower = new AuditFollower(service.pipeline.read, (l) => io.print(l));
+    const flush = async () => {
+        await follower.poll().catch(() => 0);
+        for (const line of pending.splice(0))
+            io.print(line);
+    };
+    const timer = setInterval(() => void flush(), 200);
+    try {
+        await playStory(sandboxes, clock, (l) => io.print(l));
+        await settle(service, flush);
+    }
+    finally {
+        clearInterval(timer);
+    }
+    clock.setScale(1);
+    await flush();
+    return summarize(sandboxes, io);
+}
+/** Waits (≤ 10 s) until no job is waiting or running, so the summary counts everything the story caused. */
+async function settle(service, flush) {
+    const deadline = Date.now() + 10_000;
+    let quiet = 0;
+    while (Date.now() < deadline && quiet < 3) {
+        await new Promise((r) => setTimeout(r, 300));
+        const counts = await Promise.all([service.pipeline.queues.events, service.pipeline.queues.tickets].map((q) => q.getJobCounts('waiting', 'active', 'prioritized')));
+        const busy = counts.reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
+        quiet = busy === 0 ? quiet + 1 : 0;
+        await flush();
+    }
+}
+async function summarize(sandboxes, io) {
+    const all = [sandboxes.connectwise, sandboxes.autotask, sandboxes.halo];
+    io.print('', 'Summary', ...summaryTable(all), `Notifications sent: ${sandboxes.notifiers.received.length}`, '');
+    const check = await verifyEscalations(io.base, io.token, Object.values(instanceOf));
+    const listed = Object.entries(check.escalations).map(([id, n]) => `${id} ${n}`).join(', ');
+    if (!check.ok) {
+        io.print(`✘ GET /api/escalations: ${check.problem ?? 'check failed'} (${listed})`);
+        return 1;
+    }
+    io.print(`✔ GET /api/escalations lists the applied escalations with their reasons: ${listed}`);
+    return 0;
+}
+//# sourceMappingURL=run.js.map

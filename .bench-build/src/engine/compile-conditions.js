@@ -1,0 +1,125 @@
+import { priorityNames, recurringKey } from '../contract/index.js';
+import { compileCategoryPattern } from './category.js';
+import { clockNames } from './compiled.js';
+import { compilePhrases, phraseRegex } from './text.js';
+const toArray = (v) => (Array.isArray(v) ? v : [v]);
+function leaf(c, make) {
+    return make(c.nextLeafId++);
+}
+function compileStatus(c, value) {
+    if (typeof value === 'object' && !Array.isArray(value) && 'not' in value) {
+        const categories = toArray(value.not);
+        return leaf(c, (id) => ({ id, k: 'status', categories, not: true }));
+    }
+    const categories = toArray(value);
+    return leaf(c, (id) => ({ id, k: 'status', categories, not: false }));
+}
+function compileSla(c, value) {
+    const out = [];
+    for (const clock of [...clockNames, 'any']) {
+        const pct = value[clock]?.gte;
+        if (pct !== undefined)
+            out.push(leaf(c, (id) => ({ id, k: 'slaUsed', clock: clock, pct })));
+    }
+    return out;
+}
+function compileTier(c, path, value) {
+    const tiers = toArray(value);
+    for (const t of tiers)
+        if (!c.tiers.includes(t))
+            c.problems.push(`${path}.tier: unknown tier "${t}"`);
+    return leaf(c, (id) => ({ id, k: 'tier', tiers }));
+}
+function compileOutside(c, path, name) {
+    const calendar = c.calendars[name];
+    if (!calendar) {
+        c.problems.push(`${path}.outsideCalendar: unknown calendar "${name}"`);
+        return null;
+    }
+    return leaf(c, (id) => ({ id, k: 'outsideCalendar', name, calendar }));
+}
+/** One key of a `when` object → a node (null when the key is invalid; the problem is recorded). */
+function compileKey(c, path, cond, key) {
+    switch (key) {
+        case 'tier':
+            return compileTier(c, path, cond.tier);
+        case 'priority': {
+            const levels = toArray(cond.priority).map((p) => priorityNames.indexOf(p) + 1);
+            return leaf(c, (id) => ({ id, k: 'priority', levels }));
+        }
+        case 'status':
+            return compileStatus(c, cond.status);
+        case 'text': {
+            const phrases = compilePhrases(toArray(cond.text));
+            return leaf(c, (id) => ({ id, k: 'text', phrases, any: phraseRegex(phrases), each: phrases.map((p) => phraseRegex([p])) }));
+        }
+        case 'category':
+            return leaf(c, (id) => ({ id, k: 'category', patterns: toArray(cond.category).map(compileCategoryPattern) }));
+        case 'usersAffected':
+            return leaf(c, (id) => ({ id, k: 'usersAffected', cmp: cond.usersAffected }));
+        case 'vip':
+            return leaf(c, (id) => ({ id, k: 'vip', value: cond.vip }));
+        case 'owner':
+            return leaf(c, (id) => ({ id, k: 'owner' }));
+        case 'age':
+        case 'timeInTier':
+            return leaf(c, (id) => ({ id, k: key, ms: cond[key] }));
+        case 'slaUsed':
+            return compileSla(c, cond.slaUsed);
+        case 'recurring': {
+            const r = cond.recurring;
+            const key = recurringKey(r.within, r.same);
+            return leaf(c, (id) => ({ id, k: 'recurring', count: r.count, key, needCompany: r.same.includes('company'), needCategory: r.same.includes('category') }));
+        }
+        case 'outsideCalendar':
+            return compileOutside(c, path, cond.outsideCalendar);
+        case 'any':
+        case 'all': {
+            const items = cond[key].map((sub, i) => compileCondition(c, `${path}.${key}[${i}]`, sub));
+            return key === 'any' ? { k: 'any', items } : { k: 'all', items };
+        }
+        default:
+            c.problems.push(`${path}: unknown condition "${String(key)}"`);
+            return null;
+    }
+}
+/** `when` is an AND of its keys; `any`/`all` nest. An empty `when` always holds. */
+export function compileCondition(c, path, cond) {
+    const items = [];
+    for (const key of Object.keys(cond)) {
+        if (cond[key] === undefined)
+            continue;
+        const node = compileKey(c, path, cond, key);
+        if (node === null)
+            continue;
+        if (Array.isArray(node))
+            items.push(...node);
+        else
+            items.push(node);
+    }
+    return items.length === 1 ? items[0] : { k: 'all', items: orderForSpeed(items) };
+}
+const cost = {
+    tier: 0, priority: 0, status: 0, vip: 0, owner: 0, usersAffected: 0, recurring: 0,
+    category: 1, text: 2, outsideCalendar: 3, age: 3, timeInTier: 3, slaUsed: 3, all: 4, any: 4,
+};
+/** Cheap, ticket-only checks first, so most rules are rejected before any tokenizing or business-time maths. */
+function orderForSpeed(items) {
+    return items.map((n, i) => ({ n, i })).sort((a, b) => cost[a.n.k] - cost[b.n.k] || a.i - b.i).map((x) => x.n);
+}
+/** Every time leaf of a condition tree, in tree order. */
+export function timeLeavesOf(node, out = []) {
+    if (node.k === 'all' || node.k === 'any')
+        for (const child of node.items)
+            timeLeavesOf(child, out);
+    else if (node.k === 'age' || node.k === 'timeInTier' || node.k === 'slaUsed')
+        out.push(node);
+    return out;
+}
+/** True when the tree contains a leaf of kind `k`. */
+export function usesLeaf(node, kinds) {
+    if (kinds.includes(node.k))
+        return true;
+    return (node.k === 'all' || node.k === 'any') && node.items.some((child) => usesLeaf(child, kinds));
+}
+//# sourceMappingURL=compile-conditions.js.map

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { notFoundError } from '../../errors.js';
+import { rateLimitedError, rejectNotFound } from '../../plugins/app/errors.js';
+import { errorResponses } from '../../schemas/common.js';
+import { receiveWebhook } from './receive.js';
+/** SPEC §5: the Autotask deactivation URL takes any body up to 64 KiB. */
+export const DEACTIVATION_MAX_BYTES = 64 * 1024;
+const Params = z.object({ instanceId: z.string().describe('The instance `id` from escalator.yaml') });
+const AckSchema = z.object({
+    accepted: z.literal(true),
+    eventId: z.string().describe('`<instanceId>:<event id>`: the dedupe key of this delivery'),
+    duplicate: z.literal(true).optional().describe('Already received within `dedupeTtl`: not queued again'),
+    ignored: z.enum(['echo', 'entity_type', 'action']).optional().describe('Acknowledged and dropped, not queued'),
+});
+const outcomeByStatus = { 413: 'too_large', 400: 'bad_request', 500: 'internal' };
+function receiveRoute(s) {
+    s.app.withTypeProvider().post('/:instanceId', {
+        bodyLimit: s.services.deps.env.webhookMaxBytes,
+        schema: {
+            tags: ['webhooks'],
+            summary: 'Receive a PSA webhook',
+            description: 'Checks in order: unknown instance → 404; body over WEBHOOK_MAX_BYTES → 413; authentication on the raw bytes → 401; ' +
+                'not JSON / wrong shape → 400; signing key unavailable → 503 key_unavailable; storage down → 503. ' +
+                '202 only after the event is durably queued. Any query string is ignored.',
+            params: Params,
+            response: { 202: AckSchema, ...errorResponses(400, 401, 404, 413, 429, 500, 503) },
+        },
+    }, async (req, reply) => {
+        const known = s.known(req);
+        if (!known)
+            throw notFoundError();
+        const body = await receiveWebhook({ app: s.app, services: s.services, known, req, outcome: (o) => s.outcomes.set(req, o) });
+        return reply.code(202).send(body);
+    });
+}
+function deactivatedRoute(s) {
+    s.app.withTypeProvider().post('/:instanceId/deactivated', {
+        bodyLimit: DEACTIVATION_MAX_BYTES,
+        // Unauthenticated by nature (Autotask signs nothing here): every call counts against the probe budget.
+        onRequest: async (req) => {
+            const verdict = await s.app.probeLimit(req);
+            if (verdict.limited)
+                throw rateLimitedError(verdict.retryAfterSeconds);
+        },
+        schema: {
+            tags: ['webhooks'],
+            summary: 'Autotask webhook deactivation notice',
+            description: 'Any body up to 64 KiB. Marks the webhook `deactivation_reported` and schedules at most one registration check ' +
+                'per instance per 10 minutes; only that check changes stored state.',
+            params: Params,
+            response: { 202: z.object({ accepted: z.literal(true) }), ...errorResponses(404, 413, 429, 503) },
+        },
+    }, async (req, reply) => {
+        const known = s.known(req);
+        if (!known)
+            throw notFoundError();
+        req.log.warn({ instance: known.loaded.info.id }, 'PSA reported the webhook deactivated');
+        await s.services.deps.pipeline.reportDeactivation(known.loaded.info.id);
+        return reply.code(202).send({ accepted: true });
+    });
+}
+/**
+ * PSA webhooks. The body is kept as raw bytes for every content type (signatures are computed over them) and
+ * parsed as JSON only by `readJsonBody`, after the size limit. Query strings are ignored.
+ */
+export default async function webhookRoutes(app, options) {
+    const { services } = options;
+    const idOf = (req) => req.params.instanceId ?? '';
+    const scope = { app, services, outcomes: new WeakMap(), known: (req) => services.instance(idOf(req)) };
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    // First check of SPEC §5, before the body is read: an unknown instance is the router's generic 404.
+    app.addHook('onRequest', async (req) => {
+        if (!scope.known(req))
+            await rejectNotFound(app, req);
+    });
+    app.addHook('onResponse', async (req, reply) => {
+        const known = scope.known(req);
+        if (!known || req.routeOptions.url?.endsWith('/deactivated'))
+            return;
+        const outcome = scope.outcomes.get(req) ?? outcomeByStatus[reply.statusCode];
+        if (outcome)
+            services.deps.metrics.webhookEvents.inc({ instance: known.loaded.info.id, outcome });
+    });
+    receiveRoute(scope);
+    deactivatedRoute(scope);
+}
+//# sourceMappingURL=index.js.map

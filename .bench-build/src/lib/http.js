@@ -1,0 +1,249 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import http from 'node:http';
+import https from 'node:https';
+import axios, {} from 'axios';
+import { ConnectorError, err, ok } from '../contract/index.js';
+import { isPublicUnicast } from './ip.js';
+import { parseRetryAfter } from './retry-after.js';
+const defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+function headersOf(res) {
+    const out = {};
+    for (const [k, v] of Object.entries(res.headers ?? {})) {
+        if (v !== undefined && v !== null)
+            out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+    }
+    return out;
+}
+function parseBody(text, contentType) {
+    if (text === '')
+        return undefined;
+    if (contentType?.includes('json') || /^\s*[[{"]/.test(text)) {
+        try {
+            return JSON.parse(text);
+        }
+        catch {
+            return text;
+        }
+    }
+    return text;
+}
+/** Default mapping of a non-2xx PSA answer to a stable error code. */
+export function classifyStatus(status, body, retryAfterMs) {
+    const details = { status, body: typeof body === 'string' ? body.slice(0, 500) : body };
+    if (status >= 300 && status < 400)
+        return new ConnectorError('redirect_refused', `PSA answered ${status}: redirects are never followed`, { status });
+    if (status === 401 || status === 403)
+        return new ConnectorError('psa_auth', `PSA refused our credentials (${status})`, { status, details });
+    if (status === 404 || status === 410)
+        return new ConnectorError('not_found', `PSA answered ${status}`, { status, details });
+    if (status === 409)
+        return new ConnectorError('conflict', 'PSA answered 409', { status, details });
+    if (status === 429)
+        return new ConnectorError('rate_limited', 'PSA rate limit (429)', { status, details, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+    if (status >= 500)
+        return new ConnectorError('psa_unavailable', `PSA answered ${status}`, { status, details, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+    return new ConnectorError('validation', `PSA refused the request (${status})`, { status, details });
+}
+function networkError(e, timeoutMs) {
+    const code = e.code;
+    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') {
+        return new ConnectorError('timeout', `no answer within ${timeoutMs} ms`, { cause: e });
+    }
+    if (e instanceof ConnectorError)
+        return e;
+    return new ConnectorError('network', `network error: ${code ?? e.message}`, { cause: e });
+}
+function buildUrl(req) {
+    if (!req.query)
+        return req.url;
+    const url = new URL(req.url);
+    for (const [k, v] of Object.entries(req.query))
+        if (v !== undefined)
+            url.searchParams.set(k, String(v));
+    return url.toString();
+}
+/** One HTTP exchange, no retries. Resolves with the response whatever its status (3xx is not followed). */
+async function exchange(req) {
+    const timeoutMs = req.timeoutMs ?? 10_000;
+    const headers = { ...(req.headers ?? {}) };
+    let data;
+    if (req.json !== undefined) {
+        data = JSON.stringify(req.json);
+        headers['content-type'] ??= 'application/json';
+    }
+    else if (req.form !== undefined) {
+        data = new URLSearchParams(req.form).toString();
+        headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    }
+    try {
+        const res = await axios.request({
+            method: req.method,
+            url: buildUrl(req),
+            headers,
+            data,
+            timeout: timeoutMs,
+            signal: AbortSignal.timeout(timeoutMs + 500),
+            maxRedirects: 0,
+            proxy: false,
+            responseType: 'text',
+            transformResponse: (x) => x,
+            maxContentLength: req.maxResponseBytes ?? 5 * 1024 * 1024,
+            validateStatus: () => true,
+        });
+        const h = headersOf(res);
+        return { status: res.status, headers: h, data: parseBody(res.data ?? '', h['content-type']) };
+    }
+    catch (e) {
+        throw networkError(e, timeoutMs);
+    }
+}
+/** Builds the `ctx.http` a connector uses for its PSA. */
+export function createHttpClient(options) {
+    const sleep = options.sleep ?? defaultSleep;
+    const random = options.random ?? Math.random;
+    const now = options.now ?? Date.now;
+    const retries = options.retries ?? 3;
+    const minDelay = options.minDelayMs ?? 500;
+    const maxDelay = options.maxDelayMs ?? 8_000;
+    const maxInline = options.maxInlineRetryAfterMs ?? 30_000;
+    const maxWaits = options.maxRateLimitWaits ?? 5;
+    async function once(req) {
+        const release = req.rateLimited === false || !options.acquire ? () => undefined : await options.acquire(req);
+        try {
+            return await exchange(req);
+        }
+        finally {
+            release();
+        }
+    }
+    async function request(req) {
+        const idempotent = req.idempotent ?? req.method === 'GET';
+        let failures = 0;
+        let waits = 0;
+        for (;;) {
+            let error;
+            try {
+                const res = await once(req);
+                if (res.status >= 200 && res.status < 300)
+                    return res;
+                const retryAfterMs = parseRetryAfter(res.headers['retry-after'], now());
+                error = req.classify?.(res.status, res.data) ?? classifyStatus(res.status, res.data, retryAfterMs);
+                const throttled = res.status === 429 || (res.status === 503 && retryAfterMs !== undefined);
+                if (throttled && error.code !== 'validation') {
+                    // A classifier may know the PSA's default wait when the header is missing (Autotask hourly threshold: 60 s).
+                    const wait = retryAfterMs ?? error.retryAfterMs ?? Math.min(maxDelay, minDelay * 2 ** waits);
+                    await options.onRetryAfter?.(wait);
+                    if (wait > maxInline || waits >= maxWaits) {
+                        throw new ConnectorError('rate_limited', `PSA asked us to wait ${wait} ms`, { status: res.status, retryAfterMs: wait });
+                    }
+                    waits += 1;
+                    options.log.warn({ status: res.status, waitMs: wait, url: req.url }, 'PSA throttled us; waiting');
+                    await sleep(wait);
+                    continue;
+                }
+            }
+            catch (e) {
+                error = e instanceof ConnectorError ? e : networkError(e, req.timeoutMs ?? 10_000);
+                if (error.code === 'rate_limited')
+                    throw error;
+            }
+            const transient = error.code === 'psa_unavailable' || error.code === 'timeout' || error.code === 'network';
+            if (!transient || !idempotent || failures >= retries)
+                throw error;
+            failures += 1;
+            const base = Math.min(maxDelay, minDelay * 2 ** (failures - 1));
+            const delay = Math.round(base * (0.5 + random() * 0.5));
+            options.log.warn({ code: error.code, attempt: failures, delayMs: delay, url: req.url }, 'PSA call failed; retrying');
+            await sleep(delay);
+        }
+    }
+    return { request, safeGet };
+}
+// ------------------------------------------------------------------ SSRF-safe fetch (ConnectWise key_url)
+/** Checks a webhook-supplied URL against the allow-list. Returns the reason it is refused, or undefined. */
+export function checkAllowedUrl(raw, allow) {
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        return 'not a URL';
+    }
+    if (url.username || url.password)
+        return 'credentials in URL';
+    if (url.hash || raw.includes('#'))
+        return 'fragment in URL';
+    const origins = allow.filter((a) => a.includes('://')).map((a) => a.replace(/\/+$/, '').toLowerCase());
+    const hosts = allow.filter((a) => !a.includes('://')).map((a) => a.toLowerCase());
+    if (origins.includes(url.origin.toLowerCase()))
+        return { url, originAllowed: true };
+    if (url.protocol !== 'https:')
+        return 'https only';
+    if (url.port !== '')
+        return 'non-default port';
+    if (!hosts.includes(url.hostname.toLowerCase()))
+        return 'host not allow-listed';
+    return { url, originAllowed: false };
+}
+/** Resolves the host once, refuses non-unicast addresses, then pins the connection to the checked address. */
+async function pinnedLookup(host, allowPrivate) {
+    const bare = host.replace(/^\[|\]$/g, '');
+    let addrs;
+    try {
+        addrs = await dnsLookup(bare, { all: true, verbatim: true });
+    }
+    catch {
+        return 'dns_failed';
+    }
+    if (addrs.length === 0)
+        return 'dns_failed';
+    if (!allowPrivate && addrs.some((a) => !isPublicUnicast(a.address)))
+        return 'denied_dns';
+    return addrs[0];
+}
+async function safeGet(url, options) {
+    const checked = checkAllowedUrl(url, options.allow);
+    if (typeof checked === 'string')
+        return err(new ConnectorError('denied_url', `refused URL: ${checked}`, { retryable: false }));
+    const target = await pinnedLookup(checked.url.hostname, checked.originAllowed);
+    if (typeof target === 'string')
+        return err(new ConnectorError('denied_url', `refused URL: ${target}`, { retryable: false }));
+    const timeoutMs = options.timeoutMs ?? 2_000;
+    const maxBytes = options.maxBytes ?? 65_536;
+    const lookup = (_h, opts, cb) => {
+        if (opts.all)
+            cb(null, [target]);
+        else
+            cb(null, target.address, target.family);
+    };
+    const mod = checked.url.protocol === 'https:' ? https : http;
+    return new Promise((resolve) => {
+        const req = mod.request(checked.url, { method: 'GET', lookup, timeout: timeoutMs, agent: false, headers: { accept: 'application/json' } }, (res) => {
+            const status = res.statusCode ?? 0;
+            if (status >= 300 && status < 400) {
+                res.resume();
+                resolve(err(new ConnectorError('redirect_refused', `key URL answered ${status}`, { status, retryable: false })));
+                return;
+            }
+            const chunks = [];
+            let size = 0;
+            res.on('data', (c) => {
+                size += c.length;
+                if (size > maxBytes) {
+                    req.destroy();
+                    resolve(err(new ConnectorError('key_unavailable', `response larger than ${maxBytes} bytes`)));
+                    return;
+                }
+                chunks.push(c);
+            });
+            res.on('end', () => resolve(ok({ status, text: Buffer.concat(chunks).toString('utf8') })));
+            res.on('error', (e) => resolve(err(networkError(e, timeoutMs))));
+        });
+        const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), timeoutMs);
+        req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+        req.on('error', (e) => resolve(err(networkError(e, timeoutMs))));
+        req.on('close', () => clearTimeout(timer));
+        req.end();
+    });
+}
+//# sourceMappingURL=http.js.map

@@ -1,0 +1,27 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+/**
+ * All Prometheus series of the service (SPEC §5 `/metrics`), on one registry per process.
+ * Names are part of the external contract once published; add freely, rename never.
+ */
+export function createMetrics() {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'psa_escalator_process_' });
+    const reg = { registers: [registry] };
+    return {
+        registry,
+        httpRequests: new Counter({ name: 'psa_escalator_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], ...reg }),
+        httpDuration: new Histogram({ name: 'psa_escalator_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], ...reg }),
+        webhookEvents: new Counter({ name: 'psa_escalator_webhook_events_total', help: 'Webhook deliveries by instance and outcome (accepted, duplicate, ignored_*, unauthorized, bad_request, too_large, key_unavailable, unavailable)', labelNames: ['instance', 'outcome'], ...reg }),
+        queueDepth: new Gauge({ name: 'psa_escalator_queue_depth', help: 'Jobs waiting/delayed/active per queue and state', labelNames: ['queue', 'state'], ...reg }),
+        queueLag: new Gauge({ name: 'psa_escalator_queue_lag_seconds', help: 'Age of the oldest waiting job per queue', labelNames: ['queue'], ...reg }),
+        psaCalls: new Counter({ name: 'psa_escalator_psa_calls_total', help: 'Outbound PSA calls by instance, method and status (or error code)', labelNames: ['instance', 'method', 'status'], ...reg }),
+        escalations: new Counter({ name: 'psa_escalator_escalations_total', help: 'Rules fired by instance, rule, kind, tier and mode', labelNames: ['instance', 'rule', 'kind', 'tier', 'mode'], ...reg }),
+        slaBreaches: new Counter({ name: 'psa_escalator_sla_breaches_total', help: 'SLA clocks seen breached for the first time', labelNames: ['instance', 'clock'], ...reg }),
+        rateLimitWaits: new Counter({ name: 'psa_escalator_rate_limit_waits_total', help: 'Times an outbound call waited for the instance budget or a Retry-After', labelNames: ['instance', 'reason'], ...reg }),
+        deadLetters: new Counter({ name: 'psa_escalator_dead_letters_total', help: 'Dead-lettered action sets by instance and error code', labelNames: ['instance', 'code'], ...reg }),
+        webhookDeactivations: new Counter({ name: 'psa_escalator_webhook_deactivations_total', help: 'Deactivation notices and disabled registrations found', labelNames: ['instance'], ...reg }),
+        keyUnavailable: new Counter({ name: 'psa_escalator_signing_key_unavailable_total', help: 'ConnectWise callbacks refused because the signing key could not be fetched', labelNames: ['instance'], ...reg }),
+        evaluations: new Counter({ name: 'psa_escalator_evaluations_total', help: 'Ticket evaluations by instance and trigger', labelNames: ['instance', 'trigger'], ...reg }),
+    };
+}
+//# sourceMappingURL=metrics.js.map

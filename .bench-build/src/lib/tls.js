@@ -1,0 +1,12 @@
+/** The environment switch that turns off certificate verification for every outbound TLS connection in Node. */
+const TLS_SWITCH = 'NODE_TLS_REJECT_UNAUTHORIZED';
+/**
+ * Refuses to start with TLS verification disabled process-wide (RELIABILITY §4 #16): PSA credentials and webhook
+ * signing keys would otherwise travel to whoever answers. Throws with a one-line, actionable message.
+ */
+export function assertTlsVerification(env = process.env) {
+    if (env[TLS_SWITCH] === '0') {
+        throw new Error(`${TLS_SWITCH}=0 disables TLS certificate verification for PSA calls: unset it (psa-escalator never runs without TLS verification)`);
+    }
+}
+//# sourceMappingURL=tls.js.map

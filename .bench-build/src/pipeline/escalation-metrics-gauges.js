@@ -1,0 +1,100 @@
+import { Gauge } from 'prom-client';
+/** Names of the escalation-metrics gauges (the Grafana dashboard and its test use them). */
+export const escalationGaugeNames = {
+    tierTickets: 'psa_escalator_tier_tickets',
+    tierEscalated: 'psa_escalator_tier_escalated',
+    tierEscalationRate: 'psa_escalator_tier_escalation_rate',
+    tierReEscalationRate: 'psa_escalator_tier_re_escalation_rate',
+    tierTimeToEscalate: 'psa_escalator_tier_time_to_escalate_median_minutes',
+    tierHandoffDelay: 'psa_escalator_tier_handoff_delay_median_minutes',
+    tierNearMisses: 'psa_escalator_tier_near_misses',
+    tierProposed: 'psa_escalator_tier_proposed',
+    overEscalationRate: 'psa_escalator_over_escalation_rate',
+    overEscalationWarn: 'psa_escalator_over_escalation_warn',
+    fcr: 'psa_escalator_first_contact_resolution_rate',
+    mttr: 'psa_escalator_mttr_minutes',
+    slaAttainment: 'psa_escalator_sla_attainment_rate',
+    tier3Audit: 'psa_escalator_tier3_audit_tickets',
+};
+/**
+ * The SPEC §5 escalation metrics as Prometheus gauges (per instance, and per tier where the SPEC has tiers), over a
+ * rolling window, computed at scrape time from the stored histories and cached for `cacheMs`. Medians and MTTR without
+ * a sample are not exported (no series rather than a misleading 0).
+ */
+export function registerEscalationGauges(options) {
+    const windowMs = options.windowMs ?? 24 * 3_600_000;
+    const cacheMs = options.cacheMs ?? 30_000;
+    const now = options.now ?? Date.now;
+    const windowLabel = `${Math.round(windowMs / 3_600_000)}h`;
+    const reg = { registers: [options.registry] };
+    // Every gauge awaits the same refresh (prom-client collects metrics in parallel).
+    const g = (name, help, labels) => new Gauge({ name, help: `${help} (rolling ${windowLabel} window)`, labelNames: labels, collect: () => refresh(), ...reg });
+    const n = escalationGaugeNames;
+    const tierLabels = ['instance', 'tier'];
+    const gauges = {
+        tickets: g(n.tierTickets, 'Tickets with a visit to the tier', tierLabels),
+        escalated: g(n.tierEscalated, 'Tickets we moved up out of the tier', tierLabels),
+        rate: g(n.tierEscalationRate, 'Escalated / tickets per tier', tierLabels),
+        reRate: g(n.tierReEscalationRate, 'Escalated tickets escalated again or moved down by a human', tierLabels),
+        tte: g(n.tierTimeToEscalate, 'Median business minutes from tier entry to our move', tierLabels),
+        handoff: g(n.tierHandoffDelay, 'Median real minutes from our move to the new owner\'s first activity', tierLabels),
+        near: g(n.tierNearMisses, 'Near misses per tier', tierLabels),
+        proposed: g(n.tierProposed, 'Observe mode: tickets we would have moved up out of the tier', tierLabels),
+        over: g(n.overEscalationRate, 'Share of T1 tickets escalated', ['instance']),
+        overWarn: g(n.overEscalationWarn, '1 when the over-escalation rate is above 0.40', ['instance']),
+        fcr: g(n.fcr, 'Tickets resolved without leaving T1 / tickets resolved', ['instance']),
+        mttr: g(n.mttr, 'Mean real minutes from creation to resolution', ['instance']),
+        sla: g(n.slaAttainment, 'SLA clocks stopped within target / clocks stopped', ['instance', 'clock']),
+        t3: g(n.tier3Audit, 'Tickets escalated into T3 and resolved within 30 minutes', ['instance']),
+    };
+    let cached;
+    let inflight;
+    const publish = (results) => {
+        for (const gauge of Object.values(gauges))
+            gauge.reset();
+        for (const m of results) {
+            const instance = m.instance;
+            for (const [tier, t] of Object.entries(m.tiers)) {
+                const l = { instance, tier };
+                gauges.tickets.set(l, t.tickets);
+                gauges.escalated.set(l, t.escalated);
+                gauges.rate.set(l, t.escalationRate);
+                gauges.reRate.set(l, t.reEscalationRate);
+                if (t.timeToEscalateMedianMin !== null)
+                    gauges.tte.set(l, t.timeToEscalateMedianMin);
+                if (t.handoffDelayMedianMin !== null)
+                    gauges.handoff.set(l, t.handoffDelayMedianMin);
+                gauges.near.set(l, t.nearMisses);
+                gauges.proposed.set(l, t.proposed);
+            }
+            gauges.over.set({ instance }, m.overEscalation.rate);
+            gauges.overWarn.set({ instance }, m.overEscalation.warn ? 1 : 0);
+            gauges.fcr.set({ instance }, m.fcr);
+            if (m.mttrMin !== null)
+                gauges.mttr.set({ instance }, m.mttrMin);
+            gauges.sla.set({ instance, clock: 'firstResponse' }, m.slaAttainment.firstResponse);
+            gauges.sla.set({ instance, clock: 'resolution' }, m.slaAttainment.resolution);
+            gauges.t3.set({ instance }, m.tier3Audit.length);
+        }
+    };
+    const refresh = async () => {
+        const t = now();
+        if (cached && t - cached.at < cacheMs)
+            return;
+        inflight ??= (async () => {
+            try {
+                const results = await Promise.all(options.instances.map((instance) => options.service.query({ instance, from: t - windowMs, to: t })));
+                cached = { at: t, results };
+                publish(results);
+            }
+            catch {
+                // Redis unavailable: keep the last values; /metrics must answer anyway.
+            }
+            finally {
+                inflight = undefined;
+            }
+        })();
+        await inflight;
+    };
+}
+//# sourceMappingURL=escalation-metrics-gauges.js.map

@@ -1,0 +1,172 @@
+/** `warn` above this share of T1 tickets escalated (SPEC §5). */
+export const OVER_ESCALATION_WARN = 0.4;
+/** Tier 3 audit: resolved at most this long after arriving. */
+export const TIER3_AUDIT_MS = 30 * 60_000;
+const MINUTE = 60_000;
+/** Instants are written `YYYY-MM-DDTHH:mm:ssZ` (SPEC §2). */
+const instant = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const round = (x, places) => {
+    const f = 10 ** places;
+    return Math.round(x * f) / f;
+};
+/** A fraction 0..1 with 4 decimals, 0 when the denominator is 0. */
+export const fraction = (num, den) => (den === 0 ? 0 : round(num / den, 4));
+export function median(values) {
+    if (values.length === 0)
+        return null;
+    const s = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(s.length / 2);
+    return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+/** The visits of one ticket, in order. */
+export function visitsOf(h) {
+    const out = [];
+    let tier = h.initialTier;
+    let start = Date.parse(h.createdAt);
+    let entry;
+    for (const m of h.moves) {
+        const at = Date.parse(m.at);
+        out.push({ tier, start, end: at, ...(entry ? { entry } : {}) });
+        tier = m.to;
+        start = at;
+        entry = m;
+    }
+    const ended = h.endedAt === undefined ? Infinity : Math.max(start, Date.parse(h.endedAt));
+    out.push({ tier, start, end: ended, ...(entry ? { entry } : {}) });
+    return out;
+}
+const rankIn = (tiers) => (tier) => (tier === null ? -1 : tiers.indexOf(tier));
+const inWindow = (ms, w) => ms >= w.from && ms < w.to;
+/** Our moves up out of `tier` in the window (one ticket may have several). */
+function escalationsOutOf(h, tier, w, rank) {
+    return h.moves.filter((m) => m.by === 'us' && m.from === tier && rank(m.to) > rank(m.from) && inWindow(Date.parse(m.at), w));
+}
+/** Re-escalation: after `move`, and before the window's end, we moved the ticket up again or a human moved it down. */
+function reEscalated(h, move, w, rank) {
+    const after = Date.parse(move.at);
+    return h.moves.some((m) => {
+        const at = Date.parse(m.at);
+        if (m === move || at < after || at >= w.to)
+            return false;
+        const up = rank(m.to) > rank(m.from);
+        return (m.by === 'us' && up) || (m.by === 'human' && rank(m.to) < rank(m.from));
+    });
+}
+function tierMetrics(histories, tier, w, rank) {
+    const tickets = new Set();
+    const escalated = new Set();
+    const reEscalatedTickets = new Set();
+    const toEscalate = [];
+    const handoff = [];
+    let nearMisses = 0;
+    const proposed = new Set();
+    for (const h of histories) {
+        for (const p of h.proposals ?? []) {
+            if (p.from === tier && rank(p.to) > rank(p.from) && inWindow(Date.parse(p.at), w))
+                proposed.add(h.ticketId);
+        }
+        if (visitsOf(h).some((v) => v.tier === tier && v.start < w.to && v.end > w.from))
+            tickets.add(h.ticketId);
+        for (const m of escalationsOutOf(h, tier, w, rank)) {
+            tickets.add(h.ticketId);
+            escalated.add(h.ticketId);
+            if (reEscalated(h, m, w, rank))
+                reEscalatedTickets.add(h.ticketId);
+            if (m.businessMinutes !== undefined)
+                toEscalate.push(m.businessMinutes);
+            if (m.handoffAt !== undefined)
+                handoff.push((Date.parse(m.handoffAt) - Date.parse(m.at)) / MINUTE);
+        }
+        nearMisses += h.nearMisses.filter((n) => n.tier === tier && inWindow(Date.parse(n.at), w)).length;
+    }
+    const ttm = median(toEscalate);
+    const hm = median(handoff);
+    return {
+        tickets: tickets.size,
+        escalated: escalated.size,
+        escalationRate: fraction(escalated.size, tickets.size),
+        reEscalationRate: fraction(reEscalatedTickets.size, escalated.size),
+        timeToEscalateMedianMin: ttm === null ? null : round(ttm, 2),
+        handoffDelayMedianMin: hm === null ? null : round(hm, 2),
+        nearMisses,
+        proposed: proposed.size,
+        proposedRate: fraction(proposed.size, tickets.size),
+    };
+}
+/** Resolved in the window: FCR (never left T1) and MTTR (mean real minutes createdAt → resolvedAt). */
+function resolution(histories, w) {
+    const first = w.tiers[0];
+    let resolved = 0;
+    let firstContact = 0;
+    let totalMinutes = 0;
+    for (const h of histories) {
+        if (h.resolvedAt === undefined || !inWindow(Date.parse(h.resolvedAt), w))
+            continue;
+        resolved += 1;
+        totalMinutes += (Date.parse(h.resolvedAt) - Date.parse(h.createdAt)) / MINUTE;
+        // Unmapped (null) stretches are untriaged time, not another tier: a ticket routed into T1 and solved there counts.
+        const tiers = visitsOf(h).map((v) => v.tier).filter((t) => t !== null);
+        if (first !== undefined && tiers.length > 0 && tiers.every((t) => t === first))
+            firstContact += 1;
+    }
+    return { fcr: fraction(firstContact, resolved), mttrMin: resolved === 0 ? null : round(totalMinutes / resolved, 2) };
+}
+/** Clocks stopped in the window within target / clocks stopped in the window, per clock. */
+function slaAttainment(histories, w) {
+    const count = { firstResponse: [0, 0], resolution: [0, 0] };
+    for (const h of histories) {
+        for (const s of h.clockStops) {
+            if (!inWindow(Date.parse(s.at), w))
+                continue;
+            const c = count[s.clock];
+            c[1] += 1;
+            if (s.met)
+                c[0] += 1;
+        }
+    }
+    return { firstResponse: fraction(count.firstResponse[0], count.firstResponse[1]), resolution: fraction(count.resolution[0], count.resolution[1]) };
+}
+/** Tickets moved up into T3 (by us or a human) and resolved there within 30 real minutes of arriving, resolved in the window. */
+function tier3Audit(histories, w, rank) {
+    const t3 = w.tiers[2];
+    if (t3 === undefined)
+        return [];
+    const out = [];
+    for (const h of histories) {
+        if (h.resolvedAt === undefined)
+            continue;
+        const resolvedMs = Date.parse(h.resolvedAt);
+        if (!inWindow(resolvedMs, w))
+            continue;
+        const last = visitsOf(h).at(-1);
+        const entry = last?.entry;
+        if (!last || last.tier !== t3 || !entry || rank(entry.from) >= rank(t3))
+            continue;
+        if (entry.by === 'human' && entry.from === null)
+            continue; // triage of an unrouted ticket, not an escalation
+        if (resolvedMs - last.start <= TIER3_AUDIT_MS)
+            out.push({ ticketId: h.ticketId, arrivedAt: instant(last.start), resolvedAt: instant(resolvedMs) });
+    }
+    return out.sort((a, b) => (a.arrivedAt < b.arrivedAt ? -1 : a.arrivedAt > b.arrivedAt ? 1 : 0));
+}
+/** SPEC §5 escalation metrics of one instance over [from, to). */
+export function computeEscalationMetrics(histories, w) {
+    const rank = rankIn(w.tiers);
+    const own = histories.filter((h) => h.instanceId === w.instance);
+    const tiers = {};
+    for (const t of w.tiers)
+        tiers[t] = tierMetrics(own, t, w, rank);
+    const first = w.tiers[0] === undefined ? undefined : tiers[w.tiers[0]];
+    const rate = first ? first.escalationRate : 0;
+    return {
+        instance: w.instance,
+        from: instant(w.from),
+        to: instant(w.to),
+        tiers,
+        overEscalation: { rate, warn: rate > OVER_ESCALATION_WARN },
+        ...resolution(own, w),
+        slaAttainment: slaAttainment(own, w),
+        tier3Audit: tier3Audit(own, w, rank),
+    };
+}
+//# sourceMappingURL=escalation-metrics.js.map

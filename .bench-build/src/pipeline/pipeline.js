@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { createHttpClient } from '../lib/http.js';
+import { MetricsHistoryStore } from '../store/metrics-history-store.js';
+import { closeRedis, createRedis, waitReady } from '../store/redis.js';
+import { createRuntimes } from './context.js';
+import { Heartbeat } from './heartbeat.js';
+import { createIngest } from './ingest.js';
+import { kickTicket } from './kick.js';
+import { startLoops, startQueueMetrics } from './loops.js';
+import { createNotifier } from './notifiers.js';
+import { queueNames } from './queues.js';
+import { registerEscalationGauges } from './escalation-metrics-gauges.js';
+import { createEscalationMetricsService } from './escalation-metrics-service.js';
+import { createReadModels } from './read-models.js';
+import { createStores } from './stores.js';
+import { policyFacts } from './ticket-counters.js';
+import { closeWorkers, createWorkers } from './workers.js';
+function factsByInstance(config) {
+    const map = new Map();
+    for (const i of config.instances) {
+        const policy = config.policies[i.info.policy];
+        if (policy)
+            map.set(i.info.id, policyFacts(policy, config.groups));
+    }
+    return (id) => map.get(id) ?? { slaRules: new Set(), recurring: [], groups: config.groups };
+}
+/**
+ * Connects to Redis and starts the pipeline for a role: `api` ingests and serves read models; `worker` consumes
+ * (events → debounced ticket jobs → evaluations), runs scheduled checks, sweeps and heartbeats; `all` does both.
+ */
+export async function startPipeline(options) {
+    const role = options.role ?? 'all';
+    const now = options.now ?? Date.now;
+    const tuning = options.tuning ?? {};
+    const { log } = options;
+    const redis = createRedis({ url: options.redisUrl, role: 'client', name: 'psa-escalator:client', log });
+    const producer = createRedis({ url: options.redisUrl, role: 'producer', name: 'psa-escalator:producer', log });
+    await Promise.all([waitReady(redis), waitReady(producer)]);
+    const stores = createStores(redis, options.config, now);
+    const historyStore = new MetricsHistoryStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now });
+    const escalationMetrics = createEscalationMetricsService({ store: historyStore, config: options.config, log });
+    const queues = {
+        events: new Queue(queueNames.events, { connection: producer }),
+        tickets: new Queue(queueNames.tickets, { connection: redis }),
+        control: new Queue(queueNames.control, { connection: redis }),
+    };
+    const heartbeatQueue = new Queue(queueNames.events, { connection: redis });
+    // Connection errors surface through readiness and 503s; without a listener BullMQ prints each one.
+    for (const q of [...Object.values(queues), heartbeatQueue])
+        q.on('error', (e) => log.debug({ err: { message: e.message }, queue: q.name }, 'queue error'));
+    const runtimes = createRuntimes({ config: options.config, connectors: options.connectors, redis, keys: stores.keys, log, now, ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.http ? { http: options.http } : {}) });
+    const kick = (k) => kickTicket(queues.tickets, k, { ...(tuning.ticketAttempts ? { attempts: tuning.ticketAttempts } : {}), ...(tuning.backoffMs ? { backoffMs: tuning.backoffMs } : {}) });
+    const ingest = createIngest({ events: queues.events, dedupeTtlMs: options.config.dedupeTtlMs });
+    const processId = randomUUID().slice(0, 12);
+    const closers = [];
+    let workerSet;
+    let heartbeat;
+    if (role !== 'api') {
+        const notify = createNotifier({ notifiers: options.config.notifiers, http: createHttpClient({ log, ...options.http }) });
+        const processor = { runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, escalationMetrics, ...(options.metrics ? { metrics: options.metrics } : {}) };
+        const workerDeps = {
+            redisUrl: options.redisUrl, redis, keys: stores.keys, processor, runtimes, kick, log, processId,
+            reconcile: { redis, keys: stores.keys, tickets: stores.tickets, instances: stores.instances, kick, log, now, publicUrl: options.publicUrl },
+            settings: { concurrency: options.workerConcurrency ?? 4, debounceMs: options.debounceMs ?? 250, ...tuning },
+        };
+        workerSet = createWorkers(workerDeps);
+        heartbeat = new Heartbeat({
+            events: heartbeatQueue, redis, keys: stores.keys, processId, log,
+            ...(tuning.heartbeatMs ? { intervalMs: tuning.heartbeatMs } : {}),
+            ...(tuning.heartbeatStaleMs ? { staleMs: tuning.heartbeatStaleMs } : {}),
+            onStuck: async () => {
+                // bullmq#4585 class of bug: replace the silent workers with fresh ones.
+                const old = workerSet;
+                workerSet = createWorkers(workerDeps);
+                if (old)
+                    await closeWorkers(old, 1_000, log);
+            },
+        });
+        heartbeat.start();
+        const loops = startLoops({
+            schedule: stores.schedule, redis, keys: stores.keys, runtimes, control: queues.control, kick, log, now,
+            ...(tuning.pollMs ? { pollMs: tuning.pollMs } : {}),
+            ...(tuning.reconcileStartDelayMs !== undefined ? { reconcileStartDelayMs: tuning.reconcileStartDelayMs } : {}),
+        });
+        closers.push(() => loops.stop(), () => heartbeat?.stop());
+    }
+    if (options.metrics && !options.metrics.registry.getSingleMetric('psa_escalator_tier_tickets')) {
+        registerEscalationGauges({ registry: options.metrics.registry, service: escalationMetrics, instances: options.config.instances.map((i) => i.info.id), now });
+    }
+    if (options.metrics) {
+        const m = startQueueMetrics(Object.values(queues), options.metrics);
+        closers.push(() => m.stop());
+    }
+    const pipeline = {
+        ingest,
+        async reportDeactivation(instanceId) {
+            await stores.instances.setWebhook(instanceId, 'deactivation_reported');
+            options.metrics?.webhookDeactivations.inc({ instance: instanceId });
+            if (await stores.instances.claimRegistrationCheck(instanceId, 10 * 60_000)) {
+                await queues.control.add('registration_check', { kind: 'registration_check', instanceId, requestedAt: now() }, { removeOnComplete: 100, removeOnFail: 100 });
+            }
+        },
+        async enqueueReconcile(instanceId) {
+            const job = await queues.control.add('reconcile', { kind: 'reconcile', instanceId, requestedAt: now() }, { removeOnComplete: 100, removeOnFail: 100 });
+            return { jobId: String(job.id) };
+        },
+        async readiness() {
+            const ping = await Promise.race([redis.ping().then(() => true, () => false), new Promise((r) => setTimeout(() => r(false), 500).unref())]);
+            const redisOk = ping && producer.status === 'ready';
+            if (role === 'api')
+                return { redis: redisOk, workers: null };
+            const running = workerSet?.workers.every((w) => w.isRunning()) ?? false;
+            return { redis: redisOk, workers: redisOk && running && (heartbeat?.healthy() ?? false) };
+        },
+        close: () => close(),
+    };
+    let closing;
+    const close = () => (closing ??= (async () => {
+        for (const c of closers)
+            await c();
+        if (workerSet)
+            await closeWorkers(workerSet, tuning.closeTimeoutMs ?? 10_000, log);
+        await Promise.all([...Object.values(queues), heartbeatQueue].map((q) => q.close().catch(() => undefined)));
+        await Promise.all([closeRedis(redis), closeRedis(producer)]);
+    })());
+    const retryNotifiers = async (letter) => {
+        await queues.control.add('notifier_retry', { kind: 'notifier_retry', instanceId: letter.instanceId, ticketId: letter.ticketId, requestedAt: now(), actions: letter.actions, ...(letter.auditId ? { auditId: letter.auditId } : {}) }, { attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 100, removeOnFail: 100 });
+    };
+    const read = {
+        ...createReadModels({ ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers }),
+        escalationMetrics: (q) => escalationMetrics.query(q),
+    };
+    return { pipeline, read, runtimes, stores, queues, redis, kick, close };
+}
+//# sourceMappingURL=pipeline.js.map

@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=processor-deps.js.map

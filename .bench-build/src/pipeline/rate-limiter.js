@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { ConnectorError } from '../contract/index.js';
+/**
+ * One slot of an instance's outbound budget, decided in Redis so every worker replica shares it (SPEC §4):
+ * a Retry-After pause, a sliding window of `requests` per `per`, and at most `concurrency` calls in flight
+ * (leases expire, so a crashed worker can't hold a slot forever). Redis TIME is the clock: replicas may drift.
+ * Returns 0 when the slot was taken, else how long to wait before asking again.
+ */
+const acquireScript = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local pause = tonumber(redis.call('GET', KEYS[3]) or '0')
+if pause > now then return pause - now end
+local per, max, conc, lease = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - per)
+if redis.call('ZCARD', KEYS[1]) >= max then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(1, tonumber(oldest[2]) + per - now)
+end
+if conc > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  if redis.call('ZCARD', KEYS[2]) >= conc then return 25 end
+  redis.call('ZADD', KEYS[2], now + lease, ARGV[5])
+  redis.call('PEXPIRE', KEYS[2], lease * 2)
+end
+redis.call('ZADD', KEYS[1], now, ARGV[5])
+redis.call('PEXPIRE', KEYS[1], per)
+return 0
+`;
+/** Extends the pause to `now + ms` unless a longer pause is already set. */
+const pauseScript = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local untilMs = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if untilMs > current then redis.call('SET', KEYS[1], untilMs, 'PX', tonumber(ARGV[1])) end
+return untilMs
+`;
+const defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export class SharedRateLimiter {
+    options;
+    leaseMs;
+    maxPollMs;
+    sleep;
+    constructor(options) {
+        this.options = options;
+        this.leaseMs = options.leaseMs ?? 60_000;
+        this.maxPollMs = options.maxPollMs ?? 1_000;
+        this.sleep = options.sleep ?? defaultSleep;
+    }
+    /** Waits for a slot; resolves with the release function (frees the concurrency lease). */
+    async acquire() {
+        const { redis, keys, instanceId, limit } = this.options;
+        const token = randomUUID();
+        let waited = false;
+        for (;;) {
+            const wait = Number(await redis.eval(acquireScript, 3, keys.rateWindow(instanceId), keys.rateLeases(instanceId), keys.ratePause(instanceId), limit.per, limit.requests, limit.concurrency ?? 0, this.leaseMs, token));
+            if (wait <= 0)
+                break;
+            if (wait > (this.options.maxWaitMs ?? Infinity)) {
+                this.options.onWait?.((await this.pausedUntil()) !== null ? 'retry_after' : 'budget');
+                throw new ConnectorError('rate_limited', `instance ${instanceId} is over its PSA budget or paused for ${wait} ms`, { retryAfterMs: wait });
+            }
+            if (!waited)
+                this.options.onWait?.((await this.pausedUntil()) !== null ? 'retry_after' : 'budget');
+            waited = true;
+            await this.sleep(Math.min(wait, this.maxPollMs));
+        }
+        const concurrency = limit.concurrency ?? 0;
+        return () => {
+            if (concurrency > 0)
+                redis.zrem(keys.rateLeases(instanceId), token).catch(() => undefined);
+        };
+    }
+    /** A 429/503 `Retry-After`: every worker of this instance pauses (other instances keep flowing). */
+    async pause(ms) {
+        if (!(ms > 0))
+            return;
+        await this.options.redis.eval(pauseScript, 1, this.options.keys.ratePause(this.options.instanceId), Math.ceil(ms));
+    }
+    /** When the current Retry-After pause ends (epoch ms), or null. */
+    async pausedUntil() {
+        const raw = await this.options.redis.get(this.options.keys.ratePause(this.options.instanceId));
+        return raw === null ? null : Number(raw);
+    }
+}
+//# sourceMappingURL=rate-limiter.js.map

@@ -1,0 +1,137 @@
+import { DelayedError, Worker } from 'bullmq';
+import { isConnectorError } from '../contract/index.js';
+import { tryLock } from '../store/lock.js';
+import { createRedis } from '../store/redis.js';
+import { resendNotifiers } from './notifier-retry.js';
+import { processTicket } from './process-ticket.js';
+import { ControlJobSchema, EventJobSchema, TicketJobSchema, queueNames } from './queues.js';
+import { checkRegistration, reconcile } from './reconcile.js';
+/** A scheduled check whose evaluation failed for a transient reason is tried again this much later. */
+const SCHEDULED_RETRY_MS = 5 * 60_000;
+const isFinalAttempt = (job) => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+/** `events` job → a debounced ticket job (or a heartbeat: proves this queue is consumed, see heartbeat.ts). */
+function eventsProcessor(deps) {
+    return async (job) => {
+        if (job.name === 'heartbeat') {
+            const { processId, sentAt } = job.data;
+            await deps.redis.set(deps.keys.heartbeat(processId), String(sentAt), 'PX', 10 * 60_000);
+            return 'heartbeat';
+        }
+        const ev = EventJobSchema.parse(job.data);
+        await deps.processor.instances.touchEvent(ev.instanceId, new Date(ev.receivedAt).toISOString());
+        const delayMs = ev.receivedAt + deps.settings.debounceMs - Date.now();
+        await deps.kick({ instanceId: ev.instanceId, ticketId: ev.ticketId, trigger: 'webhook', deleted: ev.action === 'deleted', delayMs, now: ev.receivedAt });
+        return 'kicked';
+    };
+}
+/** `tickets` job: per-ticket lock, then one evaluation; long Retry-After waits move the job instead of holding a slot. */
+function ticketsProcessor(deps) {
+    const lockTtl = Math.max(2_000, (deps.settings.lockDurationMs ?? 30_000) * 2);
+    return async (job, token) => {
+        const data = TicketJobSchema.parse(job.data);
+        const lock = await tryLock(deps.redis, deps.keys.ticketLock(data.instanceId, data.ticketId), `${deps.processId}:${job.id}`, lockTtl);
+        if (!lock) {
+            await job.moveToDelayed(Date.now() + (deps.settings.lockRetryMs ?? 250), token);
+            throw new DelayedError();
+        }
+        try {
+            const outcome = await processTicket(deps.processor, {
+                instanceId: data.instanceId, ticketId: data.ticketId, trigger: data.trigger, retry: job.attemptsMade > 0 || data.trigger === 'dead_letter_retry',
+                finalAttempt: isFinalAttempt(job),
+                ...(data.deleted ? { deleted: true } : {}),
+            });
+            return outcome.kind;
+        }
+        catch (e) {
+            if (isConnectorError(e) && e.code === 'rate_limited' && e.retryAfterMs) {
+                await job.moveToDelayed(Date.now() + e.retryAfterMs, token);
+                throw new DelayedError();
+            }
+            if (isFinalAttempt(job) && data.trigger === 'scheduled' && isConnectorError(e) && e.retryable) {
+                // A due check while the PSA is down: not a dead letter per ticket per lease (hundreds during an outage) —
+                // the check stays scheduled and fires again later; /api/instances shows the PSA unreachable meanwhile.
+                await deps.processor.schedule.set(data.instanceId, data.ticketId, deps.processor.now() + SCHEDULED_RETRY_MS);
+                deps.log.warn({ instance: data.instanceId, ticket: data.ticketId, code: e.code }, 'scheduled check failed; trying again later');
+                return 'deferred';
+            }
+            if (isFinalAttempt(job)) {
+                const error = isConnectorError(e) ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+                await deps.processor.deadLetters.add({ instanceId: data.instanceId, ticketId: data.ticketId, kind: 'evaluation', actions: [], error });
+                deps.processor.metrics?.deadLetters.inc({ instance: data.instanceId, code: error.code });
+                deps.log.error({ instance: data.instanceId, ticket: data.ticketId, code: error.code }, 'evaluation failed for good: dead-lettered');
+                return 'dead_letter';
+            }
+            throw e instanceof Error ? e : new Error(String(e));
+        }
+        finally {
+            await lock.release();
+        }
+    };
+}
+function controlProcessor(deps) {
+    return async (job) => {
+        const data = ControlJobSchema.parse(job.data);
+        const rt = deps.runtimes.get(data.instanceId);
+        if (!rt)
+            return 'unknown_instance';
+        if (data.kind === 'notifier_retry') {
+            const { tickets, audit, deadLetters, notify, log } = deps.processor;
+            return resendNotifiers({ tickets, audit, deadLetters, notify, log }, { ...data, actions: data.actions });
+        }
+        if (data.kind === 'registration_check') {
+            await checkRegistration(deps.reconcile, rt, false);
+            return 'checked';
+        }
+        const res = await reconcile(deps.reconcile, rt);
+        await checkRegistration(deps.reconcile, rt, true).catch((e) => deps.log.warn({ err: e }, 'registration check failed'));
+        return res.kind;
+    };
+}
+/** The three BullMQ workers of a worker-role process, each on its own connection. */
+export function createWorkers(deps) {
+    const common = {
+        ...(deps.prefix ? { prefix: deps.prefix } : {}),
+        lockDuration: deps.settings.lockDurationMs ?? 30_000,
+        stalledInterval: deps.settings.stalledIntervalMs ?? 30_000,
+        maxStalledCount: 1,
+        // After a Redis error BullMQ waits this long before fetching again (default 15 s): resume quickly after an outage.
+        runRetryDelay: 1_000,
+    };
+    const connections = [];
+    const conn = (name) => {
+        const c = createRedis({ url: deps.redisUrl, role: 'worker', name: `psa-escalator:${name}`, log: deps.log });
+        connections.push(c);
+        return c;
+    };
+    const workers = [
+        new Worker(queueNames.events, eventsProcessor(deps), { ...common, connection: conn('events'), concurrency: 16 }),
+        new Worker(queueNames.tickets, ticketsProcessor(deps), { ...common, connection: conn('tickets'), concurrency: deps.settings.concurrency }),
+        new Worker(queueNames.control, controlProcessor(deps), { ...common, connection: conn('control'), concurrency: 1 }),
+    ];
+    for (const w of workers) {
+        w.on('error', (e) => deps.log.warn({ err: { message: e.message }, queue: w.name }, 'worker error'));
+        w.on('failed', (job, e) => deps.log.warn({ queue: w.name, job: job?.id, attempts: job?.attemptsMade, err: { message: e.message } }, 'job failed'));
+    }
+    return { workers, connections };
+}
+/** Closes workers: waits for in-flight jobs up to `timeoutMs`, then force-closes (those jobs stall and re-run). */
+export async function closeWorkers(set, timeoutMs, log) {
+    const { workers } = set;
+    const graceful = Promise.all(workers.map((w) => w.close()));
+    let timer;
+    const timedOut = await Promise.race([
+        graceful.then(() => false),
+        new Promise((resolve) => {
+            timer = setTimeout(() => resolve(true), timeoutMs);
+        }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+        log.warn({ timeoutMs }, 'in-flight jobs did not finish in time: force-closing (they will re-run)');
+        // `close(true)` would return the pending graceful close; cut the connections instead (bounded).
+        await Promise.race([Promise.all(workers.map((w) => w.disconnect().catch(() => undefined))), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    }
+    for (const c of set.connections)
+        c.disconnect();
+}
+//# sourceMappingURL=workers.js.map

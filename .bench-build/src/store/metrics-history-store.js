@@ -1,0 +1,55 @@
+/**
+ * Per-ticket escalation-metrics histories (SPEC §5 "Escalation metrics"): one JSON key per ticket, refreshed with a
+ * TTL of the audit retention on every write, and a sorted set per instance scored by the ticket's end (`+inf` while
+ * open), so a window [from, to) reads only tickets still open or ended at or after `from`.
+ */
+export class MetricsHistoryStore {
+    redis;
+    keys;
+    retentionMs;
+    now;
+    constructor(redis, keys, options = {}) {
+        this.redis = redis;
+        this.keys = keys;
+        this.retentionMs = options.retentionMs ?? 90 * 86_400_000;
+        this.now = options.now ?? Date.now;
+    }
+    async get(instanceId, ticketId) {
+        const raw = await this.redis.get(this.keys.metricsHistory(instanceId, ticketId));
+        if (raw === null)
+            return undefined;
+        const parsed = JSON.parse(raw);
+        return parsed.v === 1 ? parsed : undefined;
+    }
+    async put(h) {
+        const end = h.endedAt === undefined ? '+inf' : String(Date.parse(h.endedAt));
+        const ix = this.keys.metricsHistoryIndex(h.instanceId);
+        await this.redis
+            .multi()
+            .set(this.keys.metricsHistory(h.instanceId, h.ticketId), JSON.stringify(h), 'PX', this.retentionMs)
+            .zadd(ix, end, h.ticketId)
+            .zremrangebyscore(ix, '-inf', `(${this.now() - this.retentionMs}`)
+            .exec();
+    }
+    /** Histories of tickets open now or ended at or after `fromMs` (expired ones are unindexed on the way). */
+    async since(instanceId, fromMs, batch = 500) {
+        const ix = this.keys.metricsHistoryIndex(instanceId);
+        const ids = await this.redis.zrangebyscore(ix, String(fromMs), '+inf');
+        const out = [];
+        const expired = [];
+        for (let i = 0; i < ids.length; i += batch) {
+            const chunk = ids.slice(i, i + batch);
+            const raws = await this.redis.mget(chunk.map((id) => this.keys.metricsHistory(instanceId, id)));
+            raws.forEach((raw, j) => {
+                if (raw === null)
+                    expired.push(chunk[j]);
+                else
+                    out.push(JSON.parse(raw));
+            });
+        }
+        if (expired.length > 0)
+            await this.redis.zrem(ix, ...expired);
+        return out;
+    }
+}
+//# sourceMappingURL=metrics-history-store.js.map

@@ -1,0 +1,43 @@
+/**
+ * The service's own observed history of each ticket (issue 15 `--from-history`): every read of the ticket that
+ * differs from the previous one, as `{at, ticket}` — the backtest's timeline format (docs/backtest.md). One Redis list
+ * per ticket and a sorted set per instance (score = last observation ms) to list the tickets changed in a window.
+ */
+export class TimelineStore {
+    redis;
+    keys;
+    max;
+    retentionMs;
+    now;
+    constructor(redis, keys, options = {}) {
+        this.redis = redis;
+        this.keys = keys;
+        this.max = options.maxSnapshots ?? 500;
+        this.retentionMs = options.retentionMs ?? 90 * 86_400_000;
+        this.now = options.now ?? Date.now;
+    }
+    /** Records an observation unless the ticket is unchanged since the previous one (`previous`: the stored read). */
+    async observe(instanceId, ticket, atMs, previous) {
+        if (previous && JSON.stringify(previous) === JSON.stringify(ticket))
+            return;
+        const key = this.keys.timeline(instanceId, ticket.ref.id);
+        const ix = this.keys.timelineIndex(instanceId);
+        await this.redis
+            .multi()
+            .rpush(key, JSON.stringify({ at: new Date(atMs).toISOString(), ticket }))
+            .ltrim(key, -this.max, -1)
+            .pexpire(key, this.retentionMs)
+            .zadd(ix, atMs, ticket.ref.id)
+            .zremrangebyscore(ix, '-inf', `(${this.now() - this.retentionMs}`)
+            .exec();
+    }
+    /** Ticket ids whose last observed change is in [fromMs, toMs], oldest first, a page at a time. */
+    async ticketIds(instanceId, fromMs, toMs, offset, count) {
+        return this.redis.zrangebyscore(this.keys.timelineIndex(instanceId), fromMs, toMs === Infinity ? '+inf' : toMs, 'LIMIT', offset, count);
+    }
+    async snapshots(instanceId, ticketId) {
+        const raw = await this.redis.lrange(this.keys.timeline(instanceId, ticketId), 0, -1);
+        return raw.map((r) => JSON.parse(r));
+    }
+}
+//# sourceMappingURL=timeline-store.js.map
