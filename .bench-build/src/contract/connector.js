@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=connector.js.map

@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=processor-deps.js.map
