@@ -135,7 +135,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     // The app reads the pipeline's clock (the demo's is simulated): the console's "today" and countdowns agree with it.
     const pipelineNow = options.pipeline?.now;
     const clock = pipelineNow ? { clock: { now: () => new Date(pipelineNow()) } } : {};
-    const app = buildApp({ config, env, connectors, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, metrics, log, role, ...clock }, options.app);
+    const app = buildApp({ config, env, connectors, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, timelines: running.stores.timelines, metrics, log, role, ...clock }, options.app);
     const url = await app.listen({ port: env.port, host: env.host });
     log.info({ url, config: config.source, redis: embedded ? 'embedded' : redisTopology(redisUrl), instances: config.instances.map((i) => i.info.id) }, 'psa-escalator is serving');
     let closing: Promise<void> | undefined;

@@ -16,6 +16,8 @@ const verbs: Record<string, VerbEntry> = {
   report: { summary: 'report --month YYYY-MM: the monthly escalation review (JSON + HTML) from the data in Redis', load: () => import('./report.js') },
   reconcile: { summary: 'reconcile --instance ID [--full]: queue a sweep now (--full: evaluate every open ticket once)', load: () => import('./reconcile.js') },
   evaluate: { summary: 'dry-run one ticket against an instance policy and print the Decision', load: () => import('./evaluate.js') },
+  backtest: { summary: 'replay ticket history through a policy: what would it have done? (--input FILE | --from-history)', load: () => import('./backtest.js') },
+  export: { summary: 'write the timelines of a source (--input, --from-history) as backtest JSONL', load: () => import('./export.js') },
 };
 
 const code = await runCli(verbs, process.argv.slice(2), {

@@ -3,6 +3,7 @@ import type { AppConfig, EnvConfig } from '../config/types.js';
 import type { AppLogger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Pipeline, ReadModels } from '../pipeline/types.js';
+import type { TimelineStore } from '../store/timeline-store.js';
 
 /** `serve --role` (SPEC §6). */
 export type ServeRole = 'all' | 'api' | 'worker';
@@ -36,6 +37,8 @@ export interface AppDeps {
   role: ServeRole;
   /** @defaultValue the system clock */
   clock?: { now(): Date };
+  /** Observed ticket snapshots (`POST /api/backtests` with source `history`); absent → that source answers 503. */
+  timelines?: TimelineStore;
   /**
    * Override of the engine dry run behind `POST /api/evaluate`.
    * @defaultValue the real engine, with policies compiled once per instance

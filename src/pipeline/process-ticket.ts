@@ -100,6 +100,7 @@ export async function processTicket(deps: ProcessorDeps, task: TicketTask): Prom
     deps.log.info({ instance: info.id, ticket: task.ticketId, fetched: got.ticket.version, stored: prev?.version }, 'fetched version is older than stored: dropped');
     return { kind: 'stale' };
   }
+  await deps.timelines?.observe(info.id, got.ticket, now, prev?.ticket);
   if (prev?.pending) {
     const done = await completePending({ deps, rt, prev, pending: prev.pending, ...got, now, finalAttempt: task.finalAttempt ?? true, ...(task.guard ? { guard: task.guard } : {}) });
     if (done.completed) {

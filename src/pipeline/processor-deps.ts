@@ -7,6 +7,7 @@ import type { DeadLetterStore } from '../store/dead-letter-store.js';
 import type { InstanceStore } from '../store/instance-store.js';
 import type { ScheduleStore } from '../store/schedule-store.js';
 import type { TicketStore } from '../store/ticket-store.js';
+import type { TimelineStore } from '../store/timeline-store.js';
 
 import type { Runtimes } from './context.js';
 import type { PolicyEngine } from './engine.js';
@@ -30,6 +31,8 @@ export interface ProcessorDeps {
   instances: InstanceStore;
   /** Backfill progress: every evaluation counts once for a backfill that listed the ticket. */
   backfill?: BackfillStore;
+  /** Observed snapshots for backtests (`--from-history`); absent → not recorded. */
+  timelines?: TimelineStore;
   notify: (input: NotifyInput) => Promise<void>;
   metrics?: Metrics;
   /** Escalation-metrics histories (SPEC §5), fed after every evaluation; absent → nothing recorded. */

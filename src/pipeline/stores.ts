@@ -10,6 +10,7 @@ import { createKeys } from '../store/keys.js';
 import type { Keys } from '../store/keys.js';
 import { ScheduleStore } from '../store/schedule-store.js';
 import { TicketStore } from '../store/ticket-store.js';
+import { TimelineStore } from '../store/timeline-store.js';
 
 export interface Stores {
   keys: Keys;
@@ -20,6 +21,8 @@ export interface Stores {
   counters: CountersStore;
   instances: InstanceStore;
   backfill: BackfillStore;
+  /** Observed ticket snapshots (backtest `--from-history`). */
+  timelines: TimelineStore;
 }
 
 /** Every Redis repository on one connection, with the retention of the config. */
@@ -34,5 +37,6 @@ export function createStores(redis: Redis, config: Pick<AppConfig, 'retention'>,
     counters: new CountersStore(redis, keys),
     instances: new InstanceStore(redis, keys),
     backfill: new BackfillStore(redis, keys),
+    timelines: new TimelineStore(redis, keys, { retentionMs: config.retention.auditMs, now }),
   };
 }

@@ -46,7 +46,7 @@ export function policyFacts(policy: Policy, groups: Readonly<Record<string, Grou
 }
 
 /** The values a ticket is grouped by, or undefined when one is missing (such tickets never match, SPEC §2). */
-function signature(ticket: Ticket, same: readonly SameField[]): string | undefined {
+export function signature(ticket: Ticket, same: readonly SameField[]): string | undefined {
   const parts: string[] = [];
   for (const f of same) {
     if (f === 'company') {
@@ -88,7 +88,7 @@ export async function readCounters(args: {
 }
 
 /** Every member named by a group (members and on-call rotations), in config order, without repeats. */
-function allMembers(groups: Readonly<Record<string, GroupConfig>>): string[] {
+export function allMembers(groups: Readonly<Record<string, GroupConfig>>): string[] {
   const out = new Set<string>();
   for (const g of Object.values(groups)) {
     for (const m of g.members) out.add(m);

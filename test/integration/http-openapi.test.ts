@@ -46,6 +46,8 @@ describe('openapi/openapi.json', () => {
         'POST /api/instances/{id}/reconcile',
         'GET /api/dead-letters',
         'POST /api/dead-letters/{id}/retry',
+        'POST /api/backtests',
+        'GET /api/backtests/{id}',
       ].sort(),
     );
   });

@@ -5,6 +5,7 @@ import { HttpError } from '../../errors.js';
 import { rateLimitedError } from '../../plugins/app/errors.js';
 import type { AppServices } from '../../services.js';
 
+import backtestRoutes from './backtests.js';
 import deadLetterRoutes from './dead-letters.js';
 import escalationRoutes from './escalations.js';
 import evaluateRoutes from './evaluate.js';
@@ -30,7 +31,7 @@ export default async function apiRoutes(app: FastifyInstance, options: { service
       headers: { 'www-authenticate': 'Bearer' },
     });
   });
-  for (const routes of [instanceRoutes, registrationRoutes, ticketRoutes, escalationRoutes, escalationMetricsRoutes, evaluateRoutes, deadLetterRoutes, ticketListRoutes, reviewRoutes]) {
+  for (const routes of [instanceRoutes, registrationRoutes, ticketRoutes, escalationRoutes, escalationMetricsRoutes, evaluateRoutes, deadLetterRoutes, ticketListRoutes, reviewRoutes, backtestRoutes]) {
     await app.register(routes, { services: options.services });
   }
 }

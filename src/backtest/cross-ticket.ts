@@ -1,0 +1,161 @@
+import type { Ticket } from '../contract/index.js';
+import { ownerMatches } from '../pipeline/state.js';
+import type { InstanceCounters } from '../pipeline/state.js';
+import { allMembers, signature } from '../pipeline/ticket-counters.js';
+import type { PolicyFacts } from '../pipeline/ticket-counters.js';
+
+import type { Timeline } from './timeline.js';
+
+/**
+ * The instance-wide counters the engine reads through the ticket state (SPEC §2 `recurring`, `least-loaded`), built
+ * for a backtest from every timeline in a first pass, so each ticket can then be simulated on its own (in any order,
+ * on any worker) and still see what the live service would have counted:
+ *
+ * - recurring: live records each ticket's createdAt under its company/category signature when it is first evaluated
+ *   and counts tickets created in [now − within, now]; with every ticket recorded up front the count at `now` is the
+ *   same whatever order tickets are simulated in.
+ * - member loads: live counts, per group member, the open tickets it owns as last observed; here the owner intervals
+ *   come from the real snapshots (a simulated move of another ticket does not change them — stated in docs/backtest.md).
+ *
+ * Plain arrays and records only: the index is handed to worker threads by structured clone.
+ */
+export interface CrossTicketData {
+  /**
+   * Per recurring window key: signature → distinct tickets as [createdAt ms, first observed ms] pairs flattened,
+   * sorted by createdAt. Live records a ticket when it first evaluates it, so a ticket counts from its first snapshot.
+   */
+  recurring: Record<string, Record<string, number[]>>;
+  /** Per group member: sorted starts and ends of "open and owned by the member" intervals. */
+  loads: Record<string, { starts: number[]; ends: number[] }>;
+  /** The latest snapshot instant of every timeline (where scheduled checks stop). */
+  horizon: number;
+}
+
+export class CrossTicketBuilder {
+  private readonly recurring = new Map<string, Map<string, Map<string, [number, number]>>>();
+  private readonly loads = new Map<string, { starts: number[]; ends: number[] }>();
+  private readonly members: string[];
+  private horizon = -Infinity;
+
+  constructor(
+    private readonly facts: PolicyFacts,
+    private readonly memberIdentities: Readonly<Record<string, unknown>>,
+  ) {
+    this.members = allMembers(facts.groups);
+  }
+
+  add(timeline: Timeline): void {
+    const snaps = timeline.snapshots;
+    const seen = Date.parse(snaps[0]!.at);
+    for (const r of this.facts.recurring) {
+      for (const s of snaps) {
+        const created = Date.parse(s.ticket.createdAt);
+        const sig = signature(s.ticket, r.same);
+        if (sig === undefined || Number.isNaN(created)) continue;
+        let bySig = this.recurring.get(r.key);
+        if (!bySig) this.recurring.set(r.key, (bySig = new Map()));
+        let tickets = bySig.get(sig);
+        if (!tickets) bySig.set(sig, (tickets = new Map()));
+        const key = `${timeline.instance}\n${s.ticket.ref.id}`;
+        if (!tickets.has(key)) tickets.set(key, [created, seen]);
+      }
+    }
+    for (let i = 0; i < snaps.length; i++) {
+      const s = snaps[i]!;
+      const member = this.memberOf(s.ticket);
+      if (member === undefined) continue;
+      const at = Date.parse(s.at);
+      const end = i + 1 < snaps.length ? Date.parse(snaps[i + 1]!.at) : Infinity;
+      let l = this.loads.get(member);
+      if (!l) this.loads.set(member, (l = { starts: [], ends: [] }));
+      l.starts.push(at);
+      if (end !== Infinity) l.ends.push(end);
+    }
+    const last = Date.parse(snaps[snaps.length - 1]!.at);
+    if (last > this.horizon) this.horizon = last;
+  }
+
+  private memberOf(ticket: Ticket): string | undefined {
+    const open = ticket.status.category !== 'resolved' && ticket.status.category !== 'closed';
+    if (!open || !ticket.owner) return undefined;
+    return this.members.find((m) => ownerMatches(ticket.owner, m, this.memberIdentities[m]));
+  }
+
+  /** Merges another builder's data (one per worker in the first pass). */
+  merge(data: CrossTicketData): void {
+    for (const [key, bySig] of Object.entries(data.recurring)) {
+      let mine = this.recurring.get(key);
+      if (!mine) this.recurring.set(key, (mine = new Map()));
+      for (const [sig, times] of Object.entries(bySig)) {
+        let tickets = mine.get(sig);
+        if (!tickets) mine.set(sig, (tickets = new Map()));
+        // Worker data carries no ticket ids: the shards are disjoint, so a running index keeps them distinct.
+        for (let k = 0; k < times.length; k += 2) tickets.set(`#${tickets.size}`, [times[k]!, times[k + 1]!]);
+      }
+    }
+    for (const [member, l] of Object.entries(data.loads)) {
+      let mine = this.loads.get(member);
+      if (!mine) this.loads.set(member, (mine = { starts: [], ends: [] }));
+      for (const s of l.starts) mine.starts.push(s);
+      for (const e of l.ends) mine.ends.push(e);
+    }
+    if (data.horizon > this.horizon) this.horizon = data.horizon;
+  }
+
+  build(): CrossTicketData {
+    const recurring: CrossTicketData['recurring'] = {};
+    for (const [key, bySig] of this.recurring) {
+      const out: Record<string, number[]> = {};
+      for (const [sig, tickets] of bySig) out[sig] = [...tickets.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]).flat();
+      recurring[key] = out;
+    }
+    const loads: CrossTicketData['loads'] = {};
+    for (const [m, l] of this.loads) loads[m] = { starts: [...l.starts].sort((a, b) => a - b), ends: [...l.ends].sort((a, b) => a - b) };
+    return { recurring, loads, horizon: this.horizon };
+  }
+}
+
+/** Tickets created in [from, to] and first observed by `to` (pairs sorted by createdAt). */
+function countRecurring(pairs: readonly number[], from: number, to: number): number {
+  let lo = 0;
+  let hi = pairs.length / 2;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (pairs[mid * 2]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  let n = 0;
+  for (let k = lo * 2; k < pairs.length && pairs[k]! <= to; k += 2) if (pairs[k + 1]! <= to) n++;
+  return n;
+}
+
+/** Number of sorted values ≤ x. */
+function countAtMost(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The counters a live worker would read at `now` for `ticket` (cursors are the simulation's own, per ticket). */
+export function countersAt(data: CrossTicketData, facts: PolicyFacts, ticket: Ticket, now: number, groupCursors: Record<string, number>): InstanceCounters {
+  const recurringCounts: Record<string, number> = {};
+  for (const r of facts.recurring) {
+    const sig = signature(ticket, r.same);
+    if (sig === undefined) continue;
+    const times = data.recurring[r.key]?.[sig];
+    if (!times) continue;
+    recurringCounts[r.key] = countRecurring(times, now - r.within, now);
+  }
+  const memberLoads: Record<string, number> = {};
+  for (const [m, l] of Object.entries(data.loads)) {
+    const n = countAtMost(l.starts, now) - countAtMost(l.ends, now);
+    if (n > 0) memberLoads[m] = n;
+  }
+  const first = facts.recurring[0];
+  return { recurringCount: (first && recurringCounts[first.key]) ?? 0, recurringCounts, groupCursors, memberLoads };
+}

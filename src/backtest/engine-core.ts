@@ -1,0 +1,86 @@
+import { compilePolicy } from '../engine/index.js';
+import type { CompileInput } from '../engine/index.js';
+
+import { CrossTicketBuilder } from './cross-ticket.js';
+import type { CrossTicketData } from './cross-ticket.js';
+import { addDiff, addOutcome, newAccumulator, newDiff } from './report.js';
+import type { Accumulator, DiffAccumulator } from './report.js';
+import { simPolicy, simulateTimeline } from './simulate.js';
+import type { SimPolicy } from './simulate.js';
+import { parseTimelineLine } from './timeline.js';
+import type { Timeline } from './timeline.js';
+
+/**
+ * The batch work of a backtest, the same in the main thread (small runs, tests) and in each worker thread: pass 1
+ * indexes the cross-ticket counters, pass 2 simulates each ticket under the policy (and the compared one).
+ * Inputs and outputs are plain data (structured-clone safe).
+ */
+
+export interface BacktestSpec {
+  instanceId: string;
+  policy: { name: string; input: CompileInput };
+  compare?: { name: string; input: CompileInput };
+  keepDecisions: number;
+  /**
+   * End of the backtest window (epoch ms): scheduled checks run until then. @defaultValue the latest snapshot of the
+   * input (a file says nothing about the time after its last observation)
+   */
+  until?: number;
+}
+
+export interface Batch {
+  /** 1-based line number of the first line. */
+  firstLine: number;
+  lines: string[];
+}
+
+export class BatchError extends Error {}
+
+export class BacktestCore {
+  private readonly sim: SimPolicy;
+  private readonly other?: SimPolicy;
+
+  constructor(private readonly spec: BacktestSpec) {
+    this.sim = simPolicy(spec.instanceId, compilePolicy(spec.policy.input));
+    if (spec.compare) this.other = simPolicy(spec.instanceId, compilePolicy(spec.compare.input));
+  }
+
+  private *timelines(batch: Batch): Generator<Timeline> {
+    for (let k = 0; k < batch.lines.length; k++) {
+      const line = batch.lines[k]!;
+      if (line.trim() === '') continue;
+      const parsed = parseTimelineLine(line, batch.firstLine + k);
+      if (!parsed.ok) throw new BatchError(parsed.error);
+      // Timelines of other instances in a shared export are skipped (the policy and mapping are per instance).
+      if (parsed.value.instance === this.spec.instanceId) yield parsed.value;
+    }
+  }
+
+  /** Pass 1: the cross-ticket index of this batch (the candidate policy's recurring windows and groups). */
+  index(batch: Batch): { main: CrossTicketData; other?: CrossTicketData } {
+    const a = new CrossTicketBuilder(this.sim.facts, this.sim.compiled.instance.members);
+    const b = this.other ? new CrossTicketBuilder(this.other.facts, this.other.compiled.instance.members) : undefined;
+    for (const t of this.timelines(batch)) {
+      a.add(t);
+      b?.add(t);
+    }
+    return { main: a.build(), ...(b ? { other: b.build() } : {}) };
+  }
+
+  /** Pass 2: simulate every ticket of the batch. */
+  simulate(batch: Batch, cross: { main: CrossTicketData; other?: CrossTicketData }): { main: Accumulator; other?: Accumulator; diff?: DiffAccumulator } {
+    const main = newAccumulator();
+    const other = this.other ? newAccumulator() : undefined;
+    const diff = this.other ? newDiff() : undefined;
+    for (const t of this.timelines(batch)) {
+      const o = simulateTimeline(t, this.sim, cross.main);
+      addOutcome(main, o, this.spec.keepDecisions);
+      if (this.other && other && diff && cross.other) {
+        const p = simulateTimeline(t, this.other, cross.other);
+        addOutcome(other, p, this.spec.keepDecisions);
+        addDiff(diff, o, p);
+      }
+    }
+    return { main, ...(other ? { other } : {}), ...(diff ? { diff } : {}) };
+  }
+}

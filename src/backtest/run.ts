@@ -1,0 +1,207 @@
+import { Worker } from 'node:worker_threads';
+
+import { CrossTicketBuilder } from './cross-ticket.js';
+import type { CrossTicketData } from './cross-ticket.js';
+import { BacktestCore, BatchError } from './engine-core.js';
+import type { Batch, BacktestSpec } from './engine-core.js';
+import { finishComparison, finishReport, mergeAccumulators, mergeDiff, newAccumulator, newDiff } from './report.js';
+import type { Accumulator, BacktestResult, DiffAccumulator } from './report.js';
+import { simPolicy } from './simulate.js';
+import { compilePolicy } from '../engine/index.js';
+
+/**
+ * Runs a backtest over a re-openable stream of JSONL lines: pass 1 builds the cross-ticket index (recurring counts,
+ * member loads), pass 2 simulates every ticket. Lines travel in batches to worker threads (one per core by default)
+ * with a bounded number in flight, so memory does not grow with the input; batch results are merged in input order,
+ * so the report is the same whatever the number of workers.
+ */
+
+export type LineSource = () => AsyncIterable<string>;
+
+export interface Progress {
+  phase: 'index' | 'simulate';
+  /** Lines done in this phase. */
+  lines: number;
+  /** Lines in the input (known after pass 1). */
+  total?: number;
+}
+
+export interface RunOptions {
+  /** Worker threads; 0 runs in this thread (tests, small inputs). */
+  workers: number;
+  /** @defaultValue 256 */
+  batchSize?: number;
+  onProgress?: (p: Progress) => void;
+}
+
+export class BacktestInputError extends Error {}
+
+interface Runner {
+  index(batch: Batch): Promise<{ main: CrossTicketData; other?: CrossTicketData }>;
+  setCross(cross: { main: CrossTicketData; other?: CrossTicketData }): Promise<void>;
+  simulate(batch: Batch): Promise<{ main: Accumulator; other?: Accumulator; diff?: DiffAccumulator }>;
+  capacity: number;
+  close(): Promise<void>;
+}
+
+function inThread(spec: BacktestSpec): Runner {
+  const core = new BacktestCore(spec);
+  let cross: { main: CrossTicketData; other?: CrossTicketData } | undefined;
+  // Yield between batches so a backtest in the API process never starves the event loop.
+  const tick = () => new Promise<void>((r) => setImmediate(r));
+  return {
+    capacity: 1,
+    index: async (b) => {
+      await tick();
+      return core.index(b);
+    },
+    setCross: async (c) => {
+      cross = c;
+    },
+    simulate: async (b) => {
+      await tick();
+      return core.simulate(b, cross!);
+    },
+    close: async () => {},
+  };
+}
+
+/**
+ * A worker thread running worker.ts: the compiled .js next to this file, or — when this module runs from its .ts
+ * source (tsx in development and tests) — the .ts through tsx's loader, registered inside the worker.
+ */
+function startWorker(spec: BacktestSpec): Worker {
+  // A worker holds one batch and the cross-ticket index at a time: a small heap keeps the process RSS bounded.
+  const resourceLimits = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: spec, resourceLimits });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const script = new URL('./worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); });`;
+  return new Worker(boot, { eval: true, workerData: spec, resourceLimits });
+}
+
+function workerPool(spec: BacktestSpec, n: number): Runner {
+  const workers = Array.from({ length: n }, () => startWorker(spec));
+  const busy = workers.map(() => 0);
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let next = 0;
+  let failed: Error | undefined;
+  for (const w of workers) {
+    w.on('message', (m: { id: number; ok: boolean; value?: unknown; error?: string }) => {
+      const p = waiting.get(m.id);
+      waiting.delete(m.id);
+      if (m.ok) p?.resolve(m.value);
+      else p?.reject(new BatchError(m.error));
+    });
+    w.on('error', (e) => {
+      failed = e;
+      for (const p of waiting.values()) p.reject(e);
+      waiting.clear();
+    });
+  }
+  const send = <T>(k: number, msg: Record<string, unknown>): Promise<T> => {
+    if (failed) return Promise.reject(failed);
+    const id = next++;
+    busy[k]!++;
+    return new Promise<T>((resolve, reject) => {
+      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      workers[k]!.postMessage({ id, ...msg });
+    }).finally(() => busy[k]!--);
+  };
+  const idlest = () => busy.indexOf(Math.min(...busy));
+  return {
+    capacity: n,
+    index: (batch) => send(idlest(), { kind: 'index', batch }),
+    setCross: async (cross) => {
+      await Promise.all(workers.map((_, k) => send(k, { kind: 'cross', cross })));
+    },
+    simulate: (batch) => send(idlest(), { kind: 'simulate', batch }),
+    close: async () => {
+      await Promise.all(workers.map((w) => w.terminate()));
+    },
+  };
+}
+
+/** Reads batches and runs `work` on each with at most `limit` in flight; `take` gets the results in input order. */
+async function pipeline<T>(source: LineSource, batchSize: number, limit: number, work: (b: Batch) => Promise<T>, take: (r: T, lines: number) => void): Promise<number> {
+  const inflight: { p: Promise<T>; lines: number }[] = [];
+  let lineNo = 0;
+  let lines: string[] = [];
+  let first = 1;
+  const drainOne = async () => {
+    const head = inflight.shift()!;
+    take(await head.p, head.lines);
+  };
+  const flush = async () => {
+    if (lines.length === 0) return;
+    const batch = { firstLine: first, lines };
+    const p = work(batch);
+    p.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
+    inflight.push({ p, lines: lines.length });
+    lines = [];
+    first = lineNo + 1;
+    while (inflight.length >= limit) await drainOne();
+  };
+  try {
+    for await (const line of source()) {
+      lineNo++;
+      lines.push(line);
+      if (lines.length >= batchSize) await flush();
+    }
+    await flush();
+    while (inflight.length > 0) await drainOne();
+  } catch (e) {
+    // Let the batches already sent settle before the workers are closed.
+    await Promise.allSettled(inflight.map((x) => x.p));
+    throw e;
+  }
+  return lineNo;
+}
+
+function crossBuilder(spec: BacktestSpec, which: 'policy' | 'compare'): CrossTicketBuilder {
+  const sim = simPolicy(spec.instanceId, compilePolicy(which === 'policy' ? spec.policy.input : spec.compare!.input));
+  return new CrossTicketBuilder(sim.facts, sim.compiled.instance.members);
+}
+
+export async function runBacktest(source: LineSource, spec: BacktestSpec, options: RunOptions): Promise<BacktestResult> {
+  const batchSize = options.batchSize ?? 256;
+  const runner = options.workers > 0 ? workerPool(spec, options.workers) : inThread(spec);
+  const limit = runner.capacity * 2 + 1;
+  try {
+    const mainIx = crossBuilder(spec, 'policy');
+    const otherIx = spec.compare ? crossBuilder(spec, 'compare') : undefined;
+    let done = 0;
+    const total = await pipeline(source, batchSize, limit, (b) => runner.index(b), (r, n) => {
+      mainIx.merge(r.main);
+      if (r.other) otherIx?.merge(r.other);
+      done += n;
+      options.onProgress?.({ phase: 'index', lines: done });
+    }).catch(rethrowInput);
+    const until = spec.until ?? -Infinity;
+    const widen = (c: CrossTicketData): CrossTicketData => ({ ...c, horizon: Math.max(c.horizon, until) });
+    const cross = { main: widen(mainIx.build()), ...(otherIx ? { other: widen(otherIx.build()) } : {}) };
+    await runner.setCross(cross);
+    const main = newAccumulator();
+    const other = spec.compare ? newAccumulator() : undefined;
+    const diff = spec.compare ? newDiff() : undefined;
+    done = 0;
+    await pipeline(source, batchSize, limit, (b) => runner.simulate(b), (r, n) => {
+      mergeAccumulators(main, r.main, spec.keepDecisions);
+      if (other && r.other) mergeAccumulators(other, r.other, spec.keepDecisions);
+      if (diff && r.diff) mergeDiff(diff, r.diff);
+      done += n;
+      options.onProgress?.({ phase: 'simulate', lines: done, total });
+    }).catch(rethrowInput);
+    const report = finishReport(main, { instanceId: spec.instanceId, policy: spec.policy.name, keepDecisions: spec.keepDecisions });
+    if (!spec.compare || !other || !diff) return { report };
+    const candidate = finishReport(other, { instanceId: spec.instanceId, policy: spec.compare.name, keepDecisions: spec.keepDecisions });
+    return { report, compare: { report: candidate, comparison: finishComparison(report, candidate, diff) } };
+  } finally {
+    await runner.close();
+  }
+}
+
+function rethrowInput(e: unknown): never {
+  if (e instanceof BatchError) throw new BacktestInputError(e.message);
+  throw e;
+}
