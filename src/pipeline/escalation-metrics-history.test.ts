@@ -34,6 +34,27 @@ function rec(prev: MetricsHistory | undefined, over: Omit<Partial<RecordArgs>, '
 }
 
 describe('recordEvaluation', () => {
+  it('SLA disagreements: a run of consecutive observations beyond the tolerance, per clock; agreement closes it', () => {
+    const due = (dueAt: string) => ({ targetMinutes: 240, dueAt, elapsedMinutes: 0, usedPct: 0, breached: false, paused: false, stopped: false });
+    // Ours: first response due 13:00, resolution 09:00 next day. PSA: see each read.
+    const clocks: Decision['clocks'] = { firstResponse: due('2026-03-02T13:00:00Z'), resolution: due('2026-03-03T09:00:00Z') };
+    const read = (prev: MetricsHistory | undefined, now: string, respondBy: string, resolveBy = '2026-03-03T09:03:00Z') =>
+      rec(prev, { now, ticket: ticket({ psaSla: { respondBy, resolveBy } }), decision: decision({ clocks }), slaDriftToleranceMin: 5 });
+    const h0 = read(undefined, '2026-03-02T09:05:00Z', '2026-03-02T13:05:00Z'); // 5 min: within the tolerance
+    expect(h0.slaDisagreements ?? []).toEqual([]);
+    const h1 = read(h0, '2026-03-02T10:00:00Z', '2026-03-02T13:30:00Z');
+    const h2 = read(h1, '2026-03-02T11:00:00Z', '2026-03-02T12:00:00Z');
+    expect(h2.slaDisagreements).toEqual([{ clock: 'firstResponse', from: '2026-03-02T10:00:00.000Z', to: '2026-03-02T11:00:00.000Z' }]);
+    const h3 = read(h2, '2026-03-02T12:00:00Z', '2026-03-02T13:00:00Z');
+    const h4 = read(h3, '2026-03-02T14:00:00Z', '2026-03-02T15:00:00Z');
+    expect(h4.slaDisagreements).toEqual([
+      { clock: 'firstResponse', from: '2026-03-02T10:00:00.000Z', to: '2026-03-02T11:00:00.000Z' },
+      { clock: 'firstResponse', from: '2026-03-02T14:00:00.000Z', to: '2026-03-02T14:00:00.000Z' },
+    ]);
+    // No PSA SLA at all: nothing recorded.
+    expect(rec(undefined, { now: '2026-03-02T09:05:00Z', decision: decision({ clocks }) }).slaDisagreements).toBeUndefined();
+  });
+
   it('first sight: the first visit starts at createdAt in the derived tier', () => {
     const h = rec(undefined, { now: '2026-03-02T09:05:00Z' });
     expect(h).toMatchObject({ instanceId: 'acme', ticketId: '42', createdAt: '2026-03-02T09:00:00Z', initialTier: 'T1', moves: [] });

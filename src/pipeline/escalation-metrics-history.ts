@@ -1,5 +1,6 @@
 import type { Decision, Ticket } from '../contract/index.js';
 
+import { newDisagreements, slaDrift } from './sla-drift.js';
 import { ownerMatches } from './state.js';
 
 /**
@@ -51,6 +52,11 @@ export interface MetricsHistory {
   proposals?: { at: string; from: string | null; to: string | null; rule: string }[];
   /** Owner id at the last read (the owner a move of ours replaced). */
   lastOwnerId?: string | null;
+  /**
+   * PSA and our SLA due dates further apart than the instance's tolerance (issue 13): one entry per run of consecutive
+   * evaluations that disagreed on a clock, `from` its first and `to` its last such evaluation (the last few runs).
+   */
+  slaDisagreements?: { clock: ClockName; from: string; to: string }[];
 }
 
 /** Our reassigns as the ticket state keeps them (`TicketRecord.escalations` and `lastReassign`). */
@@ -74,10 +80,13 @@ export interface RecordArgs {
   mode?: 'enforce' | 'observe';
   /** Business minutes between two instants in the ticket's clock calendar. */
   businessMinutes: (fromMs: number, toMs: number) => number;
+  /** The instance's `slaDriftTolerance` in minutes. @defaultValue 5 */
+  slaDriftToleranceMin?: number;
 }
 
 const MAX_MOVES = 100;
 const MAX_NEAR = 100;
+const MAX_DISAGREEMENT_RUNS = 20;
 const terminal = new Set(['resolved', 'closed']);
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -176,6 +185,24 @@ function recordNearMisses(h: MetricsHistory, decision: Decision | undefined, now
   h.nearMisses = h.nearMisses.slice(-MAX_NEAR);
 }
 
+/**
+ * Extends the clock's latest disagreement run when the previous evaluation (`prevObservedAt`) was part of it, else
+ * starts a new run; an evaluation within the tolerance (or without both due dates) records nothing, closing the run.
+ */
+function recordDisagreements(h: MetricsHistory, args: RecordArgs, prevObservedAt: string | undefined): void {
+  const drift = slaDrift(args.ticket, args.decision?.clocks);
+  const beyond = newDisagreements(drift, undefined, args.slaDriftToleranceMin ?? 5);
+  if (beyond.length === 0) return;
+  const at = iso(args.now);
+  const runs = (h.slaDisagreements ?? []).map((r) => ({ ...r }));
+  for (const clock of beyond) {
+    const last = runs.findLast((r) => r.clock === clock);
+    if (last && prevObservedAt !== undefined && last.to === prevObservedAt) last.to = at;
+    else runs.push({ clock, from: at, to: at });
+  }
+  h.slaDisagreements = runs.slice(-MAX_DISAGREEMENT_RUNS);
+}
+
 type Escalation = OurMoves['escalations'][number];
 
 /** Our reassigns newer than the last one recorded in the history. */
@@ -218,6 +245,7 @@ export function recordEvaluation(prev: MetricsHistory | undefined, args: RecordA
   recordClocks(h, ticket, args.decision, now);
   recordNearMisses(h, args.decision, now);
   recordProposal(h, args);
+  recordDisagreements(h, args, prev?.observedAt);
   h.lastOwnerId = ticket.owner?.id ?? null;
   for (const m of fresh.filter((e) => Date.parse(e.at) >= now)) pushOurs(h, m, args);
   h.moves = h.moves.slice(-MAX_MOVES);

@@ -76,6 +76,7 @@ export function createEscalationMetricsService(options: EscalationMetricsService
     if (!c) clocks.set(id, (c = businessMinutesFor(config, id)));
     return c;
   };
+  const toleranceMin = (id: string): number => (config.instances.find((i) => i.info.id === id)?.slaDriftToleranceMs ?? 5 * 60_000) / 60_000;
   return {
     async record({ instanceId, ticket, decision, ours, mode, now }) {
       try {
@@ -83,7 +84,7 @@ export function createEscalationMetricsService(options: EscalationMetricsService
         const bm = clockOf(instanceId);
         const next = recordEvaluation(prev, {
           instanceId, ticket, now, ...(decision ? { decision } : {}), ...(ours ? { ours } : {}), ...(mode ? { mode } : {}),
-          businessMinutes: (a, b) => bm(ticket, a, b),
+          businessMinutes: (a, b) => bm(ticket, a, b), slaDriftToleranceMin: toleranceMin(instanceId),
         });
         await store.put(next);
       } catch (e) {

@@ -176,6 +176,26 @@ describe('computeEscalationMetrics edges', () => {
     expect(m.overEscalation).toEqual({ rate: 0, warn: false });
   });
 
+  it('slaDisagreements: tickets whose PSA due date and ours were further apart than the tolerance during [from, to)', () => {
+    const run = (clock: 'firstResponse' | 'resolution', from: string, to: string) => ({ clock, from, to });
+    const hs = [
+      history('X', T('03', '08:00'), 'T1', { slaDisagreements: [run('firstResponse', T('03', '09:00'), T('03', '12:00'))] }),
+      // Last seen disagreeing exactly at `from`: counted; first seen exactly at `to`: not.
+      history('Y', T('01', '08:00'), 'T1', { slaDisagreements: [run('resolution', T('01', '08:00'), '2026-03-02T00:00:00.000Z')] }),
+      history('Z', T('08', '08:00'), 'T1', { slaDisagreements: [run('resolution', '2026-03-09T00:00:00.000Z', '2026-03-09T01:00:00.000Z')] }),
+      // Both clocks: one ticket.
+      history('W', T('04', '08:00'), 'T1', {
+        slaDisagreements: [run('firstResponse', T('04', '08:00'), T('04', '08:00')), run('resolution', T('05', '08:00'), T('06', '08:00'))],
+      }),
+      // Disagreed before the window only; another instance's ticket.
+      history('V', T('01', '00:00'), 'T1', { slaDisagreements: [run('firstResponse', T('01', '00:00'), T('01', '06:00'))] }),
+      { ...history('U', T('03', '08:00'), 'T1', { slaDisagreements: [run('firstResponse', T('03', '09:00'), T('03', '09:00'))] }), instanceId: 'globex' },
+      history('S', T('03', '08:00'), 'T1'),
+    ];
+    expect(computeEscalationMetrics(hs, window).slaDisagreements).toEqual({ firstResponse: 2, resolution: 2, tickets: 3 });
+    expect(computeEscalationMetrics([], window).slaDisagreements).toEqual({ firstResponse: 0, resolution: 0, tickets: 0 });
+  });
+
   it('with fewer than 3 tiers there is no Tier 3 audit', () => {
     expect(computeEscalationMetrics(scripted, { ...window, tiers: ['T1', 'T2'] }).tier3Audit).toEqual([]);
   });

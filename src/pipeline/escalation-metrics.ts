@@ -8,7 +8,8 @@ import type { HistoryMove, MetricsHistory } from './escalation-metrics-history.j
  * - the per-tier population of `reEscalationRate`, `timeToEscalateMedianMin` and `handoffDelayMedianMin` is the
  *   tier's `escalated` moves (our moves up out of T in the window);
  * - `nearMisses` counts the first near miss of each rule per visit to T, seen in the window;
- * - medians and MTTR are `null` when there is no sample (rates are 0, as the SPEC says).
+ * - medians and MTTR are `null` when there is no sample (rates are 0, as the SPEC says);
+ * - `slaDisagreements` (issue 13) counts distinct tickets, not evaluations, like `psa_escalator_sla_disagreements_total`.
  */
 
 export interface TierMetrics {
@@ -34,6 +35,8 @@ export interface EscalationMetrics {
   fcr: number;
   mttrMin: number | null;
   slaAttainment: { firstResponse: number; resolution: number };
+  /** Tickets whose PSA due date and ours were further apart than the tolerance in the window, per clock and either. */
+  slaDisagreements: { firstResponse: number; resolution: number; tickets: number };
   tier3Audit: { ticketId: string; arrivedAt: string; resolvedAt: string }[];
 }
 
@@ -183,6 +186,24 @@ function slaAttainment(histories: readonly MetricsHistory[], w: MetricsWindow): 
   return { firstResponse: fraction(count.firstResponse[0]!, count.firstResponse[1]!), resolution: fraction(count.resolution[0]!, count.resolution[1]!) };
 }
 
+/**
+ * Tickets with a disagreement run (consecutive evaluations beyond `slaDriftTolerance`, first to last, inclusive)
+ * overlapping [from, to): seen disagreeing in the window, or still disagreeing at its start. Distinct tickets per clock,
+ * and tickets with either.
+ */
+function slaDisagreements(histories: readonly MetricsHistory[], w: MetricsWindow): EscalationMetrics['slaDisagreements'] {
+  const by = { firstResponse: new Set<string>(), resolution: new Set<string>() };
+  const tickets = new Set<string>();
+  for (const h of histories) {
+    for (const r of h.slaDisagreements ?? []) {
+      if (Date.parse(r.from) >= w.to || Date.parse(r.to) < w.from) continue;
+      by[r.clock].add(h.ticketId);
+      tickets.add(h.ticketId);
+    }
+  }
+  return { firstResponse: by.firstResponse.size, resolution: by.resolution.size, tickets: tickets.size };
+}
+
 /** Tickets moved up into T3 (by us or a human) and resolved there within 30 real minutes of arriving, resolved in the window. */
 function tier3Audit(histories: readonly MetricsHistory[], w: MetricsWindow, rank: (t: string | null) => number): EscalationMetrics['tier3Audit'] {
   const t3 = w.tiers[2];
@@ -217,6 +238,7 @@ export function computeEscalationMetrics(histories: readonly MetricsHistory[], w
     overEscalation: { rate, warn: rate > OVER_ESCALATION_WARN },
     ...resolution(own, w),
     slaAttainment: slaAttainment(own, w),
+    slaDisagreements: slaDisagreements(own, w),
     tier3Audit: tier3Audit(own, w, rank),
   };
 }

@@ -199,5 +199,26 @@ describe("the PSA's own SLA beside ours", () => {
     await p.kick({ instanceId: INSTANCE, ticketId: 's1', trigger: 'webhook' });
     await waitFor(async () => /psa_escalator_sla_drift_minutes_count\{instance="acme",clock="firstResponse"\} 2/.test(await metricText(p)));
     expect(await metricText(p)).toMatch(/psa_escalator_sla_disagreements_total\{instance="acme",clock="firstResponse"\} 1/);
+
+    // Within the tolerance (5 min by default): 3 minutes apart on both clocks, not a disagreement.
+    fake.addTicket({ id: 's2', queue: '2', createdAt: new Date(created).toISOString(), updatedAt: new Date(created).toISOString(), sla: { respondBy: at(243), resolveBy: at(1437) } });
+    await p.kick({ instanceId: INSTANCE, ticketId: 's2', trigger: 'webhook' });
+    await waitFor(async () => (await p.stores.tickets.get(INSTANCE, 's2'))?.lastDecision);
+    expect((await p.read.ticket(INSTANCE, 's2'))!.slaDrift!.firstResponse).toBeCloseTo(3, 0);
+    // The escalation metrics count the ticket (not each evaluation), per instance and across instances.
+    const { app } = await build({ config: testConfig({ psaUrl: fake.url }), read: p.read, pipeline: p.pipeline });
+    try {
+      const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+      const one = await app.inject({ method: 'GET', url: `/api/metrics/escalations?instance=${INSTANCE}`, headers: auth });
+      expect(one.statusCode).toBe(200);
+      expect(one.json()).toMatchObject({ instance: INSTANCE, slaDisagreements: { firstResponse: 1, resolution: 0, tickets: 1 } });
+      const all = await app.inject({ method: 'GET', url: '/api/metrics/escalations', headers: auth });
+      expect(all.json()).toMatchObject({
+        instance: null, slaDisagreements: { firstResponse: 1, resolution: 0, tickets: 1 },
+        byInstance: { [INSTANCE]: { slaDisagreements: { firstResponse: 1, resolution: 0, tickets: 1 } } },
+      });
+    } finally {
+      await app.close();
+    }
   }, 60_000);
 });

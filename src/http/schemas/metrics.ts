@@ -30,6 +30,16 @@ export const EscalationMetricsSchema = z.object({
   fcr: Fraction.describe('Tickets resolved without ever leaving T1 / tickets resolved, in the window'),
   mttrMin: z.number().nullable().describe('Mean real minutes createdAt → resolvedAt of tickets resolved in the window (null: none)'),
   slaAttainment: z.object({ firstResponse: Fraction, resolution: Fraction }).describe('Clocks stopped in the window within target / clocks stopped'),
+  slaDisagreements: z
+    .object({
+      firstResponse: z.number().int().describe('Tickets whose PSA first-response due date and ours differed by more than the tolerance'),
+      resolution: z.number().int().describe('Tickets whose PSA resolution due date and ours differed by more than the tolerance'),
+      tickets: z.number().int().describe('Distinct tickets with either'),
+    })
+    .describe(
+      "Tickets whose PSA SLA due date and ours were further apart than the instance's `slaDriftTolerance` (default 5m) " +
+        'at an evaluation in the window, or still were at its start',
+    ),
   tier3Audit: z
     .array(z.object({ ticketId: z.string(), arrivedAt: InstantString, resolvedAt: InstantString }))
     .describe('Tickets escalated into T3 and resolved ≤ 30 real minutes after arriving (T1 runbook candidates)'),
