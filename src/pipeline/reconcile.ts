@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 
 import type { Logger } from '../contract/index.js';
 import type { InstanceStore } from '../store/instance-store.js';
@@ -10,7 +10,7 @@ import type { KickOptions } from './kick.js';
 import { isOlderVersion } from './state.js';
 
 export interface ReconcileDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   tickets: TicketStore;
   instances: InstanceStore;
