@@ -122,6 +122,8 @@ export function createRedis(options: RedisConnectionOptions): RedisClient {
  * node's keys only).
  */
 export async function* scanKeys(client: RedisClient, pattern: string, count = 500): AsyncGenerator<string[]> {
+  // A Cluster client knows its masters once it has read the slot map.
+  if (client instanceof Cluster && client.status !== 'ready') await waitReady(client);
   const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
   for (const node of nodes) {
     let cursor = '0';
