@@ -86,14 +86,11 @@ describe('loadEnv', () => {
     expect(loadEnv({ REDIS_URL: 'redis+cluster://n1:7000,n2:7001' }).redisUrl).toBe('redis+cluster://n1:7000,n2:7001');
   });
 
-  it('refuses conflicting or unsupported Cluster settings in one line each', () => {
+  it('refuses conflicting Cluster settings in one line each', () => {
     expect(parseEnv({ REDIS_CLUSTER_NODES: 'n1:7000', REDIS_URL: 'redis://x' })).toEqual({ ok: false, error: ['REDIS_CLUSTER_NODES: set either REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES, not several'] });
     expect(parseEnv({ REDIS_CLUSTER_NODES: 'n1:7000', REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'm' }).ok).toBe(false);
     expect(parseEnv({ REDIS_CLUSTER_NODES: 'n1' })).toEqual({ ok: false, error: ['REDIS_CLUSTER_NODES: expected host:port[,host:port…], got "n1"'] });
-    expect(parseEnv({ REDIS_CLUSTER_NODES: 'n1:7000', REDIS_WAIT_REPLICAS: '1' })).toEqual({
-      ok: false, error: ['REDIS_WAIT_REPLICAS: not supported with Redis Cluster (docs/redis.md); leave it unset or 0'],
-    });
-    expect(parseEnv({ REDIS_URL: 'redis+cluster://n1:7000', REDIS_WAIT_REPLICAS: '2' }).ok).toBe(false);
+    expect(loadEnv({ REDIS_CLUSTER_NODES: 'n1:7000', REDIS_WAIT_REPLICAS: '1' }).redisWaitReplicas).toBe(1);
   });
 
   it('refuses half or conflicting Redis settings in one line each', () => {

@@ -24,7 +24,7 @@ export const envVariables = {
   REDIS_TLS_CA_FILE: { default: undefined, doc: 'rediss://: PEM file of the CA to trust (else the system CAs)' },
   REDIS_TLS_CERT_FILE: { default: undefined, doc: 'rediss://: PEM client certificate (mutual TLS)' },
   REDIS_TLS_KEY_FILE: { default: undefined, doc: 'rediss://: PEM client key (mutual TLS)' },
-  REDIS_WAIT_REPLICAS: { default: undefined, doc: 'replicas that must hold a webhook before its 202 (Redis WAIT); default 1 with Sentinel, else 0' },
+  REDIS_WAIT_REPLICAS: { default: undefined, doc: 'replicas that must hold a webhook before its 202 (Redis WAIT); default 1 with Sentinel, else 0 (Cluster: set 1 with replicas)' },
   REDIS_UNSAFE_OK: { default: undefined, doc: '1 = start even when REDIS_URL evicts keys or persists nothing (serve --allow-unsafe-redis)' },
   DATA_DIR: { default: './data', doc: 'embedded Redis data (AOF) directory' },
   LOG_LEVEL: { default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
@@ -135,10 +135,6 @@ function redisTargetOf(e: ParsedEnv): Result<string | undefined, string[]> {
   const target = withTlsFiles(base, files);
   if (Object.keys(files).length > 0 && !/^rediss/.test(target)) {
     return err(['REDIS_TLS_CA_FILE: TLS files need a rediss:// (or rediss+sentinel://) target']);
-  }
-  // WAIT counts the writes of one connection to one node; a Cluster client spreads them over pooled node connections.
-  if ((e.REDIS_WAIT_REPLICAS ?? 0) > 0 && /^rediss?\+cluster:/.test(target)) {
-    return err(['REDIS_WAIT_REPLICAS: not supported with Redis Cluster (docs/redis.md); leave it unset or 0']);
   }
   return ok(target);
 }

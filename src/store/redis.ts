@@ -117,6 +117,22 @@ export function createRedis(options: RedisConnectionOptions): RedisClient {
   return client;
 }
 
+const slotOfKey = new Map<string, number>();
+
+/**
+ * The connection of a Cluster client to the master that holds `key`'s slot now (the pooled one its commands for
+ * that slot go through: `WAIT` on it counts their replication). Undefined while the slot map is unknown.
+ */
+export async function clusterMasterFor(cluster: Cluster, key: string): Promise<Redis | undefined> {
+  let slot = slotOfKey.get(key);
+  if (slot === undefined) {
+    slot = Number(await cluster.call('CLUSTER', 'KEYSLOT', key));
+    slotOfKey.set(key, slot);
+  }
+  const nodeKey = cluster.slots[slot]?.[0];
+  return cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === nodeKey);
+}
+
 /**
  * Every key matching `pattern`, in batches: SCAN on a standalone Redis, on each master of a Cluster (SCAN sees one
  * node's keys only).

@@ -4,8 +4,12 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { Queue } from 'bullmq';
+
 import type { RunningService } from '../../src/main.js';
-import { createKeys } from '../../src/store/keys.js';
+import { createIngest } from '../../src/pipeline/ingest.js';
+import { PipelineUnavailableError } from '../../src/pipeline/types.js';
+import { bullPrefix, createKeys } from '../../src/store/keys.js';
 import { closeRedis, createRedis, scanKeys } from '../../src/store/redis.js';
 import { CountersStore } from '../../src/store/counters-store.js';
 import { startCluster } from '../helpers/redis-cluster.js';
@@ -138,4 +142,49 @@ describe('Redis Cluster', () => {
       node.disconnect();
     }
   }, 60_000);
+
+  it('REDIS_WAIT_REPLICAS=1 on a Cluster whose masters have no replica: the webhook is not acknowledged (503)', async () => {
+    const connection = createRedis({ url: cluster.url, role: 'producer', name: 'wait-probe' });
+    const events = new Queue('events', { connection, prefix: bullPrefix(true) });
+    try {
+      const ingest = createIngest({ events, dedupeTtlMs: 60_000, waitReplicas: 1, timeoutMs: 300 });
+      const event = { ticketId: '1', action: 'updated' as const, eventId: 'nw1' };
+      await expect(ingest({ instanceId: 'i', event, receivedAt: Date.now(), requestId: 'r' })).rejects.toBeInstanceOf(PipelineUnavailableError);
+    } finally {
+      await events.close();
+      await closeRedis(connection);
+    }
+  });
+});
+
+describe('Redis Cluster with a replica per master', () => {
+  let replicated: TestCluster | undefined;
+  afterAll(async () => {
+    await replicated?.close();
+  });
+
+  it('REDIS_WAIT_REPLICAS=1: acknowledged once a replica holds the job; the {bull} master\'s replica frozen → 503 (WAIT goes to that master)', async () => {
+    replicated = await startCluster({ masters: 3, replicas: 1 });
+    const connection = createRedis({ url: replicated.url, role: 'producer', name: 'wait-probe' });
+    const events = new Queue('events', { connection, prefix: bullPrefix(true) });
+    try {
+      const ingest = createIngest({ events, dedupeTtlMs: 60_000, waitReplicas: 1, timeoutMs: 1_000 });
+      const send = (id: string) => ingest({ instanceId: 'i', event: { ticketId: id, action: 'updated' as const, eventId: id }, receivedAt: Date.now(), requestId: 'r' });
+      for (let i = 0; i < 5; i++) await expect(send(`w${i}`)).resolves.toMatchObject({ duplicate: false });
+      expect(await events.count()).toBe(5);
+      // The replica of the {bull} master stops: the other masters' replicas are fine, so only a WAIT sent to the
+      // right master notices. Each delivery is refused (503) rather than acknowledged unreplicated.
+      const resume = await replicated.freezeReplicasOf('{bull}');
+      try {
+        for (let i = 0; i < 5; i++) await expect(send(`f${i}`)).rejects.toBeInstanceOf(PipelineUnavailableError);
+      } finally {
+        resume();
+      }
+      // Replication catches up: the retried deliveries are acknowledged (as duplicates when the job was written).
+      await waitFor(async () => (await send('f0').then(() => true, () => false)) || undefined, 30_000, 200, 'a delivery acknowledged after the replica resumed');
+    } finally {
+      await events.close();
+      await closeRedis(connection);
+    }
+  }, 120_000);
 });
