@@ -64,7 +64,7 @@ describe('loadEnv', () => {
     expect((error as EnvError).problems).toEqual([
       'PORT: expected a port number 0-65535, got "eighty"',
       // A Redis URL may carry a password: never echoed.
-      'REDIS_URL: expected redis://, rediss://, redis+sentinel:// or rediss+sentinel:// (host:port[,host:port]/…)',
+      'REDIS_URL: expected redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster:// (host:port[,host:port]/…)',
       'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
       'WORKER_CONCURRENCY: expected an integer 1-1000, got "0"',
       'DEBOUNCE_MS: expected milliseconds 0-60000, got "-5"',
@@ -78,6 +78,19 @@ describe('loadEnv', () => {
     );
     expect(loadEnv({ REDIS_URL: 'rediss://cache:6380', REDIS_TLS_CA_FILE: '/ca.pem' }).redisUrl).toBe('rediss://cache:6380?tlsCa=%2Fca.pem');
     expect(loadEnv({ REDIS_URL: 'redis+sentinel://s1:26379,s2:26379/mymaster' }).redisUrl).toBe('redis+sentinel://s1:26379,s2:26379/mymaster');
+  });
+
+  it('builds a Cluster target from REDIS_CLUSTER_NODES, with REDIS_PASSWORD and TLS files', () => {
+    expect(loadEnv({ REDIS_CLUSTER_NODES: 'n1:7000, n2:7001', REDIS_PASSWORD: 'pw' }).redisUrl).toBe('redis+cluster://:pw@n1:7000,n2:7001');
+    expect(loadEnv({ REDIS_CLUSTER_NODES: 'n1:7000', REDIS_TLS_CA_FILE: '/ca.pem' }).redisUrl).toBe('rediss+cluster://n1:7000?tlsCa=%2Fca.pem');
+    expect(loadEnv({ REDIS_URL: 'redis+cluster://n1:7000,n2:7001' }).redisUrl).toBe('redis+cluster://n1:7000,n2:7001');
+  });
+
+  it('refuses conflicting Cluster settings in one line each', () => {
+    expect(parseEnv({ REDIS_CLUSTER_NODES: 'n1:7000', REDIS_URL: 'redis://x' })).toEqual({ ok: false, error: ['REDIS_CLUSTER_NODES: set either REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES, not several'] });
+    expect(parseEnv({ REDIS_CLUSTER_NODES: 'n1:7000', REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_NAME: 'm' }).ok).toBe(false);
+    expect(parseEnv({ REDIS_CLUSTER_NODES: 'n1' })).toEqual({ ok: false, error: ['REDIS_CLUSTER_NODES: expected host:port[,host:port…], got "n1"'] });
+    expect(loadEnv({ REDIS_CLUSTER_NODES: 'n1:7000', REDIS_WAIT_REPLICAS: '1' }).redisWaitReplicas).toBe(1);
   });
 
   it('refuses half or conflicting Redis settings in one line each', () => {

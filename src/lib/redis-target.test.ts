@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { describeRedisTarget, parseRedisTarget, redisTopology, sentinelTargetString, withTlsFiles } from './redis-target.js';
+import { clusterTargetString, describeRedisTarget, parseRedisTarget, redisTopology, sentinelTargetString, withTlsFiles } from './redis-target.js';
 
 const parsed = (s: string) => {
   const r = parseRedisTarget(s);
@@ -28,6 +28,23 @@ describe('Redis targets', () => {
     expect(parsed('rediss+sentinel://s1:26379/m')).toMatchObject({ kind: 'sentinel', tls: {} });
   });
 
+  it('reads Cluster targets: seed nodes, password, TLS files; no database number', () => {
+    expect(parsed('redis+cluster://:pw@n1:7000,n2:7001,[::1]')).toEqual({
+      kind: 'cluster', nodes: [{ host: 'n1', port: 7000 }, { host: 'n2', port: 7001 }, { host: '::1', port: 6379 }], password: 'pw',
+    });
+    expect(parsed('rediss+cluster://n1:7000?tlsCa=/ca.pem')).toEqual({ kind: 'cluster', nodes: [{ host: 'n1', port: 7000 }], tls: { caFile: '/ca.pem' } });
+    for (const bad of ['redis+cluster://', 'redis+cluster://n1:7000/1', 'redis+cluster://n1:7000?db=1', 'redis+cluster://n1:7000,,n2', 'redis+cluster://n1:70000']) {
+      expect(parseRedisTarget(bad).ok, bad).toBe(false);
+    }
+  });
+
+  it('builds the Cluster target from REDIS_CLUSTER_NODES and REDIS_PASSWORD', () => {
+    const t = clusterTargetString({ nodes: ' n1:7000, n2:7001 ', password: 'p@ss:w' });
+    expect(t).toBe('redis+cluster://:p%40ss%3Aw@n1:7000,n2:7001');
+    expect(parsed(t)).toMatchObject({ kind: 'cluster', password: 'p@ss:w', nodes: [{ host: 'n1', port: 7000 }, { host: 'n2', port: 7001 }] });
+    expect(parsed(withTlsFiles(clusterTargetString({ nodes: 'n1:7000', tls: true }), { caFile: '/ca.pem' }))).toMatchObject({ kind: 'cluster', tls: { caFile: '/ca.pem' } });
+  });
+
   it('refuses what it cannot connect to, in one line without the password', () => {
     for (const bad of ['http://cache:6379', 'redis://a:1,b:2', 'redis+sentinel://s1:26379', 'redis+sentinel://s1:99999/m', 'redis://cache/abc', 'cache:6379']) {
       const r = parseRedisTarget(bad);
@@ -47,5 +64,7 @@ describe('Redis targets', () => {
     expect(describeRedisTarget(parsed('redis+sentinel://:pw@s1:26379,s2:26379/mymaster'))).toBe('sentinel master "mymaster" via 2 sentinel(s) s1:26379,s2:26379');
     expect(redisTopology('rediss://:pw@cache:6380/3')).toBe('standalone cache:6380, db 3, TLS');
     expect(redisTopology(undefined)).toMatch(/embedded/);
+    expect(redisTopology('rediss+cluster://:pw@n1:7000,n2:7001')).toBe('cluster via 2 seed node(s) n1:7000,n2:7001, TLS');
+    expect(redisTopology('redis+cluster://:pw@n1:7000')).not.toContain('pw');
   });
 });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 
 import { isConnectorError } from '../contract/index.js';
 import type { AnyConnector, ConnectorContext, HttpClient, Logger } from '../contract/index.js';
@@ -32,7 +32,7 @@ export interface RuntimeOptions {
   config: AppConfig;
   connectors: ConnectorLookup;
   /** A general (non-producer) connection: rate limiter, shared cache. */
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   log: Logger;
   metrics?: Metrics;

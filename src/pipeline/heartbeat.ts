@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 
 import type { Logger } from '../contract/index.js';
 import type { Keys } from '../store/keys.js';
@@ -11,7 +11,7 @@ export interface HeartbeatOptions {
   events: Queue;
   /** This process's own heartbeat queue (`heartbeatQueueName(processId)`), consumed only by this process's workers. */
   own: Queue;
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   processId: string;
   log: Logger;

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 
 import type { Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 
 import { canonicalTicketId } from '../contract/index.js';
+import { clusterMasterFor } from '../store/redis.js';
+import type { RedisClient } from '../store/redis.js';
 
 import { eventDedupeId, retention } from './queues.js';
 import type { EventJob } from './queues.js';
@@ -27,8 +30,11 @@ export interface IngestOptions {
 
 /** Waits until `count` replicas acknowledged this connection's writes, or fails. */
 async function replicated(events: Queue, count: number, timeoutMs: number): Promise<void> {
-  // The raw connection of the queue (the one that wrote the job): WAIT counts that connection's writes.
-  const client = (await events.getBackend().client) as unknown as { wait(replicas: number, timeout: number): Promise<number> };
+  // The raw connection of the queue (the one that wrote the job): WAIT counts that connection's writes. On a Redis
+  // Cluster, the pooled connection to the master of the queue's slot (its keys share the `{bull}` hash tag).
+  const raw = (await events.getBackend().client) as unknown as RedisClient;
+  const client = raw instanceof Cluster ? await clusterMasterFor(raw, `${events.opts.prefix ?? 'bull'}:${events.name}`) : raw;
+  if (!client) throw new Error('no Redis Cluster master known for the events queue');
   const acked = await client.wait(count, timeoutMs);
   if (acked < count) throw new Error(`only ${acked} of ${count} Redis replica(s) acknowledged the event within ${timeoutMs} ms`);
 }

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 
 import type { Logger } from '../contract/index.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -11,7 +11,7 @@ import type { KickOptions } from './kick.js';
 
 export interface LoopOptions {
   schedule: ScheduleStore;
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   runtimes: Runtimes;
   control: Queue;

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { scanKeys } from '../store/redis.js';
+import type { RedisClient } from '../store/redis.js';
 
 import type { AppConfig } from '../config/types.js';
 import type { Keys } from '../store/keys.js';
@@ -44,24 +45,20 @@ export function monthWindow(month: string): { from: number; to: number } | null 
   return { from: Date.UTC(y, mo - 1, 1), to: Date.UTC(y, mo, 1) };
 }
 
-export async function ticketRecords(redis: Redis, keys: Keys): Promise<TicketRecord[]> {
+export async function ticketRecords(redis: RedisClient, keys: Keys): Promise<TicketRecord[]> {
   const out: TicketRecord[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${keys.prefix}:t:*`, 'COUNT', 500);
-    cursor = next;
-    if (batch.length > 0) {
-      for (const raw of await redis.mget(batch)) {
-        if (raw === null) continue;
-        try {
-          const r = JSON.parse(raw) as TicketRecord;
-          if (r.v === 1 && typeof r.ticketId === 'string') out.push(r);
-        } catch {
-          // not a ticket record
-        }
+  // scanKeys: on a Redis Cluster every master is scanned (SCAN sees one node only); our keys share one slot, so MGET works.
+  for await (const batch of scanKeys(redis, `${keys.prefix}:t:*`)) {
+    for (const raw of await redis.mget(batch)) {
+      if (raw === null) continue;
+      try {
+        const r = JSON.parse(raw) as TicketRecord;
+        if (r.v === 1 && typeof r.ticketId === 'string') out.push(r);
+      } catch {
+        // not a ticket record
       }
     }
-  } while (cursor !== '0');
+  }
   return out;
 }
 
@@ -86,7 +83,7 @@ export function rcaStatus(records: readonly TicketRecord[], heading: string | un
 }
 
 /** RCA status of every instance over [from, to) (requests made in the window), for `GET /api/escalations/rca`. */
-export async function rcaStatusByInstance(args: { redis: Redis; keys: Keys; config: AppConfig; from: number; to: number }): Promise<{ instance: string; rca: RcaStatus }[]> {
+export async function rcaStatusByInstance(args: { redis: RedisClient; keys: Keys; config: AppConfig; from: number; to: number }): Promise<{ instance: string; rca: RcaStatus }[]> {
   const records = await ticketRecords(args.redis, args.keys);
   return args.config.instances.map((i) => ({
     instance: i.info.id,
@@ -95,7 +92,7 @@ export async function rcaStatusByInstance(args: { redis: Redis; keys: Keys; conf
 }
 
 export async function buildMonthlyReport(args: {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   config: AppConfig;
   month: string;

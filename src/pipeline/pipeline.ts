@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 
 import { Queue } from 'bullmq';
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 import type { Logger } from '../contract/index.js';
 import type { AppConfig } from '../config/types.js';
@@ -10,9 +9,11 @@ import { createHttpClient } from '../lib/http.js';
 import type { HttpClientOptions } from '../lib/http.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { StoredDeadLetter } from '../store/dead-letter-store.js';
+import { bullPrefix } from '../store/keys.js';
 import { MetricsHistoryStore } from '../store/metrics-history-store.js';
 import { closeRedis, createRedis, waitReady } from '../store/redis.js';
 import { ReviewStore } from '../store/review-store.js';
+import type { RedisClient } from '../store/redis.js';
 
 import { createRuntimes } from './context.js';
 import { registerPsaUpGauge } from './psa-health.js';
@@ -90,7 +91,7 @@ export interface RunningPipeline {
   stores: Stores;
   queues: { events: Queue; tickets: Queue; control: Queue };
   /** General Redis connection (tests inspect state through it). */
-  redis: Redis;
+  redis: RedisClient;
   kick(kick: KickOptions): Promise<void>;
   /** This process's BullMQ workers (empty for the api role); tests inspect and pause them. */
   workers(): Worker[];
@@ -121,15 +122,17 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   const stores = createStores(redis, options.config, now);
   const historyStore = new MetricsHistoryStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now });
   const escalationMetrics = createEscalationMetricsService({ store: historyStore, config: options.config, log });
+  // BullMQ's keys carry the {bull} hash tag on a Redis Cluster (keys.ts `bullPrefix`): every queue in one slot.
+  const prefix = bullPrefix(redis.isCluster);
   const queues = {
-    events: new Queue(queueNames.events, { connection: producer }),
-    tickets: new Queue(queueNames.tickets, { connection: redis }),
-    control: new Queue(queueNames.control, { connection: redis }),
+    events: new Queue(queueNames.events, { connection: producer, prefix }),
+    tickets: new Queue(queueNames.tickets, { connection: redis, prefix }),
+    control: new Queue(queueNames.control, { connection: redis, prefix }),
   };
-  const heartbeatQueue = new Queue(queueNames.events, { connection: redis });
+  const heartbeatQueue = new Queue(queueNames.events, { connection: redis, prefix });
   const processId = randomUUID().slice(0, 12);
   // This process's own heartbeat queue (heartbeat.ts); its event stream is kept short (one heartbeat a second).
-  const ownHeartbeatQueue = new Queue(heartbeatQueueName(processId), { connection: redis, streams: { events: { maxLen: 100 } } });
+  const ownHeartbeatQueue = new Queue(heartbeatQueueName(processId), { connection: redis, prefix, streams: { events: { maxLen: 100 } } });
   // Connection errors surface through readiness and 503s; without a listener BullMQ prints each one.
   for (const q of [...Object.values(queues), heartbeatQueue, ownHeartbeatQueue]) q.on('error', (e: Error) => log.debug({ err: { message: e.message }, queue: q.name }, 'queue error'));
   const runtimes = createRuntimes({
@@ -166,7 +169,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
       ...(options.metrics ? { metrics: options.metrics } : {}), ...(tuning.noteSettleMs !== undefined ? { noteSettleMs: tuning.noteSettleMs } : {}),
     };
     const workerDeps = {
-      redisUrl: options.redisUrl, redis, keys: stores.keys, processor, runtimes, kick, log, processId,
+      redisUrl: options.redisUrl, redis, keys: stores.keys, processor, runtimes, kick, log, processId, prefix,
       reconcile: { redis, keys: stores.keys, tickets: stores.tickets, instances: stores.instances, backfill: stores.backfill, kick, log, now, publicUrl: options.publicUrl,
         alert, ...(options.metrics ? { metrics: options.metrics } : {}) },
       settings: { concurrency: options.workerConcurrency ?? 4, debounceMs: options.debounceMs ?? 250, ...tuning },

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 
@@ -50,7 +50,7 @@ export class CircuitBreaker {
   readonly intervalMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly instanceId: string,
     options: BreakerOptions = {},

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 import { z } from 'zod';
 
 import type { CalendarConfig, HttpClient, Logger, NotifierConfig } from '../contract/index.js';
@@ -28,7 +28,7 @@ export type HeldNotification = z.infer<typeof HeldNotificationSchema>;
 export interface QuietHoursOptions {
   notifiers: Readonly<Record<string, NotifierConfig>>;
   calendars: Readonly<Record<string, CalendarConfig>>;
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   http: HttpClient;
   /** Sends one notification now (the normal notifier). */

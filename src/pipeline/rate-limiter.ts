@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 
 import { ConnectorError } from '../contract/index.js';
 import type { RateLimit } from '../contract/index.js';
@@ -72,7 +72,7 @@ return untilMs
 `;
 
 export interface RateLimiterOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   instanceId: string;
   limit: RateLimit;

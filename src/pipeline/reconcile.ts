@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 
 import type { Logger, WebhookState } from '../contract/index.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -13,7 +13,7 @@ import type { AlertInput } from './notifiers.js';
 import { isOlderVersion } from './state.js';
 
 export interface ReconcileDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   tickets: TicketStore;
   instances: InstanceStore;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 
 import type { AppConfig } from '../config/types.js';
 import { AuditStore } from '../store/audit-store.js';
@@ -26,8 +26,9 @@ export interface Stores {
 }
 
 /** Every Redis repository on one connection, with the retention of the config. */
-export function createStores(redis: Redis, config: Pick<AppConfig, 'retention'>, now: () => number = Date.now): Stores {
-  const keys = createKeys();
+export function createStores(redis: RedisClient, config: Pick<AppConfig, 'retention'>, now: () => number = Date.now): Stores {
+  // On a Redis Cluster every key carries the {esc} hash tag (keys.ts).
+  const keys = createKeys({ hashTag: redis.isCluster });
   return {
     keys,
     tickets: new TicketStore(redis, keys, config.retention.ticketsMs === undefined ? {} : { closedRetentionMs: config.retention.ticketsMs }),

@@ -1,12 +1,12 @@
 import { DelayedError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 import { isConnectorError } from '../contract/index.js';
 import type { Action, Logger } from '../contract/index.js';
 import type { Keys } from '../store/keys.js';
 import { tryLock } from '../store/lock.js';
 import { createRedis } from '../store/redis.js';
+import type { RedisClient } from '../store/redis.js';
 
 import type { Runtimes } from './context.js';
 import type { KickOptions } from './kick.js';
@@ -38,7 +38,7 @@ export interface WorkerSettings {
 export interface WorkerDeps {
   redisUrl: string;
   /** General connection (heartbeats, locks). */
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   processor: ProcessorDeps;
   reconcile: ReconcileDeps;
@@ -185,7 +185,7 @@ function controlProcessor(deps: WorkerDeps) {
 export interface WorkerSet {
   workers: Worker[];
   /** Our connections (BullMQ never closes a connection it was given). */
-  connections: Redis[];
+  connections: RedisClient[];
 }
 
 /** The BullMQ workers of a worker-role process (events, tickets, control, own heartbeat), each on its own connection. */
@@ -198,7 +198,7 @@ export function createWorkers(deps: WorkerDeps): WorkerSet {
     // After a Redis error BullMQ waits this long before fetching again (default 15 s): resume quickly after an outage.
     runRetryDelay: 1_000,
   };
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   const conn = (name: string) => {
     const c = createRedis({ url: deps.redisUrl, role: 'worker', name: `psa-escalator:${name}`, log: deps.log });
     connections.push(c);

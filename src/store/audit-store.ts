@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 import type { AuditEntry, EscalationQuery } from '../pipeline/types.js';
 
@@ -36,7 +36,7 @@ export class AuditStore {
   private readonly now: () => number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     options: AuditStoreOptions = {},
   ) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 import type { Keys } from './keys.js';
 
@@ -76,7 +76,7 @@ function numbers(h: Record<string, string>): Record<string, number> {
  */
 export class CountersStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

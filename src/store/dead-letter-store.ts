@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 import type { DeadLetter } from '../pipeline/types.js';
 
@@ -25,7 +25,7 @@ export class DeadLetterStore {
   private readonly now: () => number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     options: DeadLetterStoreOptions = {},
   ) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 import type { WebhookState } from '../contract/index.js';
 import type { InstanceStatus } from '../pipeline/types.js';
@@ -24,7 +24,7 @@ const psaStates: readonly PsaHealth[] = ['ok', 'unreachable', 'auth_failed', 'ra
 /** Per-instance status shown in `GET /api/instances` (SPEC §5), shared by all processes. */
 export class InstanceStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

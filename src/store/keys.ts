@@ -2,16 +2,36 @@
  * Every Redis key the service writes outside BullMQ's own `bull:*` keys, in one place (STYLE: "all key names in
  * one file"). Ids from PSAs are used verbatim inside keys: they never contain secrets, and keys are binary-safe.
  *
- * Redis Cluster note: multi-key scripts below only touch keys of one instance (`esc:rl:<instance>:*`), so a hash
- * tag per instance would be enough to run them on a cluster; the default deployment is one standalone Redis.
+ * Redis Cluster (docs/redis.md, docs/decisions/0005-redis-cluster-hash-tags.md): with `hashTag` the prefix becomes
+ * the hash tag `{esc}`, so EVERY key below lands in one slot, and every MULTI, MGET and script may combine any of
+ * them (the audit, dead-letter and schedule indexes span instances, so a per-instance tag would not do). A key
+ * family added here must start with `${p}:` to inherit the tag; `keys.test.ts` checks it. Without `hashTag` (one
+ * Redis, Sentinel) the names stay `esc:…` as they always were.
  */
 export interface KeyOptions {
   /** @defaultValue 'esc' */
   prefix?: string;
+  /** Wrap the prefix in a Redis Cluster hash tag (`{esc}:…`): set when the connection is a Cluster. */
+  hashTag?: boolean;
+}
+
+/** The prefix of our keys: `esc`, or the hash tag `{esc}` on a Redis Cluster. */
+export function keyPrefix(options: KeyOptions = {}): string {
+  const p = options.prefix ?? 'esc';
+  return options.hashTag ? `{${p}}` : p;
+}
+
+/**
+ * BullMQ's key prefix (its keys are `<prefix>:<queue>:…`): its default `bull` on one Redis, the hash tag `{bull}` on a
+ * Redis Cluster, so that every queue's Lua scripts (which touch several keys of a queue, and the deduplication keys)
+ * run in one slot. Every Queue and Worker of a process must use the same prefix.
+ */
+export function bullPrefix(hashTag: boolean): string {
+  return hashTag ? '{bull}' : 'bull';
 }
 
 export function createKeys(options: KeyOptions = {}) {
-  const p = options.prefix ?? 'esc';
+  const p = keyPrefix(options);
   return {
     prefix: p,
     /** JSON record of one ticket (state, last decision, pending write). */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 const releaseScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 const extendScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
@@ -20,7 +20,7 @@ export interface HeldLock {
  * A token lock with automatic renewal (every ttl/3) while held. Used per ticket on top of BullMQ's per-ticket
  * deduplication, so a job that stalled and re-ran elsewhere can never act on the ticket at the same time.
  */
-export async function tryLock(redis: Redis, key: string, token: string, ttlMs: number): Promise<HeldLock | null> {
+export async function tryLock(redis: RedisClient, key: string, token: string, ttlMs: number): Promise<HeldLock | null> {
   const ok = await redis.set(key, token, 'PX', ttlMs, 'NX');
   if (ok !== 'OK') return null;
   let held = true;

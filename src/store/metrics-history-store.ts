@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 import type { MetricsHistory } from '../pipeline/escalation-metrics-history.js';
 
@@ -20,7 +20,7 @@ export class MetricsHistoryStore {
   private readonly now: () => number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     options: MetricsHistoryStoreOptions = {},
   ) {

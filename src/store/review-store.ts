@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 import type { Keys } from './keys.js';
 
@@ -29,7 +29,7 @@ export interface ReviewSummary {
  */
 export class ReviewStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly options: { retentionMs: number; now: () => number },
   ) {}

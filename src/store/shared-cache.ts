@@ -1,16 +1,16 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 import type { SharedCache } from '../contract/index.js';
 
 import type { Keys } from './keys.js';
 
 /**
- * The `SharedCache` handed to connectors (signing keys, OAuth tokens, lookups): Redis-backed so every API and
+ * The `SharedCache` handed to connectors (signing keys, OAuth tokens, lookups): RedisClient-backed so every API and
  * worker replica shares it (SPEC §4 "Scale-out"), namespaced per instance. Values are JSON.
  */
 export class RedisSharedCache implements SharedCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly instanceId: string,
   ) {}

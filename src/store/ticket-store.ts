@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
-
 import type { Action, Decision, Location, StatusCategory, Ticket, TicketState } from '../contract/index.js';
 
 import type { Keys } from './keys.js';
+import { scanKeys } from './redis.js';
+import type { RedisClient } from './redis.js';
 
 /** Our last applied reassign: what a later tier/owner difference is compared with (manual-change detection). */
 export interface LastReassign {
@@ -87,7 +87,7 @@ export class TicketStore {
   private readonly closedRetentionMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     options: TicketStoreOptions = {},
   ) {
@@ -120,17 +120,13 @@ export class TicketStore {
     const out: TicketRecord[] = [];
     // `*` and `?` in an instance id would widen the MATCH: escape the glob characters.
     const pattern = `${this.keys.ticket(instanceId, '').replace(/[*?[\]\\]/g, '\\$&')}*`;
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      if (keys.length === 0) continue;
+    for await (const keys of scanKeys(this.redis, pattern)) {
       for (const raw of await this.redis.mget(keys)) {
         if (raw === null) continue;
         const parsed = JSON.parse(raw) as TicketRecord;
         if (parsed.v === 1 && parsed.instanceId === instanceId) out.push(parsed);
       }
-    } while (cursor !== '0');
+    }
     return out;
   }
 }

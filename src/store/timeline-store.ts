@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 import type { Ticket } from '../contract/index.js';
 
@@ -28,7 +28,7 @@ export class TimelineStore {
   private readonly now: () => number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     options: TimelineStoreOptions = {},
   ) {

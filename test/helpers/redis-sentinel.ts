@@ -28,7 +28,7 @@ interface Proc {
 }
 
 /** Starts redis-server on a free port (another if that one was taken meanwhile); `args(port)` builds its arguments. */
-async function startOnFreePort(args: (port: number) => string[]): Promise<Proc> {
+export async function startOnFreePort(args: (port: number) => string[]): Promise<Proc> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     try {
@@ -59,7 +59,7 @@ async function startServer(args: string[], port: number): Promise<Proc> {
   return { port, child };
 }
 
-const dataArgs = (port: number, dir: string) => [
+export const dataArgs = (port: number, dir: string) => [
   '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfilename', `aof-${port}.aof`,
   '--appenddirname', `aof-${port}`, '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction', '--hz', '100',
   '--daemonize', 'no',
