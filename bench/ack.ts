@@ -14,10 +14,11 @@
  *
  * `--log-level` sets the real service's LOG_LEVEL (default info, as deployed) to see what request logging costs.
  * `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of each target process into <dir>.
- * `BENCH_NODE_FLAGS="--flag …"` passes Node flags to every target process (to compare flags in one run).
+ * `BENCH_NODE_FLAGS="--flag …"` passes Node flags to every target process; `BENCH_COMPARE_FLAGS="--flag …"` adds a second
+ * real-route process started with those flags, taking its turn in the same rounds (to compare flags in one run).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +45,8 @@ const LOG_LEVEL = i > 0 ? (process.argv[i + 1] ?? 'info') : 'info';
 const b = process.argv.indexOf('--build');
 const BUILD: 'compiled' | 'tsx' = b > 0 && process.argv[b + 1] === 'tsx' ? 'tsx' : 'compiled';
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+/** `BENCH_COMPARE_FLAGS="--flag …"`: a second real-route process with these Node flags takes turns with the others. */
+const COMPARE_FLAGS = (process.env.BENCH_COMPARE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /**
@@ -66,11 +69,11 @@ interface Target {
 }
 
 /** Starts bench/ack-target.ts in its own Node process and waits for its `READY <url>` line. */
-async function startTarget(args: string[]): Promise<Target> {
+async function startTarget(args: string[], extraFlags: string[] = []): Promise<Target> {
   const entry = BUILD === 'tsx' ? ['--import', 'tsx', 'bench/ack-target.ts'] : [`${buildDir}/bench/ack-target.js`];
   // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each target (open it in Chrome DevTools or speedscope).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...prof, ...entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...extraFlags, ...prof, ...entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`target ${args[0]} did not start: ${out}`)), 30_000);
@@ -121,6 +124,24 @@ export interface LoadResult {
   failed: number;
   /** Seconds measured. */
   duration: number;
+  /**
+   * CPU time (user + system) the server process spent per 2xx, µs: unlike req/s, barely affected by what else runs on
+   * the machine (only the time slices we get are counted).
+   */
+  cpuUsPerAck?: number;
+}
+
+/** utime + stime of a process in µs (Linux /proc; clock ticks of 10 ms). */
+function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** `load` plus the server's CPU time per acknowledgement. */
+async function loadWithCpu(target: Target, seconds: number): Promise<LoadResult> {
+  const before = cpuUs(target.child.pid!);
+  const r = await load(target.url, seconds);
+  return { ...r, cpuUsPerAck: (cpuUs(target.child.pid!) - before) / Math.max(1, r.ok) };
 }
 
 /** Several slices of one target as one result: req/s over the summed time, the median p50 and the worst p99. */
@@ -130,6 +151,7 @@ function combine(slices: LoadResult[]): LoadResult {
   return {
     rps: sum((r) => r.ok) / sum((r) => r.duration), p50: p50s[Math.floor(p50s.length / 2)] ?? 0, p99: Math.max(...slices.map((r) => r.p99)),
     ok: sum((r) => r.ok), failed: sum((r) => r.failed), duration: sum((r) => r.duration),
+    cpuUsPerAck: sum((r) => (r.cpuUsPerAck ?? 0) * r.ok) / Math.max(1, sum((r) => r.ok)),
   };
 }
 
@@ -185,6 +207,8 @@ export interface AckBenchResult {
   /** VmRSS of the real service's process after the load, MB (target < 150). */
   rssAfterMb: number;
   build: 'compiled' | 'tsx';
+  /** With BENCH_COMPARE_FLAGS: the same real route in a process started with those Node flags, same rounds. */
+  flagged?: { flags: string[]; durable: LoadResult; fixedRate: LoadResult; ratio: number; rssAfterMb: number };
   /**
    * Jobs found in Redis after the runs vs. 202s counted: every acknowledged event must be stored (jobs may exceed the
    * count: requests still in flight when a run's clock stops are stored but their 202 is not counted).
@@ -194,7 +218,7 @@ export interface AckBenchResult {
 }
 
 const line = (name: string, r: LoadResult): string =>
-  `${name.padEnd(34)} ${fmt(r.rps).padStart(8)} req/s   p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(3)} ms   (${fmt(r.ok)} × 202, ${r.failed} failed)`;
+  `${name.padEnd(34)} ${fmt(r.rps).padStart(8)} req/s   p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(3)} ms   (${fmt(r.ok)} × 202, ${r.failed} failed)${r.cpuUsPerAck === undefined ? '' : `   server CPU ${fmt(r.cpuUsPerAck)} µs/202`}`;
 
 export async function runAckBench(): Promise<AckBenchResult> {
   if (BUILD === 'compiled') compileTargets();
@@ -223,13 +247,19 @@ export async function runAckBench(): Promise<AckBenchResult> {
     targets.push(real);
     const firstAckMs = await prime(real.url);
     console.log(`first acknowledgement after start-up: ${fmt(firstAckMs)} ms`);
+    const flagged = COMPARE_FLAGS.length > 0 ? await startTarget(['durable', redis.url, SECRET, LOG_LEVEL], COMPARE_FLAGS) : undefined;
+    if (flagged) targets.push(flagged);
+    if (flagged) await prime(flagged.url);
     await load(reference.url, WARMUP_SECONDS);
     const warm = await load(real.url, WARMUP_SECONDS);
+    const warmFlagged = flagged ? await load(flagged.url, WARMUP_SECONDS) : undefined;
     const refSlices: LoadResult[] = [];
     const realSlices: LoadResult[] = [];
+    const flaggedSlices: LoadResult[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      refSlices.push(await load(reference.url, SECONDS / ROUNDS));
-      realSlices.push(await load(real.url, SECONDS / ROUNDS));
+      refSlices.push(await loadWithCpu(reference, SECONDS / ROUNDS));
+      realSlices.push(await loadWithCpu(real, SECONDS / ROUNDS));
+      if (flagged) flaggedSlices.push(await loadWithCpu(flagged, SECONDS / ROUNDS));
     }
     await reference.stop();
     const bareBullmq = combine(refSlices);
@@ -241,14 +271,28 @@ export async function runAckBench(): Promise<AckBenchResult> {
     console.log(line(`webhook at a fixed ${fmt(RATE)} req/s`, fixed));
     const rssAfterMb = rssMb(real.child.pid!);
     await real.stop();
+    let flaggedResult: AckBenchResult['flagged'];
+    if (flagged) {
+      const durableF = combine(flaggedSlices);
+      console.log(line(`webhook, node ${COMPARE_FLAGS.join(' ')}`, durableF));
+      const fixedF = await load(flagged.url, SECONDS, RATE);
+      console.log(line(`  same at a fixed ${fmt(RATE)} req/s`, fixedF));
+      flaggedResult = { flags: COMPARE_FLAGS, durable: durableF, fixedRate: fixedF, ratio: durableF.rps / bareBullmq.rps, rssAfterMb: rssMb(flagged.child.pid!) };
+      await flagged.stop();
+      console.log(
+        `with ${COMPARE_FLAGS.join(' ')}: ack ratio ${(100 * flaggedResult.ratio).toFixed(0)} % (rounds: ${flaggedSlices.map((r, k) => `${((100 * r.rps) / refSlices[k]!.rps).toFixed(0)} %`).join(', ')}), ` +
+          `server CPU ${fmt(durableF.cpuUsPerAck ?? 0)} µs/202, RSS after the load ${flaggedResult.rssAfterMb.toFixed(0)} MB, p99 at ${fmt(RATE)} req/s ${fixedF.p99} ms`,
+      );
+    }
 
     const queue = new Queue('events', { connection: { host: '127.0.0.1', port: redis.port } });
     const jobsStored = await queue.getWaitingCount();
     await queue.close();
-    const acked = 1 + warm.ok + durable.ok + fixed.ok;
+    const acked = 1 + warm.ok + durable.ok + fixed.ok + (flaggedResult ? 1 + (warmFlagged?.ok ?? 0) + flaggedResult.durable.ok + flaggedResult.fixedRate.ok : 0);
     const ratio = durable.rps / bareBullmq.rps;
     const ratioBare = durable.rps / bare.rps;
     const pct = (r: LoadResult) => `${((100 * r.rps) / bare.rps).toFixed(0)} %`;
+    console.log(`server CPU per 202: our webhook ${fmt(durable.cpuUsPerAck ?? 0)} µs, bare + BullMQ add ${fmt(bareBullmq.cpuUsPerAck ?? 0)} µs (${((100 * (bareBullmq.cpuUsPerAck ?? 0)) / (durable.cpuUsPerAck ?? 1)).toFixed(0)} %)`);
     console.log(`${BUILD} build. Of the bare route: bare + Redis SET ${pct(bareRedis)}, bare + BullMQ add ${pct(bareBullmq)}, our webhook ${pct(durable)}`);
     console.log(
       `ack ratio (webhook / bare + BullMQ add) ${(100 * ratio).toFixed(0)} % (rounds: ${ratioRounds.map((r) => `${(100 * r).toFixed(0)} %`).join(', ')}; target ≥ 75 %: ${ratio >= 0.75 ? 'met' : 'NOT met'}); ` +
@@ -256,7 +300,7 @@ export async function runAckBench(): Promise<AckBenchResult> {
         `p99 at ${fmt(RATE)} req/s ${fixed.p99} ms (target < 25 ms: ${fixed.p99 < 25 ? 'met' : 'NOT met'}); ` +
         `${fmt(jobsStored)} jobs in Redis for ${fmt(acked)} acknowledged events${jobsStored >= acked ? '' : ' — ACKNOWLEDGED EVENTS MISSING'}`,
     );
-    return { bare, bareRedis, bareBullmq, durable, fixedRate: { ...fixed, rate: RATE }, ratio, ratioRounds, ratioBare, rssAfterMb, build: BUILD, jobsStored, acked };
+    return { bare, bareRedis, bareBullmq, durable, fixedRate: { ...fixed, rate: RATE }, ratio, ratioRounds, ratioBare, rssAfterMb, build: BUILD, ...(flaggedResult ? { flagged: flaggedResult } : {}), jobsStored, acked };
   } finally {
     for (const t of targets) await t.stop();
     await redis.close();
