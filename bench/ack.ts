@@ -14,7 +14,8 @@
  *
  * `--log-level` sets the real service's LOG_LEVEL (default info, as deployed) to see what request logging costs.
  * `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of each target process into <dir>.
- * `BENCH_NODE_FLAGS="--flag …"` passes Node flags to every target process; `BENCH_COMPARE_FLAGS="--flag …"` adds a second
+ * `BENCH_NODE_FLAGS="--flag …"` sets the Node flags of every target process (default: the image's
+ * `--max-semi-space-size=8`); `BENCH_COMPARE_FLAGS="--flag …"` adds a second
  * real-route process started with those flags, taking its turn in the same rounds (to compare flags in one run).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -44,7 +45,8 @@ const i = process.argv.indexOf('--log-level');
 const LOG_LEVEL = i > 0 ? (process.argv[i + 1] ?? 'info') : 'info';
 const b = process.argv.indexOf('--build');
 const BUILD: 'compiled' | 'tsx' = b > 0 && process.argv[b + 1] === 'tsx' ? 'tsx' : 'compiled';
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+/** Node flags of every target: by default the image's (Dockerfile `NODE_OPTIONS`); `BENCH_NODE_FLAGS=""` for none. */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=8').split(/\s+/).filter(Boolean);
 /** `BENCH_COMPARE_FLAGS="--flag …"`: a second real-route process with these Node flags takes turns with the others. */
 const COMPARE_FLAGS = (process.env.BENCH_COMPARE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 
