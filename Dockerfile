@@ -38,9 +38,9 @@ COPY package.json ./
 COPY bin ./bin
 COPY examples ./examples
 USER node
-# A smaller V8 young generation (8 MB semi-spaces instead of 16): about 25 MB less RSS after a webhook burst, the
-# difference between ~150–180 MB and ~120–150 MB in bench/ack.ts, at a CPU cost lost in that bench's noise
-# (bench/README.md). Kept if you set NODE_OPTIONS yourself only when you include it.
+# A smaller V8 young generation (8 MB semi-spaces instead of Node's 16): RSS after a webhook burst 133 MB instead of
+# 143–153 MB in bench/ack.ts, at no CPU cost visible there (bench/README.md). If you set NODE_OPTIONS yourself,
+# include it.
 ENV NODE_OPTIONS="--max-semi-space-size=8"
 EXPOSE 8080
 VOLUME ["/data"]
