@@ -5,16 +5,20 @@
  *   node --import tsx bench/ack-target.ts bare
  *   node --import tsx bench/ack-target.ts durable <redisUrl> <webhookSecret> [logLevel]
  *
+ * bench/ack.ts runs it compiled by default (bench/tsconfig.ack.json: src/, connectors/ and this file, as
+ * `npm run build` compiles them, into a cache folder; plain `node`, as `bin/psa-escalator.js` runs dist/), so every
+ * row, reference and real route alike, runs the code as shipped. Run it from the repo root.
+ *
  * `bare`: a plain Fastify route that parses JSON and answers 202 (no logger, no hooks): the ceiling.
  * `bare-redis <redisUrl>`: the bare route plus ONE Redis command per request (`SET key 1 PX … NX`, a dedupe key and
  *   nothing else): what any design that stores each delivery before answering pays for the round trip alone.
  * `bare-bullmq <redisUrl>`: the bare route plus one BullMQ `add` with deduplication (our enqueue, without
  *   authentication, parsing, logging or metrics).
  * `durable`: the real service (`startService`: `buildApp` over `startPipeline`) with the example config, role `api`
- * (no workers, so only the acknowledgement is measured), info-level JSON logs written to /dev/null (the log work is
- * real, the terminal is not), and the external Redis given (AOF everysec).
+ * (no workers, so only the acknowledgement is measured), info-level JSON logs written synchronously to /dev/null, as
+ * `serve` writes them to stdout (the log work is real, the terminal is not), and the external Redis given (AOF everysec).
  */
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 
 import { Queue } from 'bullmq';
 import Fastify from 'fastify';
@@ -62,12 +66,14 @@ async function reference(kind: 'bare-redis' | 'bare-bullmq', redisUrl: string): 
 
 async function durable(redisUrl: string, secret: string, level: string): Promise<() => Promise<void>> {
   const vars = exampleEnv(secret);
-  const configPath = fileURLToPath(new URL('../examples/escalator.yaml', import.meta.url));
+  // Relative to the working directory (the repo root): this file also runs compiled from a cache folder.
+  const configPath = resolve('examples/escalator.yaml');
   const loaded = loadConfigFile(configPath, vars, connectors);
   if (!loaded.ok) throw new Error(`example config did not load: ${JSON.stringify(loaded.error)}`);
   const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: redisUrl, ADMIN_TOKEN: 'b'.repeat(40), LOG_LEVEL: level, PUBLIC_URL: 'https://esc.example.test/' });
   if (!env.ok) throw new Error(env.error.join('; '));
-  const log = createLogger({ level, base: { role: 'api' }, destination: pino.destination({ dest: '/dev/null', sync: false }) });
+  // Synchronous writes, as pino's default stdout destination (what `serve` uses) makes them.
+  const log = createLogger({ level, base: { role: 'api' }, destination: pino.destination({ dest: '/dev/null', sync: true }) });
   const service = await startService({ env: env.value, config: loaded.value, role: 'api', log });
   console.log(`READY ${service.url}`);
   return () => service.close();

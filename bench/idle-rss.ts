@@ -5,7 +5,7 @@
  * runs dist/) and, for comparison, through tsx (`npm run dev`), whose loader and transpiled sources add their own.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import { startRedis } from '../test/helpers/redis.js';
@@ -21,6 +21,8 @@ export type ServeBuild = 'compiled' | 'tsx';
 /** Compiles src/ + connectors/ as `npm run build` does (≈ 15 s), into a private folder (dist/ is left alone). */
 export function compileForBench(): void {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', buildDir], { cwd: root, stdio: 'inherit' });
+  // As `npm run build` does (scripts/copy-console-assets.mjs): the console (served by role all) reads its static files.
+  cpSync(`${root}src/http/console/assets`, `${root}${buildDir}/src/http/console/assets`, { recursive: true });
 }
 
 /** VmRSS of a process in MB (Linux /proc). */

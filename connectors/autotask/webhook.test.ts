@@ -149,6 +149,17 @@ describe('parseAutotaskWebhook', () => {
     if (!r.ok) expect(r.error.code).toBe('bad_request');
   });
 
+  it('keeps the trust-boundary shape: wrong field types are a 400, unknown keys are fine (any casing)', () => {
+    const base = { Action: 'Update', EntityType: 'Ticket', Id: 3, SequenceNumber: 1 };
+    const shape = (extra: Record<string, unknown>) => parse(JSON.stringify({ ...base, ...extra }));
+    for (const bad of [{ Fields: [] }, { Fields: 'x' }, { Fields: 5 }, { Action: 5 }, { Guid: {} }, { Id: true }, { EventTime: 1 }, { PersonID: [] }, { SequenceNumber: {} }]) {
+      const r = shape(bad);
+      expect(r.ok ? 'accepted' : r.error.message, JSON.stringify(bad)).toBe('Autotask webhook: unexpected payload shape');
+    }
+    expect(event(shape({ Fields: null, Guid: null, PersonID: null, Extra: { deep: [1] }, UserDefinedFields: [] })).ticketId).toBe('3');
+    expect(event(shape({ Fields: { status: '5', Nested: { a: 1 } } })).ticketId).toBe('3');
+  });
+
   it('ignores prototype-pollution keys', () => {
     const text = '{"__proto__":{"polluted":1},"Action":"Update","EntityType":"Ticket","Id":3,"SequenceNumber":1}';
     expect(event(parse(text)).ticketId).toBe('3');

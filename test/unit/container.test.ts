@@ -54,6 +54,11 @@ describe('Dockerfile', () => {
     expect(entry?.args).toContain('bin/psa-escalator.js');
   });
 
+  it('runs node with the smaller young generation bench/ack.ts measures (RSS after a burst < 150 MB)', () => {
+    const env = finalStage.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
+    expect(env).toMatch(/NODE_OPTIONS="?--max-semi-space-size=8/);
+  });
+
   it('copies only paths that exist in the repository', () => {
     const sources = dockerfile
       .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))
