@@ -28,8 +28,10 @@ export interface HeartbeatOptions {
 interface Channel {
   queue: Queue;
   key: string;
-  /** Sent at (ms) of the heartbeat not yet consumed, or null. */
+  /** Sent at (ms) of the oldest heartbeat not yet consumed, or null. */
   outstanding: number | null;
+  /** Sent at (ms) of the newest heartbeat sent. */
+  lastSent: number;
 }
 
 /**
@@ -53,8 +55,8 @@ export class Heartbeat {
     this.intervalMs = options.intervalMs ?? 1_000;
     this.staleMs = options.staleMs ?? 10_000;
     this.channels = [
-      { queue: options.own, key: options.keys.heartbeatOwn(options.processId), outstanding: null },
-      { queue: options.events, key: options.keys.heartbeat(options.processId), outstanding: null },
+      { queue: options.own, key: options.keys.heartbeatOwn(options.processId), outstanding: null, lastSent: 0 },
+      { queue: options.events, key: options.keys.heartbeat(options.processId), outstanding: null, lastSent: 0 },
     ];
   }
 
@@ -90,10 +92,15 @@ export class Heartbeat {
       const now = Date.now();
       await redis.zadd(keys.heartbeatProcesses(), now, processId);
       for (const [i, c] of this.channels.entries()) {
+        // Consumed: the newest heartbeat consumed was sent at or after the oldest one still outstanding.
         if (c.outstanding !== null && Number(consumed[i] ?? 0) >= c.outstanding) c.outstanding = null;
-        if (c.outstanding === null) {
+        // A heartbeat unconsumed for `staleMs` may be gone for good (a Sentinel failover loses writes the new master
+        // never received): send another, but keep the oldest as outstanding, so readiness stays honest until one
+        // sent since is consumed.
+        if (c.outstanding === null || now - c.lastSent >= this.staleMs) {
           await c.queue.add('heartbeat', { processId, sentAt: now }, { removeOnComplete: true, removeOnFail: true });
-          c.outstanding = now;
+          c.outstanding ??= now;
+          c.lastSent = now;
         }
       }
       if (this.healthy(now)) this.stuckSince = null;
