@@ -65,6 +65,8 @@ export interface E2eServiceOptions {
   app?: BuildAppOptions;
   /** Further environment settings of the app (e.g. `metricsToken`). */
   env?: Partial<EnvConfig>;
+  /** The pipeline's clock (connector contexts read it too). @defaultValue Date.now */
+  now?: () => number;
 }
 
 export interface E2eService {
@@ -86,6 +88,7 @@ export async function startE2eService(options: E2eServiceOptions): Promise<E2eSe
   const running = await startPipeline({
     config, redisUrl: options.redisUrl, connectors, engine: createPolicyEngine(config, connectors), log, metrics,
     debounceMs: options.debounceMs ?? 100, publicUrl, tuning: E2E_TUNING, http: { minDelayMs: 5, maxDelayMs: 20 },
+    ...(options.now ? { now: options.now } : {}),
   });
   const env = testEnv({ publicUrl, ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }), ...options.env });
   const app = buildApp(
