@@ -1,4 +1,4 @@
-import type { PsaConnector } from '../../src/contract/index.js';
+import type { PsaConnector, SettingsWarning } from '../../src/contract/index.js';
 
 import { applyActions } from './actions.js';
 import { normalizeTicket } from './normalize.js';
@@ -8,6 +8,19 @@ import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from '.
 import type { ConnectWiseSettings } from './schemas.js';
 import { parseWebhook, verifyWebhook } from './webhook.js';
 
+/**
+ * Without `connection.apiMember` the note author can't be checked: a note counts as ours on its marker alone (a
+ * customer who types one hides that note from text rules and "steps taken"), and our own changes come back as
+ * ordinary callbacks instead of echoes (docs/ticket-identity.md).
+ */
+function settingsWarnings(settings: ConnectWiseSettings): SettingsWarning[] {
+  if (settings.connection.apiMember?.trim()) return [];
+  return [{
+    path: ['connection', 'apiMember'],
+    message: 'not set: a note counts as ours on its marker alone (anyone can type one) and our own changes are not recognized as echoes; set the API member\'s identifier',
+  }];
+}
+
 /** ConnectWise PSA (Manage): callbacks in, JSON-Patch reassignments and ticket notes out (see README.md). */
 export const connectwise = {
   kind: 'connectwise',
@@ -16,6 +29,7 @@ export const connectwise = {
   memberSchema,
   // SPEC §2 "Ownership": a member without a mapping entry is assigned by its name as the member identifier.
   membersRequireMapping: false,
+  settingsWarnings,
   locationKeys,
   rateLimitDefaults,
   verifyWebhook,

@@ -206,6 +206,12 @@ export type WebhookState = 'unknown' | 'active' | 'inactive' | 'missing' | 'deac
 
 // ------------------------------------------------------------------ the interface
 
+/** See `PsaConnector.settingsWarnings`. */
+export interface SettingsWarning {
+  path: (string | number)[];
+  message: string;
+}
+
 export interface PsaConnector<S = unknown> {
   kind: PsaKind;
   /** Human name for logs and docs. */
@@ -216,6 +222,11 @@ export interface PsaConnector<S = unknown> {
   memberSchema: z.ZodType;
   /** Members without a `mapping.members` entry can't be assigned (Autotask, Halo). */
   membersRequireMapping: boolean;
+  /**
+   * Valid settings that weaken a guarantee (check-config and `serve` print one warning line each): `path` is relative
+   * to the instance, e.g. `['connection', 'apiMember']`. Pure.
+   */
+  settingsWarnings?(settings: S): SettingsWarning[];
   /** How mapping location keys read the normalized ticket. */
   locationKeys: LocationKeySpec;
   /** Default outbound budget (SPEC §4). */
