@@ -50,6 +50,8 @@ export const E2E_TUNING: NonNullable<PipelineOptions['tuning']> = {
   closeTimeoutMs: 5_000,
   backoffMs: 100,
   reconcileStartDelayMs: 600_000,
+  // A note POST answered 5xx or not at all is re-checked by marker after this wait: the fake PSAs list notes at once.
+  noteSettleMs: 1_000,
 };
 
 export interface E2eServiceOptions {
