@@ -37,7 +37,7 @@ export async function kickTicket(queue: Queue, kick: KickOptions, policy: Ticket
     trigger: kick.trigger,
     enqueuedAt: kick.now ?? Date.now(),
     // Absorbed into a job already waiting, a delete loses this flag: harmless, the fetch decides either way (404/410 →
-    // gone; a ConnectWise/Halo merged ticket reads as closed, so nothing is written and its record expires as closed).
+    // gone; a ConnectWise merged ticket reads as closed, so nothing is written and its record expires as closed).
     ...(kick.deleted ? { deleted: true } : {}),
     ...(kick.deadLetterId ? { deadLetterId: kick.deadLetterId } : {}),
   };
