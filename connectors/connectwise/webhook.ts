@@ -234,7 +234,8 @@ export async function verifyWebhook(ctx: CwContext, req: WebhookRequest): Promis
   // fails (stale, bounded by keyStaleMaxMs); it never waits for the shared budget that forged key_urls use up.
   const stale = known && now - known.fetchedAt < keyStaleMaxMs ? known : undefined;
   if (known && now - known.triedAt < keyRefetchMinIntervalMs) {
-    return stale && signatureMatches(stale.key, req.rawBody, signature) ? ok(undefined) : err(unauthorized('signature mismatch'));
+    if (!stale) return err(keyUnavailable('key_url fetched within the last minute without a usable key'));
+    return signatureMatches(stale.key, req.rawBody, signature) ? ok(undefined) : err(unauthorized('signature mismatch'));
   }
   if (known) known.triedAt = now;
   const fresh = await fetchKey(ctx, keyUrl, known !== undefined);
