@@ -68,13 +68,14 @@ describe('normalize: recorded service ticket with notes', () => {
     expect(t.psaSla).toEqual({ respondBy: '2026-01-27T14:30:00Z', resolveBy: '2026-01-27T18:15:00Z', met: true });
   });
 
-  it('takes the description from the oldest Discussion note and keeps our notes out of latestNote/recentNotes', () => {
+  it('takes the description from the oldest Discussion note, keeps our notes out of latestNote and flags our newest one in recentNotes', () => {
     expect(t.description).toMatch(/^Our VPN is down/);
     expect(t.latestNote).toMatch(/^Customer reports the Boston office/);
-    expect(t.recentNotes?.map((n) => n.text.slice(0, 12))).toEqual(['Customer rep', 'Rebooted the', 'Called Dana,']);
-    expect(t.recentNotes?.every((n) => !n.ours && !/\[esc:/.test(n.text))).toBe(true);
-    expect(t.recentNotes?.[0]).toMatchObject({ at: '2026-01-27T15:40:12Z', author: 'Email Connector', internal: false });
-    expect(t.recentNotes?.[1]).toMatchObject({ author: 'jsmith', internal: true });
+    expect(t.recentNotes?.map((n) => n.text.slice(0, 12))).toEqual(['Escalating t', 'Customer rep', 'Rebooted the', 'Called Dana,']);
+    expect(t.recentNotes?.map((n) => n.ours)).toEqual([true, false, false, false]);
+    expect(t.recentNotes?.filter((n) => !n.ours).every((n) => !/\[esc:/.test(n.text))).toBe(true);
+    expect(t.recentNotes?.[1]).toMatchObject({ at: '2026-01-27T15:40:12Z', author: 'Email Connector', internal: false });
+    expect(t.recentNotes?.[2]).toMatchObject({ author: 'jsmith', internal: true });
   });
 
   it('reads usersAffected from a custom field caption when configured', () => {
@@ -194,7 +195,18 @@ describe('normalize: mapping rules', () => {
     const t = norm(base, notes);
     // The customer's typed marker and the technician's quote are human notes; our marked note is left out.
     expect(t.latestNote).toBe('Server down again! [esc:000000]');
-    expect(t.recentNotes?.map((n) => n.text)).toEqual(['Server down again! [esc:000000]', 'automated update', 'quoted [esc:7f3a2c1d] from the handoff']);
+    expect(t.recentNotes?.map((n) => n.text)).toEqual(['Escalated to T2. [esc:7f3a2c1d]', 'Server down again! [esc:000000]', 'automated update', 'quoted [esc:7f3a2c1d] from the handoff']);
+    expect(t.recentNotes?.map((n) => n.ours)).toEqual([true, false, false, false]);
+  });
+
+  it('flags only our newest note: older ones of ours stay out, four human notes always fit', () => {
+    const notes = [
+      ...Array.from({ length: 6 }, (_, i) => ({ id: i + 1, text: `note ${i + 1}`, internalAnalysisFlag: true, dateCreated: `2026-01-27T1${i}:00:00Z` })),
+      { id: 7, text: 'Escalated to T2. [esc:7f3a2c1d]', member: { identifier: 'escalator-api' }, dateCreated: '2026-01-27T08:00:00Z' },
+      { id: 8, text: 'Escalated to T3. [esc:0badf00d]', member: { identifier: 'escalator-api' }, dateCreated: '2026-01-27T09:00:00Z' },
+    ];
+    const t = norm(base, notes);
+    expect(t.recentNotes?.map((n) => `${n.text}${n.ours ? ' (ours)' : ''}`)).toEqual(['note 6', 'note 5', 'note 4', 'note 3', 'Escalated to T3. [esc:0badf00d] (ours)']);
   });
 
   it('trusts the marker alone when connection.apiMember is not configured (the author cannot be checked)', () => {

@@ -63,8 +63,10 @@ export interface NoteSummary {
   /** The ticket's initial description (ConnectWise keeps it as the oldest Discussion note). */
   description?: string;
   /**
-   * Newest first, at most 5, excluding the description note and our own notes (so five human updates always fit and
-   * a previous handoff note never resurfaces as "steps taken"); `ours` is therefore always false.
+   * Newest first, at most 5, excluding the description note: our newest note (flagged `ours`, as Autotask and Halo
+   * flag theirs) and the newest human notes. Only one of ours, so four human updates always fit; consumers leave
+   * `ours` notes out of "steps taken", and the pipeline reads them as "we handled this ticket before" when its
+   * record and audit trail have expired (its write then looks for the marker before posting).
    */
   recentNotes: TicketNote[];
   /** Newest note not written by us. */
@@ -80,14 +82,16 @@ export function summarizeNotes(rawNotes: readonly unknown[], apiMember: string |
     .sort(byNewest);
   const descriptionNote = [...dated].reverse().find((d) => d.note.detailDescriptionFlag === true && !isOurNote(d.note, apiMember));
   const rest = dated.filter((d) => d !== descriptionNote && !isOurNote(d.note, apiMember));
-  const recentNotes = rest.slice(0, 5).map(({ note, at }): TicketNote => {
+  const ourNewest = dated.find((d) => d !== descriptionNote && isOurNote(d.note, apiMember));
+  const picked = ourNewest ? [ourNewest, ...rest.slice(0, 4)].sort(byNewest) : rest.slice(0, 5);
+  const recentNotes = picked.map(({ note, at }): TicketNote => {
     const who = author(note);
     return {
       at,
       ...(who === undefined ? {} : { author: who }),
       internal: note.internalAnalysisFlag === true || (note.internalFlag === true && note.detailDescriptionFlag !== true),
       text: (note.text ?? '').trim(),
-      ours: false,
+      ours: note === ourNewest?.note,
     };
   });
   const latest = rest[0];

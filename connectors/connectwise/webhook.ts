@@ -18,12 +18,23 @@ export const keyCacheTtlMs = 10 * 60_000;
 /** A mismatch re-fetches the key at most this often, so forged deliveries cannot make us hammer the PSA. */
 export const keyRefetchMinIntervalMs = 60_000;
 /**
- * Key fetches (every attempt, whatever the key_url) per instance in any rolling minute, per process. Forged callbacks
- * can name endless distinct allow-listed key_urls (`…&x=1`, `…&x=2`); past this budget a callback whose key is not
- * cached is answered key_unavailable without a fetch. Each fetch that does not verify also costs its sender probe
- * budget (401 / 503 both count), which bounds what one address can cause.
+ * Key fetches per instance in any rolling minute, per process, for key_urls that never verified a callback. Forged
+ * callbacks can name endless distinct allow-listed key_urls (`…&x=1`, `…&x=2`); past this budget a callback whose key
+ * is not cached is answered key_unavailable without a fetch (marked `ownBudget`: it costs the sender no probe budget,
+ * since the refusal is ours and cost nothing). Each fetch that does not verify costs its sender probe budget (401 / 503
+ * both count), which bounds what one address can cause. A key_url that verified a callback before is outside this
+ * budget (see `verifiedKeyUrls`), so a flood of forged key_urls never starves ConnectWise's own callbacks.
  */
 export const keyFetchesPerMinute = 20;
+/**
+ * A key_url that verified a callback keeps its key past the TTL: it is re-fetched at most once per
+ * `keyRefetchMinIntervalMs` (its own allowance, outside `keyFetchesPerMinute`), and between those fetches, or when a
+ * fetch fails, its last key still verifies — for at most this long after that key was last fetched. ConnectWise never
+ * retries a callback answered 5xx, so refusing it for want of a fresh key would lose the event.
+ */
+export const keyStaleMaxMs = 60 * 60_000;
+/** Verified key_urls remembered per instance (only a callback ConnectWise signed can add one). */
+const verifiedKeyUrls = 16;
 /** ConnectWise waits 5 s for our answer; the key fetch gets 2 s of it (SPEC §4). */
 export const keyFetchTimeoutMs = 2_000;
 const keyMaxBytes = 64 * 1024;
@@ -90,8 +101,12 @@ export function tenantMismatch(companyId: string, envelope: Record<string, unkno
 }
 
 const unauthorized = (reason: string) => new ConnectorError('unauthorized', `ConnectWise callback refused: ${reason}`, { retryable: false, details: { reason } });
-const keyUnavailable = (reason: string, cause?: unknown) =>
-  new ConnectorError('key_unavailable', `ConnectWise signing key unavailable: ${reason}`, { retryable: false, details: { reason }, cause });
+const keyUnavailable = (reason: string, cause?: unknown, ownBudget = false) =>
+  new ConnectorError('key_unavailable', `ConnectWise signing key unavailable: ${reason}`, {
+    retryable: false,
+    details: ownBudget ? { reason, ownBudget: true } : { reason },
+    cause,
+  });
 
 interface CachedKey {
   key: string;
@@ -101,8 +116,15 @@ interface CachedKey {
 /** Key URLs remembered per instance; a flood of distinct (allow-listed) URLs evicts the oldest first. */
 const keyCacheMaxEntries = 64;
 
+interface VerifiedKey extends CachedKey {
+  /** When this key_url was last fetched or tried (its own allowance: one per `keyRefetchMinIntervalMs`). */
+  triedAt: number;
+}
+
 interface KeyState {
   keys: Map<string, CachedKey>;
+  /** Exact key_urls whose key verified a callback, with that key (kept past the TTL; never evicted by forgeries). */
+  verified: Map<string, VerifiedKey>;
   /** When recent key fetches started (the last minute's). */
   fetches: number[];
 }
@@ -117,7 +139,7 @@ const keyStates = new WeakMap<object, KeyState>();
 function keyStateOf(ctx: CwContext): KeyState {
   let state = keyStates.get(ctx.settings);
   if (!state) {
-    state = { keys: new Map(), fetches: [] };
+    state = { keys: new Map(), verified: new Map(), fetches: [] };
     keyStates.set(ctx.settings, state);
   }
   return state;
@@ -151,10 +173,20 @@ function takeFetchBudget(ctx: CwContext): boolean {
   return true;
 }
 
-async function fetchKey(ctx: CwContext, keyUrl: string): Promise<Result<CachedKey, ConnectorError>> {
-  if (!takeFetchBudget(ctx)) {
+/** Records that `keyUrl`'s key verified a callback (most recent last; the oldest beyond the bound is forgotten). */
+function rememberVerified(ctx: CwContext, keyUrl: string, entry: CachedKey, triedAt: number): void {
+  const verified = keyStateOf(ctx).verified;
+  verified.delete(keyUrl);
+  verified.set(keyUrl, { ...entry, triedAt });
+  const oldest = verified.keys().next();
+  if (verified.size > verifiedKeyUrls && !oldest.done) verified.delete(oldest.value);
+}
+
+/** `reserved`: the key_url verified a callback before; its fetches are paced by the caller, not the shared budget. */
+async function fetchKey(ctx: CwContext, keyUrl: string, reserved: boolean): Promise<Result<CachedKey, ConnectorError>> {
+  if (!reserved && !takeFetchBudget(ctx)) {
     ctx.log.warn({ instance: ctx.instance.id, perMinute: keyFetchesPerMinute }, 'ConnectWise key fetch budget used up: callback refused unverified');
-    return err(keyUnavailable('key fetch budget used up'));
+    return err(keyUnavailable('key fetch budget used up', undefined, true));
   }
   const res = await ctx.http.safeGet(keyUrl, { allow: ctx.settings.webhook.keyUrlHosts, timeoutMs: keyFetchTimeoutMs, maxBytes: keyMaxBytes });
   if (!res.ok) {
@@ -188,13 +220,35 @@ export async function verifyWebhook(ctx: CwContext, req: WebhookRequest): Promis
   const signature = req.headers['x-content-signature']?.trim();
   if (!signature || !signatureShape.test(signature)) return err(unauthorized('missing or malformed x-content-signature'));
 
-  const cached = cachedKey(ctx, keyUrl);
-  if (cached && signatureMatches(cached.key, req.rawBody, signature)) return ok(undefined);
+  const now = ctx.clock.now().getTime();
+  const known = keyStateOf(ctx).verified.get(keyUrl);
+  const cached = cachedKey(ctx, keyUrl) ?? (known && now - known.fetchedAt < keyCacheTtlMs ? known : undefined);
+  if (cached && signatureMatches(cached.key, req.rawBody, signature)) {
+    if (known) known.triedAt = Math.max(known.triedAt, cached.fetchedAt);
+    else rememberVerified(ctx, keyUrl, cached, cached.fetchedAt);
+    return ok(undefined);
+  }
   // A mismatch with a cached key may be a rotated key: re-fetch once (rate-limited per key_url).
-  if (cached && ctx.clock.now().getTime() - cached.fetchedAt < keyRefetchMinIntervalMs) return err(unauthorized('signature mismatch'));
-  const fresh = await fetchKey(ctx, keyUrl);
-  if (!fresh.ok) return fresh;
-  return signatureMatches(fresh.value.key, req.rawBody, signature) ? ok(undefined) : err(unauthorized('signature mismatch'));
+  if (cached && now - cached.fetchedAt < keyRefetchMinIntervalMs) return err(unauthorized('signature mismatch'));
+  // A key_url that verified before: past its TTL its last key still serves while its one fetch a minute is spent or
+  // fails (stale, bounded by keyStaleMaxMs); it never waits for the shared budget that forged key_urls use up.
+  const stale = known && now - known.fetchedAt < keyStaleMaxMs ? known : undefined;
+  if (known && now - known.triedAt < keyRefetchMinIntervalMs) {
+    if (!stale) return err(keyUnavailable('key_url fetched within the last minute without a usable key'));
+    return signatureMatches(stale.key, req.rawBody, signature) ? ok(undefined) : err(unauthorized('signature mismatch'));
+  }
+  if (known) known.triedAt = now;
+  const fresh = await fetchKey(ctx, keyUrl, known !== undefined);
+  if (!fresh.ok) {
+    if (fresh.error.code === 'key_unavailable' && stale && signatureMatches(stale.key, req.rawBody, signature)) {
+      ctx.log.warn({ instance: ctx.instance.id, ageMs: now - stale.fetchedAt }, 'ConnectWise signing key fetch failed: verified with the key this key_url served before');
+      return ok(undefined);
+    }
+    return fresh;
+  }
+  if (!signatureMatches(fresh.value.key, req.rawBody, signature)) return err(unauthorized('signature mismatch'));
+  rememberVerified(ctx, keyUrl, fresh.value, now);
+  return ok(undefined);
 }
 
 function parseEntity(entity: unknown): Record<string, unknown> | undefined {

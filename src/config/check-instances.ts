@@ -10,7 +10,8 @@ import type { Sections } from './sections.js';
 /**
  * Cross-reference checks that need an instance's mapping and its connector (SPEC §2, §3): tiers and groups
  * named in `mapping`, location keys, one location per tier, one category per status, `group` + `escalateTo`
- * consistency, and members without a PSA identity (a warning: "check-config warns").
+ * consistency, members without a PSA identity (a warning: "check-config warns"), and the connector's own warnings
+ * about valid settings that weaken a guarantee (`settingsWarnings`).
  */
 
 const quote = (s: string) => JSON.stringify(s);

@@ -30,7 +30,7 @@ instances:
   - id: cw
     kind: connectwise
     policy: main
-    connection: { site: api.example.com, companyId: acme, publicKey: pub, privateKey: priv, clientId: cid }
+    connection: { site: api.example.com, companyId: acme, publicKey: pub, privateKey: priv, clientId: cid, apiMember: escalator-api }
     mapping:
       tiers: { T1: { board: 1 }, T2: { board: 2 } }
       groups: { tier2: { board: 2 } }
@@ -104,7 +104,7 @@ describe('check: schema problems', () => {
   });
 
   it('unknown keys in connector settings, instance and mapping', () => {
-    const text = edit('clientId: cid }', 'clientId: cid, passwrd: x }\n    notes: {}')
+    const text = edit('apiMember: escalator-api }', 'apiMember: escalator-api, passwrd: x }\n    notes: {}')
       .replace('priorities: { P1: [1], P2: [2] }', 'priorities: { P1: [1], P2: [2] }\n      tierz: {}');
     expect(problemsOf(text)).toEqual([
       'instances[0].connection.passwrd: unknown key (line 20)',

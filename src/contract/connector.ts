@@ -208,6 +208,12 @@ export type WebhookState = 'unknown' | 'active' | 'inactive' | 'missing' | 'deac
 
 // ------------------------------------------------------------------ the interface
 
+/** See `PsaConnector.settingsWarnings`. */
+export interface SettingsWarning {
+  path: (string | number)[];
+  message: string;
+}
+
 export interface PsaConnector<S = unknown> {
   kind: PsaKind;
   /** Human name for logs and docs. */
@@ -218,6 +224,11 @@ export interface PsaConnector<S = unknown> {
   memberSchema: z.ZodType;
   /** Members without a `mapping.members` entry can't be assigned (Autotask, Halo). */
   membersRequireMapping: boolean;
+  /**
+   * Settings that load but will not work as expected or weaken a guarantee (check-config and `serve` print one
+   * warning line each): `path` is relative to the instance, e.g. `['connection', 'apiMember']`. Pure.
+   */
+  settingsWarnings?(settings: S): SettingsWarning[];
   /** How mapping location keys read the normalized ticket. */
   locationKeys: LocationKeySpec;
   /** Default outbound budget (SPEC §4). */
@@ -248,8 +259,6 @@ export interface PsaConnector<S = unknown> {
    * when `handoff.required` names another one). Absent: not declared (no warning).
    */
   handoffFillable?(instance: InstanceInfo, settings: S): readonly HandoffSection[];
-  /** Settings that load but will not work as expected (check-config prints each as a warning at `path`). */
-  settingsWarnings?(settings: S): { path: (string | number)[]; message: string }[];
   /** PSA calls one evaluation reads with (ticket, notes, lookups…): sizes the backfill's share of the budget. @defaultValue 3 */
   callsPerEvaluation?: number;
 }

@@ -36,6 +36,8 @@ export async function kickTicket(queue: Queue, kick: KickOptions, policy: Ticket
     ticketId,
     trigger: kick.trigger,
     enqueuedAt: kick.now ?? Date.now(),
+    // Absorbed into a job already waiting, a delete loses this flag: harmless, the fetch decides either way (404/410 →
+    // gone; a ConnectWise merged ticket reads as closed, so nothing is written and its record expires as closed).
     ...(kick.deleted ? { deleted: true } : {}),
     ...(kick.deadLetterId ? { deadLetterId: kick.deadLetterId } : {}),
   };

@@ -73,6 +73,7 @@ export async function completePending(args: CompletePendingArgs): Promise<Pendin
   const out = await writeBack({
     rt: guardedRuntime(rt, args.guard), ticket, fetched, decision: pending.decision, ids: pending.actionIds,
     alreadyApplied: new Set(appliedIdsOf(record)), verify: true, notify: deps.notify,
+    ...(args.guard ? { guard: args.guard } : {}),
   });
   if (args.guard?.lost) throw new LockLostError();
   const rounds = doubt?.rounds ?? 0;

@@ -171,7 +171,7 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     // State rebuilt for a ticket we acted on before (its closed record expired, then it was reopened): the tier-visit
     // guards went with the record, so our notes already in the PSA are looked for by marker before any is posted.
     const verify = task.retry || args.rebuilt === true;
-    out = await writeBack({ rt: guardedRuntime(rt, task.guard), ticket, fetched, decision, ids, alreadyApplied: applied, verify, notify: deps.notify, mode });
+    out = await writeBack({ rt: guardedRuntime(rt, task.guard), ticket, fetched, decision, ids, alreadyApplied: applied, verify, notify: deps.notify, mode, ...(task.guard ? { guard: task.guard } : {}) });
     if (task.guard?.lost) {
       deps.log.warn({ instance: info.id, ticket: task.ticketId, audit: auditId }, 'ticket lock lost mid-job: remaining writes left to the recorded pending decision');
       throw new LockLostError();

@@ -6,6 +6,7 @@ import type { InstanceRuntime } from './context.js';
 import type { NotifyInput } from './notifiers.js';
 import { markerOf } from './state.js';
 import type { AuditEntry } from './types.js';
+import type { WriteGuard } from './write-guard.js';
 
 export type ResultRow = AuditEntry['results'][number];
 
@@ -21,6 +22,11 @@ export interface WriteBackInput {
   /** An earlier attempt may have written: connectors look for note markers first. */
   verify: boolean;
   notify: (input: NotifyInput) => Promise<void>;
+  /**
+   * The job's ticket lock, checked before each notifier call (PSA writes are checked by the guarded runtime). A lost
+   * lock stops the calls: the next holder completes the pending decision and notifies, so nobody is notified twice.
+   */
+  guard?: WriteGuard;
   /** @defaultValue the instance mode */
   mode?: 'enforce' | 'observe';
 }
@@ -150,6 +156,8 @@ async function applyLocal(input: WriteBackInput, fresh: number[], out: WriteBack
       row.status = 'applied';
       out.appliedIds.push(ids[i]!);
     } else if (a.type === 'notify') {
+      // Lock lost (e.g. after the PSA writes): left to whoever completes the pending decision; the caller sees guard.lost.
+      if (input.guard && !(await input.guard.check())) return;
       try {
         await input.notify({ notifier: a.notifier, instanceId: input.rt.loaded.info.id, rule: a.rule, ticket: input.ticket, decision });
         row.status = 'applied';

@@ -32,8 +32,11 @@ export async function deferredWriteFailure(rt: InstanceRuntime, out: WriteBackOu
 /** Audit rows while a retry is pending: `failed` with the error, not yet `dead_letter`. */
 export const interimRows = (rows: readonly ResultRow[]): ResultRow[] => rows.map((r) => (r.status === 'dead_letter' ? { ...r, status: 'failed' } : r));
 
-/** No answer at all (timeout, reset): the PSA may have stored the note and list it only later. */
-const ambiguous: ReadonlySet<string> = new Set(['timeout', 'network']);
+/**
+ * No usable answer: a timeout or reset, or a 5xx (`psa_unavailable`, e.g. a gateway 502/504 in front of a PSA that
+ * committed the POST anyway). The PSA may have stored the note and list it only later; a note POST is not idempotent.
+ */
+const ambiguous: ReadonlySet<string> = new Set(['timeout', 'network', 'psa_unavailable']);
 
 /** How many settle rounds a decision gets for notes in doubt before the ordinary retry / dead-letter path. */
 export const MAX_DOUBT_ROUNDS = 5;
@@ -52,7 +55,7 @@ export function noteInDoubt(out: WriteBackOutput | undefined, actions: readonly 
 export class SettleWait extends Error {
   readonly code = 'note_settling' as const;
   constructor(readonly waitMs: number) {
-    super(`a note POST got no answer: re-checking its marker in ${waitMs} ms before any new POST`);
+    super(`a note POST got no usable answer: re-checking its marker in ${waitMs} ms before any new POST`);
     this.name = 'SettleWait';
   }
 }

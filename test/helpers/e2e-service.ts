@@ -50,6 +50,8 @@ export const E2E_TUNING: NonNullable<PipelineOptions['tuning']> = {
   closeTimeoutMs: 5_000,
   backoffMs: 100,
   reconcileStartDelayMs: 600_000,
+  // A note POST answered 5xx or not at all is re-checked by marker after this wait: the fake PSAs list notes at once.
+  noteSettleMs: 1_000,
 };
 
 export interface E2eServiceOptions {
@@ -65,6 +67,8 @@ export interface E2eServiceOptions {
   app?: BuildAppOptions;
   /** Further environment settings of the app (e.g. `metricsToken`). */
   env?: Partial<EnvConfig>;
+  /** The pipeline's clock (connector contexts read it too). @defaultValue Date.now */
+  now?: () => number;
 }
 
 export interface E2eService {
@@ -86,6 +90,7 @@ export async function startE2eService(options: E2eServiceOptions): Promise<E2eSe
   const running = await startPipeline({
     config, redisUrl: options.redisUrl, connectors, engine: createPolicyEngine(config, connectors), log, metrics,
     debounceMs: options.debounceMs ?? 100, publicUrl, tuning: E2E_TUNING, http: { minDelayMs: 5, maxDelayMs: 20 },
+    ...(options.now ? { now: options.now } : {}),
   });
   const env = testEnv({ publicUrl, ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }), ...options.env });
   const app = buildApp(

@@ -43,6 +43,8 @@ export interface Failure {
   headers?: Record<string, string>;
   times: number;
   body?: unknown;
+  /** A gateway failure after the PSA behind it committed the request (a note POST is stored, then 502/504). */
+  commit?: boolean;
 }
 
 export interface CallRecord {
@@ -135,6 +137,7 @@ export class FakePsa {
     const failure = this.failures.find((f) => f.method === method && url.pathname.startsWith(f.path) && f.times > 0);
     if (failure) {
       failure.times -= 1;
+      if (failure.commit) await this.route(method, url)?.(body as Record<string, unknown> | undefined, url);
       return send(res, failure.status, failure.body ?? { error: 'scripted failure' }, failure.headers);
     }
     const route = this.route(method, url);

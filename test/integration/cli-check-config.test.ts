@@ -50,6 +50,19 @@ describe('psa-escalator check-config (child process)', () => {
     ]);
   });
 
+  it('warns (one line naming the path) when a ConnectWise instance has no connection.apiMember, and still exits 0', async () => {
+    const file = join(scratch, 'no-api-member.yaml');
+    const text = readFileSync(example, 'utf8');
+    const without = text.split('\n').filter((l) => !/^\s+apiMember:/.test(l)).join('\n');
+    expect(without).not.toBe(text);
+    writeFileSync(file, without);
+    const r = await cli(['check-config', file], { ...exampleEnv });
+    expect(r.code).toBe(0);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^warning: instances\[0\]\.connection\.apiMember: not set: /);
+    expect(r.stderr).toContain('marker');
+  });
+
   it('defaults to $CONFIG_FILE, then ./escalator.yaml', async () => {
     const viaEnv = await cli(['check-config'], { ...exampleEnv, CONFIG_FILE: example });
     expect(viaEnv.code).toBe(0);

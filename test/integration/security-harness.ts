@@ -104,6 +104,8 @@ export interface SecurityService {
 export interface SecurityServiceOptions {
   app?: BuildAppOptions;
   env?: Partial<EnvConfig>;
+  /** The pipeline's clock (connector contexts read it too). @defaultValue Date.now */
+  now?: () => number;
 }
 
 export async function startSecurityService(options: SecurityServiceOptions = {}): Promise<SecurityService> {
@@ -131,7 +133,7 @@ export async function startSecurityService(options: SecurityServiceOptions = {})
   const log = createLogger({ level: 'trace', destination });
   const { app, running, base, close } = await startE2eService({
     config, redisUrl: redis.url, log, adminToken: SECRETS.adminToken, ...(options.app ? { app: options.app } : {}),
-    ...(options.env ? { env: options.env } : {}),
+    ...(options.env ? { env: options.env } : {}), ...(options.now ? { now: options.now } : {}),
   });
   return {
     redis, cw, at, halo, app, running, base,

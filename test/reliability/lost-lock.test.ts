@@ -61,4 +61,31 @@ describe('lost ticket lock', () => {
     const entry = audit.items.find((e) => e.ticketId === id && e.decision.actions.some((a) => a.type === 'reassign'));
     expect(entry?.results.map((r) => r.status).filter((s) => s === 'applied' || s === 'skipped').length).toBe(entry?.results.length);
   }, 60_000);
+  it('lock lost after the PSA writes, before the notifier → the notifier is called exactly once (by the next lock holder)', async () => {
+    const id = 'll2';
+    // "ransomware": the emergency rule moves it to T3 with P1, posts an internal note and notifies `managers`.
+    fake.addTicket({ id, title: 'ransomware on the file server', queue: '1' });
+    const lockKey = p.stores.keys.ticketLock(INSTANCE, id);
+    const foreign = 'another-worker:job-10';
+    let stolen = false;
+    fake.onRequest = async (call: CallRecord) => {
+      if (call.method === 'POST' && call.path === `/tickets/${id}/notes` && !stolen) {
+        stolen = true;
+        // Our lock lapsed while the note POST (the job's last PSA write) was in flight; another worker held it 1.5 s.
+        await raw.set(lockKey, foreign, 'PX', 1_500);
+      }
+    };
+    const mine = () => fake.notifications.filter((n) => (n.body as { ticket?: { ref?: { id?: string } } }).ticket?.ref?.id === id);
+    await p.kick({ instanceId: INSTANCE, ticketId: id, trigger: 'manual', delayMs: 0 });
+    await waitFor(async () => {
+      const r = await p.stores.tickets.get(INSTANCE, id);
+      return stolen && r && !r.pending && mine().length > 0 ? r : undefined;
+    }, 30_000, 50).catch((e: unknown) => {
+      throw new Error(`never completed: stolen=${stolen} notifications=${mine().length} calls=${fake.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`);
+    });
+    await sleep(500);
+    expect(mine(), 'notifier POSTs for the ticket').toHaveLength(1);
+    expect(fake.tickets.get(id)!.notes, 'the note is posted exactly once').toHaveLength(1);
+    expect(fake.tickets.get(id)).toMatchObject({ queue: '3' });
+  }, 60_000);
 });

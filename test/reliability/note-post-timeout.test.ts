@@ -65,6 +65,37 @@ describe('note POST timed out but committed', () => {
   }, 60_000);
 });
 
+describe('gateway 502/504 after the PSA committed the note', () => {
+  it('gateway 504 after commit → one note', async () => {
+    redis = await startRedis();
+    fake = new FakePsa();
+    await fake.start();
+    const config = testConfig({ psaUrl: fake.url });
+    // The PSA behind the gateway stores the note, the gateway answers 504, and the PSA lists the note only 2 s later.
+    fake.noteVisibleAfterMs = 2_000;
+    const id = 'g504';
+    fake.fail({ method: 'POST', path: `/tickets/${id}/notes`, status: 504, commit: true });
+    const p = await startTestPipeline({
+      redisUrl: redis.url, config, debounceMs: 20,
+      tuning: { lockDurationMs: 30_000, stalledIntervalMs: 15_000, backoffMs: 100, noteSettleMs: 4_000 },
+    });
+    closers.push(() => p.close());
+    fake.addTicket({ id, queue: '1', createdAt: threeHoursAgo(), updatedAt: threeHoursAgo() });
+    await p.kick({ instanceId: INSTANCE, ticketId: id, trigger: 'manual', delayMs: 0 });
+    await waitFor(async () => {
+      const r = await p.stores.tickets.get(INSTANCE, id);
+      return r && !r.pending && r.tier === 'T2' ? r : undefined;
+    }, 40_000, 100).catch((e: unknown) => {
+      throw new Error(`not completed; notes stored: ${fake!.tickets.get(id)!.notes.length}; calls: ${fake!.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`);
+    });
+    // Longer than another retry round would take.
+    await sleep(1_500);
+    const stored = fake.tickets.get(id)!.notes;
+    expect(stored.map((n) => n.text.match(/\[esc:[0-9a-f]+\]/)?.[0]), 'handoff notes stored by the PSA').toHaveLength(1);
+    expect(fake.count('POST', `/tickets/${id}/notes`)).toBe(1);
+  }, 60_000);
+});
+
 describe('marker scan beyond the first page of notes', () => {
   it('ConnectWise: our note committed, then 150 newer notes → the retry finds its marker, never a second note', async () => {
     const cw = seedConnectWise(await new FakeConnectWise().start());

@@ -88,14 +88,18 @@ const publicMessage: Record<ErrorCode, string> = {
 
 /**
  * Rejects after a failed connector call. Failed authentication and key_unavailable (a key fetch the sender caused
- * that verified nothing) count against the caller's probe budget.
+ * that verified nothing) count against the caller's probe budget; a refusal by our own key-fetch budget does not.
  */
 async function reject(input: ReceiveInput, error: ConnectorError, stage: 'verify' | 'parse'): Promise<never> {
   const { app, req, known } = input;
   const code = codeOf(error);
   req.log.info({ instance: known.loaded.info.id, stage, code: error.code, reason: error.message }, 'webhook rejected');
   if (code === 'key_unavailable') input.services.deps.metrics.keyUnavailable.inc({ instance: known.loaded.info.id });
-  if (code === 'unauthorized' || code === 'key_unavailable') {
+  // A key_unavailable the connector marks `ownBudget` was refused by our own key-fetch budget before any fetch: the
+  // sender caused no work and may be the PSA itself (forged key_urls from elsewhere used the budget up), so it is not
+  // charged; charging it would let an attacker get the PSA's own address refused.
+  const ownBudget = code === 'key_unavailable' && error.details?.['ownBudget'] === true;
+  if ((code === 'unauthorized' || code === 'key_unavailable') && !ownBudget) {
     const verdict = await app.probeLimit(req);
     if (verdict.limited) {
       input.outcome('rate_limited');

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createKeys } from '../../src/store/keys.js';
+import { deliver, ourNotes, patchesFor, startCwHarness, t1Ticket } from '../security/cw-service.js';
+import type { CwHarness } from '../security/cw-service.js';
+import { sleep, waitFor } from '../helpers/test-pipeline.js';
+
+// A ConnectWise ticket we escalated comes back after both its record (`retention.tickets`) and its audit trail
+// (`retention.audit`) expired: nothing in Redis says we handled it. Our handoff note on the ticket still does — it is
+// ours (our marker, written by our API member), so the rebuilt state looks for the marker before posting and the
+// rule that fires again posts no second note. The real service, real Redis, the fake ConnectWise over HTTP.
+
+const keys = createKeys();
+let h: CwHarness;
+
+beforeAll(async () => {
+  h = await startCwHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const stored = async (id: number) => {
+  const raw = await h.client.get(keys.ticket('acme-cw', String(id)));
+  return raw === null ? undefined : (JSON.parse(raw) as Record<string, unknown>);
+};
+
+describe('ConnectWise: record and audit trail both expired', () => {
+  it('our note already on the ticket, no stored record, no audit entry → the escalation scans markers and posts no second note', async () => {
+    const id = 3001;
+    t1Ticket(h.fake, id);
+    expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
+    await waitFor(() => ourNotes(h.fake, id).length === 1 && patchesFor(h.fake, id).length === 1, 20_000, 50, 'first escalation');
+    await waitFor(async () => {
+      const r = await stored(id);
+      return r && !r['pending'] && r['lastReassign'] ? r : undefined;
+    }, 10_000, 50, 'first escalation recorded');
+
+    // Both retentions ran out: the ticket's record and its audit index are gone.
+    await h.client.del(keys.ticket('acme-cw', String(id)), keys.auditIndexTicket('acme-cw', String(id)));
+    expect(await h.service.running.read.ticket('acme-cw', String(id))).toBeFalsy();
+
+    // Back in Tier 1 (reopened and moved back): with no state, the 3-hour-old T1 ticket matches t1-timeout again.
+    const t = h.fake.tickets.get(id)!;
+    Object.assign(t, { board: { id: 1, name: 'Service A' }, team: { id: 3, name: 'Tier 1' }, status: { id: 17, name: 'In Progress' } });
+    t._info = { ...(t._info as Record<string, unknown>), lastUpdated: h.fake.stamp(), updatedBy: 'jsmith' };
+    expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
+    await waitFor(() => patchesFor(h.fake, id).length === 2, 20_000, 50, 'second escalation (the move)');
+    await waitFor(async () => {
+      const r = await stored(id);
+      return r && !r['pending'] ? r : undefined;
+    }, 10_000, 50, 'second escalation recorded');
+    await sleep(500);
+    expect(ourNotes(h.fake, id), 'handoff notes by our API member').toHaveLength(1);
+  });
+});
