@@ -89,8 +89,10 @@ export async function processTicket(deps: ProcessorDeps, task: TicketTask): Prom
   const got = await fetchAndNormalize(rt, task.ticketId);
   if (got instanceof ConnectorError) return fetchFailed(deps, rt, task, got);
   const { info } = rt.loaded;
+  // The PSA's own deleted/merged flag is its word, whatever the trigger (a delete absorbed into a waiting update job
+  // carries no `deleted` hint; a merged Halo ticket is not otherwise read as closed).
+  if (got.fetched.gone) return gone(deps, rt, task.ticketId, task.trigger);
   if (task.deleted) {
-    if (got.fetched.gone) return gone(deps, rt, task.ticketId, task.trigger);
     deps.log.info({ instance: info.id, ticket: task.ticketId }, 'delete event not confirmed by the PSA (the ticket is still there): evaluated as an update');
   }
   const now = deps.now();

@@ -84,19 +84,21 @@ describe('delete events are confirmed with the PSA before state is removed', () 
     await waitFor(async () => (await h.client.exists(`esc:t:acme-cw:${id}`)) === 0, 10_000);
     expect(await h.client.zscore('esc:schedule', `acme-cw\n${id}`)).toBeNull();
   });
-  it('a delete absorbed into an update job already waiting (no `deleted` flag) for a merged ticket: read as closed, nothing written', async () => {
+  it('a delete absorbed into an update job already waiting (no `deleted` flag) for a merged ticket: the PSA\'s merged flag removes the state, nothing written', async () => {
     const id = 2004;
     // 3 h in Tier 1 and not closed, but merged into another ticket: only the PSA's merged flag tells.
     t1Ticket(h.fake, id);
     Object.assign(h.fake.tickets.get(id)!, { mergedParentTicket: { id: 2001, summary: 'parent' } });
     // The job that runs carries no `deleted` flag (the delete joined an update job waiting in its debounce).
     expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
-    const rec = await waitFor(async () => {
-      const r = await stored(id);
-      return r && r['lastEvaluatedAt'] ? r : undefined;
-    }, 10_000, 50, 'the merged ticket evaluated');
-    // Merged reads as closed (its record then expires with retention.tickets, like any closed ticket's).
-    expect(rec['statusCategory']).toBe('closed');
+    // The PSA's own flag is its word whatever the trigger: audited as gone, no record kept.
+    const gone = async () => {
+      const ids = await h.client.zrange(`esc:audit:ix:t:acme-cw:${id}`, 0, -1);
+      const entries = await Promise.all(ids.map((a) => h.client.get(`esc:audit:e:${a}`)));
+      return entries.some((e) => (JSON.parse(e ?? '{}') as { event?: string }).event === 'ticket_gone') || undefined;
+    };
+    await waitFor(gone, 10_000, 50, 'the merged ticket audited as gone');
+    expect(await stored(id)).toBeUndefined();
     await sleep(500);
     expect(patchesFor(h.fake, id)).toHaveLength(0);
     expect(ourNotes(h.fake, id)).toHaveLength(0);
