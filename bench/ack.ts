@@ -1,5 +1,5 @@
 /**
- * Webhook acknowledgement, side by side in one run on this machine (SPEC §8):
+ * Webhook acknowledgement, side by side in one run on this machine (docs/spec.md §8):
  *   (a) a bare Fastify route that parses JSON and answers 202, and two reference rows: the bare route plus ONE Redis
  *       `SET … NX PX`, and the bare route plus ONE BullMQ `add` with deduplication;
  *   (b) our real `POST /webhooks/globex-at` (Autotask connector: X-Hook-Signature HMAC-SHA1 over the raw bytes,

@@ -1,6 +1,6 @@
 /**
  * Engine throughput: evaluations per second on one core with the example policy (examples/escalator.yaml, all three
- * instances) and a realistic, deterministic mix of tickets and stored states. Target (SPEC §8): ≥ 100,000/s.
+ * instances) and a realistic, deterministic mix of tickets and stored states. Target (docs/spec.md §8): ≥ 100,000/s.
  *
  * Each ticket's state is produced by replaying the pipeline from creation (evaluate at every nextCheckAt, record
  * fired rules and reassigns), so the measured evaluations are what a worker really runs: mostly routine re-checks,

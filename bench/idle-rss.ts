@@ -1,5 +1,5 @@
 /**
- * Idle RSS of a real `serve` process (SPEC §8: < 150 MB per process): `serve --role all` on the example config
+ * Idle RSS of a real `serve` process (docs/spec.md §8: < 150 MB per process): `serve --role all` on the example config
  * against a private redis-server, read from /proc once it has served for a while with no traffic. Measured as
  * shipped (compiled with tsconfig.build.json into node_modules/.cache, run by plain `node`, as `bin/psa-escalator.js`
  * runs dist/) and, for comparison, through tsx (`npm run dev`), whose loader and transpiled sources add their own.

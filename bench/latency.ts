@@ -1,5 +1,5 @@
 /**
- * Webhook → write-back latency (SPEC §8: ≤ DEBOUNCE_MS + 50 ms median, plus PSA latency): the real service
+ * Webhook → write-back latency (docs/spec.md §8: ≤ DEBOUNCE_MS + 50 ms median, plus PSA latency): the real service
  * (`startService`, role `all`, production defaults: DEBOUNCE_MS 250, info logs to /dev/null) on a private redis-server
  * with AOF everysec and hz 100 (as the embedded Redis and docker-compose.yml run it), against the fake ConnectWise answering at once (so "PSA latency" is ~0). One T1 ticket past its
  * 2-hour limit at a time: a signed callback is posted, and the clock stops when the fake receives the reassignment

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the engine and webhook-ack benches plus the idle RSS of a real `serve` process, each in its own
  * child process (so one bench's heap and JIT state never colour another's), then one summary table against the
- * SPEC §8 targets. Always exits 0 when the benches ran: a missed target is a finding to report, not a crash.
+ * docs/spec.md §8 targets. Always exits 0 when the benches ran: a missed target is a finding to report, not a crash.
  *
  *   npm run bench [-- --seconds 10]      (--seconds applies to every timed run)
  */

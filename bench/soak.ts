@@ -1,5 +1,5 @@
 /**
- * Memory soak (SPEC §8: no memory growth over a 10-minute soak): the real service (`startService`, role `all`) on a
+ * Memory soak (docs/spec.md §8: no memory growth over a 10-minute soak): the real service (`startService`, role `all`) on a
  * private redis-server, against the fake ConnectWise, under steady webhook traffic for `--minutes` (default 10):
  * `--rate` signed callbacks per second (default 40) spread over 400 tickets, so tickets escalate, get re-evaluated,
  * are deduplicated and echo back. Every 30 s it forces a full GC and samples heap used and RSS of this process

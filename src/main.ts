@@ -69,7 +69,7 @@ function redisOrigin(url: string): string {
 }
 
 /**
- * Checks an external Redis before anything is queued on it (RELIABILITY §2): BullMQ needs `maxmemory-policy
+ * Checks an external Redis before anything is queued on it (docs/reliability.md §2): BullMQ needs `maxmemory-policy
  * noeviction` (evicted keys are lost jobs) and some persistence (AOF or RDB), or a restart loses acknowledged
  * events. What it can read and find unsafe stops the start (`UnsafeRedisError`) unless `allowUnsafe`; what it
  * cannot read (CONFIG renamed or denied, as on managed Redis) is one warning line.
@@ -161,7 +161,7 @@ export interface SignalOptions {
 }
 
 /**
- * Graceful shutdown on SIGTERM/SIGINT (RELIABILITY §4 #27): stop accepting → finish in-flight jobs → close Redis →
+ * Graceful shutdown on SIGTERM/SIGINT (docs/reliability.md §4 #27): stop accepting → finish in-flight jobs → close Redis →
  * stop embedded Redis → exit 0. A second signal or the deadline exits 1 (unfinished jobs re-run: handlers are idempotent).
  * Resolves with the exit code once the service has stopped.
  */

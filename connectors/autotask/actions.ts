@@ -140,7 +140,7 @@ async function applyNotes(ctx: AtContext, plan: WritePlan, lk: AutotaskLookups, 
 }
 
 /**
- * SPEC §4 write-back: reassign + priority in one `PATCH /Tickets` carrying only what differs, read-back, then the
+ * docs/spec.md §4 write-back: reassign + priority in one `PATCH /Tickets` carrying only what differs, read-back, then the
  * notes (`POST /Tickets/{id}/Notes`, marker in title and text). The first failure stops the rest: the remaining
  * actions are reported failed together so the pipeline dead-letters them as one.
  */

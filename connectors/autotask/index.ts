@@ -78,7 +78,7 @@ async function echoIdentity(ctx: AtContext): Promise<number | undefined> {
   }
 }
 
-/** Autotask PSA (Datto/Kaseya) connector: see README.md and ../../../shared/psa/autotask.md. */
+/** Autotask PSA (Datto/Kaseya) connector: see README.md and ../../docs/psa/autotask.md. */
 export const autotask = {
   kind: 'autotask',
   displayName: 'Autotask PSA',

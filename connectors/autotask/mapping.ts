@@ -25,7 +25,7 @@ export function entryMatches(entry: IdOrName, id: string, name: string | undefin
   return name !== undefined && String(entry).trim().toLowerCase() === name.trim().toLowerCase();
 }
 
-/** SPEC §3: mapped id or name → its category; an unmapped status reads as `open`. */
+/** docs/spec.md §3: mapped id or name → its category; an unmapped status reads as `open`. */
 export function statusCategory(statuses: Mapping['statuses'], id: string, name: string | undefined): StatusCategory {
   for (const [category, entries] of Object.entries(statuses ?? {})) {
     if (entries?.some((e) => entryMatches(e, id, name))) return category as StatusCategory;
@@ -33,7 +33,7 @@ export function statusCategory(statuses: Mapping['statuses'], id: string, name: 
   return 'open';
 }
 
-/** SPEC §3: P1–P4 by mapped id or name; unmapped → null (no SLA clocks). */
+/** docs/spec.md §3: P1–P4 by mapped id or name; unmapped → null (no SLA clocks). */
 export function priorityLevel(priorities: Mapping['priorities'], id: string, name: string | undefined): 1 | 2 | 3 | 4 | null {
   const levels = [1, 2, 3, 4] as const;
   for (const level of levels) {

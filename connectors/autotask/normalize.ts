@@ -135,7 +135,7 @@ function notesOf(raw: unknown[], lk: AutotaskLookups, settings: AutotaskSettings
   return latest === undefined ? { recent } : { recent, latest };
 }
 
-/** Pure: Autotask ticket JSON + lookups + instance mapping → the normalized Ticket (SPEC §3). Never throws. */
+/** Pure: Autotask ticket JSON + lookups + instance mapping → the normalized Ticket (docs/spec.md §3). Never throws. */
 export function normalizeAutotask(fetched: FetchedTicket, instance: InstanceInfo, settings: AutotaskSettings): Ticket {
   const get = reader(fetched.ticket);
   const lk: AutotaskLookups = isObj(fetched.lookups) ? (fetched.lookups as AutotaskLookups) : {};

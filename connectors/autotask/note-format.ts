@@ -1,7 +1,7 @@
 import type { AutotaskSettings } from './schemas.js';
 import type { PicklistMap } from './mapping.js';
 
-/** Our notes carry `[esc:<hex>]` (SPEC §4): how retries and the normalizer recognise them. */
+/** Our notes carry `[esc:<hex>]` (docs/spec.md §4): how retries and the normalizer recognise them. */
 export const MARKER = /\[esc:[0-9a-f]{6,}\]/;
 
 /** A note row's field, case-insensitively (responses are camelCase, some proxies PascalCase). */

@@ -39,7 +39,7 @@ function desired(ctx: AtContext, callbackUrl: string) {
     isActive: true,
     isSubscribedToCreateEvents: true,
     isSubscribedToUpdateEvents: true,
-    // Deleted tickets end their state and scheduled checks (SPEC §4 "Gone tickets").
+    // Deleted tickets end their state and scheduled checks (docs/spec.md §4 "Gone tickets").
     isSubscribedToDeleteEvents: true,
     sendThresholdExceededNotification: true,
     ...(w.notificationEmail ? { notificationEmailAddress: w.notificationEmail } : {}),

@@ -2,13 +2,13 @@ import { z } from 'zod';
 
 import type { LocationKeySpec, RateLimit } from '../../src/contract/index.js';
 
-// ------------------------------------------------------------------ instance settings (SPEC §7)
+// ------------------------------------------------------------------ instance settings (docs/spec.md §7)
 
 const headerSafe = z.string().min(1).regex(/^[\x20-\x7e]+$/, { message: 'expected printable ASCII (no CR/LF)' });
 const noteSettings = z.object({ noteType: z.number().int(), publish: z.number().int() }).strict();
 const idOrName = z.union([z.number(), z.string().min(1)]);
 
-/** Instance settings for Autotask PSA (SPEC §7; see ../../../shared/psa/autotask.md). */
+/** Instance settings for Autotask PSA (docs/spec.md §7; see ../../docs/psa/autotask.md). */
 export const settingsSchema = z.object({
   connection: z
     .object({
@@ -63,7 +63,7 @@ export type AutotaskMember = z.infer<typeof memberSchema>;
 
 export const locationKeys: LocationKeySpec = { queueID: { field: 'queue', by: 'id' } };
 
-/** 10,000 requests/hour per database are shared with every other integration: default to 30 % (SPEC §4). */
+/** 10,000 requests/hour per database are shared with every other integration: default to 30 % (docs/spec.md §4). */
 export const rateLimitDefaults: RateLimit = { requests: 3000, per: 3_600_000, concurrency: 2 };
 
 // ------------------------------------------------------------------ PSA payloads (autotask.md §2, §5, §6)

@@ -27,7 +27,7 @@ export function parseInstant(value: unknown): number | undefined {
   return t;
 }
 
-/** `YYYY-MM-DDTHH:mm:ssZ` (SPEC §2: instants are written without a fraction). */
+/** `YYYY-MM-DDTHH:mm:ssZ` (docs/spec.md §2: instants are written without a fraction). */
 export function isoSeconds(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

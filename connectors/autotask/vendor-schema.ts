@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 /**
  * Test support: checks request bodies and fixtures against the vendor's published request schemas
- * (`__fixtures__/vendor-schemas.autotask.json`, a verbatim copy of the autotask part of shared/psa/vendor-schemas.json).
+ * (`__fixtures__/vendor-schemas.autotask.json`, a verbatim copy of the autotask part of docs/psa/vendor-schemas.json).
  * Used by this folder's tests and by the fake Autotask server, so a body Autotask would not recognise fails loudly.
  * Autotask rules: property names match case-insensitively, every property is a .NET nullable (null is accepted),
  * `x-complete` reports unknown properties ("Unable to find <field> in the Entity"), `x-self` recurses into the

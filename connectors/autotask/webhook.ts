@@ -102,7 +102,7 @@ function eventIdOf(body: Obj, entityId: string, rawBody: Buffer): string {
 const ACTIONS: Record<string, WebhookEvent['action']> = { create: 'created', update: 'updated', delete: 'deleted' };
 
 export interface ParseOptions {
-  /** Our API user's resource id: its own changes are echoes (SPEC §4). */
+  /** Our API user's resource id: its own changes are echoes (docs/spec.md §4). */
   apiResourceId?: number | undefined;
 }
 

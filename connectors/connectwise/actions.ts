@@ -12,7 +12,7 @@ import type { WriteTarget } from './patch.js';
 import { readAllNotes, readTicket } from './read.js';
 
 /**
- * SPEC §4 write-back: reassign + priority in one JSON-Patch write with only the fields that differ → read-back (the
+ * docs/spec.md §4 write-back: reassign + priority in one JSON-Patch write with only the fields that differ → read-back (the
  * documented false 200) → notes, each carrying its marker so a retried job never posts it twice. The first failure
  * stops the sequence: the remaining actions come back failed with the same code, to be dead-lettered together.
  */
@@ -124,7 +124,7 @@ async function postNote(ctx: CwContext, plan: WritePlan, note: NoteWrite): Promi
   }
 }
 
-/** Applies one decision's writes in SPEC §4 order; one `ActionResult` per action. */
+/** Applies one decision's writes in docs/spec.md §4 order; one `ActionResult` per action. */
 export async function applyActions(ctx: CwContext, plan: WritePlan): Promise<ActionResult[]> {
   const { results, failed: writeFailure } = await writeTicket(ctx, plan);
   let failed = writeFailure;

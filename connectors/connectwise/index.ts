@@ -33,7 +33,7 @@ export const connectwise = {
   displayName: 'ConnectWise PSA',
   settingsSchema,
   memberSchema,
-  // SPEC §2 "Ownership": a member without a mapping entry is assigned by its name as the member identifier.
+  // docs/spec.md §2 "Ownership": a member without a mapping entry is assigned by its name as the member identifier.
   membersRequireMapping: false,
   settingsWarnings,
   locationKeys,

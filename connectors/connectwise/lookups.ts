@@ -54,7 +54,7 @@ export async function statusForMove(ctx: CwContext, board: number, currentName: 
   return pick?.id;
 }
 
-/** A priority id for a write: the mapping's first value, looked up by name when it is not an id (SPEC §3). */
+/** A priority id for a write: the mapping's first value, looked up by name when it is not an id (docs/spec.md §3). */
 export async function priorityId(ctx: CwContext, value: IdOrName): Promise<number> {
   const direct = idString(value);
   if (direct !== undefined) return Number(direct);

@@ -4,7 +4,7 @@ import type { IdOrName, Mapping, PriorityName, StatusCategory } from '../../src/
 import type { CwRef } from './schemas.js';
 
 /**
- * Pure lookups from the PSA's values to the instance mapping (SPEC §3 "Mapping values"): a mapping value matches a
+ * Pure lookups from the PSA's values to the instance mapping (docs/spec.md §3 "Mapping values"): a mapping value matches a
  * ConnectWise id (number or numeric string) or, for strings, the name case-insensitively.
  */
 
@@ -25,8 +25,8 @@ export function matchesIdOrName(value: IdOrName, ref: Pick<CwRef, 'id' | 'name'>
 }
 
 /**
- * Status → category. Mapped statuses win; an unmapped status reads as `open` (SPEC §3) unless ConnectWise itself says
- * the ticket is closed (`closedFlag`) or merged into another ticket (SPEC §4: merged tickets count as closed).
+ * Status → category. Mapped statuses win; an unmapped status reads as `open` (docs/spec.md §3) unless ConnectWise itself says
+ * the ticket is closed (`closedFlag`) or merged into another ticket (docs/spec.md §4: merged tickets count as closed).
  */
 export function statusCategory(
   status: CwRef | undefined | null,
@@ -64,8 +64,8 @@ export function isVipCompany(company: CwRef | undefined | null, vipCompanies: Id
 const zoned = /(?:[zZ]|[+-]\d{2}:?\d{2})$/;
 
 /**
- * A PSA datetime as `YYYY-MM-DDTHH:mm:ssZ` (SPEC §2 "Instants"). ConnectWise datetimes without a zone are UTC
- * (SPEC §3); unparseable values → undefined, never a throw.
+ * A PSA datetime as `YYYY-MM-DDTHH:mm:ssZ` (docs/spec.md §2 "Instants"). ConnectWise datetimes without a zone are UTC
+ * (docs/spec.md §3); unparseable values → undefined, never a throw.
  */
 export function toUtc(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.trim() === '') return undefined;

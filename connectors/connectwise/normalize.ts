@@ -45,7 +45,7 @@ function contactOf(t: CwTicket): Ticket['contact'] {
   return { id, ...(name === undefined ? {} : { name }), ...(email === undefined ? {} : { email }) };
 }
 
-/** `mapping.usersAffected`: a custom field caption, or the impact label mapped to a count (SPEC §3). */
+/** `mapping.usersAffected`: a custom field caption, or the impact label mapped to a count (docs/spec.md §3). */
 function usersAffectedOf(t: CwTicket, rule: Mapping['usersAffected']): number | undefined {
   if (!rule) return undefined;
   if ('customField' in rule) {
@@ -82,7 +82,7 @@ function datesOf(t: CwTicket, closed: boolean) {
     updatedAt: updated ?? created,
     ...(responded ? { firstRespondedAt: responded } : {}),
     ...(resolved ? { resolvedAt: resolved } : {}),
-    // SPEC §4: the ConnectWise version is `_info.lastUpdated`.
+    // docs/spec.md §4: the ConnectWise version is `_info.lastUpdated`.
     version: updated ?? created,
   };
 }
@@ -154,7 +154,7 @@ function mappedFields(instance: InstanceInfo, raw: unknown): Partial<Ticket> {
   return out;
 }
 
-/** Pure: ConnectWise ticket (+ notes) → normalized Ticket (SPEC §3). Never throws on missing or unknown fields. */
+/** Pure: ConnectWise ticket (+ notes) → normalized Ticket (docs/spec.md §3). Never throws on missing or unknown fields. */
 export function normalizeTicket(fetched: FetchedTicket, instance: InstanceInfo, settings: ConnectWiseSettings): Ticket {
   const t = parseTicket(fetched.ticket);
   const mapping = instance.mapping;

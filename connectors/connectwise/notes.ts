@@ -4,7 +4,7 @@ import { toUtc } from './mapping.js';
 import { cwNoteSchema } from './schemas.js';
 import type { CwNote } from './schemas.js';
 
-/** Notes we wrote carry a marker like `[esc:7f3a2c]` (SPEC §4): how retries and normalizing recognise them. */
+/** Notes we wrote carry a marker like `[esc:7f3a2c]` (docs/spec.md §4): how retries and normalizing recognise them. */
 export const markerPattern = /\[esc:[0-9a-f]{6,}\]/;
 
 /** The marker as it appears in the text: `[esc:7f3a2c]` given either that or the bare `7f3a2c`. */

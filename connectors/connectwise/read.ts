@@ -7,7 +7,7 @@ import { idString, toUtc } from './mapping.js';
 
 /**
  * Notes read with a ticket: newest first. 25 covers the initial description of all but the longest tickets and keeps
- * the read at one call (SPEC §8: ≤ 5 PSA calls per escalation).
+ * the read at one call (docs/spec.md §8: ≤ 5 PSA calls per escalation).
  */
 export const notesPageSize = 25;
 /** Reconciliation page size: the documented maximum, with `fields` trimming each row to id + `_info`. */

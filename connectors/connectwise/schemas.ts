@@ -2,13 +2,13 @@ import { z } from 'zod';
 
 import type { LocationKeySpec, RateLimit } from '../../src/contract/index.js';
 
-/** Header-safe strings (RELIABILITY §4 #19): values that end up in outbound headers carry no CR/LF. */
+/** Header-safe strings (docs/reliability.md §4 #19): values that end up in outbound headers carry no CR/LF. */
 const headerSafe = z.string().min(1).regex(/^[\x20-\x7e]+$/, { message: 'expected printable ASCII (no CR/LF)' });
 
 /** The REST model version we pin in `Accept` (connectwise.md §4.2): newer PSA releases keep serving it. */
 export const defaultApiVersion = '2025.8';
 
-/** Instance settings for ConnectWise PSA (SPEC §7; see ../../../shared/psa/connectwise.md). */
+/** Instance settings for ConnectWise PSA (docs/spec.md §7; see ../../docs/psa/connectwise.md). */
 export const settingsSchema = z.object({
   connection: z
     .object({
@@ -87,7 +87,7 @@ export const locationKeys: LocationKeySpec = {
   team: { field: 'team', by: 'id' },
 };
 
-/** ConnectWise documents ~1,000 requests/min per member; we default well below it (SPEC §4). */
+/** ConnectWise documents ~1,000 requests/min per member; we default well below it (docs/spec.md §4). */
 export const rateLimitDefaults: RateLimit = { requests: 600, per: 60_000 };
 
 // ------------------------------------------------------------------ PSA payloads (tolerant: PSA data is messy)

@@ -13,7 +13,7 @@ import { envelopeSchema, signingKeySchema } from './schemas.js';
  * out, so it is allow-listed before anything is fetched (SECURITY: SSRF).
  */
 
-/** Keys live 10 minutes per exact key_url (SPEC §4). */
+/** Keys live 10 minutes per exact key_url (docs/spec.md §4). */
 export const keyCacheTtlMs = 10 * 60_000;
 /** A mismatch re-fetches the key at most this often, so forged deliveries cannot make us hammer the PSA. */
 export const keyRefetchMinIntervalMs = 60_000;
@@ -35,7 +35,7 @@ export const keyFetchesPerMinute = 20;
 export const keyStaleMaxMs = 60 * 60_000;
 /** Verified key_urls remembered per instance (only a callback ConnectWise signed can add one). */
 const verifiedKeyUrls = 16;
-/** ConnectWise waits 5 s for our answer; the key fetch gets 2 s of it (SPEC §4). */
+/** ConnectWise waits 5 s for our answer; the key fetch gets 2 s of it (docs/spec.md §4). */
 export const keyFetchTimeoutMs = 2_000;
 const keyMaxBytes = 64 * 1024;
 /** A base64 SHA-256 digest: 43 characters and one `=`. */
@@ -131,7 +131,7 @@ interface KeyState {
 
 /**
  * Signing keys are cached in this process only, never in `ctx.cache`: that one is Redis, and secrets never go to
- * Redis (SPEC §7, RELIABILITY §4 #22). Keyed by the instance's settings object, so a config reload starts empty.
+ * Redis (docs/spec.md §7, docs/reliability.md §4 #22). Keyed by the instance's settings object, so a config reload starts empty.
  * Each API replica fetches the key once per TTL, which ConnectWise serves cheaply.
  */
 const keyStates = new WeakMap<object, KeyState>();

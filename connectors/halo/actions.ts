@@ -81,7 +81,7 @@ async function priorityFields(ctx: HaloContext, priority: NonNullable<WritePlan[
   return ['priority_id'];
 }
 
-/** The ticket fields reassign and priority need, only those that differ from the re-read ticket (SPEC §4). */
+/** The ticket fields reassign and priority need, only those that differ from the re-read ticket (docs/spec.md §4). */
 async function planUpdate(ctx: HaloContext, plan: WritePlan, id: number, raw: Obj): Promise<{ body: TicketUpdate; reassign: Field[]; priority: Field[] }> {
   const body: TicketUpdate = { id };
   const reassign = plan.reassign ? await reassignFields(ctx, plan.reassign, raw, body) : [];
@@ -183,7 +183,7 @@ async function writeNote(ctx: HaloContext, plan: WritePlan, id: number, note: No
   }
 }
 
-/** SPEC §4 write-back: reassign + priority in one write, read-back, then notes; the first failure stops the rest. */
+/** docs/spec.md §4 write-back: reassign + priority in one write, read-back, then notes; the first failure stops the rest. */
 export async function applyHaloActions(ctx: HaloContext, plan: WritePlan): Promise<ActionResult[]> {
   let id: number;
   try {

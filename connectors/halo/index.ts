@@ -54,7 +54,7 @@ async function echoAgent(ctx: HaloContext): Promise<string | undefined> {
 }
 
 /**
- * Reads the delivery, then drops echoes of our own API agent (`agent_id` = `GET /api/Agent/me`, SPEC §4). A batch
+ * Reads the delivery, then drops echoes of our own API agent (`agent_id` = `GET /api/Agent/me`, docs/spec.md §4). A batch
  * yields its first entry that is not an echo; the others are recovered by the next evaluation / reconciliation.
  */
 async function parseHaloWebhook(ctx: HaloContext, json: unknown, rawBody: Buffer): Promise<Result<ParsedWebhook, ConnectorError>> {
@@ -86,7 +86,7 @@ async function parseHaloWebhook(ctx: HaloContext, json: unknown, rawBody: Buffer
   return ok((firstEcho ?? firstIgnore)!);
 }
 
-/** The HaloPSA / HaloITSM / HaloServiceDesk connector (issue 7; facts in shared/psa/halo.md). */
+/** The HaloPSA / HaloITSM / HaloServiceDesk connector (issue 7; facts in docs/psa/halo.md). */
 export const halo = {
   kind: 'halo',
   displayName: 'HaloPSA',

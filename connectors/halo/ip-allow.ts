@@ -1,5 +1,5 @@
 /**
- * CIDR allow-list for webhook senders (the optional second factor next to Basic auth, SPEC §7 `webhook.allowIps`).
+ * CIDR allow-list for webhook senders (the optional second factor next to Basic auth, docs/spec.md §7 `webhook.allowIps`).
  * Pure and dependency-free: connectors may not import `node:net` (they get I/O only through their context).
  */
 

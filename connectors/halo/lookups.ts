@@ -33,7 +33,7 @@ function listOrThrow<T>(list: { items: T[] } | null, what: string): T[] {
   return list.items;
 }
 
-/** The agent our API token acts as (`GET /api/Agent/me`): its changes are echoes (SPEC §4). */
+/** The agent our API token acts as (`GET /api/Agent/me`): its changes are echoes (docs/spec.md §4). */
 export async function ownAgentId(ctx: HaloContext): Promise<string> {
   return cached(ctx, 'agent-me', 3_600_000, async () => {
     const res = await haloRequest(ctx, { method: 'GET', path: '/Agent/me' });

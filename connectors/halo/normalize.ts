@@ -36,7 +36,7 @@ function readLookups(raw: Record<string, unknown> | undefined): HaloLookups {
   return out;
 }
 
-/** SPEC §3: a mapping value matches the PSA id (number / numeric string) or, for other strings, the name (any case). */
+/** docs/spec.md §3: a mapping value matches the PSA id (number / numeric string) or, for other strings, the name (any case). */
 export function idOrNameMatches(value: IdOrName, id: number | undefined, name: string | undefined): boolean {
   if (typeof value === 'number' || /^\s*\d+\s*$/.test(value)) return id !== undefined && Number(value) === id;
   return name !== undefined && value.trim().toLowerCase() === name.toLowerCase();
@@ -45,7 +45,7 @@ export function idOrNameMatches(value: IdOrName, id: number | undefined, name: s
 function statusOf(t: Obj, mapping: Mapping, lookups: HaloLookups): Ticket['status'] {
   const id = int(t.status_id);
   const name = str(t.status_name) ?? lookups.statuses?.find((s) => s.id === id)?.name;
-  let category: StatusCategory = 'open'; // SPEC §3: an unmapped status reads as open
+  let category: StatusCategory = 'open'; // docs/spec.md §3: an unmapped status reads as open
   for (const [cat, values] of Object.entries(mapping.statuses ?? {}) as [StatusCategory, IdOrName[]][]) {
     if (asList(values).some((v) => idOrNameMatches(v, id, name))) {
       category = cat;
@@ -139,7 +139,7 @@ function slaOf(t: Obj): Ticket['psaSla'] {
   return Object.keys(sla).length > 0 ? sla : undefined;
 }
 
-/** Pure: Halo ticket JSON (+ actions, lookups) → the normalized Ticket (SPEC §3). Never throws on odd input. */
+/** Pure: Halo ticket JSON (+ actions, lookups) → the normalized Ticket (docs/spec.md §3). Never throws on odd input. */
 export function normalizeHalo(fetched: FetchedTicket, instance: InstanceInfo, _settings?: HaloSettings): Ticket {
   const t: Obj = isObj(fetched.ticket) ? fetched.ticket : {};
   const lookups = readLookups(fetched.lookups);
@@ -168,7 +168,7 @@ export function normalizeHalo(fetched: FetchedTicket, instance: InstanceInfo, _s
     category: categoryOf(t),
     createdAt,
     updatedAt,
-    // SPEC §4: Halo `last_update`, else `lastactiondate`.
+    // docs/spec.md §4: Halo `last_update`, else `lastactiondate`.
     version: lastUpdate ?? lastAction ?? updatedAt,
   };
   if (id !== undefined) ticket.number = String(id);

@@ -2,7 +2,7 @@ import type { TicketNote } from '../../src/contract/index.js';
 
 import { haloInstant } from './dates.js';
 
-/** Notes we write carry this marker (SPEC §4): how the normalizer and retries recognise them. */
+/** Notes we write carry this marker (docs/spec.md §4): how the normalizer and retries recognise them. */
 export const OUR_MARKER = /\[esc:[0-9a-f]{6,}\]/;
 
 type Obj = Record<string, unknown>;

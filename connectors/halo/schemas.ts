@@ -14,7 +14,7 @@ const basicAuth = z
   .strict();
 const noteSettings = z.object({ outcome: z.string().min(1) }).strict();
 
-/** Instance settings for HaloPSA (SPEC §7; see ../../../shared/psa/halo.md). */
+/** Instance settings for HaloPSA (docs/spec.md §7; see ../../docs/psa/halo.md). */
 export const settingsSchema = z.object({
   connection: z
     .object({
@@ -62,7 +62,7 @@ export const memberSchema = z.object({ agent_id: z.number().int().positive() }).
 
 export const locationKeys: LocationKeySpec = { team: { field: 'team', by: 'name', caseInsensitive: true } };
 
-/** Sources disagree on Halo's limit (≈ 300–700 per 5 min); default below the lowest (SPEC §4). */
+/** Sources disagree on Halo's limit (≈ 300–700 per 5 min); default below the lowest (docs/spec.md §4). */
 export const rateLimitDefaults: RateLimit = { requests: 250, per: 300_000 };
 
 // ------------------------------------------------------------------ PSA payloads (trust boundary: parsed, never trusted)

@@ -68,7 +68,7 @@ export async function fetchHaloTicket(ctx: HaloContext, ticketId: string): Promi
 const PAGE_SIZE = 100; // Halo's maximum (halo.md §4.2)
 
 /**
- * SPEC §4: Halo has no documented changed-since filter (`lastupdatefromdate` is typed bool in the spec), so the
+ * docs/spec.md §4: Halo has no documented changed-since filter (`lastupdatefromdate` is typed bool in the spec), so the
  * sweep pages through open tickets and keeps those whose `last_update` (else `lastactiondate`) is at or after
  * `since`. Tickets without either date are kept: a needless evaluation is cheaper than a missed one.
  */

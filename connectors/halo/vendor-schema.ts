@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 /**
  * Test support: checks request bodies, query strings and fixtures against the vendor's published request schemas
- * (`__fixtures__/vendor-schemas.halo.json`, a verbatim copy of the halo part of shared/psa/vendor-schemas.json).
+ * (`__fixtures__/vendor-schemas.halo.json`, a verbatim copy of the halo part of docs/psa/vendor-schemas.json).
  * Used by this folder's tests and by the fake Halo server, so a body Halo would not recognise fails loudly.
  * Keywords: type, format, nullable, properties, items, x-complete (unknown properties reported), x-ref (only "is an
  * object"), x-any. Halo answers zone-less datetimes (pitfall 4), so `date-time` accepts a missing offset.

@@ -115,7 +115,7 @@ function versionOf(body: Obj): string | undefined {
 /** Reads one delivery (small, full, event-only or custom payload). Payload values are hints: the ticket is re-fetched. */
 export function readHaloEvent(body: Obj, rawBody: Buffer): Result<HaloWebhookReading, ConnectorError> {
   const event = typeof body.event === 'string' ? body.event : typeof body.event_name === 'string' ? body.event_name : '';
-  // Dedupe key (RELIABILITY §1, halo.md §9): escmsg_id, else the delivery GUID, else a hash of the exact bytes.
+  // Dedupe key (docs/reliability.md §1, halo.md §9): escmsg_id, else the delivery GUID, else a hash of the exact bytes.
   const eventId =
     safeId(body.escmsg_id) ?? safeId(body.id) ?? `body-${createHash('sha256').update(rawBody).digest('hex').slice(0, 32)}`;
   const ticketEvent = event === '' || isObj(body.ticket) || TICKET_WORDS.test(event) || !NON_TICKET.test(event);

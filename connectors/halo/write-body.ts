@@ -35,7 +35,7 @@ export function assertUpdateBody(body: TicketUpdate): [TicketUpdate] {
   return [body];
 }
 
-/** The note body; the marker goes into the text so a retry can find the note (SPEC §4). */
+/** The note body; the marker goes into the text so a retry can find the note (docs/spec.md §4). */
 export function buildNote(options: { ticketId: number; outcome: string; text: string; marker: string; internal: boolean }): [ActionCreate] {
   const note = options.text.includes(options.marker) ? options.text : `${options.text}\n\n${options.marker}`;
   const body: ActionCreate = { ticket_id: options.ticketId, outcome: options.outcome, note, hiddenfromuser: options.internal };

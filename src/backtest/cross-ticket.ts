@@ -7,7 +7,7 @@ import type { PolicyFacts } from '../pipeline/ticket-counters.js';
 import type { Timeline } from './timeline.js';
 
 /**
- * The instance-wide counters the engine reads through the ticket state (SPEC §2 `recurring`, `least-loaded`), built
+ * The instance-wide counters the engine reads through the ticket state (docs/spec.md §2 `recurring`, `least-loaded`), built
  * for a backtest from every timeline in a first pass, so each ticket can then be simulated on its own (in any order,
  * on any worker) and still see what the live service would have counted:
  *

@@ -4,7 +4,7 @@ import type { CliIo, VerbEntry } from './args.js';
 /**
  * The dispatcher behind `psa-escalator <verb>`: finds the verb (one or two words, e.g. `webhooks register`),
  * loads its module lazily, and turns every failure into one clear line on stderr plus a non-zero exit code
- * (SPEC §6). Kept apart from `index.ts` so tests can drive it with their own verb table.
+ * (docs/spec.md §6). Kept apart from `index.ts` so tests can drive it with their own verb table.
  */
 
 export const PROGRAM = 'psa-escalator';

@@ -12,7 +12,7 @@ import type { EnvConfig } from './types.js';
 /**
  * The config `serve` uses when no file is given and `./escalator.yaml` doesn't exist: the example's calendars,
  * groups and policy with one instance per PSA in `mode: observe`, pointed at 127.0.0.1 (the demo sandboxes' ports),
- * so it needs no env var, no credential, and never writes anywhere. Startup never calls a PSA anyway (SPEC §4).
+ * so it needs no env var, no credential, and never writes anywhere. Startup never calls a PSA anyway (docs/spec.md §4).
  */
 export const BUILTIN_CONFIG_SOURCE = 'built-in';
 
@@ -189,7 +189,7 @@ export function loadBuiltinConfig(registry: ConnectorRegistry): LoadResult {
 
 export type ConfigSource = { kind: 'file'; path: string } | { kind: 'builtin' };
 
-/** Where the config comes from (SPEC §7): `--config`, else `CONFIG_FILE`, else `./escalator.yaml` if it exists, else built-in. */
+/** Where the config comes from (docs/spec.md §7): `--config`, else `CONFIG_FILE`, else `./escalator.yaml` if it exists, else built-in. */
 export function resolveConfigSource(
   env: Pick<EnvConfig, 'configFile'>,
   options: { explicit?: string; cwd?: string; exists?: (path: string) => boolean } = {},

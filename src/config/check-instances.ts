@@ -8,7 +8,7 @@ import type { PathSegment } from './problems.js';
 import type { Sections } from './sections.js';
 
 /**
- * Cross-reference checks that need an instance's mapping and its connector (SPEC §2, §3): tiers and groups
+ * Cross-reference checks that need an instance's mapping and its connector (docs/spec.md §2, §3): tiers and groups
  * named in `mapping`, location keys, one location per tier, one category per status, `group` + `escalateTo`
  * consistency, members without a PSA identity (a warning: "check-config warns"), and the connector's own warnings
  * about valid settings that weaken a guarantee (`settingsWarnings`).
@@ -68,7 +68,7 @@ function checkGroups(c: ProblemCollector, s: Sections, p: ParsedInstance, info: 
   }
 }
 
-/** A value (id or name) under two categories/priorities is ambiguous (SPEC §3: a config error). */
+/** A value (id or name) under two categories/priorities is ambiguous (docs/spec.md §3: a config error). */
 function checkUnique(c: ProblemCollector, table: Record<string, unknown>, path: PathSegment[], what: string): void {
   const seen = new Map<string, string>();
   for (const [bucket, values] of Object.entries(table)) {

@@ -8,7 +8,7 @@ import { builtinNotes } from './sections.js';
 import type { ParsedPolicy, Sections } from './sections.js';
 
 /**
- * Cross-reference checks inside the PSA-independent part (SPEC §2): every tier, group, notifier, calendar and
+ * Cross-reference checks inside the PSA-independent part (docs/spec.md §2): every tier, group, notifier, calendar and
  * template a policy names must exist. Checks that need an instance's mapping live in `check-instances.ts`.
  */
 

@@ -5,7 +5,7 @@ import type { LineIndex, Path } from './problems.js';
 import type { ConfigProblem } from './types.js';
 
 /**
- * Gathers every problem of one load (SPEC §6: all problems in one run) and knows where each path sits in the
+ * Gathers every problem of one load (docs/spec.md §6: all problems in one run) and knows where each path sits in the
  * source. Problems at a path that already has an env problem are dropped: "environment variable X is not set"
  * says everything, "must not be empty" after it would only repeat it.
  */

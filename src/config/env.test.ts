@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { EnvError, envVariables, envWarnings, loadEnv, parseEnv } from './env.js';
 
 describe('loadEnv', () => {
-  it('applies the SPEC §7 defaults to an empty environment', () => {
+  it('applies the docs/spec.md §7 defaults to an empty environment', () => {
     expect(loadEnv({})).toEqual({
       port: 8080,
       host: '0.0.0.0',

@@ -7,7 +7,7 @@ import { clusterTargetString, parseRedisTarget, sentinelTargetString, withTlsFil
 import type { EnvConfig } from './types.js';
 
 /**
- * Environment variables (SPEC §7). `src/config/` is the only reader of `process.env` (STYLE rule 5): everything
+ * Environment variables (docs/spec.md §7). `src/config/` is the only reader of `process.env` (STYLE rule 5): everything
  * else receives an `EnvConfig`. Empty values count as unset (a blank line in an env file must not become port 0).
  */
 
@@ -190,7 +190,7 @@ export function loadEnv(env: NodeJS.ProcessEnv): EnvConfig {
 }
 
 /**
- * Advice that should not stop the service (RELIABILITY §4 #20: the admin token should carry ≥ 32 random bytes).
+ * Advice that should not stop the service (docs/reliability.md §4 #20: the admin token should carry ≥ 32 random bytes).
  */
 export function envWarnings(config: EnvConfig): string[] {
   const warnings: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * `${NAME}` / `${NAME:-default}` interpolation of ONE string value (SPEC §7). The loader calls it on each string
+ * `${NAME}` / `${NAME:-default}` interpolation of ONE string value (docs/spec.md §7). The loader calls it on each string
  * scalar of the already-parsed YAML, so a variable's value can never inject YAML structure (no textual
  * substitution before parsing). `$${` writes a literal `${`.
  */
@@ -50,7 +50,7 @@ export function interpolate(text: string, lookup: EnvLookup): InterpolationResul
   return { value, interpolated, issues };
 }
 
-/** Message text for one issue, in the format SPEC §6 asks for. */
+/** Message text for one issue, in the format docs/spec.md §6 asks for. */
 export function describeInterpolationIssue(issue: InterpolationIssue): string {
   switch (issue.kind) {
     case 'missing':

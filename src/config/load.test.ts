@@ -47,7 +47,7 @@ describe('examples/escalator.yaml', () => {
     expect(config.instances[1]!.info.mapping.members['t2.erin']).toEqual({ resourceID: 29684003, roleID: 29683002 });
   });
 
-  it('applies the SPEC §7 defaults', () => {
+  it('applies the docs/spec.md §7 defaults', () => {
     const config = loaded(loadConfigFile(examplePath, exampleEnv, connectors));
     const [cw, at, halo] = config.instances;
     expect(cw!.info.rateLimit).toEqual({ requests: 600, per: 60_000 });

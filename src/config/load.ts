@@ -27,7 +27,7 @@ const readSecret: SecretFileReader = (path) => readFileSync(path, 'utf8').replac
 
 /**
  * Env lookup for `${NAME}`: the variable itself, else the contents of the file named by `NAME_FILE` (so secrets
- * can come from mounted secret files instead of the environment — RELIABILITY §4 #22).
+ * can come from mounted secret files instead of the environment — docs/reliability.md §4 #22).
  */
 function envLookup(env: EnvVars, readFile: SecretFileReader): (name: string) => string | undefined {
   return (name) => {

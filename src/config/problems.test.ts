@@ -16,7 +16,7 @@ describe('formatPath', () => {
 });
 
 describe('formatProblem', () => {
-  it('matches SPEC §6', () => {
+  it('matches docs/spec.md §6', () => {
     expect(formatProblem({ path: 'a.b', message: 'bad', line: 3, severity: 'error' })).toBe('a.b: bad (line 3)');
     expect(formatProblem({ path: 'a.b', message: 'bad', severity: 'error' })).toBe('a.b: bad');
   });

@@ -28,13 +28,13 @@ export function formatPath(path: Path): string {
   return out === '' ? '(root)' : out;
 }
 
-/** The exact line format of SPEC §6: `<yaml path>: <problem> (line N)`. */
+/** The exact line format of docs/spec.md §6: `<yaml path>: <problem> (line N)`. */
 export function formatProblem(problem: ConfigProblem): string {
   const line = problem.line === undefined ? '' : ` (line ${problem.line})`;
   return `${problem.path}: ${problem.message}${line}`;
 }
 
-/** The lines `check-config` and `serve` print: problems as SPEC §6 formats them, warnings prefixed `warning: `. */
+/** The lines `check-config` and `serve` print: problems as docs/spec.md §6 formats them, warnings prefixed `warning: `. */
 export function problemLines(problems: readonly ConfigProblem[]): string[] {
   return problems.map((p) => (p.severity === 'warning' ? `warning: ${formatProblem(p)}` : formatProblem(p)));
 }

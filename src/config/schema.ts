@@ -15,7 +15,7 @@ import {
 /**
  * The `escalator.yaml` schema, built from the shared contract schemas (src/contract/config.ts). The loader parses
  * it section by section (each calendar, group, rule, instance on its own) so that one bad entry never hides the
- * problems of the others: SPEC §6 wants ALL problems in one run.
+ * problems of the others: docs/spec.md §6 wants ALL problems in one run.
  */
 
 const MINUTE = 60_000;
@@ -25,7 +25,7 @@ const DAY = 24 * HOUR;
 /** Below these the config loads with a warning (tests use short values on purpose; production should not). */
 export const advisedMinimums = { dedupeTtlMs: 72 * HOUR, reconcileEveryMs: 30_000, ticketsRetentionMs: DAY } as const;
 
-/** Defaults of SPEC §7. */
+/** Defaults of docs/spec.md §7. */
 export const configDefaults = {
   mode: 'enforce',
   reconcileEveryMs: 5 * MINUTE,

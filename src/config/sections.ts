@@ -30,7 +30,7 @@ export interface Sections {
   defined: Record<'tiers' | 'calendars' | 'notifiers' | 'groups' | 'templates' | 'policies', Set<string>>;
 }
 
-/** The built-in 24×7 UTC calendar (SPEC §2), present unless the file defines its own `always`. */
+/** The built-in 24×7 UTC calendar (docs/spec.md §2), present unless the file defines its own `always`. */
 export const ALWAYS_CALENDAR: CalendarConfig = { timezone: 'UTC', hours: { 'mon-sun': '00:00-24:00' }, holidays: [] };
 
 /** A policy plus where each of its valid rules sits (`rules[i]` in the source). */

@@ -1,6 +1,6 @@
 /**
  * "did you mean …?" for unknown keys: a typo such as `timeInTeir` should point at `timeInTier`, not just fail.
- * The vocabulary is every key of the config language (SPEC §2, §7); callers that know the exact allowed keys
+ * The vocabulary is every key of the config language (docs/spec.md §2, §7); callers that know the exact allowed keys
  * at a place pass those instead.
  */
 export const configVocabulary: readonly string[] = [

@@ -54,7 +54,7 @@ export interface RetentionConfig {
 }
 
 /**
- * One finding of the config loader. Printed as `<yaml path>: <problem> (line N)` (SPEC §6); paths use zero-based
+ * One finding of the config loader. Printed as `<yaml path>: <problem> (line N)` (docs/spec.md §6); paths use zero-based
  * indices (`policies.standard.rules[4].when.timeInTier`), env problems use the variable name as the path.
  */
 export interface ConfigProblem {
@@ -65,7 +65,7 @@ export interface ConfigProblem {
   severity: 'error' | 'warning';
 }
 
-/** Environment (SPEC §7). `src/config/` is the only reader of `process.env`. */
+/** Environment (docs/spec.md §7). `src/config/` is the only reader of `process.env`. */
 export interface EnvConfig {
   /** @defaultValue 8080 */
   port: number;

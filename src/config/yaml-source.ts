@@ -8,7 +8,7 @@ import type { LineIndex, Path, PathSegment } from './problems.js';
 import type { ConfigProblem } from './types.js';
 
 /**
- * Step 1 and 2 of loading (SPEC §7): parse the YAML (with a LineCounter so every problem gets a line), then
+ * Step 1 and 2 of loading (docs/spec.md §7): parse the YAML (with a LineCounter so every problem gets a line), then
  * interpolate `${NAME}` in string scalars of the parsed tree — never in the text before parsing, so a variable's
  * value can't add keys. The walk also records where every path sits for later (zod, cross-reference) problems.
  */

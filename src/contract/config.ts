@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PriorityNameSchema, StatusCategorySchema, statusCategories } from './ticket.js';
 
 /**
- * The parts of `escalator.yaml` that the engine, the pipeline and the connectors share (SPEC §2, §7).
+ * The parts of `escalator.yaml` that the engine, the pipeline and the connectors share (docs/spec.md §2, §7).
  * `src/config/` owns loading (YAML, `${ENV}` interpolation, line numbers, cross-references); connectors add
  * their own `connection` / `webhook` / `notes` schemas through `PsaConnector.settingsSchema`.
  */

@@ -231,7 +231,7 @@ export interface PsaConnector<S = unknown> {
   settingsWarnings?(settings: S): SettingsWarning[];
   /** How mapping location keys read the normalized ticket. */
   locationKeys: LocationKeySpec;
-  /** Default outbound budget (SPEC §4). */
+  /** Default outbound budget (docs/spec.md §4). */
   rateLimitDefaults: RateLimit;
   /** Checks authenticity on the raw bytes. Errors: `unauthorized`, `bad_request`, `key_unavailable`. */
   verifyWebhook(ctx: ConnectorContext<S>, req: WebhookRequest): Promise<Result<void, ConnectorError>>;

@@ -5,7 +5,7 @@ import type { Location, RuleKind } from './config.js';
 import type { PriorityName } from './ticket.js';
 
 /**
- * The engine's output (SPEC §4). An external contract: the API, the audit trail and users' tooling read it.
+ * The engine's output (docs/spec.md §4). An external contract: the API, the audit trail and users' tooling read it.
  * `text` fields are for humans; `matched` is the contract.
  */
 export interface ReassignAction {
@@ -90,7 +90,7 @@ export interface Decision {
 }
 
 /**
- * Stored per-ticket state handed to the engine (SPEC §4 "Evaluate input"). Every field is optional:
+ * Stored per-ticket state handed to the engine (docs/spec.md §4 "Evaluate input"). Every field is optional:
  * defaults are tier entered at `createdAt`, status unchanged since `createdAt`, nothing fired, counts 0.
  */
 export const TicketStateSchema = z

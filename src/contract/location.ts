@@ -36,7 +36,7 @@ export function sameLocation(a: Location, b: Location, spec: LocationKeySpec): b
 }
 
 /**
- * Derives the tier of a ticket from `mapping.tiers` (SPEC §2): among matching locations the one naming more keys
+ * Derives the tier of a ticket from `mapping.tiers` (docs/spec.md §2): among matching locations the one naming more keys
  * wins; no match → null.
  */
 export function deriveTier(

@@ -25,7 +25,7 @@ export const InstantSchema = z.iso.datetime({ offset: true });
 
 const Ref = z.object({ id: z.string(), name: z.string().optional() });
 
-/** Normalized ticket (SPEC §3): one model for all PSAs. */
+/** Normalized ticket (docs/spec.md §3): one model for all PSAs. */
 export const TicketSchema = z.object({
   ref: z.object({ instance: z.string(), psa: z.enum(psaKinds), id: z.string() }),
   number: z.string().optional(),
@@ -75,7 +75,7 @@ export const TicketSchema = z.object({
   psaSla: z
     .object({ respondBy: z.string().optional(), resolveBy: z.string().optional(), met: z.boolean().optional() })
     .optional(),
-  /** The PSA's last-modified instant (SPEC §4); older than stored → the job is dropped. */
+  /** The PSA's last-modified instant (docs/spec.md §4); older than stored → the job is dropped. */
   version: z.string(),
 });
 export type Ticket = z.infer<typeof TicketSchema>;

@@ -10,7 +10,7 @@ import { missingSections } from './notes.js';
 import { pickOwner } from './ownership.js';
 
 /**
- * Turns the matching rules into actions (SPEC §2 "When rules fire"): the first matching move is the single reassign;
+ * Turns the matching rules into actions (docs/spec.md §2 "When rules fire"): the first matching move is the single reassign;
  * it and the rules without a move contribute priority (only raising), notes, customer note, notify and tag; rules
  * whose move lost contribute notify and tag; `next` at the top only notifies. Each notifier and tag appears once.
  */

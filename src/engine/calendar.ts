@@ -15,7 +15,7 @@ import type { DayRanges, OffsetFn } from './time.js';
 import type { BusinessCalendar } from './types.js';
 
 /**
- * Business calendars (SPEC §2 "Calendars and SLA clocks"), compiled into sorted UTC open intervals.
+ * Business calendars (docs/spec.md §2 "Calendars and SLA clocks"), compiled into sorted UTC open intervals.
  *
  * Intervals are generated lazily per fixed window of real time (a "chunk", ~50 days), clipped to it, merged, and
  * memoised with prefix sums inside the compiled calendar. Queries are a Map lookup plus a binary search: no luxon

@@ -1,5 +1,5 @@
 /**
- * `category` conditions (SPEC §2): the normalized path (`category[]` joined with `/`) is compared case-insensitively
+ * `category` conditions (docs/spec.md §2): the normalized path (`category[]` joined with `/`) is compared case-insensitively
  * segment by segment; `*` is exactly one segment, `**` any number; a pattern also matches every descendant, so
  * `Network/*` matches `Network/Firewall/Cisco` and `Firewall` matches `Firewall/…` but not `Network/Firewall`.
  */

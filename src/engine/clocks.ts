@@ -4,7 +4,7 @@ import { MINUTE_MS, formatInstant, parseInstant } from './time.js';
 import type { BusinessCalendar, ClockValue, PauseInterval } from './types.js';
 
 /**
- * SLA clocks (SPEC §2 "Calendars and SLA clocks"): first response and resolution per normalized priority, measured in
+ * SLA clocks (docs/spec.md §2 "Calendars and SLA clocks"): first response and resolution per normalized priority, measured in
  * business time of the priority's calendar, paused while the status category is in `pauseOn`. Instants are epoch ms.
  */
 

@@ -53,7 +53,7 @@ function staticHolds(leaf: StaticLeaf, ctx: EvalContext): boolean {
     case 'owner':
       return t.owner === null;
     case 'recurring':
-      // Tickets without the `same` fields never match (SPEC §2): the count is only meaningful with them.
+      // Tickets without the `same` fields never match (docs/spec.md §2): the count is only meaningful with them.
       // Only the fields `same` names are required (a category-only rule still counts a ticket with no company id).
       if ((leaf.needCompany && String(t.company.id).trim() === '') || (leaf.needCategory && categoryOf(ctx).length === 0)) return false;
       return recurringCountOf(ctx.state, leaf) >= leaf.count;

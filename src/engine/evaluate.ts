@@ -19,7 +19,7 @@ import { parseInstant } from './time.js';
 import type { ClockValue, CompiledPolicy } from './types.js';
 
 /**
- * `evaluate`: one ticket, one instant → the Decision of SPEC §4. Pure and synchronous: identical inputs give an
+ * `evaluate`: one ticket, one instant → the Decision of docs/spec.md §4. Pure and synchronous: identical inputs give an
  * identical Decision (no clock reads, no randomness; `now` is an argument).
  */
 

@@ -9,7 +9,7 @@ import { lastMoveAt, openPromiseBy } from './follow.js';
 import { isoInstant } from './format.js';
 
 /**
- * Human text and the machine-readable `matched` values of a rule that holds (SPEC §4: `matched` is the contract),
+ * Human text and the machine-readable `matched` values of a rule that holds (docs/spec.md §4: `matched` is the contract),
  * and near misses (0.9 × threshold ≤ v < threshold while every other condition holds).
  */
 

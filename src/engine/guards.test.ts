@@ -7,7 +7,7 @@ import { compilePolicy } from './compile.js';
 import { evaluate } from './evaluate.js';
 import { firedEntries } from './index.js';
 
-/** The guards of SPEC §2 "When rules fire", one by one, on the example policy. */
+/** The guards of docs/spec.md §2 "When rules fire", one by one, on the example policy. */
 
 const example = loadExample();
 const acme = example.compile('acme-cw');

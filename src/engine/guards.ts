@@ -5,7 +5,7 @@ import type { EvalContext } from './context.js';
 import { promiseMadeAt } from './follow.js';
 
 /**
- * Guards of SPEC §2 "When rules fire": once per rule per tier visit (slaUsed rules: once per ticket per clock), the
+ * Guards of docs/spec.md §2 "When rules fire": once per rule per tier visit (slaUsed rules: once per ticket per clock), the
  * manual-change hold and the rolling 24 h limit of our reassigns. Read from stored state once per evaluation.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The escalation engine's public entry point (SPEC §2–§4). Pure and synchronous: `compilePolicy` once per instance,
+ * The escalation engine's public entry point (docs/spec.md §2–§4). Pure and synchronous: `compilePolicy` once per instance,
  * then `evaluate` per ticket and instant.
  */
 import { deriveTier } from '../contract/index.js';

@@ -7,7 +7,7 @@ import { cwTicket, loadExample } from './__fixtures__/example-policy.js';
 import { compilePolicy } from './compile.js';
 import { evaluate } from './evaluate.js';
 
-/** Move targets (SPEC §2 "Move target") with one-rule policies on the ConnectWise mapping of the example. */
+/** Move targets (docs/spec.md §2 "Move target") with one-rule policies on the ConnectWise mapping of the example. */
 
 const example = loadExample();
 

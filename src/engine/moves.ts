@@ -6,7 +6,7 @@ import { compileLocation, matchesLocation } from './location-match.js';
 import type { CompiledInstance } from './types.js';
 
 /**
- * Move targets (SPEC §2 "Tiers, locations, groups" and "When rules fire"): with `group`, the group's location; with
+ * Move targets (docs/spec.md §2 "Tiers, locations, groups" and "When rules fire"): with `group`, the group's location; with
  * only `escalateTo`, the tier's first location and the first group whose location equals it; a move must go to a
  * higher tier (or, `group` alone, to another location of the same or a higher tier) — never down, never to the
  * location the ticket already has. `escalateTo` a tier unmapped here, or `next` past the top, only notifies.

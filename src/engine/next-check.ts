@@ -4,7 +4,7 @@ import type { Guards } from './guards.js';
 import { isoInstant } from './format.js';
 
 /**
- * nextCheckAt (SPEC §2): the earliest instant after `now` at which the Decision could change with the ticket
+ * nextCheckAt (docs/spec.md §2): the earliest instant after `now` at which the Decision could change with the ticket
  * unchanged — a threshold of a rule that can still fire (given by the caller), a running clock's `dueAt` (its
  * `breached` flips), the end of a manual-change hold, the instant the rolling daily count drops below the limit.
  * Null when there is none (everything paused, nothing left to fire). Rounded up to the whole second, so evaluating

@@ -2,7 +2,7 @@ import type { HandoffSection, RuleKind, Ticket } from '../contract/index.js';
 import { formatLocal, formatSpan } from './format.js';
 
 /**
- * Note texts (SPEC §2 "Handoff note and other actions"). Plain text that reads well inside any PSA's note field:
+ * Note texts (docs/spec.md §2 "Handoff note and other actions"). Plain text that reads well inside any PSA's note field:
  * one labelled line per section, `MISSING: <key>` for a required section the ticket lacks.
  */
 
@@ -125,7 +125,7 @@ function transitionText(input: HandoffNoteInput): string {
   return `${from} → ${to.tier ?? 'no tier'} / ${to.owner ?? `${input.from.owner ?? 'unassigned'} (owner unchanged)`}${group}`;
 }
 
-/** The handoff note: every section of SPEC §2, in order. */
+/** The handoff note: every section of docs/spec.md §2, in order. */
 export function renderHandoffNote(input: HandoffNoteInput): string {
   const { ticket } = input;
   const present = presentSections(ticket, input.resolution);

@@ -4,7 +4,7 @@ import { parseInstant } from './time.js';
 import type { CompiledInstance } from './types.js';
 
 /**
- * Ownership (SPEC §2): the receiving group's `assign` picks one specific member — never "the team". In Autotask and
+ * Ownership (docs/spec.md §2): the receiving group's `assign` picks one specific member — never "the team". In Autotask and
  * Halo a member without a `mapping.members` entry can't be assigned and is skipped; when none remains the ticket
  * moves with its owner unchanged and the reason says `ownerUnmapped`.
  */

@@ -9,7 +9,7 @@ import { evaluate } from './evaluate.js';
 import { deriveTicketTier } from './index.js';
 
 /**
- * Independent review of SPEC §2–§4 against the engine: one table per normative sentence that no other test pinned,
+ * Independent review of docs/spec.md §2–§4 against the engine: one table per normative sentence that no other test pinned,
  * with expectations computed by hand. Base ticket (cwTicket): ConnectWise T1 (board 1, team 3), P3, owner alice,
  * created Tue 2026-11-24 09:00 EST (14:00Z); business hours Mon–Fri 08:00–18:00 New York (13:00Z–23:00Z).
  */
@@ -26,7 +26,7 @@ const oneRule = (when: Record<string, unknown>, then: Record<string, unknown> = 
 const fires = (policy: ReturnType<typeof oneRule>, ticket: Partial<Ticket>, state?: TicketState, now = NOW): boolean =>
   evaluate({ ticket: cwTicket(ticket), ...(state ? { state } : {}), policy, now }).reasons.some((r) => r.rule === 'r');
 
-describe('SPEC §2 tiers: a location matches when every key it names equals the ticket value; more keys win; else null', () => {
+describe('docs/spec.md §2 tiers: a location matches when every key it names equals the ticket value; more keys win; else null', () => {
   it.each([
     [{ queue: { id: '1' }, team: { id: '3' } }, 'T1'],
     [{ queue: { id: '5' }, team: { id: '9' } }, 'T2'],
@@ -48,7 +48,7 @@ describe('SPEC §2 tiers: a location matches when every key it names equals the 
   });
 });
 
-describe('SPEC §2 recurring: only the `same` fields are required; tickets without them never match', () => {
+describe('docs/spec.md §2 recurring: only the `same` fields are required; tickets without them never match', () => {
   const rule = (same: string[]) => oneRule({ recurring: { count: 3, within: '24h', same } });
   it.each([
     { name: 'company+category, both present, count reached', same: ['company', 'category'], ticket: {}, count: 3, fires: true },
@@ -82,7 +82,7 @@ describe('recurring windows: each condition reads the count of its own window (s
     { counts: { [day]: 3, [week]: 5 }, expected: ['day', 'week'] },
     { counts: { [day]: 0, [week]: 0 }, expected: [] },
   ])('$counts → $expected', ({ counts, expected }) => {
-    // recurringCount (the single count of SPEC §4) would fire both: the per-window counts take precedence.
+    // recurringCount (the single count of docs/spec.md §4) would fire both: the per-window counts take precedence.
     expect(fired({ recurringCount: 9, recurringCounts: counts })).toEqual(expected);
   });
   it('falls back to recurringCount for a window it does not list', () => {
@@ -91,7 +91,7 @@ describe('recurring windows: each condition reads the count of its own window (s
   });
 });
 
-describe('SPEC §2 text: Unicode lower case, tokens are maximal runs of letters and digits, phrases match contiguously', () => {
+describe('docs/spec.md §2 text: Unicode lower case, tokens are maximal runs of letters and digits, phrases match contiguously', () => {
   it.each([
     ['e-mail', 'E MAIL not syncing', true],
     ['email', 'e-mail broken', false],
@@ -123,7 +123,7 @@ describe('SPEC §2 text: Unicode lower case, tokens are maximal runs of letters 
   });
 });
 
-describe('SPEC §2 category: case-insensitive segments, * one segment, ** any number, descendants match', () => {
+describe('docs/spec.md §2 category: case-insensitive segments, * one segment, ** any number, descendants match', () => {
   it.each([
     ['Network/*', ['Network', 'Firewall', 'Cisco'], true],
     ['Network/*', ['Network'], false],
@@ -143,7 +143,7 @@ describe('SPEC §2 category: case-insensitive segments, * one segment, ** any nu
   });
 });
 
-describe('SPEC §4 near misses: 0.9 × threshold ≤ v < threshold while every other condition holds', () => {
+describe('docs/spec.md §4 near misses: 0.9 × threshold ≤ v < threshold while every other condition holds', () => {
   const T2 = { queue: { id: '1' }, team: { id: '4' } };
   const P2 = { id: '5', name: 'Priority 2', level: 2 as const };
 
@@ -175,7 +175,7 @@ describe('SPEC §4 near misses: 0.9 × threshold ≤ v < threshold while every o
   });
 });
 
-describe('SPEC §2 when rules fire: what each matching rule contributes', () => {
+describe('docs/spec.md §2 when rules fire: what each matching rule contributes', () => {
   it('priority only raises; the highest raise wins and is attributed to its rule', () => {
     const p = policyWith([
       { id: 'to-p2', kind: 'hierarchical', when: { text: 'urgent' }, then: { priority: 'P2' } },
@@ -233,7 +233,7 @@ describe('SPEC §2 when rules fire: what each matching rule contributes', () => 
   });
 });
 
-describe('SPEC §2 guards: hold and daily limit boundaries (real time)', () => {
+describe('docs/spec.md §2 guards: hold and daily limit boundaries (real time)', () => {
   const vip = { company: { id: '9', name: 'HQCorp', vip: true } };
   const moved = [{ rule: 'earlier', kind: 'tiered', tier: 'T1', at: '2026-11-24T10:00:00Z' }];
 
@@ -262,7 +262,7 @@ describe('SPEC §2 guards: hold and daily limit boundaries (real time)', () => {
   });
 });
 
-describe('SPEC §2/§4 Decision JSON: clocks, VIP and instants', () => {
+describe('docs/spec.md §2/§4 Decision JSON: clocks, VIP and instants', () => {
   const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
   it('no mapped priority: clocks is {} and slaUsed conditions are false', () => {

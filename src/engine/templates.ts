@@ -1,7 +1,7 @@
 import type { TemplatePart } from './compiled.js';
 
 /**
- * `templates: {name: text}` with `{{ticket.title}}`-style fields (SPEC §2). Parsed once at compile time; rendering
+ * `templates: {name: text}` with `{{ticket.title}}`-style fields (docs/spec.md §2). Parsed once at compile time; rendering
  * walks own properties only, so a template can never reach prototype members (`{{ticket.__proto__}}` renders empty).
  */
 

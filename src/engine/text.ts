@@ -1,5 +1,5 @@
 /**
- * `text` conditions (SPEC §2 "Rule language"): title, description and `latestNote` are Unicode-lower-cased and
+ * `text` conditions (docs/spec.md §2 "Rule language"): title, description and `latestNote` are Unicode-lower-cased and
  * split into tokens (maximal runs of letters and digits); a phrase matches when its tokens occur contiguously.
  * Plain strings only: no user-supplied regex ever runs. The one regex below is compiled once at module load.
  */

@@ -5,7 +5,7 @@ import type { Ticket } from '../contract/index.js';
 import { formatInstant, parseInstant } from './time.js';
 
 /**
- * The lenient ticket input of `POST /api/evaluate` and the `evaluate` CLI (SPEC §4 "Evaluate input"): required
+ * The lenient ticket input of `POST /api/evaluate` and the `evaluate` CLI (docs/spec.md §4 "Evaluate input"): required
  * `title, status, priority, company, createdAt` and `location` or `tier`; everything else defaults. Shorthands a
  * person types by hand are accepted: `"status": "open"`, `"priority": "P2"`, `"company": "Acme"`, `"owner": "alice"`,
  * `"category": "Network/Firewall"`. Instants take any RFC 3339 offset and come out as `YYYY-MM-DDTHH:mm:ssZ`.

@@ -1,7 +1,7 @@
 import { IANAZone } from 'luxon';
 
 /**
- * Instants and the local wall-clock model for the engine (SPEC §2 "Time and durations", "Calendars and SLA clocks"):
+ * Instants and the local wall-clock model for the engine (docs/spec.md §2 "Time and durations", "Calendars and SLA clocks"):
  * ISO parsing/formatting, IANA zone offsets, local ranges → real intervals (DST rules) and weekly `hours` parsing.
  * Inside the engine every instant is epoch milliseconds; ISO strings appear only at the edges (`parseInstant`,
  * `formatInstant`). The zone helpers run only while a calendar window is generated, never on the hot path.
@@ -120,7 +120,7 @@ function findTransition(offset: OffsetFn, lo: number, hi: number): number {
 
 /**
  * The real-time pieces of one local wall-clock range [localStart, localEnd) (local ms = UTC-equivalent of the wall
- * time). Rules (SPEC §2): a local time skipped by DST moves forward by the gap; a repeated local time counts once per
+ * time). Rules (docs/spec.md §2): a local time skipped by DST moves forward by the gap; a repeated local time counts once per
  * real minute, i.e. every real instant whose wall-clock reading lies in the range belongs to it. Assumes at most one
  * offset change within the range (ranges are ≤ 48 h; tz data has no zone with two changes that close).
  */

@@ -14,7 +14,7 @@ import type {
  * All instants are epoch milliseconds (numbers) inside the engine; ISO strings only at the edges.
  */
 
-/** A business calendar precomputed as UTC open intervals (SPEC §2 "Calendars and SLA clocks"). */
+/** A business calendar precomputed as UTC open intervals (docs/spec.md §2 "Calendars and SLA clocks"). */
 export interface BusinessCalendar {
   readonly name: string;
   /** IANA zone, used to render local times in notes. */

@@ -22,7 +22,7 @@ import { createServices } from './services.js';
 
 export interface BuildAppOptions {
   /**
-   * Cap on receiving a whole request (Fastify's default is no limit; RELIABILITY #11: slowloris).
+   * Cap on receiving a whole request (Fastify's default is no limit; docs/reliability.md #11: slowloris).
    * @defaultValue 15_000 ms (PSAs wait 5–10 s for our answer anyway)
    */
   requestTimeoutMs?: number;
@@ -92,7 +92,7 @@ export function buildApp(deps: AppDeps, options: BuildAppOptions = {}): FastifyI
   const requestTimeout = options.requestTimeoutMs ?? 15_000;
   const app = Fastify({
     loggerInstance: deps.log.child({}, { serializers: { req: reqSerializer } }),
-    // Security: a client-sent request id is never trusted (RELIABILITY #18: log/header injection).
+    // Security: a client-sent request id is never trusted (docs/reliability.md #18: log/header injection).
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     logController: new AccessLogController(accessLoggerFor(deps.log)),
@@ -106,7 +106,7 @@ export function buildApp(deps: AppDeps, options: BuildAppOptions = {}): FastifyI
     onConstructorPoisoning: 'error',
   });
   // Node's requestTimeout stops applying once the headers are in: a body dribbled at 1 byte/s would keep the
-  // socket forever (RELIABILITY #11). Whatever has not finished arriving by the deadline gets 408 and a closed socket.
+  // socket forever (docs/reliability.md #11). Whatever has not finished arriving by the deadline gets 408 and a closed socket.
   app.addHook('onRequest', async (req) => {
     if (req.raw.complete) return;
     const timer = setTimeout(() => {

@@ -5,7 +5,7 @@ import type { Metrics } from '../lib/metrics.js';
 import type { Pipeline, ReadModels } from '../pipeline/types.js';
 import type { TimelineStore } from '../store/timeline-store.js';
 
-/** `serve --role` (SPEC §6). */
+/** `serve --role` (docs/spec.md §6). */
 export type ServeRole = 'all' | 'api' | 'worker';
 
 /** A dry run of the engine for `POST /api/evaluate` (the instance is known; input already validated). */

@@ -6,7 +6,7 @@ import { PipelineUnavailableError } from '../pipeline/types.js';
 import { errorStatus, HttpError, toHttpError } from './errors.js';
 
 describe('the code → status table', () => {
-  it('covers the codes of SPEC §5 (plus the route-specific public_url_missing of its table)', () => {
+  it('covers the codes of docs/spec.md §5 (plus the route-specific public_url_missing of its table)', () => {
     expect(errorStatus).toEqual({
       bad_request: 400,
       unauthorized: 401,

@@ -1,7 +1,7 @@
 import { isConnectorError } from '../contract/index.js';
 
 /**
- * The error codes of the HTTP API (SPEC §5) and the ONE table that maps them to statuses (STYLE rule 4).
+ * The error codes of the HTTP API (docs/spec.md §5) and the ONE table that maps them to statuses (STYLE rule 4).
  * Every error response is `{"error":{"code","message","details?"}}` with a code from this table.
  */
 export const errorStatus = {
@@ -9,7 +9,7 @@ export const errorStatus = {
   unauthorized: 401,
   not_found: 404,
   conflict: 409,
-  /** SPEC §5 `POST /api/instances/:id/webhooks` → "409 `public_url_missing`". */
+  /** docs/spec.md §5 `POST /api/instances/:id/webhooks` → "409 `public_url_missing`". */
   public_url_missing: 409,
   payload_too_large: 413,
   rate_limited: 429,
@@ -49,7 +49,7 @@ export class HttpError extends Error {
   }
 }
 
-/** The generic 404 (identical for unknown routes and unknown instances: no tenant echo, RELIABILITY #13). */
+/** The generic 404 (identical for unknown routes and unknown instances: no tenant echo, docs/reliability.md #13). */
 export const notFoundError = () => new HttpError('not_found', 'Not found');
 const internalError = () => new HttpError('internal', 'Internal server error');
 

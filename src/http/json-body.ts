@@ -1,6 +1,6 @@
 import sjson from 'secure-json-parse';
 
-/** Limits applied to webhook JSON after the size limit (RELIABILITY §4 #9–#10). */
+/** Limits applied to webhook JSON after the size limit (docs/reliability.md §4 #9–#10). */
 export interface JsonLimits {
   /** Deepest allowed nesting of arrays/objects. @defaultValue 64 */
   maxDepth: number;

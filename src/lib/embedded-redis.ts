@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 
 import type { Logger } from '../contract/index.js';
 
-/** `redis-server` is not installed: the one clear line SPEC §4 asks for. */
+/** `redis-server` is not installed: the one clear line docs/spec.md §4 asks for. */
 export class RedisBinaryMissingError extends Error {
   readonly code = 'redis_missing' as const;
   constructor(binary: string) {
@@ -116,7 +116,7 @@ async function spawnAndWait(binary: string, port: number, dir: string, password:
 }
 
 /**
- * The embedded default (SPEC §4, `REDIS_URL` unset): a private `redis-server` child on 127.0.0.1 and a free port,
+ * The embedded default (docs/spec.md §4, `REDIS_URL` unset): a private `redis-server` child on 127.0.0.1 and a free port,
  * AOF on in `DATA_DIR/redis`, `noeviction`, a random `requirepass` (in `url`); restarted (same port, password and
  * data) if it dies, stopped on exit.
  */

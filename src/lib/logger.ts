@@ -2,7 +2,7 @@ import pino from 'pino';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
 
 /**
- * Paths redacted from every log line (RELIABILITY §4 #17). Secrets live in connection/webhook settings,
+ * Paths redacted from every log line (docs/reliability.md §4 #17). Secrets live in connection/webhook settings,
  * Authorization headers and signature headers; `censor` replaces them wholesale.
  */
 export const redactPaths = [

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * All Prometheus series of the service (SPEC §5 `/metrics`), on one registry per process.
+ * All Prometheus series of the service (docs/spec.md §5 `/metrics`), on one registry per process.
  * Names are part of the external contract once published; add freely, rename never.
  */
 export function createMetrics() {

@@ -2,7 +2,7 @@
 const TLS_SWITCH = 'NODE_TLS_REJECT_UNAUTHORIZED';
 
 /**
- * Refuses to start with TLS verification disabled process-wide (RELIABILITY §4 #16): PSA credentials and webhook
+ * Refuses to start with TLS verification disabled process-wide (docs/reliability.md §4 #16): PSA credentials and webhook
  * signing keys would otherwise travel to whoever answers. Throws with a one-line, actionable message.
  */
 export function assertTlsVerification(env: Readonly<Record<string, string | undefined>> = process.env): void {

@@ -75,7 +75,7 @@ function buildRuntime(opts: RuntimeOptions, loaded: LoadedInstance): InstanceRun
     instanceId: info.id,
     limit: info.rateLimit,
     onWait: (reason) => opts.metrics?.rateLimitWaits.inc({ instance: info.id, reason }),
-    // Longer waits free the worker slot (the job is delayed): other instances keep flowing (SPEC §4 rate limits).
+    // Longer waits free the worker slot (the job is delayed): other instances keep flowing (docs/spec.md §4 rate limits).
     maxWaitMs: opts.maxLimiterWaitMs ?? 2_000,
   });
   const now = opts.now ?? Date.now;

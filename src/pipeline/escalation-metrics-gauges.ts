@@ -34,7 +34,7 @@ export interface EscalationGaugeOptions {
 }
 
 /**
- * The SPEC §5 escalation metrics as Prometheus gauges (per instance, and per tier where the SPEC has tiers), over a
+ * The docs/spec.md §5 escalation metrics as Prometheus gauges (per instance, and per tier where the docs/spec.md has tiers), over a
  * rolling window, computed at scrape time from the stored histories and cached for `cacheMs`. Medians and MTTR without
  * a sample are not exported (no series rather than a misleading 0).
  */

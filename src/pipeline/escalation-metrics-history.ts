@@ -4,7 +4,7 @@ import { newDisagreements, slaDrift } from './sla-drift.js';
 import { ownerMatches } from './state.js';
 
 /**
- * The per-ticket history that escalation metrics are computed from (SPEC §5 "Escalation metrics"): every tier
+ * The per-ticket history that escalation metrics are computed from (docs/spec.md §5 "Escalation metrics"): every tier
  * change (ours or a human's), our moves with their business time in tier and the new owner's first activity, the
  * end of the ticket's life, stopped SLA clocks and near misses. Pure transitions only; `src/store/metrics-history-store`
  * keeps one JSON record per ticket.
@@ -37,7 +37,7 @@ export interface MetricsHistory {
   instanceId: string;
   ticketId: string;
   createdAt: string;
-  /** Derived tier when first seen (the first visit starts at `createdAt`, SPEC §4 defaults). */
+  /** Derived tier when first seen (the first visit starts at `createdAt`, docs/spec.md §4 defaults). */
   initialTier: string | null;
   moves: HistoryMove[];
   /** Set while the ticket is resolved/closed/gone: its last visit ends here. */

@@ -46,7 +46,7 @@ export interface EscalationMetricsServiceOptions {
 type BusinessMinutes = (ticket: Ticket, fromMs: number, toMs: number) => number;
 
 /**
- * Business minutes in the ticket's clock calendar (SPEC §2: the priority's `calendar` override, else the policy's);
+ * Business minutes in the ticket's clock calendar (docs/spec.md §2: the priority's `calendar` override, else the policy's);
  * real minutes when the instance, policy or calendar is unknown.
  */
 export function businessMinutesFor(config: EscalationMetricsServiceOptions['config'], instanceId: string): BusinessMinutes {
@@ -67,7 +67,7 @@ export function businessMinutesFor(config: EscalationMetricsServiceOptions['conf
   };
 }
 
-/** Records histories through the store and computes SPEC §5 metrics from them. */
+/** Records histories through the store and computes docs/spec.md §5 metrics from them. */
 export function createEscalationMetricsService(options: EscalationMetricsServiceOptions): EscalationMetricsService {
   const { store, config, log } = options;
   const clocks = new Map<string, BusinessMinutes>();

@@ -1,14 +1,14 @@
 import type { HistoryMove, MetricsHistory } from './escalation-metrics-history.js';
 
 /**
- * SPEC §5 "Escalation metrics", computed by one pure function from ticket histories (escalation-metrics-history.ts).
- * Every definition follows the SPEC; where it is silent the choice is written next to the code:
+ * docs/spec.md §5 "Escalation metrics", computed by one pure function from ticket histories (escalation-metrics-history.ts).
+ * Every definition follows docs/spec.md; where it is silent the choice is written next to the code:
  * - a visit ends at the next tier change or when the ticket ends (resolved/closed/gone), so a ticket resolved long ago
  *   does not count in every later window;
  * - the per-tier population of `reEscalationRate`, `timeToEscalateMedianMin` and `handoffDelayMedianMin` is the
  *   tier's `escalated` moves (our moves up out of T in the window);
  * - `nearMisses` counts the first near miss of each rule per visit to T, seen in the window;
- * - medians and MTTR are `null` when there is no sample (rates are 0, as the SPEC says);
+ * - medians and MTTR are `null` when there is no sample (rates are 0, as the docs/spec.md says);
  * - `slaDisagreements` (issue 13) counts distinct tickets, not evaluations, like `psa_escalator_sla_disagreements_total`.
  */
 
@@ -50,13 +50,13 @@ export interface MetricsWindow {
   tiers: readonly string[];
 }
 
-/** `warn` above this share of T1 tickets escalated (SPEC §5). */
+/** `warn` above this share of T1 tickets escalated (docs/spec.md §5). */
 export const OVER_ESCALATION_WARN = 0.4;
 /** Tier 3 audit: resolved at most this long after arriving. */
 export const TIER3_AUDIT_MS = 30 * 60_000;
 
 const MINUTE = 60_000;
-/** Instants are written `YYYY-MM-DDTHH:mm:ssZ` (SPEC §2). */
+/** Instants are written `YYYY-MM-DDTHH:mm:ssZ` (docs/spec.md §2). */
 const instant = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const round = (x: number, places: number): number => {
   const f = 10 ** places;
@@ -222,7 +222,7 @@ function tier3Audit(histories: readonly MetricsHistory[], w: MetricsWindow, rank
   return out.sort((a, b) => (a.arrivedAt < b.arrivedAt ? -1 : a.arrivedAt > b.arrivedAt ? 1 : 0));
 }
 
-/** SPEC §5 escalation metrics of one instance over [from, to). */
+/** docs/spec.md §5 escalation metrics of one instance over [from, to). */
 export function computeEscalationMetrics(histories: readonly MetricsHistory[], w: MetricsWindow): EscalationMetrics {
   const rank = rankIn(w.tiers);
   const own = histories.filter((h) => h.instanceId === w.instance);

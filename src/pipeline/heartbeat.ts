@@ -35,7 +35,7 @@ interface Channel {
 }
 
 /**
- * Proves the workers actually consume (RELIABILITY §4 #26, bullmq#4585: after a Redis outage a worker can stay
+ * Proves the workers actually consume (docs/reliability.md §4 #26, bullmq#4585: after a Redis outage a worker can stay
  * silent while PING looks healthy). Two heartbeats, each re-sent once the previous one was consumed:
  * - on this process's own queue, which only this process's workers consume: with several worker replicas sharing
  *   the `events` queue, another replica can never answer for a stuck one;

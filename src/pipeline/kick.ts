@@ -24,7 +24,7 @@ export interface TicketJobPolicy {
 }
 
 /**
- * Asks for one evaluation of a ticket. `keepLastIfActive` deduplication by ticket (RELIABILITY §2): while the
+ * Asks for one evaluation of a ticket. `keepLastIfActive` deduplication by ticket (docs/reliability.md §2): while the
  * ticket's job waits (debounce), further kicks are absorbed; while it runs, the latest kick is kept and becomes
  * exactly one follow-up job when it finishes. So at most one job per ticket is ever runnable.
  */

@@ -1,6 +1,6 @@
 import type { Decision, HttpClient, NotifierConfig, Ticket } from '../contract/index.js';
 
-/** What a notifier is told about one escalation (SPEC §2: `{"event":"escalation","instance","rule","ticket","decision"}`). */
+/** What a notifier is told about one escalation (docs/spec.md §2: `{"event":"escalation","instance","rule","ticket","decision"}`). */
 export interface NotifyInput {
   notifier: string;
   instanceId: string;

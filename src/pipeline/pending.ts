@@ -40,7 +40,7 @@ function reassignOf(rt: InstanceRuntime, pending: PendingWrite): LastReassign | 
 }
 
 /**
- * A decision was recorded but its writes never finished (the worker died mid-job). SPEC §4: the retried job completes
+ * A decision was recorded but its writes never finished (the worker died mid-job). docs/spec.md §4: the retried job completes
  * the recorded decision's pending actions — after checking the ticket still qualifies — instead of deciding afresh.
  * Connectors are asked to verify (note markers, current field values) so nothing is written twice.
  */

@@ -28,7 +28,7 @@ const emptyDecision = (): Decision => ({ actions: [], reasons: [], nearMisses: [
 
 /**
  * The PSA confirmed the ticket is gone (404/410, or a `deleted` event whose fetch shows the PSA's own deleted/merged
- * flag) → state and scheduled check removed, audit `ticket_gone`, no retry (SPEC §4).
+ * flag) → state and scheduled check removed, audit `ticket_gone`, no retry (docs/spec.md §4).
  */
 async function gone(deps: ProcessorDeps, rt: InstanceRuntime, ticketId: string, trigger: Trigger): Promise<Outcome> {
   const { info } = rt.loaded;
@@ -106,7 +106,7 @@ export async function processTicket(deps: ProcessorDeps, task: TicketTask): Prom
   if (prev?.pending) {
     const done = await completePending({ deps, rt, prev, pending: prev.pending, ...got, now, finalAttempt: task.finalAttempt ?? true, ...(task.guard ? { guard: task.guard } : {}) });
     if (done.completed) {
-      // The recorded decision was completed instead of deciding afresh (SPEC §4); the ticket in hand predates those
+      // The recorded decision was completed instead of deciding afresh (docs/spec.md §4); the ticket in hand predates those
       // writes, so a scheduled check right away decides on a fresh read (and schedules the new tier's timers).
       // After a dead letter, the decision's own next check (as a first-attempt dead letter does): an immediate one
       // would re-decide and write again, bypassing the dead letter that waits for an operator.

@@ -35,7 +35,7 @@ export interface ProcessorDeps {
   timelines?: TimelineStore;
   notify: (input: NotifyInput) => Promise<void>;
   metrics?: Metrics;
-  /** Escalation-metrics histories (SPEC §5), fed after every evaluation; absent → nothing recorded. */
+  /** Escalation-metrics histories (docs/spec.md §5), fed after every evaluation; absent → nothing recorded. */
   escalationMetrics?: EscalationMetricsRecorder;
   log: Logger;
   now: () => number;

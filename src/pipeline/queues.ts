@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
- * Queue layout (SPEC §4 Pipeline):
+ * Queue layout (docs/spec.md §4 Pipeline):
  * - `events`: one job per accepted webhook delivery, deduplicated by `<instance>:<event id>` (BullMQ throttle-mode
- *   deduplication with a TTL of `dedupeTtl`, which survives `removeOnComplete` — RELIABILITY §2). Acking after this
+ *   deduplication with a TTL of `dedupeTtl`, which survives `removeOnComplete` — docs/reliability.md §2). Acking after this
  *   add means the event is in Redis (AOF). An events worker turns it into a ticket job.
  * - `tickets`: at most one job per ticket, deduplicated by ticket with `keepLastIfActive` and delayed by
  *   `DEBOUNCE_MS`: a burst collapses into one evaluation, an event during a running job stores exactly one follow-up,
@@ -20,7 +20,7 @@ export const heartbeatQueueName = (processId: string): string => `hb-${processId
 export const triggers = ['webhook', 'scheduled', 'reconcile', 'dead_letter_retry', 'manual', 'backfill'] as const;
 export type Trigger = (typeof triggers)[number];
 
-/** Job data never carries secrets: ids and hints only (RELIABILITY §2 "Security"). */
+/** Job data never carries secrets: ids and hints only (docs/reliability.md §2 "Security"). */
 export const EventJobSchema = z.object({
   instanceId: z.string(),
   ticketId: z.string(),

@@ -10,7 +10,7 @@ import { laneShares } from './lanes.js';
 import type { Lane } from './lanes.js';
 
 /**
- * One slot of an instance's outbound budget, decided in Redis so every worker replica shares it (SPEC §4):
+ * One slot of an instance's outbound budget, decided in Redis so every worker replica shares it (docs/spec.md §4):
  * a Retry-After pause, a sliding window of `requests` per `per`, and at most `concurrency` calls in flight
  * (leases expire, so a crashed worker can't hold a slot forever). Redis TIME is the clock: replicas may drift.
  * Sweep calls also count in a window capped at 20 % of `requests`, sweep and background calls in one capped at half

@@ -46,11 +46,11 @@ async function queueLag(queues: readonly Queue[], instanceId: string, now: numbe
   return Number.isFinite(oldest) ? Math.max(0, Math.round((now - oldest) / 100) / 10) : 0;
 }
 
-/** Instants are written `YYYY-MM-DDTHH:mm:ssZ` (SPEC §2); stores keep millisecond ISO strings. */
+/** Instants are written `YYYY-MM-DDTHH:mm:ssZ` (docs/spec.md §2); stores keep millisecond ISO strings. */
 const toSecond = (instant: string): string => instant.replace(/\.\d+Z$/, 'Z');
 const entryOut = (entry: AuditEntry): AuditEntry => ({ ...entry, at: toSecond(entry.at) });
 
-/** `ReadModels` over Redis for `/api/*` (SPEC §5). */
+/** `ReadModels` over Redis for `/api/*` (docs/spec.md §5). */
 export function createReadModels(deps: ReadModelDeps): ReadModels {
   const reviews = deps.reviews;
   const reviewModels: Pick<ReadModels, 'review' | 'reviewSummary'> = reviews
@@ -102,7 +102,7 @@ export function createReadModels(deps: ReadModelDeps): ReadModels {
       const letter = await deps.deadLetters.get(id);
       if (!letter) return false;
       // A notifier letter re-sends its notifications; any other retry re-fetches, re-evaluates and applies the new
-      // decision (SPEC §4), through the ticket's own queue.
+      // decision (docs/spec.md §4), through the ticket's own queue.
       if (letter.kind === 'notifier' && deps.retryNotifiers) await deps.retryNotifiers(letter);
       else await deps.kick({ instanceId: letter.instanceId, ticketId: letter.ticketId, trigger: 'dead_letter_retry', deadLetterId: id, now: deps.now() });
       await deps.deadLetters.remove(id);

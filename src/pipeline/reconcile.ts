@@ -65,7 +65,7 @@ async function listFailed(deps: ReconcileDeps, id: string, code: string, what: s
 }
 
 /**
- * One reconciliation sweep (SPEC §4): tickets changed since the stored cursor are evaluated when newer than stored;
+ * One reconciliation sweep (docs/spec.md §4): tickets changed since the stored cursor are evaluated when newer than stored;
  * the cursor advances only after the whole listing succeeded; a sweep over budget saves its page and resumes.
  * The first sweep of an instance (no stored cursor) and `full` start a backfill (backfill.ts), which later sweeps
  * continue with what is left of their budget. One runner cluster-wide (a Redis lock per instance).

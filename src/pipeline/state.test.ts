@@ -52,7 +52,7 @@ describe('ownerMatches', () => {
 });
 
 describe('observeTicket', () => {
-  it('first sight: SPEC defaults (tier entered and status since createdAt)', () => {
+  it('first sight: docs/spec.md defaults (tier entered and status since createdAt)', () => {
     const r = observeTicket(undefined, { instanceId: 'acme', ticket: ticket(), now: T0 + 60_000 });
     expect(r).toMatchObject({ tier: 'T1', tierSince: iso(T0), statusCategory: 'open', statusHistory: [], fired: [], escalations: [] });
     expect(toEngineState(r, { recurringCount: 2, groupCursors: { g: 1 }, memberLoads: {} })).toMatchObject({ tierSince: iso(T0), recurringCount: 2, groupCursors: { g: 1 } });

@@ -4,7 +4,7 @@ import type { Action, Decision, Reason, Ticket, TicketState } from '../contract/
 import type { LastReassign, TicketRecord } from '../store/ticket-store.js';
 
 /**
- * Pure transitions of the stored per-ticket state (SPEC §4 "Per-ticket state"): what an observation of the
+ * Pure transitions of the stored per-ticket state (docs/spec.md §4 "Per-ticket state"): what an observation of the
  * re-fetched ticket changes (tier visits, status history, manual changes) and what a decision changes (fired rules,
  * our reassigns, tags). No I/O here, so every rule is unit-tested.
  */
@@ -64,7 +64,7 @@ export interface ObserveArgs {
   now: number;
 }
 
-/** Folds a fresh read of the ticket into its record (creates the record on first sight, SPEC §4 defaults). */
+/** Folds a fresh read of the ticket into its record (creates the record on first sight, docs/spec.md §4 defaults). */
 export function observeTicket(prev: TicketRecord | undefined, { instanceId, ticket, now }: ObserveArgs): TicketRecord {
   if (!prev) {
     return {
@@ -120,7 +120,7 @@ export interface InstanceCounters {
   memberLoads: Record<string, number>;
 }
 
-/** The engine's view of the record (SPEC §4 "Evaluate input" state). */
+/** The engine's view of the record (docs/spec.md §4 "Evaluate input" state). */
 export function toEngineState(record: TicketRecord, counters: InstanceCounters): TicketState {
   return {
     tierSince: record.tierSince,

@@ -45,7 +45,7 @@ export function policyFacts(policy: Policy, groups: Readonly<Record<string, Grou
   return { slaRules, recurring, groups };
 }
 
-/** The values a ticket is grouped by, or undefined when one is missing (such tickets never match, SPEC §2). */
+/** The values a ticket is grouped by, or undefined when one is missing (such tickets never match, docs/spec.md §2). */
 export function signature(ticket: Ticket, same: readonly SameField[]): string | undefined {
   const parts: string[] = [];
   for (const f of same) {
@@ -106,7 +106,7 @@ export async function updateOwnerLoad(args: { store: CountersStore; facts: Polic
 }
 
 /**
- * The owner pick of a decision as a claim on the counters it was made from (SPEC §2 Ownership): round-robin picks
+ * The owner pick of a decision as a claim on the counters it was made from (docs/spec.md §2 Ownership): round-robin picks
  * from the group's cursor, least-loaded from its members' loads. Undefined when the move picks no one through
  * counters (no group, on-call, owner unchanged).
  */

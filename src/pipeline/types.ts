@@ -45,11 +45,11 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-// ------------------------------------------------------------------ read models served by /api/* (SPEC §5)
+// ------------------------------------------------------------------ read models served by /api/* (docs/spec.md §5)
 
 export type ResultStatus = 'applied' | 'proposed' | 'skipped' | 'failed' | 'dead_letter';
 
-/** One decision in the audit trail (SPEC §5 `GET /api/escalations`). */
+/** One decision in the audit trail (docs/spec.md §5 `GET /api/escalations`). */
 export interface AuditEntry {
   id: string;
   at: string;
@@ -124,7 +124,7 @@ export interface ReadModels {
   /** Re-queues a dead letter (re-fetch, re-evaluate, apply the new decision). False when the id is unknown. */
   retryDeadLetter(id: string): Promise<boolean>;
   instances(): Promise<InstanceStatus[]>;
-  /** SPEC §5 escalation metrics of one instance over [from, to) (epoch ms). Optional: fakes may omit it (503). */
+  /** docs/spec.md §5 escalation metrics of one instance over [from, to) (epoch ms). Optional: fakes may omit it (503). */
   escalationMetrics?(query: { instance: string; from: number; to: number }): Promise<import('./escalation-metrics.js').EscalationMetrics>;
   /** Open tickets across instances, sorted by risk (`GET /api/tickets`). Optional: fakes may omit it (503). */
   openTickets?(query: import('./ticket-list.js').TicketListQuery): Promise<import('./ticket-list.js').TicketListPage>;

@@ -36,7 +36,7 @@ export interface WriteBackOutput {
   /** Set when our reassign was applied (manual-change detection compares with it). */
   reassign?: LastReassign & { kind?: string };
   appliedIds: string[];
-  /** Actions to dead-letter together, with the first failure (SPEC §4 Write-back). */
+  /** Actions to dead-letter together, with the first failure (docs/spec.md §4 Write-back). */
   deadLetter?: { kind: 'actions' | 'notifier'; actions: Action[]; error: { code: string; message: string } };
   /** 401/403 from the PSA: the instance shows `auth_failed`. */
   authFailed?: boolean;
@@ -72,7 +72,7 @@ function buildPlan(input: WriteBackInput, pending: number[]): { plan: WritePlan;
 const isPsaAction = (a: Action) => a.type === 'reassign' || a.type === 'priority' || a.type === 'note';
 
 /**
- * Write-back of one decision (SPEC §4): reassign + priority + notes through `connector.applyActions` (one write,
+ * Write-back of one decision (docs/spec.md §4): reassign + priority + notes through `connector.applyActions` (one write,
  * read-back, marker-idempotent notes), then notifiers, then tags (state only). Observe mode proposes everything and
  * writes nothing. The first PSA failure dead-letters every action not yet applied, notifiers included.
  */

@@ -4,13 +4,13 @@ import type { Action, ConnectorErrorCode } from '../contract/index.js';
 import type { InstanceRuntime } from './context.js';
 import type { ResultRow, WriteBackOutput } from './write-back.js';
 
-/** Write failures a later attempt can fix (RELIABILITY §3: throttling, 5xx, timeouts, resets, 409 → re-decide). */
+/** Write failures a later attempt can fix (docs/reliability.md §3: throttling, 5xx, timeouts, resets, 409 → re-decide). */
 const transient: ReadonlySet<string> = new Set(['rate_limited', 'psa_unavailable', 'timeout', 'network', 'conflict']);
 
 const asCode = (code: string): ConnectorErrorCode => ((connectorErrorCodes as readonly string[]).includes(code) ? (code as ConnectorErrorCode) : 'internal');
 
 /**
- * Decides whether a failed PSA write is retried by the job instead of being dead-lettered now (SPEC §4: "the first
+ * Decides whether a failed PSA write is retried by the job instead of being dead-lettered now (docs/spec.md §4: "the first
  * PSA failure after retries dead-letters"). Returns the error to throw — the decision stays recorded as `pending`,
  * so the retried job completes it after checking markers and current values — or undefined to dead-letter.
  * - `rate_limited` (429/503 Retry-After, or the shared budget): always delayed until the instance's pause ends;

@@ -28,7 +28,7 @@ export interface AuditStoreOptions {
 }
 
 /**
- * The decisions/audit trail (SPEC §5 `GET /api/escalations`). Each entry is one JSON key with a TTL of the
+ * The decisions/audit trail (docs/spec.md §5 `GET /api/escalations`). Each entry is one JSON key with a TTL of the
  * retention; sorted-set indexes (all, per instance, per rule, per instance+rule, per ticket) give newest-first pages.
  */
 export class AuditStore {

@@ -71,7 +71,7 @@ function numbers(h: Record<string, string>): Record<string, number> {
 }
 
 /**
- * Instance-wide counters the engine reads through the ticket state (SPEC §2 Ownership, `recurring`): round-robin
+ * Instance-wide counters the engine reads through the ticket state (docs/spec.md §2 Ownership, `recurring`): round-robin
  * cursors per group, open-ticket loads per member, and ticket creation times per company/category signature.
  */
 export class CountersStore {

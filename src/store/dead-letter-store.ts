@@ -19,7 +19,7 @@ export interface DeadLetterStoreOptions {
   now?: () => number;
 }
 
-/** Dead letters (SPEC §5 `GET /api/dead-letters`): one JSON key per letter, a sorted index, newest first. */
+/** Dead letters (docs/spec.md §5 `GET /api/dead-letters`): one JSON key per letter, a sorted index, newest first. */
 export class DeadLetterStore {
   private readonly retentionMs: number;
   private readonly now: () => number;

@@ -21,7 +21,7 @@ export interface StoredInstanceStatus {
 const webhookStates: readonly WebhookState[] = ['unknown', 'active', 'inactive', 'missing', 'deactivation_reported'];
 const psaStates: readonly PsaHealth[] = ['ok', 'unreachable', 'auth_failed', 'rate_limited', 'unknown'];
 
-/** Per-instance status shown in `GET /api/instances` (SPEC §5), shared by all processes. */
+/** Per-instance status shown in `GET /api/instances` (docs/spec.md §5), shared by all processes. */
 export class InstanceStore {
   constructor(
     private readonly redis: RedisClient,

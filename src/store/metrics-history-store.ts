@@ -11,7 +11,7 @@ export interface MetricsHistoryStoreOptions {
 }
 
 /**
- * Per-ticket escalation-metrics histories (SPEC §5 "Escalation metrics"): one JSON key per ticket, refreshed with a
+ * Per-ticket escalation-metrics histories (docs/spec.md §5 "Escalation metrics"): one JSON key per ticket, refreshed with a
  * TTL of the audit retention on every write, and a sorted set per instance scored by the ticket's end (`+inf` while
  * open), so a window [from, to) reads only tickets still open or ended at or after `from`.
  */

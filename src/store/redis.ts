@@ -16,7 +16,7 @@ import type { RedisTarget, RedisTls } from '../lib/redis-target.js';
 export type RedisClient = Redis | Cluster;
 
 /**
- * Connection roles (RELIABILITY §2 "Connections"):
+ * Connection roles (docs/reliability.md §2 "Connections"):
  * - `producer`: the HTTP ingest path. `enableOfflineQueue: false` and one attempt per command, so `queue.add`
  *   fails fast while Redis is down and the route answers 503 instead of hanging (the PSA retries).
  * - `worker`: BullMQ workers force `maxRetriesPerRequest: null` (blocking commands must survive reconnects).

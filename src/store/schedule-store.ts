@@ -21,7 +21,7 @@ export interface ScheduledCheck {
 const SEP = '\n';
 
 /**
- * Scheduled checks (SPEC §4 nextCheckAt): one entry per ticket in a sorted set scored by the due instant. Setting
+ * Scheduled checks (docs/spec.md §4 nextCheckAt): one entry per ticket in a sorted set scored by the due instant. Setting
  * replaces, `null` removes; it survives restarts, and checks missed during downtime are due at start-up.
  */
 export class ScheduleStore {

@@ -6,7 +6,7 @@ import type { Keys } from './keys.js';
 
 /**
  * The `SharedCache` handed to connectors (signing keys, OAuth tokens, lookups): RedisClient-backed so every API and
- * worker replica shares it (SPEC §4 "Scale-out"), namespaced per instance. Values are JSON.
+ * worker replica shares it (docs/spec.md §4 "Scale-out"), namespaced per instance. Values are JSON.
  */
 export class RedisSharedCache implements SharedCache {
   constructor(

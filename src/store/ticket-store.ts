@@ -16,7 +16,7 @@ export interface LastReassign {
   ownerIdentity?: unknown;
 }
 
-/** A decision recorded before its first write; a retried job completes it instead of deciding afresh (SPEC §4). */
+/** A decision recorded before its first write; a retried job completes it instead of deciding afresh (docs/spec.md §4). */
 export interface PendingWrite {
   auditId: string;
   at: string;

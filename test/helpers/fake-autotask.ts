@@ -15,7 +15,7 @@ export { autotaskJson, autotaskSignature } from './fake-autotask/sign.js';
 export type { FakeAutotaskOptions, Json } from './fake-autotask/state.js';
 
 /**
- * A local fake Autotask PSA (REST v1.0) built from shared/psa/autotask.md, on 127.0.0.1:0: unauthenticated zone
+ * A local fake Autotask PSA (REST v1.0) built from docs/psa/autotask.md, on 127.0.0.1:0: unauthenticated zone
  * discovery, the three auth headers (bad secret → 401, bad username / integration code → 500 `{"errors"}`),
  * tickets (GET, PATCH with Autotask's business rules as 500s), notes through the parent URL only, queries with
  * paging links that must be POSTed with the same body, picklists, lookups and `TicketWebhooks` with children.

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { route } from './fake-connectwise-api.js';
 
 /**
- * A local fake ConnectWise PSA (Manage) on 127.0.0.1:0, built from ../shared/psa/connectwise.md: codebase discovery,
+ * A local fake ConnectWise PSA (Manage) on 127.0.0.1:0, built from docs/psa/connectwise.md: codebase discovery,
  * API-member Basic auth + clientId, tickets with board-scoped statuses/teams, JSON-Patch with the documented false 200
  * on sub-paths, notes, callbacks (`/system/callbacks`), navigable paging with `Link`, a signing-key URL served as text,
  * and signed callback deliveries (also of our own writes, like the real PSA). Scriptable per test: queued answers

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { checkVendorBody, checkVendorQuery } from '../../connectors/halo/vendor-schema.js';
 
 /**
- * A local fake HaloPSA built from shared/psa/halo.md: OAuth2 client_credentials (`/auth/token`, `/api/authinfo`),
+ * A local fake HaloPSA built from docs/psa/halo.md: OAuth2 client_credentials (`/auth/token`, `/api/authinfo`),
  * Bearer-protected `/api` with tickets (POST-with-id updates, POST-without-id creates), actions (filtered by
  * ticket_id; unfiltered answers 504 like the real one times out), agents, teams, statuses, priorities and
  * `/api/Webhook`. Request bodies and query strings are checked against the vendor schema (`vendorProblems`).

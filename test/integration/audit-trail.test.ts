@@ -14,7 +14,7 @@ import type { TestRedis } from '../helpers/redis.js';
 import { startHarness, waitFor } from './metrics-harness.js';
 import type { Harness } from './metrics-harness.js';
 
-// SPEC §5 audit trail: `GET /api/escalations` (filters, paging, newest first) and `GET /api/tickets/:i/:t` through
+// docs/spec.md §5 audit trail: `GET /api/escalations` (filters, paging, newest first) and `GET /api/tickets/:i/:t` through
 // the real service against the fake ConnectWise, with an entry that explains its decision (rule, kind, matched
 // values) and the results of the PSA calls; and `retention.audit` / `retention.deadLetters` enforced by age.
 

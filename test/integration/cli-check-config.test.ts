@@ -29,7 +29,7 @@ describe('psa-escalator check-config (child process)', () => {
     expect(lines(r.stderr)).toEqual(lines(readFileSync(join(fixturesDir, 'bad.expected.txt'), 'utf8')));
   });
 
-  it('prints the SPEC §6 example problem for a bad duration in the example policy', async () => {
+  it('prints the docs/spec.md §6 example problem for a bad duration in the example policy', async () => {
     const file = join(scratch, 'bad-duration.yaml');
     const text = readFileSync(example, 'utf8').replace('timeInTier: 2h, status', 'timeInTier: two hours, status');
     writeFileSync(file, text);

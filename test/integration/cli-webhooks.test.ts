@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { cli } from '../fixtures/config/run-cli.js';
 
-// `psa-escalator webhooks register --instance ID` (SPEC §6, issue 5): a child process against the fake ConnectWise
+// `psa-escalator webhooks register --instance ID` (docs/spec.md §6, issue 5): a child process against the fake ConnectWise
 // creates exactly one ticket/owner callback at PUBLIC_URL/webhooks/<id>?recordId=, and a second run changes nothing.
 
 const config = (baseUrl: string) => `

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/redis.js';
 import { waitFor } from '../helpers/test-pipeline.js';
 
-// Issue 9 "Must show" 1 / SPEC §6 `demo [--exit]`: the demo as a user runs it, in a child process (tsx), with no
+// Issue 9 "Must show" 1 / docs/spec.md §6 `demo [--exit]`: the demo as a user runs it, in a child process (tsx), with no
 // Redis, config or credentials given: every PSA sandbox receives at least one escalation, and GET /api/escalations
 // with the printed token lists them with their reasons.
 

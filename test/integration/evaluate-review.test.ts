@@ -11,7 +11,7 @@ import { exampleEnv } from '../fixtures/config/example-env.js';
 import { cli, root } from '../fixtures/config/run-cli.js';
 import { ADMIN_TOKEN, build, type Built } from '../helpers/build.js';
 
-// Spec review of the evaluate input (SPEC §4) through POST /api/evaluate and the `evaluate` CLI (SPEC §6):
+// Spec review of the evaluate input (docs/spec.md §4) through POST /api/evaluate and the `evaluate` CLI (docs/spec.md §6):
 // instanceId selects the policy, `state` is honoured field by field, defaults apply, instants come out canonical.
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { ADMIN_TOKEN, build, type Built } from '../helpers/build.js';
 
-// /api/* is default-deny behind `Authorization: Bearer $ADMIN_TOKEN` (SPEC §5, RELIABILITY #20). The route list
+// /api/* is default-deny behind `Authorization: Bearer $ADMIN_TOKEN` (docs/spec.md §5, docs/reliability.md #20). The route list
 // comes from the app itself, so a route added later without protection fails here.
 
 let h: Built;
@@ -12,7 +12,7 @@ const concrete = (url: string) => url.replace(/:[A-Za-z]+/g, 'x');
 const apiRoutes = (b: Built) => b.routes.filter((r) => r.url.startsWith('/api') && r.method !== 'HEAD');
 
 describe('/api authentication', () => {
-  it('finds every /api route of SPEC §5', async () => {
+  it('finds every /api route of docs/spec.md §5', async () => {
     h = await build();
     const listed = apiRoutes(h).map((r) => `${r.method} ${r.url}`);
     expect(listed).toEqual(

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { build, type Built } from '../helpers/build.js';
 
-// Liveness, readiness, Prometheus metrics, docs, and the server settings RELIABILITY §4 asks for.
+// Liveness, readiness, Prometheus metrics, docs, and the server settings docs/reliability.md §4 asks for.
 
 let h: Built;
 afterEach(async () => h.app.close());

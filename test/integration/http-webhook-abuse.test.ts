@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { build, type Built } from '../helpers/build.js';
 
-// Hostile inputs on the webhook route (RELIABILITY §4 #8–#13, #17, #18): every one gets a clear error, none
+// Hostile inputs on the webhook route (docs/reliability.md §4 #8–#13, #17, #18): every one gets a clear error, none
 // reaches the pipeline, and authenticated deliveries are never rate-limited.
 
 let h: Built;

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { build, hmacInstance, testConfig, type Built } from '../helpers/build.js';
 
 // POST /webhooks/:instanceId through the real app (Fastify inject) over an in-memory pipeline: the happy paths,
-// and SPEC §5's order of checks — each failure must leave the pipeline untouched.
+// and docs/spec.md §5's order of checks — each failure must leave the pipeline untouched.
 
 const NOW = new Date('2026-11-24T14:18:00Z');
 let h: Built;

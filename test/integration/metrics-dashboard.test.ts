@@ -59,7 +59,7 @@ describe('deploy/grafana-dashboard.json', () => {
     expect(missing).toEqual([]);
   });
 
-  it('plots every escalation-metrics gauge and the pipeline series of SPEC §5 /metrics', () => {
+  it('plots every escalation-metrics gauge and the pipeline series of docs/spec.md §5 /metrics', () => {
     const all = exprs.join('\n');
     for (const name of Object.values(escalationGaugeNames)) expect(all, name).toContain(name);
     for (const name of [

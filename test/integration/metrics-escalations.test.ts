@@ -6,7 +6,7 @@ import type { InstanceStatus } from '../../src/pipeline/types.js';
 import { iso, startHarness, waitFor } from './metrics-harness.js';
 import type { Harness } from './metrics-harness.js';
 
-// SPEC §5 "Escalation metrics" and `GET /api/instances` through the real service (enforce mode) against the fake
+// docs/spec.md §5 "Escalation metrics" and `GET /api/instances` through the real service (enforce mode) against the fake
 // ConnectWise: a T1 ticket escalated by us after 3 h with the new owner's note a moment later, and a T1 ticket
 // resolved in T1 after 30 minutes. The arithmetic itself is unit-tested on a scripted history
 // (src/pipeline/escalation-metrics.test.ts); this proves the pipeline records what it needs and the route serves it.
@@ -55,7 +55,7 @@ describe('escalation metrics through the real service', () => {
     await evaluated(4002, since);
   });
 
-  it('GET /api/metrics/escalations answers the SPEC §5 shape with the expected numbers', async () => {
+  it('GET /api/metrics/escalations answers the docs/spec.md §5 shape with the expected numbers', async () => {
     const from = iso(started - 86_400_000);
     const to = iso(Date.now() + 3_600_000);
     const { status, body } = await h.api<EscalationMetrics>(`/api/metrics/escalations?instance=acme-cw&from=${from}&to=${to}`);

@@ -5,7 +5,7 @@ import type { AuditEntry } from '../../src/pipeline/types.js';
 import { startHarness, waitFor } from './metrics-harness.js';
 import type { Harness } from './metrics-harness.js';
 
-// SPEC §5 "Observe mode" end to end through the real service against the fake ConnectWise: decisions are stored
+// docs/spec.md §5 "Observe mode" end to end through the real service against the fake ConnectWise: decisions are stored
 // with "mode":"observe" and every result "proposed"; nothing is written to the PSA and no notifier is called;
 // a proposal uses up its rule for the visit but not the daily limit (maxAutoEscalationsPerDay: 1 here).
 

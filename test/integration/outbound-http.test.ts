@@ -102,7 +102,7 @@ describe('request()', () => {
   });
 });
 
-describe('safeGet() and the key-URL allow-list (RELIABILITY §4 #14)', () => {
+describe('safeGet() and the key-URL allow-list (docs/reliability.md §4 #14)', () => {
   const allow = ['na.myconnectwise.net'];
   it.each([
     'http://na.myconnectwise.net/key',

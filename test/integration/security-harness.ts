@@ -17,7 +17,7 @@ import { startRedis, type TestRedis } from '../helpers/redis.js';
 
 // The real service (config loader, three real connectors, Fastify app, BullMQ pipeline, real Redis) over the three
 // fake PSAs, with every secret set to a recognisable sentinel and the production logger (its redaction included)
-// writing into memory: shared by the security-*.test.ts files (RELIABILITY §4).
+// writing into memory: shared by the security-*.test.ts files (docs/reliability.md §4).
 
 /** Every configured secret. Each contains `SNTNL` so a scan for it finds any of them. */
 export const SECRETS = {

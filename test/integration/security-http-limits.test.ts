@@ -7,7 +7,7 @@ import { connectors } from '../../src/connectors.js';
 import { loadConfigText } from '../../src/config/index.js';
 import { build, type Built } from '../helpers/build.js';
 
-// RELIABILITY §4 #11 (slowloris cut by requestTimeout over a real socket), #16 (refuse to start with TLS
+// docs/reliability.md §4 #11 (slowloris cut by requestTimeout over a real socket), #16 (refuse to start with TLS
 // verification disabled) and #19 (header injection in tenant config values rejected at load).
 
 let h: Built | undefined;

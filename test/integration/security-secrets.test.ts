@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atDelivery, atHeaders, atT1, basic, cwHeaders, cwT1, haloBody, haloT1, post, SECRETS, startSecurityService, waitFor } from './security-harness.js';
 import type { SecurityService } from './security-harness.js';
 
-// RELIABILITY §4 #6 (atomic dedupe), #7 (Redis down → fast 503), #17 (no secret in logs on success and error
+// docs/reliability.md §4 #6 (atomic dedupe), #7 (Redis down → fast 503), #17 (no secret in logs on success and error
 // paths), #18 (client request ids ignored) and #22 (no secret in Redis, `bull:*` job data included).
 
 let s: SecurityService;

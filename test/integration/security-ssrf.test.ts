@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cwHeaders, cwT1, post, REBINDING_HOST, startSecurityService, waitFor } from './security-harness.js';
 import type { SecurityService } from './security-harness.js';
 
-// RELIABILITY §4 #14 (SSRF via ConnectWise `Metadata.key_url`) and #15 (no redirects) through the real webhook
+// docs/reliability.md §4 #14 (SSRF via ConnectWise `Metadata.key_url`) and #15 (no redirects) through the real webhook
 // route. A TCP trap on loopback counts every connection: a hostile URL pointing at it must never reach it.
 
 let s: SecurityService;

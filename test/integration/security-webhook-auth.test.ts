@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atDelivery, atHeaders, atT1, basic, cwHeaders, cwT1, haloBody, haloT1, post, SECRETS, startSecurityService } from './security-harness.js';
 import type { SecurityService } from './security-harness.js';
 
-// RELIABILITY §4 #1–#4 through the real webhook route, the real connectors and real HMACs (nothing mocked):
+// docs/reliability.md §4 #1–#4 through the real webhook route, the real connectors and real HMACs (nothing mocked):
 // the signature is over the raw bytes, malformed signatures are a 401 and never a 500, and rotation works.
 
 let s: SecurityService;

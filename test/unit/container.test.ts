@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-// These machines have no Docker engine (DEVELOPERS.md): the Dockerfile and compose file are checked statically.
+// These machines have no Docker engine (CONTRIBUTING.md): the Dockerfile and compose file are checked statically.
 
 interface Instruction {
   keyword: string;

@@ -4,7 +4,7 @@ import { isObj, json, listen, postWebhook, Tally } from './http.js';
 import type { Json, Listening, Reply, Sandbox, SandboxRequest } from './http.js';
 
 /**
- * An Autotask PSA sandbox (REST v1.0) on loopback, adapted from the test fake and ../shared/psa/autotask.md: the three
+ * An Autotask PSA sandbox (REST v1.0) on loopback, adapted from the test fake and docs/psa/autotask.md: the three
  * auth headers, `GET /Tickets/{id}` (`{item}`), `PATCH /Tickets` (id in the body; resource and role together),
  * notes through the parent URL, picklists from `entityInformation/fields`, company/contact/resource lookups, a
  * changed-since query, and webhooks written the way Autotask writes them (`\u`-escaped JSON) and signed

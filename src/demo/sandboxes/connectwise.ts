@@ -4,7 +4,7 @@ import { isObj, json, listen, postWebhook, Tally } from './http.js';
 import type { Json, Listening, Reply, Sandbox, SandboxRequest } from './http.js';
 
 /**
- * A ConnectWise PSA (Manage) sandbox on loopback, adapted from the test fake and ../shared/psa/connectwise.md:
+ * A ConnectWise PSA (Manage) sandbox on loopback, adapted from the test fake and docs/psa/connectwise.md:
  * API-member Basic auth + clientId, `/service/tickets` GET/PATCH (JSON Patch on board/status/team/owner/priority,
  * board-scoped statuses and teams), notes, board statuses, priorities, the signing-key URL (served as text), and
  * signed callbacks (`x-content-signature` = base64 HMAC-SHA256 keyed with SHA-256 of the signing key), our own writes

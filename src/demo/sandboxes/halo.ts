@@ -4,7 +4,7 @@ import { isObj, json, listen, postWebhook, Tally } from './http.js';
 import type { Json, Listening, Reply, Sandbox, SandboxRequest } from './http.js';
 
 /**
- * A HaloPSA sandbox on loopback, adapted from the test fake and ../shared/psa/halo.md: OAuth2 client_credentials at
+ * A HaloPSA sandbox on loopback, adapted from the test fake and docs/psa/halo.md: OAuth2 client_credentials at
  * `/auth/token`, Bearer-protected `/api` with tickets (a POST carrying `id` updates), actions filtered by ticket,
  * the API agent (`/api/Agent/me`), teams, statuses, priorities; and webhooks sent with HTTP Basic authentication,
  * echoes of our own writes included (`agent_id` = the API agent), as Halo sends them.

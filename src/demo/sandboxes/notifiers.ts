@@ -10,7 +10,7 @@ export interface Notification {
 
 /**
  * Stands in for the managers' webhook and the on-call Slack channel: records every notification and hands it to the
- * live log. Payloads are SPEC §2's `{"event":"escalation","instance","rule","ticket","decision"}` and Slack's `{text}`.
+ * live log. Payloads are docs/spec.md §2's `{"event":"escalation","instance","rule","ticket","decision"}` and Slack's `{text}`.
  */
 export class NotifierSink {
   readonly received: Notification[] = [];

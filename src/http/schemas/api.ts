@@ -5,7 +5,7 @@ import { TicketSchema, TicketStateSchema, psaKinds } from '../../contract/index.
 import { InstantString } from './common.js';
 import { ClocksSchema, DecisionSchema } from './decision.js';
 
-// Response schemas of /api/* (SPEC §5). They mirror src/pipeline/types.ts (the read-model seam).
+// Response schemas of /api/* (docs/spec.md §5). They mirror src/pipeline/types.ts (the read-model seam).
 
 export const InstanceStatusSchema = z.object({
   id: z.string(),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { InstantString } from './common.js';
 
-// The Decision of SPEC §4 as the API returns it. Fields the engine adds must be added here too (unknown keys are
+// The Decision of docs/spec.md §4 as the API returns it. Fields the engine adds must be added here too (unknown keys are
 // stripped from responses: nothing internal leaks by accident).
 
 const LocationSchema = z.record(z.string(), z.union([z.number(), z.string()]));

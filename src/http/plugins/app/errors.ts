@@ -5,7 +5,7 @@ import { HttpError, notFoundError, toHttpError } from '../../errors.js';
 
 /**
  * Answers a 404 exactly like the router does, after counting it against the caller's probe budget
- * (RELIABILITY #13: unknown tenants and random paths look the same, and guessing them is rate-limited).
+ * (docs/reliability.md #13: unknown tenants and random paths look the same, and guessing them is rate-limited).
  */
 export async function rejectNotFound(app: FastifyInstance, req: FastifyRequest): Promise<never> {
   const verdict = await app.probeLimit(req);

@@ -8,7 +8,7 @@ import type { AppServices } from '../../services.js';
 
 import { apiDoc, knownInstance } from './common.js';
 
-/** Dry run of the engine (SPEC §4 "Evaluate input"): writes nothing, calls no PSA. */
+/** Dry run of the engine (docs/spec.md §4 "Evaluate input"): writes nothing, calls no PSA. */
 export default async function evaluateRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
   const { services } = options;
   app.withTypeProvider<ZodTypeProvider>().post(

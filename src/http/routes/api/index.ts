@@ -18,7 +18,7 @@ import ticketRoutes from './tickets.js';
 
 /**
  * The admin API. Default-deny: the bearer check is an `onRequest` hook of this whole encapsulated context, so a
- * route added here later is protected without doing anything (RELIABILITY #20). Failed attempts count against the
+ * route added here later is protected without doing anything (docs/reliability.md #20). Failed attempts count against the
  * caller's probe budget.
  */
 export default async function apiRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {

@@ -12,7 +12,7 @@ import { apiDoc, knownInstance } from './common.js';
 /** Default window when `from` is omitted. */
 const DEFAULT_WINDOW_MS = 7 * 86_400_000;
 
-/** SPEC §5 escalation metrics of one instance over [from, to), computed from the stored ticket histories. */
+/** docs/spec.md §5 escalation metrics of one instance over [from, to), computed from the stored ticket histories. */
 export default async function escalationMetricsRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
   const { services } = options;
   const { read } = services.deps;

@@ -36,7 +36,7 @@ async function readiness(services: AppServices, timeoutMs: number): Promise<Read
   }
 }
 
-/** Liveness, readiness (SPEC §5: never a PSA call) and Prometheus metrics. */
+/** Liveness, readiness (docs/spec.md §5: never a PSA call) and Prometheus metrics. */
 export default async function healthRoutes(app: FastifyInstance, options: { services: AppServices; readinessTimeoutMs: number }): Promise<void> {
   const { services } = options;
   const { deps } = services;

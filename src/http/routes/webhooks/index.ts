@@ -9,7 +9,7 @@ import type { AppServices, KnownInstance } from '../../services.js';
 
 import { receiveWebhook, type WebhookOutcome } from './receive.js';
 
-/** SPEC §5: the Autotask deactivation URL takes any body up to 64 KiB. */
+/** docs/spec.md §5: the Autotask deactivation URL takes any body up to 64 KiB. */
 export const DEACTIVATION_MAX_BYTES = 64 * 1024;
 
 const Params = z.object({ instanceId: z.string().describe('The instance `id` from escalator.yaml') });
@@ -103,7 +103,7 @@ export default async function webhookRoutes(app: FastifyInstance, options: { ser
     const verdict = await app.probeGate(req);
     if (verdict.limited) throw rateLimitedError(verdict.retryAfterSeconds);
   });
-  // First check of SPEC §5, before the body is read: an unknown instance is the router's generic 404.
+  // First check of docs/spec.md §5, before the body is read: an unknown instance is the router's generic 404.
   app.addHook('onRequest', async (req) => {
     if (!scope.known(req)) await rejectNotFound(app, req);
   });

@@ -8,7 +8,7 @@ import { readJsonBody } from '../../json-body.js';
 import { rateLimitedError } from '../../plugins/app/errors.js';
 import type { AppServices, KnownInstance } from '../../services.js';
 
-/** The 202 body (SPEC §5). */
+/** The 202 body (docs/spec.md §5). */
 export interface WebhookAck {
   accepted: true;
   eventId: string;
@@ -148,7 +148,7 @@ async function storageUp(services: AppServices, timeoutMs = 500): Promise<boolea
 
 /**
  * Runs a connector call. Connectors return Results, but one that reads the shared cache (Redis) can still throw
- * when Redis is down: that is the SPEC §5 "Redis down → 503" (the PSA retries), not a 500 (some PSAs never retry).
+ * when Redis is down: that is the docs/spec.md §5 "Redis down → 503" (the PSA retries), not a 500 (some PSAs never retry).
  */
 async function connectorCall<T>(input: ReceiveInput, call: () => Promise<T>): Promise<T> {
   try {
@@ -162,7 +162,7 @@ async function connectorCall<T>(input: ReceiveInput, call: () => Promise<T>): Pr
 }
 
 /**
- * `POST /webhooks/:instanceId` after the instance lookup and the size limit (SPEC §5): authentication on the raw
+ * `POST /webhooks/:instanceId` after the instance lookup and the size limit (docs/spec.md §5): authentication on the raw
  * bytes → JSON/shape → parse → durable ingest. Every failure throws before `ingest`, so nothing is stored.
  */
 export async function receiveWebhook(input: ReceiveInput): Promise<WebhookAck> {
