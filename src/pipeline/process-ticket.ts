@@ -1,9 +1,9 @@
 import { ConnectorError, canonicalTicketId, isConnectorError } from '../contract/index.js';
-import type { Decision, FetchedTicket, Ticket } from '../contract/index.js';
+import type { Decision, FetchedTicket, ReassignAction, Ticket } from '../contract/index.js';
 import { newAuditId } from '../store/audit-store.js';
 import type { TicketRecord } from '../store/ticket-store.js';
 
-import { nextCheckAfterMove } from './after-move.js';
+import { nextCheckAfterMove, ticketAfterMove } from './after-move.js';
 import type { InstanceRuntime } from './context.js';
 import { completePending } from './pending.js';
 import type { ProcessorDeps, TicketTask } from './processor-deps.js';
@@ -213,6 +213,10 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
     });
   }
   await deps.tickets.put(record);
+  // Our own move is part of the ticket's history from this instant (backtest timelines, `--from-history`): the PSA's
+  // read of it comes later, and other tickets' least-loaded picks in between must see the new owner's load.
+  const move = out?.reassign && mode === 'enforce' ? decision.actions.find((a): a is ReassignAction => a.type === 'reassign') : undefined;
+  if (move) await deps.timelines?.observe(info.id, ticketAfterMove(ticket, move, decision, rt.connector.locationKeys), now, ticket);
   await deps.escalationMetrics?.record({ instanceId: info.id, ticket, decision, ours: record, mode, now });
   await deps.schedule.set(info.id, task.ticketId, record.nextCheckAt === null ? null : Date.parse(record.nextCheckAt));
   await afterWrite({ deps, rt, task, decision, out, prev: args.record, auditId, mode, ticket });
