@@ -37,13 +37,27 @@ export interface CrossTicketData {
  * `signature` (a SHA-256 of the fields' values) memoized on those values: a backtest asks for it at every snapshot and
  * every evaluation of every ticket, over a handful of distinct companies and categories. Bounded.
  */
-const sigMemo = new Map<string, string | undefined>();
+const sigMemo = new Map<RecurringFacts['same'], Map<string, string | undefined>>();
+/** And per ticket object (the simulation evaluates the same object at every scheduled check between snapshots). */
+const sigByTicket = new WeakMap<Ticket, Map<RecurringFacts['same'], string | undefined>>();
 function signatureOf(ticket: Ticket, same: RecurringFacts['same']): string | undefined {
-  const key = JSON.stringify([same, ticket.company.id, ticket.category]);
-  if (sigMemo.has(key)) return sigMemo.get(key);
-  if (sigMemo.size >= 50_000) sigMemo.clear();
+  let mine = sigByTicket.get(ticket);
+  if (!mine) sigByTicket.set(ticket, (mine = new Map()));
+  if (mine.has(same)) return mine.get(same);
+  const sig = signatureByValue(ticket, same);
+  mine.set(same, sig);
+  return sig;
+}
+function signatureByValue(ticket: Ticket, same: RecurringFacts['same']): string | undefined {
+  let bySame = sigMemo.get(same);
+  if (!bySame) sigMemo.set(same, (bySame = new Map()));
+  // Length-prefixed values: an exact key whatever characters the id and categories hold.
+  let key = `${ticket.company.id.length}:${ticket.company.id}`;
+  for (const c of ticket.category) key += `|${c.length}:${c}`;
+  if (bySame.has(key)) return bySame.get(key);
+  if (bySame.size >= 50_000) bySame.clear();
   const sig = signature(ticket, same);
-  sigMemo.set(key, sig);
+  bySame.set(key, sig);
   return sig;
 }
 

@@ -12,7 +12,16 @@ import type { LastReassign, TicketRecord } from '../store/ticket-store.js';
 const MAX_HISTORY = 100;
 const MAX_FIRED = 200;
 const MAX_APPLIED = 200;
-const iso = (ms: number) => new Date(ms).toISOString();
+/** Instant → ISO string, remembering the last one (an observation and its decision format the same instant often). */
+let lastMs = NaN;
+let lastIso = '';
+const iso = (ms: number): string => {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+};
 
 /** Parses a version as an instant, else as a number; null when neither. */
 function versionValue(v: string): number | null {
