@@ -4,6 +4,8 @@ import type { InstanceCounters } from '../pipeline/state.js';
 import { allMembers, signature } from '../pipeline/ticket-counters.js';
 import type { PolicyFacts } from '../pipeline/ticket-counters.js';
 
+type RecurringFacts = PolicyFacts['recurring'][number];
+
 import type { Timeline } from './timeline.js';
 
 /**
@@ -31,6 +33,37 @@ export interface CrossTicketData {
   horizon: number;
 }
 
+/**
+ * `signature` (a SHA-256 of the fields' values) memoized on those values: a backtest asks for it at every snapshot and
+ * every evaluation of every ticket, over a handful of distinct companies and categories. Bounded.
+ */
+const sigMemo = new Map<RecurringFacts['same'], Map<string, string | undefined>>();
+/** And per ticket object (the simulation evaluates the same object at every scheduled check between snapshots). */
+const sigByTicket = new WeakMap<Ticket, Map<RecurringFacts['same'], string | undefined>>();
+function signatureOf(ticket: Ticket, same: RecurringFacts['same']): string | undefined {
+  let mine = sigByTicket.get(ticket);
+  if (!mine) sigByTicket.set(ticket, (mine = new Map()));
+  if (mine.has(same)) return mine.get(same);
+  const sig = signatureByValue(ticket, same);
+  mine.set(same, sig);
+  return sig;
+}
+function signatureByValue(ticket: Ticket, same: RecurringFacts['same']): string | undefined {
+  let bySame = sigMemo.get(same);
+  if (!bySame) sigMemo.set(same, (bySame = new Map()));
+  // Length-prefixed values: an exact key whatever characters the id and categories hold.
+  let key = `${ticket.company.id.length}:${ticket.company.id}`;
+  for (const c of ticket.category) key += `|${c.length}:${c}`;
+  if (bySame.has(key)) return bySame.get(key);
+  if (bySame.size >= 50_000) bySame.clear();
+  const sig = signature(ticket, same);
+  bySame.set(key, sig);
+  return sig;
+}
+
+/** Per index: its member load arrays as entries (read at every evaluation; computed once). */
+const loadEntries = new WeakMap<CrossTicketData['loads'], [string, { starts: number[]; ends: number[] }][]>();
+
 export class CrossTicketBuilder {
   private readonly recurring = new Map<string, Map<string, Map<string, [number, number]>>>();
   private readonly loads = new Map<string, { starts: number[]; ends: number[] }>();
@@ -50,7 +83,7 @@ export class CrossTicketBuilder {
     for (const r of this.facts.recurring) {
       for (const s of snaps) {
         const created = Date.parse(s.ticket.createdAt);
-        const sig = signature(s.ticket, r.same);
+        const sig = signatureOf(s.ticket, r.same);
         if (sig === undefined || Number.isNaN(created)) continue;
         let bySig = this.recurring.get(r.key);
         if (!bySig) this.recurring.set(r.key, (bySig = new Map()));
@@ -145,14 +178,16 @@ function countAtMost(sorted: readonly number[], x: number): number {
 export function countersAt(data: CrossTicketData, facts: PolicyFacts, ticket: Ticket, now: number, groupCursors: Record<string, number>): InstanceCounters {
   const recurringCounts: Record<string, number> = {};
   for (const r of facts.recurring) {
-    const sig = signature(ticket, r.same);
+    const sig = signatureOf(ticket, r.same);
     if (sig === undefined) continue;
     const times = data.recurring[r.key]?.[sig];
     if (!times) continue;
     recurringCounts[r.key] = countRecurring(times, now - r.within, now);
   }
   const memberLoads: Record<string, number> = {};
-  for (const [m, l] of Object.entries(data.loads)) {
+  let entries = loadEntries.get(data.loads);
+  if (!entries) loadEntries.set(data.loads, (entries = Object.entries(data.loads)));
+  for (const [m, l] of entries) {
     const n = countAtMost(l.starts, now) - countAtMost(l.ends, now);
     if (n > 0) memberLoads[m] = n;
   }

@@ -67,17 +67,21 @@ export class BacktestCore {
     return { main: a.build(), ...(b ? { other: b.build() } : {}) };
   }
 
-  /** Pass 2: simulate every ticket of the batch. */
-  simulate(batch: Batch, cross: { main: CrossTicketData; other?: CrossTicketData }): { main: Accumulator; other?: Accumulator; diff?: DiffAccumulator } {
+  /**
+   * Pass 2: simulate every ticket of the batch. `keep` caps the decisions the batch result carries (the main thread
+   * passes what it can still use: the report keeps the first `keepDecisions` in input order, so once those are in,
+   * later batches send counts only and their results stay small to clone back from a worker).
+   */
+  simulate(batch: Batch, cross: { main: CrossTicketData; other?: CrossTicketData }, keep = this.spec.keepDecisions): { main: Accumulator; other?: Accumulator; diff?: DiffAccumulator } {
     const main = newAccumulator();
     const other = this.other ? newAccumulator() : undefined;
     const diff = this.other ? newDiff() : undefined;
     for (const t of this.timelines(batch)) {
       const o = simulateTimeline(t, this.sim, cross.main);
-      addOutcome(main, o, this.spec.keepDecisions);
+      addOutcome(main, o, keep);
       if (this.other && other && diff && cross.other) {
         const p = simulateTimeline(t, this.other, cross.other);
-        addOutcome(other, p, this.spec.keepDecisions);
+        addOutcome(other, p, keep);
         addDiff(diff, o, p);
       }
     }

@@ -39,7 +39,7 @@ export class BacktestInputError extends Error {}
 interface Runner {
   index(batch: Batch): Promise<{ main: CrossTicketData; other?: CrossTicketData }>;
   setCross(cross: { main: CrossTicketData; other?: CrossTicketData }): Promise<void>;
-  simulate(batch: Batch): Promise<{ main: Accumulator; other?: Accumulator; diff?: DiffAccumulator }>;
+  simulate(batch: Batch, keep: number): Promise<{ main: Accumulator; other?: Accumulator; diff?: DiffAccumulator }>;
   capacity: number;
   close(): Promise<void>;
 }
@@ -58,9 +58,9 @@ function inThread(spec: BacktestSpec): Runner {
     setCross: async (c) => {
       cross = c;
     },
-    simulate: async (b) => {
+    simulate: async (b, keep) => {
       await tick();
-      return core.simulate(b, cross!);
+      return core.simulate(b, cross!, keep);
     },
     close: async () => {},
   };
@@ -115,7 +115,7 @@ function workerPool(spec: BacktestSpec, n: number): Runner {
     setCross: async (cross) => {
       await Promise.all(workers.map((_, k) => send(k, { kind: 'cross', cross })));
     },
-    simulate: (batch) => send(idlest(), { kind: 'simulate', batch }),
+    simulate: (batch, keep) => send(idlest(), { kind: 'simulate', batch, keep }),
     close: async () => {
       await Promise.all(workers.map((w) => w.terminate()));
     },
@@ -185,7 +185,10 @@ export async function runBacktest(source: LineSource, spec: BacktestSpec, option
     const other = spec.compare ? newAccumulator() : undefined;
     const diff = spec.compare ? newDiff() : undefined;
     done = 0;
-    await pipeline(source, batchSize, limit, (b) => runner.simulate(b), (r, n) => {
+    // Decisions a batch can still contribute: the report keeps the first keepDecisions in input order, and batches in
+    // flight can only add to what is merged already, so this bound never drops one the report would keep.
+    const keep = () => Math.max(spec.keepDecisions - main.decisions.length, other ? spec.keepDecisions - other.decisions.length : 0);
+    await pipeline(source, batchSize, limit, (b) => runner.simulate(b, keep()), (r, n) => {
       mergeAccumulators(main, r.main, spec.keepDecisions);
       if (other && r.other) mergeAccumulators(other, r.other, spec.keepDecisions);
       if (diff && r.diff) mergeDiff(diff, r.diff);

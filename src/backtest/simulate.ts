@@ -3,7 +3,7 @@ import { deriveTicketTier, evaluate } from '../engine/index.js';
 import type { CompiledPolicy } from '../engine/index.js';
 import { nextCheckAfterMove, ticketAfterMove } from '../pipeline/after-move.js';
 import type { PolicyEngine } from '../pipeline/engine.js';
-import { actionId, appliedIdsOf, applyDecision, observeTicket, toEngineState } from '../pipeline/state.js';
+import { actionId, actionIdInput, appliedIdsOf, applyDecision, observeTicket, toEngineState } from '../pipeline/state.js';
 import { policyFacts } from '../pipeline/ticket-counters.js';
 import type { PolicyFacts } from '../pipeline/ticket-counters.js';
 import type { LastReassign, TicketRecord } from '../store/ticket-store.js';
@@ -84,6 +84,8 @@ export function simulateTimeline(timeline: Timeline, sim: SimPolicy, cross: Cros
     realTiers: { first: first.tier, last: snaps[snaps.length - 1]!.ticket.tier }, resolvedAt: null, humanReassignments: 0, evaluations: 0,
   };
   const cursors: Record<string, number> = {};
+  /** actionId per hashed input: the same actions come back at every evaluation of a tier visit. */
+  const idMemo = new Map<string, string>();
   let record: TicketRecord | undefined;
   /** Our last simulated move and the real placement it overrode (kept until a person changes the placement). */
   let overlay: { move: ReassignAction; decision: Decision; realPlacement: string } | undefined;
@@ -121,7 +123,12 @@ export function simulateTimeline(timeline: Timeline, sim: SimPolicy, cross: Cros
     record = observeTicket(record, { instanceId, ticket, now });
     const counters = countersAt(cross, facts, ticket, now, { ...cursors });
     const decision = evaluate({ ticket, state: toEngineState(record, counters), policy: compiled, now });
-    const ids = decision.actions.map((a) => actionId(record!, a));
+    const ids = decision.actions.map((a) => {
+      const key = actionIdInput(record!, a);
+      let id = idMemo.get(key);
+      if (id === undefined) idMemo.set(key, (id = actionId(record!, a)));
+      return id;
+    });
     const applied = new Set(appliedIdsOf(record));
     const freshIdx = decision.actions.map((_, k) => k).filter((k) => !applied.has(ids[k]!));
     let reassign: (LastReassign & { kind?: string }) | undefined;

@@ -9,7 +9,7 @@ import type { CrossTicketData } from './cross-ticket.js';
 type Message =
   | { id: number; kind: 'index'; batch: Batch }
   | { id: number; kind: 'cross'; cross: { main: CrossTicketData; other?: CrossTicketData } }
-  | { id: number; kind: 'simulate'; batch: Batch };
+  | { id: number; kind: 'simulate'; batch: Batch; keep: number };
 
 const core = new BacktestCore(workerData as BacktestSpec);
 let cross: { main: CrossTicketData; other?: CrossTicketData } | undefined;
@@ -23,7 +23,7 @@ parentPort!.on('message', (m: Message) => {
       parentPort!.postMessage({ id: m.id, ok: true, value: core.index(m.batch) });
     } else {
       if (!cross) throw new Error('simulate before the cross-ticket index');
-      parentPort!.postMessage({ id: m.id, ok: true, value: core.simulate(m.batch, cross) });
+      parentPort!.postMessage({ id: m.id, ok: true, value: core.simulate(m.batch, cross, m.keep) });
     }
   } catch (e) {
     parentPort!.postMessage({ id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) });

@@ -12,7 +12,16 @@ import type { LastReassign, TicketRecord } from '../store/ticket-store.js';
 const MAX_HISTORY = 100;
 const MAX_FIRED = 200;
 const MAX_APPLIED = 200;
-const iso = (ms: number) => new Date(ms).toISOString();
+/** Instant → ISO string, remembering the last one (an observation and its decision format the same instant often). */
+let lastMs = NaN;
+let lastIso = '';
+const iso = (ms: number): string => {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+};
 
 /** Parses a version as an instant, else as a number; null when neither. */
 function versionValue(v: string): number | null {
@@ -143,14 +152,18 @@ export function toEngineState(record: TicketRecord, counters: InstanceCounters):
  * re-decided action in the same visit gets the same id, hence the same note marker (no second note).
  */
 export function actionId(record: Pick<TicketRecord, 'instanceId' | 'ticketId' | 'tierSince'>, action: Action): string {
+  return createHash('sha256').update(actionIdInput(record, action)).digest('hex').slice(0, 16);
+}
+
+/** What `actionId` hashes (exported so a caller deciding many times per visit, the backtest, can memoize the hash). */
+export function actionIdInput(record: Pick<TicketRecord, 'instanceId' | 'ticketId' | 'tierSince'>, action: Action): string {
   const what =
     action.type === 'reassign' ? `${action.tier ?? ''}/${action.group ?? ''}`
     : action.type === 'priority' ? action.priority
     : action.type === 'note' ? `${action.visibility}/${action.template}`
     : action.type === 'notify' ? action.notifier
     : action.tag;
-  const input = [record.instanceId, record.ticketId, action.rule, record.tierSince, action.type, what].join('\n');
-  return createHash('sha256').update(input).digest('hex').slice(0, 16);
+  return [record.instanceId, record.ticketId, action.rule, record.tierSince, action.type, what].join('\n');
 }
 
 /** Note marker embedded in the text (`[esc:7f3a2c1d]`). */
