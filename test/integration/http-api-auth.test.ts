@@ -30,7 +30,8 @@ describe('/api authentication', () => {
   });
 
   it('answers 401 on every /api route without, or with a wrong, token — and changes nothing', async () => {
-    h = await build();
+    // 9 wrong headers × every route is more failures than one IP's probe budget (120/min; its 429 is tested below).
+    h = await build({ app: { probeLimit: { max: 100_000, timeWindowMs: 60_000 } } });
     const wrong = [
       {},
       { authorization: '' },
