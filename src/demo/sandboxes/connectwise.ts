@@ -147,6 +147,11 @@ export class ConnectWiseSandbox implements Sandbox {
       if (!this.tickets.has(id)) return json(404, { code: 'NotFound', message: `Ticket ${id} not found` });
       return req.method === 'POST' ? this.postNote(id, req.body) : json(200, [...(this.notes.get(id) ?? [])].reverse());
     }
+    if ((m = /^\/service\/tickets\/(\d+)\/configurations$/.exec(path))) {
+      // The ticket's configuration items (affected systems in the handoff note): the demo's tickets have none.
+      if (!this.tickets.has(Number(m[1]))) return json(404, { code: 'NotFound', message: `Ticket ${m[1]} not found` });
+      return json(200, []);
+    }
     if (path === '/service/tickets') return this.list(req.url.searchParams);
     if ((m = /^\/service\/boards\/(\d+)\/statuses$/.exec(path))) {
       const board = BOARDS[Number(m[1])];
