@@ -91,7 +91,7 @@ export function createAlerter(options: NotifierOptions): (input: AlertInput) => 
     await options.http.request({
       method: 'POST',
       url: config.url,
-      json: config.kind === 'slack' ? { text: `:warning: ${instanceId}: ${input.message}` } : { event: 'alert', instance: instanceId, ...rest },
+      json: config.kind === 'slack' ? { text: `:warning: ${slackEscape(`${instanceId}: ${input.message}`)}` } : { event: 'alert', instance: instanceId, ...rest },
       timeoutMs: options.timeoutMs ?? 5_000,
       idempotent: true,
       rateLimited: false,
