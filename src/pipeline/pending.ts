@@ -3,7 +3,7 @@ import type { LastReassign, PendingWrite, TicketRecord } from '../store/ticket-s
 
 import type { InstanceRuntime } from './context.js';
 import type { ProcessorDeps } from './processor-deps.js';
-import { appliedIdsOf, applyDecision, observeTicket } from './state.js';
+import { appliedIdsOf, applyDecision, observeTicket } from '../store/ticket-state.js';
 import { writeBack } from './write-back.js';
 import { LockLostError, guardedRuntime } from './write-guard.js';
 import type { WriteGuard } from './write-guard.js';

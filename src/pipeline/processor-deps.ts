@@ -14,7 +14,7 @@ import type { PolicyEngine } from './engine.js';
 import type { EscalationMetricsRecorder } from './escalation-metrics-service.js';
 import type { NotifyInput } from './notifiers.js';
 import type { Trigger } from './queues.js';
-import type { PolicyFacts } from './ticket-counters.js';
+import type { PolicyFacts } from '../store/ticket-counters.js';
 import type { WriteGuard } from './write-guard.js';
 
 /** What the ticket processor works with (built once per worker process). */

@@ -12,7 +12,7 @@ import type { TicketStore } from '../store/ticket-store.js';
 import type { Runtimes } from './context.js';
 import type { KickOptions } from './kick.js';
 import { slaDrift } from './sla-drift.js';
-import { toEngineState } from './state.js';
+import { toEngineState } from '../store/ticket-state.js';
 import type { AuditEntry, DeadLetter, InstanceStatus, ReadModels, TicketView } from './types.js';
 
 export interface ReadModelDeps {

@@ -10,7 +10,7 @@ import type { TicketStore } from '../store/ticket-store.js';
 import type { InstanceRuntime } from './context.js';
 import type { KickOptions } from './kick.js';
 import type { AlertInput } from './notifiers.js';
-import { isOlderVersion } from './state.js';
+import { isOlderVersion } from '../store/ticket-state.js';
 
 export interface ReconcileDeps {
   redis: RedisClient;

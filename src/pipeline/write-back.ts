@@ -4,7 +4,7 @@ import type { LastReassign } from '../store/ticket-store.js';
 
 import type { InstanceRuntime } from './context.js';
 import type { NotifyInput } from './notifiers.js';
-import { markerOf } from './state.js';
+import { markerOf } from '../store/ticket-state.js';
 import type { AuditEntry } from './types.js';
 import type { WriteGuard } from './write-guard.js';
 

@@ -9,9 +9,9 @@ import { createPolicyEngine } from '../../src/pipeline/policy-engine.js';
 import { processTicket } from '../../src/pipeline/process-ticket.js';
 import type { Outcome } from '../../src/pipeline/process-ticket.js';
 import type { ProcessorDeps } from '../../src/pipeline/processor-deps.js';
-import { createStores } from '../../src/pipeline/stores.js';
-import type { Stores } from '../../src/pipeline/stores.js';
-import { policyFacts } from '../../src/pipeline/ticket-counters.js';
+import { createStores } from '../../src/store/stores.js';
+import type { Stores } from '../../src/store/stores.js';
+import { policyFacts } from '../../src/store/ticket-counters.js';
 import { MetricsHistoryStore } from '../../src/store/metrics-history-store.js';
 
 import { INSTANCE, quietLog, testConfig } from './test-pipeline.js';

@@ -1,16 +1,16 @@
-import type { RedisClient } from '../store/redis.js';
+import type { RedisClient } from './redis.js';
 
 import type { AppConfig } from '../config/types.js';
-import { AuditStore } from '../store/audit-store.js';
-import { BackfillStore } from '../store/backfill-store.js';
-import { CountersStore } from '../store/counters-store.js';
-import { DeadLetterStore } from '../store/dead-letter-store.js';
-import { InstanceStore } from '../store/instance-store.js';
-import { createKeys } from '../store/keys.js';
-import type { Keys } from '../store/keys.js';
-import { ScheduleStore } from '../store/schedule-store.js';
-import { TicketStore } from '../store/ticket-store.js';
-import { TimelineStore } from '../store/timeline-store.js';
+import { AuditStore } from './audit-store.js';
+import { BackfillStore } from './backfill-store.js';
+import { CountersStore } from './counters-store.js';
+import { DeadLetterStore } from './dead-letter-store.js';
+import { InstanceStore } from './instance-store.js';
+import { createKeys } from './keys.js';
+import type { Keys } from './keys.js';
+import { ScheduleStore } from './schedule-store.js';
+import { TicketStore } from './ticket-store.js';
+import { TimelineStore } from './timeline-store.js';
 
 export interface Stores {
   keys: Keys;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Decision, Ticket } from '../contract/index.js';
-import type { TicketRecord } from '../store/ticket-store.js';
+import type { TicketRecord } from './ticket-store.js';
 
-import { actionId, applyDecision, isOlderVersion, markerOf, observeTicket, ownerMatches, toEngineState } from './state.js';
+import { actionId, applyDecision, isOlderVersion, markerOf, observeTicket, ownerMatches, toEngineState } from './ticket-state.js';
 
 const T0 = Date.parse('2026-11-24T10:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PolicySchema, recurringKey } from '../contract/index.js';
 import type { Ticket } from '../contract/index.js';
 import { cwTicket } from '../engine/__fixtures__/example-policy.js';
-import type { CountersStore } from '../store/counters-store.js';
+import type { CountersStore } from './counters-store.js';
 
 import { policyFacts, readCounters } from './ticket-counters.js';
 

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 
 import { recurringKey } from '../contract/index.js';
 import type { Condition, Decision, GroupConfig, InstanceInfo, Policy, ReassignAction, Ticket } from '../contract/index.js';
-import type { CountersStore, OwnerClaim } from '../store/counters-store.js';
+import type { CountersStore, OwnerClaim } from './counters-store.js';
 
-import { ownerMatches } from './state.js';
-import type { InstanceCounters } from './state.js';
+import { ownerMatches } from './ticket-state.js';
+import type { InstanceCounters } from './ticket-state.js';
 
 type SameField = 'company' | 'category';
 

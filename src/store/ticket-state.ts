@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import type { Action, Decision, Reason, Ticket, TicketState } from '../contract/index.js';
-import type { LastReassign, TicketRecord } from '../store/ticket-store.js';
+import type { LastReassign, TicketRecord } from './ticket-store.js';
 
 /**
  * Pure transitions of the stored per-ticket state (docs/spec.md §4 "Per-ticket state"): what an observation of the
