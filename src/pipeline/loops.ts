@@ -6,7 +6,7 @@ import type { Metrics } from '../lib/metrics.js';
 import type { Keys } from '../store/keys.js';
 import type { ScheduleStore } from '../store/schedule-store.js';
 
-import type { Runtimes } from './context.js';
+import type { Runtimes } from './outbound/instance-runtime.js';
 import type { KickOptions } from './kick.js';
 
 export interface LoopOptions {

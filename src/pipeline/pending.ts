@@ -1,7 +1,7 @@
 import type { FetchedTicket, ReassignAction, Ticket } from '../contract/index.js';
 import type { LastReassign, PendingWrite, TicketRecord } from '../store/ticket-store.js';
 
-import type { InstanceRuntime } from './context.js';
+import type { InstanceRuntime } from './outbound/instance-runtime.js';
 import type { ProcessorDeps } from './processor-deps.js';
 import { appliedIdsOf, applyDecision, observeTicket } from '../store/ticket-state.js';
 import { writeBack } from './write-back.js';

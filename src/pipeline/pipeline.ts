@@ -5,8 +5,8 @@ import type { Worker } from 'bullmq';
 
 import type { Logger } from '../contract/index.js';
 import type { AppConfig } from '../config/types.js';
-import { createHttpClient } from '../lib/http.js';
-import type { HttpClientOptions } from '../lib/http.js';
+import { createHttpClient } from './outbound/psa-http.js';
+import type { HttpClientOptions } from './outbound/psa-http.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { StoredDeadLetter } from '../store/dead-letter-store.js';
 import { bullPrefix } from '../store/keys.js';
@@ -15,10 +15,10 @@ import { closeRedis, createRedis, waitReady } from '../store/redis.js';
 import { ReviewStore } from '../store/review-store.js';
 import type { RedisClient } from '../store/redis.js';
 
-import { createRuntimes } from './context.js';
-import { registerPsaUpGauge } from './psa-health.js';
-import type { BreakerOptions } from './psa-health.js';
-import type { ConnectorLookup, Runtimes } from './context.js';
+import { createRuntimes } from './outbound/instance-runtime.js';
+import { registerPsaUpGauge } from './outbound/psa-health.js';
+import type { BreakerOptions } from './outbound/psa-health.js';
+import type { ConnectorLookup, Runtimes } from './outbound/instance-runtime.js';
 import type { PolicyEngine } from './engine.js';
 import { Heartbeat } from './heartbeat.js';
 import { createIngest } from './ingest.js';

@@ -2,7 +2,7 @@ import type { AppConfig } from '../config/types.js';
 import { compilePolicy, evaluate } from '../engine/index.js';
 import type { CompiledPolicy } from '../engine/index.js';
 
-import type { ConnectorLookup } from './context.js';
+import type { ConnectorLookup } from './outbound/instance-runtime.js';
 import type { PolicyEngine } from './engine.js';
 import { buildCompileInput } from './policies.js';
 

@@ -4,7 +4,7 @@ import { newAuditId } from '../store/audit-store.js';
 import type { TicketRecord } from '../store/ticket-store.js';
 
 import { nextCheckAfterMove, ticketAfterMove } from './after-move.js';
-import type { InstanceRuntime } from './context.js';
+import type { InstanceRuntime } from './outbound/instance-runtime.js';
 import { completePending } from './pending.js';
 import type { ProcessorDeps, TicketTask } from './processor-deps.js';
 import type { Trigger } from './queues.js';

@@ -9,7 +9,7 @@ import type { ScheduleStore } from '../store/schedule-store.js';
 import type { TicketStore } from '../store/ticket-store.js';
 import type { TimelineStore } from '../store/timeline-store.js';
 
-import type { Runtimes } from './context.js';
+import type { Runtimes } from './outbound/instance-runtime.js';
 import type { PolicyEngine } from './engine.js';
 import type { EscalationMetricsRecorder } from './escalation-metrics-service.js';
 import type { NotifyInput } from './notifiers.js';

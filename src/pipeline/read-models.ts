@@ -9,7 +9,7 @@ import { summarizeReviews } from '../store/review-store.js';
 import type { ReviewStore } from '../store/review-store.js';
 import type { TicketStore } from '../store/ticket-store.js';
 
-import type { Runtimes } from './context.js';
+import type { Runtimes } from './outbound/instance-runtime.js';
 import type { KickOptions } from './kick.js';
 import { slaDrift } from './sla-drift.js';
 import { toEngineState } from '../store/ticket-state.js';

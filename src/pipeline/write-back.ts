@@ -2,7 +2,7 @@ import { isConnectorError } from '../contract/index.js';
 import type { Action, ActionResult, Decision, FetchedTicket, NoteAction, Ticket, WritePlan } from '../contract/index.js';
 import type { LastReassign } from '../store/ticket-store.js';
 
-import type { InstanceRuntime } from './context.js';
+import type { InstanceRuntime } from './outbound/instance-runtime.js';
 import type { NotifyInput } from './notifiers.js';
 import { markerOf } from '../store/ticket-state.js';
 import type { AuditEntry } from './types.js';

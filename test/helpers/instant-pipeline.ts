@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { ConnectorError, err, ok } from '../../src/contract/index.js';
 import type { ActionResult, AnyConnector } from '../../src/contract/index.js';
 import type { AppConfig } from '../../src/config/types.js';
-import { createRuntimes } from '../../src/pipeline/context.js';
+import { createRuntimes } from '../../src/pipeline/outbound/instance-runtime.js';
 import { createEscalationMetricsService } from '../../src/pipeline/escalation-metrics-service.js';
 import { createPolicyEngine } from '../../src/pipeline/policy-engine.js';
 import { processTicket } from '../../src/pipeline/process-ticket.js';

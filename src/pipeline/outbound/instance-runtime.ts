@@ -1,16 +1,16 @@
-import type { RedisClient } from '../store/redis.js';
+import type { RedisClient } from '../../store/redis.js';
 
-import { isConnectorError } from '../contract/index.js';
-import type { AnyConnector, ConnectorContext, HttpClient, Logger } from '../contract/index.js';
-import type { AppConfig, LoadedInstance } from '../config/types.js';
-import { createHttpClient } from '../lib/http.js';
-import type { HttpClientOptions } from '../lib/http.js';
-import type { Metrics } from '../lib/metrics.js';
-import type { Keys } from '../store/keys.js';
-import { InstanceStore } from '../store/instance-store.js';
-import { RedisSharedCache } from '../store/shared-cache.js';
+import { isConnectorError } from '../../contract/index.js';
+import type { AnyConnector, ConnectorContext, HttpClient, Logger } from '../../contract/index.js';
+import type { AppConfig, LoadedInstance } from '../../config/types.js';
+import { createHttpClient } from './psa-http.js';
+import type { HttpClientOptions } from './psa-http.js';
+import type { Metrics } from '../../lib/metrics.js';
+import type { Keys } from '../../store/keys.js';
+import { InstanceStore } from '../../store/instance-store.js';
+import { RedisSharedCache } from '../../store/shared-cache.js';
 
-import { currentLane } from './lanes.js';
+import { currentLane } from './rate-lanes.js';
 import { CircuitBreaker, healthTrackingClient } from './psa-health.js';
 import type { BreakerOptions } from './psa-health.js';
 import { SharedRateLimiter } from './rate-limiter.js';

@@ -1,11 +1,11 @@
-import type { RedisClient } from '../store/redis.js';
+import type { RedisClient } from '../../store/redis.js';
 import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 
-import { ConnectorError, isConnectorError } from '../contract/index.js';
-import type { HttpClient } from '../contract/index.js';
-import type { InstanceStore, PsaHealth } from '../store/instance-store.js';
-import type { Keys } from '../store/keys.js';
+import { ConnectorError, isConnectorError } from '../../contract/index.js';
+import type { HttpClient } from '../../contract/index.js';
+import type { InstanceStore, PsaHealth } from '../../store/instance-store.js';
+import type { Keys } from '../../store/keys.js';
 
 /**
  * What one outbound PSA call says about the PSA's health (issue 13 "honest health"): an answer (even 404/400) means

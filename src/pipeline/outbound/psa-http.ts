@@ -5,11 +5,11 @@ import type { LookupFunction } from 'node:net';
 
 import axios, { type AxiosResponse } from 'axios';
 
-import { ConnectorError, err, ok } from '../contract/index.js';
-import type { HttpClient, HttpRequest, HttpResponse, Logger, Result, SafeFetchOptions } from '../contract/index.js';
+import { ConnectorError, err, ok } from '../../contract/index.js';
+import type { HttpClient, HttpRequest, HttpResponse, Logger, Result, SafeFetchOptions } from '../../contract/index.js';
 
-import { isPublicUnicast } from './ip.js';
-import { parseRetryAfter } from './retry-after.js';
+import { isPublicUnicast } from '../../lib/ip.js';
+import { parseRetryAfter } from '../../lib/retry-after.js';
 
 /** Options of the outbound PSA client built per instance by the pipeline. */
 export interface HttpClientOptions {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 
-import type { RedisClient } from '../store/redis.js';
+import type { RedisClient } from '../../store/redis.js';
 
-import { ConnectorError } from '../contract/index.js';
-import type { RateLimit } from '../contract/index.js';
-import type { Keys } from '../store/keys.js';
+import { ConnectorError } from '../../contract/index.js';
+import type { RateLimit } from '../../contract/index.js';
+import type { Keys } from '../../store/keys.js';
 
-import { laneShares } from './lanes.js';
-import type { Lane } from './lanes.js';
+import { laneShares } from './rate-lanes.js';
+import type { Lane } from './rate-lanes.js';
 
 /**
  * One slot of an instance's outbound budget, decided in Redis so every worker replica shares it (docs/spec.md §4):
