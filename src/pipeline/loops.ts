@@ -7,7 +7,7 @@ import type { Keys } from '../store/keys.js';
 import type { ScheduleStore } from '../store/schedule-store.js';
 
 import type { Runtimes } from './outbound/instance-runtime.js';
-import type { KickOptions } from './kick.js';
+import type { KickOptions } from './queue/kick-ticket.js';
 
 export interface LoopOptions {
   schedule: ScheduleStore;

@@ -7,7 +7,7 @@ import { nextCheckAfterMove, ticketAfterMove } from './after-move.js';
 import type { InstanceRuntime } from './outbound/instance-runtime.js';
 import { completePending } from './pending.js';
 import type { ProcessorDeps, TicketTask } from './processor-deps.js';
-import type { Trigger } from './queues.js';
+import type { Trigger } from './queue/queues.js';
 import { actionId, appliedIdsOf, applyDecision, isOlderVersion, observeTicket, toEngineState } from '../store/ticket-state.js';
 import type { InstanceCounters } from '../store/ticket-state.js';
 import { ownerClaimOf, readCounters, updateOwnerLoad } from '../store/ticket-counters.js';

@@ -13,7 +13,7 @@ import type { Runtimes } from './outbound/instance-runtime.js';
 import type { PolicyEngine } from './engine.js';
 import type { EscalationMetricsRecorder } from './escalation-metrics-service.js';
 import type { NotifyInput } from './notifiers.js';
-import type { Trigger } from './queues.js';
+import type { Trigger } from './queue/queues.js';
 import type { PolicyFacts } from '../store/ticket-counters.js';
 import type { WriteGuard } from './write-guard.js';
 

@@ -10,7 +10,7 @@ import type { ReviewStore } from '../store/review-store.js';
 import type { TicketStore } from '../store/ticket-store.js';
 
 import type { Runtimes } from './outbound/instance-runtime.js';
-import type { KickOptions } from './kick.js';
+import type { KickOptions } from './queue/kick-ticket.js';
 import { slaDrift } from './sla-drift.js';
 import { toEngineState } from '../store/ticket-state.js';
 import type { AuditEntry, DeadLetter, InstanceStatus, ReadModels, TicketView } from './types.js';

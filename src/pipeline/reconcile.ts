@@ -8,7 +8,7 @@ import type { Keys } from '../store/keys.js';
 import type { TicketStore } from '../store/ticket-store.js';
 
 import type { InstanceRuntime } from './outbound/instance-runtime.js';
-import type { KickOptions } from './kick.js';
+import type { KickOptions } from './queue/kick-ticket.js';
 import type { AlertInput } from './notifiers.js';
 import { isOlderVersion } from '../store/ticket-state.js';
 

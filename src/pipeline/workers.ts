@@ -9,11 +9,11 @@ import { createRedis } from '../store/redis.js';
 import type { RedisClient } from '../store/redis.js';
 
 import type { Runtimes } from './outbound/instance-runtime.js';
-import type { KickOptions } from './kick.js';
+import type { KickOptions } from './queue/kick-ticket.js';
 import { resendNotifiers } from './notifier-retry.js';
 import { processTicket } from './process-ticket.js';
 import type { ProcessorDeps } from './processor-deps.js';
-import { ControlJobSchema, EventJobSchema, TicketJobSchema, heartbeatQueueName, queueNames } from './queues.js';
+import { ControlJobSchema, EventJobSchema, TicketJobSchema, heartbeatQueueName, queueNames } from './queue/queues.js';
 import { inLane, laneOf } from './outbound/rate-lanes.js';
 import { checkRegistration, reconcile } from './reconcile.js';
 import { isLockLost, lockGuard } from './write-guard.js';

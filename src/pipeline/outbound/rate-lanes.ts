@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-import type { Trigger } from '../queues.js';
+import type { Trigger } from '../queue/queues.js';
 
 /**
  * Which share of an instance's request budget a PSA call spends (issue 13 "budgets that hold"):

@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { Cluster } from 'ioredis';
 
-import { canonicalTicketId } from '../contract/index.js';
-import { clusterMasterFor } from '../store/redis.js';
-import type { RedisClient } from '../store/redis.js';
+import { canonicalTicketId } from '../../contract/index.js';
+import { clusterMasterFor } from '../../store/redis.js';
+import type { RedisClient } from '../../store/redis.js';
 
-import { eventDedupeId, retention } from './queues.js';
-import type { EventJob } from './queues.js';
-import { PipelineUnavailableError } from './types.js';
-import type { IngestRequest, IngestResult } from './types.js';
+import { eventDedupeId, retention } from '../queue/queues.js';
+import type { EventJob } from '../queue/queues.js';
+import { PipelineUnavailableError } from '../types.js';
+import type { IngestRequest, IngestResult } from '../types.js';
 
 export interface IngestOptions {
   /** The `events` queue on a producer connection (`enableOfflineQueue: false`). */

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 
-import { canonicalTicketId } from '../contract/index.js';
+import { canonicalTicketId } from '../../contract/index.js';
 
 import { retention, ticketDedupeId } from './queues.js';
 import type { TicketJob, Trigger } from './queues.js';
