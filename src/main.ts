@@ -14,7 +14,7 @@ import type { AppLogger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
 import { startPipeline } from './pipeline/pipeline.js';
 import type { PipelineOptions, RunningPipeline } from './pipeline/pipeline.js';
-import { createPolicyEngine } from './pipeline/policy-engine.js';
+import { createPolicyEngine } from './pipeline/policy/policy-engine.js';
 import { closeRedis, configNumber, createRedis, redisDurability, waitReady } from './store/redis.js';
 
 /**

@@ -9,7 +9,7 @@ import { InstantSchema, TicketStateSchema } from '../contract/index.js';
 import type { Decision, Ticket, TicketState } from '../contract/index.js';
 import { connectors } from '../connectors.js';
 import { EvaluateTicketSchema, compilePolicy, evaluate } from '../engine/index.js';
-import { buildCompileInput } from '../pipeline/policies.js';
+import { buildCompileInput } from '../pipeline/policy/compile-input.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';

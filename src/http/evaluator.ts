@@ -2,7 +2,7 @@ import type { AnyConnector, PsaKind } from '../contract/index.js';
 import type { AppConfig } from '../config/types.js';
 import { compilePolicy, evaluate } from '../engine/index.js';
 import type { CompiledPolicy } from '../engine/index.js';
-import { buildCompileInput } from '../pipeline/policies.js';
+import { buildCompileInput } from '../pipeline/policy/compile-input.js';
 
 import type { DryRunEvaluator } from './deps.js';
 import { notFoundError } from './errors.js';

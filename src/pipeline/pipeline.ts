@@ -19,7 +19,7 @@ import { createRuntimes } from './outbound/instance-runtime.js';
 import { registerPsaUpGauge } from './outbound/psa-health.js';
 import type { BreakerOptions } from './outbound/psa-health.js';
 import type { ConnectorLookup, Runtimes } from './outbound/instance-runtime.js';
-import type { PolicyEngine } from './engine.js';
+import type { PolicyEngine } from './policy/engine.js';
 import { Heartbeat } from './heartbeat.js';
 import { createIngest } from './ingest/ingest.js';
 import { kickTicket } from './queue/kick-ticket.js';
@@ -39,8 +39,8 @@ import { createMetricsBreakdown } from './metrics-breakdown.js';
 import { createTicketLister } from './ticket-list.js';
 import type { PolicyFacts } from '../store/ticket-counters.js';
 import type { Pipeline, ReadModels } from './types.js';
-import { closeWorkers, createWorkers } from './workers.js';
-import type { WorkerSet, WorkerSettings } from './workers.js';
+import { closeWorkers, createWorkers } from './process/workers.js';
+import type { WorkerSet, WorkerSettings } from './process/workers.js';
 
 export type Role = 'all' | 'api' | 'worker';
 

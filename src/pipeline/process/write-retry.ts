@@ -1,7 +1,7 @@
-import { ConnectorError, connectorErrorCodes } from '../contract/index.js';
-import type { Action, ConnectorErrorCode } from '../contract/index.js';
+import { ConnectorError, connectorErrorCodes } from '../../contract/index.js';
+import type { Action, ConnectorErrorCode } from '../../contract/index.js';
 
-import type { InstanceRuntime } from './outbound/instance-runtime.js';
+import type { InstanceRuntime } from '../outbound/instance-runtime.js';
 import type { ResultRow, WriteBackOutput } from './write-back.js';
 
 /** Write failures a later attempt can fix (docs/reliability.md §3: throttling, 5xx, timeouts, resets, 409 → re-decide). */

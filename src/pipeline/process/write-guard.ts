@@ -1,8 +1,8 @@
-import { ConnectorError } from '../contract/index.js';
-import type { HttpClient } from '../contract/index.js';
-import type { HeldLock } from '../store/lock.js';
+import { ConnectorError } from '../../contract/index.js';
+import type { HttpClient } from '../../contract/index.js';
+import type { HeldLock } from '../../store/lock.js';
 
-import type { InstanceRuntime } from './outbound/instance-runtime.js';
+import type { InstanceRuntime } from '../outbound/instance-runtime.js';
 
 /**
  * "A lost lock stops the writer": the ticket lock is checked in Redis right before each PSA write of a job. Once it

@@ -1,11 +1,11 @@
-import { isConnectorError } from '../contract/index.js';
-import type { Action, ActionResult, Decision, FetchedTicket, NoteAction, Ticket, WritePlan } from '../contract/index.js';
-import type { LastReassign } from '../store/ticket-store.js';
+import { isConnectorError } from '../../contract/index.js';
+import type { Action, ActionResult, Decision, FetchedTicket, NoteAction, Ticket, WritePlan } from '../../contract/index.js';
+import type { LastReassign } from '../../store/ticket-store.js';
 
-import type { InstanceRuntime } from './outbound/instance-runtime.js';
-import type { NotifyInput } from './notifiers.js';
-import { markerOf } from '../store/ticket-state.js';
-import type { AuditEntry } from './types.js';
+import type { InstanceRuntime } from '../outbound/instance-runtime.js';
+import type { NotifyInput } from '../notifiers.js';
+import { markerOf } from '../../store/ticket-state.js';
+import type { AuditEntry } from '../types.js';
 import type { WriteGuard } from './write-guard.js';
 
 export type ResultRow = AuditEntry['results'][number];

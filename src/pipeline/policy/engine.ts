@@ -1,4 +1,4 @@
-import type { Decision, Ticket, TicketState } from '../contract/index.js';
+import type { Decision, Ticket, TicketState } from '../../contract/index.js';
 
 /**
  * What the worker needs from the engine: a Decision for one instance's compiled policy. `main.ts` builds it from

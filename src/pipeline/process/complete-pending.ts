@@ -1,9 +1,9 @@
-import type { FetchedTicket, ReassignAction, Ticket } from '../contract/index.js';
-import type { LastReassign, PendingWrite, TicketRecord } from '../store/ticket-store.js';
+import type { FetchedTicket, ReassignAction, Ticket } from '../../contract/index.js';
+import type { LastReassign, PendingWrite, TicketRecord } from '../../store/ticket-store.js';
 
-import type { InstanceRuntime } from './outbound/instance-runtime.js';
+import type { InstanceRuntime } from '../outbound/instance-runtime.js';
 import type { ProcessorDeps } from './processor-deps.js';
-import { appliedIdsOf, applyDecision, observeTicket } from '../store/ticket-state.js';
+import { appliedIdsOf, applyDecision, observeTicket } from '../../store/ticket-state.js';
 import { writeBack } from './write-back.js';
 import { LockLostError, guardedRuntime } from './write-guard.js';
 import type { WriteGuard } from './write-guard.js';

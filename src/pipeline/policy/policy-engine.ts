@@ -1,10 +1,10 @@
-import type { AppConfig } from '../config/types.js';
-import { compilePolicy, evaluate } from '../engine/index.js';
-import type { CompiledPolicy } from '../engine/index.js';
+import type { AppConfig } from '../../config/types.js';
+import { compilePolicy, evaluate } from '../../engine/index.js';
+import type { CompiledPolicy } from '../../engine/index.js';
 
-import type { ConnectorLookup } from './outbound/instance-runtime.js';
+import type { ConnectorLookup } from '../outbound/instance-runtime.js';
 import type { PolicyEngine } from './engine.js';
-import { buildCompileInput } from './policies.js';
+import { buildCompileInput } from './compile-input.js';
 
 /**
  * The real engine for the workers: every instance's policy compiled once at start-up (calendars precomputed), so a

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { exampleEnv } from '../../test/fixtures/config/example-env.js';
-import { loadConfigFile } from '../config/load.js';
-import { connectors } from '../connectors.js';
+import { exampleEnv } from '../../../test/fixtures/config/example-env.js';
+import { loadConfigFile } from '../../config/load.js';
+import { connectors } from '../../connectors.js';
 
-import { buildCompileInput } from './policies.js';
+import { buildCompileInput } from './compile-input.js';
 
 const examplePath = new URL('../../examples/escalator.yaml', import.meta.url).pathname;
 

@@ -1,9 +1,9 @@
-import type { Action, Decision, LocationKeySpec, ReassignAction, Ticket } from '../contract/index.js';
-import type { LastReassign, TicketRecord } from '../store/ticket-store.js';
+import type { Action, Decision, LocationKeySpec, ReassignAction, Ticket } from '../../contract/index.js';
+import type { LastReassign, TicketRecord } from '../../store/ticket-store.js';
 
-import type { PolicyEngine } from './engine.js';
-import type { InstanceCounters } from '../store/ticket-state.js';
-import { actionId, appliedIdsOf, toEngineState } from '../store/ticket-state.js';
+import type { PolicyEngine } from '../policy/engine.js';
+import type { InstanceCounters } from '../../store/ticket-state.js';
+import { actionId, appliedIdsOf, toEngineState } from '../../store/ticket-state.js';
 
 /**
  * The ticket as our own write left it: the target location (read through the connector's location keys), the

@@ -1,20 +1,20 @@
-import type { Logger } from '../contract/index.js';
-import type { Metrics } from '../lib/metrics.js';
-import type { AuditStore } from '../store/audit-store.js';
-import type { BackfillStore } from '../store/backfill-store.js';
-import type { CountersStore } from '../store/counters-store.js';
-import type { DeadLetterStore } from '../store/dead-letter-store.js';
-import type { InstanceStore } from '../store/instance-store.js';
-import type { ScheduleStore } from '../store/schedule-store.js';
-import type { TicketStore } from '../store/ticket-store.js';
-import type { TimelineStore } from '../store/timeline-store.js';
+import type { Logger } from '../../contract/index.js';
+import type { Metrics } from '../../lib/metrics.js';
+import type { AuditStore } from '../../store/audit-store.js';
+import type { BackfillStore } from '../../store/backfill-store.js';
+import type { CountersStore } from '../../store/counters-store.js';
+import type { DeadLetterStore } from '../../store/dead-letter-store.js';
+import type { InstanceStore } from '../../store/instance-store.js';
+import type { ScheduleStore } from '../../store/schedule-store.js';
+import type { TicketStore } from '../../store/ticket-store.js';
+import type { TimelineStore } from '../../store/timeline-store.js';
 
-import type { Runtimes } from './outbound/instance-runtime.js';
-import type { PolicyEngine } from './engine.js';
-import type { EscalationMetricsRecorder } from './escalation-metrics-service.js';
-import type { NotifyInput } from './notifiers.js';
-import type { Trigger } from './queue/queues.js';
-import type { PolicyFacts } from '../store/ticket-counters.js';
+import type { Runtimes } from '../outbound/instance-runtime.js';
+import type { PolicyEngine } from '../policy/engine.js';
+import type { EscalationMetricsRecorder } from '../escalation-metrics-service.js';
+import type { NotifyInput } from '../notifiers.js';
+import type { Trigger } from '../queue/queues.js';
+import type { PolicyFacts } from '../../store/ticket-counters.js';
 import type { WriteGuard } from './write-guard.js';
 
 /** What the ticket processor works with (built once per worker process). */

@@ -1,24 +1,24 @@
 import { DelayedError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 
-import { isConnectorError } from '../contract/index.js';
-import type { Action, Logger } from '../contract/index.js';
-import type { Keys } from '../store/keys.js';
-import { tryLock } from '../store/lock.js';
-import { createRedis } from '../store/redis.js';
-import type { RedisClient } from '../store/redis.js';
+import { isConnectorError } from '../../contract/index.js';
+import type { Action, Logger } from '../../contract/index.js';
+import type { Keys } from '../../store/keys.js';
+import { tryLock } from '../../store/lock.js';
+import { createRedis } from '../../store/redis.js';
+import type { RedisClient } from '../../store/redis.js';
 
-import type { Runtimes } from './outbound/instance-runtime.js';
-import type { KickOptions } from './queue/kick-ticket.js';
-import { resendNotifiers } from './notifier-retry.js';
+import type { Runtimes } from '../outbound/instance-runtime.js';
+import type { KickOptions } from '../queue/kick-ticket.js';
+import { resendNotifiers } from '../notifier-retry.js';
 import { processTicket } from './process-ticket.js';
 import type { ProcessorDeps } from './processor-deps.js';
-import { ControlJobSchema, EventJobSchema, TicketJobSchema, heartbeatQueueName, queueNames } from './queue/queues.js';
-import { inLane, laneOf } from './outbound/rate-lanes.js';
-import { checkRegistration, reconcile } from './reconcile.js';
+import { ControlJobSchema, EventJobSchema, TicketJobSchema, heartbeatQueueName, queueNames } from '../queue/queues.js';
+import { inLane, laneOf } from '../outbound/rate-lanes.js';
+import { checkRegistration, reconcile } from '../reconcile.js';
 import { isLockLost, lockGuard } from './write-guard.js';
 import { isSettleWait } from './write-retry.js';
-import type { ReconcileDeps } from './reconcile.js';
+import type { ReconcileDeps } from '../reconcile.js';
 
 export interface WorkerSettings {
   /** Evaluations in parallel per process (`WORKER_CONCURRENCY`). @defaultValue 4 */

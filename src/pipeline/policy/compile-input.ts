@@ -1,6 +1,6 @@
-import type { AnyConnector } from '../contract/index.js';
-import type { AppConfig, LoadedInstance } from '../config/types.js';
-import type { CompileInput } from '../engine/types.js';
+import type { AnyConnector } from '../../contract/index.js';
+import type { AppConfig, LoadedInstance } from '../../config/types.js';
+import type { CompileInput } from '../../engine/types.js';
 
 /**
  * The glue from the validated config to the engine: everything `compilePolicy` needs for one instance.
