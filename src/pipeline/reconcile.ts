@@ -9,7 +9,7 @@ import type { TicketStore } from '../store/ticket-store.js';
 
 import type { InstanceRuntime } from './outbound/instance-runtime.js';
 import type { KickOptions } from './queue/kick-ticket.js';
-import type { AlertInput } from './notifiers.js';
+import type { AlertInput } from './notify/notifiers.js';
 import { isOlderVersion } from '../store/ticket-state.js';
 
 export interface ReconcileDeps {

@@ -12,7 +12,7 @@ import type { TimelineStore } from '../../store/timeline-store.js';
 import type { Runtimes } from '../outbound/instance-runtime.js';
 import type { PolicyEngine } from '../policy/engine.js';
 import type { EscalationMetricsRecorder } from '../escalation-metrics-service.js';
-import type { NotifyInput } from '../notifiers.js';
+import type { NotifyInput } from '../notify/notifiers.js';
 import type { Trigger } from '../queue/queues.js';
 import type { PolicyFacts } from '../../store/ticket-counters.js';
 import type { WriteGuard } from './write-guard.js';

@@ -10,7 +10,7 @@ import type { RedisClient } from '../../store/redis.js';
 
 import type { Runtimes } from '../outbound/instance-runtime.js';
 import type { KickOptions } from '../queue/kick-ticket.js';
-import { resendNotifiers } from '../notifier-retry.js';
+import { resendNotifiers } from '../notify/notifier-retry.js';
 import { processTicket } from './process-ticket.js';
 import type { ProcessorDeps } from './processor-deps.js';
 import { ControlJobSchema, EventJobSchema, TicketJobSchema, heartbeatQueueName, queueNames } from '../queue/queues.js';

@@ -3,7 +3,7 @@ import type { Action, ActionResult, Decision, FetchedTicket, NoteAction, Ticket,
 import type { LastReassign } from '../../store/ticket-store.js';
 
 import type { InstanceRuntime } from '../outbound/instance-runtime.js';
-import type { NotifyInput } from '../notifiers.js';
+import type { NotifyInput } from '../notify/notifiers.js';
 import { markerOf } from '../../store/ticket-state.js';
 import type { AuditEntry } from '../types.js';
 import type { WriteGuard } from './write-guard.js';

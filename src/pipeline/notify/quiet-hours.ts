@@ -1,9 +1,9 @@
-import type { RedisClient } from '../store/redis.js';
+import type { RedisClient } from '../../store/redis.js';
 import { z } from 'zod';
 
-import type { CalendarConfig, HttpClient, Logger, NotifierConfig } from '../contract/index.js';
-import { compileCalendars } from '../engine/calendar.js';
-import type { Keys } from '../store/keys.js';
+import type { CalendarConfig, HttpClient, Logger, NotifierConfig } from '../../contract/index.js';
+import { compileCalendars } from '../../engine/calendar.js';
+import type { Keys } from '../../store/keys.js';
 
 import type { NotifyInput } from './notifiers.js';
 

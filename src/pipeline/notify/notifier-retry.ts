@@ -1,7 +1,7 @@
-import type { Action, Logger } from '../contract/index.js';
-import type { AuditStore } from '../store/audit-store.js';
-import type { DeadLetterStore } from '../store/dead-letter-store.js';
-import type { TicketStore } from '../store/ticket-store.js';
+import type { Action, Logger } from '../../contract/index.js';
+import type { AuditStore } from '../../store/audit-store.js';
+import type { DeadLetterStore } from '../../store/dead-letter-store.js';
+import type { TicketStore } from '../../store/ticket-store.js';
 
 import type { NotifyInput } from './notifiers.js';
 

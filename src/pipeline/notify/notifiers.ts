@@ -1,4 +1,4 @@
-import type { Decision, HttpClient, NotifierConfig, Ticket } from '../contract/index.js';
+import type { Decision, HttpClient, NotifierConfig, Ticket } from '../../contract/index.js';
 
 /** What a notifier is told about one escalation (docs/spec.md §2: `{"event":"escalation","instance","rule","ticket","decision"}`). */
 export interface NotifyInput {
