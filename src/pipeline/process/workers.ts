@@ -15,10 +15,10 @@ import { processTicket } from './process-ticket.js';
 import type { ProcessorDeps } from './processor-deps.js';
 import { ControlJobSchema, EventJobSchema, TicketJobSchema, heartbeatQueueName, queueNames } from '../queue/queues.js';
 import { inLane, laneOf } from '../outbound/rate-lanes.js';
-import { checkRegistration, reconcile } from '../reconcile.js';
+import { checkRegistration, reconcile } from '../schedule/reconcile.js';
 import { isLockLost, lockGuard } from './write-guard.js';
 import { isSettleWait } from './write-retry.js';
-import type { ReconcileDeps } from '../reconcile.js';
+import type { ReconcileDeps } from '../schedule/reconcile.js';
 
 export interface WorkerSettings {
   /** Evaluations in parallel per process (`WORKER_CONCURRENCY`). @defaultValue 4 */

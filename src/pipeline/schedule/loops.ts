@@ -1,13 +1,13 @@
 import type { Queue } from 'bullmq';
-import type { RedisClient } from '../store/redis.js';
+import type { RedisClient } from '../../store/redis.js';
 
-import type { Logger } from '../contract/index.js';
-import type { Metrics } from '../lib/metrics.js';
-import type { Keys } from '../store/keys.js';
-import type { ScheduleStore } from '../store/schedule-store.js';
+import type { Logger } from '../../contract/index.js';
+import type { Metrics } from '../../lib/metrics.js';
+import type { Keys } from '../../store/keys.js';
+import type { ScheduleStore } from '../../store/schedule-store.js';
 
-import type { Runtimes } from './outbound/instance-runtime.js';
-import type { KickOptions } from './queue/kick-ticket.js';
+import type { Runtimes } from '../outbound/instance-runtime.js';
+import type { KickOptions } from '../queue/kick-ticket.js';
 
 export interface LoopOptions {
   schedule: ScheduleStore;

@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq';
-import type { RedisClient } from '../store/redis.js';
+import type { RedisClient } from '../../store/redis.js';
 
-import type { Logger } from '../contract/index.js';
-import type { Keys } from '../store/keys.js';
+import type { Logger } from '../../contract/index.js';
+import type { Keys } from '../../store/keys.js';
 
-import { heartbeatQueueName } from './queue/queues.js';
+import { heartbeatQueueName } from '../queue/queues.js';
 
 export interface HeartbeatOptions {
   /** The `events` queue: the heartbeat travels the same path as an acknowledged webhook. */

@@ -1,16 +1,16 @@
-import type { RedisClient } from '../store/redis.js';
+import type { RedisClient } from '../../store/redis.js';
 
-import type { Logger, WebhookState } from '../contract/index.js';
-import type { Metrics } from '../lib/metrics.js';
-import type { BackfillProgress, BackfillStore } from '../store/backfill-store.js';
-import type { InstanceStore } from '../store/instance-store.js';
-import type { Keys } from '../store/keys.js';
-import type { TicketStore } from '../store/ticket-store.js';
+import type { Logger, WebhookState } from '../../contract/index.js';
+import type { Metrics } from '../../lib/metrics.js';
+import type { BackfillProgress, BackfillStore } from '../../store/backfill-store.js';
+import type { InstanceStore } from '../../store/instance-store.js';
+import type { Keys } from '../../store/keys.js';
+import type { TicketStore } from '../../store/ticket-store.js';
 
-import type { InstanceRuntime } from './outbound/instance-runtime.js';
-import type { KickOptions } from './queue/kick-ticket.js';
-import type { AlertInput } from './notify/notifiers.js';
-import { isOlderVersion } from '../store/ticket-state.js';
+import type { InstanceRuntime } from '../outbound/instance-runtime.js';
+import type { KickOptions } from '../queue/kick-ticket.js';
+import type { AlertInput } from '../notify/notifiers.js';
+import { isOlderVersion } from '../../store/ticket-state.js';
 
 export interface ReconcileDeps {
   redis: RedisClient;
