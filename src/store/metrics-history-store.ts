@@ -1,6 +1,6 @@
 import type { RedisClient } from './redis.js';
 
-import type { MetricsHistory } from '../pipeline/escalation-metrics-history.js';
+import type { MetricsHistory } from '../pipeline/metrics/escalation-metrics-history.js';
 
 import type { Keys } from './keys.js';
 

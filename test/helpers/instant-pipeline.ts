@@ -4,7 +4,7 @@ import { ConnectorError, err, ok } from '../../src/contract/index.js';
 import type { ActionResult, AnyConnector } from '../../src/contract/index.js';
 import type { AppConfig } from '../../src/config/types.js';
 import { createRuntimes } from '../../src/pipeline/outbound/instance-runtime.js';
-import { createEscalationMetricsService } from '../../src/pipeline/escalation-metrics-service.js';
+import { createEscalationMetricsService } from '../../src/pipeline/metrics/escalation-metrics-service.js';
 import { createPolicyEngine } from '../../src/pipeline/policy/policy-engine.js';
 import { processTicket } from '../../src/pipeline/process/process-ticket.js';
 import type { Outcome } from '../../src/pipeline/process/process-ticket.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectors } from '../../src/connectors.js';
 import { loadConfigText } from '../../src/config/index.js';
-import type { MetricsHistory } from '../../src/pipeline/escalation-metrics-history.js';
+import type { MetricsHistory } from '../../src/pipeline/metrics/escalation-metrics-history.js';
 import { createStores } from '../../src/store/stores.js';
 import type { AuditEntry, TicketView } from '../../src/pipeline/types.js';
 import { newAuditId } from '../../src/store/audit-store.js';

@@ -12,7 +12,7 @@ import { actionId, appliedIdsOf, applyDecision, isOlderVersion, observeTicket, t
 import type { InstanceCounters } from '../../store/ticket-state.js';
 import { ownerClaimOf, readCounters, updateOwnerLoad } from '../../store/ticket-counters.js';
 import type { AuditEntry } from '../types.js';
-import { newDisagreements, slaDrift } from '../sla-drift.js';
+import { newDisagreements, slaDrift } from '../metrics/sla-drift.js';
 import { writeBack } from './write-back.js';
 import { LockLostError, guardedRuntime } from './write-guard.js';
 import { SettleWait, deferredWriteFailure, interimRows, noteInDoubt } from './write-retry.js';

@@ -11,7 +11,7 @@ import type { TimelineStore } from '../../store/timeline-store.js';
 
 import type { Runtimes } from '../outbound/instance-runtime.js';
 import type { PolicyEngine } from '../policy/engine.js';
-import type { EscalationMetricsRecorder } from '../escalation-metrics-service.js';
+import type { EscalationMetricsRecorder } from '../metrics/escalation-metrics-service.js';
 import type { NotifyInput } from '../notify/notifiers.js';
 import type { Trigger } from '../queue/queues.js';
 import type { PolicyFacts } from '../../store/ticket-counters.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { Decision, Ticket } from '../contract/index.js';
+import type { Decision, Ticket } from '../../contract/index.js';
 
 import { currentTier, recordEvaluation, recordGone } from './escalation-metrics-history.js';
 import type { MetricsHistory, RecordArgs } from './escalation-metrics-history.js';

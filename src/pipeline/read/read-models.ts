@@ -1,19 +1,19 @@
 import type { Queue } from 'bullmq';
 
-import { canonicalTicketId } from '../contract/index.js';
-import type { AuditStore } from '../store/audit-store.js';
-import type { BackfillStore } from '../store/backfill-store.js';
-import type { DeadLetterStore, StoredDeadLetter } from '../store/dead-letter-store.js';
-import type { InstanceStore } from '../store/instance-store.js';
-import { summarizeReviews } from '../store/review-store.js';
-import type { ReviewStore } from '../store/review-store.js';
-import type { TicketStore } from '../store/ticket-store.js';
+import { canonicalTicketId } from '../../contract/index.js';
+import type { AuditStore } from '../../store/audit-store.js';
+import type { BackfillStore } from '../../store/backfill-store.js';
+import type { DeadLetterStore, StoredDeadLetter } from '../../store/dead-letter-store.js';
+import type { InstanceStore } from '../../store/instance-store.js';
+import { summarizeReviews } from '../../store/review-store.js';
+import type { ReviewStore } from '../../store/review-store.js';
+import type { TicketStore } from '../../store/ticket-store.js';
 
-import type { Runtimes } from './outbound/instance-runtime.js';
-import type { KickOptions } from './queue/kick-ticket.js';
-import { slaDrift } from './sla-drift.js';
-import { toEngineState } from '../store/ticket-state.js';
-import type { AuditEntry, DeadLetter, InstanceStatus, ReadModels, TicketView } from './types.js';
+import type { Runtimes } from '../outbound/instance-runtime.js';
+import type { KickOptions } from '../queue/kick-ticket.js';
+import { slaDrift } from '../metrics/sla-drift.js';
+import { toEngineState } from '../../store/ticket-state.js';
+import type { AuditEntry, DeadLetter, InstanceStatus, ReadModels, TicketView } from '../types.js';
 
 export interface ReadModelDeps {
   tickets: TicketStore;

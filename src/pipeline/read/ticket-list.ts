@@ -1,8 +1,8 @@
-import type { Decision } from '../contract/index.js';
-import type { AppConfig } from '../config/types.js';
-import { compileCalendars } from '../engine/calendar.js';
-import type { BusinessCalendar } from '../engine/types.js';
-import type { TicketRecord, TicketStore } from '../store/ticket-store.js';
+import type { Decision } from '../../contract/index.js';
+import type { AppConfig } from '../../config/types.js';
+import { compileCalendars } from '../../engine/calendar.js';
+import type { BusinessCalendar } from '../../engine/types.js';
+import type { TicketRecord, TicketStore } from '../../store/ticket-store.js';
 
 // `GET /api/tickets` (issue 16, the console's "At risk" page): every open ticket across instances, with what will
 // happen to it next — the earliest SLA due instant or scheduled check — in business time.

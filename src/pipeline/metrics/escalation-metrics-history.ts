@@ -1,7 +1,7 @@
-import type { Decision, Ticket } from '../contract/index.js';
+import type { Decision, Ticket } from '../../contract/index.js';
 
 import { newDisagreements, slaDrift } from './sla-drift.js';
-import { ownerMatches } from '../store/ticket-state.js';
+import { ownerMatches } from '../../store/ticket-state.js';
 
 /**
  * The per-ticket history that escalation metrics are computed from (docs/spec.md §5 "Escalation metrics"): every tier

@@ -1,4 +1,4 @@
-import type { Decision, Ticket } from '../contract/index.js';
+import type { Decision, Ticket } from '../../contract/index.js';
 
 export type SlaClock = 'firstResponse' | 'resolution';
 export type SlaDrift = Record<SlaClock, number | null>;

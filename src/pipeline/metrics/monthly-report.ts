@@ -1,11 +1,11 @@
-import { scanKeys } from '../store/redis.js';
-import type { RedisClient } from '../store/redis.js';
+import { scanKeys } from '../../store/redis.js';
+import type { RedisClient } from '../../store/redis.js';
 
-import type { AppConfig } from '../config/types.js';
-import type { Keys } from '../store/keys.js';
-import { ReviewStore, summarizeReviews } from '../store/review-store.js';
-import type { ReviewSummary } from '../store/review-store.js';
-import type { TicketRecord } from '../store/ticket-store.js';
+import type { AppConfig } from '../../config/types.js';
+import type { Keys } from '../../store/keys.js';
+import { ReviewStore, summarizeReviews } from '../../store/review-store.js';
+import type { ReviewSummary } from '../../store/review-store.js';
+import type { TicketRecord } from '../../store/ticket-store.js';
 
 import type { EscalationMetrics } from './escalation-metrics.js';
 import { computePatterns } from './patterns.js';

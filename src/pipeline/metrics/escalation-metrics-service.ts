@@ -1,8 +1,8 @@
-import type { Decision, Logger, Ticket } from '../contract/index.js';
-import type { AppConfig } from '../config/types.js';
-import { compileCalendars } from '../engine/calendar.js';
-import type { BusinessCalendar } from '../engine/types.js';
-import type { MetricsHistoryStore } from '../store/metrics-history-store.js';
+import type { Decision, Logger, Ticket } from '../../contract/index.js';
+import type { AppConfig } from '../../config/types.js';
+import { compileCalendars } from '../../engine/calendar.js';
+import type { BusinessCalendar } from '../../engine/types.js';
+import type { MetricsHistoryStore } from '../../store/metrics-history-store.js';
 
 import { recordEvaluation, recordGone } from './escalation-metrics-history.js';
 import type { OurMoves } from './escalation-metrics-history.js';

@@ -1,5 +1,5 @@
-import type { MetricsHistoryStore } from '../store/metrics-history-store.js';
-import type { TicketStore } from '../store/ticket-store.js';
+import type { MetricsHistoryStore } from '../../store/metrics-history-store.js';
+import type { TicketStore } from '../../store/ticket-store.js';
 
 import { computeEscalationMetrics } from './escalation-metrics.js';
 import type { EscalationMetrics } from './escalation-metrics.js';
