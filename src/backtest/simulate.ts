@@ -2,7 +2,7 @@ import type { Action, Decision, Reason, ReassignAction, Ticket } from '../contra
 import { deriveTicketTier, evaluate } from '../engine/index.js';
 import type { CompiledPolicy } from '../engine/index.js';
 import { nextCheckAfterMove, ticketAfterMove } from '../pipeline/process/after-move.js';
-import type { PolicyEngine } from '../pipeline/policy/engine.js';
+import type { PolicyEngine } from '../pipeline/policy/policy-engine.js';
 import { actionId, actionIdInput, appliedIdsOf, applyDecision, observeTicket, toEngineState } from '../store/ticket-state.js';
 import { policyFacts } from '../store/ticket-counters.js';
 import type { PolicyFacts } from '../store/ticket-counters.js';

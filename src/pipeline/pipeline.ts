@@ -19,7 +19,7 @@ import { createRuntimes } from './outbound/instance-runtime.js';
 import { registerPsaUpGauge } from './outbound/psa-health.js';
 import type { BreakerOptions } from './outbound/psa-health.js';
 import type { ConnectorLookup, Runtimes } from './outbound/instance-runtime.js';
-import type { PolicyEngine } from './policy/engine.js';
+import type { PolicyEngine } from './policy/policy-engine.js';
 import { Heartbeat } from './schedule/heartbeat.js';
 import { createIngest } from './ingest/ingest.js';
 import { kickTicket } from './queue/kick-ticket.js';

@@ -1,4 +1,5 @@
 import type { WebhookEvent } from '../contract/index.js';
+import type { AuditEntry, DeadLetter, EscalationQuery, InstanceStatus } from '../store/models.js';
 
 /**
  * The seam between the HTTP layer and the pipeline. The webhook route verifies and parses through the
@@ -47,53 +48,6 @@ export interface Pipeline {
 
 // ------------------------------------------------------------------ read models served by /api/* (docs/spec.md §5)
 
-export type ResultStatus = 'applied' | 'proposed' | 'skipped' | 'failed' | 'dead_letter';
-
-/** One decision in the audit trail (docs/spec.md §5 `GET /api/escalations`). */
-export interface AuditEntry {
-  id: string;
-  at: string;
-  instanceId: string;
-  psa: string;
-  ticketId: string;
-  mode: 'enforce' | 'observe';
-  /** What triggered the evaluation: webhook, scheduled, reconcile, dead_letter_retry, … */
-  trigger?: string;
-  decision: import('../contract/index.js').Decision;
-  results: { action: string; actionId?: string; status: ResultStatus; error?: { code: string; message: string } }[];
-  /** `ticket_gone` and similar events carry no decision actions. */
-  event?: string;
-}
-
-export interface DeadLetter {
-  id: string;
-  at: string;
-  instanceId: string;
-  ticketId: string;
-  actions: unknown[];
-  error: { code: string; message: string };
-}
-
-export interface InstanceStatus {
-  id: string;
-  kind: string;
-  mode: 'enforce' | 'observe';
-  webhook: import('../contract/index.js').WebhookState;
-  lastEventAt: string | null;
-  queueLag: number;
-  rateLimit: { requests: number; perMs: number; pausedUntil: string | null };
-  /** `unknown` until the first PSA call, then what the latest call said. */
-  psa: 'ok' | 'unreachable' | 'auth_failed' | 'rate_limited' | 'unknown';
-  /** When the PSA was last reached (or failed); null before the first call. */
-  psaCheckedAt?: string | null;
-  /** The latest PSA error (code and time), kept after the PSA recovered; null when none was seen. */
-  psaLastError?: { code: string; at: string } | null;
-  /** The instance's circuit breaker (open after repeated 5xx/timeouts; one probe per interval). */
-  breaker?: { state: 'closed' | 'open'; openedAt: string | null };
-  /** Progress of the backfill (every open ticket evaluated once); null when none ever ran. */
-  backfill?: { listed: number; evaluated: number; remaining: number; startedAt: string; completedAt: string | null; listing: boolean } | null;
-}
-
 export interface TicketView {
   ticket: import('../contract/index.js').Ticket;
   state: import('../contract/index.js').TicketState;
@@ -105,15 +59,6 @@ export interface TicketView {
   psaSla?: import('../contract/index.js').Ticket['psaSla'] | null;
   /** PSA due − our due, in minutes, per clock (null when either side has none). */
   slaDrift?: { firstResponse: number | null; resolution: number | null };
-}
-
-export interface EscalationQuery {
-  instance?: string;
-  rule?: string;
-  since?: string;
-  /** @defaultValue 50 (max 500) */
-  limit: number;
-  cursor?: string;
 }
 
 /** What the HTTP layer reads; implemented over Redis by `src/store`. */

@@ -1,6 +1,5 @@
 import type { RedisClient } from './redis.js';
 
-import type { AppConfig } from '../config/types.js';
 import { AuditStore } from './audit-store.js';
 import { BackfillStore } from './backfill-store.js';
 import { CountersStore } from './counters-store.js';
@@ -11,6 +10,13 @@ import type { Keys } from './keys.js';
 import { ScheduleStore } from './schedule-store.js';
 import { TicketStore } from './ticket-store.js';
 import { TimelineStore } from './timeline-store.js';
+
+/** The `retention:` settings the stores apply, in ms (the config's `RetentionConfig` is one). */
+export interface StoreRetention {
+  auditMs: number;
+  deadLettersMs: number;
+  ticketsMs?: number;
+}
 
 export interface Stores {
   keys: Keys;
@@ -26,7 +32,7 @@ export interface Stores {
 }
 
 /** Every Redis repository on one connection, with the retention of the config. */
-export function createStores(redis: RedisClient, config: Pick<AppConfig, 'retention'>, now: () => number = Date.now): Stores {
+export function createStores(redis: RedisClient, config: { retention: StoreRetention }, now: () => number = Date.now): Stores {
   // On a Redis Cluster every key carries the {esc} hash tag (keys.ts).
   const keys = createKeys({ hashTag: redis.isCluster });
   return {

@@ -5,7 +5,7 @@ import type { InstanceMode, Logger } from '../../src/contract/index.js';
 import type { AppConfig } from '../../src/config/types.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import type { Metrics } from '../../src/lib/metrics.js';
-import type { PolicyEngine } from '../../src/pipeline/policy/engine.js';
+import type { PolicyEngine } from '../../src/pipeline/policy/policy-engine.js';
 import { startPipeline } from '../../src/pipeline/pipeline.js';
 import type { PipelineOptions, RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { createPolicyEngine } from '../../src/pipeline/policy/policy-engine.js';

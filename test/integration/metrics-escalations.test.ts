@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { EscalationMetrics } from '../../src/pipeline/metrics/escalation-metrics.js';
-import type { InstanceStatus } from '../../src/pipeline/types.js';
+import type { InstanceStatus } from '../../src/store/models.js';
 
 import { iso, startHarness, waitFor } from './metrics-harness.js';
 import type { Harness } from './metrics-harness.js';

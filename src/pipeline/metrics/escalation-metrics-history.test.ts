@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Decision, Ticket } from '../../contract/index.js';
 
 import { currentTier, recordEvaluation, recordGone } from './escalation-metrics-history.js';
-import type { MetricsHistory, RecordArgs } from './escalation-metrics-history.js';
+import type { MetricsHistory } from '../../store/metrics-history-store.js';
+import type { RecordArgs } from './escalation-metrics-history.js';
 import { businessMinutesFor } from './escalation-metrics-service.js';
 
 const ms = (s: string) => Date.parse(s);

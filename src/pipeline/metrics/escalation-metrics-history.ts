@@ -1,6 +1,7 @@
 import type { Decision, Ticket } from '../../contract/index.js';
 
 import { newDisagreements, slaDrift } from './sla-drift.js';
+import type { MetricsHistory } from '../../store/metrics-history-store.js';
 import { ownerMatches } from '../../store/ticket-state.js';
 
 /**
@@ -9,55 +10,6 @@ import { ownerMatches } from '../../store/ticket-state.js';
  * end of the ticket's life, stopped SLA clocks and near misses. Pure transitions only; `src/store/metrics-history-store`
  * keeps one JSON record per ticket.
  */
-
-/** One tier change. A visit is the stretch between two changes (the first starts at `createdAt`). */
-export interface HistoryMove {
-  at: string;
-  from: string | null;
-  to: string | null;
-  /** `us`: our applied reassign; `human`: a tier change seen on a later read. */
-  by: 'us' | 'human';
-  rule?: string;
-  kind?: string;
-  /** Ours: business minutes (the ticket's clock calendar) from entering `from` to this move. */
-  businessMinutes?: number;
-  /** Ours: the group member we assigned and its PSA identity (absent: owner left unchanged). */
-  owner?: string;
-  ownerIdentity?: unknown;
-  /** Ours: the owner before the move (a pickup by someone else counts as the new owner's first version). */
-  previousOwnerId?: string | null;
-  /** Ours: first note or ticket version by the new owner. */
-  handoffAt?: string;
-}
-
-export type ClockName = 'firstResponse' | 'resolution';
-
-export interface MetricsHistory {
-  v: 1;
-  instanceId: string;
-  ticketId: string;
-  createdAt: string;
-  /** Derived tier when first seen (the first visit starts at `createdAt`, docs/spec.md §4 defaults). */
-  initialTier: string | null;
-  moves: HistoryMove[];
-  /** Set while the ticket is resolved/closed/gone: its last visit ends here. */
-  endedAt?: string;
-  /** `resolvedAt` of a resolved/closed ticket (FCR, MTTR, Tier 3 audit). */
-  resolvedAt?: string;
-  clockStops: { clock: ClockName; at: string; met: boolean }[];
-  /** First near miss per rule and visit (`visitAt` = the visit's start). */
-  nearMisses: { at: string; tier: string | null; rule: string; visitAt: string }[];
-  observedAt: string;
-  /** Observe mode: moves we proposed (first per rule and visit), never applied. */
-  proposals?: { at: string; from: string | null; to: string | null; rule: string }[];
-  /** Owner id at the last read (the owner a move of ours replaced). */
-  lastOwnerId?: string | null;
-  /**
-   * PSA and our SLA due dates further apart than the instance's tolerance (issue 13): one entry per run of consecutive
-   * evaluations that disagreed on a clock, `from` its first and `to` its last such evaluation (the last few runs).
-   */
-  slaDisagreements?: { clock: ClockName; from: string; to: string }[];
-}
 
 /** Our reassigns as the ticket state keeps them (`TicketRecord.escalations` and `lastReassign`). */
 export interface OurMoves {

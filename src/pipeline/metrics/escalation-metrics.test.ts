@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { HistoryMove, MetricsHistory } from './escalation-metrics-history.js';
+import type { HistoryMove, MetricsHistory } from '../../store/metrics-history-store.js';
 import { computeEscalationMetrics, fraction, median, visitsOf } from './escalation-metrics.js';
 
 const T = (day: string, time: string) => `2026-03-${day}T${time}:00.000Z`;

@@ -1,4 +1,4 @@
-import type { HistoryMove, MetricsHistory } from './escalation-metrics-history.js';
+import type { HistoryMove, MetricsHistory } from '../../store/metrics-history-store.js';
 
 /**
  * docs/spec.md §5 "Escalation metrics", computed by one pure function from ticket histories (escalation-metrics-history.ts).

@@ -14,7 +14,7 @@ import type { Lane } from './rate-lanes.js';
  * a Retry-After pause, a sliding window of `requests` per `per`, and at most `concurrency` calls in flight
  * (leases expire, so a crashed worker can't hold a slot forever). Redis TIME is the clock: replicas may drift.
  * Sweep calls also count in a window capped at 20 % of `requests`, sweep and background calls in one capped at half
- * (lanes.ts): live webhooks always keep at least half of the budget.
+ * (rate-lanes.ts): live webhooks always keep at least half of the budget.
  * Returns 0 when the slot was taken, else how long to wait before asking again.
  */
 const acquireScript = `

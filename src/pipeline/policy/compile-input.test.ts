@@ -6,7 +6,7 @@ import { connectors } from '../../connectors.js';
 
 import { buildCompileInput } from './compile-input.js';
 
-const examplePath = new URL('../../examples/escalator.yaml', import.meta.url).pathname;
+const examplePath = new URL('../../../examples/escalator.yaml', import.meta.url).pathname;
 
 describe('buildCompileInput', () => {
   const result = loadConfigFile(examplePath, exampleEnv, connectors);

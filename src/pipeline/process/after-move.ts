@@ -1,7 +1,7 @@
 import type { Action, Decision, LocationKeySpec, ReassignAction, Ticket } from '../../contract/index.js';
 import type { LastReassign, TicketRecord } from '../../store/ticket-store.js';
 
-import type { PolicyEngine } from '../policy/engine.js';
+import type { PolicyEngine } from '../policy/policy-engine.js';
 import type { InstanceCounters } from '../../store/ticket-state.js';
 import { actionId, appliedIdsOf, toEngineState } from '../../store/ticket-state.js';
 

@@ -11,7 +11,7 @@ import type { Trigger } from '../queue/queues.js';
 import { actionId, appliedIdsOf, applyDecision, isOlderVersion, observeTicket, toEngineState } from '../../store/ticket-state.js';
 import type { InstanceCounters } from '../../store/ticket-state.js';
 import { ownerClaimOf, readCounters, updateOwnerLoad } from '../../store/ticket-counters.js';
-import type { AuditEntry } from '../types.js';
+import type { AuditEntry } from '../../store/models.js';
 import { newDisagreements, slaDrift } from '../metrics/sla-drift.js';
 import { writeBack } from './write-back.js';
 import { LockLostError, guardedRuntime } from './write-guard.js';
@@ -165,7 +165,7 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
       id: auditId, at: new Date(now).toISOString(), instanceId: info.id, psa: info.kind, ticketId: task.ticketId,
       mode, trigger: task.trigger, decision, results: [],
     };
-    // Recorded before the first write: a crash from here on is completed by the next run (pending.ts).
+    // Recorded before the first write: a crash from here on is completed by the next run (complete-pending.ts).
     record = { ...record, pending: { auditId, at: entry.at, trigger: task.trigger, decision, actions: decision.actions, actionIds: ids } };
     if (task.guard && !(await task.guard.check())) throw new LockLostError();
     await deps.audit.record(entry);

@@ -10,7 +10,7 @@ import type { TicketStore } from '../../store/ticket-store.js';
 import type { TimelineStore } from '../../store/timeline-store.js';
 
 import type { Runtimes } from '../outbound/instance-runtime.js';
-import type { PolicyEngine } from '../policy/engine.js';
+import type { PolicyEngine } from '../policy/policy-engine.js';
 import type { EscalationMetricsRecorder } from '../metrics/escalation-metrics-service.js';
 import type { NotifyInput } from '../notify/notifiers.js';
 import type { Trigger } from '../queue/queues.js';

@@ -5,7 +5,7 @@ import type { LastReassign } from '../../store/ticket-store.js';
 import type { InstanceRuntime } from '../outbound/instance-runtime.js';
 import type { NotifyInput } from '../notify/notifiers.js';
 import { markerOf } from '../../store/ticket-state.js';
-import type { AuditEntry } from '../types.js';
+import type { AuditEntry } from '../../store/models.js';
 import type { WriteGuard } from './write-guard.js';
 
 export type ResultRow = AuditEntry['results'][number];

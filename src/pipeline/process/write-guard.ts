@@ -7,7 +7,7 @@ import type { InstanceRuntime } from '../outbound/instance-runtime.js';
 /**
  * "A lost lock stops the writer": the ticket lock is checked in Redis right before each PSA write of a job. Once it
  * is gone (Redis trouble longer than its TTL, or another worker took the ticket), no further write is sent; the
- * decision recorded as `pending` before the first write is completed by whoever holds the lock next (pending.ts).
+ * decision recorded as `pending` before the first write is completed by whoever holds the lock next (complete-pending.ts).
  */
 export interface WriteGuard {
   /** True while the job still holds the ticket lock (asks Redis). */

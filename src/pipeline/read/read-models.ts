@@ -13,7 +13,8 @@ import type { Runtimes } from '../outbound/instance-runtime.js';
 import type { KickOptions } from '../queue/kick-ticket.js';
 import { slaDrift } from '../metrics/sla-drift.js';
 import { toEngineState } from '../../store/ticket-state.js';
-import type { AuditEntry, DeadLetter, InstanceStatus, ReadModels, TicketView } from '../types.js';
+import type { AuditEntry, DeadLetter, InstanceStatus } from '../../store/models.js';
+import type { ReadModels, TicketView } from '../types.js';
 
 export interface ReadModelDeps {
   tickets: TicketStore;

@@ -35,7 +35,7 @@ const OVERLAP_MS = 2 * 60_000;
 /**
  * PSA calls one sweep may cause: 20 % of the instance's request budget over one interval (issue 13), at least one.
  * Counts list pages AND the fetches/writes of the tickets the sweep queues; the `sweep` lane of the shared rate
- * limiter enforces the same share call by call (lanes.ts).
+ * limiter enforces the same share call by call (rate-lanes.ts).
  */
 export function sweepBudget(rt: InstanceRuntime): number {
   const { requests, per } = rt.loaded.info.rateLimit;
