@@ -4,6 +4,7 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 
 import axios, { type AxiosResponse } from 'axios';
+import pRetry from 'p-retry';
 
 import { ConnectorError, err, ok } from '../../contract/index.js';
 import type { HttpClient, HttpRequest, HttpResponse, Logger, Result, SafeFetchOptions } from '../../contract/index.js';
@@ -31,6 +32,18 @@ export interface HttpClientOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => number;
+}
+
+/** A 429/503 answer inside the retry loop: the PSA error and how long the PSA asked us to wait (if it said). */
+class Throttled extends Error {
+  constructor(
+    readonly error: ConnectorError,
+    readonly status: number,
+    readonly waitMs: number | undefined,
+  ) {
+    super(error.message);
+    this.name = 'Throttled';
+  }
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -137,41 +150,71 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
-  async function request<T>(req: HttpRequest): Promise<HttpResponse<T>> {
+  /** One attempt: the response when 2xx, else a ConnectorError (with the throttle wait when the PSA asked for one). */
+  async function attempt<T>(req: HttpRequest): Promise<HttpResponse<T>> {
+    let res: HttpResponse;
+    try {
+      res = await once(req);
+    } catch (e) {
+      throw e instanceof ConnectorError ? e : networkError(e, req.timeoutMs ?? 10_000);
+    }
+    if (res.status >= 200 && res.status < 300) return res as HttpResponse<T>;
+    const retryAfterMs = parseRetryAfter(res.headers['retry-after'], now());
+    const error = req.classify?.(res.status, res.data) ?? classifyStatus(res.status, res.data, retryAfterMs);
+    const throttled = res.status === 429 || (res.status === 503 && retryAfterMs !== undefined);
+    if (!throttled || error.code === 'validation') throw error;
+    // A classifier may know the PSA's default wait when the header is missing (Autotask hourly threshold: 60 s).
+    throw new Throttled(error, res.status, retryAfterMs ?? error.retryAfterMs);
+  }
+
+  /**
+   * Our rules around p-retry, asked after each failed attempt: resolves after the wait when another attempt may go,
+   * throws the error the caller gets otherwise. A 429/503 waits its `Retry-After` (its own budget, also for POSTs: the
+   * PSA did not process them); a transient failure (5xx, timeout, network) backs off only for idempotent calls — a
+   * note POST is never retried blindly, the writer re-checks it by marker (src/pipeline/process/write-retry.ts).
+   */
+  function retryRules(req: HttpRequest) {
     const idempotent = req.idempotent ?? req.method === 'GET';
     let failures = 0;
     let waits = 0;
-    for (;;) {
-      let error: ConnectorError;
-      try {
-        const res = await once(req);
-        if (res.status >= 200 && res.status < 300) return res as HttpResponse<T>;
-        const retryAfterMs = parseRetryAfter(res.headers['retry-after'], now());
-        error = req.classify?.(res.status, res.data) ?? classifyStatus(res.status, res.data, retryAfterMs);
-        const throttled = res.status === 429 || (res.status === 503 && retryAfterMs !== undefined);
-        if (throttled && error.code !== 'validation') {
-          // A classifier may know the PSA's default wait when the header is missing (Autotask hourly threshold: 60 s).
-          const wait = retryAfterMs ?? error.retryAfterMs ?? Math.min(maxDelay, minDelay * 2 ** waits);
-          await options.onRetryAfter?.(wait);
-          if (wait > maxInline || waits >= maxWaits) {
-            throw new ConnectorError('rate_limited', `PSA asked us to wait ${wait} ms`, { status: res.status, retryAfterMs: wait });
-          }
-          waits += 1;
-          options.log.warn({ status: res.status, waitMs: wait, url: req.url }, 'PSA throttled us; waiting');
-          await sleep(wait);
-          continue;
+    return async (error: Error): Promise<true> => {
+      if (error instanceof Throttled) {
+        const wait = error.waitMs ?? Math.min(maxDelay, minDelay * 2 ** waits);
+        await options.onRetryAfter?.(wait);
+        if (wait > maxInline || waits >= maxWaits) {
+          throw new ConnectorError('rate_limited', `PSA asked us to wait ${wait} ms`, { status: error.status, retryAfterMs: wait });
         }
-      } catch (e) {
-        error = e instanceof ConnectorError ? e : networkError(e, req.timeoutMs ?? 10_000);
-        if (error.code === 'rate_limited') throw error;
+        waits += 1;
+        options.log.warn({ status: error.status, waitMs: wait, url: req.url }, 'PSA throttled us; waiting');
+        await sleep(wait);
+        return true;
       }
-      const transient = error.code === 'psa_unavailable' || error.code === 'timeout' || error.code === 'network';
+      const code = error instanceof ConnectorError ? error.code : undefined;
+      if (code === 'rate_limited') throw error;
+      const transient = code === 'psa_unavailable' || code === 'timeout' || code === 'network';
       if (!transient || !idempotent || failures >= retries) throw error;
       failures += 1;
       const base = Math.min(maxDelay, minDelay * 2 ** (failures - 1));
       const delay = Math.round(base * (0.5 + random() * 0.5));
-      options.log.warn({ code: error.code, attempt: failures, delayMs: delay, url: req.url }, 'PSA call failed; retrying');
+      options.log.warn({ code, attempt: failures, delayMs: delay, url: req.url }, 'PSA call failed; retrying');
       await sleep(delay);
+      return true;
+    };
+  }
+
+  async function request<T>(req: HttpRequest): Promise<HttpResponse<T>> {
+    const rules = retryRules(req);
+    try {
+      // p-retry runs the attempts; `shouldRetry` (our rules) decides, counts the two budgets and waits on the
+      // injectable clock, so p-retry's own backoff is zero and its attempt limit never binds first.
+      return await pRetry(() => attempt<T>(req), {
+        retries: Number.POSITIVE_INFINITY,
+        minTimeout: 0,
+        factor: 1,
+        shouldRetry: ({ error }) => rules(error),
+      });
+    } catch (e) {
+      throw e instanceof Throttled ? e.error : e;
     }
   }
 
