@@ -16,7 +16,7 @@ import { connectors } from '../src/connectors.js';
 import type { Ticket, TicketState } from '../src/contract/index.js';
 import { compilePolicy, deriveTicketTier, evaluate, firedEntries } from '../src/engine/index.js';
 import type { CompiledPolicy } from '../src/engine/index.js';
-import { buildCompileInput } from '../src/pipeline/policies.js';
+import { buildCompileInput } from '../src/pipeline/policy/compile-input.js';
 
 import { arg, flag, fmt, printJson } from './util.js';
 

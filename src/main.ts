@@ -6,15 +6,15 @@ import { connectors as registry } from './connectors.js';
 import { buildApp } from './http/app.js';
 import type { BuildAppOptions } from './http/app.js';
 import type { ServeRole } from './http/deps.js';
-import { startEmbeddedRedis } from './lib/embedded-redis.js';
-import type { EmbeddedRedis } from './lib/embedded-redis.js';
+import { startEmbeddedRedis } from './store/embedded-redis.js';
+import type { EmbeddedRedis } from './store/embedded-redis.js';
 import { createLogger } from './lib/logger.js';
 import { redisTopology } from './lib/redis-target.js';
 import type { AppLogger } from './lib/logger.js';
 import { createMetrics } from './lib/metrics.js';
 import { startPipeline } from './pipeline/pipeline.js';
 import type { PipelineOptions, RunningPipeline } from './pipeline/pipeline.js';
-import { createPolicyEngine } from './pipeline/policy-engine.js';
+import { createPolicyEngine } from './pipeline/policy/policy-engine.js';
 import { closeRedis, configNumber, createRedis, redisDurability, waitReady } from './store/redis.js';
 
 /**
@@ -125,8 +125,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }
   let pipeline: RunningPipeline | undefined;
   try {
+    // One engine for the workers and `POST /api/evaluate`.
+    const engine = createPolicyEngine(config, connectors);
     pipeline = await startPipeline({
-      config, redisUrl, connectors, engine: createPolicyEngine(config, connectors), log, metrics, role,
+      config, redisUrl, connectors, engine, log, metrics, role,
       debounceMs: env.debounceMs, workerConcurrency: env.workerConcurrency, waitReplicas: waitReplicasFor(env, redisUrl),
       ...(env.publicUrl ? { publicUrl: env.publicUrl } : {}),
       ...options.pipeline,
@@ -135,7 +137,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     // The app reads the pipeline's clock (the demo's is simulated): the console's "today" and countdowns agree with it.
     const pipelineNow = options.pipeline?.now;
     const clock = pipelineNow ? { clock: { now: () => new Date(pipelineNow()) } } : {};
-    const app = buildApp({ config, env, connectors, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, timelines: running.stores.timelines, metrics, log, role, ...clock }, options.app);
+    const app = buildApp({ config, env, connectors, engine, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, timelines: running.stores.timelines, metrics, log, role, ...clock }, options.app);
     const url = await app.listen({ port: env.port, host: env.host });
     log.info({ url, config: config.source, redis: embedded ? 'embedded' : redisTopology(redisUrl), instances: config.instances.map((i) => i.info.id) }, 'psa-escalator is serving');
     let closing: Promise<void> | undefined;

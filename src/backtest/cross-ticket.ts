@@ -1,8 +1,8 @@
 import type { Ticket } from '../contract/index.js';
-import { ownerMatches } from '../pipeline/state.js';
-import type { InstanceCounters } from '../pipeline/state.js';
-import { allMembers, signature } from '../pipeline/ticket-counters.js';
-import type { PolicyFacts } from '../pipeline/ticket-counters.js';
+import { ownerMatches } from '../store/ticket-state.js';
+import type { InstanceCounters } from '../store/ticket-state.js';
+import { allMembers, signature } from '../store/ticket-counters.js';
+import type { PolicyFacts } from '../store/ticket-counters.js';
 
 type RecurringFacts = PolicyFacts['recurring'][number];
 

@@ -1,7 +1,7 @@
 import type { AppConfig, LoadedInstance } from '../config/types.js';
 import { connectors } from '../connectors.js';
 import type { Result } from '../contract/index.js';
-import { buildCompileInput } from '../pipeline/policies.js';
+import { buildCompileInput } from '../pipeline/policy/compile-input.js';
 
 import type { BacktestSpec } from './engine-core.js';
 

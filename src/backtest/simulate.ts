@@ -1,11 +1,11 @@
 import type { Action, Decision, Reason, ReassignAction, Ticket } from '../contract/index.js';
 import { deriveTicketTier, evaluate } from '../engine/index.js';
 import type { CompiledPolicy } from '../engine/index.js';
-import { nextCheckAfterMove, ticketAfterMove } from '../pipeline/after-move.js';
-import type { PolicyEngine } from '../pipeline/engine.js';
-import { actionId, actionIdInput, appliedIdsOf, applyDecision, observeTicket, toEngineState } from '../pipeline/state.js';
-import { policyFacts } from '../pipeline/ticket-counters.js';
-import type { PolicyFacts } from '../pipeline/ticket-counters.js';
+import { nextCheckAfterMove, ticketAfterMove } from '../pipeline/process/after-move.js';
+import type { PolicyEngine } from '../pipeline/policy/policy-engine.js';
+import { actionId, actionIdInput, appliedIdsOf, applyDecision, observeTicket, toEngineState } from '../store/ticket-state.js';
+import { policyFacts } from '../store/ticket-counters.js';
+import type { PolicyFacts } from '../store/ticket-counters.js';
 import type { LastReassign, TicketRecord } from '../store/ticket-store.js';
 
 import { countersAt } from './cross-ticket.js';

@@ -6,7 +6,7 @@ import { problemLines } from '../config/problems.js';
 import type { AppConfig } from '../config/types.js';
 import { connectors } from '../connectors.js';
 import { PolicyCompileError, compilePolicy } from '../engine/index.js';
-import { buildCompileInput } from '../pipeline/policies.js';
+import { buildCompileInput } from '../pipeline/policy/compile-input.js';
 
 import { parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';

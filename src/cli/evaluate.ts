@@ -8,8 +8,8 @@ import type { AppConfig } from '../config/types.js';
 import { InstantSchema, TicketStateSchema } from '../contract/index.js';
 import type { Decision, Ticket, TicketState } from '../contract/index.js';
 import { connectors } from '../connectors.js';
-import { EvaluateTicketSchema, compilePolicy, evaluate } from '../engine/index.js';
-import { buildCompileInput } from '../pipeline/policies.js';
+import { EvaluateTicketSchema } from '../engine/index.js';
+import { createPolicyEngine } from '../pipeline/policy/policy-engine.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
@@ -99,12 +99,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     if (!instance) {
       throw new InputError([`--instance: unknown instance "${values.instance}" (known: ${config.instances.map((i) => i.info.id).join(', ')})`]);
     }
-    const connector = connectors[instance.info.kind];
     const input = readInput(values.ticket);
     const now = resolveNow(values.at, input.now, io);
     const ticket: Ticket = input.ticket.ref.instance === '' ? { ...input.ticket, ref: { ...input.ticket.ref, instance: instance.info.id, psa: instance.info.kind } } : input.ticket;
-    const policy = compilePolicy(buildCompileInput(config, instance, connector));
-    const decision = evaluate({ ticket, ...(input.state ? { state: input.state } : {}), policy, now });
+    // The same engine the workers and `POST /api/evaluate` run.
+    const engine = createPolicyEngine(config, connectors, { compile: 'lazy' });
+    const decision = engine.evaluate(instance.info.id, ticket, input.state, now);
     io.stdout.write(`${JSON.stringify(decision, null, 2)}\n`);
     writeLines(io.stderr, renderNotes(decision));
     return 0;

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 
-import { queueNames } from '../pipeline/queues.js';
+import { queueNames } from '../pipeline/queue/queues.js';
 import { closeRedis, createRedis, waitReady } from '../store/redis.js';
 import { createLogger } from '../lib/logger.js';
 

@@ -4,8 +4,8 @@ import { resolve } from 'node:path';
 import pino from 'pino';
 
 import type { Logger } from '../contract/index.js';
-import { createEscalationMetricsService } from '../pipeline/escalation-metrics-service.js';
-import { buildMonthlyReport, monthWindow, renderReportHtml } from '../pipeline/monthly-report.js';
+import { createEscalationMetricsService } from '../pipeline/metrics/escalation-metrics-service.js';
+import { buildMonthlyReport, monthWindow, renderReportHtml } from '../pipeline/metrics/monthly-report.js';
 import { createKeys } from '../store/keys.js';
 import { MetricsHistoryStore } from '../store/metrics-history-store.js';
 import { closeRedis, createRedis, waitReady } from '../store/redis.js';

@@ -1,6 +1,6 @@
 import type { ConnectorContext } from '../contract/index.js';
 import { connectors } from '../connectors.js';
-import { createHttpClient } from '../lib/http.js';
+import { createHttpClient } from '../pipeline/outbound/psa-http.js';
 import { createLogger } from '../lib/logger.js';
 import { MemoryCache } from '../lib/memory-cache.js';
 

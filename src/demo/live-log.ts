@@ -1,4 +1,5 @@
-import type { AuditEntry, ReadModels } from '../pipeline/types.js';
+import type { AuditEntry } from '../store/models.js';
+import type { ReadModels } from '../pipeline/types.js';
 
 import type { Sandbox } from './sandboxes/http.js';
 

@@ -9,6 +9,7 @@ import { assertTlsVerification } from '../lib/tls.js';
 
 import type { AppDeps } from './deps.js';
 import consoleRoutes from './console/index.js';
+import { createPolicyEngine } from '../pipeline/policy/policy-engine.js';
 import { createEngineEvaluator } from './evaluator.js';
 import { defaultJsonLimits, type JsonLimits } from './json-body.js';
 import errorsPlugin from './plugins/app/errors.js';
@@ -69,7 +70,7 @@ class AccessLogController extends LogController {
 export const appPlugin = fp(
   async (app: FastifyInstance, opts: { deps: AppDeps; options: BuildAppOptions }) => {
     const { deps, options } = opts;
-    const evaluate = deps.evaluate ?? createEngineEvaluator(deps.config, deps.connectors);
+    const evaluate = deps.evaluate ?? createEngineEvaluator(deps.engine ?? createPolicyEngine(deps.config, deps.connectors, { compile: 'lazy' }));
     const services = createServices(deps, evaluate, { ...defaultJsonLimits, ...options.json });
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);

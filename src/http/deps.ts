@@ -2,6 +2,7 @@ import type { AnyConnector, ConnectorContext, Decision, PsaKind, Ticket, TicketS
 import type { AppConfig, EnvConfig } from '../config/types.js';
 import type { AppLogger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
+import type { PolicyEngine } from '../pipeline/policy/policy-engine.js';
 import type { Pipeline, ReadModels } from '../pipeline/types.js';
 import type { TimelineStore } from '../store/timeline-store.js';
 
@@ -44,4 +45,6 @@ export interface AppDeps {
    * @defaultValue the real engine, with policies compiled once per instance
    */
   evaluate?: DryRunEvaluator;
+  /** The workers' policy engine, shared by `POST /api/evaluate` (absent: the app compiles the same policies lazily). */
+  engine?: PolicyEngine;
 }

@@ -1,26 +1,20 @@
-import type { AnyConnector, PsaKind } from '../contract/index.js';
-import type { AppConfig } from '../config/types.js';
-import { compilePolicy, evaluate } from '../engine/index.js';
-import type { CompiledPolicy } from '../engine/index.js';
-import { buildCompileInput } from '../pipeline/policies.js';
+import { UnknownInstanceError } from '../pipeline/policy/policy-engine.js';
+import type { PolicyEngine } from '../pipeline/policy/policy-engine.js';
 
 import type { DryRunEvaluator } from './deps.js';
 import { notFoundError } from './errors.js';
 
 /**
- * The real engine behind `POST /api/evaluate`. Each instance's policy is compiled on first use and kept: the config
- * is immutable for the life of the app, and compiling (calendars as UTC intervals) is the expensive part.
+ * `POST /api/evaluate` runs the workers' policy engine (src/pipeline/policy/policy-engine.ts): same compiled policies,
+ * same evaluation. An instance not in the config is the API's 404.
  */
-export function createEngineEvaluator(config: AppConfig, connectors: Record<PsaKind, AnyConnector>): DryRunEvaluator {
-  const compiled = new Map<string, CompiledPolicy>();
-  const policyFor = (instanceId: string): CompiledPolicy => {
-    const cached = compiled.get(instanceId);
-    if (cached) return cached;
-    const loaded = config.instances.find((i) => i.info.id === instanceId);
-    if (!loaded) throw notFoundError();
-    const policy = compilePolicy(buildCompileInput(config, loaded, connectors[loaded.info.kind]));
-    compiled.set(instanceId, policy);
-    return policy;
+export function createEngineEvaluator(engine: PolicyEngine): DryRunEvaluator {
+  return ({ instanceId, ticket, state, now }) => {
+    try {
+      return engine.evaluate(instanceId, ticket, state, now);
+    } catch (e) {
+      if (e instanceof UnknownInstanceError) throw notFoundError();
+      throw e;
+    }
   };
-  return ({ instanceId, ticket, state, now }) => evaluate({ ticket, state, policy: policyFor(instanceId), now });
 }

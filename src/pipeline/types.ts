@@ -1,4 +1,5 @@
 import type { WebhookEvent } from '../contract/index.js';
+import type { AuditEntry, DeadLetter, EscalationQuery, InstanceStatus } from '../store/models.js';
 
 /**
  * The seam between the HTTP layer and the pipeline. The webhook route verifies and parses through the
@@ -47,53 +48,6 @@ export interface Pipeline {
 
 // ------------------------------------------------------------------ read models served by /api/* (docs/spec.md §5)
 
-export type ResultStatus = 'applied' | 'proposed' | 'skipped' | 'failed' | 'dead_letter';
-
-/** One decision in the audit trail (docs/spec.md §5 `GET /api/escalations`). */
-export interface AuditEntry {
-  id: string;
-  at: string;
-  instanceId: string;
-  psa: string;
-  ticketId: string;
-  mode: 'enforce' | 'observe';
-  /** What triggered the evaluation: webhook, scheduled, reconcile, dead_letter_retry, … */
-  trigger?: string;
-  decision: import('../contract/index.js').Decision;
-  results: { action: string; actionId?: string; status: ResultStatus; error?: { code: string; message: string } }[];
-  /** `ticket_gone` and similar events carry no decision actions. */
-  event?: string;
-}
-
-export interface DeadLetter {
-  id: string;
-  at: string;
-  instanceId: string;
-  ticketId: string;
-  actions: unknown[];
-  error: { code: string; message: string };
-}
-
-export interface InstanceStatus {
-  id: string;
-  kind: string;
-  mode: 'enforce' | 'observe';
-  webhook: import('../contract/index.js').WebhookState;
-  lastEventAt: string | null;
-  queueLag: number;
-  rateLimit: { requests: number; perMs: number; pausedUntil: string | null };
-  /** `unknown` until the first PSA call, then what the latest call said. */
-  psa: 'ok' | 'unreachable' | 'auth_failed' | 'rate_limited' | 'unknown';
-  /** When the PSA was last reached (or failed); null before the first call. */
-  psaCheckedAt?: string | null;
-  /** The latest PSA error (code and time), kept after the PSA recovered; null when none was seen. */
-  psaLastError?: { code: string; at: string } | null;
-  /** The instance's circuit breaker (open after repeated 5xx/timeouts; one probe per interval). */
-  breaker?: { state: 'closed' | 'open'; openedAt: string | null };
-  /** Progress of the backfill (every open ticket evaluated once); null when none ever ran. */
-  backfill?: { listed: number; evaluated: number; remaining: number; startedAt: string; completedAt: string | null; listing: boolean } | null;
-}
-
 export interface TicketView {
   ticket: import('../contract/index.js').Ticket;
   state: import('../contract/index.js').TicketState;
@@ -107,15 +61,6 @@ export interface TicketView {
   slaDrift?: { firstResponse: number | null; resolution: number | null };
 }
 
-export interface EscalationQuery {
-  instance?: string;
-  rule?: string;
-  since?: string;
-  /** @defaultValue 50 (max 500) */
-  limit: number;
-  cursor?: string;
-}
-
 /** What the HTTP layer reads; implemented over Redis by `src/store`. */
 export interface ReadModels {
   ticket(instanceId: string, ticketId: string): Promise<TicketView | null>;
@@ -125,17 +70,17 @@ export interface ReadModels {
   retryDeadLetter(id: string): Promise<boolean>;
   instances(): Promise<InstanceStatus[]>;
   /** docs/spec.md §5 escalation metrics of one instance over [from, to) (epoch ms). Optional: fakes may omit it (503). */
-  escalationMetrics?(query: { instance: string; from: number; to: number }): Promise<import('./escalation-metrics.js').EscalationMetrics>;
+  escalationMetrics?(query: { instance: string; from: number; to: number }): Promise<import('./metrics/escalation-metrics.js').EscalationMetrics>;
   /** Open tickets across instances, sorted by risk (`GET /api/tickets`). Optional: fakes may omit it (503). */
-  openTickets?(query: import('./ticket-list.js').TicketListQuery): Promise<import('./ticket-list.js').TicketListPage>;
+  openTickets?(query: import('./read/ticket-list.js').TicketListQuery): Promise<import('./read/ticket-list.js').TicketListPage>;
   /** Escalation metrics per company or category (the console's Metrics page). Optional: fakes may omit it. */
-  escalationMetricsBy?(query: import('./metrics-breakdown.js').MetricsBreakdownQuery): Promise<import('./metrics-breakdown.js').MetricsGroup[]>;
+  escalationMetricsBy?(query: import('./metrics/metrics-breakdown.js').MetricsBreakdownQuery): Promise<import('./metrics/metrics-breakdown.js').MetricsGroup[]>;
   /** Records the weekly review's verdict on an audit entry; null when the entry is unknown. Optional (fakes: 503). */
   review?(id: string, verdict: { appropriate: boolean; comment?: string }): Promise<import('../store/review-store.js').Review | null>;
   /** RCA follow-ups requested in [from, to) per instance: done, overdue (listed), open, completion rate. */
-  rcaStatus?(query: { from: number; to: number }): Promise<{ instance: string; rca: import('./monthly-report.js').RcaStatus }[]>;
+  rcaStatus?(query: { from: number; to: number }): Promise<{ instance: string; rca: import('./metrics/monthly-report.js').RcaStatus }[]>;
   /** Share of reviewed escalations judged appropriate over [from, to), overall and per rule. */
   reviewSummary?(query: { from: number; to: number; instance?: string }): Promise<import('../store/review-store.js').ReviewSummary>;
   /** The same over every instance (`instance: null`) with `byInstance`. */
-  escalationMetricsAll?(query: { from: number; to: number }): Promise<import('./escalation-metrics-service.js').AggregateEscalationMetrics>;
+  escalationMetricsAll?(query: { from: number; to: number }): Promise<import('./metrics/escalation-metrics-service.js').AggregateEscalationMetrics>;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import type { RedisClient } from './redis.js';
 
-import type { AuditEntry, EscalationQuery } from '../pipeline/types.js';
+import type { AuditEntry, EscalationQuery } from './models.js';
 
 import type { Keys } from './keys.js';
 

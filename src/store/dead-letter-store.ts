@@ -1,6 +1,6 @@
 import type { RedisClient } from './redis.js';
 
-import type { DeadLetter } from '../pipeline/types.js';
+import type { DeadLetter } from './models.js';
 
 import { newAuditId } from './audit-store.js';
 import type { Keys } from './keys.js';

@@ -1,7 +1,7 @@
 import type { RedisClient } from './redis.js';
 
 import type { WebhookState } from '../contract/index.js';
-import type { InstanceStatus } from '../pipeline/types.js';
+import type { InstanceStatus } from './models.js';
 
 import type { Keys } from './keys.js';
 

@@ -1,8 +1,57 @@
 import type { RedisClient } from './redis.js';
 
-import type { MetricsHistory } from '../pipeline/escalation-metrics-history.js';
-
 import type { Keys } from './keys.js';
+
+// The stored per-ticket record; its pure transitions are in src/pipeline/metrics/escalation-metrics-history.ts.
+
+/** One tier change. A visit is the stretch between two changes (the first starts at `createdAt`). */
+export interface HistoryMove {
+  at: string;
+  from: string | null;
+  to: string | null;
+  /** `us`: our applied reassign; `human`: a tier change seen on a later read. */
+  by: 'us' | 'human';
+  rule?: string;
+  kind?: string;
+  /** Ours: business minutes (the ticket's clock calendar) from entering `from` to this move. */
+  businessMinutes?: number;
+  /** Ours: the group member we assigned and its PSA identity (absent: owner left unchanged). */
+  owner?: string;
+  ownerIdentity?: unknown;
+  /** Ours: the owner before the move (a pickup by someone else counts as the new owner's first version). */
+  previousOwnerId?: string | null;
+  /** Ours: first note or ticket version by the new owner. */
+  handoffAt?: string;
+}
+
+export type ClockName = 'firstResponse' | 'resolution';
+
+export interface MetricsHistory {
+  v: 1;
+  instanceId: string;
+  ticketId: string;
+  createdAt: string;
+  /** Derived tier when first seen (the first visit starts at `createdAt`, docs/spec.md §4 defaults). */
+  initialTier: string | null;
+  moves: HistoryMove[];
+  /** Set while the ticket is resolved/closed/gone: its last visit ends here. */
+  endedAt?: string;
+  /** `resolvedAt` of a resolved/closed ticket (FCR, MTTR, Tier 3 audit). */
+  resolvedAt?: string;
+  clockStops: { clock: ClockName; at: string; met: boolean }[];
+  /** First near miss per rule and visit (`visitAt` = the visit's start). */
+  nearMisses: { at: string; tier: string | null; rule: string; visitAt: string }[];
+  observedAt: string;
+  /** Observe mode: moves we proposed (first per rule and visit), never applied. */
+  proposals?: { at: string; from: string | null; to: string | null; rule: string }[];
+  /** Owner id at the last read (the owner a move of ours replaced). */
+  lastOwnerId?: string | null;
+  /**
+   * PSA and our SLA due dates further apart than the instance's tolerance (issue 13): one entry per run of consecutive
+   * evaluations that disagreed on a clock, `from` its first and `to` its last such evaluation (the last few runs).
+   */
+  slaDisagreements?: { clock: ClockName; from: string; to: string }[];
+}
 
 export interface MetricsHistoryStoreOptions {
   /** Histories of tickets that ended longer ago than this are dropped (`retention.audit`). @defaultValue 90 days */

@@ -8,7 +8,7 @@ import type { AnyConnector, ConnectorContext, PsaKind } from '../../src/contract
 import type { AppConfig, EnvConfig, LoadedInstance } from '../../src/config/types.js';
 import { buildApp, type BuildAppOptions } from '../../src/http/app.js';
 import type { AppDeps } from '../../src/http/deps.js';
-import { createHttpClient } from '../../src/lib/http.js';
+import { createHttpClient } from '../../src/pipeline/outbound/psa-http.js';
 import type { AppLogger } from '../../src/lib/logger.js';
 import { redactPaths } from '../../src/lib/logger.js';
 import { MemoryCache } from '../../src/lib/memory-cache.js';

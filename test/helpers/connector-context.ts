@@ -1,7 +1,7 @@
 import pino from 'pino';
 
 import type { ConnectorContext, InstanceInfo, Logger, PsaConnector } from '../../src/contract/index.js';
-import { createHttpClient, type HttpClientOptions } from '../../src/lib/http.js';
+import { createHttpClient, type HttpClientOptions } from '../../src/pipeline/outbound/psa-http.js';
 import { MemoryCache } from '../../src/lib/memory-cache.js';
 
 /** A silent logger for tests (pino with level silent). */

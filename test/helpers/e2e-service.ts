@@ -8,7 +8,7 @@ import { buildApp, type BuildAppOptions } from '../../src/http/app.js';
 import type { AppLogger } from '../../src/lib/logger.js';
 import { createMetrics, type Metrics } from '../../src/lib/metrics.js';
 import { startPipeline, type PipelineOptions, type RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { createPolicyEngine } from '../../src/pipeline/policy-engine.js';
+import { createPolicyEngine } from '../../src/pipeline/policy/policy-engine.js';
 
 import { testEnv } from './build.js';
 import { freePort } from './redis.js';

@@ -5,18 +5,8 @@ import { z } from 'zod';
 import { ConnectorError, err, ok } from '../../src/contract/index.js';
 import type { PsaConnector, RegistrationResult, Result, WebhookRequest } from '../../src/contract/index.js';
 import { PipelineUnavailableError } from '../../src/pipeline/types.js';
-import type {
-  AuditEntry,
-  DeadLetter,
-  EscalationQuery,
-  IngestRequest,
-  IngestResult,
-  InstanceStatus,
-  Pipeline,
-  ReadinessReport,
-  ReadModels,
-  TicketView,
-} from '../../src/pipeline/types.js';
+import type { AuditEntry, DeadLetter, EscalationQuery, InstanceStatus } from '../../src/store/models.js';
+import type { IngestRequest, IngestResult, Pipeline, ReadinessReport, ReadModels, TicketView } from '../../src/pipeline/types.js';
 
 // In-memory stand-ins for the HTTP layer's seams (Pipeline, ReadModels) and a tiny HMAC connector, so route tests
 // can assert exactly what reached the pipeline — and that nothing did when a request fails.

@@ -5,10 +5,10 @@ import type { InstanceMode, Logger } from '../../src/contract/index.js';
 import type { AppConfig } from '../../src/config/types.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import type { Metrics } from '../../src/lib/metrics.js';
-import type { PolicyEngine } from '../../src/pipeline/engine.js';
+import type { PolicyEngine } from '../../src/pipeline/policy/policy-engine.js';
 import { startPipeline } from '../../src/pipeline/pipeline.js';
 import type { PipelineOptions, RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { createPolicyEngine } from '../../src/pipeline/policy-engine.js';
+import { createPolicyEngine } from '../../src/pipeline/policy/policy-engine.js';
 
 import { startRedis, type TestRedis } from './redis.js';
 import { TestSettingsSchema, testConnector } from './test-connector.js';

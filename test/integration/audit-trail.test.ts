@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectors } from '../../src/connectors.js';
 import { loadConfigText } from '../../src/config/index.js';
-import type { MetricsHistory } from '../../src/pipeline/escalation-metrics-history.js';
-import { createStores } from '../../src/pipeline/stores.js';
-import type { AuditEntry, TicketView } from '../../src/pipeline/types.js';
+import type { MetricsHistory } from '../../src/store/metrics-history-store.js';
+import { createStores } from '../../src/store/stores.js';
+import type { AuditEntry } from '../../src/store/models.js';
+import type { TicketView } from '../../src/pipeline/types.js';
 import { newAuditId } from '../../src/store/audit-store.js';
 import { MetricsHistoryStore } from '../../src/store/metrics-history-store.js';
 import { startRedis } from '../helpers/redis.js';

@@ -16,7 +16,7 @@ import { DEMO_START, runDemo } from '../../src/demo/run.js';
 import { AuditStore } from '../../src/store/audit-store.js';
 import { createKeys } from '../../src/store/keys.js';
 import { TimelineStore } from '../../src/store/timeline-store.js';
-import type { AuditEntry } from '../../src/pipeline/types.js';
+import type { AuditEntry } from '../../src/store/models.js';
 import { freePort, startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { run } from '../../src/cli/reconcile.js';
-import { queueNames } from '../../src/pipeline/queues.js';
+import { queueNames } from '../../src/pipeline/queue/queues.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import type { AppConfig } from '../../src/config/types.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import type { InstanceStatus } from '../../src/pipeline/types.js';
+import type { InstanceStatus } from '../../src/store/models.js';
 import { ADMIN_TOKEN, build } from '../helpers/build.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { err, ConnectorError } from '../../src/contract/index.js';
-import type { AuditEntry, TicketView } from '../../src/pipeline/types.js';
+import type { AuditEntry } from '../../src/store/models.js';
+import type { TicketView } from '../../src/pipeline/types.js';
 import { PipelineUnavailableError } from '../../src/pipeline/types.js';
 import { ADMIN_TOKEN, build, type Built } from '../helpers/build.js';
 import { registration } from '../helpers/http-fakes.js';

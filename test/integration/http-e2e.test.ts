@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildApp } from '../../src/http/app.js';
-import { eventDedupeId } from '../../src/pipeline/queues.js';
+import { eventDedupeId } from '../../src/pipeline/queue/queues.js';
 import { ADMIN_TOKEN, testEnv } from '../helpers/build.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { signBody } from '../helpers/test-connector.js';

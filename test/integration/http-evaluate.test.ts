@@ -4,7 +4,7 @@ import { loadBuiltinConfig } from '../../src/config/index.js';
 import type { AppConfig } from '../../src/config/types.js';
 import { connectors } from '../../src/connectors.js';
 import { compilePolicy, evaluate, EvaluateTicketSchema } from '../../src/engine/index.js';
-import { buildCompileInput } from '../../src/pipeline/policies.js';
+import { buildCompileInput } from '../../src/pipeline/policy/compile-input.js';
 import { ADMIN_TOKEN, build, type Built } from '../helpers/build.js';
 
 // POST /api/evaluate with the real engine, the real connectors and the built-in config (the example policy).

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 import { createMetrics } from '../../src/lib/metrics.js';
-import { escalationGaugeNames, registerEscalationGauges } from '../../src/pipeline/escalation-metrics-gauges.js';
+import { escalationGaugeNames, registerEscalationGauges } from '../../src/pipeline/metrics/escalation-metrics-gauges.js';
 
 // deploy/grafana-dashboard.json must be valid JSON whose panels only plot series the service actually exports: every
 // metric name in every query exists in the registry `/metrics` serves (process metrics aside), and every

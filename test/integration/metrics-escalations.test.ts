@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { EscalationMetrics } from '../../src/pipeline/escalation-metrics.js';
-import type { InstanceStatus } from '../../src/pipeline/types.js';
+import type { EscalationMetrics } from '../../src/pipeline/metrics/escalation-metrics.js';
+import type { InstanceStatus } from '../../src/store/models.js';
 
 import { iso, startHarness, waitFor } from './metrics-harness.js';
 import type { Harness } from './metrics-harness.js';
@@ -9,7 +9,7 @@ import type { Harness } from './metrics-harness.js';
 // docs/spec.md §5 "Escalation metrics" and `GET /api/instances` through the real service (enforce mode) against the fake
 // ConnectWise: a T1 ticket escalated by us after 3 h with the new owner's note a moment later, and a T1 ticket
 // resolved in T1 after 30 minutes. The arithmetic itself is unit-tested on a scripted history
-// (src/pipeline/escalation-metrics.test.ts); this proves the pipeline records what it needs and the route serves it.
+// (src/pipeline/metrics/escalation-metrics.test.ts); this proves the pipeline records what it needs and the route serves it.
 
 let h: Harness;
 const started = Date.now();

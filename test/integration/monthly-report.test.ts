@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { run as runReport } from '../../src/cli/report.js';
-import { buildMonthlyReport, renderReportHtml } from '../../src/pipeline/monthly-report.js';
+import { buildMonthlyReport, renderReportHtml } from '../../src/pipeline/metrics/monthly-report.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { AuditEntry } from '../../src/pipeline/types.js';
+import type { AuditEntry } from '../../src/store/models.js';
 
 import { startHarness, waitFor } from './metrics-harness.js';
 import type { Harness } from './metrics-harness.js';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { checkAllowedUrl, createHttpClient } from '../../src/lib/http.js';
+import { checkAllowedUrl, createHttpClient } from '../../src/pipeline/outbound/psa-http.js';
 import { isPublicUnicast } from '../../src/lib/ip.js';
 import { parseRetryAfter } from '../../src/lib/retry-after.js';
 import { silentLogger } from '../helpers/connector-context.js';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { eventDedupeId } from '../../src/pipeline/queues.js';
+import { eventDedupeId } from '../../src/pipeline/queue/queues.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { PipelineUnavailableError } from '../../src/pipeline/types.js';
 import type { IngestRequest } from '../../src/pipeline/types.js';

@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Decision } from '../../src/contract/index.js';
-import { SharedRateLimiter } from '../../src/pipeline/rate-limiter.js';
-import type { AuditEntry } from '../../src/pipeline/types.js';
+import { SharedRateLimiter } from '../../src/pipeline/outbound/rate-limiter.js';
+import type { AuditEntry } from '../../src/store/models.js';
 import { AuditStore, newAuditId } from '../../src/store/audit-store.js';
 import { CountersStore } from '../../src/store/counters-store.js';
 import { createKeys } from '../../src/store/keys.js';

@@ -198,7 +198,7 @@ describe('worker: evaluation and write-back with the real engine', () => {
     await p.pipeline.ingest(event('11'));
     const rec = await waitFor(async () => (await p.stores.tickets.get(INSTANCE, '11'))?.lastDecision);
     expect(rec.nextCheckAt).toBe('2026-11-24T12:00:00Z');
-    // The scheduled check is stored after the state (process-ticket.ts decideAndApply): wait for it.
+    // The scheduled check is stored after the state (src/pipeline/process/process-ticket.ts decideAndApply): wait for it.
     expect(await waitFor(() => p.stores.schedule.get(INSTANCE, '11'))).toBe(Date.parse('2026-11-24T12:00:00Z'));
     await sleep(500);
     expect(fake.tickets.get('11')!.queue).toBe('1');

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { SharedRateLimiter } from '../../src/pipeline/rate-limiter.js';
+import { SharedRateLimiter } from '../../src/pipeline/outbound/rate-limiter.js';
 import { createKeys } from '../../src/store/keys.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { RedisBinaryMissingError, startEmbeddedRedis } from '../../src/lib/embedded-redis.js';
-import type { EmbeddedRedis } from '../../src/lib/embedded-redis.js';
+import { RedisBinaryMissingError, startEmbeddedRedis } from '../../src/store/embedded-redis.js';
+import type { EmbeddedRedis } from '../../src/store/embedded-redis.js';
 import { quietLog, waitFor } from '../helpers/test-pipeline.js';
 
 const dirs: string[] = [];

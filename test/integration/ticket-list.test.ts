@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { TicketListPage } from '../../src/pipeline/ticket-list.js';
+import type { TicketListPage } from '../../src/pipeline/read/ticket-list.js';
 
 import { startHarness, waitFor } from './metrics-harness.js';
 import type { Harness } from './metrics-harness.js';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { reconcile } from '../../src/pipeline/reconcile.js';
+import { reconcile } from '../../src/pipeline/schedule/reconcile.js';
 import { createKeys } from '../../src/store/keys.js';
 import { RedisSharedCache } from '../../src/store/shared-cache.js';
 import { countKeys, pool, startInstantPipeline } from '../helpers/instant-pipeline.js';

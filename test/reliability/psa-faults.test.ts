@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import type { AppConfig } from '../../src/config/types.js';
 import type { RunningService } from '../../src/main.js';
-import type { DeadLetter } from '../../src/pipeline/types.js';
+import type { DeadLetter } from '../../src/store/models.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { TestSettingsSchema } from '../helpers/test-connector.js';

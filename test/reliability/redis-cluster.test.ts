@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 
 import type { RunningService } from '../../src/main.js';
-import { createIngest } from '../../src/pipeline/ingest.js';
+import { createIngest } from '../../src/pipeline/ingest/ingest.js';
 import { PipelineUnavailableError } from '../../src/pipeline/types.js';
 import { bullPrefix, createKeys } from '../../src/store/keys.js';
 import { closeRedis, createRedis, scanKeys } from '../../src/store/redis.js';

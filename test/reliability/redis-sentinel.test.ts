@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../../src/main.js';
 import { Queue } from 'bullmq';
 
-import { createIngest } from '../../src/pipeline/ingest.js';
+import { createIngest } from '../../src/pipeline/ingest/ingest.js';
 import { PipelineUnavailableError } from '../../src/pipeline/types.js';
 import { closeRedis, createRedis } from '../../src/store/redis.js';
 import { startRedis } from '../helpers/redis.js';

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { startEmbeddedRedis } from '../../src/lib/embedded-redis.js';
-import type { EmbeddedRedis } from '../../src/lib/embedded-redis.js';
+import { startEmbeddedRedis } from '../../src/store/embedded-redis.js';
+import type { EmbeddedRedis } from '../../src/store/embedded-redis.js';
 import { quietLog, waitFor } from '../helpers/test-pipeline.js';
 
 /**

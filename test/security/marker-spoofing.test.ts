@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { actionId, markerOf } from '../../src/pipeline/state.js';
+import { actionId, markerOf } from '../../src/store/ticket-state.js';
 import { waitFor, sleep } from '../helpers/test-pipeline.js';
 
 import { deliver, ourNotes, startCwHarness } from './cw-service.js';

@@ -1,10 +1,19 @@
+import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, normalize, relative } from 'node:path';
+import { join } from 'node:path';
 
+import { cruise } from 'dependency-cruiser';
+import type { ICruiseOptions, ICruiseResult } from 'dependency-cruiser';
+import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
 import { describe, expect, it } from 'vitest';
 
-// The dependency rule of STYLE.md ("→ = may import"), checked on every build. ESLint/dependency-cruiser enforce
-// the same in `npm run lint`; this test makes it part of the README test command.
+// The layering (docs/architecture.md), checked on every unit run by dependency-cruiser itself with the rule set of
+// `npm run lint` (.dependency-cruiser.cjs): deny by default, type-only imports included.
+
+const ruleSet = createRequire(import.meta.url)('../../.dependency-cruiser.cjs') as ICruiseOptions['ruleSet'] & {
+  allowedSeverity?: string;
+  options: ICruiseOptions & { tsConfig: { fileName: string } };
+};
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -22,45 +31,22 @@ function imports(file: string): string[] {
   return out;
 }
 
-/** Top-level area of a repo path: 'src/engine', 'src/connectors.ts', 'connectors/halo', … */
-function area(path: string): string {
-  const parts = normalize(path).split('/');
-  if (parts[0] === 'connectors') return `connectors/${parts[1]}`;
-  if (parts[0] === 'src' && parts.length > 2) return `src/${parts[1]}`;
-  return parts.slice(0, 2).join('/');
-}
-
-const allowed: Record<string, (target: string) => boolean> = {
-  'src/contract': (t) => t === 'src/contract',
-  'src/engine': (t) => ['src/engine', 'src/contract'].includes(t),
-  'src/config': (t) => ['src/config', 'src/contract', 'src/lib'].includes(t),
-  'src/lib': (t) => ['src/lib', 'src/contract'].includes(t),
-  'src/store': (t) => ['src/store', 'src/contract', 'src/lib', 'src/pipeline'].includes(t),
-  'src/pipeline': (t) => ['src/pipeline', 'src/engine', 'src/store', 'src/connectors.ts', 'src/config', 'src/contract', 'src/lib'].includes(t),
-  // The backtest core (issue 15) sits beside the pipeline: CLI and API both use it, it never imports http.
-  'src/backtest': (t) => ['src/backtest', 'src/pipeline', 'src/engine', 'src/store', 'src/connectors.ts', 'src/config', 'src/contract', 'src/lib'].includes(t),
-  'src/http': (t) => ['src/http', 'src/backtest', 'src/pipeline', 'src/store', 'src/engine', 'src/connectors.ts', 'src/config', 'src/contract', 'src/lib'].includes(t),
-  'src/connectors.ts': (t) => t.startsWith('connectors/') || t === 'src/contract',
-};
-
 const files = [...walk('src'), ...walk('connectors')];
 
 describe('architecture', () => {
-  it('follows the dependency rule of STYLE.md', () => {
-    const violations: string[] = [];
-    for (const file of files) {
-      const from = area(file);
-      for (const spec of imports(file)) {
-        if (!spec.startsWith('.')) continue;
-        const target = area(relative('.', join(dirname(file), spec)).replace(/\.js$/, '.ts'));
-        const ok = from.startsWith('connectors/')
-          ? target === from || target === 'src/contract'
-          : (allowed[from]?.(target) ?? true);
-        if (!ok) violations.push(`${file} → ${spec}`);
-      }
-    }
-    expect(violations).toEqual([]);
-  });
+  it('denies every import the layering does not allow (type-only imports included)', async () => {
+    expect(ruleSet?.allowedSeverity).toBe('error');
+    expect(ruleSet?.options.tsPreCompilationDeps).toBe(true);
+    const { options, ...rules } = ruleSet!;
+    const { output } = await cruise(
+      ['src', 'connectors', 'bench', 'scripts'],
+      { ...options, ruleSet: rules, validate: true },
+      undefined,
+      { tsConfig: extractTSConfig(options.tsConfig.fileName) },
+    );
+    const violations = (output as ICruiseResult).summary.violations.map((v) => `${v.from} → ${v.to} (${v.rule.name})`);
+    expect(violations, 'imports against the layering (.dependency-cruiser.cjs)').toEqual([]);
+  }, 180_000);
 
   it('keeps the engine pure: no I/O modules, clock reads or randomness', () => {
     const bad: string[] = [];

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { InstantString } from './common.js';
 
-// GET /api/metrics/escalations (docs/spec.md §5 "Escalation metrics"); mirrors src/pipeline/escalation-metrics.ts.
+// GET /api/metrics/escalations (docs/spec.md §5 "Escalation metrics"); mirrors src/pipeline/metrics/escalation-metrics.ts.
 
 const Fraction = z.number().min(0).max(1).describe('Fraction 0..1 with 4 decimals (0 when the denominator is 0)');
 

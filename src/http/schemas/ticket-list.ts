@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { InstantString } from './common.js';
 
-// GET /api/tickets (issue 16); mirrors src/pipeline/ticket-list.ts.
+// GET /api/tickets (issue 16); mirrors src/pipeline/read/ticket-list.ts.
 
 export const TicketListQuerySchema = z.object({
   instance: z.string().min(1).optional().describe('Only this instance (default: every configured instance)'),

@@ -1,4 +1,4 @@
-import type { ListedTicket, TicketListQuery } from '../../../pipeline/ticket-list.js';
+import type { ListedTicket, TicketListQuery } from '../../../pipeline/read/ticket-list.js';
 import type { AppServices } from '../../services.js';
 import { html } from '../html.js';
 import type { Html } from '../html.js';

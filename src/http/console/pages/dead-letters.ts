@@ -1,4 +1,4 @@
-import type { DeadLetter } from '../../../pipeline/types.js';
+import type { DeadLetter } from '../../../store/models.js';
 import type { AppServices } from '../../services.js';
 import { html } from '../html.js';
 import type { Html } from '../html.js';

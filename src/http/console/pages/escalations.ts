@@ -1,4 +1,4 @@
-import type { AuditEntry, EscalationQuery } from '../../../pipeline/types.js';
+import type { AuditEntry, EscalationQuery } from '../../../store/models.js';
 import type { AppServices } from '../../services.js';
 import { html } from '../html.js';
 import type { Html } from '../html.js';

@@ -1,5 +1,5 @@
-import type { EscalationMetrics } from '../../../pipeline/escalation-metrics.js';
-import type { MetricsGroup } from '../../../pipeline/metrics-breakdown.js';
+import type { EscalationMetrics } from '../../../pipeline/metrics/escalation-metrics.js';
+import type { MetricsGroup } from '../../../pipeline/metrics/metrics-breakdown.js';
 import type { AppServices } from '../../services.js';
 import { html, jsonIsland } from '../html.js';
 import type { Html } from '../html.js';

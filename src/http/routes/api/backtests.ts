@@ -12,7 +12,7 @@ import { TimelineSchema } from '../../../backtest/timeline.js';
 import { InstantSchema, PolicySchema } from '../../../contract/index.js';
 import type { Policy } from '../../../contract/index.js';
 import { PolicyCompileError, compilePolicy } from '../../../engine/index.js';
-import { buildCompileInput } from '../../../pipeline/policies.js';
+import { buildCompileInput } from '../../../pipeline/policy/compile-input.js';
 import { HttpError, notFoundError } from '../../errors.js';
 import { errorResponses } from '../../schemas/common.js';
 import type { AppServices, KnownInstance } from '../../services.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 
-import type { EscalationQuery } from '../../../pipeline/types.js';
+import type { EscalationQuery } from '../../../store/models.js';
 import { EscalationsQuerySchema, EscalationsResponseSchema } from '../../schemas/api.js';
 import { errorResponses } from '../../schemas/common.js';
 import type { AppServices } from '../../services.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 
-import type { TicketListQuery } from '../../../pipeline/ticket-list.js';
+import type { TicketListQuery } from '../../../pipeline/read/ticket-list.js';
 import { HttpError } from '../../errors.js';
 import { errorResponses } from '../../schemas/common.js';
 import { TicketListQuerySchema, TicketListResponseSchema } from '../../schemas/ticket-list.js';

@@ -1,0 +1,239 @@
+import { DelayedError, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+
+import { isConnectorError } from '../../contract/index.js';
+import type { Action, Logger } from '../../contract/index.js';
+import type { Keys } from '../../store/keys.js';
+import { tryLock } from '../../store/lock.js';
+import { createRedis } from '../../store/redis.js';
+import type { RedisClient } from '../../store/redis.js';
+
+import type { Runtimes } from '../outbound/instance-runtime.js';
+import type { KickOptions } from '../queue/kick-ticket.js';
+import { resendNotifiers } from '../notify/notifier-retry.js';
+import { processTicket } from './process-ticket.js';
+import type { ProcessorDeps } from './processor-deps.js';
+import { ControlJobSchema, EventJobSchema, TicketJobSchema, heartbeatQueueName, queueNames } from '../queue/queues.js';
+import { inLane, laneOf } from '../outbound/rate-lanes.js';
+import { checkRegistration, reconcile } from '../schedule/reconcile.js';
+import { isLockLost, lockGuard } from './write-guard.js';
+import { isSettleWait } from './write-retry.js';
+import type { ReconcileDeps } from '../schedule/reconcile.js';
+
+export interface WorkerSettings {
+  /** Evaluations in parallel per process (`WORKER_CONCURRENCY`). @defaultValue 4 */
+  concurrency: number;
+  /** `DEBOUNCE_MS`. @defaultValue 250 */
+  debounceMs: number;
+  /** BullMQ job lock (tests: 2_000). @defaultValue 30_000 */
+  lockDurationMs?: number;
+  /** BullMQ stalled-job check (tests: 1_000). @defaultValue 30_000 */
+  stalledIntervalMs?: number;
+  /** A ticket held by another job is retried after this long. @defaultValue 250 */
+  lockRetryMs?: number;
+  /** Retries of one ticket per rolling hour (all its jobs together) before it is dead-lettered. @defaultValue 12 */
+  ticketRetriesPerHour?: number;
+}
+
+export interface WorkerDeps {
+  redisUrl: string;
+  /** General connection (heartbeats, locks). */
+  redis: RedisClient;
+  keys: Keys;
+  processor: ProcessorDeps;
+  reconcile: ReconcileDeps;
+  runtimes: Runtimes;
+  kick: (kick: KickOptions) => Promise<void>;
+  log: Logger;
+  processId: string;
+  settings: WorkerSettings;
+  prefix?: string;
+}
+
+/** A scheduled check whose evaluation failed for a transient reason is tried again this much later. */
+const SCHEDULED_RETRY_MS = 5 * 60_000;
+
+const isFinalAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+
+/** `events` job → a debounced ticket job (or a heartbeat: proves this queue is consumed, see heartbeat.ts). */
+function eventsProcessor(deps: WorkerDeps) {
+  return async (job: Job): Promise<string> => {
+    if (job.name === 'heartbeat') {
+      const { processId, sentAt } = job.data as { processId: string; sentAt: number };
+      await deps.redis.set(deps.keys.heartbeat(processId), String(sentAt), 'PX', 10 * 60_000);
+      return 'heartbeat';
+    }
+    const ev = EventJobSchema.parse(job.data);
+    await deps.processor.instances.touchEvent(ev.instanceId, new Date(ev.receivedAt).toISOString());
+    const delayMs = ev.receivedAt + deps.settings.debounceMs - Date.now();
+    await deps.kick({ instanceId: ev.instanceId, ticketId: ev.ticketId, trigger: 'webhook', deleted: ev.action === 'deleted', delayMs, now: ev.receivedAt });
+    return 'kicked';
+  };
+}
+
+/** This process's own heartbeat queue (heartbeat.ts): records when this process's workers consumed it. */
+function ownHeartbeatProcessor(deps: WorkerDeps) {
+  return async (job: Job): Promise<string> => {
+    const { sentAt } = job.data as { sentAt: number };
+    await deps.redis.set(deps.keys.heartbeatOwn(deps.processId), String(sentAt), 'PX', 10 * 60_000);
+    return 'heartbeat';
+  };
+}
+
+/** Retries of one ticket in its current hour (failed attempts that will run again). */
+async function retriesThisHour(deps: WorkerDeps, instanceId: string, ticketId: string): Promise<number> {
+  return Number((await deps.redis.get(deps.keys.ticketRetries(instanceId, ticketId))) ?? 0);
+}
+
+async function countRetry(deps: WorkerDeps, instanceId: string, ticketId: string): Promise<void> {
+  const key = deps.keys.ticketRetries(instanceId, ticketId);
+  await deps.redis.multi().set(key, '0', 'PX', 3_600_000, 'NX').incr(key).exec();
+}
+
+/** `tickets` job: per-ticket lock, then one evaluation; long Retry-After waits move the job instead of holding a slot. */
+function ticketsProcessor(deps: WorkerDeps) {
+  const lockTtl = Math.max(2_000, (deps.settings.lockDurationMs ?? 30_000) * 2);
+  return async (job: Job, token?: string): Promise<string> => {
+    const data = TicketJobSchema.parse(job.data);
+    const lock = await tryLock(deps.redis, deps.keys.ticketLock(data.instanceId, data.ticketId), `${deps.processId}:${job.id}`, lockTtl);
+    if (!lock) {
+      await job.moveToDelayed(Date.now() + (deps.settings.lockRetryMs ?? 250), token);
+      throw new DelayedError();
+    }
+    // Every outcome but a retry counts once toward a backfill that listed the ticket.
+    const done = async (result: string): Promise<string> => {
+      const counted = await deps.processor.backfill?.evaluated(data.instanceId, data.ticketId, new Date(deps.processor.now()).toISOString());
+      if (counted === 2) deps.log.info({ instance: data.instanceId, backfill: await deps.processor.backfill?.progress(data.instanceId) }, 'backfill complete');
+      return result;
+    };
+    if (job.attemptsMade > 0 && (await retriesThisHour(deps, data.instanceId, data.ticketId)) > (deps.settings.ticketRetriesPerHour ?? 12)) {
+      const error = { code: 'retry_cap', message: `more than ${deps.settings.ticketRetriesPerHour ?? 12} retries of this ticket within an hour` };
+      await deps.processor.deadLetters.add({ instanceId: data.instanceId, ticketId: data.ticketId, kind: 'evaluation', actions: [], error });
+      deps.processor.metrics?.deadLetters.inc({ instance: data.instanceId, code: error.code });
+      deps.log.error({ instance: data.instanceId, ticket: data.ticketId, code: error.code }, 'ticket retried too often: dead-lettered');
+      await lock.release();
+      return done('dead_letter');
+    }
+    try {
+      const outcome = await inLane(laneOf(data.trigger), () =>
+        processTicket(deps.processor, {
+          instanceId: data.instanceId, ticketId: data.ticketId, trigger: data.trigger, retry: job.attemptsMade > 0 || data.trigger === 'dead_letter_retry',
+          finalAttempt: isFinalAttempt(job),
+          ...(data.deleted ? { deleted: true } : {}),
+          guard: lockGuard(lock),
+        }),
+      );
+      return await done(outcome.kind);
+    } catch (e) {
+      if (isSettleWait(e)) {
+        await job.moveToDelayed(Date.now() + e.waitMs, token);
+        throw new DelayedError();
+      }
+      if (isLockLost(e)) {
+        // Not a failure of the ticket: no attempt is spent; whoever holds the lock next completes the pending decision.
+        deps.log.warn({ instance: data.instanceId, ticket: data.ticketId }, 'ticket lock lost: job re-runs later');
+        await job.moveToDelayed(Date.now() + (deps.settings.lockRetryMs ?? 250), token);
+        throw new DelayedError();
+      }
+      // Over budget, paused, or the instance's circuit breaker is open: wait without spending an attempt.
+      if (isConnectorError(e) && (e.code === 'rate_limited' || e.details?.['breaker'] === 'open') && e.retryAfterMs) {
+        await job.moveToDelayed(Date.now() + e.retryAfterMs, token);
+        throw new DelayedError();
+      }
+      if (isFinalAttempt(job) && data.trigger === 'scheduled' && isConnectorError(e) && e.retryable) {
+        // A due check while the PSA is down: not a dead letter per ticket per lease (hundreds during an outage) —
+        // the check stays scheduled and fires again later; /api/instances shows the PSA unreachable meanwhile.
+        await deps.processor.schedule.set(data.instanceId, data.ticketId, deps.processor.now() + SCHEDULED_RETRY_MS);
+        deps.log.warn({ instance: data.instanceId, ticket: data.ticketId, code: e.code }, 'scheduled check failed; trying again later');
+        return done('deferred');
+      }
+      if (isFinalAttempt(job)) {
+        const error = isConnectorError(e) ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+        await deps.processor.deadLetters.add({ instanceId: data.instanceId, ticketId: data.ticketId, kind: 'evaluation', actions: [], error });
+        deps.processor.metrics?.deadLetters.inc({ instance: data.instanceId, code: error.code });
+        deps.log.error({ instance: data.instanceId, ticket: data.ticketId, code: error.code }, 'evaluation failed for good: dead-lettered');
+        return done('dead_letter');
+      }
+      // A failed attempt that BullMQ will run again: counted toward the ticket's hourly retry cap.
+      await countRetry(deps, data.instanceId, data.ticketId).catch(() => undefined);
+      throw e instanceof Error ? e : new Error(String(e));
+    } finally {
+      await lock.release();
+    }
+  };
+}
+
+function controlProcessor(deps: WorkerDeps) {
+  return async (job: Job): Promise<string> => {
+    const data = ControlJobSchema.parse(job.data);
+    const rt = deps.runtimes.get(data.instanceId);
+    if (!rt) return 'unknown_instance';
+    if (data.kind === 'notifier_retry') {
+      const { tickets, audit, deadLetters, notify, log } = deps.processor;
+      return resendNotifiers({ tickets, audit, deadLetters, notify, log }, { ...data, actions: data.actions as unknown as Action[] });
+    }
+    if (data.kind === 'registration_check') {
+      await inLane('background', () => checkRegistration(deps.reconcile, rt, false));
+      return 'checked';
+    }
+    const res = await inLane('sweep', () => reconcile(deps.reconcile, rt, { full: data.full === true }));
+    await inLane('background', () => checkRegistration(deps.reconcile, rt, true)).catch((e: unknown) => deps.log.warn({ err: e }, 'registration check failed'));
+    return res.kind;
+  };
+}
+
+export interface WorkerSet {
+  workers: Worker[];
+  /** Our connections (BullMQ never closes a connection it was given). */
+  connections: RedisClient[];
+}
+
+/** The BullMQ workers of a worker-role process (events, tickets, control, own heartbeat), each on its own connection. */
+export function createWorkers(deps: WorkerDeps): WorkerSet {
+  const common = {
+    ...(deps.prefix ? { prefix: deps.prefix } : {}),
+    lockDuration: deps.settings.lockDurationMs ?? 30_000,
+    stalledInterval: deps.settings.stalledIntervalMs ?? 30_000,
+    maxStalledCount: 1,
+    // After a Redis error BullMQ waits this long before fetching again (default 15 s): resume quickly after an outage.
+    runRetryDelay: 1_000,
+  };
+  const connections: RedisClient[] = [];
+  const conn = (name: string) => {
+    const c = createRedis({ url: deps.redisUrl, role: 'worker', name: `psa-escalator:${name}`, log: deps.log });
+    connections.push(c);
+    return c;
+  };
+  const workers = [
+    new Worker(queueNames.events, eventsProcessor(deps), { ...common, connection: conn('events'), concurrency: 16 }),
+    new Worker(queueNames.tickets, ticketsProcessor(deps), { ...common, connection: conn('tickets'), concurrency: deps.settings.concurrency }),
+    new Worker(queueNames.control, controlProcessor(deps), { ...common, connection: conn('control'), concurrency: 1 }),
+    // This process's own heartbeat queue: no other replica consumes it, so its answer speaks for these workers only.
+    new Worker(heartbeatQueueName(deps.processId), ownHeartbeatProcessor(deps), { ...common, connection: conn('heartbeat'), concurrency: 1 }),
+  ];
+  for (const w of workers) {
+    w.on('error', (e) => deps.log.warn({ err: { message: e.message }, queue: w.name }, 'worker error'));
+    w.on('failed', (job, e) => deps.log.warn({ queue: w.name, job: job?.id, attempts: job?.attemptsMade, err: { message: e.message } }, 'job failed'));
+  }
+  return { workers, connections };
+}
+
+/** Closes workers: waits for in-flight jobs up to `timeoutMs`, then force-closes (those jobs stall and re-run). */
+export async function closeWorkers(set: WorkerSet, timeoutMs: number, log: Logger): Promise<void> {
+  const { workers } = set;
+  const graceful = Promise.all(workers.map((w) => w.close()));
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    graceful.then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (timedOut) {
+    log.warn({ timeoutMs }, 'in-flight jobs did not finish in time: force-closing (they will re-run)');
+    // `close(true)` would return the pending graceful close; cut the connections instead (bounded).
+    await Promise.race([Promise.all(workers.map((w) => w.disconnect().catch(() => undefined))), new Promise((r) => setTimeout(r, 1_000).unref())]);
+  }
+  for (const c of set.connections) c.disconnect();
+}
