@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { HttpClient } from '../contract/index.js';
+import type { HttpClient } from '../../contract/index.js';
 import { createAlerter, slackEscape } from './notifiers.js';
 
 describe('slackEscape', () => {
