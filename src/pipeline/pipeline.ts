@@ -7,7 +7,7 @@ import type { Logger } from '../contract/index.js';
 import type { AppConfig } from '../config/types.js';
 import { createHttpClient } from './outbound/psa-http.js';
 import type { HttpClientOptions } from './outbound/psa-http.js';
-import type { Metrics } from '../lib/metrics.js';
+import type { Metrics } from './metrics/prometheus.js';
 import type { StoredDeadLetter } from '../store/dead-letter-store.js';
 import { bullPrefix } from '../store/keys.js';
 import { MetricsHistoryStore } from '../store/metrics-history-store.js';
