@@ -11,7 +11,7 @@ import type { EmbeddedRedis } from './store/embedded-redis.js';
 import { createLogger } from './lib/logger.js';
 import { redisTopology } from './lib/redis-target.js';
 import type { AppLogger } from './lib/logger.js';
-import { createMetrics } from './lib/metrics.js';
+import { createMetrics } from './pipeline/metrics/prometheus.js';
 import { startPipeline } from './pipeline/pipeline.js';
 import type { PipelineOptions, RunningPipeline } from './pipeline/pipeline.js';
 import { createPolicyEngine } from './pipeline/policy/policy-engine.js';

@@ -1,7 +1,7 @@
 import type { AnyConnector, ConnectorContext, Decision, PsaKind, Ticket, TicketState } from '../contract/index.js';
 import type { AppConfig, EnvConfig } from '../config/types.js';
 import type { AppLogger } from '../lib/logger.js';
-import type { Metrics } from '../lib/metrics.js';
+import type { Metrics } from '../pipeline/metrics/prometheus.js';
 import type { PolicyEngine } from '../pipeline/policy/policy-engine.js';
 import type { Pipeline, ReadModels } from '../pipeline/types.js';
 import type { TimelineStore } from '../store/timeline-store.js';

@@ -2,7 +2,7 @@ import pino from 'pino';
 
 import type { AppConfig, EnvConfig } from '../config/types.js';
 import { connectors } from '../connectors.js';
-import { createMetrics } from '../lib/metrics.js';
+import { createMetrics } from '../pipeline/metrics/prometheus.js';
 import type { Pipeline, ReadModels } from '../pipeline/types.js';
 
 import { buildApp } from './app.js';

@@ -7,7 +7,7 @@ import type { Logger } from '../contract/index.js';
 import type { AppConfig } from '../config/types.js';
 import { createHttpClient } from './outbound/psa-http.js';
 import type { HttpClientOptions } from './outbound/psa-http.js';
-import type { Metrics } from '../lib/metrics.js';
+import type { Metrics } from './metrics/prometheus.js';
 import type { StoredDeadLetter } from '../store/dead-letter-store.js';
 import { bullPrefix } from '../store/keys.js';
 import { MetricsHistoryStore } from '../store/metrics-history-store.js';
@@ -107,12 +107,54 @@ function factsByInstance(config: AppConfig): (id: string) => PolicyFacts {
   return (id) => map.get(id) ?? { slaRules: new Set(), recurring: [], groups: config.groups };
 }
 
-/**
- * Connects to Redis and starts the pipeline for a role: `api` ingests and serves read models; `worker` consumes
- * (events → debounced ticket jobs → evaluations), runs scheduled checks, sweeps and heartbeats; `all` does both.
- */
-export async function startPipeline(options: PipelineOptions): Promise<RunningPipeline> {
-  const role = options.role ?? 'all';
+type Tuning = NonNullable<PipelineOptions['tuning']>;
+
+/** What every step of the start-up shares: connections, stores, queues, runtimes, and what `close()` must undo. */
+interface Core {
+  options: PipelineOptions;
+  role: Role;
+  now: () => number;
+  tuning: Tuning;
+  log: Logger;
+  redis: RedisClient;
+  producer: RedisClient;
+  stores: Stores;
+  historyStore: MetricsHistoryStore;
+  escalationMetrics: ReturnType<typeof createEscalationMetricsService>;
+  prefix: string;
+  queues: RunningPipeline['queues'];
+  heartbeatQueue: Queue;
+  ownHeartbeatQueue: Queue;
+  processId: string;
+  runtimes: Runtimes;
+  kick: (k: KickOptions) => Promise<void>;
+  closers: (() => Promise<void> | void)[];
+}
+
+/** This process's consumers: the worker set (replaced when the heartbeat finds it stuck) and its heartbeat. */
+interface WorkerRole {
+  current(): WorkerSet | undefined;
+  heartbeat: Heartbeat;
+}
+
+/** The BullMQ queues on the two connections; BullMQ's keys carry the {bull} hash tag on a Redis Cluster (keys.ts). */
+function openQueues(redis: RedisClient, producer: RedisClient, processId: string, log: Logger) {
+  const prefix = bullPrefix(redis.isCluster);
+  const queues = {
+    events: new Queue(queueNames.events, { connection: producer, prefix }),
+    tickets: new Queue(queueNames.tickets, { connection: redis, prefix }),
+    control: new Queue(queueNames.control, { connection: redis, prefix }),
+  };
+  const heartbeatQueue = new Queue(queueNames.events, { connection: redis, prefix });
+  // This process's own heartbeat queue (heartbeat.ts); its event stream is kept short (one heartbeat a second).
+  const ownHeartbeatQueue = new Queue(heartbeatQueueName(processId), { connection: redis, prefix, streams: { events: { maxLen: 100 } } });
+  // Connection errors surface through readiness and 503s; without a listener BullMQ prints each one.
+  for (const q of [...Object.values(queues), heartbeatQueue, ownHeartbeatQueue]) q.on('error', (e: Error) => log.debug({ err: { message: e.message }, queue: q.name }, 'queue error'));
+  return { prefix, queues, heartbeatQueue, ownHeartbeatQueue };
+}
+
+/** Step 1: Redis connections, stores, queues, per-instance runtimes and the ticket-job kicker. */
+async function connect(options: PipelineOptions): Promise<Core> {
   const now = options.now ?? Date.now;
   const tuning = options.tuning ?? {};
   const { log } = options;
@@ -122,89 +164,95 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   const stores = createStores(redis, options.config, now);
   const historyStore = new MetricsHistoryStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now });
   const escalationMetrics = createEscalationMetricsService({ store: historyStore, config: options.config, log });
-  // BullMQ's keys carry the {bull} hash tag on a Redis Cluster (keys.ts `bullPrefix`): every queue in one slot.
-  const prefix = bullPrefix(redis.isCluster);
-  const queues = {
-    events: new Queue(queueNames.events, { connection: producer, prefix }),
-    tickets: new Queue(queueNames.tickets, { connection: redis, prefix }),
-    control: new Queue(queueNames.control, { connection: redis, prefix }),
-  };
-  const heartbeatQueue = new Queue(queueNames.events, { connection: redis, prefix });
   const processId = randomUUID().slice(0, 12);
-  // This process's own heartbeat queue (heartbeat.ts); its event stream is kept short (one heartbeat a second).
-  const ownHeartbeatQueue = new Queue(heartbeatQueueName(processId), { connection: redis, prefix, streams: { events: { maxLen: 100 } } });
-  // Connection errors surface through readiness and 503s; without a listener BullMQ prints each one.
-  for (const q of [...Object.values(queues), heartbeatQueue, ownHeartbeatQueue]) q.on('error', (e: Error) => log.debug({ err: { message: e.message }, queue: q.name }, 'queue error'));
   const runtimes = createRuntimes({
     config: options.config, connectors: options.connectors, redis, keys: stores.keys, log, now,
     ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.http ? { http: options.http } : {}), ...(tuning.breaker ? { breaker: tuning.breaker } : {}),
   });
-  const kick = (k: KickOptions) => kickTicket(queues.tickets, k, { ...(tuning.ticketAttempts ? { attempts: tuning.ticketAttempts } : {}), ...(tuning.backoffMs ? { backoffMs: tuning.backoffMs } : {}) });
-  const ingest = createIngest({ events: queues.events, dedupeTtlMs: options.config.dedupeTtlMs, waitReplicas: options.waitReplicas ?? 0 });
-  const closers: (() => Promise<void> | void)[] = [];
-  let workerSet: WorkerSet | undefined;
-  let heartbeat: Heartbeat | undefined;
+  const { prefix, queues, heartbeatQueue, ownHeartbeatQueue } = openQueues(redis, producer, processId, log);
+  const kickPolicy = { ...(tuning.ticketAttempts ? { attempts: tuning.ticketAttempts } : {}), ...(tuning.backoffMs ? { backoffMs: tuning.backoffMs } : {}) };
+  const kick = (k: KickOptions) => kickTicket(queues.tickets, k, kickPolicy);
+  return {
+    options, role: options.role ?? 'all', now, tuning, log, redis, producer, stores, historyStore, escalationMetrics,
+    prefix, queues, heartbeatQueue, ownHeartbeatQueue, processId, runtimes, kick, closers: [],
+  };
+}
 
-  if (role !== 'api') {
-    const notifierHttp = createHttpClient({ log, ...options.http });
-    const sendNow = createNotifier({ notifiers: options.config.notifiers, http: notifierHttp });
-    // Notifier quiet hours: held notifications wait in Redis for the digest the loop below sends when it opens.
-    const quiet = createQuietHours({ notifiers: options.config.notifiers, calendars: options.config.calendars, redis, keys: stores.keys, http: notifierHttp, send: sendNow, now, log });
-    const notify = quiet.quiet.length > 0 ? quiet.notify : sendNow;
-    if (quiet.quiet.length > 0) {
-      let flushing = false;
-      const timer = setInterval(() => {
-        if (flushing) return;
-        flushing = true;
-        void quiet.flush().finally(() => {
-          flushing = false;
-        });
-      }, tuning.pollMs ?? 500);
-      timer.unref();
-      closers.push(() => clearInterval(timer));
-    }
-    const alert = createAlerter({ notifiers: options.config.notifiers, http: notifierHttp });
-    const processor = {
-      runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, escalationMetrics,
-      ...(options.metrics ? { metrics: options.metrics } : {}), ...(tuning.noteSettleMs !== undefined ? { noteSettleMs: tuning.noteSettleMs } : {}),
-    };
-    const workerDeps = {
-      redisUrl: options.redisUrl, redis, keys: stores.keys, processor, runtimes, kick, log, processId, prefix,
-      reconcile: { redis, keys: stores.keys, tickets: stores.tickets, instances: stores.instances, backfill: stores.backfill, kick, log, now, publicUrl: options.publicUrl,
-        alert, ...(options.metrics ? { metrics: options.metrics } : {}) },
-      settings: { concurrency: options.workerConcurrency ?? 4, debounceMs: options.debounceMs ?? 250, ...tuning },
-    };
-    workerSet = createWorkers(workerDeps);
-    heartbeat = new Heartbeat({
-      events: heartbeatQueue, own: ownHeartbeatQueue, redis, keys: stores.keys, processId, log,
-      ...(tuning.heartbeatMs ? { intervalMs: tuning.heartbeatMs } : {}),
-      ...(tuning.heartbeatStaleMs ? { staleMs: tuning.heartbeatStaleMs } : {}),
-      onStuck: async () => {
-        // bullmq#4585 class of bug: replace the silent workers with fresh ones.
-        const old = workerSet;
-        workerSet = createWorkers(workerDeps);
-        if (old) await closeWorkers(old, 1_000, log);
-      },
-    });
-    heartbeat.start();
-    const loops = startLoops({
-      schedule: stores.schedule, redis, keys: stores.keys, runtimes, control: queues.control, kick, log, now,
-      ...(tuning.pollMs ? { pollMs: tuning.pollMs } : {}),
-      ...(tuning.reconcileStartDelayMs !== undefined ? { reconcileStartDelayMs: tuning.reconcileStartDelayMs } : {}),
-    });
-    closers.push(() => loops.stop(), () => heartbeat?.stop());
+/** Step 2 (workers): notifiers, with quiet hours holding notifications in Redis for the digest sent when they open. */
+function startNotifications(core: Core) {
+  const { options, redis, stores, now, log, tuning } = core;
+  const notifierHttp = createHttpClient({ log, ...options.http });
+  const sendNow = createNotifier({ notifiers: options.config.notifiers, http: notifierHttp });
+  const quiet = createQuietHours({ notifiers: options.config.notifiers, calendars: options.config.calendars, redis, keys: stores.keys, http: notifierHttp, send: sendNow, now, log });
+  if (quiet.quiet.length > 0) {
+    let flushing = false;
+    const timer = setInterval(() => {
+      if (flushing) return;
+      flushing = true;
+      void quiet.flush().finally(() => {
+        flushing = false;
+      });
+    }, tuning.pollMs ?? 500);
+    timer.unref();
+    core.closers.push(() => clearInterval(timer));
   }
-  if (options.metrics && !options.metrics.registry.getSingleMetric('psa_escalator_tier_tickets')) {
-    registerEscalationGauges({ registry: options.metrics.registry, service: escalationMetrics, instances: options.config.instances.map((i) => i.info.id), now });
-  }
-  if (options.metrics) registerPsaUpGauge(options.metrics.registry, stores.instances, options.config.instances.map((i) => i.info.id));
-  if (options.metrics) {
-    const m = startQueueMetrics(Object.values(queues), options.metrics);
-    closers.push(() => m.stop());
-  }
+  return { notify: quiet.quiet.length > 0 ? quiet.notify : sendNow, alert: createAlerter({ notifiers: options.config.notifiers, http: notifierHttp }) };
+}
 
-  const pipeline: Pipeline = {
-    ingest,
+/** Step 3 (workers): BullMQ workers, their heartbeat (fresh workers when they stop consuming) and the due-check loops. */
+function startWorkers(core: Core): WorkerRole {
+  const { options, redis, stores, runtimes, kick, log, now, tuning, processId, prefix, queues } = core;
+  const { notify, alert } = startNotifications(core);
+  const processor = {
+    runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, escalationMetrics: core.escalationMetrics,
+    ...(options.metrics ? { metrics: options.metrics } : {}), ...(tuning.noteSettleMs !== undefined ? { noteSettleMs: tuning.noteSettleMs } : {}),
+  };
+  const workerDeps = {
+    redisUrl: options.redisUrl, redis, keys: stores.keys, processor, runtimes, kick, log, processId, prefix,
+    reconcile: { redis, keys: stores.keys, tickets: stores.tickets, instances: stores.instances, backfill: stores.backfill, kick, log, now, publicUrl: options.publicUrl,
+      alert, ...(options.metrics ? { metrics: options.metrics } : {}) },
+    settings: { concurrency: options.workerConcurrency ?? 4, debounceMs: options.debounceMs ?? 250, ...tuning },
+  };
+  let workerSet = createWorkers(workerDeps);
+  const heartbeat = new Heartbeat({
+    events: core.heartbeatQueue, own: core.ownHeartbeatQueue, redis, keys: stores.keys, processId, log,
+    ...(tuning.heartbeatMs ? { intervalMs: tuning.heartbeatMs } : {}),
+    ...(tuning.heartbeatStaleMs ? { staleMs: tuning.heartbeatStaleMs } : {}),
+    onStuck: async () => {
+      // bullmq#4585 class of bug: replace the silent workers with fresh ones.
+      const old = workerSet;
+      workerSet = createWorkers(workerDeps);
+      await closeWorkers(old, 1_000, log);
+    },
+  });
+  heartbeat.start();
+  const loops = startLoops({
+    schedule: stores.schedule, redis, keys: stores.keys, runtimes, control: queues.control, kick, log, now,
+    ...(tuning.pollMs ? { pollMs: tuning.pollMs } : {}),
+    ...(tuning.reconcileStartDelayMs !== undefined ? { reconcileStartDelayMs: tuning.reconcileStartDelayMs } : {}),
+  });
+  core.closers.push(() => loops.stop(), () => heartbeat.stop());
+  return { current: () => workerSet, heartbeat };
+}
+
+/** Step 4: the Prometheus gauges this process serves (escalation metrics, PSA up, queue depths). */
+function registerGauges(core: Core): void {
+  const { metrics, config } = core.options;
+  if (!metrics) return;
+  const instances = config.instances.map((i) => i.info.id);
+  if (!metrics.registry.getSingleMetric('psa_escalator_tier_tickets')) {
+    registerEscalationGauges({ registry: metrics.registry, service: core.escalationMetrics, instances, now: core.now });
+  }
+  registerPsaUpGauge(metrics.registry, core.stores.instances, instances);
+  const m = startQueueMetrics(Object.values(core.queues), metrics);
+  core.closers.push(() => m.stop());
+}
+
+/** Step 5: the seam the HTTP layer writes through (ingest, deactivation notices, reconcile requests, readiness). */
+function pipelineSeam(core: Core, workers: WorkerRole | undefined, close: () => Promise<void>): Pipeline {
+  const { stores, queues, redis, producer, now, options } = core;
+  return {
+    ingest: createIngest({ events: queues.events, dedupeTtlMs: options.config.dedupeTtlMs, waitReplicas: options.waitReplicas ?? 0 }),
     async reportDeactivation(instanceId) {
       await stores.instances.setWebhook(instanceId, 'deactivation_reported');
       options.metrics?.webhookDeactivations.inc({ instance: instanceId });
@@ -219,23 +267,17 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     async readiness() {
       const ping = await Promise.race([redis.ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 500).unref())]);
       const redisOk = ping && producer.status === 'ready';
-      if (role === 'api') return { redis: redisOk, workers: null };
-      const running = workerSet?.workers.every((w) => w.isRunning()) ?? false;
-      return { redis: redisOk, workers: redisOk && running && (heartbeat?.healthy() ?? false) };
+      if (core.role === 'api') return { redis: redisOk, workers: null };
+      const running = workers?.current()?.workers.every((w) => w.isRunning()) ?? false;
+      return { redis: redisOk, workers: redisOk && running && (workers?.heartbeat.healthy() ?? false) };
     },
-    close: () => close(),
+    close,
   };
+}
 
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      for (const c of closers) await c();
-      if (workerSet) await closeWorkers(workerSet, tuning.closeTimeoutMs ?? 10_000, log);
-      await heartbeat?.remove();
-      await Promise.all([...Object.values(queues), heartbeatQueue, ownHeartbeatQueue].map((q) => q.close().catch(() => undefined)));
-      await Promise.all([closeRedis(redis), closeRedis(producer)]);
-    })());
-
+/** Step 6: the read models `/api/*` and the console serve. */
+function readModels(core: Core): ReadModels {
+  const { stores, queues, redis, runtimes, kick, now, options, escalationMetrics } = core;
   const retryNotifiers = async (letter: StoredDeadLetter) => {
     await queues.control.add(
       'notifier_retry',
@@ -243,7 +285,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
       { attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 100, removeOnFail: 100 },
     );
   };
-  const read: ReadModels = {
+  return {
     ...createReadModels({
       ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers,
       reviews: new ReviewStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now }),
@@ -251,8 +293,43 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     }),
     escalationMetrics: (q) => escalationMetrics.query(q),
     openTickets: createTicketLister({ config: options.config, tickets: stores.tickets, now }),
-    escalationMetricsBy: createMetricsBreakdown({ histories: historyStore, tickets: stores.tickets, tiers: options.config.tiers }),
+    escalationMetricsBy: createMetricsBreakdown({ histories: core.historyStore, tickets: stores.tickets, tiers: options.config.tiers }),
     escalationMetricsAll: (q) => escalationMetrics.queryAll(q),
   };
-  return { pipeline, read, runtimes, stores, queues, redis, kick, workers: () => [...(workerSet?.workers ?? [])], close };
+}
+
+/** Stops accepting, lets in-flight jobs finish (bounded), closes queues and connections; once. */
+function closer(core: Core, workers: WorkerRole | undefined): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () =>
+    (closing ??= (async () => {
+      for (const c of core.closers) await c();
+      const set = workers?.current();
+      if (set) await closeWorkers(set, core.tuning.closeTimeoutMs ?? 10_000, core.log);
+      await workers?.heartbeat.remove();
+      await Promise.all([...Object.values(core.queues), core.heartbeatQueue, core.ownHeartbeatQueue].map((q) => q.close().catch(() => undefined)));
+      await Promise.all([closeRedis(core.redis), closeRedis(core.producer)]);
+    })());
+}
+
+/**
+ * Connects to Redis and starts the pipeline for a role: `api` ingests and serves read models; `worker` consumes
+ * (events → debounced ticket jobs → evaluations), runs scheduled checks, sweeps and heartbeats; `all` does both.
+ */
+export async function startPipeline(options: PipelineOptions): Promise<RunningPipeline> {
+  const core = await connect(options);
+  const workers = core.role === 'api' ? undefined : startWorkers(core);
+  registerGauges(core);
+  const close = closer(core, workers);
+  return {
+    pipeline: pipelineSeam(core, workers, close),
+    read: readModels(core),
+    runtimes: core.runtimes,
+    stores: core.stores,
+    queues: core.queues,
+    redis: core.redis,
+    kick: core.kick,
+    workers: () => [...(workers?.current()?.workers ?? [])],
+    close,
+  };
 }

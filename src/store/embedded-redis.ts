@@ -115,6 +115,74 @@ async function spawnAndWait(binary: string, port: number, dir: string, password:
   }
 }
 
+/** The supervised child and what a restart needs (same port, password and data directory). */
+interface Supervised {
+  binary: string;
+  port: number;
+  dir: string;
+  password: string;
+  timeoutMs: number;
+  maxRestartsPerMinute: number;
+  log: Logger;
+  onFatal: ((error: Error) => void) | undefined;
+  child: ChildProcess;
+  stopping: boolean;
+  restarts: number;
+  /** Exit instants of the last minute. */
+  recent: number[];
+}
+
+/** When the child dies (not stopped by us): restart it with backoff, or give up after too many deaths in a minute. */
+function restartOnExit(s: Supervised, c: ChildProcess): void {
+  c.once('exit', (code, signal) => {
+    if (s.stopping) return;
+    const now = Date.now();
+    s.recent.push(now);
+    while (s.recent.length > 0 && s.recent[0]! < now - 60_000) s.recent.shift();
+    if (s.recent.length > s.maxRestartsPerMinute) {
+      const error = new Error(`embedded redis-server keeps dying (${s.recent.length} times in a minute); giving up`);
+      s.log.error({ code, signal }, error.message);
+      s.onFatal?.(error);
+      return;
+    }
+    s.log.error({ code, signal }, 'embedded redis-server died: restarting it');
+    const delay = Math.min(5_000, 250 * 2 ** (s.recent.length - 1));
+    setTimeout(() => void restart(s), delay).unref();
+  });
+}
+
+async function restart(s: Supervised): Promise<void> {
+  let next: ChildProcess;
+  try {
+    next = await spawnAndWait(s.binary, s.port, s.dir, s.password, s.timeoutMs);
+  } catch (e) {
+    s.log.error({ err: { message: (e as Error).message } }, 'embedded redis-server could not be restarted');
+    s.onFatal?.(e as Error);
+    return;
+  }
+  if (s.stopping) {
+    next.kill('SIGTERM');
+    return;
+  }
+  s.child = next;
+  s.restarts += 1;
+  s.log.warn({ pid: next.pid }, 'embedded redis-server restarted');
+  restartOnExit(s, next);
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves once the child has exited. */
+async function stopChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  await new Promise<void>((done) => {
+    const timer = setTimeout(() => c.kill('SIGKILL'), 5_000);
+    c.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    c.kill('SIGTERM');
+  });
+}
+
 /**
  * The embedded default (docs/spec.md §4, `REDIS_URL` unset): a private `redis-server` child on 127.0.0.1 and a free port,
  * AOF on in `DATA_DIR/redis`, `noeviction`, a random `requirepass` (in `url`); restarted (same port, password and
@@ -126,73 +194,27 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   mkdirSync(dir, { recursive: true });
   const port = options.port ?? (await freePort());
   const timeoutMs = options.startTimeoutMs ?? 10_000;
-  const maxRestarts = options.maxRestartsPerMinute ?? 5;
-  const log = options.log.child({ component: 'embedded-redis', port });
   // Random per start, known only to this process: another local user cannot read or queue anything on loopback.
   const password = randomBytes(24).toString('hex');
-  let child = await spawnAndWait(binary, port, dir, password, timeoutMs);
-  let stopping = false;
-  let restarts = 0;
-  const recent: number[] = [];
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
-  const watch = (c: ChildProcess) => {
-    c.once('exit', (code, signal) => {
-      if (stopping) return;
-      const now = Date.now();
-      recent.push(now);
-      while (recent.length > 0 && recent[0]! < now - 60_000) recent.shift();
-      if (recent.length > maxRestarts) {
-        const error = new Error(`embedded redis-server keeps dying (${recent.length} times in a minute); giving up`);
-        log.error({ code, signal }, error.message);
-        options.onFatal?.(error);
-        return;
-      }
-      log.error({ code, signal }, 'embedded redis-server died: restarting it');
-      const delay = Math.min(5_000, 250 * 2 ** (recent.length - 1));
-      setTimeout(() => {
-        spawnAndWait(binary, port, dir, password, timeoutMs).then(
-          (next) => {
-            if (stopping) {
-              next.kill('SIGTERM');
-              return;
-            }
-            child = next;
-            restarts += 1;
-            log.warn({ pid: next.pid }, 'embedded redis-server restarted');
-            watch(next);
-          },
-          (e: Error) => {
-            log.error({ err: { message: e.message } }, 'embedded redis-server could not be restarted');
-            options.onFatal?.(e);
-          },
-        );
-      }, delay).unref();
-    });
+  const child = await spawnAndWait(binary, port, dir, password, timeoutMs);
+  const s: Supervised = {
+    binary, port, dir, password, timeoutMs, maxRestartsPerMinute: options.maxRestartsPerMinute ?? 5,
+    log: options.log.child({ component: 'embedded-redis', port }), onFatal: options.onFatal, child, stopping: false, restarts: 0, recent: [],
   };
-  watch(child);
-  log.info({ pid: child.pid, dir }, 'embedded redis-server started');
-
+  const killOnExit = () => s.child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  restartOnExit(s, child);
+  s.log.info({ pid: child.pid, dir }, 'embedded redis-server started');
   return {
     url: `redis://:${password}@127.0.0.1:${port}`,
     port,
     dir,
-    pid: () => child.pid,
-    restarts: () => restarts,
+    pid: () => s.child.pid,
+    restarts: () => s.restarts,
     async stop() {
-      stopping = true;
+      s.stopping = true;
       process.off('exit', killOnExit);
-      const c = child;
-      if (c.exitCode !== null || c.signalCode !== null) return;
-      await new Promise<void>((done) => {
-        const timer = setTimeout(() => c.kill('SIGKILL'), 5_000);
-        c.once('exit', () => {
-          clearTimeout(timer);
-          done();
-        });
-        c.kill('SIGTERM');
-      });
+      await stopChild(s.child);
     },
   };
 }

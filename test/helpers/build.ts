@@ -12,7 +12,7 @@ import { createHttpClient } from '../../src/pipeline/outbound/psa-http.js';
 import type { AppLogger } from '../../src/lib/logger.js';
 import { redactPaths } from '../../src/lib/logger.js';
 import { MemoryCache } from '../../src/lib/memory-cache.js';
-import { createMetrics } from '../../src/lib/metrics.js';
+import { createMetrics } from '../../src/pipeline/metrics/prometheus.js';
 import type { Pipeline, ReadModels } from '../../src/pipeline/types.js';
 
 import { FakePipeline, FakeReadModels, hmacConnector, signBody, SIGNATURE_HEADER } from './http-fakes.js';

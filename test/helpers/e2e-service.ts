@@ -6,7 +6,7 @@ import type { EnvConfig } from '../../src/config/types.js';
 import { connectors } from '../../src/connectors.js';
 import { buildApp, type BuildAppOptions } from '../../src/http/app.js';
 import type { AppLogger } from '../../src/lib/logger.js';
-import { createMetrics, type Metrics } from '../../src/lib/metrics.js';
+import { createMetrics, type Metrics } from '../../src/pipeline/metrics/prometheus.js';
 import { startPipeline, type PipelineOptions, type RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { createPolicyEngine } from '../../src/pipeline/policy/policy-engine.js';
 

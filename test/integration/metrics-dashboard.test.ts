@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { createMetrics } from '../../src/lib/metrics.js';
+import { createMetrics } from '../../src/pipeline/metrics/prometheus.js';
 import { escalationGaugeNames, registerEscalationGauges } from '../../src/pipeline/metrics/escalation-metrics-gauges.js';
 
 // deploy/grafana-dashboard.json must be valid JSON whose panels only plot series the service actually exports: every

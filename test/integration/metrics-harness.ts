@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { connectors } from '../../src/connectors.js';
 import { loadConfigText } from '../../src/config/index.js';
 import type { AppConfig } from '../../src/config/index.js';
-import type { Metrics } from '../../src/lib/metrics.js';
+import type { Metrics } from '../../src/pipeline/metrics/prometheus.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { ADMIN_TOKEN } from '../helpers/build.js';
 import { startE2eService } from '../helpers/e2e-service.js';

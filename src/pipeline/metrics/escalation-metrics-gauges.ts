@@ -42,14 +42,38 @@ export function registerEscalationGauges(options: EscalationGaugeOptions): void 
   const windowMs = options.windowMs ?? 24 * 3_600_000;
   const cacheMs = options.cacheMs ?? 30_000;
   const now = options.now ?? Date.now;
-  const windowLabel = `${Math.round(windowMs / 3_600_000)}h`;
-  const reg = { registers: [options.registry] };
+  let cached: { at: number; results: EscalationMetrics[] } | undefined;
+  let inflight: Promise<void> | undefined;
   // Every gauge awaits the same refresh (prom-client collects metrics in parallel).
+  const refresh = async (): Promise<void> => {
+    const t = now();
+    if (cached && t - cached.at < cacheMs) return;
+    inflight ??= (async () => {
+      try {
+        const results = await Promise.all(options.instances.map((instance) => options.service.query({ instance, from: t - windowMs, to: t })));
+        cached = { at: t, results };
+        publish(gauges, results);
+      } catch {
+        // Redis unavailable: keep the last values; /metrics must answer anyway.
+      } finally {
+        inflight = undefined;
+      }
+    })();
+    await inflight;
+  };
+  const gauges = createGauges(options.registry, `${Math.round(windowMs / 3_600_000)}h`, refresh);
+}
+
+type Gauges = ReturnType<typeof createGauges>;
+
+/** The gauges, each collecting through `refresh`. */
+function createGauges(registry: Registry, windowLabel: string, refresh: () => Promise<void>) {
+  const reg = { registers: [registry] };
   const g = (name: string, help: string, labels: string[]) =>
     new Gauge({ name, help: `${help} (rolling ${windowLabel} window)`, labelNames: labels, collect: () => refresh(), ...reg });
   const n = escalationGaugeNames;
   const tierLabels = ['instance', 'tier'];
-  const gauges = {
+  return {
     tickets: g(n.tierTickets, 'Tickets with a visit to the tier', tierLabels),
     escalated: g(n.tierEscalated, 'Tickets we moved up out of the tier', tierLabels),
     rate: g(n.tierEscalationRate, 'Escalated / tickets per tier', tierLabels),
@@ -65,48 +89,30 @@ export function registerEscalationGauges(options: EscalationGaugeOptions): void 
     sla: g(n.slaAttainment, 'SLA clocks stopped within target / clocks stopped', ['instance', 'clock']),
     t3: g(n.tier3Audit, 'Tickets escalated into T3 and resolved within 30 minutes', ['instance']),
   };
-  let cached: { at: number; results: EscalationMetrics[] } | undefined;
-  let inflight: Promise<void> | undefined;
+}
 
-  const publish = (results: EscalationMetrics[]) => {
-    for (const gauge of Object.values(gauges)) gauge.reset();
-    for (const m of results) {
-      const instance = m.instance;
-      for (const [tier, t] of Object.entries(m.tiers)) {
-        const l = { instance, tier };
-        gauges.tickets.set(l, t.tickets);
-        gauges.escalated.set(l, t.escalated);
-        gauges.rate.set(l, t.escalationRate);
-        gauges.reRate.set(l, t.reEscalationRate);
-        if (t.timeToEscalateMedianMin !== null) gauges.tte.set(l, t.timeToEscalateMedianMin);
-        if (t.handoffDelayMedianMin !== null) gauges.handoff.set(l, t.handoffDelayMedianMin);
-        gauges.near.set(l, t.nearMisses);
-        gauges.proposed.set(l, t.proposed);
-      }
-      gauges.over.set({ instance }, m.overEscalation.rate);
-      gauges.overWarn.set({ instance }, m.overEscalation.warn ? 1 : 0);
-      gauges.fcr.set({ instance }, m.fcr);
-      if (m.mttrMin !== null) gauges.mttr.set({ instance }, m.mttrMin);
-      gauges.sla.set({ instance, clock: 'firstResponse' }, m.slaAttainment.firstResponse);
-      gauges.sla.set({ instance, clock: 'resolution' }, m.slaAttainment.resolution);
-      gauges.t3.set({ instance }, m.tier3Audit.length);
+/** Replaces every series with the latest results (no series for a median or MTTR without a sample). */
+function publish(gauges: Gauges, results: EscalationMetrics[]): void {
+  for (const gauge of Object.values(gauges)) gauge.reset();
+  for (const m of results) {
+    const instance = m.instance;
+    for (const [tier, t] of Object.entries(m.tiers)) {
+      const l = { instance, tier };
+      gauges.tickets.set(l, t.tickets);
+      gauges.escalated.set(l, t.escalated);
+      gauges.rate.set(l, t.escalationRate);
+      gauges.reRate.set(l, t.reEscalationRate);
+      if (t.timeToEscalateMedianMin !== null) gauges.tte.set(l, t.timeToEscalateMedianMin);
+      if (t.handoffDelayMedianMin !== null) gauges.handoff.set(l, t.handoffDelayMedianMin);
+      gauges.near.set(l, t.nearMisses);
+      gauges.proposed.set(l, t.proposed);
     }
-  };
-
-  const refresh = async (): Promise<void> => {
-    const t = now();
-    if (cached && t - cached.at < cacheMs) return;
-    inflight ??= (async () => {
-      try {
-        const results = await Promise.all(options.instances.map((instance) => options.service.query({ instance, from: t - windowMs, to: t })));
-        cached = { at: t, results };
-        publish(results);
-      } catch {
-        // Redis unavailable: keep the last values; /metrics must answer anyway.
-      } finally {
-        inflight = undefined;
-      }
-    })();
-    await inflight;
-  };
+    gauges.over.set({ instance }, m.overEscalation.rate);
+    gauges.overWarn.set({ instance }, m.overEscalation.warn ? 1 : 0);
+    gauges.fcr.set({ instance }, m.fcr);
+    if (m.mttrMin !== null) gauges.mttr.set({ instance }, m.mttrMin);
+    gauges.sla.set({ instance, clock: 'firstResponse' }, m.slaAttainment.firstResponse);
+    gauges.sla.set({ instance, clock: 'resolution' }, m.slaAttainment.resolution);
+    gauges.t3.set({ instance }, m.tier3Audit.length);
+  }
 }

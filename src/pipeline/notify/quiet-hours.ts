@@ -54,41 +54,43 @@ export function digestPayload(config: NotifierConfig, notifier: string, items: r
   return { text: `Digest: ${items.length} notification(s) held during quiet hours`, blocks: [{ type: 'section', text: { type: 'plain_text', text: lines.join('\n').slice(0, 2900) } }] };
 }
 
+/** What is kept of a held notification for the digest. */
+function held(o: QuietHoursOptions, input: NotifyInput): HeldNotification {
+  const reason = input.decision.reasons.find((r) => r.rule === input.rule);
+  const t = input.ticket;
+  return {
+    at: new Date(o.now()).toISOString(),
+    instance: input.instanceId,
+    rule: input.rule,
+    kind: reason?.kind ?? 'hierarchical',
+    ticket: { id: t.ref.id, ...(t.number ? { number: t.number } : {}), title: t.title, ...(t.company.name ? { company: t.company.name } : {}) },
+    why: reason?.text ?? '',
+  };
+}
+
+/** Sends what one notifier held as one digest (taken atomically; kept for the next tick when the POST fails). */
+async function sendDigest(o: QuietHoursOptions, name: string, config: NotifierConfig): Promise<void> {
+  const sending = o.keys.quietSending(name);
+  if ((await o.redis.exists(sending)) === 0) {
+    // Atomically take what is held (RENAME fails when nothing is: then there is nothing to send).
+    if ((await o.redis.exists(o.keys.quietHeld(name))) === 0) return;
+    await o.redis.rename(o.keys.quietHeld(name), sending);
+  }
+  const raw = await o.redis.lrange(sending, 0, -1);
+  const items = raw.flatMap((r) => {
+    const parsed = HeldNotificationSchema.safeParse(JSON.parse(r));
+    return parsed.success ? [parsed.data] : [];
+  });
+  if (items.length > 0) {
+    await o.http.request({ method: 'POST', url: config.url, json: digestPayload(config, name, items), timeoutMs: o.timeoutMs ?? 5_000, idempotent: true, rateLimited: false });
+    o.log.info({ notifier: name, count: items.length }, 'quiet hours: digest delivered');
+  }
+  await o.redis.del(sending);
+}
+
 export function createQuietHours(o: QuietHoursOptions): QuietHoursGate {
   const calendars = compileCalendars(o.calendars);
   const quiet = Object.entries(o.notifiers).filter(([, n]) => n.quietHours !== undefined).map(([name]) => name);
-
-  function held(input: NotifyInput): HeldNotification {
-    const reason = input.decision.reasons.find((r) => r.rule === input.rule);
-    const t = input.ticket;
-    return {
-      at: new Date(o.now()).toISOString(),
-      instance: input.instanceId,
-      rule: input.rule,
-      kind: reason?.kind ?? 'hierarchical',
-      ticket: { id: t.ref.id, ...(t.number ? { number: t.number } : {}), title: t.title, ...(t.company.name ? { company: t.company.name } : {}) },
-      why: reason?.text ?? '',
-    };
-  }
-
-  async function sendDigest(name: string, config: NotifierConfig): Promise<void> {
-    const sending = o.keys.quietSending(name);
-    if ((await o.redis.exists(sending)) === 0) {
-      // Atomically take what is held (RENAME fails when nothing is: then there is nothing to send).
-      if ((await o.redis.exists(o.keys.quietHeld(name))) === 0) return;
-      await o.redis.rename(o.keys.quietHeld(name), sending);
-    }
-    const raw = await o.redis.lrange(sending, 0, -1);
-    const items = raw.flatMap((r) => {
-      const parsed = HeldNotificationSchema.safeParse(JSON.parse(r));
-      return parsed.success ? [parsed.data] : [];
-    });
-    if (items.length > 0) {
-      await o.http.request({ method: 'POST', url: config.url, json: digestPayload(config, name, items), timeoutMs: o.timeoutMs ?? 5_000, idempotent: true, rateLimited: false });
-      o.log.info({ notifier: name, count: items.length }, 'quiet hours: digest delivered');
-    }
-    await o.redis.del(sending);
-  }
 
   return {
     quiet,
@@ -98,7 +100,7 @@ export function createQuietHours(o: QuietHoursOptions): QuietHoursGate {
       const calendar = qh ? calendars[qh.calendar] : undefined;
       const kind = input.decision.reasons.find((r) => r.rule === input.rule)?.kind ?? 'hierarchical';
       if (!qh || !calendar || calendar.isOpen(o.now()) || qh.except.includes(kind)) return o.send(input);
-      await o.redis.rpush(o.keys.quietHeld(input.notifier), JSON.stringify(held(input)));
+      await o.redis.rpush(o.keys.quietHeld(input.notifier), JSON.stringify(held(o, input)));
       o.log.info({ notifier: input.notifier, rule: input.rule, instance: input.instanceId, ticket: input.ticket.ref.id }, 'quiet hours: notification held for the digest');
     },
     async flush() {
@@ -110,7 +112,7 @@ export function createQuietHours(o: QuietHoursOptions): QuietHoursGate {
         const lock = await o.redis.set(o.keys.quietLock(name), '1', 'PX', 30_000, 'NX');
         if (lock !== 'OK') continue;
         try {
-          await sendDigest(name, config);
+          await sendDigest(o, name, config);
         } catch (e) {
           o.log.warn({ notifier: name, err: { message: (e as Error).message } }, 'quiet hours: digest not delivered; retried at the next tick');
         } finally {

@@ -5,7 +5,7 @@ import type { AnyConnector, ConnectorContext, HttpClient, Logger } from '../../c
 import type { AppConfig, LoadedInstance } from '../../config/types.js';
 import { createHttpClient } from './psa-http.js';
 import type { HttpClientOptions } from './psa-http.js';
-import type { Metrics } from '../../lib/metrics.js';
+import type { Metrics } from '../metrics/prometheus.js';
 import type { Keys } from '../../store/keys.js';
 import { InstanceStore } from '../../store/instance-store.js';
 import { RedisSharedCache } from '../../store/shared-cache.js';

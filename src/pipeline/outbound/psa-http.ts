@@ -130,84 +130,108 @@ async function exchange(req: HttpRequest): Promise<HttpResponse> {
   }
 }
 
+/** The client's settings with their defaults applied. */
+interface RetrySettings {
+  log: Logger;
+  acquire: HttpClientOptions['acquire'];
+  onRetryAfter: HttpClientOptions['onRetryAfter'];
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+  now: () => number;
+  retries: number;
+  minDelay: number;
+  maxDelay: number;
+  maxInline: number;
+  maxWaits: number;
+}
+
+function retrySettings(options: HttpClientOptions): RetrySettings {
+  return {
+    log: options.log,
+    acquire: options.acquire,
+    onRetryAfter: options.onRetryAfter,
+    sleep: options.sleep ?? defaultSleep,
+    random: options.random ?? Math.random,
+    now: options.now ?? Date.now,
+    retries: options.retries ?? 3,
+    minDelay: options.minDelayMs ?? 500,
+    maxDelay: options.maxDelayMs ?? 8_000,
+    maxInline: options.maxInlineRetryAfterMs ?? 30_000,
+    maxWaits: options.maxRateLimitWaits ?? 5,
+  };
+}
+
+/** One exchange inside the instance's shared request budget. */
+async function once(s: RetrySettings, req: HttpRequest): Promise<HttpResponse> {
+  const release = req.rateLimited === false || !s.acquire ? () => undefined : await s.acquire(req);
+  try {
+    return await exchange(req);
+  } finally {
+    release();
+  }
+}
+
+/** One attempt: the response when 2xx, else a ConnectorError (with the throttle wait when the PSA asked for one). */
+async function attempt<T>(s: RetrySettings, req: HttpRequest): Promise<HttpResponse<T>> {
+  let res: HttpResponse;
+  try {
+    res = await once(s, req);
+  } catch (e) {
+    throw e instanceof ConnectorError ? e : networkError(e, req.timeoutMs ?? 10_000);
+  }
+  if (res.status >= 200 && res.status < 300) return res as HttpResponse<T>;
+  const retryAfterMs = parseRetryAfter(res.headers['retry-after'], s.now());
+  const error = req.classify?.(res.status, res.data) ?? classifyStatus(res.status, res.data, retryAfterMs);
+  const throttled = res.status === 429 || (res.status === 503 && retryAfterMs !== undefined);
+  if (!throttled || error.code === 'validation') throw error;
+  // A classifier may know the PSA's default wait when the header is missing (Autotask hourly threshold: 60 s).
+  throw new Throttled(error, res.status, retryAfterMs ?? error.retryAfterMs);
+}
+
+/**
+ * Our rules around p-retry, asked after each failed attempt of one request: resolves after the wait when another
+ * attempt may go, throws the error the caller gets otherwise. A 429/503 waits its `Retry-After` (its own budget, also
+ * for POSTs: the PSA did not process them); a transient failure (5xx, timeout, network) backs off only for idempotent
+ * calls — a note POST is never retried blindly, the writer re-checks it by marker (src/pipeline/process/write-retry.ts).
+ */
+function retryRules(s: RetrySettings, req: HttpRequest): (error: Error) => Promise<true> {
+  const idempotent = req.idempotent ?? req.method === 'GET';
+  let failures = 0;
+  let waits = 0;
+  return async (error) => {
+    if (error instanceof Throttled) {
+      const wait = error.waitMs ?? Math.min(s.maxDelay, s.minDelay * 2 ** waits);
+      await s.onRetryAfter?.(wait);
+      if (wait > s.maxInline || waits >= s.maxWaits) {
+        throw new ConnectorError('rate_limited', `PSA asked us to wait ${wait} ms`, { status: error.status, retryAfterMs: wait });
+      }
+      waits += 1;
+      s.log.warn({ status: error.status, waitMs: wait, url: req.url }, 'PSA throttled us; waiting');
+      await s.sleep(wait);
+      return true;
+    }
+    const code = error instanceof ConnectorError ? error.code : undefined;
+    if (code === 'rate_limited') throw error;
+    const transient = code === 'psa_unavailable' || code === 'timeout' || code === 'network';
+    if (!transient || !idempotent || failures >= s.retries) throw error;
+    failures += 1;
+    const base = Math.min(s.maxDelay, s.minDelay * 2 ** (failures - 1));
+    const delay = Math.round(base * (0.5 + s.random() * 0.5));
+    s.log.warn({ code, attempt: failures, delayMs: delay, url: req.url }, 'PSA call failed; retrying');
+    await s.sleep(delay);
+    return true;
+  };
+}
+
 /** Builds the `ctx.http` a connector uses for its PSA. */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const sleep = options.sleep ?? defaultSleep;
-  const random = options.random ?? Math.random;
-  const now = options.now ?? Date.now;
-  const retries = options.retries ?? 3;
-  const minDelay = options.minDelayMs ?? 500;
-  const maxDelay = options.maxDelayMs ?? 8_000;
-  const maxInline = options.maxInlineRetryAfterMs ?? 30_000;
-  const maxWaits = options.maxRateLimitWaits ?? 5;
-
-  async function once(req: HttpRequest): Promise<HttpResponse> {
-    const release = req.rateLimited === false || !options.acquire ? () => undefined : await options.acquire(req);
-    try {
-      return await exchange(req);
-    } finally {
-      release();
-    }
-  }
-
-  /** One attempt: the response when 2xx, else a ConnectorError (with the throttle wait when the PSA asked for one). */
-  async function attempt<T>(req: HttpRequest): Promise<HttpResponse<T>> {
-    let res: HttpResponse;
-    try {
-      res = await once(req);
-    } catch (e) {
-      throw e instanceof ConnectorError ? e : networkError(e, req.timeoutMs ?? 10_000);
-    }
-    if (res.status >= 200 && res.status < 300) return res as HttpResponse<T>;
-    const retryAfterMs = parseRetryAfter(res.headers['retry-after'], now());
-    const error = req.classify?.(res.status, res.data) ?? classifyStatus(res.status, res.data, retryAfterMs);
-    const throttled = res.status === 429 || (res.status === 503 && retryAfterMs !== undefined);
-    if (!throttled || error.code === 'validation') throw error;
-    // A classifier may know the PSA's default wait when the header is missing (Autotask hourly threshold: 60 s).
-    throw new Throttled(error, res.status, retryAfterMs ?? error.retryAfterMs);
-  }
-
-  /**
-   * Our rules around p-retry, asked after each failed attempt: resolves after the wait when another attempt may go,
-   * throws the error the caller gets otherwise. A 429/503 waits its `Retry-After` (its own budget, also for POSTs: the
-   * PSA did not process them); a transient failure (5xx, timeout, network) backs off only for idempotent calls — a
-   * note POST is never retried blindly, the writer re-checks it by marker (src/pipeline/process/write-retry.ts).
-   */
-  function retryRules(req: HttpRequest) {
-    const idempotent = req.idempotent ?? req.method === 'GET';
-    let failures = 0;
-    let waits = 0;
-    return async (error: Error): Promise<true> => {
-      if (error instanceof Throttled) {
-        const wait = error.waitMs ?? Math.min(maxDelay, minDelay * 2 ** waits);
-        await options.onRetryAfter?.(wait);
-        if (wait > maxInline || waits >= maxWaits) {
-          throw new ConnectorError('rate_limited', `PSA asked us to wait ${wait} ms`, { status: error.status, retryAfterMs: wait });
-        }
-        waits += 1;
-        options.log.warn({ status: error.status, waitMs: wait, url: req.url }, 'PSA throttled us; waiting');
-        await sleep(wait);
-        return true;
-      }
-      const code = error instanceof ConnectorError ? error.code : undefined;
-      if (code === 'rate_limited') throw error;
-      const transient = code === 'psa_unavailable' || code === 'timeout' || code === 'network';
-      if (!transient || !idempotent || failures >= retries) throw error;
-      failures += 1;
-      const base = Math.min(maxDelay, minDelay * 2 ** (failures - 1));
-      const delay = Math.round(base * (0.5 + random() * 0.5));
-      options.log.warn({ code, attempt: failures, delayMs: delay, url: req.url }, 'PSA call failed; retrying');
-      await sleep(delay);
-      return true;
-    };
-  }
-
+  const settings = retrySettings(options);
   async function request<T>(req: HttpRequest): Promise<HttpResponse<T>> {
-    const rules = retryRules(req);
+    const rules = retryRules(settings, req);
     try {
       // p-retry runs the attempts; `shouldRetry` (our rules) decides, counts the two budgets and waits on the
       // injectable clock, so p-retry's own backoff is zero and its attempt limit never binds first.
-      return await pRetry(() => attempt<T>(req), {
+      return await pRetry(() => attempt<T>(settings, req), {
         retries: Number.POSITIVE_INFINITY,
         minTimeout: 0,
         factor: 1,
@@ -217,7 +241,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       throw e instanceof Throttled ? e.error : e;
     }
   }
-
   return { request, safeGet };
 }
 

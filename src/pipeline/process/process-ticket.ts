@@ -142,8 +142,56 @@ interface DecideArgs {
   rebuilt?: boolean;
 }
 
-async function decideAndApply(args: DecideArgs): Promise<Outcome> {
+/**
+ * Records the decision as `pending` (audit entry first), then writes it to the PSA. A note in doubt, a transient
+ * write failure or a lost lock ends the job here with the decision still pending for the next run to complete.
+ */
+async function recordAndWrite(
+  args: DecideArgs,
+  d: { decision: Decision; ids: string[]; applied: ReadonlySet<string>; mode: 'enforce' | 'observe' },
+): Promise<{ record: TicketRecord; auditId: string; out: Awaited<ReturnType<typeof writeBack>> }> {
   const { deps, rt, task, ticket, fetched, now } = args;
+  const { decision, ids, applied, mode } = d;
+  const { info } = rt.loaded;
+  const auditId = newAuditId(now);
+  const entry: AuditEntry = {
+    id: auditId, at: new Date(now).toISOString(), instanceId: info.id, psa: info.kind, ticketId: task.ticketId,
+    mode, trigger: task.trigger, decision, results: [],
+  };
+  // Recorded before the first write: a crash from here on is completed by the next run (complete-pending.ts).
+  let record: TicketRecord = { ...args.record, pending: { auditId, at: entry.at, trigger: task.trigger, decision, actions: decision.actions, actionIds: ids } };
+  if (task.guard && !(await task.guard.check())) throw new LockLostError();
+  await deps.audit.record(entry);
+  await deps.tickets.put(record);
+  // State rebuilt for a ticket we acted on before (its closed record expired, then it was reopened): the tier-visit
+  // guards went with the record, so our notes already in the PSA are looked for by marker before any is posted.
+  const verify = task.retry || args.rebuilt === true;
+  const out = await writeBack({ rt: guardedRuntime(rt, task.guard), ticket, fetched, decision, ids, alreadyApplied: applied, verify, notify: deps.notify, mode, ...(task.guard ? { guard: task.guard } : {}) });
+  if (task.guard?.lost) {
+    deps.log.warn({ instance: info.id, ticket: task.ticketId, audit: auditId }, 'ticket lock lost mid-job: remaining writes left to the recorded pending decision');
+    throw new LockLostError();
+  }
+  if (noteInDoubt(out, decision.actions)) {
+    // Not a plain retry: the PSA may list the note only later. Wait out its commit delay, then scan and decide.
+    // Real time, not the injected clock: the PSA's commit delay passes in real time even in the accelerated demo.
+    record = { ...record, pending: { ...record.pending!, notesInDoubt: { since: Date.now(), rounds: 1 } } };
+    await deps.tickets.put(record);
+    await deps.audit.updateResults(auditId, interimRows(out.results));
+    deps.log.warn({ instance: info.id, ticket: task.ticketId }, 'note POST got no answer: re-checking its marker after the PSA commit delay');
+    throw new SettleWait(deps.noteSettleMs ?? 60_000);
+  }
+  const deferred = await deferredWriteFailure(rt, out, task.finalAttempt ?? true);
+  if (deferred) {
+    await deps.audit.updateResults(auditId, interimRows(out.results));
+    deps.log.warn({ instance: info.id, ticket: task.ticketId, code: deferred.code }, 'PSA write failed: the job retries and completes the recorded decision');
+    throw deferred;
+  }
+  await deps.audit.updateResults(auditId, out.results);
+  return { record, auditId, out };
+}
+
+async function decideAndApply(args: DecideArgs): Promise<Outcome> {
+  const { deps, rt, task, ticket, now } = args;
   const { info } = rt.loaded;
   // `backfill: observe` (the default) in enforce mode: the backfill's first wave is proposed, not written, and not
   // recorded as fired, so the ticket's next evaluation in enforce (webhook, scheduled check, a `--full` reconcile
@@ -156,45 +204,10 @@ async function decideAndApply(args: DecideArgs): Promise<Outcome> {
   const { decision, counters } = await decideOwned(args, await readCounters({ store: deps.counters, facts, instanceId: info.id, ticket, now }), applied);
   deps.metrics?.evaluations.inc({ instance: info.id, trigger: task.trigger });
   const ids = decision.actions.map((a) => actionId(args.record, a));
-  let record = args.record;
-  let auditId: string | undefined;
-  let out: Awaited<ReturnType<typeof writeBack>> | undefined;
-  if (ids.some((id) => !applied.has(id))) {
-    auditId = newAuditId(now);
-    const entry: AuditEntry = {
-      id: auditId, at: new Date(now).toISOString(), instanceId: info.id, psa: info.kind, ticketId: task.ticketId,
-      mode, trigger: task.trigger, decision, results: [],
-    };
-    // Recorded before the first write: a crash from here on is completed by the next run (complete-pending.ts).
-    record = { ...record, pending: { auditId, at: entry.at, trigger: task.trigger, decision, actions: decision.actions, actionIds: ids } };
-    if (task.guard && !(await task.guard.check())) throw new LockLostError();
-    await deps.audit.record(entry);
-    await deps.tickets.put(record);
-    // State rebuilt for a ticket we acted on before (its closed record expired, then it was reopened): the tier-visit
-    // guards went with the record, so our notes already in the PSA are looked for by marker before any is posted.
-    const verify = task.retry || args.rebuilt === true;
-    out = await writeBack({ rt: guardedRuntime(rt, task.guard), ticket, fetched, decision, ids, alreadyApplied: applied, verify, notify: deps.notify, mode, ...(task.guard ? { guard: task.guard } : {}) });
-    if (task.guard?.lost) {
-      deps.log.warn({ instance: info.id, ticket: task.ticketId, audit: auditId }, 'ticket lock lost mid-job: remaining writes left to the recorded pending decision');
-      throw new LockLostError();
-    }
-    if (noteInDoubt(out, decision.actions)) {
-      // Not a plain retry: the PSA may list the note only later. Wait out its commit delay, then scan and decide.
-      // Real time, not the injected clock: the PSA's commit delay passes in real time even in the accelerated demo.
-      record = { ...record, pending: { ...record.pending!, notesInDoubt: { since: Date.now(), rounds: 1 } } };
-      await deps.tickets.put(record);
-      await deps.audit.updateResults(auditId, interimRows(out.results));
-      deps.log.warn({ instance: info.id, ticket: task.ticketId }, 'note POST got no answer: re-checking its marker after the PSA commit delay');
-      throw new SettleWait(deps.noteSettleMs ?? 60_000);
-    }
-    const deferred = await deferredWriteFailure(rt, out, task.finalAttempt ?? true);
-    if (deferred) {
-      await deps.audit.updateResults(auditId, interimRows(out.results));
-      deps.log.warn({ instance: info.id, ticket: task.ticketId, code: deferred.code }, 'PSA write failed: the job retries and completes the recorded decision');
-      throw deferred;
-    }
-    await deps.audit.updateResults(auditId, out.results);
-  }
+  const written = ids.some((id) => !applied.has(id)) ? await recordAndWrite(args, { decision, ids, applied, mode }) : undefined;
+  let record = written?.record ?? args.record;
+  const auditId = written?.auditId;
+  const out = written?.out;
   record = applyDecision(record, {
     decision, now, appliedIds: backfillDry ? [] : (out?.appliedIds ?? []), slaRules: facts.slaRules, trigger: task.trigger,
     failedRules: backfillDry ? new Set(decision.actions.map((a) => a.rule)) : failedRules(out),

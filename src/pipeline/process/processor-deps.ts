@@ -1,5 +1,5 @@
 import type { Logger } from '../../contract/index.js';
-import type { Metrics } from '../../lib/metrics.js';
+import type { Metrics } from '../metrics/prometheus.js';
 import type { AuditStore } from '../../store/audit-store.js';
 import type { BackfillStore } from '../../store/backfill-store.js';
 import type { CountersStore } from '../../store/counters-store.js';

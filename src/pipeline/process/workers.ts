@@ -14,6 +14,7 @@ import { resendNotifiers } from '../notify/notifier-retry.js';
 import { processTicket } from './process-ticket.js';
 import type { ProcessorDeps } from './processor-deps.js';
 import { ControlJobSchema, EventJobSchema, TicketJobSchema, heartbeatQueueName, queueNames } from '../queue/queues.js';
+import type { TicketJob } from '../queue/queues.js';
 import { inLane, laneOf } from '../outbound/rate-lanes.js';
 import { checkRegistration, reconcile } from '../schedule/reconcile.js';
 import { isLockLost, lockGuard } from './write-guard.js';
@@ -90,31 +91,70 @@ async function countRetry(deps: WorkerDeps, instanceId: string, ticketId: string
   await deps.redis.multi().set(key, '0', 'PX', 3_600_000, 'NX').incr(key).exec();
 }
 
+/** Moves the job back to the delayed set for `ms` without spending an attempt. */
+async function delayJob(job: Job, token: string | undefined, ms: number): Promise<never> {
+  await job.moveToDelayed(Date.now() + ms, token);
+  throw new DelayedError();
+}
+
+/** Dead-letters a ticket (evaluation kind: nothing to apply) with one metric and one error line. */
+async function deadLetterTicket(deps: WorkerDeps, data: TicketJob, error: { code: string; message: string }, line: string): Promise<void> {
+  await deps.processor.deadLetters.add({ instanceId: data.instanceId, ticketId: data.ticketId, kind: 'evaluation', actions: [], error });
+  deps.processor.metrics?.deadLetters.inc({ instance: data.instanceId, code: error.code });
+  deps.log.error({ instance: data.instanceId, ticket: data.ticketId, code: error.code }, line);
+}
+
+/**
+ * A failed evaluation: waits that spend no attempt (note settling, lock lost, rate limit, open breaker), a scheduled
+ * check deferred while the PSA is down, a dead letter on the last attempt, else a counted retry (BullMQ re-runs it).
+ */
+async function onTicketFailure(deps: WorkerDeps, job: Job, token: string | undefined, data: TicketJob, e: unknown): Promise<string> {
+  if (isSettleWait(e)) return delayJob(job, token, e.waitMs);
+  if (isLockLost(e)) {
+    // Not a failure of the ticket: no attempt is spent; whoever holds the lock next completes the pending decision.
+    deps.log.warn({ instance: data.instanceId, ticket: data.ticketId }, 'ticket lock lost: job re-runs later');
+    return delayJob(job, token, deps.settings.lockRetryMs ?? 250);
+  }
+  // Over budget, paused, or the instance's circuit breaker is open: wait without spending an attempt.
+  if (isConnectorError(e) && (e.code === 'rate_limited' || e.details?.['breaker'] === 'open') && e.retryAfterMs) return delayJob(job, token, e.retryAfterMs);
+  if (isFinalAttempt(job) && data.trigger === 'scheduled' && isConnectorError(e) && e.retryable) {
+    // A due check while the PSA is down: not a dead letter per ticket per lease (hundreds during an outage) —
+    // the check stays scheduled and fires again later; /api/instances shows the PSA unreachable meanwhile.
+    await deps.processor.schedule.set(data.instanceId, data.ticketId, deps.processor.now() + SCHEDULED_RETRY_MS);
+    deps.log.warn({ instance: data.instanceId, ticket: data.ticketId, code: e.code }, 'scheduled check failed; trying again later');
+    return 'deferred';
+  }
+  if (isFinalAttempt(job)) {
+    const error = isConnectorError(e) ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+    await deadLetterTicket(deps, data, error, 'evaluation failed for good: dead-lettered');
+    return 'dead_letter';
+  }
+  // A failed attempt that BullMQ will run again: counted toward the ticket's hourly retry cap.
+  await countRetry(deps, data.instanceId, data.ticketId).catch(() => undefined);
+  throw e instanceof Error ? e : new Error(String(e));
+}
+
+/** Every outcome but a retry counts once toward a backfill that listed the ticket. */
+async function countForBackfill(deps: WorkerDeps, data: TicketJob, result: string): Promise<string> {
+  const counted = await deps.processor.backfill?.evaluated(data.instanceId, data.ticketId, new Date(deps.processor.now()).toISOString());
+  if (counted === 2) deps.log.info({ instance: data.instanceId, backfill: await deps.processor.backfill?.progress(data.instanceId) }, 'backfill complete');
+  return result;
+}
+
 /** `tickets` job: per-ticket lock, then one evaluation; long Retry-After waits move the job instead of holding a slot. */
 function ticketsProcessor(deps: WorkerDeps) {
   const lockTtl = Math.max(2_000, (deps.settings.lockDurationMs ?? 30_000) * 2);
+  const retryCap = deps.settings.ticketRetriesPerHour ?? 12;
   return async (job: Job, token?: string): Promise<string> => {
     const data = TicketJobSchema.parse(job.data);
     const lock = await tryLock(deps.redis, deps.keys.ticketLock(data.instanceId, data.ticketId), `${deps.processId}:${job.id}`, lockTtl);
-    if (!lock) {
-      await job.moveToDelayed(Date.now() + (deps.settings.lockRetryMs ?? 250), token);
-      throw new DelayedError();
-    }
-    // Every outcome but a retry counts once toward a backfill that listed the ticket.
-    const done = async (result: string): Promise<string> => {
-      const counted = await deps.processor.backfill?.evaluated(data.instanceId, data.ticketId, new Date(deps.processor.now()).toISOString());
-      if (counted === 2) deps.log.info({ instance: data.instanceId, backfill: await deps.processor.backfill?.progress(data.instanceId) }, 'backfill complete');
-      return result;
-    };
-    if (job.attemptsMade > 0 && (await retriesThisHour(deps, data.instanceId, data.ticketId)) > (deps.settings.ticketRetriesPerHour ?? 12)) {
-      const error = { code: 'retry_cap', message: `more than ${deps.settings.ticketRetriesPerHour ?? 12} retries of this ticket within an hour` };
-      await deps.processor.deadLetters.add({ instanceId: data.instanceId, ticketId: data.ticketId, kind: 'evaluation', actions: [], error });
-      deps.processor.metrics?.deadLetters.inc({ instance: data.instanceId, code: error.code });
-      deps.log.error({ instance: data.instanceId, ticket: data.ticketId, code: error.code }, 'ticket retried too often: dead-lettered');
-      await lock.release();
-      return done('dead_letter');
-    }
+    if (!lock) return delayJob(job, token, deps.settings.lockRetryMs ?? 250);
     try {
+      if (job.attemptsMade > 0 && (await retriesThisHour(deps, data.instanceId, data.ticketId)) > retryCap) {
+        const error = { code: 'retry_cap', message: `more than ${retryCap} retries of this ticket within an hour` };
+        await deadLetterTicket(deps, data, error, 'ticket retried too often: dead-lettered');
+        return await countForBackfill(deps, data, 'dead_letter');
+      }
       const outcome = await inLane(laneOf(data.trigger), () =>
         processTicket(deps.processor, {
           instanceId: data.instanceId, ticketId: data.ticketId, trigger: data.trigger, retry: job.attemptsMade > 0 || data.trigger === 'dead_letter_retry',
@@ -123,40 +163,9 @@ function ticketsProcessor(deps: WorkerDeps) {
           guard: lockGuard(lock),
         }),
       );
-      return await done(outcome.kind);
+      return await countForBackfill(deps, data, outcome.kind);
     } catch (e) {
-      if (isSettleWait(e)) {
-        await job.moveToDelayed(Date.now() + e.waitMs, token);
-        throw new DelayedError();
-      }
-      if (isLockLost(e)) {
-        // Not a failure of the ticket: no attempt is spent; whoever holds the lock next completes the pending decision.
-        deps.log.warn({ instance: data.instanceId, ticket: data.ticketId }, 'ticket lock lost: job re-runs later');
-        await job.moveToDelayed(Date.now() + (deps.settings.lockRetryMs ?? 250), token);
-        throw new DelayedError();
-      }
-      // Over budget, paused, or the instance's circuit breaker is open: wait without spending an attempt.
-      if (isConnectorError(e) && (e.code === 'rate_limited' || e.details?.['breaker'] === 'open') && e.retryAfterMs) {
-        await job.moveToDelayed(Date.now() + e.retryAfterMs, token);
-        throw new DelayedError();
-      }
-      if (isFinalAttempt(job) && data.trigger === 'scheduled' && isConnectorError(e) && e.retryable) {
-        // A due check while the PSA is down: not a dead letter per ticket per lease (hundreds during an outage) —
-        // the check stays scheduled and fires again later; /api/instances shows the PSA unreachable meanwhile.
-        await deps.processor.schedule.set(data.instanceId, data.ticketId, deps.processor.now() + SCHEDULED_RETRY_MS);
-        deps.log.warn({ instance: data.instanceId, ticket: data.ticketId, code: e.code }, 'scheduled check failed; trying again later');
-        return done('deferred');
-      }
-      if (isFinalAttempt(job)) {
-        const error = isConnectorError(e) ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
-        await deps.processor.deadLetters.add({ instanceId: data.instanceId, ticketId: data.ticketId, kind: 'evaluation', actions: [], error });
-        deps.processor.metrics?.deadLetters.inc({ instance: data.instanceId, code: error.code });
-        deps.log.error({ instance: data.instanceId, ticket: data.ticketId, code: error.code }, 'evaluation failed for good: dead-lettered');
-        return done('dead_letter');
-      }
-      // A failed attempt that BullMQ will run again: counted toward the ticket's hourly retry cap.
-      await countRetry(deps, data.instanceId, data.ticketId).catch(() => undefined);
-      throw e instanceof Error ? e : new Error(String(e));
+      return await countForBackfill(deps, data, await onTicketFailure(deps, job, token, data, e));
     } finally {
       await lock.release();
     }

@@ -9,7 +9,7 @@ import { summarizeReviews } from '../../store/review-store.js';
 import type { ReviewStore } from '../../store/review-store.js';
 import type { TicketStore } from '../../store/ticket-store.js';
 
-import type { Runtimes } from '../outbound/instance-runtime.js';
+import type { InstanceRuntime, Runtimes } from '../outbound/instance-runtime.js';
 import type { KickOptions } from '../queue/kick-ticket.js';
 import { slaDrift } from '../metrics/sla-drift.js';
 import { toEngineState } from '../../store/ticket-state.js';
@@ -51,46 +51,93 @@ async function queueLag(queues: readonly Queue[], instanceId: string, now: numbe
 const toSecond = (instant: string): string => instant.replace(/\.\d+Z$/, 'Z');
 const entryOut = (entry: AuditEntry): AuditEntry => ({ ...entry, at: toSecond(entry.at) });
 
+/** Review verdicts and their summary (`POST /api/escalations/:id/review`); none without a review store (503). */
+function reviewModels(deps: ReadModelDeps): Pick<ReadModels, 'review' | 'reviewSummary'> {
+  const reviews = deps.reviews;
+  if (!reviews) return {};
+  return {
+    async review(id, verdict) {
+      const entry = await deps.audit.get(id);
+      if (!entry) return null;
+      const rules = [...new Set([...entry.decision.actions.map((a) => a.rule), ...entry.decision.reasons.map((r) => r.rule)])];
+      const review = {
+        id, instanceId: entry.instanceId, ticketId: entry.ticketId, rules, appropriate: verdict.appropriate,
+        ...(verdict.comment !== undefined ? { comment: verdict.comment } : {}),
+        reviewedAt: toSecond(new Date(deps.now()).toISOString()),
+      };
+      await reviews.put(review);
+      return review;
+    },
+    async reviewSummary(q) {
+      return summarizeReviews(await reviews.list(q.from, q.to, q.instance));
+    },
+  };
+}
+
+/** One ticket as `GET /api/tickets/:instance/:id` shows it: stored state, clocks, decisions, the PSA's SLA drift. */
+async function ticketView(deps: ReadModelDeps, instanceId: string, rawTicketId: string): Promise<TicketView | null> {
+  const ticketId = canonicalTicketId(rawTicketId) ?? rawTicketId; // "0001234" reads ticket 1234
+  const record = await deps.tickets.get(instanceId, ticketId);
+  if (!record) return null;
+  return {
+    ticket: record.ticket,
+    state: toEngineState(record, { recurringCount: 0, groupCursors: {}, memberLoads: {} }),
+    tier: record.tier,
+    clocks: record.lastDecision?.clocks ?? {},
+    nextCheckAt: record.nextCheckAt,
+    decisions: (await deps.audit.forTicket(instanceId, ticketId)).map(entryOut),
+    psaSla: record.ticket.psaSla ?? null,
+    slaDrift: slaDrift(record.ticket, record.lastDecision?.clocks),
+  };
+}
+
+/** Re-queues a dead letter: a notifier letter re-sends; any other re-fetches, re-evaluates and applies (docs/spec.md §4). */
+async function retryDeadLetter(deps: ReadModelDeps, id: string): Promise<boolean> {
+  const letter = await deps.deadLetters.get(id);
+  if (!letter) return false;
+  if (letter.kind === 'notifier' && deps.retryNotifiers) await deps.retryNotifiers(letter);
+  else await deps.kick({ instanceId: letter.instanceId, ticketId: letter.ticketId, trigger: 'dead_letter_retry', deadLetterId: id, now: deps.now() });
+  await deps.deadLetters.remove(id);
+  return true;
+}
+
+/** One instance's status for `GET /api/instances`: webhook, lag, pause, PSA health, breaker, backfill progress. */
+async function instanceStatus(deps: ReadModelDeps, rt: InstanceRuntime, now: number): Promise<InstanceStatus> {
+  const { info } = rt.loaded;
+  const [status, lag, pausedUntil, backfill, breaker] = await Promise.all([
+    deps.instances.get(info.id), queueLag(deps.lagQueues, info.id, now), rt.limiter.pausedUntil(),
+    deps.backfill?.progress(info.id) ?? Promise.resolve(null), rt.breaker?.state(),
+  ]);
+  return {
+    id: info.id,
+    kind: info.kind,
+    mode: info.mode,
+    webhook: status.webhook,
+    lastEventAt: status.lastEventAt === null ? null : toSecond(status.lastEventAt),
+    queueLag: lag,
+    rateLimit: {
+      requests: info.rateLimit.requests,
+      perMs: info.rateLimit.per,
+      pausedUntil: pausedUntil !== null && pausedUntil > now ? toSecond(new Date(pausedUntil).toISOString()) : null,
+    },
+    // Honest health (issue 13): `unknown` until the first PSA call (start-up never calls a PSA).
+    psa: status.psa,
+    psaCheckedAt: status.psaCheckedAt === null ? null : toSecond(status.psaCheckedAt),
+    psaLastError: status.psaError && status.psaErrorAt ? { code: status.psaError, at: toSecond(status.psaErrorAt) } : null,
+    ...(breaker ? { breaker: { state: breaker.state, openedAt: breaker.openedAt === null ? null : toSecond(breaker.openedAt) } } : {}),
+    backfill: backfill === null ? null : {
+      listed: backfill.listed, evaluated: backfill.evaluated, remaining: backfill.remaining, startedAt: toSecond(backfill.startedAt),
+      completedAt: backfill.completedAt === null ? null : toSecond(backfill.completedAt), listing: backfill.listing,
+    },
+  };
+}
+
 /** `ReadModels` over Redis for `/api/*` (docs/spec.md §5). */
 export function createReadModels(deps: ReadModelDeps): ReadModels {
-  const reviews = deps.reviews;
-  const reviewModels: Pick<ReadModels, 'review' | 'reviewSummary'> = reviews
-    ? {
-        async review(id, verdict) {
-          const entry = await deps.audit.get(id);
-          if (!entry) return null;
-          const rules = [...new Set([...entry.decision.actions.map((a) => a.rule), ...entry.decision.reasons.map((r) => r.rule)])];
-          const review = {
-            id, instanceId: entry.instanceId, ticketId: entry.ticketId, rules, appropriate: verdict.appropriate,
-            ...(verdict.comment !== undefined ? { comment: verdict.comment } : {}),
-            reviewedAt: toSecond(new Date(deps.now()).toISOString()),
-          };
-          await reviews.put(review);
-          return review;
-        },
-        async reviewSummary(q) {
-          return summarizeReviews(await reviews.list(q.from, q.to, q.instance));
-        },
-      }
-    : {};
   return {
-    ...reviewModels,
+    ...reviewModels(deps),
     ...(deps.rcaStatus ? { rcaStatus: deps.rcaStatus } : {}),
-    async ticket(instanceId, rawTicketId): Promise<TicketView | null> {
-      const ticketId = canonicalTicketId(rawTicketId) ?? rawTicketId; // "0001234" reads ticket 1234
-      const record = await deps.tickets.get(instanceId, ticketId);
-      if (!record) return null;
-      return {
-        ticket: record.ticket,
-        state: toEngineState(record, { recurringCount: 0, groupCursors: {}, memberLoads: {} }),
-        tier: record.tier,
-        clocks: record.lastDecision?.clocks ?? {},
-        nextCheckAt: record.nextCheckAt,
-        decisions: (await deps.audit.forTicket(instanceId, ticketId)).map(entryOut),
-        psaSla: record.ticket.psaSla ?? null,
-        slaDrift: slaDrift(record.ticket, record.lastDecision?.clocks),
-      };
-    },
+    ticket: (instanceId, ticketId) => ticketView(deps, instanceId, ticketId),
     async escalations(query) {
       const page = await deps.audit.query(query);
       return { ...page, items: page.items.map(entryOut) };
@@ -99,49 +146,10 @@ export function createReadModels(deps: ReadModelDeps): ReadModels {
       const items = await deps.deadLetters.list();
       return { items: items.map(({ id, at, instanceId, ticketId, actions, error }) => ({ id, at: toSecond(at), instanceId, ticketId, actions, error })) };
     },
-    async retryDeadLetter(id): Promise<boolean> {
-      const letter = await deps.deadLetters.get(id);
-      if (!letter) return false;
-      // A notifier letter re-sends its notifications; any other retry re-fetches, re-evaluates and applies the new
-      // decision (docs/spec.md §4), through the ticket's own queue.
-      if (letter.kind === 'notifier' && deps.retryNotifiers) await deps.retryNotifiers(letter);
-      else await deps.kick({ instanceId: letter.instanceId, ticketId: letter.ticketId, trigger: 'dead_letter_retry', deadLetterId: id, now: deps.now() });
-      await deps.deadLetters.remove(id);
-      return true;
-    },
+    retryDeadLetter: (id) => retryDeadLetter(deps, id),
     async instances(): Promise<InstanceStatus[]> {
       const now = deps.now();
-      return Promise.all(
-        deps.runtimes.all().map(async (rt) => {
-          const { info } = rt.loaded;
-          const [status, lag, pausedUntil, backfill, breaker] = await Promise.all([
-            deps.instances.get(info.id), queueLag(deps.lagQueues, info.id, now), rt.limiter.pausedUntil(),
-            deps.backfill?.progress(info.id) ?? Promise.resolve(null), rt.breaker?.state(),
-          ]);
-          return {
-            id: info.id,
-            kind: info.kind,
-            mode: info.mode,
-            webhook: status.webhook,
-            lastEventAt: status.lastEventAt === null ? null : toSecond(status.lastEventAt),
-            queueLag: lag,
-            rateLimit: {
-              requests: info.rateLimit.requests,
-              perMs: info.rateLimit.per,
-              pausedUntil: pausedUntil !== null && pausedUntil > now ? toSecond(new Date(pausedUntil).toISOString()) : null,
-            },
-            // Honest health (issue 13): `unknown` until the first PSA call (start-up never calls a PSA).
-            psa: status.psa,
-            psaCheckedAt: status.psaCheckedAt === null ? null : toSecond(status.psaCheckedAt),
-            psaLastError: status.psaError && status.psaErrorAt ? { code: status.psaError, at: toSecond(status.psaErrorAt) } : null,
-            ...(breaker ? { breaker: { state: breaker.state, openedAt: breaker.openedAt === null ? null : toSecond(breaker.openedAt) } } : {}),
-            backfill: backfill === null ? null : {
-              listed: backfill.listed, evaluated: backfill.evaluated, remaining: backfill.remaining, startedAt: toSecond(backfill.startedAt),
-              completedAt: backfill.completedAt === null ? null : toSecond(backfill.completedAt), listing: backfill.listing,
-            },
-          };
-        }),
-      );
+      return Promise.all(deps.runtimes.all().map((rt) => instanceStatus(deps, rt, now)));
     },
   };
 }

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { RedisClient } from '../../store/redis.js';
 
 import type { Logger } from '../../contract/index.js';
-import type { Metrics } from '../../lib/metrics.js';
+import type { Metrics } from '../metrics/prometheus.js';
 import type { Keys } from '../../store/keys.js';
 import type { ScheduleStore } from '../../store/schedule-store.js';
 

@@ -1,7 +1,7 @@
 import type { RedisClient } from '../../store/redis.js';
 
 import type { Logger, WebhookState } from '../../contract/index.js';
-import type { Metrics } from '../../lib/metrics.js';
+import type { Metrics } from '../metrics/prometheus.js';
 import type { BackfillProgress, BackfillStore } from '../../store/backfill-store.js';
 import type { InstanceStore } from '../../store/instance-store.js';
 import type { Keys } from '../../store/keys.js';

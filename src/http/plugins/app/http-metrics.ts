@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
-import type { Metrics } from '../../../lib/metrics.js';
+import type { Metrics } from '../../../pipeline/metrics/prometheus.js';
 
 /** Request counter and latency histogram by route template (never the raw URL: bounded label values). */
 async function httpMetricsPlugin(app: FastifyInstance, options: { metrics: Metrics }): Promise<void> {

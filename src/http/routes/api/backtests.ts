@@ -73,6 +73,33 @@ function policyInput(services: AppServices, known: KnownInstance, policy: Policy
   return { name: policy ? `${label}:${name}` : name, input };
 }
 
+/** The job's spec (policies compiled, 400 when one is not valid) and the source of its ticket timelines. */
+function jobInput(services: AppServices, body: z.infer<typeof BacktestRequestSchema>): { spec: BacktestSpec; source: LineSource } {
+  const known = knownInstance(services, body.instanceId);
+  const spec: BacktestSpec = {
+    instanceId: body.instanceId, policy: policyInput(services, known, body.policy, 'policy'), keepDecisions: body.keepDecisions,
+    ...(body.compare ? { compare: policyInput(services, known, body.compare, 'compare') } : {}),
+  };
+  const now = services.now().getTime();
+  if (body.source.kind === 'history') {
+    const store = services.deps.timelines;
+    if (!store) throw new HttpError('unavailable', 'this process has no access to the observed history');
+    const since = parseSince(body.source.since, now);
+    if (since === undefined) throw new HttpError('bad_request', 'source.since: expected a duration like 30d, 12h or an RFC 3339 instant', { details: { field: 'source.since' } });
+    const until = body.until ? Date.parse(body.until) : now;
+    spec.until = until;
+    return { spec, source: historySource(store, body.instanceId, { fromMs: since, toMs: until }) };
+  }
+  const lines = body.source.timelines.map((t) => JSON.stringify({ ...t, instance: body.instanceId }));
+  if (body.until) spec.until = Date.parse(body.until);
+  return {
+    spec,
+    source: async function* () {
+      yield* lines;
+    },
+  };
+}
+
 export default async function backtestRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
   const { services } = options;
   const jobs = new BacktestJobs({ now: () => services.now().getTime() });
@@ -96,29 +123,7 @@ export default async function backtestRoutes(app: FastifyInstance, options: { se
       },
     },
     async (req, reply) => {
-      const body = req.body;
-      const known = knownInstance(services, body.instanceId);
-      const spec: BacktestSpec = {
-        instanceId: body.instanceId, policy: policyInput(services, known, body.policy, 'policy'), keepDecisions: body.keepDecisions,
-        ...(body.compare ? { compare: policyInput(services, known, body.compare, 'compare') } : {}),
-      };
-      const now = services.now().getTime();
-      let source: LineSource;
-      if (body.source.kind === 'history') {
-        const store = services.deps.timelines;
-        if (!store) throw new HttpError('unavailable', 'this process has no access to the observed history');
-        const since = parseSince(body.source.since, now);
-        if (since === undefined) throw new HttpError('bad_request', 'source.since: expected a duration like 30d, 12h or an RFC 3339 instant', { details: { field: 'source.since' } });
-        const until = body.until ? Date.parse(body.until) : now;
-        spec.until = until;
-        source = historySource(store, body.instanceId, { fromMs: since, toMs: until });
-      } else {
-        const lines = body.source.timelines.map((t) => JSON.stringify({ ...t, instance: body.instanceId }));
-        if (body.until) spec.until = Date.parse(body.until);
-        source = async function* () {
-          yield* lines;
-        };
-      }
+      const { spec, source } = jobInput(services, req.body);
       try {
         const { job } = jobs.start(spec, source);
         return reply.code(202).send(jobOut(job, false));
