@@ -5,7 +5,7 @@ import { atRequest, toConnectorError } from './client.js';
 import type { AtContext } from './client.js';
 import { idString, picklistValue } from './mapping.js';
 import type { PicklistMap } from './mapping.js';
-import { MARKER, isOurNote, noteDescription, noteKind, noteTitle } from './note-format.js';
+import { MARKER, isOurNote, noteDescription, noteKind, noteTitle } from './notes.js';
 import { getAllNotes, getTicket } from './read.js';
 import type { AutotaskLookups } from './read.js';
 import { itemIdSchema, memberSchema } from './schemas.js';

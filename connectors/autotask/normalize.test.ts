@@ -8,7 +8,7 @@ import type { FetchedTicket, InstanceInfo } from '../../src/contract/index.js';
 import { normalizeAutotask } from './normalize.js';
 import { settingsSchema } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
-import { instant, parseInstant, versionOf } from './time.js';
+import { instant, parseInstant, versionOf } from './mapping.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
 const item = (name: string) => (fixture(name) as { item: Record<string, unknown> }).item;

@@ -3,11 +3,11 @@ import type { FetchedTicket, FieldSource, HandoffSection, InstanceInfo, Ticket, 
 
 import { entryMatches, idString, labelOf, priorityLevel, statusCategory } from './mapping.js';
 import type { PicklistMap } from './mapping.js';
-import { isOurNote, noteKind } from './note-format.js';
+import { isOurNote, noteKind } from './notes.js';
 import type { AutotaskLookups } from './read.js';
 import { locationKeys } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
-import { instant, isoSeconds, parseInstant, versionOf } from './time.js';
+import { instant, isoSeconds, parseInstant, versionOf } from './mapping.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -6,7 +6,7 @@ import type { AtContext } from './client.js';
 import { apiResourceId, entityById, notePicklists, ticketPicklists } from './lookups.js';
 import { itemSchema, itemsSchema, ticketSchema } from './schemas.js';
 import type { AtTicket } from './schemas.js';
-import { parseInstant, versionOf } from './time.js';
+import { parseInstant, versionOf } from './mapping.js';
 
 /** What `fetchTicket` puts in `FetchedTicket.lookups` (read by `normalize`). */
 export interface AutotaskLookups {

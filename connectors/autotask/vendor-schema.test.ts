@@ -10,7 +10,7 @@ import { classifyAutotask, restBase } from './client.js';
 import { normalizeAutotask } from './normalize.js';
 import { settingsSchema } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
-import { checkVendorBody, checkVendorSchema, endpointExists, vendorModel } from './vendor-schema.js';
+import { checkVendorBody, checkVendorSchema, endpointExists, vendorModel } from '../../test/helpers/vendor-schemas/autotask.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
 const item = (name: string) => (fixture(name) as { item: unknown }).item;

@@ -5,7 +5,7 @@ import type { ParsedWebhook, Result, WebhookEvent, WebhookRequest } from '../../
 
 import { webhookBodySchema } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
-import { versionOf } from './time.js';
+import { versionOf } from './mapping.js';
 
 // ------------------------------------------------------------------ verification (autotask.md §3)
 

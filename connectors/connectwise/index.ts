@@ -3,7 +3,7 @@ import type { PsaConnector, SettingsWarning } from '../../src/contract/index.js'
 import { applyActions } from './actions.js';
 import { normalizeTicket } from './normalize.js';
 import { fetchTicket, listChangedSince, listOpen } from './read.js';
-import { registerWebhooks, webhookState } from './register.js';
+import { registerWebhooks, webhookState } from './registration.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { ConnectWiseSettings } from './schemas.js';
 import { parseWebhook, verifyWebhook } from './webhook.js';

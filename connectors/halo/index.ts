@@ -9,7 +9,7 @@ import { normalizeHalo } from './normalize.js';
 import { haloWebhookState, registerHaloWebhooks } from './registration.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { HaloSettings } from './schemas.js';
-import { fetchHaloTicket, listHaloChangedSince, listHaloOpen } from './tickets.js';
+import { fetchHaloTicket, listHaloChangedSince, listHaloOpen } from './read.js';
 import { readHaloWebhook, verifyHaloWebhook } from './webhook.js';
 
 /** Runs connector work, turning thrown `ConnectorError`s into values (STYLE rule 3). */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { MappingSchema, TicketSchema } from '../../src/contract/index.js';
 import type { FetchedTicket, InstanceInfo } from '../../src/contract/index.js';
 
-import { haloInstant } from './dates.js';
+import { haloInstant } from './mapping.js';
 import { normalizeHalo } from './normalize.js';
 import { parseList, ticketSchema } from './schemas.js';
 

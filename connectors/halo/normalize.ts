@@ -1,7 +1,7 @@
 import { deriveTier, mappableFields } from '../../src/contract/index.js';
 import type { FetchedTicket, FieldSource, IdOrName, InstanceInfo, Mapping, StatusCategory, Ticket } from '../../src/contract/index.js';
 
-import { haloInstant, laterOf } from './dates.js';
+import { haloInstant, laterOf } from './mapping.js';
 import type { NamedId, PriorityRow } from './lookups.js';
 import { htmlToText, normalizeNotes } from './notes.js';
 import { locationKeys } from './schemas.js';

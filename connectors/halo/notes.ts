@@ -1,6 +1,6 @@
 import type { TicketNote } from '../../src/contract/index.js';
 
-import { haloInstant } from './dates.js';
+import { haloInstant } from './mapping.js';
 
 /** Notes we write carry this marker (docs/spec.md §4): how the normalizer and retries recognise them. */
 export const OUR_MARKER = /\[esc:[0-9a-f]{6,}\]/;

@@ -3,8 +3,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ConnectorError, canonicalNumericTicketId, err, ok } from '../../src/contract/index.js';
 import type { Result, WebhookEvent, WebhookRequest } from '../../src/contract/index.js';
 
-import { ipAllowed, parseCidr } from './ip-allow.js';
-import type { Cidr } from './ip-allow.js';
+import { ipAllowed, parseCidr } from './schemas.js';
+import type { Cidr } from './schemas.js';
 import type { HaloSettings } from './schemas.js';
 
 // ------------------------------------------------------------------ verification (halo.md §2.2)

@@ -3,7 +3,7 @@ import type { ChangedPage, FetchedTicket, IdOrName } from '../../src/contract/in
 
 import { haloRequest } from './client.js';
 import type { HaloContext } from './client.js';
-import { haloInstant } from './dates.js';
+import { haloInstant } from './mapping.js';
 import { optional, ownAgentId, priorities, statuses, teams } from './lookups.js';
 import type { HaloLookups } from './normalize.js';
 import { actionSchema, parseList, ticketSchema } from './schemas.js';
