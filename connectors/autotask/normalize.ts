@@ -64,7 +64,7 @@ function fromSource(source: FieldSource | undefined, get: (k: string) => unknown
  * field for unless the instance maps one (`fields.environment`, e.g. `{field: [issueType, subIssueType]}` or a UDF,
  * or `mapping.udfs.environment`). Urgency defaults to the priority, affected systems to the configuration item.
  */
-export function autotaskHandoffFillable(instance: InstanceInfo, settings: AutotaskSettings): HandoffSection[] {
+export function handoffFillable(instance: InstanceInfo, settings: AutotaskSettings): HandoffSection[] {
   const envMapped = instance.fields?.environment !== undefined || settings.mapping.udfs?.environment !== undefined;
   return handoffSections.filter((s) => s !== 'environment' || envMapped);
 }
@@ -136,7 +136,7 @@ function notesOf(raw: unknown[], lk: AutotaskLookups, settings: AutotaskSettings
 }
 
 /** Pure: Autotask ticket JSON + lookups + instance mapping → the normalized Ticket (docs/spec.md §3). Never throws. */
-export function normalizeAutotask(fetched: FetchedTicket, instance: InstanceInfo, settings: AutotaskSettings): Ticket {
+export function normalize(fetched: FetchedTicket, instance: InstanceInfo, settings: AutotaskSettings): Ticket {
   const get = reader(fetched.ticket);
   const lk: AutotaskLookups = isObj(fetched.lookups) ? (fetched.lookups as AutotaskLookups) : {};
   const pl = lk.picklists as PicklistMap | undefined;

@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { ConnectorError } from '../../src/contract/index.js';
 import type { ConnectorContext, HttpRequest, HttpResponse, InstanceInfo, WritePlan } from '../../src/contract/index.js';
 
-import { applyAutotaskActions } from './actions.js';
+import { applyActions } from './actions.js';
 import { classifyAutotask, restBase } from './client.js';
-import { normalizeAutotask } from './normalize.js';
+import { normalize } from './normalize.js';
 import { settingsSchema } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
 import { checkVendorBody, checkVendorSchema, endpointExists, vendorModel } from '../../test/helpers/vendor-schemas/autotask.js';
@@ -79,7 +79,7 @@ describe('outbound bodies conform to the vendor request schemas', () => {
     const fetched = { ticket, notes: [] };
     const plan: WritePlan = {
       ticketId: '351181',
-      current: normalizeAutotask(fetched, instance, ctx.settings),
+      current: normalize(fetched, instance, ctx.settings),
       fetched,
       reassign: { actionId: 'r', location: { queueID: 29682969 }, tier: 'T2', owner: { resourceID: 29684003, roleID: 29683002 } },
       priority: { actionId: 'p', id: 4, name: 'P1' },
@@ -89,7 +89,7 @@ describe('outbound bodies conform to the vendor request schemas', () => {
       ],
       verify: false,
     };
-    const results = await applyAutotaskActions(ctx, plan);
+    const results = await applyActions(ctx, plan);
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied', 'applied']);
     const writes = sent.filter((r) => r.method !== 'GET');
     expect(writes.map((r) => `${r.method} ${r.url}`)).toEqual([

@@ -1,11 +1,11 @@
-import { ConnectorError } from '../../src/contract/index.js';
+import { ConnectorError, markerText, toConnectorError, withMarker } from '../../src/contract/index.js';
 import type { ActionResult, NoteWrite, WritePlan } from '../../src/contract/index.js';
 
-import { cwRequest, toConnectorError } from './client.js';
+import { cwRequest } from './client.js';
 import type { CwContext } from './client.js';
 import { priorityId, statusForMove } from './lookups.js';
 import { idString } from './mapping.js';
-import { isOurNote, markerText, parseNote, withMarker } from './notes.js';
+import { isOurNote, parseNote } from './notes.js';
 import { parseTicket } from './normalize.js';
 import { readAllNotes, readTicket } from './read.js';
 import type { CwTicket } from './schemas.js';

@@ -1,7 +1,7 @@
-import { ConnectorError } from '../../src/contract/index.js';
+import { ConnectorError, carriesMarker, toConnectorError } from '../../src/contract/index.js';
 import type { ActionResult, IdOrName, NoteWrite, WritePlan } from '../../src/contract/index.js';
 
-import { asConnectorError, haloRequest } from './client.js';
+import { haloRequest } from './client.js';
 import type { HaloContext } from './client.js';
 import { optional, ownAgentId, priorities, statuses, teams } from './lookups.js';
 import type { NamedId, PriorityRow } from './lookups.js';
@@ -98,7 +98,7 @@ async function writeTicket(ctx: HaloContext, plan: WritePlan, id: number): Promi
   try {
     planned = await planUpdate(ctx, plan, id, raw);
   } catch (e) {
-    const error = asConnectorError(e);
+    const error = toConnectorError(e);
     return { results: entries.map((x) => failed(x.actionId, x.action, error)), failure: error };
   }
   const fieldsOf = (a: 'reassign' | 'priority') => (a === 'reassign' ? planned.reassign : planned.priority);
@@ -117,7 +117,7 @@ async function writeTicket(ctx: HaloContext, plan: WritePlan, id: number): Promi
     const bad = results.find((r) => r.status === 'failed');
     return bad ? { results, failure: new ConnectorError('write_not_applied', bad.error!.message) } : { results };
   } catch (e) {
-    const error = asConnectorError(e);
+    const error = toConnectorError(e);
     return { results: entries.map((x) => (fieldsOf(x.action).length === 0 ? { actionId: x.actionId, action: x.action, status: 'skipped' as const } : failed(x.actionId, x.action, error))), failure: error };
   }
 }
@@ -143,7 +143,7 @@ async function markerPresent(ctx: HaloContext, id: number, marker: string): Prom
   const me = await optional(ctx, 'agent-me', () => ownAgentId(ctx));
   const found = (await getActions(ctx, id)).find((a) => {
     const text = actionText(a);
-    return text.includes(marker) && isOurs(a, text, me);
+    return carriesMarker(text, marker) && isOurs(a, text, me);
   });
   return found ? String(found.id ?? '') : undefined;
 }
@@ -165,7 +165,7 @@ async function writeNote(ctx: HaloContext, plan: WritePlan, id: number, note: No
       const echoed = Array.isArray(res.data) ? (res.data[0] as unknown) : res.data;
       created = isObj(echoed) && echoed.id != null ? String(echoed.id) : undefined;
     } catch (e) {
-      const error = asConnectorError(e);
+      const error = toConnectorError(e);
       if (!AMBIGUOUS.has(error.code)) throw error;
       const found = await markerPresent(ctx, id, note.marker); // did the note land before the failure?
       if (found === undefined) throw error;
@@ -178,17 +178,17 @@ async function writeNote(ctx: HaloContext, plan: WritePlan, id: number, note: No
     }
     return { ...base, status: 'applied', ...(created ? { remoteId: created } : {}) };
   } catch (e) {
-    return failed(note.actionId, 'note', asConnectorError(e));
+    return failed(note.actionId, 'note', toConnectorError(e));
   }
 }
 
 /** docs/spec.md §4 write-back: reassign + priority in one write, read-back, then notes; the first failure stops the rest. */
-export async function applyHaloActions(ctx: HaloContext, plan: WritePlan): Promise<ActionResult[]> {
+export async function applyActions(ctx: HaloContext, plan: WritePlan): Promise<ActionResult[]> {
   let id: number;
   try {
     id = ticketNumber(plan.ticketId);
   } catch (e) {
-    const error = asConnectorError(e);
+    const error = toConnectorError(e);
     const all = [
       ...(plan.reassign ? [failed(plan.reassign.actionId, 'reassign', error)] : []),
       ...(plan.priority ? [failed(plan.priority.actionId, 'priority', error)] : []),
