@@ -49,7 +49,7 @@ const maxNotePages = 100;
  * only, and a retry must see a note of ours however many came after it.
  */
 export async function getAllNotes(ctx: AtContext, ticketId: string): Promise<unknown[]> {
-  // The author fields too: a marker counts only on a note our API user wrote (note-format.ts isOurNote).
+  // The author fields too: a marker counts only on a note our API user wrote (notes.ts isOurNote).
   const body = { maxRecords: 500, includeFields: ['id', 'title', 'description', 'creatorResourceID', 'impersonatorCreatorResourceID'], filter: [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }] };
   const out: unknown[] = [];
   let path = '/TicketNotes/query';

@@ -91,7 +91,7 @@ describe('readWebhook (small, full, event-only, batched, custom)', () => {
     ]);
   });
 
-  it('keeps the embedded ticket’s agent apart from the top-level agent_id (their meaning differs, index.ts)', () => {
+  it('keeps the embedded ticket’s agent apart from the top-level agent_id (their meaning differs, webhook.ts parseWebhook)', () => {
     const body = Buffer.from(JSON.stringify({ id: 'g2', event: 'Ticket Updated', object_id: 7, agent_id: 38, ticket: { id: 7, agent_id: '13' } }));
     const r = readWebhook(JSON.parse(body.toString()), body);
     expect(r.ok && r.value).toEqual([{ kind: 'event', agentId: '38', ticketAgentId: '13', event: { ticketId: '7', action: 'updated', eventId: 'g2', actor: '38' } }]);

@@ -130,7 +130,7 @@ export function readHaloEvent(body: Obj, rawBody: Buffer): Result<HaloWebhookRea
   // Top-level `agent_id`: read as the agent who caused the event (echo detection). No source defines it: the payload
   // is built from the notification (EscMsg) row, whose `agent_id` is the recipient agent, and the one live sample
   // (homotechsual/dotMARC HaloWebhookEndpointTests.cs) has it equal to `ticket.agent_id`, the assignee. So the
-  // embedded ticket's agent is kept too: when both are equal, the value may just be the assignee (index.ts).
+  // embedded ticket's agent is kept too: when both are equal, the value may just be the assignee (parseWebhook below).
   const agentId = intId(body.agent_id);
   const ticketAgentId = isObj(body.ticket) ? intId(body.ticket.agent_id) : undefined;
   const version = versionOf(body);
