@@ -42,7 +42,7 @@ function memoOf(ctx: Pick<ConnectorContext, 'cache'>, key: string): Memo {
 }
 
 /** The promise's value if it settles within `ms`, else undefined (the work goes on and fills the memo). */
-export async function withinBudget<T>(work: Promise<T | undefined>, ms: number): Promise<T | undefined> {
+async function withinBudget<T>(work: Promise<T | undefined>, ms: number): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
   try {
