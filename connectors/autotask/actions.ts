@@ -1,11 +1,11 @@
-import { ConnectorError } from '../../src/contract/index.js';
+import { ConnectorError, carriesMarker, toConnectorError } from '../../src/contract/index.js';
 import type { ActionResult, NoteWrite, WritePlan } from '../../src/contract/index.js';
 
-import { atRequest, toConnectorError } from './client.js';
+import { atRequest } from './client.js';
 import type { AtContext } from './client.js';
 import { idString, picklistValue } from './mapping.js';
 import type { PicklistMap } from './mapping.js';
-import { MARKER, isOurNote, noteDescription, noteKind, noteTitle } from './note-format.js';
+import { isOurNote, noteDescription, noteKind, noteTitle } from './notes.js';
 import { getAllNotes, getTicket } from './read.js';
 import type { AutotaskLookups } from './read.js';
 import { itemIdSchema, memberSchema } from './schemas.js';
@@ -126,7 +126,7 @@ async function applyNotes(ctx: AtContext, plan: WritePlan, lk: AutotaskLookups, 
     }
     try {
       if (plan.verify) seen ??= await existingMarkers(ctx, plan, lk.apiResourceId);
-      if (seen !== undefined && MARKER.test(note.marker) && seen.includes(note.marker)) {
+      if (seen !== undefined && carriesMarker(seen, note.marker)) {
         out.push({ actionId: note.actionId, action: 'note', status: 'skipped' });
         continue;
       }
@@ -144,7 +144,7 @@ async function applyNotes(ctx: AtContext, plan: WritePlan, lk: AutotaskLookups, 
  * notes (`POST /Tickets/{id}/Notes`, marker in title and text). The first failure stops the rest: the remaining
  * actions are reported failed together so the pipeline dead-letters them as one.
  */
-export async function applyAutotaskActions(ctx: AtContext, plan: WritePlan): Promise<ActionResult[]> {
+export async function applyActions(ctx: AtContext, plan: WritePlan): Promise<ActionResult[]> {
   const lk: AutotaskLookups = (plan.fetched.lookups ?? {}) as AutotaskLookups;
   const body: Fields = { id: Number(plan.ticketId) };
   const results: ActionResult[] = [];

@@ -158,8 +158,3 @@ export async function atRequest<T = unknown>(ctx: AtContext, req: AtRequest): Pr
   }
 }
 
-/** Turns anything thrown by a call into a ConnectorError (bugs become `internal`). */
-export function toConnectorError(e: unknown): ConnectorError {
-  if (isConnectorError(e)) return e;
-  return new ConnectorError('internal', e instanceof Error ? e.message : String(e), { cause: e });
-}

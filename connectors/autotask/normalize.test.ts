@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { TicketSchema } from '../../src/contract/index.js';
 import type { FetchedTicket, InstanceInfo } from '../../src/contract/index.js';
 
-import { normalizeAutotask } from './normalize.js';
+import { normalize } from './normalize.js';
 import { settingsSchema } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
-import { instant, parseInstant, versionOf } from './time.js';
+import { instant, parseInstant, versionOf } from './mapping.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
 const item = (name: string) => (fixture(name) as { item: Record<string, unknown> }).item;
@@ -61,8 +61,8 @@ const lookups = {
 
 const full: FetchedTicket = { ticket: item('ticket-full.json'), notes: (fixture('notes.json') as { items: unknown[] }).items, lookups };
 
-describe('normalizeAutotask on a recorded ticket', () => {
-  const t = normalizeAutotask(full, instance, settings());
+describe('normalize on a recorded ticket', () => {
+  const t = normalize(full, instance, settings());
 
   it('is a valid model ticket', () => {
     expect(TicketSchema.safeParse(t).success).toBe(true);
@@ -117,35 +117,35 @@ describe('normalizeAutotask on a recorded ticket', () => {
 
   it('a marker typed by a contact is not ours: the note stays the latest note', () => {
     const spoof = { id: 30777700, createDateTime: '2026-11-24T16:00:00', createdByContactID: 30682855, title: 'Re: ticket', description: 'Server down again [esc:7f3a2c]', publish: 1 };
-    const n = normalizeAutotask({ ...full, notes: [...full.notes, spoof] }, instance, settings());
+    const n = normalize({ ...full, notes: [...full.notes, spoof] }, instance, settings());
     expect(n.recentNotes?.[0]).toMatchObject({ ours: false });
     expect(n.latestNote).toBe('Re: ticket\nServer down again [esc:7f3a2c]');
   });
 
   it('keeps at most five recent notes', () => {
     const many = Array.from({ length: 8 }, (_, i) => ({ id: i, createDateTime: `2026-11-2${i}T10:00:00`, description: `note ${i}`, publish: 1 }));
-    const n = normalizeAutotask({ ...full, notes: many }, instance, settings());
+    const n = normalize({ ...full, notes: many }, instance, settings());
     expect(n.recentNotes).toHaveLength(5);
     expect(n.latestNote).toBe('note 7');
   });
 
   it('derives VIP from vipCompanies, a classification or a company UDF', () => {
-    expect(normalizeAutotask(full, { ...instance, mapping: { ...instance.mapping, vipCompanies: [174] } }, settings()).company.vip).toBe(true);
-    expect(normalizeAutotask(full, instance, settings({ vipClassifications: [3] })).company.vip).toBe(true);
-    expect(normalizeAutotask(full, instance, settings({ vipClassifications: [4] })).company.vip).toBe(false);
+    expect(normalize(full, { ...instance, mapping: { ...instance.mapping, vipCompanies: [174] } }, settings()).company.vip).toBe(true);
+    expect(normalize(full, instance, settings({ vipClassifications: [3] })).company.vip).toBe(true);
+    expect(normalize(full, instance, settings({ vipClassifications: [4] })).company.vip).toBe(false);
     const udfVip = { ...lookups, company: { ...lookups.company, userDefinedFields: [{ name: 'VIP', value: 'Yes' }] } };
-    expect(normalizeAutotask({ ...full, lookups: udfVip }, instance, settings({ vipCompanyUdf: 'vip' })).company.vip).toBe(true);
+    expect(normalize({ ...full, lookups: udfVip }, instance, settings({ vipCompanyUdf: 'vip' })).company.vip).toBe(true);
   });
 
   it('reads usersAffected from the impact label when mapped that way', () => {
     const inst = { ...instance, mapping: { ...instance.mapping, usersAffected: { fromImpact: { medium: 2, High: 25 } } } };
-    expect(normalizeAutotask(full, inst, settings()).usersAffected).toBe(2);
+    expect(normalize(full, inst, settings()).usersAffected).toBe(2);
   });
 });
 
-describe('normalizeAutotask on sparse and odd payloads', () => {
+describe('normalize on sparse and odd payloads', () => {
   it('survives nulls everywhere and no lookups', () => {
-    const t = normalizeAutotask({ ticket: item('ticket-nulls.json'), notes: [] }, instance, settings());
+    const t = normalize({ ticket: item('ticket-nulls.json'), notes: [] }, instance, settings());
     expect(TicketSchema.safeParse(t).success).toBe(true);
     expect(t).toMatchObject({ title: '', owner: null, tier: null, location: {}, category: [], company: { id: '', vip: false } });
     expect(t.status).toEqual({ id: '', name: 'Unknown', category: 'open' });
@@ -157,14 +157,14 @@ describe('normalizeAutotask on sparse and odd payloads', () => {
   });
 
   it('falls back to ids without picklists and treats an unmapped status as open', () => {
-    const t = normalizeAutotask({ ticket: { ...item('ticket-full.json'), status: 8 }, notes: [] }, instance, settings());
+    const t = normalize({ ticket: { ...item('ticket-full.json'), status: 8 }, notes: [] }, instance, settings());
     expect(t.status).toEqual({ id: '8', name: 'Status 8', category: 'open' });
     expect(t.category).toEqual(['18', '204']);
     expect(t.location).toEqual({ queue: { id: '29682833' } });
   });
 
   it('maps a completed ticket: resolvedAt, offsets, 7-digit fractions, company 0, contact 0', () => {
-    const t = normalizeAutotask({ ticket: item('ticket-complete.json'), notes: [], lookups: { picklists: lookups.picklists } }, instance, settings());
+    const t = normalize({ ticket: item('ticket-complete.json'), notes: [], lookups: { picklists: lookups.picklists } }, instance, settings());
     expect(t.status.category).toBe('resolved');
     expect(t.resolvedAt).toBe('2026-11-21T10:29:59Z');
     expect(t.version).toBe('2026-11-21T10:30:00.123Z');
@@ -177,7 +177,7 @@ describe('normalizeAutotask on sparse and odd payloads', () => {
   });
 
   it('reads PascalCase keys (2020 swagger) and numeric strings', () => {
-    const t = normalizeAutotask({ ticket: { ID: 5, Title: 'X', QueueID: '29682969', Status: '7', AssignedResourceID: 0 }, notes: [] }, instance, settings());
+    const t = normalize({ ticket: { ID: 5, Title: 'X', QueueID: '29682969', Status: '7', AssignedResourceID: 0 }, notes: [] }, instance, settings());
     expect(t.ref.id).toBe('5');
     expect(t.tier).toBe('T2');
     expect(t.status.category).toBe('waiting_customer');
@@ -187,8 +187,8 @@ describe('normalizeAutotask on sparse and odd payloads', () => {
   it('uses the configured customer publish value to tell internal notes', () => {
     const notes = [{ id: 1, createDateTime: '2026-11-24T10:00:00', description: 'a', publish: 4 }];
     const s = settings({}, { customer: { noteType: 1, publish: 4 }, internal: { noteType: 1, publish: 2 } });
-    expect(normalizeAutotask({ ticket: { id: 1 }, notes }, instance, s).recentNotes?.[0]?.internal).toBe(false);
-    expect(normalizeAutotask({ ticket: { id: 1 }, notes }, instance, settings()).recentNotes?.[0]?.internal).toBe(true);
+    expect(normalize({ ticket: { id: 1 }, notes }, instance, s).recentNotes?.[0]?.internal).toBe(false);
+    expect(normalize({ ticket: { id: 1 }, notes }, instance, settings()).recentNotes?.[0]?.internal).toBe(true);
   });
 });
 

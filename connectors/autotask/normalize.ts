@@ -3,11 +3,11 @@ import type { FetchedTicket, FieldSource, HandoffSection, InstanceInfo, Ticket, 
 
 import { entryMatches, idString, labelOf, priorityLevel, statusCategory } from './mapping.js';
 import type { PicklistMap } from './mapping.js';
-import { isOurNote, noteKind } from './note-format.js';
+import { isOurNote, noteKind } from './notes.js';
 import type { AutotaskLookups } from './read.js';
 import { locationKeys } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
-import { instant, isoSeconds, parseInstant, versionOf } from './time.js';
+import { instant, isoSeconds, parseInstant, versionOf } from './mapping.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -64,7 +64,7 @@ function fromSource(source: FieldSource | undefined, get: (k: string) => unknown
  * field for unless the instance maps one (`fields.environment`, e.g. `{field: [issueType, subIssueType]}` or a UDF,
  * or `mapping.udfs.environment`). Urgency defaults to the priority, affected systems to the configuration item.
  */
-export function autotaskHandoffFillable(instance: InstanceInfo, settings: AutotaskSettings): HandoffSection[] {
+export function handoffFillable(instance: InstanceInfo, settings: AutotaskSettings): HandoffSection[] {
   const envMapped = instance.fields?.environment !== undefined || settings.mapping.udfs?.environment !== undefined;
   return handoffSections.filter((s) => s !== 'environment' || envMapped);
 }
@@ -136,7 +136,7 @@ function notesOf(raw: unknown[], lk: AutotaskLookups, settings: AutotaskSettings
 }
 
 /** Pure: Autotask ticket JSON + lookups + instance mapping → the normalized Ticket (docs/spec.md §3). Never throws. */
-export function normalizeAutotask(fetched: FetchedTicket, instance: InstanceInfo, settings: AutotaskSettings): Ticket {
+export function normalize(fetched: FetchedTicket, instance: InstanceInfo, settings: AutotaskSettings): Ticket {
   const get = reader(fetched.ticket);
   const lk: AutotaskLookups = isObj(fetched.lookups) ? (fetched.lookups as AutotaskLookups) : {};
   const pl = lk.picklists as PicklistMap | undefined;

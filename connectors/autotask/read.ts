@@ -1,12 +1,12 @@
-import { ConnectorError, err, ok } from '../../src/contract/index.js';
+import { ConnectorError, err, ok, toConnectorError } from '../../src/contract/index.js';
 import type { ChangedPage, FetchedTicket, Result } from '../../src/contract/index.js';
 
-import { atRequest, toConnectorError } from './client.js';
+import { atRequest } from './client.js';
 import type { AtContext } from './client.js';
 import { apiResourceId, entityById, notePicklists, ticketPicklists } from './lookups.js';
 import { itemSchema, itemsSchema, ticketSchema } from './schemas.js';
 import type { AtTicket } from './schemas.js';
-import { parseInstant, versionOf } from './time.js';
+import { parseInstant, versionOf } from './mapping.js';
 
 /** What `fetchTicket` puts in `FetchedTicket.lookups` (read by `normalize`). */
 export interface AutotaskLookups {
@@ -49,7 +49,7 @@ const maxNotePages = 100;
  * only, and a retry must see a note of ours however many came after it.
  */
 export async function getAllNotes(ctx: AtContext, ticketId: string): Promise<unknown[]> {
-  // The author fields too: a marker counts only on a note our API user wrote (note-format.ts isOurNote).
+  // The author fields too: a marker counts only on a note our API user wrote (notes.ts isOurNote).
   const body = { maxRecords: 500, includeFields: ['id', 'title', 'description', 'creatorResourceID', 'impersonatorCreatorResourceID'], filter: [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }] };
   const out: unknown[] = [];
   let path = '/TicketNotes/query';
@@ -85,7 +85,7 @@ async function gatherLookups(ctx: AtContext, t: AtTicket): Promise<AutotaskLooku
 }
 
 /** `GET /Tickets/{id}` + its notes + cached lookups. 404 → `not_found` (the pipeline deletes its state). */
-export async function fetchAutotaskTicket(ctx: AtContext, ticketId: string): Promise<Result<FetchedTicket, ConnectorError>> {
+export async function fetchTicket(ctx: AtContext, ticketId: string): Promise<Result<FetchedTicket, ConnectorError>> {
   if (!TICKET_ID.test(ticketId)) return err(new ConnectorError('not_found', `not an Autotask ticket id: ${ticketId}`, { retryable: false }));
   try {
     const ticket = await getTicket(ctx, ticketId);
@@ -132,7 +132,7 @@ function changedQuery(since: string) {
 }
 
 /** Tickets changed since `since`, 500 per page, following `nextPageUrl` with POST and the same body. */
-export async function listAutotaskChanged(ctx: AtContext, since: string, page?: string): Promise<Result<ChangedPage, ConnectorError>> {
+export async function listChangedSince(ctx: AtContext, since: string, page?: string): Promise<Result<ChangedPage, ConnectorError>> {
   const token = page === undefined ? undefined : decodeToken(page);
   if (page !== undefined && !token) return err(new ConnectorError('bad_request', 'invalid page token', { retryable: false }));
   const sinceMs = parseInstant(token?.s ?? since);
@@ -166,7 +166,7 @@ const COMPLETE_STATUS = 5;
  * Every ticket not Complete, 500 per page (`POST /Tickets/query`, `status noteq 5`, following `nextPageUrl` with
  * POST and the same body): the backfill's open-only listing.
  */
-export async function listAutotaskOpen(ctx: AtContext, page?: string): Promise<Result<ChangedPage, ConnectorError>> {
+export async function listOpen(ctx: AtContext, page?: string): Promise<Result<ChangedPage, ConnectorError>> {
   const token = page === undefined ? undefined : decodeToken(page);
   if (page !== undefined && !token) return err(new ConnectorError('bad_request', 'invalid page token', { retryable: false }));
   const body = { maxRecords: 500, includeFields: ['id', 'lastTrackedModificationDateTime'], filter: [{ op: 'noteq', field: 'status', value: COMPLETE_STATUS }] };

@@ -1,7 +1,7 @@
-import { ConnectorError, err, isConnectorError, ok } from '../../src/contract/index.js';
+import { ConnectorError, err, isConnectorError, ok, toConnectorError } from '../../src/contract/index.js';
 import type { RegistrationResult, Result, WebhookState } from '../../src/contract/index.js';
 
-import { atRequest, toConnectorError } from './client.js';
+import { atRequest } from './client.js';
 import type { AtContext } from './client.js';
 import { apiResourceId, webhookFieldPicklist } from './lookups.js';
 import { excludedResourceSchema, itemIdSchema, itemSchema, itemsSchema, webhookFieldSchema, webhookModelSchema } from './schemas.js';
@@ -164,7 +164,7 @@ function choose(found: AtWebhook[], callbackUrl: string): { keep?: AtWebhook; ex
   return ranked.length === 0 ? { extra: [] } : { keep: ranked[0]!, extra: ranked.slice(1) };
 }
 
-export async function registerAutotaskWebhooks(ctx: AtContext, callbackUrl: string): Promise<Result<RegistrationResult, ConnectorError>> {
+export async function registerWebhooks(ctx: AtContext, callbackUrl: string): Promise<Result<RegistrationResult, ConnectorError>> {
   const out: RegistrationResult = { created: 0, updated: 0, unchanged: 0, removed: 0 };
   try {
     const { keep, extra } = choose(await findWebhooks(ctx, callbackUrl), callbackUrl);
@@ -199,7 +199,7 @@ export async function registerAutotaskWebhooks(ctx: AtContext, callbackUrl: stri
 }
 
 /** Read-only: `missing` (no webhook to our URL), `active` (isActive and isReady) or `inactive`. */
-export async function autotaskWebhookState(ctx: AtContext, callbackUrl: string): Promise<Result<WebhookState, ConnectorError>> {
+export async function webhookState(ctx: AtContext, callbackUrl: string): Promise<Result<WebhookState, ConnectorError>> {
   try {
     const found = (await findWebhooks(ctx, callbackUrl)).filter((w) => w.webhookUrl === callbackUrl);
     if (found.length === 0) return ok('missing');

@@ -1,16 +1,19 @@
 import { readFileSync } from 'node:fs';
 
-import { describe, expect, it } from 'vitest';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { ConnectorError } from '../../src/contract/index.js';
-import type { ConnectorContext, HttpRequest, HttpResponse, InstanceInfo, WritePlan } from '../../src/contract/index.js';
+import type { ConnectorContext, InstanceInfo, WritePlan } from '../../src/contract/index.js';
+import { testContext } from '../../test/helpers/connector-context.js';
 
-import { applyAutotaskActions } from './actions.js';
+import { applyActions } from './actions.js';
 import { classifyAutotask, restBase } from './client.js';
-import { normalizeAutotask } from './normalize.js';
-import { settingsSchema } from './schemas.js';
+import { normalize } from './normalize.js';
 import type { AutotaskSettings } from './schemas.js';
-import { checkVendorBody, checkVendorSchema, endpointExists, vendorModel } from './vendor-schema.js';
+import { checkVendorBody, checkVendorSchema, endpointExists, vendorModel } from '../../test/helpers/vendor-schemas/autotask.js';
+
+import { autotask } from './index.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
 const item = (name: string) => (fixture(name) as { item: unknown }).item;
@@ -41,34 +44,37 @@ describe('fixtures conform to the vendor models', () => {
   });
 });
 
-/** Captures the requests the connector sends; answers like Autotask (ticket for GET, `{itemId}` for writes). */
-function capturingContext(ticket: Record<string, unknown>): { ctx: ConnectorContext<AutotaskSettings>; sent: HttpRequest[] } {
-  const sent: HttpRequest[] = [];
+interface Sent {
+  method: string;
+  url: string;
+  json: unknown;
+}
+
+const ORIGIN = 'https://webservices15.autotask.net';
+
+/** The real outbound client against Autotask mocked with nock: answers like Autotask and records what was sent. */
+function capturingContext(ticket: Record<string, unknown>): { ctx: ConnectorContext<AutotaskSettings>; sent: Sent[] } {
+  const sent: Sent[] = [];
   const current = { ...ticket };
-  const settings = settingsSchema.parse({
-    connection: { username: 'u@x', secret: 's', integrationCode: 'c', zoneUrl: 'https://webservices15.autotask.net/ATServicesRest/' },
-    webhook: { secretKey: 'k' },
+  const record = (method: string) =>
+    function (this: { req: { path: string } }, _uri: string, body: unknown) {
+      sent.push({ method, url: `${ORIGIN}${this.req.path}`, json: body });
+      if (method === 'PATCH' && typeof body === 'object' && body !== null) Object.assign(current, body);
+      return [200, method === 'GET' ? { item: current } : { itemId: 1 }] as [number, unknown];
+    };
+  nock(ORIGIN).persist().get(/.*/).reply(record('GET')).patch(/.*/).reply(record('PATCH')).post(/.*/).reply(record('POST'));
+  const ctx = testContext({
+    connector: autotask,
+    instance: { id: 'i', mapping: { tiers: {}, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [] } },
+    settings: { connection: { username: 'u@x', secret: 's', integrationCode: 'c', zoneUrl: `${ORIGIN}/ATServicesRest/` }, webhook: { secretKey: 'k' } },
+    now: () => new Date('2026-11-24T16:00:00Z'),
   });
-  const ctx: ConnectorContext<AutotaskSettings> = {
-    instance: { id: 'i', kind: 'autotask', policy: 'p', mode: 'enforce', mapping: { tiers: {}, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [] }, rateLimit: { requests: 1, per: 1 } },
-    settings,
-    http: {
-      request: async <T>(req: HttpRequest): Promise<HttpResponse<T>> => {
-        sent.push(req);
-        if (req.method === 'PATCH') Object.assign(current, req.json);
-        const data = req.method === 'GET' ? { item: current } : { itemId: 1 };
-        return { status: 200, headers: {}, data: data as T };
-      },
-      safeGet: async () => {
-        throw new Error('not used');
-      },
-    },
-    log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => ctx.log },
-    clock: { now: () => new Date('2026-11-24T16:00:00Z') },
-    cache: { get: async () => undefined, set: async () => undefined, delete: async () => undefined },
-  };
   return { ctx, sent };
 }
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
 
 describe('outbound bodies conform to the vendor request schemas', () => {
   const ticket = item('ticket-full.json') as Record<string, unknown>;
@@ -79,7 +85,7 @@ describe('outbound bodies conform to the vendor request schemas', () => {
     const fetched = { ticket, notes: [] };
     const plan: WritePlan = {
       ticketId: '351181',
-      current: normalizeAutotask(fetched, instance, ctx.settings),
+      current: normalize(fetched, instance, ctx.settings),
       fetched,
       reassign: { actionId: 'r', location: { queueID: 29682969 }, tier: 'T2', owner: { resourceID: 29684003, roleID: 29683002 } },
       priority: { actionId: 'p', id: 4, name: 'P1' },
@@ -89,7 +95,7 @@ describe('outbound bodies conform to the vendor request schemas', () => {
       ],
       verify: false,
     };
-    const results = await applyAutotaskActions(ctx, plan);
+    const results = await applyActions(ctx, plan);
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied', 'applied']);
     const writes = sent.filter((r) => r.method !== 'GET');
     expect(writes.map((r) => `${r.method} ${r.url}`)).toEqual([

@@ -5,16 +5,16 @@ import { describe, expect, it } from 'vitest';
 
 import type { WebhookEvent } from '../../src/contract/index.js';
 
-import { parseAutotaskWebhook, signAutotaskBody, verifyAutotaskSignature } from './webhook.js';
+import { readWebhook, signAutotaskBody, verifySignature } from './webhook.js';
 
 const raw = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url));
 const secret = 'enkmoj676nwh8';
 const webhook = { secretKey: secret };
 const verify = (rawBody: Buffer, header: string | undefined, w: { secretKey: string; previousSecretKey?: string } = webhook) =>
-  verifyAutotaskSignature(w, { headers: header === undefined ? {} : { 'x-hook-signature': header }, rawBody });
+  verifySignature(w, { headers: header === undefined ? {} : { 'x-hook-signature': header }, rawBody });
 const hmac = (body: Buffer | string, key: string) => `sha1=${createHmac('sha1', key).update(body).digest('base64')}`;
 
-describe('verifyAutotaskSignature', () => {
+describe('verifySignature', () => {
   const body = raw('webhook-update.body.txt');
 
   it('accepts the self-generated vector from autotask.md §3', () => {
@@ -69,10 +69,10 @@ describe('verifyAutotaskSignature', () => {
   });
 });
 
-describe('parseAutotaskWebhook', () => {
+describe('readWebhook', () => {
   const parse = (text: string | Buffer, apiResourceId?: number) => {
     const buf = Buffer.isBuffer(text) ? text : Buffer.from(text);
-    return parseAutotaskWebhook(JSON.parse(buf.toString('utf8')), buf, { apiResourceId });
+    return readWebhook(JSON.parse(buf.toString('utf8')), buf, { apiResourceId });
   };
   const event = (r: ReturnType<typeof parse>): WebhookEvent => {
     if (!r.ok || 'ignore' in r.value) throw new Error(`expected an event, got ${JSON.stringify(r)}`);

@@ -1,11 +1,13 @@
 import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
-import { ConnectorError, canonicalNumericTicketId, err, ok } from '../../src/contract/index.js';
+import { ConnectorError, canonicalNumericTicketId, echoIdentity, err, ok } from '../../src/contract/index.js';
 import type { ParsedWebhook, Result, WebhookEvent, WebhookRequest } from '../../src/contract/index.js';
 
+import type { AtContext } from './client.js';
+import { apiResourceId } from './lookups.js';
+import { versionOf } from './mapping.js';
 import { webhookBodySchema } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
-import { versionOf } from './time.js';
 
 // ------------------------------------------------------------------ verification (autotask.md §3)
 
@@ -44,7 +46,7 @@ function safeEqual(a: Buffer, b: Buffer): boolean {
  * previous secret are both compared (no short-circuit) so the answer time does not say which one was close.
  * Security: fails closed on a missing, malformed, short or empty signature.
  */
-export function verifyAutotaskSignature(
+export function verifySignature(
   webhook: AutotaskSettings['webhook'],
   req: Pick<WebhookRequest, 'headers' | 'rawBody'>,
 ): Result<void, ConnectorError> {
@@ -111,7 +113,7 @@ export interface ParseOptions {
  * note webhook) name it in `Fields.TicketID`. Everything else is acknowledged and ignored (Autotask retries any
  * non-2xx, and 25 failures in a row disable the webhook).
  */
-export function parseAutotaskWebhook(json: unknown, rawBody: Buffer, options: ParseOptions = {}): Result<ParsedWebhook, ConnectorError> {
+export function readWebhook(json: unknown, rawBody: Buffer, options: ParseOptions = {}): Result<ParsedWebhook, ConnectorError> {
   const bad = (why: string) => err(new ConnectorError('bad_request', `Autotask webhook: ${why}`, { retryable: false }));
   if (!isObj(json)) return bad('body is not a JSON object');
   const parsed = webhookBodySchema.safeParse(lowerKeys(json));
@@ -149,4 +151,47 @@ function eventTimeVersion(value: unknown): string | undefined {
   const v = versionOf(value);
   if (v === undefined || typeof value !== 'string' || /\.\d/.test(value)) return v;
   return v.replace(/\.000Z$/, '.999Z');
+}
+
+// ------------------------------------------------------------------ the contract methods
+
+/** Autotask waits 10 s for our answer: the identity lookup on the webhook path gets a short leash. */
+const webhookLookupTimeoutMs = 3_000;
+/** After a failed lookup, deliveries (of every replica) go on without the echo check for this long. */
+const lookupBackoffMs = 120_000;
+/** How long the first deliveries of a process wait for the first lookup before going on without the echo check. */
+const firstLookupWaitMs = 500;
+
+async function lookUpIdentity(ctx: AtContext): Promise<number | undefined> {
+  const backoffKey = `autotask:apiResourceBackoff:${ctx.instance.id}`;
+  // Another replica's failure is good enough a reason not to try again so soon.
+  if ((await ctx.cache.get(backoffKey)) !== undefined) return undefined;
+  try {
+    return await apiResourceId(ctx, { timeoutMs: webhookLookupTimeoutMs });
+  } catch (e) {
+    ctx.log.warn({ instance: ctx.instance.id, err: e }, 'Autotask: could not resolve the API user resource; echo check skipped');
+    await ctx.cache.set(backoffKey, true, lookupBackoffMs).catch(() => undefined);
+    return undefined;
+  }
+}
+
+/**
+ * Our resource id for echo detection, on the hot path of every delivery: configured, else the shared memoised
+ * lookup (src/contract/echo-identity.ts). A failed or slow lookup must not fail or hold the delivery: the webhook
+ * registration excludes our resource anyway, and the worker re-fetches and its guards never repeat an action.
+ */
+async function ownResource(ctx: AtContext): Promise<number | undefined> {
+  const configured = ctx.settings.connection.apiResourceID;
+  if (configured !== undefined) return configured;
+  return echoIdentity(ctx, { key: 'autotask:apiResource', lookUp: () => lookUpIdentity(ctx), budgetMs: firstLookupWaitMs });
+}
+
+/** `PsaConnector.verifyWebhook`: the HMAC signature over the raw bytes. */
+export async function verifyWebhook(ctx: AtContext, req: WebhookRequest): Promise<Result<void, ConnectorError>> {
+  return verifySignature(ctx.settings.webhook, req);
+}
+
+/** `PsaConnector.parseWebhook`: reads the delivery; changes by our API resource are echoes. */
+export async function parseWebhook(ctx: AtContext, req: WebhookRequest): Promise<Result<ParsedWebhook, ConnectorError>> {
+  return readWebhook(req.json, req.rawBody, { apiResourceId: await ownResource(ctx) });
 }

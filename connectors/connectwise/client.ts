@@ -96,12 +96,6 @@ export async function cwRequest<T = unknown>(ctx: CwContext, req: CwRequest): Pr
   }
 }
 
-/** Turns anything thrown by a call into a ConnectorError (bugs become `internal`). */
-export function toConnectorError(e: unknown): ConnectorError {
-  if (e instanceof ConnectorError) return e;
-  if (isConnectorError(e)) return new ConnectorError(e.code, e.message, { retryable: e.retryable, cause: e });
-  return new ConnectorError('internal', e instanceof Error ? e.message : String(e), { cause: e });
-}
 
 /** Formats an instant for `conditions` (`[2026-01-27T00:00:00Z]`, connectwise.md §4.6). */
 export function conditionDate(iso: string): string | undefined {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { TicketSchema } from '../../src/contract/index.js';
 import type { InstanceInfo, Mapping } from '../../src/contract/index.js';
 
-import { normalizeTicket } from './normalize.js';
+import { normalize } from './normalize.js';
 import { settingsSchema } from './schemas.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
@@ -31,7 +31,7 @@ const settings = settingsSchema.parse({
   webhook: { keyUrlHosts: ['na.myconnectwise.net'] },
   mapping: { ownerPlaceholders: ['unassigned'] },
 });
-const norm = (ticket: unknown, notes: unknown[] = [], inst: InstanceInfo = instance) => normalizeTicket({ ticket, notes }, inst, settings);
+const norm = (ticket: unknown, notes: unknown[] = [], inst: InstanceInfo = instance) => normalize({ ticket, notes }, inst, settings);
 const withMapping = (patch: Partial<Mapping>): InstanceInfo => ({ ...instance, mapping: { ...mapping, ...patch } });
 
 describe('normalize: recorded service ticket with notes', () => {
@@ -214,7 +214,7 @@ describe('normalize: mapping rules', () => {
       { id: 2, text: 'Escalated. [esc:7f3a2c1d]', member: { identifier: 'whoever' }, dateCreated: '2026-01-27T16:00:00Z' },
       { id: 1, text: 'human update', member: { identifier: 'jsmith' }, dateCreated: '2026-01-27T15:00:00Z' },
     ];
-    const t = normalizeTicket({ ticket: base, notes }, instance, { ...settings, connection: { ...settings.connection, apiMember: undefined } } as typeof settings);
+    const t = normalize({ ticket: base, notes }, instance, { ...settings, connection: { ...settings.connection, apiMember: undefined } } as typeof settings);
     expect(t.latestNote).toBe('human update');
   });
 

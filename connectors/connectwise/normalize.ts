@@ -155,7 +155,7 @@ function mappedFields(instance: InstanceInfo, raw: unknown): Partial<Ticket> {
 }
 
 /** Pure: ConnectWise ticket (+ notes) → normalized Ticket (docs/spec.md §3). Never throws on missing or unknown fields. */
-export function normalizeTicket(fetched: FetchedTicket, instance: InstanceInfo, settings: ConnectWiseSettings): Ticket {
+export function normalize(fetched: FetchedTicket, instance: InstanceInfo, settings: ConnectWiseSettings): Ticket {
   const t = parseTicket(fetched.ticket);
   const mapping = instance.mapping;
   const closed = t.closedFlag === true;

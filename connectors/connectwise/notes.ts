@@ -1,23 +1,9 @@
+import { hasMarker } from '../../src/contract/index.js';
 import type { TicketNote } from '../../src/contract/index.js';
 
 import { toUtc } from './mapping.js';
 import { cwNoteSchema } from './schemas.js';
 import type { CwNote } from './schemas.js';
-
-/** Notes we wrote carry a marker like `[esc:7f3a2c]` (docs/spec.md §4): how retries and normalizing recognise them. */
-export const markerPattern = /\[esc:[0-9a-f]{6,}\]/;
-
-/** The marker as it appears in the text: `[esc:7f3a2c]` given either that or the bare `7f3a2c`. */
-export function markerText(marker: string): string {
-  const m = marker.trim();
-  return m.startsWith('[') ? m : `[esc:${m}]`;
-}
-
-/** The note text with the marker present exactly once (appended on its own line when the text lacks it). */
-export function withMarker(text: string, marker: string): string {
-  const tag = markerText(marker);
-  return text.includes(tag) ? text : `${text.trimEnd()}\n\n${tag}`;
-}
 
 /** Parses one notes-endpoint item; anything that is not an object reads as an empty note. */
 export function parseNote(raw: unknown): CwNote {
@@ -44,7 +30,7 @@ function byApiMember(note: CwNote, apiMember: string): boolean {
  * be checked and the marker alone decides (docs/ticket-identity.md).
  */
 export function isOurNote(note: CwNote, apiMember: string | undefined): boolean {
-  if (!markerPattern.test(note.text ?? '')) return false;
+  if (!hasMarker(note.text)) return false;
   return apiMember === undefined || apiMember.trim() === '' || byApiMember(note, apiMember);
 }
 

@@ -1,7 +1,7 @@
-import { ConnectorError, err, ok } from '../../src/contract/index.js';
+import { ConnectorError, err, ok, toConnectorError } from '../../src/contract/index.js';
 import type { ChangedPage, FetchedTicket, Result } from '../../src/contract/index.js';
 
-import { conditionDate, cwRequest, toConnectorError } from './client.js';
+import { conditionDate, cwRequest } from './client.js';
 import type { CwContext } from './client.js';
 import { idString, toUtc } from './mapping.js';
 

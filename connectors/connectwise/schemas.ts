@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import type { LocationKeySpec, RateLimit } from '../../src/contract/index.js';
+import type { LocationKeySpec, RateLimit, SettingsWarning } from '../../src/contract/index.js';
 
 /** Header-safe strings (docs/reliability.md §4 #19): values that end up in outbound headers carry no CR/LF. */
 const headerSafe = z.string().min(1).regex(/^[\x20-\x7e]+$/, { message: 'expected printable ASCII (no CR/LF)' });
@@ -64,6 +64,25 @@ export const settingsSchema = z.object({
   return origin ? { ...settings, webhook: { ...settings.webhook, keyUrlHosts: [origin] } } : settings;
 });
 export type ConnectWiseSettings = z.infer<typeof settingsSchema>;
+
+/**
+ * An empty `webhook.keyUrlHosts` refuses every callback. Without `connection.apiMember` the note author can't be checked: a note counts as ours on its marker alone (a
+ * customer who types one hides that note from text rules and "steps taken"), and our own changes come back as
+ * ordinary callbacks instead of echoes (docs/ticket-identity.md).
+ */
+export function settingsWarnings(settings: ConnectWiseSettings): SettingsWarning[] {
+  const out: SettingsWarning[] = [];
+  if (settings.webhook.keyUrlHosts.length === 0) {
+    out.push({ path: ['webhook', 'keyUrlHosts'], message: 'is empty (no connection.site to default from): every callback is refused because its signing key URL cannot be allow-listed; list the ConnectWise host(s) here' });
+  }
+  if (!settings.connection.apiMember?.trim()) {
+    out.push({
+      path: ['connection', 'apiMember'],
+      message: 'not set: a note counts as ours on its marker alone (anyone can type one) and our own changes are not recognized as echoes; set the API member\'s identifier',
+    });
+  }
+  return out;
+}
 
 /** `api-na.myconnectwise.net` → that host (https only); `http://127.0.0.1:9101/…` → its exact origin. */
 export function siteOrigin(site: string): string | undefined {

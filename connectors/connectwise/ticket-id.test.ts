@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { ConnectorContext, InstanceInfo, Logger, WebhookRequest } from '../../src/contract/index.js';
 
-import { normalizeTicket } from './normalize.js';
+import { normalize } from './normalize.js';
 import { settingsSchema } from './schemas.js';
 import type { ConnectWiseSettings } from './schemas.js';
 import { parseWebhook } from './webhook.js';
@@ -36,7 +36,7 @@ describe('ConnectWise ticket ids are canonical', () => {
   });
 
   it('normalizes a ticket whose id comes back zero-padded to the canonical ref id', () => {
-    const t = normalizeTicket({ ticket: { id: '0001234', summary: 'x', _info: { dateEntered: '2026-01-27T15:00:00Z', lastUpdated: '2026-01-27T15:00:00Z' } }, notes: [] }, instance, settings);
+    const t = normalize({ ticket: { id: '0001234', summary: 'x', _info: { dateEntered: '2026-01-27T15:00:00Z', lastUpdated: '2026-01-27T15:00:00Z' } }, notes: [] }, instance, settings);
     expect(t.ref.id).toBe('1234');
   });
 });

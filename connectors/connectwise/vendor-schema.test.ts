@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import { callbackModel, noteModel, ticketModel, validate, validateTicketPatch } from './__fixtures__/vendor-schema.js';
+import { callbackModel, noteModel, ticketModel, validate, validateTicketPatch } from '../../test/helpers/vendor-schemas/connectwise.js';
 
 // Fixtures must look like what ConnectWise really sends: checked against the vendor's published models
 // (`__fixtures__/vendor-schemas.connectwise.json`, from the public OpenAPI document of ConnectWise PSA 2026.11/2025.8).

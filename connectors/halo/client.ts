@@ -173,8 +173,3 @@ export async function haloRequest<T = unknown>(ctx: HaloContext, call: HaloCall)
   }
 }
 
-/** Runs connector work and turns thrown errors into the `ConnectorError` value the pipeline classifies by code. */
-export function asConnectorError(e: unknown): ConnectorError {
-  if (e instanceof ConnectorError) return e;
-  return new ConnectorError('internal', e instanceof Error ? e.message : String(e), { cause: e });
-}

@@ -5,9 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { MappingSchema, TicketSchema } from '../../src/contract/index.js';
 import type { FetchedTicket, InstanceInfo } from '../../src/contract/index.js';
 
-import { haloInstant } from './dates.js';
-import { normalizeHalo } from './normalize.js';
-import { parseList, ticketSchema } from './schemas.js';
+import { haloInstant } from './mapping.js';
+import { normalize } from './normalize.js';
+import { parseList, settingsSchema, ticketSchema } from './schemas.js';
+
+const settings = settingsSchema.parse({ connection: { tenantUrl: 'https://initech.halopsa.com', clientId: 'c', clientSecret: 's' }, webhook: { basicAuth: { username: 'u', password: 'p' } } });
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
 
@@ -40,10 +42,10 @@ const lookups = {
 const actions = (fixture('actions.json') as { actions: unknown[] }).actions;
 
 function norm(ticket: unknown, extra: Partial<FetchedTicket> = {}, inst: InstanceInfo = instance) {
-  return normalizeHalo({ ticket, notes: [], lookups, ...extra }, inst);
+  return normalize({ ticket, notes: [], lookups, ...extra }, inst, settings);
 }
 
-describe('normalizeHalo on the full ticket fixture', () => {
+describe('normalize on the full ticket fixture', () => {
   const t = norm(fixture('ticket-full.json'), { notes: actions });
 
   it('produces a valid normalized Ticket', () => {
@@ -112,7 +114,7 @@ describe('normalizeHalo on the full ticket fixture', () => {
   });
 });
 
-describe('normalizeHalo on sparse and odd payloads', () => {
+describe('normalize on sparse and odd payloads', () => {
   it('small payload: upper-case team still derives T1, agent 1 (Unassigned) → owner null, names from lookups', () => {
     const t = norm(fixture('ticket-small.json'));
     expect(t.tier).toBe('T1');
@@ -148,7 +150,7 @@ describe('normalizeHalo on sparse and odd payloads', () => {
   it('garbage input (not an object, no lookups, empty mapping) still normalizes', () => {
     const bare = { ...instance, mapping: MappingSchema.parse({}) };
     for (const junk of [null, 42, 'x', [], { id: 'abc', summary: 7, team: ['x'], customfields: 'no' }]) {
-      const t = normalizeHalo({ ticket: junk, notes: [null, 1, { note: 5 }] }, bare);
+      const t = normalize({ ticket: junk, notes: [null, 1, { note: 5 }] }, bare, settings);
       expect(TicketSchema.safeParse(t).success).toBe(true);
     }
   });

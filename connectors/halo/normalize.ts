@@ -1,7 +1,7 @@
 import { deriveTier, mappableFields } from '../../src/contract/index.js';
 import type { FetchedTicket, FieldSource, IdOrName, InstanceInfo, Mapping, StatusCategory, Ticket } from '../../src/contract/index.js';
 
-import { haloInstant, laterOf } from './dates.js';
+import { haloInstant, laterOf } from './mapping.js';
 import type { NamedId, PriorityRow } from './lookups.js';
 import { htmlToText, normalizeNotes } from './notes.js';
 import { locationKeys } from './schemas.js';
@@ -139,23 +139,67 @@ function slaOf(t: Obj): Ticket['psaSla'] {
   return Object.keys(sla).length > 0 ? sla : undefined;
 }
 
+function companyOf(t: Obj, mapping: Mapping): Ticket['company'] {
+  const companyId = int(t.client_id);
+  const companyName = str(t.client_name);
+  const vip = t.is_vip === true || (companyId !== undefined && (mapping.vipCompanies ?? []).some((v) => String(v).trim() === String(companyId)));
+  const id = companyId === undefined ? '' : String(companyId);
+  return companyName ? { id, name: companyName, vip } : { id, vip };
+}
+
+/** Created, updated and version instants: Halo `last_update`, else `lastactiondate` (docs/spec.md §4). */
+function datesOf(t: Obj): Pick<Ticket, 'createdAt' | 'updatedAt' | 'version'> {
+  const lastUpdate = haloInstant(t.last_update);
+  const lastAction = haloInstant(t.lastactiondate);
+  const createdAt = haloInstant(t.dateoccurred) ?? haloInstant(t.datecreated) ?? lastAction ?? lastUpdate ?? '1970-01-01T00:00:00Z';
+  const updatedAt = laterOf(lastUpdate, lastAction) ?? createdAt;
+  return { createdAt, updatedAt, version: lastUpdate ?? lastAction ?? updatedAt };
+}
+
+function contactOf(t: Obj): Ticket['contact'] | undefined {
+  const userId = int(t.user_id);
+  const userName = str(t.user_name);
+  const email = str(t.user_email);
+  if (userId === undefined && !userName && !email) return undefined;
+  return { id: userId === undefined ? '' : String(userId), ...(userName ? { name: userName } : {}), ...(email ? { email } : {}) };
+}
+
+/** The optional fields a Halo ticket may carry (absent ones stay absent). */
+function optionalFields(t: Obj, mapping: Mapping, status: Ticket['status']): Partial<Ticket> {
+  const out: Partial<Ticket> = {};
+  const id = int(t.id);
+  if (id !== undefined) out.number = String(id);
+  const description = str(t.details) ?? (typeof t.details_html === 'string' ? str(htmlToText(t.details_html)) : undefined);
+  if (description) out.description = description;
+  const contact = contactOf(t);
+  if (contact) out.contact = contact;
+  const environment = str(t.site_name);
+  if (environment) out.environment = environment;
+  const affected = affectedSystemsOf(t);
+  if (affected) out.affectedSystems = affected;
+  const users = usersAffectedOf(t, mapping);
+  if (users !== undefined) out.usersAffected = users;
+  const impact = str(t.impact_name) ?? (int(t.impact) === undefined ? undefined : String(int(t.impact)));
+  if (impact) out.impact = impact;
+  const urgency = int(t.urgency);
+  if (urgency !== undefined) out.urgency = String(urgency);
+  const responded = haloInstant(t.responsedate);
+  if (responded) out.firstRespondedAt = responded;
+  const closed = haloInstant(t.dateclosed);
+  if (closed && (status.category === 'resolved' || status.category === 'closed')) out.resolvedAt = closed;
+  const sla = slaOf(t);
+  if (sla) out.psaSla = sla;
+  return out;
+}
+
 /** Pure: Halo ticket JSON (+ actions, lookups) → the normalized Ticket (docs/spec.md §3). Never throws on odd input. */
-export function normalizeHalo(fetched: FetchedTicket, instance: InstanceInfo, _settings?: HaloSettings): Ticket {
+export function normalize(fetched: FetchedTicket, instance: InstanceInfo, _settings: HaloSettings): Ticket {
   const t: Obj = isObj(fetched.ticket) ? fetched.ticket : {};
   const lookups = readLookups(fetched.lookups);
   const mapping = (instance.mapping ?? {}) as Mapping;
   const id = int(t.id);
   const location = locationOf(t, lookups);
   const status = statusOf(t, mapping, lookups);
-  const companyId = int(t.client_id);
-  const companyName = str(t.client_name);
-  const vip = t.is_vip === true || (companyId !== undefined && (mapping.vipCompanies ?? []).some((v) => String(v).trim() === String(companyId)));
-
-  const lastUpdate = haloInstant(t.last_update);
-  const lastAction = haloInstant(t.lastactiondate);
-  const createdAt = haloInstant(t.dateoccurred) ?? haloInstant(t.datecreated) ?? lastAction ?? lastUpdate ?? '1970-01-01T00:00:00Z';
-  const updatedAt = laterOf(lastUpdate, lastAction) ?? createdAt;
-
   const ticket: Ticket = {
     ref: { instance: instance.id, psa: 'halo', id: id === undefined ? '' : String(id) },
     title: str(t.summary) ?? '',
@@ -164,38 +208,11 @@ export function normalizeHalo(fetched: FetchedTicket, instance: InstanceInfo, _s
     location,
     tier: deriveTier({ location }, mapping.tiers ?? {}, locationKeys),
     owner: ownerOf(t),
-    company: companyName ? { id: companyId === undefined ? '' : String(companyId), name: companyName, vip } : { id: companyId === undefined ? '' : String(companyId), vip },
+    company: companyOf(t, mapping),
     category: categoryOf(t),
-    createdAt,
-    updatedAt,
-    // docs/spec.md §4: Halo `last_update`, else `lastactiondate`.
-    version: lastUpdate ?? lastAction ?? updatedAt,
+    ...datesOf(t),
+    ...optionalFields(t, mapping, status),
   };
-  if (id !== undefined) ticket.number = String(id);
-  const description = str(t.details) ?? (typeof t.details_html === 'string' ? str(htmlToText(t.details_html)) : undefined);
-  if (description) ticket.description = description;
-  const userId = int(t.user_id);
-  const userName = str(t.user_name);
-  const email = str(t.user_email);
-  if (userId !== undefined || userName || email) {
-    ticket.contact = { id: userId === undefined ? '' : String(userId), ...(userName ? { name: userName } : {}), ...(email ? { email } : {}) };
-  }
-  const environment = str(t.site_name);
-  if (environment) ticket.environment = environment;
-  const affected = affectedSystemsOf(t);
-  if (affected) ticket.affectedSystems = affected;
-  const users = usersAffectedOf(t, mapping);
-  if (users !== undefined) ticket.usersAffected = users;
-  const impact = str(t.impact_name) ?? (int(t.impact) === undefined ? undefined : String(int(t.impact)));
-  if (impact) ticket.impact = impact;
-  const urgency = int(t.urgency);
-  if (urgency !== undefined) ticket.urgency = String(urgency);
-  const responded = haloInstant(t.responsedate);
-  if (responded) ticket.firstRespondedAt = responded;
-  const closed = haloInstant(t.dateclosed);
-  if (closed && (status.category === 'resolved' || status.category === 'closed')) ticket.resolvedAt = closed;
-  const sla = slaOf(t);
-  if (sla) ticket.psaSla = sla;
   const notes = normalizeNotes(fetched.notes, lookups.ownAgentId);
   ticket.recentNotes = notes.recentNotes;
   if (notes.latestNote !== undefined) ticket.latestNote = notes.latestNote;

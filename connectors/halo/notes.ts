@@ -1,9 +1,8 @@
+import { hasMarker } from '../../src/contract/index.js';
 import type { TicketNote } from '../../src/contract/index.js';
 
-import { haloInstant } from './dates.js';
+import { haloInstant } from './mapping.js';
 
-/** Notes we write carry this marker (docs/spec.md §4): how the normalizer and retries recognise them. */
-export const OUR_MARKER = /\[esc:[0-9a-f]{6,}\]/;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -36,7 +35,7 @@ const sameId = (v: unknown, id: string | undefined) => id !== undefined && v !==
  * author can't be checked and the marker alone decides.
  */
 export function isOurs(action: Obj, text: string, ownAgentId: string | undefined): boolean {
-  if (!OUR_MARKER.test(text)) return false;
+  if (!hasMarker(text)) return false;
   return ownAgentId === undefined || sameId(action.who_agentid, ownAgentId) || sameId(action.actionby_agent_id, ownAgentId);
 }
 

@@ -1,5 +1,5 @@
-import { ConnectorError } from '../../src/contract/index.js';
-import type { RegistrationResult, WebhookState } from '../../src/contract/index.js';
+import { ConnectorError, attempt } from '../../src/contract/index.js';
+import type { RegistrationResult, Result, WebhookState } from '../../src/contract/index.js';
 
 import { haloRequest } from './client.js';
 import type { HaloContext } from './client.js';
@@ -85,7 +85,7 @@ export function manualSteps(ctx: HaloContext, callbackUrl: string): string[] {
 const noPermission = (e: unknown) => e instanceof ConnectorError && e.code === 'psa_auth' && e.status === 403;
 
 /** Creates or repairs our webhook; duplicates pointing at us are removed, so there is never a second one. */
-export async function registerHaloWebhooks(ctx: HaloContext, callbackUrl: string): Promise<RegistrationResult> {
+async function register(ctx: HaloContext, callbackUrl: string): Promise<RegistrationResult> {
   const result: RegistrationResult = { created: 0, updated: 0, unchanged: 0, removed: 0 };
   try {
     const [keep, ...extra] = await listOurs(ctx, callbackUrl);
@@ -118,7 +118,7 @@ export async function registerHaloWebhooks(ctx: HaloContext, callbackUrl: string
 }
 
 /** Registration state without changing anything; `unknown` when the API user may not read webhooks. */
-export async function haloWebhookState(ctx: HaloContext, callbackUrl: string): Promise<WebhookState> {
+async function readWebhookState(ctx: HaloContext, callbackUrl: string): Promise<WebhookState> {
   try {
     const ours = await listOurs(ctx, callbackUrl);
     const target = ours.find((w) => sameUrl(w.url, callbackUrl));
@@ -129,3 +129,13 @@ export async function haloWebhookState(ctx: HaloContext, callbackUrl: string): P
     throw e;
   }
 }
+
+// ------------------------------------------------------------------ the contract methods (expected failures as values)
+
+/** `PsaConnector.registerWebhooks`: creates or repairs our webhook, or returns the manual steps. */
+export const registerWebhooks = (ctx: HaloContext, callbackUrl: string): Promise<Result<RegistrationResult, ConnectorError>> =>
+  attempt(() => register(ctx, callbackUrl));
+
+/** `PsaConnector.webhookState`: reads the registration state without changing it. */
+export const webhookState = (ctx: HaloContext, callbackUrl: string): Promise<Result<WebhookState, ConnectorError>> =>
+  attempt(() => readWebhookState(ctx, callbackUrl));

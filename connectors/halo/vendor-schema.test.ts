@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import { checkVendorBody, checkVendorQuery, checkVendorSchema, vendorModel } from './vendor-schema.js';
-import { assertUpdateBody, buildNote } from './write-body.js';
+import { checkVendorBody, checkVendorQuery, checkVendorSchema, vendorModel } from '../../test/helpers/vendor-schemas/halo.js';
+import { assertUpdateBody, buildNote } from './actions.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { WebhookRequest } from '../../src/contract/index.js';
 
 import { settingsSchema } from './schemas.js';
-import { readBasicCredentials, readHaloWebhook, verifyHaloWebhook } from './webhook.js';
+import { readBasicCredentials, readWebhook, verifyCredentials } from './webhook.js';
 
 const raw = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url));
 
@@ -20,11 +20,11 @@ function request(authorization: string | undefined, body: Buffer = raw('webhook-
   return { headers: authorization === undefined ? {} : { authorization }, rawBody: body, json: JSON.parse(body.toString()), query: {}, ip };
 }
 
-describe('verifyHaloWebhook (Basic auth, constant-time)', () => {
+describe('verifyCredentials (Basic auth, constant-time)', () => {
   it('accepts the configured credentials and the previous ones during rotation', () => {
-    expect(verifyHaloWebhook(settings.webhook, request(basic('escalator', 'correct horse battery'))).ok).toBe(true);
-    expect(verifyHaloWebhook(settings.webhook, request(basic('escalator', 'old-pass'))).ok).toBe(true);
-    expect(verifyHaloWebhook(settings.webhook, request(`  basic ${Buffer.from('escalator:old-pass').toString('base64')} `)).ok).toBe(true);
+    expect(verifyCredentials(settings.webhook, request(basic('escalator', 'correct horse battery'))).ok).toBe(true);
+    expect(verifyCredentials(settings.webhook, request(basic('escalator', 'old-pass'))).ok).toBe(true);
+    expect(verifyCredentials(settings.webhook, request(`  basic ${Buffer.from('escalator:old-pass').toString('base64')} `)).ok).toBe(true);
   });
 
   it.each([
@@ -43,27 +43,27 @@ describe('verifyHaloWebhook (Basic auth, constant-time)', () => {
     ['bearer scheme', 'Bearer correct horse battery'],
     ['password in clear', 'Basic escalator:correct horse battery'],
   ])('rejects %s with unauthorized', (_name, header) => {
-    const r = verifyHaloWebhook(settings.webhook, request(header));
+    const r = verifyCredentials(settings.webhook, request(header));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe('unauthorized');
   });
 
   it('checks credentials only: Halo signs no body, so a tampered body still verifies and is only a hint', () => {
     const tampered = Buffer.from(raw('webhook-status-changed.json').toString().replaceAll('4242', '4243'));
-    expect(verifyHaloWebhook(settings.webhook, request(basic('escalator', 'correct horse battery'), tampered)).ok).toBe(true);
-    const parsed = readHaloWebhook(JSON.parse(tampered.toString()), tampered);
+    expect(verifyCredentials(settings.webhook, request(basic('escalator', 'correct horse battery'), tampered)).ok).toBe(true);
+    const parsed = readWebhook(JSON.parse(tampered.toString()), tampered);
     expect(parsed.ok && parsed.value[0]!.kind === 'event' && parsed.value[0]!.event.ticketId).toBe('4243');
   });
 
   it('applies the IP allow-list as a second factor (IPv4, IPv6, IPv4-mapped)', () => {
     const withIps = settingsSchema.parse({ ...settings, webhook: { ...settings.webhook, allowIps: ['203.0.113.0/24', '2001:db8::/32'] } }).webhook;
     const good = basic('escalator', 'correct horse battery');
-    expect(verifyHaloWebhook(withIps, request(good, undefined, '203.0.113.200')).ok).toBe(true);
-    expect(verifyHaloWebhook(withIps, request(good, undefined, '::ffff:203.0.113.9')).ok).toBe(true);
-    expect(verifyHaloWebhook(withIps, request(good, undefined, '2001:db8:1::5')).ok).toBe(true);
-    expect(verifyHaloWebhook(withIps, request(good, undefined, '198.51.100.1')).ok).toBe(false);
-    expect(verifyHaloWebhook(withIps, request(good, undefined, '2001:db9::1')).ok).toBe(false);
-    expect(verifyHaloWebhook(withIps, request(basic('escalator', 'nope'), undefined, '203.0.113.200')).ok).toBe(false);
+    expect(verifyCredentials(withIps, request(good, undefined, '203.0.113.200')).ok).toBe(true);
+    expect(verifyCredentials(withIps, request(good, undefined, '::ffff:203.0.113.9')).ok).toBe(true);
+    expect(verifyCredentials(withIps, request(good, undefined, '2001:db8:1::5')).ok).toBe(true);
+    expect(verifyCredentials(withIps, request(good, undefined, '198.51.100.1')).ok).toBe(false);
+    expect(verifyCredentials(withIps, request(good, undefined, '2001:db9::1')).ok).toBe(false);
+    expect(verifyCredentials(withIps, request(basic('escalator', 'nope'), undefined, '203.0.113.200')).ok).toBe(false);
   });
 
   it('rejects invalid CIDRs and user names with ":" at config time', () => {
@@ -77,10 +77,10 @@ describe('verifyHaloWebhook (Basic auth, constant-time)', () => {
   });
 });
 
-describe('readHaloWebhook (small, full, event-only, batched, custom)', () => {
+describe('readWebhook (small, full, event-only, batched, custom)', () => {
   const read = (name: string) => {
     const body = raw(name);
-    const r = readHaloWebhook(JSON.parse(body.toString()), body);
+    const r = readWebhook(JSON.parse(body.toString()), body);
     if (!r.ok) throw r.error;
     return r.value;
   };
@@ -91,16 +91,16 @@ describe('readHaloWebhook (small, full, event-only, batched, custom)', () => {
     ]);
   });
 
-  it('keeps the embedded ticket’s agent apart from the top-level agent_id (their meaning differs, index.ts)', () => {
+  it('keeps the embedded ticket’s agent apart from the top-level agent_id (their meaning differs, webhook.ts parseWebhook)', () => {
     const body = Buffer.from(JSON.stringify({ id: 'g2', event: 'Ticket Updated', object_id: 7, agent_id: 38, ticket: { id: 7, agent_id: '13' } }));
-    const r = readHaloWebhook(JSON.parse(body.toString()), body);
+    const r = readWebhook(JSON.parse(body.toString()), body);
     expect(r.ok && r.value).toEqual([{ kind: 'event', agentId: '38', ticketAgentId: '13', event: { ticketId: '7', action: 'updated', eventId: 'g2', actor: '38' } }]);
   });
 
   it('canonicalizes the ticket id (zero padding, whitespace) so one ticket has one state key', () => {
     for (const id of ['0007', ' 7 ', 7]) {
       const body = Buffer.from(JSON.stringify({ id: 'g3', event: 'Ticket Updated', object_id: id }));
-      const r = readHaloWebhook(JSON.parse(body.toString()), body);
+      const r = readWebhook(JSON.parse(body.toString()), body);
       expect(r.ok && r.value[0]?.kind === 'event' && r.value[0].event.ticketId, JSON.stringify(id)).toBe('7');
     }
   });
@@ -123,7 +123,7 @@ describe('readHaloWebhook (small, full, event-only, batched, custom)', () => {
   it('maps event names to created / updated / deleted', () => {
     const one = (event: string) => {
       const body = Buffer.from(JSON.stringify({ id: 'g1', event, object_id: 5 }));
-      const r = readHaloWebhook(JSON.parse(body.toString()), body);
+      const r = readWebhook(JSON.parse(body.toString()), body);
       return r.ok && r.value[0]!.kind === 'event' ? r.value[0]!.event.action : undefined;
     };
     expect(one('New Ticket Logged')).toBe('created');
@@ -134,8 +134,8 @@ describe('readHaloWebhook (small, full, event-only, batched, custom)', () => {
 
   it('falls back to a hash of the exact bytes for the event id, stable across identical deliveries', () => {
     const body = Buffer.from('{"object_id":"4242","event":"Ticket Updated"}');
-    const a = readHaloWebhook(JSON.parse(body.toString()), body);
-    const b = readHaloWebhook(JSON.parse(body.toString()), Buffer.from(body));
+    const a = readWebhook(JSON.parse(body.toString()), body);
+    const b = readWebhook(JSON.parse(body.toString()), Buffer.from(body));
     const id = (r: typeof a) => (r.ok && r.value[0]!.kind === 'event' ? r.value[0]!.event.eventId : '');
     expect(id(a)).toMatch(/^body-[0-9a-f]{32}$/);
     expect(id(a)).toBe(id(b));
@@ -144,7 +144,7 @@ describe('readHaloWebhook (small, full, event-only, batched, custom)', () => {
   it('reads every entry of a batched (array) delivery', () => {
     const batch = [JSON.parse(raw('webhook-status-changed.json').toString()), JSON.parse(raw('webhook-event-only.json').toString())];
     const body = Buffer.from(JSON.stringify(batch));
-    const r = readHaloWebhook(batch, body);
+    const r = readWebhook(batch, body);
     expect(r.ok && r.value.map((x) => x.kind === 'event' && x.event.eventId)).toEqual([
       'a726ee11-acb8-f111-8260-02725cb0e102',
       '3f1c3e9e-0c1d-4e34-9a55-6d2f2b7a9f10',
@@ -159,7 +159,7 @@ describe('readHaloWebhook (small, full, event-only, batched, custom)', () => {
     ['a GUID where the ticket id should be', { object_id: '3f1c3e9e-0c1d', event: 'ticket updated' }],
     ['a negative ticket id', { object_id: -4, event: 'ticket updated' }],
   ])('rejects %s as bad_request', (_name, json) => {
-    const r = readHaloWebhook(json, Buffer.from(JSON.stringify(json ?? 'x')));
+    const r = readWebhook(json, Buffer.from(JSON.stringify(json ?? 'x')));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe('bad_request');
   });

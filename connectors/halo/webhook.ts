@@ -1,10 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-import { ConnectorError, canonicalNumericTicketId, err, ok } from '../../src/contract/index.js';
-import type { Result, WebhookEvent, WebhookRequest } from '../../src/contract/index.js';
+import { ConnectorError, canonicalNumericTicketId, echoIdentity, err, ok } from '../../src/contract/index.js';
+import type { ParsedWebhook, Result, WebhookEvent, WebhookRequest } from '../../src/contract/index.js';
 
-import { ipAllowed, parseCidr } from './ip-allow.js';
-import type { Cidr } from './ip-allow.js';
+import type { HaloContext } from './client.js';
+import { optional, ownAgentId } from './lookups.js';
+
+import { ipAllowed, parseCidr } from './schemas.js';
+import type { Cidr } from './schemas.js';
 import type { HaloSettings } from './schemas.js';
 
 // ------------------------------------------------------------------ verification (halo.md §2.2)
@@ -45,7 +48,7 @@ function cidrsOf(list: readonly string[]): Cidr[] {
  * counts; `allowIps` is an optional second one. Both current and previous credentials are always compared (no
  * short-circuit) so the answer time does not say which one was close.
  */
-export function verifyHaloWebhook(webhook: HaloSettings['webhook'], req: WebhookRequest): Result<void, ConnectorError> {
+export function verifyCredentials(webhook: HaloSettings['webhook'], req: WebhookRequest): Result<void, ConnectorError> {
   const deny = (why: string) => err(new ConnectorError('unauthorized', `webhook authentication failed: ${why}`, { retryable: false }));
   if (webhook.allowIps && webhook.allowIps.length > 0 && !ipAllowed(req.ip, cidrsOf(webhook.allowIps))) {
     return deny('sender address not allow-listed');
@@ -127,7 +130,7 @@ export function readHaloEvent(body: Obj, rawBody: Buffer): Result<HaloWebhookRea
   // Top-level `agent_id`: read as the agent who caused the event (echo detection). No source defines it: the payload
   // is built from the notification (EscMsg) row, whose `agent_id` is the recipient agent, and the one live sample
   // (homotechsual/dotMARC HaloWebhookEndpointTests.cs) has it equal to `ticket.agent_id`, the assignee. So the
-  // embedded ticket's agent is kept too: when both are equal, the value may just be the assignee (index.ts).
+  // embedded ticket's agent is kept too: when both are equal, the value may just be the assignee (parseWebhook below).
   const agentId = intId(body.agent_id);
   const ticketAgentId = isObj(body.ticket) ? intId(body.ticket.agent_id) : undefined;
   const version = versionOf(body);
@@ -145,7 +148,7 @@ export function readHaloEvent(body: Obj, rawBody: Buffer): Result<HaloWebhookRea
  * names the options and Nango's Halo guide says to keep batching off "so each delivery contains one event object";
  * no public sample shows a batch. A top-level JSON array is read entry by entry; anything else is one event.
  */
-export function readHaloWebhook(json: unknown, rawBody: Buffer): Result<HaloWebhookReading[], ConnectorError> {
+export function readWebhook(json: unknown, rawBody: Buffer): Result<HaloWebhookReading[], ConnectorError> {
   const entries = Array.isArray(json) ? json : [json];
   if (entries.length === 0 || !entries.every(isObj)) {
     return err(new ConnectorError('bad_request', 'Halo webhook body is not a JSON object', { retryable: false }));
@@ -157,4 +160,55 @@ export function readHaloWebhook(json: unknown, rawBody: Buffer): Result<HaloWebh
     out.push(r.value);
   }
   return ok(out);
+}
+
+// ------------------------------------------------------------------ the contract methods
+
+/** `PsaConnector.verifyWebhook`: Basic credentials (and the optional sender allow-list). */
+export async function verifyWebhook(ctx: HaloContext, req: WebhookRequest): Promise<Result<void, ConnectorError>> {
+  return verifyCredentials(ctx.settings.webhook, req);
+}
+
+/** On the ack path the agent lookup gets a short budget: a slow Halo must not delay the ack. */
+const ECHO_LOOKUP_BUDGET_MS = 1_500;
+
+/**
+ * The agent our API token acts as, for echo detection: the shared memoised lookup (src/contract/echo-identity.ts)
+ * over the shared cache and `GET /api/Agent/me`; a failed refresh keeps the last answer.
+ */
+function ownAgent(ctx: HaloContext): Promise<string | undefined> {
+  return echoIdentity(ctx, { key: 'halo:agent-me', lookUp: () => optional(ctx, 'agent-me', () => ownAgentId(ctx)), budgetMs: ECHO_LOOKUP_BUDGET_MS });
+}
+
+/**
+ * Reads the delivery, then drops echoes of our own API agent (`agent_id` = `GET /api/Agent/me`, docs/spec.md §4). A batch
+ * yields its first entry that is not an echo; the others are recovered by the next evaluation / reconciliation.
+ */
+export async function parseWebhook(ctx: HaloContext, req: WebhookRequest): Promise<Result<ParsedWebhook, ConnectorError>> {
+  const read = readWebhook(req.json, req.rawBody);
+  if (!read.ok) return read;
+  const entries = read.value;
+  const hasActor = entries.some((e) => e.kind === 'event' && e.agentId !== undefined);
+  // Only asked when an actor is present; cached (shared) after the first call, which workers also make. On the
+  // request path the lookup gets a short budget: a slow Halo must not delay the ack, and a missed echo only costs
+  // one evaluation (the write it would repeat is already recorded). A failed lookup never loses an event.
+  const me = hasActor ? await ownAgent(ctx) : undefined;
+  let firstEcho: ParsedWebhook | undefined;
+  let firstIgnore: ParsedWebhook | undefined;
+  for (const e of entries) {
+    if (e.kind === 'ignore') {
+      firstIgnore ??= { ignore: e.reason, eventId: e.eventId };
+      continue;
+    }
+    // Ours only when the top-level agent is our API agent AND the embedded ticket is not assigned to it: when both
+    // agent ids are equal the top-level one may just be the assignee (webhook.ts), and a missed echo costs one
+    // evaluation while a wrong one would drop a real event until reconciliation.
+    if (me !== undefined && e.agentId === me && e.ticketAgentId !== me) {
+      firstEcho ??= { ignore: 'echo', eventId: e.event.eventId, ticketId: e.event.ticketId };
+      continue;
+    }
+    if (entries.length > 1) ctx.log.warn({ entries: entries.length }, 'Halo sent a batched delivery; turn batching off on the webhook');
+    return ok(e.event);
+  }
+  return ok((firstEcho ?? firstIgnore)!);
 }

@@ -166,8 +166,8 @@ export function actionIdInput(record: Pick<TicketRecord, 'instanceId' | 'ticketI
   return [record.instanceId, record.ticketId, action.rule, record.tierSince, action.type, what].join('\n');
 }
 
-/** Note marker embedded in the text (`[esc:7f3a2c1d]`). */
-export const markerOf = (id: string): string => `[esc:${id.slice(0, 8)}]`;
+/** Note marker embedded in the text (`[esc:7f3a2c1d]`): one definition, in src/contract/marker.ts. */
+export { markerOf } from '../contract/index.js';
 
 /** Reasons that count as fired: suppressed rules may fire again once the hold ends or the count drops. */
 function firedReasons(reasons: readonly Reason[]): Reason[] {

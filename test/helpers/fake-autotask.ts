@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { checkVendorBody, endpointKey } from '../../connectors/autotask/vendor-schema.js';
+import { checkVendorBody, endpointKey } from './vendor-schemas/autotask.js';
 
 import { autotaskJson, autotaskSignature, deliver } from './fake-autotask/sign.js';
 import type { Delivery } from './fake-autotask/sign.js';

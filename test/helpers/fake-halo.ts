@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { checkVendorBody, checkVendorQuery } from '../../connectors/halo/vendor-schema.js';
+import { checkVendorBody, checkVendorQuery } from './vendor-schemas/halo.js';
 
 /**
  * A local fake HaloPSA built from docs/psa/halo.md: OAuth2 client_credentials (`/auth/token`, `/api/authinfo`),

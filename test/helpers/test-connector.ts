@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 import { z } from 'zod';
 
-import { ConnectorError, deriveTier, err, isConnectorError, ok } from '../../src/contract/index.js';
+import { ConnectorError, deriveTier, err, hasMarker, isConnectorError, ok } from '../../src/contract/index.js';
 import type {
   ActionResult, ConnectorContext, FetchedTicket, InstanceInfo, PsaConnector, Ticket, WebhookRequest, WritePlan,
 } from '../../src/contract/index.js';
@@ -26,7 +26,6 @@ export type TestSettings = z.infer<typeof TestSettingsSchema>;
 type Ctx = ConnectorContext<TestSettings>;
 
 const locationKeys = { queue: { field: 'queue', by: 'id' } } as const;
-const markerRe = /\[esc:[0-9a-f]{6,}\]/;
 const categories = ['new', 'open', 'waiting_customer', 'waiting_vendor', 'scheduled', 'resolved', 'closed'] as const;
 
 export function signBody(secret: string, raw: Buffer | string): string {
@@ -52,7 +51,7 @@ function normalize(fetched: FetchedTicket, instance: InstanceInfo, settings: Tes
   const level = [1, 2, 3, 4].includes(t.priority) ? (t.priority as 1 | 2 | 3 | 4) : null;
   const category = (categories as readonly string[]).includes(t.status) ? (t.status as Ticket['status']['category']) : 'open';
   const notes = (fetched.notes as FakeTicket['notes']).slice(0, 5).map((n) => ({
-    at: n.at, author: n.author, internal: n.internal, text: n.text, ours: markerRe.test(n.text) || n.author === settings.apiIdentity,
+    at: n.at, author: n.author, internal: n.internal, text: n.text, ours: hasMarker(n.text) || n.author === settings.apiIdentity,
   }));
   const base: Ticket = {
     ref: { instance: instance.id, psa: instance.kind, id: t.id },

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { connectwise } from '../../connectors/connectwise/index.js';
-import { callbackModel, noteModel, validate, validateTicketPatch } from '../../connectors/connectwise/__fixtures__/vendor-schema.js';
+import { callbackModel, noteModel, validate, validateTicketPatch } from '../helpers/vendor-schemas/connectwise.js';
 import type { ConnectorContext, InstanceInfo, Mapping, WritePlan } from '../../src/contract/index.js';
 import type { ConnectWiseSettings } from '../../connectors/connectwise/schemas.js';
 import { testContext } from '../helpers/connector-context.js';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { callbackModel, noteModel, validate, validateTicketPatch } from '../../connectors/connectwise/__fixtures__/vendor-schema.js';
+import { callbackModel, noteModel, validate, validateTicketPatch } from '../helpers/vendor-schemas/connectwise.js';
 import { connectors } from '../../src/connectors.js';
 import { loadConfigText } from '../../src/config/index.js';
 import type { AppConfig } from '../../src/config/index.js';

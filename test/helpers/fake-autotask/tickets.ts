@@ -1,4 +1,4 @@
-import { vendorModel } from '../../../connectors/autotask/vendor-schema.js';
+import { vendorModel } from '../vendor-schemas/autotask.js';
 
 import { readQuery, runQuery } from './query.js';
 import { zoneless } from './state.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { vendorModel } from '../../../connectors/autotask/vendor-schema.js';
+import { vendorModel } from '../vendor-schemas/autotask.js';
 
 import { readQuery, runQuery } from './query.js';
 import { errors } from './tickets.js';

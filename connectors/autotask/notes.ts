@@ -1,8 +1,8 @@
+import { hasMarker } from '../../src/contract/index.js';
+
 import type { AutotaskSettings } from './schemas.js';
 import type { PicklistMap } from './mapping.js';
 
-/** Our notes carry `[esc:<hex>]` (docs/spec.md §4): how retries and the normalizer recognise them. */
-export const MARKER = /\[esc:[0-9a-f]{6,}\]/;
 
 /** A note row's field, case-insensitively (responses are camelCase, some proxies PascalCase). */
 function noteField(note: unknown, key: string): unknown {
@@ -20,7 +20,7 @@ const sameResource = (v: unknown, me: string): boolean =>
  * `connection.apiResourceID` is not set): the author can't be checked and the marker alone decides.
  */
 export function isOurNote(text: string, note: unknown, me: string | number | undefined): boolean {
-  if (!MARKER.test(text)) return false;
+  if (!hasMarker(text)) return false;
   if (me === undefined) return true;
   const id = String(me);
   return sameResource(noteField(note, 'creatorResourceID'), id) || sameResource(noteField(note, 'impersonatorCreatorResourceID'), id);

@@ -1,9 +1,9 @@
-import { ConnectorError } from '../../src/contract/index.js';
-import type { ChangedPage, FetchedTicket, IdOrName } from '../../src/contract/index.js';
+import { ConnectorError, attempt } from '../../src/contract/index.js';
+import type { ChangedPage, FetchedTicket, IdOrName, Result } from '../../src/contract/index.js';
 
 import { haloRequest } from './client.js';
 import type { HaloContext } from './client.js';
-import { haloInstant } from './dates.js';
+import { haloInstant } from './mapping.js';
 import { optional, ownAgentId, priorities, statuses, teams } from './lookups.js';
 import type { HaloLookups } from './normalize.js';
 import { actionSchema, parseList, ticketSchema } from './schemas.js';
@@ -39,7 +39,7 @@ export async function getActions(ctx: HaloContext, id: number): Promise<Record<s
 const isName = (v: IdOrName) => typeof v === 'string' && !/^\s*\d+\s*$/.test(v);
 
 /** Fetches the ticket, its actions and the (cached) lookups normalizing needs. */
-export async function fetchHaloTicket(ctx: HaloContext, ticketId: string): Promise<FetchedTicket> {
+async function loadTicket(ctx: HaloContext, ticketId: string): Promise<FetchedTicket> {
   const id = ticketNumber(ticketId);
   const ticket = await getTicket(ctx, id);
   const notes = await getActions(ctx, id);
@@ -72,7 +72,7 @@ const PAGE_SIZE = 100; // Halo's maximum (halo.md §4.2)
  * sweep pages through open tickets and keeps those whose `last_update` (else `lastactiondate`) is at or after
  * `since`. Tickets without either date are kept: a needless evaluation is cheaper than a missed one.
  */
-export async function listHaloChangedSince(ctx: HaloContext, since: string, page?: string): Promise<ChangedPage> {
+async function loadChangedSince(ctx: HaloContext, since: string, page?: string): Promise<ChangedPage> {
   const pageNo = page === undefined ? 1 : Number(page);
   if (!Number.isSafeInteger(pageNo) || pageNo < 1) throw new ConnectorError('validation', `bad page token ${JSON.stringify(page)}`, { retryable: false });
   const sinceMs = Date.parse(since);
@@ -101,7 +101,7 @@ export async function listHaloChangedSince(ctx: HaloContext, since: string, page
 }
 
 /** Every open ticket (`GET /Tickets?open_only=true`, paged; halo.md §4.2): the backfill's open-only listing. */
-export async function listHaloOpen(ctx: HaloContext, page?: string): Promise<ChangedPage> {
+async function loadOpen(ctx: HaloContext, page?: string): Promise<ChangedPage> {
   const pageNo = page === undefined ? 1 : Number(page);
   if (!Number.isSafeInteger(pageNo) || pageNo < 1) throw new ConnectorError('validation', `bad page token ${JSON.stringify(page)}`, { retryable: false });
   const res = await haloRequest(ctx, { method: 'GET', path: '/Tickets', query: { pageinate: true, page_size: PAGE_SIZE, page_no: pageNo, open_only: true } });
@@ -114,3 +114,15 @@ export async function listHaloOpen(ctx: HaloContext, page?: string): Promise<Cha
   const more = list.recordCount !== undefined ? pageNo * PAGE_SIZE < list.recordCount : list.items.length >= PAGE_SIZE;
   return { items, ...(more && list.items.length > 0 ? { nextPage: String(pageNo + 1) } : {}) };
 }
+
+// ------------------------------------------------------------------ the contract methods (expected failures as values)
+
+/** `PsaConnector.fetchTicket`: the ticket, its actions and cached lookups; `not_found` when Halo answers 404. */
+export const fetchTicket = (ctx: HaloContext, ticketId: string): Promise<Result<FetchedTicket, ConnectorError>> => attempt(() => loadTicket(ctx, ticketId));
+
+/** `PsaConnector.listChangedSince`: tickets changed since an instant, one page at a time. */
+export const listChangedSince = (ctx: HaloContext, since: string, page?: string): Promise<Result<ChangedPage, ConnectorError>> =>
+  attempt(() => loadChangedSince(ctx, since, page));
+
+/** `PsaConnector.listOpen`: every open ticket, one page at a time. */
+export const listOpen = (ctx: HaloContext, page?: string): Promise<Result<ChangedPage, ConnectorError>> => attempt(() => loadOpen(ctx, page));

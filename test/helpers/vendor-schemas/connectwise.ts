@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * Test support: checks payloads against the ConnectWise vendor schemas (`vendor-schemas.connectwise.json`, the
+ * Test support: checks payloads against the ConnectWise vendor schemas (`connectwise.json` beside this file, the
  * request/model subset of the published OpenAPI document, see its `_about`). Used by the unit tests on fixtures and
  * by the integration tests on every request body the connector sends to the fake server.
  */
@@ -29,7 +29,7 @@ interface Endpoint {
   'x-patchTarget'?: VendorSchema;
 }
 
-const file = new URL('./vendor-schemas.connectwise.json', import.meta.url);
+const file = new URL('./connectwise.json', import.meta.url);
 const spec = (JSON.parse(readFileSync(file, 'utf8')) as { connectwise: Record<string, unknown> }).connectwise;
 
 export function endpoint(key: string): Endpoint {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 /**
  * Test support: checks request bodies, query strings and fixtures against the vendor's published request schemas
- * (`__fixtures__/vendor-schemas.halo.json`, a verbatim copy of the halo part of docs/psa/vendor-schemas.json).
+ * (`halo.json` beside this file, a verbatim copy of the halo part of docs/psa/vendor-schemas.json).
  * Used by this folder's tests and by the fake Halo server, so a body Halo would not recognise fails loudly.
  * Keywords: type, format, nullable, properties, items, x-complete (unknown properties reported), x-ref (only "is an
  * object"), x-any. Halo answers zone-less datetimes (pitfall 4), so `date-time` accepts a missing offset.
@@ -29,7 +29,7 @@ let loaded: Record<string, Endpoint> | undefined;
 
 /** The Halo endpoints of the vendor schema file, keyed `"POST /api/Tickets"`. */
 export function vendorEndpoints(): Record<string, Endpoint> {
-  loaded ??= JSON.parse(readFileSync(new URL('./__fixtures__/vendor-schemas.halo.json', import.meta.url), 'utf8')) as Record<string, Endpoint>;
+  loaded ??= JSON.parse(readFileSync(new URL('./halo.json', import.meta.url), 'utf8')) as Record<string, Endpoint>;
   return loaded;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ipAllowed, parseCidr, parseIp } from './ip-allow.js';
+import { ipAllowed, parseCidr, parseIp } from './schemas.js';
 
 describe('CIDR allow-list', () => {
   it.each(['10.0.0.0/8', '203.0.113.7', '2001:db8::/32', '::1', '::/0', '0.0.0.0/0', 'fe80::1%eth0'])('parses %s', (c) => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
 import { parseTicket } from './normalize.js';
-import { buildPatch, memberTarget, noteBody, notApplied } from './patch.js';
-import { callbackTarget, desiredEntry } from './register.js';
-import { markerText, withMarker } from './notes.js';
-import { callbackModel, noteModel, validate, validateTicketPatch } from './__fixtures__/vendor-schema.js';
+import { buildPatch, memberTarget, noteBody, notApplied } from './actions.js';
+import { callbackTarget, desiredEntry } from './registration.js';
+import { markerText, withMarker } from '../../src/contract/index.js';
+import { callbackModel, noteModel, validate, validateTicketPatch } from '../../test/helpers/vendor-schemas/connectwise.js';
 
 const current = parseTicket({
   id: 1393194,

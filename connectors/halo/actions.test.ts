@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { assertUpdateBody, buildNote, fieldsNotApplied, resolvePriority, resolveStatus, resolveTeam } from './write-body.js';
-import type { TicketUpdate } from './write-body.js';
+import { assertUpdateBody, buildNote, fieldsNotApplied, resolvePriority, resolveStatus, resolveTeam } from './actions.js';
+import type { TicketUpdate } from './actions.js';
 
 describe('assertUpdateBody (POST without id = create, pitfall 8)', () => {
   it.each([0, -1, Number.NaN, 1.5, undefined])('refuses id %s', (id) => {

@@ -1,7 +1,7 @@
-import { ConnectorError, err, ok } from '../../src/contract/index.js';
+import { ConnectorError, err, ok, toConnectorError } from '../../src/contract/index.js';
 import type { RegistrationResult, Result, WebhookState } from '../../src/contract/index.js';
 
-import { cwRequest, toConnectorError } from './client.js';
+import { cwRequest } from './client.js';
 import type { CwContext } from './client.js';
 import { callbackEntrySchema } from './schemas.js';
 import type { CallbackEntry } from './schemas.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 /**
  * Test support: checks request bodies and fixtures against the vendor's published request schemas
- * (`__fixtures__/vendor-schemas.autotask.json`, a verbatim copy of the autotask part of docs/psa/vendor-schemas.json).
+ * (`autotask.json` beside this file, a verbatim copy of the autotask part of docs/psa/vendor-schemas.json).
  * Used by this folder's tests and by the fake Autotask server, so a body Autotask would not recognise fails loudly.
  * Autotask rules: property names match case-insensitively, every property is a .NET nullable (null is accepted),
  * `x-complete` reports unknown properties ("Unable to find <field> in the Entity"), `x-self` recurses into the
@@ -33,7 +33,7 @@ let loaded: Record<string, Endpoint> | undefined;
 
 /** The Autotask endpoints of the vendor schema file, keyed `"PATCH /V1.0/Tickets"`. */
 export function vendorEndpoints(): Record<string, Endpoint> {
-  loaded ??= JSON.parse(readFileSync(new URL('./__fixtures__/vendor-schemas.autotask.json', import.meta.url), 'utf8')) as Record<string, Endpoint>;
+  loaded ??= JSON.parse(readFileSync(new URL('./autotask.json', import.meta.url), 'utf8')) as Record<string, Endpoint>;
   return loaded;
 }
 
