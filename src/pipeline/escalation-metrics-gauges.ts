@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 
 import type { EscalationMetrics } from './escalation-metrics.js';
 import type { EscalationMetricsService } from './escalation-metrics-service.js';
+import type { FollowThroughMetrics } from './follow-through-metrics.js';
 
 /** Names of the escalation-metrics gauges (the Grafana dashboard and its test use them). */
 export const escalationGaugeNames = {
@@ -20,6 +21,11 @@ export const escalationGaugeNames = {
   mttr: 'psa_escalator_mttr_minutes',
   slaAttainment: 'psa_escalator_sla_attainment_rate',
   tier3Audit: 'psa_escalator_tier3_audit_tickets',
+  reviewAppropriate: 'psa_escalator_review_appropriate_ratio',
+  reviewed: 'psa_escalator_reviewed_escalations',
+  rcaRequired: 'psa_escalator_rca_required',
+  rcaOverdue: 'psa_escalator_rca_overdue',
+  rcaCompletion: 'psa_escalator_rca_completion_rate',
 } as const;
 
 export interface EscalationGaugeOptions {
@@ -31,6 +37,10 @@ export interface EscalationGaugeOptions {
   /** Results are reused for this long, so frequent scrapes stay cheap. @defaultValue 30 s */
   cacheMs?: number;
   now?: () => number;
+  /** The follow-through block (reviews, RCA); its gauges use `followThroughWindowMs`. Absent: no such gauges. */
+  followThrough?: (w: { from: number; to: number }) => Promise<{ byInstance: Record<string, FollowThroughMetrics> }>;
+  /** Window of the review and RCA gauges (an RCA is due days after its request). @defaultValue 30 days */
+  followThroughWindowMs?: number;
 }
 
 /**
@@ -65,8 +75,33 @@ export function registerEscalationGauges(options: EscalationGaugeOptions): void 
     sla: g(n.slaAttainment, 'SLA clocks stopped within target / clocks stopped', ['instance', 'clock']),
     t3: g(n.tier3Audit, 'Tickets escalated into T3 and resolved within 30 minutes', ['instance']),
   };
+  const ftWindowMs = options.followThroughWindowMs ?? 30 * 86_400_000;
+  const ftLabel = `rolling ${Math.round(ftWindowMs / 86_400_000)}d window`;
+  const ftg = (name: string, help: string) =>
+    new Gauge({ name, help: `${help} (${ftLabel})`, labelNames: ['instance'], collect: () => refresh(), ...reg });
+  const ftGauges = options.followThrough
+    ? {
+        appropriate: ftg(n.reviewAppropriate, 'Reviewed escalations judged appropriate / reviewed (no series before the first review)'),
+        reviewed: ftg(n.reviewed, 'Escalations given a review verdict'),
+        rcaRequired: ftg(n.rcaRequired, 'RCAs requested after emergencies'),
+        rcaOverdue: ftg(n.rcaOverdue, 'RCAs past their deadline without the RCA note'),
+        rcaCompletion: ftg(n.rcaCompletion, 'RCAs done / required (no series before the first request)'),
+      }
+    : undefined;
   let cached: { at: number; results: EscalationMetrics[] } | undefined;
   let inflight: Promise<void> | undefined;
+
+  const publishFollowThrough = (byInstance: Record<string, FollowThroughMetrics> | undefined) => {
+    if (!ftGauges || !byInstance) return;
+    for (const gauge of Object.values(ftGauges)) gauge.reset();
+    for (const [instance, f] of Object.entries(byInstance)) {
+      if (f.reviews.share !== null) ftGauges.appropriate.set({ instance }, f.reviews.share);
+      ftGauges.reviewed.set({ instance }, f.reviews.reviewed);
+      ftGauges.rcaRequired.set({ instance }, f.rca.required);
+      ftGauges.rcaOverdue.set({ instance }, f.rca.overdue);
+      if (f.rca.completionRate !== null) ftGauges.rcaCompletion.set({ instance }, f.rca.completionRate);
+    }
+  };
 
   const publish = (results: EscalationMetrics[]) => {
     for (const gauge of Object.values(gauges)) gauge.reset();
@@ -98,9 +133,13 @@ export function registerEscalationGauges(options: EscalationGaugeOptions): void 
     if (cached && t - cached.at < cacheMs) return;
     inflight ??= (async () => {
       try {
-        const results = await Promise.all(options.instances.map((instance) => options.service.query({ instance, from: t - windowMs, to: t })));
+        const [results, ft] = await Promise.all([
+          Promise.all(options.instances.map((instance) => options.service.query({ instance, from: t - windowMs, to: t }))),
+          options.followThrough?.({ from: t - ftWindowMs, to: t }),
+        ]);
         cached = { at: t, results };
         publish(results);
+        publishFollowThrough(ft?.byInstance);
       } catch {
         // Redis unavailable: keep the last values; /metrics must answer anyway.
       } finally {

@@ -14,6 +14,8 @@ export interface TicketFacts {
   firstSeenAt: string;
   /** Our moves (state.escalations). */
   escalations: readonly { rule: string; kind?: string | undefined; tier?: string | null | undefined; at: string }[];
+  /** IANA zone of this ticket's hour of day and weekday (facts of several instances); else the options' `timezone`. */
+  timezone?: string;
 }
 
 export interface PatternOptions {
@@ -96,7 +98,7 @@ export function computePatterns(tickets: readonly TicketFacts[], o: PatternOptio
       escalations += 1;
       bump(byCompany, t.company);
       bump(byCategory, category);
-      const { hour, weekday } = localParts(Date.parse(e.at), o.timezone);
+      const { hour, weekday } = localParts(Date.parse(e.at), t.timezone ?? o.timezone);
       byHour[hour] = (byHour[hour] ?? 0) + 1;
       bump(byWeekday, weekday);
     }

@@ -25,6 +25,7 @@ import { createIngest } from './ingest.js';
 import { kickTicket } from './kick.js';
 import type { KickOptions } from './kick.js';
 import { startLoops, startQueueMetrics } from './loops.js';
+import { createFollowThroughMetrics } from './follow-through-metrics.js';
 import { rcaStatusByInstance } from './monthly-report.js';
 import { createAlerter, createNotifier } from './notifiers.js';
 import { createQuietHours } from './quiet-hours.js';
@@ -122,6 +123,8 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   const stores = createStores(redis, options.config, now);
   const historyStore = new MetricsHistoryStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now });
   const escalationMetrics = createEscalationMetricsService({ store: historyStore, config: options.config, log });
+  const reviewStore = new ReviewStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now });
+  const followThrough = createFollowThroughMetrics({ redis, keys: stores.keys, config: options.config, reviews: reviewStore });
   // BullMQ's keys carry the {bull} hash tag on a Redis Cluster (keys.ts `bullPrefix`): every queue in one slot.
   const prefix = bullPrefix(redis.isCluster);
   const queues = {
@@ -195,7 +198,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     closers.push(() => loops.stop(), () => heartbeat?.stop());
   }
   if (options.metrics && !options.metrics.registry.getSingleMetric('psa_escalator_tier_tickets')) {
-    registerEscalationGauges({ registry: options.metrics.registry, service: escalationMetrics, instances: options.config.instances.map((i) => i.info.id), now });
+    registerEscalationGauges({ registry: options.metrics.registry, service: escalationMetrics, followThrough, instances: options.config.instances.map((i) => i.info.id), now });
   }
   if (options.metrics) registerPsaUpGauge(options.metrics.registry, stores.instances, options.config.instances.map((i) => i.info.id));
   if (options.metrics) {
@@ -246,13 +249,14 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   const read: ReadModels = {
     ...createReadModels({
       ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers,
-      reviews: new ReviewStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now }),
+      reviews: reviewStore,
       rcaStatus: (q) => rcaStatusByInstance({ redis, keys: stores.keys, config: options.config, ...q }),
     }),
     escalationMetrics: (q) => escalationMetrics.query(q),
     openTickets: createTicketLister({ config: options.config, tickets: stores.tickets, now }),
     escalationMetricsBy: createMetricsBreakdown({ histories: historyStore, tickets: stores.tickets, tiers: options.config.tiers }),
     escalationMetricsAll: (q) => escalationMetrics.queryAll(q),
+    followThrough,
   };
   return { pipeline, read, runtimes, stores, queues, redis, kick, workers: () => [...(workerSet?.workers ?? [])], close };
 }
