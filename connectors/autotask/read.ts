@@ -17,6 +17,8 @@ export interface AutotaskLookups {
   contact?: Record<string, unknown>;
   owner?: Record<string, unknown>;
   configurationItem?: Record<string, unknown>;
+  /** The ticket's company location (`companyLocationID` → `CompanyLocations`): the ticket's site. */
+  location?: Record<string, unknown>;
 }
 
 const TICKET_ID = /^\d{1,15}$/;
@@ -66,7 +68,7 @@ export async function getAllNotes(ctx: AtContext, ticketId: string): Promise<unk
 }
 
 async function gatherLookups(ctx: AtContext, t: AtTicket): Promise<AutotaskLookups> {
-  const [picklists, notes, me, company, contact, owner, ci] = await Promise.all([
+  const [picklists, notes, me, company, contact, owner, ci, location] = await Promise.all([
     ticketPicklists(ctx),
     notePicklists(ctx),
     apiResourceId(ctx),
@@ -74,6 +76,8 @@ async function gatherLookups(ctx: AtContext, t: AtTicket): Promise<AutotaskLooku
     entityById(ctx, 'Contacts', t.contactID, ['id', 'firstName', 'lastName', 'emailAddress']),
     entityById(ctx, 'Resources', t.assignedResourceID, ['id', 'firstName', 'lastName', 'userName']),
     entityById(ctx, 'ConfigurationItems', t.configurationItemID, ['id', 'referenceTitle', 'referenceNumber', 'serialNumber']),
+    // The site for `calendarFor` (docs/psa/autotask.md §8): cached like the other names.
+    entityById(ctx, 'CompanyLocations', (t as { companyLocationID?: unknown }).companyLocationID, ['id', 'name']),
   ]);
   const out: AutotaskLookups = { picklists, notePicklists: notes };
   if (me !== undefined) out.apiResourceId = me;
@@ -81,6 +85,7 @@ async function gatherLookups(ctx: AtContext, t: AtTicket): Promise<AutotaskLooku
   if (contact) out.contact = contact;
   if (owner) out.owner = owner;
   if (ci) out.configurationItem = ci;
+  if (location) out.location = location;
   return out;
 }
 
