@@ -5,6 +5,7 @@ import type { TicketRecord } from '../store/ticket-store.js';
 
 import { nextCheckAfterMove, ticketAfterMove } from './after-move.js';
 import type { InstanceRuntime } from './context.js';
+import { withOwnerActivity } from './owner-activity.js';
 import { completePending } from './pending.js';
 import type { ProcessorDeps, TicketTask } from './processor-deps.js';
 import type { Trigger } from './queues.js';
@@ -142,7 +143,9 @@ interface DecideArgs {
   rebuilt?: boolean;
 }
 
-async function decideAndApply(args: DecideArgs): Promise<Outcome> {
+async function decideAndApply(input: DecideArgs): Promise<Outcome> {
+  // A due handoff-pickup check also sees the owner's time entries (owner-activity.ts).
+  const args = { ...input, record: await withOwnerActivity({ ...input, facts: input.deps.facts(input.rt.loaded.info.id) }) };
   const { deps, rt, task, ticket, fetched, now } = args;
   const { info } = rt.loaded;
   // `backfill: observe` (the default) in enforce mode: the backfill's first wave is proposed, not written, and not
