@@ -4,7 +4,7 @@ import { applyAutotaskActions } from './actions.js';
 import type { AtContext } from './client.js';
 import { apiResourceId } from './lookups.js';
 import { autotaskHandoffFillable, normalizeAutotask } from './normalize.js';
-import { fetchAutotaskTicket, listAutotaskChanged, listAutotaskOpen } from './read.js';
+import { fetchAutotaskTicket, listAutotaskChanged, listAutotaskOpen, readAutotaskActivity } from './read.js';
 import { autotaskWebhookState, registerAutotaskWebhooks } from './registration.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
@@ -96,6 +96,7 @@ export const autotask = {
   webhookState: autotaskWebhookState,
   listChangedSince: listAutotaskChanged,
   listOpen: listAutotaskOpen,
+  readActivity: readAutotaskActivity,
   handoffFillable: autotaskHandoffFillable,
   // Ticket + notes (lookups are cached).
   callsPerEvaluation: 2,

@@ -1,5 +1,5 @@
 import { ConnectorError, err, ok } from '../../src/contract/index.js';
-import type { ChangedPage, FetchedTicket, Result } from '../../src/contract/index.js';
+import type { ChangedPage, FetchedTicket, Result, TicketActivity } from '../../src/contract/index.js';
 
 import { atRequest, toConnectorError } from './client.js';
 import type { AtContext } from './client.js';
@@ -189,6 +189,38 @@ export async function listAutotaskOpen(ctx: AtContext, page?: string): Promise<R
     const next = parsed.data.pageDetails?.nextPageUrl;
     if (next) out.nextPage = encodeToken({ u: next, s: '' });
     return ok(out);
+  } catch (e) {
+    return err(toConnectorError(e));
+  }
+}
+
+/**
+ * Time entries of the ticket created after `since` (handoff pickup, docs/psa/autotask.md §5.5):
+ * `POST /TimeEntries/query` filtered on `ticketID` and `createDateTime`, one page of up to 100. The author is the
+ * entry's `resourceID` (what the ticket's owner is), the instant its `createDateTime` (else `startDateTime`).
+ */
+export async function readAutotaskActivity(ctx: AtContext, ticketId: string, since: string): Promise<Result<TicketActivity[], ConnectorError>> {
+  if (!TICKET_ID.test(ticketId)) return err(new ConnectorError('not_found', `not an Autotask ticket id: ${ticketId}`, { retryable: false }));
+  const body = {
+    maxRecords: 100,
+    includeFields: ['id', 'ticketID', 'resourceID', 'createDateTime', 'startDateTime'],
+    filter: [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }, { op: 'gt', field: 'createDateTime', value: since }],
+  };
+  try {
+    const res = await atRequest(ctx, { method: 'POST', path: '/TimeEntries/query', json: body, idempotent: true });
+    const parsed = itemsSchema.safeParse(res.data);
+    if (!parsed.success) return err(new ConnectorError('invalid_response', 'Autotask answered the time entries query without items', { retryable: true }));
+    return ok(
+      parsed.data.items.flatMap((raw) => {
+        const e = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+        // Never trust a row of another ticket (a server that ignores the filter).
+        if (e['ticketID'] !== undefined && e['ticketID'] !== null && Number(e['ticketID']) !== Number(ticketId)) return [];
+        const resource = e['resourceID'];
+        const ms = parseInstant(e['createDateTime']) ?? parseInstant(e['startDateTime']);
+        if ((typeof resource !== 'number' && typeof resource !== 'string') || String(resource).trim() === '' || ms === undefined) return [];
+        return [{ at: new Date(ms).toISOString(), author: String(resource).trim(), kind: 'time_entry' as const }];
+      }),
+    );
   } catch (e) {
     return err(toConnectorError(e));
   }

@@ -9,7 +9,7 @@ import { normalizeHalo } from './normalize.js';
 import { haloWebhookState, registerHaloWebhooks } from './registration.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { HaloSettings } from './schemas.js';
-import { fetchHaloTicket, listHaloChangedSince, listHaloOpen } from './tickets.js';
+import { fetchHaloTicket, listHaloChangedSince, listHaloOpen, readHaloActivity } from './tickets.js';
 import { readHaloWebhook, verifyHaloWebhook } from './webhook.js';
 
 /** Runs connector work, turning thrown `ConnectorError`s into values (STYLE rule 3). */
@@ -104,6 +104,7 @@ export const halo = {
   webhookState: (ctx, callbackUrl) => attempt(() => haloWebhookState(ctx, callbackUrl)),
   listChangedSince: (ctx, since, page?) => attempt(() => listHaloChangedSince(ctx, since, page)),
   listOpen: (ctx, page?) => attempt(() => listHaloOpen(ctx, page)),
+  readActivity: (ctx, ticketId, since) => attempt(() => readHaloActivity(ctx, ticketId, since)),
   // Ticket and actions (lookups are cached).
   callsPerEvaluation: 2,
 } satisfies PsaConnector<HaloSettings>;
