@@ -97,7 +97,7 @@ function contactOf(get: (k: string) => unknown, lk: AutotaskLookups): Ticket['co
   return out;
 }
 
-/** The ticket's company location (`companyLocationID`; name from the CompanyLocations lookup, docs/psa/autotask.md §8). */
+/** The ticket's company location (`companyLocationID`; name from the CompanyLocations lookup, docs/psa/autotask.md §5.5). */
 function siteOf(get: (k: string) => unknown, lk: AutotaskLookups): Ticket['site'] {
   const id = positiveId(get('companyLocationID'));
   if (id === undefined) return undefined;

@@ -76,7 +76,7 @@ async function gatherLookups(ctx: AtContext, t: AtTicket): Promise<AutotaskLooku
     entityById(ctx, 'Contacts', t.contactID, ['id', 'firstName', 'lastName', 'emailAddress']),
     entityById(ctx, 'Resources', t.assignedResourceID, ['id', 'firstName', 'lastName', 'userName']),
     entityById(ctx, 'ConfigurationItems', t.configurationItemID, ['id', 'referenceTitle', 'referenceNumber', 'serialNumber']),
-    // The site for `calendarFor` (docs/psa/autotask.md §8): cached like the other names.
+    // The site for `calendarFor` (docs/psa/autotask.md §5.5): cached like the other names.
     entityById(ctx, 'CompanyLocations', (t as { companyLocationID?: unknown }).companyLocationID, ['id', 'name']),
   ]);
   const out: AutotaskLookups = { picklists, notePicklists: notes };

@@ -60,7 +60,7 @@ function usersAffectedOf(t: CwTicket, rule: Mapping['usersAffected']): number | 
 }
 
 /** Site name (the ticket's location at the customer); the vendor Ticket model has no configuration list inline. */
-/** The customer's site (`site` {id, name}, `siteName` when the reference has no name): `calendarFor` site entries (docs/psa/connectwise.md §8). */
+/** The customer's site (`site` {id, name}, `siteName` when the reference has no name): `calendarFor` site entries (docs/psa/connectwise.md §4.10). */
 function siteOf(t: CwTicket): Ticket['site'] {
   const site = refOf(t.site);
   if (!site) return undefined;

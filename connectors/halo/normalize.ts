@@ -182,7 +182,7 @@ export function normalizeHalo(fetched: FetchedTicket, instance: InstanceInfo, _s
   }
   const environment = str(t.site_name);
   if (environment) ticket.environment = environment;
-  // The customer's site (`site_id`, `site_name`): `calendarFor` site entries (docs/psa/halo.md §8).
+  // The customer's site (`site_id`, `site_name`): `calendarFor` site entries (docs/psa/halo.md §4.5).
   const siteId = int(t.site_id);
   if (siteId !== undefined) ticket.site = environment ? { id: String(siteId), name: environment } : { id: String(siteId) };
   const affected = affectedSystemsOf(t);
