@@ -76,6 +76,11 @@ describe('POST /api/escalations/:id/review', () => {
       breakdowns: { byCompany: Record<string, number>; byCategory: Record<string, number>; byHour: number[]; byWeekday: Record<string, number> };
       patterns: { escalations: number; tier3: { fleetShare: number | null; auditByCategory: Record<string, number> }; functionalRuleCandidates: unknown[] };
     };
+    // Our moves are in the ticket records once their writes completed (the audit entries above come before them).
+    await waitFor(async () => {
+      const records = await Promise.all(['v1', 'v2'].map((id) => p.stores.tickets.get(INSTANCE, id)));
+      return records.every((r) => r !== undefined && r.escalations.length === 1 && !r.pending);
+    }, 10_000);
     const one = await fetch(`${base}/api/metrics/escalations?instance=${INSTANCE}&${window}`, { headers });
     expect(one.status).toBe(200);
     const body = (await one.json()) as FollowThrough;
