@@ -41,6 +41,8 @@ export interface EscalationGaugeOptions {
   followThrough?: (w: { from: number; to: number }) => Promise<{ byInstance: Record<string, FollowThroughMetrics> }>;
   /** Window of the review and RCA gauges (an RCA is due days after its request). @defaultValue 30 days */
   followThroughWindowMs?: number;
+  /** The follow-through block scans the ticket records: it is recomputed at most this often. @defaultValue 5 min */
+  followThroughCacheMs?: number;
 }
 
 /**
@@ -76,6 +78,8 @@ export function registerEscalationGauges(options: EscalationGaugeOptions): void 
     t3: g(n.tier3Audit, 'Tickets escalated into T3 and resolved within 30 minutes', ['instance']),
   };
   const ftWindowMs = options.followThroughWindowMs ?? 30 * 86_400_000;
+  const ftCacheMs = options.followThroughCacheMs ?? 5 * 60_000;
+  let ftAt = -Infinity;
   const ftLabel = `rolling ${Math.round(ftWindowMs / 86_400_000)}d window`;
   const ftg = (name: string, help: string) =>
     new Gauge({ name, help: `${help} (${ftLabel})`, labelNames: ['instance'], collect: () => refresh(), ...reg });
@@ -135,11 +139,14 @@ export function registerEscalationGauges(options: EscalationGaugeOptions): void 
       try {
         const [results, ft] = await Promise.all([
           Promise.all(options.instances.map((instance) => options.service.query({ instance, from: t - windowMs, to: t }))),
-          options.followThrough?.({ from: t - ftWindowMs, to: t }),
+          options.followThrough && t - ftAt >= ftCacheMs ? options.followThrough({ from: t - ftWindowMs, to: t }) : undefined,
         ]);
         cached = { at: t, results };
         publish(results);
-        publishFollowThrough(ft?.byInstance);
+        if (ft) {
+          ftAt = t;
+          publishFollowThrough(ft.byInstance);
+        }
       } catch {
         // Redis unavailable: keep the last values; /metrics must answer anyway.
       } finally {
