@@ -93,7 +93,7 @@ function timezoneOf(config: Pick<AppConfig, 'calendars' | 'policies' | 'instance
  * Patterns over the records of one or more instances. Ticket ids repeat across PSAs, so each fact is keyed by instance
  * and ticket; each keeps its instance's timezone for hour of day and weekday.
  */
-export function patternsOf(records: readonly TicketRecord[], config: Pick<AppConfig, 'calendars' | 'policies' | 'instances' | 'tiers'>, w: Window): Patterns {
+function patternsOf(records: readonly TicketRecord[], config: Pick<AppConfig, 'calendars' | 'policies' | 'instances' | 'tiers'>, w: Window): Patterns {
   const zones = new Map<string, string>();
   const zone = (id: string) => zones.get(id) ?? zones.set(id, timezoneOf(config, id)).get(id)!;
   const facts: TicketFacts[] = records.map((r) => ({
@@ -104,7 +104,7 @@ export function patternsOf(records: readonly TicketRecord[], config: Pick<AppCon
 }
 
 /** The review summary in the metrics' shape (`share`, `byRule` keyed by rule). */
-export function reviewsBlock(s: ReviewSummary): FollowThroughMetrics['reviews'] {
+function reviewsBlock(s: ReviewSummary): FollowThroughMetrics['reviews'] {
   return {
     reviewed: s.reviewed, appropriate: s.appropriate, share: s.appropriateShare,
     byRule: Object.fromEntries(s.rules.map((r) => [r.rule, { reviewed: r.reviewed, appropriate: r.appropriate, share: r.appropriateShare }])),

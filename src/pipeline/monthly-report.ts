@@ -10,7 +10,6 @@ import { readFollowThrough, rcaStatus, ticketRecords } from './follow-through-me
 import type { RcaStatus } from './follow-through-metrics.js';
 import type { Patterns } from './patterns.js';
 
-export { rcaStatus, ticketRecords };
 export type { RcaStatus };
 
 /**
