@@ -48,8 +48,27 @@ export interface Patterns {
 const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const ratio = (a: number, b: number) => Math.round((1000 * a) / b) / 1000;
 
+/** One formatter per zone: building an Intl.DateTimeFormat costs far more than using one (thousands of moves). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Local hour and weekday per zone and UTC quarter hour (every zone offset is a whole number of quarter hours). */
+const quarterCache = new Map<string, { hour: number; weekday: string }>();
+const QUARTER_MS = 900_000;
+
 function localParts(ms: number, timeZone: string): { hour: number; weekday: string } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' }).formatToParts(new Date(ms));
+  const key = `${timeZone}|${Math.floor(ms / QUARTER_MS)}`;
+  let hit = quarterCache.get(key);
+  if (!hit) {
+    if (quarterCache.size > 50_000) quarterCache.clear();
+    quarterCache.set(key, (hit = formatParts(Math.floor(ms / QUARTER_MS) * QUARTER_MS, timeZone)));
+  }
+  return hit;
+}
+
+function formatParts(ms: number, timeZone: string): { hour: number; weekday: string } {
+  let f = formatters.get(timeZone);
+  if (!f) formatters.set(timeZone, (f = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' })));
+  const parts = f.formatToParts(new Date(ms));
   const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? 0) % 24;
   const weekday = (parts.find((p) => p.type === 'weekday')?.value ?? 'Mon').slice(0, 3).toLowerCase();
   return { hour, weekday };
