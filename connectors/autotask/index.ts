@@ -2,7 +2,7 @@ import type { PsaConnector } from '../../src/contract/index.js';
 
 import { applyActions } from './actions.js';
 import { handoffFillable, normalize } from './normalize.js';
-import { fetchTicket, listChangedSince, listOpen } from './read.js';
+import { fetchTicket, listChangedSince, listOpen, readAutotaskActivity } from './read.js';
 import { registerWebhooks, webhookState } from './registration.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
@@ -26,6 +26,7 @@ export const autotask = {
   webhookState,
   listChangedSince,
   listOpen,
+  readActivity: readAutotaskActivity,
   handoffFillable,
   // Ticket + notes (lookups are cached).
   callsPerEvaluation: 2,

@@ -213,3 +213,13 @@ describe('Autotask datetimes', () => {
     expect(versionOf('2026-11-24T15:10:02')! < versionOf('2026-11-24T15:10:02.001')!).toBe(true);
   });
 });
+
+describe('normalize: the customer site (calendarFor site entries, issue 17)', () => {
+  it('fills ticket.site from `companyLocationID`, named by the cached CompanyLocations lookup', () => {
+    const named = normalize({ ...full, lookups: { ...lookups, location: { id: 12, name: 'Sydney Office' } } }, instance, settings());
+    expect(named.site).toEqual({ id: '12', name: 'Sydney Office' });
+    // Lookup unreadable (restricted security level): the id alone still matches a `site: [12]` entry.
+    expect(normalize(full, instance, settings()).site).toEqual({ id: '12' });
+    expect(normalize({ ...full, ticket: { ...item('ticket-full.json'), companyLocationID: null } }, instance, settings()).site).toBeUndefined();
+  });
+});

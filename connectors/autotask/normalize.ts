@@ -97,6 +97,14 @@ function contactOf(get: (k: string) => unknown, lk: AutotaskLookups): Ticket['co
   return out;
 }
 
+/** The ticket's company location (`companyLocationID`; name from the CompanyLocations lookup, docs/psa/autotask.md §5.5). */
+function siteOf(get: (k: string) => unknown, lk: AutotaskLookups): Ticket['site'] {
+  const id = positiveId(get('companyLocationID'));
+  if (id === undefined) return undefined;
+  const name = text(reader(lk.location)('name'))?.trim();
+  return name ? { id, name } : { id };
+}
+
 function usersAffectedOf(instance: InstanceInfo, udfs: unknown, impact: string | undefined): number | undefined {
   const rule = instance.mapping.usersAffected;
   if (!rule) return undefined;
@@ -181,6 +189,7 @@ export function normalize(fetched: FetchedTicket, instance: InstanceInfo, settin
     description: text(get('description'))?.trim(),
     latestNote: notes.latest,
     contact: contactOf(get, lk),
+    site: siteOf(get, lk),
     // `fields:` first, then the connector's own UDF names, then the standard fields that carry them by default.
     affectedSystems: fromSource(fields.affectedSystems, get, pl, udfs) ?? ciName(get, lk),
     environment: fromSource(fields.environment, get, pl, udfs) ?? udf(udfs, udfNames.environment),

@@ -1,5 +1,5 @@
 import { ConnectorError, err, ok, toConnectorError } from '../../src/contract/index.js';
-import type { ChangedPage, FetchedTicket, Result } from '../../src/contract/index.js';
+import type { ChangedPage, FetchedTicket, Result, TicketActivity } from '../../src/contract/index.js';
 
 import { atRequest } from './client.js';
 import type { AtContext } from './client.js';
@@ -17,6 +17,8 @@ export interface AutotaskLookups {
   contact?: Record<string, unknown>;
   owner?: Record<string, unknown>;
   configurationItem?: Record<string, unknown>;
+  /** The ticket's company location (`companyLocationID` → `CompanyLocations`): the ticket's site. */
+  location?: Record<string, unknown>;
 }
 
 const TICKET_ID = /^\d{1,15}$/;
@@ -66,7 +68,7 @@ export async function getAllNotes(ctx: AtContext, ticketId: string): Promise<unk
 }
 
 async function gatherLookups(ctx: AtContext, t: AtTicket): Promise<AutotaskLookups> {
-  const [picklists, notes, me, company, contact, owner, ci] = await Promise.all([
+  const [picklists, notes, me, company, contact, owner, ci, location] = await Promise.all([
     ticketPicklists(ctx),
     notePicklists(ctx),
     apiResourceId(ctx),
@@ -74,6 +76,8 @@ async function gatherLookups(ctx: AtContext, t: AtTicket): Promise<AutotaskLooku
     entityById(ctx, 'Contacts', t.contactID, ['id', 'firstName', 'lastName', 'emailAddress']),
     entityById(ctx, 'Resources', t.assignedResourceID, ['id', 'firstName', 'lastName', 'userName']),
     entityById(ctx, 'ConfigurationItems', t.configurationItemID, ['id', 'referenceTitle', 'referenceNumber', 'serialNumber']),
+    // The site for `calendarFor` (docs/psa/autotask.md §5.5): cached like the other names.
+    entityById(ctx, 'CompanyLocations', (t as { companyLocationID?: unknown }).companyLocationID, ['id', 'name']),
   ]);
   const out: AutotaskLookups = { picklists, notePicklists: notes };
   if (me !== undefined) out.apiResourceId = me;
@@ -81,6 +85,7 @@ async function gatherLookups(ctx: AtContext, t: AtTicket): Promise<AutotaskLooku
   if (contact) out.contact = contact;
   if (owner) out.owner = owner;
   if (ci) out.configurationItem = ci;
+  if (location) out.location = location;
   return out;
 }
 
@@ -184,6 +189,38 @@ export async function listOpen(ctx: AtContext, page?: string): Promise<Result<Ch
     const next = parsed.data.pageDetails?.nextPageUrl;
     if (next) out.nextPage = encodeToken({ u: next, s: '' });
     return ok(out);
+  } catch (e) {
+    return err(toConnectorError(e));
+  }
+}
+
+/**
+ * Time entries of the ticket created after `since` (handoff pickup, docs/psa/autotask.md §5.5):
+ * `POST /TimeEntries/query` filtered on `ticketID` and `createDateTime`, one page of up to 100. The author is the
+ * entry's `resourceID` (what the ticket's owner is), the instant its `createDateTime` (else `startDateTime`).
+ */
+export async function readAutotaskActivity(ctx: AtContext, ticketId: string, since: string): Promise<Result<TicketActivity[], ConnectorError>> {
+  if (!TICKET_ID.test(ticketId)) return err(new ConnectorError('not_found', `not an Autotask ticket id: ${ticketId}`, { retryable: false }));
+  const body = {
+    maxRecords: 100,
+    includeFields: ['id', 'ticketID', 'resourceID', 'createDateTime', 'startDateTime'],
+    filter: [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }, { op: 'gt', field: 'createDateTime', value: since }],
+  };
+  try {
+    const res = await atRequest(ctx, { method: 'POST', path: '/TimeEntries/query', json: body, idempotent: true });
+    const parsed = itemsSchema.safeParse(res.data);
+    if (!parsed.success) return err(new ConnectorError('invalid_response', 'Autotask answered the time entries query without items', { retryable: true }));
+    return ok(
+      parsed.data.items.flatMap((raw) => {
+        const e = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+        // Never trust a row of another ticket (a server that ignores the filter).
+        if (e['ticketID'] !== undefined && e['ticketID'] !== null && Number(e['ticketID']) !== Number(ticketId)) return [];
+        const resource = e['resourceID'];
+        const ms = parseInstant(e['createDateTime']) ?? parseInstant(e['startDateTime']);
+        if ((typeof resource !== 'number' && typeof resource !== 'string') || String(resource).trim() === '' || ms === undefined) return [];
+        return [{ at: new Date(ms).toISOString(), author: String(resource).trim(), kind: 'time_entry' as const }];
+      }),
+    );
   } catch (e) {
     return err(toConnectorError(e));
   }

@@ -2,7 +2,7 @@ import type { PsaConnector } from '../../src/contract/index.js';
 
 import { applyActions } from './actions.js';
 import { normalize } from './normalize.js';
-import { fetchTicket, listChangedSince, listOpen } from './read.js';
+import { fetchTicket, listChangedSince, listOpen, readActivity } from './read.js';
 import { registerWebhooks, webhookState } from './registration.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema, settingsWarnings } from './schemas.js';
 import type { ConnectWiseSettings } from './schemas.js';
@@ -28,6 +28,7 @@ export const connectwise = {
   webhookState,
   listChangedSince,
   listOpen,
+  readActivity,
   // Ticket, notes and configurations.
   callsPerEvaluation: 3,
 } satisfies PsaConnector<ConnectWiseSettings>;

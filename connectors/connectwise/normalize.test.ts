@@ -224,3 +224,12 @@ describe('normalize: mapping rules', () => {
     expect(t.recentNotes?.map((n) => n.text)).toEqual(['note 8', 'note 7', 'note 6', 'note 5', 'note 4']);
   });
 });
+
+describe('normalize: the customer site (calendarFor site entries, issue 17)', () => {
+  it('fills ticket.site from the ticket\'s `site` {id, name}, falling back to `siteName`', () => {
+    expect(norm(fixture('service-ticket.json')).site).toEqual({ id: '1043', name: 'Main - Boston' });
+    const raw = fixture('service-ticket.json') as Record<string, unknown>;
+    expect(norm({ ...raw, site: { id: 7 }, siteName: 'Branch - Sydney' }).site).toEqual({ id: '7', name: 'Branch - Sydney' });
+    expect(norm({ ...raw, site: null, siteName: undefined }).site).toBeUndefined();
+  });
+});

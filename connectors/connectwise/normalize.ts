@@ -60,6 +60,14 @@ function usersAffectedOf(t: CwTicket, rule: Mapping['usersAffected']): number | 
 }
 
 /** Site name (the ticket's location at the customer); the vendor Ticket model has no configuration list inline. */
+/** The customer's site (`site` {id, name}, `siteName` when the reference has no name): `calendarFor` site entries (docs/psa/connectwise.md §4.10). */
+function siteOf(t: CwTicket): Ticket['site'] {
+  const site = refOf(t.site);
+  if (!site) return undefined;
+  const name = site.name ?? text(t.siteName);
+  return name === undefined ? site : { ...site, name };
+}
+
 function environmentOf(t: CwTicket): string | undefined {
   return text(t.site?.name) ?? text(t.siteName);
 }
@@ -128,6 +136,7 @@ export function affectedSystemsOf(lookups: FetchedTicket['lookups']): string | u
 function optionalFields(t: CwTicket, mapping: Mapping, notes: ReturnType<typeof summarizeNotes>): Partial<Ticket> {
   const contact = contactOf(t);
   const environment = environmentOf(t);
+  const site = siteOf(t);
   const usersAffected = usersAffectedOf(t, mapping.usersAffected);
   const psaSla = psaSlaOf(t);
   const impact = text(t.impact);
@@ -136,6 +145,7 @@ function optionalFields(t: CwTicket, mapping: Mapping, notes: ReturnType<typeof 
     ...(notes.description === undefined ? {} : { description: notes.description }),
     ...(notes.latestNote === undefined ? {} : { latestNote: notes.latestNote }),
     ...(contact ? { contact } : {}),
+    ...(site ? { site } : {}),
     ...(environment ? { environment } : {}),
     ...(usersAffected === undefined ? {} : { usersAffected }),
     ...(impact ? { impact } : {}),

@@ -1,7 +1,7 @@
 import { ConnectorError, err, ok, toConnectorError } from '../../src/contract/index.js';
-import type { ChangedPage, FetchedTicket, Result } from '../../src/contract/index.js';
+import type { ChangedPage, FetchedTicket, Result, TicketActivity } from '../../src/contract/index.js';
 
-import { conditionDate, cwRequest } from './client.js';
+import { conditionDate, conditionString, cwRequest } from './client.js';
 import type { CwContext } from './client.js';
 import { idString, toUtc } from './mapping.js';
 
@@ -168,6 +168,35 @@ export async function listOpen(ctx: CwContext, page?: string): Promise<Result<Ch
     }
     const more = hasNextLink(res.headers['link']) ?? rows.length >= changedPageSize;
     return ok({ items, ...(more ? { nextPage: String(pageNo + 1) } : {}) });
+  } catch (e) {
+    return err(toConnectorError(e));
+  }
+}
+
+/** Time entries read for a handoff-pickup check: the newest 100 (one call) are plenty for 30 minutes of work. */
+const timeEntryPageSize = 100;
+
+/**
+ * Time entries charged to the ticket after `since` (handoff pickup, docs/psa/connectwise.md §4.10):
+ * `GET /time/entries?conditions=chargeToType="ServiceTicket" and chargeToId=X and dateEntered>[since]`. The author is
+ * the entry's `member.identifier` (what the ticket's owner is), the instant its `dateEntered` (else `timeStart`).
+ */
+export async function readActivity(ctx: CwContext, ticketId: string, since: string): Promise<Result<TicketActivity[], ConnectorError>> {
+  if (!ticketPath(ticketId)) return err(new ConnectorError('not_found', `not a ConnectWise ticket id: ${JSON.stringify(ticketId.slice(0, 20))}`, { retryable: false }));
+  const after = conditionDate(since);
+  const conditions = [`chargeToType=${conditionString('ServiceTicket')}`, `chargeToId=${ticketId}`, ...(after ? [`dateEntered>[${after}]`] : [])].join(' and ');
+  try {
+    const res = await cwRequest(ctx, { method: 'GET', path: '/time/entries', query: { conditions, orderBy: 'id desc', pageSize: timeEntryPageSize } });
+    const rows = Array.isArray(res.data) ? res.data.filter(isObject) : [];
+    return ok(
+      rows.flatMap((r) => {
+        const member = isObject(r['member']) ? r['member'] : {};
+        const info = isObject(r['_info']) ? r['_info'] : {};
+        const author = typeof member['identifier'] === 'string' ? member['identifier'].trim() : '';
+        const at = toUtc(r['dateEntered']) ?? toUtc(info['dateEntered']) ?? toUtc(r['timeStart']);
+        return author !== '' && at !== undefined ? [{ at, author, kind: 'time_entry' as const }] : [];
+      }),
+    );
   } catch (e) {
     return err(toConnectorError(e));
   }

@@ -2,7 +2,7 @@ import type { PsaConnector } from '../../src/contract/index.js';
 
 import { applyActions } from './actions.js';
 import { normalize } from './normalize.js';
-import { fetchTicket, listChangedSince, listOpen } from './read.js';
+import { fetchTicket, listChangedSince, listOpen, readActivity } from './read.js';
 import { registerWebhooks, webhookState } from './registration.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { HaloSettings } from './schemas.js';
@@ -26,6 +26,7 @@ export const halo = {
   webhookState,
   listChangedSince,
   listOpen,
+  readActivity,
   // Ticket and actions (lookups are cached).
   callsPerEvaluation: 2,
 } satisfies PsaConnector<HaloSettings>;

@@ -214,3 +214,11 @@ describe('haloInstant', () => {
     expect(haloInstant(input)).toBeUndefined();
   });
 });
+
+describe('normalizeHalo: the customer site (calendarFor site entries, issue 17)', () => {
+  it('fills ticket.site from `site_id` / `site_name`, absent when both are null', () => {
+    expect(norm(fixture('ticket-full.json')).site).toEqual({ id: '31', name: 'Initech HQ - Austin' });
+    expect(norm(fixture('ticket-nulls.json')).site).toBeUndefined();
+    expect(norm({ ...(fixture('ticket-full.json') as object), site_name: null }).site).toEqual({ id: '31' });
+  });
+});

@@ -175,6 +175,9 @@ function optionalFields(t: Obj, mapping: Mapping, status: Ticket['status']): Par
   if (contact) out.contact = contact;
   const environment = str(t.site_name);
   if (environment) out.environment = environment;
+  // The customer's site (`site_id`, `site_name`): `calendarFor` site entries (docs/psa/halo.md §4.5).
+  const siteId = int(t.site_id);
+  if (siteId !== undefined) out.site = environment ? { id: String(siteId), name: environment } : { id: String(siteId) };
   const affected = affectedSystemsOf(t);
   if (affected) out.affectedSystems = affected;
   const users = usersAffectedOf(t, mapping);

@@ -1,5 +1,5 @@
 import { ConnectorError, attempt } from '../../src/contract/index.js';
-import type { ChangedPage, FetchedTicket, IdOrName, Result } from '../../src/contract/index.js';
+import type { ChangedPage, FetchedTicket, IdOrName, Result, TicketActivity } from '../../src/contract/index.js';
 
 import { haloRequest } from './client.js';
 import type { HaloContext } from './client.js';
@@ -115,6 +115,27 @@ async function loadOpen(ctx: HaloContext, page?: string): Promise<ChangedPage> {
   return { items, ...(more && list.items.length > 0 ? { nextPage: String(pageNo + 1) } : {}) };
 }
 
+/**
+ * Time entries on the ticket after `since` (handoff pickup, docs/psa/halo.md §4.5): its actions with time logged,
+ * `GET /api/Actions?ticket_id=…&timeentriesonly=true`, kept when `timetaken` > 0. The author is the action's agent
+ * (`who_agentid`, else `actionby_agent_id`: what the ticket's `agent_id` owner is), the instant its `datetime`.
+ */
+export async function readHaloActivity(ctx: HaloContext, ticketId: string, since: string): Promise<TicketActivity[]> {
+  const id = ticketNumber(ticketId);
+  const res = await haloRequest(ctx, { method: 'GET', path: '/Actions', query: { ticket_id: id, timeentriesonly: true, excludesys: true } });
+  const list = parseList(res.data, 'actions', actionSchema);
+  if (!list) throw new ConnectorError('invalid_response', `Halo answered GET /Actions for ticket ${id} without a list`);
+  const after = Date.parse(since);
+  return list.items.flatMap((a) => {
+    if (a.ticket_id !== undefined && a.ticket_id !== null && Number(a.ticket_id) !== id) return [];
+    const taken = Number(a.timetaken ?? 0);
+    const agent = [a.who_agentid, a.actionby_agent_id].find((v) => (typeof v === 'number' || typeof v === 'string') && Number(v) > 0);
+    const at = haloInstant(a.datetime);
+    if (!(taken > 0) || agent === undefined || at === undefined || !(Date.parse(at) > after)) return [];
+    return [{ at, author: String(agent).trim(), kind: 'time_entry' as const }];
+  });
+}
+
 // ------------------------------------------------------------------ the contract methods (expected failures as values)
 
 /** `PsaConnector.fetchTicket`: the ticket, its actions and cached lookups; `not_found` when Halo answers 404. */
@@ -126,3 +147,7 @@ export const listChangedSince = (ctx: HaloContext, since: string, page?: string)
 
 /** `PsaConnector.listOpen`: every open ticket, one page at a time. */
 export const listOpen = (ctx: HaloContext, page?: string): Promise<Result<ChangedPage, ConnectorError>> => attempt(() => loadOpen(ctx, page));
+
+/** `PsaConnector.readActivity`: the owner's time entries on the ticket after `since` (handoff pickup). */
+export const readActivity = (ctx: HaloContext, ticketId: string, since: string): Promise<Result<TicketActivity[], ConnectorError>> =>
+  attempt(() => readHaloActivity(ctx, ticketId, since));

@@ -157,6 +157,18 @@ export interface ChangedPage {
   highWater?: string;
 }
 
+/**
+ * Someone working a ticket in a way its notes do not show (a time entry), for handoff pickup (`notPickedUpFor`):
+ * docs/follow-through.md "Handoff pickup".
+ */
+export interface TicketActivity {
+  /** ISO instant the activity was recorded. */
+  at: string;
+  /** Who, in the terms of `Ticket.owner.id` (ConnectWise member identifier, Autotask resource id, Halo agent id). */
+  author: string;
+  kind: 'time_entry';
+}
+
 // ------------------------------------------------------------------ writing
 
 export interface NoteWrite {
@@ -259,6 +271,12 @@ export interface PsaConnector<S = unknown> {
    * when `handoff.required` names another one). Absent: not declared (no warning).
    */
   handoffFillable?(instance: InstanceInfo, settings: S): readonly HandoffSection[];
+  /**
+   * Activity on the ticket after `since` (ISO instant) that its notes do not carry — time entries — so a handoff whose
+   * new owner only logged time counts as picked up. Called only when a `notPickedUpFor` check falls due. Absent:
+   * pickup sees notes and status changes only.
+   */
+  readActivity?(ctx: ConnectorContext<S>, ticketId: string, since: string): Promise<Result<TicketActivity[], ConnectorError>>;
   /** PSA calls one evaluation reads with (ticket, notes, lookups…): sizes the backfill's share of the budget. @defaultValue 3 */
   callsPerEvaluation?: number;
 }

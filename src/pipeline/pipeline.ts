@@ -38,6 +38,7 @@ import { policyFacts } from '../store/ticket-counters.js';
 import { createMetricsBreakdown } from './metrics/metrics-breakdown.js';
 import { createTicketLister } from './read/ticket-list.js';
 import type { PolicyFacts } from '../store/ticket-counters.js';
+import { createFollowThroughMetrics } from './metrics/follow-through-metrics.js';
 import type { Pipeline, ReadModels } from './types.js';
 import { closeWorkers, createWorkers } from './process/workers.js';
 import type { WorkerSet, WorkerSettings } from './process/workers.js';
@@ -121,6 +122,8 @@ interface Core {
   stores: Stores;
   historyStore: MetricsHistoryStore;
   escalationMetrics: ReturnType<typeof createEscalationMetricsService>;
+  reviewStore: ReviewStore;
+  followThrough: ReturnType<typeof createFollowThroughMetrics>;
   prefix: string;
   queues: RunningPipeline['queues'];
   heartbeatQueue: Queue;
@@ -164,6 +167,8 @@ async function connect(options: PipelineOptions): Promise<Core> {
   const stores = createStores(redis, options.config, now);
   const historyStore = new MetricsHistoryStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now });
   const escalationMetrics = createEscalationMetricsService({ store: historyStore, config: options.config, log });
+  const reviewStore = new ReviewStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now });
+  const followThrough = createFollowThroughMetrics({ redis, keys: stores.keys, config: options.config, reviews: reviewStore });
   const processId = randomUUID().slice(0, 12);
   const runtimes = createRuntimes({
     config: options.config, connectors: options.connectors, redis, keys: stores.keys, log, now,
@@ -173,7 +178,7 @@ async function connect(options: PipelineOptions): Promise<Core> {
   const kickPolicy = { ...(tuning.ticketAttempts ? { attempts: tuning.ticketAttempts } : {}), ...(tuning.backoffMs ? { backoffMs: tuning.backoffMs } : {}) };
   const kick = (k: KickOptions) => kickTicket(queues.tickets, k, kickPolicy);
   return {
-    options, role: options.role ?? 'all', now, tuning, log, redis, producer, stores, historyStore, escalationMetrics,
+    options, role: options.role ?? 'all', now, tuning, log, redis, producer, stores, historyStore, escalationMetrics, reviewStore, followThrough,
     prefix, queues, heartbeatQueue, ownHeartbeatQueue, processId, runtimes, kick, closers: [],
   };
 }
@@ -241,7 +246,7 @@ function registerGauges(core: Core): void {
   if (!metrics) return;
   const instances = config.instances.map((i) => i.info.id);
   if (!metrics.registry.getSingleMetric('psa_escalator_tier_tickets')) {
-    registerEscalationGauges({ registry: metrics.registry, service: core.escalationMetrics, instances, now: core.now });
+    registerEscalationGauges({ registry: metrics.registry, service: core.escalationMetrics, followThrough: core.followThrough, instances, now: core.now });
   }
   registerPsaUpGauge(metrics.registry, core.stores.instances, instances);
   const m = startQueueMetrics(Object.values(core.queues), metrics);
@@ -277,7 +282,7 @@ function pipelineSeam(core: Core, workers: WorkerRole | undefined, close: () => 
 
 /** Step 6: the read models `/api/*` and the console serve. */
 function readModels(core: Core): ReadModels {
-  const { stores, queues, redis, runtimes, kick, now, options, escalationMetrics } = core;
+  const { stores, queues, redis, runtimes, kick, now, options, escalationMetrics, reviewStore, followThrough } = core;
   const retryNotifiers = async (letter: StoredDeadLetter) => {
     await queues.control.add(
       'notifier_retry',
@@ -288,13 +293,14 @@ function readModels(core: Core): ReadModels {
   return {
     ...createReadModels({
       ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers,
-      reviews: new ReviewStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now }),
+      reviews: reviewStore,
       rcaStatus: (q) => rcaStatusByInstance({ redis, keys: stores.keys, config: options.config, ...q }),
     }),
     escalationMetrics: (q) => escalationMetrics.query(q),
     openTickets: createTicketLister({ config: options.config, tickets: stores.tickets, now }),
     escalationMetricsBy: createMetricsBreakdown({ histories: core.historyStore, tickets: stores.tickets, tiers: options.config.tiers }),
     escalationMetricsAll: (q) => escalationMetrics.queryAll(q),
+    followThrough,
   };
 }
 

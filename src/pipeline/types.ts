@@ -81,6 +81,14 @@ export interface ReadModels {
   rcaStatus?(query: { from: number; to: number }): Promise<{ instance: string; rca: import('./metrics/monthly-report.js').RcaStatus }[]>;
   /** Share of reviewed escalations judged appropriate over [from, to), overall and per rule. */
   reviewSummary?(query: { from: number; to: number; instance?: string }): Promise<import('../store/review-store.js').ReviewSummary>;
+  /**
+   * The follow-through block of `GET /api/metrics/escalations` over [from, to): reviews, RCA status, breakdowns and
+   * patterns, every instance together and each instance's own. Optional: fakes may omit it (503).
+   */
+  followThrough?(query: { from: number; to: number }): Promise<{
+    all: import('./metrics/follow-through-metrics.js').FollowThroughMetrics;
+    byInstance: Record<string, import('./metrics/follow-through-metrics.js').FollowThroughMetrics>;
+  }>;
   /** The same over every instance (`instance: null`) with `byInstance`. */
   escalationMetricsAll?(query: { from: number; to: number }): Promise<import('./metrics/escalation-metrics-service.js').AggregateEscalationMetrics>;
 }

@@ -16,6 +16,8 @@ export interface PolicyFacts {
   /** Every distinct `recurring` window (by `recurringKey`); the first one also gives `state.recurringCount`. */
   recurring: { key: string; within: number; same: SameField[]; keepMs: number }[];
   groups: Readonly<Record<string, GroupConfig>>;
+  /** Rules whose `when` uses `notPickedUpFor`, and its shortest duration (ms): when owner activity is worth reading. */
+  pickup?: { rules: ReadonlySet<string>; minMs: number };
 }
 
 function walk(c: Condition | undefined, visit: (c: Condition) => void): void {
@@ -28,9 +30,15 @@ function walk(c: Condition | undefined, visit: (c: Condition) => void): void {
 export function policyFacts(policy: Policy, groups: Readonly<Record<string, GroupConfig>>): PolicyFacts {
   const slaRules = new Set<string>();
   const recurring: PolicyFacts['recurring'] = [];
+  const pickupRules = new Set<string>();
+  let pickupMs = Infinity;
   for (const rule of policy.rules) {
     walk(rule.when, (c) => {
       if (c.slaUsed) slaRules.add(rule.id);
+      if (typeof c.notPickedUpFor === 'number') {
+        pickupRules.add(rule.id);
+        pickupMs = Math.min(pickupMs, c.notPickedUpFor);
+      }
       if (!c.recurring) return;
       const key = recurringKey(c.recurring.within, c.recurring.same);
       if (!recurring.some((r) => r.key === key)) recurring.push({ key, within: c.recurring.within, same: [...c.recurring.same].sort() as SameField[], keepMs: 0 });
@@ -42,7 +50,7 @@ export function policyFacts(policy: Policy, groups: Readonly<Record<string, Grou
     const sameSet = r.same.join(',');
     r.keepMs = Math.max(...recurring.filter((o) => o.same.join(',') === sameSet).map((o) => o.within));
   }
-  return { slaRules, recurring, groups };
+  return { slaRules, recurring, groups, ...(pickupRules.size > 0 ? { pickup: { rules: pickupRules, minMs: pickupMs } } : {}) };
 }
 
 /** The values a ticket is grouped by, or undefined when one is missing (such tickets never match, docs/spec.md §2). */

@@ -163,6 +163,14 @@ export const testConnector = {
     }
   },
   normalize,
+  async readActivity(ctx, ticketId, since) {
+    try {
+      const res = await ctx.http.request<{ items: { at: string; author: string }[] }>({ method: 'GET', url: `${ctx.settings.baseUrl}/tickets/${encodeURIComponent(ticketId)}/time-entries`, query: { since } });
+      return ok(res.data.items.map((e) => ({ at: e.at, author: e.author, kind: 'time_entry' as const })));
+    } catch (e) {
+      return err(isConnectorError(e) ? e : new ConnectorError('internal', String(e)));
+    }
+  },
   async applyActions(ctx, plan) {
     const out: ActionResult[] = [];
     const fieldsOk = await writeFields(ctx, plan, out);

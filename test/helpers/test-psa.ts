@@ -33,6 +33,8 @@ export interface FakeTicket {
   notes: FakeNote[];
   /** The PSA's own SLA due dates (normalized into `psaSla`). */
   sla?: { respondBy?: string; resolveBy?: string };
+  /** Time entries logged on the ticket (`GET /tickets/:id/time-entries?since=`): not notes, no webhook. */
+  timeEntries?: { at: string; author: string }[];
 }
 
 export interface Failure {
@@ -153,6 +155,13 @@ export class FakePsa {
     if (method === 'POST' && m && m[2]) return async (b) => {
       if (this.noteDelayMs > 0) await new Promise((r) => setTimeout(r, this.noteDelayMs));
       return this.addNote(decodeURIComponent(m[1]!), b ?? {});
+    };
+    const te = /^\/tickets\/([^/]+)\/time-entries$/.exec(url.pathname);
+    if (method === 'GET' && te) return async (_b, u) => {
+      const t = this.tickets.get(decodeURIComponent(te[1]!));
+      if (!t) return [404, { error: 'not found' }];
+      const since = Date.parse(u.searchParams.get('since') ?? '') || 0;
+      return [200, { items: (t.timeEntries ?? []).filter((e) => Date.parse(e.at) > since) }];
     };
     if (method === 'GET' && url.pathname === '/tickets') return async (_b, u) => this.listChanged(u);
     if (method === 'GET' && url.pathname === '/open-tickets') return async (_b, u) => this.listOpen(u);

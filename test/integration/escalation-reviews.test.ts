@@ -68,6 +68,45 @@ describe('POST /api/escalations/:id/review', () => {
     expect(await (await fetch(`${base}/api/escalations/reviews`, { headers })).json()).toMatchObject({ reviewed: 2, appropriate: 2, appropriateShare: 1 });
   }, 30_000);
 
+  it('GET /api/metrics/escalations counts the verdicts, the RCA status, the breakdowns and the patterns (gaps of issue 17)', async () => {
+    const window = `from=${new Date(Date.now() - 86_400_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}`;
+    type FollowThrough = {
+      reviews: { reviewed: number; appropriate: number; share: number | null; byRule: Record<string, { reviewed: number; appropriate: number; share: number }> };
+      rca: { required: number; done: number; overdue: number; completionRate: number | null };
+      breakdowns: { byCompany: Record<string, number>; byCategory: Record<string, number>; byHour: number[]; byWeekday: Record<string, number> };
+      patterns: { escalations: number; tier3: { fleetShare: number | null; auditByCategory: Record<string, number> }; functionalRuleCandidates: unknown[] };
+    };
+    // Our moves are in the ticket records once their writes completed (the audit entries above come before them).
+    await waitFor(async () => {
+      const records = await Promise.all(['v1', 'v2'].map((id) => p.stores.tickets.get(INSTANCE, id)));
+      return records.every((r) => r !== undefined && r.escalations.length === 1 && !r.pending);
+    }, 10_000);
+    const one = await fetch(`${base}/api/metrics/escalations?instance=${INSTANCE}&${window}`, { headers });
+    expect(one.status).toBe(200);
+    const body = (await one.json()) as FollowThrough;
+    // The two reviews above (the second one replaced): both judged appropriate, both for the emergency rule.
+    expect(body.reviews).toEqual({ reviewed: 2, appropriate: 2, share: 1, byRule: { emergency: { reviewed: 2, appropriate: 2, share: 1 } } });
+    expect(body.rca).toEqual({ required: 0, done: 0, overdue: 0, open: 0, completionRate: null });
+    // Both ransomware tickets (company c1, no category) were moved to T3 by us.
+    expect(body.breakdowns.byCompany).toEqual({ c1: 2 });
+    expect(body.breakdowns.byCategory).toEqual({ '(none)': 2 });
+    expect(body.breakdowns.byHour.reduce((a, b) => a + b, 0)).toBe(2);
+    expect(Object.values(body.breakdowns.byWeekday).reduce((a, b) => a + b, 0)).toBe(2);
+    expect(body.patterns).toMatchObject({ escalations: 2, tier3: { fleetShare: 1, auditByCategory: { '(none)': 2 } }, functionalRuleCandidates: [] });
+
+    // Every instance together (no `instance`), and each one in `byInstance`, with the same parts.
+    const all = (await (await fetch(`${base}/api/metrics/escalations?${window}`, { headers })).json()) as FollowThrough & { byInstance: Record<string, FollowThrough> };
+    expect(all.reviews).toEqual(body.reviews);
+    expect(all.breakdowns.byCompany).toEqual({ c1: 2 });
+    expect(all.byInstance[INSTANCE]!.patterns.escalations).toBe(2);
+    expect(all.byInstance[INSTANCE]!.rca.required).toBe(0);
+
+    // The cheap parts as Prometheus gauges.
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toContain(`psa_escalator_review_appropriate_ratio{instance="${INSTANCE}"} 1`);
+    expect(text).toContain(`psa_escalator_rca_overdue{instance="${INSTANCE}"} 0`);
+  });
+
   it('bad input is a 400 naming the field, an unknown entry a 404, and neither stores anything', async () => {
     const bad = await review('0001764000000-0a1b2c3d', { appropriate: 'yes' });
     expect(bad.status).toBe(400);

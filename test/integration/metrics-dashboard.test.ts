@@ -25,7 +25,10 @@ const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
 
 function registeredNames(): Set<string> {
   const metrics = createMetrics();
-  registerEscalationGauges({ registry: metrics.registry, service: { query: () => Promise.reject(new Error('not used')) }, instances: [] });
+  registerEscalationGauges({
+    registry: metrics.registry, service: { query: () => Promise.reject(new Error('not used')) }, instances: [],
+    followThrough: () => Promise.reject(new Error('not used')),
+  });
   const names = new Set<string>();
   for (const m of metrics.registry.getMetricsAsArray()) {
     const { name, type } = m as unknown as { name: string; type: string };

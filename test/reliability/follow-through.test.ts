@@ -65,20 +65,21 @@ afterAll(async () => {
 const notified = (id: string) => fake.notifications.filter((n) => n.name === 'managers' && JSON.stringify(n.body).includes(`"${id}"`)).length;
 
 describe('handoff pickup through the pipeline (injected clock)', () => {
-  it('flags the untouched handoff exactly 30 business minutes after the move, and not the one the owner noted at minute 29', async () => {
+  it('flags the untouched handoff exactly 30 business minutes after the move, and not the one the owner noted at minute 29 nor the one the owner logged time on at minute 20', async () => {
     fake.addTicket({ id: 'h1', queue: '1', title: 'VPN drops every hour' });
     fake.addTicket({ id: 'h2', queue: '1', title: 'Scanner to email fails' });
-    for (const id of ['h1', 'h2']) {
+    fake.addTicket({ id: 'h3', queue: '1', title: 'Shared drive mapping lost' });
+    for (const id of ['h1', 'h2', 'h3']) {
       await p.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: `created-${id}`, ticketId: id, action: 'created' }, receivedAt: Date.now(), requestId: `r-${id}` });
     }
-    for (const id of ['h1', 'h2']) {
+    for (const id of ['h1', 'h2', 'h3']) {
       const rec = await waitFor(async () => (await p.stores.tickets.get(INSTANCE, id))?.lastDecision, 10_000);
       expect(rec.nextCheckAt, `T1 timer of ${id}`).toBe(MOVE);
     }
 
     // The move: both go to T2 with an owner; the next check is the pickup deadline.
     clock = Date.parse(MOVE);
-    for (const id of ['h1', 'h2']) {
+    for (const id of ['h1', 'h2', 'h3']) {
       const moved = await waitFor(async () => {
         const r = await p.stores.tickets.get(INSTANCE, id);
         return r?.lastReassign && !r.pending && r.nextCheckAt === PICKUP_DUE ? r : undefined;
@@ -86,6 +87,12 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
       expect(moved.escalations.map((e) => e.rule), `moves of ${id}`).toEqual(['t1-timeout']);
       expect(fake.tickets.get(id)!.owner, `owner of ${id}`).toMatch(/^t2\./);
     }
+
+    // Minute 20: h3's new owner logs a time entry only (no note, no status change, no callback); on h1 someone else
+    // logs time at minute 10, which is no pickup by its owner.
+    const h3 = fake.tickets.get('h3')!;
+    h3.timeEntries = [{ at: '2026-11-23T15:20:00Z', author: h3.owner! }];
+    fake.tickets.get('h1')!.timeEntries = [{ at: '2026-11-23T15:10:00Z', author: 'alice' }];
 
     // Minute 29: h2's new owner writes a note (a person's note, not ours) and the PSA tells us.
     clock = Date.parse('2026-11-23T15:29:00Z');
@@ -109,10 +116,20 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     expect(Date.parse(flag!.at)).toBe(Date.parse(PICKUP_DUE));
     expect(flag!.decision.reasons.find((r) => r.rule === 'not-picked-up')!.matched).toMatchObject({ notPickedUpFor: 30 });
 
-    // Nothing further is due for either: h1's rule fired in this visit, h2 was picked up (no check is scheduled).
+    // h3's check at the deadline read its time entries: picked up at minute 20, not flagged.
+    const h3rec = await waitFor(async () => {
+      const r = await p.stores.tickets.get(INSTANCE, 'h3');
+      return r?.ownerActivityAt !== undefined && r.nextCheckAt === null && !r.pending ? r : undefined;
+    }, 15_000);
+    expect(h3rec.ownerActivityAt).toBe('2026-11-23T15:20:00.000Z');
+    expect(fake.count('GET', '/tickets/h3/time-entries')).toBe(1);
+
+    // Nothing further is due for any: h1's rule fired in this visit, h2 and h3 were picked up (no check is scheduled).
     expect(await waitFor(async () => (await p.stores.tickets.get(INSTANCE, 'h1'))?.nextCheckAt === null, 10_000)).toBe(true);
     expect((await p.stores.tickets.get(INSTANCE, 'h2'))!.nextCheckAt).toBeNull();
     expect(notified('h2')).toBe(0);
+    expect(notified('h3')).toBe(0);
+    expect(fake.tickets.get('h3')!.notes.some((n) => n.text.includes('not-picked-up'))).toBe(false);
     expect(notified('h1')).toBe(1);
   }, 90_000);
 

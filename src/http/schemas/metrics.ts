@@ -21,7 +21,55 @@ export const TierMetricsSchema = z.object({
   proposedRate: Fraction.describe('proposed / tickets'),
 });
 
-export const EscalationMetricsSchema = z.object({
+const Share = z.number().min(0).max(1).describe('Fraction 0..1 with 3 decimals');
+
+/** Issue 17: the follow-through block (src/pipeline/follow-through-metrics.ts), the same computation as `report --month`. */
+export const FollowThroughMetricsSchema = z.object({
+  reviews: z
+    .object({
+      reviewed: z.number().int().describe('Escalations (audit entries) given a verdict in the window'),
+      appropriate: z.number().int(),
+      share: Share.nullable().describe('appropriate / reviewed (null: none reviewed)'),
+      byRule: z
+        .record(z.string(), z.object({ reviewed: z.number().int(), appropriate: z.number().int(), share: Share }))
+        .describe('Per rule (a review counts for every rule that acted in the reviewed decision)'),
+    })
+    .describe('Weekly review verdicts (`POST /api/escalations/:id/review`) made in the window'),
+  rca: z
+    .object({
+      required: z.number().int().describe('RCAs requested in the window (emergencies resolved)'),
+      done: z.number().int().describe('… completed by a note with the policy\'s `rca.heading`'),
+      overdue: z.number().int().describe('… past `rca.within` without one (listed by `GET /api/escalations/rca`)'),
+      open: z.number().int().describe('… neither yet'),
+      completionRate: Share.nullable().describe('done / required (null: none required)'),
+    })
+    .describe('RCA after emergencies, for the requests made in the window'),
+  breakdowns: z
+    .object({
+      byCompany: z.record(z.string(), z.number().int()).describe('Our moves in the window per company (name, else id)'),
+      byCategory: z.record(z.string(), z.number().int()).describe('Our moves per top-level category (`(none)` without one)'),
+      byHour: z.array(z.number().int()).length(24).describe('Our moves per local hour 0..23 (the policy calendar\'s timezone)'),
+      byWeekday: z.record(z.string(), z.number().int()).describe('Our moves per local weekday (mon..sun)'),
+    })
+    .describe('Our moves (escalations) in the window, broken down'),
+  patterns: z
+    .object({
+      escalations: z.number().int().describe('Our moves in the window'),
+      escalatedTickets: z.number().int().describe('Tickets with at least one'),
+      tier3: z.object({
+        fleetShare: Share.nullable().describe('Escalated tickets that reached Tier 3 / escalated tickets'),
+        companiesAboveFleet: z.array(z.object({ company: z.string(), escalatedTickets: z.number().int(), tier3Tickets: z.number().int(), share: Share }))
+          .describe('Companies whose Tier 3 share is above the fleet\'s'),
+        auditByCategory: z.record(z.string(), z.number().int()).describe('Tickets moved to Tier 3 per category'),
+      }),
+      functionalRuleCandidates: z
+        .array(z.object({ category: z.string(), tickets: z.number().int(), escalated: z.number().int(), rate: Share, suggestion: z.string() }))
+        .describe('Categories escalating ≥ 80 % of the time (at least 3 tickets): candidates for a functional rule'),
+    })
+    .describe('The patterns the escalation guides ask managers to look for'),
+});
+
+const EscalationMetricsBaseSchema = z.object({
   instance: z.string(),
   from: InstantString,
   to: InstantString,
@@ -44,6 +92,8 @@ export const EscalationMetricsSchema = z.object({
     .array(z.object({ ticketId: z.string(), arrivedAt: InstantString, resolvedAt: InstantString }))
     .describe('Tickets escalated into T3 and resolved ≤ 30 real minutes after arriving (T1 runbook candidates)'),
 });
+
+export const EscalationMetricsSchema = EscalationMetricsBaseSchema.extend(FollowThroughMetricsSchema.shape);
 
 export const AggregateEscalationMetricsSchema = EscalationMetricsSchema.extend({
   instance: z.null().describe('null: every configured instance together'),

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 
 import type { EscalationMetrics } from './escalation-metrics.js';
 import type { EscalationMetricsService } from './escalation-metrics-service.js';
+import type { FollowThroughMetrics } from './follow-through-metrics.js';
 
 /** Names of the escalation-metrics gauges (the Grafana dashboard and its test use them). */
 export const escalationGaugeNames = {
@@ -20,6 +21,11 @@ export const escalationGaugeNames = {
   mttr: 'psa_escalator_mttr_minutes',
   slaAttainment: 'psa_escalator_sla_attainment_rate',
   tier3Audit: 'psa_escalator_tier3_audit_tickets',
+  reviewAppropriate: 'psa_escalator_review_appropriate_ratio',
+  reviewed: 'psa_escalator_reviewed_escalations',
+  rcaRequired: 'psa_escalator_rca_required',
+  rcaOverdue: 'psa_escalator_rca_overdue',
+  rcaCompletion: 'psa_escalator_rca_completion_rate',
 } as const;
 
 export interface EscalationGaugeOptions {
@@ -31,6 +37,12 @@ export interface EscalationGaugeOptions {
   /** Results are reused for this long, so frequent scrapes stay cheap. @defaultValue 30 s */
   cacheMs?: number;
   now?: () => number;
+  /** The follow-through block (reviews, RCA); its gauges use `followThroughWindowMs`. Absent: no such gauges. */
+  followThrough?: (w: { from: number; to: number }) => Promise<{ byInstance: Record<string, FollowThroughMetrics> }>;
+  /** Window of the review and RCA gauges (an RCA is due days after its request). @defaultValue 30 days */
+  followThroughWindowMs?: number;
+  /** The follow-through block scans the ticket records: it is recomputed at most this often. @defaultValue 5 min */
+  followThroughCacheMs?: number;
 }
 
 /**
@@ -41,8 +53,11 @@ export interface EscalationGaugeOptions {
 export function registerEscalationGauges(options: EscalationGaugeOptions): void {
   const windowMs = options.windowMs ?? 24 * 3_600_000;
   const cacheMs = options.cacheMs ?? 30_000;
+  const ftWindowMs = options.followThroughWindowMs ?? 30 * 86_400_000;
+  const ftCacheMs = options.followThroughCacheMs ?? 5 * 60_000;
   const now = options.now ?? Date.now;
   let cached: { at: number; results: EscalationMetrics[] } | undefined;
+  let ftAt = -Infinity;
   let inflight: Promise<void> | undefined;
   // Every gauge awaits the same refresh (prom-client collects metrics in parallel).
   const refresh = async (): Promise<void> => {
@@ -50,9 +65,16 @@ export function registerEscalationGauges(options: EscalationGaugeOptions): void 
     if (cached && t - cached.at < cacheMs) return;
     inflight ??= (async () => {
       try {
-        const results = await Promise.all(options.instances.map((instance) => options.service.query({ instance, from: t - windowMs, to: t })));
+        const [results, ft] = await Promise.all([
+          Promise.all(options.instances.map((instance) => options.service.query({ instance, from: t - windowMs, to: t }))),
+          options.followThrough && t - ftAt >= ftCacheMs ? options.followThrough({ from: t - ftWindowMs, to: t }) : undefined,
+        ]);
         cached = { at: t, results };
         publish(gauges, results);
+        if (ft && ftGauges) {
+          ftAt = t;
+          publishFollowThrough(ftGauges, ft.byInstance);
+        }
       } catch {
         // Redis unavailable: keep the last values; /metrics must answer anyway.
       } finally {
@@ -62,9 +84,11 @@ export function registerEscalationGauges(options: EscalationGaugeOptions): void 
     await inflight;
   };
   const gauges = createGauges(options.registry, `${Math.round(windowMs / 3_600_000)}h`, refresh);
+  const ftGauges = options.followThrough ? createFollowThroughGauges(options.registry, `${Math.round(ftWindowMs / 86_400_000)}d`, refresh) : undefined;
 }
 
 type Gauges = ReturnType<typeof createGauges>;
+type FollowThroughGauges = ReturnType<typeof createFollowThroughGauges>;
 
 /** The gauges, each collecting through `refresh`. */
 function createGauges(registry: Registry, windowLabel: string, refresh: () => Promise<void>) {
@@ -89,6 +113,33 @@ function createGauges(registry: Registry, windowLabel: string, refresh: () => Pr
     sla: g(n.slaAttainment, 'SLA clocks stopped within target / clocks stopped', ['instance', 'clock']),
     t3: g(n.tier3Audit, 'Tickets escalated into T3 and resolved within 30 minutes', ['instance']),
   };
+}
+
+/** The review and RCA gauges (a longer window: an RCA is due days after its request). */
+function createFollowThroughGauges(registry: Registry, windowLabel: string, refresh: () => Promise<void>) {
+  const reg = { registers: [registry] };
+  const g = (name: string, help: string) =>
+    new Gauge({ name, help: `${help} (rolling ${windowLabel} window)`, labelNames: ['instance'], collect: () => refresh(), ...reg });
+  const n = escalationGaugeNames;
+  return {
+    appropriate: g(n.reviewAppropriate, 'Reviewed escalations judged appropriate / reviewed (no series before the first review)'),
+    reviewed: g(n.reviewed, 'Escalations given a review verdict'),
+    rcaRequired: g(n.rcaRequired, 'RCAs requested after emergencies'),
+    rcaOverdue: g(n.rcaOverdue, 'RCAs past their deadline without the RCA note'),
+    rcaCompletion: g(n.rcaCompletion, 'RCAs done / required (no series before the first request)'),
+  };
+}
+
+/** Replaces the review and RCA series with the latest follow-through block. */
+function publishFollowThrough(gauges: FollowThroughGauges, byInstance: Record<string, FollowThroughMetrics>): void {
+  for (const gauge of Object.values(gauges)) gauge.reset();
+  for (const [instance, f] of Object.entries(byInstance)) {
+    if (f.reviews.share !== null) gauges.appropriate.set({ instance }, f.reviews.share);
+    gauges.reviewed.set({ instance }, f.reviews.reviewed);
+    gauges.rcaRequired.set({ instance }, f.rca.required);
+    gauges.rcaOverdue.set({ instance }, f.rca.overdue);
+    if (f.rca.completionRate !== null) gauges.rcaCompletion.set({ instance }, f.rca.completionRate);
+  }
 }
 
 /** Replaces every series with the latest results (no series for a median or MTTR without a sample). */

@@ -1,31 +1,22 @@
-import { scanKeys } from '../../store/redis.js';
 import type { RedisClient } from '../../store/redis.js';
 
 import type { AppConfig } from '../../config/types.js';
 import type { Keys } from '../../store/keys.js';
-import { ReviewStore, summarizeReviews } from '../../store/review-store.js';
+import { ReviewStore } from '../../store/review-store.js';
 import type { ReviewSummary } from '../../store/review-store.js';
-import type { TicketRecord } from '../../store/ticket-store.js';
 
 import type { EscalationMetrics } from './escalation-metrics.js';
-import { computePatterns } from './patterns.js';
-import type { Patterns, TicketFacts } from './patterns.js';
+import { readFollowThrough, rcaStatus, ticketRecords } from './follow-through-metrics.js';
+import type { RcaStatus } from './follow-through-metrics.js';
+import type { Patterns } from './patterns.js';
+
+export type { RcaStatus };
 
 /**
  * The monthly review (issue 17, `psa-escalator report --month YYYY-MM`): per instance the escalation KPIs of the
  * month, the patterns (patterns.ts), the weekly reviews' verdicts and the RCA status, read from Redis (ticket
  * records, review verdicts, metrics history). JSON for tooling, HTML for people.
  */
-
-export interface RcaStatus {
-  required: number;
-  done: number;
-  overdue: number;
-  open: number;
-  /** done / required (null when none was required). */
-  completionRate: number | null;
-  overdueTickets: { instanceId: string; ticketId: string; requestedAt: string }[];
-}
 
 export interface MonthlyReport {
   month: string;
@@ -43,43 +34,6 @@ export function monthWindow(month: string): { from: number; to: number } | null 
   const y = Number(m[1]);
   const mo = Number(m[2]);
   return { from: Date.UTC(y, mo - 1, 1), to: Date.UTC(y, mo, 1) };
-}
-
-export async function ticketRecords(redis: RedisClient, keys: Keys): Promise<TicketRecord[]> {
-  const out: TicketRecord[] = [];
-  // scanKeys: on a Redis Cluster every master is scanned (SCAN sees one node only); our keys share one slot, so MGET works.
-  for await (const batch of scanKeys(redis, `${keys.prefix}:t:*`)) {
-    for (const raw of await redis.mget(batch)) {
-      if (raw === null) continue;
-      try {
-        const r = JSON.parse(raw) as TicketRecord;
-        if (r.v === 1 && typeof r.ticketId === 'string') out.push(r);
-      } catch {
-        // not a ticket record
-      }
-    }
-  }
-  return out;
-}
-
-export function rcaStatus(records: readonly TicketRecord[], heading: string | undefined, w: { from: number; to: number }): RcaStatus {
-  const s: RcaStatus = { required: 0, done: 0, overdue: 0, open: 0, completionRate: null, overdueTickets: [] };
-  for (const r of records) {
-    const req = r.rca?.requestedAt;
-    if (req === undefined) continue;
-    const at = Date.parse(req);
-    if (!(at >= w.from && at < w.to)) continue;
-    s.required += 1;
-    const h = (heading ?? 'RCA:').toLowerCase();
-    const done = (r.ticket.recentNotes ?? []).some((n) => !n.ours && Date.parse(n.at) >= at && n.text.trimStart().toLowerCase().startsWith(h));
-    if (done) s.done += 1;
-    else if (r.rca?.overdueNotifiedAt !== undefined) {
-      s.overdue += 1;
-      s.overdueTickets.push({ instanceId: r.instanceId, ticketId: r.ticketId, requestedAt: req });
-    } else s.open += 1;
-  }
-  s.completionRate = s.required > 0 ? Math.round((1000 * s.done) / s.required) / 1000 : null;
-  return s;
 }
 
 /** RCA status of every instance over [from, to) (requests made in the window), for `GET /api/escalations/rca`. */
@@ -102,23 +56,17 @@ export async function buildMonthlyReport(args: {
 }): Promise<MonthlyReport> {
   const w = monthWindow(args.month);
   if (!w) throw new Error(`--month: expected YYYY-MM, got ${JSON.stringify(args.month)}`);
-  const records = await ticketRecords(args.redis, args.keys);
+  // The same computation as the follow-through block of `GET /api/metrics/escalations` (follow-through-metrics.ts).
+  const reviewStore = new ReviewStore(args.redis, args.keys, { retentionMs: args.config.retention.auditMs || 90 * 86_400_000, now: () => args.now });
+  const parts = await readFollowThrough({ redis: args.redis, keys: args.keys, config: args.config, reviews: reviewStore }, w);
   const instances = [];
   for (const i of args.config.instances) {
     const id = i.info.id;
-    const policy = args.config.policies[i.info.policy];
-    const timezone = (policy && args.config.calendars[policy.calendar]?.timezone) ?? 'UTC';
-    const mine = records.filter((r) => r.instanceId === id);
-    const facts: TicketFacts[] = mine.map((r) => ({
-      instanceId: id, ticketId: r.ticketId, company: r.ticket.company.name ?? r.ticket.company.id, category: r.ticket.category[0] ?? '',
-      firstSeenAt: r.firstSeenAt, escalations: r.escalations,
-    }));
-    const patterns = computePatterns(facts, { from: w.from, to: w.to, tier3: args.config.tiers[2] ?? null, timezone });
+    const p = parts.byInstance[id]!;
     const kpis = args.kpis ? await args.kpis(id, w.from, w.to) : null;
-    instances.push({ id, kpis, patterns, rca: rcaStatus(mine, policy?.rca?.heading, w) });
+    instances.push({ id, kpis, patterns: p.patterns, rca: p.rca });
   }
-  const reviewStore = new ReviewStore(args.redis, args.keys, { retentionMs: args.config.retention.auditMs || 90 * 86_400_000, now: () => args.now });
-  const reviews = summarizeReviews(await reviewStore.list(w.from, w.to));
+  const reviews = parts.all.reviews;
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return { month: args.month, from: iso(w.from), to: iso(w.to), generatedAt: iso(args.now), instances, reviews };
 }

@@ -14,6 +14,8 @@ export interface TicketFacts {
   firstSeenAt: string;
   /** Our moves (state.escalations). */
   escalations: readonly { rule: string; kind?: string | undefined; tier?: string | null | undefined; at: string }[];
+  /** IANA zone of this ticket's hour of day and weekday (facts of several instances); else the options' `timezone`. */
+  timezone?: string;
 }
 
 export interface PatternOptions {
@@ -46,8 +48,27 @@ export interface Patterns {
 const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const ratio = (a: number, b: number) => Math.round((1000 * a) / b) / 1000;
 
+/** One formatter per zone: building an Intl.DateTimeFormat costs far more than using one (thousands of moves). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Local hour and weekday per zone and UTC quarter hour (every zone offset is a whole number of quarter hours). */
+const quarterCache = new Map<string, { hour: number; weekday: string }>();
+const QUARTER_MS = 900_000;
+
 function localParts(ms: number, timeZone: string): { hour: number; weekday: string } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' }).formatToParts(new Date(ms));
+  const key = `${timeZone}|${Math.floor(ms / QUARTER_MS)}`;
+  let hit = quarterCache.get(key);
+  if (!hit) {
+    if (quarterCache.size > 50_000) quarterCache.clear();
+    quarterCache.set(key, (hit = formatParts(Math.floor(ms / QUARTER_MS) * QUARTER_MS, timeZone)));
+  }
+  return hit;
+}
+
+function formatParts(ms: number, timeZone: string): { hour: number; weekday: string } {
+  let f = formatters.get(timeZone);
+  if (!f) formatters.set(timeZone, (f = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' })));
+  const parts = f.formatToParts(new Date(ms));
   const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? 0) % 24;
   const weekday = (parts.find((p) => p.type === 'weekday')?.value ?? 'Mon').slice(0, 3).toLowerCase();
   return { hour, weekday };
@@ -96,7 +117,7 @@ export function computePatterns(tickets: readonly TicketFacts[], o: PatternOptio
       escalations += 1;
       bump(byCompany, t.company);
       bump(byCategory, category);
-      const { hour, weekday } = localParts(Date.parse(e.at), o.timezone);
+      const { hour, weekday } = localParts(Date.parse(e.at), t.timezone ?? o.timezone);
       byHour[hour] = (byHour[hour] ?? 0) + 1;
       bump(byWeekday, weekday);
     }

@@ -6,6 +6,7 @@ import type { TicketRecord } from '../../store/ticket-store.js';
 import { nextCheckAfterMove, ticketAfterMove } from './after-move.js';
 import type { InstanceRuntime } from '../outbound/instance-runtime.js';
 import { completePending } from './complete-pending.js';
+import { withOwnerActivity } from './owner-activity.js';
 import type { ProcessorDeps, TicketTask } from './processor-deps.js';
 import type { Trigger } from '../queue/queues.js';
 import { actionId, appliedIdsOf, applyDecision, isOlderVersion, observeTicket, toEngineState } from '../../store/ticket-state.js';
@@ -190,7 +191,9 @@ async function recordAndWrite(
   return { record, auditId, out };
 }
 
-async function decideAndApply(args: DecideArgs): Promise<Outcome> {
+async function decideAndApply(input: DecideArgs): Promise<Outcome> {
+  // A due handoff-pickup check also sees the owner's time entries (owner-activity.ts).
+  const args = { ...input, record: await withOwnerActivity({ ...input, facts: input.deps.facts(input.rt.loaded.info.id) }) };
   const { deps, rt, task, ticket, now } = args;
   const { info } = rt.loaded;
   // `backfill: observe` (the default) in enforce mode: the backfill's first wave is proposed, not written, and not

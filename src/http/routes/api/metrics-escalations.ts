@@ -21,7 +21,7 @@ export default async function escalationMetricsRoutes(app: FastifyInstance, opti
     {
       schema: {
         ...apiDoc,
-        summary: 'Escalation metrics per tier (rates, medians, near misses), FCR, MTTR, SLA attainment and the Tier 3 audit',
+        summary: 'Escalation metrics per tier (rates, medians, near misses), FCR, MTTR, SLA attainment, the Tier 3 audit, review verdicts, RCA status, breakdowns and patterns',
         querystring: EscalationMetricsQuerySchema,
         response: { 200: z.union([EscalationMetricsSchema, AggregateEscalationMetricsSchema]), ...errorResponses(400, 401, 404, 429, 503) },
       },
@@ -31,13 +31,17 @@ export default async function escalationMetricsRoutes(app: FastifyInstance, opti
       const to = req.query.to === undefined ? services.now().getTime() : Date.parse(req.query.to);
       const from = req.query.from === undefined ? to - DEFAULT_WINDOW_MS : Date.parse(req.query.from);
       if (!(from < to)) throw new HttpError('bad_request', '`from` must be before `to`');
+      if (!read.followThrough) throw new HttpError('unavailable', 'Escalation metrics are not available in this process');
       if (instance !== undefined) {
         if (!read.escalationMetrics) throw new HttpError('unavailable', 'Escalation metrics are not available in this process');
-        return read.escalationMetrics({ instance, from, to });
+        const [m, f] = await Promise.all([read.escalationMetrics({ instance, from, to }), read.followThrough({ from, to })]);
+        return { ...m, ...f.byInstance[instance]! };
       }
       // No instance: every instance together (`instance: null`) and each one in `byInstance`.
       if (!read.escalationMetricsAll) throw new HttpError('unavailable', 'Escalation metrics are not available in this process');
-      return read.escalationMetricsAll({ from, to });
+      const [m, f] = await Promise.all([read.escalationMetricsAll({ from, to }), read.followThrough({ from, to })]);
+      const byInstance = Object.fromEntries(Object.entries(m.byInstance).map(([id, one]) => [id, { ...one, ...f.byInstance[id]! }]));
+      return { ...m, ...f.all, byInstance };
     },
   );
 }
