@@ -1,9 +1,22 @@
-// ESLint flat config: typescript-eslint strict, plus engine purity (STYLE rule 7). The dependency rule itself is
-// checked by dependency-cruiser (`.dependency-cruiser.cjs`) and by test/unit/architecture.test.ts.
+// ESLint flat config: typescript-eslint strict, the type-aware rules that matter in a queue service (a promise nobody
+// awaits loses an acknowledged event; a switch that misses a new union member silently drops it), a 60-line budget
+// for production functions, and engine purity (docs/architecture.md). The dependency rule itself is checked by
+// dependency-cruiser (`.dependency-cruiser.cjs`) and by test/unit/architecture.test.ts.
 import tseslint from 'typescript-eslint';
 
+const typeAware = ['src/**/*.ts', 'connectors/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts', 'vitest.config.ts'];
+
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/__fixtures__/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      '**/__fixtures__/**',
+      'deploy/kubernetes/rendered/**',
+      'test/browser/screenshots/**',
+    ],
+  },
   ...tseslint.configs.strict,
   {
     rules: {
@@ -12,6 +25,27 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-throw-literal': 'error',
     },
+  },
+  {
+    // Type information (one TypeScript program per tsconfig, shared by every file it covers).
+    files: typeAware,
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // `void promise` marks an intentional fire-and-forget; everything else is awaited or returned.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      // A switch over a union names every member, or has a `default` that handles the rest on purpose.
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
+      ],
+    },
+  },
+  {
+    // Production functions stay readable in one screen (tests are exempt: a scenario may be long).
+    files: ['src/**/*.ts', 'connectors/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
   },
   {
     files: ['src/engine/**/*.ts'],
