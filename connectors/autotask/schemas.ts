@@ -59,7 +59,6 @@ export type AutotaskSettings = z.infer<typeof settingsSchema>;
 
 /** `mapping.members` value: resource and the role to assign with it (Autotask needs both, autotask.md §5.3). */
 export const memberSchema = z.object({ resourceID: z.number().int(), roleID: z.number().int() }).strict();
-export type AutotaskMember = z.infer<typeof memberSchema>;
 
 export const locationKeys: LocationKeySpec = { queueID: { field: 'queue', by: 'id' } };
 
@@ -69,7 +68,6 @@ export const rateLimitDefaults: RateLimit = { requests: 3000, per: 3_600_000, co
 // ------------------------------------------------------------------ PSA payloads (autotask.md §2, §5, §6)
 // Every Autotask property is a .NET nullable: null is accepted everywhere, and unknown keys are kept (loose).
 
-const num = z.number().nullish();
 const str = z.string().nullish();
 /** Ids arrive as numbers; webhook `Fields` values and picklist values may be numeric strings. */
 const idLike = z.union([z.number(), z.string()]).nullish();
@@ -105,22 +103,6 @@ export const ticketSchema = z.looseObject({
   userDefinedFields: z.array(udfSchema).nullish(),
 });
 export type AtTicket = z.infer<typeof ticketSchema>;
-
-/** `TicketNoteModel`. */
-export const noteSchema = z.looseObject({
-  id: num,
-  ticketID: num,
-  title: str,
-  description: str,
-  noteType: num,
-  publish: num,
-  createDateTime: str,
-  lastActivityDate: str,
-  creatorResourceID: num,
-  createdByContactID: num,
-  impersonatorCreatorResourceID: num,
-});
-export type AtNote = z.infer<typeof noteSchema>;
 
 export const picklistValueSchema = z.looseObject({
   value: z.union([z.string(), z.number()]).transform(String),

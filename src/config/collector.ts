@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 
-import { formatPath, problem, warning, zodProblems } from './problems.js';
+import { problem, warning, zodProblems } from './problems.js';
 import type { LineIndex, Path } from './problems.js';
 import type { ConfigProblem } from './types.js';
 
@@ -59,6 +59,3 @@ export class ProblemCollector {
     return false;
   }
 }
-
-/** `formatPath` re-exported for callers that build paths by hand. */
-export { formatPath };

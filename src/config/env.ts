@@ -37,8 +37,6 @@ export const envVariables = {
   CONFIG_FILE: { default: undefined, doc: 'path of escalator.yaml; unset = ./escalator.yaml, else the built-in config' },
 } as const;
 
-export type EnvVariable = keyof typeof envVariables;
-
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const int = (min: number, max: number, what: string) =>

@@ -54,11 +54,6 @@ export const TierNameSchema = z
   .min(1)
   .refine((t) => t !== 'next', { message: '"next" is reserved (escalateTo: next), choose another tier name' });
 
-/** Names used as map keys elsewhere (groups, notifiers, calendars, policies, templates). */
-export const NameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
-  message: 'expected a name of letters, digits, ".", "_" or "-"',
-});
-
 export { CalendarSchema, GroupSchema, NotifierSchema };
 
 /** A policy without its rules: rules are parsed one by one (see the module comment). */

@@ -203,7 +203,6 @@ export const CalendarForSchema = z.union([
   z.object({ company: oneOrMany(IdOrNameSchema), calendar: z.string().min(1) }).strict(),
   z.object({ site: oneOrMany(IdOrNameSchema), calendar: z.string().min(1) }).strict(),
 ]);
-export type CalendarFor = z.infer<typeof CalendarForSchema>;
 
 /**
  * `rca`: a root-cause analysis after the tickets `after` names — rule kinds (`emergency`: an emergency rule fired on
@@ -222,7 +221,6 @@ export const RcaSchema = z
     template: z.string().min(1).optional(),
   })
   .strict();
-export type RcaConfig = z.infer<typeof RcaSchema>;
 
 export const PolicySchema = z
   .object({
@@ -272,7 +270,6 @@ export type GroupConfig = z.infer<typeof GroupSchema>;
 export const QuietHoursSchema = z
   .object({ calendar: z.string().min(1), except: z.array(z.enum(['tiered', 'functional', 'hierarchical', 'emergency'])).default(['emergency']) })
   .strict();
-export type QuietHours = z.infer<typeof QuietHoursSchema>;
 
 export const NotifierSchema = z
   .object({ kind: z.enum(['webhook', 'slack']), url: z.url({ protocol: /^https?$/ }), quietHours: QuietHoursSchema.optional() })

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { StatusCategorySchema, PriorityNameSchema } from './ticket.js';
+import { StatusCategorySchema } from './ticket.js';
 import type { Location, RuleKind } from './config.js';
 import type { PriorityName } from './ticket.js';
 
@@ -46,7 +46,6 @@ export interface TagAction {
   tag: string;
 }
 export type Action = ReassignAction | PriorityAction | NoteAction | NotifyAction | TagAction;
-export type ActionType = Action['type'];
 
 export type Suppression = 'manual_hold' | 'daily_limit' | 'handoff_incomplete';
 
@@ -133,5 +132,3 @@ export const TicketStateSchema = z
   });
 // Not strict: unknown keys from API callers are dropped rather than refused (inputs are hints of stored state).
 export type TicketState = z.infer<typeof TicketStateSchema>;
-
-export const PrioritySchema = PriorityNameSchema;

@@ -8,13 +8,7 @@ import type { CompiledInstance } from './types.js';
 
 export { compilePolicy, PolicyCompileError } from './compile.js';
 export { evaluate } from './evaluate.js';
-export type { EvaluateInput } from './evaluate.js';
 export { EvaluateTicketSchema, EvaluateRequestSchema } from './ticket-input.js';
-export type { EvaluateRequest } from './ticket-input.js';
-export { renderHandoffNote, renderCustomerNote, renderInternalNote, missingSections } from './notes.js';
-export type { HandoffNoteInput, NoteClock } from './notes.js';
-export { nextCursor, oncallIndex } from './ownership.js';
-export { tokenize } from './text.js';
 export type { CompiledPolicy, CompileInput, CompiledInstance } from './types.js';
 
 /** The ticket's tier: `ticket.tier` when given, else derived from its location and `mapping.tiers` (else null). */

@@ -109,4 +109,3 @@ export const EvaluateRequestSchema = z.object({
   state: TicketStateSchema.optional(),
   now: InstantSchema.optional(),
 });
-export type EvaluateRequest = z.infer<typeof EvaluateRequestSchema>;

@@ -9,7 +9,6 @@ import { IANAZone } from 'luxon';
 
 export const SECOND_MS = 1_000;
 export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
 /** Parses an RFC 3339 instant (any offset; a date-time without a zone reads as UTC). NaN when it is not a date. */
@@ -70,11 +69,6 @@ function daysInMonth(year: number, month: number): number {
 export function formatInstant(ms: number, mode: 'floor' | 'ceil' = 'floor'): string {
   const whole = mode === 'ceil' ? Math.ceil(ms / SECOND_MS) * SECOND_MS : Math.floor(ms / SECOND_MS) * SECOND_MS;
   return new Date(whole).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** True when `name` is an IANA zone this runtime knows (e.g. `America/New_York`, `UTC`). */
-export function isValidTimeZone(name: string): boolean {
-  return IANAZone.isValidZone(name);
 }
 
 /** Offset of `zone` from UTC at the real instant `t`, in milliseconds (local = t + offset). */

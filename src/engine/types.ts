@@ -6,7 +6,6 @@ import type {
   LocationKeySpec,
   Policy,
   PriorityName,
-  StatusCategory,
 } from '../contract/index.js';
 
 /**
@@ -94,4 +93,3 @@ export interface CompileInput {
   instance: Omit<CompiledInstance, 'tierLocations'> & { tierLocations: Readonly<Record<string, Location | readonly Location[]>> };
 }
 
-export type { StatusCategory };

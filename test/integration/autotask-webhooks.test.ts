@@ -142,14 +142,16 @@ describe('webhooks as Autotask sends them', () => {
     receiver = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', async () => {
-        const rawBody = Buffer.concat(chunks);
-        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
-        const wr: WebhookRequest = { headers, rawBody, json: JSON.parse(rawBody.toString('utf8')), query: {}, ip: '127.0.0.1' };
-        const verified = (await autotask.verifyWebhook(ctx, wr)).ok;
-        const parsed = verified ? await autotask.parseWebhook(ctx, wr) : undefined;
-        got.push({ verified, parsed });
-        res.writeHead(verified ? 202 : 401).end();
+      req.on('end', () => {
+        void (async () => {
+          const rawBody = Buffer.concat(chunks);
+          const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+          const wr: WebhookRequest = { headers, rawBody, json: JSON.parse(rawBody.toString('utf8')), query: {}, ip: '127.0.0.1' };
+          const verified = (await autotask.verifyWebhook(ctx, wr)).ok;
+          const parsed = verified ? await autotask.parseWebhook(ctx, wr) : undefined;
+          got.push({ verified, parsed });
+          res.writeHead(verified ? 202 : 401).end();
+        })().catch((err: unknown) => res.writeHead(500).end(String(err)));
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));

@@ -50,10 +50,10 @@ describe('a heartbeat lost by Redis', () => {
       }
     }
     expect(removed, 'unconsumed heartbeat jobs found and removed').toBeGreaterThanOrEqual(2);
-    workers.forEach((w, i) => {
+    for (const [i, w] of workers.entries()) {
       w.isRunning = isRunning[i]!;
-      w.resume();
-    });
+      await w.resume();
+    }
     await waitFor(async () => (await readyz(service.url)) === 200 || undefined, 20_000, 100, 'ready again after the lost heartbeats (a fresh one consumed)');
   }, 60_000);
 });

@@ -55,7 +55,6 @@ export const ControlJobSchema = z.discriminatedUnion('kind', [
     auditId: z.string().optional(), actions: z.array(z.object({ type: z.string(), rule: z.string() }).passthrough()),
   }),
 ]);
-export type ControlJob = z.infer<typeof ControlJobSchema>;
 
 /** Dedupe id of one delivery (BullMQ keeps it as `bull:events:de:<id>`). */
 export const eventDedupeId = (instanceId: string, eventId: string): string =>
