@@ -2,6 +2,7 @@ import type { PsaConnector, SettingsWarning } from '../../src/contract/index.js'
 
 import { applyActions } from './actions.js';
 import { normalizeTicket } from './normalize.js';
+import { readHistory } from './history.js';
 import { fetchTicket, listChangedSince, listOpen } from './read.js';
 import { registerWebhooks, webhookState } from './register.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
@@ -47,6 +48,7 @@ export const connectwise = {
   webhookState,
   listChangedSince,
   listOpen,
+  readHistory,
   // Ticket, notes and configurations.
   callsPerEvaluation: 3,
 } satisfies PsaConnector<ConnectWiseSettings>;

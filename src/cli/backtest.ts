@@ -14,7 +14,7 @@ import { connectors } from '../connectors.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
-import { openSource } from './backtest-input.js';
+import { openSource, sourceFlagOptions } from './backtest-input.js';
 import { loadCliConfig } from './load-config.js';
 
 export const usage = `Usage: psa-escalator backtest --instance ID (--input FILE|- | --from-history [--since 30d] | --from-psa --since 30d)
@@ -99,8 +99,7 @@ function summary(result: BacktestResult, source: string): string[] {
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(args, {
-    instance: { type: 'string' }, input: { type: 'string' }, 'from-history': { type: 'boolean' }, 'from-psa': { type: 'boolean' },
-    since: { type: 'string' }, policy: { type: 'string' }, compare: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+    instance: { type: 'string' }, ...sourceFlagOptions, policy: { type: 'string' }, compare: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
     workers: { type: 'string' }, config: { type: 'string' }, 'keep-decisions': { type: 'string' }, 'batch-size': { type: 'string' },
   });
   if (values.instance === undefined) throw new UsageError('--instance ID is required');
@@ -118,7 +117,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       ...(values.policy ? { policy: candidate(io, values.policy)! } : {}), ...(values.compare ? { compare: candidate(io, values.compare)! } : {}),
     });
     if (!spec.ok) throw new InputError([spec.error]);
-    const source = await openSource(values, { io, env: loaded.value.env, instanceId: values.instance });
+    const source = await openSource(values, { io, env: loaded.value.env, instanceId: values.instance, config: loaded.value.config });
     const progress = progressPrinter(io.stderr);
     let result: BacktestResult;
     try {

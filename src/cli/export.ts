@@ -7,7 +7,7 @@ import { parseTimelineLine } from '../backtest/timeline.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
-import { openSource } from './backtest-input.js';
+import { openSource, sourceFlagOptions } from './backtest-input.js';
 import { loadCliConfig } from './load-config.js';
 
 export const usage = `Usage: psa-escalator export --instance ID (--input FILE|- | --from-history [--since 30d]) [--out FILE]
@@ -22,8 +22,7 @@ async function write(stream: Writable, text: string): Promise<void> {
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(args, {
-    instance: { type: 'string' }, input: { type: 'string' }, 'from-history': { type: 'boolean' }, 'from-psa': { type: 'boolean' },
-    since: { type: 'string' }, out: { type: 'string' }, config: { type: 'string' },
+    instance: { type: 'string' }, ...sourceFlagOptions, out: { type: 'string' }, config: { type: 'string' },
   });
   if (values.instance === undefined) throw new UsageError('--instance ID is required');
   const loaded = loadCliConfig(io, values.config);
@@ -31,7 +30,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     writeLines(io.stderr, loaded.error);
     return 1;
   }
-  const source = await openSource(values, { io, env: loaded.value.env, instanceId: values.instance });
+  const source = await openSource(values, { io, env: loaded.value.env, instanceId: values.instance, config: loaded.value.config });
   let out: Writable | undefined;
   let file: Writable | undefined;
   if (values.out !== undefined) {

@@ -2,6 +2,7 @@ export * from './config.js';
 export * from './connector.js';
 export * from './decision.js';
 export * from './errors.js';
+export * from './history.js';
 export * from './ids.js';
 export * from './location.js';
 export * from './result.js';

@@ -1,0 +1,122 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { BacktestResult } from '../../src/backtest/report.js';
+import type { Timeline } from '../../src/backtest/timeline.js';
+import type { CliIo } from '../../src/cli/args.js';
+import { run as backtest } from '../../src/cli/backtest.js';
+import { run as exportTimelines } from '../../src/cli/export.js';
+import { exampleEnv } from '../fixtures/config/example-env.js';
+import { root } from '../fixtures/config/run-cli.js';
+import { FakeConnectWise, cwTicket, seedConnectWise } from '../helpers/fake-connectwise.js';
+
+// Issue 15 "Must show 3": `--from-psa` against the fake PSAs of all three connectors: the timelines rebuilt from each
+// PSA's own history (ConnectWise audit trail, Autotask TicketHistory, Halo actions) have the right snapshots at the
+// right instants, the backtest's decisions match the known answer, the read stays within its budget share, and a
+// rerun with the cache makes no PSA call.
+
+const scratch = mkdtempSync(join(tmpdir(), 'from-psa-'));
+const now = new Date('2026-12-01T14:00:00Z');
+/** Monday 30 November 2026, 09:00 New York: both tickets are logged in T1. */
+const created = '2026-11-30T14:00:00Z';
+
+function io(): CliIo & { out: string; err: string } {
+  const o = { out: '', err: '' };
+  return Object.assign(o, {
+    env: exampleEnv,
+    cwd: scratch,
+    now: () => now,
+    stdout: { write: (t: string) => (o.out += t) },
+    stderr: { write: (t: string) => (o.err += t) },
+  });
+}
+
+/** examples/escalator.yaml with the instance's connection pointed at a fake. */
+function configFor(name: string, edit: (yaml: string) => string): string {
+  const path = join(scratch, `${name}.yaml`);
+  writeFileSync(path, edit(readFileSync(join(root, 'examples/escalator.yaml'), 'utf8')));
+  return path;
+}
+
+interface Case {
+  instance: string;
+  config: string;
+  requests: () => number;
+}
+
+/** What every connector must show, given two tickets: A (priority lowered, then closed) and B (a person moves it to T2). */
+async function mustShow(c: Case, ids: { a: string; b: string }, expectSnapshots: (tl: Map<string, Timeline>) => void): Promise<void> {
+  const cache = join(scratch, `${c.instance}.jsonl.gz`);
+  const args = ['--config', c.config, '--instance', c.instance, '--from-psa', '--since', '2d', '--cache', cache];
+  const first = io();
+  expect(await backtest([...args, '--json', '--workers', '0'], first), first.err).toBe(0);
+  const calls = c.requests();
+  const used = Number(/(\d+) PSA calls \(budget (\d+) per/.exec(first.err)?.[1]);
+  const cap = Number(/PSA calls \(budget (\d+) per/.exec(first.err)?.[1]);
+  expect(calls).toBeGreaterThan(0);
+  // Every rate-limited call went through the budget (the fake also saw token/zone look-ups that spend none).
+  expect(used).toBeGreaterThan(0);
+  expect(used).toBeLessThanOrEqual(calls);
+  expect(used).toBeLessThanOrEqual(cap);
+  const result = JSON.parse(first.out) as BacktestResult;
+  expect(result.report.tickets).toBe(2);
+  expect(result.report.decisions.map((d) => ({ ticketId: d.ticketId, rule: d.rule, at: d.at }))).toEqual([
+    { ticketId: ids.a, rule: 't1-timeout', at: '2026-11-30T16:00:00.000Z' },
+  ]);
+
+  // Rerun and export from the cache: not one PSA call, the same decisions.
+  const again = io();
+  expect(await backtest([...args, '--json', '--workers', '0'], again), again.err).toBe(0);
+  expect(again.err).toMatch(/from the cache .* 0 PSA calls/);
+  expect(JSON.parse(again.out)).toEqual(result);
+  const out = join(scratch, `${c.instance}-export.jsonl`);
+  const ex = io();
+  expect(await exportTimelines([...args, '--out', out], ex), ex.err).toBe(0);
+  expect(c.requests()).toBe(calls);
+  const timelines = new Map(
+    readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Timeline).map((t) => [t.snapshots[0]!.ticket.ref.id, t] as const),
+  );
+  expect([...timelines.keys()].sort()).toEqual([ids.a, ids.b].sort());
+  expectSnapshots(timelines);
+}
+
+const view = (t: Timeline | undefined) =>
+  (t?.snapshots ?? []).map((s) => ({ at: s.at, tier: s.ticket.tier, priority: s.ticket.priority.level, status: s.ticket.status.category, owner: s.ticket.owner?.id ?? null }));
+
+describe('backtest --from-psa (in process, fake PSAs over HTTP)', () => {
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  describe('ConnectWise: audit trail', () => {
+    let fake: FakeConnectWise;
+    beforeAll(async () => {
+      fake = seedConnectWise(await new FakeConnectWise({ publicKey: exampleEnv.CW_PUBLIC_KEY, privateKey: exampleEnv.CW_PRIVATE_KEY, clientId: exampleEnv.CW_CLIENT_ID }).start());
+      const plain = { company: { id: 300, identifier: 'Initrode', name: 'Initrode' }, status: { id: 1, name: 'New' } };
+      cwTicket(fake, 501, created, plain);
+      cwTicket(fake, 502, created, plain);
+      fake.changeTicket(501, '2026-11-30T14:30:00Z', 'jsmith', { priority: { id: 7, name: 'Priority 4 - Schedule Maintenance' } });
+      fake.changeTicket(501, '2026-11-30T17:00:00Z', 'jsmith', { status: { id: 30, name: 'Closed' } }, { closedFlag: true, closedDate: '2026-11-30T17:00:00Z', dateResolved: '2026-11-30T17:00:00Z' });
+      fake.changeTicket(502, '2026-11-30T15:00:00Z', 'erin.t', { team: { id: 4, name: 'Tier 2' }, owner: { id: 161, identifier: 't2.frank', name: 'Frank Ng' } });
+      fake.changeTicket(502, '2026-11-30T17:00:00Z', 't2.frank', { status: { id: 30, name: 'Closed' } }, { closedFlag: true, closedDate: '2026-11-30T17:00:00Z' });
+    });
+    afterAll(() => fake.close());
+
+    it('rebuilds the snapshots, decides as known, within budget, rerun from the cache makes no call', async () => {
+      const config = configFor('cw', (y) => y.replace('      # baseUrl: http://127.0.0.1:9101/v4_6_release/apis/3.0', `      baseUrl: ${fake.baseUrl}`));
+      await mustShow({ instance: 'acme-cw', config, requests: () => fake.requests.length }, { a: '501', b: '502' }, (tl) => {
+        expect(view(tl.get('501'))).toEqual([
+          { at: '2026-11-30T14:00:00.000Z', tier: 'T1', priority: 3, status: 'open', owner: 'jsmith' },
+          { at: '2026-11-30T14:30:00.000Z', tier: 'T1', priority: 4, status: 'open', owner: 'jsmith' },
+          { at: '2026-11-30T17:00:00.000Z', tier: 'T1', priority: 4, status: 'closed', owner: 'jsmith' },
+        ]);
+        expect(view(tl.get('502'))).toEqual([
+          { at: '2026-11-30T14:00:00.000Z', tier: 'T1', priority: 3, status: 'open', owner: 'jsmith' },
+          { at: '2026-11-30T15:00:00.000Z', tier: 'T2', priority: 3, status: 'open', owner: 't2.frank' },
+          { at: '2026-11-30T17:00:00.000Z', tier: 'T2', priority: 3, status: 'closed', owner: 't2.frank' },
+        ]);
+      });
+    }, 60_000);
+  });
+});
