@@ -2,6 +2,7 @@ import type { PsaConnector } from '../../src/contract/index.js';
 
 import { applyAutotaskActions } from './actions.js';
 import type { AtContext } from './client.js';
+import { readAutotaskHistory } from './history.js';
 import { apiResourceId } from './lookups.js';
 import { autotaskHandoffFillable, normalizeAutotask } from './normalize.js';
 import { fetchAutotaskTicket, listAutotaskChanged, listAutotaskOpen } from './read.js';
@@ -96,6 +97,7 @@ export const autotask = {
   webhookState: autotaskWebhookState,
   listChangedSince: listAutotaskChanged,
   listOpen: listAutotaskOpen,
+  readHistory: readAutotaskHistory,
   handoffFillable: autotaskHandoffFillable,
   // Ticket + notes (lookups are cached).
   callsPerEvaluation: 2,

@@ -1,4 +1,4 @@
-import { ConnectorError, err, ok, replayBackwards } from '../../src/contract/index.js';
+import { ConnectorError, err, ok, parseChangeText, replayBackwards } from '../../src/contract/index.js';
 import type { FetchedTicket, HistoryPage, HistoryWindow, RawChange, Result, TicketHistoryRead } from '../../src/contract/index.js';
 
 import { cwRequest, toConnectorError } from './client.js';
@@ -30,9 +30,6 @@ export interface AuditEntry {
   auditSubType?: string;
 }
 
-/** `Status changed from "New" to "In Progress"` (also `… has been changed from … to …`): label, from, to. */
-const changeText = /^\s*(.+?)\s+(?:has been\s+|was\s+)?changed\s+from\s+"(.*)"\s+to\s+"(.*)"\s*\.?\s*$/i;
-
 function fieldOf(label: string): Field | undefined {
   const l = label.trim().toLowerCase();
   if (l === 'board' || l === 'service board') return 'board';
@@ -43,12 +40,12 @@ function fieldOf(label: string): Field | undefined {
   return undefined;
 }
 
+/** An audit entry whose text is a change of a field we rebuild (`Status changed from "New" to "In Progress"`). */
 export function parseAuditEntry(e: AuditEntry): { at: string; field: Field; from: string; to: string } | undefined {
-  const m = changeText.exec(e.text ?? '');
   const at = toUtc(e.enteredDate);
-  if (!m || at === undefined) return undefined;
-  const field = fieldOf(m[1]!);
-  return field ? { at, field, from: m[2]!.trim(), to: m[3]!.trim() } : undefined;
+  const c = parseChangeText(e.text ?? '')[0];
+  const field = c ? fieldOf(c.label) : undefined;
+  return at === undefined || !c || !field ? undefined : { at, field, from: c.from, to: c.to };
 }
 
 const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);

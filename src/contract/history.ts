@@ -70,3 +70,17 @@ export function replayBackwards<T>(current: T, createdAt: string, changes: reado
   }
   return out;
 }
+
+/**
+ * Changes written in words, as PSA histories record them: `Status changed from "New" to "In Progress"` (also
+ * `… has been changed from …`, `… was changed from …`), one per line or separated by `;`. Values are what the PSA
+ * shows (names, labels), quoted; `""` is an empty value. Lines in any other form are not returned. Pure.
+ */
+export function parseChangeText(text: string): { label: string; from: string; to: string }[] {
+  const out: { label: string; from: string; to: string }[] = [];
+  for (const part of text.split(/\r?\n|;\s+(?=[A-Z])/)) {
+    const m = /^\s*(.+?)\s+(?:has been\s+|was\s+)?changed\s+from\s+"(.*)"\s+to\s+"(.*)"\s*\.?\s*$/i.exec(part);
+    if (m) out.push({ label: m[1]!.trim(), from: m[2]!.trim(), to: m[3]!.trim() });
+  }
+  return out;
+}

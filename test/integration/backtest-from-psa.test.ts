@@ -11,6 +11,7 @@ import { run as backtest } from '../../src/cli/backtest.js';
 import { run as exportTimelines } from '../../src/cli/export.js';
 import { exampleEnv } from '../fixtures/config/example-env.js';
 import { root } from '../fixtures/config/run-cli.js';
+import { FakeAutotask } from '../helpers/fake-autotask.js';
 import { FakeConnectWise, cwTicket, seedConnectWise } from '../helpers/fake-connectwise.js';
 
 // Issue 15 "Must show 3": `--from-psa` against the fake PSAs of all three connectors: the timelines rebuilt from each
@@ -116,6 +117,39 @@ describe('backtest --from-psa (in process, fake PSAs over HTTP)', () => {
           { at: '2026-11-30T15:00:00.000Z', tier: 'T2', priority: 3, status: 'open', owner: 't2.frank' },
           { at: '2026-11-30T17:00:00.000Z', tier: 'T2', priority: 3, status: 'closed', owner: 't2.frank' },
         ]);
+      });
+    }, 60_000);
+  });
+  describe('Autotask: TicketHistory', () => {
+    let fake: FakeAutotask;
+    beforeAll(async () => {
+      fake = await new FakeAutotask({ username: exampleEnv.AT_USERNAME, secret: exampleEnv.AT_SECRET, integrationCode: exampleEnv.AT_INTEGRATION_CODE }).start();
+      const s = fake.state;
+      s.companies.set(175, { id: 175, companyName: 'Initrode', classification: null });
+      const plain = { companyID: 175, createDate: '2026-11-30T14:00:00', lastTrackedModificationDateTime: '2026-11-30T14:00:00', lastActivityDate: '2026-11-30T14:00:00', firstResponseDateTime: null, queueID: 29682833, status: 1, priority: 2, assignedResourceID: 29684010, assignedResourceRoleID: 29683001 };
+      s.addTicket({ id: 601, ...plain });
+      s.addTicket({ id: 602, ...plain });
+      s.changeTicket(601, '2026-11-30T14:30:00Z', 29684010, { priority: 3 });
+      s.changeTicket(601, '2026-11-30T17:00:00Z', 29684010, { status: 5 }, { completedDate: '2026-11-30T17:00:00', resolvedDateTime: '2026-11-30T17:00:00' });
+      s.changeTicket(602, '2026-11-30T15:00:00Z', 29684003, { queueID: 29682969, assignedResourceID: 29684004 }, { assignedResourceRoleID: 29683002 });
+      s.changeTicket(602, '2026-11-30T17:00:00Z', 29684004, { status: 5 }, { completedDate: '2026-11-30T17:00:00' });
+    });
+    afterAll(() => fake.close());
+
+    it('rebuilds the snapshots, decides as known, within budget, rerun from the cache makes no call', async () => {
+      const config = configFor('at', (y) => y.replace('      # zoneUrl: http://127.0.0.1:9102/atservicesrest/v1.0     # optional override; otherwise zone discovery', `      zoneUrl: ${fake.url}/atservicesrest/v1.0`));
+      await mustShow({ instance: 'globex-at', config, requests: () => fake.requests.length }, { a: '601', b: '602' }, (tl) => {
+        expect(view(tl.get('601'))).toEqual([
+          { at: '2026-11-30T14:00:00.000Z', tier: 'T1', priority: 3, status: 'open', owner: '29684010' },
+          { at: '2026-11-30T14:30:00.000Z', tier: 'T1', priority: 4, status: 'open', owner: '29684010' },
+          { at: '2026-11-30T17:00:00.000Z', tier: 'T1', priority: 4, status: 'resolved', owner: '29684010' },
+        ]);
+        expect(view(tl.get('602'))).toEqual([
+          { at: '2026-11-30T14:00:00.000Z', tier: 'T1', priority: 3, status: 'open', owner: '29684010' },
+          { at: '2026-11-30T15:00:00.000Z', tier: 'T2', priority: 3, status: 'open', owner: '29684004' },
+          { at: '2026-11-30T17:00:00.000Z', tier: 'T2', priority: 3, status: 'resolved', owner: '29684004' },
+        ]);
+        expect(tl.get('602')!.snapshots[0]!.ticket.owner?.name).toBe('Tom Tier-One');
       });
     }, 60_000);
   });
