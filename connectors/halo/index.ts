@@ -4,6 +4,7 @@ import type { ConnectorError, ParsedWebhook, PsaConnector, Result } from '../../
 import { applyHaloActions } from './actions.js';
 import { asConnectorError } from './client.js';
 import type { HaloContext } from './client.js';
+import { readHaloHistory } from './history.js';
 import { optional, ownAgentId } from './lookups.js';
 import { normalizeHalo } from './normalize.js';
 import { haloWebhookState, registerHaloWebhooks } from './registration.js';
@@ -104,6 +105,7 @@ export const halo = {
   webhookState: (ctx, callbackUrl) => attempt(() => haloWebhookState(ctx, callbackUrl)),
   listChangedSince: (ctx, since, page?) => attempt(() => listHaloChangedSince(ctx, since, page)),
   listOpen: (ctx, page?) => attempt(() => listHaloOpen(ctx, page)),
+  readHistory: readHaloHistory,
   // Ticket and actions (lookups are cached).
   callsPerEvaluation: 2,
 } satisfies PsaConnector<HaloSettings>;

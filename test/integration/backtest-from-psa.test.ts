@@ -13,6 +13,8 @@ import { exampleEnv } from '../fixtures/config/example-env.js';
 import { root } from '../fixtures/config/run-cli.js';
 import { FakeAutotask } from '../helpers/fake-autotask.js';
 import { FakeConnectWise, cwTicket, seedConnectWise } from '../helpers/fake-connectwise.js';
+import { FakeHalo } from '../helpers/fake-halo.js';
+import type { Json } from '../helpers/fake-halo.js';
 
 // Issue 15 "Must show 3": `--from-psa` against the fake PSAs of all three connectors: the timelines rebuilt from each
 // PSA's own history (ConnectWise audit trail, Autotask TicketHistory, Halo actions) have the right snapshots at the
@@ -151,6 +153,39 @@ describe('backtest --from-psa (in process, fake PSAs over HTTP)', () => {
         ]);
         expect(tl.get('602')!.snapshots[0]!.ticket.owner?.name).toBe('Tom Tier-One');
       });
+    }, 60_000);
+  });
+  describe('HaloPSA: actions', () => {
+    let fake: FakeHalo;
+    beforeAll(async () => {
+      fake = await new FakeHalo({ clientId: exampleEnv.HALO_CLIENT_ID, clientSecret: exampleEnv.HALO_CLIENT_SECRET }).start();
+      const base = JSON.parse(readFileSync(join(root, 'connectors/halo/__fixtures__/ticket-full.json'), 'utf8')) as Json;
+      for (const k of ['status_name', 'priority_name', 'agent_name', 'respondbydate', 'fixbydate', 'responsedate', 'slapercused', 'slatimeleft']) delete base[k];
+      const plain = { ...base, team: '1st Line Support', agent_id: 20, status_id: 1, priority_id: 3 };
+      fake.logTicket({ ...plain, id: 701 }, created);
+      fake.logTicket({ ...plain, id: 702 }, created);
+      fake.changeTicket(701, '2026-11-30T14:30:00Z', 20, { priority: 4 });
+      fake.changeTicket(701, '2026-11-30T17:00:00Z', 20, { status: 9 }, { dateclosed: '2026-11-30T17:00:00', hasbeenclosed: true });
+      fake.changeTicket(702, '2026-11-30T15:00:00Z', 12, { team: '2nd Line Support', agent: 13 });
+      fake.changeTicket(702, '2026-11-30T17:00:00Z', 13, { status: 9 }, { dateclosed: '2026-11-30T17:00:00', hasbeenclosed: true });
+    });
+    afterAll(() => fake.close());
+
+    it('rebuilds the snapshots, decides as known, within budget, rerun from the cache makes no call', async () => {
+      const config = configFor('halo', (y) => y.replace('      tenantUrl: https://initech.halopsa.com', `      tenantUrl: ${fake.origin}`));
+      await mustShow({ instance: 'initech-halo', config, requests: () => fake.requests.length }, { a: '701', b: '702' }, (tl) => {
+        expect(view(tl.get('701'))).toEqual([
+          { at: '2026-11-30T14:00:00.000Z', tier: 'T1', priority: 3, status: 'open', owner: '20' },
+          { at: '2026-11-30T14:30:00.000Z', tier: 'T1', priority: 4, status: 'open', owner: '20' },
+          { at: '2026-11-30T17:00:00.000Z', tier: 'T1', priority: 4, status: 'closed', owner: '20' },
+        ]);
+        expect(view(tl.get('702'))).toEqual([
+          { at: '2026-11-30T14:00:00.000Z', tier: 'T1', priority: 3, status: 'open', owner: '20' },
+          { at: '2026-11-30T15:00:00.000Z', tier: 'T2', priority: 3, status: 'open', owner: '13' },
+          { at: '2026-11-30T17:00:00.000Z', tier: 'T2', priority: 3, status: 'closed', owner: '13' },
+        ]);
+      });
+      expect(fake.vendorProblems).toEqual([]);
     }, 60_000);
   });
 });
