@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { createGzip } from 'node:zlib';
@@ -81,11 +81,17 @@ export async function psaSource(opts: PsaSourceOptions): Promise<{ lines: LineSo
       page = res.value.nextPage;
       if (page === undefined) break;
     }
-  } finally {
+  } catch (e) {
+    // A failed read leaves nothing behind: the next run starts over.
     const closed = once(file, 'close');
     gz.end();
     await closed;
+    rmSync(partial, { force: true });
+    throw e;
   }
+  const closed = once(file, 'close');
+  gz.end();
+  await closed;
   stats.calls = opts.calls();
   renameSync(partial, cachePath);
   const { cached: _c, calls: _n, ...keep } = stats;

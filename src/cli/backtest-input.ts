@@ -83,7 +83,7 @@ async function openPsa(flags: SourceFlags, ctx: { io: CliIo; env: EnvConfig; ins
   ctx.io.stderr.write(
     s.cached
       ? `from-psa: ${s.tickets} tickets from the cache ${cachePath} (read ${s.window.from} – ${s.window.to}), 0 PSA calls\n`
-      : `from-psa: ${s.tickets} tickets, ${s.snapshots} snapshots, ${s.unreadable} unreadable history entries; ${s.calls} PSA calls (budget ${budget.cap} per ${loaded.info.rateLimit.per / 1000} s = ${share * 100} % of the instance's); cached in ${cachePath}\n`,
+      : `from-psa: ${s.tickets} tickets, ${s.snapshots} snapshots, ${s.unreadable} unreadable history entries; ${s.calls} PSA calls (budget ${budget.cap} per ${loaded.info.rateLimit.per / 1000} s = ${Math.round(share * 1000) / 10} % of the instance's); cached in ${cachePath}\n`,
   );
   return {
     lines: read.lines,

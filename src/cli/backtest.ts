@@ -27,6 +27,11 @@ to any PSA. Format and limits: docs/backtest.md.
   --instance ID     the instance whose mapping (and, without --policy, policy) applies
   --input FILE|-    timelines JSONL (gzip accepted; - = stdin)
   --from-history    the service's own observed snapshots in Redis ($REDIS_URL), changed within --since (default 30d)
+  --from-psa        rebuild the timelines from the PSA's own history (audit trail / TicketHistory / actions) of the
+                    tickets changed within --since (default 30d); cached, a rerun makes no PSA call
+  --budget-share F  --from-psa: share of the instance's request budget the read may use (default 0.2)
+  --cache FILE      --from-psa: cache file (default .psa-escalator/backtest-cache/<instance>-<since>.jsonl.gz)
+  --refresh         --from-psa: read the PSA again even if the cache file exists
   --policy FILE     an escalator.yaml whose policy to try instead of the configured one
   --compare FILE    a second escalator.yaml: report the difference (rules firing more/less, moves added/removed)
   --out FILE        write the report: .html = self-contained HTML with charts, else JSON

@@ -10,10 +10,12 @@ import type { CliIo } from './args.js';
 import { openSource, sourceFlagOptions } from './backtest-input.js';
 import { loadCliConfig } from './load-config.js';
 
-export const usage = `Usage: psa-escalator export --instance ID (--input FILE|- | --from-history [--since 30d]) [--out FILE]
+export const usage = `Usage: psa-escalator export --instance ID (--input FILE|- | --from-history [--since 30d] | --from-psa --since 30d
+                          [--budget-share 0.2] [--cache FILE] [--refresh]) [--out FILE]
 
 Writes the timelines of a source as JSONL (docs/backtest.md): one ticket per line, validated and normalized, only
-the lines of instance ID. --out FILE.gz compresses; without --out, stdout.
+the lines of instance ID. --out FILE.gz compresses; without --out, stdout. --from-psa rebuilds them from the PSA's
+own history within a share of the instance's request budget and caches them (a rerun makes no PSA call).
 `;
 
 async function write(stream: Writable, text: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -121,7 +121,17 @@ describe('backtest --from-psa (in process, fake PSAs over HTTP)', () => {
         ]);
       });
     }, 60_000);
+
+    it('a PSA that refuses the credentials: the run fails with the reason and leaves no cache behind', async () => {
+      const config = configFor('cw-bad', (y) => y.replace('      # baseUrl: http://127.0.0.1:9101/v4_6_release/apis/3.0', `      baseUrl: ${fake.baseUrl}`));
+      const cache = join(scratch, 'cw-bad.jsonl.gz');
+      const bad = Object.assign(io(), { env: { ...exampleEnv, CW_PRIVATE_KEY: 'wrong' } });
+      await expect(backtest(['--config', config, '--instance', 'acme-cw', '--from-psa', '--since', '2d', '--cache', cache, '--json'], bad)).rejects.toThrow(/psa_auth/);
+      expect(existsSync(cache)).toBe(false);
+      expect(existsSync(`${cache}.partial`)).toBe(false);
+    });
   });
+
   describe('Autotask: TicketHistory', () => {
     let fake: FakeAutotask;
     beforeAll(async () => {
@@ -155,6 +165,7 @@ describe('backtest --from-psa (in process, fake PSAs over HTTP)', () => {
       });
     }, 60_000);
   });
+
   describe('HaloPSA: actions', () => {
     let fake: FakeHalo;
     beforeAll(async () => {
