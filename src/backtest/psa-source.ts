@@ -98,3 +98,15 @@ export async function psaSource(opts: PsaSourceOptions): Promise<{ lines: LineSo
   writeFileSync(metaPath(cachePath), `${JSON.stringify(keep)}\n`, { mode: 0o600 });
   return { lines: await fileSource(cachePath), stats };
 }
+
+/**
+ * The same read, started on the first pass over the source instead of up front (`POST /api/backtests` answers 202
+ * before the PSA is read). `run` wraps the read (e.g. in the sweep lane of the shared budget).
+ */
+export function lazyPsaSource(opts: PsaSourceOptions, run: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()): LineSource {
+  let ready: Promise<LineSource> | undefined;
+  return async function* () {
+    ready ??= run(() => psaSource(opts)).then((r) => r.lines);
+    yield* (await ready)();
+  };
+}

@@ -9,7 +9,11 @@ import type { Timeline } from '../../src/backtest/timeline.js';
 import type { CliIo } from '../../src/cli/args.js';
 import { run as backtest } from '../../src/cli/backtest.js';
 import { run as exportTimelines } from '../../src/cli/export.js';
+import { loadConfigFile } from '../../src/config/index.js';
+import { connectors } from '../../src/connectors.js';
 import { exampleEnv } from '../fixtures/config/example-env.js';
+import { ADMIN_TOKEN, build } from '../helpers/build.js';
+import { waitFor } from '../helpers/test-pipeline.js';
 import { root } from '../fixtures/config/run-cli.js';
 import { FakeAutotask } from '../helpers/fake-autotask.js';
 import { FakeConnectWise, cwTicket, seedConnectWise } from '../helpers/fake-connectwise.js';
@@ -120,6 +124,36 @@ describe('backtest --from-psa (in process, fake PSAs over HTTP)', () => {
           { at: '2026-11-30T17:00:00.000Z', tier: 'T2', priority: 3, status: 'closed', owner: 't2.frank' },
         ]);
       });
+    }, 60_000);
+
+    it('POST /api/backtests with source psa: the same decisions as the CLI; a second job reuses the cached read (no PSA call)', async () => {
+      const path = configFor('cw-api', (y) => y.replace('      # baseUrl: http://127.0.0.1:9101/v4_6_release/apis/3.0', `      baseUrl: ${fake.baseUrl}`));
+      const loaded = loadConfigFile(path, exampleEnv, connectors);
+      if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
+      const h = await build({ config: loaded.value, connectors, now: () => now });
+      try {
+        const job = async (source: Record<string, unknown>) => {
+          const res = await h.app.inject({ method: 'POST', url: '/api/backtests', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: { instanceId: 'acme-cw', source } });
+          expect(res.statusCode, res.body).toBe(202);
+          const id = (res.json() as { id: string }).id;
+          let body: { status: string; error?: string; result?: BacktestResult } = { status: 'running' };
+          await waitFor(async () => {
+            body = (await h.app.inject({ method: 'GET', url: `/api/backtests/${id}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json();
+            return body.status !== 'running';
+          }, 60_000, 50);
+          expect(body.status, body.error).toBe('done');
+          return body.result!.report.decisions.map((d) => ({ ticketId: d.ticketId, rule: d.rule, at: d.at }));
+        };
+        const before = fake.requests.length;
+        expect(await job({ kind: 'psa', since: '2d', budgetShare: 0.1, refresh: true })).toEqual([{ ticketId: '501', rule: 't1-timeout', at: '2026-11-30T16:00:00.000Z' }]);
+        const used = fake.requests.length - before;
+        expect(used).toBeGreaterThan(0);
+        expect(used).toBeLessThanOrEqual(60); // 10 % of 600 per minute
+        expect(await job({ kind: 'psa', since: '2d' })).toEqual([{ ticketId: '501', rule: 't1-timeout', at: '2026-11-30T16:00:00.000Z' }]);
+        expect(fake.requests.length - before).toBe(used);
+      } finally {
+        await h.app.close();
+      }
     }, 60_000);
 
     it('a PSA that refuses the credentials: the run fails with the reason and leaves no cache behind', async () => {
