@@ -49,6 +49,7 @@ export function parseAuditEntry(e: AuditEntry): { at: string; field: Field; from
 }
 
 const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const omit = (o: Raw, keys: readonly string[]): Raw => Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
 const rows = (data: unknown): Raw[] => (Array.isArray(data) ? data.filter(isObject) : []);
 const same = (a: unknown, b: string) => typeof a === 'string' && a.trim().toLowerCase() === b.trim().toLowerCase();
 
@@ -130,11 +131,12 @@ function asOf(fetched: FetchedTicket, raw: Raw, at: string): FetchedTicket {
     const u = toUtc(v);
     return u !== undefined && u > at;
   };
-  for (const k of ['dateResolved', 'closedDate', 'dateResponded']) if (after(t[k])) delete t[k];
-  if (t['closedDate'] === undefined && t['closedFlag'] === true) t['closedFlag'] = false;
+  const later = ['dateResolved', 'closedDate', 'dateResponded'].filter((k) => after(t[k]));
+  const u = omit(t, later);
+  if (u['closedDate'] === undefined && u['closedFlag'] === true) u['closedFlag'] = false;
   const notes = fetched.notes.filter((n) => !isObject(n) || !after(n['dateCreated']));
   const { gone: _gone, ...rest } = fetched;
-  return { ...rest, ticket: t, notes };
+  return { ...rest, ticket: u, notes };
 }
 
 /**
@@ -170,12 +172,7 @@ async function changesOf(names: Names, current: Raw, entries: AuditEntry[]): Pro
     const value = ref;
     changes.push({
       at: c.at,
-      undo: (after) => {
-        const before = { ...after };
-        if (value === null) delete before[c.field];
-        else before[c.field] = value;
-        return before;
-      },
+      undo: (after) => (value === null ? omit(after, [c.field]) : { ...after, [c.field]: value }),
     });
   }
   return { changes, unreadable };

@@ -192,8 +192,7 @@ export class FakeConnectWise {
     const list = this.audit.get(ticketId) ?? [];
     for (const [k, v] of Object.entries(changes) as [keyof typeof label, FakeCwRef | null][]) {
       list.push({ text: `${label[k]} changed from "${show(t[k])}" to "${show(v)}"`, enteredDate: at, enteredBy: by, auditType: 'Ticket', auditSubType: label[k], auditSource: 'Ticket' });
-      if (v === null) delete t[k];
-      else t[k] = v;
+      t[k] = v ?? undefined; // undefined is left out of the JSON answer, like a field ConnectWise does not send
     }
     this.audit.set(ticketId, list);
     Object.assign(t, extra);
