@@ -64,8 +64,9 @@ interface Change {
 }
 
 function changesIn(action: Raw): Change[] {
-  const at = haloInstant(action['datetime']) ?? haloInstant(action['actiondatecreated']);
-  if (at === undefined) return [];
+  const stamp = haloInstant(action['datetime']) ?? haloInstant(action['actiondatecreated']);
+  if (stamp === undefined) return [];
+  const at = new Date(Date.parse(stamp)).toISOString();
   const out: Change[] = [];
   const status = int(action['new_status']);
   if (status !== undefined && status > 0) out.push({ at, field: 'status', to: status, ...(int(action['old_status']) ? { from: int(action['old_status']) } : {}) });
@@ -101,7 +102,7 @@ function setField(raw: Raw, field: Field, value: unknown): Raw {
  * change of a field on the ticket's logging action sets the initial value (nothing to undo); the first change of a
  * field after it has an unknown "before": `knownFrom` moves to its instant.
  */
-function undoable(actions: Raw[], createdAt: string): { changes: RawChange<Raw>[]; knownFrom: string; unreadable: number } {
+export function undoable(actions: Raw[], createdAt: string): { changes: RawChange<Raw>[]; knownFrom: string; unreadable: number } {
   const all = actions
     .map((a, i) => ({ a, i, ms: Date.parse(haloInstant(a['datetime']) ?? haloInstant(a['actiondatecreated']) ?? '') }))
     .filter((x) => Number.isFinite(x.ms))
@@ -121,7 +122,7 @@ function undoable(actions: Raw[], createdAt: string): { changes: RawChange<Raw>[
       const before = c.field === 'status' && c.from !== undefined ? c.from : last[c.field];
       last[c.field] = c.to;
       if (before === undefined) {
-        if (c.at > knownFrom) knownFrom = c.at;
+        if (Date.parse(c.at) > Date.parse(knownFrom)) knownFrom = c.at;
         unreadable++;
         continue;
       }
