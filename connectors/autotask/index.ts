@@ -4,6 +4,7 @@ import { applyActions } from './actions.js';
 import { handoffFillable, normalize } from './normalize.js';
 import { fetchTicket, listChangedSince, listOpen, readAutotaskActivity } from './read.js';
 import { registerWebhooks, webhookState } from './registration.js';
+import { readAutotaskHistory } from './history.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
 import { parseWebhook, verifyWebhook } from './webhook.js';
@@ -27,6 +28,7 @@ export const autotask = {
   listChangedSince,
   listOpen,
   readActivity: readAutotaskActivity,
+  readHistory: readAutotaskHistory,
   handoffFillable,
   // Ticket + notes (lookups are cached).
   callsPerEvaluation: 2,

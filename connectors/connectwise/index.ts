@@ -5,6 +5,7 @@ import { normalize } from './normalize.js';
 import { fetchTicket, listChangedSince, listOpen, readActivity } from './read.js';
 import { registerWebhooks, webhookState } from './registration.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema, settingsWarnings } from './schemas.js';
+import { readHistory } from './history.js';
 import type { ConnectWiseSettings } from './schemas.js';
 import { parseWebhook, verifyWebhook } from './webhook.js';
 
@@ -29,6 +30,7 @@ export const connectwise = {
   listChangedSince,
   listOpen,
   readActivity,
+    readHistory,
   // Ticket, notes and configurations.
   callsPerEvaluation: 3,
 } satisfies PsaConnector<ConnectWiseSettings>;

@@ -4,6 +4,7 @@ import { applyActions } from './actions.js';
 import { normalize } from './normalize.js';
 import { fetchTicket, listChangedSince, listOpen, readActivity } from './read.js';
 import { registerWebhooks, webhookState } from './registration.js';
+import { readHaloHistory } from './history.js';
 import { locationKeys, memberSchema, rateLimitDefaults, settingsSchema } from './schemas.js';
 import type { HaloSettings } from './schemas.js';
 import { parseWebhook, verifyWebhook } from './webhook.js';
@@ -27,6 +28,7 @@ export const halo = {
   listChangedSince,
   listOpen,
   readActivity,
+    readHistory: readHaloHistory,
   // Ticket and actions (lookups are cached).
   callsPerEvaluation: 2,
 } satisfies PsaConnector<HaloSettings>;

@@ -39,7 +39,7 @@ export async function getActions(ctx: HaloContext, id: number): Promise<Record<s
 const isName = (v: IdOrName) => typeof v === 'string' && !/^\s*\d+\s*$/.test(v);
 
 /** Fetches the ticket, its actions and the (cached) lookups normalizing needs. */
-async function loadTicket(ctx: HaloContext, ticketId: string): Promise<FetchedTicket> {
+export async function loadTicket(ctx: HaloContext, ticketId: string): Promise<FetchedTicket> {
   const id = ticketNumber(ticketId);
   const ticket = await getTicket(ctx, id);
   const notes = await getActions(ctx, id);

@@ -14,7 +14,7 @@ import { connectors } from '../connectors.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
-import { openSource } from './backtest-input.js';
+import { openSource, sourceFlagOptions } from './backtest-input.js';
 import { loadCliConfig } from './load-config.js';
 
 export const usage = `Usage: psa-escalator backtest --instance ID (--input FILE|- | --from-history [--since 30d] | --from-psa --since 30d)
@@ -27,6 +27,11 @@ to any PSA. Format and limits: docs/backtest.md.
   --instance ID     the instance whose mapping (and, without --policy, policy) applies
   --input FILE|-    timelines JSONL (gzip accepted; - = stdin)
   --from-history    the service's own observed snapshots in Redis ($REDIS_URL), changed within --since (default 30d)
+  --from-psa        rebuild the timelines from the PSA's own history (audit trail / TicketHistory / actions) of the
+                    tickets changed within --since (default 30d); cached, a rerun makes no PSA call
+  --budget-share F  --from-psa: share of the instance's request budget the read may use (default 0.2)
+  --cache FILE      --from-psa: cache file (default .psa-escalator/backtest-cache/<instance>-<since>.jsonl.gz)
+  --refresh         --from-psa: read the PSA again even if the cache file exists
   --policy FILE     an escalator.yaml whose policy to try instead of the configured one
   --compare FILE    a second escalator.yaml: report the difference (rules firing more/less, moves added/removed)
   --out FILE        write the report: .html = self-contained HTML with charts, else JSON
@@ -99,8 +104,7 @@ function summary(result: BacktestResult, source: string): string[] {
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(args, {
-    instance: { type: 'string' }, input: { type: 'string' }, 'from-history': { type: 'boolean' }, 'from-psa': { type: 'boolean' },
-    since: { type: 'string' }, policy: { type: 'string' }, compare: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+    instance: { type: 'string' }, ...sourceFlagOptions, policy: { type: 'string' }, compare: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
     workers: { type: 'string' }, config: { type: 'string' }, 'keep-decisions': { type: 'string' }, 'batch-size': { type: 'string' },
   });
   if (values.instance === undefined) throw new UsageError('--instance ID is required');
@@ -118,7 +122,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       ...(values.policy ? { policy: candidate(io, values.policy)! } : {}), ...(values.compare ? { compare: candidate(io, values.compare)! } : {}),
     });
     if (!spec.ok) throw new InputError([spec.error]);
-    const source = await openSource(values, { io, env: loaded.value.env, instanceId: values.instance });
+    const source = await openSource(values, { io, env: loaded.value.env, instanceId: values.instance, config: loaded.value.config });
     const progress = progressPrinter(io.stderr);
     let result: BacktestResult;
     try {

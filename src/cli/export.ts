@@ -7,13 +7,15 @@ import { parseTimelineLine } from '../backtest/timeline.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
-import { openSource } from './backtest-input.js';
+import { openSource, sourceFlagOptions } from './backtest-input.js';
 import { loadCliConfig } from './load-config.js';
 
-export const usage = `Usage: psa-escalator export --instance ID (--input FILE|- | --from-history [--since 30d]) [--out FILE]
+export const usage = `Usage: psa-escalator export --instance ID (--input FILE|- | --from-history [--since 30d] | --from-psa --since 30d
+                          [--budget-share 0.2] [--cache FILE] [--refresh]) [--out FILE]
 
 Writes the timelines of a source as JSONL (docs/backtest.md): one ticket per line, validated and normalized, only
-the lines of instance ID. --out FILE.gz compresses; without --out, stdout.
+the lines of instance ID. --out FILE.gz compresses; without --out, stdout. --from-psa rebuilds them from the PSA's
+own history within a share of the instance's request budget and caches them (a rerun makes no PSA call).
 `;
 
 async function write(stream: Writable, text: string): Promise<void> {
@@ -22,8 +24,7 @@ async function write(stream: Writable, text: string): Promise<void> {
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(args, {
-    instance: { type: 'string' }, input: { type: 'string' }, 'from-history': { type: 'boolean' }, 'from-psa': { type: 'boolean' },
-    since: { type: 'string' }, out: { type: 'string' }, config: { type: 'string' },
+    instance: { type: 'string' }, ...sourceFlagOptions, out: { type: 'string' }, config: { type: 'string' },
   });
   if (values.instance === undefined) throw new UsageError('--instance ID is required');
   const loaded = loadCliConfig(io, values.config);
@@ -31,7 +32,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     writeLines(io.stderr, loaded.error);
     return 1;
   }
-  const source = await openSource(values, { io, env: loaded.value.env, instanceId: values.instance });
+  const source = await openSource(values, { io, env: loaded.value.env, instanceId: values.instance, config: loaded.value.config });
   let out: Writable | undefined;
   let file: Writable | undefined;
   if (values.out !== undefined) {

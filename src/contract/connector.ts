@@ -2,6 +2,7 @@ import type { z } from 'zod';
 
 import type { FieldsMapping, HandoffSection, IdOrName, InstanceMode, Location, Mapping, RateLimit } from './config.js';
 import type { ConnectorError } from './errors.js';
+import type { HistoryPage, HistoryWindow } from './history.js';
 import type { LocationKeySpec } from './location.js';
 import type { Result } from './result.js';
 import type { PsaKind, Ticket } from './ticket.js';
@@ -277,6 +278,12 @@ export interface PsaConnector<S = unknown> {
    * pickup sees notes and status changes only.
    */
   readActivity?(ctx: ConnectorContext<S>, ticketId: string, since: string): Promise<Result<TicketActivity[], ConnectorError>>;
+  /**
+   * Tickets changed in the window with their snapshots rebuilt from the history the PSA keeps, one page of tickets at
+   * a time (`backtest --from-psa`, docs/backtest.md). Raw snapshots: the caller normalizes them with `normalize`.
+   * Absent: the PSA's history cannot be read (the backtest refuses `--from-psa` for the instance).
+   */
+  readHistory?(ctx: ConnectorContext<S>, window: HistoryWindow, page?: string): Promise<Result<HistoryPage, ConnectorError>>;
   /** PSA calls one evaluation reads with (ticket, notes, lookups…): sizes the backfill's share of the budget. @defaultValue 3 */
   callsPerEvaluation?: number;
 }

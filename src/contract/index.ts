@@ -4,6 +4,7 @@ export * from './connector.js';
 export * from './decision.js';
 export * from './echo-identity.js';
 export * from './errors.js';
+export * from './history.js';
 export * from './ids.js';
 export * from './location.js';
 export * from './marker.js';

@@ -95,6 +95,18 @@ async function api(fake: FakeConnectWise, method: string, path: string, q: URLSe
     return json(200, fake.priorities.filter((p) => name === undefined || p.name?.toLowerCase() === name.toLowerCase()));
   }
   if (path === '/system/callbacks' || path.startsWith('/system/callbacks/')) return callbacks(fake, method, path, body);
+  if (path === '/service/boards' && method === 'GET') return json(200, [...fake.boards].map(([id, b]) => ({ id, name: b.name })));
+  if ((m = /^\/service\/boards\/(\d+)\/teams$/.exec(path)) && method === 'GET') {
+    const board = fake.boards.get(Number(m[1]));
+    return board ? json(200, board.teams.map((t) => ({ ...t, boardId: Number(m![1]) }))) : json(404, { code: 'NotFound', message: 'Board not found' });
+  }
+  if (path === '/system/audittrail' && method === 'GET') {
+    // Navigable paging only (forward-only paging does not work on audit trail endpoints, connectwise.md §4.7).
+    if (q.get('type') !== 'Ticket' || !/^\d+$/.test(q.get('id') ?? '')) return invalid('auditTrail', 'id', 'type and id are required');
+    const id = Number(q.get('id'));
+    if (!fake.tickets.has(id)) return json(404, { code: 'NotFound', message: `Ticket ${id} not found` });
+    return page((fake.audit.get(id) ?? []).map((e, i) => ({ ...e, id: i + 1 })), q, path);
+  }
   return noEndpoint();
 }
 

@@ -30,6 +30,14 @@ export interface FakeCwCallback extends Record<string, unknown> {
   objectId: number;
   inactiveFlag: boolean;
 }
+export interface FakeCwAuditEntry {
+  text: string;
+  enteredDate: string;
+  enteredBy: string;
+  auditType: string;
+  auditSubType: string;
+  auditSource: string;
+}
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -89,6 +97,8 @@ export class FakeConnectWise {
   readonly members = new Map<string, FakeCwRef>();
   readonly boards = new Map<number, { name: string; statuses: (FakeCwRef & { defaultFlag?: boolean })[]; teams: FakeCwRef[] }>();
   readonly priorities: FakeCwRef[] = [];
+  /** Audit trail per ticket (`GET /system/audittrail?type=Ticket&id=`): `{text, enteredDate, enteredBy, auditType, auditSubType, auditSource}`. */
+  readonly audit = new Map<number, FakeCwAuditEntry[]>();
   readonly requests: RecordedRequest[] = [];
   readonly deliveries: Delivery[] = [];
   private readonly scripts: { method?: string; path: RegExp; answer: Scripted }[] = [];
@@ -168,6 +178,25 @@ export class FakeConnectWise {
     const n: FakeCwNote = { id: this.newId(), ticketId, dateCreated: this.stamp(), ...note };
     this.notes.set(ticketId, [...(this.notes.get(ticketId) ?? []), n]);
     return n;
+  }
+
+  /**
+   * A person changes a ticket at `at` (ISO): the field takes its new reference and the audit trail records the change
+   * as ConnectWise does, in words with names (`Status changed from "New" to "In Progress"`).
+   */
+  changeTicket(ticketId: number, at: string, by: string, changes: Partial<Record<'board' | 'team' | 'status' | 'priority' | 'owner', FakeCwRef | null>>, extra: Record<string, unknown> = {}): void {
+    const t = this.tickets.get(ticketId);
+    if (!t) throw new Error(`no ticket ${ticketId}`);
+    const label = { board: 'Board', team: 'Team', status: 'Status', priority: 'Priority', owner: 'Owner' } as const;
+    const show = (r: unknown) => (r && typeof r === 'object' ? String((r as FakeCwRef).identifier ?? (r as FakeCwRef).name ?? '') : '');
+    const list = this.audit.get(ticketId) ?? [];
+    for (const [k, v] of Object.entries(changes) as [keyof typeof label, FakeCwRef | null][]) {
+      list.push({ text: `${label[k]} changed from "${show(t[k])}" to "${show(v)}"`, enteredDate: at, enteredBy: by, auditType: 'Ticket', auditSubType: label[k], auditSource: 'Ticket' });
+      t[k] = v ?? undefined; // undefined is left out of the JSON answer, like a field ConnectWise does not send
+    }
+    this.audit.set(ticketId, list);
+    Object.assign(t, extra);
+    t._info = { ...(t._info ?? {}), lastUpdated: at, updatedBy: by };
   }
 
   /** Requests other than GET (what "no outbound write" assertions count). */

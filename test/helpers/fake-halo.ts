@@ -113,6 +113,44 @@ export class FakeHalo {
     this.actions.push(a);
     return a;
   }
+  /**
+   * Logs a ticket at `at` (ISO) as Halo does: the ticket and its first action, which records the values it was logged
+   * with (`new_status`, `new_agent`, `new_team`, `new_priority`).
+   */
+  logTicket(ticket: Json, at: string): Json {
+    const when = at.replace(/\.\d+Z$|Z$/, '');
+    const t = this.addTicket({ ...ticket, dateoccurred: when, datecreated: when, last_update: when, lastactiondate: when });
+    this.addAction({ ticket_id: t.id, outcome: 'Logged', datetime: when, note: '', who_type: 1, actionby_agent_id: t.agent_id, new_status: t.status_id, new_agent: t.agent_id, new_team: t.team, new_priority: t.priority_id });
+    return t;
+  }
+  /**
+   * An agent changes a ticket at `at` (ISO): the fields take their new values and the action records the change
+   * (`new_status` with `old_status`; `new_agent`, `new_team`, `new_priority` without the old value, as Halo does).
+   */
+  changeTicket(ticketId: number, at: string, agentId: number, changes: { status?: number; agent?: number; team?: string; priority?: number }, extra: Json = {}): void {
+    const t = this.tickets.get(ticketId);
+    if (!t) throw new Error(`no ticket ${ticketId}`);
+    const when = at.replace(/\.\d+Z$|Z$/, '');
+    const action: Json = { ticket_id: ticketId, outcome: 'Updated', datetime: when, note: '', who_type: 1, actionby_agent_id: agentId };
+    if (changes.status !== undefined) {
+      Object.assign(action, { old_status: t.status_id, new_status: changes.status });
+      t.status_id = changes.status;
+    }
+    if (changes.agent !== undefined) {
+      action.new_agent = changes.agent;
+      t.agent_id = changes.agent;
+    }
+    if (changes.team !== undefined) {
+      action.new_team = changes.team;
+      t.team = changes.team;
+    }
+    if (changes.priority !== undefined) {
+      action.new_priority = changes.priority;
+      t.priority_id = changes.priority;
+    }
+    Object.assign(t, extra, { last_update: when, lastactiondate: when });
+    this.addAction(action);
+  }
   /** Queues an answer for the next matching request(s), checked before authentication. */
   fail(failure: ScriptedFailure): void {
     this.failures.push({ times: 1, ...failure });
@@ -224,6 +262,14 @@ export class FakeHalo {
     this.checkQuery('GET /api/Tickets', rec);
     let all = [...this.tickets.values()].sort((a, b) => Number(a.id) - Number(b.id));
     if (rec.query.open_only === 'true') all = all.filter((t) => t.hasbeenclosed !== true && t.status_id !== 9);
+    // `datesearch` names the date field `startdate` / `enddate` bound (zone-less UTC, as Halo sends it).
+    const stamp = (v: unknown) => Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(String(v)) ? String(v) : `${String(v)}Z`);
+    const field = rec.query.datesearch;
+    if (field) {
+      const key = field === 'dateoccured' ? 'dateoccurred' : field;
+      if (rec.query.startdate) all = all.filter((t) => stamp(t[key]) >= stamp(rec.query.startdate));
+      if (rec.query.enddate) all = all.filter((t) => stamp(t[key]) <= stamp(rec.query.enddate));
+    }
     const size = Math.min(100, Number(rec.query.page_size ?? 50));
     const page = Number(rec.query.page_no ?? 1);
     const items = rec.query.pageinate === 'true' ? all.slice((page - 1) * size, page * size) : all;

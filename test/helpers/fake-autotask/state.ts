@@ -47,6 +47,8 @@ export class FakeState {
   readonly companies = new Map<number, Json>();
   readonly contacts = new Map<number, Json>();
   readonly configurationItems = new Map<number, Json>();
+  /** TicketHistory rows per ticket (`POST /TicketHistory/query`): `{id, ticketID, action, detail, date, resourceID}`. */
+  readonly history = new Map<number, Json[]>();
   readonly webhooks = new Map<number, Json>();
   readonly webhookFields = new Map<number, Json[]>();
   readonly excludedResources = new Map<number, Json[]>();
@@ -107,6 +109,37 @@ export class FakeState {
     list.push(n);
     this.notes.set(ticketId, list);
     return n;
+  }
+
+  /**
+   * A person changes a ticket at `at` (ISO): the fields take their new values and TicketHistory records the change in
+   * words, with picklist labels and resource names (`Status changed from "New" to "Complete"`), one line per field.
+   */
+  changeTicket(ticketId: number, at: string, resourceID: number, changes: Partial<Record<'queueID' | 'status' | 'priority' | 'assignedResourceID', number | null>>, extra: Json = {}): void {
+    const t = this.tickets.get(ticketId);
+    if (!t) throw new Error(`no ticket ${ticketId}`);
+    const label = { queueID: 'Queue', status: 'Status', priority: 'Priority', assignedResourceID: 'Primary Resource' } as const;
+    const show = (field: keyof typeof label, v: unknown): string => {
+      if (v === null || v === undefined) return '';
+      if (field === 'assignedResourceID') {
+        const r = this.resources.get(Number(v));
+        return r ? `${String(r.firstName)} ${String(r.lastName)}` : String(v);
+      }
+      const fields = (this.ticketFields.fields ?? []) as { name: string; picklistValues?: { value: string; label: string }[] | null }[];
+      return fields.find((f) => f.name === field)?.picklistValues?.find((p) => p.value === String(v))?.label ?? String(v);
+    };
+    const lines: string[] = [];
+    for (const [k, v] of Object.entries(changes) as [keyof typeof label, number | null][]) {
+      lines.push(`${label[k]} changed from "${show(k, t[k])}" to "${show(k, v)}"`);
+      t[k] = v;
+    }
+    Object.assign(t, extra);
+    const date = zoneless(new Date(at));
+    t.lastTrackedModificationDateTime = date;
+    t.lastActivityDate = date;
+    const rows = this.history.get(ticketId) ?? [];
+    rows.push({ id: this.id(), ticketID: ticketId, action: 'Edited', detail: lines.join('\n'), date, resourceID });
+    this.history.set(ticketId, rows);
   }
 
   /** Values of a picklist of the ticket entity (`status`, `priority`, `queueID`…). */

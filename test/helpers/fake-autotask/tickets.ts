@@ -185,6 +185,14 @@ export function ticketRoutes(ctx: RouteCtx, req: FakeRequest): Reply | undefined
   if (a === 'ticketnotes' && b === undefined && m === 'POST') return { status: 404, body: { Message: 'Not Found' } };
   if (a === 'ticketnotes' && b === 'query' && m === 'POST') return query(ctx, 'TicketNotes', [...s.notes.values()].flat(), req, c === 'next' ? (req.query.get('paging') ?? '') : undefined);
   if (a === 'resources' && b === 'query' && m === 'POST') return query(ctx, 'Resources', [...s.resources.values()], req);
+  if (a === 'tickethistory' && b === 'query' && m === 'POST') {
+    // The entity requires, and only accepts, one `ticketID eq` filter (TicketHistory entity, autotask.md §10).
+    const f = (isObj(req.body) && Array.isArray(req.body.filter) ? req.body.filter : []) as Json[];
+    const one = f.length === 1 ? f[0]! : undefined;
+    if (!one || String(one.field).toLowerCase() !== 'ticketid' || one.op !== 'eq') return errors(500, 'TicketHistory queries require exactly one filter: ticketID Equals.');
+    if (!s.tickets.has(Number(one.value))) return errors(500, `Ticket with id ${String(one.value)} does not exist or is invalid.`);
+    return query(ctx, 'TicketHistory', s.history.get(Number(one.value)) ?? [], req, c === 'next' ? (req.query.get('paging') ?? '') : undefined);
+  }
   const entities: Record<string, Map<number, Json>> = { resources: s.resources, companies: s.companies, contacts: s.contacts, configurationitems: s.configurationItems };
   const map = a === undefined ? undefined : entities[a];
   if (map && id !== undefined && c === undefined && m === 'GET') return item(map.get(id));

@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -7,11 +10,14 @@ import { BacktestJobs, TooManyBacktests } from '../../../backtest/jobs.js';
 import type { BacktestJob } from '../../../backtest/jobs.js';
 import { BacktestResultSchema } from '../../../backtest/report.js';
 import type { LineSource } from '../../../backtest/run.js';
+import { PsaBudget } from '../../../backtest/psa-budget.js';
+import { lazyPsaSource } from '../../../backtest/psa-source.js';
 import { historySource, parseSince } from '../../../backtest/sources.js';
 import { TimelineSchema } from '../../../backtest/timeline.js';
 import { InstantSchema, PolicySchema } from '../../../contract/index.js';
-import type { Policy } from '../../../contract/index.js';
+import type { HttpClient, Policy } from '../../../contract/index.js';
 import { PolicyCompileError, compilePolicy } from '../../../engine/index.js';
+import { inLane } from '../../../pipeline/outbound/rate-lanes.js';
 import { buildCompileInput } from '../../../pipeline/policy/compile-input.js';
 import { HttpError, notFoundError } from '../../errors.js';
 import { errorResponses } from '../../schemas/common.js';
@@ -30,6 +36,12 @@ const BacktestRequestSchema = z.object({
   source: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('history'), since: z.string().default('30d').describe('a duration back from now (30d, 12h) or an instant') }),
     z.object({ kind: z.literal('timelines'), timelines: z.array(TimelineSchema).min(1).max(5_000) }),
+    z.object({
+      kind: z.literal('psa'),
+      since: z.string().default('30d').describe('tickets changed within this duration back from now (30d, 12h) or since an instant'),
+      budgetShare: z.number().gt(0).max(1).default(0.2).describe("share of the instance's request budget the read may use"),
+      refresh: z.boolean().default(false).describe('read the PSA again even when a cached read of this window exists'),
+    }),
   ]),
   /** The candidate policy (the `policies.<name>` block of escalator.yaml as JSON); default: the instance's own. */
   policy: PolicySchema.optional(),
@@ -90,6 +102,10 @@ function jobInput(services: AppServices, body: z.infer<typeof BacktestRequestSch
     spec.until = until;
     return { spec, source: historySource(store, body.instanceId, { fromMs: since, toMs: until }) };
   }
+  if (body.source.kind === 'psa') {
+    spec.until = body.until ? Date.parse(body.until) : now;
+    return { spec, source: psaJobSource(services, known, body.source, now) };
+  }
   const lines = body.source.timelines.map((t) => JSON.stringify({ ...t, instance: body.instanceId }));
   if (body.until) spec.until = Date.parse(body.until);
   return {
@@ -98,6 +114,33 @@ function jobInput(services: AppServices, body: z.infer<typeof BacktestRequestSch
       yield* lines;
     },
   };
+}
+
+/**
+ * `source: {kind: "psa"}`: the PSA's own history rebuilt by the instance's connector (docs/backtest.md "--from-psa"),
+ * read on the job's first pass, in the sweep lane of the shared budget and within `budgetShare` of it, cached under
+ * the temporary directory per instance and `since` (a later job with the same `since` reuses it: no PSA call).
+ */
+function psaJobSource(services: AppServices, known: KnownInstance, src: { since: string; budgetShare: number; refresh: boolean }, now: number): LineSource {
+  const { connector } = known;
+  if (!connector.readHistory) throw new HttpError('bad_request', `source.kind psa: the ${known.loaded.info.kind} connector cannot read ticket history`, { details: { field: 'source.kind' } });
+  const since = parseSince(src.since, now);
+  if (since === undefined) throw new HttpError('bad_request', 'source.since: expected a duration like 30d, 12h or an RFC 3339 instant', { details: { field: 'source.since' } });
+  const ctx = known.context();
+  const budget = new PsaBudget(ctx.instance.rateLimit, src.budgetShare);
+  const http: HttpClient = {
+    safeGet: (url, options) => ctx.http.safeGet(url, options),
+    async request(req) {
+      if (req.rateLimited !== false) (await budget.acquire(req))();
+      return ctx.http.request(req);
+    },
+  };
+  const id = known.loaded.info.id;
+  const cachePath = join(tmpdir(), 'psa-escalator-backtest-cache', `${id}-${src.since.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl.gz`);
+  return lazyPsaSource(
+    { connector, ctx: { ...ctx, http }, window: { from: new Date(since).toISOString(), to: new Date(now).toISOString() }, cachePath, refresh: src.refresh, calls: () => budget.used },
+    (fn) => inLane('sweep', fn),
+  );
 }
 
 export default async function backtestRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
@@ -116,7 +159,9 @@ export default async function backtestRoutes(app: FastifyInstance, options: { se
         summary: 'Start a backtest: replay ticket history through a policy (asynchronous)',
         description:
           'Source `history`: the snapshots this service observed (changed within `since`); `timelines`: the timeline ' +
-          'JSONL format (docs/backtest.md) as a JSON array. `policy`/`compare`: policy blocks as in escalator.yaml ' +
+          'JSONL format (docs/backtest.md) as a JSON array; `psa`: the PSA’s own history of the tickets changed within ' +
+          '`since`, rebuilt by the connector within `budgetShare` of the instance’s request budget and cached (a later job ' +
+          'with the same `since` makes no PSA call; `refresh` reads again). `policy`/`compare`: policy blocks as in escalator.yaml ' +
           '(default: the instance’s own). Answers 202 with the job; poll `GET /api/backtests/:id`.',
         body: BacktestRequestSchema,
         response: { 202: JobSchema, ...errorResponses(400, 401, 404, 429, 503) },
