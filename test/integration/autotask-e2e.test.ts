@@ -10,6 +10,7 @@ import { FakeAutotask } from '../helpers/fake-autotask.js';
 import type { Json } from '../helpers/fake-autotask.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Issue 6 "Must show": the real service (Fastify app + BullMQ pipeline + real Redis + the real config loader and
 // connector registry) against the fake Autotask over real HTTP. Webhooks are written and signed the way Autotask
@@ -59,15 +60,6 @@ const zoneless = (ms: number) => new Date(ms).toISOString().replace(/Z$/, '');
 const patchesFor = (id: number) => fake.calls('PATCH', /^\/Tickets$/).filter((r) => (r.body as Json).id === id);
 const notesFor = (id: number) => fake.calls('POST', new RegExp(`^/Tickets/${id}/Notes$`));
 
-async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('waitFor timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A T1 ticket created three hours ago (past the 2-hour limit). */
 function t1Ticket(id: number): void {

@@ -13,6 +13,7 @@ import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 // Issue 5 "Must show": the real service (Fastify app + BullMQ pipeline + real Redis + the real config loader and
 // connector registry) against the fake ConnectWise over real HTTP: signed callbacks in (key fetched from the
@@ -53,20 +54,10 @@ let running: RunningPipeline;
 let app: FastifyInstance;
 let base: string;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const patchesFor = (id: number) => fake.apiRequests('PATCH', new RegExp(`/service/tickets/${id}$`));
 const notesPostedFor = (id: number) => fake.apiRequests('POST', new RegExp(`/service/tickets/${id}/notes$`));
 const writesFor = (id: number) => fake.writes().filter((r) => r.path.includes(`/service/tickets/${id}`));
 
-async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('waitFor timed out');
-    await sleep(50);
-  }
-}
 
 /** A T1 ticket entered three hours ago (past the 2-hour limit) with a technician's note. */
 function t1Ticket(id: number): void {

@@ -12,6 +12,7 @@ import { startFakeHalo } from '../helpers/fake-halo.js';
 import type { FakeHalo, Json } from '../helpers/fake-halo.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 // Issue 7 "Must show": the real service (Fastify app + BullMQ pipeline + real Redis + the real config loader and
 // connector registry) against the fake Halo over real HTTP: Basic-auth webhooks in, one ticket POST carrying the id
@@ -57,17 +58,7 @@ const zoneless = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/,
 const updatesFor = (id: number) => fake.requestsTo('POST', '/api/Tickets').filter((r) => (r.body as Json[]).some((b) => b.id === id));
 const notesFor = (id: number) => fake.requestsTo('POST', '/api/Actions').filter((r) => (r.body as Json[]).some((b) => b.ticket_id === id));
 const writes = () => fake.requests.filter((r) => r.method !== 'GET' && r.path.startsWith('/api/')).length;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('waitFor timed out');
-    await sleep(50);
-  }
-}
 
 /** A T1 ticket opened three hours ago (past the 2-hour limit), unassigned, with one technician note. */
 function t1Ticket(id: number): void {

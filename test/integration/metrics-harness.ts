@@ -13,6 +13,7 @@ import { startE2eService } from '../helpers/e2e-service.js';
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { freePort, startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * The real service (config loader, Fastify app, BullMQ pipeline, real Redis, the ConnectWise connector) against the
@@ -93,17 +94,7 @@ export interface Harness {
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('waitFor timed out');
-    await sleep(50);
-  }
-}
 
 async function startNotifier(notified: unknown[]): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {

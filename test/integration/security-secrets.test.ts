@@ -3,7 +3,8 @@ import { request as httpRequest } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { atDelivery, atHeaders, atT1, basic, cwHeaders, cwT1, haloBody, haloT1, post, SECRETS, startSecurityService, waitFor } from './security-harness.js';
+import { waitFor } from '../helpers/wait.js';
+import { atDelivery, atHeaders, atT1, basic, cwHeaders, cwT1, haloBody, haloT1, post, SECRETS, startSecurityService } from './security-harness.js';
 import type { SecurityService } from './security-harness.js';
 
 // docs/reliability.md §4 #6 (atomic dedupe), #7 (Redis down → fast 503), #17 (no secret in logs on success and error

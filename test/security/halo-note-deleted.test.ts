@@ -11,7 +11,7 @@ import { startFakeHalo } from '../helpers/fake-halo.js';
 import type { FakeHalo, Json } from '../helpers/fake-halo.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
-import { sleep, waitFor } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 // Issue 12 item 2, Halo side: Halo names its events freely, and any name containing "delet"/"remov" reads as a
 // delete — "Note Deleted" included. Such an event must not wipe the ticket's state: the ticket is re-fetched and,
@@ -102,8 +102,8 @@ describe('Halo: an event merely named like a delete', () => {
     const reads = () => fake.requestsTo('GET', `/api/Tickets/${id}`).length;
     const before = reads();
     expect(await send(id, 'Note Deleted')).toBe(202);
-    await waitFor(() => reads() > before, 10_000);
-    await sleep(600);
+    await waitFor(() => reads() > before, 10_000, 50, 'the ticket read back after "Note Deleted"');
+    await waitForDrained(service.running, 30_000, 'the "Note Deleted" event to be fully processed');
     expect((await stored(id))?.['lastReassign'], 'our move survives the misread delete').toMatchObject({ tier: 'T2' });
 
     // Moved back to 1st line by a human: a manual change (held), not a 3-hour-old T1 ticket to escalate again.
@@ -113,8 +113,8 @@ describe('Halo: an event merely named like a delete', () => {
     await waitFor(async () => {
       const rec = await stored(id);
       return rec?.['tier'] === 'T1' && rec['manualChange'];
-    }, 10_000);
-    await sleep(800);
+    }, 10_000, 50, 'the move back to 1st line recorded as a manual change');
+    await waitForDrained(service.running, 30_000, 'the manual-change event to be fully processed');
     expect(updatesFor(id)).toHaveLength(1);
     expect(ourNotes(id)).toHaveLength(1);
   });
