@@ -8,6 +8,7 @@ import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
 import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
 import { waitFor } from '../helpers/wait.js';
+import { watchClock } from '../helpers/clock.js';
 
 /**
  * Issue 17, notifier quiet hours (real Redis, real workers, fake PSA, injected clock): a manager notification at
@@ -39,20 +40,10 @@ function quietConfig(psaUrl: string): AppConfig {
 let redis: TestRedis;
 let fake: FakePsa;
 let clock = MONDAY_11PM;
-/** How often the quiet-hours flush loop has read the clock: one read a tick, the event that proves a tick ran. */
-let flushTicks = 0;
-const now = () => {
-  if (/\bflush\b/.test(new Error().stack ?? '')) flushTicks += 1;
-  return clock;
-};
-/** Waits until the flush loop started two ticks after this call: the first of them ran to its end with today's clock. */
-const twoFlushTicks = async (what: string) => {
-  const from = flushTicks;
-  await waitFor(() => flushTicks >= from + 2, 30_000, 20, `two quiet-hours flush ticks (${what})`);
-};
+const watched = watchClock(() => clock, ['flush']);
 const running: RunningPipeline[] = [];
 const start = async () => {
-  const p = await startTestPipeline({ redisUrl: redis.url, config: quietConfig(fake.url), now });
+  const p = await startTestPipeline({ redisUrl: redis.url, config: quietConfig(fake.url), now: watched.now });
   running.push(p);
   return p;
 };
@@ -92,7 +83,7 @@ describe('notifier quiet hours (injected clock)', () => {
     const second = await start();
 
     clock = TUESDAY_8AM - 1_000;
-    await twoFlushTicks('the calendar still closed at 07:59:59');
+    await watched.waitTicks('flush', 'the calendar still closed at 07:59:59');
     expect(bodies().map((b) => b.event)).toEqual(['escalation']);
 
     clock = TUESDAY_8AM;
@@ -103,7 +94,7 @@ describe('notifier quiet hours (injected clock)', () => {
     ]);
     expect(await waitFor(async () => (await second.redis.exists(second.stores.keys.quietSending('managers'), second.stores.keys.quietHeld('managers'))) === 0, 5_000)).toBe(true);
     // Exactly one digest: later ticks find nothing held.
-    await twoFlushTicks('after the digest');
+    await watched.waitTicks('flush', 'after the digest');
     expect(bodies().filter((b) => b.event === 'digest')).toHaveLength(1);
   }, 60_000);
 });
