@@ -10,7 +10,7 @@ import { FakeAutotask } from '../helpers/fake-autotask.js';
 import type { Json } from '../helpers/fake-autotask.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 // Issue 6 "Must show": the real service (Fastify app + BullMQ pipeline + real Redis + the real config loader and
 // connector registry) against the fake Autotask over real HTTP. Webhooks are written and signed the way Autotask
@@ -137,7 +137,7 @@ describe('Autotask end to end through the real service', () => {
     const replay = await send(delivered);
     expect(replay.status).toBe(202);
     expect(replay.body).toMatchObject({ accepted: true, duplicate: true });
-    await new Promise((r) => setTimeout(r, 1_000));
+    await waitForDrained(running);
     expect(patchesFor(351182)).toHaveLength(0);
     // Not even a read: rejected, echoed and duplicate deliveries cost no PSA call.
     expect(fake.calls('GET', /^\/Tickets\/351182$/)).toHaveLength(0);
@@ -153,7 +153,7 @@ describe('Autotask end to end through the real service', () => {
     expect((await send(fake.payload(351183))).status).toBe(202);
     const dead = await waitFor(async () => (await running.read.deadLetters()).items.find((d) => d.ticketId === '351183'));
     expect(dead.error).toMatchObject({ code: 'validation', message: expect.stringContaining('Role does not exist') });
-    await new Promise((r) => setTimeout(r, 1_500));
+    await waitForDrained(running);
     expect(patchesFor(351183)).toHaveLength(1);
     expect(notesFor(351183)).toHaveLength(0);
   });

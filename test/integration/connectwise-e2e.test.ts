@@ -13,7 +13,7 @@ import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
-import { sleep, waitFor } from '../helpers/wait.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 // Issue 5 "Must show": the real service (Fastify app + BullMQ pipeline + real Redis + the real config loader and
 // connector registry) against the fake ConnectWise over real HTTP: signed callbacks in (key fetched from the
@@ -131,7 +131,7 @@ describe('ConnectWise end to end through the real service', () => {
     for (const d of fake.deliveries) expect(JSON.parse(d.answer)).toMatchObject({ accepted: true, ignored: 'echo' });
     // The same delivery again (ConnectWise retries on 404/409/419/429) is a duplicate.
     expect(await deliver(body)).toEqual({ status: 202, body: { accepted: true, eventId: 'acme-cw:msg-1001', duplicate: true } });
-    await sleep(800);
+    await waitForDrained(running);
     expect(writesFor(1001)).toHaveLength(2);
     const view = await waitFor(async () => (await running.read.ticket('acme-cw', '1001'))?.decisions.find((d) => d.results.length > 0));
     expect(view.results.filter((r) => r.action === 'reassign' || r.action === 'note').map((r) => r.status)).toEqual(['applied', 'applied']);
@@ -152,7 +152,7 @@ describe('ConnectWise end to end through the real service', () => {
     const acks = await Promise.all(Array.from({ length: 5 }, () => deliver(fake.callbackBody(1002))));
     expect(acks.map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
     await waitFor(() => notesPostedFor(1002).length === 1);
-    await sleep(1_000);
+    await waitForDrained(running);
     expect(patchesFor(1002)).toHaveLength(1);
     expect(notesPostedFor(1002)).toHaveLength(1);
   });
@@ -162,7 +162,7 @@ describe('ConnectWise end to end through the real service', () => {
     const before = fake.requests.filter((r) => r.path.includes('/service/tickets/1003')).length;
     const ack = await deliver(fake.callbackBody(1003, { memberId: 'Escalator-API' }));
     expect(ack).toEqual({ status: 202, body: { accepted: true, eventId: expect.stringMatching(/^acme-cw:/), ignored: 'echo' } });
-    await sleep(800);
+    await waitForDrained(running);
     expect(fake.requests.filter((r) => r.path.includes('/service/tickets/1003')).length).toBe(before);
   });
 
@@ -181,7 +181,7 @@ describe('ConnectWise end to end through the real service', () => {
     const refused = await deliver(redirecting);
     expect(refused.status).toBe(503);
     expect(refused.body).toMatchObject({ error: { code: 'key_unavailable' } });
-    await sleep(800);
+    await waitForDrained(running);
     expect(fake.writes().length).toBe(writesBefore);
     expect(writesFor(1004)).toHaveLength(0);
   });

@@ -12,7 +12,7 @@ import { startFakeHalo } from '../helpers/fake-halo.js';
 import type { FakeHalo, Json } from '../helpers/fake-halo.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
-import { sleep, waitFor } from '../helpers/wait.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 // Issue 7 "Must show": the real service (Fastify app + BullMQ pipeline + real Redis + the real config loader and
 // connector registry) against the fake Halo over real HTTP: Basic-auth webhooks in, one ticket POST carrying the id
@@ -127,7 +127,7 @@ describe('HaloPSA end to end through the real service', () => {
       expect(d.status).toBe(202);
       expect(JSON.parse(d.answer)).toMatchObject({ accepted: true, ignored: 'echo' });
     }
-    await sleep(800);
+    await waitForDrained(running);
     expect(updatesFor(5001)).toHaveLength(1);
     expect(notesFor(5001)).toHaveLength(1);
     const view = await waitFor(async () => (await running.read.ticket('initech-halo', '5001'))?.decisions.find((d) => d.results.length > 0));
@@ -140,7 +140,7 @@ describe('HaloPSA end to end through the real service', () => {
     expect((await send(payload(5002), null)).status).toBe(401);
     expect((await send(payload(5002), `escalator:${HOOK_PASSWORD}x`)).status).toBe(401);
     expect((await send(payload(5002), `admin:${HOOK_PASSWORD}`)).status).toBe(401);
-    await sleep(800);
+    await waitForDrained(running);
     expect(fake.requests.length).toBe(before); // not even a read
     expect(updatesFor(5002)).toHaveLength(0);
   });
