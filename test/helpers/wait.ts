@@ -47,18 +47,18 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PENDING = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
 
 /**
- * Waits until the pipeline has nothing left to do for the events it acknowledged: the events and tickets queues hold
- * no waiting, active or delayed job (heartbeats aside: they prove liveness, not work), seen twice in a row. An event
- * job hands its ticket job over before it completes (and a run's follow-up kick is queued as it finishes), so an empty
- * pair means every accepted webhook was evaluated and its writes were made: the point from which "nothing happened"
- * is a fact, not a guess.
+ * Waits until the pipeline has nothing left to do: its queues (events, tickets and, when given, control: sweeps,
+ * registration checks, notifier retries) hold no waiting, active or delayed job (heartbeats aside: they prove
+ * liveness, not work), seen twice in a row. An event job hands its ticket job over before it completes (and a run's
+ * follow-up kick is queued as it finishes), so empty queues mean every accepted webhook was evaluated, every retry
+ * ran and its writes were made: the point from which "nothing (more) happened" is a fact, not a guess.
  */
 export async function waitForDrained(
-  running: { queues: { events: Queue; tickets: Queue } },
+  running: { queues: { events: Queue; tickets: Queue; control?: Queue } },
   timeoutMs = 30_000,
-  what = 'the events and tickets queues to drain',
+  what = 'the pipeline\'s queues to drain',
 ): Promise<void> {
-  const queues = [running.queues.events, running.queues.tickets];
+  const queues = Object.values(running.queues);
   let state = '';
   let calm = 0;
   await waitFor(
