@@ -22,6 +22,10 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           pool: 'forks',
+          // These files mostly wait (on Redis, fake PSAs, debounce and lock timers), one Redis each: two at a time use
+          // a 2-core CI machine (the default there is one worker, cores − 1) and halve the wall time. Waits are events
+          // with generous bounds (test/helpers/wait.ts), so a busy neighbour slows a file down without failing it.
+          maxWorkers: 2,
         },
       },
     ],

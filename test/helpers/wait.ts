@@ -1,4 +1,5 @@
-import type { Queue } from 'bullmq';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 
 /**
  * The one way tests wait: for an event, never for a fixed time. Every wait names what it awaited, so a timeout on a
@@ -72,6 +73,22 @@ export async function waitForDrained(
     50,
     () => `${what} (still pending: ${state})`,
   );
+}
+
+/**
+ * `waitForDrained` for a service in another process (a child `serve`, a killed worker's successor): opens the
+ * pipeline's three queues on `redisUrl` (names and the `bull` prefix as src/pipeline/queues.ts and src/store/keys.ts
+ * give them on a single Redis) and waits until they are empty.
+ */
+export async function waitForDrainedAt(redisUrl: string, timeoutMs = 30_000, what?: string): Promise<void> {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queues = { events: new Queue('events', { connection }), tickets: new Queue('tickets', { connection }), control: new Queue('control', { connection }) };
+  try {
+    await waitForDrained({ queues }, timeoutMs, what);
+  } finally {
+    await Promise.all(Object.values(queues).map((q) => q.close()));
+    connection.disconnect();
+  }
 }
 
 /**
