@@ -12,6 +12,8 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts', 'connectors/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/unit/**/*.test.ts'],
           testTimeout: 20_000,
+          // Projects with different maxWorkers need their own group: the unit files run first, then the integration ones.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -26,6 +28,7 @@ export default defineConfig({
           // a 2-core CI machine (the default there is one worker, cores − 1) and halve the wall time. Waits are events
           // with generous bounds (test/helpers/wait.ts), so a busy neighbour slows a file down without failing it.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -14,6 +14,7 @@ import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-conn
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
+import { connectwiseInstanceYaml } from '../helpers/instance-yaml.js';
 
 // Issue 5 "Must show": the real service (Fastify app + BullMQ pipeline + real Redis + the real config loader and
 // connector registry) against the fake ConnectWise over real HTTP: signed callbacks in (key fetched from the
@@ -21,32 +22,11 @@ import { waitFor, waitForDrained } from '../helpers/wait.js';
 // nothing more; bad signatures and hostile key URLs are refused without a write; a 429 with Retry-After is waited out.
 
 const CONFIG = `${e2ePolicyYaml()}instances:
-  - id: acme-cw
-    kind: connectwise
-    policy: standard
-    connection:
-      baseUrl: \${CW_BASE_URL}
-      companyId: acme
-      publicKey: \${CW_PUBLIC_KEY}
-      privateKey: \${CW_PRIVATE_KEY}
-      clientId: \${CW_CLIENT_ID}
-      apiMember: escalator-api
-    webhook:
-      keyUrlHosts: [na.myconnectwise.net, "\${CW_ORIGIN}"]
-    mapping:
-      tiers:
-        T1: { board: 1, team: 3 }
-        T2: { board: 5, team: 9 }
-        T3: { board: 12, team: 27 }
-      groups:
-        tier2: { board: 5, team: 9 }
-      priorities: { P1: [4], P2: [5], P3: [6], P4: [7, 8] }
-      statuses:
-        waiting_customer: ["Waiting Customer"]
-        closed: ["Closed"]
-      members:
-        t2.erin: erin.t
-`;
+${connectwiseInstanceYaml({
+  id: 'acme-cw',
+  keyUrlHosts: ['na.myconnectwise.net', '${CW_ORIGIN}'],
+  statuses: { waiting_customer: ['Waiting Customer'], closed: ['Closed'] },
+})}`;
 
 let redis: TestRedis;
 let fake: FakeConnectWise;

@@ -13,6 +13,7 @@ import type { FakeHalo, Json } from '../helpers/fake-halo.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
+import { haloInstanceYaml } from '../helpers/instance-yaml.js';
 
 // Issue 7 "Must show": the real service (Fastify app + BullMQ pipeline + real Redis + the real config loader and
 // connector registry) against the fake Halo over real HTTP: Basic-auth webhooks in, one ticket POST carrying the id
@@ -20,33 +21,11 @@ import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 const HOOK_PASSWORD = 'halo-hook-password-e2e';
 const CONFIG = `${e2ePolicyYaml()}instances:
-  - id: initech-halo
-    kind: halo
-    policy: standard
-    connection:
-      tenantUrl: \${HALO_URL}
-      clientId: \${HALO_CLIENT_ID}
-      clientSecret: \${HALO_CLIENT_SECRET}
-    webhook:
-      basicAuth: { username: escalator, password: "\${HALO_WEBHOOK_PASSWORD}" }
-    mapping:
-      tiers:
-        T1: { team: "1st Line Support" }
-        T2: [{ team: "2nd Line Support" }, { team: "Network" }]
-        T3: { team: "3rd Line Support" }
-      groups:
-        tier2: { team: "2nd Line Support" }
-      priorities: { P1: [1], P2: [2], P3: [3], P4: [4] }
-      statuses:
-        waiting_customer: ["Waiting on Customer"]
-        resolved: ["Resolved"]
-        closed: ["Closed"]
-      members:
-        t2.erin: { agent_id: 12 }
-        t2.frank: { agent_id: 13 }
-    notes:
-      internal: { outcome: "Private Note" }
-`;
+${haloInstanceYaml({
+  id: 'initech-halo',
+  tiers: { T1: { team: '1st Line Support' }, T2: [{ team: '2nd Line Support' }, { team: 'Network' }], T3: { team: '3rd Line Support' } },
+  statuses: { waiting_customer: ['Waiting on Customer'], resolved: ['Resolved'], closed: ['Closed'] },
+})}`;
 
 let redis: TestRedis;
 let fake: FakeHalo;

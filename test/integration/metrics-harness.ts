@@ -14,6 +14,7 @@ import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-conn
 import { freePort, startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
+import { connectwiseInstanceYaml } from '../helpers/instance-yaml.js';
 
 /**
  * The real service (config loader, Fastify app, BullMQ pipeline, real Redis, the ConnectWise connector) against the
@@ -45,33 +46,7 @@ policies:
         when: { tier: T2, age: 1h, status: { not: [resolved, closed] } }
         then: { escalateTo: T3, note: internal, notify: [managers] }
 instances:
-  - id: acme-cw
-    kind: connectwise
-    policy: standard
-    mode: ${mode}
-    connection:
-      baseUrl: \${CW_BASE_URL}
-      companyId: acme
-      publicKey: \${CW_PUBLIC_KEY}
-      privateKey: \${CW_PRIVATE_KEY}
-      clientId: \${CW_CLIENT_ID}
-      apiMember: escalator-api
-    webhook:
-      keyUrlHosts: ["\${CW_ORIGIN}"]
-    mapping:
-      tiers:
-        T1: { board: 1, team: 3 }
-        T2: { board: 5, team: 9 }
-        T3: { board: 12, team: 27 }
-      groups:
-        tier2: { board: 5, team: 9 }
-      priorities: { P1: [4], P2: [5], P3: [6], P4: [7, 8] }
-      statuses:
-        closed: ["Closed"]
-      members:
-        t2.erin: erin.t
-        t2.frank: t2.frank
-`;
+${connectwiseInstanceYaml({ id: 'acme-cw', mode: mode as 'enforce' | 'observe', members: { 't2.erin': 'erin.t', 't2.frank': 't2.frank' } })}`;
 
 export interface Harness {
   fake: FakeConnectWise;

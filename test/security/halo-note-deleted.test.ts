@@ -12,6 +12,7 @@ import type { FakeHalo, Json } from '../helpers/fake-halo.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
+import { haloInstanceYaml } from '../helpers/instance-yaml.js';
 
 // Issue 12 item 2, Halo side: Halo names its events freely, and any name containing "delet"/"remov" reads as a
 // delete — "Note Deleted" included. Such an event must not wipe the ticket's state: the ticket is re-fetched and,
@@ -19,30 +20,12 @@ import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 const HOOK_PASSWORD = 'halo-hook-password-security';
 const CONFIG = `${e2ePolicyYaml()}instances:
-  - id: initech-halo
-    kind: halo
-    policy: standard
-    connection:
-      tenantUrl: \${HALO_URL}
-      clientId: client-id
-      clientSecret: client-secret
-    webhook:
-      basicAuth: { username: escalator, password: "${HOOK_PASSWORD}" }
-    mapping:
-      tiers:
-        T1: { team: "1st Line Support" }
-        T2: { team: "2nd Line Support" }
-      groups:
-        tier2: { team: "2nd Line Support" }
-      priorities: { P1: [1], P2: [2], P3: [3], P4: [4] }
-      statuses:
-        closed: ["Closed"]
-      members:
-        t2.erin: { agent_id: 12 }
-        t2.frank: { agent_id: 13 }
-    notes:
-      internal: { outcome: "Private Note" }
-`;
+${haloInstanceYaml({
+  id: 'initech-halo',
+  connection: { clientId: 'client-id', clientSecret: 'client-secret' },
+  password: HOOK_PASSWORD,
+  tiers: { T1: { team: '1st Line Support' }, T2: { team: '2nd Line Support' } },
+})}`;
 
 let redis: TestRedis;
 let client: Redis;
