@@ -14,7 +14,6 @@ import { autotaskJson, autotaskSignature, FakeAutotask, type Json } from '../hel
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startFakeHalo, type FakeHalo } from '../helpers/fake-halo.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { waitFor } from '../helpers/wait.js';
 
 // The real service (config loader, three real connectors, Fastify app, BullMQ pipeline, real Redis) over the three
 // fake PSAs, with every secret set to a recognisable sentinel and the production logger (its redaction included)
