@@ -120,32 +120,5 @@ export async function startFakePsaPipeline(o: Partial<Omit<StartOptions, 'redisU
   };
 }
 
-/** Polls until `check` returns a truthy value (or throws after `timeoutMs`). */
-/**
- * Polls `check` until it returns a truthy value (or stops throwing with one) and returns it. On timeout the error
- * says what was awaited (`what`, a string or a function giving the current state) and the last error seen.
- */
-export async function waitFor<T>(
-  check: () => Promise<T> | T,
-  timeoutMs = 10_000,
-  everyMs = 50,
-  what?: string | (() => string),
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      const awaited = typeof what === 'function' ? what() : what;
-      throw new Error(`waitFor timed out after ${timeoutMs} ms${awaited ? ` waiting for ${awaited}` : ''}${last ? `: ${String(last)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// The one waitFor (with its diagnostic message) lives in wait.ts; re-exported for the files that import it from here.
+export { sleep, waitFor, waitForDrained } from './wait.js';

@@ -12,7 +12,8 @@ import { MetricsHistoryStore } from '../../src/store/metrics-history-store.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 
-import { startHarness, waitFor } from './metrics-harness.js';
+import { waitFor } from '../helpers/wait.js';
+import { startHarness } from './metrics-harness.js';
 import type { Harness } from './metrics-harness.js';
 
 // docs/spec.md §5 audit trail: `GET /api/escalations` (filters, paging, newest first) and `GET /api/tickets/:i/:t` through

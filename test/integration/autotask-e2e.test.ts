@@ -10,6 +10,7 @@ import { FakeAutotask } from '../helpers/fake-autotask.js';
 import type { Json } from '../helpers/fake-autotask.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 // Issue 6 "Must show": the real service (Fastify app + BullMQ pipeline + real Redis + the real config loader and
 // connector registry) against the fake Autotask over real HTTP. Webhooks are written and signed the way Autotask
@@ -59,15 +60,6 @@ const zoneless = (ms: number) => new Date(ms).toISOString().replace(/Z$/, '');
 const patchesFor = (id: number) => fake.calls('PATCH', /^\/Tickets$/).filter((r) => (r.body as Json).id === id);
 const notesFor = (id: number) => fake.calls('POST', new RegExp(`^/Tickets/${id}/Notes$`));
 
-async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('waitFor timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A T1 ticket created three hours ago (past the 2-hour limit). */
 function t1Ticket(id: number): void {
@@ -145,7 +137,7 @@ describe('Autotask end to end through the real service', () => {
     const replay = await send(delivered);
     expect(replay.status).toBe(202);
     expect(replay.body).toMatchObject({ accepted: true, duplicate: true });
-    await new Promise((r) => setTimeout(r, 1_000));
+    await waitForDrained(running);
     expect(patchesFor(351182)).toHaveLength(0);
     // Not even a read: rejected, echoed and duplicate deliveries cost no PSA call.
     expect(fake.calls('GET', /^\/Tickets\/351182$/)).toHaveLength(0);
@@ -161,7 +153,7 @@ describe('Autotask end to end through the real service', () => {
     expect((await send(fake.payload(351183))).status).toBe(202);
     const dead = await waitFor(async () => (await running.read.deadLetters()).items.find((d) => d.ticketId === '351183'));
     expect(dead.error).toMatchObject({ code: 'validation', message: expect.stringContaining('Role does not exist') });
-    await new Promise((r) => setTimeout(r, 1_500));
+    await waitForDrained(running);
     expect(patchesFor(351183)).toHaveLength(1);
     expect(notesFor(351183)).toHaveLength(0);
   });

@@ -5,43 +5,26 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 
 import { autotask } from '../../connectors/autotask/index.js';
 import type { AutotaskSettings } from '../../connectors/autotask/schemas.js';
-import type { ConnectorContext, InstanceInfo, WebhookRequest } from '../../src/contract/index.js';
+import type { ConnectorContext, WebhookRequest } from '../../src/contract/index.js';
+import { AT_WEBHOOK_SECRET, atMapping, autotaskCtx, closeCheckedAutotask, startSeededAutotask } from '../helpers/autotask-connector.js';
 import { testContext } from '../helpers/connector-context.js';
 import { FakeAutotask } from '../helpers/fake-autotask.js';
 
 // Webhook registration, reconciliation paging and webhook deliveries as Autotask sends them: the Autotask connector
 // against the fake Autotask over real HTTP, through the real outbound client that testContext() builds.
 
-const WEBHOOK_SECRET = 'whsec-autotask-test-42';
-const mapping: InstanceInfo['mapping'] = {
-  tiers: { T1: { queueID: 29682833 }, T2: [{ queueID: 29682969 }, { queueID: 29683500 }], T3: [{ queueID: 29683484 }, { queueID: 29683501 }] },
-  groups: { network: { queueID: 29683500 }, tier2: { queueID: 29682969 } },
-  priorities: { P1: [4], P2: [1], P3: [2], P4: [3] },
-  statuses: { waiting_customer: [7], waiting_vendor: [10], resolved: [5] },
-  members: { 't2.erin': { resourceID: 29684003, roleID: 29683002 } },
-  vipCompanies: [174],
-};
+const WEBHOOK_SECRET = AT_WEBHOOK_SECRET;
+const makeCtx = autotaskCtx;
+const mapping = atMapping;
 
 let fake: FakeAutotask;
 let ctx: ConnectorContext<AutotaskSettings>;
 
-const makeCtx = (connection: Record<string, unknown>, webhook: Record<string, unknown> = { secretKey: WEBHOOK_SECRET }) =>
-  testContext({
-    connector: autotask,
-    instance: { id: 'globex-at', mapping },
-    settings: { connection, webhook, notes: { internal: { noteType: 1, publish: 2 }, customer: { noteType: 1, publish: 1 } }, mapping },
-  });
-
 beforeEach(async () => {
-  fake = await new FakeAutotask().start();
-  fake.state.addTicket({ id: 351181 });
-  fake.state.addNote(351181, { description: 'Power-cycled the printer; no change.', title: 'Phone call', creatorResourceID: 29684010, createDateTime: '2026-11-24T13:20:40.11' });
+  fake = await startSeededAutotask();
   ctx = makeCtx(fake.connection());
 });
-afterEach(async () => {
-  expect(fake.vendorProblems).toEqual([]);
-  await fake.close();
-});
+afterEach(() => closeCheckedAutotask(fake));
 
 describe('webhook registration', () => {
   const callback = 'https://esc.msp.example/webhooks/globex-at';

@@ -1,11 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { PolicySchema } from '../../src/contract/index.js';
 import type { AppConfig } from '../../src/config/types.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import type { InstanceStatus } from '../../src/store/models.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
+import { useFileRedis } from '../helpers/file-redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
 import { INSTANCE, startTestPipeline, testConfig, testPolicy, waitFor } from '../helpers/test-pipeline.js';
 
@@ -15,24 +14,9 @@ import { INSTANCE, startTestPipeline, testConfig, testPolicy, waitFor } from '..
  * once, within the sweep's 20 % of the request budget, resumable across a restart, with progress in /api/instances.
  */
 
-let redis: TestRedis;
 let fake: FakePsa;
-const running: RunningPipeline[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.close()));
-  await fake?.stop();
-  const { Redis } = await import('ioredis');
-  const r = new Redis(redis.url);
-  await r.flushall();
-  r.disconnect();
-});
-afterAll(async () => {
-  await redis.close();
-});
+const file = useFileRedis(() => fake?.stop());
+const running = file.running;
 
 const HOUR = 3_600_000;
 // Scaled: 3000 calls per 10 s → the sweep lane may spend 600 per 10 s, a 1 s sweep 60 calls.
@@ -129,7 +113,7 @@ describe('backfill: day one with 300 open tickets and no webhooks', () => {
     await fake.start();
     const seeded = seed(fake, Date.now());
     const config = dayOneConfig(fake.url, 'enforce');
-    const start = () => startTestPipeline({ redisUrl: redis.url, config, tuning: { reconcileStartDelayMs: 0, closeTimeoutMs: 15_000 } });
+    const start = () => startTestPipeline({ redisUrl: file.url, config, tuning: { reconcileStartDelayMs: 0, closeTimeoutMs: 15_000 } });
 
     const first = await start();
     running.push(first);
@@ -186,7 +170,7 @@ describe('backfill: day one with 300 open tickets and no webhooks', () => {
     const now = Date.now();
     for (let i = 0; i < 5; i++) fake.addTicket({ id: `stale-${i}`, createdAt: new Date(now - 72 * HOUR).toISOString(), updatedAt: new Date(now - 72 * HOUR).toISOString() });
     for (let i = 0; i < 5; i++) fake.addTicket({ id: `fresh-${i}` });
-    const observe = await startTestPipeline({ redisUrl: redis.url, config: dayOneConfig(fake.url, 'observe'), tuning: { reconcileStartDelayMs: 0 } });
+    const observe = await startTestPipeline({ redisUrl: file.url, config: dayOneConfig(fake.url, 'observe'), tuning: { reconcileStartDelayMs: 0 } });
     running.push(observe);
     await waitFor(async () => (await backfillOf(observe))?.completedAt, 30_000, 100);
     const proposals = (await observe.read.escalations({ limit: 50 })).items;
@@ -201,7 +185,7 @@ describe('backfill: day one with 300 open tickets and no webhooks', () => {
     await observe.close();
 
     // The MSP read the proposals and switches to `backfill: enforce`, then runs a full reconcile.
-    const enforce = await startTestPipeline({ redisUrl: redis.url, config: dayOneConfig(fake.url, 'enforce'), tuning: { reconcileStartDelayMs: 60_000 } });
+    const enforce = await startTestPipeline({ redisUrl: file.url, config: dayOneConfig(fake.url, 'enforce'), tuning: { reconcileStartDelayMs: 60_000 } });
     running.push(enforce);
     await enforce.pipeline.enqueueReconcile(INSTANCE, { full: true });
     await waitFor(() => [0, 1, 2, 3, 4].every((i) => fake.tickets.get(`stale-${i}`)!.queue === '2' && fake.tickets.get(`stale-${i}`)!.notes.length === 1), 30_000, 100);

@@ -13,6 +13,8 @@ import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
+import { connectwiseInstanceYaml } from '../helpers/instance-yaml.js';
 
 // Issue 5 "Must show": the real service (Fastify app + BullMQ pipeline + real Redis + the real config loader and
 // connector registry) against the fake ConnectWise over real HTTP: signed callbacks in (key fetched from the
@@ -20,32 +22,11 @@ import type { TestRedis } from '../helpers/redis.js';
 // nothing more; bad signatures and hostile key URLs are refused without a write; a 429 with Retry-After is waited out.
 
 const CONFIG = `${e2ePolicyYaml()}instances:
-  - id: acme-cw
-    kind: connectwise
-    policy: standard
-    connection:
-      baseUrl: \${CW_BASE_URL}
-      companyId: acme
-      publicKey: \${CW_PUBLIC_KEY}
-      privateKey: \${CW_PRIVATE_KEY}
-      clientId: \${CW_CLIENT_ID}
-      apiMember: escalator-api
-    webhook:
-      keyUrlHosts: [na.myconnectwise.net, "\${CW_ORIGIN}"]
-    mapping:
-      tiers:
-        T1: { board: 1, team: 3 }
-        T2: { board: 5, team: 9 }
-        T3: { board: 12, team: 27 }
-      groups:
-        tier2: { board: 5, team: 9 }
-      priorities: { P1: [4], P2: [5], P3: [6], P4: [7, 8] }
-      statuses:
-        waiting_customer: ["Waiting Customer"]
-        closed: ["Closed"]
-      members:
-        t2.erin: erin.t
-`;
+${connectwiseInstanceYaml({
+  id: 'acme-cw',
+  keyUrlHosts: ['na.myconnectwise.net', '${CW_ORIGIN}'],
+  statuses: { waiting_customer: ['Waiting Customer'], closed: ['Closed'] },
+})}`;
 
 let redis: TestRedis;
 let fake: FakeConnectWise;
@@ -53,20 +34,10 @@ let running: RunningPipeline;
 let app: FastifyInstance;
 let base: string;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const patchesFor = (id: number) => fake.apiRequests('PATCH', new RegExp(`/service/tickets/${id}$`));
 const notesPostedFor = (id: number) => fake.apiRequests('POST', new RegExp(`/service/tickets/${id}/notes$`));
 const writesFor = (id: number) => fake.writes().filter((r) => r.path.includes(`/service/tickets/${id}`));
 
-async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('waitFor timed out');
-    await sleep(50);
-  }
-}
 
 /** A T1 ticket entered three hours ago (past the 2-hour limit) with a technician's note. */
 function t1Ticket(id: number): void {
@@ -140,7 +111,7 @@ describe('ConnectWise end to end through the real service', () => {
     for (const d of fake.deliveries) expect(JSON.parse(d.answer)).toMatchObject({ accepted: true, ignored: 'echo' });
     // The same delivery again (ConnectWise retries on 404/409/419/429) is a duplicate.
     expect(await deliver(body)).toEqual({ status: 202, body: { accepted: true, eventId: 'acme-cw:msg-1001', duplicate: true } });
-    await sleep(800);
+    await waitForDrained(running);
     expect(writesFor(1001)).toHaveLength(2);
     const view = await waitFor(async () => (await running.read.ticket('acme-cw', '1001'))?.decisions.find((d) => d.results.length > 0));
     expect(view.results.filter((r) => r.action === 'reassign' || r.action === 'note').map((r) => r.status)).toEqual(['applied', 'applied']);
@@ -161,7 +132,7 @@ describe('ConnectWise end to end through the real service', () => {
     const acks = await Promise.all(Array.from({ length: 5 }, () => deliver(fake.callbackBody(1002))));
     expect(acks.map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
     await waitFor(() => notesPostedFor(1002).length === 1);
-    await sleep(1_000);
+    await waitForDrained(running);
     expect(patchesFor(1002)).toHaveLength(1);
     expect(notesPostedFor(1002)).toHaveLength(1);
   });
@@ -171,7 +142,7 @@ describe('ConnectWise end to end through the real service', () => {
     const before = fake.requests.filter((r) => r.path.includes('/service/tickets/1003')).length;
     const ack = await deliver(fake.callbackBody(1003, { memberId: 'Escalator-API' }));
     expect(ack).toEqual({ status: 202, body: { accepted: true, eventId: expect.stringMatching(/^acme-cw:/), ignored: 'echo' } });
-    await sleep(800);
+    await waitForDrained(running);
     expect(fake.requests.filter((r) => r.path.includes('/service/tickets/1003')).length).toBe(before);
   });
 
@@ -190,7 +161,7 @@ describe('ConnectWise end to end through the real service', () => {
     const refused = await deliver(redirecting);
     expect(refused.status).toBe(503);
     expect(refused.body).toMatchObject({ error: { code: 'key_unavailable' } });
-    await sleep(800);
+    await waitForDrained(running);
     expect(fake.writes().length).toBe(writesBefore);
     expect(writesFor(1004)).toHaveLength(0);
   });

@@ -1,11 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { AppConfig } from '../../src/config/types.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import type { InstanceStatus } from '../../src/store/models.js';
 import { ADMIN_TOKEN, build } from '../helpers/build.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
+import { useFileRedis } from '../helpers/file-redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
 import { INSTANCE, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
 import type { StartOptions } from '../helpers/test-pipeline.js';
@@ -16,31 +15,16 @@ import type { StartOptions } from '../helpers/test-pipeline.js';
  * metric and an alert (observe mode never repairs); and the all-instance escalation metrics.
  */
 
-let redis: TestRedis;
 let fake: FakePsa;
-const running: RunningPipeline[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.close()));
-  await fake?.stop();
-  const { Redis } = await import('ioredis');
-  const r = new Redis(redis.url);
-  await r.flushall();
-  r.disconnect();
-});
-afterAll(async () => {
-  await redis.close();
-});
+const file = useFileRedis(() => fake?.stop());
+const running = file.running;
 
 async function start(o: { config?: (url: string) => AppConfig } & Partial<Omit<StartOptions, 'config' | 'redisUrl'>> = {}) {
   fake = new FakePsa();
   await fake.start();
   const { config, ...rest } = o;
   const p = await startTestPipeline({
-    redisUrl: redis.url,
+    redisUrl: file.url,
     config: config ? config(fake.url) : testConfig({ psaUrl: fake.url }),
     ...rest,
     tuning: { reconcileStartDelayMs: 60_000, ...rest.tuning },

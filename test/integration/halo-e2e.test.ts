@@ -12,6 +12,8 @@ import { startFakeHalo } from '../helpers/fake-halo.js';
 import type { FakeHalo, Json } from '../helpers/fake-halo.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
+import { haloInstanceYaml } from '../helpers/instance-yaml.js';
 
 // Issue 7 "Must show": the real service (Fastify app + BullMQ pipeline + real Redis + the real config loader and
 // connector registry) against the fake Halo over real HTTP: Basic-auth webhooks in, one ticket POST carrying the id
@@ -19,33 +21,11 @@ import type { TestRedis } from '../helpers/redis.js';
 
 const HOOK_PASSWORD = 'halo-hook-password-e2e';
 const CONFIG = `${e2ePolicyYaml()}instances:
-  - id: initech-halo
-    kind: halo
-    policy: standard
-    connection:
-      tenantUrl: \${HALO_URL}
-      clientId: \${HALO_CLIENT_ID}
-      clientSecret: \${HALO_CLIENT_SECRET}
-    webhook:
-      basicAuth: { username: escalator, password: "\${HALO_WEBHOOK_PASSWORD}" }
-    mapping:
-      tiers:
-        T1: { team: "1st Line Support" }
-        T2: [{ team: "2nd Line Support" }, { team: "Network" }]
-        T3: { team: "3rd Line Support" }
-      groups:
-        tier2: { team: "2nd Line Support" }
-      priorities: { P1: [1], P2: [2], P3: [3], P4: [4] }
-      statuses:
-        waiting_customer: ["Waiting on Customer"]
-        resolved: ["Resolved"]
-        closed: ["Closed"]
-      members:
-        t2.erin: { agent_id: 12 }
-        t2.frank: { agent_id: 13 }
-    notes:
-      internal: { outcome: "Private Note" }
-`;
+${haloInstanceYaml({
+  id: 'initech-halo',
+  tiers: { T1: { team: '1st Line Support' }, T2: [{ team: '2nd Line Support' }, { team: 'Network' }], T3: { team: '3rd Line Support' } },
+  statuses: { waiting_customer: ['Waiting on Customer'], resolved: ['Resolved'], closed: ['Closed'] },
+})}`;
 
 let redis: TestRedis;
 let fake: FakeHalo;
@@ -57,17 +37,7 @@ const zoneless = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/,
 const updatesFor = (id: number) => fake.requestsTo('POST', '/api/Tickets').filter((r) => (r.body as Json[]).some((b) => b.id === id));
 const notesFor = (id: number) => fake.requestsTo('POST', '/api/Actions').filter((r) => (r.body as Json[]).some((b) => b.ticket_id === id));
 const writes = () => fake.requests.filter((r) => r.method !== 'GET' && r.path.startsWith('/api/')).length;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('waitFor timed out');
-    await sleep(50);
-  }
-}
 
 /** A T1 ticket opened three hours ago (past the 2-hour limit), unassigned, with one technician note. */
 function t1Ticket(id: number): void {
@@ -136,7 +106,7 @@ describe('HaloPSA end to end through the real service', () => {
       expect(d.status).toBe(202);
       expect(JSON.parse(d.answer)).toMatchObject({ accepted: true, ignored: 'echo' });
     }
-    await sleep(800);
+    await waitForDrained(running);
     expect(updatesFor(5001)).toHaveLength(1);
     expect(notesFor(5001)).toHaveLength(1);
     const view = await waitFor(async () => (await running.read.ticket('initech-halo', '5001'))?.decisions.find((d) => d.results.length > 0));
@@ -149,7 +119,7 @@ describe('HaloPSA end to end through the real service', () => {
     expect((await send(payload(5002), null)).status).toBe(401);
     expect((await send(payload(5002), `escalator:${HOOK_PASSWORD}x`)).status).toBe(401);
     expect((await send(payload(5002), `admin:${HOOK_PASSWORD}`)).status).toBe(401);
-    await sleep(800);
+    await waitForDrained(running);
     expect(fake.requests.length).toBe(before); // not even a read
     expect(updatesFor(5002)).toHaveLength(0);
   });

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EscalationMetrics } from '../../src/pipeline/metrics/escalation-metrics.js';
 import type { InstanceStatus } from '../../src/store/models.js';
 
-import { iso, startHarness, waitFor } from './metrics-harness.js';
+import { waitFor } from '../helpers/wait.js';
+import { iso, startHarness } from './metrics-harness.js';
 import type { Harness } from './metrics-harness.js';
 
 // docs/spec.md §5 "Escalation metrics" and `GET /api/instances` through the real service (enforce mode) against the fake

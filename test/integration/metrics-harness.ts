@@ -13,6 +13,8 @@ import { startE2eService } from '../helpers/e2e-service.js';
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { freePort, startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
+import { connectwiseInstanceYaml } from '../helpers/instance-yaml.js';
 
 /**
  * The real service (config loader, Fastify app, BullMQ pipeline, real Redis, the ConnectWise connector) against the
@@ -44,33 +46,7 @@ policies:
         when: { tier: T2, age: 1h, status: { not: [resolved, closed] } }
         then: { escalateTo: T3, note: internal, notify: [managers] }
 instances:
-  - id: acme-cw
-    kind: connectwise
-    policy: standard
-    mode: ${mode}
-    connection:
-      baseUrl: \${CW_BASE_URL}
-      companyId: acme
-      publicKey: \${CW_PUBLIC_KEY}
-      privateKey: \${CW_PRIVATE_KEY}
-      clientId: \${CW_CLIENT_ID}
-      apiMember: escalator-api
-    webhook:
-      keyUrlHosts: ["\${CW_ORIGIN}"]
-    mapping:
-      tiers:
-        T1: { board: 1, team: 3 }
-        T2: { board: 5, team: 9 }
-        T3: { board: 12, team: 27 }
-      groups:
-        tier2: { board: 5, team: 9 }
-      priorities: { P1: [4], P2: [5], P3: [6], P4: [7, 8] }
-      statuses:
-        closed: ["Closed"]
-      members:
-        t2.erin: erin.t
-        t2.frank: t2.frank
-`;
+${connectwiseInstanceYaml({ id: 'acme-cw', mode: mode as 'enforce' | 'observe', members: { 't2.erin': 'erin.t', 't2.frank': 't2.frank' } })}`;
 
 export interface Harness {
   fake: FakeConnectWise;
@@ -93,17 +69,7 @@ export interface Harness {
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('waitFor timed out');
-    await sleep(50);
-  }
-}
 
 async function startNotifier(notified: unknown[]): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {

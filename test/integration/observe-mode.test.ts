@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { AuditEntry } from '../../src/store/models.js';
 
-import { startHarness, waitFor } from './metrics-harness.js';
+import { waitFor } from '../helpers/wait.js';
+import { startHarness } from './metrics-harness.js';
 import type { Harness } from './metrics-harness.js';
 
 // docs/spec.md §5 "Observe mode" end to end through the real service against the fake ConnectWise: decisions are stored

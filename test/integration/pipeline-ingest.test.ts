@@ -8,7 +8,8 @@ import type { IngestRequest } from '../../src/pipeline/types.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 let redis: TestRedis;
 let fake: FakePsa;
@@ -88,7 +89,7 @@ describe('ingest (API role)', () => {
     const again = await p.pipeline.ingest(event('evt-done', '200'));
     expect(again.duplicate).toBe(true);
     expect(await p.queues.events.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 0, delayed: 0 });
-    await new Promise((r) => setTimeout(r, 400));
+    await waitForDrained(p, 30_000, 'a wrongly enqueued evaluation of the duplicate to run');
     expect(fake.count('GET', '/tickets/200')).toBe(fetchesBefore);
   });
 

@@ -4,7 +4,9 @@ import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { watchClock, type TestClock } from '../helpers/clock.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 let redis: TestRedis;
 let fake: FakePsa;
@@ -25,11 +27,16 @@ afterAll(async () => {
   await redis.close();
 });
 
+/** The clock of the pipeline started last: its background loop (`dueChecks` + `dueSweeps`) reads it once a tick. */
+let watched: TestClock;
+
 async function start(opts: { every?: number; publicUrl?: string; startDelay?: number } = {}) {
   fake = new FakePsa();
   await fake.start();
+  watched = watchClock(() => Date.now(), ['dueChecks']);
   const p = await startTestPipeline({
     redisUrl: redis.url,
+    now: watched.now,
     config: testConfig({ psaUrl: fake.url, reconcileEveryMs: opts.every ?? 1_000 }),
     ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
     tuning: { reconcileStartDelayMs: opts.startDelay ?? 0 },
@@ -53,9 +60,12 @@ describe('reconciliation sweep', () => {
       const jobs = await p.queues.tickets.getJobCounts('waiting', 'active', 'delayed');
       return r?.version === fake.tickets.get('lost')!.updatedAt && !r.pending && Object.values(jobs).every((n) => n === 0);
     }, 15_000, 100);
-    await sleep(1_000);
+    await waitForDrained(p, 30_000, 'the evaluation of the lost ticket and its follow-ups');
     const gets = fake.count('GET', '/tickets/lost');
-    await sleep(2_500);
+    // Two more sweeps (one a second) list the ticket unchanged: neither fetches it again.
+    const lists = fake.count('GET', '/tickets');
+    await waitFor(() => fake.count('GET', '/tickets') >= lists + 2, 30_000, 50, 'two more reconciliation sweeps');
+    await waitForDrained(p, 30_000, 'anything those sweeps queued');
     expect(fake.count('GET', '/tickets/lost')).toBe(gets);
     expect(fake.count('GET', '/tickets')).toBeGreaterThanOrEqual(fake.count('GET', '/tickets/lost') + 2);
   });
@@ -63,7 +73,9 @@ describe('reconciliation sweep', () => {
   it('never calls the PSA at start-up; an API-queued sweep runs at once', async () => {
     const p = await start({ every: 1_000, startDelay: 60_000 });
     fake.addTicket({ id: 'q1', queue: '2' });
-    await sleep(1_500);
+    // Three ticks of the background loop (which also queues due sweeps) inside the start-up delay, then nothing queued.
+    await watched.waitTicks('dueChecks', 'the sweep loop inside its start-up delay', 3);
+    await waitForDrained(p, 30_000, 'anything the loop queued');
     expect(fake.calls).toHaveLength(0);
     const { jobId } = await p.pipeline.enqueueReconcile(INSTANCE);
     expect(jobId).toBeTruthy();
@@ -91,7 +103,7 @@ describe('reconciliation sweep', () => {
     await p.pipeline.reportDeactivation(INSTANCE);
     expect((await p.read.instances())[0]!.webhook).toMatch(/deactivation_reported|active/);
     await waitFor(async () => (await p.stores.instances.get(INSTANCE)).webhook === 'active');
-    await sleep(500);
+    await waitForDrained(p, 30_000, 'the registration checks to finish');
     expect(fake.count('GET', '/webhooks')).toBe(2);
     expect(fake.count('POST', '/webhooks')).toBe(1);
   });

@@ -5,7 +5,9 @@ import type { IngestRequest } from '../../src/pipeline/types.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { watchClock } from '../helpers/clock.js';
+import { sleep, waitFor, waitForDrained } from '../helpers/wait.js';
 import type { StartOptions } from '../helpers/test-pipeline.js';
 
 let redis: TestRedis;
@@ -63,8 +65,8 @@ describe('worker: debounce and per-ticket serialization', () => {
       await sleep(40);
     }
     await waitFor(async () => (await p.stores.tickets.get(INSTANCE, '1'))?.lastEvaluatedAt);
-    // Any follow-up would be due at most one debounce after the last event, which came before the evaluation.
-    await sleep(1_000);
+    // A follow-up would be a ticket job due at most one debounce after the last event: it has run once drained.
+    await waitForDrained(p, 30_000, 'any follow-up evaluation of the burst');
     expect(fake.count('GET', '/tickets/1')).toBe(1);
   });
 
@@ -83,7 +85,7 @@ describe('worker: debounce and per-ticket serialization', () => {
     await b.pipeline.ingest(event('7'));
     await a.pipeline.ingest(event('7'));
     await waitFor(() => fake.count('GET', '/tickets/7') >= 2);
-    await sleep(1_500);
+    await waitForDrained(a, 30_000, 'every evaluation the three events asked for');
     expect(fake.count('GET', '/tickets/7')).toBe(2);
     expect(fake.maxConcurrentFetches.get('7')).toBe(1);
   });
@@ -194,13 +196,15 @@ describe('worker: evaluation and write-back with the real engine', () => {
     let clock = Date.parse('2026-11-24T10:00:00Z');
     fake.now = () => clock;
     fake.addTicket({ id: '11', queue: '1', title: 'Slow laptop' });
-    const p = await start({ now: () => clock });
+    const watched = watchClock(() => clock, ['dueChecks']);
+    const p = await start({ now: watched.now });
     await p.pipeline.ingest(event('11'));
     const rec = await waitFor(async () => (await p.stores.tickets.get(INSTANCE, '11'))?.lastDecision);
     expect(rec.nextCheckAt).toBe('2026-11-24T12:00:00Z');
     // The scheduled check is stored after the state (src/pipeline/process/process-ticket.ts decideAndApply): wait for it.
     expect(await waitFor(() => p.stores.schedule.get(INSTANCE, '11'))).toBe(Date.parse('2026-11-24T12:00:00Z'));
-    await sleep(500);
+    await watched.waitTicks('dueChecks', 'before the check is due');
+    await waitForDrained(p, 30_000, 'anything those ticks claimed');
     expect(fake.tickets.get('11')!.queue).toBe('1');
     clock = Date.parse('2026-11-24T12:00:00Z');
     await waitFor(() => fake.tickets.get('11')!.queue === '2');
@@ -232,7 +236,7 @@ describe('worker: evaluation and write-back with the real engine', () => {
     const p = await start();
     await p.pipeline.ingest(event('404'));
     await waitFor(async () => (await p.stores.audit.forTicket(INSTANCE, '404')).length === 1);
-    await sleep(300);
+    await waitForDrained(p, 30_000, 'a retry of the 404, had one been scheduled');
     expect(fake.count('GET', '/tickets/404')).toBe(1);
   });
 

@@ -194,12 +194,3 @@ export function haloT1(s: SecurityService, id: number): void {
 export const haloBody = (id: number): string =>
   JSON.stringify({ id: randomUUID(), escmsg_id: randomUUID(), event: 'New Ticket Logged', object_id: id, agent_id: 5, timestamp: new Date().toISOString(), ticket: { id, status_id: 2, agent_id: 1 } });
 
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('waitFor timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -3,7 +3,8 @@ import { request as httpRequest } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { atDelivery, atHeaders, atT1, basic, cwHeaders, cwT1, haloBody, haloT1, post, SECRETS, startSecurityService, waitFor } from './security-harness.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
+import { atDelivery, atHeaders, atT1, basic, cwHeaders, cwT1, haloBody, haloT1, post, SECRETS, startSecurityService } from './security-harness.js';
 import type { SecurityService } from './security-harness.js';
 
 // docs/reliability.md §4 #6 (atomic dedupe), #7 (Redis down → fast 503), #17 (no secret in logs on success and error
@@ -32,7 +33,7 @@ describe('#6 dedupe is atomic under concurrency and survives job completion', ()
     await waitFor(() => cwNotes(9001).length === 1);
     const redelivered = await post(hook('sec-cw'), body, cwHeaders(sig));
     expect(JSON.parse(redelivered.text)).toEqual({ accepted: true, eventId: 'sec-cw:parallel-9001', duplicate: true });
-    await new Promise((r) => setTimeout(r, 800));
+    await waitForDrained(s.running, 30_000, 'the redelivery, had it been enqueued, to be evaluated');
     expect(cwPatches(9001)).toHaveLength(1);
     expect(cwNotes(9001)).toHaveLength(1);
   });
@@ -77,9 +78,9 @@ describe('#17 and #22: secrets never in logs or Redis, across success and error 
     expect((await post(hook('sec-halo'), haloBody(9302), { 'content-type': 'application/json', authorization: basic('escalator', SECRETS.haloHookPassword) })).status).toBe(202);
     await waitFor(async () => (await s.running.read.deadLetters()).items.some((d) => d.ticketId === '9202'));
     // The other two error paths have surely run (not only had time to on a fast machine) before the logs are read;
-    // then a moment for their retries to log too.
+    // then their retries ran (and logged) once the pipeline is drained.
     await waitFor(() => cwPatches(9102).length >= 1 && s.halo.requestsTo('POST', '/auth/token').length > tokenCalls, 30_000);
-    await new Promise((r) => setTimeout(r, 2_000));
+    await waitForDrained(s.running, 30_000, 'the failing paths and their retries to finish');
 
     // The log stream saw all of it…
     const text = s.logText();

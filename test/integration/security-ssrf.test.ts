@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { cwHeaders, cwT1, post, REBINDING_HOST, startSecurityService, waitFor } from './security-harness.js';
+import { waitFor } from '../helpers/wait.js';
+import { cwHeaders, cwT1, post, REBINDING_HOST, startSecurityService } from './security-harness.js';
 import type { SecurityService } from './security-harness.js';
 
 // docs/reliability.md §4 #14 (SSRF via ConnectWise `Metadata.key_url`) and #15 (no redirects) through the real webhook

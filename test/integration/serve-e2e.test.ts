@@ -12,7 +12,8 @@ import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { signBody, testConnector } from '../helpers/test-connector.js';
 import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, TEST_SECRET, quietLog, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { INSTANCE, TEST_SECRET, quietLog, testConfig } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 const ADMIN = 'a'.repeat(40);
 let redis: TestRedis;
@@ -87,8 +88,8 @@ describe('serve end to end (real HTTP, real Redis, test connector)', () => {
     fake.addTicket({ id: '501', queue: '2' });
     expect((await webhook({ id: 'd-echo', ticketId: '501', actor: 'escalator-api' })).body).toMatchObject({ accepted: true, ignored: 'echo' });
     expect((await webhook({ id: 'd-unsigned', ticketId: '501' }, { sign: false })).status).toBe(401);
-    // Several debounce intervals (100 ms) plus an evaluation: long enough to see a wrongly enqueued job run.
-    await new Promise((r) => setTimeout(r, 1_000));
+    // A wrongly enqueued job has run once the pipeline is drained.
+    await waitForDrained(service.pipeline, 30_000, 'a wrongly enqueued job to run');
     expect(fake.count('GET', '/tickets/501')).toBe(0);
   });
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { TicketListPage } from '../../src/pipeline/read/ticket-list.js';
 
-import { startHarness, waitFor } from './metrics-harness.js';
+import { waitFor } from '../helpers/wait.js';
+import { startHarness } from './metrics-harness.js';
 import type { Harness } from './metrics-harness.js';
 
 // Issue 16 "At risk": `GET /api/tickets?instance=&sort=risk` lists open tickets across instances through the real

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeys } from '../../src/store/keys.js';
 import { deliver, ourNotes, patchesFor, startCwHarness, t1Ticket } from '../security/cw-service.js';
 import type { CwHarness } from '../security/cw-service.js';
-import { sleep, waitFor } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 // A ConnectWise ticket we escalated comes back after both its record (`retention.tickets`) and its audit trail
 // (`retention.audit`) expired: nothing in Redis says we handled it. Our handoff note on the ticket still does — it is
@@ -50,7 +50,7 @@ describe('ConnectWise: record and audit trail both expired', () => {
       const r = await stored(id);
       return r && !r['pending'] ? r : undefined;
     }, 10_000, 50, 'second escalation recorded');
-    await sleep(500);
+    await waitForDrained(h.service.running, 30_000, 'the second escalation to finish (its note, if any, written)');
     expect(ourNotes(h.fake, id), 'handoff notes by our API member').toHaveLength(1);
   });
 });

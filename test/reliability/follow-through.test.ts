@@ -6,7 +6,9 @@ import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { watchClock } from '../helpers/clock.js';
+import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 /**
  * Issue 17, pipeline side (real Redis, real BullMQ workers, fake PSA, injected clock): a handoff nobody picks up is
@@ -46,6 +48,8 @@ function followConfig(psaUrl: string): AppConfig {
 let redis: TestRedis;
 let fake: FakePsa;
 let clock = MONDAY_9AM;
+/** The scheduled-check loop (`dueChecks`) reads this clock once a tick: the test awaits ticks, not time. */
+const watched = watchClock(() => clock, ['dueChecks']);
 let p: RunningPipeline;
 
 beforeAll(async () => {
@@ -53,7 +57,7 @@ beforeAll(async () => {
   fake = new FakePsa();
   fake.now = () => clock;
   await fake.start();
-  p = await startTestPipeline({ redisUrl: redis.url, config: followConfig(fake.url), now: () => clock });
+  p = await startTestPipeline({ redisUrl: redis.url, config: followConfig(fake.url), now: watched.now });
 });
 
 afterAll(async () => {
@@ -105,7 +109,8 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
 
     // One second before the deadline nothing is flagged.
     clock = Date.parse(PICKUP_DUE) - 1_000;
-    await sleep(500);
+    await watched.waitTicks('dueChecks', 'one second before the pickup deadline');
+    await waitForDrained(p, 30_000, 'any check those ticks claimed to be evaluated');
     expect(notified('h1')).toBe(0);
 
     // At the deadline, with no event: h1's check flags it (notify + internal note); h2 stays quiet.

@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { CallRecord, FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, startFakePsaPipeline, waitFor, type FakePsaPipeline } from '../helpers/test-pipeline.js';
+import { INSTANCE, startFakePsaPipeline, type FakePsaPipeline } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 /**
  * A lost lock stops the writer (issue 12 item 5). Mid-job, right after the job's PATCH, the ticket lock lapses and
@@ -52,7 +53,7 @@ describe('lost ticket lock', () => {
       throw new Error(`never completed: stolen=${stolen} notes=${fake.tickets.get(id)!.notes.length} calls=${fake.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`);
     });
     expect(violations, 'PSA writes sent while another worker held the ticket lock').toEqual([]);
-    await sleep(500);
+    await waitForDrained(p, 30_000, 'every run of the ticket (the one that lost its lock included) to finish');
     expect(fake.tickets.get(id)!.notes, 'the handoff note is posted exactly once').toHaveLength(1);
     expect(fake.count('PATCH', `/tickets/${id}`)).toBe(1);
     expect(fake.tickets.get(id)).toMatchObject({ queue: '2' });
@@ -83,7 +84,7 @@ describe('lost ticket lock', () => {
     }, 30_000, 50).catch((e: unknown) => {
       throw new Error(`never completed: stolen=${stolen} notifications=${mine().length} calls=${fake.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`);
     });
-    await sleep(500);
+    await waitForDrained(p, 30_000, 'every run of the ticket (the one that lost its lock included) to finish');
     expect(mine(), 'notifier POSTs for the ticket').toHaveLength(1);
     expect(fake.tickets.get(id)!.notes, 'the note is posted exactly once').toHaveLength(1);
     expect(fake.tickets.get(id)).toMatchObject({ queue: '3' });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, startFakePsaPipeline, waitFor, type FakePsaPipeline } from '../helpers/test-pipeline.js';
+import { INSTANCE, startFakePsaPipeline, type FakePsaPipeline } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 /**
  * A human takes a ticket back after we escalated it (a manual change → `respectManualChangesFor` hold). The engine
@@ -44,7 +45,7 @@ describe('manual hold', () => {
       await p.pipeline.ingest(event('mh1'));
       await waitFor(async () => (await p.stores.tickets.get(INSTANCE, 'mh1'))!.lastEvaluatedAt !== evaluatedBefore);
     }
-    await sleep(300);
+    await waitForDrained(p, 30_000, 'the worklog updates to be evaluated');
     expect(fake.notifications).toHaveLength(2);
     expect(fake.tickets.get('mh1')).toMatchObject({ queue: '1', owner: 'alice' });
     expect(fake.count('PATCH', '/tickets/mh1')).toBe(1);

@@ -10,7 +10,8 @@ import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-conn
 
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
-import { TEST_SECRET, INSTANCE, sleep, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { TEST_SECRET, INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 import { TestSettingsSchema } from '../helpers/test-connector.js';
 import { FakePsa } from '../helpers/test-psa.js';
 
@@ -57,8 +58,8 @@ describe('note POST timed out but committed', () => {
       throw new Error(`not completed; notes stored: ${fake!.tickets.get(id)!.notes.length}; calls: ${fake!.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`);
     });
     expect(done.tier).toBe('T2');
-    // Longer than another retry round would take.
-    await sleep(1_500);
+    // Another retry round, had one been scheduled, has run once the pipeline is drained.
+    await waitForDrained(p, 30_000, 'any retry of the note to run');
     const stored = fake.tickets.get(id)!.notes;
     expect(stored.map((n) => n.text.match(/\[esc:[0-9a-f]+\]/)?.[0]), 'handoff notes stored by the PSA').toHaveLength(1);
     expect(fake.count('POST', `/tickets/${id}/notes`)).toBe(1);
@@ -88,8 +89,8 @@ describe('gateway 502/504 after the PSA committed the note', () => {
     }, 40_000, 100).catch((e: unknown) => {
       throw new Error(`not completed; notes stored: ${fake!.tickets.get(id)!.notes.length}; calls: ${fake!.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`);
     });
-    // Longer than another retry round would take.
-    await sleep(1_500);
+    // Another retry round, had one been scheduled, has run once the pipeline is drained.
+    await waitForDrained(p, 30_000, 'any retry of the note to run');
     const stored = fake.tickets.get(id)!.notes;
     expect(stored.map((n) => n.text.match(/\[esc:[0-9a-f]+\]/)?.[0]), 'handoff notes stored by the PSA').toHaveLength(1);
     expect(fake.count('POST', `/tickets/${id}/notes`)).toBe(1);

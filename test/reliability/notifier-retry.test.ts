@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, startFakePsaPipeline, waitFor, type FakePsaPipeline } from '../helpers/test-pipeline.js';
+import { INSTANCE, startFakePsaPipeline, type FakePsaPipeline } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 /**
  * A notifier that failed after the ticket moved: its dead letter, retried, re-sends the recorded notification.
@@ -29,8 +30,8 @@ describe('notifier dead letters', () => {
 
     fake.failures.splice(0);
     expect(await p.read.retryDeadLetter(letter.id)).toBe(true);
-    await waitFor(() => fake.notifications.length === 1);
-    await sleep(500);
+    await waitFor(() => fake.notifications.length === 1, 30_000, 50, 'the retried notification');
+    await waitForDrained(p, 30_000, 'the dead-letter retry to finish');
     expect(fake.notifications).toHaveLength(1);
     expect(fake.notifications[0]!.body).toMatchObject({ event: 'escalation', instance: INSTANCE, rule: 'emergency', ticket: { ref: { id: 'nr1' } } });
     expect((await p.read.deadLetters()).items).toHaveLength(0);

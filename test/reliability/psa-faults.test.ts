@@ -8,7 +8,8 @@ import type { TestRedis } from '../helpers/redis.js';
 import { TestSettingsSchema } from '../helpers/test-connector.js';
 import { FakePsa } from '../helpers/test-psa.js';
 import type { Failure } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { INSTANCE, testConfig } from '../helpers/test-pipeline.js';
+import { sleep, waitFor, waitForDrained } from '../helpers/wait.js';
 
 import { api, sendWebhook, startTestService } from './fixtures/service.js';
 
@@ -116,7 +117,7 @@ describe('PSA faults through the real service', () => {
     const stormEnd = Date.now();
     // Every write lands exactly once after the storm.
     await waitFor(() => idsA.every((id) => fakeA.tickets.get(id)!.queue === '2' && fakeA.tickets.get(id)!.notes.length === 1), 30_000, 100);
-    await sleep(1_000);
+    await waitForDrained(service!.pipeline, 30_000, 'every ticket of the storm evaluated for good');
     for (const id of idsA) {
       expect(fakeA.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}` && c.at >= stormEnd), id).toHaveLength(1);
       expect(fakeA.tickets.get(id)!.notes, id).toHaveLength(1);
@@ -161,7 +162,7 @@ describe('PSA faults through the real service', () => {
       const [entry] = (await api<{ items: { trigger?: string; results: { status: string }[] }[] }>(s.url, 'GET', '/api/escalations?limit=5')).body.items;
       return entry?.trigger === 'dead_letter_retry' && entry.results.length > 0 ? entry : undefined;
     }, 15_000, 50);
-    await sleep(1_000);
+    await waitForDrained(service!.pipeline, 30_000, 'the dead-letter retry to finish');
     expect(fakeA.tickets.get('f1')!.notes).toHaveLength(1);
     expect((await api<{ items: DeadLetter[] }>(s.url, 'GET', '/api/dead-letters')).body.items).toHaveLength(0);
     expect(retried.results.map((r) => r.status)).toEqual(['applied', 'applied']);

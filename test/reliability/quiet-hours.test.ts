@@ -6,7 +6,9 @@ import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { waitFor } from '../helpers/wait.js';
+import { watchClock } from '../helpers/clock.js';
 
 /**
  * Issue 17, notifier quiet hours (real Redis, real workers, fake PSA, injected clock): a manager notification at
@@ -38,9 +40,10 @@ function quietConfig(psaUrl: string): AppConfig {
 let redis: TestRedis;
 let fake: FakePsa;
 let clock = MONDAY_11PM;
+const watched = watchClock(() => clock, ['flush']);
 const running: RunningPipeline[] = [];
 const start = async () => {
-  const p = await startTestPipeline({ redisUrl: redis.url, config: quietConfig(fake.url), now: () => clock });
+  const p = await startTestPipeline({ redisUrl: redis.url, config: quietConfig(fake.url), now: watched.now });
   running.push(p);
   return p;
 };
@@ -80,7 +83,7 @@ describe('notifier quiet hours (injected clock)', () => {
     const second = await start();
 
     clock = TUESDAY_8AM - 1_000;
-    await sleep(600); // a few flush ticks of the loop: the calendar is still closed
+    await watched.waitTicks('flush', 'the calendar still closed at 07:59:59');
     expect(bodies().map((b) => b.event)).toEqual(['escalation']);
 
     clock = TUESDAY_8AM;
@@ -91,7 +94,7 @@ describe('notifier quiet hours (injected clock)', () => {
     ]);
     expect(await waitFor(async () => (await second.redis.exists(second.stores.keys.quietSending('managers'), second.stores.keys.quietHeld('managers'))) === 0, 5_000)).toBe(true);
     // Exactly one digest: later ticks find nothing held.
-    await sleep(600);
+    await watched.waitTicks('flush', 'after the digest');
     expect(bodies().filter((b) => b.event === 'digest')).toHaveLength(1);
   }, 60_000);
 });

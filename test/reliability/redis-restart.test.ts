@@ -8,7 +8,8 @@ import type { RunningService } from '../../src/main.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { INSTANCE, testConfig } from '../helpers/test-pipeline.js';
+import { sleep, waitFor, waitForDrained, waitForDrainedAt } from '../helpers/wait.js';
 
 import { startChild } from './fixtures/child.js';
 import type { Child } from './fixtures/child.js';
@@ -99,7 +100,7 @@ describe('Redis restarted while webhooks arrive', () => {
     await waitFor(async () => (await readyz(url)) === 200, 30_000, 200);
     await waitFor(() => ids.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1), 60_000, 200);
     expect(Date.now() - outageEnded).toBeLessThan(60_000);
-    await sleep(1_500);
+    await waitForDrainedAt(redis.url, 30_000, 'the child service to finish every acknowledged event');
     for (const id of ids) {
       expect(fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`), id).toHaveLength(1);
       expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);
@@ -126,7 +127,7 @@ describe('Redis restarted while webhooks arrive', () => {
     await waitFor(async () => (await readyz(url)) === 200, 30_000, 200);
     expect(await sendWebhook(url, INSTANCE, { id: 'emb-2', ticketId: 'e2' })).toBe(202);
     await waitFor(() => ['e1', 'e2'].every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1), 30_000, 100);
-    await sleep(1_000);
+    await waitForDrained(embeddedService.pipeline, 30_000, 'every evaluation after the Redis restart');
     expect(fake.tickets.get('e1')!.notes).toHaveLength(1);
     expect(fake.count('PATCH', '/tickets/e1')).toBe(1);
   }, 90_000);

@@ -6,7 +6,9 @@ import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { watchClock } from '../helpers/clock.js';
+import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 /**
  * Must-show 5 (issue 8): a ticket that never changes again is escalated by its scheduled check at the business-time
@@ -42,10 +44,12 @@ function businessConfig(psaUrl: string): AppConfig {
 let redis: TestRedis;
 let fake: FakePsa;
 let clock = FRIDAY_4PM;
+/** The scheduled-check loop (`dueChecks`) reads this clock once a tick: the test awaits its ticks, not time. */
+const watched = watchClock(() => clock, ['dueChecks']);
 const running: RunningPipeline[] = [];
 
 async function start(tuning: { ticketAttempts?: number } = {}): Promise<RunningPipeline> {
-  const p = await startTestPipeline({ redisUrl: redis.url, config: businessConfig(fake.url), now: () => clock, tuning });
+  const p = await startTestPipeline({ redisUrl: redis.url, config: businessConfig(fake.url), now: watched.now, tuning });
   running.push(p);
   return p;
 }
@@ -79,8 +83,9 @@ describe('scheduled checks on business time (injected clock)', () => {
     // Through the weekend up to one second before the instant: nothing is checked, nothing is written.
     for (const at of ['2026-11-20T22:00:01Z', '2026-11-21T15:00:00Z', '2026-11-22T23:59:59Z', '2026-11-23T14:59:59Z']) {
       clock = Date.parse(at);
-      await sleep(400);
+      await watched.waitTicks('dueChecks', `the clock at ${at}`);
     }
+    await waitForDrained(first, 30_000, 'any check those ticks claimed to be evaluated');
     expect(fake.count('GET', '/tickets/wk1')).toBe(fetchesAfterEvent);
     expect(fake.tickets.get('wk1')!.queue).toBe('1');
 

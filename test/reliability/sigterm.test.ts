@@ -4,7 +4,8 @@ import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 import { startChild } from './fixtures/child.js';
 
@@ -57,7 +58,7 @@ describe('SIGTERM with jobs in flight (a real child process)', () => {
     const worker = await startTestPipeline({ redisUrl: redis.url, config: testConfig({ psaUrl: fake.url }), role: 'worker' });
     pipelines.push(worker);
     await waitFor(() => acked.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1), 30_000, 100);
-    await new Promise((r) => setTimeout(r, 1_000));
+    await waitForDrained(worker, 30_000, 'every acknowledged event evaluated for good');
     for (const id of acked) {
       expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);
       expect(fake.count('PATCH', `/tickets/${id}`), id).toBe(1);

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, waitFor } from '../helpers/test-pipeline.js';
+import { INSTANCE } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrainedAt } from '../helpers/wait.js';
 
 import { startChild } from './fixtures/child.js';
 import type { Child } from './fixtures/child.js';
@@ -59,7 +60,7 @@ describe('kill -9 of a service process with several write-backs in flight', () =
     const second = await startChild({ REDIS_URL: redis.url, PSA_URL: proxy.url, ROLE: 'all' });
     children.push(second);
     await waitFor(() => TICKETS.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1), 40_000, 100);
-    await sleep(1_500);
+    await waitForDrainedAt(redis.url, 30_000, 'the second worker to finish every ticket (retries included)');
     for (const id of TICKETS) {
       expect(fake.count('PATCH', `/tickets/${id}`), id).toBe(1);
       expect(fake.count('POST', `/tickets/${id}/notes`), id).toBe(1);

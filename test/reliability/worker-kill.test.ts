@@ -4,7 +4,8 @@ import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, sleep, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { sleep, waitFor, waitForDrained } from '../helpers/wait.js';
 
 import { startChild } from './fixtures/child.js';
 
@@ -50,7 +51,7 @@ describe('kill -9 of a worker in the middle of a write-back', () => {
       const r = await worker.stores.tickets.get(INSTANCE, 'w1');
       return r && !r.pending && r.lastReassign ? r : undefined;
     }, 30_000, 100);
-    await sleep(1_000);
+    await waitForDrained(worker, 30_000, 'the re-run of the stalled job to finish');
     const t = fake.tickets.get('w1')!;
     expect(t.queue).toBe('2');
     expect(t.notes).toHaveLength(1);

@@ -7,6 +7,7 @@ import type { E2eService } from '../helpers/e2e-service.js';
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
+import { connectwiseInstanceYaml } from '../helpers/instance-yaml.js';
 
 /**
  * The real service (Fastify + BullMQ + real Redis) against the fake ConnectWise over real HTTP, for the ticket-identity
@@ -24,30 +25,7 @@ const POLICY = e2ePolicyYaml().replace(
 );
 
 const CONFIG = `${POLICY}instances:
-  - id: acme-cw
-    kind: connectwise
-    policy: standard
-    connection:
-      baseUrl: \${CW_BASE_URL}
-      companyId: acme
-      publicKey: \${CW_PUBLIC_KEY}
-      privateKey: \${CW_PRIVATE_KEY}
-      clientId: \${CW_CLIENT_ID}
-      apiMember: escalator-api
-    webhook:
-      keyUrlHosts: ["\${CW_ORIGIN}"]
-    mapping:
-      tiers:
-        T1: { board: 1, team: 3 }
-        T2: { board: 5, team: 9 }
-      groups:
-        tier2: { board: 5, team: 9 }
-      priorities: { P1: [4], P2: [5], P3: [6], P4: [7, 8] }
-      statuses:
-        closed: ["Closed"]
-      members:
-        t2.erin: erin.t
-`;
+${connectwiseInstanceYaml({ id: 'acme-cw', tiers: ['T1', 'T2'] })}`;
 
 export interface CwHarness {
   redis: TestRedis;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { sleep, waitFor } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 import { deliver, ourNotes, patchesFor, startCwHarness, t1Ticket } from './cw-service.js';
 import type { CwHarness } from './cw-service.js';
@@ -37,8 +37,8 @@ describe('delete events are confirmed with the PSA before state is removed', () 
     const readsBefore = h.fake.apiRequests('GET', new RegExp(`/service/tickets/${id}$`)).length;
     expect((await deliver(h, h.fake.callbackBody(id, { action: 'deleted' }), id)).status).toBe(202);
     // The service asks ConnectWise instead of believing the event.
-    await waitFor(() => h.fake.apiRequests('GET', new RegExp(`/service/tickets/${id}$`)).length > readsBefore || undefined, 10_000);
-    await sleep(600);
+    await waitFor(() => h.fake.apiRequests('GET', new RegExp(`/service/tickets/${id}$`)).length > readsBefore || undefined, 10_000, 50, 'the service to read the ticket back after the delete');
+    await waitForDrained(h.service.running, 30_000, 'the delete event to be fully processed');
     expect((await stored(id))?.['lastReassign'], 'our move (and with it the tier visit) survives the forged delete').toMatchObject({ tier: 'T2' });
     expect((await record(id))?.decisions.some((d) => d.event === 'ticket_gone')).toBe(false);
 
@@ -51,8 +51,8 @@ describe('delete events are confirmed with the PSA before state is removed', () 
     await waitFor(async () => {
       const rec = await stored(id);
       return rec?.['tier'] === 'T1' && rec['manualChange'];
-    }, 10_000);
-    await sleep(800);
+    }, 10_000, 50, 'the move back to T1 recorded as a manual change');
+    await waitForDrained(h.service.running, 30_000, 'the manual-change event to be fully processed');
     expect(patchesFor(h.fake, id)).toHaveLength(1);
     expect(ourNotes(h.fake, id)).toHaveLength(1);
   });
@@ -99,7 +99,7 @@ describe('delete events are confirmed with the PSA before state is removed', () 
     };
     await waitFor(gone, 10_000, 50, 'the merged ticket audited as gone');
     expect(await stored(id)).toBeUndefined();
-    await sleep(500);
+    await waitForDrained(h.service.running, 30_000, 'the merged ticket\'s evaluation to finish');
     expect(patchesFor(h.fake, id)).toHaveLength(0);
     expect(ourNotes(h.fake, id)).toHaveLength(0);
     expect(await h.client.zscore('esc:schedule', `acme-cw\n${id}`)).toBeNull();

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { basic, haloBody, haloT1, post, SECRETS, startSecurityService, waitFor } from '../integration/security-harness.js';
+import { waitFor } from '../helpers/wait.js';
+import { basic, haloBody, haloT1, post, SECRETS, startSecurityService } from '../integration/security-harness.js';
 import type { SecurityService } from '../integration/security-harness.js';
 
 // Issue 12 item 9: Halo's `/api/authinfo` answer says where the token endpoint is, and the token request carries the

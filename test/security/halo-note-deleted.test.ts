@@ -11,7 +11,8 @@ import { startFakeHalo } from '../helpers/fake-halo.js';
 import type { FakeHalo, Json } from '../helpers/fake-halo.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
-import { sleep, waitFor } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
+import { haloInstanceYaml } from '../helpers/instance-yaml.js';
 
 // Issue 12 item 2, Halo side: Halo names its events freely, and any name containing "delet"/"remov" reads as a
 // delete — "Note Deleted" included. Such an event must not wipe the ticket's state: the ticket is re-fetched and,
@@ -19,30 +20,12 @@ import { sleep, waitFor } from '../helpers/test-pipeline.js';
 
 const HOOK_PASSWORD = 'halo-hook-password-security';
 const CONFIG = `${e2ePolicyYaml()}instances:
-  - id: initech-halo
-    kind: halo
-    policy: standard
-    connection:
-      tenantUrl: \${HALO_URL}
-      clientId: client-id
-      clientSecret: client-secret
-    webhook:
-      basicAuth: { username: escalator, password: "${HOOK_PASSWORD}" }
-    mapping:
-      tiers:
-        T1: { team: "1st Line Support" }
-        T2: { team: "2nd Line Support" }
-      groups:
-        tier2: { team: "2nd Line Support" }
-      priorities: { P1: [1], P2: [2], P3: [3], P4: [4] }
-      statuses:
-        closed: ["Closed"]
-      members:
-        t2.erin: { agent_id: 12 }
-        t2.frank: { agent_id: 13 }
-    notes:
-      internal: { outcome: "Private Note" }
-`;
+${haloInstanceYaml({
+  id: 'initech-halo',
+  connection: { clientId: 'client-id', clientSecret: 'client-secret' },
+  password: HOOK_PASSWORD,
+  tiers: { T1: { team: '1st Line Support' }, T2: { team: '2nd Line Support' } },
+})}`;
 
 let redis: TestRedis;
 let client: Redis;
@@ -102,8 +85,8 @@ describe('Halo: an event merely named like a delete', () => {
     const reads = () => fake.requestsTo('GET', `/api/Tickets/${id}`).length;
     const before = reads();
     expect(await send(id, 'Note Deleted')).toBe(202);
-    await waitFor(() => reads() > before, 10_000);
-    await sleep(600);
+    await waitFor(() => reads() > before, 10_000, 50, 'the ticket read back after "Note Deleted"');
+    await waitForDrained(service.running, 30_000, 'the "Note Deleted" event to be fully processed');
     expect((await stored(id))?.['lastReassign'], 'our move survives the misread delete').toMatchObject({ tier: 'T2' });
 
     // Moved back to 1st line by a human: a manual change (held), not a 3-hour-old T1 ticket to escalate again.
@@ -113,8 +96,8 @@ describe('Halo: an event merely named like a delete', () => {
     await waitFor(async () => {
       const rec = await stored(id);
       return rec?.['tier'] === 'T1' && rec['manualChange'];
-    }, 10_000);
-    await sleep(800);
+    }, 10_000, 50, 'the move back to 1st line recorded as a manual change');
+    await waitForDrained(service.running, 30_000, 'the manual-change event to be fully processed');
     expect(updatesFor(id)).toHaveLength(1);
     expect(ourNotes(id)).toHaveLength(1);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { actionId, markerOf } from '../../src/store/ticket-state.js';
-import { waitFor, sleep } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 import { deliver, ourNotes, startCwHarness } from './cw-service.js';
 import type { CwHarness } from './cw-service.js';
@@ -60,7 +60,7 @@ describe('markers are trusted only on notes our API member wrote', () => {
     h.fake.script({ method: 'POST', path: new RegExp(`/service/tickets/${id}/notes$`) }, { status: 503, body: { code: 'ServiceUnavailable', message: 'try later' } });
     expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
     await waitFor(() => ourNotes(h.fake, id).length === 1, 30_000);
-    await sleep(1_000);
+    await waitForDrained(h.service.running);
     expect(ourNotes(h.fake, id)).toHaveLength(1);
     expect(ourNotes(h.fake, id)[0]!.text).toContain(markerOf(id16));
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { sleep, waitFor } from '../helpers/test-pipeline.js';
+import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 import { deliver, ourNotes, patchesFor, startCwHarness, t1Ticket } from './cw-service.js';
 import type { CwHarness } from './cw-service.js';
@@ -37,9 +37,9 @@ describe('ticket ids are canonical from the webhook to the state', () => {
     const acks = await Promise.all([deliver(h, canonical, id), deliver(h, padded, '0001234')]);
     expect(acks.map((a) => a.status)).toEqual([202, 202]);
     await waitFor(() => ourNotes(h.fake, id).length >= 1, 20_000);
-    // Both deliveries were taken; give the padded one time to run its (now joined) evaluation.
+    // Both deliveries were taken; the padded one's (now joined) evaluation has run once the pipeline is drained.
     await waitFor(async () => (await h.client.get('esc:t:acme-cw:1234')) !== null, 10_000);
-    await sleep(1_500);
+    await waitForDrained(h.service.running);
     expect(ourNotes(h.fake, id)).toHaveLength(1);
     expect(patchesFor(h.fake, id)).toHaveLength(1);
     expect(await aliasTraces('0001234')).toEqual([]);
