@@ -1,7 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { formatLocal, formatSpan, isoInstant, parseIsoFast } from './format.js';
+import { formatLocal, formatSpan, isoInstant, isoMillis, parseIsoFast } from './format.js';
+
+describe('isoMillis', () => {
+  it('is exactly toISOString for any instant, the year 0000/9999 edges and beyond them', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: -8.64e15, max: 8.64e15 }), fc.integer({ min: -62_167_219_201_000, max: 253_402_300_801_000 })), (ms) => {
+        expect(isoMillis(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 5000 },
+    );
+    for (const ms of [0, -1, 999, -62_167_219_200_000, -62_167_219_200_001, 253_402_300_799_999, 253_402_300_800_000, 1.5, Date.parse('2026-11-01T06:00:00.123Z')]) {
+      expect(isoMillis(ms)).toBe(new Date(ms).toISOString());
+    }
+    expect(() => isoMillis(Number.NaN)).toThrow(RangeError);
+  });
+});
 
 describe('isoInstant', () => {
   it('matches toISOString without the fraction', () => {

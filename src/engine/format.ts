@@ -98,6 +98,21 @@ export function isoInstant(ms: number, ceil = false): string {
   return `${pad4(year)}-${pad(month)}-${pad(day)}T${pad(h)}:${pad(mi)}:${pad(sod % 60)}Z`;
 }
 
+const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : String(n));
+/** 0000-01-01T00:00:00.000Z and 10000-01-01T00:00:00.000Z: outside, `toISOString` writes six-digit signed years. */
+const ISO_MIN = -62_167_219_200_000;
+const ISO_MAX = 253_402_300_800_000;
+
+/**
+ * Exactly `new Date(ms).toISOString()` (`YYYY-MM-DDTHH:mm:ss.sssZ`; throws the same RangeError for an invalid
+ * instant) by the arithmetic of `isoInstant`: record instants are formatted at every evaluation of a backtest.
+ */
+export function isoMillis(ms: number): string {
+  if (!(ms >= ISO_MIN && ms < ISO_MAX) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const sub = ms - Math.floor(ms / 1000) * 1000;
+  return `${isoInstant(ms).slice(0, 19)}.${pad3(sub)}Z`;
+}
+
 /** Two ASCII digits at `i` as a number (NaN when not digits). */
 function two(s: string, i: number): number {
   const a = s.charCodeAt(i) - 48;

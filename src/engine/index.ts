@@ -15,6 +15,7 @@ export { renderHandoffNote, renderCustomerNote, renderInternalNote, missingSecti
 export type { HandoffNoteInput, NoteClock } from './notes.js';
 export { nextCursor, oncallIndex } from './ownership.js';
 export { tokenize } from './text.js';
+export { isoMillis } from './format.js';
 export type { CompiledPolicy, CompileInput, CompiledInstance } from './types.js';
 
 /** The ticket's tier: `ticket.tier` when given, else derived from its location and `mapping.tiers` (else null). */
