@@ -43,7 +43,6 @@ describe('runBacktest: raw byte batches (file sources)', () => {
   const text = `${lines.slice(0, 20).join('\r\n')}\r\n\n${lines.slice(20).join('\n')}`; // CRLF, a blank line, no final newline
   const bytesOnly = (chunk: number, body = text): LineSource =>
     Object.assign(
-      // eslint-disable-next-line require-yield
       async function* () {
         throw new Error('the line reader must not be used when bytes are available');
       },
