@@ -208,18 +208,18 @@ export function applyDecision(record: TicketRecord, args: ApplyArgs): TicketReco
     const clocks = reason.clocks ?? clocksOf(reason, args.slaRules);
     fired.push({ rule: reason.rule, at, tier: record.tier, ...(clocks ? { clocks } : {}) });
   }
-  // Records are never mutated in place (each transition returns a new one), so unchanged lists are shared.
+  // Each record gets its own lists: the live pipeline updates them in place (sharing them broke backtest parity).
   const newTags: string[] = [];
   for (const a of args.decision.actions) if (a.type === 'tag') newTags.push(a.tag);
   const applied = appliedIdsOf(record);
   const next: TicketRecord = {
     ...record,
     fired: fired.length > MAX_FIRED ? fired.slice(-MAX_FIRED) : fired,
-    tags: newTags.length === 0 ? record.tags : [...new Set([...record.tags, ...newTags])],
+    tags: [...new Set([...record.tags, ...newTags])],
     lastDecision: args.decision,
     lastEvaluatedAt: at,
     nextCheckAt: args.decision.nextCheckAt,
-    appliedActionIds: args.appliedIds.length === 0 && applied.length <= MAX_APPLIED ? applied : [...applied, ...args.appliedIds].slice(-MAX_APPLIED),
+    appliedActionIds: [...applied, ...args.appliedIds].slice(-MAX_APPLIED),
   };
   // Our customer note promised the next update by an instant: kept for `updateOverdue` (the newest promise wins).
   for (const a of args.decision.actions) {
