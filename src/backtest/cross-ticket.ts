@@ -66,6 +66,8 @@ const loadEntries = new WeakMap<CrossTicketData['loads'], [string, { starts: num
 
 export class CrossTicketBuilder {
   private readonly recurring = new Map<string, Map<string, Map<string, [number, number]>>>();
+  /** Pairs merged from other builders, flattened (one entry per ticket: no key string per ticket on the main thread). */
+  private readonly mergedRecurring = new Map<string, Map<string, number[]>>();
   private readonly loads = new Map<string, { starts: number[]; ends: number[] }>();
   private readonly members: string[];
   private horizon = -Infinity;
@@ -117,13 +119,13 @@ export class CrossTicketBuilder {
   /** Merges another builder's data (one per worker in the first pass). */
   merge(data: CrossTicketData): void {
     for (const [key, bySig] of Object.entries(data.recurring)) {
-      let mine = this.recurring.get(key);
-      if (!mine) this.recurring.set(key, (mine = new Map()));
+      let mine = this.mergedRecurring.get(key);
+      if (!mine) this.mergedRecurring.set(key, (mine = new Map()));
       for (const [sig, times] of Object.entries(bySig)) {
-        let tickets = mine.get(sig);
-        if (!tickets) mine.set(sig, (tickets = new Map()));
-        // Worker data carries no ticket ids: the shards are disjoint, so a running index keeps them distinct.
-        for (let k = 0; k < times.length; k += 2) tickets.set(`#${tickets.size}`, [times[k]!, times[k + 1]!]);
+        let pairs = mine.get(sig);
+        if (!pairs) mine.set(sig, (pairs = []));
+        // Worker data carries no ticket ids: the shards are disjoint, so every pair is another ticket.
+        for (const t of times) pairs.push(t);
       }
     }
     for (const [member, l] of Object.entries(data.loads)) {
@@ -136,16 +138,34 @@ export class CrossTicketBuilder {
   }
 
   build(): CrossTicketData {
-    const recurring: CrossTicketData['recurring'] = {};
+    const all = new Map<string, Map<string, [number, number][]>>();
     for (const [key, bySig] of this.recurring) {
+      for (const [sig, tickets] of bySig) pairsOf(all, key, sig).push(...tickets.values());
+    }
+    for (const [key, bySig] of this.mergedRecurring) {
+      for (const [sig, flat] of bySig) {
+        const to = pairsOf(all, key, sig);
+        for (let k = 0; k < flat.length; k += 2) to.push([flat[k]!, flat[k + 1]!]);
+      }
+    }
+    const recurring: CrossTicketData['recurring'] = {};
+    for (const [key, bySig] of all) {
       const out: Record<string, number[]> = {};
-      for (const [sig, tickets] of bySig) out[sig] = [...tickets.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]).flat();
+      for (const [sig, pairs] of bySig) out[sig] = pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]).flat();
       recurring[key] = out;
     }
     const loads: CrossTicketData['loads'] = {};
     for (const [m, l] of this.loads) loads[m] = { starts: [...l.starts].sort((a, b) => a - b), ends: [...l.ends].sort((a, b) => a - b) };
     return { recurring, loads, horizon: this.horizon };
   }
+}
+
+function pairsOf(all: Map<string, Map<string, [number, number][]>>, key: string, sig: string): [number, number][] {
+  let bySig = all.get(key);
+  if (!bySig) all.set(key, (bySig = new Map()));
+  let pairs = bySig.get(sig);
+  if (!pairs) bySig.set(sig, (pairs = []));
+  return pairs;
 }
 
 /** Tickets created in [from, to] and first observed by `to` (pairs sorted by createdAt). */

@@ -31,7 +31,21 @@ export interface BacktestSpec {
 export interface Batch {
   /** 1-based line number of the first line. */
   firstLine: number;
-  lines: string[];
+  /** The lines, or … */
+  lines?: string[];
+  /** … their UTF-8 bytes, newline-separated (a file source: run.ts cuts batches at line ends). */
+  bytes?: Uint8Array;
+  /** Lines in `bytes`. */
+  lineCount?: number;
+}
+
+/** The batch's lines (a trailing newline ends the last line; it does not start another). */
+function linesOf(batch: Batch): string[] {
+  if (batch.lines) return batch.lines;
+  const b = batch.bytes ?? new Uint8Array(0);
+  const lines = Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
 }
 
 export class BatchError extends Error {}
@@ -46,8 +60,9 @@ export class BacktestCore {
   }
 
   private *timelines(batch: Batch): Generator<Timeline> {
-    for (let k = 0; k < batch.lines.length; k++) {
-      const line = batch.lines[k]!;
+    const lines = linesOf(batch);
+    for (let k = 0; k < lines.length; k++) {
+      const line = lines[k]!;
       if (line.trim() === '') continue;
       const parsed = parseTimelineLine(line, batch.firstLine + k);
       if (!parsed.ok) throw new BatchError(parsed.error);

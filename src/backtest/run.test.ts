@@ -38,3 +38,40 @@ describe('runBacktest: decisions kept across batches', () => {
     }
   });
 });
+
+describe('runBacktest: raw byte batches (file sources)', () => {
+  const text = `${lines.slice(0, 20).join('\r\n')}\r\n\n${lines.slice(20).join('\n')}`; // CRLF, a blank line, no final newline
+  const bytesOnly = (chunk: number, body = text): LineSource =>
+    Object.assign(
+      async function* () {
+        throw new Error('the line reader must not be used when bytes are available');
+      },
+      {
+        bytes: async function* () {
+          const all = Buffer.from(body, 'utf8');
+          for (let k = 0; k < all.length; k += chunk) yield all.subarray(k, k + chunk);
+        },
+      },
+    );
+
+  it('gives the same report as the line reader, whatever the chunk and batch sizes', async () => {
+    if (!config.ok) throw new Error('built-in config does not load');
+    const spec = backtestSpec({ config: config.value, instanceId: 'acme-cw', keepDecisions: 100_000 });
+    if (!spec.ok) throw new Error(spec.error);
+    const want = (await runBacktest(source, spec.value, { workers: 0, batchSize: 40 })).report;
+    for (const [chunk, batchSize] of [[7, 1], [1000, 3], [1 << 20, 256]] as const) {
+      const got = (await runBacktest(bytesOnly(chunk), spec.value, { workers: 0, batchSize })).report;
+      expect(got, `chunk ${chunk}, batch ${batchSize}`).toEqual(want);
+    }
+  });
+
+  it('names the right line of a bad one, multi-byte characters cut across chunks included', async () => {
+    if (!config.ok) throw new Error('built-in config does not load');
+    const spec = backtestSpec({ config: config.value, instanceId: 'acme-cw', keepDecisions: 10 });
+    if (!spec.ok) throw new Error(spec.error);
+    const body = `${lines[0]!.replace('Reported by', 'Gemeldet von Jürgen – ☕ 🖨️')}\n${lines[1]}\n{"instance": "acme-cw"}\n`;
+    for (const chunk of [3, 5, 64]) {
+      await expect(runBacktest(bytesOnly(chunk, body), spec.value, { workers: 0, batchSize: 1 }), `chunk ${chunk}`).rejects.toThrow(/^line 3: /);
+    }
+  });
+});

@@ -16,7 +16,13 @@ import { compilePolicy } from '../engine/index.js';
  * so the report is the same whatever the number of workers.
  */
 
-export type LineSource = () => AsyncIterable<string>;
+export type LineSource = (() => AsyncIterable<string>) & {
+  /**
+   * The same input as raw UTF-8 chunks of any size (a file source has it): batches are then cut at line ends and their
+   * bytes handed to the workers without a copy (transferred), so the main thread neither decodes nor clones lines.
+   */
+  bytes?: () => AsyncIterable<Uint8Array>;
+};
 
 export interface Progress {
   phase: 'index' | 'simulate';
@@ -105,7 +111,9 @@ function workerPool(spec: BacktestSpec, n: number): Runner {
     busy[k]!++;
     return new Promise<T>((resolve, reject) => {
       waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      workers[k]!.postMessage({ id, ...msg });
+      // A byte batch is moved, not copied: the main thread does not use it again.
+      const bytes = (msg.batch as Batch | undefined)?.bytes;
+      workers[k]!.postMessage({ id, ...msg }, bytes ? [bytes.buffer as ArrayBuffer] : []);
     }).finally(() => busy[k]!--);
   };
   const idlest = () => busy.indexOf(Math.min(...busy));
@@ -122,33 +130,83 @@ function workerPool(spec: BacktestSpec, n: number): Runner {
   };
 }
 
+/** Batches of about `batchSize` lines from a line source. */
+async function* lineBatches(source: () => AsyncIterable<string>, batchSize: number): AsyncGenerator<Batch> {
+  let lines: string[] = [];
+  let first = 1;
+  for await (const line of source()) {
+    lines.push(line);
+    if (lines.length >= batchSize) {
+      yield { firstLine: first, lines };
+      first += lines.length;
+      lines = [];
+    }
+  }
+  if (lines.length > 0) yield { firstLine: first, lines };
+}
+
+/** Newlines in `b`. */
+function countLines(b: Uint8Array): number {
+  let n = 0;
+  for (let k = b.indexOf(10); k >= 0; k = b.indexOf(10, k + 1)) n++;
+  return n;
+}
+
+/**
+ * Batches of at least `batchSize` lines (up to a chunk more) from raw chunks, cut after a newline: a UTF-8 sequence
+ * never contains the newline byte, so no character is split. Each batch is its own buffer (transferable).
+ */
+async function* byteBatches(bytes: () => AsyncIterable<Uint8Array>, batchSize: number): AsyncGenerator<Batch> {
+  let parts: Uint8Array[] = [];
+  let size = 0;
+  let count = 0;
+  let first = 1;
+  for await (const chunk of bytes()) {
+    parts.push(chunk);
+    size += chunk.length;
+    count += countLines(chunk);
+    if (count < batchSize) continue;
+    const all = Buffer.concat(parts, size);
+    const cut = all.lastIndexOf(10) + 1;
+    const body = new Uint8Array(cut);
+    body.set(all.subarray(0, cut));
+    yield { firstLine: first, bytes: body, lineCount: count };
+    first += count;
+    const rest = all.subarray(cut);
+    parts = rest.length > 0 ? [rest] : [];
+    size = rest.length;
+    count = 0;
+  }
+  // The last line without a final newline is a line too (as readline reads it).
+  if (size > 0) {
+    const body = new Uint8Array(size);
+    body.set(Buffer.concat(parts, size));
+    const tail = body[size - 1] === 10 ? 0 : 1;
+    yield { firstLine: first, bytes: body, lineCount: count + tail };
+  }
+}
+
+export function linesInBatch(b: Batch): number {
+  return b.lines ? b.lines.length : (b.lineCount ?? 0);
+}
+
 /** Reads batches and runs `work` on each with at most `limit` in flight; `take` gets the results in input order. */
 async function pipeline<T>(source: LineSource, batchSize: number, limit: number, work: (b: Batch) => Promise<T>, take: (r: T, lines: number) => void): Promise<number> {
   const inflight: { p: Promise<T>; lines: number }[] = [];
   let lineNo = 0;
-  let lines: string[] = [];
-  let first = 1;
   const drainOne = async () => {
     const head = inflight.shift()!;
     take(await head.p, head.lines);
   };
-  const flush = async () => {
-    if (lines.length === 0) return;
-    const batch = { firstLine: first, lines };
-    const p = work(batch);
-    p.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
-    inflight.push({ p, lines: lines.length });
-    lines = [];
-    first = lineNo + 1;
-    while (inflight.length >= limit) await drainOne();
-  };
   try {
-    for await (const line of source()) {
-      lineNo++;
-      lines.push(line);
-      if (lines.length >= batchSize) await flush();
+    for await (const batch of source.bytes ? byteBatches(source.bytes, batchSize) : lineBatches(source, batchSize)) {
+      const n = linesInBatch(batch);
+      lineNo += n;
+      const p = work(batch);
+      p.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
+      inflight.push({ p, lines: n });
+      while (inflight.length >= limit) await drainOne();
     }
-    await flush();
     while (inflight.length > 0) await drainOne();
   } catch (e) {
     // Let the batches already sent settle before the workers are closed.

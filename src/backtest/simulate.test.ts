@@ -90,6 +90,9 @@ describe('backtest simulation: hand-built timelines with known answers', () => {
     ]);
   });
 
+});
+
+describe('backtest simulation: priorities, resolutions and people', () => {
   it('an emergency at creation goes to T3 security at once, with P1, the handoff note and both notifiers', () => {
     const t = timeline('e1', { createdAt: '2026-11-24T14:00:00Z', firstRespondedAt: '2026-11-24T14:00:00Z', title: 'Ransomware note on FINANCE-PC07' }, [
       ['2026-11-24T14:00:00Z', {}],

@@ -6,6 +6,7 @@ import type { PolicyEngine } from '../pipeline/policy/policy-engine.js';
 import { actionId, actionIdInput, appliedIdsOf, applyDecision, observeTicket, toEngineState } from '../store/ticket-state.js';
 import { policyFacts } from '../store/ticket-counters.js';
 import type { PolicyFacts } from '../store/ticket-counters.js';
+import type { InstanceCounters } from '../store/ticket-state.js';
 import type { LastReassign, TicketRecord } from '../store/ticket-store.js';
 
 import { countersAt } from './cross-ticket.js';
@@ -70,111 +71,190 @@ function kindOf(decision: Decision, rule: string): string {
   return decision.reasons.find((r) => r.rule === rule)?.kind ?? 'unknown';
 }
 
-export function simulateTimeline(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData): TicketOutcome {
-  const { compiled, facts, instanceId } = sim;
-  const spec = compiled.instance.locationKeys;
-  const engine: PolicyEngine = { evaluate: (_id, ticket, state, now) => evaluate({ ticket, state, policy: compiled, now }) };
-  const snaps = timeline.snapshots.map((s) => {
+/** A snapshot with its instant parsed and its tier derived when the producer left it null. */
+interface Snap {
+  at: number;
+  ticket: Ticket;
+}
+
+/** Our last simulated move and the real placement it overrode (kept until a person changes the placement). */
+interface Overlay {
+  move: ReassignAction;
+  decision: Decision;
+  realPlacement: string;
+}
+
+/** Everything the replay of one ticket carries from one evaluation to the next. */
+interface SimState {
+  readonly sim: SimPolicy;
+  readonly cross: CrossTicketData;
+  readonly engine: PolicyEngine;
+  readonly snaps: readonly Snap[];
+  readonly out: TicketOutcome;
+  /** Round-robin cursors of this ticket's own moves (replaced, never mutated: counters handed out keep theirs). */
+  cursors: Record<string, number>;
+  /** actionId per hashed input: the same actions come back at every evaluation of a tier visit. */
+  readonly idMemo: Map<string, string>;
+  record: TicketRecord | undefined;
+  overlay: Overlay | undefined;
+  current: Ticket | undefined;
+  nextCheck: number;
+  /** Index of the next snapshot to observe. */
+  i: number;
+  lastAt: number;
+  sameInstant: number;
+}
+
+function snapsOf(timeline: Timeline, compiled: CompiledPolicy): Snap[] {
+  return timeline.snapshots.map((s) => {
     const t = s.ticket;
     return { at: Date.parse(s.at), ticket: t.tier === null ? { ...t, tier: deriveTicketTier(t, compiled.instance) } : t };
   });
+}
+
+function startState(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData): SimState {
+  const { compiled, instanceId } = sim;
+  const snaps = snapsOf(timeline, compiled);
   const first = snaps[0]!.ticket;
   const out: TicketOutcome = {
     instanceId, ticketId: first.ref.id, createdAt: first.createdAt, decisions: [], breaches: [],
     realTiers: { first: first.tier, last: snaps[snaps.length - 1]!.ticket.tier }, resolvedAt: null, humanReassignments: 0, evaluations: 0,
   };
-  const cursors: Record<string, number> = {};
-  /** actionId per hashed input: the same actions come back at every evaluation of a tier visit. */
-  const idMemo = new Map<string, string>();
-  let record: TicketRecord | undefined;
-  /** Our last simulated move and the real placement it overrode (kept until a person changes the placement). */
-  let overlay: { move: ReassignAction; decision: Decision; realPlacement: string } | undefined;
-  let current: Ticket | undefined;
-  let nextCheck = Infinity;
-  let i = 0;
-  let lastAt = -Infinity;
-  let sameInstant = 0;
-  while (out.evaluations < MAX_EVALUATIONS) {
-    const snapAt = i < snaps.length ? snaps[i]!.at : Infinity;
-    let now: number;
-    let trigger: SimDecision['trigger'];
-    if (snapAt <= nextCheck && snapAt !== Infinity) {
-      const real = snaps[i++]!.ticket;
-      now = snapAt;
-      trigger = 'snapshot';
-      if (overlay && placement(real) !== overlay.realPlacement) {
-        // A person moved the ticket after our (simulated) move: their placement wins, observeTicket sees a manual change.
-        out.humanReassignments++;
-        overlay = undefined;
-      }
-      current = overlay ? ticketAfterMove(real, overlay.move, overlay.decision, spec) : real;
-    } else if (nextCheck !== Infinity && nextCheck <= cross.horizon && current) {
-      now = nextCheck;
-      trigger = 'scheduled';
-    } else break;
-    sameInstant = now === lastAt ? sameInstant + 1 : 0;
-    lastAt = now;
-    if (sameInstant >= MAX_SAME_INSTANT && trigger === 'scheduled') {
-      nextCheck = Infinity;
-      continue;
+  const engine: PolicyEngine = { evaluate: (_id, ticket, state, now) => evaluate({ ticket, state, policy: compiled, now }) };
+  return {
+    sim, cross, engine, snaps, out, cursors: {}, idMemo: new Map(), record: undefined, overlay: undefined, current: undefined,
+    nextCheck: Infinity, i: 0, lastAt: -Infinity, sameInstant: 0,
+  };
+}
+
+/**
+ * The next instant to evaluate: the next snapshot when it comes no later than the scheduled check (the observation
+ * replaces the ticket, a person's move ending our overlay), else the scheduled check up to the horizon; null when done.
+ */
+function nextStep(st: SimState): { now: number; trigger: SimDecision['trigger'] } | null {
+  const { snaps } = st;
+  const snapAt = st.i < snaps.length ? snaps[st.i]!.at : Infinity;
+  if (snapAt <= st.nextCheck && snapAt !== Infinity) {
+    const real = snaps[st.i++]!.ticket;
+    if (st.overlay && placement(real) !== st.overlay.realPlacement) {
+      // A person moved the ticket after our (simulated) move: their placement wins, observeTicket sees a manual change.
+      st.out.humanReassignments++;
+      st.overlay = undefined;
     }
-    const ticket = current!;
-    out.evaluations++;
-    record = observeTicket(record, { instanceId, ticket, now });
-    const counters = countersAt(cross, facts, ticket, now, { ...cursors });
-    const decision = evaluate({ ticket, state: toEngineState(record, counters), policy: compiled, now });
-    const ids = decision.actions.map((a) => {
-      const key = actionIdInput(record!, a);
-      let id = idMemo.get(key);
-      if (id === undefined) idMemo.set(key, (id = actionId(record!, a)));
-      return id;
-    });
-    const applied = new Set(appliedIdsOf(record));
-    const freshIdx = decision.actions.map((_, k) => k).filter((k) => !applied.has(ids[k]!));
-    let reassign: (LastReassign & { kind?: string }) | undefined;
-    if (freshIdx.length > 0) {
-      const actions = freshIdx.map((k) => decision.actions[k]!);
-      const move = actions.find((a): a is ReassignAction => a.type === 'reassign');
-      const rule = move?.rule ?? actions[0]!.rule;
-      out.decisions.push({
-        instanceId, ticketId: out.ticketId, at: new Date(now).toISOString(), rule, kind: kindOf(decision, rule), actions,
-        reasons: decision.reasons, trigger,
-      });
-      if (move) {
-        const identity = move.owner === undefined ? null : (compiled.instance.members[move.owner] ?? (compiled.instance.membersRequireMapping ? null : move.owner));
-        reassign = {
-          rule: move.rule, at: new Date(now).toISOString(), tier: move.tier, location: move.location,
-          ...(move.owner !== undefined && identity !== null ? { owner: move.owner, ownerIdentity: identity } : {}),
-          kind: kindOf(decision, move.rule),
-        };
-      }
-    }
-    record = applyDecision(record, {
-      decision, now, appliedIds: freshIdx.map((k) => ids[k]!), slaRules: facts.slaRules, trigger, ...(reassign ? { reassign } : {}),
-    });
-    if (reassign) {
-      const move = decision.actions.find((a): a is ReassignAction => a.type === 'reassign')!;
-      record.nextCheckAt = nextCheckAfterMove({ engine, instanceId, record, ticket, decision, reassign, spec, counters, now });
-      const realNow = snaps[Math.max(0, i - 1)]!.ticket;
-      overlay = { move, decision, realPlacement: placement(realNow) };
-      current = ticketAfterMove(current!, move, decision, spec);
-      const group = move.group ? compiled.groups[move.group] : undefined;
-      if (group?.assign === 'round-robin' && move.owner && move.group) {
-        const k = group.members.indexOf(move.owner);
-        cursors[move.group] = k < 0 ? 0 : (k + 1) % group.members.length;
-      }
-    }
-    nextCheck = record.nextCheckAt === null ? Infinity : Date.parse(record.nextCheckAt);
-    if (terminal(ticket) && i >= snaps.length) break;
+    st.current = st.overlay ? ticketAfterMove(real, st.overlay.move, st.overlay.decision, st.sim.compiled.instance.locationKeys) : real;
+    return { now: snapAt, trigger: 'snapshot' };
   }
-  const last = snaps[snaps.length - 1]!.ticket;
-  out.resolvedAt = terminal(last) ? (last.resolvedAt ?? new Date(snaps[snaps.length - 1]!.at).toISOString()) : null;
-  // Breaches that really happened: the real last snapshot (its own priority, not one our move raised), at its end.
-  const endAt = out.resolvedAt ? snaps[snaps.length - 1]!.at : Math.max(snaps[snaps.length - 1]!.at, cross.horizon);
+  if (st.nextCheck !== Infinity && st.nextCheck <= st.cross.horizon && st.current) return { now: st.nextCheck, trigger: 'scheduled' };
+  return null;
+}
+
+/** The ids of the decision's actions, memoized per tier visit (see `idMemo`). */
+function idsOf(st: SimState, record: TicketRecord, actions: readonly Action[]): string[] {
+  const ids: string[] = new Array<string>(actions.length);
+  for (let k = 0; k < actions.length; k++) {
+    const a = actions[k]!;
+    const key = actionIdInput(record, a);
+    let id = st.idMemo.get(key);
+    if (id === undefined) st.idMemo.set(key, (id = actionId(record, a)));
+    ids[k] = id;
+  }
+  return ids;
+}
+
+/** Our move as the live worker records it after the PSA accepted it (the owner's PSA identity when mapped). */
+function reassignOf(compiled: CompiledPolicy, decision: Decision, move: ReassignAction, at: string): LastReassign & { kind?: string } {
+  const identity = move.owner === undefined ? null : (compiled.instance.members[move.owner] ?? (compiled.instance.membersRequireMapping ? null : move.owner));
+  return {
+    rule: move.rule, at, tier: move.tier, location: move.location,
+    ...(move.owner !== undefined && identity !== null ? { owner: move.owner, ownerIdentity: identity } : {}),
+    kind: kindOf(decision, move.rule),
+  };
+}
+
+/** Records the decision's actions this tier visit had not done yet; returns our move's record entry when it moves. */
+function recordFresh(st: SimState, decision: Decision, fresh: Action[], now: number, trigger: SimDecision['trigger']): (LastReassign & { kind?: string }) | undefined {
+  if (fresh.length === 0) return undefined;
+  const move = fresh.find((a): a is ReassignAction => a.type === 'reassign');
+  const rule = move?.rule ?? fresh[0]!.rule;
+  const at = new Date(now).toISOString();
+  const { out } = st;
+  out.decisions.push({ instanceId: out.instanceId, ticketId: out.ticketId, at, rule, kind: kindOf(decision, rule), actions: fresh, reasons: decision.reasons, trigger });
+  return move ? reassignOf(st.sim.compiled, decision, move, at) : undefined;
+}
+
+/** After our move: the new tier's timers, the overlay on later real snapshots, the round-robin cursor. */
+function applyMove(st: SimState, args: { ticket: Ticket; decision: Decision; reassign: LastReassign; counters: InstanceCounters; now: number }): void {
+  const { compiled, instanceId } = st.sim;
+  const spec = compiled.instance.locationKeys;
+  const { ticket, decision, reassign, counters, now } = args;
+  const record = st.record!;
+  const move = decision.actions.find((a): a is ReassignAction => a.type === 'reassign')!;
+  record.nextCheckAt = nextCheckAfterMove({ engine: st.engine, instanceId, record, ticket, decision, reassign, spec, counters, now });
+  const realNow = st.snaps[Math.max(0, st.i - 1)]!.ticket;
+  st.overlay = { move, decision, realPlacement: placement(realNow) };
+  st.current = ticketAfterMove(st.current!, move, decision, spec);
+  const group = move.group ? compiled.groups[move.group] : undefined;
+  if (group?.assign === 'round-robin' && move.owner && move.group) {
+    const k = group.members.indexOf(move.owner);
+    st.cursors = { ...st.cursors, [move.group]: k < 0 ? 0 : (k + 1) % group.members.length };
+  }
+}
+
+/** One evaluation as the live worker runs it: observe, evaluate, drop what this visit did, record, schedule. */
+function evaluateAt(st: SimState, now: number, trigger: SimDecision['trigger']): void {
+  const { compiled, facts, instanceId } = st.sim;
+  const ticket = st.current!;
+  st.out.evaluations++;
+  const observed = observeTicket(st.record, { instanceId, ticket, now });
+  const counters = countersAt(st.cross, facts, ticket, now, st.cursors);
+  const decision = evaluate({ ticket, state: toEngineState(observed, counters), policy: compiled, now });
+  const ids = idsOf(st, observed, decision.actions);
+  const applied = appliedIdsOf(observed);
+  const fresh: Action[] = [];
+  const freshIds: string[] = [];
+  for (let k = 0; k < ids.length; k++) {
+    if (applied.includes(ids[k]!)) continue;
+    fresh.push(decision.actions[k]!);
+    freshIds.push(ids[k]!);
+  }
+  const reassign = recordFresh(st, decision, fresh, now, trigger);
+  st.record = applyDecision(observed, { decision, now, appliedIds: freshIds, slaRules: facts.slaRules, trigger, ...(reassign ? { reassign } : {}) });
+  if (reassign) applyMove(st, { ticket, decision, reassign, counters, now });
+  st.nextCheck = st.record.nextCheckAt === null ? Infinity : Date.parse(st.record.nextCheckAt);
+}
+
+/** Resolution instant and the SLA breaches that really happened: the real last snapshot, at its end. */
+function finish(st: SimState): void {
+  const { snaps, out, record } = st;
+  const { compiled } = st.sim;
+  const lastSnap = snaps[snaps.length - 1]!;
+  const last = lastSnap.ticket;
+  out.resolvedAt = terminal(last) ? (last.resolvedAt ?? new Date(lastSnap.at).toISOString()) : null;
+  // The real last snapshot's own priority, not one our move raised.
+  const endAt = out.resolvedAt ? lastSnap.at : Math.max(lastSnap.at, st.cross.horizon);
   const real = record ? evaluate({ ticket: last, state: toEngineState(record, { recurringCount: 0, groupCursors: {}, memberLoads: {} }), policy: compiled, now: endAt }) : undefined;
   for (const name of ['firstResponse', 'resolution'] as const) {
     const c = real?.clocks[name];
     if (c?.breached) out.breaches.push({ clock: name, dueAt: c.dueAt });
   }
-  return out;
+}
+
+export function simulateTimeline(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData): TicketOutcome {
+  const st = startState(timeline, sim, cross);
+  while (st.out.evaluations < MAX_EVALUATIONS) {
+    const step = nextStep(st);
+    if (!step) break;
+    const { now, trigger } = step;
+    st.sameInstant = now === st.lastAt ? st.sameInstant + 1 : 0;
+    st.lastAt = now;
+    if (st.sameInstant >= MAX_SAME_INSTANT && trigger === 'scheduled') {
+      st.nextCheck = Infinity;
+      continue;
+    }
+    const ticket = st.current!;
+    evaluateAt(st, now, trigger);
+    if (terminal(ticket) && st.i >= st.snaps.length) break;
+  }
+  finish(st);
+  return st.out;
 }

@@ -40,14 +40,16 @@ export async function fileSource(path: string): Promise<LineSource> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(`${path}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`}`);
   }
-  return () => {
-    const raw = createReadStream(path);
-    if (!gz) return linesOf(raw);
+  const open = (): Readable => {
+    const raw = createReadStream(path, { highWaterMark: 256 * 1024 });
+    if (!gz) return raw;
     const gunzip = createGunzip();
     raw.pipe(gunzip);
     raw.on('error', (e) => gunzip.destroy(e));
-    return linesOf(gunzip);
+    return gunzip;
   };
+  // `bytes`: the runner cuts line-aligned batches from raw chunks itself (no decoding or cloning on the main thread).
+  return Object.assign(() => linesOf(open()), { bytes: open as () => AsyncIterable<Uint8Array> });
 }
 
 /** Copies a stream (stdin) to `path` as it is (gzip stays gzip). */

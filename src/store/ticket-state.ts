@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 import type { Action, Decision, Reason, Ticket, TicketState } from '../contract/index.js';
 import type { LastReassign, TicketRecord } from './ticket-store.js';
@@ -17,7 +17,7 @@ let lastMs = NaN;
 let lastIso = '';
 const iso = (ms: number): string => {
   if (ms !== lastMs) {
-    lastIso = new Date(ms).toISOString();
+    lastIso = new Date(ms).toISOString(); // the store may not import the engine's faster isoMillis (docs/architecture.md)
     lastMs = ms;
   }
   return lastIso;
@@ -152,7 +152,8 @@ export function toEngineState(record: TicketRecord, counters: InstanceCounters):
  * re-decided action in the same visit gets the same id, hence the same note marker (no second note).
  */
 export function actionId(record: Pick<TicketRecord, 'instanceId' | 'ticketId' | 'tierSince'>, action: Action): string {
-  return createHash('sha256').update(actionIdInput(record, action)).digest('hex').slice(0, 16);
+  // One-shot `hash` (same digest as createHash().update().digest()): no Hash object per call.
+  return hash('sha256', actionIdInput(record, action), 'hex').slice(0, 16);
 }
 
 /** What `actionId` hashes (exported so a caller deciding many times per visit, the backtest, can memoize the hash). */
@@ -206,14 +207,18 @@ export function applyDecision(record: TicketRecord, args: ApplyArgs): TicketReco
     const clocks = reason.clocks ?? clocksOf(reason, args.slaRules);
     fired.push({ rule: reason.rule, at, tier: record.tier, ...(clocks ? { clocks } : {}) });
   }
+  // Each record gets its own lists: the live pipeline updates them in place (sharing them broke backtest parity).
+  const newTags: string[] = [];
+  for (const a of args.decision.actions) if (a.type === 'tag') newTags.push(a.tag);
+  const applied = appliedIdsOf(record);
   const next: TicketRecord = {
     ...record,
-    fired: fired.slice(-MAX_FIRED),
-    tags: [...new Set([...record.tags, ...args.decision.actions.flatMap((a) => (a.type === 'tag' ? [a.tag] : []))])],
+    fired: fired.length > MAX_FIRED ? fired.slice(-MAX_FIRED) : fired,
+    tags: [...new Set([...record.tags, ...newTags])],
     lastDecision: args.decision,
     lastEvaluatedAt: at,
     nextCheckAt: args.decision.nextCheckAt,
-    appliedActionIds: [...appliedIdsOf(record), ...args.appliedIds].slice(-MAX_APPLIED),
+    appliedActionIds: [...applied, ...args.appliedIds].slice(-MAX_APPLIED),
   };
   // Our customer note promised the next update by an instant: kept for `updateOverdue` (the newest promise wins).
   for (const a of args.decision.actions) {
