@@ -39,7 +39,7 @@ const RATE = arg('rate', 1000);
 const WARMUP_SECONDS = 2;
 /** The real route and the "bare + one BullMQ add" reference take turns this many times (each turn seconds / rounds). */
 const ROUNDS = Math.max(1, arg('rounds', 3));
-const SECRET = 'bench-webhook-secret-0123456789abcdef';
+export const SECRET = 'bench-webhook-secret-0123456789abcdef';
 const INSTANCE = 'globex-at';
 const i = process.argv.indexOf('--log-level');
 const LOG_LEVEL = i > 0 ? (process.argv[i + 1] ?? 'info') : 'info';
@@ -58,24 +58,24 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const buildDir = `node_modules/.cache/psa-escalator-ack-${createHash('sha256').update(root).digest('hex').slice(0, 8)}`;
 
 /** Compiles src/, connectors/ and the target script as `npm run build` compiles src/ (≈ 15 s; dist/ is left alone). */
-function compileTargets(): void {
+export function compileTargets(): void {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'bench/tsconfig.ack.json', '--outDir', buildDir], { cwd: root, stdio: 'inherit' });
   // As `npm run build` does (scripts/copy-console-assets.mjs): the console's static files next to its compiled code.
   cpSync(`${root}src/http/console/assets`, `${root}${buildDir}/src/http/console/assets`, { recursive: true });
 }
 
-interface Target {
+export interface Target {
   url: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
 /** Starts bench/ack-target.ts in its own Node process and waits for its `READY <url>` line. */
-async function startTarget(args: string[], extraFlags: string[] = []): Promise<Target> {
-  const entry = BUILD === 'tsx' ? ['--import', 'tsx', 'bench/ack-target.ts'] : [`${buildDir}/bench/ack-target.js`];
+export async function startTarget(args: string[], extraFlags: string[] = [], at?: { cwd: string; entry: string }): Promise<Target> {
+  const entry = at ? [at.entry] : BUILD === 'tsx' ? ['--import', 'tsx', 'bench/ack-target.ts'] : [`${buildDir}/bench/ack-target.js`];
   // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each target (open it in Chrome DevTools or speedscope).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...extraFlags, ...prof, ...entry, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...extraFlags, ...prof, ...entry, ...args], { cwd: at?.cwd ?? root, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`target ${args[0]} did not start: ${out}`)), 30_000);
@@ -108,7 +108,7 @@ async function startTarget(args: string[], extraFlags: string[] = []): Promise<T
 // A unique delivery per request: ticket ids cycle over 5,000 tickets, the sequence number never repeats.
 let sequence = 0;
 const eventTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-function mint(): { body: string; signature: string } {
+export function mint(): { body: string; signature: string } {
   sequence++;
   const body = JSON.stringify({
     Action: 'Update', Guid: 'a1da62a4-2c49-40a8-8183-69994ce5b3eb', EntityType: 'Ticket', Id: 351_000 + (sequence % 5_000),
@@ -161,7 +161,7 @@ function combine(slices: LoadResult[]): LoadResult {
  * One signed delivery at a time until the first 202: the first acknowledgement after start-up is slow (connection and
  * BullMQ script set-up, seconds on a loaded machine), and a burst of 32 into it would time out rather than measure.
  */
-async function prime(url: string): Promise<number> {
+export async function prime(url: string): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < 30_000) {
     const { body, signature } = mint();
@@ -171,7 +171,7 @@ async function prime(url: string): Promise<number> {
   throw new Error(`${url} never answered 202`);
 }
 
-async function load(url: string, seconds: number, overallRate?: number): Promise<LoadResult> {
+export async function load(url: string, seconds: number, overallRate?: number): Promise<LoadResult> {
   const result = await autocannon({
     url: `${url}/webhooks/${INSTANCE}`,
     method: 'POST',
