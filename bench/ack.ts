@@ -259,9 +259,10 @@ export async function runAckBench(): Promise<AckBenchResult> {
     const refSlices: LoadResult[] = [];
     const realSlices: LoadResult[] = [];
     const flaggedSlices: LoadResult[] = [];
-    // The order alternates from round to round: a target measured right after another one pays for it (in one
-    // profiled run the same build cost 582 µs of CPU per 202 when it always ran right after the reference and 372 µs
-    // when it always ran after a third target; bench/ack-profile.ts). Always reference-first penalised our route.
+    // The order alternates from round to round: the slot right after the reference costs more. In two runs of
+    // bench/ack-profile.ts (reference, then two builds of our route), whichever build had that slot used 14 % and
+    // 56 % more CPU per 202 than the build after it, and the verdict flipped when the two swapped slots. A fixed
+    // reference-first order put our route in that slot in every round.
     const turns: Array<[Target, LoadResult[]]> = [[reference, refSlices], [real, realSlices], ...(flagged ? [[flagged, flaggedSlices] as [Target, LoadResult[]]] : [])];
     for (let round = 0; round < ROUNDS; round++) {
       for (const [target, slices] of round % 2 === 0 ? turns : [...turns].reverse()) slices.push(await loadWithCpu(target, SECONDS / ROUNDS));
