@@ -141,7 +141,18 @@ function cpuUs(pid: number): number {
 }
 
 /** `load` plus the server's CPU time per acknowledgement. */
+/** 202s of the unmeasured turn warm-ups, per target URL (Redis must hold a job for these too). */
+const turnWarmupAcks = new Map<string, number>();
+/**
+ * Seconds of load, unmeasured, at the start of each turn: a server that sat idle while the other took its turn may
+ * be slower at first (in one four-round run without this, rounds of 61, 94, 51, 93 % as the order alternated, the
+ * high ones where our route kept its turn from the round before; not every run shows it, bench/README.md).
+ */
+const TURN_WARMUP_SECONDS = 1;
+
 async function loadWithCpu(target: Target, seconds: number): Promise<LoadResult> {
+  const warm = await load(target.url, TURN_WARMUP_SECONDS);
+  turnWarmupAcks.set(target.url, (turnWarmupAcks.get(target.url) ?? 0) + warm.ok);
   const before = cpuUs(target.child.pid!);
   const r = await load(target.url, seconds);
   return { ...r, cpuUsPerAck: (cpuUs(target.child.pid!) - before) / Math.max(1, r.ok) };
@@ -259,7 +270,7 @@ export async function runAckBench(): Promise<AckBenchResult> {
     const refSlices: LoadResult[] = [];
     const realSlices: LoadResult[] = [];
     const flaggedSlices: LoadResult[] = [];
-    // The order alternates from round to round: the slot right after the reference costs more. In two runs of
+    // The order alternates from round to round: the slot right after the reference may cost more. In two runs of
     // bench/ack-profile.ts (reference, then two builds of our route), whichever build had that slot used 14 % and
     // 56 % more CPU per 202 than the build after it, and the verdict flipped when the two swapped slots. A fixed
     // reference-first order put our route in that slot in every round.
@@ -294,7 +305,10 @@ export async function runAckBench(): Promise<AckBenchResult> {
     const queue = new Queue('events', { connection: { host: '127.0.0.1', port: redis.port } });
     const jobsStored = await queue.getWaitingCount();
     await queue.close();
-    const acked = 1 + warm.ok + durable.ok + fixed.ok + (flaggedResult ? 1 + (warmFlagged?.ok ?? 0) + flaggedResult.durable.ok + flaggedResult.fixedRate.ok : 0);
+    const turnAcks = (t: Target | undefined) => (t ? (turnWarmupAcks.get(t.url) ?? 0) : 0);
+    const acked =
+      1 + warm.ok + turnAcks(real) + durable.ok + fixed.ok +
+      (flaggedResult ? 1 + (warmFlagged?.ok ?? 0) + turnAcks(flagged) + flaggedResult.durable.ok + flaggedResult.fixedRate.ok : 0);
     const ratio = durable.rps / bareBullmq.rps;
     const ratioBare = durable.rps / bare.rps;
     const pct = (r: LoadResult) => `${((100 * r.rps) / bare.rps).toFixed(0)} %`;
