@@ -19,6 +19,7 @@ import swaggerPlugin from './plugins/external/swagger.js';
 import apiRoutes from './routes/api/index.js';
 import healthRoutes from './routes/health/index.js';
 import webhookRoutes from './routes/webhooks/index.js';
+import { lazyChildLoggerFactory } from './request-logger.js';
 import { createServices } from './services.js';
 
 export interface BuildAppOptions {
@@ -97,6 +98,8 @@ export function buildApp(deps: AppDeps, options: BuildAppOptions = {}): FastifyI
     requestIdHeader: false,
     genReqId: () => randomUUID(),
     logController: new AccessLogController(accessLoggerFor(deps.log)),
+    // `req.log` is made on first use: most requests never log through it (request-logger.ts).
+    childLoggerFactory: lazyChildLoggerFactory,
     requestTimeout,
     // Node checks request timeouts only every 30 s by default: a slowloris socket would live up to 45 s.
     http: { connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(requestTimeout / 4))) },

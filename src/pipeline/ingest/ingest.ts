@@ -39,18 +39,32 @@ async function replicated(events: Queue, count: number, timeoutMs: number): Prom
   if (acked < count) throw new Error(`only ${acked} of ${count} Redis replica(s) acknowledged the event within ${timeoutMs} ms`);
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** `promise`, or a rejection after `ms` (one promise and one timer per call: this is on every acknowledgement). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+/**
+ * Job ids unique across every process and restart: a random prefix per process and a counter (a UUID per add
+ * cost more than the rest of the id work; uniqueness is what matters: an id that already existed would make BullMQ
+ * answer with that job, i.e. take the delivery for a duplicate).
+ */
+function jobIds(): () => string {
+  const prefix = `e-${randomUUID()}-`;
+  let n = 0;
+  return () => `${prefix}${(++n).toString(36)}`;
 }
 
 /**
@@ -62,9 +76,10 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export function createIngest(options: IngestOptions): (req: IngestRequest) => Promise<IngestResult> {
   const timeoutMs = options.timeoutMs ?? 800;
   const waitReplicas = options.waitReplicas ?? 0;
+  const nextJobId = jobIds();
   return async (req) => {
     const eventId = `${req.instanceId}:${req.event.eventId}`;
-    const jobId = `e-${randomUUID()}`;
+    const jobId = nextJobId();
     const data: EventJob = {
       instanceId: req.instanceId,
       // Connectors already canonicalize; this keeps one key per ticket whatever a connector hands over.
@@ -73,9 +88,9 @@ export function createIngest(options: IngestOptions): (req: IngestRequest) => Pr
       eventId: req.event.eventId,
       receivedAt: req.receivedAt,
       requestId: req.requestId,
-      ...(req.event.actor === undefined ? {} : { actor: req.event.actor }),
-      ...(req.event.version === undefined ? {} : { version: req.event.version }),
     };
+    if (req.event.actor !== undefined) data.actor = req.event.actor;
+    if (req.event.version !== undefined) data.version = req.event.version;
     try {
       const job = await withTimeout(
         options.events.add('event', data, {

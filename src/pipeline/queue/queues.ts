@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 import { z } from 'zod';
 
@@ -58,11 +58,11 @@ export const ControlJobSchema = z.discriminatedUnion('kind', [
 
 /** Dedupe id of one delivery (BullMQ keeps it as `bull:events:de:<id>`). */
 export const eventDedupeId = (instanceId: string, eventId: string): string =>
-  `ev-${createHash('sha256').update(`${instanceId}\n${eventId}`).digest('hex').slice(0, 40)}`;
+  `ev-${hash('sha256', `${instanceId}\n${eventId}`, 'hex').slice(0, 40)}`;
 
 /** Dedupe id of one ticket in the `tickets` queue. */
 export const ticketDedupeId = (instanceId: string, ticketId: string): string =>
-  `tk-${createHash('sha256').update(`${instanceId}\n${ticketId}`).digest('hex').slice(0, 40)}`;
+  `tk-${hash('sha256', `${instanceId}\n${ticketId}`, 'hex').slice(0, 40)}`;
 
 /** Completed jobs are removed quickly (their dedupe keys outlive them); failed ones are kept for a week. */
 export const retention = {

@@ -30,6 +30,8 @@ declare module 'fastify' {
   }
 }
 
+const NOT_LIMITED = { limited: false } as const;
+
 /**
  * Wraps @fastify/rate-limit with `global: false`: nothing is limited automatically. Only failures are counted
  * (unauthenticated or 404 requests, failed authentication, key_unavailable), each once it has failed (404s before any
@@ -46,16 +48,26 @@ async function rateLimitPlugin(app: FastifyInstance, options: ProbeLimitOptions)
   });
   // Default key: the client IP, IPv6 grouped by /56 so an attacker can't rotate through its own prefix.
   const check = app.createRateLimit();
+  const windowMs = options.timeWindowMs ?? 60_000;
+  // With the in-process store only `probeLimit` below adds to a counter, and a counter's window starts at its first
+  // failure: once no failure was counted for a whole window, every counter has expired and no address can be over
+  // its budget. The gate then answers without a lookup (it runs before every webhook; failures are rare).
+  // A shared Redis store is counted by other replicas too: there the gate always reads it.
+  const local = options.redis === undefined;
+  let lastCountedAt = Number.NEGATIVE_INFINITY;
   app.decorate('probeLimit', async (req: FastifyRequest) => {
+    lastCountedAt = Date.now();
     const r = await check(req);
+    lastCountedAt = Date.now(); // not before the store's own clock read
     if (r.isAllowed || !r.isExceeded) return { limited: false };
     return { limited: true, retryAfterSeconds: Math.max(1, r.ttlInSeconds) };
   });
   // The same counter, read-only (`increment: false`): used in `onRequest`, before any body is read, so a client that
   // has used up its budget costs no body, JSON or HMAC work. A request that then succeeds is never counted.
   app.decorate('probeGate', async (req: FastifyRequest) => {
+    if (local && Date.now() - lastCountedAt > windowMs) return NOT_LIMITED;
     const r = await check(req, { increment: false });
-    if (r.isAllowed || r.remaining > 0) return { limited: false };
+    if (r.isAllowed || r.remaining > 0) return NOT_LIMITED;
     return { limited: true, retryAfterSeconds: Math.max(1, r.ttlInSeconds) };
   });
 }

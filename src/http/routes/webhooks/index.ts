@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 import { notFoundError } from '../../errors.js';
@@ -21,6 +21,8 @@ const AckSchema = z.object({
   ignored: z.enum(['echo', 'entity_type', 'action']).optional().describe('Acknowledged and dropped, not queued'),
 });
 
+const ackJson = (ack: unknown): string => JSON.stringify(ack);
+
 const outcomeByStatus: Record<number, WebhookOutcome> = { 413: 'too_large', 400: 'bad_request', 429: 'rate_limited', 500: 'internal' };
 
 interface Scope {
@@ -35,6 +37,9 @@ function receiveRoute(s: Scope): void {
     '/:instanceId',
     {
       bodyLimit: s.services.deps.env.webhookMaxBytes,
+      // The 202 is built by `receiveWebhook` from typed fields only (WebhookAck): written as it is, without a second
+      // zod pass on every acknowledgement. Error bodies keep the zod serializer.
+      serializerCompiler: (route) => (route.httpStatus === '202' ? ackJson : serializerCompiler(route as unknown as Parameters<typeof serializerCompiler>[0])),
       schema: {
         tags: ['webhooks'],
         summary: 'Receive a PSA webhook',
@@ -97,14 +102,12 @@ export default async function webhookRoutes(app: FastifyInstance, options: { ser
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  // Before the body is read: a client whose failures have used up its probe budget gets 429 at once, costing no
-  // body, JSON, HMAC or key-fetch work (it is not counted again: the window expires on its own).
+  // Before the body is read, in one hook (each hook is a step of every request): a client whose failures have used
+  // up its probe budget gets 429 at once, costing no body, JSON, HMAC or key-fetch work (it is not counted again: the
+  // window expires on its own); then the first check of docs/spec.md §5: an unknown instance is the router's 404.
   app.addHook('onRequest', async (req) => {
     const verdict = await app.probeGate(req);
     if (verdict.limited) throw rateLimitedError(verdict.retryAfterSeconds);
-  });
-  // First check of docs/spec.md §5, before the body is read: an unknown instance is the router's generic 404.
-  app.addHook('onRequest', async (req) => {
     if (!scope.known(req)) await rejectNotFound(app, req);
   });
   app.addHook('onResponse', async (req, reply) => {

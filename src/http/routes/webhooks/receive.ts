@@ -38,10 +38,18 @@ export interface ReceiveInput {
   outcome(o: WebhookOutcome): void;
 }
 
+/**
+ * Header names lower-cased, repeated headers joined. Node already lower-cases names and joins repeats (except
+ * `set-cookie`): the request's own object is used as it is unless some entry needs the copy.
+ */
 function lowerHeaders(headers: FastifyRequest['headers']): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
+  for (const k in headers) {
+    if (typeof headers[k] === 'string' && k.toLowerCase() === k) continue;
+    const out: Record<string, string | undefined> = {};
+    for (const [name, v] of Object.entries(headers)) out[name.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    return out;
+  }
+  return headers as Record<string, string | undefined>;
 }
 
 function flatQuery(query: unknown): Record<string, string | undefined> {
