@@ -56,7 +56,13 @@ module.exports = {
       from: { path: '^(src|connectors)/' },
       to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
-    { name: 'engine-no-node', comment: 'src/engine is pure: no Node modules', severity: 'error', from: { path: '^src/engine/' }, to: { dependencyTypes: ['core'] } },
+    {
+      name: 'engine-no-node',
+      comment: 'src/engine is pure: no Node modules',
+      severity: 'error',
+      from: { path: '^src/engine/' },
+      to: { dependencyTypes: ['core'] },
+    },
     {
       name: 'engine-no-io-packages',
       comment: 'src/engine is pure: no I/O packages',

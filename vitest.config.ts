@@ -10,7 +10,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'connectors/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: [
+            'src/**/*.test.ts',
+            'connectors/**/*.test.ts',
+            'test/contract/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+          ],
           testTimeout: 20_000,
           // Projects with different maxWorkers need their own group: the unit files run first, then the integration ones.
           sequence: { groupOrder: 0 },
@@ -20,7 +25,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/reliability/**/*.test.ts', 'test/security/**/*.test.ts', 'test/browser/**/*.test.ts'],
+          include: [
+            'test/integration/**/*.test.ts',
+            'test/reliability/**/*.test.ts',
+            'test/security/**/*.test.ts',
+            'test/browser/**/*.test.ts',
+          ],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           pool: 'forks',

@@ -32,9 +32,16 @@ const BASE = b > 0 ? process.argv[b + 1] : undefined;
 /** The repository as of `ref`, compiled as bench/ack.ts compiles the working tree; returns where to run it. */
 function compileBase(ref: string): { cwd: string; entry: string } {
   const dir = mkdtempSync(join(tmpdir(), 'ack-base-'));
-  execSync(`git archive ${JSON.stringify(ref)} src connectors bench examples package.json tsconfig.json tsconfig.build.json | tar -x -C ${JSON.stringify(dir)}`, { stdio: 'inherit' });
+  execSync(
+    `git archive ${JSON.stringify(ref)} src connectors bench examples package.json tsconfig.json tsconfig.build.json | tar -x -C ${JSON.stringify(dir)}`,
+    { stdio: 'inherit' },
+  );
   symlinkSync(resolve('node_modules'), join(dir, 'node_modules'));
-  execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', 'bench/tsconfig.ack.json', '--outDir', 'build'], { cwd: dir, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [resolve('node_modules/typescript/bin/tsc'), '-p', 'bench/tsconfig.ack.json', '--outDir', 'build'],
+    { cwd: dir, stdio: 'inherit' },
+  );
   cpSync(join(dir, 'src/http/console/assets'), join(dir, 'build/src/http/console/assets'), { recursive: true });
   return { cwd: dir, entry: join(dir, 'build/bench/ack-target.js') };
 }
@@ -54,7 +61,10 @@ interface CpuProfile {
 /** Monotonic µs, the clock V8's profile timestamps use on Linux. */
 const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
-const shortUrl = (url: string): string => url.replace(/^.*(node_modules\/\.cache\/psa-escalator-ack-[^/]+|ack-base-[^/]+\/build)\//, '').replace(/^.*node_modules\//, '');
+const shortUrl = (url: string): string =>
+  url
+    .replace(/^.*(node_modules\/\.cache\/psa-escalator-ack-[^/]+|ack-base-[^/]+\/build)\//, '')
+    .replace(/^.*node_modules\//, '');
 const frameName = (n: ProfileNode): string =>
   `${n.callFrame.functionName || '(anonymous)'} ${shortUrl(n.callFrame.url)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
 function packageOf(n: ProfileNode): string {
@@ -66,7 +76,10 @@ function packageOf(n: ProfileNode): string {
 }
 
 /** Self time (µs) per function and per package of the samples inside `windows`. */
-function summarise(file: string, windows: Array<[number, number]>): { byFunction: Map<string, number>; byPackage: Map<string, number>; busy: number } {
+function summarise(
+  file: string,
+  windows: Array<[number, number]>,
+): { byFunction: Map<string, number>; byPackage: Map<string, number>; busy: number } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const byFunction = new Map<string, number>();
@@ -97,13 +110,45 @@ function cpuSplit(pid: number): [number, number] {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return [Number(fields[11]) * 10_000, Number(fields[12]) * 10_000];
 }
-const targets: Array<{ name: string; target: Target; windows: Array<[number, number]>; acks: number; user: number; system: number; rounds: number[] }> = [];
+const targets: Array<{
+  name: string;
+  target: Target;
+  windows: Array<[number, number]>;
+  acks: number;
+  user: number;
+  system: number;
+  rounds: number[];
+}> = [];
 try {
-  targets.push({ name: 'bare + one BullMQ add', target: await startTarget(['bare-bullmq', redis.url]), windows: [], acks: 0, user: 0, system: 0, rounds: [] });
-  targets.push({ name: 'our webhook', target: await startTarget(['durable', redis.url, SECRET, 'info']), windows: [], acks: 0, user: 0, system: 0, rounds: [] });
+  targets.push({
+    name: 'bare + one BullMQ add',
+    target: await startTarget(['bare-bullmq', redis.url]),
+    windows: [],
+    acks: 0,
+    user: 0,
+    system: 0,
+    rounds: [],
+  });
+  targets.push({
+    name: 'our webhook',
+    target: await startTarget(['durable', redis.url, SECRET, 'info']),
+    windows: [],
+    acks: 0,
+    user: 0,
+    system: 0,
+    rounds: [],
+  });
   if (BASE) {
     const at = compileBase(BASE);
-    targets.push( { name: `our webhook as of ${BASE}`, target: await startTarget(['durable', redis.url, SECRET, 'info'], [], at), windows: [], acks: 0, user: 0, system: 0, rounds: [] });
+    targets.push({
+      name: `our webhook as of ${BASE}`,
+      target: await startTarget(['durable', redis.url, SECRET, 'info'], [], at),
+      windows: [],
+      acks: 0,
+      user: 0,
+      system: 0,
+      rounds: [],
+    });
   }
   for (const t of targets) {
     await prime(t.target.url);
@@ -137,11 +182,22 @@ const results = targets.map((t) => {
 });
 const us = (x: number, acks: number): string => (x / Math.max(1, acks)).toFixed(1).padStart(7);
 for (const r of results) {
-  console.log(`\n== ${r.name}: ${fmt(r.acks)} × 202; per 202: CPU ${us(r.user, r.acks).trim()} µs user + ${us(r.system, r.acks).trim()} µs system (/proc), ${us(r.busy, r.acks).trim()} µs busy in the profile`);
+  console.log(
+    `\n== ${r.name}: ${fmt(r.acks)} × 202; per 202: CPU ${us(r.user, r.acks).trim()} µs user + ${us(r.system, r.acks).trim()} µs system (/proc), ${us(r.busy, r.acks).trim()} µs busy in the profile`,
+  );
   console.log('-- self time per 202, by function');
-  for (const [name, t] of [...r.byFunction].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`${us(t, r.acks)} µs  ${name}`);
+  for (const [name, t] of [...r.byFunction].sort((a, b) => b[1] - a[1]).slice(0, TOP))
+    console.log(`${us(t, r.acks)} µs  ${name}`);
   console.log('-- self time per 202, by package');
-  for (const [name, t] of [...r.byPackage].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${us(t, r.acks)} µs  ${name}`);
+  for (const [name, t] of [...r.byPackage].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    console.log(`${us(t, r.acks)} µs  ${name}`);
 }
 console.log(`\nprofiles: ${dir}`);
-console.log(results.map((r) => `${r.name}: ${us(r.user + r.system, r.acks).trim()} µs CPU per 202 (${fmt(r.acks / SECONDS)} req/s; per round: ${r.rounds.map((x) => fmt(x)).join(', ')} µs)`).join('\n'));
+console.log(
+  results
+    .map(
+      (r) =>
+        `${r.name}: ${us(r.user + r.system, r.acks).trim()} µs CPU per 202 (${fmt(r.acks / SECONDS)} req/s; per round: ${r.rounds.map((x) => fmt(x)).join(', ')} µs)`,
+    )
+    .join('\n'),
+);

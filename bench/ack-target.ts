@@ -53,7 +53,12 @@ async function reference(kind: 'bare-redis' | 'bare-bullmq', redisUrl: string): 
     const body = req.body as { Id?: unknown; SequenceNumber?: unknown } | null;
     const id = String(body?.SequenceNumber ?? ++n);
     if (kind === 'bare-redis') await redis.set(`bench:dedupe:${id}`, '1', 'PX', 60_000, 'NX');
-    else await queue.add('event', { id: body?.Id ?? null }, { jobId: `r-${++n}`, deduplication: { id, ttl: 60_000 }, removeOnComplete: true });
+    else
+      await queue.add(
+        'event',
+        { id: body?.Id ?? null },
+        { jobId: `r-${++n}`, deduplication: { id, ttl: 60_000 }, removeOnComplete: true },
+      );
     return reply.code(202).send({ accepted: true, id: body?.Id ?? null });
   });
   console.log(`READY ${await app.listen({ port: 0, host: '127.0.0.1' })}`);
@@ -70,10 +75,21 @@ async function durable(redisUrl: string, secret: string, level: string): Promise
   const configPath = resolve('examples/escalator.yaml');
   const loaded = loadConfigFile(configPath, vars, connectors);
   if (!loaded.ok) throw new Error(`example config did not load: ${JSON.stringify(loaded.error)}`);
-  const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: redisUrl, ADMIN_TOKEN: 'b'.repeat(40), LOG_LEVEL: level, PUBLIC_URL: 'https://esc.example.test/' });
+  const env = parseEnv({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REDIS_URL: redisUrl,
+    ADMIN_TOKEN: 'b'.repeat(40),
+    LOG_LEVEL: level,
+    PUBLIC_URL: 'https://esc.example.test/',
+  });
   if (!env.ok) throw new Error(env.error.join('; '));
   // Synchronous writes, as pino's default stdout destination (what `serve` uses) makes them.
-  const log = createLogger({ level, base: { role: 'api' }, destination: pino.destination({ dest: '/dev/null', sync: true }) });
+  const log = createLogger({
+    level,
+    base: { role: 'api' },
+    destination: pino.destination({ dest: '/dev/null', sync: true }),
+  });
   const service = await startService({ env: env.value, config: loaded.value, role: 'api', log });
   console.log(`READY ${service.url}`);
   return () => service.close();
@@ -89,7 +105,9 @@ const stop =
         ? await durable(redisUrl, secret, level)
         : undefined;
 if (!stop) {
-  console.error('usage: ack-target.ts bare | bare-redis <redisUrl> | bare-bullmq <redisUrl> | durable <redisUrl> <secret> [logLevel]');
+  console.error(
+    'usage: ack-target.ts bare | bare-redis <redisUrl> | bare-bullmq <redisUrl> | durable <redisUrl> <secret> [logLevel]',
+  );
   process.exit(2);
 }
 process.once('SIGTERM', () => {

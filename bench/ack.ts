@@ -60,7 +60,11 @@ const buildDir = `node_modules/.cache/psa-escalator-ack-${createHash('sha256').u
 
 /** Compiles src/, connectors/ and the target script as `npm run build` compiles src/ (≈ 15 s; dist/ is left alone). */
 export function compileTargets(): void {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'bench/tsconfig.ack.json', '--outDir', buildDir], { cwd: root, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    ['node_modules/typescript/bin/tsc', '-p', 'bench/tsconfig.ack.json', '--outDir', buildDir],
+    { cwd: root, stdio: 'inherit' },
+  );
   // As `npm run build` does (scripts/copy-console-assets.mjs): the console's static files next to its compiled code.
   cpSync(`${root}src/http/console/assets`, `${root}${buildDir}/src/http/console/assets`, { recursive: true });
 }
@@ -72,11 +76,22 @@ export interface Target {
 }
 
 /** Starts bench/ack-target.ts in its own Node process and waits for its `READY <url>` line. */
-export async function startTarget(args: string[], extraFlags: string[] = [], at?: { cwd: string; entry: string }): Promise<Target> {
-  const entry = at ? [at.entry] : BUILD === 'tsx' ? ['--import', 'tsx', 'bench/ack-target.ts'] : [`${buildDir}/bench/ack-target.js`];
+export async function startTarget(
+  args: string[],
+  extraFlags: string[] = [],
+  at?: { cwd: string; entry: string },
+): Promise<Target> {
+  const entry = at
+    ? [at.entry]
+    : BUILD === 'tsx'
+      ? ['--import', 'tsx', 'bench/ack-target.ts']
+      : [`${buildDir}/bench/ack-target.js`];
   // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each target (open it in Chrome DevTools or speedscope).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...extraFlags, ...prof, ...entry, ...args], { cwd: at?.cwd ?? root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...extraFlags, ...prof, ...entry, ...args], {
+    cwd: at?.cwd ?? root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`target ${args[0]} did not start: ${out}`)), 30_000);
@@ -112,8 +127,14 @@ const eventTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 export function mint(): { body: string; signature: string } {
   sequence++;
   const body = JSON.stringify({
-    Action: 'Update', Guid: 'a1da62a4-2c49-40a8-8183-69994ce5b3eb', EntityType: 'Ticket', Id: 351_000 + (sequence % 5_000),
-    Fields: { Title: 'Printer \u0026 scanner down', Status: '8' }, EventTime: eventTime, SequenceNumber: sequence, PersonID: 30691780,
+    Action: 'Update',
+    Guid: 'a1da62a4-2c49-40a8-8183-69994ce5b3eb',
+    EntityType: 'Ticket',
+    Id: 351_000 + (sequence % 5_000),
+    Fields: { Title: 'Printer \u0026 scanner down', Status: '8' },
+    EventTime: eventTime,
+    SequenceNumber: sequence,
+    PersonID: 30691780,
   });
   return { body, signature: signAutotaskBody(body, SECRET) };
 }
@@ -163,9 +184,18 @@ function combine(slices: LoadResult[]): LoadResult {
   const sum = (f: (r: LoadResult) => number) => slices.reduce((a, r) => a + f(r), 0);
   const p50s = slices.map((r) => r.p50).sort((a, b) => a - b);
   return {
-    rps: sum((r) => r.ok) / sum((r) => r.duration), p50: p50s[Math.floor(p50s.length / 2)] ?? 0, p99: Math.max(...slices.map((r) => r.p99)),
-    ok: sum((r) => r.ok), failed: sum((r) => r.failed), duration: sum((r) => r.duration),
-    cpuUsPerAck: sum((r) => (r.cpuUsPerAck ?? 0) * r.ok) / Math.max(1, sum((r) => r.ok)),
+    rps: sum((r) => r.ok) / sum((r) => r.duration),
+    p50: p50s[Math.floor(p50s.length / 2)] ?? 0,
+    p99: Math.max(...slices.map((r) => r.p99)),
+    ok: sum((r) => r.ok),
+    failed: sum((r) => r.failed),
+    duration: sum((r) => r.duration),
+    cpuUsPerAck:
+      sum((r) => (r.cpuUsPerAck ?? 0) * r.ok) /
+      Math.max(
+        1,
+        sum((r) => r.ok),
+      ),
   };
 }
 
@@ -177,7 +207,11 @@ export async function prime(url: string): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < 30_000) {
     const { body, signature } = mint();
-    const res = await fetch(`${url}/webhooks/${INSTANCE}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hook-signature': signature }, body });
+    const res = await fetch(`${url}/webhooks/${INSTANCE}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hook-signature': signature },
+      body,
+    });
     if (res.status === 202) return Date.now() - started;
   }
   throw new Error(`${url} never answered 202`);
@@ -201,7 +235,14 @@ export async function load(url: string, seconds: number, overallRate?: number): 
     ],
   });
   const ok = result['2xx'];
-  return { rps: ok / result.duration, p50: result.latency.p50, p99: result.latency.p99, ok, failed: result.non2xx + result.errors + result.timeouts, duration: result.duration };
+  return {
+    rps: ok / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok,
+    failed: result.non2xx + result.errors + result.timeouts,
+    duration: result.duration,
+  };
 }
 
 export interface AckBenchResult {
@@ -261,7 +302,10 @@ export async function runAckBench(): Promise<AckBenchResult> {
     targets.push(real);
     const firstAckMs = await prime(real.url);
     console.log(`first acknowledgement after start-up: ${fmt(firstAckMs)} ms`);
-    const flagged = COMPARE_FLAGS.length > 0 ? await startTarget(['durable', redis.url, SECRET, LOG_LEVEL], COMPARE_FLAGS) : undefined;
+    const flagged =
+      COMPARE_FLAGS.length > 0
+        ? await startTarget(['durable', redis.url, SECRET, LOG_LEVEL], COMPARE_FLAGS)
+        : undefined;
     if (flagged) targets.push(flagged);
     if (flagged) await prime(flagged.url);
     await load(reference.url, WARMUP_SECONDS);
@@ -274,9 +318,14 @@ export async function runAckBench(): Promise<AckBenchResult> {
     // bench/ack-profile.ts (reference, then two builds of our route), whichever build had that slot used 14 % and
     // 56 % more CPU per 202 than the build after it, and the verdict flipped when the two swapped slots. A fixed
     // reference-first order put our route in that slot in every round.
-    const turns: Array<[Target, LoadResult[]]> = [[reference, refSlices], [real, realSlices], ...(flagged ? [[flagged, flaggedSlices] as [Target, LoadResult[]]] : [])];
+    const turns: Array<[Target, LoadResult[]]> = [
+      [reference, refSlices],
+      [real, realSlices],
+      ...(flagged ? [[flagged, flaggedSlices] as [Target, LoadResult[]]] : []),
+    ];
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [target, slices] of round % 2 === 0 ? turns : [...turns].reverse()) slices.push(await loadWithCpu(target, SECONDS / ROUNDS));
+      for (const [target, slices] of round % 2 === 0 ? turns : [...turns].reverse())
+        slices.push(await loadWithCpu(target, SECONDS / ROUNDS));
     }
     await reference.stop();
     const bareBullmq = combine(refSlices);
@@ -294,7 +343,13 @@ export async function runAckBench(): Promise<AckBenchResult> {
       console.log(line(`webhook, node ${COMPARE_FLAGS.join(' ')}`, durableF));
       const fixedF = await load(flagged.url, SECONDS, RATE);
       console.log(line(`  same at a fixed ${fmt(RATE)} req/s`, fixedF));
-      flaggedResult = { flags: COMPARE_FLAGS, durable: durableF, fixedRate: fixedF, ratio: durableF.rps / bareBullmq.rps, rssAfterMb: rssMb(flagged.child.pid!) };
+      flaggedResult = {
+        flags: COMPARE_FLAGS,
+        durable: durableF,
+        fixedRate: fixedF,
+        ratio: durableF.rps / bareBullmq.rps,
+        rssAfterMb: rssMb(flagged.child.pid!),
+      };
       await flagged.stop();
       console.log(
         `with ${COMPARE_FLAGS.join(' ')}: ack ratio ${(100 * flaggedResult.ratio).toFixed(0)} % (rounds: ${flaggedSlices.map((r, k) => `${((100 * r.rps) / refSlices[k]!.rps).toFixed(0)} %`).join(', ')}), ` +
@@ -307,20 +362,44 @@ export async function runAckBench(): Promise<AckBenchResult> {
     await queue.close();
     const turnAcks = (t: Target | undefined) => (t ? (turnWarmupAcks.get(t.url) ?? 0) : 0);
     const acked =
-      1 + warm.ok + turnAcks(real) + durable.ok + fixed.ok +
-      (flaggedResult ? 1 + (warmFlagged?.ok ?? 0) + turnAcks(flagged) + flaggedResult.durable.ok + flaggedResult.fixedRate.ok : 0);
+      1 +
+      warm.ok +
+      turnAcks(real) +
+      durable.ok +
+      fixed.ok +
+      (flaggedResult
+        ? 1 + (warmFlagged?.ok ?? 0) + turnAcks(flagged) + flaggedResult.durable.ok + flaggedResult.fixedRate.ok
+        : 0);
     const ratio = durable.rps / bareBullmq.rps;
     const ratioBare = durable.rps / bare.rps;
     const pct = (r: LoadResult) => `${((100 * r.rps) / bare.rps).toFixed(0)} %`;
-    console.log(`server CPU per 202: our webhook ${fmt(durable.cpuUsPerAck ?? 0)} µs, bare + BullMQ add ${fmt(bareBullmq.cpuUsPerAck ?? 0)} µs (${((100 * (bareBullmq.cpuUsPerAck ?? 0)) / (durable.cpuUsPerAck ?? 1)).toFixed(0)} %)`);
-    console.log(`${BUILD} build. Of the bare route: bare + Redis SET ${pct(bareRedis)}, bare + BullMQ add ${pct(bareBullmq)}, our webhook ${pct(durable)}`);
+    console.log(
+      `server CPU per 202: our webhook ${fmt(durable.cpuUsPerAck ?? 0)} µs, bare + BullMQ add ${fmt(bareBullmq.cpuUsPerAck ?? 0)} µs (${((100 * (bareBullmq.cpuUsPerAck ?? 0)) / (durable.cpuUsPerAck ?? 1)).toFixed(0)} %)`,
+    );
+    console.log(
+      `${BUILD} build. Of the bare route: bare + Redis SET ${pct(bareRedis)}, bare + BullMQ add ${pct(bareBullmq)}, our webhook ${pct(durable)}`,
+    );
     console.log(
       `ack ratio (webhook / bare + BullMQ add) ${(100 * ratio).toFixed(0)} % (rounds: ${ratioRounds.map((r) => `${(100 * r).toFixed(0)} %`).join(', ')}; target ≥ 75 %: ${ratio >= 0.75 ? 'met' : 'NOT met'}); ` +
         `RSS after the load ${rssAfterMb.toFixed(0)} MB (target < 150 MB: ${rssAfterMb < 150 ? 'met' : 'NOT met'}); ` +
         `p99 at ${fmt(RATE)} req/s ${fixed.p99} ms (target < 25 ms: ${fixed.p99 < 25 ? 'met' : 'NOT met'}); ` +
         `${fmt(jobsStored)} jobs in Redis for ${fmt(acked)} acknowledged events${jobsStored >= acked ? '' : ' — ACKNOWLEDGED EVENTS MISSING'}`,
     );
-    return { bare, bareRedis, bareBullmq, durable, fixedRate: { ...fixed, rate: RATE }, ratio, ratioRounds, ratioBare, rssAfterMb, build: BUILD, ...(flaggedResult ? { flagged: flaggedResult } : {}), jobsStored, acked };
+    return {
+      bare,
+      bareRedis,
+      bareBullmq,
+      durable,
+      fixedRate: { ...fixed, rate: RATE },
+      ratio,
+      ratioRounds,
+      ratioBare,
+      rssAfterMb,
+      build: BUILD,
+      ...(flaggedResult ? { flagged: flaggedResult } : {}),
+      jobsStored,
+      acked,
+    };
   } finally {
     for (const t of targets) await t.stop();
     await redis.close();

@@ -16,8 +16,25 @@ export function rng(seed: number): () => number {
   };
 }
 
-const titles = ['Outlook keeps asking for a password', 'Printer on the 2nd floor jams', 'VPN drops every hour', 'New starter needs a mailbox', 'Laptop fan is loud', 'Teams calls echo', 'Shared drive slow', 'Ransomware note on a PC', 'Site down at the branch office', 'Cannot print to PDF'];
-const categories = [['Software', 'Email'], ['Hardware', 'Printer'], ['Network', 'VPN'], ['Accounts'], ['Hardware', 'Laptop']];
+const titles = [
+  'Outlook keeps asking for a password',
+  'Printer on the 2nd floor jams',
+  'VPN drops every hour',
+  'New starter needs a mailbox',
+  'Laptop fan is loud',
+  'Teams calls echo',
+  'Shared drive slow',
+  'Ransomware note on a PC',
+  'Site down at the branch office',
+  'Cannot print to PDF',
+];
+const categories = [
+  ['Software', 'Email'],
+  ['Hardware', 'Printer'],
+  ['Network', 'VPN'],
+  ['Accounts'],
+  ['Hardware', 'Laptop'],
+];
 const owners = ['t1.sam', 't1.kim', 't1.lee', 't2.erin', 't2.frank', null];
 const statuses = ['open', 'open', 'open', 'waiting_customer', 'open', 'scheduled'];
 const T1 = { queue: { id: '1' }, team: { id: '3' } };
@@ -35,10 +52,19 @@ export function timelineLine(i: number, instance = 'acme-cw', start = Date.parse
   const title = titles[Math.floor(r() * titles.length)]!;
   const vip = company < 3;
   let ticket: Record<string, unknown> = {
-    ref: { instance, psa: 'connectwise', id: String(100_000 + i) }, title, description: `${title}. Reported by the customer.`,
-    status: { id: 'open', name: 'New', category: 'new' }, priority: ((p: number) => ({ id: String(p + 3), name: `P${p}`, level: p }))(2 + Math.floor(r() * 3)),
-    location: T1, tier: 'T1', owner: { id: 't1.sam', name: 't1.sam' }, company: { id: String(company), name: `Client ${company}`, vip },
-    category: cat, createdAt: iso(created), updatedAt: iso(created), version: iso(created),
+    ref: { instance, psa: 'connectwise', id: String(100_000 + i) },
+    title,
+    description: `${title}. Reported by the customer.`,
+    status: { id: 'open', name: 'New', category: 'new' },
+    priority: ((p: number) => ({ id: String(p + 3), name: `P${p}`, level: p }))(2 + Math.floor(r() * 3)),
+    location: T1,
+    tier: 'T1',
+    owner: { id: 't1.sam', name: 't1.sam' },
+    company: { id: String(company), name: `Client ${company}`, vip },
+    category: cat,
+    createdAt: iso(created),
+    updatedAt: iso(created),
+    version: iso(created),
   };
   const snaps = [{ at: iso(created), ticket }];
   let at = created;
@@ -47,7 +73,8 @@ export function timelineLine(i: number, instance = 'acme-cw', start = Date.parse
     const last = k === n - 1 && r() < 0.85;
     const patch: Record<string, unknown> = { updatedAt: iso(at), version: iso(at) };
     const roll = r();
-    if (last) Object.assign(patch, { status: { id: 'resolved', name: 'Resolved', category: 'resolved' }, resolvedAt: iso(at) });
+    if (last)
+      Object.assign(patch, { status: { id: 'resolved', name: 'Resolved', category: 'resolved' }, resolvedAt: iso(at) });
     else if (roll < 0.35) patch.status = { id: 's', name: 's', category: statuses[Math.floor(r() * statuses.length)]! };
     else if (roll < 0.5) {
       const owner = owners[Math.floor(r() * owners.length)];

@@ -49,13 +49,17 @@ interface Build {
 /** Compiles a tree's src/, connectors/ and bench/backtest-child.ts as `npm run build` compiles src/ (≈ 15–60 s). */
 function compile(tree: string, out: string): void {
   // Type errors (an older baseline against today's child) do not stop the emit; a missing output does.
-  spawnSync(process.execPath, [tsc, '-p', `${tree}bench/tsconfig.backtest.json`, '--outDir', out], { cwd: tree, stdio: 'inherit' });
+  spawnSync(process.execPath, [tsc, '-p', `${tree}bench/tsconfig.backtest.json`, '--outDir', out], {
+    cwd: tree,
+    stdio: 'inherit',
+  });
   if (!existsSync(`${out}/bench/backtest-child.js`)) throw new Error(`compiling ${tree} failed`);
   writeFileSync(`${out}/package.json`, '{ "type": "module" }\n');
 }
 
 function currentBuild(): Build {
-  if (values.build === 'tsx') return { label: 'this tree (tsx)', entry: ['--import', 'tsx', `${root}bench/backtest-child.ts`] };
+  if (values.build === 'tsx')
+    return { label: 'this tree (tsx)', entry: ['--import', 'tsx', `${root}bench/backtest-child.ts`] };
   // Inside node_modules so the compiled files resolve packages as dist/ does; one folder per checkout.
   const out = `${cache}/psa-escalator-backtest-${createHash('sha256').update(root).digest('hex').slice(0, 8)}`;
   compile(root, out);
@@ -69,9 +73,14 @@ function baselineBuild(ref: string): Build {
   const out = `${tree}build`;
   if (!existsSync(`${out}/bench/backtest-child.js`)) {
     mkdirSync(`${tree}bench`, { recursive: true });
-    const archive = execFileSync('git', ['archive', sha, 'src', 'connectors', 'package.json', 'tsconfig.json', 'tsconfig.build.json'], { cwd: root, maxBuffer: 1 << 30 });
+    const archive = execFileSync(
+      'git',
+      ['archive', sha, 'src', 'connectors', 'package.json', 'tsconfig.json', 'tsconfig.build.json'],
+      { cwd: root, maxBuffer: 1 << 30 },
+    );
     execFileSync('tar', ['-x', '-C', tree], { input: archive });
-    for (const f of ['backtest-child.ts', 'tsconfig.backtest.json']) copyFileSync(`${root}bench/${f}`, `${tree}bench/${f}`);
+    for (const f of ['backtest-child.ts', 'tsconfig.backtest.json'])
+      copyFileSync(`${root}bench/${f}`, `${tree}bench/${f}`);
     compile(tree, out);
   }
   return { label: `baseline ${sha}`, entry: [`${out}/bench/backtest-child.js`] };
@@ -88,7 +97,10 @@ interface Run {
 }
 
 async function runChild(build: Build, file: string): Promise<Run> {
-  const child = spawn(process.execPath, [...build.entry, file, String(workers)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...build.entry, file, String(workers)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
@@ -137,9 +149,14 @@ try {
     })),
   );
   const loadAverage = `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`;
-  if (values.json) console.log(JSON.stringify({ snapshotsPerTicket: snapshots / tickets, inputMB: bytes / 1e6, loadAverage, runs: figures }));
+  if (values.json)
+    console.log(
+      JSON.stringify({ snapshotsPerTicket: snapshots / tickets, inputMB: bytes / 1e6, loadAverage, runs: figures }),
+    );
   else {
-    console.log(`backtest: ${fmt(tickets)} tickets (${(snapshots / tickets).toFixed(1)} snapshots each, ${Math.round(bytes / 1e6)} MB), ${workers} workers; load average ${loadAverage}`);
+    console.log(
+      `backtest: ${fmt(tickets)} tickets (${(snapshots / tickets).toFixed(1)} snapshots each, ${Math.round(bytes / 1e6)} MB), ${workers} workers; load average ${loadAverage}`,
+    );
     for (const f of figures) {
       console.log(
         `  ${f.build.padEnd(20)} ${String(f.seconds).padStart(6)} s  ${fmt(f.ticketsPerSecond).padStart(6)} tickets/s (≥ 20,000: ${f.ticketsPerSecond >= 20_000 ? 'met' : 'NOT met'})` +

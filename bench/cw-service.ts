@@ -44,7 +44,11 @@ ${rateLimit ? `    rateLimit: { requests: ${rateLimit.requests}, per: ${rateLimi
 
 /** The `${NAME}` values of the bench config for a fake ConnectWise. */
 export const cwBenchVars = (fake: FakeConnectWise): Record<string, string> => ({
-  CW_BASE_URL: fake.baseUrl, CW_PUBLIC_KEY: fake.publicKey, CW_PRIVATE_KEY: fake.privateKey, CW_CLIENT_ID: fake.clientId, CW_ORIGIN: fake.origin,
+  CW_BASE_URL: fake.baseUrl,
+  CW_PUBLIC_KEY: fake.publicKey,
+  CW_PRIVATE_KEY: fake.privateKey,
+  CW_CLIENT_ID: fake.clientId,
+  CW_ORIGIN: fake.origin,
 });
 
 export interface CwService {
@@ -63,7 +67,13 @@ export async function startCwService(): Promise<CwService> {
   const fake = seedConnectWise(await new FakeConnectWise().start());
   const loaded = loadConfigText(cwBenchConfig(), 'bench.yaml', cwBenchVars(fake), connectors);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-  const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: redis.url, ADMIN_TOKEN: 'b'.repeat(40), LOG_LEVEL: 'info' });
+  const env = parseEnv({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REDIS_URL: redis.url,
+    ADMIN_TOKEN: 'b'.repeat(40),
+    LOG_LEVEL: 'info',
+  });
   if (!env.ok) throw new Error(env.error.join('; '));
   const log = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
   const service = await startService({ env: env.value, config: loaded.value, role: 'all', log });
@@ -75,7 +85,11 @@ export async function startCwService(): Promise<CwService> {
     addOverdueTicket: (id) => void cwTicket(fake, id, entered()),
     callback: async (id) => {
       const body = fake.callbackBody(id);
-      const res = await fetch(`${service.url}/webhooks/acme-cw`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-content-signature': fake.sign(body) }, body });
+      const res = await fetch(`${service.url}/webhooks/acme-cw`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-content-signature': fake.sign(body) },
+        body,
+      });
       await res.arrayBuffer();
       return res.status;
     },

@@ -25,12 +25,15 @@ const TICKETS = arg('tickets', 2000);
 
 // A small LCG: the same mix on every run, so results compare across commits.
 let seed = 20261124;
-const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 const chance = (p: number): boolean => rand() < p;
 
 const configPath = fileURLToPath(new URL('../examples/escalator.yaml', import.meta.url));
-const env = new Proxy({}, { get: (_t, name) => (typeof name === 'string' ? `https://hooks.example.test/${name.toLowerCase()}` : undefined) });
+const env = new Proxy(
+  {},
+  { get: (_t, name) => (typeof name === 'string' ? `https://hooks.example.test/${name.toLowerCase()}` : undefined) },
+);
 const loaded = loadConfigFile(configPath, env, connectors);
 if (!loaded.ok) throw new Error(`example config did not load: ${JSON.stringify(loaded.error)}`);
 const config = loaded.value;
@@ -40,14 +43,41 @@ for (const instance of config.instances) {
 }
 
 const locations: Record<string, Ticket['location'][]> = {
-  'acme-cw': [[1, 3], [1, 3], [1, 3], [1, 4], [5, 9], [12, 27], [12, 30], [14, 2], [7, 1]].map(([b, t]) => ({ queue: { id: String(b) }, team: { id: String(t) } })),
+  'acme-cw': [
+    [1, 3],
+    [1, 3],
+    [1, 3],
+    [1, 4],
+    [5, 9],
+    [12, 27],
+    [12, 30],
+    [14, 2],
+    [7, 1],
+  ].map(([b, t]) => ({ queue: { id: String(b) }, team: { id: String(t) } })),
   'globex-at': [29682833, 29682833, 29682969, 29683500, 29683484, 29683501].map((q) => ({ queue: { id: String(q) } })),
-  'initech-halo': ['1st Line Support', '1st Line Support', '2nd Line Support', 'Network', '3rd Line Support', 'Security'].map((n) => ({ team: { id: n, name: n } })),
+  'initech-halo': [
+    '1st Line Support',
+    '1st Line Support',
+    '2nd Line Support',
+    'Network',
+    '3rd Line Support',
+    'Security',
+  ].map((n) => ({ team: { id: n, name: n } })),
 };
 const titles = [
-  'Outlook keeps asking for password', 'Printer on 3rd floor offline', 'VPN disconnects every hour', 'New starter laptop setup',
-  'Cannot access shared drive', 'Teams calls dropping', 'Password reset for CFO', 'Slow PC after update', 'Firewall rule change request',
-  'Possible phishing email received', 'Site down at Boston office', 'Ransomware warning on file server', 'Wi-Fi weak in meeting room',
+  'Outlook keeps asking for password',
+  'Printer on 3rd floor offline',
+  'VPN disconnects every hour',
+  'New starter laptop setup',
+  'Cannot access shared drive',
+  'Teams calls dropping',
+  'Password reset for CFO',
+  'Slow PC after update',
+  'Firewall rule change request',
+  'Possible phishing email received',
+  'Site down at Boston office',
+  'Ransomware warning on file server',
+  'Wi-Fi weak in meeting room',
 ];
 const descriptions = [
   'User reports the issue started this morning after the Windows update. Rebooting did not help.',
@@ -55,11 +85,23 @@ const descriptions = [
   'Intermittent; happens mostly in the afternoon. Event log shows warnings from the network adapter driver.',
   '',
 ];
-const categories = [['Email', 'Outlook'], ['Hardware', 'Printer'], ['Network', 'VPN'], ['Network', 'Firewall', 'Cisco'], ['Firewall'], ['Accounts'], []];
+const categories = [
+  ['Email', 'Outlook'],
+  ['Hardware', 'Printer'],
+  ['Network', 'VPN'],
+  ['Network', 'Firewall', 'Cisco'],
+  ['Firewall'],
+  ['Accounts'],
+  [],
+];
 const statuses: Ticket['status'][] = [
-  { id: '1', name: 'New', category: 'new' }, { id: '2', name: 'In Progress', category: 'open' }, { id: '2', name: 'In Progress', category: 'open' },
-  { id: '2', name: 'In Progress', category: 'open' }, { id: '4', name: 'Waiting Customer', category: 'waiting_customer' },
-  { id: '5', name: 'Scheduled', category: 'scheduled' }, { id: '9', name: 'Resolved', category: 'resolved' },
+  { id: '1', name: 'New', category: 'new' },
+  { id: '2', name: 'In Progress', category: 'open' },
+  { id: '2', name: 'In Progress', category: 'open' },
+  { id: '2', name: 'In Progress', category: 'open' },
+  { id: '4', name: 'Waiting Customer', category: 'waiting_customer' },
+  { id: '5', name: 'Scheduled', category: 'scheduled' },
+  { id: '9', name: 'Resolved', category: 'resolved' },
 ];
 const base = Date.parse('2026-11-23T13:00:00Z');
 const iso = (t: number): string => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -68,7 +110,8 @@ const kinds: Record<string, string> = Object.fromEntries(config.instances.map((i
 
 /** A reassign's mapping location as the ticket will read after the write (per PSA). */
 function locationAfter(kind: string, loc: Record<string, string | number>): Ticket['location'] {
-  if (kind === 'connectwise') return { queue: { id: String(loc.board) }, ...(loc.team === undefined ? {} : { team: { id: String(loc.team) } }) };
+  if (kind === 'connectwise')
+    return { queue: { id: String(loc.board) }, ...(loc.team === undefined ? {} : { team: { id: String(loc.team) } }) };
   if (kind === 'autotask') return { queue: { id: String(loc.queueID) } };
   return { team: { id: String(loc.team), name: String(loc.team) } };
 }
@@ -111,7 +154,15 @@ function makeCase(): { ticket: Ticket; state: TicketState; policy: CompiledPolic
     title: pick(titles),
     description: pick(descriptions),
     ...(chance(0.6) ? { latestNote: 'Checked cabling and restarted the service; issue persists.' } : {}),
-    recentNotes: [{ at: iso(created + 600_000), author: 'alice', internal: true, text: 'Called user, gathered details.', ours: false }],
+    recentNotes: [
+      {
+        at: iso(created + 600_000),
+        author: 'alice',
+        internal: true,
+        text: 'Called user, gathered details.',
+        ours: false,
+      },
+    ],
     status,
     priority: { id: String(level ?? 0), name: level ? `P${level}` : 'Unset', level },
     location: pick(locations[instance]!),
@@ -130,7 +181,14 @@ function makeCase(): { ticket: Ticket; state: TicketState; policy: CompiledPolic
     version: iso(created + 600_000),
   };
   const state: TicketState = {
-    ...(chance(0.3) ? { statusHistory: [{ category: 'waiting_customer', at: iso(created + 1_800_000) }, { category: status.category, at: iso(created + 5_400_000) }] } : {}),
+    ...(chance(0.3)
+      ? {
+          statusHistory: [
+            { category: 'waiting_customer', at: iso(created + 1_800_000) },
+            { category: status.category, at: iso(created + 5_400_000) },
+          ],
+        }
+      : {}),
     ...(chance(0.05) ? { lastManualChangeAt: iso(now - 3_600_000) } : {}),
     recurringCount: pick([1, 1, 1, 2, 3]),
     memberLoads: { 't2.erin': 3, 't2.frank': 2 },
@@ -171,4 +229,5 @@ console.log(
     `${fmt(wallRate)}/s wall-clock) — ${TICKETS} tickets, ${((100 * firing) / TICKETS).toFixed(0)} % of decisions with ` +
     `actions (${(actions / TICKETS).toFixed(2)} per decision); target ≥ 100,000/s: ${best >= 100_000 ? 'met' : 'NOT met'}`,
 );
-if (flag('json')) printJson({ best, median, wallRate, rounds: rounds.length, tickets: TICKETS, firingShare: firing / TICKETS });
+if (flag('json'))
+  printJson({ best, median, wallRate, rounds: rounds.length, tickets: TICKETS, firingShare: firing / TICKETS });

@@ -20,7 +20,11 @@ export type ServeBuild = 'compiled' | 'tsx';
 
 /** Compiles src/ + connectors/ as `npm run build` does (≈ 15 s), into a private folder (dist/ is left alone). */
 export function compileForBench(): void {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', buildDir], { cwd: root, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', buildDir],
+    { cwd: root, stdio: 'inherit' },
+  );
   // As `npm run build` does (scripts/copy-console-assets.mjs): the console (served by role all) reads its static files.
   cpSync(`${root}src/http/console/assets`, `${root}${buildDir}/src/http/console/assets`, { recursive: true });
 }
@@ -39,11 +43,21 @@ export function rssMb(pid: number): number {
 export async function measureIdleRss(build: ServeBuild, idleMs = 5_000): Promise<number> {
   const redis = await startRedis();
   const env = {
-    PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...exampleEnv('bench-webhook-secret-0123456789abcdef'),
-    REDIS_URL: redis.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ADMIN_TOKEN: 'b'.repeat(40),
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    ...exampleEnv('bench-webhook-secret-0123456789abcdef'),
+    REDIS_URL: redis.url,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    ADMIN_TOKEN: 'b'.repeat(40),
   };
   const entry = build === 'tsx' ? ['--import', 'tsx', 'src/cli/index.ts'] : [`${buildDir}/src/cli/index.js`];
-  const child = spawn(process.execPath, [...entry, 'serve', '--config', 'examples/escalator.yaml'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...entry, 'serve', '--config', 'examples/escalator.yaml'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       let out = '';
@@ -77,5 +91,7 @@ export async function measureIdleRss(build: ServeBuild, idleMs = 5_000): Promise
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   compileForBench();
-  console.log(`idle RSS of serve: ${(await measureIdleRss('compiled')).toFixed(0)} MB compiled, ${(await measureIdleRss('tsx')).toFixed(0)} MB through tsx`);
+  console.log(
+    `idle RSS of serve: ${(await measureIdleRss('compiled')).toFixed(0)} MB compiled, ${(await measureIdleRss('tsx')).toFixed(0)} MB through tsx`,
+  );
 }

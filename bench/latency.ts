@@ -57,13 +57,20 @@ export async function runLatencyBench(): Promise<LatencyResult> {
   } finally {
     await bench.close();
   }
-  const result: LatencyResult = { debounceMs: bench.debounceMs, tickets: TICKETS, patch: summary(patch), note: summary(note) };
+  const result: LatencyResult = {
+    debounceMs: bench.debounceMs,
+    tickets: TICKETS,
+    patch: summary(patch),
+    note: summary(note),
+  };
   const target = result.debounceMs + 50;
   console.log(
     `webhook → PATCH: p50 ${result.patch.p50} ms, p95 ${result.patch.p95} ms, max ${result.patch.max} ms; ` +
       `webhook → note: p50 ${result.note.p50} ms, p95 ${result.note.p95} ms (${TICKETS} tickets, DEBOUNCE_MS ${result.debounceMs}, PSA answering at once)`,
   );
-  console.log(`median webhook → write-back ${result.patch.p50} ms (target ≤ DEBOUNCE_MS + 50 = ${target} ms plus PSA latency: ${result.patch.p50 <= target ? 'met' : 'NOT met'})`);
+  console.log(
+    `median webhook → write-back ${result.patch.p50} ms (target ≤ DEBOUNCE_MS + 50 = ${target} ms plus PSA latency: ${result.patch.p50 <= target ? 'met' : 'NOT met'})`,
+  );
   return result;
 }
 

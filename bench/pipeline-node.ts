@@ -16,7 +16,14 @@ import { cwBenchConfig } from './cw-service.js';
 const rate = process.env.RATE_REQUESTS ? { requests: Number(process.env.RATE_REQUESTS), per: '1m' } : undefined;
 const loaded = loadConfigText(cwBenchConfig(rate), 'bench.yaml', process.env, connectors);
 if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: process.env.REDIS_URL, ADMIN_TOKEN: 'b'.repeat(40), LOG_LEVEL: 'info', WORKER_CONCURRENCY: '8' });
+const env = parseEnv({
+  PORT: '0',
+  HOST: '127.0.0.1',
+  REDIS_URL: process.env.REDIS_URL,
+  ADMIN_TOKEN: 'b'.repeat(40),
+  LOG_LEVEL: 'info',
+  WORKER_CONCURRENCY: '8',
+});
 if (!env.ok) throw new Error(env.error.join('; '));
 const log = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
 const role = (process.env.ROLE ?? 'all') as 'all' | 'api' | 'worker';

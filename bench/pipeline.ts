@@ -26,7 +26,10 @@ interface Node {
 const node = fileURLToPath(new URL('./pipeline-node.ts', import.meta.url));
 
 async function startNode(env: Record<string, string>): Promise<Node> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', node], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', node], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout?.on('data', (b: Buffer) => {
@@ -57,14 +60,23 @@ export interface PipelineRow {
   callsPerEscalation: number;
 }
 
-async function runOnce(workers: number, budget: { name: string; perMinute?: number }, tickets: number, latencyMs: number): Promise<PipelineRow> {
+async function runOnce(
+  workers: number,
+  budget: { name: string; perMinute?: number },
+  tickets: number,
+  latencyMs: number,
+): Promise<PipelineRow> {
   const redis = await startRedis({ appendfsync: 'everysec' });
   const fake = seedConnectWise(await new FakeConnectWise().start());
   fake.latencyMs = latencyMs;
   const entered = new Date(Date.now() - 3 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const ids = Array.from({ length: tickets }, (_, i) => 700_000 + i);
   for (const id of ids) cwTicket(fake, id, entered);
-  const env = { ...cwBenchVars(fake), REDIS_URL: redis.url, ...(budget.perMinute ? { RATE_REQUESTS: String(budget.perMinute) } : {}) };
+  const env = {
+    ...cwBenchVars(fake),
+    REDIS_URL: redis.url,
+    ...(budget.perMinute ? { RATE_REQUESTS: String(budget.perMinute) } : {}),
+  };
   const nodes: Node[] = [];
   try {
     const api = await startNode({ ...env, ROLE: 'api' });
@@ -77,7 +89,11 @@ async function runOnce(workers: number, budget: { name: string; perMinute?: numb
       Array.from({ length: 8 }, async () => {
         for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
           const body = fake.callbackBody(id);
-          const res = await fetch(`${api.url}/webhooks/acme-cw`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-content-signature': fake.sign(body) }, body });
+          const res = await fetch(`${api.url}/webhooks/acme-cw`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-content-signature': fake.sign(body) },
+            body,
+          });
           await res.arrayBuffer();
           if (res.status !== 202) throw new Error(`callback for ${id}: ${res.status}`);
         }
@@ -92,8 +108,13 @@ async function runOnce(workers: number, budget: { name: string; perMinute?: numb
     const seconds = (Date.now() - t0) / 1_000;
     const calls = fake.requests.length - before;
     return {
-      workers, budget: budget.name, tickets, seconds: Math.round(seconds * 10) / 10,
-      escalationsPerMin: (tickets / seconds) * 60, psaCallsPerMin: (calls / seconds) * 60, callsPerEscalation: calls / tickets,
+      workers,
+      budget: budget.name,
+      tickets,
+      seconds: Math.round(seconds * 10) / 10,
+      escalationsPerMin: (tickets / seconds) * 60,
+      psaCallsPerMin: (calls / seconds) * 60,
+      callsPerEscalation: calls / tickets,
     };
   } finally {
     await Promise.all(nodes.map(stopNode));
@@ -107,9 +128,14 @@ export async function benchPipeline(): Promise<PipelineRow[]> {
   const latencyMs = arg('latency', 200);
   const i = process.argv.indexOf('--workers');
   const workerCounts = i > 0 ? process.argv[i + 1]!.split(',').map(Number) : [1, 2, 4];
-  const budgets = [{ name: 'ConnectWise 600/min' , perMinute: 600 }, { name: 'unlimited', perMinute: 1_000_000 }];
+  const budgets = [
+    { name: 'ConnectWise 600/min', perMinute: 600 },
+    { name: 'unlimited', perMinute: 1_000_000 },
+  ];
   const rows: PipelineRow[] = [];
-  console.log(`pipeline: ${tickets} overdue T1 tickets, one callback each, fake ConnectWise answering after ${latencyMs} ms`);
+  console.log(
+    `pipeline: ${tickets} overdue T1 tickets, one callback each, fake ConnectWise answering after ${latencyMs} ms`,
+  );
   for (const budget of budgets) {
     for (const workers of workerCounts) {
       const row = await runOnce(workers, budget, tickets, latencyMs);

@@ -45,7 +45,8 @@ export interface RedisMemoryResult {
   keysLeftAfterAll: number;
 }
 
-const lorem = 'The user reports that the shared drive mapping fails after the overnight patch window; other users on the same floor are fine. Restarted the workstation, cleared cached credentials and re-mapped manually, which works until the next logon. Group policy results show the drive-map policy applied. Event log has 0x80070035 errors at logon. Suspect the DFS namespace referral order changed with the patch. ';
+const lorem =
+  'The user reports that the shared drive mapping fails after the overnight patch window; other users on the same floor are fine. Restarted the workstation, cleared cached credentials and re-mapped manually, which works until the next logon. Group policy results show the drive-map policy applied. Event log has 0x80070035 errors at logon. Suspect the DFS namespace referral order changed with the patch. ';
 
 async function usedMemory(redis: Redis): Promise<number> {
   // Expired-but-unreclaimed keys and lazy frees would blur the figure: let Redis settle first.
@@ -58,10 +59,23 @@ function seed(h: InstantPipeline, n: number, prefix: string): string[] {
   const at = new Date().toISOString();
   const ids = Array.from({ length: n }, (_, i) => `${prefix}${100_000 + i}`);
   for (const [i, id] of ids.entries()) {
-    const title = i % 10 === 0 ? `Ransomware warning on workstation WS-${i} in accounting` : `Mapped drive S: missing after patching, WS-${i} floor 3`;
+    const title =
+      i % 10 === 0
+        ? `Ransomware warning on workstation WS-${i} in accounting`
+        : `Mapped drive S: missing after patching, WS-${i} floor 3`;
     h.psa.set(id, {
-      id, title: title.padEnd(60, '.'), description: lorem, status: 'open', priority: 3, queue: '1', owner: null,
-      company: `c${i % 200}`, companyName: `Customer ${i % 200} Ltd`, category: ['Network', 'Drive mapping'], createdAt: at, updatedAt: at,
+      id,
+      title: title.padEnd(60, '.'),
+      description: lorem,
+      status: 'open',
+      priority: 3,
+      queue: '1',
+      owner: null,
+      company: `c${i % 200}`,
+      companyName: `Customer ${i % 200} Ltd`,
+      category: ['Network', 'Drive mapping'],
+      createdAt: at,
+      updatedAt: at,
       notes: [
         { id: `${id}-2`, text: lorem.slice(0, 220), internal: false, at, author: 'customer' },
         { id: `${id}-1`, text: lorem.slice(100, 300), internal: false, at, author: 'customer' },
@@ -83,7 +97,10 @@ async function evaluateAll(h: InstantPipeline, ids: readonly string[], status?: 
   });
 }
 
-async function withPipeline<T>(options: Omit<TestConfigOptions, 'psaUrl'>, run: (h: InstantPipeline, redis: TestRedis) => Promise<T>): Promise<T> {
+async function withPipeline<T>(
+  options: Omit<TestConfigOptions, 'psaUrl'>,
+  run: (h: InstantPipeline, redis: TestRedis) => Promise<T>,
+): Promise<T> {
   const redis = await startRedis();
   const h = await startInstantPipeline(redis.url, options);
   try {
@@ -110,7 +127,9 @@ const a = await withPipeline({}, async (h) => {
   const closed = await usedMemory(h.redis);
   return { baseline, open, closed };
 });
-console.log(`run A (default retention): baseline ${mb(a.baseline)}; ${fmt(N)} open tickets ${mb(a.open)}; closed, within retention ${mb(a.closed)}`);
+console.log(
+  `run A (default retention): baseline ${mb(a.baseline)}; ${fmt(N)} open tickets ${mb(a.open)}; closed, within retention ${mb(a.closed)}`,
+);
 
 // B: the records expire, the audit trail (1 h) is still there. C: everything expires.
 const b = await withPipeline({ retention: { ticketsMs: 5_000, auditMs: 3_600_000 } }, async (h) => {
@@ -127,10 +146,13 @@ const c = await withPipeline({ retention: { ticketsMs: 3_000, auditMs: 3_000, de
   const ids = seed(h, N, 'c');
   await evaluateAll(h, ids);
   await evaluateAll(h, ids, 'closed');
-  for (const family of ['t', 'audit:e', 'audit:ix:t', 'mx:t']) await waitUntilGone(h.redis, `${keys.prefix}:${family}:*`);
+  for (const family of ['t', 'audit:e', 'audit:ix:t', 'mx:t'])
+    await waitUntilGone(h.redis, `${keys.prefix}:${family}:*`);
   return { baseline, afterAll: await usedMemory(h.redis), keysLeft: await h.redis.dbsize() };
 });
-console.log(`run C (tickets, audit 3s): baseline ${mb(c.baseline)}; after every retention ${mb(c.afterAll)} (${fmt(c.keysLeft)} keys left)`);
+console.log(
+  `run C (tickets, audit 3s): baseline ${mb(c.baseline)}; after every retention ${mb(c.afterAll)} (${fmt(c.keysLeft)} keys left)`,
+);
 
 const result: RedisMemoryResult = {
   tickets: N,
@@ -142,5 +164,7 @@ const result: RedisMemoryResult = {
   keysLeftAfterAll: c.keysLeft,
 };
 console.log(`per open ticket: ${fmt(result.perOpen)} bytes`);
-console.log(`per 10,000 closed tickets: ${mb(result.per10kClosedRetained)} within retention.tickets; ${mb(result.per10kClosedAfterTickets)} after it (audit trail and metrics histories, kept for retention.audit); ${mb(result.per10kClosedAfterAll)} after retention.audit`);
+console.log(
+  `per 10,000 closed tickets: ${mb(result.per10kClosedRetained)} within retention.tickets; ${mb(result.per10kClosedAfterTickets)} after it (audit trail and metrics histories, kept for retention.audit); ${mb(result.per10kClosedAfterAll)} after retention.audit`,
+);
 if (flag('json')) printJson(result);

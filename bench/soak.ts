@@ -18,7 +18,6 @@ const TICKETS = 400;
 const SAMPLE_MS = 30_000;
 const WARMUP_MS = Math.min(120_000, (MINUTES * 60_000) / 5);
 
-
 interface Sample {
   atS: number;
   heapMb: number;
@@ -62,9 +61,15 @@ export async function runSoak(): Promise<SoakResult> {
   const sample = () => {
     gc();
     const m = process.memoryUsage();
-    samples.push({ atS: Math.round((Date.now() - started) / 1000), heapMb: m.heapUsed / 2 ** 20, rssMb: m.rss / 2 ** 20 });
+    samples.push({
+      atS: Math.round((Date.now() - started) / 1000),
+      heapMb: m.heapUsed / 2 ** 20,
+      rssMb: m.rss / 2 ** 20,
+    });
     const s = samples.at(-1)!;
-    console.log(`t=${String(s.atS).padStart(4)} s  heap ${s.heapMb.toFixed(1)} MB  rss ${s.rssMb.toFixed(1)} MB  acked ${acked}  failed ${failed}`);
+    console.log(
+      `t=${String(s.atS).padStart(4)} s  heap ${s.heapMb.toFixed(1)} MB  rss ${s.rssMb.toFixed(1)} MB  acked ${acked}  failed ${failed}`,
+    );
   };
   const sampler = setInterval(sample, SAMPLE_MS);
   // The fake's request log would grow for ever (it is the test double, not the service): trimmed as we go.

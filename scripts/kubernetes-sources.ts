@@ -20,7 +20,11 @@ function files(dir: string): string[] {
 /** SHA-256 over every source file's path and bytes: a rendering headed by another hash is stale. */
 export function sourcesHash(): string {
   const hash = createHash('sha256');
-  for (const path of files(kubernetesDir)) hash.update(`${relative(kubernetesDir, path)}\0`).update(readFileSync(path)).update('\0');
+  for (const path of files(kubernetesDir))
+    hash
+      .update(`${relative(kubernetesDir, path)}\0`)
+      .update(readFileSync(path))
+      .update('\0');
   return hash.digest('hex');
 }
 

@@ -81,23 +81,35 @@ async function checkExternalRedis(url: string, log: AppLogger, allowUnsafe: bool
     const d = await redisDurability(client);
     const problems: string[] = [];
     if (d.maxmemoryPolicy !== undefined && d.maxmemoryPolicy !== 'noeviction') {
-      problems.push(`maxmemory-policy is "${d.maxmemoryPolicy}" (must be noeviction: evicted keys are lost events and jobs)`);
+      problems.push(
+        `maxmemory-policy is "${d.maxmemoryPolicy}" (must be noeviction: evicted keys are lost events and jobs)`,
+      );
     }
-    if (d.aof === false && d.rdb === false) problems.push('persistence is off (appendonly no and save "": a Redis restart loses acknowledged events)');
-    const unknown = [d.maxmemoryPolicy === undefined ? 'maxmemory-policy' : undefined, d.aof === undefined || d.rdb === undefined ? 'persistence (appendonly, save)' : undefined].filter(
-      (x): x is string => x !== undefined,
-    );
+    if (d.aof === false && d.rdb === false)
+      problems.push('persistence is off (appendonly no and save "": a Redis restart loses acknowledged events)');
+    const unknown = [
+      d.maxmemoryPolicy === undefined ? 'maxmemory-policy' : undefined,
+      d.aof === undefined || d.rdb === undefined ? 'persistence (appendonly, save)' : undefined,
+    ].filter((x): x is string => x !== undefined);
     if (unknown.length > 0) {
-      log.warn(`could not check Redis ${unknown.join(' and ')} at ${redisOrigin(url)} (CONFIG GET refused): make sure maxmemory-policy is noeviction and AOF or RDB is on`);
+      log.warn(
+        `could not check Redis ${unknown.join(' and ')} at ${redisOrigin(url)} (CONFIG GET refused): make sure maxmemory-policy is noeviction and AOF or RDB is on`,
+      );
     }
     if (problems.length > 0) {
       const what = `unsafe Redis at ${redisOrigin(url)}: ${problems.join('; ')}`;
-      if (!allowUnsafe) throw new UnsafeRedisError(`${what}; fix the Redis configuration, or start with --allow-unsafe-redis (REDIS_UNSAFE_OK=1) to run anyway`);
+      if (!allowUnsafe)
+        throw new UnsafeRedisError(
+          `${what}; fix the Redis configuration, or start with --allow-unsafe-redis (REDIS_UNSAFE_OK=1) to run anyway`,
+        );
       log.warn(`${what}; starting anyway (--allow-unsafe-redis / REDIS_UNSAFE_OK=1)`);
     }
     const hz = await configNumber(client, 'hz');
     if (hz !== undefined && hz < 50) {
-      log.info({ hz }, `Redis hz is ${hz}: delayed jobs (the per-ticket debounce) may start up to ${Math.round(1000 / hz)} ms late; hz 100 is recommended`);
+      log.info(
+        { hz },
+        `Redis hz is ${hz}: delayed jobs (the per-ticket debounce) may start up to ${Math.round(1000 / hz)} ms late; hz 100 is recommended`,
+      );
     }
   } finally {
     await closeRedis(client);
@@ -118,9 +130,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const metrics = createMetrics();
   let embedded: EmbeddedRedis | undefined;
   let redisUrl = env.redisUrl;
-  if (redisUrl) await checkExternalRedis(redisUrl, log, options.allowUnsafeRedis === true || env.redisUnsafeOk === true);
+  if (redisUrl)
+    await checkExternalRedis(redisUrl, log, options.allowUnsafeRedis === true || env.redisUnsafeOk === true);
   else {
-    embedded = await startEmbeddedRedis({ dataDir: env.dataDir, log, ...(options.onFatal ? { onFatal: options.onFatal } : {}) });
+    embedded = await startEmbeddedRedis({
+      dataDir: env.dataDir,
+      log,
+      ...(options.onFatal ? { onFatal: options.onFatal } : {}),
+    });
     redisUrl = embedded.url;
   }
   let pipeline: RunningPipeline | undefined;
@@ -128,8 +145,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     // One engine for the workers and `POST /api/evaluate`.
     const engine = createPolicyEngine(config, connectors);
     pipeline = await startPipeline({
-      config, redisUrl, connectors, engine, log, metrics, role,
-      debounceMs: env.debounceMs, workerConcurrency: env.workerConcurrency, waitReplicas: waitReplicasFor(env, redisUrl),
+      config,
+      redisUrl,
+      connectors,
+      engine,
+      log,
+      metrics,
+      role,
+      debounceMs: env.debounceMs,
+      workerConcurrency: env.workerConcurrency,
+      waitReplicas: waitReplicasFor(env, redisUrl),
       ...(env.publicUrl ? { publicUrl: env.publicUrl } : {}),
       ...options.pipeline,
     });
@@ -137,9 +162,33 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     // The app reads the pipeline's clock (the demo's is simulated): the console's "today" and countdowns agree with it.
     const pipelineNow = options.pipeline?.now;
     const clock = pipelineNow ? { clock: { now: () => new Date(pipelineNow()) } } : {};
-    const app = buildApp({ config, env, connectors, engine, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, timelines: running.stores.timelines, metrics, log, role, ...clock }, options.app);
+    const app = buildApp(
+      {
+        config,
+        env,
+        connectors,
+        engine,
+        contextFor: (id) => running.runtimes.contextFor(id),
+        pipeline: running.pipeline,
+        read: running.read,
+        timelines: running.stores.timelines,
+        metrics,
+        log,
+        role,
+        ...clock,
+      },
+      options.app,
+    );
     const url = await app.listen({ port: env.port, host: env.host });
-    log.info({ url, config: config.source, redis: embedded ? 'embedded' : redisTopology(redisUrl), instances: config.instances.map((i) => i.info.id) }, 'psa-escalator is serving');
+    log.info(
+      {
+        url,
+        config: config.source,
+        redis: embedded ? 'embedded' : redisTopology(redisUrl),
+        instances: config.instances.map((i) => i.info.id),
+      },
+      'psa-escalator is serving',
+    );
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {

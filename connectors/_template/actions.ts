@@ -13,8 +13,12 @@ export async function applyActions(_ctx: TemplateContext, plan: WritePlan): Prom
   const e = notImplemented('applyActions', 'actions');
   const error = { code: e.code, message: e.message };
   return [
-    ...(plan.reassign ? [{ actionId: plan.reassign.actionId, action: 'reassign' as const, status: 'failed' as const, error }] : []),
-    ...(plan.priority ? [{ actionId: plan.priority.actionId, action: 'priority' as const, status: 'failed' as const, error }] : []),
+    ...(plan.reassign
+      ? [{ actionId: plan.reassign.actionId, action: 'reassign' as const, status: 'failed' as const, error }]
+      : []),
+    ...(plan.priority
+      ? [{ actionId: plan.priority.actionId, action: 'priority' as const, status: 'failed' as const, error }]
+      : []),
     ...plan.notes.map((n) => ({ actionId: n.actionId, action: 'note' as const, status: 'failed' as const, error })),
   ];
 }

@@ -5,6 +5,9 @@ import type { TicketNote } from '../../src/contract/index.js';
  * AND written by our API identity), the five most recent, the latest human note. See
  * docs/adding-a-connector.md#notes.
  */
-export function summarizeNotes(_raw: readonly unknown[], _ownIdentity: string | undefined): { recentNotes: TicketNote[]; latestNote?: string } {
+export function summarizeNotes(
+  _raw: readonly unknown[],
+  _ownIdentity: string | undefined,
+): { recentNotes: TicketNote[]; latestNote?: string } {
   return { recentNotes: [] };
 }

@@ -11,12 +11,19 @@ import { notImplemented } from './client.js';
  */
 
 /** `PsaConnector.fetchTicket`: `not_found` when the PSA answers 404/410. */
-export async function fetchTicket(_ctx: TemplateContext, _ticketId: string): Promise<Result<FetchedTicket, ConnectorError>> {
+export async function fetchTicket(
+  _ctx: TemplateContext,
+  _ticketId: string,
+): Promise<Result<FetchedTicket, ConnectorError>> {
   return err(notImplemented('fetchTicket', 'read'));
 }
 
 /** `PsaConnector.listChangedSince`: one page of tickets changed since `since`. */
-export async function listChangedSince(_ctx: TemplateContext, _since: string, _page?: string): Promise<Result<ChangedPage, ConnectorError>> {
+export async function listChangedSince(
+  _ctx: TemplateContext,
+  _since: string,
+  _page?: string,
+): Promise<Result<ChangedPage, ConnectorError>> {
   return err(notImplemented('listChangedSince', 'read'));
 }
 

@@ -10,11 +10,17 @@ import { notImplemented } from './client.js';
  */
 
 /** `PsaConnector.registerWebhooks`: idempotent; a second run reports `unchanged: 1`. */
-export async function registerWebhooks(_ctx: TemplateContext, _callbackUrl: string): Promise<Result<RegistrationResult, ConnectorError>> {
+export async function registerWebhooks(
+  _ctx: TemplateContext,
+  _callbackUrl: string,
+): Promise<Result<RegistrationResult, ConnectorError>> {
   return err(notImplemented('registerWebhooks', 'registration'));
 }
 
 /** `PsaConnector.webhookState`. */
-export async function webhookState(_ctx: TemplateContext, _callbackUrl: string): Promise<Result<WebhookState, ConnectorError>> {
+export async function webhookState(
+  _ctx: TemplateContext,
+  _callbackUrl: string,
+): Promise<Result<WebhookState, ConnectorError>> {
   return err(notImplemented('webhookState', 'registration'));
 }

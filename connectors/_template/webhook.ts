@@ -12,11 +12,17 @@ import { notImplemented } from './client.js';
  */
 
 /** `PsaConnector.verifyWebhook`: `unauthorized` unless the delivery proves it came from the PSA. */
-export async function verifyWebhook(_ctx: TemplateContext, _req: WebhookRequest): Promise<Result<void, ConnectorError>> {
+export async function verifyWebhook(
+  _ctx: TemplateContext,
+  _req: WebhookRequest,
+): Promise<Result<void, ConnectorError>> {
   return err(notImplemented('verifyWebhook', 'webhook'));
 }
 
 /** `PsaConnector.parseWebhook`. */
-export async function parseWebhook(_ctx: TemplateContext, _req: WebhookRequest): Promise<Result<ParsedWebhook, ConnectorError>> {
+export async function parseWebhook(
+  _ctx: TemplateContext,
+  _req: WebhookRequest,
+): Promise<Result<ParsedWebhook, ConnectorError>> {
   return err(notImplemented('parseWebhook', 'webhook'));
 }

@@ -31,33 +31,56 @@ function planReassign(plan: WritePlan, body: Fields): Planned | ConnectorError |
   if (!r) return undefined;
   const t = plan.fetched.ticket;
   const fields: string[] = [];
-  const queue = idString(r.location['queueID'] ?? Object.entries(r.location).find(([k]) => k.toLowerCase() === 'queueid')?.[1]);
-  if (queue === undefined) return new ConnectorError('validation', 'reassign target has no queueID', { retryable: false });
+  const queue = idString(
+    r.location['queueID'] ?? Object.entries(r.location).find(([k]) => k.toLowerCase() === 'queueid')?.[1],
+  );
+  if (queue === undefined)
+    return new ConnectorError('validation', 'reassign target has no queueID', { retryable: false });
   if (current(t, 'queueID') !== queue) body.queueID = Number(queue);
   if (r.owner !== null && r.owner !== undefined) {
     const m = memberSchema.safeParse(r.owner);
-    if (!m.success) return new ConnectorError('validation', 'member mapping is not {resourceID, roleID}', { retryable: false });
-    if (current(t, 'assignedResourceID') !== String(m.data.resourceID) || current(t, 'assignedResourceRoleID') !== String(m.data.roleID)) {
+    if (!m.success)
+      return new ConnectorError('validation', 'member mapping is not {resourceID, roleID}', { retryable: false });
+    if (
+      current(t, 'assignedResourceID') !== String(m.data.resourceID) ||
+      current(t, 'assignedResourceRoleID') !== String(m.data.roleID)
+    ) {
       body.assignedResourceID = m.data.resourceID;
       body.assignedResourceRoleID = m.data.roleID;
     }
   }
   fields.push(...Object.keys(body).filter((k) => k !== 'id'));
-  return { result: { actionId: r.actionId, action: 'reassign', status: fields.length > 0 ? 'applied' : 'skipped' }, fields };
+  return {
+    result: { actionId: r.actionId, action: 'reassign', status: fields.length > 0 ? 'applied' : 'skipped' },
+    fields,
+  };
 }
 
-function planPriority(plan: WritePlan, body: Fields, picklists: PicklistMap | undefined): Planned | ConnectorError | undefined {
+function planPriority(
+  plan: WritePlan,
+  body: Fields,
+  picklists: PicklistMap | undefined,
+): Planned | ConnectorError | undefined {
   const p = plan.priority;
   if (!p) return undefined;
   const value = picklistValue(picklists, 'priority', p.id);
-  if (value === undefined) return new ConnectorError('validation', `priority "${String(p.id)}" is not in the Autotask picklist`, { retryable: false });
-  if (current(plan.fetched.ticket, 'priority') === String(value)) return { result: { actionId: p.actionId, action: 'priority', status: 'skipped' }, fields: [] };
+  if (value === undefined)
+    return new ConnectorError('validation', `priority "${String(p.id)}" is not in the Autotask picklist`, {
+      retryable: false,
+    });
+  if (current(plan.fetched.ticket, 'priority') === String(value))
+    return { result: { actionId: p.actionId, action: 'priority', status: 'skipped' }, fields: [] };
   body.priority = value;
   return { result: { actionId: p.actionId, action: 'priority', status: 'applied' }, fields: ['priority'] };
 }
 
 /** PATCH, then read the ticket back: a 200 that changed nothing (or not everything) is `write_not_applied`. */
-async function writeAndVerify(ctx: AtContext, ticketId: string, body: Fields, planned: Planned[]): Promise<ConnectorError | undefined> {
+async function writeAndVerify(
+  ctx: AtContext,
+  ticketId: string,
+  body: Fields,
+  planned: Planned[],
+): Promise<ConnectorError | undefined> {
   try {
     // Absolute values: repeating the PATCH after an ambiguous failure is safe.
     await atRequest(ctx, { method: 'PATCH', path: '/Tickets', json: body, idempotent: true });
@@ -66,10 +89,14 @@ async function writeAndVerify(ctx: AtContext, ticketId: string, body: Fields, pl
     for (const p of planned) {
       const missed = p.fields.filter((f) => current(after, f) !== String(body[f]));
       if (missed.length === 0) continue;
-      const e = new ConnectorError('write_not_applied', `Autotask accepted the update but ${missed.join(', ')} did not change`, {
-        retryable: true,
-        details: { fields: missed },
-      });
+      const e = new ConnectorError(
+        'write_not_applied',
+        `Autotask accepted the update but ${missed.join(', ')} did not change`,
+        {
+          retryable: true,
+          details: { fields: missed },
+        },
+      );
       p.result.status = 'failed';
       p.result.error = failure(e);
       firstMiss ??= e;
@@ -110,18 +137,32 @@ async function postNote(ctx: AtContext, plan: WritePlan, note: NoteWrite, lk: Au
 async function existingMarkers(ctx: AtContext, plan: WritePlan, me: number | undefined): Promise<string> {
   const notes = await getAllNotes(ctx, plan.ticketId);
   return notes
-    .map((n) => (typeof n === 'object' && n !== null ? `${String((n as { title?: unknown }).title ?? '')}\n${String((n as { description?: unknown }).description ?? '')}` : ''))
+    .map((n) =>
+      typeof n === 'object' && n !== null
+        ? `${String((n as { title?: unknown }).title ?? '')}\n${String((n as { description?: unknown }).description ?? '')}`
+        : '',
+    )
     .filter((text, i) => isOurNote(text, notes[i], me))
     .join('\n');
 }
 
-async function applyNotes(ctx: AtContext, plan: WritePlan, lk: AutotaskLookups, blocked: ConnectorError | undefined): Promise<ActionResult[]> {
+async function applyNotes(
+  ctx: AtContext,
+  plan: WritePlan,
+  lk: AutotaskLookups,
+  blocked: ConnectorError | undefined,
+): Promise<ActionResult[]> {
   const out: ActionResult[] = [];
   let stop = blocked;
   let seen: string | undefined;
   for (const note of plan.notes) {
     if (stop) {
-      out.push({ actionId: note.actionId, action: 'note', status: 'failed', error: { code: stop.code, message: `not attempted: ${stop.message}` } });
+      out.push({
+        actionId: note.actionId,
+        action: 'note',
+        status: 'failed',
+        error: { code: stop.code, message: `not attempted: ${stop.message}` },
+      });
       continue;
     }
     try {
@@ -150,7 +191,11 @@ export async function applyActions(ctx: AtContext, plan: WritePlan): Promise<Act
   const results: ActionResult[] = [];
   const planned: Planned[] = [];
   let blocked: ConnectorError | undefined;
-  const steps: [WritePlan['reassign'] | WritePlan['priority'], () => Planned | ConnectorError | undefined, 'reassign' | 'priority'][] = [
+  const steps: [
+    WritePlan['reassign'] | WritePlan['priority'],
+    () => Planned | ConnectorError | undefined,
+    'reassign' | 'priority',
+  ][] = [
     [plan.reassign, () => planReassign(plan, body), 'reassign'],
     [plan.priority, () => planPriority(plan, body, lk.picklists as PicklistMap | undefined), 'priority'],
   ];
@@ -167,7 +212,12 @@ export async function applyActions(ctx: AtContext, plan: WritePlan): Promise<Act
   if (!blocked && planned.some((p) => p.fields.length > 0)) {
     blocked = await writeAndVerify(ctx, plan.ticketId, body, planned);
   } else if (blocked) {
-    for (const p of planned) if (p.fields.length > 0) Object.assign(p.result, { status: 'failed', error: { code: blocked.code, message: `not attempted: ${blocked.message}` } });
+    for (const p of planned)
+      if (p.fields.length > 0)
+        Object.assign(p.result, {
+          status: 'failed',
+          error: { code: blocked.code, message: `not attempted: ${blocked.message}` },
+        });
   }
   return [...results, ...(await applyNotes(ctx, plan, lk, blocked))];
 }

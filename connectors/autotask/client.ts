@@ -59,9 +59,13 @@ async function discoverZone(ctx: AtContext): Promise<string> {
   });
   const info = zoneInfoSchema.safeParse(res.data);
   if (!info.success || !trustedZoneUrl(info.data.url, c.discoveryUrl !== undefined)) {
-    throw new ConnectorError('psa_auth', 'Autotask zone discovery gave no usable zone URL (is the API username right?)', {
-      retryable: false,
-    });
+    throw new ConnectorError(
+      'psa_auth',
+      'Autotask zone discovery gave no usable zone URL (is the API username right?)',
+      {
+        retryable: false,
+      },
+    );
   }
   const base = restBase(info.data.url);
   await ctx.cache.set(key, base, zoneTtlMs);
@@ -78,14 +82,21 @@ function errorMessages(body: unknown): string[] {
   if (typeof body !== 'object' || body === null) return [];
   const o = body as { errors?: unknown; Message?: unknown; message?: unknown };
   if (Array.isArray(o.errors)) {
-    return o.errors.map((e) => (typeof e === 'string' ? e : typeof e === 'object' && e !== null ? String((e as { message?: unknown }).message ?? '') : ''));
+    return o.errors.map((e) =>
+      typeof e === 'string'
+        ? e
+        : typeof e === 'object' && e !== null
+          ? String((e as { message?: unknown }).message ?? '')
+          : '',
+    );
   }
   const m = o.Message ?? o.message;
   return typeof m === 'string' ? [m] : [];
 }
 
 const THREAD_LIMIT = /Itgenatr005|thread threshold/i;
-const AUTH_500 = /zone information could not be determined|integrationcode is invalid|user.*(not|in)active|not authori[sz]ed/i;
+const AUTH_500 =
+  /zone information could not be determined|integrationcode is invalid|user.*(not|in)active|not authori[sz]ed/i;
 
 /**
  * Autotask's error shapes (autotask.md §4, §7): business rules come back as **500** `{"errors":[…]}` (not retryable:
@@ -97,23 +108,40 @@ export function classifyAutotask(status: number, body: unknown): ConnectorError 
   const text = messages.join('; ').slice(0, 500);
   const details = { status, errors: messages.slice(0, 5) };
   if (messages.some((m) => THREAD_LIMIT.test(m))) {
-    return new ConnectorError('rate_limited', `Autotask thread limit: ${text}`, { status, details: { ...details, threadLimit: true }, retryable: true });
+    return new ConnectorError('rate_limited', `Autotask thread limit: ${text}`, {
+      status,
+      details: { ...details, threadLimit: true },
+      retryable: true,
+    });
   }
   if (status === 429) {
-    return new ConnectorError('rate_limited', 'Autotask request threshold reached (429)', { status, details, retryAfterMs: thresholdWaitMs });
+    return new ConnectorError('rate_limited', 'Autotask request threshold reached (429)', {
+      status,
+      details,
+      retryAfterMs: thresholdWaitMs,
+    });
   }
   if (status >= 500 && messages.some((m) => AUTH_500.test(m))) {
-    return new ConnectorError('psa_auth', `Autotask refused our credentials: ${text}`, { status, details, retryable: false });
+    return new ConnectorError('psa_auth', `Autotask refused our credentials: ${text}`, {
+      status,
+      details,
+      retryable: false,
+    });
   }
   if (status === 500 && messages.length > 0) {
-    return new ConnectorError('validation', `Autotask refused the request: ${text}`, { status, details, retryable: false });
+    return new ConnectorError('validation', `Autotask refused the request: ${text}`, {
+      status,
+      details,
+      retryable: false,
+    });
   }
   return undefined;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const isThreadLimit = (e: unknown): boolean => isConnectorError(e) && e.code === 'rate_limited' && e.details?.['threadLimit'] === true;
+const isThreadLimit = (e: unknown): boolean =>
+  isConnectorError(e) && e.code === 'rate_limited' && e.details?.['threadLimit'] === true;
 
 export type AtRequest = Omit<HttpRequest, 'url' | 'headers'> & {
   /** Relative to the REST base (`/Tickets/1`), or an absolute URL on the same origin (paging links). */
@@ -138,7 +166,12 @@ export async function atRequest<T = unknown>(ctx: AtContext, req: AtRequest): Pr
   const url = resolveUrl(await apiBase(ctx), path);
   for (let attempt = 0; ; attempt++) {
     try {
-      const res = await ctx.http.request<T>({ ...rest, url, headers: authHeaders(ctx.settings), classify: classifyAutotask });
+      const res = await ctx.http.request<T>({
+        ...rest,
+        url,
+        headers: authHeaders(ctx.settings),
+        classify: classifyAutotask,
+      });
       const refused = errorMessages(res.data);
       const body = res.data as { itemId?: unknown; item?: unknown; items?: unknown } | undefined;
       if (refused.length > 0 && body?.itemId === undefined && body?.item === undefined && body?.items === undefined) {
@@ -152,9 +185,11 @@ export async function atRequest<T = unknown>(ctx: AtContext, req: AtRequest): Pr
     } catch (e) {
       if (!isThreadLimit(e) || attempt >= threadRetries) throw e;
       const delay = threadBaseDelayMs * 2 ** attempt * (0.5 + Math.random() * 0.5);
-      ctx.log.warn({ instance: ctx.instance.id, attempt: attempt + 1, delayMs: Math.round(delay) }, 'Autotask thread limit; retrying');
+      ctx.log.warn(
+        { instance: ctx.instance.id, attempt: attempt + 1, delayMs: Math.round(delay) },
+        'Autotask thread limit; retrying',
+      );
       await sleep(delay);
     }
   }
 }
-

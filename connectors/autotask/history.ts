@@ -1,5 +1,19 @@
-import { ConnectorError, err, ok, parseChangeText, replayBackwards, toConnectorError } from '../../src/contract/index.js';
-import type { FetchedTicket, HistoryPage, HistoryWindow, RawChange, Result, TicketHistoryRead } from '../../src/contract/index.js';
+import {
+  ConnectorError,
+  err,
+  ok,
+  parseChangeText,
+  replayBackwards,
+  toConnectorError,
+} from '../../src/contract/index.js';
+import type {
+  FetchedTicket,
+  HistoryPage,
+  HistoryWindow,
+  RawChange,
+  Result,
+  TicketHistoryRead,
+} from '../../src/contract/index.js';
 
 import { atRequest } from './client.js';
 import type { AtContext } from './client.js';
@@ -52,13 +66,20 @@ export async function readTicketHistory(ctx: AtContext, ticketId: string): Promi
   for (let page = 0; page < maxHistoryPages; page++) {
     const res = await atRequest(ctx, { method: 'POST', path, json: body, idempotent: true });
     const parsed = itemsSchema.safeParse(res.data);
-    if (!parsed.success) throw new ConnectorError('invalid_response', 'Autotask answered the ticket history query without items', { retryable: true });
+    if (!parsed.success)
+      throw new ConnectorError('invalid_response', 'Autotask answered the ticket history query without items', {
+        retryable: true,
+      });
     out.push(...parsed.data.items.filter(isObject));
     const next = parsed.data.pageDetails?.nextPageUrl;
     if (!next) return out;
     path = next;
   }
-  throw new ConnectorError('invalid_response', `Autotask kept paging the history of ticket ${ticketId} past ${maxHistoryPages} pages`, { retryable: false });
+  throw new ConnectorError(
+    'invalid_response',
+    `Autotask kept paging the history of ticket ${ticketId} past ${maxHistoryPages} pages`,
+    { retryable: false },
+  );
 }
 
 interface Resource {
@@ -80,7 +101,8 @@ async function resources(ctx: AtContext): Promise<Resource[]> {
     const res = await atRequest(ctx, { method: 'POST', path, json: body, idempotent: true });
     const parsed = itemsSchema.safeParse(res.data);
     if (!parsed.success) break;
-    for (const r of parsed.data.items) if (isObject(r) && typeof r['id'] === 'number') out.push(r as unknown as Resource);
+    for (const r of parsed.data.items)
+      if (isObject(r) && typeof r['id'] === 'number') out.push(r as unknown as Resource);
     const next = parsed.data.pageDetails?.nextPageUrl;
     if (!next) break;
     path = next;
@@ -90,7 +112,8 @@ async function resources(ctx: AtContext): Promise<Resource[]> {
 }
 
 const same = (a: unknown, b: string) => typeof a === 'string' && a.trim().toLowerCase() === b.trim().toLowerCase();
-const fullName = (r: Resource) => [r.firstName, r.lastName].filter((x) => typeof x === 'string' && x.trim() !== '').join(' ');
+const fullName = (r: Resource) =>
+  [r.firstName, r.lastName].filter((x) => typeof x === 'string' && x.trim() !== '').join(' ');
 
 /** A picklist label (or the value itself) → the picklist value as a number. */
 function picklistValue(picklists: Picklists | undefined, field: string, label: string): number | undefined {
@@ -109,7 +132,8 @@ function asOf(fetched: FetchedTicket, raw: Raw, at: string, people: Resource[]):
     const ms = parseInstant(v);
     return ms !== undefined && ms > atMs;
   };
-  for (const k of ['completedDate', 'resolvedDateTime', 'firstResponseDateTime', 'resolutionPlanDateTime']) if (after(t[k])) t[k] = null;
+  for (const k of ['completedDate', 'resolvedDateTime', 'firstResponseDateTime', 'resolutionPlanDateTime'])
+    if (after(t[k])) t[k] = null;
   const notes = fetched.notes.filter((n) => !isObject(n) || !after(n['createDateTime'] ?? n['lastActivityDate']));
   const lookups = { ...(fetched.lookups ?? {}) } as AutotaskLookups & Record<string, unknown>;
   const owner = people.find((p) => p.id === t['assignedResourceID']);
@@ -120,7 +144,11 @@ function asOf(fetched: FetchedTicket, raw: Raw, at: string, people: Resource[]):
   return { ticket: t, notes, lookups };
 }
 
-async function changesOf(ctx: AtContext, picklists: Picklists | undefined, rows: TicketHistoryRow[]): Promise<{ changes: RawChange<Raw>[]; unreadable: number }> {
+async function changesOf(
+  ctx: AtContext,
+  picklists: Picklists | undefined,
+  rows: TicketHistoryRow[],
+): Promise<{ changes: RawChange<Raw>[]; unreadable: number }> {
   const changes: RawChange<Raw>[] = [];
   let unreadable = 0;
   for (const row of rows) {
@@ -131,7 +159,8 @@ async function changesOf(ctx: AtContext, picklists: Picklists | undefined, rows:
       if (!field) continue;
       let value: number | null | undefined;
       if (c.from === '') value = null;
-      else if (field === 'assignedResourceID') value = (await resources(ctx)).find((r) => same(fullName(r), c.from) || same(r.userName, c.from))?.id;
+      else if (field === 'assignedResourceID')
+        value = (await resources(ctx)).find((r) => same(fullName(r), c.from) || same(r.userName, c.from))?.id;
       else value = picklistValue(picklists, field, c.from);
       if (value === undefined) {
         unreadable++;
@@ -140,14 +169,22 @@ async function changesOf(ctx: AtContext, picklists: Picklists | undefined, rows:
       const v = value;
       changes.push({
         at: iso(ms),
-        undo: (afterState) => ({ ...afterState, [field]: v, ...(field === 'assignedResourceID' && v === null ? { assignedResourceRoleID: null } : {}) }),
+        undo: (afterState) => ({
+          ...afterState,
+          [field]: v,
+          ...(field === 'assignedResourceID' && v === null ? { assignedResourceRoleID: null } : {}),
+        }),
       });
     }
   }
   return { changes, unreadable };
 }
 
-async function ticketHistory(ctx: AtContext, ticketId: string, window: HistoryWindow): Promise<TicketHistoryRead | undefined> {
+async function ticketHistory(
+  ctx: AtContext,
+  ticketId: string,
+  window: HistoryWindow,
+): Promise<TicketHistoryRead | undefined> {
   const fetched = await fetchTicket(ctx, ticketId);
   if (!fetched.ok) {
     if (fetched.error.code === 'not_found') return undefined;
@@ -160,11 +197,19 @@ async function ticketHistory(ctx: AtContext, ticketId: string, window: HistoryWi
   const { changes, unreadable } = await changesOf(ctx, lookups?.picklists, await readTicketHistory(ctx, ticketId));
   const people = changes.length > 0 ? await resources(ctx) : [];
   const states = replayBackwards(current, iso(createdMs), changes, window.to);
-  return { ticketId, snapshots: states.map((s) => ({ at: s.at, fetched: asOf(fetched.value, s.raw, s.at, people) })), unreadable };
+  return {
+    ticketId,
+    snapshots: states.map((s) => ({ at: s.at, fetched: asOf(fetched.value, s.raw, s.at, people) })),
+    unreadable,
+  };
 }
 
 /** One page of changed tickets (the reconciliation query, up to 500) with their rebuilt snapshots. */
-export async function readAutotaskHistory(ctx: AtContext, window: HistoryWindow, page?: string): Promise<Result<HistoryPage, ConnectorError>> {
+export async function readAutotaskHistory(
+  ctx: AtContext,
+  window: HistoryWindow,
+  page?: string,
+): Promise<Result<HistoryPage, ConnectorError>> {
   const listed = await listChangedSince(ctx, window.from, page);
   if (!listed.ok) return listed;
   try {

@@ -17,7 +17,16 @@ const entityTtlMs = 6 * 3_600_000;
 const contactTtlMs = 3_600_000;
 
 /** The ticket picklists the normalizer and the writes need (queues exist only as the `queueID` picklist). */
-const TICKET_PICKLISTS = ['status', 'priority', 'queueID', 'issueType', 'subIssueType', 'ticketCategory', 'ticketType', 'source'];
+const TICKET_PICKLISTS = [
+  'status',
+  'priority',
+  'queueID',
+  'issueType',
+  'subIssueType',
+  'ticketCategory',
+  'ticketType',
+  'source',
+];
 
 function toPicklists(data: unknown, wanted: readonly string[]): Picklists {
   const parsed = entityFieldsSchema.safeParse(data);
@@ -89,7 +98,10 @@ export async function apiResourceId(ctx: AtContext, options: { timeoutMs?: numbe
       return first.id;
     }
   }
-  ctx.log.warn({ instance: ctx.instance.id }, 'Autotask: API user resource not found; set connection.apiResourceID for echo detection');
+  ctx.log.warn(
+    { instance: ctx.instance.id },
+    'Autotask: API user resource not found; set connection.apiResourceID for echo detection',
+  );
   await ctx.cache.set(key, -1, 3_600_000);
   return undefined;
 }
@@ -112,9 +124,13 @@ export async function entityById(
   try {
     const res = await atRequest(ctx, { method: 'GET', path: `/${entity}/${id}` });
     const item = itemSchema.safeParse(res.data);
-    const record = item.success && typeof item.data.item === 'object' && item.data.item !== null ? (item.data.item as Record<string, unknown>) : null;
+    const record =
+      item.success && typeof item.data.item === 'object' && item.data.item !== null
+        ? (item.data.item as Record<string, unknown>)
+        : null;
     // Only what normalizing needs is cached (records carry hundreds of fields, some of them personal data).
-    const value = record === null ? null : Object.fromEntries(keep.filter((k) => k in record).map((k) => [k, record[k]]));
+    const value =
+      record === null ? null : Object.fromEntries(keep.filter((k) => k in record).map((k) => [k, record[k]]));
     await ctx.cache.set(key, value, ttl);
     return value ?? undefined;
   } catch (e) {

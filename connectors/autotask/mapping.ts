@@ -11,7 +11,11 @@ export function idString(v: unknown): string | undefined {
 }
 
 /** The label of a picklist value (case-insensitive field name; Autotask's own casing varies). */
-export function labelOf(picklists: PicklistMap | undefined, field: string, value: string | undefined): string | undefined {
+export function labelOf(
+  picklists: PicklistMap | undefined,
+  field: string,
+  value: string | undefined,
+): string | undefined {
   if (!picklists || value === undefined) return undefined;
   const key = Object.keys(picklists).find((k) => k.toLowerCase() === field.toLowerCase());
   const label = key === undefined ? undefined : picklists[key]?.find((p) => p.value === value)?.label;
@@ -34,7 +38,11 @@ export function statusCategory(statuses: Mapping['statuses'], id: string, name: 
 }
 
 /** docs/spec.md §3: P1–P4 by mapped id or name; unmapped → null (no SLA clocks). */
-export function priorityLevel(priorities: Mapping['priorities'], id: string, name: string | undefined): 1 | 2 | 3 | 4 | null {
+export function priorityLevel(
+  priorities: Mapping['priorities'],
+  id: string,
+  name: string | undefined,
+): 1 | 2 | 3 | 4 | null {
   const levels = [1, 2, 3, 4] as const;
   for (const level of levels) {
     const entries = priorities?.[`P${level}`];
@@ -48,7 +56,10 @@ export function picklistValue(picklists: PicklistMap | undefined, field: string,
   const asId = idString(entry);
   if (asId !== undefined) return Number(asId);
   const key = picklists ? Object.keys(picklists).find((k) => k.toLowerCase() === field.toLowerCase()) : undefined;
-  const found = key === undefined ? undefined : picklists?.[key]?.find((p) => p.label.trim().toLowerCase() === String(entry).trim().toLowerCase());
+  const found =
+    key === undefined
+      ? undefined
+      : picklists?.[key]?.find((p) => p.label.trim().toLowerCase() === String(entry).trim().toLowerCase());
   return found === undefined ? undefined : Number(found.value);
 }
 

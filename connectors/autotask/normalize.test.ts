@@ -10,13 +10,25 @@ import { settingsSchema } from './schemas.js';
 import type { AutotaskSettings } from './schemas.js';
 import { instant, parseInstant, versionOf } from './mapping.js';
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
 const item = (name: string) => (fixture(name) as { item: Record<string, unknown> }).item;
 const picklists = (name: string) =>
   Object.fromEntries(
-    (fixture(name) as { fields: { name: string; picklistValues: { value: string; label: string; isDefaultValue: boolean }[] | null }[] }).fields
+    (
+      fixture(name) as {
+        fields: { name: string; picklistValues: { value: string; label: string; isDefaultValue: boolean }[] | null }[];
+      }
+    ).fields
       .filter((f) => f.picklistValues)
-      .map((f) => [f.name, f.picklistValues!.map((p) => ({ value: p.value, label: p.label, ...(p.isDefaultValue ? { isDefault: true } : {}) }))]),
+      .map((f) => [
+        f.name,
+        f.picklistValues!.map((p) => ({
+          value: p.value,
+          label: p.label,
+          ...(p.isDefaultValue ? { isDefault: true } : {}),
+        })),
+      ]),
   );
 
 /** The example's globex-at mapping (examples/escalator.yaml). */
@@ -46,7 +58,11 @@ const settings = (extra: Partial<AutotaskSettings['mapping']> = {}, notes: unkno
     connection: { username: 'api@globex.example', secret: 's', integrationCode: 'CODE' },
     webhook: { secretKey: 'enkmoj676nwh8' },
     notes,
-    mapping: { ...instance.mapping, udfs: { environment: 'Environment', impact: 'Impact', urgency: 'Urgency' }, ...extra },
+    mapping: {
+      ...instance.mapping,
+      udfs: { environment: 'Environment', impact: 'Impact', urgency: 'Urgency' },
+      ...extra,
+    },
   });
 
 const lookups = {
@@ -59,7 +75,11 @@ const lookups = {
   configurationItem: item('configuration-item.json'),
 };
 
-const full: FetchedTicket = { ticket: item('ticket-full.json'), notes: (fixture('notes.json') as { items: unknown[] }).items, lookups };
+const full: FetchedTicket = {
+  ticket: item('ticket-full.json'),
+  notes: (fixture('notes.json') as { items: unknown[] }).items,
+  lookups,
+};
 
 describe('normalize on a recorded ticket', () => {
   const t = normalize(full, instance, settings());
@@ -116,29 +136,48 @@ describe('normalize on a recorded ticket', () => {
   });
 
   it('a marker typed by a contact is not ours: the note stays the latest note', () => {
-    const spoof = { id: 30777700, createDateTime: '2026-11-24T16:00:00', createdByContactID: 30682855, title: 'Re: ticket', description: 'Server down again [esc:7f3a2c]', publish: 1 };
+    const spoof = {
+      id: 30777700,
+      createDateTime: '2026-11-24T16:00:00',
+      createdByContactID: 30682855,
+      title: 'Re: ticket',
+      description: 'Server down again [esc:7f3a2c]',
+      publish: 1,
+    };
     const n = normalize({ ...full, notes: [...full.notes, spoof] }, instance, settings());
     expect(n.recentNotes?.[0]).toMatchObject({ ours: false });
     expect(n.latestNote).toBe('Re: ticket\nServer down again [esc:7f3a2c]');
   });
 
   it('keeps at most five recent notes', () => {
-    const many = Array.from({ length: 8 }, (_, i) => ({ id: i, createDateTime: `2026-11-2${i}T10:00:00`, description: `note ${i}`, publish: 1 }));
+    const many = Array.from({ length: 8 }, (_, i) => ({
+      id: i,
+      createDateTime: `2026-11-2${i}T10:00:00`,
+      description: `note ${i}`,
+      publish: 1,
+    }));
     const n = normalize({ ...full, notes: many }, instance, settings());
     expect(n.recentNotes).toHaveLength(5);
     expect(n.latestNote).toBe('note 7');
   });
 
   it('derives VIP from vipCompanies, a classification or a company UDF', () => {
-    expect(normalize(full, { ...instance, mapping: { ...instance.mapping, vipCompanies: [174] } }, settings()).company.vip).toBe(true);
+    expect(
+      normalize(full, { ...instance, mapping: { ...instance.mapping, vipCompanies: [174] } }, settings()).company.vip,
+    ).toBe(true);
     expect(normalize(full, instance, settings({ vipClassifications: [3] })).company.vip).toBe(true);
     expect(normalize(full, instance, settings({ vipClassifications: [4] })).company.vip).toBe(false);
     const udfVip = { ...lookups, company: { ...lookups.company, userDefinedFields: [{ name: 'VIP', value: 'Yes' }] } };
-    expect(normalize({ ...full, lookups: udfVip }, instance, settings({ vipCompanyUdf: 'vip' })).company.vip).toBe(true);
+    expect(normalize({ ...full, lookups: udfVip }, instance, settings({ vipCompanyUdf: 'vip' })).company.vip).toBe(
+      true,
+    );
   });
 
   it('reads usersAffected from the impact label when mapped that way', () => {
-    const inst = { ...instance, mapping: { ...instance.mapping, usersAffected: { fromImpact: { medium: 2, High: 25 } } } };
+    const inst = {
+      ...instance,
+      mapping: { ...instance.mapping, usersAffected: { fromImpact: { medium: 2, High: 25 } } },
+    };
     expect(normalize(full, inst, settings()).usersAffected).toBe(2);
   });
 });
@@ -147,7 +186,14 @@ describe('normalize on sparse and odd payloads', () => {
   it('survives nulls everywhere and no lookups', () => {
     const t = normalize({ ticket: item('ticket-nulls.json'), notes: [] }, instance, settings());
     expect(TicketSchema.safeParse(t).success).toBe(true);
-    expect(t).toMatchObject({ title: '', owner: null, tier: null, location: {}, category: [], company: { id: '', vip: false } });
+    expect(t).toMatchObject({
+      title: '',
+      owner: null,
+      tier: null,
+      location: {},
+      category: [],
+      company: { id: '', vip: false },
+    });
     expect(t.status).toEqual({ id: '', name: 'Unknown', category: 'open' });
     expect(t.priority.level).toBeNull();
     expect(t.contact).toBeUndefined();
@@ -164,7 +210,11 @@ describe('normalize on sparse and odd payloads', () => {
   });
 
   it('maps a completed ticket: resolvedAt, offsets, 7-digit fractions, company 0, contact 0', () => {
-    const t = normalize({ ticket: item('ticket-complete.json'), notes: [], lookups: { picklists: lookups.picklists } }, instance, settings());
+    const t = normalize(
+      { ticket: item('ticket-complete.json'), notes: [], lookups: { picklists: lookups.picklists } },
+      instance,
+      settings(),
+    );
     expect(t.status.category).toBe('resolved');
     expect(t.resolvedAt).toBe('2026-11-21T10:29:59Z');
     expect(t.version).toBe('2026-11-21T10:30:00.123Z');
@@ -177,7 +227,11 @@ describe('normalize on sparse and odd payloads', () => {
   });
 
   it('reads PascalCase keys (2020 swagger) and numeric strings', () => {
-    const t = normalize({ ticket: { ID: 5, Title: 'X', QueueID: '29682969', Status: '7', AssignedResourceID: 0 }, notes: [] }, instance, settings());
+    const t = normalize(
+      { ticket: { ID: 5, Title: 'X', QueueID: '29682969', Status: '7', AssignedResourceID: 0 }, notes: [] },
+      instance,
+      settings(),
+    );
     expect(t.ref.id).toBe('5');
     expect(t.tier).toBe('T2');
     expect(t.status.category).toBe('waiting_customer');
@@ -204,9 +258,12 @@ describe('Autotask datetimes', () => {
     expect(instant(raw)).toBe(want);
   });
 
-  it.each([['2026-02-31T10:00:00'], ['yesterday'], [''], ['2026-11-24T25:00:00'], [null], [42]])('refuses %s', (raw) => {
-    expect(parseInstant(raw)).toBeUndefined();
-  });
+  it.each([['2026-02-31T10:00:00'], ['yesterday'], [''], ['2026-11-24T25:00:00'], [null], [42]])(
+    'refuses %s',
+    (raw) => {
+      expect(parseInstant(raw)).toBeUndefined();
+    },
+  );
 
   it('keeps milliseconds in versions so string and time order agree', () => {
     expect(versionOf('2026-11-24T15:10:02.4')).toBe('2026-11-24T15:10:02.400Z');
@@ -216,10 +273,17 @@ describe('Autotask datetimes', () => {
 
 describe('normalize: the customer site (calendarFor site entries, issue 17)', () => {
   it('fills ticket.site from `companyLocationID`, named by the cached CompanyLocations lookup', () => {
-    const named = normalize({ ...full, lookups: { ...lookups, location: { id: 12, name: 'Sydney Office' } } }, instance, settings());
+    const named = normalize(
+      { ...full, lookups: { ...lookups, location: { id: 12, name: 'Sydney Office' } } },
+      instance,
+      settings(),
+    );
     expect(named.site).toEqual({ id: '12', name: 'Sydney Office' });
     // Lookup unreadable (restricted security level): the id alone still matches a `site: [12]` entry.
     expect(normalize(full, instance, settings()).site).toEqual({ id: '12' });
-    expect(normalize({ ...full, ticket: { ...item('ticket-full.json'), companyLocationID: null } }, instance, settings()).site).toBeUndefined();
+    expect(
+      normalize({ ...full, ticket: { ...item('ticket-full.json'), companyLocationID: null } }, instance, settings())
+        .site,
+    ).toBeUndefined();
   });
 });

@@ -1,5 +1,12 @@
 import { deriveTier, handoffSections } from '../../src/contract/index.js';
-import type { FetchedTicket, FieldSource, HandoffSection, InstanceInfo, Ticket, TicketNote } from '../../src/contract/index.js';
+import type {
+  FetchedTicket,
+  FieldSource,
+  HandoffSection,
+  InstanceInfo,
+  Ticket,
+  TicketNote,
+} from '../../src/contract/index.js';
 
 import { entryMatches, idString, labelOf, priorityLevel, statusCategory } from './mapping.js';
 import type { PicklistMap } from './mapping.js';
@@ -35,7 +42,9 @@ const fullName = (r: Obj | undefined): string | undefined => {
 /** The value of a UDF (`userDefinedFields: [{name, value}]`) by case-insensitive name. */
 function udf(list: unknown, name: string | undefined): string | undefined {
   if (name === undefined || !Array.isArray(list)) return undefined;
-  const hit = list.find((u) => isObj(u) && typeof u.name === 'string' && u.name.toLowerCase() === name.toLowerCase()) as Obj | undefined;
+  const hit = list.find(
+    (u) => isObj(u) && typeof u.name === 'string' && u.name.toLowerCase() === name.toLowerCase(),
+  ) as Obj | undefined;
   const v = hit?.value;
   return typeof v === 'number' || typeof v === 'boolean' ? String(v) : text(v);
 }
@@ -44,7 +53,12 @@ function udf(list: unknown, name: string | undefined): string | undefined {
  * A `fields:` source read from the ticket: standard fields by name (picklists show their label, several joined
  * with " / "), or a UDF by name (docs/psa-handoff-fields.md).
  */
-function fromSource(source: FieldSource | undefined, get: (k: string) => unknown, pl: PicklistMap | undefined, udfs: unknown): string | undefined {
+function fromSource(
+  source: FieldSource | undefined,
+  get: (k: string) => unknown,
+  pl: PicklistMap | undefined,
+  udfs: unknown,
+): string | undefined {
   if (!source) return undefined;
   if ('udf' in source) return udf(udfs, source.udf);
   const names = Array.isArray(source.field) ? source.field : [source.field];
@@ -71,7 +85,12 @@ export function handoffFillable(instance: InstanceInfo, settings: AutotaskSettin
 
 const TRUTHY = /^(y|yes|true|1|vip|x)$/i;
 
-function companyOf(get: (k: string) => unknown, lk: AutotaskLookups, instance: InstanceInfo, settings: AutotaskSettings): Ticket['company'] {
+function companyOf(
+  get: (k: string) => unknown,
+  lk: AutotaskLookups,
+  instance: InstanceInfo,
+  settings: AutotaskSettings,
+): Ticket['company'] {
   // Company 0 is the MSP's own organization (Autotask's "zero company"): a real company, not a placeholder.
   const raw = idString(get('companyID'));
   const id = raw !== undefined && Number(raw) >= 0 ? raw : '';
@@ -80,7 +99,8 @@ function companyOf(get: (k: string) => unknown, lk: AutotaskLookups, instance: I
   const classification = idString(c('classification'));
   const vip =
     (id !== '' && (instance.mapping.vipCompanies ?? []).some((e) => entryMatches(e, id, name))) ||
-    (classification !== undefined && (settings.mapping.vipClassifications ?? []).some((e) => idString(e) === classification)) ||
+    (classification !== undefined &&
+      (settings.mapping.vipClassifications ?? []).some((e) => idString(e) === classification)) ||
     TRUTHY.test(udf(c('userDefinedFields'), settings.mapping.vipCompanyUdf) ?? '');
   return name === undefined ? { id, vip } : { id, name, vip };
 }
@@ -119,7 +139,11 @@ function usersAffectedOf(instance: InstanceInfo, udfs: unknown, impact: string |
 }
 
 /** Notes newest first; ours = our marker AND written by our API user (also when Autotask stamped an impersonator). */
-function notesOf(raw: unknown[], lk: AutotaskLookups, settings: AutotaskSettings): { recent: TicketNote[]; latest?: string } {
+function notesOf(
+  raw: unknown[],
+  lk: AutotaskLookups,
+  settings: AutotaskSettings,
+): { recent: TicketNote[]; latest?: string } {
   const me = lk.apiResourceId === undefined ? undefined : String(lk.apiResourceId);
   const customerPublish = noteKind('customer', settings, lk.notePicklists as PicklistMap | undefined).publish;
   const notes = raw.filter(isObj).map((n) => {
@@ -131,7 +155,14 @@ function notesOf(raw: unknown[], lk: AutotaskLookups, settings: AutotaskSettings
     const author = positiveId(get('creatorResourceID')) ?? positiveId(get('createdByContactID'));
     const ours = isOurNote(joined, n, me);
     const publish = idString(get('publish'));
-    return { at, author, text: joined, ours, internal: publish !== String(customerPublish), id: Number(get('id') ?? 0) };
+    return {
+      at,
+      author,
+      text: joined,
+      ours,
+      internal: publish !== String(customerPublish),
+      id: Number(get('id') ?? 0),
+    };
   });
   notes.sort((a, b) => b.at - a.at || b.id - a.id);
   const recent = notes.slice(0, 5).map((n) => {
@@ -159,21 +190,30 @@ export function normalize(fetched: FetchedTicket, instance: InstanceInfo, settin
   const priorityName = labelOf(pl, 'priority', priorityId);
   const queueId = positiveId(get('queueID'));
   const queueName = labelOf(pl, 'queueID', queueId);
-  const location: Ticket['location'] = queueId === undefined ? {} : { queue: queueName ? { id: queueId, name: queueName } : { id: queueId } };
+  const location: Ticket['location'] =
+    queueId === undefined ? {} : { queue: queueName ? { id: queueId, name: queueName } : { id: queueId } };
   const ownerId = positiveId(get('assignedResourceID'));
   const ownerName = fullName(lk.owner);
 
   const created = instant(get('createDate'));
   const version =
-    versionOf(get('lastTrackedModificationDateTime')) ?? versionOf(get('lastActivityDate')) ?? versionOf(get('createDate')) ?? new Date(0).toISOString();
-  const updated = instant(get('lastActivityDate')) ?? instant(get('lastTrackedModificationDateTime')) ?? created ?? instant(version)!;
+    versionOf(get('lastTrackedModificationDateTime')) ??
+    versionOf(get('lastActivityDate')) ??
+    versionOf(get('createDate')) ??
+    new Date(0).toISOString();
+  const updated =
+    instant(get('lastActivityDate')) ?? instant(get('lastTrackedModificationDateTime')) ?? created ?? instant(version)!;
   const notes = notesOf(Array.isArray(fetched.notes) ? fetched.notes : [], lk, settings);
 
   const ticket: Ticket = {
     ref: { instance: instance.id, psa: 'autotask', id: positiveId(get('id')) ?? '' },
     title: text(get('title'))?.trim() ?? '',
     status: { id: statusId, name: statusName ?? (statusId ? `Status ${statusId}` : 'Unknown'), category },
-    priority: { id: priorityId, name: priorityName ?? (priorityId ? `Priority ${priorityId}` : 'None'), level: priorityLevel(instance.mapping.priorities, priorityId, priorityName) },
+    priority: {
+      id: priorityId,
+      name: priorityName ?? (priorityId ? `Priority ${priorityId}` : 'None'),
+      level: priorityLevel(instance.mapping.priorities, priorityId, priorityName),
+    },
     location,
     tier: deriveTier({ location }, instance.mapping.tiers, locationKeys),
     owner: ownerId === undefined ? null : ownerName ? { id: ownerId, name: ownerName } : { id: ownerId },
@@ -196,7 +236,10 @@ export function normalize(fetched: FetchedTicket, instance: InstanceInfo, settin
     impact: fromSource(fields.impact, get, pl, udfs) ?? udf(udfs, udfNames.impact),
     urgency: fromSource(fields.urgency, get, pl, udfs) ?? udf(udfs, udfNames.urgency) ?? priorityName,
     firstRespondedAt: instant(get('firstResponseDateTime')),
-    resolvedAt: category === 'resolved' || category === 'closed' ? (instant(get('resolvedDateTime')) ?? instant(get('completedDate'))) : undefined,
+    resolvedAt:
+      category === 'resolved' || category === 'closed'
+        ? (instant(get('resolvedDateTime')) ?? instant(get('completedDate')))
+        : undefined,
     psaSla: slaOf(get),
   });
   const users = usersAffectedOf(instance, udfs, ticket.impact);
@@ -217,7 +260,9 @@ function ciName(get: (k: string) => unknown, lk: AutotaskLookups): string | unde
   const id = positiveId(get('configurationItemID'));
   if (id === undefined) return undefined;
   const ci = reader(lk.configurationItem);
-  return text(ci('referenceTitle')) ?? text(ci('referenceNumber')) ?? text(ci('serialNumber')) ?? `Configuration item ${id}`;
+  return (
+    text(ci('referenceTitle')) ?? text(ci('referenceNumber')) ?? text(ci('serialNumber')) ?? `Configuration item ${id}`
+  );
 }
 
 function slaOf(get: (k: string) => unknown): Ticket['psaSla'] {

@@ -3,7 +3,6 @@ import { hasMarker } from '../../src/contract/index.js';
 import type { AutotaskSettings } from './schemas.js';
 import type { PicklistMap } from './mapping.js';
 
-
 /** A note row's field, case-insensitively (responses are camelCase, some proxies PascalCase). */
 function noteField(note: unknown, key: string): unknown {
   if (typeof note !== 'object' || note === null) return undefined;
@@ -23,7 +22,10 @@ export function isOurNote(text: string, note: unknown, me: string | number | und
   if (!hasMarker(text)) return false;
   if (me === undefined) return true;
   const id = String(me);
-  return sameResource(noteField(note, 'creatorResourceID'), id) || sameResource(noteField(note, 'impersonatorCreatorResourceID'), id);
+  return (
+    sameResource(noteField(note, 'creatorResourceID'), id) ||
+    sameResource(noteField(note, 'impersonatorCreatorResourceID'), id)
+  );
 }
 
 /** Autotask note limits (TicketNoteModel): title 250, description 32,000 characters. */
@@ -66,8 +68,17 @@ export function noteKind(
 
 /** Title of one of our notes: short, and carrying the marker so it shows in the ticket's note list. */
 export function noteTitle(text: string, marker: string, visibility: 'internal' | 'customer'): string {
-  const first = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
-  const base = visibility === 'customer' ? 'Update on your request' : first.length > 0 && first.length <= 120 ? first : 'Escalation note';
+  const first =
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '';
+  const base =
+    visibility === 'customer'
+      ? 'Update on your request'
+      : first.length > 0 && first.length <= 120
+        ? first
+        : 'Escalation note';
   return `${base} ${marker}`.slice(0, TITLE_MAX);
 }
 

@@ -31,7 +31,10 @@ export async function getTicket(ctx: AtContext, ticketId: string): Promise<AtTic
     throw new ConnectorError('not_found', `Autotask ticket ${ticketId} not found`, { retryable: false });
   }
   const ticket = ticketSchema.safeParse(wrapped.success ? wrapped.data.item : undefined);
-  if (!ticket.success) throw new ConnectorError('invalid_response', 'Autotask answered a ticket without the expected shape', { retryable: false });
+  if (!ticket.success)
+    throw new ConnectorError('invalid_response', 'Autotask answered a ticket without the expected shape', {
+      retryable: false,
+    });
   return ticket.data;
 }
 
@@ -52,19 +55,30 @@ const maxNotePages = 100;
  */
 export async function getAllNotes(ctx: AtContext, ticketId: string): Promise<unknown[]> {
   // The author fields too: a marker counts only on a note our API user wrote (notes.ts isOurNote).
-  const body = { maxRecords: 500, includeFields: ['id', 'title', 'description', 'creatorResourceID', 'impersonatorCreatorResourceID'], filter: [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }] };
+  const body = {
+    maxRecords: 500,
+    includeFields: ['id', 'title', 'description', 'creatorResourceID', 'impersonatorCreatorResourceID'],
+    filter: [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }],
+  };
   const out: unknown[] = [];
   let path = '/TicketNotes/query';
   for (let page = 0; page < maxNotePages; page++) {
     const res = await atRequest(ctx, { method: 'POST', path, json: body, idempotent: true });
     const parsed = itemsSchema.safeParse(res.data);
-    if (!parsed.success) throw new ConnectorError('invalid_response', 'Autotask answered the notes query without items', { retryable: true });
+    if (!parsed.success)
+      throw new ConnectorError('invalid_response', 'Autotask answered the notes query without items', {
+        retryable: true,
+      });
     out.push(...parsed.data.items);
     const next = parsed.data.pageDetails?.nextPageUrl;
     if (!next) return out;
     path = next;
   }
-  throw new ConnectorError('invalid_response', `Autotask kept paging the notes of ticket ${ticketId} past ${maxNotePages} pages`, { retryable: false });
+  throw new ConnectorError(
+    'invalid_response',
+    `Autotask kept paging the notes of ticket ${ticketId} past ${maxNotePages} pages`,
+    { retryable: false },
+  );
 }
 
 async function gatherLookups(ctx: AtContext, t: AtTicket): Promise<AutotaskLookups> {
@@ -75,7 +89,12 @@ async function gatherLookups(ctx: AtContext, t: AtTicket): Promise<AutotaskLooku
     entityById(ctx, 'Companies', t.companyID, ['id', 'companyName', 'classification', 'userDefinedFields']),
     entityById(ctx, 'Contacts', t.contactID, ['id', 'firstName', 'lastName', 'emailAddress']),
     entityById(ctx, 'Resources', t.assignedResourceID, ['id', 'firstName', 'lastName', 'userName']),
-    entityById(ctx, 'ConfigurationItems', t.configurationItemID, ['id', 'referenceTitle', 'referenceNumber', 'serialNumber']),
+    entityById(ctx, 'ConfigurationItems', t.configurationItemID, [
+      'id',
+      'referenceTitle',
+      'referenceNumber',
+      'serialNumber',
+    ]),
     // The site for `calendarFor` (docs/psa/autotask.md §5.5): cached like the other names.
     entityById(ctx, 'CompanyLocations', (t as { companyLocationID?: unknown }).companyLocationID, ['id', 'name']),
   ]);
@@ -91,7 +110,8 @@ async function gatherLookups(ctx: AtContext, t: AtTicket): Promise<AutotaskLooku
 
 /** `GET /Tickets/{id}` + its notes + cached lookups. 404 → `not_found` (the pipeline deletes its state). */
 export async function fetchTicket(ctx: AtContext, ticketId: string): Promise<Result<FetchedTicket, ConnectorError>> {
-  if (!TICKET_ID.test(ticketId)) return err(new ConnectorError('not_found', `not an Autotask ticket id: ${ticketId}`, { retryable: false }));
+  if (!TICKET_ID.test(ticketId))
+    return err(new ConnectorError('not_found', `not an Autotask ticket id: ${ticketId}`, { retryable: false }));
   try {
     const ticket = await getTicket(ctx, ticketId);
     const [notes, lookups] = await Promise.all([getNotes(ctx, ticketId), gatherLookups(ctx, ticket)]);
@@ -137,23 +157,37 @@ function changedQuery(since: string) {
 }
 
 /** Tickets changed since `since`, 500 per page, following `nextPageUrl` with POST and the same body. */
-export async function listChangedSince(ctx: AtContext, since: string, page?: string): Promise<Result<ChangedPage, ConnectorError>> {
+export async function listChangedSince(
+  ctx: AtContext,
+  since: string,
+  page?: string,
+): Promise<Result<ChangedPage, ConnectorError>> {
   const token = page === undefined ? undefined : decodeToken(page);
-  if (page !== undefined && !token) return err(new ConnectorError('bad_request', 'invalid page token', { retryable: false }));
+  if (page !== undefined && !token)
+    return err(new ConnectorError('bad_request', 'invalid page token', { retryable: false }));
   const sinceMs = parseInstant(token?.s ?? since);
-  if (sinceMs === undefined) return err(new ConnectorError('bad_request', `invalid instant: ${since}`, { retryable: false }));
+  if (sinceMs === undefined)
+    return err(new ConnectorError('bad_request', `invalid instant: ${since}`, { retryable: false }));
   const sinceIso = new Date(sinceMs).toISOString();
   try {
-    const res = await atRequest(ctx, { method: 'POST', path: token?.u ?? '/Tickets/query', json: changedQuery(sinceIso), idempotent: true });
+    const res = await atRequest(ctx, {
+      method: 'POST',
+      path: token?.u ?? '/Tickets/query',
+      json: changedQuery(sinceIso),
+      idempotent: true,
+    });
     const parsed = itemsSchema.safeParse(res.data);
-    if (!parsed.success) return err(new ConnectorError('invalid_response', 'Autotask query answered without items', { retryable: false }));
+    if (!parsed.success)
+      return err(new ConnectorError('invalid_response', 'Autotask query answered without items', { retryable: false }));
     const out: ChangedPage = { items: [] };
     for (const raw of parsed.data.items) {
       const t = raw as { id?: unknown; lastTrackedModificationDateTime?: unknown; lastActivityDate?: unknown };
       if (typeof t.id !== 'number') continue;
       const version = versionOf(t.lastTrackedModificationDateTime) ?? versionOf(t.lastActivityDate);
       out.items.push(version === undefined ? { ticketId: String(t.id) } : { ticketId: String(t.id), version });
-      const seen = [versionOf(t.lastTrackedModificationDateTime), versionOf(t.lastActivityDate)].filter((v): v is string => v !== undefined);
+      const seen = [versionOf(t.lastTrackedModificationDateTime), versionOf(t.lastActivityDate)].filter(
+        (v): v is string => v !== undefined,
+      );
       for (const v of seen) if (out.highWater === undefined || v > out.highWater) out.highWater = v;
     }
     const next = parsed.data.pageDetails?.nextPageUrl;
@@ -173,12 +207,23 @@ const COMPLETE_STATUS = 5;
  */
 export async function listOpen(ctx: AtContext, page?: string): Promise<Result<ChangedPage, ConnectorError>> {
   const token = page === undefined ? undefined : decodeToken(page);
-  if (page !== undefined && !token) return err(new ConnectorError('bad_request', 'invalid page token', { retryable: false }));
-  const body = { maxRecords: 500, includeFields: ['id', 'lastTrackedModificationDateTime'], filter: [{ op: 'noteq', field: 'status', value: COMPLETE_STATUS }] };
+  if (page !== undefined && !token)
+    return err(new ConnectorError('bad_request', 'invalid page token', { retryable: false }));
+  const body = {
+    maxRecords: 500,
+    includeFields: ['id', 'lastTrackedModificationDateTime'],
+    filter: [{ op: 'noteq', field: 'status', value: COMPLETE_STATUS }],
+  };
   try {
-    const res = await atRequest(ctx, { method: 'POST', path: token?.u ?? '/Tickets/query', json: body, idempotent: true });
+    const res = await atRequest(ctx, {
+      method: 'POST',
+      path: token?.u ?? '/Tickets/query',
+      json: body,
+      idempotent: true,
+    });
     const parsed = itemsSchema.safeParse(res.data);
-    if (!parsed.success) return err(new ConnectorError('invalid_response', 'Autotask query answered without items', { retryable: false }));
+    if (!parsed.success)
+      return err(new ConnectorError('invalid_response', 'Autotask query answered without items', { retryable: false }));
     const out: ChangedPage = { items: [] };
     for (const raw of parsed.data.items) {
       const t = raw as { id?: unknown; lastTrackedModificationDateTime?: unknown };
@@ -199,25 +244,44 @@ export async function listOpen(ctx: AtContext, page?: string): Promise<Result<Ch
  * `POST /TimeEntries/query` filtered on `ticketID` and `createDateTime`, one page of up to 100. The author is the
  * entry's `resourceID` (what the ticket's owner is), the instant its `createDateTime` (else `startDateTime`).
  */
-export async function readAutotaskActivity(ctx: AtContext, ticketId: string, since: string): Promise<Result<TicketActivity[], ConnectorError>> {
-  if (!TICKET_ID.test(ticketId)) return err(new ConnectorError('not_found', `not an Autotask ticket id: ${ticketId}`, { retryable: false }));
+export async function readAutotaskActivity(
+  ctx: AtContext,
+  ticketId: string,
+  since: string,
+): Promise<Result<TicketActivity[], ConnectorError>> {
+  if (!TICKET_ID.test(ticketId))
+    return err(new ConnectorError('not_found', `not an Autotask ticket id: ${ticketId}`, { retryable: false }));
   const body = {
     maxRecords: 100,
     includeFields: ['id', 'ticketID', 'resourceID', 'createDateTime', 'startDateTime'],
-    filter: [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }, { op: 'gt', field: 'createDateTime', value: since }],
+    filter: [
+      { op: 'eq', field: 'ticketID', value: Number(ticketId) },
+      { op: 'gt', field: 'createDateTime', value: since },
+    ],
   };
   try {
     const res = await atRequest(ctx, { method: 'POST', path: '/TimeEntries/query', json: body, idempotent: true });
     const parsed = itemsSchema.safeParse(res.data);
-    if (!parsed.success) return err(new ConnectorError('invalid_response', 'Autotask answered the time entries query without items', { retryable: true }));
+    if (!parsed.success)
+      return err(
+        new ConnectorError('invalid_response', 'Autotask answered the time entries query without items', {
+          retryable: true,
+        }),
+      );
     return ok(
       parsed.data.items.flatMap((raw) => {
         const e = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
         // Never trust a row of another ticket (a server that ignores the filter).
-        if (e['ticketID'] !== undefined && e['ticketID'] !== null && Number(e['ticketID']) !== Number(ticketId)) return [];
+        if (e['ticketID'] !== undefined && e['ticketID'] !== null && Number(e['ticketID']) !== Number(ticketId))
+          return [];
         const resource = e['resourceID'];
         const ms = parseInstant(e['createDateTime']) ?? parseInstant(e['startDateTime']);
-        if ((typeof resource !== 'number' && typeof resource !== 'string') || String(resource).trim() === '' || ms === undefined) return [];
+        if (
+          (typeof resource !== 'number' && typeof resource !== 'string') ||
+          String(resource).trim() === '' ||
+          ms === undefined
+        )
+          return [];
         return [{ at: new Date(ms).toISOString(), author: String(resource).trim(), kind: 'time_entry' as const }];
       }),
     );

@@ -4,7 +4,14 @@ import type { RegistrationResult, Result, WebhookState } from '../../src/contrac
 import { atRequest } from './client.js';
 import type { AtContext } from './client.js';
 import { apiResourceId, webhookFieldPicklist } from './lookups.js';
-import { excludedResourceSchema, itemIdSchema, itemSchema, itemsSchema, webhookFieldSchema, webhookModelSchema } from './schemas.js';
+import {
+  excludedResourceSchema,
+  itemIdSchema,
+  itemSchema,
+  itemsSchema,
+  webhookFieldSchema,
+  webhookModelSchema,
+} from './schemas.js';
 import type { AtWebhook } from './schemas.js';
 
 /**
@@ -65,7 +72,8 @@ async function findWebhooks(ctx: AtContext, callbackUrl: string): Promise<AtWebh
     },
   });
   const items = itemsSchema.safeParse(res.data);
-  if (!items.success) throw new ConnectorError('invalid_response', 'Autotask webhook query answered without items', { retryable: false });
+  if (!items.success)
+    throw new ConnectorError('invalid_response', 'Autotask webhook query answered without items', { retryable: false });
   return items.data.items.flatMap((i) => {
     const w = webhookModelSchema.safeParse(i);
     return w.success ? [w.data] : [];
@@ -76,7 +84,10 @@ async function readWebhook(ctx: AtContext, id: number): Promise<AtWebhook> {
   const res = await atRequest(ctx, { method: 'GET', path: `/TicketWebhooks/${id}` });
   const item = itemSchema.safeParse(res.data);
   const w = webhookModelSchema.safeParse(item.success ? item.data.item : undefined);
-  if (!w.success) throw new ConnectorError('invalid_response', 'Autotask answered a webhook without the expected shape', { retryable: false });
+  if (!w.success)
+    throw new ConnectorError('invalid_response', 'Autotask answered a webhook without the expected shape', {
+      retryable: false,
+    });
   return w.data;
 }
 
@@ -95,7 +106,10 @@ async function createWebhook(ctx: AtContext, callbackUrl: string): Promise<numbe
     if (!isConnectorError(e) || !['timeout', 'network', 'psa_unavailable'].includes(e.code)) throw e;
   }
   const found = (await findWebhooks(ctx, callbackUrl))[0];
-  if (!found) throw new ConnectorError('psa_unavailable', 'Autotask webhook creation did not complete; try again', { retryable: true });
+  if (!found)
+    throw new ConnectorError('psa_unavailable', 'Autotask webhook creation did not complete; try again', {
+      retryable: true,
+    });
   return found.id;
 }
 
@@ -104,7 +118,12 @@ function drift(ctx: AtContext, w: AtWebhook, callbackUrl: string): Record<string
   const want: Record<string, unknown> = desired(ctx, callbackUrl);
   const patch: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(want)) if ((w as Record<string, unknown>)[k] !== v) patch[k] = v;
-  if (typeof w.secretKey === 'string' && w.secretKey !== '' && !/^\*+$/.test(w.secretKey) && w.secretKey !== ctx.settings.webhook.secretKey) {
+  if (
+    typeof w.secretKey === 'string' &&
+    w.secretKey !== '' &&
+    !/^\*+$/.test(w.secretKey) &&
+    w.secretKey !== ctx.settings.webhook.secretKey
+  ) {
     patch.secretKey = ctx.settings.webhook.secretKey;
   }
   return patch;
@@ -123,17 +142,39 @@ async function ensureFields(ctx: AtContext, webhookId: number): Promise<number> 
   });
   let changes = 0;
   for (const want of TRIGGER_FIELDS) {
-    const option = options.find((o) => want.names.includes(squash(o.label))) ?? options.find((o) => want.names.includes(squash(o.label).replace(/id$/, '')));
+    const option =
+      options.find((o) => want.names.includes(squash(o.label))) ??
+      options.find((o) => want.names.includes(squash(o.label).replace(/id$/, '')));
     if (!option) {
-      ctx.log.warn({ instance: ctx.instance.id, field: want.key }, 'Autotask: webhook field not offered by this tenant');
+      ctx.log.warn(
+        { instance: ctx.instance.id, field: want.key },
+        'Autotask: webhook field not offered by this tenant',
+      );
       continue;
     }
     const have = existing.find((f) => String(f.fieldID) === option.value);
     if (have?.isSubscribedField) continue;
-    const body = { webhookID: webhookId, fieldID: Number(option.value), isSubscribedField: true, isDisplayAlwaysField: true };
+    const body = {
+      webhookID: webhookId,
+      fieldID: Number(option.value),
+      isSubscribedField: true,
+      isDisplayAlwaysField: true,
+    };
     // One at a time (autotask.md §1.3): child creates in parallel trip the thread limit.
-    if (have) await atRequest(ctx, { method: 'PATCH', path: `/TicketWebhooks/${webhookId}/Fields`, idempotent: true, json: { id: have.id, ...body } });
-    else await atRequest(ctx, { method: 'POST', path: `/TicketWebhooks/${webhookId}/Fields`, idempotent: false, json: body });
+    if (have)
+      await atRequest(ctx, {
+        method: 'PATCH',
+        path: `/TicketWebhooks/${webhookId}/Fields`,
+        idempotent: true,
+        json: { id: have.id, ...body },
+      });
+    else
+      await atRequest(ctx, {
+        method: 'POST',
+        path: `/TicketWebhooks/${webhookId}/Fields`,
+        idempotent: false,
+        json: body,
+      });
     changes += 1;
   }
   return changes;
@@ -160,11 +201,19 @@ async function ensureExcluded(ctx: AtContext, webhookId: number): Promise<number
 
 /** Keeps the best match (our URL, then active), deletes the rest: two webhooks would deliver every event twice. */
 function choose(found: AtWebhook[], callbackUrl: string): { keep?: AtWebhook; extra: AtWebhook[] } {
-  const ranked = [...found].sort((a, b) => Number(b.webhookUrl === callbackUrl) - Number(a.webhookUrl === callbackUrl) || Number(!!b.isActive) - Number(!!a.isActive) || a.id - b.id);
+  const ranked = [...found].sort(
+    (a, b) =>
+      Number(b.webhookUrl === callbackUrl) - Number(a.webhookUrl === callbackUrl) ||
+      Number(!!b.isActive) - Number(!!a.isActive) ||
+      a.id - b.id,
+  );
   return ranked.length === 0 ? { extra: [] } : { keep: ranked[0]!, extra: ranked.slice(1) };
 }
 
-export async function registerWebhooks(ctx: AtContext, callbackUrl: string): Promise<Result<RegistrationResult, ConnectorError>> {
+export async function registerWebhooks(
+  ctx: AtContext,
+  callbackUrl: string,
+): Promise<Result<RegistrationResult, ConnectorError>> {
   const out: RegistrationResult = { created: 0, updated: 0, unchanged: 0, removed: 0 };
   try {
     const { keep, extra } = choose(await findWebhooks(ctx, callbackUrl), callbackUrl);
@@ -190,7 +239,10 @@ export async function registerWebhooks(ctx: AtContext, callbackUrl: string): Pro
     if (keep) out[changed > 0 ? 'updated' : 'unchanged'] += 1;
     const final = await readWebhook(ctx, id);
     if (!final.isActive || final.isReady === false) {
-      ctx.log.warn({ instance: ctx.instance.id, isActive: final.isActive, isReady: final.isReady }, 'Autotask webhook is not active and ready yet');
+      ctx.log.warn(
+        { instance: ctx.instance.id, isActive: final.isActive, isReady: final.isReady },
+        'Autotask webhook is not active and ready yet',
+      );
     }
     return ok(out);
   } catch (e) {

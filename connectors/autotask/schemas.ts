@@ -4,7 +4,10 @@ import type { LocationKeySpec, RateLimit } from '../../src/contract/index.js';
 
 // ------------------------------------------------------------------ instance settings (docs/spec.md §7)
 
-const headerSafe = z.string().min(1).regex(/^[\x20-\x7e]+$/, { message: 'expected printable ASCII (no CR/LF)' });
+const headerSafe = z
+  .string()
+  .min(1)
+  .regex(/^[\x20-\x7e]+$/, { message: 'expected printable ASCII (no CR/LF)' });
 const noteSettings = z.object({ noteType: z.number().int(), publish: z.number().int() }).strict();
 const idOrName = z.union([z.number(), z.string().min(1)]);
 
@@ -72,7 +75,10 @@ const str = z.string().nullish();
 /** Ids arrive as numbers; webhook `Fields` values and picklist values may be numeric strings. */
 const idLike = z.union([z.number(), z.string()]).nullish();
 
-export const udfSchema = z.object({ name: z.string(), value: z.union([z.string(), z.number(), z.boolean()]).nullish() });
+export const udfSchema = z.object({
+  name: z.string(),
+  value: z.union([z.string(), z.number(), z.boolean()]).nullish(),
+});
 
 /** `TicketModel` (the fields the connector reads). */
 export const ticketSchema = z.looseObject({
@@ -106,7 +112,10 @@ export type AtTicket = z.infer<typeof ticketSchema>;
 
 export const picklistValueSchema = z.looseObject({
   value: z.union([z.string(), z.number()]).transform(String),
-  label: z.string().nullish().transform((l) => l ?? ''),
+  label: z
+    .string()
+    .nullish()
+    .transform((l) => l ?? ''),
   isDefaultValue: z.boolean().nullish(),
   isActive: z.boolean().nullish(),
   parentValue: z.union([z.string(), z.number()]).nullish(),

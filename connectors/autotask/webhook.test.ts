@@ -10,8 +10,11 @@ import { readWebhook, signAutotaskBody, verifySignature } from './webhook.js';
 const raw = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url));
 const secret = 'enkmoj676nwh8';
 const webhook = { secretKey: secret };
-const verify = (rawBody: Buffer, header: string | undefined, w: { secretKey: string; previousSecretKey?: string } = webhook) =>
-  verifySignature(w, { headers: header === undefined ? {} : { 'x-hook-signature': header }, rawBody });
+const verify = (
+  rawBody: Buffer,
+  header: string | undefined,
+  w: { secretKey: string; previousSecretKey?: string } = webhook,
+) => verifySignature(w, { headers: header === undefined ? {} : { 'x-hook-signature': header }, rawBody });
 const hmac = (body: Buffer | string, key: string) => `sha1=${createHmac('sha1', key).update(body).digest('base64')}`;
 
 describe('verifySignature', () => {
@@ -32,7 +35,9 @@ describe('verifySignature', () => {
   });
 
   it('accepts the previous secret during a rotation', () => {
-    expect(verify(body, hmac(body, 'old-secret-1'), { secretKey: 'new-secret-2', previousSecretKey: 'old-secret-1' }).ok).toBe(true);
+    expect(
+      verify(body, hmac(body, 'old-secret-1'), { secretKey: 'new-secret-2', previousSecretKey: 'old-secret-1' }).ok,
+    ).toBe(true);
     expect(verify(body, hmac(body, 'old-secret-1'), { secretKey: 'new-secret-2' }).ok).toBe(false);
   });
 
@@ -45,7 +50,10 @@ describe('verifySignature', () => {
     ['short', 'sha1=qmlRybPKzICKvfaruR/bb'],
     ['truncated by one char', 'sha1=qmlRybPKzICKvfaruR/bbuWJ50s'],
     ['not base64', 'sha1=!!!!!!!!!!!!!!!!!!!!!!!!!!!='],
-    ['hex instead of base64', `sha1=${createHmac('sha1', secret).update(raw('webhook-update.body.txt')).digest('hex')}`],
+    [
+      'hex instead of base64',
+      `sha1=${createHmac('sha1', secret).update(raw('webhook-update.body.txt')).digest('hex')}`,
+    ],
     ['too long', 'sha1=qmlRybPKzICKvfaruR/bbuWJ50s=AAAA'],
   ])('refuses a %s signature as unauthorized', (_name, header) => {
     const r = verify(body, header);
@@ -106,14 +114,19 @@ describe('readWebhook', () => {
   });
 
   it('gives two sequence numbers two ids and a retried delivery the same id', () => {
-    const a = (seq: number) => `{"Action":"Update","Guid":"g-1","EntityType":"Ticket","Id":7,"EventTime":"2026-01-01T00:00:00Z","SequenceNumber":${seq}}`;
+    const a = (seq: number) =>
+      `{"Action":"Update","Guid":"g-1","EntityType":"Ticket","Id":7,"EventTime":"2026-01-01T00:00:00Z","SequenceNumber":${seq}}`;
     expect(event(parse(a(1))).eventId).not.toBe(event(parse(a(2))).eventId);
     expect(event(parse(a(1))).eventId).toBe(event(parse(a(1))).eventId);
   });
 
   it('maps Create and Delete, and string ids', () => {
-    expect(event(parse('{"Action":"Create","Guid":"g","EntityType":"Ticket","Id":"42","SequenceNumber":1}'))).toMatchObject({ ticketId: '42', action: 'created' });
-    expect(event(parse('{"action":"delete","guid":"g","entityType":"Ticket","id":42,"sequenceNumber":2}'))).toMatchObject({ action: 'deleted' });
+    expect(
+      event(parse('{"Action":"Create","Guid":"g","EntityType":"Ticket","Id":"42","SequenceNumber":1}')),
+    ).toMatchObject({ ticketId: '42', action: 'created' });
+    expect(
+      event(parse('{"action":"delete","guid":"g","entityType":"Ticket","id":42,"sequenceNumber":2}')),
+    ).toMatchObject({ action: 'deleted' });
   });
 
   it('drops our own echo (PersonID = our API resource)', () => {
@@ -127,9 +140,18 @@ describe('readWebhook', () => {
   });
 
   it('ignores other entities and actions with a 2xx-worthy answer', () => {
-    expect(parse('{"Action":"Update","Guid":"g","EntityType":"Account","Id":174,"SequenceNumber":3}')).toMatchObject({ ok: true, value: { ignore: 'entity_type' } });
-    expect(parse('{"Action":"Deactivated","Guid":"g","EntityType":"Ticket","Id":1,"SequenceNumber":3}')).toMatchObject({ ok: true, value: { ignore: 'action', ticketId: '1' } });
-    expect(parse('{"Action":"Create","Guid":"g","EntityType":"TicketNote","Id":9,"Fields":{}}')).toMatchObject({ ok: true, value: { ignore: 'entity_type' } });
+    expect(parse('{"Action":"Update","Guid":"g","EntityType":"Account","Id":174,"SequenceNumber":3}')).toMatchObject({
+      ok: true,
+      value: { ignore: 'entity_type' },
+    });
+    expect(parse('{"Action":"Deactivated","Guid":"g","EntityType":"Ticket","Id":1,"SequenceNumber":3}')).toMatchObject({
+      ok: true,
+      value: { ignore: 'action', ticketId: '1' },
+    });
+    expect(parse('{"Action":"Create","Guid":"g","EntityType":"TicketNote","Id":9,"Fields":{}}')).toMatchObject({
+      ok: true,
+      value: { ignore: 'entity_type' },
+    });
   });
 
   it('falls back to a body hash when neither sequence nor time is present', () => {
@@ -152,11 +174,25 @@ describe('readWebhook', () => {
   it('keeps the trust-boundary shape: wrong field types are a 400, unknown keys are fine (any casing)', () => {
     const base = { Action: 'Update', EntityType: 'Ticket', Id: 3, SequenceNumber: 1 };
     const shape = (extra: Record<string, unknown>) => parse(JSON.stringify({ ...base, ...extra }));
-    for (const bad of [{ Fields: [] }, { Fields: 'x' }, { Fields: 5 }, { Action: 5 }, { Guid: {} }, { Id: true }, { EventTime: 1 }, { PersonID: [] }, { SequenceNumber: {} }]) {
+    for (const bad of [
+      { Fields: [] },
+      { Fields: 'x' },
+      { Fields: 5 },
+      { Action: 5 },
+      { Guid: {} },
+      { Id: true },
+      { EventTime: 1 },
+      { PersonID: [] },
+      { SequenceNumber: {} },
+    ]) {
       const r = shape(bad);
-      expect(r.ok ? 'accepted' : r.error.message, JSON.stringify(bad)).toBe('Autotask webhook: unexpected payload shape');
+      expect(r.ok ? 'accepted' : r.error.message, JSON.stringify(bad)).toBe(
+        'Autotask webhook: unexpected payload shape',
+      );
     }
-    expect(event(shape({ Fields: null, Guid: null, PersonID: null, Extra: { deep: [1] }, UserDefinedFields: [] })).ticketId).toBe('3');
+    expect(
+      event(shape({ Fields: null, Guid: null, PersonID: null, Extra: { deep: [1] }, UserDefinedFields: [] })).ticketId,
+    ).toBe('3');
     expect(event(shape({ Fields: { status: '5', Nested: { a: 1 } } })).ticketId).toBe('3');
   });
 

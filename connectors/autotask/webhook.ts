@@ -50,7 +50,8 @@ export function verifySignature(
   webhook: AutotaskSettings['webhook'],
   req: Pick<WebhookRequest, 'headers' | 'rawBody'>,
 ): Result<void, ConnectorError> {
-  const deny = (why: string) => err(new ConnectorError('unauthorized', `webhook authentication failed: ${why}`, { retryable: false }));
+  const deny = (why: string) =>
+    err(new ConnectorError('unauthorized', `webhook authentication failed: ${why}`, { retryable: false }));
   const header = req.headers['x-hook-signature'];
   const m = header === undefined ? null : SIGNATURE.exec(header.trim());
   if (!m) return deny(header === undefined ? 'missing X-Hook-Signature' : 'malformed X-Hook-Signature');
@@ -95,7 +96,8 @@ const SAFE = /[^A-Za-z0-9-]/g;
  */
 function eventIdOf(body: Obj, entityId: string, rawBody: Buffer): string {
   const guid = typeof body.guid === 'string' ? body.guid.replace(SAFE, '').slice(0, 64) : '';
-  const seq = intId(body.sequencenumber) ?? (body.sequencenumber === 0 || body.sequencenumber === '0' ? '0' : undefined);
+  const seq =
+    intId(body.sequencenumber) ?? (body.sequencenumber === 0 || body.sequencenumber === '0' ? '0' : undefined);
   const time = typeof body.eventtime === 'string' ? body.eventtime.replace(/\D/g, '').slice(0, 24) : '';
   if (seq === undefined && time === '') return `at-${createHash('sha256').update(rawBody).digest('hex').slice(0, 32)}`;
   return [guid || 'noguid', entityId, seq ?? 'noseq', time || 'notime'].join('.');
@@ -113,7 +115,11 @@ export interface ParseOptions {
  * note webhook) name it in `Fields.TicketID`. Everything else is acknowledged and ignored (Autotask retries any
  * non-2xx, and 25 failures in a row disable the webhook).
  */
-export function readWebhook(json: unknown, rawBody: Buffer, options: ParseOptions = {}): Result<ParsedWebhook, ConnectorError> {
+export function readWebhook(
+  json: unknown,
+  rawBody: Buffer,
+  options: ParseOptions = {},
+): Result<ParsedWebhook, ConnectorError> {
   const bad = (why: string) => err(new ConnectorError('bad_request', `Autotask webhook: ${why}`, { retryable: false }));
   if (!isObj(json)) return bad('body is not a JSON object');
   const parsed = webhookBodySchema.safeParse(lowerKeys(json));
@@ -138,7 +144,10 @@ export function readWebhook(json: unknown, rawBody: Buffer, options: ParseOption
   }
   const event: WebhookEvent = { ticketId, action, eventId };
   if (actor) event.actor = actor;
-  const version = entity === 'ticket' ? versionOf(fields.lasttrackedmodificationdatetime) ?? eventTimeVersion(body.eventtime) : undefined;
+  const version =
+    entity === 'ticket'
+      ? (versionOf(fields.lasttrackedmodificationdatetime) ?? eventTimeVersion(body.eventtime))
+      : undefined;
   if (version) event.version = version;
   return ok(event);
 }
@@ -169,7 +178,10 @@ async function lookUpIdentity(ctx: AtContext): Promise<number | undefined> {
   try {
     return await apiResourceId(ctx, { timeoutMs: webhookLookupTimeoutMs });
   } catch (e) {
-    ctx.log.warn({ instance: ctx.instance.id, err: e }, 'Autotask: could not resolve the API user resource; echo check skipped');
+    ctx.log.warn(
+      { instance: ctx.instance.id, err: e },
+      'Autotask: could not resolve the API user resource; echo check skipped',
+    );
     await ctx.cache.set(backoffKey, true, lookupBackoffMs).catch(() => undefined);
     return undefined;
   }
@@ -183,7 +195,11 @@ async function lookUpIdentity(ctx: AtContext): Promise<number | undefined> {
 async function ownResource(ctx: AtContext): Promise<number | undefined> {
   const configured = ctx.settings.connection.apiResourceID;
   if (configured !== undefined) return configured;
-  return echoIdentity(ctx, { key: 'autotask:apiResource', lookUp: () => lookUpIdentity(ctx), budgetMs: firstLookupWaitMs });
+  return echoIdentity(ctx, {
+    key: 'autotask:apiResource',
+    lookUp: () => lookUpIdentity(ctx),
+    budgetMs: firstLookupWaitMs,
+  });
 }
 
 /** `PsaConnector.verifyWebhook`: the HMAC signature over the raw bytes. */
@@ -192,6 +208,9 @@ export async function verifyWebhook(ctx: AtContext, req: WebhookRequest): Promis
 }
 
 /** `PsaConnector.parseWebhook`: reads the delivery; changes by our API resource are echoes. */
-export async function parseWebhook(ctx: AtContext, req: WebhookRequest): Promise<Result<ParsedWebhook, ConnectorError>> {
+export async function parseWebhook(
+  ctx: AtContext,
+  req: WebhookRequest,
+): Promise<Result<ParsedWebhook, ConnectorError>> {
   return readWebhook(req.json, req.rawBody, { apiResourceId: await ownResource(ctx) });
 }

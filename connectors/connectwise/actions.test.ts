@@ -4,7 +4,12 @@ import { parseTicket } from './normalize.js';
 import { buildPatch, memberTarget, noteBody, notApplied } from './actions.js';
 import { callbackTarget, desiredEntry } from './registration.js';
 import { markerText, withMarker } from '../../src/contract/index.js';
-import { callbackModel, noteModel, validate, validateTicketPatch } from '../../test/helpers/vendor-schemas/connectwise.js';
+import {
+  callbackModel,
+  noteModel,
+  validate,
+  validateTicketPatch,
+} from '../../test/helpers/vendor-schemas/connectwise.js';
 
 const current = parseTicket({
   id: 1393194,
@@ -17,7 +22,13 @@ const current = parseTicket({
 
 describe('buildPatch', () => {
   it('replaces whole reference objects, board first, only for fields that differ', () => {
-    const ops = buildPatch(current, { board: 12, status: 341, team: 27, owner: { identifier: 'tier2.oncall' }, priority: 4 });
+    const ops = buildPatch(current, {
+      board: 12,
+      status: 341,
+      team: 27,
+      owner: { identifier: 'tier2.oncall' },
+      priority: 4,
+    });
     expect(ops).toEqual([
       { op: 'replace', path: 'board', value: { id: 12 } },
       { op: 'replace', path: 'status', value: { id: 341 } },
@@ -48,9 +59,17 @@ describe('notApplied (read-back)', () => {
   it('lists every target field the re-read ticket does not show', () => {
     const target = { board: 12, status: 341, team: 27, owner: { identifier: 'tier2.oncall' } as const, priority: 4 };
     expect(notApplied(current, target)).toEqual(['board', 'status', 'team', 'owner', 'priority']);
-    const after = parseTicket({ board: { id: 12 }, status: { id: 341 }, team: { id: 27 }, owner: { identifier: 'Tier2.OnCall' }, priority: { id: 4 } });
+    const after = parseTicket({
+      board: { id: 12 },
+      status: { id: 341 },
+      team: { id: 27 },
+      owner: { identifier: 'Tier2.OnCall' },
+      priority: { id: 4 },
+    });
     expect(notApplied(after, target)).toEqual([]);
-    expect(notApplied(parseTicket({ board: { id: 14 }, team: { id: 3 } }), { board: 14, team: null })).toEqual(['team']);
+    expect(notApplied(parseTicket({ board: { id: 14 }, team: { id: 3 } }), { board: 14, team: null })).toEqual([
+      'team',
+    ]);
   });
 });
 
@@ -66,8 +85,20 @@ describe('memberTarget', () => {
 
 describe('note bodies', () => {
   it('internal notes go to the Internal tab without notifications; customer notes to Discussion', () => {
-    expect(noteBody('x', 'internal')).toEqual({ text: 'x', detailDescriptionFlag: false, internalAnalysisFlag: true, resolutionFlag: false, processNotifications: false });
-    expect(noteBody('x', 'customer')).toEqual({ text: 'x', detailDescriptionFlag: true, internalAnalysisFlag: false, resolutionFlag: false, processNotifications: true });
+    expect(noteBody('x', 'internal')).toEqual({
+      text: 'x',
+      detailDescriptionFlag: false,
+      internalAnalysisFlag: true,
+      resolutionFlag: false,
+      processNotifications: false,
+    });
+    expect(noteBody('x', 'customer')).toEqual({
+      text: 'x',
+      detailDescriptionFlag: true,
+      internalAnalysisFlag: false,
+      resolutionFlag: false,
+      processNotifications: true,
+    });
     expect(validate(noteModel, noteBody('x', 'internal'))).toEqual([]);
     expect(validate(noteModel, noteBody('x', 'customer'))).toEqual([]);
   });
@@ -83,7 +114,13 @@ describe('note bodies', () => {
 describe('callback registration body', () => {
   it('registers one owner-level ticket callback at our URL with the record-id suffix', () => {
     const entry = desiredEntry('acme-cw', 'https://esc.example/webhooks/acme-cw');
-    expect(entry).toMatchObject({ url: 'https://esc.example/webhooks/acme-cw?recordId=', objectId: 1, type: 'ticket', level: 'owner', inactiveFlag: false });
+    expect(entry).toMatchObject({
+      url: 'https://esc.example/webhooks/acme-cw?recordId=',
+      objectId: 1,
+      type: 'ticket',
+      level: 'owner',
+      inactiveFlag: false,
+    });
     expect(validate(callbackModel, entry)).toEqual([]);
     expect(validate(callbackModel, { ...entry, description: 'x'.repeat(101) })).toHaveLength(1);
     expect(callbackTarget('https://esc.example/webhooks/a?x=1')).toBe('https://esc.example/webhooks/a?x=1&recordId=');

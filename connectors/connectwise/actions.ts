@@ -27,11 +27,17 @@ async function resolveTarget(ctx: CwContext, plan: WritePlan): Promise<WriteTarg
     const board = r.location['board'];
     const team = r.location['team'];
     if (board !== undefined) {
-      if (idString(board) === undefined) throw new ConnectorError('validation', `mapping board must be an id, got ${JSON.stringify(board)}`, { retryable: false });
+      if (idString(board) === undefined)
+        throw new ConnectorError('validation', `mapping board must be an id, got ${JSON.stringify(board)}`, {
+          retryable: false,
+        });
       target.board = Number(idString(board));
     }
     if (team !== undefined) {
-      if (idString(team) === undefined) throw new ConnectorError('validation', `mapping team must be an id, got ${JSON.stringify(team)}`, { retryable: false });
+      if (idString(team) === undefined)
+        throw new ConnectorError('validation', `mapping team must be an id, got ${JSON.stringify(team)}`, {
+          retryable: false,
+        });
       target.team = Number(idString(team));
     }
     const boardChanges = target.board !== undefined && idString(current.board?.id) !== String(target.board);
@@ -54,9 +60,15 @@ const reassignFields: (keyof WriteTarget)[] = ['board', 'status', 'team', 'owner
  * Results for the reassign and priority actions of one write: `failedFields` (from the read-back) fails only the
  * action owning a field that did not take; without it, `status` applies to both.
  */
-function writeResults(plan: WritePlan, status: ActionResult['status'], error?: Failure, failedFields?: (keyof WriteTarget)[]): ActionResult[] {
+function writeResults(
+  plan: WritePlan,
+  status: ActionResult['status'],
+  error?: Failure,
+  failedFields?: (keyof WriteTarget)[],
+): ActionResult[] {
   const out: ActionResult[] = [];
-  const isFailed = (fields: (keyof WriteTarget)[]) => (failedFields === undefined ? status === 'failed' : fields.some((f) => failedFields.includes(f)));
+  const isFailed = (fields: (keyof WriteTarget)[]) =>
+    failedFields === undefined ? status === 'failed' : fields.some((f) => failedFields.includes(f));
   for (const [action, id, fields] of [
     ['reassign', plan.reassign?.actionId, reassignFields],
     ['priority', plan.priority?.actionId, ['priority']],
@@ -78,11 +90,18 @@ async function writeTicket(ctx: CwContext, plan: WritePlan): Promise<{ results: 
     await cwRequest(ctx, { method: 'PATCH', path: `/service/tickets/${plan.ticketId}`, json: ops, idempotent: true });
     const missing = notApplied(parseTicket(await readTicket(ctx, plan.ticketId)), target);
     if (missing.length === 0) return { results: writeResults(plan, 'applied') };
-    const e = new ConnectorError('write_not_applied', `ConnectWise answered 200 but the ticket does not show: ${missing.join(', ')}`, {
-      retryable: true,
-      details: { fields: missing },
-    });
-    ctx.log.warn({ instance: ctx.instance.id, ticketId: plan.ticketId, fields: missing }, 'ConnectWise write did not take (false 200)');
+    const e = new ConnectorError(
+      'write_not_applied',
+      `ConnectWise answered 200 but the ticket does not show: ${missing.join(', ')}`,
+      {
+        retryable: true,
+        details: { fields: missing },
+      },
+    );
+    ctx.log.warn(
+      { instance: ctx.instance.id, ticketId: plan.ticketId, fields: missing },
+      'ConnectWise write did not take (false 200)',
+    );
     return { results: writeResults(plan, 'applied', failure(e), missing), failed: failure(e) };
   } catch (e) {
     const f = failure(toConnectorError(e));
@@ -90,15 +109,29 @@ async function writeTicket(ctx: CwContext, plan: WritePlan): Promise<{ results: 
   }
 }
 
-function row(actionId: string, action: ActionResult['action'], status: ActionResult['status'], error?: Failure, remoteId?: string): ActionResult {
-  return { actionId, action, status, ...(status === 'failed' && error ? { error } : {}), ...(remoteId ? { remoteId } : {}) };
+function row(
+  actionId: string,
+  action: ActionResult['action'],
+  status: ActionResult['status'],
+  error?: Failure,
+  remoteId?: string,
+): ActionResult {
+  return {
+    actionId,
+    action,
+    status,
+    ...(status === 'failed' && error ? { error } : {}),
+    ...(remoteId ? { remoteId } : {}),
+  };
 }
 
 /** The id of a note of ours (our API member wrote it) carrying `marker`, if any (fresh read of every page, newest first). */
 async function findMarker(ctx: CwContext, ticketId: string, marker: string): Promise<string | undefined> {
   const tag = markerText(marker);
   const me = ctx.settings.connection.apiMember;
-  const hit = (await readAllNotes(ctx, ticketId)).map(parseNote).find((n) => (n.text ?? '').includes(tag) && isOurNote(n, me));
+  const hit = (await readAllNotes(ctx, ticketId))
+    .map(parseNote)
+    .find((n) => (n.text ?? '').includes(tag) && isOurNote(n, me));
   return hit ? (idString(hit.id) ?? 'unknown') : undefined;
 }
 
@@ -111,7 +144,11 @@ async function postNote(ctx: CwContext, plan: WritePlan, note: NoteWrite): Promi
   }
   const body = noteBody(withMarker(note.text, note.marker), note.visibility);
   try {
-    const res = await cwRequest<{ id?: unknown }>(ctx, { method: 'POST', path: `/service/tickets/${plan.ticketId}/notes`, json: body });
+    const res = await cwRequest<{ id?: unknown }>(ctx, {
+      method: 'POST',
+      path: `/service/tickets/${plan.ticketId}/notes`,
+      json: body,
+    });
     return row(note.actionId, 'note', 'applied', undefined, idString(res.data?.id));
   } catch (e) {
     const error = toConnectorError(e);
@@ -129,7 +166,12 @@ export async function applyActions(ctx: CwContext, plan: WritePlan): Promise<Act
   let failed = writeFailure;
   for (const note of plan.notes) {
     if (failed) {
-      results.push(row(note.actionId, 'note', 'failed', { code: failed.code, message: `not attempted after an earlier failure: ${failed.message}` }));
+      results.push(
+        row(note.actionId, 'note', 'failed', {
+          code: failed.code,
+          message: `not attempted after an earlier failure: ${failed.message}`,
+        }),
+      );
       continue;
     }
     try {
@@ -194,15 +236,19 @@ const refId = (r: { id?: unknown } | null | undefined): number | undefined => {
 /** The operations that move `current` to `target`, in a stable order (board before its board-scoped fields). */
 export function buildPatch(current: CwTicket, target: WriteTarget): PatchOperation[] {
   const ops: PatchOperation[] = [];
-  if (target.board !== undefined && refId(current.board) !== target.board) ops.push({ op: 'replace', path: 'board', value: { id: target.board } });
-  if (target.status !== undefined && refId(current.status) !== target.status) ops.push({ op: 'replace', path: 'status', value: { id: target.status } });
+  if (target.board !== undefined && refId(current.board) !== target.board)
+    ops.push({ op: 'replace', path: 'board', value: { id: target.board } });
+  if (target.status !== undefined && refId(current.status) !== target.status)
+    ops.push({ op: 'replace', path: 'status', value: { id: target.status } });
   if (target.team === null) {
     if (refId(current.team) !== undefined) ops.push({ op: 'remove', path: 'team' });
   } else if (target.team !== undefined && refId(current.team) !== target.team) {
     ops.push({ op: 'replace', path: 'team', value: { id: target.team } });
   }
-  if (target.owner !== undefined && !ownerIs(current, target.owner)) ops.push({ op: 'replace', path: 'owner', value: target.owner });
-  if (target.priority !== undefined && refId(current.priority) !== target.priority) ops.push({ op: 'replace', path: 'priority', value: { id: target.priority } });
+  if (target.owner !== undefined && !ownerIs(current, target.owner))
+    ops.push({ op: 'replace', path: 'owner', value: target.owner });
+  if (target.priority !== undefined && refId(current.priority) !== target.priority)
+    ops.push({ op: 'replace', path: 'priority', value: { id: target.priority } });
   return ops;
 }
 
@@ -211,7 +257,12 @@ export function notApplied(readBack: CwTicket, target: WriteTarget): (keyof Writ
   const missing: (keyof WriteTarget)[] = [];
   if (target.board !== undefined && refId(readBack.board) !== target.board) missing.push('board');
   if (target.status !== undefined && refId(readBack.status) !== target.status) missing.push('status');
-  if (target.team === null ? refId(readBack.team) !== undefined : target.team !== undefined && refId(readBack.team) !== target.team) missing.push('team');
+  if (
+    target.team === null
+      ? refId(readBack.team) !== undefined
+      : target.team !== undefined && refId(readBack.team) !== target.team
+  )
+    missing.push('team');
   if (target.owner !== undefined && !ownerIs(readBack, target.owner)) missing.push('owner');
   if (target.priority !== undefined && refId(readBack.priority) !== target.priority) missing.push('priority');
   return missing;

@@ -47,14 +47,25 @@ async function discoverCodebase(ctx: CwContext, fresh: boolean): Promise<string>
   const url = `${siteOrigin(c.site ?? '')}/login/companyinfo/${encodeURIComponent(c.companyId)}`;
   let codebase = fallbackCodebase;
   try {
-    const res = await ctx.http.request({ method: 'GET', url, headers: { clientid: c.clientId, accept: 'application/json' } });
+    const res = await ctx.http.request({
+      method: 'GET',
+      url,
+      headers: { clientid: c.clientId, accept: 'application/json' },
+    });
     const info = companyInfoSchema.safeParse(res.data);
     if (info.success) codebase = info.data.Codebase.replace(/^\/+|\/+$/g, '');
-    else ctx.log.warn({ instance: ctx.instance.id }, 'ConnectWise companyinfo answered without a Codebase; using v4_6_release');
+    else
+      ctx.log.warn(
+        { instance: ctx.instance.id },
+        'ConnectWise companyinfo answered without a Codebase; using v4_6_release',
+      );
   } catch (e) {
     // Auth and network trouble surface on the real call; a missing companyinfo page just means "not cloud".
     if (!isConnectorError(e) || (e.code !== 'not_found' && e.code !== 'validation')) throw e;
-    ctx.log.warn({ instance: ctx.instance.id, code: e.code }, 'ConnectWise codebase discovery failed; using v4_6_release');
+    ctx.log.warn(
+      { instance: ctx.instance.id, code: e.code },
+      'ConnectWise codebase discovery failed; using v4_6_release',
+    );
   }
   await ctx.cache.set(codebaseKey(ctx), codebase, codebaseTtlMs);
   return codebase;
@@ -95,7 +106,6 @@ export async function cwRequest<T = unknown>(ctx: CwContext, req: CwRequest): Pr
     return send(again);
   }
 }
-
 
 /** Formats an instant for `conditions` (`[2026-01-27T00:00:00Z]`, connectwise.md §4.6). */
 export function conditionDate(iso: string): string | undefined {

@@ -1,5 +1,19 @@
-import { ConnectorError, err, ok, parseChangeText, replayBackwards, toConnectorError } from '../../src/contract/index.js';
-import type { FetchedTicket, HistoryPage, HistoryWindow, RawChange, Result, TicketHistoryRead } from '../../src/contract/index.js';
+import {
+  ConnectorError,
+  err,
+  ok,
+  parseChangeText,
+  replayBackwards,
+  toConnectorError,
+} from '../../src/contract/index.js';
+import type {
+  FetchedTicket,
+  HistoryPage,
+  HistoryWindow,
+  RawChange,
+  Result,
+  TicketHistoryRead,
+} from '../../src/contract/index.js';
 
 import { cwRequest } from './client.js';
 import type { CwContext } from './client.js';
@@ -49,7 +63,8 @@ export function parseAuditEntry(e: AuditEntry): { at: string; field: Field; from
 }
 
 const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
-const omit = (o: Raw, keys: readonly string[]): Raw => Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
+const omit = (o: Raw, keys: readonly string[]): Raw =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
 const rows = (data: unknown): Raw[] => (Array.isArray(data) ? data.filter(isObject) : []);
 const same = (a: unknown, b: string) => typeof a === 'string' && a.trim().toLowerCase() === b.trim().toLowerCase();
 
@@ -57,14 +72,22 @@ const same = (a: unknown, b: string) => typeof a === 'string' && a.trim().toLowe
 export async function readAuditTrail(ctx: CwContext, ticketId: string): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
   for (let page = 1; page <= maxAuditPages; page++) {
-    const res = await cwRequest(ctx, { method: 'GET', path: '/system/audittrail', query: { type: 'Ticket', id: ticketId, page, pageSize: auditPageSize } });
+    const res = await cwRequest(ctx, {
+      method: 'GET',
+      path: '/system/audittrail',
+      query: { type: 'Ticket', id: ticketId, page, pageSize: auditPageSize },
+    });
     const list = rows(res.data);
     out.push(...list);
     const link = res.headers['link'];
     const more = link && link.trim() !== '' ? /rel="?next"?/i.test(link) : list.length >= auditPageSize;
     if (!more || list.length === 0) return out;
   }
-  throw new ConnectorError('invalid_response', `ConnectWise kept paging the audit trail of ticket ${ticketId} past ${maxAuditPages} pages`, { retryable: false });
+  throw new ConnectorError(
+    'invalid_response',
+    `ConnectWise kept paging the audit trail of ticket ${ticketId} past ${maxAuditPages} pages`,
+    { retryable: false },
+  );
 }
 
 async function cached<T>(ctx: CwContext, key: string, load: () => Promise<T>): Promise<T> {
@@ -80,14 +103,26 @@ class Names {
   constructor(private readonly ctx: CwContext) {}
   private boards(): Promise<{ id: number; name: string }[]> {
     return cached(this.ctx, `cw:hist:boards:${this.ctx.instance.id}`, async () => {
-      const res = await cwRequest(this.ctx, { method: 'GET', path: '/service/boards', query: { fields: 'id,name', pageSize: 1000 } });
-      return rows(res.data).flatMap((r) => (typeof r['id'] === 'number' && typeof r['name'] === 'string' ? [{ id: r['id'], name: r['name'] }] : []));
+      const res = await cwRequest(this.ctx, {
+        method: 'GET',
+        path: '/service/boards',
+        query: { fields: 'id,name', pageSize: 1000 },
+      });
+      return rows(res.data).flatMap((r) =>
+        typeof r['id'] === 'number' && typeof r['name'] === 'string' ? [{ id: r['id'], name: r['name'] }] : [],
+      );
     });
   }
   private teams(board: number): Promise<{ id: number; name: string }[]> {
     return cached(this.ctx, `cw:hist:teams:${this.ctx.instance.id}:${board}`, async () => {
-      const res = await cwRequest(this.ctx, { method: 'GET', path: `/service/boards/${board}/teams`, query: { fields: 'id,name', pageSize: 1000 } });
-      return rows(res.data).flatMap((r) => (typeof r['id'] === 'number' && typeof r['name'] === 'string' ? [{ id: r['id'], name: r['name'] }] : []));
+      const res = await cwRequest(this.ctx, {
+        method: 'GET',
+        path: `/service/boards/${board}/teams`,
+        query: { fields: 'id,name', pageSize: 1000 },
+      });
+      return rows(res.data).flatMap((r) =>
+        typeof r['id'] === 'number' && typeof r['name'] === 'string' ? [{ id: r['id'], name: r['name'] }] : [],
+      );
     });
   }
   async board(name: string): Promise<Raw | undefined> {
@@ -117,7 +152,11 @@ class Names {
   async priority(name: string): Promise<Raw | undefined> {
     const list = await cached(this.ctx, `cw:hist:priorities:${this.ctx.instance.id}`, async () => {
       const res = await cwRequest(this.ctx, { method: 'GET', path: '/service/priorities', query: { pageSize: 1000 } });
-      return rows(res.data).flatMap((r) => (typeof r['id'] === 'number' && typeof r['name'] === 'string' ? [{ id: r['id'], name: r['name'], sort: r['sort'] }] : []));
+      return rows(res.data).flatMap((r) =>
+        typeof r['id'] === 'number' && typeof r['name'] === 'string'
+          ? [{ id: r['id'], name: r['name'], sort: r['sort'] }]
+          : [],
+      );
     });
     const p = list.find((x) => same(x.name, name));
     return p ? { id: p.id, name: p.name, ...(typeof p.sort === 'number' ? { sort: p.sort } : {}) } : undefined;
@@ -144,7 +183,11 @@ function asOf(fetched: FetchedTicket, raw: Raw, at: string): FetchedTicket {
  * was on just before the change (board changes replayed backwards), then on every other board. An entry whose name
  * resolves to nothing is counted as unreadable and leaves the field unchanged.
  */
-async function changesOf(names: Names, current: Raw, entries: AuditEntry[]): Promise<{ changes: RawChange<Raw>[]; unreadable: number }> {
+async function changesOf(
+  names: Names,
+  current: Raw,
+  entries: AuditEntry[],
+): Promise<{ changes: RawChange<Raw>[]; unreadable: number }> {
   const parsed = entries.flatMap((e) => {
     const c = parseAuditEntry(e);
     return c ? [c] : [];
@@ -152,7 +195,8 @@ async function changesOf(names: Names, current: Raw, entries: AuditEntry[]): Pro
   const boardChanges = parsed.filter((c) => c.field === 'board').sort((a, b) => (a.at < b.at ? 1 : -1));
   const boardBefore = async (at: string): Promise<unknown> => {
     let board: unknown = current['board'];
-    for (const b of boardChanges) if (b.at >= at) board = b.from === '' ? undefined : ((await names.board(b.from)) ?? board);
+    for (const b of boardChanges)
+      if (b.at >= at) board = b.from === '' ? undefined : ((await names.board(b.from)) ?? board);
     return board;
   };
   const changes: RawChange<Raw>[] = [];
@@ -179,7 +223,12 @@ async function changesOf(names: Names, current: Raw, entries: AuditEntry[]): Pro
 }
 
 /** One ticket: its current state, its audit trail, the snapshots rebuilt from them. */
-async function ticketHistory(ctx: CwContext, names: Names, ticketId: string, window: HistoryWindow): Promise<TicketHistoryRead | undefined> {
+async function ticketHistory(
+  ctx: CwContext,
+  names: Names,
+  ticketId: string,
+  window: HistoryWindow,
+): Promise<TicketHistoryRead | undefined> {
   const fetched = await fetchTicket(ctx, ticketId);
   if (!fetched.ok) {
     if (fetched.error.code === 'not_found') return undefined;
@@ -192,11 +241,19 @@ async function ticketHistory(ctx: CwContext, names: Names, ticketId: string, win
   if (createdAt === undefined) return undefined;
   const { changes, unreadable } = await changesOf(names, current, await readAuditTrail(ctx, ticketId));
   const states = replayBackwards(current, createdAt, changes, window.to);
-  return { ticketId, snapshots: states.map((s) => ({ at: s.at, fetched: asOf(fetched.value, s.raw, s.at) })), unreadable };
+  return {
+    ticketId,
+    snapshots: states.map((s) => ({ at: s.at, fetched: asOf(fetched.value, s.raw, s.at) })),
+    unreadable,
+  };
 }
 
 /** One page of changed tickets (the reconciliation listing, up to 1,000) with their rebuilt snapshots. */
-export async function readHistory(ctx: CwContext, window: HistoryWindow, page?: string): Promise<Result<HistoryPage, ConnectorError>> {
+export async function readHistory(
+  ctx: CwContext,
+  window: HistoryWindow,
+  page?: string,
+): Promise<Result<HistoryPage, ConnectorError>> {
   const listed = await listChangedSince(ctx, window.from, page);
   if (!listed.ok) return listed;
   try {

@@ -30,7 +30,7 @@ export const connectwise = {
   listChangedSince,
   listOpen,
   readActivity,
-    readHistory,
+  readHistory,
   // Ticket, notes and configurations.
   callsPerEvaluation: 3,
 } satisfies PsaConnector<ConnectWiseSettings>;

@@ -12,7 +12,13 @@ import { cwSignature, keyCacheTtlMs, keyFetchesPerMinute, keyStaleMaxMs, verifyW
 
 // The per-instance key-fetch budget over an injected clock: a rolling minute, whatever the key_url.
 
-const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => quiet };
+const quiet: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => quiet,
+};
 const fixture = readFileSync(new URL('./__fixtures__/callback-ticket-updated.json', import.meta.url), 'utf8');
 
 function setup() {
@@ -21,16 +27,33 @@ function setup() {
   /** The key endpoint answers 500 while set. */
   const endpoint = { failing: false };
   const ctx: ConnectorContext<ConnectWiseSettings> = {
-    instance: { id: 'acme-cw', kind: 'connectwise', policy: 'standard', mode: 'enforce', mapping: { tiers: {}, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [] }, rateLimit: { requests: 600, per: 60_000 } },
+    instance: {
+      id: 'acme-cw',
+      kind: 'connectwise',
+      policy: 'standard',
+      mode: 'enforce',
+      mapping: { tiers: {}, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [] },
+      rateLimit: { requests: 600, per: 60_000 },
+    },
     settings: settingsSchema.parse({
-      connection: { site: 'api-na.myconnectwise.net', companyId: 'acme', publicKey: 'p', privateKey: 'k', clientId: 'c' },
+      connection: {
+        site: 'api-na.myconnectwise.net',
+        companyId: 'acme',
+        publicKey: 'p',
+        privateKey: 'k',
+        clientId: 'c',
+      },
       webhook: { keyUrlHosts: ['na.myconnectwise.net'] },
     }),
     http: {
       request: () => Promise.reject(new Error('no REST calls while verifying')),
       safeGet: async (url) => {
         fetched.push(url);
-        return ok(endpoint.failing ? { status: 500, text: '{}' } : { status: 200, text: JSON.stringify({ signing_key: 'the-real-key' }) });
+        return ok(
+          endpoint.failing
+            ? { status: 500, text: '{}' }
+            : { status: 200, text: JSON.stringify({ signing_key: 'the-real-key' }) },
+        );
       },
     },
     log: quiet,
@@ -40,12 +63,24 @@ function setup() {
   /** A forged callback (signed with a key ConnectWise never served) naming key_url variant `n`. */
   const forged = (n: string): WebhookRequest => {
     const body = Buffer.from(fixture.replace('companyName=acme', `companyName=acme&n=${n}`));
-    return { headers: { 'x-content-signature': cwSignature('forged', body) }, rawBody: body, json: JSON.parse(body.toString()) as unknown, query: {}, ip: '203.0.113.7' };
+    return {
+      headers: { 'x-content-signature': cwSignature('forged', body) },
+      rawBody: body,
+      json: JSON.parse(body.toString()) as unknown,
+      query: {},
+      ip: '203.0.113.7',
+    };
   };
   /** ConnectWise's own callback: its real key_url, signed with the key it serves. */
   const real = (): WebhookRequest => {
     const body = Buffer.from(fixture);
-    return { headers: { 'x-content-signature': cwSignature('the-real-key', body) }, rawBody: body, json: JSON.parse(body.toString()) as unknown, query: {}, ip: '198.51.100.1' };
+    return {
+      headers: { 'x-content-signature': cwSignature('the-real-key', body) },
+      rawBody: body,
+      json: JSON.parse(body.toString()) as unknown,
+      query: {},
+      ip: '198.51.100.1',
+    };
   };
   return { ctx, fetched, forged, real, endpoint, advance: (ms: number) => (nowMs += ms) };
 }

@@ -15,7 +15,11 @@ export async function boardStatuses(ctx: CwContext, board: number): Promise<Boar
   const key = `cw:statuses:${ctx.instance.id}:${board}`;
   const cached = await ctx.cache.get<BoardStatus[]>(key);
   if (cached) return cached;
-  const res = await cwRequest(ctx, { method: 'GET', path: `/service/boards/${board}/statuses`, query: { pageSize: 1000 } });
+  const res = await cwRequest(ctx, {
+    method: 'GET',
+    path: `/service/boards/${board}/statuses`,
+    query: { pageSize: 1000 },
+  });
   const rows = Array.isArray(res.data) ? res.data : [];
   const statuses = rows.flatMap((r) => {
     const s = boardStatusSchema.safeParse(r);
@@ -39,7 +43,11 @@ function configuredStatus(settings: ConnectWiseSettings, board: number): string 
  * The status a move onto another board sets: the configured one, else the current status name if the target board
  * has it, else the board's default status, else its first open status. `undefined` when the board lists none.
  */
-export async function statusForMove(ctx: CwContext, board: number, currentName: string | undefined): Promise<number | undefined> {
+export async function statusForMove(
+  ctx: CwContext,
+  board: number,
+  currentName: string | undefined,
+): Promise<number | undefined> {
   const want = configuredStatus(ctx.settings, board);
   if (typeof want === 'number') return want;
   const statuses = await boardStatuses(ctx, board);
@@ -49,7 +57,10 @@ export async function statusForMove(ctx: CwContext, board: number, currentName: 
     statuses.find((s) => s.defaultFlag === true) ??
     [...statuses].filter((s) => s.closedStatus !== true).sort((a, b) => (a.sortOrder ?? 0) - (b.sortOrder ?? 0))[0];
   if (want !== undefined && byName(statuses, want) === undefined) {
-    ctx.log.warn({ instance: ctx.instance.id, board, status: want }, 'boardStatusOnMove names no status on the target board');
+    ctx.log.warn(
+      { instance: ctx.instance.id, board, status: want },
+      'boardStatusOnMove names no status on the target board',
+    );
   }
   return pick?.id;
 }
@@ -62,12 +73,19 @@ export async function priorityId(ctx: CwContext, value: IdOrName): Promise<numbe
   const key = `cw:priority:${ctx.instance.id}:${name.toLowerCase()}`;
   const cached = await ctx.cache.get<number>(key);
   if (cached !== undefined) return cached;
-  const res = await cwRequest(ctx, { method: 'GET', path: '/service/priorities', query: { conditions: `name=${conditionString(name)}`, pageSize: 25 } });
+  const res = await cwRequest(ctx, {
+    method: 'GET',
+    path: '/service/priorities',
+    query: { conditions: `name=${conditionString(name)}`, pageSize: 25 },
+  });
   const rows = Array.isArray(res.data) ? res.data : [];
   const hit = rows
     .map((r) => prioritySchema.safeParse(r))
     .find((p) => p.success && p.data.name?.trim().toLowerCase() === name.trim().toLowerCase());
-  if (!hit?.success) throw new ConnectorError('validation', `ConnectWise has no priority named ${JSON.stringify(name)}`, { retryable: false });
+  if (!hit?.success)
+    throw new ConnectorError('validation', `ConnectWise has no priority named ${JSON.stringify(name)}`, {
+      retryable: false,
+    });
   await ctx.cache.set(key, hit.data.id, lookupTtlMs);
   return hit.data.id;
 }

@@ -43,7 +43,10 @@ export function statusCategory(
 const levels: Record<PriorityName, 1 | 2 | 3 | 4> = { P1: 1, P2: 2, P3: 3, P4: 4 };
 
 /** Priority → level 1–4 via `mapping.priorities`; unmapped → null (no SLA clocks). */
-export function priorityLevel(priority: CwRef | undefined | null, priorities: Mapping['priorities']): 1 | 2 | 3 | 4 | null {
+export function priorityLevel(
+  priority: CwRef | undefined | null,
+  priorities: Mapping['priorities'],
+): 1 | 2 | 3 | 4 | null {
   for (const [name, values] of Object.entries(priorities) as [PriorityName, IdOrName[] | undefined][]) {
     if (values?.some((v) => matchesIdOrName(v, priority))) return levels[name];
   }

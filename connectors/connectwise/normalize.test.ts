@@ -8,11 +8,23 @@ import type { InstanceInfo, Mapping } from '../../src/contract/index.js';
 import { normalize } from './normalize.js';
 import { settingsSchema } from './schemas.js';
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
 
 /** The mapping of the example instance `acme-cw` (examples/escalator.yaml). */
 const mapping: Mapping = {
-  tiers: { T1: { board: 1, team: 3 }, T2: [{ board: 1, team: 4 }, { board: 5, team: 9 }], T3: [{ board: 12, team: 27 }, { board: 12, team: 30 }], T4: { board: 14 } },
+  tiers: {
+    T1: { board: 1, team: 3 },
+    T2: [
+      { board: 1, team: 4 },
+      { board: 5, team: 9 },
+    ],
+    T3: [
+      { board: 12, team: 27 },
+      { board: 12, team: 30 },
+    ],
+    T4: { board: 14 },
+  },
   groups: { network: { board: 5, team: 9 }, tier2: { board: 1, team: 4 } },
   priorities: { P1: [4], P2: [5], P3: [6], P4: [7, 8] },
   statuses: {
@@ -25,13 +37,28 @@ const mapping: Mapping = {
   vipCompanies: ['HQCorp'],
   usersAffected: { fromImpact: { High: 25, Medium: 2, Low: 1 } },
 };
-const instance: InstanceInfo = { id: 'acme-cw', kind: 'connectwise', policy: 'standard', mode: 'enforce', mapping, rateLimit: { requests: 600, per: 60_000 } };
+const instance: InstanceInfo = {
+  id: 'acme-cw',
+  kind: 'connectwise',
+  policy: 'standard',
+  mode: 'enforce',
+  mapping,
+  rateLimit: { requests: 600, per: 60_000 },
+};
 const settings = settingsSchema.parse({
-  connection: { site: 'api-na.myconnectwise.net', companyId: 'acme', publicKey: 'pub', privateKey: 'priv', clientId: 'cid', apiMember: 'escalator-api' },
+  connection: {
+    site: 'api-na.myconnectwise.net',
+    companyId: 'acme',
+    publicKey: 'pub',
+    privateKey: 'priv',
+    clientId: 'cid',
+    apiMember: 'escalator-api',
+  },
   webhook: { keyUrlHosts: ['na.myconnectwise.net'] },
   mapping: { ownerPlaceholders: ['unassigned'] },
 });
-const norm = (ticket: unknown, notes: unknown[] = [], inst: InstanceInfo = instance) => normalize({ ticket, notes }, inst, settings);
+const norm = (ticket: unknown, notes: unknown[] = [], inst: InstanceInfo = instance) =>
+  normalize({ ticket, notes }, inst, settings);
 const withMapping = (patch: Partial<Mapping>): InstanceInfo => ({ ...instance, mapping: { ...mapping, ...patch } });
 
 describe('normalize: recorded service ticket with notes', () => {
@@ -71,17 +98,34 @@ describe('normalize: recorded service ticket with notes', () => {
   it('takes the description from the oldest Discussion note, keeps our notes out of latestNote and flags our newest one in recentNotes', () => {
     expect(t.description).toMatch(/^Our VPN is down/);
     expect(t.latestNote).toMatch(/^Customer reports the Boston office/);
-    expect(t.recentNotes?.map((n) => n.text.slice(0, 12))).toEqual(['Escalating t', 'Customer rep', 'Rebooted the', 'Called Dana,']);
+    expect(t.recentNotes?.map((n) => n.text.slice(0, 12))).toEqual([
+      'Escalating t',
+      'Customer rep',
+      'Rebooted the',
+      'Called Dana,',
+    ]);
     expect(t.recentNotes?.map((n) => n.ours)).toEqual([true, false, false, false]);
     expect(t.recentNotes?.filter((n) => !n.ours).every((n) => !/\[esc:/.test(n.text))).toBe(true);
-    expect(t.recentNotes?.[1]).toMatchObject({ at: '2026-01-27T15:40:12Z', author: 'Email Connector', internal: false });
+    expect(t.recentNotes?.[1]).toMatchObject({
+      at: '2026-01-27T15:40:12Z',
+      author: 'Email Connector',
+      internal: false,
+    });
     expect(t.recentNotes?.[2]).toMatchObject({ author: 'jsmith', internal: true });
   });
 
   it('reads usersAffected from a custom field caption when configured', () => {
-    const c = norm(fixture('service-ticket.json'), [], withMapping({ usersAffected: { customField: 'users affected' } }));
+    const c = norm(
+      fixture('service-ticket.json'),
+      [],
+      withMapping({ usersAffected: { customField: 'users affected' } }),
+    );
     expect(c.usersAffected).toBe(40);
-    const none = norm(fixture('service-ticket.json'), [], withMapping({ usersAffected: { customField: 'Change Window' } }));
+    const none = norm(
+      fixture('service-ticket.json'),
+      [],
+      withMapping({ usersAffected: { customField: 'Change Window' } }),
+    );
     expect(none.usersAffected).toBeUndefined();
   });
 });
@@ -119,12 +163,36 @@ describe('normalize: sparse and null-filled tickets', () => {
 
   it('survives nulls everywhere', () => {
     const nulls = {
-      id: 5, summary: null, recordType: null, board: null, status: null, team: null, owner: null, priority: null, company: null,
-      contact: null, contactName: null, contactEmailAddress: null, site: null, type: null, subType: null, item: null,
-      severity: null, impact: null, closedFlag: null, dateResponded: null, dateResolved: null, customFields: null,
-      mergedParentTicket: null, _info: null,
+      id: 5,
+      summary: null,
+      recordType: null,
+      board: null,
+      status: null,
+      team: null,
+      owner: null,
+      priority: null,
+      company: null,
+      contact: null,
+      contactName: null,
+      contactEmailAddress: null,
+      site: null,
+      type: null,
+      subType: null,
+      item: null,
+      severity: null,
+      impact: null,
+      closedFlag: null,
+      dateResponded: null,
+      dateResolved: null,
+      customFields: null,
+      mergedParentTicket: null,
+      _info: null,
     };
-    const notes = [null, { id: null, text: null, member: null, dateCreated: null }, { id: 1, text: 'x', dateCreated: 'garbage' }];
+    const notes = [
+      null,
+      { id: null, text: null, member: null, dateCreated: null },
+      { id: 1, text: 'x', dateCreated: 'garbage' },
+    ];
     const t = norm(nulls, notes);
     expect(TicketSchema.safeParse(t).success).toBe(true);
     expect(t.title).toBe('');
@@ -137,7 +205,14 @@ describe('normalize: sparse and null-filled tickets', () => {
   });
 
   it('survives nested garbage in references and custom fields', () => {
-    const t = norm({ id: '77', owner: { id: 0 }, board: { id: 'abc' }, priority: { id: 4 }, customFields: 'nope', _info: { lastUpdated: 12 } });
+    const t = norm({
+      id: '77',
+      owner: { id: 0 },
+      board: { id: 'abc' },
+      priority: { id: 4 },
+      customFields: 'nope',
+      _info: { lastUpdated: 12 },
+    });
     expect(t.ref.id).toBe('77');
     expect(t.owner).toBeNull();
     expect(t.location).toEqual({});
@@ -151,9 +226,18 @@ describe('normalize: mapping rules', () => {
 
   it('maps statuses by id or case-insensitive name; closed and merged tickets read as closed', () => {
     expect(norm(variant({ status: { id: 30, name: 'waiting customer' } })).status.category).toBe('waiting_customer');
-    expect(norm(variant({ status: { id: 31, name: 'Foo' } }), [], withMapping({ statuses: { resolved: [31] } })).status.category).toBe('resolved');
-    expect(norm(variant({ status: { id: 31, name: 'Foo' } }), [], withMapping({ statuses: { resolved: ['31'] } })).status.category).toBe('resolved');
-    expect(norm(variant({ status: { id: 32, name: 'Closed (Auto)' }, closedFlag: true, closedDate: '2026-01-28T10:00:00Z' })).status.category).toBe('closed');
+    expect(
+      norm(variant({ status: { id: 31, name: 'Foo' } }), [], withMapping({ statuses: { resolved: [31] } })).status
+        .category,
+    ).toBe('resolved');
+    expect(
+      norm(variant({ status: { id: 31, name: 'Foo' } }), [], withMapping({ statuses: { resolved: ['31'] } })).status
+        .category,
+    ).toBe('resolved');
+    expect(
+      norm(variant({ status: { id: 32, name: 'Closed (Auto)' }, closedFlag: true, closedDate: '2026-01-28T10:00:00Z' }))
+        .status.category,
+    ).toBe('closed');
     const merged = norm(variant({ mergedParentTicket: { id: 1390000, summary: 'VPN outage' } }));
     expect(merged.status.category).toBe('closed');
     expect(merged.resolvedAt).toBeUndefined();
@@ -162,7 +246,13 @@ describe('normalize: mapping rules', () => {
   it('maps priorities through every listed id and by name', () => {
     expect(norm(variant({ priority: { id: 8, name: 'Do Not Respond' } })).priority.level).toBe(4);
     expect(norm(variant({ priority: { id: 99, name: 'Unknown' } })).priority.level).toBeNull();
-    expect(norm(variant({ priority: { id: 99, name: 'PRIORITY 2 - quick' } }), [], withMapping({ priorities: { P2: ['Priority 2 - Quick'] } })).priority.level).toBe(2);
+    expect(
+      norm(
+        variant({ priority: { id: 99, name: 'PRIORITY 2 - quick' } }),
+        [],
+        withMapping({ priorities: { P2: ['Priority 2 - Quick'] } }),
+      ).priority.level,
+    ).toBe(2);
   });
 
   it('derives tiers from board + team, a board-only location, and the more specific location', () => {
@@ -174,62 +264,129 @@ describe('normalize: mapping rules', () => {
 
   it('treats placeholder owners as unassigned and matches VIP by company id too', () => {
     expect(norm(variant({ owner: { id: 9, identifier: 'Unassigned', name: 'Unassigned' } })).owner).toBeNull();
-    expect(norm(variant({ company: { id: 250, identifier: 'Other' } }), [], withMapping({ vipCompanies: [250] })).company.vip).toBe(true);
+    expect(
+      norm(variant({ company: { id: 250, identifier: 'Other' } }), [], withMapping({ vipCompanies: [250] })).company
+        .vip,
+    ).toBe(true);
     expect(norm(variant({ company: { id: 251, identifier: 'hqcorp' } })).company.vip).toBe(true);
     expect(norm(variant({ company: { id: 251, identifier: 'HQCorpX' } })).company.vip).toBe(false);
   });
 
   it('keeps offsets as instants in UTC and resolvedAt from dateResolved', () => {
-    const t = norm(variant({ dateResolved: '2026-01-27T17:00:00-05:00', _info: { dateEntered: '2026-01-27T08:53:00.123-05:00', lastUpdated: '2026-01-27T22:00:00Z' } }));
+    const t = norm(
+      variant({
+        dateResolved: '2026-01-27T17:00:00-05:00',
+        _info: { dateEntered: '2026-01-27T08:53:00.123-05:00', lastUpdated: '2026-01-27T22:00:00Z' },
+      }),
+    );
     expect(t.resolvedAt).toBe('2026-01-27T22:00:00Z');
     expect(t.createdAt).toBe('2026-01-27T13:53:00Z');
   });
 
   it('counts a note as ours only with our marker AND our API member as its author', () => {
     const notes = [
-      { id: 4, text: 'Escalated to T2. [esc:7f3a2c1d]', member: { identifier: 'Escalator-API' }, createdBy: 'Escalator-API', dateCreated: '2026-01-27T18:00:00Z' },
-      { id: 3, text: 'Server down again! [esc:000000]', contact: { id: 9, name: 'Dana' }, createdBy: 'Dana', dateCreated: '2026-01-27T17:00:00Z' },
+      {
+        id: 4,
+        text: 'Escalated to T2. [esc:7f3a2c1d]',
+        member: { identifier: 'Escalator-API' },
+        createdBy: 'Escalator-API',
+        dateCreated: '2026-01-27T18:00:00Z',
+      },
+      {
+        id: 3,
+        text: 'Server down again! [esc:000000]',
+        contact: { id: 9, name: 'Dana' },
+        createdBy: 'Dana',
+        dateCreated: '2026-01-27T17:00:00Z',
+      },
       { id: 2, text: 'automated update', member: { identifier: 'Escalator-API' }, dateCreated: '2026-01-27T16:00:00Z' },
-      { id: 1, text: 'quoted [esc:7f3a2c1d] from the handoff', member: { identifier: 'jsmith' }, dateCreated: '2026-01-27T15:00:00Z' },
+      {
+        id: 1,
+        text: 'quoted [esc:7f3a2c1d] from the handoff',
+        member: { identifier: 'jsmith' },
+        dateCreated: '2026-01-27T15:00:00Z',
+      },
     ];
     const t = norm(base, notes);
     // The customer's typed marker and the technician's quote are human notes; our marked note is left out.
     expect(t.latestNote).toBe('Server down again! [esc:000000]');
-    expect(t.recentNotes?.map((n) => n.text)).toEqual(['Escalated to T2. [esc:7f3a2c1d]', 'Server down again! [esc:000000]', 'automated update', 'quoted [esc:7f3a2c1d] from the handoff']);
+    expect(t.recentNotes?.map((n) => n.text)).toEqual([
+      'Escalated to T2. [esc:7f3a2c1d]',
+      'Server down again! [esc:000000]',
+      'automated update',
+      'quoted [esc:7f3a2c1d] from the handoff',
+    ]);
     expect(t.recentNotes?.map((n) => n.ours)).toEqual([true, false, false, false]);
   });
 
   it('flags only our newest note: older ones of ours stay out, four human notes always fit', () => {
     const notes = [
-      ...Array.from({ length: 6 }, (_, i) => ({ id: i + 1, text: `note ${i + 1}`, internalAnalysisFlag: true, dateCreated: `2026-01-27T1${i}:00:00Z` })),
-      { id: 7, text: 'Escalated to T2. [esc:7f3a2c1d]', member: { identifier: 'escalator-api' }, dateCreated: '2026-01-27T08:00:00Z' },
-      { id: 8, text: 'Escalated to T3. [esc:0badf00d]', member: { identifier: 'escalator-api' }, dateCreated: '2026-01-27T09:00:00Z' },
+      ...Array.from({ length: 6 }, (_, i) => ({
+        id: i + 1,
+        text: `note ${i + 1}`,
+        internalAnalysisFlag: true,
+        dateCreated: `2026-01-27T1${i}:00:00Z`,
+      })),
+      {
+        id: 7,
+        text: 'Escalated to T2. [esc:7f3a2c1d]',
+        member: { identifier: 'escalator-api' },
+        dateCreated: '2026-01-27T08:00:00Z',
+      },
+      {
+        id: 8,
+        text: 'Escalated to T3. [esc:0badf00d]',
+        member: { identifier: 'escalator-api' },
+        dateCreated: '2026-01-27T09:00:00Z',
+      },
     ];
     const t = norm(base, notes);
-    expect(t.recentNotes?.map((n) => `${n.text}${n.ours ? ' (ours)' : ''}`)).toEqual(['note 6', 'note 5', 'note 4', 'note 3', 'Escalated to T3. [esc:0badf00d] (ours)']);
+    expect(t.recentNotes?.map((n) => `${n.text}${n.ours ? ' (ours)' : ''}`)).toEqual([
+      'note 6',
+      'note 5',
+      'note 4',
+      'note 3',
+      'Escalated to T3. [esc:0badf00d] (ours)',
+    ]);
   });
 
   it('trusts the marker alone when connection.apiMember is not configured (the author cannot be checked)', () => {
     const notes = [
-      { id: 2, text: 'Escalated. [esc:7f3a2c1d]', member: { identifier: 'whoever' }, dateCreated: '2026-01-27T16:00:00Z' },
+      {
+        id: 2,
+        text: 'Escalated. [esc:7f3a2c1d]',
+        member: { identifier: 'whoever' },
+        dateCreated: '2026-01-27T16:00:00Z',
+      },
       { id: 1, text: 'human update', member: { identifier: 'jsmith' }, dateCreated: '2026-01-27T15:00:00Z' },
     ];
-    const t = normalize({ ticket: base, notes }, instance, { ...settings, connection: { ...settings.connection, apiMember: undefined } } as typeof settings);
+    const t = normalize({ ticket: base, notes }, instance, {
+      ...settings,
+      connection: { ...settings.connection, apiMember: undefined },
+    } as typeof settings);
     expect(t.latestNote).toBe('human update');
   });
 
   it('keeps at most five recent notes, newest first', () => {
-    const notes = Array.from({ length: 8 }, (_, i) => ({ id: i + 1, text: `note ${i + 1}`, internalAnalysisFlag: true, dateCreated: `2026-01-27T1${i}:00:00Z` }));
+    const notes = Array.from({ length: 8 }, (_, i) => ({
+      id: i + 1,
+      text: `note ${i + 1}`,
+      internalAnalysisFlag: true,
+      dateCreated: `2026-01-27T1${i}:00:00Z`,
+    }));
     const t = norm(base, notes);
     expect(t.recentNotes?.map((n) => n.text)).toEqual(['note 8', 'note 7', 'note 6', 'note 5', 'note 4']);
   });
 });
 
 describe('normalize: the customer site (calendarFor site entries, issue 17)', () => {
-  it('fills ticket.site from the ticket\'s `site` {id, name}, falling back to `siteName`', () => {
+  it("fills ticket.site from the ticket's `site` {id, name}, falling back to `siteName`", () => {
     expect(norm(fixture('service-ticket.json')).site).toEqual({ id: '1043', name: 'Main - Boston' });
     const raw = fixture('service-ticket.json') as Record<string, unknown>;
-    expect(norm({ ...raw, site: { id: 7 }, siteName: 'Branch - Sydney' }).site).toEqual({ id: '7', name: 'Branch - Sydney' });
+    expect(norm({ ...raw, site: { id: 7 }, siteName: 'Branch - Sydney' }).site).toEqual({
+      id: '7',
+      name: 'Branch - Sydney',
+    });
     expect(norm({ ...raw, site: null, siteName: undefined }).site).toBeUndefined();
   });
 });

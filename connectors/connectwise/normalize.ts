@@ -50,7 +50,10 @@ function usersAffectedOf(t: CwTicket, rule: Mapping['usersAffected']): number | 
   if (!rule) return undefined;
   if ('customField' in rule) {
     const field = t.customFields?.find((f) => f.caption?.trim().toLowerCase() === rule.customField.toLowerCase());
-    const n = typeof field?.value === 'number' ? field.value : Number(typeof field?.value === 'string' ? field.value.trim() : NaN);
+    const n =
+      typeof field?.value === 'number'
+        ? field.value
+        : Number(typeof field?.value === 'string' ? field.value.trim() : NaN);
     return Number.isFinite(n) && field?.value !== '' ? n : undefined;
   }
   const impact = text(t.impact)?.toLowerCase();
@@ -77,7 +80,11 @@ function psaSlaOf(t: CwTicket): Ticket['psaSla'] {
   const resolveBy = toUtc(t.resolutionGoalUTC);
   const met = t.isInSla ?? undefined;
   if (respondBy === undefined && resolveBy === undefined && met === undefined) return undefined;
-  return { ...(respondBy ? { respondBy } : {}), ...(resolveBy ? { resolveBy } : {}), ...(met === undefined ? {} : { met }) };
+  return {
+    ...(respondBy ? { respondBy } : {}),
+    ...(resolveBy ? { resolveBy } : {}),
+    ...(met === undefined ? {} : { met }),
+  };
 }
 
 function datesOf(t: CwTicket, closed: boolean) {
@@ -105,15 +112,23 @@ export function cwFieldSource(source: FieldSource | undefined, raw: unknown): st
   const show = (v: unknown): string | undefined => {
     if (typeof v === 'string') return text(v)?.trim() || undefined;
     if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-    if (typeof v === 'object' && v !== null) return show((v as Record<string, unknown>)['name']) ?? show((v as Record<string, unknown>)['identifier']);
+    if (typeof v === 'object' && v !== null)
+      return show((v as Record<string, unknown>)['name']) ?? show((v as Record<string, unknown>)['identifier']);
     return undefined;
   };
   if ('udf' in source) {
     const list = Array.isArray(t['customFields']) ? (t['customFields'] as unknown[]) : [];
-    const hit = list.find((c) => typeof c === 'object' && c !== null && String((c as Record<string, unknown>)['caption'] ?? '').toLowerCase() === source.udf.toLowerCase());
+    const hit = list.find(
+      (c) =>
+        typeof c === 'object' &&
+        c !== null &&
+        String((c as Record<string, unknown>)['caption'] ?? '').toLowerCase() === source.udf.toLowerCase(),
+    );
     return hit ? show((hit as Record<string, unknown>)['value']) : undefined;
   }
-  const parts = (Array.isArray(source.field) ? source.field : [source.field]).map((f) => show(t[f])).filter((v): v is string => v !== undefined);
+  const parts = (Array.isArray(source.field) ? source.field : [source.field])
+    .map((f) => show(t[f]))
+    .filter((v): v is string => v !== undefined);
   return parts.length > 0 ? parts.join(' / ') : undefined;
 }
 
@@ -126,7 +141,11 @@ export function affectedSystemsOf(lookups: FetchedTicket['lookups']): string | u
       if (typeof r !== 'object' || r === null) return undefined;
       const row = r as Record<string, unknown>;
       const str = (v: unknown) => (typeof v === 'string' ? text(v) : undefined);
-      return str(row['deviceIdentifier']) ?? str(row['name']) ?? (idString(row['id']) ? `Configuration ${idString(row['id'])}` : undefined);
+      return (
+        str(row['deviceIdentifier']) ??
+        str(row['name']) ??
+        (idString(row['id']) ? `Configuration ${idString(row['id'])}` : undefined)
+      );
     })
     .filter((n): n is string => n !== undefined);
   return names.length > 0 ? [...new Set(names)].join(', ') : undefined;
@@ -189,7 +208,11 @@ export function normalize(fetched: FetchedTicket, instance: InstanceInfo, settin
       name: text(t.status?.name) ?? '',
       category: statusCategory(t.status, mapping.statuses, { closed, merged }),
     },
-    priority: { id: idString(t.priority?.id) ?? '', name: text(t.priority?.name) ?? '', level: priorityLevel(t.priority, mapping.priorities) },
+    priority: {
+      id: idString(t.priority?.id) ?? '',
+      name: text(t.priority?.name) ?? '',
+      level: priorityLevel(t.priority, mapping.priorities),
+    },
     location,
     tier: deriveTier({ location }, mapping.tiers, locationKeys),
     owner: ownerOf(t.owner, settings.mapping.ownerPlaceholders ?? []),

@@ -64,9 +64,15 @@ export function summarizeNotes(rawNotes: readonly unknown[], apiMember: string |
   const dated: Dated[] = rawNotes
     .map(parseNote)
     .filter((n) => (n.text ?? '').trim() !== '')
-    .map((note, i) => ({ note, at: toUtc(note.dateCreated) ?? toUtc(note._info?.['lastUpdated']) ?? '', seq: Number(note.id) || i }))
+    .map((note, i) => ({
+      note,
+      at: toUtc(note.dateCreated) ?? toUtc(note._info?.['lastUpdated']) ?? '',
+      seq: Number(note.id) || i,
+    }))
     .sort(byNewest);
-  const descriptionNote = [...dated].reverse().find((d) => d.note.detailDescriptionFlag === true && !isOurNote(d.note, apiMember));
+  const descriptionNote = [...dated]
+    .reverse()
+    .find((d) => d.note.detailDescriptionFlag === true && !isOurNote(d.note, apiMember));
   const rest = dated.filter((d) => d !== descriptionNote && !isOurNote(d.note, apiMember));
   const ourNewest = dated.find((d) => d !== descriptionNote && isOurNote(d.note, apiMember));
   const picked = ourNewest ? [ourNewest, ...rest.slice(0, 4)].sort(byNewest) : rest.slice(0, 5);
@@ -75,7 +81,8 @@ export function summarizeNotes(rawNotes: readonly unknown[], apiMember: string |
     return {
       at,
       ...(who === undefined ? {} : { author: who }),
-      internal: note.internalAnalysisFlag === true || (note.internalFlag === true && note.detailDescriptionFlag !== true),
+      internal:
+        note.internalAnalysisFlag === true || (note.internalFlag === true && note.detailDescriptionFlag !== true),
       text: (note.text ?? '').trim(),
       ours: note === ourNewest?.note,
     };

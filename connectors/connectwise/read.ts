@@ -51,16 +51,23 @@ export async function readAllNotes(ctx: CwContext, ticketId: string): Promise<un
     const more = hasNextLink(res.headers['link']) ?? rows.length >= allNotesPageSize;
     if (!more || rows.length === 0) return out;
   }
-  throw new ConnectorError('invalid_response', `ConnectWise kept paging the notes of ticket ${ticketId} past ${maxNotePages} pages`, { retryable: false });
+  throw new ConnectorError(
+    'invalid_response',
+    `ConnectWise kept paging the notes of ticket ${ticketId} past ${maxNotePages} pages`,
+    { retryable: false },
+  );
 }
 
 /** `GET /service/tickets/{id}`: the raw ticket, validated to be a ticket object. */
 export async function readTicket(ctx: CwContext, ticketId: string): Promise<Record<string, unknown>> {
   const path = ticketPath(ticketId);
-  if (!path) throw new ConnectorError('not_found', `not a ConnectWise ticket id: ${JSON.stringify(ticketId.slice(0, 20))}`);
+  if (!path)
+    throw new ConnectorError('not_found', `not a ConnectWise ticket id: ${JSON.stringify(ticketId.slice(0, 20))}`);
   const res = await cwRequest(ctx, { method: 'GET', path });
   if (!isObject(res.data) || idString(res.data['id']) === undefined) {
-    throw new ConnectorError('invalid_response', 'ConnectWise answered GET ticket without a ticket object', { retryable: true });
+    throw new ConnectorError('invalid_response', 'ConnectWise answered GET ticket without a ticket object', {
+      retryable: true,
+    });
   }
   return res.data;
 }
@@ -75,12 +82,19 @@ export const configurationsPageSize = 25;
  */
 export async function readConfigurations(ctx: CwContext, ticketId: string): Promise<unknown[]> {
   try {
-    const res = await cwRequest(ctx, { method: 'GET', path: `/service/tickets/${ticketId}/configurations`, query: { pageSize: configurationsPageSize } });
+    const res = await cwRequest(ctx, {
+      method: 'GET',
+      path: `/service/tickets/${ticketId}/configurations`,
+      query: { pageSize: configurationsPageSize },
+    });
     return Array.isArray(res.data) ? res.data : [];
   } catch (e) {
     const code = toConnectorError(e).code;
     if (code !== 'not_found' && code !== 'psa_auth' && code !== 'validation') throw e;
-    ctx.log.warn({ instance: ctx.instance.id, ticketId, code }, 'ConnectWise ticket configurations unavailable; normalizing without affected systems');
+    ctx.log.warn(
+      { instance: ctx.instance.id, ticketId, code },
+      'ConnectWise ticket configurations unavailable; normalizing without affected systems',
+    );
     return [];
   }
 }
@@ -95,13 +109,21 @@ export async function fetchTicket(ctx: CwContext, ticketId: string): Promise<Res
     } catch (e) {
       // A ticket we just read has notes (maybe none); a 404 here is a permissions quirk, not a gone ticket.
       if (toConnectorError(e).code !== 'not_found') throw e;
-      ctx.log.warn({ instance: ctx.instance.id, ticketId }, 'ConnectWise notes endpoint answered 404; normalizing without notes');
+      ctx.log.warn(
+        { instance: ctx.instance.id, ticketId },
+        'ConnectWise notes endpoint answered 404; normalizing without notes',
+      );
     }
     const configurations = await readConfigurations(ctx, ticketId);
     // Merged into a parent ticket: ConnectWise still answers, but this ticket is gone (confirms a `deleted` event).
     const parent = ticket['mergedParentTicket'];
     const merged = isObject(parent) && idString(parent['id']) !== undefined;
-    return ok({ ticket, notes, ...(configurations.length > 0 ? { lookups: { configurations } } : {}), ...(merged ? { gone: 'merged' as const } : {}) });
+    return ok({
+      ticket,
+      notes,
+      ...(configurations.length > 0 ? { lookups: { configurations } } : {}),
+      ...(merged ? { gone: 'merged' as const } : {}),
+    });
   } catch (e) {
     return err(toConnectorError(e));
   }
@@ -116,16 +138,28 @@ function hasNextLink(link: string | undefined): boolean | undefined {
  * Tickets changed since `since` (`conditions=lastUpdated>[…]`, navigable paging ordered by id so pages stay stable
  * while tickets keep changing; connectwise.md §4.6–4.7). `page` is the opaque page number from the previous call.
  */
-export async function listChangedSince(ctx: CwContext, since: string, page?: string): Promise<Result<ChangedPage, ConnectorError>> {
+export async function listChangedSince(
+  ctx: CwContext,
+  since: string,
+  page?: string,
+): Promise<Result<ChangedPage, ConnectorError>> {
   const date = conditionDate(since);
-  if (date === undefined) return err(new ConnectorError('validation', `not an instant: ${JSON.stringify(since)}`, { retryable: false }));
+  if (date === undefined)
+    return err(new ConnectorError('validation', `not an instant: ${JSON.stringify(since)}`, { retryable: false }));
   const pageNo = page === undefined ? 1 : Number(page);
-  if (!Number.isInteger(pageNo) || pageNo < 1) return err(new ConnectorError('validation', `bad page token: ${JSON.stringify(page)}`, { retryable: false }));
+  if (!Number.isInteger(pageNo) || pageNo < 1)
+    return err(new ConnectorError('validation', `bad page token: ${JSON.stringify(page)}`, { retryable: false }));
   try {
     const res = await cwRequest(ctx, {
       method: 'GET',
       path: '/service/tickets',
-      query: { conditions: `lastUpdated>[${date}]`, orderBy: 'id asc', fields: 'id,_info', page: pageNo, pageSize: changedPageSize },
+      query: {
+        conditions: `lastUpdated>[${date}]`,
+        orderBy: 'id asc',
+        fields: 'id,_info',
+        page: pageNo,
+        pageSize: changedPageSize,
+      },
     });
     const rows = Array.isArray(res.data) ? res.data : [];
     const items: ChangedPage['items'] = [];
@@ -151,12 +185,19 @@ export async function listChangedSince(ctx: CwContext, since: string, page?: str
  */
 export async function listOpen(ctx: CwContext, page?: string): Promise<Result<ChangedPage, ConnectorError>> {
   const pageNo = page === undefined ? 1 : Number(page);
-  if (!Number.isInteger(pageNo) || pageNo < 1) return err(new ConnectorError('validation', `bad page token: ${JSON.stringify(page)}`, { retryable: false }));
+  if (!Number.isInteger(pageNo) || pageNo < 1)
+    return err(new ConnectorError('validation', `bad page token: ${JSON.stringify(page)}`, { retryable: false }));
   try {
     const res = await cwRequest(ctx, {
       method: 'GET',
       path: '/service/tickets',
-      query: { conditions: 'closedFlag=false', orderBy: 'id asc', fields: 'id,_info', page: pageNo, pageSize: changedPageSize },
+      query: {
+        conditions: 'closedFlag=false',
+        orderBy: 'id asc',
+        fields: 'id,_info',
+        page: pageNo,
+        pageSize: changedPageSize,
+      },
     });
     const rows = Array.isArray(res.data) ? res.data : [];
     const items: ChangedPage['items'] = [];
@@ -181,12 +222,29 @@ const timeEntryPageSize = 100;
  * `GET /time/entries?conditions=chargeToType="ServiceTicket" and chargeToId=X and dateEntered>[since]`. The author is
  * the entry's `member.identifier` (what the ticket's owner is), the instant its `dateEntered` (else `timeStart`).
  */
-export async function readActivity(ctx: CwContext, ticketId: string, since: string): Promise<Result<TicketActivity[], ConnectorError>> {
-  if (!ticketPath(ticketId)) return err(new ConnectorError('not_found', `not a ConnectWise ticket id: ${JSON.stringify(ticketId.slice(0, 20))}`, { retryable: false }));
+export async function readActivity(
+  ctx: CwContext,
+  ticketId: string,
+  since: string,
+): Promise<Result<TicketActivity[], ConnectorError>> {
+  if (!ticketPath(ticketId))
+    return err(
+      new ConnectorError('not_found', `not a ConnectWise ticket id: ${JSON.stringify(ticketId.slice(0, 20))}`, {
+        retryable: false,
+      }),
+    );
   const after = conditionDate(since);
-  const conditions = [`chargeToType=${conditionString('ServiceTicket')}`, `chargeToId=${ticketId}`, ...(after ? [`dateEntered>[${after}]`] : [])].join(' and ');
+  const conditions = [
+    `chargeToType=${conditionString('ServiceTicket')}`,
+    `chargeToId=${ticketId}`,
+    ...(after ? [`dateEntered>[${after}]`] : []),
+  ].join(' and ');
   try {
-    const res = await cwRequest(ctx, { method: 'GET', path: '/time/entries', query: { conditions, orderBy: 'id desc', pageSize: timeEntryPageSize } });
+    const res = await cwRequest(ctx, {
+      method: 'GET',
+      path: '/time/entries',
+      query: { conditions, orderBy: 'id desc', pageSize: timeEntryPageSize },
+    });
     const rows = Array.isArray(res.data) ? res.data.filter(isObject) : [];
     return ok(
       rows.flatMap((r) => {

@@ -63,13 +63,19 @@ async function ours(ctx: CwContext, callbackUrl: string): Promise<CallbackEntry[
   const rows = Array.isArray(res.data) ? res.data : [];
   return rows.flatMap((r) => {
     const e = callbackEntrySchema.safeParse(r);
-    return e.success && e.data.url && sameUrl(e.data.url, callbackUrl) && e.data.type?.toLowerCase() === 'ticket' ? [e.data] : [];
+    return e.success && e.data.url && sameUrl(e.data.url, callbackUrl) && e.data.type?.toLowerCase() === 'ticket'
+      ? [e.data]
+      : [];
   });
 }
 
 async function create(ctx: CwContext, callbackUrl: string): Promise<'created' | 'unchanged'> {
   try {
-    await cwRequest(ctx, { method: 'POST', path: '/system/callbacks', json: desiredEntry(ctx.instance.id, callbackUrl) });
+    await cwRequest(ctx, {
+      method: 'POST',
+      path: '/system/callbacks',
+      json: desiredEntry(ctx.instance.id, callbackUrl),
+    });
     return 'created';
   } catch (e) {
     // 400 ObjectExists: another replica registered it between our list and our POST.
@@ -80,22 +86,33 @@ async function create(ctx: CwContext, callbackUrl: string): Promise<'created' | 
 }
 
 /** Creates or repairs the one callback for `callbackUrl` (the instance's `PUBLIC_URL/webhooks/:instanceId`). */
-export async function registerWebhooks(ctx: CwContext, callbackUrl: string): Promise<Result<RegistrationResult, ConnectorError>> {
+export async function registerWebhooks(
+  ctx: CwContext,
+  callbackUrl: string,
+): Promise<Result<RegistrationResult, ConnectorError>> {
   const result: RegistrationResult = { created: 0, updated: 0, unchanged: 0, removed: 0 };
   try {
-    if (!/^https?:\/\//i.test(callbackUrl)) return err(new ConnectorError('validation', 'callback URL must be absolute http(s)', { retryable: false }));
+    if (!/^https?:\/\//i.test(callbackUrl))
+      return err(new ConnectorError('validation', 'callback URL must be absolute http(s)', { retryable: false }));
     const existing = await ours(ctx, callbackUrl);
     const keep = existing.find((e) => isHealthy(e, callbackUrl)) ?? existing[0];
     if (!keep) result[await create(ctx, callbackUrl)] += 1;
     else if (isHealthy(keep, callbackUrl)) result.unchanged += 1;
     else {
-      await cwRequest(ctx, { method: 'PUT', path: `/system/callbacks/${keep.id}`, json: { id: keep.id, ...desiredEntry(ctx.instance.id, callbackUrl) }, idempotent: true });
+      await cwRequest(ctx, {
+        method: 'PUT',
+        path: `/system/callbacks/${keep.id}`,
+        json: { id: keep.id, ...desiredEntry(ctx.instance.id, callbackUrl) },
+        idempotent: true,
+      });
       result.updated += 1;
     }
     for (const extra of existing.filter((e) => e !== keep)) {
-      await cwRequest(ctx, { method: 'DELETE', path: `/system/callbacks/${extra.id}`, idempotent: true }).catch((e: unknown) => {
-        if (toConnectorError(e).code !== 'not_found') throw e; // already gone is what we wanted
-      });
+      await cwRequest(ctx, { method: 'DELETE', path: `/system/callbacks/${extra.id}`, idempotent: true }).catch(
+        (e: unknown) => {
+          if (toConnectorError(e).code !== 'not_found') throw e; // already gone is what we wanted
+        },
+      );
       result.removed += 1;
     }
     ctx.log.info({ instance: ctx.instance.id, ...result }, 'ConnectWise callback registration checked');

@@ -3,66 +3,77 @@ import { z } from 'zod';
 import type { LocationKeySpec, RateLimit, SettingsWarning } from '../../src/contract/index.js';
 
 /** Header-safe strings (docs/reliability.md §4 #19): values that end up in outbound headers carry no CR/LF. */
-const headerSafe = z.string().min(1).regex(/^[\x20-\x7e]+$/, { message: 'expected printable ASCII (no CR/LF)' });
+const headerSafe = z
+  .string()
+  .min(1)
+  .regex(/^[\x20-\x7e]+$/, { message: 'expected printable ASCII (no CR/LF)' });
 
 /** The REST model version we pin in `Accept` (connectwise.md §4.2): newer PSA releases keep serving it. */
 export const defaultApiVersion = '2025.8';
 
 /** Instance settings for ConnectWise PSA (docs/spec.md §7; see ../../docs/psa/connectwise.md). */
-export const settingsSchema = z.object({
-  connection: z
-    .object({
-      /**
-       * API host, e.g. `api-na.myconnectwise.net` (https). An origin with a scheme (`http://127.0.0.1:9101`) is used as
-       * given (on-prem servers, tests). The codebase is discovered via `/login/companyinfo/{companyId}`.
-       */
-      site: z.string().min(1).optional(),
-      companyId: headerSafe,
-      publicKey: headerSafe,
-      privateKey: headerSafe,
-      clientId: headerSafe,
-      /** Identifier of the API member: its own changes are echoes. */
-      apiMember: z.string().min(1).optional(),
-      /** Full API base URL override (`…/v4_6_release/apis/3.0`): tests, on-prem. Skips codebase discovery. */
-      baseUrl: z.url().optional(),
-      /**
-       * Pinned REST model version sent in `Accept` (connectwise.md §4.2 "Versioning").
-       * @defaultValue "2025.8"
-       */
-      apiVersion: z.string().regex(/^\d{4}\.\d{1,2}$/, { message: 'expected a PSA release like "2025.8"' }).optional(),
-      /** Codebase (`v2025_1`) when discovery must be skipped; normally discovered and cached. */
-      codebase: z.string().regex(/^[A-Za-z0-9_.]+\/?$/).optional(),
-    })
-    .strict()
-    .refine((c) => c.site !== undefined || c.baseUrl !== undefined, { message: 'expected site or baseUrl' }),
-  webhook: z
-    .object({
-      /** Allow-list for `Metadata.key_url`: host names (https only) or exact origins. */
-      keyUrlHosts: z.array(z.string().min(1)).default([]),
-    })
-    .strict()
-    .default({ keyUrlHosts: [] }),
-  mapping: z
-    .looseObject({
-      /**
-       * Status set on the target board when a move changes boards (statuses are board-scoped): a status name for every
-       * board, or a map board id → status name/id. Absent: the current status name if the target board has it, else
-       * the board's default status.
-       */
-      boardStatusOnMove: z
-        .union([z.string().min(1), z.record(z.string(), z.union([z.string().min(1), z.number().int()]))])
-        .optional(),
-      /** Member identifiers that mean "nobody" (placeholder owners such as `unassigned`): normalized to owner null. */
-      ownerPlaceholders: z.array(z.string().min(1)).optional(),
-    })
-    .default({}),
-}).transform((settings) => {
-  // `webhook.keyUrlHosts` defaults to the origin of `connection.site` (issue 13): the signing key is served by the
-  // same host the API lives on (connectwise.md §2). check-config warns when the list still ends up empty.
-  if (settings.webhook.keyUrlHosts.length > 0 || settings.connection.site === undefined) return settings;
-  const origin = siteOrigin(settings.connection.site);
-  return origin ? { ...settings, webhook: { ...settings.webhook, keyUrlHosts: [origin] } } : settings;
-});
+export const settingsSchema = z
+  .object({
+    connection: z
+      .object({
+        /**
+         * API host, e.g. `api-na.myconnectwise.net` (https). An origin with a scheme (`http://127.0.0.1:9101`) is used as
+         * given (on-prem servers, tests). The codebase is discovered via `/login/companyinfo/{companyId}`.
+         */
+        site: z.string().min(1).optional(),
+        companyId: headerSafe,
+        publicKey: headerSafe,
+        privateKey: headerSafe,
+        clientId: headerSafe,
+        /** Identifier of the API member: its own changes are echoes. */
+        apiMember: z.string().min(1).optional(),
+        /** Full API base URL override (`…/v4_6_release/apis/3.0`): tests, on-prem. Skips codebase discovery. */
+        baseUrl: z.url().optional(),
+        /**
+         * Pinned REST model version sent in `Accept` (connectwise.md §4.2 "Versioning").
+         * @defaultValue "2025.8"
+         */
+        apiVersion: z
+          .string()
+          .regex(/^\d{4}\.\d{1,2}$/, { message: 'expected a PSA release like "2025.8"' })
+          .optional(),
+        /** Codebase (`v2025_1`) when discovery must be skipped; normally discovered and cached. */
+        codebase: z
+          .string()
+          .regex(/^[A-Za-z0-9_.]+\/?$/)
+          .optional(),
+      })
+      .strict()
+      .refine((c) => c.site !== undefined || c.baseUrl !== undefined, { message: 'expected site or baseUrl' }),
+    webhook: z
+      .object({
+        /** Allow-list for `Metadata.key_url`: host names (https only) or exact origins. */
+        keyUrlHosts: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({ keyUrlHosts: [] }),
+    mapping: z
+      .looseObject({
+        /**
+         * Status set on the target board when a move changes boards (statuses are board-scoped): a status name for every
+         * board, or a map board id → status name/id. Absent: the current status name if the target board has it, else
+         * the board's default status.
+         */
+        boardStatusOnMove: z
+          .union([z.string().min(1), z.record(z.string(), z.union([z.string().min(1), z.number().int()]))])
+          .optional(),
+        /** Member identifiers that mean "nobody" (placeholder owners such as `unassigned`): normalized to owner null. */
+        ownerPlaceholders: z.array(z.string().min(1)).optional(),
+      })
+      .default({}),
+  })
+  .transform((settings) => {
+    // `webhook.keyUrlHosts` defaults to the origin of `connection.site` (issue 13): the signing key is served by the
+    // same host the API lives on (connectwise.md §2). check-config warns when the list still ends up empty.
+    if (settings.webhook.keyUrlHosts.length > 0 || settings.connection.site === undefined) return settings;
+    const origin = siteOrigin(settings.connection.site);
+    return origin ? { ...settings, webhook: { ...settings.webhook, keyUrlHosts: [origin] } } : settings;
+  });
 export type ConnectWiseSettings = z.infer<typeof settingsSchema>;
 
 /**
@@ -73,12 +84,17 @@ export type ConnectWiseSettings = z.infer<typeof settingsSchema>;
 export function settingsWarnings(settings: ConnectWiseSettings): SettingsWarning[] {
   const out: SettingsWarning[] = [];
   if (settings.webhook.keyUrlHosts.length === 0) {
-    out.push({ path: ['webhook', 'keyUrlHosts'], message: 'is empty (no connection.site to default from): every callback is refused because its signing key URL cannot be allow-listed; list the ConnectWise host(s) here' });
+    out.push({
+      path: ['webhook', 'keyUrlHosts'],
+      message:
+        'is empty (no connection.site to default from): every callback is refused because its signing key URL cannot be allow-listed; list the ConnectWise host(s) here',
+    });
   }
   if (!settings.connection.apiMember?.trim()) {
     out.push({
       path: ['connection', 'apiMember'],
-      message: 'not set: a note counts as ours on its marker alone (anyone can type one) and our own changes are not recognized as echoes; set the API member\'s identifier',
+      message:
+        "not set: a note counts as ours on its marker alone (anyone can type one) and our own changes are not recognized as echoes; set the API member's identifier",
     });
   }
   return out;

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { tenantMismatch } from './webhook.js';
 
 const KEY = 'https://na.myconnectwise.net/v2025_1//system/callbackkey/index.rails';
-const check = (query: string, body: Record<string, unknown> = { companyid: 'acme' }) => tenantMismatch('acme', body, `${KEY}${query}`);
+const check = (query: string, body: Record<string, unknown> = { companyid: 'acme' }) =>
+  tenantMismatch('acme', body, `${KEY}${query}`);
 
 describe('tenantMismatch (ConnectWise tenant binding)', () => {
   it('accepts our company once, in any case, with or without a body CompanyId', () => {

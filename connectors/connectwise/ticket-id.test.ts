@@ -13,17 +13,43 @@ import { parseWebhook } from './webhook.js';
 // canonical id (src/contract/ids.ts) so that one ticket has one state key.
 
 const raw = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');
-const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => quiet };
+const quiet: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => quiet,
+};
 const settings = settingsSchema.parse({
-  connection: { site: 'api-na.myconnectwise.net', companyId: 'acme', publicKey: 'p', privateKey: 'k', clientId: 'c', apiMember: 'escalator-api' },
+  connection: {
+    site: 'api-na.myconnectwise.net',
+    companyId: 'acme',
+    publicKey: 'p',
+    privateKey: 'k',
+    clientId: 'c',
+    apiMember: 'escalator-api',
+  },
   webhook: { keyUrlHosts: ['na.myconnectwise.net'] },
 });
-const instance: InstanceInfo = { id: 'acme-cw', kind: 'connectwise', policy: 'standard', mode: 'enforce', mapping: { tiers: {}, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [] }, rateLimit: { requests: 600, per: 60_000 } };
+const instance: InstanceInfo = {
+  id: 'acme-cw',
+  kind: 'connectwise',
+  policy: 'standard',
+  mode: 'enforce',
+  mapping: { tiers: {}, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [] },
+  rateLimit: { requests: 600, per: 60_000 },
+};
 const ctx = { instance, settings, log: quiet } as unknown as ConnectorContext<ConnectWiseSettings>;
 
 async function parsedId(id: unknown): Promise<string | undefined> {
   const json = { ...(JSON.parse(raw('callback-ticket-updated.json')) as Record<string, unknown>), ID: id };
-  const req: WebhookRequest = { headers: {}, rawBody: Buffer.from(JSON.stringify(json)), json, query: {}, ip: '203.0.113.7' };
+  const req: WebhookRequest = {
+    headers: {},
+    rawBody: Buffer.from(JSON.stringify(json)),
+    json,
+    query: {},
+    ip: '203.0.113.7',
+  };
   const res = await parseWebhook(ctx, req);
   return res.ok && 'action' in res.value ? res.value.ticketId : undefined;
 }
@@ -36,7 +62,18 @@ describe('ConnectWise ticket ids are canonical', () => {
   });
 
   it('normalizes a ticket whose id comes back zero-padded to the canonical ref id', () => {
-    const t = normalize({ ticket: { id: '0001234', summary: 'x', _info: { dateEntered: '2026-01-27T15:00:00Z', lastUpdated: '2026-01-27T15:00:00Z' } }, notes: [] }, instance, settings);
+    const t = normalize(
+      {
+        ticket: {
+          id: '0001234',
+          summary: 'x',
+          _info: { dateEntered: '2026-01-27T15:00:00Z', lastUpdated: '2026-01-27T15:00:00Z' },
+        },
+        notes: [],
+      },
+      instance,
+      settings,
+    );
     expect(t.ref.id).toBe('1234');
   });
 });

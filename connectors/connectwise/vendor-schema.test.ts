@@ -2,11 +2,18 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import { callbackModel, noteModel, ticketModel, validate, validateTicketPatch } from '../../test/helpers/vendor-schemas/connectwise.js';
+import {
+  callbackModel,
+  noteModel,
+  ticketModel,
+  validate,
+  validateTicketPatch,
+} from '../../test/helpers/vendor-schemas/connectwise.js';
 
 // Fixtures must look like what ConnectWise really sends: checked against the vendor's published models
 // (`__fixtures__/vendor-schemas.connectwise.json`, from the public OpenAPI document of ConnectWise PSA 2026.11/2025.8).
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
 
 describe('fixtures conform to the vendor schema', () => {
   it.each(['service-ticket.json', 'project-ticket.json', 'sparse-ticket.json'])('%s is a Ticket', (name) => {
@@ -32,7 +39,9 @@ describe('fixtures conform to the vendor schema', () => {
 
 describe('the validator catches what ConnectWise would reject or silently ignore', () => {
   it('flags unknown properties, wrong types, enums, lengths and nulls', () => {
-    expect(validate(ticketModel, { summary: 'x', company: { id: 1 }, boardId: 1 })).toEqual(['$.boardId: not a property of Ticket']);
+    expect(validate(ticketModel, { summary: 'x', company: { id: 1 }, boardId: 1 })).toEqual([
+      '$.boardId: not a property of Ticket',
+    ]);
     expect(validate(ticketModel, { summary: 'x'.repeat(101), company: { id: 'a' } })).toHaveLength(2);
     expect(validate(ticketModel, { summary: 'x', company: { id: 1 }, impact: 'Huge' })).toHaveLength(1);
     expect(validate(ticketModel, { summary: 'x', company: null })).toEqual(['$.company: null is not allowed']);

@@ -4,7 +4,14 @@ import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 
 import { ConnectorError, err, ok } from '../../src/contract/index.js';
-import type { ConnectorContext, Logger, Result, SafeFetchOptions, SharedCache, WebhookRequest } from '../../src/contract/index.js';
+import type {
+  ConnectorContext,
+  Logger,
+  Result,
+  SafeFetchOptions,
+  SharedCache,
+  WebhookRequest,
+} from '../../src/contract/index.js';
 
 import { settingsSchema } from './schemas.js';
 import type { ConnectWiseSettings } from './schemas.js';
@@ -33,15 +40,36 @@ class MapCache implements SharedCache {
   }
 }
 
-const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => quiet };
+const quiet: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => quiet,
+};
 
 function makeCtx(overrides: Partial<ConnectWiseSettings['connection']> = {}): ConnectorContext<ConnectWiseSettings> {
   const settings = settingsSchema.parse({
-    connection: { site: 'api-na.myconnectwise.net', companyId: 'acme', publicKey: 'p', privateKey: 'k', clientId: 'c', apiMember: 'escalator-api', ...overrides },
+    connection: {
+      site: 'api-na.myconnectwise.net',
+      companyId: 'acme',
+      publicKey: 'p',
+      privateKey: 'k',
+      clientId: 'c',
+      apiMember: 'escalator-api',
+      ...overrides,
+    },
     webhook: { keyUrlHosts: ['na.myconnectwise.net'] },
   });
   return {
-    instance: { id: 'acme-cw', kind: 'connectwise', policy: 'standard', mode: 'enforce', mapping: { tiers: {}, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [] }, rateLimit: { requests: 600, per: 60_000 } },
+    instance: {
+      id: 'acme-cw',
+      kind: 'connectwise',
+      policy: 'standard',
+      mode: 'enforce',
+      mapping: { tiers: {}, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [] },
+      rateLimit: { requests: 600, per: 60_000 },
+    },
     settings,
     http: {
       request: () => Promise.reject(new Error('no REST calls while verifying')),
@@ -58,7 +86,13 @@ function makeCtx(overrides: Partial<ConnectWiseSettings['connection']> = {}): Co
 
 const keyJson = (key: string): KeyAnswer => ok({ status: 200, text: JSON.stringify({ signing_key: key }) });
 function request(body: Buffer, signature?: string, json: unknown = JSON.parse(body.toString('utf8'))): WebhookRequest {
-  return { headers: signature === undefined ? {} : { 'x-content-signature': signature }, rawBody: body, json, query: { recordId: '1393194' }, ip: '203.0.113.7' };
+  return {
+    headers: signature === undefined ? {} : { 'x-content-signature': signature },
+    rawBody: body,
+    json,
+    query: { recordId: '1393194' },
+    ip: '203.0.113.7',
+  };
 }
 const signed = (body: Buffer, key = KEY) => request(body, cwSignature(key, body));
 
@@ -88,7 +122,9 @@ describe('verifyWebhook', () => {
     const res = await verifyWebhook(makeCtx(), signed(body));
     expect(res.ok).toBe(true);
     expect(keyFetches).toHaveLength(1);
-    expect(keyFetches[0]?.url).toBe('https://na.myconnectwise.net/v2025_1//system/callbackkey/index.rails?companyName=acme&id=e17e6674-42f6-4105-9cff-4cd6cb4e62e8');
+    expect(keyFetches[0]?.url).toBe(
+      'https://na.myconnectwise.net/v2025_1//system/callbackkey/index.rails?companyName=acme&id=e17e6674-42f6-4105-9cff-4cd6cb4e62e8',
+    );
     expect(keyFetches[0]?.options).toMatchObject({ allow: ['na.myconnectwise.net'], timeoutMs: 2000 });
   });
 
@@ -105,7 +141,10 @@ describe('verifyWebhook', () => {
     ['short', 'c2hvcnQ='],
     ['empty', ''],
     ['non-base64', '!!!!not-base64-at-all-but-forty-four-chars!!'],
-    ['hex digest', nodeCrypto.createHmac('sha256', nodeCrypto.createHash('sha256').update(KEY).digest()).update(body).digest('hex')],
+    [
+      'hex digest',
+      nodeCrypto.createHmac('sha256', nodeCrypto.createHash('sha256').update(KEY).digest()).update(body).digest('hex'),
+    ],
     ['missing', undefined],
   ])('refuses a %s signature as unauthorized', async (_name, sig) => {
     keyAnswers = [keyJson(KEY), keyJson(KEY)];
@@ -142,7 +181,11 @@ describe('verifyWebhook', () => {
 
   it('refuses bodies that are not JSON or lack Metadata.key_url without fetching', async () => {
     const notJson = Buffer.from('not json');
-    const notJsonReq: WebhookRequest = { ...request(Buffer.from('{}'), cwSignature(KEY, notJson)), rawBody: notJson, json: undefined };
+    const notJsonReq: WebhookRequest = {
+      ...request(Buffer.from('{}'), cwSignature(KEY, notJson)),
+      rawBody: notJson,
+      json: undefined,
+    };
     expect(await verifyWebhook(makeCtx(), notJsonReq)).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     const noKey = Buffer.from('{"MessageId":"x","ID":1}');
     expect(await verifyWebhook(makeCtx(), signed(noKey))).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
@@ -153,7 +196,10 @@ describe('verifyWebhook', () => {
     const other = Buffer.from(body.toString().replace('"CompanyId":"acme"', '"CompanyId":"evilcorp"'));
     expect(await verifyWebhook(makeCtx(), signed(other))).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     const otherKey = Buffer.from(body.toString().replace('companyName=acme', 'companyName=evilcorp'));
-    expect(await verifyWebhook(makeCtx(), signed(otherKey))).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(await verifyWebhook(makeCtx(), signed(otherKey))).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized' },
+    });
     expect(keyFetches).toHaveLength(0);
   });
 
@@ -189,7 +235,10 @@ describe('verifyWebhook', () => {
     ['a timeout', err(new ConnectorError('timeout', 'no answer within 2000 ms'))],
   ])('reports key_unavailable when the key URL answers %s', async (_name, answer) => {
     keyAnswers = [answer];
-    expect(await verifyWebhook(makeCtx(), signed(body))).toMatchObject({ ok: false, error: { code: 'key_unavailable' } });
+    expect(await verifyWebhook(makeCtx(), signed(body))).toMatchObject({
+      ok: false,
+      error: { code: 'key_unavailable' },
+    });
   });
 
   it('treats a key URL refused by the SSRF-safe fetch (private address) as unauthorized', async () => {
@@ -216,38 +265,72 @@ describe('parseWebhook', () => {
   };
 
   it('reads the recorded ticket update: id, action, MessageId, actor, version from Entity', async () => {
-    expect(await parse('callback-ticket-updated.json')).toEqual(ok({
-      ticketId: '1393194', action: 'updated', eventId: '0b9e3c1a-6f2d-4c55-9a1e-2f6d8c9b7a10', actor: 'jsmith', version: '2026-01-27T21:14:03Z',
-    }));
+    expect(await parse('callback-ticket-updated.json')).toEqual(
+      ok({
+        ticketId: '1393194',
+        action: 'updated',
+        eventId: '0b9e3c1a-6f2d-4c55-9a1e-2f6d8c9b7a10',
+        actor: 'jsmith',
+        version: '2026-01-27T21:14:03Z',
+      }),
+    );
   });
 
   it('maps added → created and deleted (Entity null) → deleted', async () => {
-    expect(await parse('callback-ticket-updated.json', { Action: 'added' })).toMatchObject({ ok: true, value: { action: 'created' } });
+    expect(await parse('callback-ticket-updated.json', { Action: 'added' })).toMatchObject({
+      ok: true,
+      value: { action: 'created' },
+    });
     const del = await parse('callback-ticket-deleted.json');
-    expect(del).toEqual(ok({ ticketId: '1393194', action: 'deleted', eventId: '6dd82302-5e46-47c0-8c84-702868125b76', actor: 'jsmith' }));
+    expect(del).toEqual(
+      ok({ ticketId: '1393194', action: 'deleted', eventId: '6dd82302-5e46-47c0-8c84-702868125b76', actor: 'jsmith' }),
+    );
   });
 
   it('reads keys and values case-insensitively and accepts Entity as an object', async () => {
-    const json = { messageid: 'm-1', memberid: 'jsmith', action: 'Updated', type: 'Ticket', id: '42', entity: { _info: { lastUpdated: '2026-01-27T21:14:03' } } };
+    const json = {
+      messageid: 'm-1',
+      memberid: 'jsmith',
+      action: 'Updated',
+      type: 'Ticket',
+      id: '42',
+      entity: { _info: { lastUpdated: '2026-01-27T21:14:03' } },
+    };
     const res = await parseWebhook(ctx, request(Buffer.from(JSON.stringify(json)), 'x', json));
-    expect(res).toEqual(ok({ ticketId: '42', action: 'updated', eventId: 'm-1', actor: 'jsmith', version: '2026-01-27T21:14:03Z' }));
+    expect(res).toEqual(
+      ok({ ticketId: '42', action: 'updated', eventId: 'm-1', actor: 'jsmith', version: '2026-01-27T21:14:03Z' }),
+    );
   });
 
   it('ignores other record types and unknown actions', async () => {
-    expect(await parse('callback-contact-added.json')).toEqual(ok({ ignore: 'entity_type', eventId: '9a1d7f0e-2b44-4e1e-8f0b-6c2a9d3e5f71', ticketId: '57961' }));
-    expect(await parse('callback-ticket-updated.json', { Action: 'merged' })).toMatchObject({ ok: true, value: { ignore: 'action' } });
+    expect(await parse('callback-contact-added.json')).toEqual(
+      ok({ ignore: 'entity_type', eventId: '9a1d7f0e-2b44-4e1e-8f0b-6c2a9d3e5f71', ticketId: '57961' }),
+    );
+    expect(await parse('callback-ticket-updated.json', { Action: 'merged' })).toMatchObject({
+      ok: true,
+      value: { ignore: 'action' },
+    });
   });
 
   it('ignores echoes of our own API member (case-insensitive) but never a deletion', async () => {
     expect(await parse('callback-ticket-updated.json', { MemberId: 'Escalator-API' })).toEqual(
       ok({ ignore: 'echo', eventId: '0b9e3c1a-6f2d-4c55-9a1e-2f6d8c9b7a10', ticketId: '1393194' }),
     );
-    expect(await parse('callback-ticket-deleted.json', { MemberId: 'escalator-api' })).toMatchObject({ ok: true, value: { action: 'deleted' } });
+    expect(await parse('callback-ticket-deleted.json', { MemberId: 'escalator-api' })).toMatchObject({
+      ok: true,
+      value: { action: 'deleted' },
+    });
   });
 
   it('tolerates a broken Entity string and refuses a ticket callback without an ID', async () => {
-    expect(await parse('callback-ticket-updated.json', { Entity: '{broken' })).toMatchObject({ ok: true, value: { ticketId: '1393194' } });
-    expect(await parse('callback-ticket-updated.json', { ID: null })).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await parse('callback-ticket-updated.json', { Entity: '{broken' })).toMatchObject({
+      ok: true,
+      value: { ticketId: '1393194' },
+    });
+    expect(await parse('callback-ticket-updated.json', { ID: null })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request' },
+    });
     const res = await parseWebhook(ctx, request(Buffer.from('[]'), 'x', []));
     expect(res).toMatchObject({ ok: false, error: { code: 'bad_request' } });
   });

@@ -88,19 +88,33 @@ export function keyUrlAllowed(raw: string, allow: readonly string[]): boolean {
  * carry `companyName` exactly once (names compared case-insensitively, as ASP.NET reads query strings) and it must be
  * our `connection.companyId`; a body `CompanyId`, when present, must name us too. Returns why not, or undefined.
  */
-export function tenantMismatch(companyId: string, envelope: Record<string, unknown>, keyUrl: string): string | undefined {
+export function tenantMismatch(
+  companyId: string,
+  envelope: Record<string, unknown>,
+  keyUrl: string,
+): string | undefined {
   const mine = companyId.trim().toLowerCase();
   const company = envelope['companyid'];
-  if (company !== undefined && company !== null && (typeof company !== 'string' || company.trim().toLowerCase() !== mine)) {
+  if (
+    company !== undefined &&
+    company !== null &&
+    (typeof company !== 'string' || company.trim().toLowerCase() !== mine)
+  ) {
     return 'body CompanyId names another company';
   }
-  const named = [...new URL(keyUrl).searchParams].filter(([name]) => name.toLowerCase() === 'companyname').map(([, value]) => value);
+  const named = [...new URL(keyUrl).searchParams]
+    .filter(([name]) => name.toLowerCase() === 'companyname')
+    .map(([, value]) => value);
   if (named.length === 0) return 'key_url names no companyName';
   if (named.length > 1) return 'key_url repeats companyName';
   return named[0]!.toLowerCase() === mine ? undefined : 'key_url names another company';
 }
 
-const unauthorized = (reason: string) => new ConnectorError('unauthorized', `ConnectWise callback refused: ${reason}`, { retryable: false, details: { reason } });
+const unauthorized = (reason: string) =>
+  new ConnectorError('unauthorized', `ConnectWise callback refused: ${reason}`, {
+    retryable: false,
+    details: { reason },
+  });
 const keyUnavailable = (reason: string, cause?: unknown, ownBudget = false) =>
   new ConnectorError('key_unavailable', `ConnectWise signing key unavailable: ${reason}`, {
     retryable: false,
@@ -185,16 +199,24 @@ function rememberVerified(ctx: CwContext, keyUrl: string, entry: CachedKey, trie
 /** `reserved`: the key_url verified a callback before; its fetches are paced by the caller, not the shared budget. */
 async function fetchKey(ctx: CwContext, keyUrl: string, reserved: boolean): Promise<Result<CachedKey, ConnectorError>> {
   if (!reserved && !takeFetchBudget(ctx)) {
-    ctx.log.warn({ instance: ctx.instance.id, perMinute: keyFetchesPerMinute }, 'ConnectWise key fetch budget used up: callback refused unverified');
+    ctx.log.warn(
+      { instance: ctx.instance.id, perMinute: keyFetchesPerMinute },
+      'ConnectWise key fetch budget used up: callback refused unverified',
+    );
     return err(keyUnavailable('key fetch budget used up', undefined, true));
   }
-  const res = await ctx.http.safeGet(keyUrl, { allow: ctx.settings.webhook.keyUrlHosts, timeoutMs: keyFetchTimeoutMs, maxBytes: keyMaxBytes });
+  const res = await ctx.http.safeGet(keyUrl, {
+    allow: ctx.settings.webhook.keyUrlHosts,
+    timeoutMs: keyFetchTimeoutMs,
+    maxBytes: keyMaxBytes,
+  });
   if (!res.ok) {
     const e = res.error;
     ctx.log.warn({ instance: ctx.instance.id, code: e.code }, 'ConnectWise signing key fetch failed');
     return err(e.code === 'denied_url' ? unauthorized(`key_url refused (${e.message})`) : keyUnavailable(e.code, e));
   }
-  if (res.value.status < 200 || res.value.status >= 300) return err(keyUnavailable(`key_url answered ${res.value.status}`));
+  if (res.value.status < 200 || res.value.status >= 300)
+    return err(keyUnavailable(`key_url answered ${res.value.status}`));
   let body: unknown;
   try {
     body = JSON.parse(res.value.text); // served as JSON or as text: parse whatever the content type says
@@ -214,11 +236,13 @@ export async function verifyWebhook(ctx: CwContext, req: WebhookRequest): Promis
   if (!envelope) return err(unauthorized('body is not a JSON object'));
   const keyUrl = keyUrlOf(envelope);
   if (!keyUrl) return err(unauthorized('no Metadata.key_url'));
-  if (!keyUrlAllowed(keyUrl, ctx.settings.webhook.keyUrlHosts)) return err(unauthorized('key_url host is not allow-listed'));
+  if (!keyUrlAllowed(keyUrl, ctx.settings.webhook.keyUrlHosts))
+    return err(unauthorized('key_url host is not allow-listed'));
   const mismatch = tenantMismatch(ctx.settings.connection.companyId, envelope, keyUrl);
   if (mismatch) return err(unauthorized(mismatch));
   const signature = req.headers['x-content-signature']?.trim();
-  if (!signature || !signatureShape.test(signature)) return err(unauthorized('missing or malformed x-content-signature'));
+  if (!signature || !signatureShape.test(signature))
+    return err(unauthorized('missing or malformed x-content-signature'));
 
   const now = ctx.clock.now().getTime();
   const known = keyStateOf(ctx).verified.get(keyUrl);
@@ -235,13 +259,18 @@ export async function verifyWebhook(ctx: CwContext, req: WebhookRequest): Promis
   const stale = known && now - known.fetchedAt < keyStaleMaxMs ? known : undefined;
   if (known && now - known.triedAt < keyRefetchMinIntervalMs) {
     if (!stale) return err(keyUnavailable('key_url fetched within the last minute without a usable key'));
-    return signatureMatches(stale.key, req.rawBody, signature) ? ok(undefined) : err(unauthorized('signature mismatch'));
+    return signatureMatches(stale.key, req.rawBody, signature)
+      ? ok(undefined)
+      : err(unauthorized('signature mismatch'));
   }
   if (known) known.triedAt = now;
   const fresh = await fetchKey(ctx, keyUrl, known !== undefined);
   if (!fresh.ok) {
     if (fresh.error.code === 'key_unavailable' && stale && signatureMatches(stale.key, req.rawBody, signature)) {
-      ctx.log.warn({ instance: ctx.instance.id, ageMs: now - stale.fetchedAt }, 'ConnectWise signing key fetch failed: verified with the key this key_url served before');
+      ctx.log.warn(
+        { instance: ctx.instance.id, ageMs: now - stale.fetchedAt },
+        'ConnectWise signing key fetch failed: verified with the key this key_url served before',
+      );
       return ok(undefined);
     }
     return fresh;
@@ -260,28 +289,45 @@ function parseEntity(entity: unknown): Record<string, unknown> | undefined {
       return undefined;
     }
   }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
-const actions: Record<string, 'created' | 'updated' | 'deleted'> = { added: 'created', updated: 'updated', deleted: 'deleted' };
+const actions: Record<string, 'created' | 'updated' | 'deleted'> = {
+  added: 'created',
+  updated: 'updated',
+  deleted: 'deleted',
+};
 
 /** Reads a verified callback: the ticket id, action, MessageId (dedupe), actor and version hint. */
-export async function parseWebhook(ctx: CwContext, req: WebhookRequest): Promise<Result<ParsedWebhook, ConnectorError>> {
+export async function parseWebhook(
+  ctx: CwContext,
+  req: WebhookRequest,
+): Promise<Result<ParsedWebhook, ConnectorError>> {
   const envelope = envelopeOf(req.json);
   const parsed = envelopeSchema.safeParse(envelope ?? null);
-  if (!envelope || !parsed.success) return err(new ConnectorError('bad_request', 'ConnectWise callback is not a JSON object', { retryable: false }));
+  if (!envelope || !parsed.success)
+    return err(new ConnectorError('bad_request', 'ConnectWise callback is not a JSON object', { retryable: false }));
   const body = parsed.data;
   // MessageId is the delivery's identity; a body hash stands in when a build omits it (identical bodies = one event).
-  const eventId = body.messageid === undefined || body.messageid === null ? `sha256-${createHash('sha256').update(req.rawBody).digest('hex').slice(0, 32)}` : String(body.messageid);
+  const eventId =
+    body.messageid === undefined || body.messageid === null
+      ? `sha256-${createHash('sha256').update(req.rawBody).digest('hex').slice(0, 32)}`
+      : String(body.messageid);
   const ticketId = idString(body.id);
-  if ((body.type ?? '').trim().toLowerCase() !== 'ticket') return ok({ ignore: 'entity_type', eventId, ...(ticketId ? { ticketId } : {}) });
+  if ((body.type ?? '').trim().toLowerCase() !== 'ticket')
+    return ok({ ignore: 'entity_type', eventId, ...(ticketId ? { ticketId } : {}) });
   const action = actions[(body.action ?? '').trim().toLowerCase()];
   if (!action) return ok({ ignore: 'action', eventId, ...(ticketId ? { ticketId } : {}) });
-  if (!ticketId) return err(new ConnectorError('bad_request', 'ConnectWise callback without a ticket ID', { retryable: false }));
+  if (!ticketId)
+    return err(new ConnectorError('bad_request', 'ConnectWise callback without a ticket ID', { retryable: false }));
   const actor = body.memberid === undefined || body.memberid === null ? undefined : String(body.memberid).trim();
   const apiMember = ctx.settings.connection.apiMember?.trim().toLowerCase();
-  if (action !== 'deleted' && apiMember && actor?.toLowerCase() === apiMember) return ok({ ignore: 'echo', eventId, ticketId });
+  if (action !== 'deleted' && apiMember && actor?.toLowerCase() === apiMember)
+    return ok({ ignore: 'echo', eventId, ticketId });
   const info = parseEntity(body.entity)?.['_info'];
-  const version = typeof info === 'object' && info !== null ? toUtc((info as Record<string, unknown>)['lastUpdated']) : undefined;
+  const version =
+    typeof info === 'object' && info !== null ? toUtc((info as Record<string, unknown>)['lastUpdated']) : undefined;
   return ok({ ticketId, action, eventId, ...(actor ? { actor } : {}), ...(version ? { version } : {}) });
 }

@@ -33,26 +33,37 @@ async function targetTeam(ctx: HaloContext, want: string): Promise<string> {
     list = await optional(ctx, 'teams', () => teams(ctx, true));
     name = list ? resolveTeam(want, list) : want;
   }
-  if (name === undefined) throw new ConnectorError('validation', `Halo has no team named ${JSON.stringify(want)}`, { retryable: false });
+  if (name === undefined)
+    throw new ConnectorError('validation', `Halo has no team named ${JSON.stringify(want)}`, { retryable: false });
   return name;
 }
 
 type Field = keyof TicketUpdate;
 
 /** Reassign fields that differ from the re-read ticket: team, agent, and the optional status on move. */
-async function reassignFields(ctx: HaloContext, reassign: NonNullable<WritePlan['reassign']>, raw: Obj, body: TicketUpdate): Promise<Field[]> {
+async function reassignFields(
+  ctx: HaloContext,
+  reassign: NonNullable<WritePlan['reassign']>,
+  raw: Obj,
+  body: TicketUpdate,
+): Promise<Field[]> {
   const fields: Field[] = [];
   const want = reassign.location.team;
   if (want !== undefined) {
     const name = await targetTeam(ctx, String(want));
-    if (String(raw.team ?? '').trim().toLowerCase() !== name.trim().toLowerCase()) {
+    if (
+      String(raw.team ?? '')
+        .trim()
+        .toLowerCase() !== name.trim().toLowerCase()
+    ) {
       body.team = name;
       fields.push('team');
     }
   }
   if (reassign.owner !== null && reassign.owner !== undefined) {
     const member = memberSchema.safeParse(reassign.owner);
-    if (!member.success) throw new ConnectorError('validation', 'mapping.members entry is not {agent_id}', { retryable: false });
+    if (!member.success)
+      throw new ConnectorError('validation', 'mapping.members entry is not {agent_id}', { retryable: false });
     if (intField(raw.agent_id) !== member.data.agent_id) {
       body.agent_id = member.data.agent_id;
       fields.push('agent_id');
@@ -61,7 +72,8 @@ async function reassignFields(ctx: HaloContext, reassign: NonNullable<WritePlan[
   const onMove = ctx.settings.mapping.statusOnMove;
   if (body.team !== undefined && onMove !== undefined) {
     const statusId = resolveStatus(onMove, await optional(ctx, 'statuses', () => statuses(ctx)));
-    if (statusId === undefined) ctx.log.warn({ statusOnMove: onMove }, 'Halo statusOnMove names no known status; status left alone');
+    if (statusId === undefined)
+      ctx.log.warn({ statusOnMove: onMove }, 'Halo statusOnMove names no known status; status left alone');
     else if (intField(raw.status_id) !== statusId) {
       body.status_id = statusId;
       fields.push('status_id');
@@ -71,17 +83,28 @@ async function reassignFields(ctx: HaloContext, reassign: NonNullable<WritePlan[
 }
 
 /** `priority_id` when it differs (a name is looked up within the ticket's SLA, pitfall 7). */
-async function priorityFields(ctx: HaloContext, priority: NonNullable<WritePlan['priority']>, raw: Obj, body: TicketUpdate): Promise<Field[]> {
+async function priorityFields(
+  ctx: HaloContext,
+  priority: NonNullable<WritePlan['priority']>,
+  raw: Obj,
+  body: TicketUpdate,
+): Promise<Field[]> {
   const list = typeof priority.id === 'number' ? undefined : await optional(ctx, 'priorities', () => priorities(ctx));
   const pid = resolvePriority(priority.id, list, intField(raw.sla_id));
-  if (pid === undefined) throw new ConnectorError('validation', `Halo has no priority ${JSON.stringify(priority.id)}`, { retryable: false });
+  if (pid === undefined)
+    throw new ConnectorError('validation', `Halo has no priority ${JSON.stringify(priority.id)}`, { retryable: false });
   if (intField(raw.priority_id) === pid) return [];
   body.priority_id = pid;
   return ['priority_id'];
 }
 
 /** The ticket fields reassign and priority need, only those that differ from the re-read ticket (docs/spec.md §4). */
-async function planUpdate(ctx: HaloContext, plan: WritePlan, id: number, raw: Obj): Promise<{ body: TicketUpdate; reassign: Field[]; priority: Field[] }> {
+async function planUpdate(
+  ctx: HaloContext,
+  plan: WritePlan,
+  id: number,
+  raw: Obj,
+): Promise<{ body: TicketUpdate; reassign: Field[]; priority: Field[] }> {
   const body: TicketUpdate = { id };
   const reassign = plan.reassign ? await reassignFields(ctx, plan.reassign, raw, body) : [];
   const priority = plan.priority ? await priorityFields(ctx, plan.priority, raw, body) : [];
@@ -89,7 +112,11 @@ async function planUpdate(ctx: HaloContext, plan: WritePlan, id: number, raw: Ob
 }
 
 /** Reassign + priority in one `POST /api/Tickets` (Halo has no PATCH), then a read-back (halo.md §4.4). */
-async function writeTicket(ctx: HaloContext, plan: WritePlan, id: number): Promise<{ results: ActionResult[]; failure?: ConnectorError }> {
+async function writeTicket(
+  ctx: HaloContext,
+  plan: WritePlan,
+  id: number,
+): Promise<{ results: ActionResult[]; failure?: ConnectorError }> {
   const raw = isObj(plan.fetched.ticket) ? plan.fetched.ticket : {};
   const entries: { actionId: string; action: 'reassign' | 'priority' }[] = [];
   if (plan.reassign) entries.push({ actionId: plan.reassign.actionId, action: 'reassign' });
@@ -112,24 +139,45 @@ async function writeTicket(ctx: HaloContext, plan: WritePlan, id: number): Promi
       if (mine.length === 0) return { actionId: x.actionId, action: x.action, status: 'skipped' };
       const lost = mine.filter((f) => missed.includes(f));
       if (lost.length === 0) return { actionId: x.actionId, action: x.action, status: 'applied', remoteId: String(id) };
-      return failed(x.actionId, x.action, new ConnectorError('write_not_applied', `Halo accepted the update but ${lost.join(', ')} did not change (read-back)`));
+      return failed(
+        x.actionId,
+        x.action,
+        new ConnectorError(
+          'write_not_applied',
+          `Halo accepted the update but ${lost.join(', ')} did not change (read-back)`,
+        ),
+      );
     });
     const bad = results.find((r) => r.status === 'failed');
     return bad ? { results, failure: new ConnectorError('write_not_applied', bad.error!.message) } : { results };
   } catch (e) {
     const error = toConnectorError(e);
-    return { results: entries.map((x) => (fieldsOf(x.action).length === 0 ? { actionId: x.actionId, action: x.action, status: 'skipped' as const } : failed(x.actionId, x.action, error))), failure: error };
+    return {
+      results: entries.map((x) =>
+        fieldsOf(x.action).length === 0
+          ? { actionId: x.actionId, action: x.action, status: 'skipped' as const }
+          : failed(x.actionId, x.action, error),
+      ),
+      failure: error,
+    };
   }
 }
 
 /** One `POST /api/Tickets [{id, …}]`, then a re-read: returns the fields that did not take. */
 async function postAndReadBack(ctx: HaloContext, id: number, body: TicketUpdate): Promise<Field[]> {
   // Absolute values on an existing id: safe to repeat after an ambiguous failure.
-  const res = await haloRequest(ctx, { method: 'POST', path: '/Tickets', json: assertUpdateBody(body), idempotent: true });
+  const res = await haloRequest(ctx, {
+    method: 'POST',
+    path: '/Tickets',
+    json: assertUpdateBody(body),
+    idempotent: true,
+  });
   const echoed = Array.isArray(res.data) ? (res.data[0] as unknown) : res.data;
   const echoedId = isObj(echoed) ? intField(echoed.id) : undefined;
   if (echoedId !== undefined && echoedId !== id) {
-    throw new ConnectorError('write_not_applied', `Halo answered the update of ticket ${id} with ticket ${echoedId}`, { retryable: false });
+    throw new ConnectorError('write_not_applied', `Halo answered the update of ticket ${id} with ticket ${echoedId}`, {
+      retryable: false,
+    });
   }
   const missed = fieldsNotApplied(body, await getTicket(ctx, id));
   if (missed.includes('team')) await optional(ctx, 'teams', () => teams(ctx, true)); // pitfall 1: the map may be stale
@@ -157,7 +205,9 @@ async function writeNote(ctx: HaloContext, plan: WritePlan, id: number, note: No
       if (existing !== undefined) return { ...base, status: 'skipped', ...(existing ? { remoteId: existing } : {}) };
     }
     const internal = note.visibility === 'internal';
-    const outcome = (internal ? ctx.settings.notes.internal?.outcome : ctx.settings.notes.customer?.outcome) ?? (internal ? 'Private Note' : 'Email User');
+    const outcome =
+      (internal ? ctx.settings.notes.internal?.outcome : ctx.settings.notes.customer?.outcome) ??
+      (internal ? 'Private Note' : 'Email User');
     const json = buildNote({ ticketId: id, outcome, text: note.text, marker: note.marker, internal });
     let created: string | undefined;
     try {
@@ -174,7 +224,8 @@ async function writeNote(ctx: HaloContext, plan: WritePlan, id: number, note: No
     if (created === undefined) {
       // A 200 without the created action: believe it only when the note is really there (false-200 writes).
       created = await markerPresent(ctx, id, note.marker);
-      if (created === undefined) throw new ConnectorError('write_not_applied', 'Halo answered 200 but the note is not on the ticket');
+      if (created === undefined)
+        throw new ConnectorError('write_not_applied', 'Halo answered 200 but the note is not on the ticket');
     }
     return { ...base, status: 'applied', ...(created ? { remoteId: created } : {}) };
   } catch (e) {
@@ -209,7 +260,11 @@ export async function applyActions(ctx: HaloContext, plan: WritePlan): Promise<A
     }
     const r = await writeNote(ctx, plan, id, note);
     results.push(r);
-    if (r.status === 'failed') failure = new ConnectorError((r.error?.code ?? 'internal') as ConnectorError['code'], r.error?.message ?? 'note failed');
+    if (r.status === 'failed')
+      failure = new ConnectorError(
+        (r.error?.code ?? 'internal') as ConnectorError['code'],
+        r.error?.message ?? 'note failed',
+      );
   }
   return results;
 }
@@ -243,15 +298,30 @@ export interface ActionCreate {
  */
 export function assertUpdateBody(body: TicketUpdate): [TicketUpdate] {
   if (!Number.isSafeInteger(body.id) || body.id <= 0) {
-    throw new ConnectorError('internal', 'refusing to POST /api/Tickets without a valid ticket id (it would create a ticket)', { retryable: false });
+    throw new ConnectorError(
+      'internal',
+      'refusing to POST /api/Tickets without a valid ticket id (it would create a ticket)',
+      { retryable: false },
+    );
   }
   return [body];
 }
 
 /** The note body; the marker goes into the text so a retry can find the note (docs/spec.md §4). */
-export function buildNote(options: { ticketId: number; outcome: string; text: string; marker: string; internal: boolean }): [ActionCreate] {
+export function buildNote(options: {
+  ticketId: number;
+  outcome: string;
+  text: string;
+  marker: string;
+  internal: boolean;
+}): [ActionCreate] {
   const note = options.text.includes(options.marker) ? options.text : `${options.text}\n\n${options.marker}`;
-  const body: ActionCreate = { ticket_id: options.ticketId, outcome: options.outcome, note, hiddenfromuser: options.internal };
+  const body: ActionCreate = {
+    ticket_id: options.ticketId,
+    outcome: options.outcome,
+    note,
+    hiddenfromuser: options.internal,
+  };
   // Private notes never email anyone; a customer note leaves e-mailing to the configured outcome.
   if (options.internal) body.sendemail = false;
   return [body];
@@ -273,7 +343,11 @@ export function resolveStatus(want: IdOrName, list: readonly NamedId[] | undefin
 }
 
 /** `priority_id` for a mapping value: an id as given, or a name looked up within the ticket's SLA (pitfall 7). */
-export function resolvePriority(want: IdOrName, list: readonly PriorityRow[] | undefined, slaId: number | undefined): number | undefined {
+export function resolvePriority(
+  want: IdOrName,
+  list: readonly PriorityRow[] | undefined,
+  slaId: number | undefined,
+): number | undefined {
   if (numeric(want)) return Number(want);
   const w = String(want).trim().toLowerCase();
   const rows = (list ?? []).filter((p) => p.name.trim().toLowerCase() === w);
@@ -290,7 +364,13 @@ export function intField(v: unknown): number | undefined {
 /** Which update fields did not take, comparing the body with the re-read ticket. */
 export function fieldsNotApplied(body: TicketUpdate, reread: Record<string, unknown>): (keyof TicketUpdate)[] {
   const missed: (keyof TicketUpdate)[] = [];
-  if (body.team !== undefined && String(reread.team ?? '').trim().toLowerCase() !== body.team.trim().toLowerCase()) missed.push('team');
+  if (
+    body.team !== undefined &&
+    String(reread.team ?? '')
+      .trim()
+      .toLowerCase() !== body.team.trim().toLowerCase()
+  )
+    missed.push('team');
   for (const k of ['agent_id', 'status_id', 'priority_id'] as const) {
     if (body[k] !== undefined && intField(reread[k]) !== body[k]) missed.push(k);
   }

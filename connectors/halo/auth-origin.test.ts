@@ -4,7 +4,10 @@ import { onOwnOrigin } from './client.js';
 import { settingsSchema } from './schemas.js';
 
 const settings = (connection: Record<string, string>) =>
-  settingsSchema.parse({ connection: { clientId: 'c', clientSecret: 's', ...connection }, webhook: { basicAuth: { username: 'u', password: 'p' } } });
+  settingsSchema.parse({
+    connection: { clientId: 'c', clientSecret: 's', ...connection },
+    webhook: { basicAuth: { username: 'u', password: 'p' } },
+  });
 
 describe('onOwnOrigin (where a discovered Halo auth_url may send the client secret)', () => {
   const tenant = settings({ tenantUrl: 'https://initech.halopsa.com' });

@@ -75,13 +75,18 @@ async function tokenEndpoint(ctx: HaloContext): Promise<TokenEndpoint> {
   const base = tenantBase(ctx.settings);
   let found = withTenant(`${base}/auth/token`, c.tenant);
   try {
-    const res = await ctx.http.request({ method: 'GET', url: `${base}/api/authinfo`, headers: { accept: 'application/json' } });
+    const res = await ctx.http.request({
+      method: 'GET',
+      url: `${base}/api/authinfo`,
+      headers: { accept: 'application/json' },
+    });
     const info = authInfoSchema.safeParse(res.data);
     const authUrl = info.success ? info.data.auth_url : undefined;
     // The token request carries the client secret, and this URL comes from an answer anyone between us and Halo (or
     // a compromised tenant) could write: it is used only on the instance's own origin.
     if (authUrl && onOwnOrigin(ctx.settings, authUrl)) {
-      const tenant = c.tenant ?? (info.success && info.data.tenant_id !== undefined ? String(info.data.tenant_id) : undefined);
+      const tenant =
+        c.tenant ?? (info.success && info.data.tenant_id !== undefined ? String(info.data.tenant_id) : undefined);
       found = withTenant(tokenUrl(authUrl), tenant || undefined);
     } else if (authUrl) {
       ctx.log.warn(
@@ -105,17 +110,26 @@ async function requestToken(ctx: HaloContext, cacheKey: string): Promise<string>
     method: 'POST',
     url: endpoint.url,
     query: endpoint.tenant ? { tenant: endpoint.tenant } : undefined,
-    form: { grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret, scope: c.scope ?? 'all' },
+    form: {
+      grant_type: 'client_credentials',
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      scope: c.scope ?? 'all',
+    },
     headers: { accept: 'application/json' },
     idempotent: true,
     // A refused client id/secret is a credentials problem, never retried.
     classify: (status) =>
       status === 400 || status === 401 || status === 403
-        ? new ConnectorError('psa_auth', `Halo token endpoint refused the client credentials (${status})`, { status, retryable: false })
+        ? new ConnectorError('psa_auth', `Halo token endpoint refused the client credentials (${status})`, {
+            status,
+            retryable: false,
+          })
         : undefined,
   });
   const parsed = tokenResponseSchema.safeParse(res.data);
-  if (!parsed.success) throw new ConnectorError('invalid_response', 'Halo token endpoint answered without an access_token');
+  if (!parsed.success)
+    throw new ConnectorError('invalid_response', 'Halo token endpoint answered without an access_token');
   // The lifetime always comes from `expires_in`; 3600 s is only the fallback every public client uses (pyhalopsa
   // `body.get("expires_in", 3600)`); Halo documents no fixed lifetime (UNVERIFIED, README "Unverified").
   const lifetimeS = parsed.data.expires_in && parsed.data.expires_in > 0 ? parsed.data.expires_in : 3600;
@@ -172,4 +186,3 @@ export async function haloRequest<T = unknown>(ctx: HaloContext, call: HaloCall)
     return send(await getToken(ctx, true));
   }
 }
-

@@ -10,7 +10,15 @@ const current = { id: 1, team: '2nd Line Support', agent_id: 13, status_id: 9, p
 describe('Halo history: values before a change', () => {
   it('come from the logging action when it records them (the timeline starts at creation)', () => {
     const actions = [
-      { id: 1, outcome: 'Logged', datetime: '2026-11-30T14:00:00', new_status: 1, new_agent: 20, new_team: '1st Line Support', new_priority: 3 },
+      {
+        id: 1,
+        outcome: 'Logged',
+        datetime: '2026-11-30T14:00:00',
+        new_status: 1,
+        new_agent: 20,
+        new_team: '1st Line Support',
+        new_priority: 3,
+      },
       { id: 2, outcome: 'Updated', datetime: '2026-11-30T15:00:00', new_team: '2nd Line Support', new_agent: 13 },
       { id: 3, outcome: 'Updated', datetime: '2026-11-30T17:00:00', old_status: 1, new_status: 9 },
     ];

@@ -1,5 +1,12 @@
 import { ConnectorError, err, ok, replayBackwards, toConnectorError } from '../../src/contract/index.js';
-import type { FetchedTicket, HistoryPage, HistoryWindow, RawChange, Result, TicketHistoryRead } from '../../src/contract/index.js';
+import type {
+  FetchedTicket,
+  HistoryPage,
+  HistoryWindow,
+  RawChange,
+  Result,
+  TicketHistoryRead,
+} from '../../src/contract/index.js';
 
 import { haloRequest } from './client.js';
 import type { HaloContext } from './client.js';
@@ -24,14 +31,30 @@ type Field = 'status' | 'agent' | 'team' | 'priority';
 
 const PAGE_SIZE = 100;
 const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
-const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) ? v : typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : undefined);
+const int = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isInteger(v)
+    ? v
+    : typeof v === 'string' && /^-?\d+$/.test(v.trim())
+      ? Number(v)
+      : undefined;
 
 /** Tickets updated in the window, open or closed (one page). */
-async function listUpdated(ctx: HaloContext, window: HistoryWindow, page: number): Promise<{ ids: string[]; more: boolean }> {
+async function listUpdated(
+  ctx: HaloContext,
+  window: HistoryWindow,
+  page: number,
+): Promise<{ ids: string[]; more: boolean }> {
   const res = await haloRequest(ctx, {
     method: 'GET',
     path: '/Tickets',
-    query: { pageinate: true, page_size: PAGE_SIZE, page_no: page, datesearch: 'lastactiondate', startdate: window.from, enddate: window.to },
+    query: {
+      pageinate: true,
+      page_size: PAGE_SIZE,
+      page_no: page,
+      datesearch: 'lastactiondate',
+      startdate: window.from,
+      enddate: window.to,
+    },
   });
   const list = parseList(res.data, 'tickets', ticketSchema);
   if (!list) throw new ConnectorError('invalid_response', 'Halo answered GET /Tickets without a ticket list');
@@ -52,7 +75,10 @@ async function allActions(ctx: HaloContext, id: number): Promise<Raw[]> {
   const res = await haloRequest(ctx, { method: 'GET', path: '/Actions', query: { ticket_id: id } });
   const body = res.data;
   const rows = Array.isArray(body) ? body : isObject(body) && Array.isArray(body['actions']) ? body['actions'] : [];
-  return rows.filter((a): a is Raw => isObject(a) && (a['ticket_id'] === undefined || a['ticket_id'] === null || Number(a['ticket_id']) === id));
+  return rows.filter(
+    (a): a is Raw =>
+      isObject(a) && (a['ticket_id'] === undefined || a['ticket_id'] === null || Number(a['ticket_id']) === id),
+  );
 }
 
 interface Change {
@@ -69,7 +95,13 @@ function changesIn(action: Raw): Change[] {
   const at = new Date(Date.parse(stamp)).toISOString();
   const out: Change[] = [];
   const status = int(action['new_status']);
-  if (status !== undefined && status > 0) out.push({ at, field: 'status', to: status, ...(int(action['old_status']) ? { from: int(action['old_status']) } : {}) });
+  if (status !== undefined && status > 0)
+    out.push({
+      at,
+      field: 'status',
+      to: status,
+      ...(int(action['old_status']) ? { from: int(action['old_status']) } : {}),
+    });
   const agent = int(action['new_agent']);
   if (agent !== undefined && agent >= 0 && action['new_agent'] !== null) out.push({ at, field: 'agent', to: agent });
   const team = action['new_team'];
@@ -102,7 +134,10 @@ function setField(raw: Raw, field: Field, value: unknown): Raw {
  * change of a field on the ticket's logging action sets the initial value (nothing to undo); the first change of a
  * field after it has an unknown "before": `knownFrom` moves to its instant.
  */
-export function undoable(actions: Raw[], createdAt: string): { changes: RawChange<Raw>[]; knownFrom: string; unreadable: number } {
+export function undoable(
+  actions: Raw[],
+  createdAt: string,
+): { changes: RawChange<Raw>[]; knownFrom: string; unreadable: number } {
   const all = actions
     .map((a, i) => ({ a, i, ms: Date.parse(haloInstant(a['datetime']) ?? haloInstant(a['actiondatecreated']) ?? '') }))
     .filter((x) => Number.isFinite(x.ms))
@@ -146,7 +181,11 @@ function asOf(fetched: FetchedTicket, raw: Raw, at: string): FetchedTicket {
   return { ...rest, ticket: t, notes };
 }
 
-async function ticketHistory(ctx: HaloContext, ticketId: string, window: HistoryWindow): Promise<TicketHistoryRead | undefined> {
+async function ticketHistory(
+  ctx: HaloContext,
+  ticketId: string,
+  window: HistoryWindow,
+): Promise<TicketHistoryRead | undefined> {
   let fetched: FetchedTicket;
   try {
     fetched = await loadTicket(ctx, ticketId);
@@ -158,23 +197,32 @@ async function ticketHistory(ctx: HaloContext, ticketId: string, window: History
   const current = fetched.ticket as Raw;
   const createdAt = haloInstant(current['dateoccurred']) ?? haloInstant(current['datecreated']);
   if (createdAt === undefined) return undefined;
-  const { changes, knownFrom, unreadable } = undoable(await allActions(ctx, ticketNumber(ticketId)), new Date(Date.parse(createdAt)).toISOString());
+  const { changes, knownFrom, unreadable } = undoable(
+    await allActions(ctx, ticketNumber(ticketId)),
+    new Date(Date.parse(createdAt)).toISOString(),
+  );
   const states = replayBackwards(current, createdAt, changes, window.to).filter((s, i, list) => {
     // States before `knownFrom` have a field whose value is unknown: the timeline starts at the state in force then.
     const next = list[i + 1];
     return next === undefined || Date.parse(next.at) > Date.parse(knownFrom);
   });
   const snapshots = states.map((s, i) => {
-    const at = i === 0 && Date.parse(s.at) < Date.parse(knownFrom) ? new Date(Date.parse(knownFrom)).toISOString() : s.at;
+    const at =
+      i === 0 && Date.parse(s.at) < Date.parse(knownFrom) ? new Date(Date.parse(knownFrom)).toISOString() : s.at;
     return { at, fetched: asOf(fetched, s.raw, at) };
   });
   return { ticketId, snapshots, unreadable };
 }
 
 /** One page of updated tickets (up to 100) with their rebuilt snapshots. */
-export async function readHaloHistory(ctx: HaloContext, window: HistoryWindow, page?: string): Promise<Result<HistoryPage, ConnectorError>> {
+export async function readHaloHistory(
+  ctx: HaloContext,
+  window: HistoryWindow,
+  page?: string,
+): Promise<Result<HistoryPage, ConnectorError>> {
   const pageNo = page === undefined ? 1 : Number(page);
-  if (!Number.isSafeInteger(pageNo) || pageNo < 1) return err(new ConnectorError('validation', `bad page token ${JSON.stringify(page)}`, { retryable: false }));
+  if (!Number.isSafeInteger(pageNo) || pageNo < 1)
+    return err(new ConnectorError('validation', `bad page token ${JSON.stringify(page)}`, { retryable: false }));
   try {
     const listed = await listUpdated(ctx, window, pageNo);
     const tickets: TicketHistoryRead[] = [];

@@ -28,7 +28,7 @@ export const halo = {
   listChangedSince,
   listOpen,
   readActivity,
-    readHistory: readHaloHistory,
+  readHistory: readHaloHistory,
   // Ticket and actions (lookups are cached).
   callsPerEvaluation: 2,
 } satisfies PsaConnector<HaloSettings>;

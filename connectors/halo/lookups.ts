@@ -17,7 +17,13 @@ export interface PriorityRow {
 
 const TEN_MINUTES = 600_000;
 
-async function cached<T>(ctx: HaloContext, what: string, ttlMs: number, load: () => Promise<T>, fresh = false): Promise<T> {
+async function cached<T>(
+  ctx: HaloContext,
+  what: string,
+  ttlMs: number,
+  load: () => Promise<T>,
+  fresh = false,
+): Promise<T> {
   const cacheKey = `halo:${ctx.instance.id}:${what}`;
   if (!fresh) {
     const hit = await ctx.cache.get<T>(cacheKey);
@@ -45,30 +51,51 @@ export async function ownAgentId(ctx: HaloContext): Promise<string> {
 
 /** `GET /api/Status` (ids are not portable between tenants: statuses are mapped by name, halo.md §6). */
 export async function statuses(ctx: HaloContext, fresh = false): Promise<NamedId[]> {
-  return cached(ctx, 'statuses', TEN_MINUTES, async () => {
-    const res = await haloRequest(ctx, { method: 'GET', path: '/Status', query: { showall: true } });
-    return listOrThrow(parseList(res.data, 'statuses', statusSchema), 'Status').map((s) => ({ id: s.id, name: s.name }));
-  }, fresh);
+  return cached(
+    ctx,
+    'statuses',
+    TEN_MINUTES,
+    async () => {
+      const res = await haloRequest(ctx, { method: 'GET', path: '/Status', query: { showall: true } });
+      return listOrThrow(parseList(res.data, 'statuses', statusSchema), 'Status').map((s) => ({
+        id: s.id,
+        name: s.name,
+      }));
+    },
+    fresh,
+  );
 }
 
 /** `GET /api/Team`: ticket `team` is a name (pitfall 1); this map gives ids and the canonical spelling. */
 export async function teams(ctx: HaloContext, fresh = false): Promise<NamedId[]> {
-  return cached(ctx, 'teams', TEN_MINUTES, async () => {
-    const res = await haloRequest(ctx, { method: 'GET', path: '/Team' });
-    return listOrThrow(parseList(res.data, 'teams', teamSchema), 'Team').map((t) => ({ id: t.id, name: t.name }));
-  }, fresh);
+  return cached(
+    ctx,
+    'teams',
+    TEN_MINUTES,
+    async () => {
+      const res = await haloRequest(ctx, { method: 'GET', path: '/Team' });
+      return listOrThrow(parseList(res.data, 'teams', teamSchema), 'Team').map((t) => ({ id: t.id, name: t.name }));
+    },
+    fresh,
+  );
 }
 
 /** `GET /api/Priority`: per-SLA rows; `priorityid` is the ticket's `priority_id` (pitfall 7). */
 export async function priorities(ctx: HaloContext, fresh = false): Promise<PriorityRow[]> {
-  return cached(ctx, 'priorities', TEN_MINUTES, async () => {
-    const res = await haloRequest(ctx, { method: 'GET', path: '/Priority' });
-    return listOrThrow(parseList(res.data, 'priorities', prioritySchema), 'Priority').map((p) => ({
-      priorityid: p.priorityid,
-      slaid: p.slaid ?? null,
-      name: p.name,
-    }));
-  }, fresh);
+  return cached(
+    ctx,
+    'priorities',
+    TEN_MINUTES,
+    async () => {
+      const res = await haloRequest(ctx, { method: 'GET', path: '/Priority' });
+      return listOrThrow(parseList(res.data, 'priorities', prioritySchema), 'Priority').map((p) => ({
+        priorityid: p.priorityid,
+        slaid: p.slaid ?? null,
+        name: p.name,
+      }));
+    },
+    fresh,
+  );
 }
 
 /** Runs a lookup whose failure must not fail the caller (names are nice to have); logs and returns undefined. */

@@ -9,9 +9,13 @@ import { haloInstant } from './mapping.js';
 import { normalize } from './normalize.js';
 import { parseList, settingsSchema, ticketSchema } from './schemas.js';
 
-const settings = settingsSchema.parse({ connection: { tenantUrl: 'https://initech.halopsa.com', clientId: 'c', clientSecret: 's' }, webhook: { basicAuth: { username: 'u', password: 'p' } } });
+const settings = settingsSchema.parse({
+  connection: { tenantUrl: 'https://initech.halopsa.com', clientId: 'c', clientSecret: 's' },
+  webhook: { basicAuth: { username: 'u', password: 'p' } },
+});
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
 
 /** The example config's initech-halo mapping. */
 const instance: InstanceInfo = {
@@ -95,19 +99,36 @@ describe('normalize on the full ticket fixture', () => {
     ]);
     // 15:30 is our API agent without a marker: not one of our notes (issue 12), so a human-visible note.
     expect(t.recentNotes!.map((n) => n.ours)).toEqual([false, false, true, false, false]);
-    expect(t.recentNotes![3]).toMatchObject({ internal: false, text: 'Hi Peter,\nWe are still looking into this & will update you shortly.' });
+    expect(t.recentNotes![3]).toMatchObject({
+      internal: false,
+      text: 'Hi Peter,\nWe are still looking into this & will update you shortly.',
+    });
     expect(t.latestNote).toBe('Checked Entra sign-in logs: legacy auth blocked by the new conditional access policy.');
   });
 
   it('skips our notes for latestNote even when they are the newest', () => {
-    const ours = { id: 1, ticket_id: 4242, datetime: '2026-11-24T16:00:00', note: 'Escalated [esc:abcdef12]', hiddenfromuser: true, who_agentid: 38 };
+    const ours = {
+      id: 1,
+      ticket_id: 4242,
+      datetime: '2026-11-24T16:00:00',
+      note: 'Escalated [esc:abcdef12]',
+      hiddenfromuser: true,
+      who_agentid: 38,
+    };
     const x = norm(fixture('ticket-full.json'), { notes: [...actions, ours] });
     expect(x.recentNotes![0]).toMatchObject({ ours: true, text: 'Escalated [esc:abcdef12]' });
     expect(x.latestNote).toBe('Checked Entra sign-in logs: legacy auth blocked by the new conditional access policy.');
   });
 
   it('a marker typed by an end user (not our API agent) is not ours: it stays the latest note', () => {
-    const spoof = { id: 3, ticket_id: 4242, datetime: '2026-11-24T16:02:00', note: 'Server down again [esc:000000]', who_agentid: 0, who: 'Peter Gibbons' };
+    const spoof = {
+      id: 3,
+      ticket_id: 4242,
+      datetime: '2026-11-24T16:02:00',
+      note: 'Server down again [esc:000000]',
+      who_agentid: 0,
+      who: 'Peter Gibbons',
+    };
     const x = norm(fixture('ticket-full.json'), { notes: [...actions, spoof] });
     expect(x.recentNotes![0]).toMatchObject({ ours: false, text: 'Server down again [esc:000000]' });
     expect(x.latestNote).toBe('Server down again [esc:000000]');
@@ -129,7 +150,13 @@ describe('normalize on sparse and odd payloads', () => {
 
   it('agent 1 is the system Unassigned account whatever its display name (renamed / localized tenants)', () => {
     for (const agent_name of [undefined, 'Unassigned', 'Nicht zugewiesen', 'Queue']) {
-      const t = norm({ id: 5, status_id: 1, team: '1st Line Support', agent_id: 1, ...(agent_name ? { agent_name } : {}) });
+      const t = norm({
+        id: 5,
+        status_id: 1,
+        team: '1st Line Support',
+        agent_id: 1,
+        ...(agent_name ? { agent_name } : {}),
+      });
       expect(t.owner).toBeNull();
     }
     // a real agent keeps its owner, with or without a name
@@ -156,7 +183,15 @@ describe('normalize on sparse and odd payloads', () => {
   });
 
   it('numbers that travel as strings are read as numbers', () => {
-    const t = norm({ id: '77', status_id: '9', priority_id: '1', agent_id: '15', agent_name: 'Bob Net', team: 'network', client_id: '99' });
+    const t = norm({
+      id: '77',
+      status_id: '9',
+      priority_id: '1',
+      agent_id: '15',
+      agent_name: 'Bob Net',
+      team: 'network',
+      client_id: '99',
+    });
     expect(t.ref.id).toBe('77');
     expect(t.status).toEqual({ id: '9', name: 'Closed', category: 'closed' });
     expect(t.priority.level).toBe(1);
@@ -166,7 +201,10 @@ describe('normalize on sparse and odd payloads', () => {
   });
 
   it('maps statuses by name case-insensitively and by id; an unmapped status reads as open', () => {
-    const byName = { ...instance, mapping: { ...instance.mapping, statuses: { waiting_customer: ['waiting ON customer'], resolved: [8] } } };
+    const byName = {
+      ...instance,
+      mapping: { ...instance.mapping, statuses: { waiting_customer: ['waiting ON customer'], resolved: [8] } },
+    };
     expect(norm({ id: 1, status_id: 4 }, {}, byName).status.category).toBe('waiting_customer');
     expect(norm({ id: 1, status_id: 8, dateclosed: '2026-11-24T18:00:00' }, {}, byName)).toMatchObject({
       status: { category: 'resolved' },
@@ -176,9 +214,20 @@ describe('normalize on sparse and odd payloads', () => {
   });
 
   it('maps priorities by name within the ticket SLA', () => {
-    const byName = { ...instance, mapping: { ...instance.mapping, priorities: { P1: ['p1 - gold', 'Critical'], P3: ['Medium'] } } };
-    expect(norm({ id: 1, priority_id: 1, sla_id: 2 }, {}, byName).priority).toEqual({ id: '1', name: 'P1 - Gold', level: 1 });
-    expect(norm({ id: 1, priority_id: 3, sla_id: 1 }, {}, byName).priority).toEqual({ id: '3', name: 'Medium', level: 3 });
+    const byName = {
+      ...instance,
+      mapping: { ...instance.mapping, priorities: { P1: ['p1 - gold', 'Critical'], P3: ['Medium'] } },
+    };
+    expect(norm({ id: 1, priority_id: 1, sla_id: 2 }, {}, byName).priority).toEqual({
+      id: '1',
+      name: 'P1 - Gold',
+      level: 1,
+    });
+    expect(norm({ id: 1, priority_id: 3, sla_id: 1 }, {}, byName).priority).toEqual({
+      id: '3',
+      name: 'Medium',
+      level: 3,
+    });
     expect(norm({ id: 1, priority_id: 2, sla_id: 1 }, {}, byName).priority.level).toBeNull();
   });
 
@@ -210,9 +259,12 @@ describe('haloInstant', () => {
     ['2026-09-01', '2026-09-01T00:00:00Z'],
   ])('%s → %s', (input, out) => expect(haloInstant(input)).toBe(out));
 
-  it.each([['1900-01-01T00:00:00'], ['not a date'], [''], [null], [42], ['2026-13-45T99:00:00']])('%s → undefined', (input) => {
-    expect(haloInstant(input)).toBeUndefined();
-  });
+  it.each([['1900-01-01T00:00:00'], ['not a date'], [''], [null], [42], ['2026-13-45T99:00:00']])(
+    '%s → undefined',
+    (input) => {
+      expect(haloInstant(input)).toBeUndefined();
+    },
+  );
 });
 
 describe('normalizeHalo: the customer site (calendarFor site entries, issue 17)', () => {

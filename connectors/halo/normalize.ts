@@ -1,5 +1,13 @@
 import { deriveTier, mappableFields } from '../../src/contract/index.js';
-import type { FetchedTicket, FieldSource, IdOrName, InstanceInfo, Mapping, StatusCategory, Ticket } from '../../src/contract/index.js';
+import type {
+  FetchedTicket,
+  FieldSource,
+  IdOrName,
+  InstanceInfo,
+  Mapping,
+  StatusCategory,
+  Ticket,
+} from '../../src/contract/index.js';
 
 import { haloInstant, laterOf } from './mapping.js';
 import type { NamedId, PriorityRow } from './lookups.js';
@@ -24,14 +32,21 @@ function int(v: unknown): number | undefined {
   return undefined;
 }
 const asList = (v: unknown): IdOrName[] =>
-  (Array.isArray(v) ? v : [v]).filter((x): x is IdOrName => typeof x === 'number' || (typeof x === 'string' && x !== ''));
+  (Array.isArray(v) ? v : [v]).filter(
+    (x): x is IdOrName => typeof x === 'number' || (typeof x === 'string' && x !== ''),
+  );
 const arr = <T>(v: unknown, guard: (x: unknown) => x is T): T[] => (Array.isArray(v) ? v.filter(guard) : []);
 const isNamed = (x: unknown): x is NamedId => isObj(x) && typeof x.id === 'number' && typeof x.name === 'string';
-const isPriority = (x: unknown): x is PriorityRow => isObj(x) && typeof x.priorityid === 'number' && typeof x.name === 'string';
+const isPriority = (x: unknown): x is PriorityRow =>
+  isObj(x) && typeof x.priorityid === 'number' && typeof x.name === 'string';
 
 function readLookups(raw: Record<string, unknown> | undefined): HaloLookups {
   if (!raw) return {};
-  const out: HaloLookups = { statuses: arr(raw.statuses, isNamed), teams: arr(raw.teams, isNamed), priorities: arr(raw.priorities, isPriority) };
+  const out: HaloLookups = {
+    statuses: arr(raw.statuses, isNamed),
+    teams: arr(raw.teams, isNamed),
+    priorities: arr(raw.priorities, isPriority),
+  };
   if (typeof raw.ownAgentId === 'string') out.ownAgentId = raw.ownAgentId;
   return out;
 }
@@ -62,7 +77,12 @@ function priorityOf(t: Obj, mapping: Mapping, lookups: HaloLookups): Ticket['pri
   const rows = lookups.priorities?.filter((p) => p.priorityid === id) ?? [];
   const name = str(t.priority_name) ?? (rows.find((p) => p.slaid === slaId) ?? rows[0])?.name;
   let level: 1 | 2 | 3 | 4 | null = null;
-  for (const [p, lvl] of [['P1', 1], ['P2', 2], ['P3', 3], ['P4', 4]] as const) {
+  for (const [p, lvl] of [
+    ['P1', 1],
+    ['P2', 2],
+    ['P3', 3],
+    ['P4', 4],
+  ] as const) {
     if (asList(mapping.priorities?.[p]).some((v) => idOrNameMatches(v, id, name))) {
       level = lvl;
       break;
@@ -108,7 +128,9 @@ function usersAffectedOf(t: Obj, mapping: Mapping): number | undefined {
   if (!rule) return undefined;
   if ('customField' in rule) {
     const want = rule.customField.toLowerCase();
-    const field = arr(t.customfields, isObj).find((f) => [f.name, f.label].some((n) => typeof n === 'string' && n.toLowerCase() === want));
+    const field = arr(t.customfields, isObj).find((f) =>
+      [f.name, f.label].some((n) => typeof n === 'string' && n.toLowerCase() === want),
+    );
     const n = Number(field?.value ?? field?.display);
     return field && Number.isFinite(n) && n >= 0 ? Math.floor(n) : undefined;
   }
@@ -142,7 +164,9 @@ function slaOf(t: Obj): Ticket['psaSla'] {
 function companyOf(t: Obj, mapping: Mapping): Ticket['company'] {
   const companyId = int(t.client_id);
   const companyName = str(t.client_name);
-  const vip = t.is_vip === true || (companyId !== undefined && (mapping.vipCompanies ?? []).some((v) => String(v).trim() === String(companyId)));
+  const vip =
+    t.is_vip === true ||
+    (companyId !== undefined && (mapping.vipCompanies ?? []).some((v) => String(v).trim() === String(companyId)));
   const id = companyId === undefined ? '' : String(companyId);
   return companyName ? { id, name: companyName, vip } : { id, vip };
 }
@@ -151,7 +175,8 @@ function companyOf(t: Obj, mapping: Mapping): Ticket['company'] {
 function datesOf(t: Obj): Pick<Ticket, 'createdAt' | 'updatedAt' | 'version'> {
   const lastUpdate = haloInstant(t.last_update);
   const lastAction = haloInstant(t.lastactiondate);
-  const createdAt = haloInstant(t.dateoccurred) ?? haloInstant(t.datecreated) ?? lastAction ?? lastUpdate ?? '1970-01-01T00:00:00Z';
+  const createdAt =
+    haloInstant(t.dateoccurred) ?? haloInstant(t.datecreated) ?? lastAction ?? lastUpdate ?? '1970-01-01T00:00:00Z';
   const updatedAt = laterOf(lastUpdate, lastAction) ?? createdAt;
   return { createdAt, updatedAt, version: lastUpdate ?? lastAction ?? updatedAt };
 }
@@ -161,7 +186,11 @@ function contactOf(t: Obj): Ticket['contact'] | undefined {
   const userName = str(t.user_name);
   const email = str(t.user_email);
   if (userId === undefined && !userName && !email) return undefined;
-  return { id: userId === undefined ? '' : String(userId), ...(userName ? { name: userName } : {}), ...(email ? { email } : {}) };
+  return {
+    id: userId === undefined ? '' : String(userId),
+    ...(userName ? { name: userName } : {}),
+    ...(email ? { email } : {}),
+  };
 }
 
 /** The optional fields a Halo ticket may carry (absent ones stay absent). */
@@ -169,7 +198,8 @@ function optionalFields(t: Obj, mapping: Mapping, status: Ticket['status']): Par
   const out: Partial<Ticket> = {};
   const id = int(t.id);
   if (id !== undefined) out.number = String(id);
-  const description = str(t.details) ?? (typeof t.details_html === 'string' ? str(htmlToText(t.details_html)) : undefined);
+  const description =
+    str(t.details) ?? (typeof t.details_html === 'string' ? str(htmlToText(t.details_html)) : undefined);
   if (description) out.description = description;
   const contact = contactOf(t);
   if (contact) out.contact = contact;
@@ -240,9 +270,13 @@ export function haloFieldSource(source: FieldSource | undefined, t: Obj): string
   };
   if ('udf' in source) {
     const list = Array.isArray(t.customfields) ? (t.customfields as unknown[]) : [];
-    const hit = list.find((c) => isObj(c) && typeof c.name === 'string' && c.name.toLowerCase() === source.udf.toLowerCase());
+    const hit = list.find(
+      (c) => isObj(c) && typeof c.name === 'string' && c.name.toLowerCase() === source.udf.toLowerCase(),
+    );
     return isObj(hit) ? (show(hit.display) ?? show(hit.value)) : undefined;
   }
-  const parts = (Array.isArray(source.field) ? source.field : [source.field]).map((f) => show(t[f])).filter((v): v is string => v !== undefined);
+  const parts = (Array.isArray(source.field) ? source.field : [source.field])
+    .map((f) => show(t[f]))
+    .filter((v): v is string => v !== undefined);
   return parts.length > 0 ? parts.join(' / ') : undefined;
 }

@@ -3,7 +3,6 @@ import type { TicketNote } from '../../src/contract/index.js';
 
 import { haloInstant } from './mapping.js';
 
-
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -27,7 +26,8 @@ export function actionText(action: Obj): string {
   return '';
 }
 
-const sameId = (v: unknown, id: string | undefined) => id !== undefined && v !== undefined && v !== null && String(v) === id;
+const sameId = (v: unknown, id: string | undefined) =>
+  id !== undefined && v !== undefined && v !== null && String(v) === id;
 
 /**
  * True for notes we wrote: our marker in the text AND our API agent as the author. A marker typed by an end user (or
@@ -36,11 +36,16 @@ const sameId = (v: unknown, id: string | undefined) => id !== undefined && v !==
  */
 export function isOurs(action: Obj, text: string, ownAgentId: string | undefined): boolean {
   if (!hasMarker(text)) return false;
-  return ownAgentId === undefined || sameId(action.who_agentid, ownAgentId) || sameId(action.actionby_agent_id, ownAgentId);
+  return (
+    ownAgentId === undefined || sameId(action.who_agentid, ownAgentId) || sameId(action.actionby_agent_id, ownAgentId)
+  );
 }
 
 /** `recentNotes` (newest first, ≤ 5, ours flagged) and `latestNote` (newest not ours) from `/api/Actions` rows. */
-export function normalizeNotes(actions: readonly unknown[], ownAgentId: string | undefined): { recentNotes: TicketNote[]; latestNote?: string } {
+export function normalizeNotes(
+  actions: readonly unknown[],
+  ownAgentId: string | undefined,
+): { recentNotes: TicketNote[]; latestNote?: string } {
   const notes: TicketNote[] = [];
   for (const a of actions) {
     if (!isObj(a)) continue;
@@ -54,5 +59,7 @@ export function normalizeNotes(actions: readonly unknown[], ownAgentId: string |
   }
   notes.sort((x, y) => Date.parse(y.at) - Date.parse(x.at));
   const latest = notes.find((n) => !n.ours)?.text;
-  return latest === undefined ? { recentNotes: notes.slice(0, 5) } : { recentNotes: notes.slice(0, 5), latestNote: latest };
+  return latest === undefined
+    ? { recentNotes: notes.slice(0, 5) }
+    : { recentNotes: notes.slice(0, 5), latestNote: latest };
 }

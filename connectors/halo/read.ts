@@ -11,19 +11,27 @@ import { actionSchema, parseList, ticketSchema } from './schemas.js';
 /** Ticket ids are positive integers; anything else never reaches a URL. */
 export function ticketNumber(ticketId: string): number {
   const n = /^\d{1,15}$/.test(ticketId.trim()) ? Number(ticketId) : NaN;
-  if (!Number.isSafeInteger(n) || n <= 0) throw new ConnectorError('validation', `not a Halo ticket id: ${JSON.stringify(ticketId)}`, { retryable: false });
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new ConnectorError('validation', `not a Halo ticket id: ${JSON.stringify(ticketId)}`, { retryable: false });
   return n;
 }
 
 /** `GET /api/Tickets/{id}?includedetails=true` → the ticket object (halo.md §4.1). A `deleted` ticket is gone. */
 export async function getTicket(ctx: HaloContext, id: number): Promise<Record<string, unknown>> {
-  const res = await haloRequest(ctx, { method: 'GET', path: `/Tickets/${id}`, query: { includedetails: true, includelastaction: false } });
+  const res = await haloRequest(ctx, {
+    method: 'GET',
+    path: `/Tickets/${id}`,
+    query: { includedetails: true, includelastaction: false },
+  });
   // Single objects sometimes come back as one-element arrays (halo.md §4.4): accept both.
   const body = Array.isArray(res.data) && res.data.length === 1 ? (res.data[0] as unknown) : res.data;
   const parsed = ticketSchema.safeParse(body);
-  if (!parsed.success) throw new ConnectorError('invalid_response', `Halo answered GET /Tickets/${id} without a ticket`);
-  if (parsed.data.id !== id) throw new ConnectorError('invalid_response', `Halo answered GET /Tickets/${id} with ticket ${parsed.data.id}`);
-  if (parsed.data.deleted === true) throw new ConnectorError('not_found', `Halo ticket ${id} is deleted`, { retryable: false });
+  if (!parsed.success)
+    throw new ConnectorError('invalid_response', `Halo answered GET /Tickets/${id} without a ticket`);
+  if (parsed.data.id !== id)
+    throw new ConnectorError('invalid_response', `Halo answered GET /Tickets/${id} with ticket ${parsed.data.id}`);
+  if (parsed.data.deleted === true)
+    throw new ConnectorError('not_found', `Halo ticket ${id} is deleted`, { retryable: false });
   return parsed.data;
 }
 
@@ -62,7 +70,12 @@ export async function loadTicket(ctx: HaloContext, ticketId: string): Promise<Fe
   }
   // Merged into another ticket: Halo still answers, but this ticket is gone (confirms a `deleted` event).
   const mergedInto = Number(ticket.merged_into_id);
-  return { ticket, notes, lookups: { ...lookups }, ...(Number.isSafeInteger(mergedInto) && mergedInto > 0 ? { gone: 'merged' as const } : {}) };
+  return {
+    ticket,
+    notes,
+    lookups: { ...lookups },
+    ...(Number.isSafeInteger(mergedInto) && mergedInto > 0 ? { gone: 'merged' as const } : {}),
+  };
 }
 
 const PAGE_SIZE = 100; // Halo's maximum (halo.md §4.2)
@@ -74,9 +87,11 @@ const PAGE_SIZE = 100; // Halo's maximum (halo.md §4.2)
  */
 async function loadChangedSince(ctx: HaloContext, since: string, page?: string): Promise<ChangedPage> {
   const pageNo = page === undefined ? 1 : Number(page);
-  if (!Number.isSafeInteger(pageNo) || pageNo < 1) throw new ConnectorError('validation', `bad page token ${JSON.stringify(page)}`, { retryable: false });
+  if (!Number.isSafeInteger(pageNo) || pageNo < 1)
+    throw new ConnectorError('validation', `bad page token ${JSON.stringify(page)}`, { retryable: false });
   const sinceMs = Date.parse(since);
-  if (Number.isNaN(sinceMs)) throw new ConnectorError('validation', `bad instant ${JSON.stringify(since)}`, { retryable: false });
+  if (Number.isNaN(sinceMs))
+    throw new ConnectorError('validation', `bad instant ${JSON.stringify(since)}`, { retryable: false });
   const res = await haloRequest(ctx, {
     method: 'GET',
     path: '/Tickets',
@@ -103,8 +118,13 @@ async function loadChangedSince(ctx: HaloContext, since: string, page?: string):
 /** Every open ticket (`GET /Tickets?open_only=true`, paged; halo.md §4.2): the backfill's open-only listing. */
 async function loadOpen(ctx: HaloContext, page?: string): Promise<ChangedPage> {
   const pageNo = page === undefined ? 1 : Number(page);
-  if (!Number.isSafeInteger(pageNo) || pageNo < 1) throw new ConnectorError('validation', `bad page token ${JSON.stringify(page)}`, { retryable: false });
-  const res = await haloRequest(ctx, { method: 'GET', path: '/Tickets', query: { pageinate: true, page_size: PAGE_SIZE, page_no: pageNo, open_only: true } });
+  if (!Number.isSafeInteger(pageNo) || pageNo < 1)
+    throw new ConnectorError('validation', `bad page token ${JSON.stringify(page)}`, { retryable: false });
+  const res = await haloRequest(ctx, {
+    method: 'GET',
+    path: '/Tickets',
+    query: { pageinate: true, page_size: PAGE_SIZE, page_no: pageNo, open_only: true },
+  });
   const list = parseList(res.data, 'tickets', ticketSchema);
   if (!list) throw new ConnectorError('invalid_response', 'Halo answered GET /Tickets without a ticket list');
   const items: ChangedPage['items'] = list.items.map((t) => {
@@ -122,14 +142,20 @@ async function loadOpen(ctx: HaloContext, page?: string): Promise<ChangedPage> {
  */
 export async function readHaloActivity(ctx: HaloContext, ticketId: string, since: string): Promise<TicketActivity[]> {
   const id = ticketNumber(ticketId);
-  const res = await haloRequest(ctx, { method: 'GET', path: '/Actions', query: { ticket_id: id, timeentriesonly: true, excludesys: true } });
+  const res = await haloRequest(ctx, {
+    method: 'GET',
+    path: '/Actions',
+    query: { ticket_id: id, timeentriesonly: true, excludesys: true },
+  });
   const list = parseList(res.data, 'actions', actionSchema);
   if (!list) throw new ConnectorError('invalid_response', `Halo answered GET /Actions for ticket ${id} without a list`);
   const after = Date.parse(since);
   return list.items.flatMap((a) => {
     if (a.ticket_id !== undefined && a.ticket_id !== null && Number(a.ticket_id) !== id) return [];
     const taken = Number(a.timetaken ?? 0);
-    const agent = [a.who_agentid, a.actionby_agent_id].find((v) => (typeof v === 'number' || typeof v === 'string') && Number(v) > 0);
+    const agent = [a.who_agentid, a.actionby_agent_id].find(
+      (v) => (typeof v === 'number' || typeof v === 'string') && Number(v) > 0,
+    );
     const at = haloInstant(a.datetime);
     if (!(taken > 0) || agent === undefined || at === undefined || !(Date.parse(at) > after)) return [];
     return [{ at, author: String(agent).trim(), kind: 'time_entry' as const }];
@@ -139,15 +165,23 @@ export async function readHaloActivity(ctx: HaloContext, ticketId: string, since
 // ------------------------------------------------------------------ the contract methods (expected failures as values)
 
 /** `PsaConnector.fetchTicket`: the ticket, its actions and cached lookups; `not_found` when Halo answers 404. */
-export const fetchTicket = (ctx: HaloContext, ticketId: string): Promise<Result<FetchedTicket, ConnectorError>> => attempt(() => loadTicket(ctx, ticketId));
+export const fetchTicket = (ctx: HaloContext, ticketId: string): Promise<Result<FetchedTicket, ConnectorError>> =>
+  attempt(() => loadTicket(ctx, ticketId));
 
 /** `PsaConnector.listChangedSince`: tickets changed since an instant, one page at a time. */
-export const listChangedSince = (ctx: HaloContext, since: string, page?: string): Promise<Result<ChangedPage, ConnectorError>> =>
-  attempt(() => loadChangedSince(ctx, since, page));
+export const listChangedSince = (
+  ctx: HaloContext,
+  since: string,
+  page?: string,
+): Promise<Result<ChangedPage, ConnectorError>> => attempt(() => loadChangedSince(ctx, since, page));
 
 /** `PsaConnector.listOpen`: every open ticket, one page at a time. */
-export const listOpen = (ctx: HaloContext, page?: string): Promise<Result<ChangedPage, ConnectorError>> => attempt(() => loadOpen(ctx, page));
+export const listOpen = (ctx: HaloContext, page?: string): Promise<Result<ChangedPage, ConnectorError>> =>
+  attempt(() => loadOpen(ctx, page));
 
 /** `PsaConnector.readActivity`: the owner's time entries on the ticket after `since` (handoff pickup). */
-export const readActivity = (ctx: HaloContext, ticketId: string, since: string): Promise<Result<TicketActivity[], ConnectorError>> =>
-  attempt(() => readHaloActivity(ctx, ticketId, since));
+export const readActivity = (
+  ctx: HaloContext,
+  ticketId: string,
+  since: string,
+): Promise<Result<TicketActivity[], ConnectorError>> => attempt(() => readHaloActivity(ctx, ticketId, since));

@@ -15,10 +15,22 @@ import type { WebhookRegistration } from './schemas.js';
  * numbering is partly guessed. The registration is read back so a tenant that disagrees shows up as a repair, not as
  * silence.
  */
-const DESIRED = { type: 0, method: 0, authentication_type: 1, payload_type: 0, content_type: 'application/json' } as const;
+const DESIRED = {
+  type: 0,
+  method: 0,
+  authentication_type: 1,
+  payload_type: 0,
+  content_type: 'application/json',
+} as const;
 
 /** Events to tick in the UI: binding events through the API is undocumented for plain webhooks (halo.md §2.1). */
-export const RECOMMENDED_EVENTS = ['New Ticket Logged', 'Ticket Updated', 'Ticket Reassigned', 'Ticket Status Changed', 'Action Added'];
+export const RECOMMENDED_EVENTS = [
+  'New Ticket Logged',
+  'Ticket Updated',
+  'Ticket Reassigned',
+  'Ticket Status Changed',
+  'Action Added',
+];
 
 export const webhookName = (instanceId: string) => `psa-escalator (${instanceId})`;
 
@@ -42,7 +54,11 @@ async function listOurs(ctx: HaloContext, callbackUrl: string): Promise<WebhookR
   const name = webhookName(ctx.instance.id);
   const ours = list.items.filter((w) => (w.type ?? 0) === 0 && (sameUrl(w.url, callbackUrl) || w.name === name));
   // Prefer an active one pointing at our URL as the one to keep.
-  return ours.sort((a, b) => Number(sameUrl(b.url, callbackUrl) && b.active === true) - Number(sameUrl(a.url, callbackUrl) && a.active === true));
+  return ours.sort(
+    (a, b) =>
+      Number(sameUrl(b.url, callbackUrl) && b.active === true) -
+      Number(sameUrl(a.url, callbackUrl) && a.active === true),
+  );
 }
 
 function needsRepair(ctx: HaloContext, w: WebhookRegistration, callbackUrl: string): boolean {
@@ -53,7 +69,10 @@ function needsRepair(ctx: HaloContext, w: WebhookRegistration, callbackUrl: stri
     Number(w.authentication_type) !== DESIRED.authentication_type ||
     (w.basic_username ?? '') !== auth.username ||
     // Halo normally does not return the password; when a build does, a stale one is repaired too.
-    (typeof w.basic_password === 'string' && w.basic_password !== '' && !/^\*+$/.test(w.basic_password) && w.basic_password !== auth.password)
+    (typeof w.basic_password === 'string' &&
+      w.basic_password !== '' &&
+      !/^\*+$/.test(w.basic_password) &&
+      w.basic_password !== auth.password)
   );
 }
 
@@ -90,19 +109,34 @@ async function register(ctx: HaloContext, callbackUrl: string): Promise<Registra
   try {
     const [keep, ...extra] = await listOurs(ctx, callbackUrl);
     if (!keep) {
-      await haloRequest(ctx, { method: 'POST', path: '/Webhook', json: [desiredBody(ctx, callbackUrl)], idempotent: false });
+      await haloRequest(ctx, {
+        method: 'POST',
+        path: '/Webhook',
+        json: [desiredBody(ctx, callbackUrl)],
+        idempotent: false,
+      });
       result.created = 1;
     } else if (needsRepair(ctx, keep, callbackUrl)) {
       // An update carries the id (same POST-with-id convention as tickets): it never creates a second webhook.
-      await haloRequest(ctx, { method: 'POST', path: '/Webhook', json: [desiredBody(ctx, callbackUrl, keep.id)], idempotent: true });
+      await haloRequest(ctx, {
+        method: 'POST',
+        path: '/Webhook',
+        json: [desiredBody(ctx, callbackUrl, keep.id)],
+        idempotent: true,
+      });
       result.updated = 1;
     } else result.unchanged = 1;
     for (const dup of extra) {
-      await haloRequest(ctx, { method: 'DELETE', path: `/Webhook/${encodeURIComponent(String(dup.id))}`, idempotent: true });
+      await haloRequest(ctx, {
+        method: 'DELETE',
+        path: `/Webhook/${encodeURIComponent(String(dup.id))}`,
+        idempotent: true,
+      });
       result.removed += 1;
     }
     const [now] = await listOurs(ctx, callbackUrl);
-    if (!now || now.active !== true) throw new ConnectorError('write_not_applied', 'Halo did not keep the webhook registration (read-back)');
+    if (!now || now.active !== true)
+      throw new ConnectorError('write_not_applied', 'Halo did not keep the webhook registration (read-back)');
     if (!Array.isArray(now.events) || now.events.length === 0) {
       result.manualSteps = [
         `The webhook "${webhookName(ctx.instance.id)}" exists but has no events bound (the API cannot bind them reliably).`,
@@ -133,8 +167,10 @@ async function readWebhookState(ctx: HaloContext, callbackUrl: string): Promise<
 // ------------------------------------------------------------------ the contract methods (expected failures as values)
 
 /** `PsaConnector.registerWebhooks`: creates or repairs our webhook, or returns the manual steps. */
-export const registerWebhooks = (ctx: HaloContext, callbackUrl: string): Promise<Result<RegistrationResult, ConnectorError>> =>
-  attempt(() => register(ctx, callbackUrl));
+export const registerWebhooks = (
+  ctx: HaloContext,
+  callbackUrl: string,
+): Promise<Result<RegistrationResult, ConnectorError>> => attempt(() => register(ctx, callbackUrl));
 
 /** `PsaConnector.webhookState`: reads the registration state without changing it. */
 export const webhookState = (ctx: HaloContext, callbackUrl: string): Promise<Result<WebhookState, ConnectorError>> =>

@@ -3,13 +3,18 @@ import { z } from 'zod';
 import { IdOrNameSchema } from '../../src/contract/index.js';
 import type { LocationKeySpec, RateLimit } from '../../src/contract/index.js';
 
-
 // ------------------------------------------------------------------ instance settings (escalator.yaml)
 
-const headerSafe = z.string().min(1).regex(/^[\x20-\x7e]+$/, { message: 'expected printable ASCII (no CR/LF)' });
+const headerSafe = z
+  .string()
+  .min(1)
+  .regex(/^[\x20-\x7e]+$/, { message: 'expected printable ASCII (no CR/LF)' });
 /** Basic-auth credentials Halo sends with every delivery (halo.md §2.2). A `:` in the user name would be ambiguous. */
 const basicAuth = z
-  .object({ username: headerSafe.refine((u) => !u.includes(':'), { message: 'a Basic-auth user name may not contain ":"' }), password: headerSafe })
+  .object({
+    username: headerSafe.refine((u) => !u.includes(':'), { message: 'a Basic-auth user name may not contain ":"' }),
+    password: headerSafe,
+  })
   .strict();
 const noteSettings = z.object({ outcome: z.string().min(1) }).strict();
 
@@ -38,7 +43,12 @@ export const settingsSchema = z.object({
       previousBasicAuth: basicAuth.optional(),
       /** Optional second factor: sender addresses (CIDRs or single addresses, IPv4 or IPv6). */
       allowIps: z
-        .array(z.string().min(1).refine((c) => parseCidr(c) !== null, { message: 'expected a CIDR such as 203.0.113.0/24' }))
+        .array(
+          z
+            .string()
+            .min(1)
+            .refine((c) => parseCidr(c) !== null, { message: 'expected a CIDR such as 203.0.113.0/24' }),
+        )
         .optional(),
     })
     .strict(),
@@ -118,7 +128,11 @@ export type WebhookRegistration = z.infer<typeof webhookRegistrationSchema>;
  * Halo list answers come both bare (`[...]`) and wrapped (`{"record_count":N,"<plural>":[...]}`) depending on the
  * endpoint and build (halo.md §6): accept both. Items that do not match are dropped, never thrown on.
  */
-export function parseList<T extends z.ZodType>(body: unknown, key: string, item: T): { items: z.output<T>[]; recordCount?: number } | null {
+export function parseList<T extends z.ZodType>(
+  body: unknown,
+  key: string,
+  item: T,
+): { items: z.output<T>[]; recordCount?: number } | null {
   let raw: unknown;
   let recordCount: number | undefined;
   if (Array.isArray(body)) raw = body;

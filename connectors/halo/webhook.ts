@@ -49,7 +49,8 @@ function cidrsOf(list: readonly string[]): Cidr[] {
  * short-circuit) so the answer time does not say which one was close.
  */
 export function verifyCredentials(webhook: HaloSettings['webhook'], req: WebhookRequest): Result<void, ConnectorError> {
-  const deny = (why: string) => err(new ConnectorError('unauthorized', `webhook authentication failed: ${why}`, { retryable: false }));
+  const deny = (why: string) =>
+    err(new ConnectorError('unauthorized', `webhook authentication failed: ${why}`, { retryable: false }));
   if (webhook.allowIps && webhook.allowIps.length > 0 && !ipAllowed(req.ip, cidrsOf(webhook.allowIps))) {
     return deny('sender address not allow-listed');
   }
@@ -100,7 +101,8 @@ function findTicketId(body: Obj, ticketEvent: boolean): string | undefined {
   return undefined;
 }
 
-const NON_TICKET = /\b(client|customer|user|site|asset|device|contract|invoice|opportunit|quot|supplier|item|project|article|kb|agent|appointment)/i;
+const NON_TICKET =
+  /\b(client|customer|user|site|asset|device|contract|invoice|opportunit|quot|supplier|item|project|article|kb|agent|appointment)/i;
 const TICKET_WORDS = /ticket|fault|incident|request|action|note|reassign/i;
 
 function actionOf(event: string): WebhookEvent['action'] {
@@ -117,15 +119,22 @@ function versionOf(body: Obj): string | undefined {
 
 /** Reads one delivery (small, full, event-only or custom payload). Payload values are hints: the ticket is re-fetched. */
 export function readHaloEvent(body: Obj, rawBody: Buffer): Result<HaloWebhookReading, ConnectorError> {
-  const event = typeof body.event === 'string' ? body.event : typeof body.event_name === 'string' ? body.event_name : '';
+  const event =
+    typeof body.event === 'string' ? body.event : typeof body.event_name === 'string' ? body.event_name : '';
   // Dedupe key (docs/reliability.md §1, halo.md §9): escmsg_id, else the delivery GUID, else a hash of the exact bytes.
   const eventId =
-    safeId(body.escmsg_id) ?? safeId(body.id) ?? `body-${createHash('sha256').update(rawBody).digest('hex').slice(0, 32)}`;
+    safeId(body.escmsg_id) ??
+    safeId(body.id) ??
+    `body-${createHash('sha256').update(rawBody).digest('hex').slice(0, 32)}`;
   const ticketEvent = event === '' || isObj(body.ticket) || TICKET_WORDS.test(event) || !NON_TICKET.test(event);
   const ticketId = findTicketId(body, ticketEvent);
   if (!ticketId) {
     if (!ticketEvent) return ok({ kind: 'ignore', reason: 'entity_type', eventId });
-    return err(new ConnectorError('bad_request', 'Halo webhook carries no ticket id (object_id / ticket.id)', { retryable: false }));
+    return err(
+      new ConnectorError('bad_request', 'Halo webhook carries no ticket id (object_id / ticket.id)', {
+        retryable: false,
+      }),
+    );
   }
   // Top-level `agent_id`: read as the agent who caused the event (echo detection). No source defines it: the payload
   // is built from the notification (EscMsg) row, whose `agent_id` is the recipient agent, and the one live sample
@@ -177,14 +186,21 @@ const ECHO_LOOKUP_BUDGET_MS = 1_500;
  * over the shared cache and `GET /api/Agent/me`; a failed refresh keeps the last answer.
  */
 function ownAgent(ctx: HaloContext): Promise<string | undefined> {
-  return echoIdentity(ctx, { key: 'halo:agent-me', lookUp: () => optional(ctx, 'agent-me', () => ownAgentId(ctx)), budgetMs: ECHO_LOOKUP_BUDGET_MS });
+  return echoIdentity(ctx, {
+    key: 'halo:agent-me',
+    lookUp: () => optional(ctx, 'agent-me', () => ownAgentId(ctx)),
+    budgetMs: ECHO_LOOKUP_BUDGET_MS,
+  });
 }
 
 /**
  * Reads the delivery, then drops echoes of our own API agent (`agent_id` = `GET /api/Agent/me`, docs/spec.md §4). A batch
  * yields its first entry that is not an echo; the others are recovered by the next evaluation / reconciliation.
  */
-export async function parseWebhook(ctx: HaloContext, req: WebhookRequest): Promise<Result<ParsedWebhook, ConnectorError>> {
+export async function parseWebhook(
+  ctx: HaloContext,
+  req: WebhookRequest,
+): Promise<Result<ParsedWebhook, ConnectorError>> {
   const read = readWebhook(req.json, req.rawBody);
   if (!read.ok) return read;
   const entries = read.value;
@@ -207,7 +223,8 @@ export async function parseWebhook(ctx: HaloContext, req: WebhookRequest): Promi
       firstEcho ??= { ignore: 'echo', eventId: e.event.eventId, ticketId: e.event.ticketId };
       continue;
     }
-    if (entries.length > 1) ctx.log.warn({ entries: entries.length }, 'Halo sent a batched delivery; turn batching off on the webhook');
+    if (entries.length > 1)
+      ctx.log.warn({ entries: entries.length }, 'Halo sent a batched delivery; turn batching off on the webhook');
     return ok(e.event);
   }
   return ok((firstEcho ?? firstIgnore)!);

@@ -155,7 +155,8 @@ export class CrossTicketBuilder {
       recurring[key] = out;
     }
     const loads: CrossTicketData['loads'] = {};
-    for (const [m, l] of this.loads) loads[m] = { starts: [...l.starts].sort((a, b) => a - b), ends: [...l.ends].sort((a, b) => a - b) };
+    for (const [m, l] of this.loads)
+      loads[m] = { starts: [...l.starts].sort((a, b) => a - b), ends: [...l.ends].sort((a, b) => a - b) };
     return { recurring, loads, horizon: this.horizon };
   }
 }
@@ -195,7 +196,13 @@ function countAtMost(sorted: readonly number[], x: number): number {
 }
 
 /** The counters a live worker would read at `now` for `ticket` (cursors are the simulation's own, per ticket). */
-export function countersAt(data: CrossTicketData, facts: PolicyFacts, ticket: Ticket, now: number, groupCursors: Record<string, number>): InstanceCounters {
+export function countersAt(
+  data: CrossTicketData,
+  facts: PolicyFacts,
+  ticket: Ticket,
+  now: number,
+  groupCursors: Record<string, number>,
+): InstanceCounters {
   const recurringCounts: Record<string, number> = {};
   for (const r of facts.recurring) {
     const sig = signatureOf(ticket, r.same);

@@ -87,7 +87,11 @@ export class BacktestCore {
    * passes what it can still use: the report keeps the first `keepDecisions` in input order, so once those are in,
    * later batches send counts only and their results stay small to clone back from a worker).
    */
-  simulate(batch: Batch, cross: { main: CrossTicketData; other?: CrossTicketData }, keep = this.spec.keepDecisions): { main: Accumulator; other?: Accumulator; diff?: DiffAccumulator } {
+  simulate(
+    batch: Batch,
+    cross: { main: CrossTicketData; other?: CrossTicketData },
+    keep = this.spec.keepDecisions,
+  ): { main: Accumulator; other?: Accumulator; diff?: DiffAccumulator } {
     const main = newAccumulator();
     const other = this.other ? newAccumulator() : undefined;
     const diff = this.other ? newDiff() : undefined;

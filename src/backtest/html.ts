@@ -8,7 +8,8 @@ import type { BacktestReport, BacktestResult, Comparison } from './report.js';
 const esc = (s: unknown): string =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const fmt = (n: number | null | undefined, unit = ''): string => (n === null || n === undefined ? '—' : `${n.toLocaleString('en-US')}${unit}`);
+const fmt = (n: number | null | undefined, unit = ''): string =>
+  n === null || n === undefined ? '—' : `${n.toLocaleString('en-US')}${unit}`;
 
 function minutes(m: number | null): string {
   if (m === null) return '—';
@@ -18,7 +19,10 @@ function minutes(m: number | null): string {
 }
 
 /** Horizontal bar chart: one row per entry. */
-function bars(entries: [string, number][], opts: { color?: string; title: string; second?: [string, number][] } = { title: '' }): string {
+function bars(
+  entries: [string, number][],
+  opts: { color?: string; title: string; second?: [string, number][] } = { title: '' },
+): string {
   if (entries.length === 0) return `<p class="empty">nothing to show</p>`;
   const max = Math.max(1, ...entries.map(([, v]) => v), ...(opts.second ?? []).map(([, v]) => v));
   const row = 26;
@@ -32,9 +36,10 @@ function bars(entries: [string, number][], opts: { color?: string; title: string
     const w = Math.max(1, (v / max) * span);
     const b = second.get(k);
     const bw = b === undefined ? 0 : Math.max(1, (b / max) * span);
-    const twin = b === undefined
-      ? `<rect x="${label}" y="${y}" width="${w.toFixed(1)}" height="${row - 8}" fill="${opts.color ?? '#3b6fd1'}"/><text x="${label + w + 6}" y="${y + 13}">${fmt(v)}</text>`
-      : `<rect x="${label}" y="${y}" width="${w.toFixed(1)}" height="${(row - 8) / 2}" fill="#3b6fd1"/><rect x="${label}" y="${y + (row - 8) / 2}" width="${bw.toFixed(1)}" height="${(row - 8) / 2}" fill="#e08a2c"/><text x="${label + Math.max(w, bw) + 6}" y="${y + 13}">${fmt(v)} → ${fmt(b)}</text>`;
+    const twin =
+      b === undefined
+        ? `<rect x="${label}" y="${y}" width="${w.toFixed(1)}" height="${row - 8}" fill="${opts.color ?? '#3b6fd1'}"/><text x="${label + w + 6}" y="${y + 13}">${fmt(v)}</text>`
+        : `<rect x="${label}" y="${y}" width="${w.toFixed(1)}" height="${(row - 8) / 2}" fill="#3b6fd1"/><rect x="${label}" y="${y + (row - 8) / 2}" width="${bw.toFixed(1)}" height="${(row - 8) / 2}" fill="#e08a2c"/><text x="${label + Math.max(w, bw) + 6}" y="${y + 13}">${fmt(v)} → ${fmt(b)}</text>`;
     return `<text x="${label - 8}" y="${y + 13}" text-anchor="end">${esc(k)}</text>${twin}`;
   });
   return `<svg role="img" aria-label="${esc(opts.title)}" viewBox="0 0 ${width} ${h}" width="${width}" height="${h}">${rows.join('')}</svg>`;
@@ -49,9 +54,11 @@ function histogram(buckets: { label: string; count: number }[]): string {
   const cols = buckets.map((b, i) => {
     const bh = (b.count / max) * (h - 50);
     const x = 20 + i * bw;
-    return `<rect x="${(x + 6).toFixed(1)}" y="${(h - 30 - bh).toFixed(1)}" width="${(bw - 12).toFixed(1)}" height="${bh.toFixed(1)}" fill="#3b6fd1"/>` +
+    return (
+      `<rect x="${(x + 6).toFixed(1)}" y="${(h - 30 - bh).toFixed(1)}" width="${(bw - 12).toFixed(1)}" height="${bh.toFixed(1)}" fill="#3b6fd1"/>` +
       `<text x="${(x + bw / 2).toFixed(1)}" y="${(h - 34 - bh).toFixed(1)}" text-anchor="middle">${fmt(b.count)}</text>` +
-      `<text x="${(x + bw / 2).toFixed(1)}" y="${h - 12}" text-anchor="middle">${esc(b.label)}</text>`;
+      `<text x="${(x + bw / 2).toFixed(1)}" y="${h - 12}" text-anchor="middle">${esc(b.label)}</text>`
+    );
   });
   return `<svg role="img" aria-label="time to escalate" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}">${cols.join('')}</svg>`;
 }
@@ -65,15 +72,20 @@ function breachDonut(r: BacktestReport): string {
   const total = parts.reduce((n, [, v]) => n + v, 0);
   if (total === 0) return '<p class="empty">no SLA breach in the history</p>';
   let a = -Math.PI / 2;
-  const arcs = parts.filter(([, v]) => v > 0).map(([, v, color]) => {
-    const b = a + (v / total) * Math.PI * 2;
-    const large = b - a > Math.PI ? 1 : 0;
-    const p = (t: number) => `${(80 + 70 * Math.cos(t)).toFixed(2)} ${(80 + 70 * Math.sin(t)).toFixed(2)}`;
-    const d = v === total ? 'M 80 10 A 70 70 0 1 1 79.99 10' : `M ${p(a)} A 70 70 0 ${large} 1 ${p(b)}`;
-    a = b;
-    return `<path d="${d}" fill="none" stroke="${color}" stroke-width="26"/>`;
-  });
-  const legend = parts.map(([k, v, color], i) => `<rect x="180" y="${30 + i * 26}" width="14" height="14" fill="${color}"/><text x="200" y="${42 + i * 26}">${esc(k)}: ${fmt(v)}</text>`);
+  const arcs = parts
+    .filter(([, v]) => v > 0)
+    .map(([, v, color]) => {
+      const b = a + (v / total) * Math.PI * 2;
+      const large = b - a > Math.PI ? 1 : 0;
+      const p = (t: number) => `${(80 + 70 * Math.cos(t)).toFixed(2)} ${(80 + 70 * Math.sin(t)).toFixed(2)}`;
+      const d = v === total ? 'M 80 10 A 70 70 0 1 1 79.99 10' : `M ${p(a)} A 70 70 0 ${large} 1 ${p(b)}`;
+      a = b;
+      return `<path d="${d}" fill="none" stroke="${color}" stroke-width="26"/>`;
+    });
+  const legend = parts.map(
+    ([k, v, color], i) =>
+      `<rect x="180" y="${30 + i * 26}" width="14" height="14" fill="${color}"/><text x="200" y="${42 + i * 26}">${esc(k)}: ${fmt(v)}</text>`,
+  );
   return `<svg role="img" aria-label="breaches" viewBox="0 0 520 160" width="520" height="160">${arcs.join('')}<text x="80" y="86" text-anchor="middle" class="big">${fmt(total)}</text>${legend.join('')}</svg>`;
 }
 
@@ -82,12 +94,23 @@ function card(label: string, value: string): string {
 }
 
 function comparisonHtml(c: Comparison, cand: BacktestReport, base: BacktestReport): string {
-  const rows = c.rules.map((r) => `<tr><td>${esc(r.rule)}</td><td>${fmt(r.baseline)}</td><td>${fmt(r.candidate)}</td><td class="${r.delta > 0 ? 'up' : r.delta < 0 ? 'down' : ''}">${r.delta > 0 ? '+' : ''}${fmt(r.delta)}</td></tr>`);
-  const tickets = c.tickets.slice(0, 50).map((t) => `<tr><td>${esc(t.ticketId)}</td><td>${t.added.map(esc).join('<br>')}</td><td>${t.removed.map(esc).join('<br>')}</td></tr>`);
+  const rows = c.rules.map(
+    (r) =>
+      `<tr><td>${esc(r.rule)}</td><td>${fmt(r.baseline)}</td><td>${fmt(r.candidate)}</td><td class="${r.delta > 0 ? 'up' : r.delta < 0 ? 'down' : ''}">${r.delta > 0 ? '+' : ''}${fmt(r.delta)}</td></tr>`,
+  );
+  const tickets = c.tickets
+    .slice(0, 50)
+    .map(
+      (t) =>
+        `<tr><td>${esc(t.ticketId)}</td><td>${t.added.map(esc).join('<br>')}</td><td>${t.removed.map(esc).join('<br>')}</td></tr>`,
+    );
   return `<h2>Compared with ${esc(c.candidate)}</h2>
 <div class="cards">${card('escalations (baseline → candidate)', `${fmt(c.escalations.baseline)} → ${fmt(c.escalations.candidate)}`)}${card('moves added', fmt(c.escalations.added))}${card('moves removed', fmt(c.escalations.removed))}${card('tickets affected', fmt(c.ticketsAffected))}</div>
 <h3>Rule firings: <span class="k1">■</span> ${esc(c.baseline)} <span class="k2">■</span> ${esc(c.candidate)}</h3>
-${bars(c.rules.map((r) => [r.rule, r.baseline] as [string, number]), { title: 'rules compared', second: c.rules.map((r) => [r.rule, r.candidate] as [string, number]) })}
+${bars(
+  c.rules.map((r) => [r.rule, r.baseline] as [string, number]),
+  { title: 'rules compared', second: c.rules.map((r) => [r.rule, r.candidate] as [string, number]) },
+)}
 <table><tr><th>rule</th><th>baseline</th><th>candidate</th><th>Δ</th></tr>${rows.join('')}</table>
 <h3>Tickets whose moves differ (first ${tickets.length} of ${fmt(c.ticketsAffected)})</h3>
 <table><tr><th>ticket</th><th>added by the candidate</th><th>removed</th></tr>${tickets.join('')}</table>
@@ -98,11 +121,17 @@ export function renderHtml(result: BacktestResult, meta: { generatedAt: string; 
   const r = result.report;
   const rules = Object.entries(r.perRule).map(([k, v]) => [`${k} (${v.kind})`, v.fired] as [string, number]);
   const decisions = r.decisions.slice(0, 200).map((d) => {
-    const move = d.actions.find((a) => a.type === 'reassign') as { tier?: string | null; owner?: string; group?: string } | undefined;
-    const what = move ? `→ ${move.tier ?? '?'}${move.group ? ` / ${move.group}` : ''}${move.owner ? ` (${move.owner})` : ''}` : d.actions.map((a) => a.type).join(', ');
+    const move = d.actions.find((a) => a.type === 'reassign') as
+      { tier?: string | null; owner?: string; group?: string } | undefined;
+    const what = move
+      ? `→ ${move.tier ?? '?'}${move.group ? ` / ${move.group}` : ''}${move.owner ? ` (${move.owner})` : ''}`
+      : d.actions.map((a) => a.type).join(', ');
     return `<tr><td>${esc(d.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</td><td>${esc(d.ticketId)}</td><td>${esc(d.rule)}</td><td>${esc(d.kind)}</td><td>${esc(what)}</td></tr>`;
   });
-  const notes = r.notes.samples.map((n) => `<details><summary>${esc(n.ticketId)} · ${esc(n.rule)} · ${esc(n.visibility)} ${esc(n.template)}</summary><pre>${esc(n.text)}</pre></details>`);
+  const notes = r.notes.samples.map(
+    (n) =>
+      `<details><summary>${esc(n.ticketId)} · ${esc(n.rule)} · ${esc(n.visibility)} ${esc(n.template)}</summary><pre>${esc(n.text)}</pre></details>`,
+  );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
@@ -134,7 +163,11 @@ ${card('over-escalation estimate', r.overEscalation.ratio === null ? '—' : `${
 ${result.compare ? comparisonHtml(result.compare.comparison, result.compare.report, r) : ''}
 <h2>Decisions (first ${decisions.length} of ${fmt(r.decisionsTotal)})</h2>
 <table><tr><th>at (UTC)</th><th>ticket</th><th>rule</th><th>kind</th><th>what</th></tr>${decisions.join('')}</table>
-<h2>Notes it would have written (${fmt(r.notes.total)}: ${Object.entries(r.notes.byTemplate).map(([k, v]) => `${esc(k)} ${fmt(v)}`).join(', ') || 'none'})</h2>
+<h2>Notes it would have written (${fmt(r.notes.total)}: ${
+    Object.entries(r.notes.byTemplate)
+      .map(([k, v]) => `${esc(k)} ${fmt(v)}`)
+      .join(', ') || 'none'
+  })</h2>
 ${notes.join('')}
 <p class="note">Over-escalation estimate: tickets the policy moved that were really resolved in the tier they started in, without an SLA breach. See docs/backtest.md for what a backtest can and cannot tell.</p>
 </body></html>

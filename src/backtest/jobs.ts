@@ -52,7 +52,8 @@ export class BacktestJobs {
 
   private prune(): void {
     const now = this.now();
-    for (const [id, j] of this.jobs) if (j.finishedAt && now - Date.parse(j.finishedAt) > this.keepMs) this.jobs.delete(id);
+    for (const [id, j] of this.jobs)
+      if (j.finishedAt && now - Date.parse(j.finishedAt) > this.keepMs) this.jobs.delete(id);
     while (this.jobs.size >= this.maxJobs) {
       const oldest = [...this.jobs.values()].find((j) => j.status !== 'running');
       if (!oldest) throw new TooManyBacktests(`${this.maxJobs} backtests are running; try again when one has finished`);
@@ -61,9 +62,19 @@ export class BacktestJobs {
   }
 
   /** Starts a job; `done` resolves when it has finished (tests, shutdown). */
-  start(spec: BacktestSpec, source: LineSource, cleanup?: () => Promise<void>): { job: BacktestJob; done: Promise<void> } {
+  start(
+    spec: BacktestSpec,
+    source: LineSource,
+    cleanup?: () => Promise<void>,
+  ): { job: BacktestJob; done: Promise<void> } {
     this.prune();
-    const job: BacktestJob = { id: randomBytes(8).toString('hex'), instanceId: spec.instanceId, status: 'running', createdAt: new Date(this.now()).toISOString(), progress: { phase: 'index', lines: 0 } };
+    const job: BacktestJob = {
+      id: randomBytes(8).toString('hex'),
+      instanceId: spec.instanceId,
+      status: 'running',
+      createdAt: new Date(this.now()).toISOString(),
+      progress: { phase: 'index', lines: 0 },
+    };
     this.jobs.set(job.id, job);
     const done = runBacktest(source, spec, { workers: this.workers, onProgress: (p) => (job.progress = p) })
       .then((result) => {

@@ -6,7 +6,10 @@ describe('PsaBudget', () => {
   it('lets at most share × requests calls through in any window of `per`, waiting (never exceeding) for the rest', async () => {
     let now = 0;
     const sleeps: number[] = [];
-    const budget = new PsaBudget({ requests: 100, per: 60_000 }, 0.2, { now: () => now, sleep: async (ms) => void (sleeps.push(ms), (now += ms)) });
+    const budget = new PsaBudget({ requests: 100, per: 60_000 }, 0.2, {
+      now: () => now,
+      sleep: async (ms) => void (sleeps.push(ms), (now += ms)),
+    });
     expect(budget.cap).toBe(20);
     const at: number[] = [];
     for (let i = 0; i < 50; i++) {

@@ -14,7 +14,10 @@ export class PsaBudget {
   constructor(
     readonly limit: RateLimit,
     readonly share: number,
-    private readonly clock: { now(): number; sleep(ms: number): Promise<void> } = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+    private readonly clock: { now(): number; sleep(ms: number): Promise<void> } = {
+      now: Date.now,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    },
     private readonly chain?: (req: HttpRequest) => Promise<() => void>,
   ) {
     if (!(share > 0 && share <= 1)) throw new RangeError(`budget share must be in (0, 1], got ${share}`);

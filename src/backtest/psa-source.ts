@@ -57,7 +57,8 @@ export async function psaSource(opts: PsaSourceOptions): Promise<{ lines: LineSo
   if (!opts.refresh && existsSync(cachePath) && meta) {
     return { lines: await fileSource(cachePath), stats: { ...meta, cached: true, calls: 0 } };
   }
-  if (!connector.readHistory) throw new PsaSourceError(`${connector.displayName}: reading ticket history is not supported by this connector`);
+  if (!connector.readHistory)
+    throw new PsaSourceError(`${connector.displayName}: reading ticket history is not supported by this connector`);
   mkdirSync(dirname(cachePath), { recursive: true });
   const partial = `${cachePath}.partial`;
   const file = createWriteStream(partial, { mode: 0o600 });
@@ -68,9 +69,15 @@ export async function psaSource(opts: PsaSourceOptions): Promise<{ lines: LineSo
   try {
     for (let pages = 0; pages < 10_000; pages++) {
       const res = await connector.readHistory(ctx, window, page);
-      if (!res.ok) throw new PsaSourceError(`${ctx.instance.id}: reading the PSA's history failed: ${res.error.code}: ${res.error.message}`);
+      if (!res.ok)
+        throw new PsaSourceError(
+          `${ctx.instance.id}: reading the PSA's history failed: ${res.error.code}: ${res.error.message}`,
+        );
       for (const t of res.value.tickets) {
-        const snapshots: { at: string; ticket: Ticket }[] = t.snapshots.map((s) => ({ at: s.at, ticket: connector.normalize(s.fetched, ctx.instance, ctx.settings) }));
+        const snapshots: { at: string; ticket: Ticket }[] = t.snapshots.map((s) => ({
+          at: s.at,
+          ticket: connector.normalize(s.fetched, ctx.instance, ctx.settings),
+        }));
         stats.unreadable += t.unreadable;
         if (snapshots.length === 0) continue;
         stats.tickets++;
@@ -103,7 +110,10 @@ export async function psaSource(opts: PsaSourceOptions): Promise<{ lines: LineSo
  * The same read, started on the first pass over the source instead of up front (`POST /api/backtests` answers 202
  * before the PSA is read). `run` wraps the read (e.g. in the sweep lane of the shared budget).
  */
-export function lazyPsaSource(opts: PsaSourceOptions, run: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()): LineSource {
+export function lazyPsaSource(
+  opts: PsaSourceOptions,
+  run: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
+): LineSource {
   let ready: Promise<LineSource> | undefined;
   return async function* () {
     ready ??= run(() => psaSource(opts)).then((r) => r.lines);

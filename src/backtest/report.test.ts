@@ -4,14 +4,27 @@ import { addOutcome, finishReport, mergeAccumulators, newAccumulator } from './r
 import type { SimDecision, TicketOutcome } from './simulate.js';
 
 const move = (at: string, rule: string, tier: string): SimDecision => ({
-  instanceId: 'i', ticketId: 't', at, rule, kind: 'tiered', trigger: 'scheduled',
-  actions: [{ type: 'reassign', rule, tier, group: 'tier2', owner: 'erin', location: {}, from: { tier: 'T1', owner: null } }],
+  instanceId: 'i',
+  ticketId: 't',
+  at,
+  rule,
+  kind: 'tiered',
+  trigger: 'scheduled',
+  actions: [
+    { type: 'reassign', rule, tier, group: 'tier2', owner: 'erin', location: {}, from: { tier: 'T1', owner: null } },
+  ],
   reasons: [{ rule, kind: 'tiered', text: '', matched: {} }],
 });
 
 const outcome = (id: string, decisions: SimDecision[], breachDue?: string): TicketOutcome => ({
-  instanceId: 'i', ticketId: id, createdAt: '2026-11-24T14:00:00Z', decisions, evaluations: 3, humanReassignments: 0,
-  breaches: breachDue ? [{ clock: 'resolution', dueAt: breachDue }] : [], realTiers: { first: 'T1', last: 'T1' },
+  instanceId: 'i',
+  ticketId: id,
+  createdAt: '2026-11-24T14:00:00Z',
+  decisions,
+  evaluations: 3,
+  humanReassignments: 0,
+  breaches: breachDue ? [{ clock: 'resolution', dueAt: breachDue }] : [],
+  realTiers: { first: 'T1', last: 'T1' },
   resolvedAt: '2026-11-25T14:00:00Z',
 });
 
@@ -23,9 +36,26 @@ describe('backtest report', () => {
     addOutcome(acc, outcome('b', [move('2026-11-24T18:00:00.000Z', 'sla-breach', 'T2')], '2026-11-24T18:00:00Z'), 10);
     addOutcome(acc, outcome('c', []), 10);
     const r = finishReport(acc, { instanceId: 'i', policy: 'p', keepDecisions: 10 });
-    expect(r.breaches).toMatchObject({ tickets: 2, escalatedBefore: 1, flaggedBefore: 0, missed: 1, leadTime: { count: 1, p50Minutes: 120 } });
-    expect(r.perRule).toEqual({ 'sla-breach': { fired: 1, tickets: 1, kind: 'tiered' }, 't1-timeout': { fired: 1, tickets: 1, kind: 'tiered' } });
-    expect(r.timeToEscalate).toMatchObject({ count: 2, p50Minutes: 240, buckets: expect.arrayContaining([{ label: '1–2 h', count: 0 }, { label: '2–4 h', count: 1 }, { label: '4–8 h', count: 1 }]) });
+    expect(r.breaches).toMatchObject({
+      tickets: 2,
+      escalatedBefore: 1,
+      flaggedBefore: 0,
+      missed: 1,
+      leadTime: { count: 1, p50Minutes: 120 },
+    });
+    expect(r.perRule).toEqual({
+      'sla-breach': { fired: 1, tickets: 1, kind: 'tiered' },
+      't1-timeout': { fired: 1, tickets: 1, kind: 'tiered' },
+    });
+    expect(r.timeToEscalate).toMatchObject({
+      count: 2,
+      p50Minutes: 240,
+      buckets: expect.arrayContaining([
+        { label: '1–2 h', count: 0 },
+        { label: '2–4 h', count: 1 },
+        { label: '4–8 h', count: 1 },
+      ]),
+    });
     // Moved, resolved in its starting tier: counted in the over-escalation estimate only without a breach.
     expect(r.overEscalation).toEqual({ escalatedTickets: 2, resolvedInStartTierWithoutBreach: 0, ratio: 0 });
     expect(r.load).toEqual({ groups: { tier2: 2 }, members: { erin: 2 } });
@@ -44,6 +74,9 @@ describe('backtest report', () => {
     const meta = { instanceId: 'i', policy: 'p', keepDecisions: 2 };
     expect(finishReport(a, meta)).toEqual(finishReport(all, meta));
     expect(finishReport(a, meta)).toMatchObject({ decisionsTotal: 3, decisionsTruncated: true });
-    expect(finishReport(a, meta).decisions.map((d) => d.at)).toEqual(['2026-11-24T11:00:00.000Z', '2026-11-24T12:00:00.000Z']);
+    expect(finishReport(a, meta).decisions.map((d) => d.at)).toEqual([
+      '2026-11-24T11:00:00.000Z',
+      '2026-11-24T12:00:00.000Z',
+    ]);
   });
 });

@@ -11,7 +11,12 @@ import type { SimDecision, TicketOutcome } from './simulate.js';
  */
 
 const Count = z.record(z.string(), z.number().int());
-const Dist = z.object({ count: z.number().int(), p50Minutes: z.number().nullable(), p90Minutes: z.number().nullable(), maxMinutes: z.number().nullable() });
+const Dist = z.object({
+  count: z.number().int(),
+  p50Minutes: z.number().nullable(),
+  p90Minutes: z.number().nullable(),
+  maxMinutes: z.number().nullable(),
+});
 
 export const BacktestDecisionSchema = z.object({
   instanceId: z.string(),
@@ -59,7 +64,16 @@ export const BacktestReportSchema = z.object({
   notes: z.object({
     total: z.number().int(),
     byTemplate: Count,
-    samples: z.array(z.object({ ticketId: z.string(), at: z.string(), rule: z.string(), visibility: z.string(), template: z.string(), text: z.string() })),
+    samples: z.array(
+      z.object({
+        ticketId: z.string(),
+        at: z.string(),
+        rule: z.string(),
+        visibility: z.string(),
+        template: z.string(),
+        text: z.string(),
+      }),
+    ),
   }),
   humanReassignments: z.number().int(),
 });
@@ -93,10 +107,28 @@ export interface Accumulator {
 
 export function newAccumulator(): Accumulator {
   return {
-    tickets: 0, evaluations: 0, from: Infinity, to: -Infinity, decisions: [], decisionsTotal: 0, perRule: {}, perTier: {},
-    escalateMinutes: [], breachTickets: 0, breachClocks: { firstResponse: 0, resolution: 0 }, escalatedBefore: 0,
-    flaggedBefore: 0, leadMinutes: [], escalatedTickets: 0, overEscalated: 0, groups: {}, members: {}, notes: 0,
-    byTemplate: {}, noteSamples: [], humanReassignments: 0,
+    tickets: 0,
+    evaluations: 0,
+    from: Infinity,
+    to: -Infinity,
+    decisions: [],
+    decisionsTotal: 0,
+    perRule: {},
+    perTier: {},
+    escalateMinutes: [],
+    breachTickets: 0,
+    breachClocks: { firstResponse: 0, resolution: 0 },
+    escalatedBefore: 0,
+    flaggedBefore: 0,
+    leadMinutes: [],
+    escalatedTickets: 0,
+    overEscalated: 0,
+    groups: {},
+    members: {},
+    notes: 0,
+    byTemplate: {},
+    noteSamples: [],
+    humanReassignments: 0,
   };
 }
 
@@ -139,7 +171,15 @@ export function addOutcome(acc: Accumulator, o: TicketOutcome, keepDecisions: nu
         const n = a as NoteAction;
         acc.notes++;
         inc(acc.byTemplate, `${n.visibility}/${n.template}`);
-        if (acc.noteSamples.length < NOTE_SAMPLES) acc.noteSamples.push({ ticketId: o.ticketId, at: d.at, rule: n.rule, visibility: n.visibility, template: n.template, text: n.text });
+        if (acc.noteSamples.length < NOTE_SAMPLES)
+          acc.noteSamples.push({
+            ticketId: o.ticketId,
+            at: d.at,
+            rule: n.rule,
+            visibility: n.visibility,
+            template: n.template,
+            text: n.text,
+          });
       }
     }
   }
@@ -156,7 +196,12 @@ export function addOutcome(acc: Accumulator, o: TicketOutcome, keepDecisions: nu
     // Strictly before: a move at the breach instant (the sla-breach rule itself) did not prevent it.
     if (firstMove !== undefined && firstMove < due) acc.escalatedBefore++;
     else if (firstAct !== undefined && firstAct < due) acc.flaggedBefore++;
-    const lead = firstMove !== undefined && firstMove < due ? firstMove : firstAct !== undefined && firstAct < due ? firstAct : undefined;
+    const lead =
+      firstMove !== undefined && firstMove < due
+        ? firstMove
+        : firstAct !== undefined && firstAct < due
+          ? firstAct
+          : undefined;
     if (lead !== undefined) acc.leadMinutes.push((due - lead) / 60_000);
   }
 }
@@ -196,18 +241,44 @@ function dist(values: number[]): z.infer<typeof Dist> {
   if (values.length === 0) return { count: 0, p50Minutes: null, p90Minutes: null, maxMinutes: null };
   const s = [...values].sort((x, y) => x - y);
   const q = (p: number) => Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))]! * 10) / 10;
-  return { count: s.length, p50Minutes: q(0.5), p90Minutes: q(0.9), maxMinutes: Math.round(s[s.length - 1]! * 10) / 10 };
+  return {
+    count: s.length,
+    p50Minutes: q(0.5),
+    p90Minutes: q(0.9),
+    maxMinutes: Math.round(s[s.length - 1]! * 10) / 10,
+  };
 }
 
-export const ESCALATE_BUCKETS: [string, number][] = [['< 15 min', 15], ['15–60 min', 60], ['1–2 h', 120], ['2–4 h', 240], ['4–8 h', 480], ['8–24 h', 1440], ['≥ 24 h', Infinity]];
+export const ESCALATE_BUCKETS: [string, number][] = [
+  ['< 15 min', 15],
+  ['15–60 min', 60],
+  ['1–2 h', 120],
+  ['2–4 h', 240],
+  ['4–8 h', 480],
+  ['8–24 h', 1440],
+  ['≥ 24 h', Infinity],
+];
 
-const sortKeys = <T>(r: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(r).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+const sortKeys = <T>(r: Record<string, T>): Record<string, T> =>
+  Object.fromEntries(Object.entries(r).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
 
 function decisionJson(d: SimDecision): BacktestDecision {
-  return { instanceId: d.instanceId, ticketId: d.ticketId, at: d.at, rule: d.rule, kind: d.kind, actions: d.actions.map((a) => ({ ...a })), reasons: d.reasons.map((r) => ({ ...r })), trigger: d.trigger };
+  return {
+    instanceId: d.instanceId,
+    ticketId: d.ticketId,
+    at: d.at,
+    rule: d.rule,
+    kind: d.kind,
+    actions: d.actions.map((a) => ({ ...a })),
+    reasons: d.reasons.map((r) => ({ ...r })),
+    trigger: d.trigger,
+  };
 }
 
-export function finishReport(acc: Accumulator, meta: { instanceId: string; policy: string; keepDecisions: number }): BacktestReport {
+export function finishReport(
+  acc: Accumulator,
+  meta: { instanceId: string; policy: string; keepDecisions: number },
+): BacktestReport {
   const buckets = ESCALATE_BUCKETS.map(([label]) => ({ label, count: 0 }));
   for (const m of acc.escalateMinutes) buckets[ESCALATE_BUCKETS.findIndex(([, max]) => m < max)]!.count++;
   return {
@@ -250,11 +321,25 @@ export const ComparisonSchema = z.object({
   baseline: z.string(),
   candidate: z.string(),
   /** Per rule: times fired under each policy (rules present in either). */
-  rules: z.array(z.object({ rule: z.string(), baseline: z.number().int(), candidate: z.number().int(), delta: z.number().int() })),
-  escalations: z.object({ baseline: z.number().int(), candidate: z.number().int(), added: z.number().int(), removed: z.number().int() }),
+  rules: z.array(
+    z.object({ rule: z.string(), baseline: z.number().int(), candidate: z.number().int(), delta: z.number().int() }),
+  ),
+  escalations: z.object({
+    baseline: z.number().int(),
+    candidate: z.number().int(),
+    added: z.number().int(),
+    removed: z.number().int(),
+  }),
   ticketsAffected: z.number().int(),
   /** The first tickets whose moves differ (at most 200). */
-  tickets: z.array(z.object({ instanceId: z.string(), ticketId: z.string(), added: z.array(z.string()), removed: z.array(z.string()) })),
+  tickets: z.array(
+    z.object({
+      instanceId: z.string(),
+      ticketId: z.string(),
+      added: z.array(z.string()),
+      removed: z.array(z.string()),
+    }),
+  ),
 });
 export type Comparison = z.infer<typeof ComparisonSchema>;
 
@@ -270,7 +355,9 @@ const MAX_DIFF_TICKETS = 200;
 
 /** A move as compared across policies: rule and target tier, at its instant. */
 const moves = (o: TicketOutcome) =>
-  o.decisions.flatMap((d) => d.actions.flatMap((a) => (a.type === 'reassign' ? [`${d.at} ${a.rule} → ${a.tier ?? 'none'}`] : [])));
+  o.decisions.flatMap((d) =>
+    d.actions.flatMap((a) => (a.type === 'reassign' ? [`${d.at} ${a.rule} → ${a.tier ?? 'none'}`] : [])),
+  );
 
 export function addDiff(diff: DiffAccumulator, base: TicketOutcome, cand: TicketOutcome): void {
   const a = moves(base);
@@ -281,7 +368,8 @@ export function addDiff(diff: DiffAccumulator, base: TicketOutcome, cand: Ticket
   diff.added += added.length;
   diff.removed += removed.length;
   diff.ticketsAffected++;
-  if (diff.tickets.length < MAX_DIFF_TICKETS) diff.tickets.push({ instanceId: base.instanceId, ticketId: base.ticketId, added, removed });
+  if (diff.tickets.length < MAX_DIFF_TICKETS)
+    diff.tickets.push({ instanceId: base.instanceId, ticketId: base.ticketId, added, removed });
 }
 
 export function mergeDiff(a: DiffAccumulator, b: DiffAccumulator): void {
@@ -302,7 +390,12 @@ export function finishComparison(base: BacktestReport, cand: BacktestReport, dif
       const y = cand.perRule[rule]?.fired ?? 0;
       return { rule, baseline: x, candidate: y, delta: y - x };
     }),
-    escalations: { baseline: sum(base.perTier), candidate: sum(cand.perTier), added: diff.added, removed: diff.removed },
+    escalations: {
+      baseline: sum(base.perTier),
+      candidate: sum(cand.perTier),
+      added: diff.added,
+      removed: diff.removed,
+    },
     ticketsAffected: diff.ticketsAffected,
     tickets: diff.tickets,
   };

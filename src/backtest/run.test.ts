@@ -34,7 +34,11 @@ describe('runBacktest: decisions kept across batches', () => {
       expect(few.decisions, `batch size ${batchSize}`).toEqual(all.decisions.slice(0, 10));
       expect(few.decisionsTotal).toBe(all.decisionsTotal);
       expect(few.decisionsTruncated).toBe(true);
-      expect({ ...few, decisions: [], decisionsTruncated: false }).toEqual({ ...all, decisions: [], decisionsTruncated: false });
+      expect({ ...few, decisions: [], decisionsTruncated: false }).toEqual({
+        ...all,
+        decisions: [],
+        decisionsTruncated: false,
+      });
     }
   });
 });
@@ -59,7 +63,11 @@ describe('runBacktest: raw byte batches (file sources)', () => {
     const spec = backtestSpec({ config: config.value, instanceId: 'acme-cw', keepDecisions: 100_000 });
     if (!spec.ok) throw new Error(spec.error);
     const want = (await runBacktest(source, spec.value, { workers: 0, batchSize: 40 })).report;
-    for (const [chunk, batchSize] of [[7, 1], [1000, 3], [1 << 20, 256]] as const) {
+    for (const [chunk, batchSize] of [
+      [7, 1],
+      [1000, 3],
+      [1 << 20, 256],
+    ] as const) {
       const got = (await runBacktest(bytesOnly(chunk), spec.value, { workers: 0, batchSize })).report;
       expect(got, `chunk ${chunk}, batch ${batchSize}`).toEqual(want);
     }
@@ -71,7 +79,10 @@ describe('runBacktest: raw byte batches (file sources)', () => {
     if (!spec.ok) throw new Error(spec.error);
     const body = `${lines[0]!.replace('Reported by', 'Gemeldet von Jürgen – ☕ 🖨️')}\n${lines[1]}\n{"instance": "acme-cw"}\n`;
     for (const chunk of [3, 5, 64]) {
-      await expect(runBacktest(bytesOnly(chunk, body), spec.value, { workers: 0, batchSize: 1 }), `chunk ${chunk}`).rejects.toThrow(/^line 3: /);
+      await expect(
+        runBacktest(bytesOnly(chunk, body), spec.value, { workers: 0, batchSize: 1 }),
+        `chunk ${chunk}`,
+      ).rejects.toThrow(/^line 3: /);
     }
   });
 });

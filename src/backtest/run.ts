@@ -79,7 +79,8 @@ function inThread(spec: BacktestSpec): Runner {
 function startWorker(spec: BacktestSpec): Worker {
   // A worker holds one batch and the cross-ticket index at a time: a small heap keeps the process RSS bounded.
   const resourceLimits = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: spec, resourceLimits });
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./worker.js', import.meta.url), { workerData: spec, resourceLimits });
   const tsx = import.meta.resolve('tsx/esm/api');
   const script = new URL('./worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); });`;
@@ -191,7 +192,13 @@ export function linesInBatch(b: Batch): number {
 }
 
 /** Reads batches and runs `work` on each with at most `limit` in flight; `take` gets the results in input order. */
-async function pipeline<T>(source: LineSource, batchSize: number, limit: number, work: (b: Batch) => Promise<T>, take: (r: T, lines: number) => void): Promise<number> {
+async function pipeline<T>(
+  source: LineSource,
+  batchSize: number,
+  limit: number,
+  work: (b: Batch) => Promise<T>,
+  take: (r: T, lines: number) => void,
+): Promise<number> {
   const inflight: { p: Promise<T>; lines: number }[] = [];
   let lineNo = 0;
   const drainOne = async () => {
@@ -221,7 +228,11 @@ function crossBuilder(spec: BacktestSpec, which: 'policy' | 'compare'): CrossTic
   return new CrossTicketBuilder(sim.facts, sim.compiled.instance.members);
 }
 
-export async function runBacktest(source: LineSource, spec: BacktestSpec, options: RunOptions): Promise<BacktestResult> {
+export async function runBacktest(
+  source: LineSource,
+  spec: BacktestSpec,
+  options: RunOptions,
+): Promise<BacktestResult> {
   const batchSize = options.batchSize ?? 256;
   const runner = options.workers > 0 ? workerPool(spec, options.workers) : inThread(spec);
   const limit = runner.capacity * 2 + 1;
@@ -229,12 +240,18 @@ export async function runBacktest(source: LineSource, spec: BacktestSpec, option
     const mainIx = crossBuilder(spec, 'policy');
     const otherIx = spec.compare ? crossBuilder(spec, 'compare') : undefined;
     let done = 0;
-    const total = await pipeline(source, batchSize, limit, (b) => runner.index(b), (r, n) => {
-      mainIx.merge(r.main);
-      if (r.other) otherIx?.merge(r.other);
-      done += n;
-      options.onProgress?.({ phase: 'index', lines: done });
-    }).catch(rethrowInput);
+    const total = await pipeline(
+      source,
+      batchSize,
+      limit,
+      (b) => runner.index(b),
+      (r, n) => {
+        mainIx.merge(r.main);
+        if (r.other) otherIx?.merge(r.other);
+        done += n;
+        options.onProgress?.({ phase: 'index', lines: done });
+      },
+    ).catch(rethrowInput);
     const until = spec.until ?? -Infinity;
     const widen = (c: CrossTicketData): CrossTicketData => ({ ...c, horizon: Math.max(c.horizon, until) });
     const cross = { main: widen(mainIx.build()), ...(otherIx ? { other: widen(otherIx.build()) } : {}) };
@@ -245,17 +262,32 @@ export async function runBacktest(source: LineSource, spec: BacktestSpec, option
     done = 0;
     // Decisions a batch can still contribute: the report keeps the first keepDecisions in input order, and batches in
     // flight can only add to what is merged already, so this bound never drops one the report would keep.
-    const keep = () => Math.max(spec.keepDecisions - main.decisions.length, other ? spec.keepDecisions - other.decisions.length : 0);
-    await pipeline(source, batchSize, limit, (b) => runner.simulate(b, keep()), (r, n) => {
-      mergeAccumulators(main, r.main, spec.keepDecisions);
-      if (other && r.other) mergeAccumulators(other, r.other, spec.keepDecisions);
-      if (diff && r.diff) mergeDiff(diff, r.diff);
-      done += n;
-      options.onProgress?.({ phase: 'simulate', lines: done, total });
-    }).catch(rethrowInput);
-    const report = finishReport(main, { instanceId: spec.instanceId, policy: spec.policy.name, keepDecisions: spec.keepDecisions });
+    const keep = () =>
+      Math.max(spec.keepDecisions - main.decisions.length, other ? spec.keepDecisions - other.decisions.length : 0);
+    await pipeline(
+      source,
+      batchSize,
+      limit,
+      (b) => runner.simulate(b, keep()),
+      (r, n) => {
+        mergeAccumulators(main, r.main, spec.keepDecisions);
+        if (other && r.other) mergeAccumulators(other, r.other, spec.keepDecisions);
+        if (diff && r.diff) mergeDiff(diff, r.diff);
+        done += n;
+        options.onProgress?.({ phase: 'simulate', lines: done, total });
+      },
+    ).catch(rethrowInput);
+    const report = finishReport(main, {
+      instanceId: spec.instanceId,
+      policy: spec.policy.name,
+      keepDecisions: spec.keepDecisions,
+    });
     if (!spec.compare || !other || !diff) return { report };
-    const candidate = finishReport(other, { instanceId: spec.instanceId, policy: spec.compare.name, keepDecisions: spec.keepDecisions });
+    const candidate = finishReport(other, {
+      instanceId: spec.instanceId,
+      policy: spec.compare.name,
+      keepDecisions: spec.keepDecisions,
+    });
     return { report, compare: { report: candidate, comparison: finishComparison(report, candidate, diff) } };
   } finally {
     await runner.close();

@@ -16,14 +16,24 @@ import type { Timeline } from './timeline.js';
 const example = loadExample();
 const sim = simPolicy('acme-cw', example.compile('acme-cw'));
 
-type Patch = Partial<Omit<Ticket, 'status' | 'priority' | 'owner'>> & { status?: string; priority?: string; owner?: string | null };
+type Patch = Partial<Omit<Ticket, 'status' | 'priority' | 'owner'>> & {
+  status?: string;
+  priority?: string;
+  owner?: string | null;
+};
 
 /** One JSONL line as a producer writes it (lenient ticket shorthands), parsed through the real line parser. */
 function timeline(id: string, base: Patch, steps: [string, Patch][]): Timeline {
   let cur: Record<string, unknown> = {
-    ref: { psa: 'connectwise', id }, title: 'Printer offline', status: 'open', priority: 'P3',
-    company: { id: '19', name: 'Acme', vip: false }, location: { queue: { id: '1' }, team: { id: '3' } },
-    owner: 't1.sam', category: ['Hardware', 'Printer'], ...base,
+    ref: { psa: 'connectwise', id },
+    title: 'Printer offline',
+    status: 'open',
+    priority: 'P3',
+    company: { id: '19', name: 'Acme', vip: false },
+    location: { queue: { id: '1' }, team: { id: '3' } },
+    owner: 't1.sam',
+    category: ['Hardware', 'Printer'],
+    ...base,
   };
   const snapshots = steps.map(([at, patch]) => {
     cur = { ...cur, ...patch, updatedAt: at };
@@ -44,27 +54,54 @@ function run(...timelines: Timeline[]): SimDecision[][] {
 /** The comparable part of a decision: instant, rule, and the move's tier/group/owner. */
 function summary(d: SimDecision) {
   const move = d.actions.find((a) => a.type === 'reassign');
-  return { at: d.at, rule: d.rule, ...(move?.type === 'reassign' ? { tier: move.tier, group: move.group, owner: move.owner } : {}), actions: d.actions.map((a) => a.type).sort() };
+  return {
+    at: d.at,
+    rule: d.rule,
+    ...(move?.type === 'reassign' ? { tier: move.tier, group: move.group, owner: move.owner } : {}),
+    actions: d.actions.map((a) => a.type).sort(),
+  };
 }
 
 describe('backtest simulation: hand-built timelines with known answers', () => {
   it('T1 timeout across a weekend: Sat 12:30 → 30 min Saturday + 90 min Monday = Mon 09:30 New York', () => {
-    const t = timeline('w1', { createdAt: '2026-11-28T17:30:00Z', firstRespondedAt: '2026-11-28T17:30:00Z', priority: 'P4' }, [
-      ['2026-11-28T17:30:00Z', {}],
-      ['2026-11-30T19:00:00Z', { status: 'resolved', resolvedAt: '2026-11-30T19:00:00Z' }],
-    ]);
+    const t = timeline(
+      'w1',
+      { createdAt: '2026-11-28T17:30:00Z', firstRespondedAt: '2026-11-28T17:30:00Z', priority: 'P4' },
+      [
+        ['2026-11-28T17:30:00Z', {}],
+        ['2026-11-30T19:00:00Z', { status: 'resolved', resolvedAt: '2026-11-30T19:00:00Z' }],
+      ],
+    );
     expect(run(t)[0]!.map(summary)).toEqual([
-      { at: '2026-11-30T14:30:00.000Z', rule: 't1-timeout', tier: 'T2', group: 'tier2', owner: 't2.erin', actions: ['note', 'reassign'] },
+      {
+        at: '2026-11-30T14:30:00.000Z',
+        rule: 't1-timeout',
+        tier: 'T2',
+        group: 'tier2',
+        owner: 't2.erin',
+        actions: ['note', 'reassign'],
+      },
     ]);
   });
 
   it('T1 timeout across the Thanksgiving holiday: Wed 17:30 → 30 min Wednesday + 90 min Friday = Fri 09:30', () => {
-    const t = timeline('h1', { createdAt: '2026-11-25T22:30:00Z', firstRespondedAt: '2026-11-25T22:30:00Z', priority: 'P4' }, [
-      ['2026-11-25T22:30:00Z', {}],
-      ['2026-11-27T17:00:00Z', { status: 'resolved', resolvedAt: '2026-11-27T17:00:00Z' }],
-    ]);
+    const t = timeline(
+      'h1',
+      { createdAt: '2026-11-25T22:30:00Z', firstRespondedAt: '2026-11-25T22:30:00Z', priority: 'P4' },
+      [
+        ['2026-11-25T22:30:00Z', {}],
+        ['2026-11-27T17:00:00Z', { status: 'resolved', resolvedAt: '2026-11-27T17:00:00Z' }],
+      ],
+    );
     expect(run(t)[0]!.map(summary)).toEqual([
-      { at: '2026-11-27T14:30:00.000Z', rule: 't1-timeout', tier: 'T2', group: 'tier2', owner: 't2.erin', actions: ['note', 'reassign'] },
+      {
+        at: '2026-11-27T14:30:00.000Z',
+        rule: 't1-timeout',
+        tier: 'T2',
+        group: 'tier2',
+        owner: 't2.erin',
+        actions: ['note', 'reassign'],
+      },
     ]);
   });
 
@@ -76,30 +113,66 @@ describe('backtest simulation: hand-built timelines with known answers', () => {
       ['2026-11-24T18:00:00Z', { status: 'resolved', resolvedAt: '2026-11-24T18:00:00Z' }],
     ]);
     expect(run(t)[0]!.map(summary)).toEqual([
-      { at: '2026-11-24T17:00:00.000Z', rule: 't1-timeout', tier: 'T2', group: 'tier2', owner: 't2.erin', actions: ['note', 'reassign'] },
+      {
+        at: '2026-11-24T17:00:00.000Z',
+        rule: 't1-timeout',
+        tier: 'T2',
+        group: 'tier2',
+        owner: 't2.erin',
+        actions: ['note', 'reassign'],
+      },
     ]);
   });
 
   it('a VIP goes to T2 after 30 min, and the moved ticket is not moved again by the T1 timeout', () => {
-    const t = timeline('v1', { createdAt: '2026-11-24T14:00:00Z', firstRespondedAt: '2026-11-24T14:00:00Z', company: { id: '7', name: 'HQ', vip: true } }, [
-      ['2026-11-24T14:00:00Z', {}],
-      ['2026-11-24T17:30:00Z', { status: 'resolved', resolvedAt: '2026-11-24T17:30:00Z' }],
-    ]);
+    const t = timeline(
+      'v1',
+      {
+        createdAt: '2026-11-24T14:00:00Z',
+        firstRespondedAt: '2026-11-24T14:00:00Z',
+        company: { id: '7', name: 'HQ', vip: true },
+      },
+      [
+        ['2026-11-24T14:00:00Z', {}],
+        ['2026-11-24T17:30:00Z', { status: 'resolved', resolvedAt: '2026-11-24T17:30:00Z' }],
+      ],
+    );
     expect(run(t)[0]!.map(summary)).toEqual([
-      { at: '2026-11-24T14:30:00.000Z', rule: 'vip-fast-lane', tier: 'T2', group: 'tier2', owner: 't2.erin', actions: ['note', 'notify', 'reassign'] },
+      {
+        at: '2026-11-24T14:30:00.000Z',
+        rule: 'vip-fast-lane',
+        tier: 'T2',
+        group: 'tier2',
+        owner: 't2.erin',
+        actions: ['note', 'notify', 'reassign'],
+      },
     ]);
   });
-
 });
 
 describe('backtest simulation: priorities, resolutions and people', () => {
   it('an emergency at creation goes to T3 security at once, with P1, the handoff note and both notifiers', () => {
-    const t = timeline('e1', { createdAt: '2026-11-24T14:00:00Z', firstRespondedAt: '2026-11-24T14:00:00Z', title: 'Ransomware note on FINANCE-PC07' }, [
-      ['2026-11-24T14:00:00Z', {}],
-      ['2026-11-24T15:00:00Z', { status: 'resolved', resolvedAt: '2026-11-24T15:00:00Z' }],
-    ]);
+    const t = timeline(
+      'e1',
+      {
+        createdAt: '2026-11-24T14:00:00Z',
+        firstRespondedAt: '2026-11-24T14:00:00Z',
+        title: 'Ransomware note on FINANCE-PC07',
+      },
+      [
+        ['2026-11-24T14:00:00Z', {}],
+        ['2026-11-24T15:00:00Z', { status: 'resolved', resolvedAt: '2026-11-24T15:00:00Z' }],
+      ],
+    );
     expect(run(t)[0]!.map(summary)).toEqual([
-      { at: '2026-11-24T14:00:00.000Z', rule: 'emergency-security', tier: 'T3', group: 'security', owner: 'sec.carol', actions: ['note', 'notify', 'notify', 'priority', 'reassign'] },
+      {
+        at: '2026-11-24T14:00:00.000Z',
+        rule: 'emergency-security',
+        tier: 'T3',
+        group: 'security',
+        owner: 'sec.carol',
+        actions: ['note', 'notify', 'notify', 'priority', 'reassign'],
+      },
     ]);
   });
 
@@ -112,21 +185,43 @@ describe('backtest simulation: priorities, resolutions and people', () => {
   });
 
   it('a person moving the ticket back after our move holds the rules for respectManualChangesFor (4 h)', () => {
-    const t = timeline('m1', { createdAt: '2026-11-24T14:00:00Z', firstRespondedAt: '2026-11-24T14:00:00Z', usersAffected: 2 }, [
-      ['2026-11-24T14:00:00Z', {}],
-      // Our (simulated) move to T2 at 14:00; the real history shows a person giving it to Kim on T1 at 14:20.
-      ['2026-11-24T14:20:00Z', { owner: 't1.kim' }],
-      ['2026-11-24T20:00:00Z', { status: 'resolved', resolvedAt: '2026-11-24T20:00:00Z' }],
-    ]);
+    const t = timeline(
+      'm1',
+      { createdAt: '2026-11-24T14:00:00Z', firstRespondedAt: '2026-11-24T14:00:00Z', usersAffected: 2 },
+      [
+        ['2026-11-24T14:00:00Z', {}],
+        // Our (simulated) move to T2 at 14:00; the real history shows a person giving it to Kim on T1 at 14:20.
+        ['2026-11-24T14:20:00Z', { owner: 't1.kim' }],
+        ['2026-11-24T20:00:00Z', { status: 'resolved', resolvedAt: '2026-11-24T20:00:00Z' }],
+      ],
+    );
     expect(run(t)[0]!.map(summary)).toEqual([
-      { at: '2026-11-24T14:00:00.000Z', rule: 'complexity-multi-user', tier: 'T2', group: 'tier2', owner: 't2.erin', actions: ['note', 'reassign'] },
+      {
+        at: '2026-11-24T14:00:00.000Z',
+        rule: 'complexity-multi-user',
+        tier: 'T2',
+        group: 'tier2',
+        owner: 't2.erin',
+        actions: ['note', 'reassign'],
+      },
       // Held until 18:20 (14:20 + 4 h): t1-timeout (due 16:20) and the multi-user rule wait; the first listed wins.
-      { at: '2026-11-24T18:20:00.000Z', rule: 'complexity-multi-user', tier: 'T2', group: 'tier2', owner: 't2.erin', actions: ['note', 'reassign'] },
+      {
+        at: '2026-11-24T18:20:00.000Z',
+        rule: 'complexity-multi-user',
+        tier: 'T2',
+        group: 'tier2',
+        owner: 't2.erin',
+        actions: ['note', 'reassign'],
+      },
     ]);
   });
 
   it('is deterministic: the same input gives the same output', () => {
-    const make = () => timeline('d1', { createdAt: '2026-11-24T14:00:00Z' }, [['2026-11-24T14:00:00Z', {}], ['2026-11-25T14:00:00Z', {}]]);
+    const make = () =>
+      timeline('d1', { createdAt: '2026-11-24T14:00:00Z' }, [
+        ['2026-11-24T14:00:00Z', {}],
+        ['2026-11-25T14:00:00Z', {}],
+      ]);
     expect(JSON.stringify(run(make()))).toBe(JSON.stringify(run(make())));
   });
 });

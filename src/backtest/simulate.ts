@@ -3,7 +3,14 @@ import { deriveTicketTier, evaluate } from '../engine/index.js';
 import type { CompiledPolicy } from '../engine/index.js';
 import { nextCheckAfterMove, ticketAfterMove } from '../pipeline/process/after-move.js';
 import type { PolicyEngine } from '../pipeline/policy/policy-engine.js';
-import { actionId, actionIdInput, appliedIdsOf, applyDecision, observeTicket, toEngineState } from '../store/ticket-state.js';
+import {
+  actionId,
+  actionIdInput,
+  appliedIdsOf,
+  applyDecision,
+  observeTicket,
+  toEngineState,
+} from '../store/ticket-state.js';
 import { policyFacts } from '../store/ticket-counters.js';
 import type { PolicyFacts } from '../store/ticket-counters.js';
 import type { InstanceCounters } from '../store/ticket-state.js';
@@ -65,7 +72,8 @@ const MAX_EVALUATIONS = 5_000;
 const MAX_SAME_INSTANT = 3;
 const terminal = (t: Ticket) => t.status.category === 'resolved' || t.status.category === 'closed';
 
-const placement = (t: Ticket) => `${t.tier ?? ''}\n${t.owner?.id ?? ''}\n${t.location.queue?.id ?? ''}\n${t.location.team?.id ?? ''}`;
+const placement = (t: Ticket) =>
+  `${t.tier ?? ''}\n${t.owner?.id ?? ''}\n${t.location.queue?.id ?? ''}\n${t.location.team?.id ?? ''}`;
 
 function kindOf(decision: Decision, rule: string): string {
   return decision.reasons.find((r) => r.rule === rule)?.kind ?? 'unknown';
@@ -108,7 +116,10 @@ interface SimState {
 function snapsOf(timeline: Timeline, compiled: CompiledPolicy): Snap[] {
   return timeline.snapshots.map((s) => {
     const t = s.ticket;
-    return { at: Date.parse(s.at), ticket: t.tier === null ? { ...t, tier: deriveTicketTier(t, compiled.instance) } : t };
+    return {
+      at: Date.parse(s.at),
+      ticket: t.tier === null ? { ...t, tier: deriveTicketTier(t, compiled.instance) } : t,
+    };
   });
 }
 
@@ -117,13 +128,34 @@ function startState(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData):
   const snaps = snapsOf(timeline, compiled);
   const first = snaps[0]!.ticket;
   const out: TicketOutcome = {
-    instanceId, ticketId: first.ref.id, createdAt: first.createdAt, decisions: [], breaches: [],
-    realTiers: { first: first.tier, last: snaps[snaps.length - 1]!.ticket.tier }, resolvedAt: null, humanReassignments: 0, evaluations: 0,
+    instanceId,
+    ticketId: first.ref.id,
+    createdAt: first.createdAt,
+    decisions: [],
+    breaches: [],
+    realTiers: { first: first.tier, last: snaps[snaps.length - 1]!.ticket.tier },
+    resolvedAt: null,
+    humanReassignments: 0,
+    evaluations: 0,
   };
-  const engine: PolicyEngine = { evaluate: (_id, ticket, state, now) => evaluate({ ticket, state, policy: compiled, now }) };
+  const engine: PolicyEngine = {
+    evaluate: (_id, ticket, state, now) => evaluate({ ticket, state, policy: compiled, now }),
+  };
   return {
-    sim, cross, engine, snaps, out, cursors: {}, idMemo: new Map(), record: undefined, overlay: undefined, current: undefined,
-    nextCheck: Infinity, i: 0, lastAt: -Infinity, sameInstant: 0,
+    sim,
+    cross,
+    engine,
+    snaps,
+    out,
+    cursors: {},
+    idMemo: new Map(),
+    record: undefined,
+    overlay: undefined,
+    current: undefined,
+    nextCheck: Infinity,
+    i: 0,
+    lastAt: -Infinity,
+    sameInstant: 0,
   };
 }
 
@@ -141,10 +173,13 @@ function nextStep(st: SimState): { now: number; trigger: SimDecision['trigger'] 
       st.out.humanReassignments++;
       st.overlay = undefined;
     }
-    st.current = st.overlay ? ticketAfterMove(real, st.overlay.move, st.overlay.decision, st.sim.compiled.instance.locationKeys) : real;
+    st.current = st.overlay
+      ? ticketAfterMove(real, st.overlay.move, st.overlay.decision, st.sim.compiled.instance.locationKeys)
+      : real;
     return { now: snapAt, trigger: 'snapshot' };
   }
-  if (st.nextCheck !== Infinity && st.nextCheck <= st.cross.horizon && st.current) return { now: st.nextCheck, trigger: 'scheduled' };
+  if (st.nextCheck !== Infinity && st.nextCheck <= st.cross.horizon && st.current)
+    return { now: st.nextCheck, trigger: 'scheduled' };
   return null;
 }
 
@@ -162,34 +197,73 @@ function idsOf(st: SimState, record: TicketRecord, actions: readonly Action[]): 
 }
 
 /** Our move as the live worker records it after the PSA accepted it (the owner's PSA identity when mapped). */
-function reassignOf(compiled: CompiledPolicy, decision: Decision, move: ReassignAction, at: string): LastReassign & { kind?: string } {
-  const identity = move.owner === undefined ? null : (compiled.instance.members[move.owner] ?? (compiled.instance.membersRequireMapping ? null : move.owner));
+function reassignOf(
+  compiled: CompiledPolicy,
+  decision: Decision,
+  move: ReassignAction,
+  at: string,
+): LastReassign & { kind?: string } {
+  const identity =
+    move.owner === undefined
+      ? null
+      : (compiled.instance.members[move.owner] ?? (compiled.instance.membersRequireMapping ? null : move.owner));
   return {
-    rule: move.rule, at, tier: move.tier, location: move.location,
+    rule: move.rule,
+    at,
+    tier: move.tier,
+    location: move.location,
     ...(move.owner !== undefined && identity !== null ? { owner: move.owner, ownerIdentity: identity } : {}),
     kind: kindOf(decision, move.rule),
   };
 }
 
 /** Records the decision's actions this tier visit had not done yet; returns our move's record entry when it moves. */
-function recordFresh(st: SimState, decision: Decision, fresh: Action[], now: number, trigger: SimDecision['trigger']): (LastReassign & { kind?: string }) | undefined {
+function recordFresh(
+  st: SimState,
+  decision: Decision,
+  fresh: Action[],
+  now: number,
+  trigger: SimDecision['trigger'],
+): (LastReassign & { kind?: string }) | undefined {
   if (fresh.length === 0) return undefined;
   const move = fresh.find((a): a is ReassignAction => a.type === 'reassign');
   const rule = move?.rule ?? fresh[0]!.rule;
   const at = new Date(now).toISOString();
   const { out } = st;
-  out.decisions.push({ instanceId: out.instanceId, ticketId: out.ticketId, at, rule, kind: kindOf(decision, rule), actions: fresh, reasons: decision.reasons, trigger });
+  out.decisions.push({
+    instanceId: out.instanceId,
+    ticketId: out.ticketId,
+    at,
+    rule,
+    kind: kindOf(decision, rule),
+    actions: fresh,
+    reasons: decision.reasons,
+    trigger,
+  });
   return move ? reassignOf(st.sim.compiled, decision, move, at) : undefined;
 }
 
 /** After our move: the new tier's timers, the overlay on later real snapshots, the round-robin cursor. */
-function applyMove(st: SimState, args: { ticket: Ticket; decision: Decision; reassign: LastReassign; counters: InstanceCounters; now: number }): void {
+function applyMove(
+  st: SimState,
+  args: { ticket: Ticket; decision: Decision; reassign: LastReassign; counters: InstanceCounters; now: number },
+): void {
   const { compiled, instanceId } = st.sim;
   const spec = compiled.instance.locationKeys;
   const { ticket, decision, reassign, counters, now } = args;
   const record = st.record!;
   const move = decision.actions.find((a): a is ReassignAction => a.type === 'reassign')!;
-  record.nextCheckAt = nextCheckAfterMove({ engine: st.engine, instanceId, record, ticket, decision, reassign, spec, counters, now });
+  record.nextCheckAt = nextCheckAfterMove({
+    engine: st.engine,
+    instanceId,
+    record,
+    ticket,
+    decision,
+    reassign,
+    spec,
+    counters,
+    now,
+  });
   const realNow = st.snaps[Math.max(0, st.i - 1)]!.ticket;
   st.overlay = { move, decision, realPlacement: placement(realNow) };
   st.current = ticketAfterMove(st.current!, move, decision, spec);
@@ -218,7 +292,14 @@ function evaluateAt(st: SimState, now: number, trigger: SimDecision['trigger']):
     freshIds.push(ids[k]!);
   }
   const reassign = recordFresh(st, decision, fresh, now, trigger);
-  st.record = applyDecision(observed, { decision, now, appliedIds: freshIds, slaRules: facts.slaRules, trigger, ...(reassign ? { reassign } : {}) });
+  st.record = applyDecision(observed, {
+    decision,
+    now,
+    appliedIds: freshIds,
+    slaRules: facts.slaRules,
+    trigger,
+    ...(reassign ? { reassign } : {}),
+  });
   if (reassign) applyMove(st, { ticket, decision, reassign, counters, now });
   st.nextCheck = st.record.nextCheckAt === null ? Infinity : Date.parse(st.record.nextCheckAt);
 }
@@ -232,7 +313,14 @@ function finish(st: SimState): void {
   out.resolvedAt = terminal(last) ? (last.resolvedAt ?? new Date(lastSnap.at).toISOString()) : null;
   // The real last snapshot's own priority, not one our move raised.
   const endAt = out.resolvedAt ? lastSnap.at : Math.max(lastSnap.at, st.cross.horizon);
-  const real = record ? evaluate({ ticket: last, state: toEngineState(record, { recurringCount: 0, groupCursors: {}, memberLoads: {} }), policy: compiled, now: endAt }) : undefined;
+  const real = record
+    ? evaluate({
+        ticket: last,
+        state: toEngineState(record, { recurringCount: 0, groupCursors: {}, memberLoads: {} }),
+        policy: compiled,
+        now: endAt,
+      })
+    : undefined;
   for (const name of ['firstResponse', 'resolution'] as const) {
     const c = real?.clocks[name];
     if (c?.breached) out.breaches.push({ clock: name, dueAt: c.dueAt });

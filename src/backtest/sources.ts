@@ -63,7 +63,12 @@ export interface HistoryWindow {
 }
 
 /** The service's observed snapshots of the tickets of `instanceId` changed in the window, one timeline per line. */
-export function historySource(store: TimelineStore, instanceId: string, window: HistoryWindow, pageSize = 200): LineSource {
+export function historySource(
+  store: TimelineStore,
+  instanceId: string,
+  window: HistoryWindow,
+  pageSize = 200,
+): LineSource {
   return async function* () {
     for (let offset = 0; ; offset += pageSize) {
       // Tickets whose last change is at or after the window's start; their snapshots after its end are left out.
@@ -80,7 +85,10 @@ export function historySource(store: TimelineStore, instanceId: string, window: 
 /** `--since 30d` / `12h` / an RFC 3339 instant → epoch ms. */
 export function parseSince(value: string, nowMs: number): number | undefined {
   const m = /^(\d+)\s*(m|h|d|w)$/.exec(value.trim());
-  if (m) return nowMs - Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'm' | 'h' | 'd' | 'w'];
+  if (m)
+    return (
+      nowMs - Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'm' | 'h' | 'd' | 'w']
+    );
   const t = Date.parse(value);
   return /^\d{4}-\d{2}-\d{2}/.test(value) && Number.isFinite(t) ? t : undefined;
 }

@@ -27,11 +27,13 @@ export const TimelineSchema = z
     let prev = -Infinity;
     t.snapshots.forEach((s, i) => {
       const at = Date.parse(s.at);
-      if (at < prev) ctx.addIssue({ code: 'custom', path: ['snapshots', i, 'at'], message: 'snapshots must be in time order' });
+      if (at < prev)
+        ctx.addIssue({ code: 'custom', path: ['snapshots', i, 'at'], message: 'snapshots must be in time order' });
       prev = at;
     });
     const ids = new Set(t.snapshots.map((s) => s.ticket.ref.id));
-    if (ids.size > 1) ctx.addIssue({ code: 'custom', path: ['snapshots'], message: 'every snapshot must be the same ticket (ref.id)' });
+    if (ids.size > 1)
+      ctx.addIssue({ code: 'custom', path: ['snapshots'], message: 'every snapshot must be the same ticket (ref.id)' });
   });
 
 export interface Snapshot {
@@ -50,7 +52,10 @@ export interface Timeline {
  */
 const NormalizedLineSchema = z.object({
   instance: z.string().min(1),
-  snapshots: z.array(z.object({ at: InstantSchema, ticket: TicketSchema })).min(1).max(5000),
+  snapshots: z
+    .array(z.object({ at: InstantSchema, ticket: TicketSchema }))
+    .min(1)
+    .max(5000),
 });
 
 function normalizedFast(json: unknown): Timeline | undefined {
@@ -62,10 +67,24 @@ function normalizedFast(json: unknown): Timeline | undefined {
   for (const s of snaps) {
     const at = Date.parse(s.at);
     const t = s.ticket;
-    if (at < prev || t.ref.id !== id || id === '' || Number.isNaN(Date.parse(t.createdAt)) || Number.isNaN(Date.parse(t.updatedAt))) return undefined;
+    if (
+      at < prev ||
+      t.ref.id !== id ||
+      id === '' ||
+      Number.isNaN(Date.parse(t.createdAt)) ||
+      Number.isNaN(Date.parse(t.updatedAt))
+    )
+      return undefined;
     prev = at;
   }
-  return { instance: fast.data.instance, snapshots: snaps.map((s) => (s.ticket.ref.instance === fast.data.instance ? s : { at: s.at, ticket: { ...s.ticket, ref: { ...s.ticket.ref, instance: fast.data.instance } } })) };
+  return {
+    instance: fast.data.instance,
+    snapshots: snaps.map((s) =>
+      s.ticket.ref.instance === fast.data.instance
+        ? s
+        : { at: s.at, ticket: { ...s.ticket, ref: { ...s.ticket.ref, instance: fast.data.instance } } },
+    ),
+  };
 }
 
 /** One line of a timeline file → a Timeline, or one message naming the line and the JSON path of the problem. */
@@ -87,7 +106,10 @@ export function parseTimelineLine(line: string, lineNo: number): Result<Timeline
   const t = parsed.data;
   // A ticket without an id (hand-written) gets the line number, so decisions can name it.
   const id = t.snapshots[0]!.ticket.ref.id || `line-${lineNo}`;
-  const snapshots = t.snapshots.map((s) => ({ at: s.at, ticket: { ...s.ticket, ref: { ...s.ticket.ref, id, instance: t.instance } } }));
+  const snapshots = t.snapshots.map((s) => ({
+    at: s.at,
+    ticket: { ...s.ticket, ref: { ...s.ticket.ref, id, instance: t.instance } },
+  }));
   return { ok: true, value: { instance: t.instance, snapshots } };
 }
 
@@ -98,6 +120,7 @@ export function timelineJsonSchema(): Record<string, unknown> {
     ...schema,
     $id: 'https://github.com/psa-escalator/psa-escalator/docs/schemas/timeline.schema.json',
     title: 'psa-escalator backtest timeline (one JSONL line)',
-    description: 'One ticket per line: its snapshots in time order, each the normalized ticket (as POST /api/evaluate takes it) as it was at `at`. See docs/backtest.md.',
+    description:
+      'One ticket per line: its snapshots in time order, each the normalized ticket (as POST /api/evaluate takes it) as it was at `at`. See docs/backtest.md.',
   };
 }

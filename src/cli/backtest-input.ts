@@ -40,8 +40,13 @@ export interface SourceFlags {
 
 /** The flags `backtest` and `export` take for their source (parseFlags options). */
 export const sourceFlagOptions = {
-  input: { type: 'string' }, 'from-history': { type: 'boolean' }, 'from-psa': { type: 'boolean' }, since: { type: 'string' },
-  'budget-share': { type: 'string' }, cache: { type: 'string' }, refresh: { type: 'boolean' },
+  input: { type: 'string' },
+  'from-history': { type: 'boolean' },
+  'from-psa': { type: 'boolean' },
+  since: { type: 'string' },
+  'budget-share': { type: 'string' },
+  cache: { type: 'string' },
+  refresh: { type: 'boolean' },
 } as const;
 
 export interface OpenedSource {
@@ -56,16 +61,28 @@ export interface OpenedSource {
 
 /** The default cache file of a `--from-psa` read: one per instance and `--since` value, under the working directory. */
 export function defaultCachePath(cwd: string, instanceId: string, since: string): string {
-  return join(cwd, '.psa-escalator', 'backtest-cache', `${instanceId}-${since.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl.gz`);
+  return join(
+    cwd,
+    '.psa-escalator',
+    'backtest-cache',
+    `${instanceId}-${since.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl.gz`,
+  );
 }
 
-async function openPsa(flags: SourceFlags, ctx: { io: CliIo; env: EnvConfig; instanceId: string; config?: AppConfig }, since: number, now: number): Promise<OpenedSource> {
+async function openPsa(
+  flags: SourceFlags,
+  ctx: { io: CliIo; env: EnvConfig; instanceId: string; config?: AppConfig },
+  since: number,
+  now: number,
+): Promise<OpenedSource> {
   const loaded = ctx.config?.instances.find((i) => i.info.id === ctx.instanceId);
   if (!loaded) throw new UsageError(`--from-psa: unknown instance "${ctx.instanceId}"`);
   const connector = connectors[loaded.info.kind];
-  if (!connector?.readHistory) throw new UsageError(`--from-psa: the ${loaded.info.kind} connector cannot read ticket history`);
+  if (!connector?.readHistory)
+    throw new UsageError(`--from-psa: the ${loaded.info.kind} connector cannot read ticket history`);
   const share = flags['budget-share'] === undefined ? 0.2 : Number(flags['budget-share']);
-  if (!(share > 0 && share <= 1)) throw new UsageError(`--budget-share: expected a fraction in (0, 1], got ${JSON.stringify(flags['budget-share'])}`);
+  if (!(share > 0 && share <= 1))
+    throw new UsageError(`--budget-share: expected a fraction in (0, 1], got ${JSON.stringify(flags['budget-share'])}`);
   const cachePath = flags.cache ?? defaultCachePath(ctx.io.cwd, ctx.instanceId, flags.since ?? '30d');
   const budget = new PsaBudget(loaded.info.rateLimit, share);
   const log = createLogger({ level: ctx.env.logLevel === 'info' ? 'warn' : ctx.env.logLevel }) as unknown as Logger;
@@ -78,7 +95,14 @@ async function openPsa(flags: SourceFlags, ctx: { io: CliIo; env: EnvConfig; ins
     cache: new MemoryCache(),
   };
   const window = { from: new Date(since).toISOString(), to: new Date(now).toISOString() };
-  const read = await psaSource({ connector, ctx: connectorCtx, window, cachePath, refresh: flags.refresh === true, calls: () => budget.used });
+  const read = await psaSource({
+    connector,
+    ctx: connectorCtx,
+    window,
+    cachePath,
+    refresh: flags.refresh === true,
+    calls: () => budget.used,
+  });
   const s = read.stats;
   ctx.io.stderr.write(
     s.cached
@@ -94,8 +118,13 @@ async function openPsa(flags: SourceFlags, ctx: { io: CliIo; env: EnvConfig; ins
   };
 }
 
-export async function openSource(flags: SourceFlags, ctx: { io: CliIo; env: EnvConfig; instanceId: string; stdin?: Readable; config?: AppConfig }): Promise<OpenedSource> {
-  const chosen = [flags.input !== undefined, flags['from-history'] === true, flags['from-psa'] === true].filter(Boolean).length;
+export async function openSource(
+  flags: SourceFlags,
+  ctx: { io: CliIo; env: EnvConfig; instanceId: string; stdin?: Readable; config?: AppConfig },
+): Promise<OpenedSource> {
+  const chosen = [flags.input !== undefined, flags['from-history'] === true, flags['from-psa'] === true].filter(
+    Boolean,
+  ).length;
   if (chosen !== 1) throw new UsageError('give exactly one source: --input FILE|-, --from-history or --from-psa');
   if (!flags['from-psa'] && (flags['budget-share'] !== undefined || flags.cache !== undefined || flags.refresh)) {
     throw new UsageError('--budget-share, --cache and --refresh apply to --from-psa only');
@@ -110,9 +139,12 @@ export async function openSource(flags: SourceFlags, ctx: { io: CliIo; env: EnvC
   }
   const now = ctx.io.now().getTime();
   const since = parseSince(flags.since ?? '30d', now);
-  if (since === undefined) throw new UsageError(`--since: expected a duration like 30d, 12h or an RFC 3339 instant, got ${JSON.stringify(flags.since)}`);
+  if (since === undefined)
+    throw new UsageError(
+      `--since: expected a duration like 30d, 12h or an RFC 3339 instant, got ${JSON.stringify(flags.since)}`,
+    );
   if (flags['from-psa']) return openPsa(flags, ctx, since, now);
-  if (!ctx.env.redisUrl) throw new UsageError('--from-history reads the service\'s Redis: set REDIS_URL');
+  if (!ctx.env.redisUrl) throw new UsageError("--from-history reads the service's Redis: set REDIS_URL");
   const redis = createRedis({ url: ctx.env.redisUrl, role: 'client', name: 'psa-escalator-backtest' });
   const store = new TimelineStore(redis, createKeys());
   return {

@@ -47,7 +47,8 @@ Progress goes to stderr.
 function candidate(io: CliIo, path: string | undefined): Candidate | undefined {
   if (path === undefined) return undefined;
   const loaded = loadConfigFile(path, io.env, connectors);
-  if (!loaded.ok) throw new InputError(loaded.error.filter((p) => p.severity === 'error').map((p) => `${path}: ${formatProblem(p)}`));
+  if (!loaded.ok)
+    throw new InputError(loaded.error.filter((p) => p.severity === 'error').map((p) => `${path}: ${formatProblem(p)}`));
   return { label: basename(path), config: loaded.value };
 }
 
@@ -58,7 +59,10 @@ class InputError extends Error {
 }
 
 /** A progress line on stderr: redrawn in place on a terminal, every 10 % otherwise. */
-export function progressPrinter(stderr: CliIo['stderr'] & { isTTY?: boolean }): { update: (p: Progress) => void; done: () => void } {
+export function progressPrinter(stderr: CliIo['stderr'] & { isTTY?: boolean }): {
+  update: (p: Progress) => void;
+  done: () => void;
+} {
   let last = 0;
   let lastDecile = -1;
   let drawn = false;
@@ -88,53 +92,88 @@ function summary(result: BacktestResult, source: string): string[] {
   const r = result.report;
   const lines = [
     `Backtest of ${r.policy} on ${r.instanceId}: ${r.tickets} tickets from ${source}, ${r.evaluations} evaluations`,
-    `  decisions ${r.decisionsTotal}, moves ${Object.values(r.perTier).reduce((a, b) => a + b, 0)} (${Object.entries(r.perTier).map(([t, n]) => `${t} ${n}`).join(', ') || 'none'})`,
-    `  rules: ${Object.entries(r.perRule).map(([k, v]) => `${k} ${v.fired}`).join(', ') || 'none fired'}`,
+    `  decisions ${r.decisionsTotal}, moves ${Object.values(r.perTier).reduce((a, b) => a + b, 0)} (${
+      Object.entries(r.perTier)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ') || 'none'
+    })`,
+    `  rules: ${
+      Object.entries(r.perRule)
+        .map(([k, v]) => `${k} ${v.fired}`)
+        .join(', ') || 'none fired'
+    }`,
     `  time to escalate: median ${r.timeToEscalate.p50Minutes ?? '—'} min, p90 ${r.timeToEscalate.p90Minutes ?? '—'} min`,
     `  SLA breaches in history ${r.breaches.tickets}: escalated before ${r.breaches.escalatedBefore}, flagged before ${r.breaches.flaggedBefore}, missed ${r.breaches.missed}`,
     `  over-escalation estimate ${r.overEscalation.resolvedInStartTierWithoutBreach}/${r.overEscalation.escalatedTickets}; notes ${r.notes.total}; human reassignments after its moves ${r.humanReassignments}`,
   ];
   const c = result.compare?.comparison;
   if (c) {
-    lines.push(`Compared with ${c.candidate}: moves ${c.escalations.baseline} → ${c.escalations.candidate} (+${c.escalations.added} / -${c.escalations.removed}), ${c.ticketsAffected} tickets affected`);
-    for (const r2 of c.rules.filter((x) => x.delta !== 0)) lines.push(`  ${r2.rule}: ${r2.baseline} → ${r2.candidate} (${r2.delta > 0 ? '+' : ''}${r2.delta})`);
+    lines.push(
+      `Compared with ${c.candidate}: moves ${c.escalations.baseline} → ${c.escalations.candidate} (+${c.escalations.added} / -${c.escalations.removed}), ${c.ticketsAffected} tickets affected`,
+    );
+    for (const r2 of c.rules.filter((x) => x.delta !== 0))
+      lines.push(`  ${r2.rule}: ${r2.baseline} → ${r2.candidate} (${r2.delta > 0 ? '+' : ''}${r2.delta})`);
   }
   return lines;
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(args, {
-    instance: { type: 'string' }, ...sourceFlagOptions, policy: { type: 'string' }, compare: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
-    workers: { type: 'string' }, config: { type: 'string' }, 'keep-decisions': { type: 'string' }, 'batch-size': { type: 'string' },
+    instance: { type: 'string' },
+    ...sourceFlagOptions,
+    policy: { type: 'string' },
+    compare: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'boolean' },
+    workers: { type: 'string' },
+    config: { type: 'string' },
+    'keep-decisions': { type: 'string' },
+    'batch-size': { type: 'string' },
   });
   if (values.instance === undefined) throw new UsageError('--instance ID is required');
   const workers = values.workers === undefined ? Math.min(availableParallelism(), 8) : Number(values.workers);
-  if (!Number.isInteger(workers) || workers < 0 || workers > 64) throw new UsageError(`--workers: expected 0–64, got ${JSON.stringify(values.workers)}`);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 64)
+    throw new UsageError(`--workers: expected 0–64, got ${JSON.stringify(values.workers)}`);
   const keep = values['keep-decisions'] === undefined ? 10_000 : Number(values['keep-decisions']);
-  if (!Number.isInteger(keep) || keep < 0) throw new UsageError(`--keep-decisions: expected a whole number, got ${JSON.stringify(values['keep-decisions'])}`);
+  if (!Number.isInteger(keep) || keep < 0)
+    throw new UsageError(`--keep-decisions: expected a whole number, got ${JSON.stringify(values['keep-decisions'])}`);
   const batchSize = values['batch-size'] === undefined ? 256 : Number(values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw new UsageError(`--batch-size: expected 1–100000, got ${JSON.stringify(values['batch-size'])}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
+    throw new UsageError(`--batch-size: expected 1–100000, got ${JSON.stringify(values['batch-size'])}`);
   try {
     const loaded = loadCliConfig(io, values.config);
     if (!loaded.ok) throw new InputError(loaded.error);
     const spec = backtestSpec({
-      config: loaded.value.config, instanceId: values.instance, keepDecisions: keep,
-      ...(values.policy ? { policy: candidate(io, values.policy)! } : {}), ...(values.compare ? { compare: candidate(io, values.compare)! } : {}),
+      config: loaded.value.config,
+      instanceId: values.instance,
+      keepDecisions: keep,
+      ...(values.policy ? { policy: candidate(io, values.policy)! } : {}),
+      ...(values.compare ? { compare: candidate(io, values.compare)! } : {}),
     });
     if (!spec.ok) throw new InputError([spec.error]);
-    const source = await openSource(values, { io, env: loaded.value.env, instanceId: values.instance, config: loaded.value.config });
+    const source = await openSource(values, {
+      io,
+      env: loaded.value.env,
+      instanceId: values.instance,
+      config: loaded.value.config,
+    });
     const progress = progressPrinter(io.stderr);
     let result: BacktestResult;
     try {
-      result = await runBacktest(source.lines, { ...spec.value, ...(source.until !== undefined ? { until: source.until } : {}) }, { workers, batchSize, onProgress: progress.update });
+      result = await runBacktest(
+        source.lines,
+        { ...spec.value, ...(source.until !== undefined ? { until: source.until } : {}) },
+        { workers, batchSize, onProgress: progress.update },
+      );
     } finally {
       progress.done();
       await source.close();
     }
     if (values.out !== undefined) {
-      const text = values.out.endsWith('.html') || values.out.endsWith('.htm')
-        ? renderHtml(result, { generatedAt: io.now().toISOString(), source: source.label })
-        : `${JSON.stringify(result, null, 2)}\n`;
+      const text =
+        values.out.endsWith('.html') || values.out.endsWith('.htm')
+          ? renderHtml(result, { generatedAt: io.now().toISOString(), source: source.label })
+          : `${JSON.stringify(result, null, 2)}\n`;
       writeFileSync(values.out, text);
       io.stderr.write(`backtest: report written to ${values.out}\n`);
     }

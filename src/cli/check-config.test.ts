@@ -19,7 +19,9 @@ describe('check-config helpers', () => {
     const broken = {
       ...config,
       instances: config.instances.slice(0, 1),
-      policies: { standard: { ...policy, rules: [{ ...policy.rules[0]!, then: { ...policy.rules[0]!.then, group: 'ghosts' } }] } },
+      policies: {
+        standard: { ...policy, rules: [{ ...policy.rules[0]!, then: { ...policy.rules[0]!.then, group: 'ghosts' } }] },
+      },
     };
     const lines = compileProblems(broken);
     expect(lines).toHaveLength(1);

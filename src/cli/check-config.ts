@@ -44,7 +44,10 @@ export function compileProblems(config: AppConfig): string[] {
       compilePolicy(buildCompileInput(config, instance, connectors[instance.info.kind]));
       return [];
     } catch (error) {
-      if (error instanceof PolicyCompileError) return error.problems.map((p) => `instances[${config.instances.indexOf(instance)}] (${instance.info.id}): ${p}`);
+      if (error instanceof PolicyCompileError)
+        return error.problems.map(
+          (p) => `instances[${config.instances.indexOf(instance)}] (${instance.info.id}): ${p}`,
+        );
       throw error;
     }
   });

@@ -18,12 +18,24 @@ function fakeIo(env: Record<string, string> = {}) {
 }
 
 const calls: string[][] = [];
-const command = (run: CliCommand['run']): (() => Promise<CliCommand>) => async () => ({ usage: 'Usage: test verb', run });
+const command =
+  (run: CliCommand['run']): (() => Promise<CliCommand>) =>
+  async () => ({ usage: 'Usage: test verb', run });
 const verbs: Record<string, VerbEntry> = {
   ok: { summary: 'succeeds', load: command(async (args) => (calls.push(args), 0)) },
   'webhooks register': { summary: 'two words', load: command(async (args) => (calls.push(['webhooks', ...args]), 0)) },
-  usage: { summary: 'bad flags', load: command(async () => { throw new UsageError('--instance ID is required'); }) },
-  boom: { summary: 'throws', load: command(async () => { throw new Error('redis-server not found'); }) },
+  usage: {
+    summary: 'bad flags',
+    load: command(async () => {
+      throw new UsageError('--instance ID is required');
+    }),
+  },
+  boom: {
+    summary: 'throws',
+    load: command(async () => {
+      throw new Error('redis-server not found');
+    }),
+  },
   exits: { summary: 'returns 3', load: command(async () => 3) },
 };
 
@@ -32,7 +44,10 @@ describe('runCli', () => {
     calls.length = 0;
     expect(await runCli(verbs, ['ok', 'a', '--b'], fakeIo().io)).toBe(0);
     expect(await runCli(verbs, ['webhooks', 'register', '--instance', 'x'], fakeIo().io)).toBe(0);
-    expect(calls).toEqual([['a', '--b'], ['webhooks', '--instance', 'x']]);
+    expect(calls).toEqual([
+      ['a', '--b'],
+      ['webhooks', '--instance', 'x'],
+    ]);
   });
 
   it('passes the verb exit code through', async () => {

@@ -25,10 +25,14 @@ export function helpText(verbs: Readonly<Record<string, VerbEntry>>): string {
   ].join('\n');
 }
 
-function findVerb(verbs: Readonly<Record<string, VerbEntry>>, argv: readonly string[]): { name: string; rest: string[] } | undefined {
+function findVerb(
+  verbs: Readonly<Record<string, VerbEntry>>,
+  argv: readonly string[],
+): { name: string; rest: string[] } | undefined {
   const [first, second] = argv;
   if (first === undefined) return undefined;
-  if (second !== undefined && Object.hasOwn(verbs, `${first} ${second}`)) return { name: `${first} ${second}`, rest: argv.slice(2) };
+  if (second !== undefined && Object.hasOwn(verbs, `${first} ${second}`))
+    return { name: `${first} ${second}`, rest: argv.slice(2) };
   if (Object.hasOwn(verbs, first)) return { name: first, rest: argv.slice(1) };
   return undefined;
 }
@@ -40,12 +44,17 @@ function failure(io: CliIo, verb: string, error: unknown): number {
   const hint = error instanceof UsageError ? ` (see ${PROGRAM} ${verb} --help)` : '';
   io.stderr.write(`${PROGRAM} ${verb}: ${message}${hint}\n`);
   const level = io.env['LOG_LEVEL'];
-  if ((level === 'debug' || level === 'trace') && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  if ((level === 'debug' || level === 'trace') && error instanceof Error && error.stack)
+    io.stderr.write(`${error.stack}\n`);
   return 1;
 }
 
 /** Runs one command line; resolves to the exit code. */
-export async function runCli(verbs: Readonly<Record<string, VerbEntry>>, argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(
+  verbs: Readonly<Record<string, VerbEntry>>,
+  argv: readonly string[],
+  io: CliIo,
+): Promise<number> {
   const first = argv[0];
   if (first === undefined) {
     io.stderr.write(helpText(verbs));

@@ -54,7 +54,9 @@ function readInput(file: string): { ticket: Ticket; state?: TicketState; now?: s
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError([`${file}: ${code === 'ENOENT' ? 'file not found' : `not valid JSON (${(error as Error).message})`}`]);
+    throw new InputError([
+      `${file}: ${code === 'ENOENT' ? 'file not found' : `not valid JSON (${(error as Error).message})`}`,
+    ]);
   }
   const wrapped = typeof json === 'object' && json !== null && !Array.isArray(json) && 'ticket' in json;
   if (!wrapped) return { ticket: parseOrThrow(EvaluateTicketSchema, json, ['ticket']) };
@@ -78,7 +80,8 @@ function renderNotes(decision: Decision): string[] {
 /** The at-instant: `--at`, else the file's `now`, else the wall clock. */
 function resolveNow(at: string | undefined, fileNow: string | undefined, io: CliIo): string {
   if (at !== undefined) {
-    if (!InstantSchema.safeParse(at).success) throw new UsageError(`--at: expected an RFC 3339 instant like 2026-11-24T15:00:00Z, got ${JSON.stringify(at)}`);
+    if (!InstantSchema.safeParse(at).success)
+      throw new UsageError(`--at: expected an RFC 3339 instant like 2026-11-24T15:00:00Z, got ${JSON.stringify(at)}`);
     return at;
   }
   return fileNow ?? io.now().toISOString();
@@ -97,11 +100,16 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const config = loadConfig(io, values.config);
     const instance = config.instances.find((i) => i.info.id === values.instance);
     if (!instance) {
-      throw new InputError([`--instance: unknown instance "${values.instance}" (known: ${config.instances.map((i) => i.info.id).join(', ')})`]);
+      throw new InputError([
+        `--instance: unknown instance "${values.instance}" (known: ${config.instances.map((i) => i.info.id).join(', ')})`,
+      ]);
     }
     const input = readInput(values.ticket);
     const now = resolveNow(values.at, input.now, io);
-    const ticket: Ticket = input.ticket.ref.instance === '' ? { ...input.ticket, ref: { ...input.ticket.ref, instance: instance.info.id, psa: instance.info.kind } } : input.ticket;
+    const ticket: Ticket =
+      input.ticket.ref.instance === ''
+        ? { ...input.ticket, ref: { ...input.ticket.ref, instance: instance.info.id, psa: instance.info.kind } }
+        : input.ticket;
     // The same engine the workers and `POST /api/evaluate` run.
     const engine = createPolicyEngine(config, connectors, { compile: 'lazy' });
     const decision = engine.evaluate(instance.info.id, ticket, input.state, now);

@@ -24,7 +24,10 @@ async function write(stream: Writable, text: string): Promise<void> {
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags(args, {
-    instance: { type: 'string' }, ...sourceFlagOptions, out: { type: 'string' }, config: { type: 'string' },
+    instance: { type: 'string' },
+    ...sourceFlagOptions,
+    out: { type: 'string' },
+    config: { type: 'string' },
   });
   if (values.instance === undefined) throw new UsageError('--instance ID is required');
   const loaded = loadCliConfig(io, values.config);
@@ -32,7 +35,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     writeLines(io.stderr, loaded.error);
     return 1;
   }
-  const source = await openSource(values, { io, env: loaded.value.env, instanceId: values.instance, config: loaded.value.config });
+  const source = await openSource(values, {
+    io,
+    env: loaded.value.env,
+    instanceId: values.instance,
+    config: loaded.value.config,
+  });
   let out: Writable | undefined;
   let file: Writable | undefined;
   if (values.out !== undefined) {

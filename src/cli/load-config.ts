@@ -11,7 +11,10 @@ import type { CliIo } from './args.js';
  * Environment + configuration as every long-running or PSA-calling verb loads them: `--config FILE`, else
  * `CONFIG_FILE`, else `./escalator.yaml`, else the built-in config. Failures are the lines to print (exit 1).
  */
-export function loadCliConfig(io: CliIo, explicit: string | undefined): Result<{ env: EnvConfig; config: AppConfig }, string[]> {
+export function loadCliConfig(
+  io: CliIo,
+  explicit: string | undefined,
+): Result<{ env: EnvConfig; config: AppConfig }, string[]> {
   const env = parseEnv(io.env);
   if (!env.ok) return env;
   const source = resolveConfigSource(env.value, { ...(explicit ? { explicit } : {}), cwd: io.cwd });

@@ -18,7 +18,11 @@ the backfill only proposes unless the instance sets \`backfill: enforce\`. Print
 `;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(args, { instance: { type: 'string' }, full: { type: 'boolean' }, config: { type: 'string' } }, 0);
+  const { values } = parseFlags(
+    args,
+    { instance: { type: 'string' }, full: { type: 'boolean' }, config: { type: 'string' } },
+    0,
+  );
   if (!values.instance) throw new UsageError('--instance ID is required');
   const loaded = loadCliConfig(io, values.config);
   if (!loaded.ok) {
@@ -28,11 +32,15 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const { env, config } = loaded.value;
   const instance = config.instances.find((i) => i.info.id === values.instance);
   if (!instance) {
-    writeLines(io.stderr, [`unknown instance "${values.instance}" (configured: ${config.instances.map((i) => i.info.id).join(', ')})`]);
+    writeLines(io.stderr, [
+      `unknown instance "${values.instance}" (configured: ${config.instances.map((i) => i.info.id).join(', ')})`,
+    ]);
     return 1;
   }
   if (!env.redisUrl) {
-    writeLines(io.stderr, ['REDIS_URL is not set: the sweep is queued in the Redis of the running service (an embedded Redis cannot be reached from here)']);
+    writeLines(io.stderr, [
+      'REDIS_URL is not set: the sweep is queued in the Redis of the running service (an embedded Redis cannot be reached from here)',
+    ]);
     return 1;
   }
   const log = createLogger({ level: env.logLevel === 'info' ? 'warn' : env.logLevel });
@@ -42,7 +50,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const control = new Queue(queueNames.control, { connection: redis });
     const job = await control.add(
       'reconcile',
-      { kind: 'reconcile', instanceId: instance.info.id, requestedAt: Date.now(), ...(values.full ? { full: true } : {}) },
+      {
+        kind: 'reconcile',
+        instanceId: instance.info.id,
+        requestedAt: Date.now(),
+        ...(values.full ? { full: true } : {}),
+      },
       { removeOnComplete: 100, removeOnFail: 100 },
     );
     await control.close();

@@ -27,7 +27,11 @@ verdicts and the RCA status. Files: DIR/escalation-review-YYYY-MM.json and .html
 `;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(args, { month: { type: 'string' }, out: { type: 'string' }, config: { type: 'string' } });
+  const { values } = parseFlags(args, {
+    month: { type: 'string' },
+    out: { type: 'string' },
+    config: { type: 'string' },
+  });
   if (values.month === undefined) throw new UsageError('--month YYYY-MM is required');
   const w = monthWindow(values.month);
   if (!w) throw new UsageError(`--month: expected YYYY-MM, got ${JSON.stringify(values.month)}`);
@@ -37,16 +41,24 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const { env, config } = loaded.value;
-  if (!env.redisUrl) throw new UsageError('REDIS_URL is required (the report reads the service\'s Redis)');
+  if (!env.redisUrl) throw new UsageError("REDIS_URL is required (the report reads the service's Redis)");
   const log = pino({ level: 'silent' }) as unknown as Logger;
   const redis = createRedis({ url: env.redisUrl, role: 'client', name: 'psa-escalator:report', log });
   try {
     await waitReady(redis);
     const keys = createKeys();
     const now = io.now().getTime();
-    const metrics = createEscalationMetricsService({ store: new MetricsHistoryStore(redis, keys, { retentionMs: config.retention.auditMs, now: () => now }), config, log });
+    const metrics = createEscalationMetricsService({
+      store: new MetricsHistoryStore(redis, keys, { retentionMs: config.retention.auditMs, now: () => now }),
+      config,
+      log,
+    });
     const report = await buildMonthlyReport({
-      redis, keys, config, month: values.month, now,
+      redis,
+      keys,
+      config,
+      month: values.month,
+      now,
       kpis: async (instance, from, to) => metrics.query({ instance, from, to }).catch(() => null),
     });
     const dir = resolve(io.cwd, values.out ?? 'reports');

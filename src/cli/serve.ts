@@ -25,7 +25,11 @@ Stops gracefully on SIGTERM/SIGINT: no new requests, in-flight jobs finish, then
 const roles: readonly ServeRole[] = ['all', 'api', 'worker'];
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseFlags(args, { config: { type: 'string' }, role: { type: 'string' }, 'allow-unsafe-redis': { type: 'boolean' } });
+  const { values } = parseFlags(args, {
+    config: { type: 'string' },
+    role: { type: 'string' },
+    'allow-unsafe-redis': { type: 'boolean' },
+  });
   const role = (values.role ?? 'all') as ServeRole;
   if (!roles.includes(role)) throw new UsageError(`--role must be one of ${roles.join(', ')}, got "${values.role}"`);
   const loaded = loadCliConfig(io, values.config);
@@ -34,10 +38,17 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const { env, config } = loaded.value;
-  writeLines(io.stderr, [...envWarnings(env), ...(config.warnings ?? []).map(formatProblem)].map((w) => `warning: ${w}`));
+  writeLines(
+    io.stderr,
+    [...envWarnings(env), ...(config.warnings ?? []).map(formatProblem)].map((w) => `warning: ${w}`),
+  );
   const log = createLogger({ level: env.logLevel, base: { role } });
   const service = await startService({
-    env, config, role, log, allowUnsafeRedis: values['allow-unsafe-redis'] === true,
+    env,
+    config,
+    role,
+    log,
+    allowUnsafeRedis: values['allow-unsafe-redis'] === true,
     onFatal: (e) => {
       log.fatal({ err: { message: e.message } }, 'embedded Redis is gone: exiting');
       process.exit(1);

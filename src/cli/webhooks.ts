@@ -22,7 +22,12 @@ the permission). Idempotent: running it twice changes nothing the second time. P
  * limiter (the service's workers keep their Redis-backed budget; a registration is far below any PSA limit).
  */
 function cliContext(base: Omit<ConnectorContext, 'http' | 'cache' | 'clock'>): ConnectorContext {
-  return { ...base, http: createHttpClient({ log: base.log }), cache: new MemoryCache(), clock: { now: () => new Date() } };
+  return {
+    ...base,
+    http: createHttpClient({ log: base.log }),
+    cache: new MemoryCache(),
+    clock: { now: () => new Date() },
+  };
 }
 
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -41,11 +46,15 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const instance = config.instances.find((i) => i.info.id === values.instance);
   if (!instance) {
-    writeLines(io.stderr, [`unknown instance "${values.instance}" (configured: ${config.instances.map((i) => i.info.id).join(', ')})`]);
+    writeLines(io.stderr, [
+      `unknown instance "${values.instance}" (configured: ${config.instances.map((i) => i.info.id).join(', ')})`,
+    ]);
     return 1;
   }
   const connector = connectors[instance.info.kind];
-  const log = createLogger({ level: env.logLevel === 'info' ? 'warn' : env.logLevel }).child({ instance: instance.info.id });
+  const log = createLogger({ level: env.logLevel === 'info' ? 'warn' : env.logLevel }).child({
+    instance: instance.info.id,
+  });
   const ctx = cliContext({ instance: instance.info, settings: instance.settings, log });
   const callbackUrl = `${env.publicUrl.replace(/\/+$/, '')}/webhooks/${encodeURIComponent(instance.info.id)}`;
   const result = await connector.registerWebhooks(ctx, callbackUrl);
@@ -55,6 +64,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const { manualSteps, ...counts } = result.value;
   io.stdout.write(`${JSON.stringify(counts)}\n`);
-  if (manualSteps?.length) writeLines(io.stderr, ['Finish in the PSA by hand:', ...manualSteps.map((s, i) => `  ${i + 1}. ${s}`)]);
+  if (manualSteps?.length)
+    writeLines(io.stderr, ['Finish in the PSA by hand:', ...manualSteps.map((s, i) => `  ${i + 1}. ${s}`)]);
   return 0;
 }

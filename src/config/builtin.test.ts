@@ -31,15 +31,26 @@ describe('built-in config', () => {
 
   it('uses the example policy', () => {
     expect(config.policies['standard']!.rules.map((r) => r.id)).toEqual([
-      'emergency-security', 'emergency-outage', 'functional-network', 'complexity-multi-user', 't1-timeout', 't2-timeout',
-      'sla-risk', 'sla-breach', 'vip-fast-lane', 'recurring-incident', 'orphan', 'after-hours-p1',
+      'emergency-security',
+      'emergency-outage',
+      'functional-network',
+      'complexity-multi-user',
+      't1-timeout',
+      't2-timeout',
+      'sla-risk',
+      'sla-breach',
+      'vip-fast-lane',
+      'recurring-incident',
+      'orphan',
+      'after-hours-p1',
     ]);
   });
 
   it('generates webhook secrets per load instead of publishing constants', () => {
     const again = loadBuiltinConfig(connectors);
     if (!again.ok) throw new Error('unreachable');
-    const secret = (c: typeof config) => (c.instances[1]!.settings as { webhook: { secretKey: string } }).webhook.secretKey;
+    const secret = (c: typeof config) =>
+      (c.instances[1]!.settings as { webhook: { secretKey: string } }).webhook.secretKey;
     expect(secret(config)).toMatch(/^[\w-]{32}$/);
     expect(secret(again.value)).not.toBe(secret(config));
   });
@@ -48,9 +59,18 @@ describe('built-in config', () => {
 describe('resolveConfigSource', () => {
   const none = () => false;
   it('prefers --config, then CONFIG_FILE, then ./escalator.yaml, else built-in', () => {
-    expect(resolveConfigSource({ configFile: 'env.yaml' }, { explicit: 'flag.yaml', exists: none })).toEqual({ kind: 'file', path: 'flag.yaml' });
-    expect(resolveConfigSource({ configFile: 'env.yaml' }, { exists: none })).toEqual({ kind: 'file', path: 'env.yaml' });
-    expect(resolveConfigSource({}, { cwd: '/srv', exists: (p) => p === '/srv/escalator.yaml' })).toEqual({ kind: 'file', path: '/srv/escalator.yaml' });
+    expect(resolveConfigSource({ configFile: 'env.yaml' }, { explicit: 'flag.yaml', exists: none })).toEqual({
+      kind: 'file',
+      path: 'flag.yaml',
+    });
+    expect(resolveConfigSource({ configFile: 'env.yaml' }, { exists: none })).toEqual({
+      kind: 'file',
+      path: 'env.yaml',
+    });
+    expect(resolveConfigSource({}, { cwd: '/srv', exists: (p) => p === '/srv/escalator.yaml' })).toEqual({
+      kind: 'file',
+      path: '/srv/escalator.yaml',
+    });
     expect(resolveConfigSource({}, { cwd: '/srv', exists: none })).toEqual({ kind: 'builtin' });
   });
 });

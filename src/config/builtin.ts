@@ -82,8 +82,13 @@ const exampleMappings = {
       'groups: { network: { board: 5, team: 9 }, security: { board: 12, team: 30 }, tier2: { board: 1, team: 4 }, tier3: { board: 12, team: 27 } }',
       'priorities: { P1: [4], P2: [5], P3: [6], P4: [7, 8] }',
     ],
-    statuses: '{ waiting_customer: ["Waiting Customer"], waiting_vendor: ["Waiting Vendor"], scheduled: ["Scheduled"], resolved: ["Resolved", "Completed"], closed: ["Closed"] }',
-    tail: ['boardStatusOnMove: "New"', 'vipCompanies: [HQCorp]', 'usersAffected: { fromImpact: { High: 25, Medium: 2, Low: 1 } }'],
+    statuses:
+      '{ waiting_customer: ["Waiting Customer"], waiting_vendor: ["Waiting Vendor"], scheduled: ["Scheduled"], resolved: ["Resolved", "Completed"], closed: ["Closed"] }',
+    tail: [
+      'boardStatusOnMove: "New"',
+      'vipCompanies: [HQCorp]',
+      'usersAffected: { fromImpact: { High: 25, Medium: 2, Low: 1 } }',
+    ],
   },
   autotask: {
     head: [
@@ -97,8 +102,18 @@ const exampleMappings = {
     statuses: '{ waiting_customer: [7], waiting_vendor: [10], resolved: [5] }',
     tail: [
       'members:',
-      ...[['net.alice', 1, 1], ['net.bob', 2, 1], ['t2.erin', 3, 2], ['t2.frank', 4, 2], ['sec.carol', 5, 3], ['sec.dave', 6, 3], ['t3.grace', 7, 3], ['t3.heidi', 8, 3]].map(
-        ([name, r, role]) => `  ${String(name)}: { resourceID: ${29684000 + Number(r)}, roleID: ${29683000 + Number(role)} }`,
+      ...[
+        ['net.alice', 1, 1],
+        ['net.bob', 2, 1],
+        ['t2.erin', 3, 2],
+        ['t2.frank', 4, 2],
+        ['sec.carol', 5, 3],
+        ['sec.dave', 6, 3],
+        ['t3.grace', 7, 3],
+        ['t3.heidi', 8, 3],
+      ].map(
+        ([name, r, role]) =>
+          `  ${String(name)}: { resourceID: ${29684000 + Number(r)}, roleID: ${29683000 + Number(role)} }`,
       ),
     ],
   },
@@ -114,9 +129,16 @@ const exampleMappings = {
     statuses: '{ waiting_customer: ["Waiting on Customer"], resolved: ["Resolved"], closed: ["Closed"] }',
     tail: [
       'members:',
-      ...[['net.alice', 14], ['net.bob', 15], ['t2.erin', 12], ['t2.frank', 13], ['sec.carol', 16], ['sec.dave', 17], ['t3.grace', 18], ['t3.heidi', 19]].map(
-        ([name, id]) => `  ${String(name)}: { agent_id: ${String(id)} }`,
-      ),
+      ...[
+        ['net.alice', 14],
+        ['net.bob', 15],
+        ['t2.erin', 12],
+        ['t2.frank', 13],
+        ['sec.carol', 16],
+        ['sec.dave', 17],
+        ['t3.grace', 18],
+        ['t3.heidi', 19],
+      ].map(([name, id]) => `  ${String(name)}: { agent_id: ${String(id)} }`),
     ],
   },
 } satisfies Record<PsaKind, { head: string[]; statuses: string; tail: string[] }>;

@@ -39,11 +39,18 @@ function checkLocation(c: ProblemCollector, location: Location, path: PathSegmen
   }
 }
 
-function checkTiers(c: ProblemCollector, s: Sections, p: ParsedInstance, info: InstanceInfo, connector: AnyConnector): void {
+function checkTiers(
+  c: ProblemCollector,
+  s: Sections,
+  p: ParsedInstance,
+  info: InstanceInfo,
+  connector: AnyConnector,
+): void {
   const base: PathSegment[] = ['instances', p.index, 'mapping', 'tiers'];
   const placed: Placed[] = [];
   for (const [tier, value] of Object.entries(info.mapping.tiers)) {
-    if (!s.defined.tiers.has(tier)) c.error([...base, tier], `unknown tier ${quote(tier)} ${knownNames(s.defined.tiers)}`, 'key');
+    if (!s.defined.tiers.has(tier))
+      c.error([...base, tier], `unknown tier ${quote(tier)} ${knownNames(s.defined.tiers)}`, 'key');
     const list = Array.isArray(value) ? value : [value];
     list.forEach((location, i) => {
       const path = Array.isArray(value) ? [...base, tier, i] : [...base, tier];
@@ -58,7 +65,13 @@ function checkTiers(c: ProblemCollector, s: Sections, p: ParsedInstance, info: I
   if (placed.length === 0) c.warn(base, 'no tier is mapped: every ticket of this instance has tier null');
 }
 
-function checkGroups(c: ProblemCollector, s: Sections, p: ParsedInstance, info: InstanceInfo, connector: AnyConnector): void {
+function checkGroups(
+  c: ProblemCollector,
+  s: Sections,
+  p: ParsedInstance,
+  info: InstanceInfo,
+  connector: AnyConnector,
+): void {
   const base: PathSegment[] = ['instances', p.index, 'mapping', 'groups'];
   for (const [group, location] of Object.entries(info.mapping.groups)) {
     if (!s.defined.groups.has(group)) {
@@ -88,7 +101,13 @@ function tierLocations(info: InstanceInfo, tier: string): Location[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
-function checkRuleTargets(c: ProblemCollector, s: Sections, p: ParsedInstance, info: InstanceInfo, connector: AnyConnector): void {
+function checkRuleTargets(
+  c: ProblemCollector,
+  s: Sections,
+  p: ParsedInstance,
+  info: InstanceInfo,
+  connector: AnyConnector,
+): void {
   const parsed = s.policies[info.policy];
   if (!parsed) return;
   const groupsPath: PathSegment[] = ['instances', p.index, 'mapping', 'groups'];
@@ -98,7 +117,11 @@ function checkRuleTargets(c: ProblemCollector, s: Sections, p: ParsedInstance, i
     if (group === undefined || !s.groups[group]) continue;
     const location = info.mapping.groups[group];
     if (!location) {
-      if (!reported.has(group)) c.warn(groupsPath, `group ${quote(group)} (rule ${rule.id}) has no location in this instance, so that move can't happen here`);
+      if (!reported.has(group))
+        c.warn(
+          groupsPath,
+          `group ${quote(group)} (rule ${rule.id}) has no location in this instance, so that move can't happen here`,
+        );
       reported.add(group);
       continue;
     }
@@ -112,7 +135,13 @@ function checkRuleTargets(c: ProblemCollector, s: Sections, p: ParsedInstance, i
   }
 }
 
-function checkMembers(c: ProblemCollector, s: Sections, p: ParsedInstance, info: InstanceInfo, connector: AnyConnector): void {
+function checkMembers(
+  c: ProblemCollector,
+  s: Sections,
+  p: ParsedInstance,
+  info: InstanceInfo,
+  connector: AnyConnector,
+): void {
   const path: PathSegment[] = ['instances', p.index, 'mapping', 'members'];
   const mapped = new Set(p.memberNames);
   const everyMember = new Set<string>();
@@ -122,7 +151,10 @@ function checkMembers(c: ProblemCollector, s: Sections, p: ParsedInstance, info:
     if (!connector.membersRequireMapping || group.assign === 'none' || !info.mapping.groups[name]) continue;
     for (const member of new Set(members)) {
       if (!mapped.has(member)) {
-        c.warn(path, `member ${quote(member)} of group ${name} has no entry, so it can't be assigned in this ${connector.kind} instance`);
+        c.warn(
+          path,
+          `member ${quote(member)} of group ${name} has no entry, so it can't be assigned in this ${connector.kind} instance`,
+        );
       }
     }
   }
@@ -135,14 +167,26 @@ function checkMembers(c: ProblemCollector, s: Sections, p: ParsedInstance, info:
  * `handoff.required` sections the instance cannot fill from its PSA with its mapping: with `onMissing: block` every
  * escalation of that instance would be blocked, with `flag` every note says MISSING — warn, naming the fix.
  */
-function checkHandoffFillable(c: ProblemCollector, s: Sections, p: ParsedInstance, info: InstanceInfo, connector: AnyConnector): void {
+function checkHandoffFillable(
+  c: ProblemCollector,
+  s: Sections,
+  p: ParsedInstance,
+  info: InstanceInfo,
+  connector: AnyConnector,
+): void {
   const policy = s.policies[info.policy]?.policy;
   if (!policy || !connector.handoffFillable || !p.loaded) return;
   const fillable = new Set(connector.handoffFillable(info, p.loaded.settings));
   for (const section of policy.handoff.required) {
     if (fillable.has(section)) continue;
-    const effect = policy.handoff.onMissing === 'block' ? 'every escalation of this instance would be blocked' : 'every handoff note would say MISSING';
-    c.warn(['instances', p.index, 'fields'], `policy ${info.policy} requires handoff section ${quote(section)}, which this ${connector.kind} instance cannot fill from its PSA: ${effect}; map it under fields.${section} (a standard field or a UDF)`);
+    const effect =
+      policy.handoff.onMissing === 'block'
+        ? 'every escalation of this instance would be blocked'
+        : 'every handoff note would say MISSING';
+    c.warn(
+      ['instances', p.index, 'fields'],
+      `policy ${info.policy} requires handoff section ${quote(section)}, which this ${connector.kind} instance cannot fill from its PSA: ${effect}; map it under fields.${section} (a standard field or a UDF)`,
+    );
   }
 }
 
@@ -153,10 +197,14 @@ export function checkInstances(c: ProblemCollector, s: Sections, instances: read
     const { info, connector } = p;
     if (!info || !connector) continue;
     const first = ids.get(info.id);
-    if (first !== undefined) c.error(['instances', p.index, 'id'], `duplicate instance id ${quote(info.id)} (also instances[${first}])`);
+    if (first !== undefined)
+      c.error(['instances', p.index, 'id'], `duplicate instance id ${quote(info.id)} (also instances[${first}])`);
     else ids.set(info.id, p.index);
     if (!s.defined.policies.has(info.policy)) {
-      c.error(['instances', p.index, 'policy'], `unknown policy ${quote(info.policy)} ${knownNames(s.defined.policies)}`);
+      c.error(
+        ['instances', p.index, 'policy'],
+        `unknown policy ${quote(info.policy)} ${knownNames(s.defined.policies)}`,
+      );
     }
     checkTiers(c, s, p, info, connector);
     checkGroups(c, s, p, info, connector);
@@ -165,9 +213,15 @@ export function checkInstances(c: ProblemCollector, s: Sections, instances: read
     checkRuleTargets(c, s, p, info, connector);
     checkMembers(c, s, p, info, connector);
     checkHandoffFillable(c, s, p, info, connector);
-    if (p.loaded) for (const w of connector.settingsWarnings?.(p.loaded.settings) ?? []) c.warn(['instances', p.index, ...w.path], w.message);
+    if (p.loaded)
+      for (const w of connector.settingsWarnings?.(p.loaded.settings) ?? [])
+        c.warn(['instances', p.index, ...w.path], w.message);
     p.loaded?.alerts?.forEach((name, i) => {
-      if (!s.defined.notifiers.has(name)) c.error(['instances', p.index, 'alerts', i], `unknown notifier ${quote(name)} ${knownNames(s.defined.notifiers)}`);
+      if (!s.defined.notifiers.has(name))
+        c.error(
+          ['instances', p.index, 'alerts', i],
+          `unknown notifier ${quote(name)} ${knownNames(s.defined.notifiers)}`,
+        );
     });
   }
 }

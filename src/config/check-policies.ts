@@ -38,23 +38,35 @@ function checkCondition(c: ProblemCollector, s: Sections, raw: unknown, path: Pa
 
 const usesSlaUsed = (raw: unknown): boolean =>
   isRecord(raw) &&
-  ('slaUsed' in raw || (['any', 'all'] as const).some((k) => Array.isArray(raw[k]) && (raw[k] as unknown[]).some(usesSlaUsed)));
+  ('slaUsed' in raw ||
+    (['any', 'all'] as const).some((k) => Array.isArray(raw[k]) && (raw[k] as unknown[]).some(usesSlaUsed)));
 
 function checkThen(c: ProblemCollector, s: Sections, rule: Rule, path: PathSegment[], raw: unknown): void {
   const then = rule.then;
   const thenPath = [...path, 'then'];
   if (then.escalateTo !== undefined && then.escalateTo !== 'next' && !s.defined.tiers.has(then.escalateTo)) {
-    c.error([...thenPath, 'escalateTo'], `unknown tier ${quote(then.escalateTo)} ${knownNames([...s.defined.tiers, 'next'])}`);
+    c.error(
+      [...thenPath, 'escalateTo'],
+      `unknown tier ${quote(then.escalateTo)} ${knownNames([...s.defined.tiers, 'next'])}`,
+    );
   }
   if (then.group !== undefined && !s.defined.groups.has(then.group)) {
     c.error([...thenPath, 'group'], `unknown group ${quote(then.group)} ${knownNames(s.defined.groups)}`);
   }
   const rawThen = isRecord(raw) && isRecord(raw['then']) ? raw['then'] : {};
   eachName(rawThen['notify'], [...thenPath, 'notify'], (name, p) => {
-    if (!s.defined.notifiers.has(name)) c.error(p, `unknown notifier ${quote(name)} ${knownNames(s.defined.notifiers)}`);
+    if (!s.defined.notifiers.has(name))
+      c.error(p, `unknown notifier ${quote(name)} ${knownNames(s.defined.notifiers)}`);
   });
-  if (then.note !== undefined && !(builtinNotes as readonly string[]).includes(then.note) && !s.defined.templates.has(then.note)) {
-    c.error([...thenPath, 'note'], `unknown note ${quote(then.note)} ${knownNames(new Set([...builtinNotes, ...s.defined.templates]))}`);
+  if (
+    then.note !== undefined &&
+    !(builtinNotes as readonly string[]).includes(then.note) &&
+    !s.defined.templates.has(then.note)
+  ) {
+    c.error(
+      [...thenPath, 'note'],
+      `unknown note ${quote(then.note)} ${knownNames(new Set([...builtinNotes, ...s.defined.templates]))}`,
+    );
   }
   if (Object.keys(then).length === 0) c.warn(thenPath, 'the rule has no actions');
 }
@@ -67,25 +79,38 @@ function checkPolicy(c: ProblemCollector, s: Sections, name: string, parsed: Par
   }
   for (const [priority, target] of Object.entries(policy.sla)) {
     if (target?.calendar !== undefined && !s.defined.calendars.has(target.calendar)) {
-      c.error([...base, 'sla', priority, 'calendar'], `unknown calendar ${quote(target.calendar)} ${knownNames(s.defined.calendars)}`);
+      c.error(
+        [...base, 'sla', priority, 'calendar'],
+        `unknown calendar ${quote(target.calendar)} ${knownNames(s.defined.calendars)}`,
+      );
     }
   }
   if (policy.rca) {
     policy.rca.after.forEach((name, i) => {
       if (!(ruleKinds as readonly string[]).includes(name) && !s.defined.tiers.has(name)) {
-        c.error([...base, 'rca', 'after', i], `${quote(name)} is neither a rule kind nor a tier ${knownNames([...ruleKinds, ...s.defined.tiers])}`);
+        c.error(
+          [...base, 'rca', 'after', i],
+          `${quote(name)} is neither a rule kind nor a tier ${knownNames([...ruleKinds, ...s.defined.tiers])}`,
+        );
       }
     });
     policy.rca.notify.forEach((name, i) => {
-      if (!s.defined.notifiers.has(name)) c.error([...base, 'rca', 'notify', i], `unknown notifier ${quote(name)} ${knownNames(s.defined.notifiers)}`);
+      if (!s.defined.notifiers.has(name))
+        c.error([...base, 'rca', 'notify', i], `unknown notifier ${quote(name)} ${knownNames(s.defined.notifiers)}`);
     });
     if (policy.rca.template !== undefined && !s.defined.templates.has(policy.rca.template)) {
-      c.error([...base, 'rca', 'template'], `unknown template ${quote(policy.rca.template)} ${knownNames(s.defined.templates)}`);
+      c.error(
+        [...base, 'rca', 'template'],
+        `unknown template ${quote(policy.rca.template)} ${knownNames(s.defined.templates)}`,
+      );
     }
   }
   policy.calendarFor.forEach((entry, i) => {
     if (!s.defined.calendars.has(entry.calendar)) {
-      c.error([...base, 'calendarFor', i, 'calendar'], `unknown calendar ${quote(entry.calendar)} ${knownNames(s.defined.calendars)}`);
+      c.error(
+        [...base, 'calendarFor', i, 'calendar'],
+        `unknown calendar ${quote(entry.calendar)} ${knownNames(s.defined.calendars)}`,
+      );
     }
   });
   policy.rules.forEach((rule, k) => {
@@ -106,7 +131,10 @@ export function checkPolicies(c: ProblemCollector, s: Sections): void {
   for (const [name, notifier] of Object.entries(s.notifiers)) {
     const cal = notifier.quietHours?.calendar;
     if (cal !== undefined && !s.defined.calendars.has(cal)) {
-      c.error(['notifiers', name, 'quietHours', 'calendar'], `unknown calendar ${quote(cal)} ${knownNames(s.defined.calendars)}`);
+      c.error(
+        ['notifiers', name, 'quietHours', 'calendar'],
+        `unknown calendar ${quote(cal)} ${knownNames(s.defined.calendars)}`,
+      );
     }
   }
 }

@@ -52,7 +52,9 @@ function edit(find: string, replace: string, text = BASE): string {
 }
 function problemsOf(text: string, env: EnvVars = {}, registry: ConnectorRegistry = connectors): string[] {
   const result = loadConfigText(text, 'test.yaml', env, registry);
-  return result.ok ? (result.value.warnings ?? []).map((w) => `warning ${formatProblem(w)}`) : result.error.map(formatProblem);
+  return result.ok
+    ? (result.value.warnings ?? []).map((w) => `warning ${formatProblem(w)}`)
+    : result.error.map(formatProblem);
 }
 
 describe('check: the base config', () => {
@@ -88,7 +90,14 @@ describe('check: schema problems', () => {
   });
 
   it('bad instance duration and mode', () => {
-    expect(problemsOf(edit('    policy: main\n    connection: { site', '    policy: main\n    mode: dry-run\n    reconcileEvery: 5 minutes\n    connection: { site'))).toEqual([
+    expect(
+      problemsOf(
+        edit(
+          '    policy: main\n    connection: { site',
+          '    policy: main\n    mode: dry-run\n    reconcileEvery: 5 minutes\n    connection: { site',
+        ),
+      ),
+    ).toEqual([
       'instances[0].mode: expected one of enforce, observe, got "dry-run" (line 20)',
       'instances[0].reconcileEvery: expected a duration like "2h", got "5 minutes" (line 21)',
     ]);
@@ -104,8 +113,10 @@ describe('check: schema problems', () => {
   });
 
   it('unknown keys in connector settings, instance and mapping', () => {
-    const text = edit('apiMember: escalator-api }', 'apiMember: escalator-api, passwrd: x }\n    notes: {}')
-      .replace('priorities: { P1: [1], P2: [2] }', 'priorities: { P1: [1], P2: [2] }\n      tierz: {}');
+    const text = edit('apiMember: escalator-api }', 'apiMember: escalator-api, passwrd: x }\n    notes: {}').replace(
+      'priorities: { P1: [1], P2: [2] }',
+      'priorities: { P1: [1], P2: [2] }\n      tierz: {}',
+    );
     expect(problemsOf(text)).toEqual([
       'instances[0].connection.passwrd: unknown key (line 20)',
       'instances[0].notes: unknown key for a connectwise instance (line 21)',
@@ -120,8 +131,12 @@ describe('check: schema problems', () => {
   });
 
   it('never echoes a secret that failed validation', () => {
-    const lines = problemsOf(edit('privateKey: priv', 'privateKey: "${CW_PRIVATE}"'), { CW_PRIVATE: 'hunter2\r\nX-Evil: 1' });
-    expect(lines).toEqual(['instances[0].connection.privateKey: expected printable ASCII (no CR/LF) (value hidden) (line 20)']);
+    const lines = problemsOf(edit('privateKey: priv', 'privateKey: "${CW_PRIVATE}"'), {
+      CW_PRIVATE: 'hunter2\r\nX-Evil: 1',
+    });
+    expect(lines).toEqual([
+      'instances[0].connection.privateKey: expected printable ASCII (no CR/LF) (value hidden) (line 20)',
+    ]);
     expect(lines.join('')).not.toContain('hunter2');
   });
 
@@ -134,7 +149,10 @@ describe('check: schema problems', () => {
       return content.replace(/\n$/, '');
     };
     const result = loadConfigText(text, 't.yaml', { CW_PRIVATE_FILE: '/run/secrets/cw' }, connectors, read);
-    expect(result.ok && (result.value.instances[0]!.settings as { connection: { privateKey: string } }).connection.privateKey).toBe('from-file');
+    expect(
+      result.ok &&
+        (result.value.instances[0]!.settings as { connection: { privateKey: string } }).connection.privateKey,
+    ).toBe('from-file');
     const missing = loadConfigText(text, 't.yaml', { CW_PRIVATE_FILE: '/run/secrets/none' }, connectors, read);
     expect(missing.ok ? [] : missing.error.map(formatProblem)).toEqual([
       'instances[0].connection.privateKey: environment variable CW_PRIVATE is not set (line 20)',
@@ -214,7 +232,10 @@ describe('check: cross-references', () => {
   });
 
   it('a status under two categories, a priority under two levels', () => {
-    const text = edit('priorities: { P1: [1], P2: [2] }', 'priorities: { P1: [1], P2: [2, 1] }\n      statuses: { resolved: [Done, 5], closed: ["done", "5"] }');
+    const text = edit(
+      'priorities: { P1: [1], P2: [2] }',
+      'priorities: { P1: [1], P2: [2, 1] }\n      statuses: { resolved: [Done, 5], closed: ["done", "5"] }',
+    );
     expect(problemsOf(text)).toEqual([
       'instances[0].mapping.priorities.P2[1]: priority "1" is already mapped to P1 (line 24)',
       'instances[0].mapping.statuses.closed[0]: status "done" is already mapped to resolved (line 25)',
@@ -229,14 +250,23 @@ describe('check: cross-references', () => {
   });
 
   it('mapping.groups keys that are not groups; location keys the connector does not know', () => {
-    expect(problemsOf(edit('groups: { tier2: { board: 2 } }', 'groups: { tier2: { board: 2 }, netwrk: { queue: 5 } }'))).toEqual([
+    expect(
+      problemsOf(edit('groups: { tier2: { board: 2 } }', 'groups: { tier2: { board: 2 }, netwrk: { queue: 5 } }')),
+    ).toEqual([
       'instances[0].mapping.groups.netwrk: unknown group "netwrk" (known: tier2) (line 23)',
       'instances[0].mapping.groups.netwrk.queue: unknown location key for connectwise (expected board, team) (line 23)',
     ]);
   });
 
   it('assign strategies need their members / oncall block', () => {
-    expect(problemsOf(edit('tier2: { assign: round-robin, members: [ann] }', 'tier2: { assign: least-loaded }\n  ops: { assign: oncall, members: [ann] }'))).toEqual([
+    expect(
+      problemsOf(
+        edit(
+          'tier2: { assign: round-robin, members: [ann] }',
+          'tier2: { assign: least-loaded }\n  ops: { assign: oncall, members: [ann] }',
+        ),
+      ),
+    ).toEqual([
       'groups.tier2.members: assign "least-loaded" needs at least one member (line 7)',
       'groups.ops.assign: assign "oncall" needs an oncall block {rotation, start, every} (line 8)',
     ]);
@@ -257,9 +287,9 @@ describe('check: warnings', () => {
   });
 
   it('a mapping.members entry for someone in no group', () => {
-    expect(problemsOf(edit('members: { ann: { agent_id: 7 } }', 'members: { ann: { agent_id: 7 }, zed: { agent_id: 8 } }'))).toEqual([
-      'warning instances[1].mapping.members.zed: is not a member of any group (line 33)',
-    ]);
+    expect(
+      problemsOf(edit('members: { ann: { agent_id: 7 } }', 'members: { ann: { agent_id: 7 }, zed: { agent_id: 8 } }')),
+    ).toEqual(['warning instances[1].mapping.members.zed: is not a member of any group (line 33)']);
   });
 });
 
@@ -268,10 +298,19 @@ describe('check: advised minimums are warnings, not errors', () => {
     expect(problemsOf(`${BASE}dedupeTtl: 10m\n`)).toEqual([
       'warning dedupeTtl: below 72h: a PSA redelivery after that would be processed again (the event id is the only replay defence) (line 34)',
     ]);
-    expect(problemsOf(edit('    policy: main\n    connection: { site', '    policy: main\n    reconcileEvery: 5s\n    connection: { site'))).toEqual([
+    expect(
+      problemsOf(
+        edit(
+          '    policy: main\n    connection: { site',
+          '    policy: main\n    reconcileEvery: 5s\n    connection: { site',
+        ),
+      ),
+    ).toEqual([
       'warning instances[0].reconcileEvery: sweeps more often than every 30s spend the PSA rate budget for little gain (line 20)',
     ]);
-    expect(problemsOf(`${BASE}dedupeTtl: 0\n`)).toEqual(['dedupeTtl: expected at least 1s (72h recommended) (line 34)']);
+    expect(problemsOf(`${BASE}dedupeTtl: 0\n`)).toEqual([
+      'dedupeTtl: expected at least 1s (72h recommended) (line 34)',
+    ]);
   });
 
   it('retention.tickets: a duration of at least 1s; below 1d loads with a warning', () => {
@@ -279,8 +318,12 @@ describe('check: advised minimums are warnings, not errors', () => {
     expect(problemsOf(`${BASE}retention: { tickets: 2h }\n`)).toEqual([
       'warning retention.tickets: below 1d: a ticket reopened after its record expired starts over as if first seen (notes already posted are recognised by their marker) (line 34)',
     ]);
-    expect(problemsOf(`${BASE}retention: { tickets: 0 }\n`)).toEqual(['retention.tickets: expected at least 1s (30d recommended) (line 34)']);
-    expect(problemsOf(`${BASE}retention: { tickets: 1y }\n`)).toEqual(['retention.tickets: expected a duration like "2h", got "1y" (line 34)']);
+    expect(problemsOf(`${BASE}retention: { tickets: 0 }\n`)).toEqual([
+      'retention.tickets: expected at least 1s (30d recommended) (line 34)',
+    ]);
+    expect(problemsOf(`${BASE}retention: { tickets: 1y }\n`)).toEqual([
+      'retention.tickets: expected a duration like "2h", got "1y" (line 34)',
+    ]);
     expect(problemsOf(`${BASE}retention: { audit: 0, deadLetters: 0s }\n`)).toEqual([
       'retention.audit: expected at least 1s (90d recommended) (line 34)',
       'retention.deadLetters: expected at least 1s (30d recommended) (line 34)',
@@ -303,9 +346,15 @@ describe('check: tolerance', () => {
 
 describe('check: follow-through keys (issue 17)', () => {
   it('accepts calendarFor, date overrides, notPickedUpFor and updateOverdue', () => {
-    const text = edit('calendar: office\n', 'calendar: office\n    calendarFor: [{ company: [42, "Wallaby"], calendar: office }, { site: ["Sydney"], calendar: always }]\n',
-      edit('hours: { mon-fri: "09:00-17:00" } }', 'hours: { mon-fri: "09:00-17:00" }, overrides: { "2026-12-24": ["09:00-12:00"], "2026-12-31": [] } }',
-        edit('timeInTier: 2h', 'timeInTier: 2h, notPickedUpFor: 30m, updateOverdue: true')));
+    const text = edit(
+      'calendar: office\n',
+      'calendar: office\n    calendarFor: [{ company: [42, "Wallaby"], calendar: office }, { site: ["Sydney"], calendar: always }]\n',
+      edit(
+        'hours: { mon-fri: "09:00-17:00" } }',
+        'hours: { mon-fri: "09:00-17:00" }, overrides: { "2026-12-24": ["09:00-12:00"], "2026-12-31": [] } }',
+        edit('timeInTier: 2h', 'timeInTier: 2h, notPickedUpFor: 30m, updateOverdue: true'),
+      ),
+    );
     expect(problemsOf(text)).toEqual([]);
   });
 
@@ -314,23 +363,53 @@ describe('check: follow-through keys (issue 17)', () => {
       'policies.main.rules[0].when.notPickedUpFor: expected a duration like "2h", got "soon" (line 14)',
     ]);
     expect(problemsOf(edit('timeInTier: 2h', 'timeInTier: 2h, updateOverdue: false'))).toHaveLength(1);
-    expect(problemsOf(edit('timeInTier: 2h', 'timeInTier: 2h, updateOverdue: false'))[0]).toMatch(/^policies\.main\.rules\[0\]\.when\.updateOverdue: .*\(line 14\)$/);
-    expect(problemsOf(edit('url: "https://hooks.example.com/desk" }', 'url: "https://hooks.example.com/desk", quietHours: { calendar: nights } }'))).toEqual([
-      'notifiers.desk.quietHours.calendar: unknown calendar "nights" (known: office, always) (line 5)',
-    ]);
-    expect(problemsOf(edit('url: "https://hooks.example.com/desk" }', 'url: "https://hooks.example.com/desk", quietHours: { calendar: office, except: [emergency, urgent] } }'))[0]).toMatch(/^notifiers\.desk\.quietHours\.except\[1\]: .*\(line 5\)$/);
-    expect(problemsOf(edit('calendar: office\n', 'calendar: office\n    rca: { after: [emergency, T9], within: 5d, notify: [pager] }\n'))).toEqual([
+    expect(problemsOf(edit('timeInTier: 2h', 'timeInTier: 2h, updateOverdue: false'))[0]).toMatch(
+      /^policies\.main\.rules\[0\]\.when\.updateOverdue: .*\(line 14\)$/,
+    );
+    expect(
+      problemsOf(
+        edit(
+          'url: "https://hooks.example.com/desk" }',
+          'url: "https://hooks.example.com/desk", quietHours: { calendar: nights } }',
+        ),
+      ),
+    ).toEqual(['notifiers.desk.quietHours.calendar: unknown calendar "nights" (known: office, always) (line 5)']);
+    expect(
+      problemsOf(
+        edit(
+          'url: "https://hooks.example.com/desk" }',
+          'url: "https://hooks.example.com/desk", quietHours: { calendar: office, except: [emergency, urgent] } }',
+        ),
+      )[0],
+    ).toMatch(/^notifiers\.desk\.quietHours\.except\[1\]: .*\(line 5\)$/);
+    expect(
+      problemsOf(
+        edit(
+          'calendar: office\n',
+          'calendar: office\n    rca: { after: [emergency, T9], within: 5d, notify: [pager] }\n',
+        ),
+      ),
+    ).toEqual([
       'policies.main.rca.after[1]: "T9" is neither a rule kind nor a tier (known: tiered, functional, hierarchical, emergency, T1, T2, T3) (line 11)',
       'policies.main.rca.notify[0]: unknown notifier "pager" (known: desk) (line 11)',
     ]);
-    expect(problemsOf(edit('calendar: office\n', 'calendar: office\n    rca: { after: [emergency], within: soon }\n'))).toEqual([
-      'policies.main.rca.within: expected a duration like "2h", got "soon" (line 11)',
-    ]);
-    expect(problemsOf(edit('calendar: office\n', 'calendar: office\n    calendarFor: [{ company: [42], calendar: sydney }]\n'))).toEqual([
-      'policies.main.calendarFor[0].calendar: unknown calendar "sydney" (known: office, always) (line 11)',
-    ]);
-    const bad = problemsOf(edit('hours: { mon-fri: "09:00-17:00" } }', 'hours: { mon-fri: "09:00-17:00" }, overrides: { "2026-12-24": ["9-12"] } }'));
+    expect(
+      problemsOf(edit('calendar: office\n', 'calendar: office\n    rca: { after: [emergency], within: soon }\n')),
+    ).toEqual(['policies.main.rca.within: expected a duration like "2h", got "soon" (line 11)']);
+    expect(
+      problemsOf(
+        edit('calendar: office\n', 'calendar: office\n    calendarFor: [{ company: [42], calendar: sydney }]\n'),
+      ),
+    ).toEqual(['policies.main.calendarFor[0].calendar: unknown calendar "sydney" (known: office, always) (line 11)']);
+    const bad = problemsOf(
+      edit(
+        'hours: { mon-fri: "09:00-17:00" } }',
+        'hours: { mon-fri: "09:00-17:00" }, overrides: { "2026-12-24": ["9-12"] } }',
+      ),
+    );
     expect(bad).toHaveLength(1);
-    expect(bad[0]).toMatch(/^calendars\.office\.overrides\.2026-12-24\[0\]: expected comma-separated HH:MM-HH:MM ranges.*\(line 3\)$/);
+    expect(bad[0]).toMatch(
+      /^calendars\.office\.overrides\.2026-12-24\[0\]: expected comma-separated HH:MM-HH:MM ranges.*\(line 3\)$/,
+    );
   });
 });

@@ -15,26 +15,47 @@ import type { EnvConfig } from './types.js';
 export const envVariables = {
   PORT: { default: '8080', doc: 'HTTP port' },
   HOST: { default: '0.0.0.0', doc: 'HTTP bind address' },
-  REDIS_URL: { default: undefined, doc: 'redis://, rediss:// (TLS), redis+sentinel://host:port,host:port/master or redis+cluster://host:port,host:port; unset = embedded redis-server' },
-  REDIS_SENTINELS: { default: undefined, doc: 'Redis Sentinel: host:port,host:port (with REDIS_SENTINEL_NAME; instead of REDIS_URL)' },
+  REDIS_URL: {
+    default: undefined,
+    doc: 'redis://, rediss:// (TLS), redis+sentinel://host:port,host:port/master or redis+cluster://host:port,host:port; unset = embedded redis-server',
+  },
+  REDIS_SENTINELS: {
+    default: undefined,
+    doc: 'Redis Sentinel: host:port,host:port (with REDIS_SENTINEL_NAME; instead of REDIS_URL)',
+  },
   REDIS_SENTINEL_NAME: { default: undefined, doc: 'Redis Sentinel: the master name' },
-  REDIS_CLUSTER_NODES: { default: undefined, doc: 'Redis Cluster: seed nodes host:port,host:port (instead of REDIS_URL; docs/redis.md)' },
+  REDIS_CLUSTER_NODES: {
+    default: undefined,
+    doc: 'Redis Cluster: seed nodes host:port,host:port (instead of REDIS_URL; docs/redis.md)',
+  },
   REDIS_PASSWORD: { default: undefined, doc: 'Redis Sentinel / Cluster: the password of the data nodes' },
   REDIS_SENTINEL_PASSWORD: { default: undefined, doc: 'Redis Sentinel: the password of the sentinels' },
   REDIS_TLS_CA_FILE: { default: undefined, doc: 'rediss://: PEM file of the CA to trust (else the system CAs)' },
   REDIS_TLS_CERT_FILE: { default: undefined, doc: 'rediss://: PEM client certificate (mutual TLS)' },
   REDIS_TLS_KEY_FILE: { default: undefined, doc: 'rediss://: PEM client key (mutual TLS)' },
-  REDIS_WAIT_REPLICAS: { default: undefined, doc: 'replicas that must hold a webhook before its 202 (Redis WAIT); default 1 with Sentinel, else 0 (Cluster: set 1 with replicas)' },
-  REDIS_UNSAFE_OK: { default: undefined, doc: '1 = start even when REDIS_URL evicts keys or persists nothing (serve --allow-unsafe-redis)' },
+  REDIS_WAIT_REPLICAS: {
+    default: undefined,
+    doc: 'replicas that must hold a webhook before its 202 (Redis WAIT); default 1 with Sentinel, else 0 (Cluster: set 1 with replicas)',
+  },
+  REDIS_UNSAFE_OK: {
+    default: undefined,
+    doc: '1 = start even when REDIS_URL evicts keys or persists nothing (serve --allow-unsafe-redis)',
+  },
   DATA_DIR: { default: './data', doc: 'embedded Redis data (AOF) directory' },
   LOG_LEVEL: { default: 'info', doc: 'fatal | error | warn | info | debug | trace | silent' },
   ADMIN_TOKEN: { default: undefined, doc: 'bearer token for /api/*; unset = /api/* answers 401' },
-  METRICS_TOKEN: { default: undefined, doc: 'bearer token for /metrics; unset = /metrics is open (its labels list every instance id)' },
+  METRICS_TOKEN: {
+    default: undefined,
+    doc: 'bearer token for /metrics; unset = /metrics is open (its labels list every instance id)',
+  },
   PUBLIC_URL: { default: undefined, doc: 'public base URL of this service, for webhook registration' },
   WORKER_CONCURRENCY: { default: '4', doc: 'jobs processed in parallel per worker process' },
   WEBHOOK_MAX_BYTES: { default: '1048576', doc: 'largest accepted webhook body (413 above)' },
   DEBOUNCE_MS: { default: '250', doc: 'events for one ticket within this window collapse into one evaluation' },
-  CONFIG_FILE: { default: undefined, doc: 'path of escalator.yaml; unset = ./escalator.yaml, else the built-in config' },
+  CONFIG_FILE: {
+    default: undefined,
+    doc: 'path of escalator.yaml; unset = ./escalator.yaml, else the built-in config',
+  },
 } as const;
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -66,7 +87,10 @@ const EnvSchema = z.object({
     .string()
     .regex(/^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/, { message: 'expected host:port[,host:port…]' })
     .optional(),
-  REDIS_SENTINEL_NAME: z.string().regex(/^[\w.-]+$/, { message: 'expected a master name' }).optional(),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[\w.-]+$/, { message: 'expected a master name' })
+    .optional(),
   REDIS_PASSWORD: z.string().optional(),
   REDIS_SENTINEL_PASSWORD: z.string().optional(),
   REDIS_TLS_CA_FILE: z.string().optional(),
@@ -96,17 +120,27 @@ function blanksRemoved(env: Readonly<Record<string, string | undefined>>): Recor
 }
 
 /** Never echoed in a problem line: they are secrets, or may carry one (a Redis URL's password). */
-const secretVariables = new Set(['ADMIN_TOKEN', 'METRICS_TOKEN', 'REDIS_URL', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD']);
+const secretVariables = new Set([
+  'ADMIN_TOKEN',
+  'METRICS_TOKEN',
+  'REDIS_URL',
+  'REDIS_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
+]);
 
 type ParsedEnv = z.infer<typeof EnvSchema>;
 
 /** `REDIS_URL`, or the Sentinel or Cluster variables, as one target string (docs/redis.md); TLS files appended. */
 function redisTargetOf(e: ParsedEnv): Result<string | undefined, string[]> {
-  if (e.REDIS_CLUSTER_NODES !== undefined && (e.REDIS_URL !== undefined || e.REDIS_SENTINELS !== undefined || e.REDIS_SENTINEL_NAME !== undefined)) {
+  if (
+    e.REDIS_CLUSTER_NODES !== undefined &&
+    (e.REDIS_URL !== undefined || e.REDIS_SENTINELS !== undefined || e.REDIS_SENTINEL_NAME !== undefined)
+  ) {
     return err(['REDIS_CLUSTER_NODES: set either REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES, not several']);
   }
   if (e.REDIS_SENTINELS !== undefined || e.REDIS_SENTINEL_NAME !== undefined) {
-    if (e.REDIS_URL !== undefined) return err(['REDIS_SENTINELS: set either REDIS_URL or REDIS_SENTINELS + REDIS_SENTINEL_NAME, not both']);
+    if (e.REDIS_URL !== undefined)
+      return err(['REDIS_SENTINELS: set either REDIS_URL or REDIS_SENTINELS + REDIS_SENTINEL_NAME, not both']);
     if (e.REDIS_SENTINELS === undefined || e.REDIS_SENTINEL_NAME === undefined) {
       return err(['REDIS_SENTINELS: REDIS_SENTINELS and REDIS_SENTINEL_NAME go together']);
     }
@@ -114,16 +148,20 @@ function redisTargetOf(e: ParsedEnv): Result<string | undefined, string[]> {
   const tls = e.REDIS_TLS_CA_FILE !== undefined || e.REDIS_TLS_CERT_FILE !== undefined;
   const base =
     e.REDIS_CLUSTER_NODES !== undefined
-      ? clusterTargetString({ nodes: e.REDIS_CLUSTER_NODES, ...(e.REDIS_PASSWORD !== undefined ? { password: e.REDIS_PASSWORD } : {}), tls })
-      : e.REDIS_SENTINELS !== undefined && e.REDIS_SENTINEL_NAME !== undefined
-      ? sentinelTargetString({
-          sentinels: e.REDIS_SENTINELS,
-          masterName: e.REDIS_SENTINEL_NAME,
+      ? clusterTargetString({
+          nodes: e.REDIS_CLUSTER_NODES,
           ...(e.REDIS_PASSWORD !== undefined ? { password: e.REDIS_PASSWORD } : {}),
-          ...(e.REDIS_SENTINEL_PASSWORD !== undefined ? { sentinelPassword: e.REDIS_SENTINEL_PASSWORD } : {}),
           tls,
         })
-      : e.REDIS_URL;
+      : e.REDIS_SENTINELS !== undefined && e.REDIS_SENTINEL_NAME !== undefined
+        ? sentinelTargetString({
+            sentinels: e.REDIS_SENTINELS,
+            masterName: e.REDIS_SENTINEL_NAME,
+            ...(e.REDIS_PASSWORD !== undefined ? { password: e.REDIS_PASSWORD } : {}),
+            ...(e.REDIS_SENTINEL_PASSWORD !== undefined ? { sentinelPassword: e.REDIS_SENTINEL_PASSWORD } : {}),
+            tls,
+          })
+        : e.REDIS_URL;
   if (base === undefined) return ok(undefined);
   const files = {
     ...(e.REDIS_TLS_CA_FILE !== undefined ? { caFile: e.REDIS_TLS_CA_FILE } : {}),

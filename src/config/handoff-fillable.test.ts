@@ -37,18 +37,33 @@ describe('check-config: required handoff sections an instance cannot fill', () =
     const lines = warnings(yaml(''));
     const hit = lines.filter((l) => l.includes('handoff section "environment"'));
     expect(hit).toHaveLength(1);
-    expect(hit[0]).toMatch(/^instances\[0\]\.fields: policy main requires handoff section "environment", which this autotask instance cannot fill from its PSA: every escalation of this instance would be blocked; map it under fields\.environment/);
+    expect(hit[0]).toMatch(
+      /^instances\[0\]\.fields: policy main requires handoff section "environment", which this autotask instance cannot fill from its PSA: every escalation of this instance would be blocked; map it under fields\.environment/,
+    );
     // Urgency comes from the priority, customer from the company: no warning for those.
     expect(lines.some((l) => l.includes('"urgency"') || l.includes('"customer"'))).toBe(false);
   });
 
   it('is quiet once fields.environment maps a standard field (or a UDF)', () => {
-    expect(warnings(yaml('    fields:\n      environment: { field: [issueType, subIssueType] }\n')).filter((l) => l.includes('handoff section'))).toEqual([]);
-    expect(warnings(yaml('    fields:\n      environment: { udf: Environment }\n')).filter((l) => l.includes('handoff section'))).toEqual([]);
+    expect(
+      warnings(yaml('    fields:\n      environment: { field: [issueType, subIssueType] }\n')).filter((l) =>
+        l.includes('handoff section'),
+      ),
+    ).toEqual([]);
+    expect(
+      warnings(yaml('    fields:\n      environment: { udf: Environment }\n')).filter((l) =>
+        l.includes('handoff section'),
+      ),
+    ).toEqual([]);
   });
 
   it('rejects a malformed fields entry with one line naming the YAML path', () => {
-    const r = loadConfigText(yaml('    fields:\n      environment: { column: issueType }\n'), 'escalator.yaml', {}, connectors);
+    const r = loadConfigText(
+      yaml('    fields:\n      environment: { column: issueType }\n'),
+      'escalator.yaml',
+      {},
+      connectors,
+    );
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.map(formatProblem).join('\n')).toMatch(/instances\[0\]\.fields\.environment/);
   });
@@ -80,14 +95,20 @@ instances:
 
   it('defaults to the origin of connection.site', () => {
     const host = load(cw('site: api-na.myconnectwise.net'));
-    expect((host.instances[0]!.settings as { webhook: { keyUrlHosts: string[] } }).webhook.keyUrlHosts).toEqual(['api-na.myconnectwise.net']);
+    expect((host.instances[0]!.settings as { webhook: { keyUrlHosts: string[] } }).webhook.keyUrlHosts).toEqual([
+      'api-na.myconnectwise.net',
+    ]);
     expect((host.warnings ?? []).map(formatProblem).filter((l) => l.includes('keyUrlHosts'))).toEqual([]);
     const onPrem = load(cw('site: "http://127.0.0.1:9101/"'));
-    expect((onPrem.instances[0]!.settings as { webhook: { keyUrlHosts: string[] } }).webhook.keyUrlHosts).toEqual(['http://127.0.0.1:9101']);
+    expect((onPrem.instances[0]!.settings as { webhook: { keyUrlHosts: string[] } }).webhook.keyUrlHosts).toEqual([
+      'http://127.0.0.1:9101',
+    ]);
   });
 
   it('check-config warns when it ends up empty (baseUrl only)', () => {
-    const lines = (load(cw('baseUrl: "https://cw.example.com/v4_6_release/apis/3.0"')).warnings ?? []).map(formatProblem);
+    const lines = (load(cw('baseUrl: "https://cw.example.com/v4_6_release/apis/3.0"')).warnings ?? []).map(
+      formatProblem,
+    );
     expect(lines.filter((l) => l.startsWith('instances[0].webhook.keyUrlHosts: is empty'))).toHaveLength(1);
   });
 });

@@ -45,25 +45,43 @@ function innerObject(schema: unknown): z.ZodObject | undefined {
 /** The instance keys and connector-only `mapping` keys a connector's settings schema understands. */
 function connectorKeys(connector: AnyConnector): { instance: string[]; mapping: string[] } {
   const shape = objectKeys(connector.settingsSchema);
-  const mappingSchema = shape?.includes('mapping') ? innerObject(connector.settingsSchema)?.shape['mapping'] : undefined;
+  const mappingSchema = shape?.includes('mapping')
+    ? innerObject(connector.settingsSchema)?.shape['mapping']
+    : undefined;
   return { instance: (shape ?? []).filter((k) => k !== 'mapping'), mapping: objectKeys(mappingSchema) ?? [] };
 }
 
-function checkUnknownKeys(c: ProblemCollector, raw: Record<string, unknown>, index: number, connector: AnyConnector): void {
+function checkUnknownKeys(
+  c: ProblemCollector,
+  raw: Record<string, unknown>,
+  index: number,
+  connector: AnyConnector,
+): void {
   const keys = connectorKeys(connector);
   const allowed = new Set<string>([...instanceBaseKeys, ...keys.instance]);
   for (const key of Object.keys(raw)) {
-    if (!allowed.has(key)) c.error(['instances', index, key], unknownKeyMessage(key, [...allowed], `unknown key for a ${connector.kind} instance`), 'key');
+    if (!allowed.has(key))
+      c.error(
+        ['instances', index, key],
+        unknownKeyMessage(key, [...allowed], `unknown key for a ${connector.kind} instance`),
+        'key',
+      );
   }
   const mapping = raw['mapping'];
   if (!isRecord(mapping)) return;
   const mappingAllowed = new Set<string>([...commonMappingKeys, ...keys.mapping]);
   for (const key of Object.keys(mapping)) {
-    if (!mappingAllowed.has(key)) c.error(['instances', index, 'mapping', key], unknownKeyMessage(key, [...mappingAllowed]), 'key');
+    if (!mappingAllowed.has(key))
+      c.error(['instances', index, 'mapping', key], unknownKeyMessage(key, [...mappingAllowed]), 'key');
   }
 }
 
-function parseMembers(c: ProblemCollector, mapping: unknown, index: number, connector: AnyConnector): Record<string, unknown> {
+function parseMembers(
+  c: ProblemCollector,
+  mapping: unknown,
+  index: number,
+  connector: AnyConnector,
+): Record<string, unknown> {
   const members: Record<string, unknown> = {};
   const raw = isRecord(mapping) ? mapping['members'] : undefined;
   if (!isRecord(raw)) return members;
@@ -79,7 +97,12 @@ function pickConnector(registry: ConnectorRegistry, kind: unknown): AnyConnector
 }
 
 /** Validates one instance: the base schema, then the connector's settings and member schemas. */
-export function parseInstance(c: ProblemCollector, raw: unknown, index: number, registry: ConnectorRegistry): ParsedInstance {
+export function parseInstance(
+  c: ProblemCollector,
+  raw: unknown,
+  index: number,
+  registry: ConnectorRegistry,
+): ParsedInstance {
   const path = ['instances', index];
   if (!isRecord(raw)) {
     c.error(path, `expected a mapping, got ${describeValue(raw)}`);
@@ -112,5 +135,18 @@ export function parseInstance(c: ProblemCollector, raw: unknown, index: number, 
     ...(base.fields ? { fields: base.fields } : {}),
   };
   if (c.errorCount > errorsBefore || settings === undefined) return { index, connector, info, memberNames };
-  return { index, connector, info, memberNames, loaded: { info, settings, reconcileEveryMs: base.reconcileEvery, backfill: base.backfill, alerts: base.alerts, slaDriftToleranceMs: base.slaDriftTolerance } };
+  return {
+    index,
+    connector,
+    info,
+    memberNames,
+    loaded: {
+      info,
+      settings,
+      reconcileEveryMs: base.reconcileEvery,
+      backfill: base.backfill,
+      alerts: base.alerts,
+      slaDriftToleranceMs: base.slaDriftTolerance,
+    },
+  };
 }

@@ -15,7 +15,11 @@ describe('interpolate', () => {
   });
 
   it('leaves strings without references untouched', () => {
-    expect(interpolate('plain $HOST {HOST}', lookup)).toEqual({ value: 'plain $HOST {HOST}', interpolated: false, issues: [] });
+    expect(interpolate('plain $HOST {HOST}', lookup)).toEqual({
+      value: 'plain $HOST {HOST}',
+      interpolated: false,
+      issues: [],
+    });
   });
 
   it('uses the default when unset or empty (shell :- semantics), else the value', () => {

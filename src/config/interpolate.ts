@@ -8,9 +8,7 @@
 export type EnvLookup = (name: string) => string | undefined;
 
 export type InterpolationIssue =
-  | { kind: 'missing'; name: string }
-  | { kind: 'empty'; name: string }
-  | { kind: 'invalid'; reference: string };
+  { kind: 'missing'; name: string } | { kind: 'empty'; name: string } | { kind: 'invalid'; reference: string };
 
 export interface InterpolationResult {
   value: string;

@@ -41,7 +41,10 @@ describe('examples/escalator.yaml', () => {
     expect(config.notifiers['managers']!.url).toBe(exampleEnv['MANAGERS_WEBHOOK_URL']);
     expect(config.warnings).toEqual([]);
     // Connector settings went through each connector's own schema (interpolated values included).
-    const cw = config.instances[0]!.settings as { connection: { publicKey: string }; webhook: { keyUrlHosts: string[] } };
+    const cw = config.instances[0]!.settings as {
+      connection: { publicKey: string };
+      webhook: { keyUrlHosts: string[] };
+    };
     expect(cw.connection.publicKey).toBe('cw-public');
     expect(cw.webhook.keyUrlHosts).toEqual(['na.myconnectwise.net', 'sandbox-na.myconnectwise.net']);
     expect(config.instances[1]!.info.mapping.members['t2.erin']).toEqual({ resourceID: 29684003, roleID: 29683002 });
@@ -54,7 +57,11 @@ describe('examples/escalator.yaml', () => {
     expect(at!.info.rateLimit).toEqual({ requests: 3000, per: 3_600_000, concurrency: 2 });
     expect(halo!.info.rateLimit).toEqual({ requests: 250, per: 300_000 });
     expect(at!.reconcileEveryMs).toBe(300_000);
-    expect(config.retention).toEqual({ auditMs: 90 * 86_400_000, deadLettersMs: 30 * 86_400_000, ticketsMs: 30 * 86_400_000 });
+    expect(config.retention).toEqual({
+      auditMs: 90 * 86_400_000,
+      deadLettersMs: 30 * 86_400_000,
+      ticketsMs: 30 * 86_400_000,
+    });
     expect(config.dedupeTtlMs).toBe(72 * 3_600_000);
     expect(config.templates).toEqual({});
     expect(config.instances[1]!.info.mapping.vipCompanies).toEqual([174]);
@@ -64,9 +71,14 @@ describe('examples/escalator.yaml', () => {
   it('reports every missing variable with its path and line', () => {
     const lines = problems(loadConfigFile(examplePath, {}, connectors));
     // The expected line numbers are read from the file, so adding a commented key above them does not break this.
-    const lineOf = (text: string) => readFileSync(examplePath, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+    const lineOf = (text: string) =>
+      readFileSync(examplePath, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes(text)) + 1;
     expect(lines).toHaveLength(13); // MANAGERS_WEBHOOK_URL is used twice (managers, managers-quiet)
-    expect(lines[0]).toBe(`notifiers.managers.url: environment variable MANAGERS_WEBHOOK_URL is not set (line ${lineOf('${MANAGERS_WEBHOOK_URL}')})`);
+    expect(lines[0]).toBe(
+      `notifiers.managers.url: environment variable MANAGERS_WEBHOOK_URL is not set (line ${lineOf('${MANAGERS_WEBHOOK_URL}')})`,
+    );
     expect(lines).toContain(
       `instances[2].webhook.basicAuth.password: environment variable HALO_WEBHOOK_PASSWORD is not set (line ${lineOf('${HALO_WEBHOOK_PASSWORD}')})`,
     );

@@ -129,7 +129,12 @@ export function loadConfigFile(path: string, env: EnvVars, registry: ConnectorRe
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? String(error)})`;
+    const why =
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : `cannot read (${code ?? String(error)})`;
     return err([problem(path, why, undefined)]);
   }
   return loadConfigText(text, path, env, registry);

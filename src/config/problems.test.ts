@@ -8,8 +8,12 @@ const noLines: LineIndex = { valueLine: () => undefined, keyLine: () => undefine
 
 describe('formatPath', () => {
   it('uses dots for keys, zero-based brackets for indices, quotes odd keys', () => {
-    expect(formatPath(['policies', 'standard', 'rules', 4, 'when', 'timeInTier'])).toBe('policies.standard.rules[4].when.timeInTier');
-    expect(formatPath(['instances', 0, 'mapping', 'members', 'net.alice'])).toBe('instances[0].mapping.members["net.alice"]');
+    expect(formatPath(['policies', 'standard', 'rules', 4, 'when', 'timeInTier'])).toBe(
+      'policies.standard.rules[4].when.timeInTier',
+    );
+    expect(formatPath(['instances', 0, 'mapping', 'members', 'net.alice'])).toBe(
+      'instances[0].mapping.members["net.alice"]',
+    );
     expect(formatPath(['calendars', 'x', 'hours', 'mon-fri'])).toBe('calendars.x.hours.mon-fri');
     expect(formatPath([])).toBe('(root)');
   });
@@ -35,7 +39,10 @@ describe('zodProblems', () => {
   });
 
   it('reports each unknown key at its own path', () => {
-    expect(lines(z.object({ a: z.number() }).strict(), { a: 1, b: 2, c: 3 })).toEqual(['x.b: unknown key', 'x.c: unknown key']);
+    expect(lines(z.object({ a: z.number() }).strict(), { a: 1, b: 2, c: 3 })).toEqual([
+      'x.b: unknown key',
+      'x.c: unknown key',
+    ]);
   });
 
   it('says "is required", "must not be empty" and lists enum options', () => {

@@ -70,7 +70,15 @@ export function describeValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
-const typeNames: Record<string, string> = { array: 'a list', object: 'a mapping', record: 'a mapping', map: 'a mapping', string: 'a string', number: 'a number', boolean: 'true or false' };
+const typeNames: Record<string, string> = {
+  array: 'a list',
+  object: 'a mapping',
+  record: 'a mapping',
+  map: 'a mapping',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+};
 const typeName = (t: string): string => typeNames[t] ?? t;
 
 type Issue = z.core.$ZodIssue;
@@ -96,7 +104,9 @@ function formatMessage(issue: Issue, path: Path): string {
       return invalidFormat(issue, path);
     default:
       // Refinements run on parsed values (durations already in ms, whole objects): only echo what the user typed.
-      return issue.message.includes('got') || typeof issue.input !== 'string' ? issue.message : `${issue.message}${got(issue, path)}`;
+      return issue.message.includes('got') || typeof issue.input !== 'string'
+        ? issue.message
+        : `${issue.message}${got(issue, path)}`;
   }
 }
 
@@ -122,7 +132,10 @@ function invalidFormat(issue: Extract<Issue, { code: 'invalid_format' }>, path: 
 const isRootTypeMismatch = (issues: readonly Issue[]) =>
   issues.every((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_union'));
 
-function unionProblems(issue: Extract<Issue, { code: 'invalid_union' }>, path: Path): Array<[Path, string, 'key' | 'value']> {
+function unionProblems(
+  issue: Extract<Issue, { code: 'invalid_union' }>,
+  path: Path,
+): Array<[Path, string, 'key' | 'value']> {
   const deeper = issue.errors.filter((branch) => branch.length > 0 && !isRootTypeMismatch(branch));
   if (deeper.length > 0) {
     // The branch that got furthest explains the problem best (e.g. a location whose value has the wrong type).

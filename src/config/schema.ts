@@ -64,7 +64,9 @@ export const TemplateSchema = z.string().min(1);
 export const RetentionSchema = z
   .object({
     // Each becomes a Redis TTL (`PX`), which must be positive.
-    audit: DurationSchema.default(configDefaults.retention.auditMs).refine((ms) => ms >= 1_000, { message: 'expected at least 1s (90d recommended)' }),
+    audit: DurationSchema.default(configDefaults.retention.auditMs).refine((ms) => ms >= 1_000, {
+      message: 'expected at least 1s (90d recommended)',
+    }),
     deadLetters: DurationSchema.default(configDefaults.retention.deadLettersMs).refine((ms) => ms >= 1_000, {
       message: 'expected at least 1s (30d recommended)',
     }),
@@ -113,7 +115,19 @@ export const instanceBaseSchema = (kinds: readonly [string, ...string[]]) =>
   });
 
 /** Instance keys owned by the loader (never handed to the connector's settings schema, except `mapping`). */
-export const instanceBaseKeys = ['id', 'kind', 'policy', 'mode', 'reconcileEvery', 'rateLimit', 'backfill', 'alerts', 'fields', 'slaDriftTolerance', 'mapping'] as const;
+export const instanceBaseKeys = [
+  'id',
+  'kind',
+  'policy',
+  'mode',
+  'reconcileEvery',
+  'rateLimit',
+  'backfill',
+  'alerts',
+  'fields',
+  'slaDriftTolerance',
+  'mapping',
+] as const;
 
 /** Mapping keys every connector understands; a connector may add more through its settings schema. */
 export const commonMappingKeys = [

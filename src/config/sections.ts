@@ -59,7 +59,10 @@ export const builtinNotes = ['handoff', 'internal'] as const;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function parseRecord<T>(raw: Record<string, unknown>, parse: (value: unknown, name: string) => T | undefined): Record<string, T> {
+function parseRecord<T>(
+  raw: Record<string, unknown>,
+  parse: (value: unknown, name: string) => T | undefined,
+): Record<string, T> {
   const out: Record<string, T> = {};
   for (const [name, value] of Object.entries(raw)) {
     const parsed = parse(value, name);
@@ -138,16 +141,25 @@ function parseTemplate(c: ProblemCollector, value: unknown, name: string): strin
 function parseDedupeTtl(c: ProblemCollector, raw: unknown): number {
   const ms = c.parse(DedupeTtlSchema, raw, ['dedupeTtl']);
   if (ms !== undefined && ms < advisedMinimums.dedupeTtlMs) {
-    c.warn(['dedupeTtl'], 'below 72h: a PSA redelivery after that would be processed again (the event id is the only replay defence)');
+    c.warn(
+      ['dedupeTtl'],
+      'below 72h: a PSA redelivery after that would be processed again (the event id is the only replay defence)',
+    );
   }
   return ms ?? 0;
 }
 
 /** Milliseconds per retention; a short `tickets` retention loads with a warning (tests use seconds on purpose). */
-function parseRetention(c: ProblemCollector, r: { audit: number; deadLetters: number; tickets: number } | undefined): Sections['retention'] {
+function parseRetention(
+  c: ProblemCollector,
+  r: { audit: number; deadLetters: number; tickets: number } | undefined,
+): Sections['retention'] {
   if (!r) return { auditMs: 0, deadLettersMs: 0, ticketsMs: 0 };
   if (r.tickets < advisedMinimums.ticketsRetentionMs) {
-    c.warn(['retention', 'tickets'], 'below 1d: a ticket reopened after its record expired starts over as if first seen (notes already posted are recognised by their marker)');
+    c.warn(
+      ['retention', 'tickets'],
+      'below 1d: a ticket reopened after its record expired starts over as if first seen (notes already posted are recognised by their marker)',
+    );
   }
   return { auditMs: r.audit, deadLettersMs: r.deadLetters, ticketsMs: r.tickets };
 }

@@ -16,7 +16,9 @@ describe('closest', () => {
   });
 
   it('uses the caller candidates when given', () => {
-    expect(unknownKeyMessage('boardStatusOnMov', ['boardStatusOnMove'])).toBe('unknown key (did you mean "boardStatusOnMove"?)');
+    expect(unknownKeyMessage('boardStatusOnMov', ['boardStatusOnMove'])).toBe(
+      'unknown key (did you mean "boardStatusOnMove"?)',
+    );
     expect(unknownKeyMessage('zzz', ['tiers'])).toBe('unknown key');
   });
 });

@@ -1,10 +1,4 @@
-import type {
-  CalendarConfig,
-  GroupConfig,
-  InstanceInfo,
-  NotifierConfig,
-  Policy,
-} from '../contract/index.js';
+import type { CalendarConfig, GroupConfig, InstanceInfo, NotifierConfig, Policy } from '../contract/index.js';
 
 /** One configured PSA instance after validation. */
 export interface LoadedInstance {

@@ -78,7 +78,8 @@ function walk(state: WalkState, node: unknown, path: PathSegment[], depth: numbe
       const childPath = name === '<<' ? path : [...path, name];
       const keyLine = lineAt(state, (pair.key as Node | null)?.range?.[0]);
       if (keyLine !== undefined && name !== '<<') state.lines.keys.set(formatPath(childPath), keyLine);
-      if (name === '<<' && isSeq(pair.value)) pair.value.items.forEach((item) => walk(state, item, childPath, depth + 1));
+      if (name === '<<' && isSeq(pair.value))
+        pair.value.items.forEach((item) => walk(state, item, childPath, depth + 1));
       else walk(state, pair.value, childPath, depth + 1);
     }
   } else if (isSeq(target)) {
@@ -100,7 +101,11 @@ export function readYaml(text: string, lookup: EnvLookup): YamlSource {
   const lines = new PathLines();
   const doc = parseDocument(text, { lineCounter: counter, merge: true, prettyErrors: true, uniqueKeys: true });
   const syntax = doc.errors.map((e) =>
-    problem('(yaml)', (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''), e.linePos?.[0]?.line),
+    problem(
+      '(yaml)',
+      (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''),
+      e.linePos?.[0]?.line,
+    ),
   );
   if (syntax.length > 0) return { value: undefined, lines, problems: syntax };
   const state: WalkState = {

@@ -40,7 +40,15 @@ export type IdOrName = z.infer<typeof IdOrNameSchema>;
 // ---------------------------------------------------------------- calendars
 const HHMM = /^([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/;
 export const HoursValueSchema = z.string().refine(
-  (v) => v.split(',').every((r) => HHMM.test(r.trim()) && r.trim().split('-').every((t) => t <= '24:00')),
+  (v) =>
+    v.split(',').every(
+      (r) =>
+        HHMM.test(r.trim()) &&
+        r
+          .trim()
+          .split('-')
+          .every((t) => t <= '24:00'),
+    ),
   { message: 'expected comma-separated HH:MM-HH:MM ranges within 00:00-24:00' },
 );
 export const dayNames = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -228,7 +236,10 @@ export const PolicySchema = z
     rca: RcaSchema.optional(),
     calendarFor: z.array(CalendarForSchema).default([]),
     sla: z.object({ P1: SlaTarget, P2: SlaTarget, P3: SlaTarget, P4: SlaTarget }).partial().strict().default({}),
-    vip: z.object({ slaFactor: z.number().positive().max(1).default(1) }).strict().default({ slaFactor: 1 }),
+    vip: z
+      .object({ slaFactor: z.number().positive().max(1).default(1) })
+      .strict()
+      .default({ slaFactor: 1 }),
     pauseOn: z.array(StatusCategorySchema).default([]),
     limits: z
       .object({
@@ -256,7 +267,11 @@ export const GroupSchema = z
     assign: z.enum(assignStrategies).default('none'),
     members: z.array(z.string().min(1)).default([]),
     oncall: z
-      .object({ rotation: z.array(z.string().min(1)).min(1), start: z.iso.datetime({ offset: true }), every: DurationSchema })
+      .object({
+        rotation: z.array(z.string().min(1)).min(1),
+        start: z.iso.datetime({ offset: true }),
+        every: DurationSchema,
+      })
       .strict()
       .optional(),
   })
@@ -268,11 +283,18 @@ export type GroupConfig = z.infer<typeof GroupSchema>;
  * as one digest when the calendar opens; `except` kinds (default: emergency) always go at once.
  */
 export const QuietHoursSchema = z
-  .object({ calendar: z.string().min(1), except: z.array(z.enum(['tiered', 'functional', 'hierarchical', 'emergency'])).default(['emergency']) })
+  .object({
+    calendar: z.string().min(1),
+    except: z.array(z.enum(['tiered', 'functional', 'hierarchical', 'emergency'])).default(['emergency']),
+  })
   .strict();
 
 export const NotifierSchema = z
-  .object({ kind: z.enum(['webhook', 'slack']), url: z.url({ protocol: /^https?$/ }), quietHours: QuietHoursSchema.optional() })
+  .object({
+    kind: z.enum(['webhook', 'slack']),
+    url: z.url({ protocol: /^https?$/ }),
+    quietHours: QuietHoursSchema.optional(),
+  })
   .strict();
 export type NotifierConfig = z.infer<typeof NotifierSchema>;
 
@@ -294,7 +316,12 @@ export type FieldSource = z.infer<typeof FieldSourceSchema>;
 /** Ticket model fields a `fields:` entry can fill (the handoff note's environment, urgency and impact sections). */
 export const mappableFields = ['environment', 'urgency', 'impact', 'affectedSystems'] as const;
 export const FieldsMappingSchema = z
-  .object({ environment: FieldSourceSchema, urgency: FieldSourceSchema, impact: FieldSourceSchema, affectedSystems: FieldSourceSchema })
+  .object({
+    environment: FieldSourceSchema,
+    urgency: FieldSourceSchema,
+    impact: FieldSourceSchema,
+    affectedSystems: FieldSourceSchema,
+  })
   .partial()
   .strict();
 export type FieldsMapping = z.infer<typeof FieldsMappingSchema>;
@@ -303,7 +330,16 @@ export const MappingSchema = z
   .object({
     tiers: z.record(z.string(), z.union([LocationSchema, z.array(LocationSchema).min(1)])).default({}),
     groups: z.record(z.string(), LocationSchema).default({}),
-    priorities: z.object({ P1: oneOrMany(IdOrNameSchema), P2: oneOrMany(IdOrNameSchema), P3: oneOrMany(IdOrNameSchema), P4: oneOrMany(IdOrNameSchema) }).partial().strict().default({}),
+    priorities: z
+      .object({
+        P1: oneOrMany(IdOrNameSchema),
+        P2: oneOrMany(IdOrNameSchema),
+        P3: oneOrMany(IdOrNameSchema),
+        P4: oneOrMany(IdOrNameSchema),
+      })
+      .partial()
+      .strict()
+      .default({}),
     statuses: z.partialRecord(z.enum(statusCategories), z.array(IdOrNameSchema)).default({}),
     /** Group member name → the PSA identity (connector-specific shape, checked by the connector's settings schema). */
     members: z.record(z.string(), z.unknown()).default({}),
@@ -319,7 +355,11 @@ export const MappingSchema = z
 export type Mapping = z.infer<typeof MappingSchema>;
 
 export const RateLimitSchema = z
-  .object({ requests: z.number().int().positive(), per: DurationSchema, concurrency: z.number().int().positive().optional() })
+  .object({
+    requests: z.number().int().positive(),
+    per: DurationSchema,
+    concurrency: z.number().int().positive().optional(),
+  })
   .strict();
 export type RateLimit = z.infer<typeof RateLimitSchema>;
 

@@ -132,7 +132,8 @@ export interface WebhookEvent {
   /** PSA last-modified instant or sequence, when the body carries it. */
   version?: string;
 }
-export type ParsedWebhook = WebhookEvent | { ignore: 'echo' | 'entity_type' | 'action'; eventId?: string; ticketId?: string };
+export type ParsedWebhook =
+  WebhookEvent | { ignore: 'echo' | 'entity_type' | 'action'; eventId?: string; ticketId?: string };
 
 // ------------------------------------------------------------------ reading
 
@@ -261,7 +262,11 @@ export interface PsaConnector<S = unknown> {
   /** Reads the registration state without changing it. */
   webhookState(ctx: ConnectorContext<S>, callbackUrl: string): Promise<Result<WebhookState, ConnectorError>>;
   /** Tickets changed since `since` (ISO instant), one page at a time. */
-  listChangedSince(ctx: ConnectorContext<S>, since: string, page?: string): Promise<Result<ChangedPage, ConnectorError>>;
+  listChangedSince(
+    ctx: ConnectorContext<S>,
+    since: string,
+    page?: string,
+  ): Promise<Result<ChangedPage, ConnectorError>>;
   /**
    * Every open ticket (the PSA's open-only listing), one page at a time: the backfill of an instance's first day.
    * Without it the backfill lists with `listChangedSince` from the epoch and evaluations drop closed tickets.
@@ -277,13 +282,21 @@ export interface PsaConnector<S = unknown> {
    * new owner only logged time counts as picked up. Called only when a `notPickedUpFor` check falls due. Absent:
    * pickup sees notes and status changes only.
    */
-  readActivity?(ctx: ConnectorContext<S>, ticketId: string, since: string): Promise<Result<TicketActivity[], ConnectorError>>;
+  readActivity?(
+    ctx: ConnectorContext<S>,
+    ticketId: string,
+    since: string,
+  ): Promise<Result<TicketActivity[], ConnectorError>>;
   /**
    * Tickets changed in the window with their snapshots rebuilt from the history the PSA keeps, one page of tickets at
    * a time (`backtest --from-psa`, docs/backtest.md). Raw snapshots: the caller normalizes them with `normalize`.
    * Absent: the PSA's history cannot be read (the backtest refuses `--from-psa` for the instance).
    */
-  readHistory?(ctx: ConnectorContext<S>, window: HistoryWindow, page?: string): Promise<Result<HistoryPage, ConnectorError>>;
+  readHistory?(
+    ctx: ConnectorContext<S>,
+    window: HistoryWindow,
+    page?: string,
+  ): Promise<Result<HistoryPage, ConnectorError>>;
   /** PSA calls one evaluation reads with (ticket, notes, lookups…): sizes the backfill's share of the budget. @defaultValue 3 */
   callsPerEvaluation?: number;
 }

@@ -92,43 +92,49 @@ export interface Decision {
  * Stored per-ticket state handed to the engine (docs/spec.md §4 "Evaluate input"). Every field is optional:
  * defaults are tier entered at `createdAt`, status unchanged since `createdAt`, nothing fired, counts 0.
  */
-export const TicketStateSchema = z
-  .object({
-    /** When the ticket entered its current (derived) tier: the start of the current tier visit. */
-    tierSince: z.string().optional(),
-    statusHistory: z.array(z.object({ category: StatusCategorySchema, at: z.string() })).optional(),
-    /** Our reassigns (counted for `maxAutoEscalationsPerDay`, rolling 24 h) — also count as fired rules. */
-    escalations: z
-      .array(z.object({ rule: z.string(), kind: z.string().optional(), tier: z.string().nullable().optional(), at: z.string() }))
-      .optional(),
-    /** Every rule that fired (or was proposed in observe mode), for once-per-visit / once-per-clock guards. */
-    fired: z
-      .array(
-        z.object({
-          rule: z.string(),
-          at: z.string(),
-          tier: z.string().nullable().optional(),
-          clocks: z.array(z.enum(['firstResponse', 'resolution'])).optional(),
-        }),
-      )
-      .optional(),
-    lastManualChangeAt: z.string().optional(),
-    recurringCount: z.number().int().min(0).optional(),
-    /**
-     * Counts per `recurring` window (key: `recurringKey(within, same)`), for policies whose rules use more than one
-     * window; a window missing here falls back to `recurringCount`.
-     */
-    recurringCounts: z.record(z.string(), z.number().int().min(0)).optional(),
-    groupCursors: z.record(z.string(), z.number().int().min(0)).optional(),
-    memberLoads: z.record(z.string(), z.number().min(0)).optional(),
-    /** Latest instant the ticket's owner was seen working it (note, time entry, status change): ends a handoff. */
-    ownerActivityAt: z.string().optional(),
-    /** Our latest customer note's "Next update by" promise: when it was made and the promised instant. */
-    updatePromise: z.object({ madeAt: z.string(), by: z.string() }).optional(),
-    /** The RCA after an emergency / tier arrival (`policy.rca`): when it was requested, and when we flagged it overdue. */
-    rca: z.object({ requestedAt: z.string(), overdueNotifiedAt: z.string().optional() }).optional(),
-    /** Latest customer-visible note by a person (not us, not the contact): keeps a promise made before it. */
-    customerUpdateAt: z.string().optional(),
-  });
+export const TicketStateSchema = z.object({
+  /** When the ticket entered its current (derived) tier: the start of the current tier visit. */
+  tierSince: z.string().optional(),
+  statusHistory: z.array(z.object({ category: StatusCategorySchema, at: z.string() })).optional(),
+  /** Our reassigns (counted for `maxAutoEscalationsPerDay`, rolling 24 h) — also count as fired rules. */
+  escalations: z
+    .array(
+      z.object({
+        rule: z.string(),
+        kind: z.string().optional(),
+        tier: z.string().nullable().optional(),
+        at: z.string(),
+      }),
+    )
+    .optional(),
+  /** Every rule that fired (or was proposed in observe mode), for once-per-visit / once-per-clock guards. */
+  fired: z
+    .array(
+      z.object({
+        rule: z.string(),
+        at: z.string(),
+        tier: z.string().nullable().optional(),
+        clocks: z.array(z.enum(['firstResponse', 'resolution'])).optional(),
+      }),
+    )
+    .optional(),
+  lastManualChangeAt: z.string().optional(),
+  recurringCount: z.number().int().min(0).optional(),
+  /**
+   * Counts per `recurring` window (key: `recurringKey(within, same)`), for policies whose rules use more than one
+   * window; a window missing here falls back to `recurringCount`.
+   */
+  recurringCounts: z.record(z.string(), z.number().int().min(0)).optional(),
+  groupCursors: z.record(z.string(), z.number().int().min(0)).optional(),
+  memberLoads: z.record(z.string(), z.number().min(0)).optional(),
+  /** Latest instant the ticket's owner was seen working it (note, time entry, status change): ends a handoff. */
+  ownerActivityAt: z.string().optional(),
+  /** Our latest customer note's "Next update by" promise: when it was made and the promised instant. */
+  updatePromise: z.object({ madeAt: z.string(), by: z.string() }).optional(),
+  /** The RCA after an emergency / tier arrival (`policy.rca`): when it was requested, and when we flagged it overdue. */
+  rca: z.object({ requestedAt: z.string(), overdueNotifiedAt: z.string().optional() }).optional(),
+  /** Latest customer-visible note by a person (not us, not the contact): keeps a promise made before it. */
+  customerUpdateAt: z.string().optional(),
+});
 // Not strict: unknown keys from API callers are dropped rather than refused (inputs are hints of stored state).
 export type TicketState = z.infer<typeof TicketStateSchema>;

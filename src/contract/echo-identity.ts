@@ -53,7 +53,10 @@ async function withinBudget<T>(work: Promise<T | undefined>, ms: number): Promis
 }
 
 /** Our identity for echo detection: memoised, refreshed in the background, within a time budget (see above). */
-export async function echoIdentity<T>(ctx: Pick<ConnectorContext, 'cache' | 'clock'>, options: EchoIdentityOptions<T>): Promise<T | undefined> {
+export async function echoIdentity<T>(
+  ctx: Pick<ConnectorContext, 'cache' | 'clock'>,
+  options: EchoIdentityOptions<T>,
+): Promise<T | undefined> {
   const memo = memoOf(ctx, options.key);
   const freshMs = options.freshMs ?? 60_000;
   if (!memo.refreshing && (!memo.known || ctx.clock.now().getTime() >= memo.freshUntil)) {
@@ -71,5 +74,7 @@ export async function echoIdentity<T>(ctx: Pick<ConnectorContext, 'cache' | 'clo
     memo.refreshing = refresh;
   }
   if (memo.known) return memo.value as T | undefined;
-  return (await withinBudget(memo.refreshing as Promise<T | undefined>, options.budgetMs)) ?? (memo.value as T | undefined);
+  return (
+    (await withinBudget(memo.refreshing as Promise<T | undefined>, options.budgetMs)) ?? (memo.value as T | undefined)
+  );
 }

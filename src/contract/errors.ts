@@ -62,7 +62,13 @@ export class ConnectorError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, retryable: this.retryable, status: this.status, details: this.details };
+    return {
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      status: this.status,
+      details: this.details,
+    };
   }
 }
 

@@ -46,7 +46,12 @@ export interface RawChange<T> {
  * state at `createdAt` (before any change). Changes before `createdAt` or after `until` are ignored (the
  * current ticket already holds them, or they happened after the window). Pure.
  */
-export function replayBackwards<T>(current: T, createdAt: string, changes: readonly RawChange<T>[], until: string): { at: string; raw: T }[] {
+export function replayBackwards<T>(
+  current: T,
+  createdAt: string,
+  changes: readonly RawChange<T>[],
+  until: string,
+): { at: string; raw: T }[] {
   const created = Date.parse(createdAt);
   const end = Date.parse(until);
   const usable = changes

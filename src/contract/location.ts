@@ -32,7 +32,9 @@ export function sameLocation(a: Location, b: Location, spec: LocationKeySpec): b
   const ka = Object.keys(a).sort();
   const kb = Object.keys(b).sort();
   if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) return false;
-  return ka.every((k) => norm(a[k]!, spec[k]?.caseInsensitive ?? false) === norm(b[k]!, spec[k]?.caseInsensitive ?? false));
+  return ka.every(
+    (k) => norm(a[k]!, spec[k]?.caseInsensitive ?? false) === norm(b[k]!, spec[k]?.caseInsensitive ?? false),
+  );
 }
 
 /**

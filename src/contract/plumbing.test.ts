@@ -31,7 +31,9 @@ describe('attempt / toConnectorError (one error style)', () => {
     });
     expect(gone).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(toConnectorError(new TypeError('boom'))).toMatchObject({ code: 'internal', message: 'boom' });
-    expect(toConnectorError({ code: 'rate_limited', message: 'slow down', retryable: true })).toBeInstanceOf(ConnectorError);
+    expect(toConnectorError({ code: 'rate_limited', message: 'slow down', retryable: true })).toBeInstanceOf(
+      ConnectorError,
+    );
   });
 });
 
@@ -49,7 +51,9 @@ describe('echoIdentity (memoised, refreshed in the background, within a time bud
       calls += 1;
       return 'agent-38';
     };
-    const first = await Promise.all([1, 2, 3].map(() => echoIdentity(ctx as never, { key: 'k', lookUp, budgetMs: 1_000 })));
+    const first = await Promise.all(
+      [1, 2, 3].map(() => echoIdentity(ctx as never, { key: 'k', lookUp, budgetMs: 1_000 })),
+    );
     expect(first).toEqual(['agent-38', 'agent-38', 'agent-38']);
     expect(await echoIdentity(ctx as never, { key: 'k', lookUp, budgetMs: 1_000 })).toBe('agent-38');
     expect(calls).toBe(1);
@@ -68,7 +72,9 @@ describe('echoIdentity (memoised, refreshed in the background, within a time bud
 
   it('keeps the last answer while a stale memo refreshes, and after a failed refresh', async () => {
     const { ctx, advance } = setup();
-    expect(await echoIdentity(ctx as never, { key: 'k', lookUp: async () => 'a', budgetMs: 100, freshMs: 1_000 })).toBe('a');
+    expect(await echoIdentity(ctx as never, { key: 'k', lookUp: async () => 'a', budgetMs: 100, freshMs: 1_000 })).toBe(
+      'a',
+    );
     advance(1_001);
     const failing = async (): Promise<string> => {
       throw new Error('PSA down');

@@ -61,11 +61,20 @@ export interface DemoSandboxes {
 export function loadDemoConfig(s: DemoSandboxes, registry: ConnectorRegistry): AppConfig {
   const vars = {
     DEMO_NOTIFY: s.notifiers.origin,
-    CW_BASE_URL: s.connectwise.baseUrl, CW_ORIGIN: s.connectwise.origin, CW_PUBLIC_KEY: s.connectwise.publicKey,
-    CW_PRIVATE_KEY: s.connectwise.privateKey, CW_CLIENT_ID: s.connectwise.clientId,
-    AT_USERNAME: s.autotask.username, AT_SECRET: s.autotask.secret, AT_INTEGRATION_CODE: s.autotask.integrationCode,
-    AT_ZONE_URL: s.autotask.zoneUrl, AT_WEBHOOK_SECRET: s.autotask.webhookSecret,
-    HALO_ORIGIN: s.halo.origin, HALO_CLIENT_ID: s.halo.clientId, HALO_CLIENT_SECRET: s.halo.clientSecret, HALO_WEBHOOK_PASSWORD: s.halo.hookPassword,
+    CW_BASE_URL: s.connectwise.baseUrl,
+    CW_ORIGIN: s.connectwise.origin,
+    CW_PUBLIC_KEY: s.connectwise.publicKey,
+    CW_PRIVATE_KEY: s.connectwise.privateKey,
+    CW_CLIENT_ID: s.connectwise.clientId,
+    AT_USERNAME: s.autotask.username,
+    AT_SECRET: s.autotask.secret,
+    AT_INTEGRATION_CODE: s.autotask.integrationCode,
+    AT_ZONE_URL: s.autotask.zoneUrl,
+    AT_WEBHOOK_SECRET: s.autotask.webhookSecret,
+    HALO_ORIGIN: s.halo.origin,
+    HALO_CLIENT_ID: s.halo.clientId,
+    HALO_CLIENT_SECRET: s.halo.clientSecret,
+    HALO_WEBHOOK_PASSWORD: s.halo.hookPassword,
   };
   const loaded = loadConfigText(DEMO_CONFIG_YAML, 'demo (built-in)', vars, registry);
   if (!loaded.ok) throw new Error(`demo config: ${loaded.error.map((p) => `${p.path}: ${p.message}`).join('; ')}`);

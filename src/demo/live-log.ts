@@ -9,7 +9,12 @@ import type { Sandbox } from './sandboxes/http.js';
  */
 export const PSA_NAMES: Record<string, string> = { connectwise: 'ConnectWise', autotask: 'Autotask', halo: 'HaloPSA' };
 
-const clockFormat = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const clockFormat = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'America/New_York',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 /** `09:05` in the demo calendar's zone (America/New_York). */
 export const localTime = (ms: number): string => clockFormat.format(new Date(ms));
 
@@ -29,7 +34,10 @@ export function formatEntry(e: AuditEntry): string[] {
   if (lines.length === 0) lines.push(`${head}  decision`);
   const moves: string[] = [];
   for (const a of e.decision.actions) {
-    if (a.type === 'reassign') moves.push(`move ${a.from.tier ?? 'no tier'}/${a.from.owner ?? 'unassigned'} → ${a.tier ?? 'no tier'}${a.group ? ` (${a.group})` : ''}/${a.owner ?? 'owner unchanged'}`);
+    if (a.type === 'reassign')
+      moves.push(
+        `move ${a.from.tier ?? 'no tier'}/${a.from.owner ?? 'unassigned'} → ${a.tier ?? 'no tier'}${a.group ? ` (${a.group})` : ''}/${a.owner ?? 'owner unchanged'}`,
+      );
     else if (a.type === 'priority') moves.push(`priority → ${a.priority}`);
     else if (a.type === 'notify') moves.push(`notify ${a.notifier}`);
     else if (a.type === 'tag') moves.push(`tag ${a.tag}`);
@@ -62,7 +70,14 @@ export class AuditFollower {
 
 /** The summary table, one row per sandbox. */
 export function summaryTable(sandboxes: readonly Sandbox[]): string[] {
-  const head = ['PSA', 'tickets', 'escalations written', 'notes (internal/customer)', 'duplicates dropped', 'echoes ignored'];
+  const head = [
+    'PSA',
+    'tickets',
+    'escalations written',
+    'notes (internal/customer)',
+    'duplicates dropped',
+    'echoes ignored',
+  ];
   const rows = sandboxes.map((s) => [
     PSA_NAMES[s.kind] ?? s.kind,
     String(s.tally.tickets.size),

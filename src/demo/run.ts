@@ -50,15 +50,25 @@ async function startSandboxes(clock: DemoClock): Promise<DemoSandboxes> {
   return { connectwise, autotask, halo, notifiers };
 }
 
-const instanceOf: Record<Sandbox['kind'], string> = { connectwise: 'acme-cw', autotask: 'globex-at', halo: 'initech-halo' };
+const instanceOf: Record<Sandbox['kind'], string> = {
+  connectwise: 'acme-cw',
+  autotask: 'globex-at',
+  halo: 'initech-halo',
+};
 
 /** Sandbox writes and notifications are printed after the decision that caused them (the audit poll comes first). */
 function wireOutput(s: DemoSandboxes, pending: string[]): void {
-  for (const sb of [s.connectwise, s.autotask, s.halo]) sb.tally.onWrite = (line) => pending.push(`        ↳ ${PSA_NAMES[sb.kind]} sandbox: ${line}`);
-  s.notifiers.onNotify = (n, text) => pending.push(`        ↳ ${n.notifier} notified: ${text.replace(/\s+/g, ' ').slice(0, 100)}`);
+  for (const sb of [s.connectwise, s.autotask, s.halo])
+    sb.tally.onWrite = (line) => pending.push(`        ↳ ${PSA_NAMES[sb.kind]} sandbox: ${line}`);
+  s.notifiers.onNotify = (n, text) =>
+    pending.push(`        ↳ ${n.notifier} notified: ${text.replace(/\s+/g, ' ').slice(0, 100)}`);
 }
 
-async function playStory(sandboxes: DemoSandboxes, clock: DemoClock, print: (...lines: string[]) => void): Promise<void> {
+async function playStory(
+  sandboxes: DemoSandboxes,
+  clock: DemoClock,
+  print: (...lines: string[]) => void,
+): Promise<void> {
   for (const step of scenario(sandboxes, clock)) {
     await clock.waitUntil(clock.at(step.at));
     print(`[${localTime(clock.now())}] ▶ ${step.say}`);
@@ -93,7 +103,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     printBanner(print, { base, token, generated: options.env.adminToken === undefined, clock });
     const code = await story(service, sandboxes, clock, { print, base, token });
     if (options.exit || code !== 0) return code;
-    print('', `Still serving: the console at ${base}/ui/sign-in#token=${encodeURIComponent(token)}, ${base}/docs and ${base}/api/* (Authorization: Bearer ${token}). Ctrl-C stops.`);
+    print(
+      '',
+      `Still serving: the console at ${base}/ui/sign-in#token=${encodeURIComponent(token)}, ${base}/docs and ${base}/api/* (Authorization: Bearer ${token}). Ctrl-C stops.`,
+    );
     const stopped = await (options.waitForStop ?? ((s, l) => runUntilSignal(s, { log: l })))(service, log);
     service = undefined;
     return stopped;
@@ -103,7 +116,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   }
 }
 
-function printBanner(print: (...lines: string[]) => void, o: { base: string; token: string; generated: boolean; clock: DemoClock }): void {
+function printBanner(
+  print: (...lines: string[]) => void,
+  o: { base: string; token: string; generated: boolean; clock: DemoClock },
+): void {
   print(
     `Service:   ${o.base}   (API docs: ${o.base}/docs)`,
     // The token rides in the URL fragment: the browser never sends it to a server or a log; the sign-in page posts it.
@@ -121,7 +137,12 @@ interface StoryIo {
   token: string;
 }
 
-async function story(service: RunningService, sandboxes: DemoSandboxes, clock: DemoClock, io: StoryIo): Promise<number> {
+async function story(
+  service: RunningService,
+  sandboxes: DemoSandboxes,
+  clock: DemoClock,
+  io: StoryIo,
+): Promise<number> {
   const pending: string[] = [];
   wireOutput(sandboxes, pending);
   const follower = new AuditFollower(service.pipeline.read, (l) => io.print(l));
@@ -147,7 +168,11 @@ async function settle(service: RunningService, flush: () => Promise<void>): Prom
   let quiet = 0;
   while (Date.now() < deadline && quiet < 3) {
     await new Promise((r) => setTimeout(r, 300));
-    const counts = await Promise.all([service.pipeline.queues.events, service.pipeline.queues.tickets].map((q) => q.getJobCounts('waiting', 'active', 'prioritized')));
+    const counts = await Promise.all(
+      [service.pipeline.queues.events, service.pipeline.queues.tickets].map((q) =>
+        q.getJobCounts('waiting', 'active', 'prioritized'),
+      ),
+    );
     const busy = counts.reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
     quiet = busy === 0 ? quiet + 1 : 0;
     await flush();
@@ -158,7 +183,9 @@ async function summarize(sandboxes: DemoSandboxes, io: StoryIo): Promise<number>
   const all: Sandbox[] = [sandboxes.connectwise, sandboxes.autotask, sandboxes.halo];
   io.print('', 'Summary', ...summaryTable(all), `Notifications sent: ${sandboxes.notifiers.received.length}`, '');
   const check = await verifyEscalations(io.base, io.token, Object.values(instanceOf));
-  const listed = Object.entries(check.escalations).map(([id, n]) => `${id} ${n}`).join(', ');
+  const listed = Object.entries(check.escalations)
+    .map(([id, n]) => `${id} ${n}`)
+    .join(', ');
   if (!check.ok) {
     io.print(`✘ GET /api/escalations: ${check.problem ?? 'check failed'} (${listed})`);
     return 1;

@@ -10,7 +10,14 @@ const entrySchema = z.object({
   ticketId: z.string(),
   decision: z.object({
     actions: z.array(z.looseObject({ type: z.string(), rule: z.string() })),
-    reasons: z.array(z.looseObject({ rule: z.string(), kind: z.string(), text: z.string(), matched: z.record(z.string(), z.unknown()) })),
+    reasons: z.array(
+      z.looseObject({
+        rule: z.string(),
+        kind: z.string(),
+        text: z.string(),
+        matched: z.record(z.string(), z.unknown()),
+      }),
+    ),
   }),
   results: z.array(z.looseObject({ action: z.string(), status: z.string() })),
 });
@@ -23,10 +30,16 @@ export interface Verification {
   problem?: string;
 }
 
-export async function verifyEscalations(baseUrl: string, token: string, instanceIds: readonly string[]): Promise<Verification> {
+export async function verifyEscalations(
+  baseUrl: string,
+  token: string,
+  instanceIds: readonly string[],
+): Promise<Verification> {
   const escalations: Record<string, number> = {};
   for (const id of instanceIds) {
-    const res = await fetch(`${baseUrl}/api/escalations?instance=${encodeURIComponent(id)}&limit=500`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${baseUrl}/api/escalations?instance=${encodeURIComponent(id)}&limit=500`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     if (res.status !== 200) return { escalations, ok: false, problem: `GET /api/escalations answered ${res.status}` };
     const page = pageSchema.safeParse(await res.json());
     if (!page.success) return { escalations, ok: false, problem: 'GET /api/escalations answered an unexpected shape' };
@@ -37,5 +50,7 @@ export async function verifyEscalations(baseUrl: string, token: string, instance
     }).length;
   }
   const missing = instanceIds.filter((id) => (escalations[id] ?? 0) === 0);
-  return missing.length === 0 ? { escalations, ok: true } : { escalations, ok: false, problem: `no applied escalation listed for ${missing.join(', ')}` };
+  return missing.length === 0
+    ? { escalations, ok: true }
+    : { escalations, ok: false, problem: `no applied escalation listed for ${missing.join(', ')}` };
 }

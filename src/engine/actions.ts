@@ -58,12 +58,22 @@ function applyWinner(ctx: EvalContext, c: Collector, m: Match, reason: Reason, g
   }
   const target = m.move.target;
   const pick = target.group
-    ? pickOwner({ group: target.group, strategy: ctx.policy.engine.owners.get(target.group), instance: ctx.policy.instance, state: ctx.state, now: ctx.now })
+    ? pickOwner({
+        group: target.group,
+        strategy: ctx.policy.engine.owners.get(target.group),
+        instance: ctx.policy.instance,
+        state: ctx.state,
+        now: ctx.now,
+      })
     : { ownerUnmapped: false };
   if (pick.ownerUnmapped) reason.ownerUnmapped = true;
   const owner = ctx.ticket.owner;
   const from = { tier: ctx.tier, owner: owner ? (owner.name ?? owner.id) : null };
-  const to = { tier: target.tier, ...(pick.owner ? { owner: pick.owner } : {}), ...(target.group ? { group: target.group } : {}) };
+  const to = {
+    tier: target.tier,
+    ...(pick.owner ? { owner: pick.owner } : {}),
+    ...(target.group ? { group: target.group } : {}),
+  };
   const transition: Transition = { from, to };
   const { handoff } = ctx.policy.policy;
   if (m.rule.then.note === 'handoff' && handoff.onMissing === 'block') {
@@ -86,7 +96,11 @@ function applyWinner(ctx: EvalContext, c: Collector, m: Match, reason: Reason, g
   return { reassign, transition };
 }
 
-export function buildActions(ctx: EvalContext, matches: readonly Match[], guards: Guards): { actions: Action[]; reasons: Reason[] } {
+export function buildActions(
+  ctx: EvalContext,
+  matches: readonly Match[],
+  guards: Guards,
+): { actions: Action[]; reasons: Reason[] } {
   const c: Collector = { notify: [], tags: [], noteRequests: [], priority: null };
   const reasons: Reason[] = [];
   const winner = matches.find((m) => m.move.k === 'move');

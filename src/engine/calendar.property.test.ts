@@ -25,13 +25,17 @@ const dayKey = fc
   .map(([a, b, isRange]) => (isRange ? `${a}-${b}` : a));
 const calendarConfig: fc.Arbitrary<CalendarConfig> = fc.record({
   timezone: fc.constantFrom(...zones),
-  hours: fc.dictionary(dayKey, fc.array(range, { minLength: 1, maxLength: 3 }).map((r) => r.join(',')), {
-    minKeys: 1,
-    maxKeys: 4,
-  }),
-  holidays: fc.array(fc.integer({ min: 0, max: 1094 }), { maxLength: 12 }).map((ds) =>
-    ds.map((d) => new Date(T0 + d * DAY).toISOString().slice(0, 10)),
+  hours: fc.dictionary(
+    dayKey,
+    fc.array(range, { minLength: 1, maxLength: 3 }).map((r) => r.join(',')),
+    {
+      minKeys: 1,
+      maxKeys: 4,
+    },
   ),
+  holidays: fc
+    .array(fc.integer({ min: 0, max: 1094 }), { maxLength: 12 })
+    .map((ds) => ds.map((d) => new Date(T0 + d * DAY).toISOString().slice(0, 10))),
 });
 /** Calendars with some open time (a calendar with no hours is covered by unit tests). */
 const openCalendar = calendarConfig.filter((c) => parseWeeklyHours(c.hours).some((d) => d.length > 0));
@@ -112,21 +116,34 @@ describe('business time invariants', () => {
 
   it('skipping pauses: round-trips and never lands inside a pause', () => {
     fc.assert(
-      fc.property(openCalendar, instant, businessMs, history, fc.constantFrom(...categories), (config, from, ms, h, cur) => {
-        const cal = compileCalendar('p', config);
-        const entries: StatusChange[] = h.map((e) => ({ category: e.category, at: from + e.at }));
-        const pauses = pauseIntervals({ history: entries, current: cur, pauseOn, createdAt: from, now: from + 30 * DAY });
-        const due = addBusinessSkipping(cal, from, ms, pauses);
-        if (due === Infinity) {
-          expect(pauses.at(-1)?.to).toBe(Infinity);
-          expect(businessElapsed(cal, from, pauses.at(-1)!.from, pauses)).toBeLessThan(ms);
-          return;
-        }
-        expect(businessElapsed(cal, from, due, pauses)).toBe(ms);
-        expect(businessElapsed(cal, from, due - 1, pauses)).toBe(ms - 1);
-        // Never inside a pause: running out exactly where a pause starts is the only contact allowed.
-        expect(pauses.some((p) => p.from < due && due <= p.to)).toBe(false);
-      }),
+      fc.property(
+        openCalendar,
+        instant,
+        businessMs,
+        history,
+        fc.constantFrom(...categories),
+        (config, from, ms, h, cur) => {
+          const cal = compileCalendar('p', config);
+          const entries: StatusChange[] = h.map((e) => ({ category: e.category, at: from + e.at }));
+          const pauses = pauseIntervals({
+            history: entries,
+            current: cur,
+            pauseOn,
+            createdAt: from,
+            now: from + 30 * DAY,
+          });
+          const due = addBusinessSkipping(cal, from, ms, pauses);
+          if (due === Infinity) {
+            expect(pauses.at(-1)?.to).toBe(Infinity);
+            expect(businessElapsed(cal, from, pauses.at(-1)!.from, pauses)).toBeLessThan(ms);
+            return;
+          }
+          expect(businessElapsed(cal, from, due, pauses)).toBe(ms);
+          expect(businessElapsed(cal, from, due - 1, pauses)).toBe(ms - 1);
+          // Never inside a pause: running out exactly where a pause starts is the only contact allowed.
+          expect(pauses.some((p) => p.from < due && due <= p.to)).toBe(false);
+        },
+      ),
     );
   });
 });
@@ -175,7 +192,13 @@ describe('clock invariants', () => {
         const early = clockAt(args, cal, lo);
         const late = clockAt(args, cal, hi);
         const entries = args.h.map((e) => ({ category: e.category, at: args.createdAt + e.at }));
-        const pauses = pauseIntervals({ history: entries, current: args.current, pauseOn, createdAt: args.createdAt, now: args.createdAt + hi });
+        const pauses = pauseIntervals({
+          history: entries,
+          current: args.current,
+          pauseOn,
+          createdAt: args.createdAt,
+          now: args.createdAt + hi,
+        });
         const samePause = pauses.some((p) => p.from <= args.createdAt + lo && args.createdAt + hi < p.to);
         if (samePause || early.stopped) expect(late.elapsedMs).toBe(early.elapsedMs);
         if (early.paused && !late.stopped && samePause) expect(late.paused).toBe(true);

@@ -23,8 +23,12 @@ const add = (c: ReturnType<typeof cal>, from: string, minutes: number) =>
 const between = (c: ReturnType<typeof cal>, a: string, b: string) => c.businessBetween(at(a), at(b)) / MIN;
 
 describe('weekly hours parsing', () => {
-  it('expands day ranges, wrapping ranges and comma lists, and merges one day\'s ranges', () => {
-    const week = parseWeeklyHours({ 'fri-mon': '08:00-12:00,11:00-14:00', 'tue, thu': '00:00-24:00', wed: '22:00-06:00' });
+  it("expands day ranges, wrapping ranges and comma lists, and merges one day's ranges", () => {
+    const week = parseWeeklyHours({
+      'fri-mon': '08:00-12:00,11:00-14:00',
+      'tue, thu': '00:00-24:00',
+      wed: '22:00-06:00',
+    });
     expect(week).toEqual([
       [[480, 840]], // mon (from fri-mon)
       [[0, 1440]], // tue
@@ -41,7 +45,9 @@ describe('weekly hours parsing', () => {
   });
 
   it('rejects malformed keys, values and zones with the calendar name', () => {
-    expect(() => compileCalendar('b', { timezone: 'Mars/Olympus', hours: {}, holidays: [] })).toThrow(/calendar "b".*Mars/);
+    expect(() => compileCalendar('b', { timezone: 'Mars/Olympus', hours: {}, holidays: [] })).toThrow(
+      /calendar "b".*Mars/,
+    );
     expect(() => cal('UTC', { mon: '8-17' })).toThrow(/invalid hours/);
     expect(() => cal('UTC', { mon: '08:00-24:30' })).toThrow(/invalid hours/);
     expect(() => cal('UTC', { funday: '08:00-17:00' })).toThrow(/invalid day key/);
@@ -159,11 +165,17 @@ describe('DST in Europe/Berlin', () => {
     expect(between(allDay, '2026-10-24T22:00:00Z', '2026-10-25T23:00:00Z')).toBe(25 * 60);
     expect(add(allDay, '2026-03-28T23:00:00Z', 24 * 60)).toBe('2026-03-29T23:00:00Z');
     // 02:15 on 2026-03-29 is skipped → 03:15 CEST (01:15Z); ends 03:30 CEST (01:30Z).
-    expect(between(cal('Europe/Berlin', { sun: '02:15-03:30' }), '2026-03-28T00:00:00Z', '2026-03-30T00:00:00Z')).toBe(15);
+    expect(between(cal('Europe/Berlin', { sun: '02:15-03:30' }), '2026-03-28T00:00:00Z', '2026-03-30T00:00:00Z')).toBe(
+      15,
+    );
     // 02:00-02:30 on 2026-10-25 happens at 00:00-00:30Z (CEST) and 01:00-01:30Z (CET).
-    expect(between(cal('Europe/Berlin', { sun: '02:00-02:30' }), '2026-10-24T00:00:00Z', '2026-10-26T00:00:00Z')).toBe(60);
+    expect(between(cal('Europe/Berlin', { sun: '02:00-02:30' }), '2026-10-24T00:00:00Z', '2026-10-26T00:00:00Z')).toBe(
+      60,
+    );
     // Night shift Sat 22:00 CEST (20:00Z) → Sun 04:00 CET (03:00Z).
-    expect(between(cal('Europe/Berlin', { sat: '22:00-04:00' }), '2026-10-24T00:00:00Z', '2026-10-26T00:00:00Z')).toBe(420);
+    expect(between(cal('Europe/Berlin', { sat: '22:00-04:00' }), '2026-10-24T00:00:00Z', '2026-10-26T00:00:00Z')).toBe(
+      420,
+    );
   });
 });
 
@@ -251,19 +263,33 @@ describe('date overrides (calendars.<name>.overrides)', () => {
   });
 
   it('an override on a holiday wins (it is the more specific entry)', () => {
-    const c = compileCalendar('h', { timezone: 'UTC', hours: { 'mon-fri': '09:00-17:00' }, holidays: ['2026-12-24'], overrides: { '2026-12-24': ['09:00-10:00'] } });
+    const c = compileCalendar('h', {
+      timezone: 'UTC',
+      hours: { 'mon-fri': '09:00-17:00' },
+      holidays: ['2026-12-24'],
+      overrides: { '2026-12-24': ['09:00-10:00'] },
+    });
     expect(c.isOpen(at('2026-12-24T09:30:00Z'))).toBe(true);
     expect(c.isOpen(at('2026-12-24T10:30:00Z'))).toBe(false);
   });
 
   it('a 24x7 calendar with an override is no longer treated as always open', () => {
-    const c = compileCalendar('a', { timezone: 'UTC', hours: { 'mon-sun': '00:00-24:00' }, holidays: [], overrides: { '2026-12-25': [] } });
+    const c = compileCalendar('a', {
+      timezone: 'UTC',
+      hours: { 'mon-sun': '00:00-24:00' },
+      holidays: [],
+      overrides: { '2026-12-25': [] },
+    });
     expect(c.isOpen(at('2026-12-25T12:00:00Z'))).toBe(false);
     expect(c.businessBetween(at('2026-12-24T00:00:00Z'), at('2026-12-27T00:00:00Z')) / MIN).toBe(2 * 1440);
   });
 
   it('rejects a malformed override date or range', () => {
-    expect(() => compileCalendar('bad', { timezone: 'UTC', hours: {}, holidays: [], overrides: { '2026-13-45x': [] } })).toThrow(/calendar "bad": invalid override date/);
-    expect(() => compileCalendar('bad', { timezone: 'UTC', hours: {}, holidays: [], overrides: { '2026-12-24': ['8-12'] } })).toThrow(/calendar "bad"/);
+    expect(() =>
+      compileCalendar('bad', { timezone: 'UTC', hours: {}, holidays: [], overrides: { '2026-13-45x': [] } }),
+    ).toThrow(/calendar "bad": invalid override date/);
+    expect(() =>
+      compileCalendar('bad', { timezone: 'UTC', hours: {}, holidays: [], overrides: { '2026-12-24': ['8-12'] } }),
+    ).toThrow(/calendar "bad"/);
   });
 });

@@ -87,8 +87,13 @@ function buildChunk(spec: CalendarSpec, index: number): Chunk {
   const merged = mergeRanges(raw);
   const n = merged.length;
   const chunk: Chunk = {
-    lo, hi, n,
-    starts: new Float64Array(n), ends: new Float64Array(n), before: new Float64Array(n), after: new Float64Array(n),
+    lo,
+    hi,
+    n,
+    starts: new Float64Array(n),
+    ends: new Float64Array(n),
+    before: new Float64Array(n),
+    after: new Float64Array(n),
     total: 0,
   };
   merged.forEach(([s, e], i) => {
@@ -152,7 +157,8 @@ class IntervalCalendar implements BusinessCalendar {
     readonly timezone: string,
     private readonly spec: CalendarSpec,
   ) {
-    this.neverOpen = spec.week.every((d) => d.length === 0) && [...spec.overrides.values()].every((d) => d.length === 0);
+    this.neverOpen =
+      spec.week.every((d) => d.length === 0) && [...spec.overrides.values()].every((d) => d.length === 0);
   }
 
   private chunk(index: number): Chunk {
@@ -185,7 +191,7 @@ class IntervalCalendar implements BusinessCalendar {
     let index = Math.floor(from / CHUNK_MS);
     let c = this.chunk(index);
     let target = cumulativeAt(c, from) + ms;
-    for (let idle = 0; target > c.total; ) {
+    for (let idle = 0; target > c.total;) {
       idle = c.total === 0 ? idle + 1 : 0;
       if (idle > HORIZON_CHUNKS) return Infinity;
       target -= c.total;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 import { categoryMatches, categoryPath, compileCategoryPattern } from './category.js';
 
-const m = (pattern: string, path: string[]): boolean => categoryMatches(compileCategoryPattern(pattern), categoryPath(path));
+const m = (pattern: string, path: string[]): boolean =>
+  categoryMatches(compileCategoryPattern(pattern), categoryPath(path));
 
 describe('category globs', () => {
   it.each([

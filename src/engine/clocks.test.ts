@@ -54,8 +54,22 @@ function ticket(overrides: TicketOverrides = {}): Ticket {
   };
 }
 
-const clocksAt = (t: Ticket, now: string, statusHistory?: { category: StatusCategory; at: string }[], vipFactor = 0.5) =>
-  computeClocks({ ticket: t, statusHistory, pauseOn, sla, vipFactor, defaultCalendar: 'business', calendars, now: at(now) });
+const clocksAt = (
+  t: Ticket,
+  now: string,
+  statusHistory?: { category: StatusCategory; at: string }[],
+  vipFactor = 0.5,
+) =>
+  computeClocks({
+    ticket: t,
+    statusHistory,
+    pauseOn,
+    sla,
+    vipFactor,
+    defaultCalendar: 'business',
+    calendars,
+    now: at(now),
+  });
 
 describe('pauseIntervals', () => {
   const base = { pauseOn, createdAt: at('2026-11-24T21:00:00Z'), now: at('2026-11-25T17:00:00Z') };
@@ -153,13 +167,21 @@ describe('computeClock', () => {
     const late = clock('2026-11-25T12:00:00Z', '2026-11-24T12:00:00Z');
     expect(late).toMatchObject({ stopped: true, breached: true, elapsedMinutes: 600 });
     // A stop in the future of `now` (a dry run in the past) does not stop the clock yet.
-    expect(clock('2026-11-23T15:00:00Z', '2026-11-23T16:00:00Z')).toMatchObject({ stopped: false, elapsedMinutes: 120 });
+    expect(clock('2026-11-23T15:00:00Z', '2026-11-23T16:00:00Z')).toMatchObject({
+      stopped: false,
+      elapsedMinutes: 120,
+    });
   });
 
   it('JSON form uses YYYY-MM-DDTHH:mm:ssZ', () => {
     expect(clockToJson(clock('2026-11-23T20:00:00Z'))).toEqual({
-      targetMinutes: 600, dueAt: '2026-11-23T23:00:00Z', elapsedMinutes: 420, usedPct: 70,
-      breached: false, paused: false, stopped: false,
+      targetMinutes: 600,
+      dueAt: '2026-11-23T23:00:00Z',
+      elapsedMinutes: 420,
+      usedPct: 70,
+      breached: false,
+      paused: false,
+      stopped: false,
     });
   });
 });
@@ -168,7 +190,12 @@ describe('computeClocks', () => {
   it('a ticket created outside hours starts counting at the next opening', () => {
     // P3 created Mon 2026-11-23 06:00 EST; 240 min from 08:00 EST → 12:00 EST.
     const c = clocksAt(ticket({ createdAt: '2026-11-23T11:00:00Z' }), '2026-11-23T14:00:00Z');
-    expect(clockToJson(c.firstResponse!)).toMatchObject({ targetMinutes: 240, dueAt: '2026-11-23T17:00:00Z', elapsedMinutes: 60, usedPct: 25 });
+    expect(clockToJson(c.firstResponse!)).toMatchObject({
+      targetMinutes: 240,
+      dueAt: '2026-11-23T17:00:00Z',
+      elapsedMinutes: 60,
+      usedPct: 25,
+    });
     // Resolution 1440: Mon 600 + Tue 600 + Wed 08:00-12:00 EST.
     expect(clockToJson(c.resolution!).dueAt).toBe('2026-11-25T17:00:00Z');
     expect(c.calendar.name).toBe('business');
@@ -182,7 +209,11 @@ describe('computeClocks', () => {
       { category: 'waiting_customer' as const, at: '2026-11-24T22:00:00Z' },
     ];
     // Wed 09:00 EST, still waiting: 60 min used; if work resumed now, 420 left → Wed 16:00 EST.
-    const waiting = clocksAt({ ...t, status: { ...t.status, category: 'waiting_customer' } }, '2026-11-25T14:00:00Z', history);
+    const waiting = clocksAt(
+      { ...t, status: { ...t.status, category: 'waiting_customer' } },
+      '2026-11-25T14:00:00Z',
+      history,
+    );
     expect(waiting.resolution).toMatchObject({ paused: true, elapsedMinutes: 60, usedPct: 12 });
     expect(formatInstant(waiting.resolution!.dueAt)).toBe('2026-11-25T21:00:00Z');
     expect(waiting.pauses).toEqual([{ from: at('2026-11-24T22:00:00Z'), to: Infinity }]);
@@ -197,9 +228,19 @@ describe('computeClocks', () => {
     expect(vipCo.firstResponse!.targetMinutes).toBe(30);
     expect(vipCo.resolution!.targetMinutes).toBe(240);
     expect(formatInstant(vipCo.firstResponse!.dueAt)).toBe('2026-11-23T13:30:00Z');
-    const vipContact = clocksAt(ticket({ level: 1, contact: { id: '7', vip: true } }), '2026-11-23T14:00:00Z', undefined, 0.3);
+    const vipContact = clocksAt(
+      ticket({ level: 1, contact: { id: '7', vip: true } }),
+      '2026-11-23T14:00:00Z',
+      undefined,
+      0.3,
+    );
     expect(vipContact.firstResponse!.targetMinutes).toBe(4); // floor(15 × 0.3)
-    const tiny = clocksAt(ticket({ level: 1, company: { id: '1', vip: true } }), '2026-11-23T14:00:00Z', undefined, 0.01);
+    const tiny = clocksAt(
+      ticket({ level: 1, company: { id: '1', vip: true } }),
+      '2026-11-23T14:00:00Z',
+      undefined,
+      0.01,
+    );
     expect(tiny.firstResponse!.targetMinutes).toBe(1);
     expect(clocksAt(ticket({ level: 2 }), '2026-11-23T14:00:00Z').firstResponse!.targetMinutes).toBe(60);
   });
@@ -208,7 +249,11 @@ describe('computeClocks', () => {
     const created = '2026-11-21T15:00:00Z'; // Sat 10:00 EST
     const p1 = clocksAt(ticket({ level: 1, createdAt: created }), '2026-11-21T15:10:00Z');
     expect(p1.calendar.name).toBe('always');
-    expect(clockToJson(p1.firstResponse!)).toMatchObject({ dueAt: '2026-11-21T15:15:00Z', elapsedMinutes: 10, usedPct: 66 });
+    expect(clockToJson(p1.firstResponse!)).toMatchObject({
+      dueAt: '2026-11-21T15:15:00Z',
+      elapsedMinutes: 10,
+      usedPct: 66,
+    });
     expect(clockToJson(p1.resolution!).dueAt).toBe('2026-11-21T19:00:00Z');
     const p3 = clocksAt(ticket({ level: 3, createdAt: created }), '2026-11-21T15:10:00Z');
     // Sat 10:00-13:00 (180) + Mon 08:00-09:00 EST (60).
@@ -234,7 +279,12 @@ describe('computeClocks', () => {
   });
 
   it('a closed ticket without resolvedAt stops when it was closed', () => {
-    const t = ticket({ level: 2, statusCategory: 'closed', createdAt: '2026-11-23T13:00:00Z', updatedAt: '2026-11-23T20:00:00Z' });
+    const t = ticket({
+      level: 2,
+      statusCategory: 'closed',
+      createdAt: '2026-11-23T13:00:00Z',
+      updatedAt: '2026-11-23T20:00:00Z',
+    });
     const c = clocksAt(t, '2026-11-30T13:00:00Z', [{ category: 'resolved', at: '2026-11-23T15:00:00Z' }]);
     expect(c.resolution).toMatchObject({ stopped: true, elapsedMinutes: 120 });
     expect(c.firstResponse).toMatchObject({ stopped: true, elapsedMinutes: 120, breached: true });

@@ -56,7 +56,8 @@ export function pauseIntervals(args: {
 }
 
 function isSorted(history: readonly StatusChange[]): boolean {
-  for (let i = 1; i < history.length; i++) if ((history[i] as StatusChange).at < (history[i - 1] as StatusChange).at) return false;
+  for (let i = 1; i < history.length; i++)
+    if ((history[i] as StatusChange).at < (history[i - 1] as StatusChange).at) return false;
   return true;
 }
 
@@ -240,12 +241,18 @@ export function computeClocks(args: {
     calendar,
     pauses,
     firstResponse: computeClock({
-      calendar, createdAt, pauses, now,
+      calendar,
+      createdAt,
+      pauses,
+      now,
       targetMinutes: vipTarget(target.firstResponse, vip, vipFactor),
       stopAt: respondedStop,
     }),
     resolution: computeClock({
-      calendar, createdAt, pauses, now,
+      calendar,
+      createdAt,
+      pauses,
+      now,
       targetMinutes: vipTarget(target.resolution, vip, vipFactor),
       stopAt: resolvedStop,
     }),

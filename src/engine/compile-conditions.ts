@@ -54,7 +54,12 @@ function compileOutside(c: ConditionCompiler, path: string, name: string): CondN
 }
 
 /** One key of a `when` object → a node (null when the key is invalid; the problem is recorded). */
-function compileKey(c: ConditionCompiler, path: string, cond: Condition, key: keyof Condition): CondNode | CondNode[] | null {
+function compileKey(
+  c: ConditionCompiler,
+  path: string,
+  cond: Condition,
+  key: keyof Condition,
+): CondNode | CondNode[] | null {
   switch (key) {
     case 'tier':
       return compileTier(c, path, cond.tier!);
@@ -66,7 +71,13 @@ function compileKey(c: ConditionCompiler, path: string, cond: Condition, key: ke
       return compileStatus(c, cond.status!);
     case 'text': {
       const phrases = compilePhrases(toArray(cond.text!));
-      return leaf(c, (id) => ({ id, k: 'text', phrases, any: phraseRegex(phrases), each: phrases.map((p) => phraseRegex([p])) }));
+      return leaf(c, (id) => ({
+        id,
+        k: 'text',
+        phrases,
+        any: phraseRegex(phrases),
+        each: phrases.map((p) => phraseRegex([p])),
+      }));
     }
     case 'category':
       return leaf(c, (id) => ({ id, k: 'category', patterns: toArray(cond.category!).map(compileCategoryPattern) }));
@@ -84,7 +95,14 @@ function compileKey(c: ConditionCompiler, path: string, cond: Condition, key: ke
     case 'recurring': {
       const r = cond.recurring!;
       const key = recurringKey(r.within, r.same);
-      return leaf(c, (id) => ({ id, k: 'recurring', count: r.count, key, needCompany: r.same.includes('company'), needCategory: r.same.includes('category') }));
+      return leaf(c, (id) => ({
+        id,
+        k: 'recurring',
+        count: r.count,
+        key,
+        needCompany: r.same.includes('company'),
+        needCategory: r.same.includes('category'),
+      }));
     }
     case 'outsideCalendar':
       return compileOutside(c, path, cond.outsideCalendar!);
@@ -117,13 +135,31 @@ export function compileCondition(c: ConditionCompiler, path: string, cond: Condi
 }
 
 const cost: Record<CondNode['k'], number> = {
-  tier: 0, priority: 0, status: 0, vip: 0, owner: 0, usersAffected: 0, recurring: 0,
-  category: 1, text: 2, notPickedUp: 2, updateOverdue: 2, outsideCalendar: 3, age: 3, timeInTier: 3, slaUsed: 3, all: 4, any: 4,
+  tier: 0,
+  priority: 0,
+  status: 0,
+  vip: 0,
+  owner: 0,
+  usersAffected: 0,
+  recurring: 0,
+  category: 1,
+  text: 2,
+  notPickedUp: 2,
+  updateOverdue: 2,
+  outsideCalendar: 3,
+  age: 3,
+  timeInTier: 3,
+  slaUsed: 3,
+  all: 4,
+  any: 4,
 };
 
 /** Cheap, ticket-only checks first, so most rules are rejected before any tokenizing or business-time maths. */
 function orderForSpeed(items: CondNode[]): CondNode[] {
-  return items.map((n, i) => ({ n, i })).sort((a, b) => cost[a.n.k] - cost[b.n.k] || a.i - b.i).map((x) => x.n);
+  return items
+    .map((n, i) => ({ n, i }))
+    .sort((a, b) => cost[a.n.k] - cost[b.n.k] || a.i - b.i)
+    .map((x) => x.n);
 }
 
 /** Every time leaf of a condition tree, in tree order. */

@@ -28,7 +28,12 @@ describe('compilePolicy', () => {
     const input = example.input('acme-cw', (p) => ({
       ...p,
       rules: [
-        { id: 'a', kind: 'tiered', when: { tier: ['T9'], outsideCalendar: 'nights' }, then: { escalateTo: 'T7', notify: ['pager'] } },
+        {
+          id: 'a',
+          kind: 'tiered',
+          when: { tier: ['T9'], outsideCalendar: 'nights' },
+          then: { escalateTo: 'T7', notify: ['pager'] },
+        },
         { id: 'b', kind: 'functional', when: {}, then: { group: 'storage', note: 'nope' } },
         { id: 'c', kind: 'functional', when: {}, then: { escalateTo: 'T2', group: 'security' } },
         { id: 'c', kind: 'functional', when: {}, then: {} },
@@ -48,13 +53,21 @@ describe('compilePolicy', () => {
 
   it('rejects the same location under two tiers', () => {
     const input = example.input('acme-cw');
-    const bad = { ...input, instance: { ...input.instance, tierLocations: { ...input.instance.tierLocations, T4: { board: 1, team: 3 } } } };
-    expect(problems(bad)).toEqual(['instances.acme-cw.mapping.tiers.T4: location {"board":1,"team":3} is also listed under T1']);
+    const bad = {
+      ...input,
+      instance: { ...input.instance, tierLocations: { ...input.instance.tierLocations, T4: { board: 1, team: 3 } } },
+    };
+    expect(problems(bad)).toEqual([
+      'instances.acme-cw.mapping.tiers.T4: location {"board":1,"team":3} is also listed under T1',
+    ]);
   });
 
   it('derives the tier from the location naming more keys when several match', () => {
     const input = example.input('acme-cw');
-    const policy = compilePolicy({ ...input, instance: { ...input.instance, tierLocations: { T1: { board: 1 }, T2: { board: 1, team: 4 } } } });
+    const policy = compilePolicy({
+      ...input,
+      instance: { ...input.instance, tierLocations: { T1: { board: 1 }, T2: { board: 1, team: 4 } } },
+    });
     const at = (team: string): Ticket => cwTicket({ location: { queue: { id: '1' }, team: { id: team } } });
     expect(tierOf(policy, at('4'))).toBe('T2');
     expect(tierOf(policy, at('3'))).toBe('T1');
@@ -67,8 +80,12 @@ describe('compilePolicy', () => {
     const b = example.compile('acme-cw');
     const t = cwTicket({ title: 'ransomware', usersAffected: 40 });
     const now = '2026-11-24T14:05:00Z';
-    expect(JSON.stringify(evaluate({ ticket: t, policy: a, now }))).toBe(JSON.stringify(evaluate({ ticket: t, policy: b, now })));
-    expect(JSON.stringify(evaluate({ ticket: t, policy: a, now: new Date(now) }))).toBe(JSON.stringify(evaluate({ ticket: t, policy: a, now: Date.parse(now) })));
+    expect(JSON.stringify(evaluate({ ticket: t, policy: a, now }))).toBe(
+      JSON.stringify(evaluate({ ticket: t, policy: b, now })),
+    );
+    expect(JSON.stringify(evaluate({ ticket: t, policy: a, now: new Date(now) }))).toBe(
+      JSON.stringify(evaluate({ ticket: t, policy: a, now: Date.parse(now) })),
+    );
   });
 
   it('refuses a policy object that compilePolicy did not build, and an invalid now', () => {

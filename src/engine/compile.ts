@@ -3,7 +3,15 @@ import type { Location } from '../contract/index.js';
 import { compileCalendars } from './calendar.js';
 import { compileCondition, timeLeavesOf, usesLeaf } from './compile-conditions.js';
 import type { ConditionCompiler } from './compile-conditions.js';
-import type { CalendarRoute, CompiledRule, EngineData, EnginePolicy, MoveTarget, OwnerStrategy, TierMatcher } from './compiled.js';
+import type {
+  CalendarRoute,
+  CompiledRule,
+  EngineData,
+  EnginePolicy,
+  MoveTarget,
+  OwnerStrategy,
+  TierMatcher,
+} from './compiled.js';
 import { buildGroupTargets, buildTierTargets, compileMove } from './moves.js';
 import { compileLocation } from './location-match.js';
 import { compileOwnerStrategy } from './ownership.js';
@@ -35,25 +43,44 @@ function normalizeInstance(input: CompileInput): CompiledInstance {
   return { ...input.instance, tiers: input.tiers, tierLocations };
 }
 
-function checkLocations(instance: CompiledInstance, tiers: readonly string[], problems: string[]): EngineData['tierMatchers'] {
+function checkLocations(
+  instance: CompiledInstance,
+  tiers: readonly string[],
+  problems: string[],
+): EngineData['tierMatchers'] {
   const all: TierMatcher[] = [];
   for (const [tier, locations] of Object.entries(instance.tierLocations)) {
     if (!tiers.includes(tier)) problems.push(`instances.${instance.id}.mapping.tiers.${tier}: unknown tier "${tier}"`);
     for (const location of locations) {
       const dup = all.find((o) => o.tier !== tier && sameLocation(o.location, location, instance.locationKeys));
-      if (dup) problems.push(`instances.${instance.id}.mapping.tiers.${tier}: location ${JSON.stringify(location)} is also listed under ${dup.tier}`);
-      all.push({ tier, tierIndex: tiers.indexOf(tier), location, keys: Object.keys(location).length, matcher: compileLocation(location, instance.locationKeys) });
+      if (dup)
+        problems.push(
+          `instances.${instance.id}.mapping.tiers.${tier}: location ${JSON.stringify(location)} is also listed under ${dup.tier}`,
+        );
+      all.push({
+        tier,
+        tierIndex: tiers.indexOf(tier),
+        location,
+        keys: Object.keys(location).length,
+        matcher: compileLocation(location, instance.locationKeys),
+      });
     }
   }
   // Derivation takes the matching location naming the most keys; the sort is stable, so ties keep file order.
   return all.sort((a, b) => b.keys - a.keys);
 }
 
-function checkCalendars(input: CompileInput, calendars: Record<string, BusinessCalendar>, problems: string[]): BusinessCalendar {
+function checkCalendars(
+  input: CompileInput,
+  calendars: Record<string, BusinessCalendar>,
+  problems: string[],
+): BusinessCalendar {
   const base = `policies.${input.policyName}`;
-  if (!Object.hasOwn(calendars, input.policy.calendar)) problems.push(`${base}.calendar: unknown calendar "${input.policy.calendar}"`);
+  if (!Object.hasOwn(calendars, input.policy.calendar))
+    problems.push(`${base}.calendar: unknown calendar "${input.policy.calendar}"`);
   for (const [p, target] of Object.entries(input.policy.sla)) {
-    if (target?.calendar && !Object.hasOwn(calendars, target.calendar)) problems.push(`${base}.sla.${p}.calendar: unknown calendar "${target.calendar}"`);
+    if (target?.calendar && !Object.hasOwn(calendars, target.calendar))
+      problems.push(`${base}.sla.${p}.calendar: unknown calendar "${target.calendar}"`);
   }
   return calendars[input.policy.calendar] ?? (calendars.always as BusinessCalendar);
 }
@@ -69,7 +96,8 @@ function compileRca(input: CompileInput, problems: string[]): CompiledRca | null
     else if (input.tiers.includes(name)) tiers.add(name);
     else problems.push(`${base}.after[${i}]: "${name}" is neither a rule kind (${ruleKinds.join(', ')}) nor a tier`);
   });
-  for (const n of rca.notify) if (!input.notifiers.includes(n)) problems.push(`${base}.notify: unknown notifier "${n}"`);
+  for (const n of rca.notify)
+    if (!input.notifiers.includes(n)) problems.push(`${base}.notify: unknown notifier "${n}"`);
   let template: CompiledRca['template'];
   if (rca.template !== undefined) {
     const text = Object.hasOwn(input.templates, rca.template) ? input.templates[rca.template] : undefined;
@@ -80,9 +108,14 @@ function compileRca(input: CompileInput, problems: string[]): CompiledRca | null
   return template ? { ...out, template } : out;
 }
 
-function compileCalendarFor(input: CompileInput, calendars: Record<string, BusinessCalendar>, problems: string[]): CalendarRoute[] {
+function compileCalendarFor(
+  input: CompileInput,
+  calendars: Record<string, BusinessCalendar>,
+  problems: string[],
+): CalendarRoute[] {
   return input.policy.calendarFor.map((entry, i) => {
-    if (!Object.hasOwn(calendars, entry.calendar)) problems.push(`policies.${input.policyName}.calendarFor[${i}].calendar: unknown calendar "${entry.calendar}"`);
+    if (!Object.hasOwn(calendars, entry.calendar))
+      problems.push(`policies.${input.policyName}.calendarFor[${i}].calendar: unknown calendar "${entry.calendar}"`);
     const [key, list] = 'company' in entry ? (['company', entry.company] as const) : (['site', entry.site] as const);
     return { key, values: new Set(list.map((v) => String(v).trim().toLowerCase())), calendar: entry.calendar };
   });
@@ -98,17 +131,37 @@ function compileRules(
     const path = `policies.${input.policyName}.rules[${index}]`;
     const when = compileCondition(cc, `${path}.when`, rule.when);
     const then = rule.then;
-    const move = compileMove({ then, path: `${path}.then`, tiers: input.tiers, groups: input.groups, ...targets, problems: cc.problems });
+    const move = compileMove({
+      then,
+      path: `${path}.then`,
+      tiers: input.tiers,
+      groups: input.groups,
+      ...targets,
+      problems: cc.problems,
+    });
     const notify = [...new Set(then.notify ?? [])];
     for (const n of notify) if (!notifiers.has(n)) cc.problems.push(`${path}.then.notify: unknown notifier "${n}"`);
     let template: CompiledRule['template'];
     if (then.note !== undefined && !builtInNotes.has(then.note)) {
       const text = Object.hasOwn(input.templates, then.note) ? input.templates[then.note] : undefined;
-      if (text === undefined) cc.problems.push(`${path}.then.note: unknown template "${then.note}" (expected handoff, internal or a templates name)`);
+      if (text === undefined)
+        cc.problems.push(
+          `${path}.then.note: unknown template "${then.note}" (expected handoff, internal or a templates name)`,
+        );
       else template = compileTemplate(text);
     }
     const usesSla = usesLeaf(when, ['slaUsed']);
-    const compiled: CompiledRule = { index, id: rule.id, kind: rule.kind, when, then, notify, move, usesSla, timeLeaves: timeLeavesOf(when) };
+    const compiled: CompiledRule = {
+      index,
+      id: rule.id,
+      kind: rule.kind,
+      when,
+      then,
+      notify,
+      move,
+      usesSla,
+      timeLeaves: timeLeavesOf(when),
+    };
     return template ? { ...compiled, template } : compiled;
   });
 }

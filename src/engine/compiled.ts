@@ -18,8 +18,14 @@ export const clockNames: readonly ClockName[] = ['firstResponse', 'resolution'];
 interface LeafBase {
   readonly id: number;
 }
-export interface TierLeaf extends LeafBase { readonly k: 'tier'; readonly tiers: readonly string[] }
-export interface PriorityLeaf extends LeafBase { readonly k: 'priority'; readonly levels: readonly number[] }
+export interface TierLeaf extends LeafBase {
+  readonly k: 'tier';
+  readonly tiers: readonly string[];
+}
+export interface PriorityLeaf extends LeafBase {
+  readonly k: 'priority';
+  readonly levels: readonly number[];
+}
 export interface StatusLeaf extends LeafBase {
   readonly k: 'status';
   readonly categories: readonly StatusCategory[];
@@ -33,10 +39,21 @@ export interface TextLeaf extends LeafBase {
   /** One per phrase (which one matched first, for reasons). */
   readonly each: readonly RegExp[];
 }
-export interface CategoryLeaf extends LeafBase { readonly k: 'category'; readonly patterns: readonly CategoryPattern[] }
-export interface UsersLeaf extends LeafBase { readonly k: 'usersAffected'; readonly cmp: Comparison }
-export interface VipLeaf extends LeafBase { readonly k: 'vip'; readonly value: boolean }
-export interface OwnerLeaf extends LeafBase { readonly k: 'owner' }
+export interface CategoryLeaf extends LeafBase {
+  readonly k: 'category';
+  readonly patterns: readonly CategoryPattern[];
+}
+export interface UsersLeaf extends LeafBase {
+  readonly k: 'usersAffected';
+  readonly cmp: Comparison;
+}
+export interface VipLeaf extends LeafBase {
+  readonly k: 'vip';
+  readonly value: boolean;
+}
+export interface OwnerLeaf extends LeafBase {
+  readonly k: 'owner';
+}
 export interface RecurringLeaf extends LeafBase {
   readonly k: 'recurring';
   readonly count: number;
@@ -48,7 +65,10 @@ export interface RecurringLeaf extends LeafBase {
   readonly needCategory: boolean;
 }
 /** `age` / `timeInTier`: business time in the ticket's clock calendar, threshold in ms. */
-export interface DurationLeaf extends LeafBase { readonly k: 'age' | 'timeInTier'; readonly ms: number }
+export interface DurationLeaf extends LeafBase {
+  readonly k: 'age' | 'timeInTier';
+  readonly ms: number;
+}
 export interface SlaLeaf extends LeafBase {
   readonly k: 'slaUsed';
   readonly clock: ClockName | 'any';
@@ -61,11 +81,17 @@ export interface OutsideLeaf extends LeafBase {
 }
 
 /** `notPickedUpFor`: business ms after our latest move without owner activity. */
-export interface PickupLeaf extends LeafBase { readonly k: 'notPickedUp'; readonly ms: number }
+export interface PickupLeaf extends LeafBase {
+  readonly k: 'notPickedUp';
+  readonly ms: number;
+}
 /** `updateOverdue: true`: the open update promise's instant has passed. */
-export interface PromiseLeaf extends LeafBase { readonly k: 'updateOverdue' }
+export interface PromiseLeaf extends LeafBase {
+  readonly k: 'updateOverdue';
+}
 
-export type StaticLeaf = TierLeaf | PriorityLeaf | StatusLeaf | TextLeaf | CategoryLeaf | UsersLeaf | VipLeaf | OwnerLeaf | RecurringLeaf;
+export type StaticLeaf =
+  TierLeaf | PriorityLeaf | StatusLeaf | TextLeaf | CategoryLeaf | UsersLeaf | VipLeaf | OwnerLeaf | RecurringLeaf;
 /** Leaves whose truth depends on `now` (the others depend on the ticket and state only). */
 export type TimeLeaf = DurationLeaf | SlaLeaf;
 /** Follow-through leaves (follow.ts): false for good once the owner acts / the update is written. */

@@ -1,7 +1,16 @@
 import { categoryMatches } from './category.js';
 import { clockNames } from './compiled.js';
 import type { ClockName, CondNode, Leaf, RecurringLeaf, SlaLeaf, StaticLeaf, TimeLeaf } from './compiled.js';
-import { ageMs, categoryOf, durationReachedAt, exactPct, pctReachedAt, runningClock, textMatches, timeInTierMs } from './context.js';
+import {
+  ageMs,
+  categoryOf,
+  durationReachedAt,
+  exactPct,
+  pctReachedAt,
+  runningClock,
+  textMatches,
+  timeInTierMs,
+} from './context.js';
 import type { EvalContext } from './context.js';
 import { openPromiseBy, pickupDeadline } from './follow.js';
 import type { ClockValue } from './types.js';
@@ -16,7 +25,6 @@ export function recurringCountOf(state: EvalContext['state'], leaf: RecurringLea
  * (tier, priority, status, text, category, usersAffected, vip, owner, recurring) depend on the ticket and state only;
  * duration and slaUsed leaves only grow with time; outsideCalendar alternates at calendar edges.
  */
-
 
 export function isVip(ctx: EvalContext): boolean {
   return ctx.ticket.company.vip || ctx.ticket.contact?.vip === true;
@@ -55,7 +63,11 @@ function staticHolds(leaf: StaticLeaf, ctx: EvalContext): boolean {
     case 'recurring':
       // Tickets without the `same` fields never match (docs/spec.md §2): the count is only meaningful with them.
       // Only the fields `same` names are required (a category-only rule still counts a ticket with no company id).
-      if ((leaf.needCompany && String(t.company.id).trim() === '') || (leaf.needCategory && categoryOf(ctx).length === 0)) return false;
+      if (
+        (leaf.needCompany && String(t.company.id).trim() === '') ||
+        (leaf.needCategory && categoryOf(ctx).length === 0)
+      )
+        return false;
       return recurringCountOf(ctx.state, leaf) >= leaf.count;
   }
 }
@@ -136,7 +148,8 @@ export function status(node: CondNode, ctx: EvalContext): Status {
     return s;
   }
   if (leafHolds(node, ctx)) return HOLDS;
-  if (node.k === 'notPickedUp' || node.k === 'updateOverdue') return Number.isNaN(followAt(node, ctx)) ? NEVER : NOT_YET;
+  if (node.k === 'notPickedUp' || node.k === 'updateOverdue')
+    return Number.isNaN(followAt(node, ctx)) ? NEVER : NOT_YET;
   return isTimeDependent(node.k) ? NOT_YET : NEVER;
 }
 

@@ -48,8 +48,10 @@ export function tierOf(policy: EnginePolicy, ticket: Ticket): string | null {
 }
 
 function derive(policy: EnginePolicy, ticket: Ticket, view: LocationView): { tier: string | null; index: number } {
-  if (typeof ticket.tier === 'string') return { tier: ticket.tier, index: policy.engine.tierIndex.get(ticket.tier) ?? -1 };
-  for (const m of policy.engine.tierMatchers) if (matchesLocation(view, m.matcher)) return { tier: m.tier, index: m.tierIndex };
+  if (typeof ticket.tier === 'string')
+    return { tier: ticket.tier, index: policy.engine.tierIndex.get(ticket.tier) ?? -1 };
+  for (const m of policy.engine.tierMatchers)
+    if (matchesLocation(view, m.matcher)) return { tier: m.tier, index: m.tierIndex };
   return { tier: null, index: -1 };
 }
 
@@ -68,7 +70,8 @@ export function customerCalendar(policy: EnginePolicy, ticket: Ticket): string |
 
 export function createContext(policy: EnginePolicy, ticket: Ticket, state: TicketState, now: number): EvalContext {
   const createdAt = instant(ticket.createdAt, Number.NaN);
-  if (Number.isNaN(createdAt)) throw new RangeError(`evaluate: ticket.createdAt is not a valid instant (${ticket.createdAt})`);
+  if (Number.isNaN(createdAt))
+    throw new RangeError(`evaluate: ticket.createdAt is not a valid instant (${ticket.createdAt})`);
   const location = locationView(ticket);
   const { tier, index } = derive(policy, ticket, location);
   const p = policy.policy;
@@ -110,7 +113,15 @@ const NEVER_DUE = '9999-12-31T23:59:59Z';
 
 function clockJson(v: ClockValue): Clock {
   const dueAt = Number.isFinite(v.dueAt) ? isoInstant(v.dueAt) : NEVER_DUE;
-  return { targetMinutes: v.targetMinutes, dueAt, elapsedMinutes: v.elapsedMinutes, usedPct: v.usedPct, breached: v.breached, paused: v.paused, stopped: v.stopped };
+  return {
+    targetMinutes: v.targetMinutes,
+    dueAt,
+    elapsedMinutes: v.elapsedMinutes,
+    usedPct: v.usedPct,
+    breached: v.breached,
+    paused: v.paused,
+    stopped: v.stopped,
+  };
 }
 
 function clocksJson(ctx: EvalContext): Decision['clocks'] {
@@ -127,12 +138,32 @@ function clocksJson(ctx: EvalContext): Decision['clocks'] {
  */
 function uniformTicket(t: Ticket): Ticket {
   return {
-    ref: t.ref, number: t.number, title: t.title, description: t.description, latestNote: t.latestNote,
-    recentNotes: t.recentNotes, status: t.status, priority: t.priority, location: t.location, tier: t.tier,
-    owner: t.owner, company: t.company, site: t.site, contact: t.contact, category: t.category, environment: t.environment,
-    affectedSystems: t.affectedSystems, usersAffected: t.usersAffected, impact: t.impact, urgency: t.urgency,
-    createdAt: t.createdAt, updatedAt: t.updatedAt, firstRespondedAt: t.firstRespondedAt, resolvedAt: t.resolvedAt,
-    psaSla: t.psaSla, version: t.version,
+    ref: t.ref,
+    number: t.number,
+    title: t.title,
+    description: t.description,
+    latestNote: t.latestNote,
+    recentNotes: t.recentNotes,
+    status: t.status,
+    priority: t.priority,
+    location: t.location,
+    tier: t.tier,
+    owner: t.owner,
+    company: t.company,
+    site: t.site,
+    contact: t.contact,
+    category: t.category,
+    environment: t.environment,
+    affectedSystems: t.affectedSystems,
+    usersAffected: t.usersAffected,
+    impact: t.impact,
+    urgency: t.urgency,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+    firstRespondedAt: t.firstRespondedAt,
+    resolvedAt: t.resolvedAt,
+    psaSla: t.psaSla,
+    version: t.version,
   };
 }
 
@@ -142,7 +173,8 @@ export function evaluate(input: EvaluateInput): Decision {
   const ctx = createContext(policy, uniformTicket(input.ticket), input.state ?? {}, toEpoch(input.now));
   const clocks = clocksJson(ctx);
   // Resolved and closed tickets get no rule actions; only the RCA follow-up (`policy.rca`) may still act on them.
-  if (terminal.has(ctx.ticket.status.category)) return rcaDecision(ctx, clocks) ?? { actions: [], reasons: [], nearMisses: [], clocks, nextCheckAt: null };
+  if (terminal.has(ctx.ticket.status.category))
+    return rcaDecision(ctx, clocks) ?? { actions: [], reasons: [], nearMisses: [], clocks, nextCheckAt: null };
 
   const guards = readGuards(ctx);
   const matches: Match[] = [];

@@ -51,7 +51,12 @@ function slaPart(leaf: Leaf & { k: 'slaUsed' }, ctx: EvalContext, met: ClockName
   return { id: leaf.id, filter: false, text: texts.join(', '), values, threshold: { key: 'slaUsed', value: leaf.pct } };
 }
 
-function part(leaf: Leaf, text: string, values: Record<string, unknown>, threshold?: { key: string; value: number }): Part {
+function part(
+  leaf: Leaf,
+  text: string,
+  values: Record<string, unknown>,
+  threshold?: { key: string; value: number },
+): Part {
   const p: Part = { id: leaf.id, filter: filterKinds.has(leaf.k), text, values };
   if (threshold) p.threshold = threshold;
   return p;
@@ -82,7 +87,9 @@ function leafPart(leaf: Leaf, ctx: EvalContext, met: ClockName[]): Part {
       return part(leaf, `category ${path} matches "${pattern}"`, { category: path, pattern });
     }
     case 'usersAffected':
-      return part(leaf, `usersAffected ${String(t.usersAffected)} ${comparisonText(leaf.cmp)}`, { usersAffected: t.usersAffected });
+      return part(leaf, `usersAffected ${String(t.usersAffected)} ${comparisonText(leaf.cmp)}`, {
+        usersAffected: t.usersAffected,
+      });
     case 'recurring': {
       const n = recurringCountOf(ctx.state, leaf);
       return part(leaf, `recurring ${n} similar tickets >= ${leaf.count}`, { recurring: n, count: leaf.count });
@@ -101,7 +108,12 @@ function leafPart(leaf: Leaf, ctx: EvalContext, met: ClockName[]): Part {
       const moved = lastMoveAt(ctx);
       const v = minutes(ctx.calendar.businessBetween(moved, ctx.now));
       const thr = thresholdMinutes(leaf.ms);
-      return part(leaf, `not picked up ${v} >= ${thr} business minutes since the move at ${isoInstant(moved)}`, { notPickedUpFor: v, movedAt: isoInstant(moved) }, { key: 'notPickedUpFor', value: thr });
+      return part(
+        leaf,
+        `not picked up ${v} >= ${thr} business minutes since the move at ${isoInstant(moved)}`,
+        { notPickedUpFor: v, movedAt: isoInstant(moved) },
+        { key: 'notPickedUpFor', value: thr },
+      );
     }
     case 'updateOverdue': {
       const by = isoInstant(openPromiseBy(ctx));

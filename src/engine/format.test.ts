@@ -55,7 +55,15 @@ describe('parseIsoFast', () => {
   });
 
   it('returns NaN for other shapes and impossible dates (callers fall back to the general parser)', () => {
-    for (const s of ['2026-11-24T14:00:00+01:00', '2026-11-24 14:00:00Z', '2026-02-29T00:00:00Z', '2026-13-01T00:00:00Z', '2026-11-24T24:00:00Z', '2026-11-24T14:00:00.5Z', 'x026-11-24T14:00:00Z']) {
+    for (const s of [
+      '2026-11-24T14:00:00+01:00',
+      '2026-11-24 14:00:00Z',
+      '2026-02-29T00:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-11-24T24:00:00Z',
+      '2026-11-24T14:00:00.5Z',
+      'x026-11-24T14:00:00Z',
+    ]) {
       expect(parseIsoFast(s)).toBeNaN();
     }
     expect(parseIsoFast('2028-02-29T23:59:59.999Z')).toBe(Date.parse('2028-02-29T23:59:59.999Z'));

@@ -39,7 +39,8 @@ function readFired(ctx: EvalContext, firedInVisit: Set<string>, usedClocks: Map<
   const promiseRules = ctx.policy.engine.promiseRules;
   // updateOverdue rules fire once per promise: a firing before the open promise was made doesn't count.
   const madeAt = promiseRules.size > 0 ? promiseMadeAt(ctx) : Number.NaN;
-  const beforePromise = (rule: string, at: string): boolean => promiseRules.has(rule) && instant(at, Number.NaN) < madeAt;
+  const beforePromise = (rule: string, at: string): boolean =>
+    promiseRules.has(rule) && instant(at, Number.NaN) < madeAt;
   const slaFired = new Set<string>();
   for (const f of ctx.state.fired ?? []) {
     // The tier test first: most recorded firings belong to earlier visits, and then `at` need not be parsed.

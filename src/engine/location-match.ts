@@ -32,7 +32,8 @@ export function compileLocation(location: Location, spec: LocationKeySpec): Loca
   return checks;
 }
 
-const trimmed = (v: string | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v).trim());
+const trimmed = (v: string | undefined): string | undefined =>
+  v === undefined || v === null ? undefined : String(v).trim();
 
 export function locationView(ticket: Pick<Ticket, 'location'>): LocationView {
   const { queue, team } = ticket.location;

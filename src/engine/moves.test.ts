@@ -12,7 +12,9 @@ import { evaluate } from './evaluate.js';
 const example = loadExample();
 
 function withRule(then: Record<string, unknown>, when: Record<string, unknown> = {}) {
-  return compilePolicy(example.input('acme-cw', (p) => ({ ...p, rules: [RuleSchema.parse({ id: 'r', kind: 'tiered', when, then })] })));
+  return compilePolicy(
+    example.input('acme-cw', (p) => ({ ...p, rules: [RuleSchema.parse({ id: 'r', kind: 'tiered', when, then })] })),
+  );
 }
 const at = (location: Ticket['location'], extra: Partial<Ticket> = {}) => cwTicket({ location, ...extra });
 const now = '2026-11-24T14:05:00Z';
@@ -22,7 +24,12 @@ const T3 = { queue: { id: '12' }, team: { id: '27' } };
 describe('move targets', () => {
   it('escalateTo alone: the tier’s first location and the first group whose location equals it', () => {
     const d = evaluate({ ticket: at(T1), policy: withRule({ escalateTo: 'T2' }), now });
-    expect(reassignOf(d)).toMatchObject({ tier: 'T2', group: 'tier2', owner: 't2.erin', location: { board: 1, team: 4 } });
+    expect(reassignOf(d)).toMatchObject({
+      tier: 'T2',
+      group: 'tier2',
+      owner: 't2.erin',
+      location: { board: 1, team: 4 },
+    });
   });
 
   it('escalateTo a tier whose first location has no group: owner unchanged', () => {
@@ -35,11 +42,18 @@ describe('move targets', () => {
 
   it('escalateTo with group: the group’s location (inside that tier) and an owner from the group', () => {
     const d = evaluate({ ticket: at(T1), policy: withRule({ escalateTo: 'T2', group: 'network' }), now });
-    expect(reassignOf(d)).toMatchObject({ tier: 'T2', group: 'network', owner: 'net.alice', location: { board: 5, team: 9 } });
+    expect(reassignOf(d)).toMatchObject({
+      tier: 'T2',
+      group: 'network',
+      owner: 'net.alice',
+      location: { board: 5, team: 9 },
+    });
   });
 
   it('escalateTo the current tier is not a move (a higher tier is required)', () => {
-    expect(evaluate({ ticket: at(T3), policy: withRule({ escalateTo: 'T3', group: 'security' }), now }).reasons).toEqual([]);
+    expect(
+      evaluate({ ticket: at(T3), policy: withRule({ escalateTo: 'T3', group: 'security' }), now }).reasons,
+    ).toEqual([]);
   });
 
   it('group alone may move within the tier, to another location', () => {
@@ -48,8 +62,14 @@ describe('move targets', () => {
   });
 
   it('next: one step right, with the first group of that tier’s first location', () => {
-    expect(reassignOf(evaluate({ ticket: at(T1), policy: withRule({ escalateTo: 'next' }), now }))).toMatchObject({ tier: 'T2', group: 'tier2' });
-    expect(reassignOf(evaluate({ ticket: at(T3), policy: withRule({ escalateTo: 'next' }), now }))).toMatchObject({ tier: 'T4', location: { board: 14 } });
+    expect(reassignOf(evaluate({ ticket: at(T1), policy: withRule({ escalateTo: 'next' }), now }))).toMatchObject({
+      tier: 'T2',
+      group: 'tier2',
+    });
+    expect(reassignOf(evaluate({ ticket: at(T3), policy: withRule({ escalateTo: 'next' }), now }))).toMatchObject({
+      tier: 'T4',
+      location: { board: 14 },
+    });
   });
 
   it('next with a group of the next tier uses the group', () => {
@@ -58,7 +78,11 @@ describe('move targets', () => {
   });
 
   it('reassign.from names the previous tier and owner; tier null when the ticket sits outside the mapping', () => {
-    const d = evaluate({ ticket: at({ queue: { id: '99' } }, { owner: null }), policy: withRule({ escalateTo: 'T2' }), now });
+    const d = evaluate({
+      ticket: at({ queue: { id: '99' } }, { owner: null }),
+      policy: withRule({ escalateTo: 'T2' }),
+      now,
+    });
     expect(reassignOf(d)?.from).toEqual({ tier: null, owner: null });
   });
 
@@ -68,19 +92,43 @@ describe('move targets', () => {
   });
 
   it('Halo team names match case-insensitively', () => {
-    const halo = compilePolicy(example.input('initech-halo', (p) => ({ ...p, rules: [RuleSchema.parse({ id: 'r', kind: 'tiered', when: {}, then: { group: 'network' } })] })));
+    const halo = compilePolicy(
+      example.input('initech-halo', (p) => ({
+        ...p,
+        rules: [RuleSchema.parse({ id: 'r', kind: 'tiered', when: {}, then: { group: 'network' } })],
+      })),
+    );
     const d = evaluate({ ticket: cwTicket({ location: { team: { id: '7', name: 'NETWORK ' } } }), policy: halo, now });
     expect(d.reasons).toEqual([]);
-    const fromT1 = evaluate({ ticket: cwTicket({ location: { team: { id: '1', name: '1st line support' } } }), policy: halo, now });
-    expect(reassignOf(fromT1)).toMatchObject({ tier: 'T2', group: 'network', owner: 'net.alice', from: { tier: 'T1' } });
+    const fromT1 = evaluate({
+      ticket: cwTicket({ location: { team: { id: '1', name: '1st line support' } } }),
+      policy: halo,
+      now,
+    });
+    expect(reassignOf(fromT1)).toMatchObject({
+      tier: 'T2',
+      group: 'network',
+      owner: 'net.alice',
+      from: { tier: 'T1' },
+    });
   });
 
   it('a group not mapped in this instance only notifies (group alone), or falls back to the tier (with escalateTo)', () => {
     const input = example.input('globex-at', (p) => ({
       ...p,
       rules: [
-        RuleSchema.parse({ id: 'g', kind: 'functional', when: { category: 'Network' }, then: { group: 'network', notify: ['managers'] } }),
-        RuleSchema.parse({ id: 't', kind: 'tiered', when: { text: 'escalate' }, then: { escalateTo: 'T2', group: 'network' } }),
+        RuleSchema.parse({
+          id: 'g',
+          kind: 'functional',
+          when: { category: 'Network' },
+          then: { group: 'network', notify: ['managers'] },
+        }),
+        RuleSchema.parse({
+          id: 't',
+          kind: 'tiered',
+          when: { text: 'escalate' },
+          then: { escalateTo: 'T2', group: 'network' },
+        }),
       ],
     }));
     const { network: _dropped, ...groups } = input.instance.groupLocations;

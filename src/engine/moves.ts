@@ -19,9 +19,14 @@ export type MoveOutcome =
   | { readonly k: 'move'; readonly target: MoveTarget };
 
 /** The tier a location is listed under in this instance (null when none). */
-function tierOfLocation(instance: CompiledInstance, tiers: readonly string[], loc: Location): { tier: string | null; index: number } {
+function tierOfLocation(
+  instance: CompiledInstance,
+  tiers: readonly string[],
+  loc: Location,
+): { tier: string | null; index: number } {
   for (const [index, tier] of tiers.entries()) {
-    for (const l of instance.tierLocations[tier] ?? []) if (sameLocation(l, loc, instance.locationKeys)) return { tier, index };
+    for (const l of instance.tierLocations[tier] ?? [])
+      if (sameLocation(l, loc, instance.locationKeys)) return { tier, index };
   }
   return { tier: null, index: -1 };
 }
@@ -33,12 +38,21 @@ export function buildGroupTargets(
   groups: Readonly<Record<string, GroupConfig>>,
 ): Map<string, MoveTarget> {
   const out = new Map<string, MoveTarget>();
-  const names = [...Object.keys(groups), ...Object.keys(instance.groupLocations).filter((g) => !Object.hasOwn(groups, g))];
+  const names = [
+    ...Object.keys(groups),
+    ...Object.keys(instance.groupLocations).filter((g) => !Object.hasOwn(groups, g)),
+  ];
   for (const group of names) {
     const location = instance.groupLocations[group];
     if (!location) continue;
     const { tier, index } = tierOfLocation(instance, tiers, location);
-    out.set(group, { tier, tierIndex: index, location, matcher: compileLocation(location, instance.locationKeys), group });
+    out.set(group, {
+      tier,
+      tierIndex: index,
+      location,
+      matcher: compileLocation(location, instance.locationKeys),
+      group,
+    });
   }
   return out;
 }
@@ -95,7 +109,6 @@ export function compileMove(args: {
   }
   return { k: 'fixed', target: groupTarget, groupOnly: false };
 }
-
 
 /** What a rule's move means for this ticket now. */
 export function resolveMove(move: MoveSpec, ctx: EvalContext): MoveOutcome {

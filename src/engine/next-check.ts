@@ -17,7 +17,8 @@ export function nextCheckAt(ctx: EvalContext, ruleThresholds: readonly number[],
   for (const t of ruleThresholds) if (t > now && t < best) best = t;
   for (const name of clockNames) {
     const clock = ctx.clocks[name];
-    if (clock && !clock.stopped && !clock.paused && !clock.breached && clock.dueAt > now && clock.dueAt < best) best = clock.dueAt;
+    if (clock && !clock.stopped && !clock.paused && !clock.breached && clock.dueAt > now && clock.dueAt < best)
+      best = clock.dueAt;
   }
   const hold = guards.holdUntil;
   if (hold !== null && hold !== undefined && hold > now && hold < best) best = hold;

@@ -51,10 +51,21 @@ export function noteDeadline(ctx: EvalContext, raisedTo: PriorityName | null = n
   }
   const r = set.resolution;
   const timezone = set.calendar.timezone;
-  return r ? { resolution: { dueAt: r.dueAt, targetMinutes: r.targetMinutes, elapsedMs: r.elapsedMs, breached: r.breached }, timezone } : { timezone };
+  return r
+    ? {
+        resolution: { dueAt: r.dueAt, targetMinutes: r.targetMinutes, elapsedMs: r.elapsedMs, breached: r.breached },
+        timezone,
+      }
+    : { timezone };
 }
 
-function handoffNote(ctx: EvalContext, requests: readonly NoteRequest[], transition: Transition | null, deadline: NoteDeadline, raisedTo: PriorityName | null): NoteAction | null {
+function handoffNote(
+  ctx: EvalContext,
+  requests: readonly NoteRequest[],
+  transition: Transition | null,
+  deadline: NoteDeadline,
+  raisedTo: PriorityName | null,
+): NoteAction | null {
   const asking = requests.filter((r) => r.kind === 'note' && r.match.rule.then.note === 'handoff');
   const chosen = asking.find((r) => r.match.move.k === 'move') ?? asking[0];
   if (!chosen) return null;
@@ -78,10 +89,21 @@ function handoffNote(ctx: EvalContext, requests: readonly NoteRequest[], transit
   return { type: 'note', rule: chosen.match.rule.id, visibility: 'internal', template: 'handoff', text };
 }
 
-function ruleNote(ctx: EvalContext, m: Match, transition: Transition | null, deadline: NoteDeadline): NoteAction | null {
+function ruleNote(
+  ctx: EvalContext,
+  m: Match,
+  transition: Transition | null,
+  deadline: NoteDeadline,
+): NoteAction | null {
   const { rule } = m;
   if (rule.then.note === 'internal') {
-    return { type: 'note', rule: rule.id, visibility: 'internal', template: 'internal', text: renderInternalNote(rule, m.why.text) };
+    return {
+      type: 'note',
+      rule: rule.id,
+      visibility: 'internal',
+      template: 'internal',
+      text: renderInternalNote(rule, m.why.text),
+    };
   }
   if (!rule.template || rule.then.note === undefined) return null;
   const due = deadline.resolution?.dueAt;
@@ -93,7 +115,13 @@ function ruleNote(ctx: EvalContext, m: Match, transition: Transition | null, dea
     to: transition?.to ?? null,
     dueAt: due === undefined ? '' : formatLocal(due, deadline.timezone),
   };
-  return { type: 'note', rule: rule.id, visibility: 'internal', template: rule.then.note, text: renderTemplate(rule.template, view) };
+  return {
+    type: 'note',
+    rule: rule.id,
+    visibility: 'internal',
+    template: rule.then.note,
+    text: renderTemplate(rule.template, view),
+  };
 }
 
 export function renderNotes(args: {
@@ -119,7 +147,10 @@ export function renderNotes(args: {
       if (note) out.push(note);
     } else if (!customer) {
       const due = deadline.resolution?.dueAt;
-      const text = renderCustomerNote({ ...(due === undefined ? {} : { resolutionDueAt: due }), timezone: deadline.timezone });
+      const text = renderCustomerNote({
+        ...(due === undefined ? {} : { resolutionDueAt: due }),
+        timezone: deadline.timezone,
+      });
       customer = { type: 'note', rule: rule.id, visibility: 'customer', template: 'customer', text };
       // The note promises the next update at that instant: recorded as `state.updatePromise` (updateOverdue).
       if (due !== undefined && Number.isFinite(due)) customer.promisedUpdateBy = isoInstant(due);

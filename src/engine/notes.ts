@@ -59,12 +59,17 @@ export function presentSections(ticket: Ticket, resolution: NoteClock | undefine
     rootCause: ticket.category.some((c) => clean(c) !== ''),
     urgency: clean(ticket.urgency) !== '',
     slaDeadline: resolution !== undefined,
-    impact: clean(ticket.affectedSystems) !== '' || typeof ticket.usersAffected === 'number' || clean(ticket.impact) !== '',
+    impact:
+      clean(ticket.affectedSystems) !== '' || typeof ticket.usersAffected === 'number' || clean(ticket.impact) !== '',
   };
 }
 
 /** Required sections the ticket cannot fill, in `required` order. */
-export function missingSections(ticket: Ticket, resolution: NoteClock | undefined, required: readonly HandoffSection[]): HandoffSection[] {
+export function missingSections(
+  ticket: Ticket,
+  resolution: NoteClock | undefined,
+  required: readonly HandoffSection[],
+): HandoffSection[] {
   const present = presentSections(ticket, resolution);
   return required.filter((key) => !present[key]);
 }
@@ -101,7 +106,8 @@ function deadlineText(input: HandoffNoteInput, missing: (k: HandoffSection) => s
   if (u) parts.push(u);
   if (resolution) {
     const leftMs = resolution.targetMinutes * 60_000 - resolution.elapsedMs;
-    const left = resolution.breached || leftMs <= 0 ? 'resolution SLA breached' : `${formatSpan(leftMs)} business time left`;
+    const left =
+      resolution.breached || leftMs <= 0 ? 'resolution SLA breached' : `${formatSpan(leftMs)} business time left`;
     parts.push(`resolution due ${formatLocal(resolution.dueAt, input.timezone)} (${left})`);
   } else {
     parts.push(missing('slaDeadline') ?? 'no resolution SLA for this priority');
@@ -112,7 +118,8 @@ function deadlineText(input: HandoffNoteInput, missing: (k: HandoffSection) => s
 function impactText(ticket: Ticket): string {
   const parts: string[] = [];
   if (clean(ticket.affectedSystems)) parts.push(clean(ticket.affectedSystems));
-  if (typeof ticket.usersAffected === 'number') parts.push(`${ticket.usersAffected} user${ticket.usersAffected === 1 ? '' : 's'} affected`);
+  if (typeof ticket.usersAffected === 'number')
+    parts.push(`${ticket.usersAffected} user${ticket.usersAffected === 1 ? '' : 's'} affected`);
   if (clean(ticket.impact)) parts.push(`impact ${clean(ticket.impact)}`);
   return parts.join('; ');
 }
@@ -132,9 +139,15 @@ export function renderHandoffNote(input: HandoffNoteInput): string {
   const required = new Set(input.required);
   const missing = (key: HandoffSection): string | null =>
     present[key] ? null : required.has(key) ? `MISSING: ${key}` : null;
-  const section = (key: HandoffSection, text: () => string): string => (present[key] ? text() : (missing(key) ?? 'not provided'));
-  const why = [`${input.rule.id} (${input.rule.kind}): ${input.reason}`, ...(input.also ?? []).map((a) => `also ${a.rule} (${a.kind}): ${a.text}`)];
-  const heading = input.to ? `${input.from.tier ?? 'no tier'} → ${input.to.tier ?? 'no tier'}` : `${input.from.tier ?? 'no tier'}`;
+  const section = (key: HandoffSection, text: () => string): string =>
+    present[key] ? text() : (missing(key) ?? 'not provided');
+  const why = [
+    `${input.rule.id} (${input.rule.kind}): ${input.reason}`,
+    ...(input.also ?? []).map((a) => `also ${a.rule} (${a.kind}): ${a.text}`),
+  ];
+  const heading = input.to
+    ? `${input.from.tier ?? 'no tier'} → ${input.to.tier ?? 'no tier'}`
+    : `${input.from.tier ?? 'no tier'}`;
   return [
     `Escalation handoff: ${heading}`,
     `Customer: ${section('customer', () => clean(ticket.company.name))}`,
@@ -156,7 +169,12 @@ export function renderInternalNote(rule: { id: string; kind: RuleKind }, reason:
 }
 
 /** `onMissing: block`: the move is held back until the listed sections are filled in. */
-export function renderBlockedNote(args: { rule: { id: string; kind: RuleKind }; reason: string; to: string | null; missing: readonly HandoffSection[] }): string {
+export function renderBlockedNote(args: {
+  rule: { id: string; kind: RuleKind };
+  reason: string;
+  to: string | null;
+  missing: readonly HandoffSection[];
+}): string {
   const target = args.to ? ` to ${args.to}` : '';
   return [
     `Escalation${target} blocked: the handoff is incomplete (rule ${args.rule.id}, ${args.rule.kind}: ${args.reason}).`,
@@ -168,6 +186,9 @@ export function renderBlockedNote(args: { rule: { id: string; kind: RuleKind }; 
 /** The customer-visible note, with the resolution due time in the calendar's local time. */
 export function renderCustomerNote(args: { resolutionDueAt?: number; timezone: string }): string {
   const due = args.resolutionDueAt;
-  const next = due !== undefined && Number.isFinite(due) ? `Next update by ${formatLocal(due, args.timezone)}.` : 'We will update you as soon as possible.';
+  const next =
+    due !== undefined && Number.isFinite(due)
+      ? `Next update by ${formatLocal(due, args.timezone)}.`
+      : 'We will update you as soon as possible.';
   return `We have escalated your request to our senior team. ${next}`;
 }

@@ -38,12 +38,19 @@ export function compileOwnerStrategy(group: GroupConfig): OwnerStrategy {
 export const mod = (a: number, n: number): number => ((a % n) + n) % n;
 
 /** The on-call index at `now`: floor((now − start) / every) mod n. */
-export function oncallIndex(strategy: { start: number; every: number; members: readonly string[] }, now: number): number {
+export function oncallIndex(
+  strategy: { start: number; every: number; members: readonly string[] },
+  now: number,
+): number {
   return mod(Math.floor((now - strategy.start) / strategy.every), strategy.members.length);
 }
 
 /** The first assignable member at or after `from` in list order (wrapping), or undefined. */
-function firstEligibleFrom(members: readonly string[], from: number, eligible: (m: string) => boolean): string | undefined {
+function firstEligibleFrom(
+  members: readonly string[],
+  from: number,
+  eligible: (m: string) => boolean,
+): string | undefined {
   for (let k = 0; k < members.length; k++) {
     const m = members[mod(from + k, members.length)]!;
     if (eligible(m)) return m;
@@ -51,7 +58,11 @@ function firstEligibleFrom(members: readonly string[], from: number, eligible: (
   return undefined;
 }
 
-function leastLoaded(members: readonly string[], loads: TicketState['memberLoads'], eligible: (m: string) => boolean): string | undefined {
+function leastLoaded(
+  members: readonly string[],
+  loads: TicketState['memberLoads'],
+  eligible: (m: string) => boolean,
+): string | undefined {
   let best: string | undefined;
   let bestLoad = Infinity;
   for (const m of members) {

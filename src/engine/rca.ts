@@ -54,7 +54,9 @@ export function addBusinessDays(cal: BusinessCalendar, from: number, n: number):
 
 /** The RCA deadline: whole days count business days, anything else business time. */
 export function rcaDueAt(cal: BusinessCalendar, requestedAt: number, within: number): number {
-  return within % DAY_MS === 0 ? addBusinessDays(cal, requestedAt, within / DAY_MS) : cal.addBusiness(requestedAt, within);
+  return within % DAY_MS === 0
+    ? addBusinessDays(cal, requestedAt, within / DAY_MS)
+    : cal.addBusiness(requestedAt, within);
 }
 
 /** The kind that makes the ticket qualify (e.g. `emergency`, or `tier T3`), null when it does not. */
@@ -79,11 +81,18 @@ function timeline(ctx: EvalContext): string[] {
   const fired = [...(ctx.state.fired ?? [])].sort((a, b) => instant(a.at, 0) - instant(b.at, 0));
   const first = fired[0];
   if (first) lines.push(`- detected ${when(first.at)} by rule ${first.rule}`);
-  for (const e of ctx.state.escalations ?? []) lines.push(`- moved to ${e.tier ?? 'no tier'} ${when(e.at)} (rule ${e.rule})`);
+  for (const e of ctx.state.escalations ?? [])
+    lines.push(`- moved to ${e.tier ?? 'no tier'} ${when(e.at)} (rule ${e.rule})`);
   const owner = ctx.ticket.owner;
   lines.push(`- owner at resolution: ${owner ? (owner.name ?? owner.id) : 'none'}`);
-  for (const [name, clock] of [['first response', ctx.clocks.firstResponse], ['resolution', ctx.clocks.resolution]] as const) {
-    if (clock) lines.push(`- SLA ${name}: ${clock.breached ? 'breached' : 'met'} (due ${formatLocal(clock.dueAt, tz)}, ${clock.elapsedMinutes} of ${clock.targetMinutes} business minutes)`);
+  for (const [name, clock] of [
+    ['first response', ctx.clocks.firstResponse],
+    ['resolution', ctx.clocks.resolution],
+  ] as const) {
+    if (clock)
+      lines.push(
+        `- SLA ${name}: ${clock.breached ? 'breached' : 'met'} (due ${formatLocal(clock.dueAt, tz)}, ${clock.elapsedMinutes} of ${clock.targetMinutes} business minutes)`,
+      );
   }
   if (ctx.ticket.resolvedAt) lines.push(`- resolved ${when(ctx.ticket.resolvedAt)}`);
   return lines;
@@ -91,7 +100,9 @@ function timeline(ctx: EvalContext): string[] {
 
 function rcaDone(ctx: EvalContext, rca: CompiledRca, requestedAt: number): boolean {
   const heading = rca.heading.toLowerCase();
-  return (ctx.ticket.recentNotes ?? []).some((n) => !n.ours && instant(n.at, Number.NaN) >= requestedAt && n.text.trimStart().toLowerCase().startsWith(heading));
+  return (ctx.ticket.recentNotes ?? []).some(
+    (n) => !n.ours && instant(n.at, Number.NaN) >= requestedAt && n.text.trimStart().toLowerCase().startsWith(heading),
+  );
 }
 
 /** RCA follow-ups are management follow-ups, not emergencies: a notifier's quiet hours hold them for the digest. */
@@ -112,14 +123,30 @@ export function rcaDecision(ctx: EvalContext, clocks: Decision['clocks']): Decis
   if (!requested) {
     const heading = `RCA required: this ticket was resolved after ${why === 'emergency' ? 'an emergency' : why}.`;
     const ask = `Write a note starting with "${rca.heading}" (cause, fix, prevention) by ${formatLocal(due, tz)}.`;
-    const body = rca.template ? renderTemplate(rca.template, { ticket: ctx.ticket, dueAt: formatLocal(due, tz) }) : `${heading}\n${ask}`;
+    const body = rca.template
+      ? renderTemplate(rca.template, { ticket: ctx.ticket, dueAt: formatLocal(due, tz) })
+      : `${heading}\n${ask}`;
     const text = [body, 'Escalation timeline:', ...timeline(ctx)].join('\n');
-    const reason: Reason = { rule: RCA_REQUIRED, kind: RCA_KIND, text: `resolved after ${why}: RCA due ${dueIso ?? 'never'}`, matched: { rca: 'required', after: why, dueAt: dueIso } };
-    const actions: Action[] = [{ type: 'note', rule: RCA_REQUIRED, visibility: 'internal', template: 'rca', text }, ...notify(RCA_REQUIRED)];
+    const reason: Reason = {
+      rule: RCA_REQUIRED,
+      kind: RCA_KIND,
+      text: `resolved after ${why}: RCA due ${dueIso ?? 'never'}`,
+      matched: { rca: 'required', after: why, dueAt: dueIso },
+    };
+    const actions: Action[] = [
+      { type: 'note', rule: RCA_REQUIRED, visibility: 'internal', template: 'rca', text },
+      ...notify(RCA_REQUIRED),
+    ];
     return { actions, reasons: [reason], nearMisses: [], clocks, nextCheckAt: dueIso };
   }
-  if (rcaDone(ctx, rca, requestedAt) || requested.overdueNotifiedAt !== undefined) return { actions: [], reasons: [], nearMisses: [], clocks, nextCheckAt: null };
+  if (rcaDone(ctx, rca, requestedAt) || requested.overdueNotifiedAt !== undefined)
+    return { actions: [], reasons: [], nearMisses: [], clocks, nextCheckAt: null };
   if (ctx.now < due) return { actions: [], reasons: [], nearMisses: [], clocks, nextCheckAt: dueIso };
-  const reason: Reason = { rule: RCA_OVERDUE, kind: RCA_KIND, text: `RCA overdue since ${dueIso ?? ''} (no note starting with "${rca.heading}")`, matched: { rca: 'overdue', dueAt: dueIso } };
+  const reason: Reason = {
+    rule: RCA_OVERDUE,
+    kind: RCA_KIND,
+    text: `RCA overdue since ${dueIso ?? ''} (no note starting with "${rca.heading}")`,
+    matched: { rca: 'overdue', dueAt: dueIso },
+  };
   return { actions: notify(RCA_OVERDUE), reasons: [reason], nearMisses: [], clocks, nextCheckAt: null };
 }

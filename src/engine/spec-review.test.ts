@@ -18,7 +18,11 @@ const example = loadExample();
 const acme = example.compile('acme-cw');
 const NOW = '2026-11-24T14:05:00Z';
 
-function policyWith(rules: readonly Record<string, unknown>[], instance = 'acme-cw', patch: (p: Policy) => Policy = (p) => p) {
+function policyWith(
+  rules: readonly Record<string, unknown>[],
+  instance = 'acme-cw',
+  patch: (p: Policy) => Policy = (p) => p,
+) {
   return compilePolicy(example.input(instance, (p) => patch({ ...p, rules: rules.map((r) => RuleSchema.parse(r)) })));
 }
 const oneRule = (when: Record<string, unknown>, then: Record<string, unknown> = { notify: ['managers'] }) =>
@@ -51,13 +55,43 @@ describe('docs/spec.md §2 tiers: a location matches when every key it names equ
 describe('docs/spec.md §2 recurring: only the `same` fields are required; tickets without them never match', () => {
   const rule = (same: string[]) => oneRule({ recurring: { count: 3, within: '24h', same } });
   it.each([
-    { name: 'company+category, both present, count reached', same: ['company', 'category'], ticket: {}, count: 3, fires: true },
+    {
+      name: 'company+category, both present, count reached',
+      same: ['company', 'category'],
+      ticket: {},
+      count: 3,
+      fires: true,
+    },
     { name: 'company+category, count below', same: ['company', 'category'], ticket: {}, count: 2, fires: false },
-    { name: 'company+category, no category', same: ['company', 'category'], ticket: { category: [] }, count: 9, fires: false },
-    { name: 'company+category, no company id', same: ['company', 'category'], ticket: { company: { id: '', vip: false } }, count: 9, fires: false },
-    { name: 'category only, no company id', same: ['category'], ticket: { company: { id: '', vip: false } }, count: 3, fires: true },
+    {
+      name: 'company+category, no category',
+      same: ['company', 'category'],
+      ticket: { category: [] },
+      count: 9,
+      fires: false,
+    },
+    {
+      name: 'company+category, no company id',
+      same: ['company', 'category'],
+      ticket: { company: { id: '', vip: false } },
+      count: 9,
+      fires: false,
+    },
+    {
+      name: 'category only, no company id',
+      same: ['category'],
+      ticket: { company: { id: '', vip: false } },
+      count: 3,
+      fires: true,
+    },
     { name: 'company only, no category', same: ['company'], ticket: { category: [] }, count: 3, fires: true },
-    { name: 'category only, blank segments only', same: ['category'], ticket: { category: [' ', ''] }, count: 9, fires: false },
+    {
+      name: 'category only, blank segments only',
+      same: ['category'],
+      ticket: { category: [' ', ''] },
+      count: 9,
+      fires: false,
+    },
   ])('$name → $fires', ({ same, ticket, count, fires: expected }) => {
     expect(fires(rule(same), ticket as Partial<Ticket>, { recurringCount: count })).toBe(expected);
   });
@@ -65,8 +99,18 @@ describe('docs/spec.md §2 recurring: only the `same` fields are required; ticke
 
 describe('recurring windows: each condition reads the count of its own window (state.recurringCounts)', () => {
   const policy = policyWith([
-    { id: 'day', kind: 'functional', when: { recurring: { count: 3, within: '24h', same: ['company', 'category'] } }, then: { tag: 'day' } },
-    { id: 'week', kind: 'functional', when: { recurring: { count: 5, within: '7d', same: ['company'] } }, then: { tag: 'week' } },
+    {
+      id: 'day',
+      kind: 'functional',
+      when: { recurring: { count: 3, within: '24h', same: ['company', 'category'] } },
+      then: { tag: 'day' },
+    },
+    {
+      id: 'week',
+      kind: 'functional',
+      when: { recurring: { count: 5, within: '7d', same: ['company'] } },
+      then: { tag: 'week' },
+    },
   ]);
   const day = recurringKey(86_400_000, ['company', 'category']);
   const week = recurringKey(7 * 86_400_000, ['company']);
@@ -119,7 +163,14 @@ describe('docs/spec.md §2 text: Unicode lower case, tokens are maximal runs of 
     expect(fires(p, { title: 'x', description: 'x', latestNote: 'possible data leak' })).toBe(true);
     expect(fires(p, { title: 'data', description: 'leak', latestNote: undefined })).toBe(false);
     // recentNotes other than the latest are not read.
-    expect(fires(p, { title: 'x', description: undefined, latestNote: undefined, recentNotes: [{ at: NOW, internal: true, text: 'data leak', ours: false }] })).toBe(false);
+    expect(
+      fires(p, {
+        title: 'x',
+        description: undefined,
+        latestNote: undefined,
+        recentNotes: [{ at: NOW, internal: true, text: 'data leak', ours: false }],
+      }),
+    ).toBe(false);
   });
 });
 
@@ -168,7 +219,11 @@ describe('docs/spec.md §4 near misses: 0.9 × threshold ≤ v < threshold while
   });
 
   it('is no near miss when another condition fails (not VIP)', () => {
-    const vip = evaluate({ ticket: cwTicket({ company: { id: '9', name: 'HQCorp', vip: true } }), policy: acme, now: '2026-11-24T14:27:00Z' });
+    const vip = evaluate({
+      ticket: cwTicket({ company: { id: '9', name: 'HQCorp', vip: true } }),
+      policy: acme,
+      now: '2026-11-24T14:27:00Z',
+    });
     expect(vip.nearMisses.map((n) => n.rule)).toEqual(['vip-fast-lane']);
     const plain = evaluate({ ticket: cwTicket(), policy: acme, now: '2026-11-24T14:27:00Z' });
     expect(plain.nearMisses).toEqual([]);
@@ -183,7 +238,11 @@ describe('docs/spec.md §2 when rules fire: what each matching rule contributes'
       { id: 'to-p4', kind: 'hierarchical', when: { text: 'urgent' }, then: { priority: 'P4' } },
     ]);
     const run = (level: 1 | 2 | 3 | 4 | null) =>
-      evaluate({ ticket: cwTicket({ title: 'urgent', priority: { id: 'x', name: 'x', level } }), policy: p, now: NOW }).actions.filter((a) => a.type === 'priority');
+      evaluate({
+        ticket: cwTicket({ title: 'urgent', priority: { id: 'x', name: 'x', level } }),
+        policy: p,
+        now: NOW,
+      }).actions.filter((a) => a.type === 'priority');
     expect(run(3)).toEqual([{ type: 'priority', rule: 'to-p1', priority: 'P1' }]);
     expect(run(null)).toEqual([{ type: 'priority', rule: 'to-p1', priority: 'P1' }]);
     expect(run(1)).toEqual([]);
@@ -192,7 +251,19 @@ describe('docs/spec.md §2 when rules fire: what each matching rule contributes'
   it('a matching rule whose move lost contributes only notify and tag, and is listed in reasons', () => {
     const p = policyWith([
       { id: 'win', kind: 'tiered', when: { text: 'help' }, then: { escalateTo: 'T2', notify: ['managers'] } },
-      { id: 'lost', kind: 'emergency', when: { text: 'help' }, then: { escalateTo: 'T3', priority: 'P1', note: 'internal', customerNote: true, notify: ['oncall', 'managers'], tag: 'x' } },
+      {
+        id: 'lost',
+        kind: 'emergency',
+        when: { text: 'help' },
+        then: {
+          escalateTo: 'T3',
+          priority: 'P1',
+          note: 'internal',
+          customerNote: true,
+          notify: ['oncall', 'managers'],
+          tag: 'x',
+        },
+      },
     ]);
     const d = evaluate({ ticket: cwTicket({ title: 'help' }), policy: p, now: NOW });
     expect(reassignOf(d)).toMatchObject({ rule: 'win', tier: 'T2' });
@@ -207,26 +278,56 @@ describe('docs/spec.md §2 when rules fire: what each matching rule contributes'
   });
 
   it.each([
-    { name: 'escalateTo: next at the top mapped tier (acme T4)', instance: 'acme-cw', then: { escalateTo: 'next' }, location: { queue: { id: '14' } } },
-    { name: 'escalateTo a tier unmapped here (Autotask T4)', instance: 'globex-at', then: { escalateTo: 'T4' }, location: { queue: { id: '29682833' } } },
-    { name: 'escalateTo: next past the top mapped tier (Autotask T3)', instance: 'globex-at', then: { escalateTo: 'next' }, location: { queue: { id: '29683484' } } },
+    {
+      name: 'escalateTo: next at the top mapped tier (acme T4)',
+      instance: 'acme-cw',
+      then: { escalateTo: 'next' },
+      location: { queue: { id: '14' } },
+    },
+    {
+      name: 'escalateTo a tier unmapped here (Autotask T4)',
+      instance: 'globex-at',
+      then: { escalateTo: 'T4' },
+      location: { queue: { id: '29682833' } },
+    },
+    {
+      name: 'escalateTo: next past the top mapped tier (Autotask T3)',
+      instance: 'globex-at',
+      then: { escalateTo: 'next' },
+      location: { queue: { id: '29683484' } },
+    },
   ])('$name yields only its notify', ({ instance, then, location }) => {
-    const p = policyWith([{ id: 'r', kind: 'hierarchical', when: { text: 'help' }, then: { ...then, priority: 'P1', note: 'internal', customerNote: true, tag: 't', notify: ['managers'] } }], instance);
+    const p = policyWith(
+      [
+        {
+          id: 'r',
+          kind: 'hierarchical',
+          when: { text: 'help' },
+          then: { ...then, priority: 'P1', note: 'internal', customerNote: true, tag: 't', notify: ['managers'] },
+        },
+      ],
+      instance,
+    );
     const d = evaluate({ ticket: cwTicket({ title: 'help', location }), policy: p, now: NOW });
     expect(d.actions).toEqual([{ type: 'notify', rule: 'r', notifier: 'managers' }]);
     expect(reasonRules(d)).toEqual(['r']);
   });
 
   it('`next` from tier null never matches (no notify, no reason)', () => {
-    const p = policyWith([{ id: 'r', kind: 'hierarchical', when: { text: 'help' }, then: { escalateTo: 'next', notify: ['managers'] } }]);
+    const p = policyWith([
+      { id: 'r', kind: 'hierarchical', when: { text: 'help' }, then: { escalateTo: 'next', notify: ['managers'] } },
+    ]);
     const d = evaluate({ ticket: cwTicket({ title: 'help', location: { queue: { id: '99' } } }), policy: p, now: NOW });
     expect(d.actions).toEqual([]);
     expect(d.reasons).toEqual([]);
   });
 
   it('a rule whose move is impossible (down / same location) does not match at all', () => {
-    const p = policyWith([{ id: 'r', kind: 'functional', when: { text: 'help' }, then: { group: 'tier2', notify: ['managers'], tag: 't' } }]);
-    const at = (location: Ticket['location']) => evaluate({ ticket: cwTicket({ title: 'help', location }), policy: p, now: NOW });
+    const p = policyWith([
+      { id: 'r', kind: 'functional', when: { text: 'help' }, then: { group: 'tier2', notify: ['managers'], tag: 't' } },
+    ]);
+    const at = (location: Ticket['location']) =>
+      evaluate({ ticket: cwTicket({ title: 'help', location }), policy: p, now: NOW });
     expect(at({ queue: { id: '1' }, team: { id: '4' } }).reasons).toEqual([]); // already there
     expect(at({ queue: { id: '12' }, team: { id: '27' } }).reasons).toEqual([]); // T3 → T2 would be down
     expect(reassignOf(at({ queue: { id: '5' }, team: { id: '9' } }))).toMatchObject({ tier: 'T2', group: 'tier2' }); // same tier, other location
@@ -240,19 +341,30 @@ describe('docs/spec.md §2 guards: hold and daily limit boundaries (real time)',
   it.each([
     { lastManualChangeAt: '2026-11-24T10:41:00Z', held: true }, // hold ends 14:41
     { lastManualChangeAt: '2026-11-24T10:40:00Z', held: false }, // ended exactly now
-  ])('respectManualChangesFor 4h: manual change at $lastManualChangeAt, now 14:40 → held $held', ({ lastManualChangeAt, held }) => {
-    const d = evaluate({ ticket: cwTicket(vip), state: { escalations: moved, lastManualChangeAt }, policy: acme, now: '2026-11-24T14:40:00Z' });
-    expect(reassignOf(d) === undefined).toBe(held);
-    expect(d.reasons.find((r) => r.rule === 'vip-fast-lane')?.suppressed).toBe(held ? 'manual_hold' : undefined);
-    expect(notifiers(d)).toEqual(['managers']);
-    if (held) expect(d.nextCheckAt).toBe('2026-11-24T14:41:00Z');
-  });
+  ])(
+    'respectManualChangesFor 4h: manual change at $lastManualChangeAt, now 14:40 → held $held',
+    ({ lastManualChangeAt, held }) => {
+      const d = evaluate({
+        ticket: cwTicket(vip),
+        state: { escalations: moved, lastManualChangeAt },
+        policy: acme,
+        now: '2026-11-24T14:40:00Z',
+      });
+      expect(reassignOf(d) === undefined).toBe(held);
+      expect(d.reasons.find((r) => r.rule === 'vip-fast-lane')?.suppressed).toBe(held ? 'manual_hold' : undefined);
+      expect(notifiers(d)).toEqual(['managers']);
+      if (held) expect(d.nextCheckAt).toBe('2026-11-24T14:41:00Z');
+    },
+  );
 
   it.each([
     { oldest: '2026-11-23T14:40:00Z', limited: false }, // exactly 24 h ago: out of the rolling window
     { oldest: '2026-11-23T14:41:00Z', limited: true },
   ])('3 per day: reassigns at $oldest, 10:00, 11:00, now 14:40 → limited $limited', ({ oldest, limited }) => {
-    const escalations = [oldest, '2026-11-24T10:00:00Z', '2026-11-24T11:00:00Z'].map((at, i) => ({ rule: `old${i}`, at }));
+    const escalations = [oldest, '2026-11-24T10:00:00Z', '2026-11-24T11:00:00Z'].map((at, i) => ({
+      rule: `old${i}`,
+      at,
+    }));
     const d = evaluate({ ticket: cwTicket(vip), state: { escalations }, policy: acme, now: '2026-11-24T14:40:00Z' });
     expect(reassignOf(d) === undefined).toBe(limited);
     if (limited) {
@@ -267,7 +379,11 @@ describe('docs/spec.md §2/§4 Decision JSON: clocks, VIP and instants', () => {
 
   it('no mapped priority: clocks is {} and slaUsed conditions are false', () => {
     const p = oneRule({ slaUsed: { any: { gte: 1 } } });
-    const d = evaluate({ ticket: cwTicket({ priority: { id: 'x', name: 'x', level: null } }), policy: p, now: '2026-11-26T14:00:00Z' });
+    const d = evaluate({
+      ticket: cwTicket({ priority: { id: 'x', name: 'x', level: null } }),
+      policy: p,
+      now: '2026-11-26T14:00:00Z',
+    });
     expect(d.clocks).toEqual({});
     expect(d.reasons).toEqual([]);
   });
@@ -276,18 +392,34 @@ describe('docs/spec.md §2/§4 Decision JSON: clocks, VIP and instants', () => {
     const contact = { id: '7', name: 'CEO', vip: true };
     const p3 = evaluate({ ticket: cwTicket({ contact }), policy: acme, now: NOW }).clocks;
     expect([p3.firstResponse?.targetMinutes, p3.resolution?.targetMinutes]).toEqual([120, 720]);
-    const p1 = evaluate({ ticket: cwTicket({ contact, priority: { id: '4', name: 'P1', level: 1 } }), policy: acme, now: NOW }).clocks;
+    const p1 = evaluate({
+      ticket: cwTicket({ contact, priority: { id: '4', name: 'P1', level: 1 } }),
+      policy: acme,
+      now: NOW,
+    }).clocks;
     expect([p1.firstResponse?.targetMinutes, p1.resolution?.targetMinutes]).toEqual([7, 120]); // 15 × 0.5 = 7.5 → 7
   });
 
   it('instants are YYYY-MM-DDTHH:mm:ssZ without fraction, whatever offset or fraction came in', () => {
-    const d = evaluate({ ticket: cwTicket({ createdAt: '2026-11-24T09:00:00.250-05:00' }), policy: acme, now: '2026-11-24T09:30:00.500-05:00' });
+    const d = evaluate({
+      ticket: cwTicket({ createdAt: '2026-11-24T09:00:00.250-05:00' }),
+      policy: acme,
+      now: '2026-11-24T09:30:00.500-05:00',
+    });
     expect(d.nextCheckAt).toMatch(ISO);
     expect(d.clocks.firstResponse?.dueAt).toMatch(ISO);
     expect(d.clocks.resolution?.dueAt).toMatch(ISO);
     // t1-timeout at 2 business hours after 14:00:00.250Z, rounded up to the whole second.
     expect(d.nextCheckAt).toBe('2026-11-24T16:00:01Z');
     expect(Object.keys(d)).toEqual(['actions', 'reasons', 'nearMisses', 'clocks', 'nextCheckAt']);
-    expect(Object.keys(d.clocks.resolution ?? {})).toEqual(['targetMinutes', 'dueAt', 'elapsedMinutes', 'usedPct', 'breached', 'paused', 'stopped']);
+    expect(Object.keys(d.clocks.resolution ?? {})).toEqual([
+      'targetMinutes',
+      'dueAt',
+      'elapsedMinutes',
+      'usedPct',
+      'breached',
+      'paused',
+      'stopped',
+    ]);
   });
 });

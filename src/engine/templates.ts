@@ -44,6 +44,7 @@ function lookup(view: unknown, path: readonly string[]): unknown {
 /** Renders a compiled template against a view object (`{ticket, rule, reason, tier, to, dueAt}`). */
 export function renderTemplate(parts: readonly TemplatePart[], view: Record<string, unknown>): string {
   let out = '';
-  for (const part of parts) out += typeof part === 'string' ? part : show(lookup(view, part.path), part.path[part.path.length - 1]);
+  for (const part of parts)
+    out += typeof part === 'string' ? part : show(lookup(view, part.path), part.path[part.path.length - 1]);
   return out;
 }

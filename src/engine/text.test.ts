@@ -60,19 +60,41 @@ describe('phrase matching', () => {
 });
 
 describe('the compiled phrase regex', () => {
-  const words = ['data', 'leak', 'Data', 'LEAK', 'site', 'down', 'all', 'users', 'süd', 'SÜD', 'cafe\u0301', 'café', 'x1', '1x'];
+  const words = [
+    'data',
+    'leak',
+    'Data',
+    'LEAK',
+    'site',
+    'down',
+    'all',
+    'users',
+    'süd',
+    'SÜD',
+    'cafe\u0301',
+    'café',
+    'x1',
+    '1x',
+  ];
   const seps = [' ', '-', ', ', '\n', '', '!', '_', '\u0000', '  '];
-  const field = fc.array(fc.tuple(fc.constantFrom(...words), fc.constantFrom(...seps)), { maxLength: 8 }).map((xs) => xs.map(([w, s]) => w + s).join(''));
+  const field = fc
+    .array(fc.tuple(fc.constantFrom(...words), fc.constantFrom(...seps)), { maxLength: 8 })
+    .map((xs) => xs.map(([w, s]) => w + s).join(''));
   const phrase = fc.array(fc.constantFrom(...words), { minLength: 1, maxLength: 3 }).map((ws) => ws.join(' '));
 
   it('agrees with token matching on every field combination (one pass instead of tokenizing)', () => {
     fc.assert(
-      fc.property(fc.array(field, { minLength: 1, maxLength: 3 }), fc.array(phrase, { minLength: 1, maxLength: 3 }), (fields, list) => {
-        const phrases = compilePhrases(list);
-        // NULs inside a field are treated as spaces by joinFields; do the same on the token side.
-        const expected = firstMatchingPhrase(ticketTokens(fields.map((f) => f.replaceAll('\u0000', ' '))), phrases) !== null;
-        expect(phraseRegex(phrases).test(joinFields(fields))).toBe(expected);
-      }),
+      fc.property(
+        fc.array(field, { minLength: 1, maxLength: 3 }),
+        fc.array(phrase, { minLength: 1, maxLength: 3 }),
+        (fields, list) => {
+          const phrases = compilePhrases(list);
+          // NULs inside a field are treated as spaces by joinFields; do the same on the token side.
+          const expected =
+            firstMatchingPhrase(ticketTokens(fields.map((f) => f.replaceAll('\u0000', ' '))), phrases) !== null;
+          expect(phraseRegex(phrases).test(joinFields(fields))).toBe(expected);
+        },
+      ),
       // 600 random combinations of 14 words × 9 separators cover every word/separator pair many times over; 3000
       // took 10 s on a loaded CI machine (the unit project must stay well under a minute).
       { numRuns: 600 },
@@ -80,7 +102,9 @@ describe('the compiled phrase regex', () => {
   }, 60_000);
 
   it('never matches across fields, and an empty list never matches', () => {
-    expect(phraseRegex(compilePhrases(['site down'])).test(joinFields(['Printer on site', 'down the hall']))).toBe(false);
+    expect(phraseRegex(compilePhrases(['site down'])).test(joinFields(['Printer on site', 'down the hall']))).toBe(
+      false,
+    );
     expect(phraseRegex([]).test(joinFields(['anything']))).toBe(false);
   });
 });

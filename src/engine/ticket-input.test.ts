@@ -33,7 +33,16 @@ describe('EvaluateTicketSchema', () => {
   });
 
   it('accepts the shorthands people type by hand', () => {
-    const t = EvaluateTicketSchema.parse({ ...minimal, status: 'waiting_customer', priority: 'P1', company: 'Acme', owner: 'alice', category: 'Network/Firewall', tier: 'T2', location: undefined });
+    const t = EvaluateTicketSchema.parse({
+      ...minimal,
+      status: 'waiting_customer',
+      priority: 'P1',
+      company: 'Acme',
+      owner: 'alice',
+      category: 'Network/Firewall',
+      tier: 'T2',
+      location: undefined,
+    });
     expect(t).toMatchObject({
       status: { category: 'waiting_customer' },
       priority: { level: 1, name: 'P1' },
@@ -62,13 +71,24 @@ describe('EvaluateTicketSchema', () => {
     const acme = loadExample().compile('acme-cw');
     expect(deriveTicketTier(EvaluateTicketSchema.parse(minimal), acme.instance)).toBe('T1');
     expect(deriveTicketTier(EvaluateTicketSchema.parse({ ...minimal, tier: 'T3' }), acme.instance)).toBe('T3');
-    expect(deriveTicketTier(EvaluateTicketSchema.parse({ ...minimal, location: { queue: { id: '14' }, team: { id: '99' } } }), acme.instance)).toBe('T4');
-    expect(deriveTicketTier(EvaluateTicketSchema.parse({ ...minimal, location: { queue: { id: '77' } } }), acme.instance)).toBeNull();
+    expect(
+      deriveTicketTier(
+        EvaluateTicketSchema.parse({ ...minimal, location: { queue: { id: '14' }, team: { id: '99' } } }),
+        acme.instance,
+      ),
+    ).toBe('T4');
+    expect(
+      deriveTicketTier(EvaluateTicketSchema.parse({ ...minimal, location: { queue: { id: '77' } } }), acme.instance),
+    ).toBeNull();
   });
 
   it('evaluates a minimal ticket end to end', () => {
     const acme = loadExample().compile('acme-cw');
-    const req = EvaluateRequestSchema.parse({ instanceId: 'acme-cw', ticket: minimal, now: '2026-11-24T11:00:00-05:00' });
+    const req = EvaluateRequestSchema.parse({
+      instanceId: 'acme-cw',
+      ticket: minimal,
+      now: '2026-11-24T11:00:00-05:00',
+    });
     const d = evaluate({ ticket: req.ticket, policy: acme, now: req.now! });
     expect(d.actions[0]).toMatchObject({ type: 'reassign', rule: 't1-timeout', tier: 'T2' });
     // No contact, environment, notes, category, urgency or impact: the handoff says so.

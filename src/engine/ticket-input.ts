@@ -1,6 +1,12 @@
 import { z } from 'zod';
 
-import { InstantSchema, PriorityNameSchema, StatusCategorySchema, TicketStateSchema, psaKinds } from '../contract/index.js';
+import {
+  InstantSchema,
+  PriorityNameSchema,
+  StatusCategorySchema,
+  TicketStateSchema,
+  psaKinds,
+} from '../contract/index.js';
 import type { Ticket } from '../contract/index.js';
 import { formatInstant, parseInstant } from './time.js';
 
@@ -27,27 +33,41 @@ const Status = z.union([
 const Level = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]);
 const levelOf = (name: string | undefined): 1 | 2 | 3 | 4 | null => {
   const parsed = PriorityNameSchema.safeParse(name?.trim().toUpperCase());
-  return parsed.success ? ((Number(parsed.data.slice(1)) as 1 | 2 | 3 | 4)) : null;
+  return parsed.success ? (Number(parsed.data.slice(1)) as 1 | 2 | 3 | 4) : null;
 };
 const Priority = z.union([
   PriorityNameSchema.transform((name) => ({ id: name, name, level: levelOf(name) })),
-  z
-    .object({ id: Id.optional(), name: z.string().optional(), level: Level.nullable().optional() })
-    .transform((p) => {
-      const level = p.level === undefined ? levelOf(p.name) : p.level;
-      return { id: p.id ?? p.name ?? (level ? `P${level}` : ''), name: p.name ?? (level ? `P${level}` : ''), level };
-    }),
+  z.object({ id: Id.optional(), name: z.string().optional(), level: Level.nullable().optional() }).transform((p) => {
+    const level = p.level === undefined ? levelOf(p.name) : p.level;
+    return { id: p.id ?? p.name ?? (level ? `P${level}` : ''), name: p.name ?? (level ? `P${level}` : ''), level };
+  }),
 ]);
 
 const Company = z.union([
-  z.string().min(1).transform((name) => ({ id: name, name, vip: false })),
+  z
+    .string()
+    .min(1)
+    .transform((name) => ({ id: name, name, vip: false })),
   z.object({ id: Id, name: z.string().optional(), vip: z.boolean().default(false) }),
 ]);
 
-const Owner = z.union([z.string().min(1).transform((name) => ({ id: name, name })), Ref]).nullable();
+const Owner = z
+  .union([
+    z
+      .string()
+      .min(1)
+      .transform((name) => ({ id: name, name })),
+    Ref,
+  ])
+  .nullable();
 
 const Category = z.union([
-  z.string().transform((path) => path.split('/').map((s) => s.trim()).filter((s) => s !== '')),
+  z.string().transform((path) =>
+    path
+      .split('/')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  ),
   z.array(z.string()),
 ]);
 
@@ -75,7 +95,12 @@ const Shape = z.object({
   owner: Owner.default(null),
   company: Company,
   contact: z
-    .object({ id: Id.default(''), name: z.string().optional(), email: z.string().optional(), vip: z.boolean().optional() })
+    .object({
+      id: Id.default(''),
+      name: z.string().optional(),
+      email: z.string().optional(),
+      vip: z.boolean().optional(),
+    })
     .optional(),
   category: Category.default([]),
   environment: z.string().optional(),
@@ -87,7 +112,9 @@ const Shape = z.object({
   updatedAt: Instant.optional(),
   firstRespondedAt: Instant.optional(),
   resolvedAt: Instant.optional(),
-  psaSla: z.object({ respondBy: Instant.optional(), resolveBy: Instant.optional(), met: z.boolean().optional() }).optional(),
+  psaSla: z
+    .object({ respondBy: Instant.optional(), resolveBy: Instant.optional(), met: z.boolean().optional() })
+    .optional(),
   version: z.string().optional(),
 });
 

@@ -140,7 +140,9 @@ export function localRangeToReal(offset: OffsetFn, localStart: number, localEnd:
 /** Ranges of one weekday in minutes from local midnight; an end past 1440 runs into the next day. */
 export type DayRanges = readonly (readonly [number, number])[];
 
-const dayIndex: ReadonlyMap<string, number> = new Map(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d, i) => [d, i]));
+const dayIndex: ReadonlyMap<string, number> = new Map(
+  ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d, i) => [d, i]),
+);
 
 /** Days named by an `hours` key: `mon`, `mon-fri`, wrapping `fri-mon`, or a comma list of those. */
 function parseDayKey(key: string): number[] {

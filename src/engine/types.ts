@@ -90,6 +90,7 @@ export interface CompileInput {
   groups: Readonly<Record<string, GroupConfig>>;
   notifiers: readonly string[];
   templates: Readonly<Record<string, string>>;
-  instance: Omit<CompiledInstance, 'tierLocations'> & { tierLocations: Readonly<Record<string, Location | readonly Location[]>> };
+  instance: Omit<CompiledInstance, 'tierLocations'> & {
+    tierLocations: Readonly<Record<string, Location | readonly Location[]>>;
+  };
 }
-

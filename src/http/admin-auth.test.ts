@@ -12,7 +12,18 @@ describe('bearerMatches', () => {
   });
 
   it('refuses wrong, truncated, extended, empty and differently-schemed credentials without throwing', () => {
-    for (const header of [undefined, '', 'Bearer', 'Bearer ', `Bearer ${TOKEN.slice(1)}`, `Bearer ${TOKEN}0`, `Basic ${TOKEN}`, TOKEN, `Bearer ${TOKEN} extra`, `Bearer ${'x'.repeat(10_000)}`]) {
+    for (const header of [
+      undefined,
+      '',
+      'Bearer',
+      'Bearer ',
+      `Bearer ${TOKEN.slice(1)}`,
+      `Bearer ${TOKEN}0`,
+      `Basic ${TOKEN}`,
+      TOKEN,
+      `Bearer ${TOKEN} extra`,
+      `Bearer ${'x'.repeat(10_000)}`,
+    ]) {
       expect(bearerMatches(header, TOKEN)).toBe(false);
     }
   });

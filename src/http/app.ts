@@ -41,7 +41,11 @@ export interface BuildAppOptions {
 }
 
 // Request logs carry the path without the query string: some PSAs are configured with credentials in callback URLs.
-const reqSerializer = (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip });
+const reqSerializer = (req: FastifyRequest) => ({
+  method: req.method,
+  url: req.url.split('?')[0],
+  remoteAddress: req.ip,
+});
 
 /**
  * One access line per request, written when it completes (Fastify writes two: "incoming" and "completed"), through
@@ -58,7 +62,12 @@ class AccessLogController extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) return super.requestCompleted(error, request, reply);
     this.access.info(
-      { reqId: request.id, req: reqSerializer(request), res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime },
+      {
+        reqId: request.id,
+        req: reqSerializer(request),
+        res: { statusCode: reply.statusCode },
+        responseTime: reply.elapsedTime,
+      },
       'request completed',
     );
   }
@@ -71,7 +80,9 @@ class AccessLogController extends LogController {
 export const appPlugin = fp(
   async (app: FastifyInstance, opts: { deps: AppDeps; options: BuildAppOptions }) => {
     const { deps, options } = opts;
-    const evaluate = deps.evaluate ?? createEngineEvaluator(deps.engine ?? createPolicyEngine(deps.config, deps.connectors, { compile: 'lazy' }));
+    const evaluate =
+      deps.evaluate ??
+      createEngineEvaluator(deps.engine ?? createPolicyEngine(deps.config, deps.connectors, { compile: 'lazy' }));
     const services = createServices(deps, evaluate, { ...defaultJsonLimits, ...options.json });
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
@@ -117,7 +128,10 @@ export function buildApp(deps: AppDeps, options: BuildAppOptions = {}): FastifyI
       if (req.raw.complete) return;
       req.log.info({ timeoutMs: requestTimeout }, 'request body too slow: closing the connection');
       const socket = req.raw.socket;
-      if (!socket.destroyed) socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
+      if (!socket.destroyed)
+        socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () =>
+          socket.destroy(),
+        );
     }, requestTimeout);
     timer.unref();
     req.raw.once('end', () => clearTimeout(timer));

@@ -31,7 +31,11 @@ export class HttpError extends Error {
   /** Extra response headers (e.g. `retry-after`, `www-authenticate`). */
   readonly headers?: Record<string, string>;
 
-  constructor(code: ErrorCode, message: string, options: { details?: unknown; headers?: Record<string, string>; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: unknown; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HttpError';
     Object.setPrototypeOf(this, new.target.prototype);
@@ -45,7 +49,13 @@ export class HttpError extends Error {
   }
 
   toBody(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
   }
 }
 
@@ -75,7 +85,10 @@ function validationDetails(validation: unknown[], context: unknown): ValidationD
   return validation.map((v) => {
     const issue = v as { instancePath?: unknown; message?: unknown };
     const raw = typeof issue.instancePath === 'string' ? issue.instancePath : '';
-    const path = raw.split('/').filter((s) => s !== '').join('.');
+    const path = raw
+      .split('/')
+      .filter((s) => s !== '')
+      .join('.');
     return { path: `${prefix}${path}`, message: typeof issue.message === 'string' ? issue.message : 'invalid' };
   });
 }
@@ -106,7 +119,8 @@ export function toHttpError(error: unknown): HttpError {
     const ctx = (error as { validationContext?: unknown }).validationContext;
     return new HttpError('bad_request', 'Request is invalid', { details: validationDetails(e.validation, ctx) });
   }
-  if (e.code === 'unavailable') return new HttpError('unavailable', 'Service temporarily unavailable: storage is not reachable');
+  if (e.code === 'unavailable')
+    return new HttpError('unavailable', 'Service temporarily unavailable: storage is not reachable');
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new HttpError('payload_too_large', 'Request body is too large');
   if (isConnectorError(error)) {
     if (error.code === 'unauthorized') return new HttpError('unauthorized', 'Unauthorized');

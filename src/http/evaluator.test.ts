@@ -12,7 +12,7 @@ import { createEngineEvaluator } from './evaluator.js';
 
 const examplePath = new URL('../../examples/escalator.yaml', import.meta.url).pathname;
 
-describe('POST /api/evaluate runs the workers\' policy engine', () => {
+describe("POST /api/evaluate runs the workers' policy engine", () => {
   const result = loadConfigFile(examplePath, exampleEnv, connectors);
   if (!result.ok) throw new Error('example config must load');
   const config = result.value;

@@ -30,7 +30,10 @@ describe('readJsonBody', () => {
     expect(read('{"a":"[[[[[[[[[[","b":"\\"[[[[[[["}')).toMatchObject({ ok: true });
     expect(read('[1,2,3,4,5]')).toMatchObject({ ok: true });
     expect(read('[1,2,3,4,5,6]')).toMatchObject({ ok: false, reason: 'too_wide' });
-    expect(read('{"a":[{"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6}]}')).toMatchObject({ ok: false, reason: 'too_wide' });
+    expect(read('{"a":[{"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6}]}')).toMatchObject({
+      ok: false,
+      reason: 'too_wide',
+    });
   });
 
   it('stops the depth scan early on 10k-deep input', () => {

@@ -73,7 +73,11 @@ export function readJsonBody(bytes: Buffer, limits: JsonLimits = defaultJsonLimi
       : { ok: false, reason: 'not_json', message: 'Request body is not valid JSON' };
   }
   if (tooWide(value, limits.maxEntries)) {
-    return { ok: false, reason: 'too_wide', message: `a JSON array or object has more than ${limits.maxEntries} entries` };
+    return {
+      ok: false,
+      reason: 'too_wide',
+      message: `a JSON array or object has more than ${limits.maxEntries} entries`,
+    };
   }
   return { ok: true, value };
 }

@@ -35,8 +35,20 @@ function documentationDeps(): AppDeps {
     webhookMaxBytes: 1_048_576,
     debounceMs: 250,
   };
-  const pipeline: Pipeline = { ingest: unused, reportDeactivation: unused, enqueueReconcile: unused, readiness: unused, close: async () => {} };
-  const read: ReadModels = { ticket: unused, escalations: unused, deadLetters: unused, retryDeadLetter: unused, instances: unused };
+  const pipeline: Pipeline = {
+    ingest: unused,
+    reportDeactivation: unused,
+    enqueueReconcile: unused,
+    readiness: unused,
+    close: async () => {},
+  };
+  const read: ReadModels = {
+    ticket: unused,
+    escalations: unused,
+    deadLetters: unused,
+    retryDeadLetter: unused,
+    instances: unused,
+  };
   return {
     config,
     env,

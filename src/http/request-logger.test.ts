@@ -11,7 +11,8 @@ function capture(): { lines: Array<Record<string, unknown>>; stream: Writable } 
   const lines: Array<Record<string, unknown>> = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(l) as Record<string, unknown>);
       done();
     },
   });
@@ -28,7 +29,12 @@ describe('lazyChildLoggerFactory', () => {
     const { lines, stream } = capture();
     const log = createLogger({ level: 'info', destination: stream });
     const child = vi.spyOn(log, 'child');
-    const app = Fastify({ loggerInstance: log, childLoggerFactory: lazyChildLoggerFactory, disableRequestLogging: true, genReqId: () => 'req-1' });
+    const app = Fastify({
+      loggerInstance: log,
+      childLoggerFactory: lazyChildLoggerFactory,
+      disableRequestLogging: true,
+      genReqId: () => 'req-1',
+    });
     apps.push(app);
     app.get('/quiet', async () => ({ ok: true }));
     app.get('/loud', async (req) => {

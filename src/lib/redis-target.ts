@@ -74,8 +74,13 @@ function hostList(hosts: string, defaultPort: number): RedisHostPort[] | undefin
 
 /** Parses a Redis target string (see the module comment); errors are one line, never echoing a password. */
 export function parseRedisTarget(text: string): RedisTargetResult {
-  const m = /^(rediss?)(\+sentinel|\+cluster)?:\/\/(?:([^@/]*)@)?([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/.exec(text.trim());
-  if (!m) return fail('expected redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster:// (host:port[,host:port]/…)');
+  const m = /^(rediss?)(\+sentinel|\+cluster)?:\/\/(?:([^@/]*)@)?([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?$/.exec(
+    text.trim(),
+  );
+  if (!m)
+    return fail(
+      'expected redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster:// (host:port[,host:port]/…)',
+    );
   const [, scheme = '', mode, userinfo = '', hosts = '', path = '', queryText = ''] = m;
   const sentinel = mode === '+sentinel';
   const query = new URLSearchParams(queryText);
@@ -84,7 +89,8 @@ export function parseRedisTarget(text: string): RedisTargetResult {
   if (mode === '+cluster') {
     const nodes = hostList(hosts, 6379);
     if (!nodes) return fail('expected cluster nodes as host:port[,host:port…]');
-    if (path !== '' || query.has('db')) return fail('Redis Cluster has no database number: expected redis+cluster://host:port[,host:port…]');
+    if (path !== '' || query.has('db'))
+      return fail('Redis Cluster has no database number: expected redis+cluster://host:port[,host:port…]');
     return { ok: true, value: { kind: 'cluster', nodes, ...common } };
   }
   const dbText = sentinel ? (query.get('db') ?? '') : path;
@@ -94,13 +100,15 @@ export function parseRedisTarget(text: string): RedisTargetResult {
   }
   if (!sentinel) {
     const hp = hostPort(hosts, 6379);
-    if (!hp || hosts.includes(',')) return fail('expected one host[:port] (use redis+sentinel:// or redis+cluster:// for several nodes)');
+    if (!hp || hosts.includes(','))
+      return fail('expected one host[:port] (use redis+sentinel:// or redis+cluster:// for several nodes)');
     return { ok: true, value: { kind: 'standalone', ...hp, ...common } };
   }
   const sentinels = hostList(hosts, 26_379);
   if (!sentinels) return fail('expected sentinels as host:port[,host:port…]');
   const masterName = decodeURIComponent(path);
-  if (!/^[\w.-]+$/.test(masterName)) return fail('expected the master name after the sentinels (redis+sentinel://host:26379/mymaster)');
+  if (!/^[\w.-]+$/.test(masterName))
+    return fail('expected the master name after the sentinels (redis+sentinel://host:26379/mymaster)');
   const sentinelPassword = query.get('sentinelPassword') ?? undefined;
   return {
     ok: true,
@@ -109,17 +117,31 @@ export function parseRedisTarget(text: string): RedisTargetResult {
 }
 
 /** Builds the target string from `REDIS_SENTINELS` ("host:port,host:port") and `REDIS_SENTINEL_NAME`. */
-export function sentinelTargetString(options: { sentinels: string; masterName: string; password?: string; sentinelPassword?: string; tls?: boolean }): string {
+export function sentinelTargetString(options: {
+  sentinels: string;
+  masterName: string;
+  password?: string;
+  sentinelPassword?: string;
+  tls?: boolean;
+}): string {
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   const query = options.sentinelPassword ? `?sentinelPassword=${encodeURIComponent(options.sentinelPassword)}` : '';
-  const hosts = options.sentinels.split(',').map((h) => h.trim()).filter(Boolean).join(',');
+  const hosts = options.sentinels
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean)
+    .join(',');
   return `${options.tls ? 'rediss' : 'redis'}+sentinel://${auth}${hosts}/${encodeURIComponent(options.masterName)}${query}`;
 }
 
 /** Builds the target string from `REDIS_CLUSTER_NODES` ("host:port,host:port") and `REDIS_PASSWORD`. */
 export function clusterTargetString(options: { nodes: string; password?: string; tls?: boolean }): string {
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
-  const hosts = options.nodes.split(',').map((h) => h.trim()).filter(Boolean).join(',');
+  const hosts = options.nodes
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean)
+    .join(',');
   return `${options.tls ? 'rediss' : 'redis'}+cluster://${auth}${hosts}`;
 }
 

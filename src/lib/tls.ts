@@ -7,6 +7,8 @@ const TLS_SWITCH = 'NODE_TLS_REJECT_UNAUTHORIZED';
  */
 export function assertTlsVerification(env: Readonly<Record<string, string | undefined>> = process.env): void {
   if (env[TLS_SWITCH] === '0') {
-    throw new Error(`${TLS_SWITCH}=0 disables TLS certificate verification for PSA calls: unset it (psa-escalator never runs without TLS verification)`);
+    throw new Error(
+      `${TLS_SWITCH}=0 disables TLS certificate verification for PSA calls: unset it (psa-escalator never runs without TLS verification)`,
+    );
   }
 }

@@ -150,9 +150,14 @@ function openQueues(redis: RedisClient, producer: RedisClient, processId: string
   };
   const heartbeatQueue = new Queue(queueNames.events, { connection: redis, prefix });
   // This process's own heartbeat queue (heartbeat.ts); its event stream is kept short (one heartbeat a second).
-  const ownHeartbeatQueue = new Queue(heartbeatQueueName(processId), { connection: redis, prefix, streams: { events: { maxLen: 100 } } });
+  const ownHeartbeatQueue = new Queue(heartbeatQueueName(processId), {
+    connection: redis,
+    prefix,
+    streams: { events: { maxLen: 100 } },
+  });
   // Connection errors surface through readiness and 503s; without a listener BullMQ prints each one.
-  for (const q of [...Object.values(queues), heartbeatQueue, ownHeartbeatQueue]) q.on('error', (e: Error) => log.debug({ err: { message: e.message }, queue: q.name }, 'queue error'));
+  for (const q of [...Object.values(queues), heartbeatQueue, ownHeartbeatQueue])
+    q.on('error', (e: Error) => log.debug({ err: { message: e.message }, queue: q.name }, 'queue error'));
   return { prefix, queues, heartbeatQueue, ownHeartbeatQueue };
 }
 
@@ -165,21 +170,57 @@ async function connect(options: PipelineOptions): Promise<Core> {
   const producer = createRedis({ url: options.redisUrl, role: 'producer', name: 'psa-escalator:producer', log });
   await Promise.all([waitReady(redis), waitReady(producer)]);
   const stores = createStores(redis, options.config, now);
-  const historyStore = new MetricsHistoryStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now });
+  const historyStore = new MetricsHistoryStore(redis, stores.keys, {
+    retentionMs: options.config.retention.auditMs,
+    now,
+  });
   const escalationMetrics = createEscalationMetricsService({ store: historyStore, config: options.config, log });
   const reviewStore = new ReviewStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now });
-  const followThrough = createFollowThroughMetrics({ redis, keys: stores.keys, config: options.config, reviews: reviewStore });
+  const followThrough = createFollowThroughMetrics({
+    redis,
+    keys: stores.keys,
+    config: options.config,
+    reviews: reviewStore,
+  });
   const processId = randomUUID().slice(0, 12);
   const runtimes = createRuntimes({
-    config: options.config, connectors: options.connectors, redis, keys: stores.keys, log, now,
-    ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.http ? { http: options.http } : {}), ...(tuning.breaker ? { breaker: tuning.breaker } : {}),
+    config: options.config,
+    connectors: options.connectors,
+    redis,
+    keys: stores.keys,
+    log,
+    now,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.http ? { http: options.http } : {}),
+    ...(tuning.breaker ? { breaker: tuning.breaker } : {}),
   });
   const { prefix, queues, heartbeatQueue, ownHeartbeatQueue } = openQueues(redis, producer, processId, log);
-  const kickPolicy = { ...(tuning.ticketAttempts ? { attempts: tuning.ticketAttempts } : {}), ...(tuning.backoffMs ? { backoffMs: tuning.backoffMs } : {}) };
+  const kickPolicy = {
+    ...(tuning.ticketAttempts ? { attempts: tuning.ticketAttempts } : {}),
+    ...(tuning.backoffMs ? { backoffMs: tuning.backoffMs } : {}),
+  };
   const kick = (k: KickOptions) => kickTicket(queues.tickets, k, kickPolicy);
   return {
-    options, role: options.role ?? 'all', now, tuning, log, redis, producer, stores, historyStore, escalationMetrics, reviewStore, followThrough,
-    prefix, queues, heartbeatQueue, ownHeartbeatQueue, processId, runtimes, kick, closers: [],
+    options,
+    role: options.role ?? 'all',
+    now,
+    tuning,
+    log,
+    redis,
+    producer,
+    stores,
+    historyStore,
+    escalationMetrics,
+    reviewStore,
+    followThrough,
+    prefix,
+    queues,
+    heartbeatQueue,
+    ownHeartbeatQueue,
+    processId,
+    runtimes,
+    kick,
+    closers: [],
   };
 }
 
@@ -188,7 +229,16 @@ function startNotifications(core: Core) {
   const { options, redis, stores, now, log, tuning } = core;
   const notifierHttp = createHttpClient({ log, ...options.http });
   const sendNow = createNotifier({ notifiers: options.config.notifiers, http: notifierHttp });
-  const quiet = createQuietHours({ notifiers: options.config.notifiers, calendars: options.config.calendars, redis, keys: stores.keys, http: notifierHttp, send: sendNow, now, log });
+  const quiet = createQuietHours({
+    notifiers: options.config.notifiers,
+    calendars: options.config.calendars,
+    redis,
+    keys: stores.keys,
+    http: notifierHttp,
+    send: sendNow,
+    now,
+    log,
+  });
   if (quiet.quiet.length > 0) {
     let flushing = false;
     const timer = setInterval(() => {
@@ -201,7 +251,10 @@ function startNotifications(core: Core) {
     timer.unref();
     core.closers.push(() => clearInterval(timer));
   }
-  return { notify: quiet.quiet.length > 0 ? quiet.notify : sendNow, alert: createAlerter({ notifiers: options.config.notifiers, http: notifierHttp }) };
+  return {
+    notify: quiet.quiet.length > 0 ? quiet.notify : sendNow,
+    alert: createAlerter({ notifiers: options.config.notifiers, http: notifierHttp }),
+  };
 }
 
 /** Step 3 (workers): BullMQ workers, their heartbeat (fresh workers when they stop consuming) and the due-check loops. */
@@ -209,18 +262,50 @@ function startWorkers(core: Core): WorkerRole {
   const { options, redis, stores, runtimes, kick, log, now, tuning, processId, prefix, queues } = core;
   const { notify, alert } = startNotifications(core);
   const processor = {
-    runtimes, engine: options.engine, facts: factsByInstance(options.config), ...stores, notify, log, now, escalationMetrics: core.escalationMetrics,
-    ...(options.metrics ? { metrics: options.metrics } : {}), ...(tuning.noteSettleMs !== undefined ? { noteSettleMs: tuning.noteSettleMs } : {}),
+    runtimes,
+    engine: options.engine,
+    facts: factsByInstance(options.config),
+    ...stores,
+    notify,
+    log,
+    now,
+    escalationMetrics: core.escalationMetrics,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(tuning.noteSettleMs !== undefined ? { noteSettleMs: tuning.noteSettleMs } : {}),
   };
   const workerDeps = {
-    redisUrl: options.redisUrl, redis, keys: stores.keys, processor, runtimes, kick, log, processId, prefix,
-    reconcile: { redis, keys: stores.keys, tickets: stores.tickets, instances: stores.instances, backfill: stores.backfill, kick, log, now, publicUrl: options.publicUrl,
-      alert, ...(options.metrics ? { metrics: options.metrics } : {}) },
+    redisUrl: options.redisUrl,
+    redis,
+    keys: stores.keys,
+    processor,
+    runtimes,
+    kick,
+    log,
+    processId,
+    prefix,
+    reconcile: {
+      redis,
+      keys: stores.keys,
+      tickets: stores.tickets,
+      instances: stores.instances,
+      backfill: stores.backfill,
+      kick,
+      log,
+      now,
+      publicUrl: options.publicUrl,
+      alert,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    },
     settings: { concurrency: options.workerConcurrency ?? 4, debounceMs: options.debounceMs ?? 250, ...tuning },
   };
   let workerSet = createWorkers(workerDeps);
   const heartbeat = new Heartbeat({
-    events: core.heartbeatQueue, own: core.ownHeartbeatQueue, redis, keys: stores.keys, processId, log,
+    events: core.heartbeatQueue,
+    own: core.ownHeartbeatQueue,
+    redis,
+    keys: stores.keys,
+    processId,
+    log,
     ...(tuning.heartbeatMs ? { intervalMs: tuning.heartbeatMs } : {}),
     ...(tuning.heartbeatStaleMs ? { staleMs: tuning.heartbeatStaleMs } : {}),
     onStuck: async () => {
@@ -232,11 +317,21 @@ function startWorkers(core: Core): WorkerRole {
   });
   heartbeat.start();
   const loops = startLoops({
-    schedule: stores.schedule, redis, keys: stores.keys, runtimes, control: queues.control, kick, log, now,
+    schedule: stores.schedule,
+    redis,
+    keys: stores.keys,
+    runtimes,
+    control: queues.control,
+    kick,
+    log,
+    now,
     ...(tuning.pollMs ? { pollMs: tuning.pollMs } : {}),
     ...(tuning.reconcileStartDelayMs !== undefined ? { reconcileStartDelayMs: tuning.reconcileStartDelayMs } : {}),
   });
-  core.closers.push(() => loops.stop(), () => heartbeat.stop());
+  core.closers.push(
+    () => loops.stop(),
+    () => heartbeat.stop(),
+  );
   return { current: () => workerSet, heartbeat };
 }
 
@@ -246,7 +341,13 @@ function registerGauges(core: Core): void {
   if (!metrics) return;
   const instances = config.instances.map((i) => i.info.id);
   if (!metrics.registry.getSingleMetric('psa_escalator_tier_tickets')) {
-    registerEscalationGauges({ registry: metrics.registry, service: core.escalationMetrics, followThrough: core.followThrough, instances, now: core.now });
+    registerEscalationGauges({
+      registry: metrics.registry,
+      service: core.escalationMetrics,
+      followThrough: core.followThrough,
+      instances,
+      now: core.now,
+    });
   }
   registerPsaUpGauge(metrics.registry, core.stores.instances, instances);
   const m = startQueueMetrics(Object.values(core.queues), metrics);
@@ -257,20 +358,38 @@ function registerGauges(core: Core): void {
 function pipelineSeam(core: Core, workers: WorkerRole | undefined, close: () => Promise<void>): Pipeline {
   const { stores, queues, redis, producer, now, options } = core;
   return {
-    ingest: createIngest({ events: queues.events, dedupeTtlMs: options.config.dedupeTtlMs, waitReplicas: options.waitReplicas ?? 0 }),
+    ingest: createIngest({
+      events: queues.events,
+      dedupeTtlMs: options.config.dedupeTtlMs,
+      waitReplicas: options.waitReplicas ?? 0,
+    }),
     async reportDeactivation(instanceId) {
       await stores.instances.setWebhook(instanceId, 'deactivation_reported');
       options.metrics?.webhookDeactivations.inc({ instance: instanceId });
       if (await stores.instances.claimRegistrationCheck(instanceId, 10 * 60_000)) {
-        await queues.control.add('registration_check', { kind: 'registration_check', instanceId, requestedAt: now() }, { removeOnComplete: 100, removeOnFail: 100 });
+        await queues.control.add(
+          'registration_check',
+          { kind: 'registration_check', instanceId, requestedAt: now() },
+          { removeOnComplete: 100, removeOnFail: 100 },
+        );
       }
     },
     async enqueueReconcile(instanceId, opts) {
-      const job = await queues.control.add('reconcile', { kind: 'reconcile', instanceId, requestedAt: now(), ...(opts?.full ? { full: true } : {}) }, { removeOnComplete: 100, removeOnFail: 100 });
+      const job = await queues.control.add(
+        'reconcile',
+        { kind: 'reconcile', instanceId, requestedAt: now(), ...(opts?.full ? { full: true } : {}) },
+        { removeOnComplete: 100, removeOnFail: 100 },
+      );
       return { jobId: String(job.id) };
     },
     async readiness() {
-      const ping = await Promise.race([redis.ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(() => r(false), 500).unref())]);
+      const ping = await Promise.race([
+        redis.ping().then(
+          () => true,
+          () => false,
+        ),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 500).unref()),
+      ]);
       const redisOk = ping && producer.status === 'ready';
       if (core.role === 'api') return { redis: redisOk, workers: null };
       const running = workers?.current()?.workers.every((w) => w.isRunning()) ?? false;
@@ -286,19 +405,35 @@ function readModels(core: Core): ReadModels {
   const retryNotifiers = async (letter: StoredDeadLetter) => {
     await queues.control.add(
       'notifier_retry',
-      { kind: 'notifier_retry', instanceId: letter.instanceId, ticketId: letter.ticketId, requestedAt: now(), actions: letter.actions, ...(letter.auditId ? { auditId: letter.auditId } : {}) },
+      {
+        kind: 'notifier_retry',
+        instanceId: letter.instanceId,
+        ticketId: letter.ticketId,
+        requestedAt: now(),
+        actions: letter.actions,
+        ...(letter.auditId ? { auditId: letter.auditId } : {}),
+      },
       { attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 100, removeOnFail: 100 },
     );
   };
   return {
     ...createReadModels({
-      ...stores, runtimes, lagQueues: [queues.events, queues.tickets], kick, now, retryNotifiers,
+      ...stores,
+      runtimes,
+      lagQueues: [queues.events, queues.tickets],
+      kick,
+      now,
+      retryNotifiers,
       reviews: reviewStore,
       rcaStatus: (q) => rcaStatusByInstance({ redis, keys: stores.keys, config: options.config, ...q }),
     }),
     escalationMetrics: (q) => escalationMetrics.query(q),
     openTickets: createTicketLister({ config: options.config, tickets: stores.tickets, now }),
-    escalationMetricsBy: createMetricsBreakdown({ histories: core.historyStore, tickets: stores.tickets, tiers: options.config.tiers }),
+    escalationMetricsBy: createMetricsBreakdown({
+      histories: core.historyStore,
+      tickets: stores.tickets,
+      tiers: options.config.tiers,
+    }),
     escalationMetricsAll: (q) => escalationMetrics.queryAll(q),
     followThrough,
   };
@@ -313,7 +448,11 @@ function closer(core: Core, workers: WorkerRole | undefined): () => Promise<void
       const set = workers?.current();
       if (set) await closeWorkers(set, core.tuning.closeTimeoutMs ?? 10_000, core.log);
       await workers?.heartbeat.remove();
-      await Promise.all([...Object.values(core.queues), core.heartbeatQueue, core.ownHeartbeatQueue].map((q) => q.close().catch(() => undefined)));
+      await Promise.all(
+        [...Object.values(core.queues), core.heartbeatQueue, core.ownHeartbeatQueue].map((q) =>
+          q.close().catch(() => undefined),
+        ),
+      );
       await Promise.all([closeRedis(core.redis), closeRedis(core.producer)]);
     })());
 }

@@ -70,17 +70,35 @@ export interface ReadModels {
   retryDeadLetter(id: string): Promise<boolean>;
   instances(): Promise<InstanceStatus[]>;
   /** docs/spec.md §5 escalation metrics of one instance over [from, to) (epoch ms). Optional: fakes may omit it (503). */
-  escalationMetrics?(query: { instance: string; from: number; to: number }): Promise<import('./metrics/escalation-metrics.js').EscalationMetrics>;
+  escalationMetrics?(query: {
+    instance: string;
+    from: number;
+    to: number;
+  }): Promise<import('./metrics/escalation-metrics.js').EscalationMetrics>;
   /** Open tickets across instances, sorted by risk (`GET /api/tickets`). Optional: fakes may omit it (503). */
-  openTickets?(query: import('./read/ticket-list.js').TicketListQuery): Promise<import('./read/ticket-list.js').TicketListPage>;
+  openTickets?(
+    query: import('./read/ticket-list.js').TicketListQuery,
+  ): Promise<import('./read/ticket-list.js').TicketListPage>;
   /** Escalation metrics per company or category (the console's Metrics page). Optional: fakes may omit it. */
-  escalationMetricsBy?(query: import('./metrics/metrics-breakdown.js').MetricsBreakdownQuery): Promise<import('./metrics/metrics-breakdown.js').MetricsGroup[]>;
+  escalationMetricsBy?(
+    query: import('./metrics/metrics-breakdown.js').MetricsBreakdownQuery,
+  ): Promise<import('./metrics/metrics-breakdown.js').MetricsGroup[]>;
   /** Records the weekly review's verdict on an audit entry; null when the entry is unknown. Optional (fakes: 503). */
-  review?(id: string, verdict: { appropriate: boolean; comment?: string }): Promise<import('../store/review-store.js').Review | null>;
+  review?(
+    id: string,
+    verdict: { appropriate: boolean; comment?: string },
+  ): Promise<import('../store/review-store.js').Review | null>;
   /** RCA follow-ups requested in [from, to) per instance: done, overdue (listed), open, completion rate. */
-  rcaStatus?(query: { from: number; to: number }): Promise<{ instance: string; rca: import('./metrics/monthly-report.js').RcaStatus }[]>;
+  rcaStatus?(query: {
+    from: number;
+    to: number;
+  }): Promise<{ instance: string; rca: import('./metrics/monthly-report.js').RcaStatus }[]>;
   /** Share of reviewed escalations judged appropriate over [from, to), overall and per rule. */
-  reviewSummary?(query: { from: number; to: number; instance?: string }): Promise<import('../store/review-store.js').ReviewSummary>;
+  reviewSummary?(query: {
+    from: number;
+    to: number;
+    instance?: string;
+  }): Promise<import('../store/review-store.js').ReviewSummary>;
   /**
    * The follow-through block of `GET /api/metrics/escalations` over [from, to): reviews, RCA status, breakdowns and
    * patterns, every instance together and each instance's own. Optional: fakes may omit it (503).
@@ -90,5 +108,8 @@ export interface ReadModels {
     byInstance: Record<string, import('./metrics/follow-through-metrics.js').FollowThroughMetrics>;
   }>;
   /** The same over every instance (`instance: null`) with `byInstance`. */
-  escalationMetricsAll?(query: { from: number; to: number }): Promise<import('./metrics/escalation-metrics-service.js').AggregateEscalationMetrics>;
+  escalationMetricsAll?(query: {
+    from: number;
+    to: number;
+  }): Promise<import('./metrics/escalation-metrics-service.js').AggregateEscalationMetrics>;
 }

@@ -54,7 +54,8 @@ export class AuditStore {
     const indexes = [k.auditIndexTicket(entry.instanceId, entry.ticketId)];
     if (entry.decision.actions.length > 0) {
       indexes.push(k.auditIndexAll(), k.auditIndexInstance(entry.instanceId));
-      for (const rule of rulesOf(entry)) indexes.push(k.auditIndexRule(rule), k.auditIndexInstanceRule(entry.instanceId, rule));
+      for (const rule of rulesOf(entry))
+        indexes.push(k.auditIndexRule(rule), k.auditIndexInstanceRule(entry.instanceId, rule));
     }
     for (const ix of indexes) {
       tx.zadd(ix, score, entry.id);
@@ -99,7 +100,9 @@ export class AuditStore {
 
   /** Every entry of one ticket, newest first. */
   async forTicket(instanceId: string, ticketId: string, limit = 50): Promise<AuditEntry[]> {
-    return (await this.page(this.keys.auditIndexTicket(instanceId, ticketId), { limit, min: String(this.oldestKept()) })).items;
+    return (
+      await this.page(this.keys.auditIndexTicket(instanceId, ticketId), { limit, min: String(this.oldestKept()) })
+    ).items;
   }
 
   /** Whether any entry of this ticket is still kept (we decided on it within the retention). */

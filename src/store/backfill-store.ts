@@ -51,7 +51,12 @@ export class BackfillStore {
   ) {}
 
   private k(id: string) {
-    return [this.keys.backfill(id), this.keys.backfillQueue(id), this.keys.backfillSeen(id), this.keys.backfillPending(id)] as const;
+    return [
+      this.keys.backfill(id),
+      this.keys.backfillQueue(id),
+      this.keys.backfillSeen(id),
+      this.keys.backfillPending(id),
+    ] as const;
   }
 
   /** Starts a new backfill (a running one is replaced). */
@@ -69,14 +74,24 @@ export class BackfillStore {
   }
 
   /** The running backfill's raw state, or null when none runs (never started, or completed). */
-  async active(instanceId: string): Promise<{ page: string | undefined; listingDone: boolean; kicked: number; evaluated: number } | null> {
+  async active(
+    instanceId: string,
+  ): Promise<{ page: string | undefined; listingDone: boolean; kicked: number; evaluated: number } | null> {
     const h = await this.redis.hgetall(this.keys.backfill(instanceId));
     if (!h.startedAt || h.completedAt) return null;
-    return { page: h.page || undefined, listingDone: h.listingDone === '1', kicked: Number(h.kicked ?? 0), evaluated: Number(h.evaluated ?? 0) };
+    return {
+      page: h.page || undefined,
+      listingDone: h.listingDone === '1',
+      kicked: Number(h.kicked ?? 0),
+      evaluated: Number(h.evaluated ?? 0),
+    };
   }
 
   async progress(instanceId: string): Promise<BackfillProgress | null> {
-    const [h, remaining] = await Promise.all([this.redis.hgetall(this.keys.backfill(instanceId)), this.redis.scard(this.keys.backfillPending(instanceId))]);
+    const [h, remaining] = await Promise.all([
+      this.redis.hgetall(this.keys.backfill(instanceId)),
+      this.redis.scard(this.keys.backfillPending(instanceId)),
+    ]);
     if (!h.startedAt) return null;
     return {
       listed: Number(h.listed ?? 0),
@@ -89,9 +104,17 @@ export class BackfillStore {
   }
 
   /** Records one listed page: new ids join the queue; `nextPage` undefined ends the listing. */
-  async addListed(instanceId: string, ticketIds: readonly string[], nextPage: string | undefined, atIso: string): Promise<number> {
+  async addListed(
+    instanceId: string,
+    ticketIds: readonly string[],
+    nextPage: string | undefined,
+    atIso: string,
+  ): Promise<number> {
     const [hash, queue, seen, pending] = this.k(instanceId);
-    const added = ticketIds.length === 0 ? 0 : Number(await this.redis.eval(addListedScript, 4, hash, queue, seen, pending, ...ticketIds));
+    const added =
+      ticketIds.length === 0
+        ? 0
+        : Number(await this.redis.eval(addListedScript, 4, hash, queue, seen, pending, ...ticketIds));
     if (nextPage === undefined) {
       await this.redis.hset(hash, 'listingDone', 1, 'page', '');
       if ((await this.redis.scard(pending)) === 0) await this.redis.hset(hash, 'completedAt', atIso);
@@ -126,6 +149,15 @@ export class BackfillStore {
 
   /** An evaluation of this ticket ran (any trigger): 0 not part of the backfill, 1 counted, 2 counted and completed. */
   async evaluated(instanceId: string, ticketId: string, atIso: string): Promise<0 | 1 | 2> {
-    return Number(await this.redis.eval(evaluatedScript, 2, this.keys.backfill(instanceId), this.keys.backfillPending(instanceId), ticketId, atIso)) as 0 | 1 | 2;
+    return Number(
+      await this.redis.eval(
+        evaluatedScript,
+        2,
+        this.keys.backfill(instanceId),
+        this.keys.backfillPending(instanceId),
+        ticketId,
+        atIso,
+      ),
+    ) as 0 | 1 | 2;
   }
 }

@@ -85,8 +85,14 @@ export class CountersStore {
   }
 
   /** Cursors and loads read together (one MULTI), for a re-decision after a conflicting claim. */
-  async ownership(instanceId: string): Promise<{ groupCursors: Record<string, number>; memberLoads: Record<string, number> }> {
-    const res = await this.redis.multi().hgetall(this.keys.groupCursors(instanceId)).hgetall(this.keys.memberLoads(instanceId)).exec();
+  async ownership(
+    instanceId: string,
+  ): Promise<{ groupCursors: Record<string, number>; memberLoads: Record<string, number> }> {
+    const res = await this.redis
+      .multi()
+      .hgetall(this.keys.groupCursors(instanceId))
+      .hgetall(this.keys.memberLoads(instanceId))
+      .exec();
     const [gc, load] = (res ?? []).map(([e, v]) => {
       if (e) throw e;
       return v as Record<string, string>;
@@ -98,8 +104,17 @@ export class CountersStore {
   async claimOwner(instanceId: string, claim: OwnerClaim): Promise<boolean> {
     const pairs = Object.entries(claim.loads ?? {}).flatMap(([m, n]) => [m, String(n)]);
     const res = await this.redis.eval(
-      claimScript, 3, this.keys.groupCursors(instanceId), this.keys.ticketOwners(instanceId), this.keys.memberLoads(instanceId),
-      claim.ticketId, claim.member, claim.group, claim.cursor ? String(claim.cursor.expected) : '', claim.cursor ? String(claim.cursor.next) : '', ...pairs,
+      claimScript,
+      3,
+      this.keys.groupCursors(instanceId),
+      this.keys.ticketOwners(instanceId),
+      this.keys.memberLoads(instanceId),
+      claim.ticketId,
+      claim.member,
+      claim.group,
+      claim.cursor ? String(claim.cursor.expected) : '',
+      claim.cursor ? String(claim.cursor.next) : '',
+      ...pairs,
     );
     return res === 1;
   }
@@ -110,14 +125,26 @@ export class CountersStore {
 
   /** Records which group member (if any) owns an open ticket; `null` when closed or owned by nobody we know. */
   async setTicketOwner(instanceId: string, ticketId: string, member: string | null): Promise<void> {
-    await this.redis.eval(ownerScript, 2, this.keys.ticketOwners(instanceId), this.keys.memberLoads(instanceId), ticketId, member ?? '');
+    await this.redis.eval(
+      ownerScript,
+      2,
+      this.keys.ticketOwners(instanceId),
+      this.keys.memberLoads(instanceId),
+      ticketId,
+      member ?? '',
+    );
   }
 
   /**
    * Adds a ticket under a signature and drops entries created before `keepSinceMs`. The window expires `ttlMs` after
    * its last ticket (docs/redis-keys.md): a company that never opens another ticket leaves nothing behind.
    */
-  async recordRecurring(instanceId: string, signature: string, ticket: { id: string; createdAtMs: number }, window: { keepSinceMs: number; ttlMs: number }): Promise<void> {
+  async recordRecurring(
+    instanceId: string,
+    signature: string,
+    ticket: { id: string; createdAtMs: number },
+    window: { keepSinceMs: number; ttlMs: number },
+  ): Promise<void> {
     const key = this.keys.recurring(instanceId, signature);
     await this.redis
       .multi()

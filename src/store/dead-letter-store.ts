@@ -55,7 +55,14 @@ export class DeadLetterStore {
   /** Newest first, at most `limit`. */
   async list(limit = 500): Promise<StoredDeadLetter[]> {
     // Retention holds even between writes (trimming happens on add): older letters are never served.
-    const ids = await this.redis.zrevrangebyscore(this.keys.deadLetterIndex(), '+inf', this.now() - this.retentionMs, 'LIMIT', 0, limit);
+    const ids = await this.redis.zrevrangebyscore(
+      this.keys.deadLetterIndex(),
+      '+inf',
+      this.now() - this.retentionMs,
+      'LIMIT',
+      0,
+      limit,
+    );
     if (ids.length === 0) return [];
     const raws = await this.redis.mget(ids.map((id) => this.keys.deadLetter(id)));
     return raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as StoredDeadLetter);

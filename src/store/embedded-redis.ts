@@ -79,19 +79,43 @@ function ping(port: number, password: string, timeoutMs = 500): Promise<boolean>
 }
 
 const argsFor = (port: number, dir: string): string[] => [
-  '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes', '--dir', dir,
-  '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction',
+  '--port',
+  String(port),
+  '--bind',
+  '127.0.0.1',
+  '--protected-mode',
+  'yes',
+  '--dir',
+  dir,
+  '--appendonly',
+  'yes',
+  '--appendfsync',
+  'everysec',
+  '--save',
+  '',
+  '--maxmemory-policy',
+  'noeviction',
   // hz 100: blocking-command timeouts (how BullMQ wakes for delayed jobs, i.e. the debounce) fire within ~10 ms
   // instead of up to 100 ms late at the default hz 10 (bench/latency.ts).
-  '--hz', '100',
-  '--daemonize', 'no', '--logfile', '',
+  '--hz',
+  '100',
+  '--daemonize',
+  'no',
+  '--logfile',
+  '',
 ];
 
 /**
  * Spawns the child and resolves once it answers PING (rejects when it exits or never answers). The password goes in
  * on stdin (`redis-server -` reads a config from it), never on the command line where `ps` would show it.
  */
-async function spawnAndWait(binary: string, port: number, dir: string, password: string, timeoutMs: number): Promise<ChildProcess> {
+async function spawnAndWait(
+  binary: string,
+  port: number,
+  dir: string,
+  password: string,
+  timeoutMs: number,
+): Promise<ChildProcess> {
   const child = spawn(binary, ['-', ...argsFor(port, dir)], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin?.on('error', () => undefined);
   child.stdin?.end(`requirepass ${password}\n`);
@@ -99,8 +123,16 @@ async function spawnAndWait(binary: string, port: number, dir: string, password:
   child.stdout?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-2_000)));
   child.stderr?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-2_000)));
   const exited = new Promise<Error>((done) => {
-    child.once('error', (e: NodeJS.ErrnoException) => done(e.code === 'ENOENT' ? new RedisBinaryMissingError(binary) : e));
-    child.once('exit', (code) => done(new Error(`redis-server exited with ${code} before it was ready: ${output.trim().split('\n').slice(-3).join(' | ')}`)));
+    child.once('error', (e: NodeJS.ErrnoException) =>
+      done(e.code === 'ENOENT' ? new RedisBinaryMissingError(binary) : e),
+    );
+    child.once('exit', (code) =>
+      done(
+        new Error(
+          `redis-server exited with ${code} before it was ready: ${output.trim().split('\n').slice(-3).join(' | ')}`,
+        ),
+      ),
+    );
   });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -198,8 +230,18 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   const password = randomBytes(24).toString('hex');
   const child = await spawnAndWait(binary, port, dir, password, timeoutMs);
   const s: Supervised = {
-    binary, port, dir, password, timeoutMs, maxRestartsPerMinute: options.maxRestartsPerMinute ?? 5,
-    log: options.log.child({ component: 'embedded-redis', port }), onFatal: options.onFatal, child, stopping: false, restarts: 0, recent: [],
+    binary,
+    port,
+    dir,
+    password,
+    timeoutMs,
+    maxRestartsPerMinute: options.maxRestartsPerMinute ?? 5,
+    log: options.log.child({ component: 'embedded-redis', port }),
+    onFatal: options.onFatal,
+    child,
+    stopping: false,
+    restarts: 0,
+    recent: [],
   };
   const killOnExit = () => s.child.kill('SIGKILL');
   process.once('exit', killOnExit);

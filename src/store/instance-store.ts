@@ -54,7 +54,8 @@ export class InstanceStore {
   /** The PSA's health after a call; an error code is kept (with its time) as the last error until the next one. */
   async setPsa(instanceId: string, psa: PsaHealth, atIso: string, errorCode?: string): Promise<void> {
     const key = this.keys.instance(instanceId);
-    if (errorCode) await this.redis.hset(key, 'psa', psa, 'psaCheckedAt', atIso, 'psaError', errorCode, 'psaErrorAt', atIso);
+    if (errorCode)
+      await this.redis.hset(key, 'psa', psa, 'psaCheckedAt', atIso, 'psaError', errorCode, 'psaErrorAt', atIso);
     else await this.redis.hset(key, 'psa', psa, 'psaCheckedAt', atIso);
   }
 

@@ -27,7 +27,9 @@ describe('docs/redis-keys.md', () => {
 describe('Redis Cluster hash tags', () => {
   it('puts every key family in the one slot of the {esc} tag, whatever the ids hold', () => {
     const keys = createKeys({ hashTag: true });
-    const families = Object.entries(keys).filter((e): e is [string, (...a: string[]) => string] => typeof e[1] === 'function');
+    const families = Object.entries(keys).filter(
+      (e): e is [string, (...a: string[]) => string] => typeof e[1] === 'function',
+    );
     expect(families.length).toBeGreaterThan(20);
     for (const [name, build] of families) {
       // Redis hashes only what is between the FIRST `{` and the next `}`: ids with braces cannot move a key.

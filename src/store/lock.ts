@@ -26,16 +26,19 @@ export async function tryLock(redis: RedisClient, key: string, token: string, tt
   let held = true;
   // When a renewal last succeeded: after a whole TTL without one, the key may have expired on the server.
   let confirmedAt = Date.now();
-  const timer = setInterval(() => {
-    if (Date.now() - confirmedAt >= ttlMs) held = false;
-    redis
-      .eval(extendScript, 1, key, token, ttlMs)
-      .then((r) => {
-        if (r !== 1) held = false;
-        else if (held) confirmedAt = Date.now();
-      })
-      .catch(() => undefined);
-  }, Math.max(50, Math.floor(ttlMs / 3)));
+  const timer = setInterval(
+    () => {
+      if (Date.now() - confirmedAt >= ttlMs) held = false;
+      redis
+        .eval(extendScript, 1, key, token, ttlMs)
+        .then((r) => {
+          if (r !== 1) held = false;
+          else if (held) confirmedAt = Date.now();
+        })
+        .catch(() => undefined);
+    },
+    Math.max(50, Math.floor(ttlMs / 3)),
+  );
   timer.unref();
   const stillHeld = () => held && Date.now() - confirmedAt < ttlMs;
   return {

@@ -49,7 +49,14 @@ export interface InstanceStatus {
   /** The instance's circuit breaker (open after repeated 5xx/timeouts; one probe per interval). */
   breaker?: { state: 'closed' | 'open'; openedAt: string | null };
   /** Progress of the backfill (every open ticket evaluated once); null when none ever ran. */
-  backfill?: { listed: number; evaluated: number; remaining: number; startedAt: string; completedAt: string | null; listing: boolean } | null;
+  backfill?: {
+    listed: number;
+    evaluated: number;
+    remaining: number;
+    startedAt: string;
+    completedAt: string | null;
+    listing: boolean;
+  } | null;
 }
 
 export interface EscalationQuery {

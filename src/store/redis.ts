@@ -37,7 +37,8 @@ const retryStrategy = (times: number): number => Math.min(100 * 2 ** Math.min(ti
 
 export function redisOptions(role: ConnectionRole): RedisOptions {
   const base: RedisOptions = { retryStrategy, lazyConnect: false, connectTimeout: 2_000 };
-  if (role === 'producer') return { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000 };
+  if (role === 'producer')
+    return { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000 };
   if (role === 'worker') return { ...base, maxRetriesPerRequest: null, enableReadyCheck: true };
   return { ...base, maxRetriesPerRequest: 2, commandTimeout: 5_000 };
 }
@@ -76,7 +77,11 @@ export function redisTarget(url: string): RedisTarget {
 }
 
 /** ioredis Cluster options for a target: seeds, and per-node options (credentials, TLS, the role's timeouts). */
-export function clusterOptions(target: RedisTarget & { kind: 'cluster' }, role: ConnectionRole, name?: string): ClusterOptions {
+export function clusterOptions(
+  target: RedisTarget & { kind: 'cluster' },
+  role: ConnectionRole,
+  name?: string,
+): ClusterOptions {
   const { retryStrategy: _perNode, enableOfflineQueue, ...roleOptions } = redisOptions(role);
   return {
     clusterRetryStrategy: retryStrategy,
@@ -112,7 +117,10 @@ export function createRedis(options: RedisConnectionOptions): RedisClient {
     const now = Date.now();
     if (now - lastLogged < 5_000) return;
     lastLogged = now;
-    options.log?.warn({ err: { message: e.message }, role: options.role, conn: options.name }, 'redis connection error');
+    options.log?.warn(
+      { err: { message: e.message }, role: options.role, conn: options.name },
+      'redis connection error',
+    );
   });
   return client;
 }
@@ -186,7 +194,11 @@ async function configString(client: Redis, name: string): Promise<string | undef
 }
 
 async function nodeDurability(client: Redis): Promise<RedisDurability> {
-  const [policy, appendonly, save] = await Promise.all([configString(client, 'maxmemory-policy'), configString(client, 'appendonly'), configString(client, 'save')]);
+  const [policy, appendonly, save] = await Promise.all([
+    configString(client, 'maxmemory-policy'),
+    configString(client, 'appendonly'),
+    configString(client, 'save'),
+  ]);
   return {
     ...(policy !== undefined ? { maxmemoryPolicy: policy } : {}),
     ...(appendonly !== undefined ? { aof: appendonly === 'yes' } : {}),
@@ -207,7 +219,11 @@ export async function redisDurability(client: RedisClient): Promise<RedisDurabil
   };
   const aof = every((d) => d.aof);
   const rdb = every((d) => d.rdb);
-  return { ...(policy !== undefined ? { maxmemoryPolicy: policy } : {}), ...(aof !== undefined ? { aof } : {}), ...(rdb !== undefined ? { rdb } : {}) };
+  return {
+    ...(policy !== undefined ? { maxmemoryPolicy: policy } : {}),
+    ...(aof !== undefined ? { aof } : {}),
+    ...(rdb !== undefined ? { rdb } : {}),
+  };
 }
 
 /** A numeric setting via `CONFIG GET` (e.g. `hz`); undefined when refused (managed Redis) or not a number. */
@@ -223,7 +239,10 @@ export async function configNumber(client: RedisClient, name: string): Promise<n
 export async function closeRedis(client: RedisClient): Promise<void> {
   if (client.status === 'end') return;
   try {
-    await Promise.race([client.quit(), new Promise((_, reject) => setTimeout(() => reject(new Error('quit timeout')), 1_000))]);
+    await Promise.race([
+      client.quit(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('quit timeout')), 1_000)),
+    ]);
   } catch {
     client.disconnect();
   }

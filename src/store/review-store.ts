@@ -54,7 +54,9 @@ export class ReviewStore {
     const ids = await this.redis.zrangebyscore(this.keys.reviewIndex(), from, `(${to}`);
     if (ids.length === 0) return [];
     const raws = await this.redis.mget(ids.map((id) => this.keys.review(id)));
-    return raws.flatMap((r) => (r === null ? [] : [JSON.parse(r) as Review])).filter((r) => instance === undefined || r.instanceId === instance);
+    return raws
+      .flatMap((r) => (r === null ? [] : [JSON.parse(r) as Review]))
+      .filter((r) => instance === undefined || r.instanceId === instance);
   }
 }
 
@@ -76,6 +78,8 @@ export function summarizeReviews(reviews: readonly Review[]): ReviewSummary {
     reviewed: reviews.length,
     appropriate,
     appropriateShare: reviews.length > 0 ? share(appropriate, reviews.length) : null,
-    rules: [...perRule.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([rule, c]) => ({ rule, ...c, appropriateShare: share(c.appropriate, c.reviewed) })),
+    rules: [...perRule.entries()]
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([rule, c]) => ({ rule, ...c, appropriateShare: share(c.appropriate, c.reviewed) })),
   };
 }

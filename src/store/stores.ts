@@ -32,12 +32,20 @@ export interface Stores {
 }
 
 /** Every Redis repository on one connection, with the retention of the config. */
-export function createStores(redis: RedisClient, config: { retention: StoreRetention }, now: () => number = Date.now): Stores {
+export function createStores(
+  redis: RedisClient,
+  config: { retention: StoreRetention },
+  now: () => number = Date.now,
+): Stores {
   // On a Redis Cluster every key carries the {esc} hash tag (keys.ts).
   const keys = createKeys({ hashTag: redis.isCluster });
   return {
     keys,
-    tickets: new TicketStore(redis, keys, config.retention.ticketsMs === undefined ? {} : { closedRetentionMs: config.retention.ticketsMs }),
+    tickets: new TicketStore(
+      redis,
+      keys,
+      config.retention.ticketsMs === undefined ? {} : { closedRetentionMs: config.retention.ticketsMs },
+    ),
     audit: new AuditStore(redis, keys, { retentionMs: config.retention.auditMs, now }),
     deadLetters: new DeadLetterStore(redis, keys, { retentionMs: config.retention.deadLettersMs, now }),
     schedule: new ScheduleStore(redis, keys),

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 
 import { recurringKey } from '../contract/index.js';
-import type { Condition, Decision, GroupConfig, InstanceInfo, Policy, ReassignAction, Ticket } from '../contract/index.js';
+import type {
+  Condition,
+  Decision,
+  GroupConfig,
+  InstanceInfo,
+  Policy,
+  ReassignAction,
+  Ticket,
+} from '../contract/index.js';
 import type { CountersStore, OwnerClaim } from './counters-store.js';
 
 import { ownerMatches } from './ticket-state.js';
@@ -41,7 +49,13 @@ export function policyFacts(policy: Policy, groups: Readonly<Record<string, Grou
       }
       if (!c.recurring) return;
       const key = recurringKey(c.recurring.within, c.recurring.same);
-      if (!recurring.some((r) => r.key === key)) recurring.push({ key, within: c.recurring.within, same: [...c.recurring.same].sort() as SameField[], keepMs: 0 });
+      if (!recurring.some((r) => r.key === key))
+        recurring.push({
+          key,
+          within: c.recurring.within,
+          same: [...c.recurring.same].sort() as SameField[],
+          keepMs: 0,
+        });
     });
   }
   // Windows over the same fields share one set of tickets (the signature names only the fields' values): none may
@@ -50,7 +64,12 @@ export function policyFacts(policy: Policy, groups: Readonly<Record<string, Grou
     const sameSet = r.same.join(',');
     r.keepMs = Math.max(...recurring.filter((o) => o.same.join(',') === sameSet).map((o) => o.within));
   }
-  return { slaRules, recurring, groups, ...(pickupRules.size > 0 ? { pickup: { rules: pickupRules, minMs: pickupMs } } : {}) };
+  return {
+    slaRules,
+    recurring,
+    groups,
+    ...(pickupRules.size > 0 ? { pickup: { rules: pickupRules, minMs: pickupMs } } : {}),
+  };
 }
 
 /** The values a ticket is grouped by, or undefined when one is missing (such tickets never match, docs/spec.md §2). */
@@ -87,10 +106,18 @@ export async function readCounters(args: {
     if (sig === undefined || Number.isNaN(created)) continue;
     // Kept a day beyond the longest window over these fields (late or re-read tickets); the key expires with it.
     const keepMs = r.keepMs + 86_400_000;
-    await store.recordRecurring(instanceId, sig, { id: ticket.ref.id, createdAtMs: created }, { keepSinceMs: now - keepMs, ttlMs: keepMs });
+    await store.recordRecurring(
+      instanceId,
+      sig,
+      { id: ticket.ref.id, createdAtMs: created },
+      { keepSinceMs: now - keepMs, ttlMs: keepMs },
+    );
     recurringCounts[r.key] = await store.countRecurring(instanceId, sig, now - r.within, now);
   }
-  const [groupCursors, memberLoads] = await Promise.all([store.groupCursors(instanceId), store.memberLoads(instanceId)]);
+  const [groupCursors, memberLoads] = await Promise.all([
+    store.groupCursors(instanceId),
+    store.memberLoads(instanceId),
+  ]);
   const first = facts.recurring[0];
   return { recurringCount: (first && recurringCounts[first.key]) ?? 0, recurringCounts, groupCursors, memberLoads };
 }
@@ -106,10 +133,18 @@ export function allMembers(groups: Readonly<Record<string, GroupConfig>>): strin
 }
 
 /** Keeps `least-loaded` counts current: which group member owns this ticket while it is open. */
-export async function updateOwnerLoad(args: { store: CountersStore; facts: PolicyFacts; info: InstanceInfo; ticket: Ticket }): Promise<void> {
+export async function updateOwnerLoad(args: {
+  store: CountersStore;
+  facts: PolicyFacts;
+  info: InstanceInfo;
+  ticket: Ticket;
+}): Promise<void> {
   const { store, facts, info, ticket } = args;
   const open = ticket.status.category !== 'resolved' && ticket.status.category !== 'closed';
-  const member = open && ticket.owner ? allMembers(facts.groups).find((m) => ownerMatches(ticket.owner, m, info.mapping.members[m])) : undefined;
+  const member =
+    open && ticket.owner
+      ? allMembers(facts.groups).find((m) => ownerMatches(ticket.owner, m, info.mapping.members[m]))
+      : undefined;
   await store.setTicketOwner(info.id, ticket.ref.id, member ?? null);
 }
 
@@ -118,7 +153,12 @@ export async function updateOwnerLoad(args: { store: CountersStore; facts: Polic
  * from the group's cursor, least-loaded from its members' loads. Undefined when the move picks no one through
  * counters (no group, on-call, owner unchanged).
  */
-export function ownerClaimOf(args: { facts: PolicyFacts; ticketId: string; decision: Decision; counters: InstanceCounters }): OwnerClaim | undefined {
+export function ownerClaimOf(args: {
+  facts: PolicyFacts;
+  ticketId: string;
+  decision: Decision;
+  counters: InstanceCounters;
+}): OwnerClaim | undefined {
   const { facts, ticketId, decision, counters } = args;
   const move = decision.actions.find((a): a is ReassignAction => a.type === 'reassign');
   if (!move?.group || move.owner === undefined) return undefined;
@@ -126,7 +166,10 @@ export function ownerClaimOf(args: { facts: PolicyFacts; ticketId: string; decis
   const base = { ticketId, member: move.owner, group: move.group };
   if (config?.assign === 'round-robin') {
     const i = config.members.indexOf(move.owner);
-    return { ...base, cursor: { expected: counters.groupCursors[move.group] ?? 0, next: i < 0 ? 0 : (i + 1) % config.members.length } };
+    return {
+      ...base,
+      cursor: { expected: counters.groupCursors[move.group] ?? 0, next: i < 0 ? 0 : (i + 1) % config.members.length },
+    };
   }
   if (config?.assign === 'least-loaded') {
     return { ...base, loads: Object.fromEntries(config.members.map((m) => [m, counters.memberLoads[m] ?? 0])) };

@@ -100,18 +100,26 @@ export function observeTicket(prev: TicketRecord | undefined, { instanceId, tick
   const at = changeInstant(ticket, Number.isNaN(prevObserved) ? now : prevObserved, now);
   const next: TicketRecord = { ...prev, ticket, version: ticket.version, observedAt: iso(now), owner: ticket.owner };
   if (ticket.tier !== prev.tier) {
-    const ours = prev.lastReassign && prev.lastReassign.tier === ticket.tier && Date.parse(prev.lastReassign.at) >= prevObserved;
+    const ours =
+      prev.lastReassign && prev.lastReassign.tier === ticket.tier && Date.parse(prev.lastReassign.at) >= prevObserved;
     next.tier = ticket.tier;
     next.tierSince = ours ? prev.lastReassign!.at : iso(at);
   }
   if (ticket.status.category !== prev.statusCategory) {
-    const history = prev.statusHistory.length > 0 ? [...prev.statusHistory] : [{ category: prev.statusCategory, at: ticket.createdAt }];
+    const history =
+      prev.statusHistory.length > 0
+        ? [...prev.statusHistory]
+        : [{ category: prev.statusCategory, at: ticket.createdAt }];
     history.push({ category: ticket.status.category, at: iso(at) });
     next.statusHistory = history.slice(-MAX_HISTORY);
     next.statusCategory = ticket.status.category;
     // A status change after our move while the ticket is with the owner we assigned: they picked it up.
     const last = prev.lastReassign;
-    if (last?.owner !== undefined && at > Date.parse(last.at) && ownerMatches(ticket.owner, last.owner, last.ownerIdentity)) {
+    if (
+      last?.owner !== undefined &&
+      at > Date.parse(last.at) &&
+      ownerMatches(ticket.owner, last.owner, last.ownerIdentity)
+    ) {
       next.ownerActivityAt = iso(at);
     }
   }
@@ -157,13 +165,20 @@ export function actionId(record: Pick<TicketRecord, 'instanceId' | 'ticketId' | 
 }
 
 /** What `actionId` hashes (exported so a caller deciding many times per visit, the backtest, can memoize the hash). */
-export function actionIdInput(record: Pick<TicketRecord, 'instanceId' | 'ticketId' | 'tierSince'>, action: Action): string {
+export function actionIdInput(
+  record: Pick<TicketRecord, 'instanceId' | 'ticketId' | 'tierSince'>,
+  action: Action,
+): string {
   const what =
-    action.type === 'reassign' ? `${action.tier ?? ''}/${action.group ?? ''}`
-    : action.type === 'priority' ? action.priority
-    : action.type === 'note' ? `${action.visibility}/${action.template}`
-    : action.type === 'notify' ? action.notifier
-    : action.tag;
+    action.type === 'reassign'
+      ? `${action.tier ?? ''}/${action.group ?? ''}`
+      : action.type === 'priority'
+        ? action.priority
+        : action.type === 'note'
+          ? `${action.visibility}/${action.template}`
+          : action.type === 'notify'
+            ? action.notifier
+            : action.tag;
   return [record.instanceId, record.ticketId, action.rule, record.tierSince, action.type, what].join('\n');
 }
 
@@ -222,7 +237,8 @@ export function applyDecision(record: TicketRecord, args: ApplyArgs): TicketReco
   };
   // Our customer note promised the next update by an instant: kept for `updateOverdue` (the newest promise wins).
   for (const a of args.decision.actions) {
-    if (a.type === 'note' && a.promisedUpdateBy !== undefined && !args.failedRules?.has(a.rule)) next.updatePromise = { madeAt: at, by: a.promisedUpdateBy };
+    if (a.type === 'note' && a.promisedUpdateBy !== undefined && !args.failedRules?.has(a.rule))
+      next.updatePromise = { madeAt: at, by: a.promisedUpdateBy };
   }
   // RCA follow-up (policy.rca): the request and the one overdue notification are kept so neither repeats.
   for (const r of args.decision.reasons) {
@@ -232,7 +248,10 @@ export function applyDecision(record: TicketRecord, args: ApplyArgs): TicketReco
   }
   if (args.reassign) {
     const { kind, ...last } = args.reassign;
-    next.escalations = [...record.escalations, { rule: last.rule, ...(kind ? { kind } : {}), tier: last.tier, at: last.at }].slice(-MAX_FIRED);
+    next.escalations = [
+      ...record.escalations,
+      { rule: last.rule, ...(kind ? { kind } : {}), tier: last.tier, at: last.at },
+    ].slice(-MAX_FIRED);
     next.lastReassign = last;
     delete next.manualChange;
     // Our move starts a new visit now: our own write comes back only as an ignored echo, so without this a human

@@ -76,7 +76,8 @@ export interface TicketStoreOptions {
   closedRetentionMs?: number;
 }
 
-const isClosed = (record: Pick<TicketRecord, 'statusCategory'>): boolean => record.statusCategory === 'resolved' || record.statusCategory === 'closed';
+const isClosed = (record: Pick<TicketRecord, 'statusCategory'>): boolean =>
+  record.statusCategory === 'resolved' || record.statusCategory === 'closed';
 
 /**
  * Per-ticket records. Bounded (docs/redis-keys.md): open tickets are the PSA's open tickets; closed ones expire, and a

@@ -55,7 +55,14 @@ export class TimelineStore {
 
   /** Ticket ids whose last observed change is in [fromMs, toMs], oldest first, a page at a time. */
   async ticketIds(instanceId: string, fromMs: number, toMs: number, offset: number, count: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.keys.timelineIndex(instanceId), fromMs, toMs === Infinity ? '+inf' : toMs, 'LIMIT', offset, count);
+    return this.redis.zrangebyscore(
+      this.keys.timelineIndex(instanceId),
+      fromMs,
+      toMs === Infinity ? '+inf' : toMs,
+      'LIMIT',
+      offset,
+      count,
+    );
   }
 
   async snapshots(instanceId: string, ticketId: string): Promise<StoredSnapshot[]> {

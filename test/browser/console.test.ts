@@ -25,10 +25,33 @@ const WIDEST = `Array.from(document.querySelectorAll('body *')).filter((e) => e.
 
 const pages = [
   { name: 'overview', path: '/ui/overview', expectText: ['acme-cw', 'globex-at', 'initech-halo', 'escalations today'] },
-  { name: 'at-risk', path: '/ui/at-risk', expectText: ['Payroll export fails', 'Printer on the 2nd floor jams again', 'next breach or escalation first'] },
-  { name: 'escalations', path: '/ui/escalations', expectText: ['emergency-security', 'vip-fast-lane', 'text matches "ransomware"', 'compared: text = ransomware'] },
-  { name: 'ticket', path: '/ui/tickets/acme-cw/1002', expectText: ['Ransomware note on FINANCE-PC07', 'emergency-security', 'Timeline', 'SLA clocks'] },
-  { name: 'metrics', path: '/ui/metrics?instance=acme-cw', expectText: ['Escalation rate per tier', 'By instance', 'initech-halo', 'By company, acme-cw', 'Contoso Dental', 'By category, acme-cw'] },
+  {
+    name: 'at-risk',
+    path: '/ui/at-risk',
+    expectText: ['Payroll export fails', 'Printer on the 2nd floor jams again', 'next breach or escalation first'],
+  },
+  {
+    name: 'escalations',
+    path: '/ui/escalations',
+    expectText: ['emergency-security', 'vip-fast-lane', 'text matches "ransomware"', 'compared: text = ransomware'],
+  },
+  {
+    name: 'ticket',
+    path: '/ui/tickets/acme-cw/1002',
+    expectText: ['Ransomware note on FINANCE-PC07', 'emergency-security', 'Timeline', 'SLA clocks'],
+  },
+  {
+    name: 'metrics',
+    path: '/ui/metrics?instance=acme-cw',
+    expectText: [
+      'Escalation rate per tier',
+      'By instance',
+      'initech-halo',
+      'By company, acme-cw',
+      'Contoso Dental',
+      'By category, acme-cw',
+    ],
+  },
   { name: 'dead-letters', path: '/ui/dead-letters', expectText: ['PSA refused the write (test)', 'Retry'] },
   { name: 'policy', path: '/ui/policy', expectText: ['t1-timeout', 'emergency-security', 'Try a ticket'] },
 ] as const;
@@ -46,7 +69,10 @@ describe('operations console in headless Chromium (demo scenario)', () => {
     [demo, browser] = await Promise.all([startDemoConsole(), launch()]);
     // The demo's PSA sandboxes accept every write: a dead letter is recorded the way the pipeline records one.
     letter = await demo.service.pipeline.stores.deadLetters.add({
-      instanceId: 'acme-cw', ticketId: '1001', kind: 'actions', actions: [{ type: 'note', rule: 't1-timeout' }],
+      instanceId: 'acme-cw',
+      ticketId: '1001',
+      kind: 'actions',
+      actions: [{ type: 'note', rule: 't1-timeout' }],
       error: { code: 'psa_rejected', message: 'PSA refused the write (test)' },
     });
     context = await browser.newContext({ viewport: DESKTOP });
@@ -109,7 +135,9 @@ describe('operations console in headless Chromium (demo scenario)', () => {
         expect(violations, `${pg.path} at ${viewport.width}px: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
         // Nothing wider than the phone screen outside the scrollable table regions.
         if (viewport === PHONE) {
-          const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
+          const overflow = Number(
+            await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'),
+          );
           const wide = overflow > 1 ? await page.evaluate(WIDEST) : '';
           expect(overflow, `${pg.path} scrolls sideways on a phone: ${String(wide)}`).toBeLessThanOrEqual(1);
         }
@@ -133,7 +161,9 @@ describe('operations console in headless Chromium (demo scenario)', () => {
     expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Skip to content');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate('document.activeElement && document.activeElement.getAttribute("href")')).toBe('/ui/overview');
+    expect(await page.evaluate('document.activeElement && document.activeElement.getAttribute("href")')).toBe(
+      '/ui/overview',
+    );
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.waitForURL('**/ui/at-risk');
@@ -141,12 +171,19 @@ describe('operations console in headless Chromium (demo scenario)', () => {
 
   it('a POST without the CSRF token (or from another origin) is refused and changes nothing', async () => {
     // page.request shares the signed-in context's cookies: only the CSRF token is missing.
-    const bare = await page.request.post(`${demo.base}/ui/dead-letters/${letter.id}/retry`, { form: { x: '1' }, maxRedirects: 0 });
+    const bare = await page.request.post(`${demo.base}/ui/dead-letters/${letter.id}/retry`, {
+      form: { x: '1' },
+      maxRedirects: 0,
+    });
     expect(bare.status()).toBe(403);
     expect(await bare.text()).toContain('CSRF');
     await page.goto(`${demo.base}/ui/dead-letters`);
     const token = await page.locator('form[action$="/retry"] input[name=_csrf]').first().inputValue();
-    const foreign = await page.request.post(`${demo.base}/ui/dead-letters/${letter.id}/retry`, { form: { _csrf: token }, headers: { origin: 'http://evil.example' }, maxRedirects: 0 });
+    const foreign = await page.request.post(`${demo.base}/ui/dead-letters/${letter.id}/retry`, {
+      form: { _csrf: token },
+      headers: { origin: 'http://evil.example' },
+      maxRedirects: 0,
+    });
     expect(foreign.status()).toBe(403);
     const signOut = await page.request.post(`${demo.base}/ui/sign-out`, { form: {}, maxRedirects: 0 });
     expect(signOut.status()).toBe(403);
@@ -180,7 +217,9 @@ describe('operations console in headless Chromium (demo scenario)', () => {
 
   it('the escalations feed updates itself (htmx polling) and sign-out ends the session', async () => {
     await page.goto(`${demo.base}/ui/escalations`);
-    const feedReq = page.waitForResponse((r) => r.url().includes('/ui/escalations/feed') && r.status() === 200, { timeout: 15_000 });
+    const feedReq = page.waitForResponse((r) => r.url().includes('/ui/escalations/feed') && r.status() === 200, {
+      timeout: 15_000,
+    });
     await feedReq;
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/ui/sign-in');

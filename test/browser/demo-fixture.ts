@@ -63,16 +63,30 @@ export async function startDemoConsole(): Promise<DemoConsole> {
 
 /** `CHROMIUM_PATH`, else Debian's chromium (`.ci/run` installs it). */
 export function chromiumPath(): string {
-  const candidates = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p);
+  const candidates = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    (p): p is string => !!p,
+  );
   const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`no Chromium found (tried ${candidates.join(', ')}): apt-get install chromium, or set CHROMIUM_PATH`);
+  if (!found)
+    throw new Error(
+      `no Chromium found (tried ${candidates.join(', ')}): apt-get install chromium, or set CHROMIUM_PATH`,
+    );
   return found;
 }
 
 export async function launch(): Promise<Browser> {
   // --no-sandbox: CI containers run as root, where Chromium's sandbox refuses to start. The rest keep Chromium from
   // calling home (no network here: its background connections would be refused, many at a time).
-  const args = ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  const args = [
+    '--no-sandbox',
+    '--disable-dev-shm-usage',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ];
   return chromium.launch({ executablePath: chromiumPath(), headless: true, args });
 }
 

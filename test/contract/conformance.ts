@@ -39,20 +39,39 @@ export function expectCode(what: string, r: Result<unknown, ConnectorError>, cod
 }
 
 /** Asserts action rows, reporting the connector's own errors when one differs. */
-function expectRows(what: string, rows: ActionResult[], want: [ActionResult['action'], ActionResult['status'], string?][]): void {
+function expectRows(
+  what: string,
+  rows: ActionResult[],
+  want: [ActionResult['action'], ActionResult['status'], string?][],
+): void {
   const got = rows.map((r) => [r.action, r.status, r.error?.code] as const);
-  const ok = got.length === want.length && want.every(([a, s, c], i) => got[i]![0] === a && got[i]![1] === s && (c === undefined || got[i]![2] === c));
-  if (!ok) throw new Error(`${what}: expected ${JSON.stringify(want)}, got ${JSON.stringify(rows.map((r) => [r.action, r.status, r.error ? `${r.error.code}: ${r.error.message}` : undefined]))}`);
+  const ok =
+    got.length === want.length &&
+    want.every(([a, s, c], i) => got[i]![0] === a && got[i]![1] === s && (c === undefined || got[i]![2] === c));
+  if (!ok)
+    throw new Error(
+      `${what}: expected ${JSON.stringify(want)}, got ${JSON.stringify(rows.map((r) => [r.action, r.status, r.error ? `${r.error.code}: ${r.error.message}` : undefined]))}`,
+    );
 }
 
-async function planFor(adapter: ConformanceAdapter, ctx: ConnectorContext, psa: FakePsa, parts: Partial<WritePlan>): Promise<WritePlan> {
+async function planFor(
+  adapter: ConformanceAdapter,
+  ctx: ConnectorContext,
+  psa: FakePsa,
+  parts: Partial<WritePlan>,
+): Promise<WritePlan> {
   const fetched = okValue('fetchTicket', await adapter.connector.fetchTicket(ctx, psa.ticketId));
   const current = adapter.connector.normalize(fetched, ctx.instance, ctx.settings);
   return { ticketId: psa.ticketId, current, fetched, notes: [], verify: false, ...parts };
 }
 
 const marker = markerOf('c0ffee1234567890');
-const note = (id = 'a-note') => ({ actionId: id, marker, visibility: 'internal' as const, text: 'Escalated to T2 (conformance).' });
+const note = (id = 'a-note') => ({
+  actionId: id,
+  marker,
+  visibility: 'internal' as const,
+  text: 'Escalated to T2 (conformance).',
+});
 
 export const scenarios: Scenario[] = [
   {
@@ -88,7 +107,10 @@ export const scenarios: Scenario[] = [
       const plan = await planFor(adapter, ctx, psa, { reassign: psa.reassign(), notes: [note()] });
       psa.falseNextWrite();
       const rows = await adapter.connector.applyActions(ctx, plan);
-      expectRows('applyActions(false 200)', rows, [['reassign', 'failed', 'write_not_applied'], ['note', 'failed']]);
+      expectRows('applyActions(false 200)', rows, [
+        ['reassign', 'failed', 'write_not_applied'],
+        ['note', 'failed'],
+      ]);
       expect(psa.notePosts(), 'note posts').toBe(0);
     },
   },
@@ -96,13 +118,22 @@ export const scenarios: Scenario[] = [
     name: 'only changed fields sent: a reassignment within the same group writes the owner alone; nothing changed → no write',
     async run(adapter, psa) {
       const { ctx } = harness(psa);
-      const rows = await adapter.connector.applyActions(ctx, await planFor(adapter, ctx, psa, { reassign: psa.ownerOnly() }));
+      const rows = await adapter.connector.applyActions(
+        ctx,
+        await planFor(adapter, ctx, psa, { reassign: psa.ownerOnly() }),
+      );
       expectRows('applyActions(owner only)', rows, [['reassign', 'applied']]);
       const writes = psa.ticketWriteFields();
       expect(writes, 'ticket writes').toHaveLength(1);
       const groupFields = Object.keys(psa.ownerOnly().location);
-      expect(writes[0]!.filter((f) => groupFields.includes(f)), 'group fields sent although unchanged').toEqual([]);
-      const again = await adapter.connector.applyActions(ctx, await planFor(adapter, ctx, psa, { reassign: psa.ownerOnly() }));
+      expect(
+        writes[0]!.filter((f) => groupFields.includes(f)),
+        'group fields sent although unchanged',
+      ).toEqual([]);
+      const again = await adapter.connector.applyActions(
+        ctx,
+        await planFor(adapter, ctx, psa, { reassign: psa.ownerOnly() }),
+      );
       expectRows('applyActions(already in place)', again, [['reassign', 'skipped']]);
       expect(psa.ticketWriteFields(), 'ticket writes').toHaveLength(1);
     },
@@ -113,7 +144,10 @@ export const scenarios: Scenario[] = [
       const { ctx } = harness(psa);
       const first = await adapter.connector.applyActions(ctx, await planFor(adapter, ctx, psa, { notes: [note()] }));
       expectRows('applyActions(note)', first, [['note', 'applied']]);
-      const retry = await adapter.connector.applyActions(ctx, await planFor(adapter, ctx, psa, { notes: [note()], verify: true }));
+      const retry = await adapter.connector.applyActions(
+        ctx,
+        await planFor(adapter, ctx, psa, { notes: [note()], verify: true }),
+      );
       expectRows('applyActions(note, retried)', retry, [['note', 'skipped']]);
       expect(psa.notePosts(), 'note posts').toBe(1);
       expect(psa.notesCarrying(marker), `notes carrying ${marker}`).toBe(1);
@@ -125,10 +159,15 @@ export const scenarios: Scenario[] = [
       const { ctx } = harness(psa);
       const first = okValue('registerWebhooks', await adapter.connector.registerWebhooks(ctx, psa.callbackUrl));
       expect(first, 'first registration').toMatchObject({ created: 1, updated: 0, removed: 0 });
-      const second = okValue('registerWebhooks (again)', await adapter.connector.registerWebhooks(ctx, psa.callbackUrl));
+      const second = okValue(
+        'registerWebhooks (again)',
+        await adapter.connector.registerWebhooks(ctx, psa.callbackUrl),
+      );
       expect(second, 'second registration').toMatchObject({ created: 0, updated: 0, unchanged: 1, removed: 0 });
       expect(psa.registrations(), 'registrations held by the PSA').toBe(1);
-      expect(okValue('webhookState', await adapter.connector.webhookState(ctx, psa.callbackUrl)), 'state').toBe('active');
+      expect(okValue('webhookState', await adapter.connector.webhookState(ctx, psa.callbackUrl)), 'state').toBe(
+        'active',
+      );
     },
   },
   {
@@ -143,11 +182,16 @@ export const scenarios: Scenario[] = [
     name: 'canonical ids: `"000<id>"` in a delivery and the fetched ticket both key as the canonical id',
     async run(adapter, psa) {
       const { ctx } = harness(psa);
-      const parsed = okValue('parseWebhook(padded id)', await adapter.connector.parseWebhook(ctx, psa.deliveryWithId(`000${psa.ticketId}`)));
+      const parsed = okValue(
+        'parseWebhook(padded id)',
+        await adapter.connector.parseWebhook(ctx, psa.deliveryWithId(`000${psa.ticketId}`)),
+      );
       expect(parsed, 'parsed delivery').toMatchObject({ ticketId: psa.ticketId });
       expect('ticketId' in parsed ? canonicalTicketId(parsed.ticketId) : undefined, 'canonical').toBe(psa.ticketId);
       const fetched = okValue('fetchTicket', await adapter.connector.fetchTicket(ctx, psa.ticketId));
-      expect(adapter.connector.normalize(fetched, ctx.instance, ctx.settings).ref.id, 'normalized ref.id').toBe(psa.ticketId);
+      expect(adapter.connector.normalize(fetched, ctx.instance, ctx.settings).ref.id, 'normalized ref.id').toBe(
+        psa.ticketId,
+      );
     },
   },
 ];

@@ -37,13 +37,25 @@ const garbage: WebhookRequest = {
 describe.each(psaKinds.map((k) => [k] as const))('connector %s', (kind) => {
   const connector = connectors[kind];
   const inst = withPlaceholders(example.instances.find((i) => i.kind === kind)) as ExampleInstance;
-  const settingsInput = { connection: inst.connection, webhook: inst.webhook, notes: inst.notes, mapping: inst.mapping };
+  const settingsInput = {
+    connection: inst.connection,
+    webhook: inst.webhook,
+    notes: inst.notes,
+    mapping: inst.mapping,
+  };
   const info: InstanceInfo = {
     id: inst.id,
     kind,
     policy: 'standard',
     mode: 'enforce',
-    mapping: { groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [], ...inst.mapping } as InstanceInfo['mapping'],
+    mapping: {
+      groups: {},
+      priorities: {},
+      statuses: {},
+      members: {},
+      vipCompanies: [],
+      ...inst.mapping,
+    } as InstanceInfo['mapping'],
     rateLimit: connector.rateLimitDefaults,
   };
   const ctx = () => testContext({ connector, instance: info, settings: settingsInput });
@@ -54,11 +66,14 @@ describe.each(psaKinds.map((k) => [k] as const))('connector %s', (kind) => {
 
   it("accepts the example instance's settings and member mapping", () => {
     expect(connector.settingsSchema.safeParse(settingsInput).success).toBe(true);
-    for (const member of Object.values(inst.mapping.members ?? {})) expect(connector.memberSchema.safeParse(member).success).toBe(true);
+    for (const member of Object.values(inst.mapping.members ?? {}))
+      expect(connector.memberSchema.safeParse(member).success).toBe(true);
   });
 
   it('understands every location key the example maps', () => {
-    const keys = Object.values(inst.mapping.tiers).flatMap((v) => (Array.isArray(v) ? v : [v])).flatMap((l) => Object.keys(l as object));
+    const keys = Object.values(inst.mapping.tiers)
+      .flatMap((v) => (Array.isArray(v) ? v : [v]))
+      .flatMap((l) => Object.keys(l as object));
     for (const key of keys) expect(connector.locationKeys[key], key).toBeDefined();
   });
 
@@ -81,7 +96,9 @@ describe.each(psaKinds.map((k) => [k] as const))('connector %s', (kind) => {
 
   it('normalizes hostile shapes without throwing', () => {
     for (const raw of [null, 'x', 42, [], { id: null, status: 7, owner: 'x', company: [] }]) {
-      expect(() => connector.normalize({ ticket: raw, notes: [null, 1, { text: 5 }] }, info, ctx().settings)).not.toThrow();
+      expect(() =>
+        connector.normalize({ ticket: raw, notes: [null, 1, { text: 5 }] }, info, ctx().settings),
+      ).not.toThrow();
     }
   });
 });

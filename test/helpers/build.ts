@@ -152,6 +152,9 @@ export async function build(options: BuildOptions = {}): Promise<Built> {
     routes,
     logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
     logText: () => lines.join(''),
-    signed: (body, secret = WEBHOOK_SECRET) => ({ 'content-type': 'application/json', [SIGNATURE_HEADER]: signBody(secret, body) }),
+    signed: (body, secret = WEBHOOK_SECRET) => ({
+      'content-type': 'application/json',
+      [SIGNATURE_HEADER]: signBody(secret, body),
+    }),
   };
 }

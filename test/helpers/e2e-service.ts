@@ -88,18 +88,43 @@ export async function startE2eService(options: E2eServiceOptions): Promise<E2eSe
   const base = `http://127.0.0.1:${port}`;
   const publicUrl = options.publicUrl ?? base;
   const running = await startPipeline({
-    config, redisUrl: options.redisUrl, connectors, engine: createPolicyEngine(config, connectors), log, metrics,
-    debounceMs: options.debounceMs ?? 100, publicUrl, tuning: E2E_TUNING, http: { minDelayMs: 5, maxDelayMs: 20 },
+    config,
+    redisUrl: options.redisUrl,
+    connectors,
+    engine: createPolicyEngine(config, connectors),
+    log,
+    metrics,
+    debounceMs: options.debounceMs ?? 100,
+    publicUrl,
+    tuning: E2E_TUNING,
+    http: { minDelayMs: 5, maxDelayMs: 20 },
     ...(options.now ? { now: options.now } : {}),
   });
-  const env = testEnv({ publicUrl, ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }), ...options.env });
+  const env = testEnv({
+    publicUrl,
+    ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
+    ...options.env,
+  });
   const app = buildApp(
-    { config, env, connectors, contextFor: (id) => running.runtimes.contextFor(id), pipeline: running.pipeline, read: running.read, metrics, log, role: 'all' },
+    {
+      config,
+      env,
+      connectors,
+      contextFor: (id) => running.runtimes.contextFor(id),
+      pipeline: running.pipeline,
+      read: running.read,
+      metrics,
+      log,
+      role: 'all',
+    },
     options.app,
   );
   await app.listen({ port, host: '127.0.0.1' });
   return {
-    running, app, metrics, base,
+    running,
+    app,
+    metrics,
+    base,
     close: async () => {
       await app.close();
       await running.close();

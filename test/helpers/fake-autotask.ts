@@ -81,7 +81,9 @@ export class FakeAutotask {
   connection(discover = false): Json {
     const s = this.state;
     const base = { username: s.username, secret: s.secret, integrationCode: s.integrationCode };
-    return discover ? { ...base, discoveryUrl: this.discoveryUrl } : { ...base, zoneUrl: `${this.origin}/atservicesrest/v1.0` };
+    return discover
+      ? { ...base, discoveryUrl: this.discoveryUrl }
+      : { ...base, zoneUrl: `${this.origin}/atservicesrest/v1.0` };
   }
 
   async start(): Promise<this> {
@@ -104,13 +106,20 @@ export class FakeAutotask {
 
   /** Requests whose path (after `/V1.0`) matches, e.g. `calls('PATCH', /^\/Tickets$/)`. */
   calls(method: string, path: RegExp): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === method && path.test(r.path.replace(/^\/atservicesrest\/v1\.0/i, '')));
+    return this.requests.filter(
+      (r) => r.method === method && path.test(r.path.replace(/^\/atservicesrest\/v1\.0/i, '')),
+    );
   }
 
   /** Sends a webhook like Autotask: Autotask-escaped JSON, signed with `secret` unless `signature` is given. */
-  sendWebhook(url: string, payload: Json, options: { secret?: string; signature?: string | null; raw?: string } = {}): Promise<Delivery> {
+  sendWebhook(
+    url: string,
+    payload: Json,
+    options: { secret?: string; signature?: string | null; raw?: string } = {},
+  ): Promise<Delivery> {
     const body = options.raw ?? autotaskJson(payload);
-    const signature = options.signature === undefined ? autotaskSignature(body, options.secret ?? '') : options.signature;
+    const signature =
+      options.signature === undefined ? autotaskSignature(body, options.secret ?? '') : options.signature;
     return deliver(url, body, signature === null ? {} : { 'x-hook-signature': signature });
   }
 
@@ -124,7 +133,10 @@ export class FakeAutotask {
       EntityType: 'Ticket',
       Id: ticketId,
       Fields: fields,
-      EventTime: this.state.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      EventTime: this.state
+        .now()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z'),
       SequenceNumber: seq,
       PersonID: 29684010,
       ...extra,
@@ -134,7 +146,11 @@ export class FakeAutotask {
   private seq = 0;
 
   private scripted(method: string, rel: string): Reply | undefined {
-    const i = this.failures.findIndex((f) => (f.method === undefined || f.method === method) && (typeof f.path === 'string' ? f.path.toLowerCase() === rel.toLowerCase() : f.path.test(rel)));
+    const i = this.failures.findIndex(
+      (f) =>
+        (f.method === undefined || f.method === method) &&
+        (typeof f.path === 'string' ? f.path.toLowerCase() === rel.toLowerCase() : f.path.test(rel)),
+    );
     if (i < 0) return undefined;
     const f = this.failures[i]!;
     f.times = (f.times ?? 1) - 1;
@@ -147,7 +163,8 @@ export class FakeAutotask {
     const s = this.state;
     if (h['username'] !== s.username) return errors(500, 'Zone information could not be determined');
     if (h['apiintegrationcode'] !== s.integrationCode) return errors(500, 'IntegrationCode is invalid.');
-    if (h['secret'] !== s.secret) return { status: 401, body: { Message: 'Authorization has been denied for this request.' } };
+    if (h['secret'] !== s.secret)
+      return { status: 401, body: { Message: 'Authorization has been denied for this request.' } };
     return undefined;
   }
 
@@ -161,9 +178,28 @@ export class FakeAutotask {
     if (auth) return auth;
     const scripted = this.scripted(fr.method, rel);
     if (scripted) return scripted;
-    const ctx: RouteCtx = { state: this.state, restUrl: `${this.origin}/ATServicesRest/V1.0`, pages: this.pages, falseWrite: () => this.falseWrites > 0 && this.falseWrites-- > 0 };
-    if (fr.seg[0] === 'thresholdinformation') return { status: 200, body: { externalRequestThreshold: 10000, requestThresholdTimeframe: 60, currentTimeframeRequestCount: this.requests.length } };
-    return ticketRoutes(ctx, fr) ?? webhookRoutes(ctx, fr) ?? { status: 404, body: { Message: 'No HTTP resource was found that matches the request URI.' } };
+    const ctx: RouteCtx = {
+      state: this.state,
+      restUrl: `${this.origin}/ATServicesRest/V1.0`,
+      pages: this.pages,
+      falseWrite: () => this.falseWrites > 0 && this.falseWrites-- > 0,
+    };
+    if (fr.seg[0] === 'thresholdinformation')
+      return {
+        status: 200,
+        body: {
+          externalRequestThreshold: 10000,
+          requestThresholdTimeframe: 60,
+          currentTimeframeRequestCount: this.requests.length,
+        },
+      };
+    return (
+      ticketRoutes(ctx, fr) ??
+      webhookRoutes(ctx, fr) ?? {
+        status: 404,
+        body: { Message: 'No HTTP resource was found that matches the request URI.' },
+      }
+    );
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -193,8 +229,20 @@ export class FakeAutotask {
       let reply: Reply;
       if (!m) reply = { status: 404, body: { Message: 'Not Found' } };
       else if (this.options.threadLimit !== undefined && now > this.options.threadLimit) {
-        reply = errors(500, `Itgenatr005 Thread Threshold Exceeded - The Autotask API thread threshold of ${this.options.threadLimit} threads has been exceeded.`);
-      } else reply = this.route(req, rel, { method, seg: rel.split('/').filter(Boolean).map((s) => s.toLowerCase()), query: url.searchParams, body });
+        reply = errors(
+          500,
+          `Itgenatr005 Thread Threshold Exceeded - The Autotask API thread threshold of ${this.options.threadLimit} threads has been exceeded.`,
+        );
+      } else
+        reply = this.route(req, rel, {
+          method,
+          seg: rel
+            .split('/')
+            .filter(Boolean)
+            .map((s) => s.toLowerCase()),
+          query: url.searchParams,
+          body,
+        });
       if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.options.latencyMs));
       res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', ...(reply.headers ?? {}) });
       res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));

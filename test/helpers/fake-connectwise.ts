@@ -1,5 +1,11 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { route } from './fake-connectwise-api.js';
@@ -95,7 +101,10 @@ export class FakeConnectWise {
   readonly configurations = new Map<number, { id: number; deviceIdentifier?: string }[]>();
   readonly callbacks: FakeCwCallback[] = [];
   readonly members = new Map<string, FakeCwRef>();
-  readonly boards = new Map<number, { name: string; statuses: (FakeCwRef & { defaultFlag?: boolean })[]; teams: FakeCwRef[] }>();
+  readonly boards = new Map<
+    number,
+    { name: string; statuses: (FakeCwRef & { defaultFlag?: boolean })[]; teams: FakeCwRef[] }
+  >();
   readonly priorities: FakeCwRef[] = [];
   /** Audit trail per ticket (`GET /system/audittrail?type=Ticket&id=`): `{text, enteredDate, enteredBy, auditType, auditSubType, auditSource}`. */
   readonly audit = new Map<number, FakeCwAuditEntry[]>();
@@ -143,8 +152,12 @@ export class FakeConnectWise {
 
   /** Queues answers for requests matching method + path (a string is an exact path below the API base). */
   script(match: { method?: string; path: RegExp | string }, ...answers: Scripted[]): void {
-    const path = typeof match.path === 'string' ? new RegExp(`^${match.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : match.path;
-    for (const answer of answers) this.scripts.push({ ...(match.method ? { method: match.method } : {}), path, answer });
+    const path =
+      typeof match.path === 'string'
+        ? new RegExp(`^${match.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`)
+        : match.path;
+    for (const answer of answers)
+      this.scripts.push({ ...(match.method ? { method: match.method } : {}), path, answer });
   }
 
   takeScript(method: string, path: string): Scripted | undefined {
@@ -184,14 +197,28 @@ export class FakeConnectWise {
    * A person changes a ticket at `at` (ISO): the field takes its new reference and the audit trail records the change
    * as ConnectWise does, in words with names (`Status changed from "New" to "In Progress"`).
    */
-  changeTicket(ticketId: number, at: string, by: string, changes: Partial<Record<'board' | 'team' | 'status' | 'priority' | 'owner', FakeCwRef | null>>, extra: Record<string, unknown> = {}): void {
+  changeTicket(
+    ticketId: number,
+    at: string,
+    by: string,
+    changes: Partial<Record<'board' | 'team' | 'status' | 'priority' | 'owner', FakeCwRef | null>>,
+    extra: Record<string, unknown> = {},
+  ): void {
     const t = this.tickets.get(ticketId);
     if (!t) throw new Error(`no ticket ${ticketId}`);
     const label = { board: 'Board', team: 'Team', status: 'Status', priority: 'Priority', owner: 'Owner' } as const;
-    const show = (r: unknown) => (r && typeof r === 'object' ? String((r as FakeCwRef).identifier ?? (r as FakeCwRef).name ?? '') : '');
+    const show = (r: unknown) =>
+      r && typeof r === 'object' ? String((r as FakeCwRef).identifier ?? (r as FakeCwRef).name ?? '') : '';
     const list = this.audit.get(ticketId) ?? [];
     for (const [k, v] of Object.entries(changes) as [keyof typeof label, FakeCwRef | null][]) {
-      list.push({ text: `${label[k]} changed from "${show(t[k])}" to "${show(v)}"`, enteredDate: at, enteredBy: by, auditType: 'Ticket', auditSubType: label[k], auditSource: 'Ticket' });
+      list.push({
+        text: `${label[k]} changed from "${show(t[k])}" to "${show(v)}"`,
+        enteredDate: at,
+        enteredBy: by,
+        auditType: 'Ticket',
+        auditSubType: label[k],
+        auditSource: 'Ticket',
+      });
       t[k] = v ?? undefined; // undefined is left out of the JSON answer, like a field ConnectWise does not send
     }
     this.audit.set(ticketId, list);
@@ -209,7 +236,10 @@ export class FakeConnectWise {
   }
 
   /** The callback envelope ConnectWise would POST for a ticket change (connectwise.md §2.1). */
-  callbackBody(ticketId: number, options: { action?: string; memberId?: string; messageId?: string; keyUrl?: string; type?: string } = {}): string {
+  callbackBody(
+    ticketId: number,
+    options: { action?: string; memberId?: string; messageId?: string; keyUrl?: string; type?: string } = {},
+  ): string {
     const ticket = this.tickets.get(ticketId);
     return JSON.stringify({
       MessageId: options.messageId ?? randomUUID(),
@@ -253,7 +283,14 @@ export class FakeConnectWise {
       /* keep the text */
     }
     const url = new URL(req.url ?? '/', 'http://fake');
-    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, at: this.now() });
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      at: this.now(),
+    });
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     await route(this, { req, res, method: req.method ?? 'GET', url, rawPath: (req.url ?? '/').split('?')[0]!, body });
   }
@@ -261,11 +298,15 @@ export class FakeConnectWise {
 
 function post(url: string, body: string, signature: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-content-signature': signature } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'x-content-signature': signature } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -277,11 +318,50 @@ function post(url: string, body: string, signature: string): Promise<{ status: n
  * priorities 4–8.
  */
 export function seedConnectWise(fake: FakeConnectWise): FakeConnectWise {
-  fake.addBoard(1, 'Service A', [{ id: 1, name: 'New', defaultFlag: true }, { id: 17, name: 'In Progress' }, { id: 20, name: 'Waiting Customer' }, { id: 30, name: 'Closed' }], [{ id: 3, name: 'Tier 1' }, { id: 4, name: 'Tier 2' }]);
-  fake.addBoard(5, 'Network', [{ id: 50, name: 'New', defaultFlag: true }, { id: 51, name: 'In Progress' }], [{ id: 9, name: 'Network Team' }]);
-  fake.addBoard(12, 'Escalations', [{ id: 120, name: 'Assigned', defaultFlag: true }, { id: 121, name: 'New' }, { id: 122, name: 'In Progress' }], [{ id: 27, name: 'Tier 3' }, { id: 30, name: 'Security' }]);
+  fake.addBoard(
+    1,
+    'Service A',
+    [
+      { id: 1, name: 'New', defaultFlag: true },
+      { id: 17, name: 'In Progress' },
+      { id: 20, name: 'Waiting Customer' },
+      { id: 30, name: 'Closed' },
+    ],
+    [
+      { id: 3, name: 'Tier 1' },
+      { id: 4, name: 'Tier 2' },
+    ],
+  );
+  fake.addBoard(
+    5,
+    'Network',
+    [
+      { id: 50, name: 'New', defaultFlag: true },
+      { id: 51, name: 'In Progress' },
+    ],
+    [{ id: 9, name: 'Network Team' }],
+  );
+  fake.addBoard(
+    12,
+    'Escalations',
+    [
+      { id: 120, name: 'Assigned', defaultFlag: true },
+      { id: 121, name: 'New' },
+      { id: 122, name: 'In Progress' },
+    ],
+    [
+      { id: 27, name: 'Tier 3' },
+      { id: 30, name: 'Security' },
+    ],
+  );
   fake.addBoard(14, 'Vendor', [{ id: 140, name: 'Waiting Vendor', defaultFlag: true }], []);
-  for (const [identifier, id, name] of [['jsmith', 150, 'Jane Smith'], ['erin.t', 160, 'Erin Tate'], ['t2.frank', 161, 'Frank Ng'], ['t3.grace', 171, 'Grace Hopper'], ['sec.carol', 181, 'Carol Diaz']] as const) {
+  for (const [identifier, id, name] of [
+    ['jsmith', 150, 'Jane Smith'],
+    ['erin.t', 160, 'Erin Tate'],
+    ['t2.frank', 161, 'Frank Ng'],
+    ['t3.grace', 171, 'Grace Hopper'],
+    ['sec.carol', 181, 'Carol Diaz'],
+  ] as const) {
     fake.addMember(identifier, id, name);
   }
   fake.priorities.push(
@@ -295,7 +375,12 @@ export function seedConnectWise(fake: FakeConnectWise): FakeConnectWise {
 }
 
 /** A service ticket on Service A / Tier 1 owned by jsmith, entered at `enteredAt` (ISO). */
-export function cwTicket(fake: FakeConnectWise, id: number, enteredAt: string, overrides: Record<string, unknown> = {}): FakeCwTicket {
+export function cwTicket(
+  fake: FakeConnectWise,
+  id: number,
+  enteredAt: string,
+  overrides: Record<string, unknown> = {},
+): FakeCwTicket {
   return fake.addTicket({
     id,
     summary: 'Outlook keeps asking for a password',

@@ -59,11 +59,25 @@ export class FakeHalo {
   readonly vendorProblems: string[] = [];
   readonly deliveries: { url: string; status: number; body: Json; answer: string }[] = [];
   teams: Json[] = [
-    { id: 1, name: '1st Line Support' }, { id: 2, name: '2nd Line Support' }, { id: 3, name: '3rd Line Support' },
-    { id: 5, name: 'Network' }, { id: 6, name: 'Security' },
+    { id: 1, name: '1st Line Support' },
+    { id: 2, name: '2nd Line Support' },
+    { id: 3, name: '3rd Line Support' },
+    { id: 5, name: 'Network' },
+    { id: 6, name: 'Security' },
   ];
-  statuses: Json[] = [{ id: 1, name: 'New' }, { id: 2, name: 'In Progress' }, { id: 4, name: 'Waiting on Customer' }, { id: 8, name: 'Resolved' }, { id: 9, name: 'Closed' }];
-  priorities: Json[] = [1, 2, 3, 4].map((p) => ({ id: randomUUID(), slaid: 1, priorityid: p, name: ['Critical', 'High', 'Medium', 'Low'][p - 1] }));
+  statuses: Json[] = [
+    { id: 1, name: 'New' },
+    { id: 2, name: 'In Progress' },
+    { id: 4, name: 'Waiting on Customer' },
+    { id: 8, name: 'Resolved' },
+    { id: 9, name: 'Closed' },
+  ];
+  priorities: Json[] = [1, 2, 3, 4].map((p) => ({
+    id: randomUUID(),
+    slaid: 1,
+    priorityid: p,
+    name: ['Critical', 'High', 'Medium', 'Low'][p - 1],
+  }));
   /** Tickets created by a POST /api/Tickets without `id` (a connector bug when it meant to update). */
   created: Json[] = [];
   /** The next N ticket / note writes answer 200 without changing anything. */
@@ -119,19 +133,49 @@ export class FakeHalo {
    */
   logTicket(ticket: Json, at: string): Json {
     const when = at.replace(/\.\d+Z$|Z$/, '');
-    const t = this.addTicket({ ...ticket, dateoccurred: when, datecreated: when, last_update: when, lastactiondate: when });
-    this.addAction({ ticket_id: t.id, outcome: 'Logged', datetime: when, note: '', who_type: 1, actionby_agent_id: t.agent_id, new_status: t.status_id, new_agent: t.agent_id, new_team: t.team, new_priority: t.priority_id });
+    const t = this.addTicket({
+      ...ticket,
+      dateoccurred: when,
+      datecreated: when,
+      last_update: when,
+      lastactiondate: when,
+    });
+    this.addAction({
+      ticket_id: t.id,
+      outcome: 'Logged',
+      datetime: when,
+      note: '',
+      who_type: 1,
+      actionby_agent_id: t.agent_id,
+      new_status: t.status_id,
+      new_agent: t.agent_id,
+      new_team: t.team,
+      new_priority: t.priority_id,
+    });
     return t;
   }
   /**
    * An agent changes a ticket at `at` (ISO): the fields take their new values and the action records the change
    * (`new_status` with `old_status`; `new_agent`, `new_team`, `new_priority` without the old value, as Halo does).
    */
-  changeTicket(ticketId: number, at: string, agentId: number, changes: { status?: number; agent?: number; team?: string; priority?: number }, extra: Json = {}): void {
+  changeTicket(
+    ticketId: number,
+    at: string,
+    agentId: number,
+    changes: { status?: number; agent?: number; team?: string; priority?: number },
+    extra: Json = {},
+  ): void {
     const t = this.tickets.get(ticketId);
     if (!t) throw new Error(`no ticket ${ticketId}`);
     const when = at.replace(/\.\d+Z$|Z$/, '');
-    const action: Json = { ticket_id: ticketId, outcome: 'Updated', datetime: when, note: '', who_type: 1, actionby_agent_id: agentId };
+    const action: Json = {
+      ticket_id: ticketId,
+      outcome: 'Updated',
+      datetime: when,
+      note: '',
+      who_type: 1,
+      actionby_agent_id: agentId,
+    };
     if (changes.status !== undefined) {
       Object.assign(action, { old_status: t.status_id, new_status: changes.status });
       t.status_id = changes.status;
@@ -160,17 +204,32 @@ export class FakeHalo {
     for (const k of this.tokens.keys()) this.tokens.set(k, 0);
   }
   requestsTo(method: string, path: string | RegExp): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)));
+    return this.requests.filter(
+      (r) => r.method === method && (typeof path === 'string' ? r.path === path : path.test(r.path)),
+    );
   }
 
   /** Sends a webhook for `ticketId` to every active registration, as Halo does after a change. */
   async emit(ticketId: number, event: string, agentId: number): Promise<void> {
     const ticket = this.tickets.get(ticketId);
     for (const w of this.webhooks.filter((x) => x.active === true && x.type === 0)) {
-      const body: Json = { id: randomUUID(), webhook_id: w.id, notification_id: 41, escmsg_id: randomUUID(), event, object_id: ticketId, agent_id: agentId, timestamp: this.now().toISOString(), ticket: ticket ? { id: ticket.id, status_id: ticket.status_id, agent_id: ticket.agent_id } : undefined };
+      const body: Json = {
+        id: randomUUID(),
+        webhook_id: w.id,
+        notification_id: 41,
+        escmsg_id: randomUUID(),
+        event,
+        object_id: ticketId,
+        agent_id: agentId,
+        timestamp: this.now().toISOString(),
+        ticket: ticket ? { id: ticket.id, status_id: ticket.status_id, agent_id: ticket.agent_id } : undefined,
+      };
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (w.authentication_type === 1) headers.authorization = `Basic ${Buffer.from(`${String(w.basic_username)}:${String(w.basic_password)}`).toString('base64')}`;
-      const res = await fetch(String(w.url), { method: 'POST', headers, body: JSON.stringify(body) }).catch(() => undefined);
+      if (w.authentication_type === 1)
+        headers.authorization = `Basic ${Buffer.from(`${String(w.basic_username)}:${String(w.basic_password)}`).toString('base64')}`;
+      const res = await fetch(String(w.url), { method: 'POST', headers, body: JSON.stringify(body) }).catch(
+        () => undefined,
+      );
       const answer = res ? await res.text().catch(() => '') : '';
       this.deliveries.push({ url: String(w.url), status: res?.status ?? 0, body, answer });
     }
@@ -191,42 +250,72 @@ export class FakeHalo {
         return this.send(res, 400, { Message: 'The request body is not valid JSON' });
       }
     }
-    const rec: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body };
+    const rec: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body,
+    };
     this.requests.push(rec);
-    const scripted = this.failures.find((f) => (!f.method || f.method === rec.method) && (typeof f.path === 'string' ? f.path === rec.path : f.path.test(rec.path)));
+    const scripted = this.failures.find(
+      (f) =>
+        (!f.method || f.method === rec.method) &&
+        (typeof f.path === 'string' ? f.path === rec.path : f.path.test(rec.path)),
+    );
     if (scripted) {
       scripted.times = (scripted.times ?? 1) - 1;
       if (scripted.times <= 0) this.failures.splice(this.failures.indexOf(scripted), 1);
       if (scripted.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
-      return this.send(res, scripted.status, scripted.body ?? { Message: `scripted ${scripted.status}` }, scripted.headers);
+      return this.send(
+        res,
+        scripted.status,
+        scripted.body ?? { Message: `scripted ${scripted.status}` },
+        scripted.headers,
+      );
     }
     if (rec.path === '/auth/token' && rec.method === 'POST') return this.token(rec, res);
-    if (rec.path.toLowerCase() === '/api/authinfo') return this.send(res, 200, { auth_url: `${this.origin}/auth`, tenant_id: this.options.tenant ?? 'fake' });
+    if (rec.path.toLowerCase() === '/api/authinfo')
+      return this.send(res, 200, { auth_url: `${this.origin}/auth`, tenant_id: this.options.tenant ?? 'fake' });
     if (!rec.path.startsWith('/api/')) return this.send(res, 404, 'Not Found');
     const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     const exp = token ? this.tokens.get(token) : undefined;
-    if (exp === undefined || exp <= this.now().getTime()) return this.send(res, 401, { Message: 'Authorization has been denied for this request.' });
+    if (exp === undefined || exp <= this.now().getTime())
+      return this.send(res, 401, { Message: 'Authorization has been denied for this request.' });
     const [status, answer] = this.route(rec);
     this.send(res, status, answer);
     if (this.emitOnWrite && status === 200 && rec.method === 'POST' && Array.isArray(rec.body)) {
-      const ids = (rec.body as Json[]).map((b) => Number(rec.path === '/api/Actions' ? b.ticket_id : b.id)).filter((n) => n > 0);
-      for (const id of ids) await this.emit(id, rec.path === '/api/Actions' ? 'Action Added' : 'Ticket Updated', this.apiAgentId);
+      const ids = (rec.body as Json[])
+        .map((b) => Number(rec.path === '/api/Actions' ? b.ticket_id : b.id))
+        .filter((n) => n > 0);
+      for (const id of ids)
+        await this.emit(id, rec.path === '/api/Actions' ? 'Action Added' : 'Ticket Updated', this.apiAgentId);
     }
   }
 
   private token(rec: RecordedRequest, res: ServerResponse): void {
     const form = new URLSearchParams(typeof rec.body === 'string' ? rec.body : '');
     const o = this.options;
-    if (o.tenant !== undefined && rec.query.tenant !== o.tenant) return this.send(res, 500, { Message: 'tenant not found' });
-    if (form.get('grant_type') !== 'client_credentials') return this.send(res, 400, { error: 'unsupported_grant_type' });
-    if (form.get('client_id') !== (o.clientId ?? 'client-id') || form.get('client_secret') !== (o.clientSecret ?? 'client-secret')) {
+    if (o.tenant !== undefined && rec.query.tenant !== o.tenant)
+      return this.send(res, 500, { Message: 'tenant not found' });
+    if (form.get('grant_type') !== 'client_credentials')
+      return this.send(res, 400, { error: 'unsupported_grant_type' });
+    if (
+      form.get('client_id') !== (o.clientId ?? 'client-id') ||
+      form.get('client_secret') !== (o.clientSecret ?? 'client-secret')
+    ) {
       return this.send(res, 400, { error: 'invalid_client' });
     }
     const lifetime = o.tokenLifetimeS ?? 3600;
     const token = `tok-${randomUUID()}`;
     this.tokens.set(token, this.now().getTime() + lifetime * 1000);
     this.tokensIssued += 1;
-    this.send(res, 200, { access_token: token, token_type: 'Bearer', expires_in: lifetime, scope: form.get('scope') ?? 'all' });
+    this.send(res, 200, {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: lifetime,
+      scope: form.get('scope') ?? 'all',
+    });
   }
 
   private checkQuery(endpoint: string, rec: RecordedRequest): void {
@@ -236,7 +325,8 @@ export class FakeHalo {
   private route(rec: RecordedRequest): [number, unknown] {
     const { method, path } = rec;
     const ticketMatch = /^\/api\/Tickets\/(\d+)$/.exec(path);
-    if (method === 'GET' && path === '/api/Agent/me') return [200, { id: this.apiAgentId, name: 'psa-escalator API', is_agent: true }];
+    if (method === 'GET' && path === '/api/Agent/me')
+      return [200, { id: this.apiAgentId, name: 'psa-escalator API', is_agent: true }];
     if (method === 'GET' && path === '/api/Team') return [200, { record_count: this.teams.length, teams: this.teams }];
     if (method === 'GET' && path === '/api/Status') return [200, this.statuses];
     if (method === 'GET' && path === '/api/Priority') return [200, this.priorities];
@@ -273,7 +363,12 @@ export class FakeHalo {
     const size = Math.min(100, Number(rec.query.page_size ?? 50));
     const page = Number(rec.query.page_no ?? 1);
     const items = rec.query.pageinate === 'true' ? all.slice((page - 1) * size, page * size) : all;
-    return [200, this.options.listShape === 'bare' ? items : { page_no: page, page_size: size, record_count: all.length, tickets: items }];
+    return [
+      200,
+      this.options.listShape === 'bare'
+        ? items
+        : { page_no: page, page_size: size, record_count: all.length, tickets: items },
+    ];
   }
 
   private postTickets(rec: RecordedRequest): [number, unknown] {
@@ -313,7 +408,15 @@ export class FakeHalo {
         continue;
       }
       const at = zoneless(this.now());
-      out.push(this.addAction({ ...item, datetime: at, who_agentid: this.apiAgentId, actionby_agent_id: this.apiAgentId, actionby_application_id: 'psa-escalator' }));
+      out.push(
+        this.addAction({
+          ...item,
+          datetime: at,
+          who_agentid: this.apiAgentId,
+          actionby_agent_id: this.apiAgentId,
+          actionby_application_id: 'psa-escalator',
+        }),
+      );
       Object.assign(t, { lastactiondate: at, last_update: at });
     }
     return [200, out.length === 1 ? out[0] : out];
@@ -321,7 +424,11 @@ export class FakeHalo {
 
   private webhookRoute(rec: RecordedRequest): [number, unknown] {
     if (!this.canManageWebhooks) return [403, { Message: 'You do not have permission to access this resource' }];
-    const view = (w: Json) => ({ ...w, basic_password: undefined, events: this.bindEvents ? [{ eventno: 1, webhook_id: w.id }] : [] });
+    const view = (w: Json) => ({
+      ...w,
+      basic_password: undefined,
+      events: this.bindEvents ? [{ eventno: 1, webhook_id: w.id }] : [],
+    });
     if (rec.method === 'GET' && rec.path === '/api/Webhook') return [200, this.webhooks.map(view)];
     if (rec.method === 'POST' && rec.path === '/api/Webhook' && Array.isArray(rec.body)) {
       const out = (rec.body as Json[]).map((item) => {
@@ -345,7 +452,10 @@ export class FakeHalo {
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json; charset=utf-8', ...headers });
+    res.writeHead(status, {
+      'content-type': typeof body === 'string' ? 'text/plain' : 'application/json; charset=utf-8',
+      ...headers,
+    });
     res.end(text);
   }
 }

@@ -6,7 +6,14 @@ import { ConnectorError, err, ok } from '../../src/contract/index.js';
 import type { PsaConnector, RegistrationResult, Result, WebhookRequest } from '../../src/contract/index.js';
 import { PipelineUnavailableError } from '../../src/pipeline/types.js';
 import type { AuditEntry, DeadLetter, EscalationQuery, InstanceStatus } from '../../src/store/models.js';
-import type { IngestRequest, IngestResult, Pipeline, ReadinessReport, ReadModels, TicketView } from '../../src/pipeline/types.js';
+import type {
+  IngestRequest,
+  IngestResult,
+  Pipeline,
+  ReadinessReport,
+  ReadModels,
+  TicketView,
+} from '../../src/pipeline/types.js';
 
 // In-memory stand-ins for the HTTP layer's seams (Pipeline, ReadModels) and a tiny HMAC connector, so route tests
 // can assert exactly what reached the pipeline — and that nothing did when a request fails.
@@ -70,7 +77,9 @@ export class FakeReadModels implements ReadModels {
   async escalations(query: EscalationQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
     this.queries.push(query);
     const start = query.cursor === undefined ? 0 : Number(query.cursor);
-    const items = this.audit.filter((a) => !query.instance || a.instanceId === query.instance).slice(start, start + query.limit);
+    const items = this.audit
+      .filter((a) => !query.instance || a.instanceId === query.instance)
+      .slice(start, start + query.limit);
     const next = start + query.limit;
     return { items, nextCursor: next < this.audit.length ? String(next) : null };
   }

@@ -57,15 +57,23 @@ export function connectwiseInstanceYaml(o: CwInstanceOptions): string {
     kind: 'connectwise',
     ...(o.mode ? { mode: o.mode } : {}),
     connection: {
-      baseUrl: '${CW_BASE_URL}', companyId: 'acme', publicKey: '${CW_PUBLIC_KEY}', privateKey: '${CW_PRIVATE_KEY}',
-      clientId: '${CW_CLIENT_ID}', apiMember: 'escalator-api',
+      baseUrl: '${CW_BASE_URL}',
+      companyId: 'acme',
+      publicKey: '${CW_PUBLIC_KEY}',
+      privateKey: '${CW_PRIVATE_KEY}',
+      clientId: '${CW_CLIENT_ID}',
+      apiMember: 'escalator-api',
     },
     webhook: { keyUrlHosts: o.keyUrlHosts ?? ['${CW_ORIGIN}'] },
     mapping: {
       tiers,
       groups: { tier2: CW_TIERS.T2 },
       ...(priorities ? { priorities } : {}),
-      ...(o.statuses === undefined ? { statuses: { closed: ['Closed'] } } : Object.keys(o.statuses).length > 0 ? { statuses: o.statuses } : {}),
+      ...(o.statuses === undefined
+        ? { statuses: { closed: ['Closed'] } }
+        : Object.keys(o.statuses).length > 0
+          ? { statuses: o.statuses }
+          : {}),
       members: o.members ?? { 't2.erin': 'erin.t' },
     },
   });
@@ -95,7 +103,11 @@ export function haloInstanceYaml(o: HaloInstanceOptions): string {
     },
     webhook: { basicAuth: { username: 'escalator', password: o.password ?? '${HALO_WEBHOOK_PASSWORD}' } },
     mapping: {
-      tiers: o.tiers ?? { T1: { team: '1st Line Support' }, T2: { team: '2nd Line Support' }, T3: { team: '3rd Line Support' } },
+      tiers: o.tiers ?? {
+        T1: { team: '1st Line Support' },
+        T2: { team: '2nd Line Support' },
+        T3: { team: '3rd Line Support' },
+      },
       groups: { tier2: { team: '2nd Line Support' } },
       priorities: { P1: [1], P2: [2], P3: [3], P4: [4] },
       statuses: o.statuses ?? { closed: ['Closed'] },

@@ -53,7 +53,13 @@ function applyInPlace(psa: Map<string, FakeTicket>, plan: Parameters<AnyConnecto
       out.push({ actionId: n.actionId, action: 'note', status: 'skipped' });
       continue;
     }
-    const note: FakeNote = { id: `${plan.ticketId}-${t?.notes.length ?? 0}`, text: `${n.text}\n\n${n.marker}`, internal: n.visibility === 'internal', at: new Date().toISOString(), author: 'escalator-api' };
+    const note: FakeNote = {
+      id: `${plan.ticketId}-${t?.notes.length ?? 0}`,
+      text: `${n.text}\n\n${n.marker}`,
+      internal: n.visibility === 'internal',
+      at: new Date().toISOString(),
+      author: 'escalator-api',
+    };
     t?.notes.unshift(note);
     out.push({ actionId: n.actionId, action: 'note', status: 'applied' });
   }
@@ -67,7 +73,9 @@ function instantConnector(psa: Map<string, FakeTicket>): AnyConnector {
     ...testConnector,
     async fetchTicket(_ctx, ticketId) {
       const t = psa.get(ticketId);
-      return t ? ok({ ticket: structuredClone(t), notes: structuredClone(t.notes) }) : err(new ConnectorError('not_found', 'no such ticket'));
+      return t
+        ? ok({ ticket: structuredClone(t), notes: structuredClone(t.notes) })
+        : err(new ConnectorError('not_found', 'no such ticket'));
     },
     async applyActions(_ctx, plan) {
       return applyInPlace(psa, plan);
@@ -75,7 +83,10 @@ function instantConnector(psa: Map<string, FakeTicket>): AnyConnector {
   };
 }
 
-export async function startInstantPipeline(redisUrl: string, options: Omit<TestConfigOptions, 'psaUrl'> = {}): Promise<InstantPipeline> {
+export async function startInstantPipeline(
+  redisUrl: string,
+  options: Omit<TestConfigOptions, 'psaUrl'> = {},
+): Promise<InstantPipeline> {
   const config: AppConfig = testConfig({ psaUrl: 'http://127.0.0.1:9', ...options });
   const psa = new Map<string, FakeTicket>();
   const connectors = { connectwise: instantConnector(psa) };
@@ -95,7 +106,9 @@ export async function startInstantPipeline(redisUrl: string, options: Omit<TestC
     now: Date.now,
   };
   return {
-    redis, stores, psa,
+    redis,
+    stores,
+    psa,
     evaluate: (ticketId) => processTicket(deps, { instanceId: INSTANCE, ticketId, trigger: 'webhook', retry: false }),
     close: async () => {
       redis.disconnect();
@@ -116,7 +129,11 @@ export async function countKeys(redis: Redis, pattern: string): Promise<number> 
 }
 
 /** Runs `work` over `items` with at most `concurrency` in flight. */
-export async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
     while (next < items.length) await work(items[next++]!);

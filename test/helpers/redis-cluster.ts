@@ -64,19 +64,50 @@ export async function startCluster(options: { masters?: number; replicas?: numbe
       const bus = await freePort();
       procs.push(
         await startOnFreePort((port) => [
-          ...dataArgs(port, dir), '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
-          '--cluster-port', String(bus), '--cluster-node-timeout', '2000', '--repl-diskless-sync-delay', '0',
+          ...dataArgs(port, dir),
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${port}.conf`,
+          '--cluster-port',
+          String(bus),
+          '--cluster-node-timeout',
+          '2000',
+          '--repl-diskless-sync-delay',
+          '0',
         ]),
       );
     }
     const ports = procs.map((p) => p.port);
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 });
+    await run(
+      'redis-cli',
+      [
+        '--cluster',
+        'create',
+        ...ports.map((p) => `127.0.0.1:${p}`),
+        '--cluster-replicas',
+        String(replicas),
+        '--cluster-yes',
+      ],
+      { timeout: 30_000 },
+    );
     // `--cluster create` returns when the slots are assigned; the nodes agree a moment later (gossip).
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const states = await Promise.all(ports.map((p) => onNode(p, async (r) => /cluster_state:(\w+)/.exec(await r.cluster('INFO'))?.[1])));
+      const states = await Promise.all(
+        ports.map((p) => onNode(p, async (r) => /cluster_state:(\w+)/.exec(await r.cluster('INFO'))?.[1])),
+      );
       // With replicas, WAIT needs each replica in sync with its master: count the replicas the masters report online.
-      const linked = replicas === 0 ? 0 : (await Promise.all(ports.map((p) => onNode(p, async (r) => (await r.info('replication')).match(/state=online/g)?.length ?? 0)))).reduce((a, b) => a + b, 0);
+      const linked =
+        replicas === 0
+          ? 0
+          : (
+              await Promise.all(
+                ports.map((p) =>
+                  onNode(p, async (r) => (await r.info('replication')).match(/state=online/g)?.length ?? 0),
+                ),
+              )
+            ).reduce((a, b) => a + b, 0);
       if (states.every((s) => s === 'ok') && linked === (options.masters ?? 3) * replicas) break;
       if (Date.now() > deadline) throw new Error(`Redis Cluster not ok after 30 s: ${states.join(',')}`);
       await new Promise((r) => setTimeout(r, 100));

@@ -60,9 +60,28 @@ async function startServer(args: string[], port: number): Promise<Proc> {
 }
 
 export const dataArgs = (port: number, dir: string) => [
-  '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfilename', `aof-${port}.aof`,
-  '--appenddirname', `aof-${port}`, '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction', '--hz', '100',
-  '--daemonize', 'no',
+  '--port',
+  String(port),
+  '--bind',
+  '127.0.0.1',
+  '--dir',
+  dir,
+  '--appendonly',
+  'yes',
+  '--appendfilename',
+  `aof-${port}.aof`,
+  '--appenddirname',
+  `aof-${port}`,
+  '--appendfsync',
+  'everysec',
+  '--save',
+  '',
+  '--maxmemory-policy',
+  'noeviction',
+  '--hz',
+  '100',
+  '--daemonize',
+  'no',
 ];
 
 export async function startSentinel(options: { replicas?: number } = {}): Promise<TestSentinel> {
@@ -73,13 +92,17 @@ export async function startSentinel(options: { replicas?: number } = {}): Promis
   const masterPort = master.port;
   procs.push(master);
   for (let i = 0; i < (options.replicas ?? 2); i++) {
-    procs.push(await startOnFreePort((port) => [...dataArgs(port, dir), '--replicaof', '127.0.0.1', String(masterPort)]));
+    procs.push(
+      await startOnFreePort((port) => [...dataArgs(port, dir), '--replicaof', '127.0.0.1', String(masterPort)]),
+    );
   }
   const sentinelPorts: number[] = [];
   const sentinelConf = (port: number): string => {
     const file = join(dir, `sentinel-${port}.conf`);
     const lines = [
-      `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`,
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
       `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 2`,
       `sentinel down-after-milliseconds ${masterName} 1000`,
       `sentinel failover-timeout ${masterName} 5000`,

@@ -4,7 +4,14 @@ import { z } from 'zod';
 
 import { ConnectorError, deriveTier, err, hasMarker, isConnectorError, ok } from '../../src/contract/index.js';
 import type {
-  ActionResult, ConnectorContext, FetchedTicket, InstanceInfo, PsaConnector, Ticket, WebhookRequest, WritePlan,
+  ActionResult,
+  ConnectorContext,
+  FetchedTicket,
+  InstanceInfo,
+  PsaConnector,
+  Ticket,
+  WebhookRequest,
+  WritePlan,
 } from '../../src/contract/index.js';
 
 import type { FakeTicket } from './test-psa.js';
@@ -33,9 +40,18 @@ export function signBody(secret: string, raw: Buffer | string): string {
 }
 
 /** A signed delivery as the fake PSA would send it. */
-export function testDelivery(secret: string, body: { id: string; ticketId: string; action?: string; actor?: string; version?: string }): WebhookRequest {
+export function testDelivery(
+  secret: string,
+  body: { id: string; ticketId: string; action?: string; actor?: string; version?: string },
+): WebhookRequest {
   const rawBody = Buffer.from(JSON.stringify({ action: 'updated', ...body }));
-  return { headers: { 'x-test-signature': signBody(secret, rawBody), 'content-type': 'application/json' }, rawBody, json: JSON.parse(rawBody.toString()) as unknown, query: {}, ip: '127.0.0.1' };
+  return {
+    headers: { 'x-test-signature': signBody(secret, rawBody), 'content-type': 'application/json' },
+    rawBody,
+    json: JSON.parse(rawBody.toString()) as unknown,
+    query: {},
+    ip: '127.0.0.1',
+  };
 }
 
 const WebhookBody = z.object({
@@ -49,9 +65,15 @@ const WebhookBody = z.object({
 function normalize(fetched: FetchedTicket, instance: InstanceInfo, settings: TestSettings): Ticket {
   const t = fetched.ticket as FakeTicket;
   const level = [1, 2, 3, 4].includes(t.priority) ? (t.priority as 1 | 2 | 3 | 4) : null;
-  const category = (categories as readonly string[]).includes(t.status) ? (t.status as Ticket['status']['category']) : 'open';
+  const category = (categories as readonly string[]).includes(t.status)
+    ? (t.status as Ticket['status']['category'])
+    : 'open';
   const notes = (fetched.notes as FakeTicket['notes']).slice(0, 5).map((n) => ({
-    at: n.at, author: n.author, internal: n.internal, text: n.text, ours: hasMarker(n.text) || n.author === settings.apiIdentity,
+    at: n.at,
+    author: n.author,
+    internal: n.internal,
+    text: n.text,
+    ours: hasMarker(n.text) || n.author === settings.apiIdentity,
   }));
   const base: Ticket = {
     ref: { instance: instance.id, psa: instance.kind, id: t.id },
@@ -63,7 +85,11 @@ function normalize(fetched: FetchedTicket, instance: InstanceInfo, settings: Tes
     location: { queue: { id: t.queue } },
     tier: null,
     owner: t.owner ? { id: t.owner, name: t.owner } : null,
-    company: { id: t.company, ...(t.companyName ? { name: t.companyName } : {}), vip: instance.mapping.vipCompanies.map(String).includes(t.company) },
+    company: {
+      id: t.company,
+      ...(t.companyName ? { name: t.companyName } : {}),
+      vip: instance.mapping.vipCompanies.map(String).includes(t.company),
+    },
     category: t.category,
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
@@ -76,12 +102,17 @@ function normalize(fetched: FetchedTicket, instance: InstanceInfo, settings: Tes
 }
 
 async function get(ctx: Ctx, id: string): Promise<FakeTicket> {
-  const res = await ctx.http.request<FakeTicket>({ method: 'GET', url: `${ctx.settings.baseUrl}/tickets/${encodeURIComponent(id)}` });
+  const res = await ctx.http.request<FakeTicket>({
+    method: 'GET',
+    url: `${ctx.settings.baseUrl}/tickets/${encodeURIComponent(id)}`,
+  });
   return res.data;
 }
 
 const failed = (actionId: string, action: ActionResult['action'], e: unknown): ActionResult => ({
-  actionId, action, status: 'failed',
+  actionId,
+  action,
+  status: 'failed',
   error: isConnectorError(e) ? { code: e.code, message: e.message } : { code: 'internal', message: String(e) },
 });
 
@@ -95,13 +126,21 @@ async function writeFields(ctx: Ctx, plan: WritePlan, out: ActionResult[]): Prom
     if (typeof r.owner === 'string' && r.owner !== current.owner) patch.owner = r.owner;
   }
   if (plan.priority && Number(plan.priority.id) !== current.priority) patch.priority = Number(plan.priority.id);
-  const touched = [r ? { id: r.actionId, action: 'reassign' as const } : undefined, plan.priority ? { id: plan.priority.actionId, action: 'priority' as const } : undefined].filter((x) => x !== undefined);
+  const touched = [
+    r ? { id: r.actionId, action: 'reassign' as const } : undefined,
+    plan.priority ? { id: plan.priority.actionId, action: 'priority' as const } : undefined,
+  ].filter((x) => x !== undefined);
   if (Object.keys(patch).length === 0) {
     for (const t of touched) out.push({ actionId: t.id, action: t.action, status: 'skipped' });
     return true;
   }
   try {
-    await ctx.http.request({ method: 'PATCH', url: `${ctx.settings.baseUrl}/tickets/${encodeURIComponent(plan.ticketId)}`, json: patch, idempotent: true });
+    await ctx.http.request({
+      method: 'PATCH',
+      url: `${ctx.settings.baseUrl}/tickets/${encodeURIComponent(plan.ticketId)}`,
+      json: patch,
+      idempotent: true,
+    });
     const back = await get(ctx, plan.ticketId);
     const landed = Object.entries(patch).every(([k, v]) => (back as unknown as Record<string, unknown>)[k] === v);
     if (!landed) throw new ConnectorError('write_not_applied', 'read-back shows the write did not take');
@@ -122,7 +161,9 @@ async function writeNotes(ctx: Ctx, plan: WritePlan, out: ActionResult[]): Promi
     }
     try {
       await ctx.http.request({
-        method: 'POST', url: `${ctx.settings.baseUrl}/tickets/${encodeURIComponent(plan.ticketId)}/notes`, json: { text: `${note.text}\n\n${note.marker}`, internal: note.visibility === 'internal' },
+        method: 'POST',
+        url: `${ctx.settings.baseUrl}/tickets/${encodeURIComponent(plan.ticketId)}/notes`,
+        json: { text: `${note.text}\n\n${note.marker}`, internal: note.visibility === 'internal' },
         ...(ctx.settings.noteTimeoutMs ? { timeoutMs: ctx.settings.noteTimeoutMs } : {}),
       });
       out.push({ actionId: note.actionId, action: 'note', status: 'applied' });
@@ -145,7 +186,9 @@ export const testConnector = {
   async verifyWebhook(ctx, req) {
     const given = Buffer.from(req.headers['x-test-signature'] ?? '', 'utf8');
     const want = Buffer.from(signBody(ctx.settings.secret, req.rawBody), 'utf8');
-    return given.length === want.length && timingSafeEqual(given, want) ? ok(undefined) : err(new ConnectorError('unauthorized', 'bad signature'));
+    return given.length === want.length && timingSafeEqual(given, want)
+      ? ok(undefined)
+      : err(new ConnectorError('unauthorized', 'bad signature'));
   },
   async parseWebhook(ctx, req) {
     const body = WebhookBody.safeParse(req.json);
@@ -165,7 +208,11 @@ export const testConnector = {
   normalize,
   async readActivity(ctx, ticketId, since) {
     try {
-      const res = await ctx.http.request<{ items: { at: string; author: string }[] }>({ method: 'GET', url: `${ctx.settings.baseUrl}/tickets/${encodeURIComponent(ticketId)}/time-entries`, query: { since } });
+      const res = await ctx.http.request<{ items: { at: string; author: string }[] }>({
+        method: 'GET',
+        url: `${ctx.settings.baseUrl}/tickets/${encodeURIComponent(ticketId)}/time-entries`,
+        query: { since },
+      });
       return ok(res.data.items.map((e) => ({ at: e.at, author: e.author, kind: 'time_entry' as const })));
     } catch (e) {
       return err(isConnectorError(e) ? e : new ConnectorError('internal', String(e)));
@@ -175,26 +222,42 @@ export const testConnector = {
     const out: ActionResult[] = [];
     const fieldsOk = await writeFields(ctx, plan, out);
     if (!fieldsOk) {
-      for (const n of plan.notes) out.push(failed(n.actionId, 'note', new ConnectorError('internal', 'not attempted after a failed write')));
+      for (const n of plan.notes)
+        out.push(failed(n.actionId, 'note', new ConnectorError('internal', 'not attempted after a failed write')));
       return out;
     }
     await writeNotes(ctx, plan, out);
     return out;
   },
   async registerWebhooks(ctx) {
-    const res = await ctx.http.request<{ created: number }>({ method: 'POST', url: `${ctx.settings.baseUrl}/webhooks`, json: {}, idempotent: true });
+    const res = await ctx.http.request<{ created: number }>({
+      method: 'POST',
+      url: `${ctx.settings.baseUrl}/webhooks`,
+      json: {},
+      idempotent: true,
+    });
     return ok({ created: res.data.created, updated: 0, unchanged: res.data.created ? 0 : 1, removed: 0 });
   },
   async webhookState(ctx) {
-    const res = await ctx.http.request<{ state: 'active' | 'inactive' | 'missing' }>({ method: 'GET', url: `${ctx.settings.baseUrl}/webhooks` });
+    const res = await ctx.http.request<{ state: 'active' | 'inactive' | 'missing' }>({
+      method: 'GET',
+      url: `${ctx.settings.baseUrl}/webhooks`,
+    });
     return ok(res.data.state);
   },
   async listChangedSince(ctx, since, page) {
     try {
       const n = Number(page ?? '0');
-      const res = await ctx.http.request<{ items: { id: string; updatedAt: string }[]; more: boolean }>({ method: 'GET', url: `${ctx.settings.baseUrl}/tickets`, query: { since, page: n } });
+      const res = await ctx.http.request<{ items: { id: string; updatedAt: string }[]; more: boolean }>({
+        method: 'GET',
+        url: `${ctx.settings.baseUrl}/tickets`,
+        query: { since, page: n },
+      });
       const items = res.data.items.map((i) => ({ ticketId: i.id, version: i.updatedAt }));
-      const highWater = items.reduce<string | undefined>((m, i) => (m === undefined || i.version > m ? i.version : m), undefined);
+      const highWater = items.reduce<string | undefined>(
+        (m, i) => (m === undefined || i.version > m ? i.version : m),
+        undefined,
+      );
       return ok({ items, ...(res.data.more ? { nextPage: String(n + 1) } : {}), ...(highWater ? { highWater } : {}) });
     } catch (e) {
       return err(isConnectorError(e) ? e : new ConnectorError('internal', String(e)));
@@ -203,8 +266,15 @@ export const testConnector = {
   async listOpen(ctx, page) {
     try {
       const n = Number(page ?? '0');
-      const res = await ctx.http.request<{ items: { id: string; updatedAt: string }[]; more: boolean }>({ method: 'GET', url: `${ctx.settings.baseUrl}/open-tickets`, query: { page: n } });
-      return ok({ items: res.data.items.map((i) => ({ ticketId: i.id, version: i.updatedAt })), ...(res.data.more ? { nextPage: String(n + 1) } : {}) });
+      const res = await ctx.http.request<{ items: { id: string; updatedAt: string }[]; more: boolean }>({
+        method: 'GET',
+        url: `${ctx.settings.baseUrl}/open-tickets`,
+        query: { page: n },
+      });
+      return ok({
+        items: res.data.items.map((i) => ({ ticketId: i.id, version: i.updatedAt })),
+        ...(res.data.more ? { nextPage: String(n + 1) } : {}),
+      });
     } catch (e) {
       return err(isConnectorError(e) ? e : new ConnectorError('internal', String(e)));
     }

@@ -23,8 +23,18 @@ export const testPolicy = {
   sla: { P1: { firstResponse: 15, resolution: 240 }, P3: { firstResponse: 240, resolution: 1440 } },
   handoff: { required: [], onMissing: 'flag' },
   rules: [
-    { id: 'emergency', kind: 'emergency', when: { text: ['ransomware'] }, then: { escalateTo: 'T3', priority: 'P1', note: 'internal', notify: ['managers'] } },
-    { id: 't1-timeout', kind: 'tiered', when: { tier: 'T1', timeInTier: '2h', status: { not: ['resolved', 'closed'] } }, then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' } },
+    {
+      id: 'emergency',
+      kind: 'emergency',
+      when: { text: ['ransomware'] },
+      then: { escalateTo: 'T3', priority: 'P1', note: 'internal', notify: ['managers'] },
+    },
+    {
+      id: 't1-timeout',
+      kind: 'tiered',
+      when: { tier: 'T1', timeInTier: '2h', status: { not: ['resolved', 'closed'] } },
+      then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' },
+    },
   ],
 };
 
@@ -46,7 +56,10 @@ export interface TestConfigOptions {
 export function testConfig(o: TestConfigOptions): AppConfig {
   const instance = (id: string) => ({
     info: {
-      id, kind: 'connectwise' as const, policy: 'standard', mode: o.mode ?? 'enforce',
+      id,
+      kind: 'connectwise' as const,
+      policy: 'standard',
+      mode: o.mode ?? 'enforce',
       mapping: MappingSchema.parse({
         tiers: { T1: { queue: '1' }, T2: { queue: '2' }, T3: { queue: '3' } },
         groups: { tier2: { queue: '2' } },
@@ -63,7 +76,9 @@ export function testConfig(o: TestConfigOptions): AppConfig {
     calendars: { always: CalendarSchema.parse({ timezone: 'UTC', hours: { 'mon-sun': '00:00-24:00' } }) },
     notifiers: { managers: { kind: 'webhook', url: `${o.psaUrl}/notify/managers` } },
     groups: { tier2: GroupSchema.parse({ assign: 'round-robin', members: ['t2.a', 't2.b'] }) },
-    policies: { standard: PolicySchema.parse({ ...testPolicy, rules: [...testPolicy.rules, ...(o.extraRules ?? [])] }) },
+    policies: {
+      standard: PolicySchema.parse({ ...testPolicy, rules: [...testPolicy.rules, ...(o.extraRules ?? [])] }),
+    },
     templates: {},
     instances: [instance(INSTANCE), ...(o.moreInstances ?? []).map(instance)],
     retention: { auditMs: 90 * 86_400_000, deadLettersMs: 30 * 86_400_000, ticketsMs: 30 * 86_400_000, ...o.retention },
@@ -91,7 +106,16 @@ export async function startTestPipeline(o: StartOptions): Promise<RunningPipelin
     ...o,
     engine,
     metrics,
-    tuning: { lockDurationMs: 2_000, stalledIntervalMs: 1_000, heartbeatMs: 200, heartbeatStaleMs: 3_000, pollMs: 100, closeTimeoutMs: 5_000, backoffMs: 100, ...o.tuning },
+    tuning: {
+      lockDurationMs: 2_000,
+      stalledIntervalMs: 1_000,
+      heartbeatMs: 200,
+      heartbeatStaleMs: 3_000,
+      pollMs: 100,
+      closeTimeoutMs: 5_000,
+      backoffMs: 100,
+      ...o.tuning,
+    },
     http: { minDelayMs: 5, maxDelayMs: 20, ...o.http },
   });
   return { ...running, metrics };
@@ -105,13 +129,17 @@ export interface FakePsaPipeline {
   close(): Promise<void>;
 }
 
-export async function startFakePsaPipeline(o: Partial<Omit<StartOptions, 'redisUrl' | 'config'>> = {}): Promise<FakePsaPipeline> {
+export async function startFakePsaPipeline(
+  o: Partial<Omit<StartOptions, 'redisUrl' | 'config'>> = {},
+): Promise<FakePsaPipeline> {
   const redis = await startRedis();
   const fake = new FakePsa();
   await fake.start();
   const p = await startTestPipeline({ ...o, redisUrl: redis.url, config: testConfig({ psaUrl: fake.url }) });
   return {
-    redis, fake, p,
+    redis,
+    fake,
+    p,
     close: async () => {
       await p.close();
       await fake.stop();

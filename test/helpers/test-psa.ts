@@ -85,8 +85,17 @@ export class FakePsa {
   addTicket(t: Partial<FakeTicket> & { id: string }): FakeTicket {
     const at = new Date(this.now()).toISOString();
     const ticket: FakeTicket = {
-      title: `Ticket ${t.id}`, status: 'open', priority: 3, queue: '1', owner: null, company: 'c1', category: [],
-      createdAt: at, updatedAt: at, notes: [], ...t,
+      title: `Ticket ${t.id}`,
+      status: 'open',
+      priority: 3,
+      queue: '1',
+      owner: null,
+      company: 'c1',
+      category: [],
+      createdAt: at,
+      updatedAt: at,
+      notes: [],
+      ...t,
     };
     this.tickets.set(ticket.id, ticket);
     return ticket;
@@ -148,34 +157,41 @@ export class FakePsa {
     send(res, status, out);
   }
 
-  private route(method: string, url: URL): ((body: Record<string, unknown> | undefined, url: URL) => Promise<[number, unknown]>) | undefined {
+  private route(
+    method: string,
+    url: URL,
+  ): ((body: Record<string, unknown> | undefined, url: URL) => Promise<[number, unknown]>) | undefined {
     const m = /^\/tickets\/([^/]+)(\/notes)?$/.exec(url.pathname);
     if (method === 'GET' && m && !m[2]) return () => this.getTicket(decodeURIComponent(m[1]!));
     if (method === 'PATCH' && m && !m[2]) return async (b) => this.patchTicket(decodeURIComponent(m[1]!), b ?? {});
-    if (method === 'POST' && m && m[2]) return async (b) => {
-      if (this.noteDelayMs > 0) await new Promise((r) => setTimeout(r, this.noteDelayMs));
-      return this.addNote(decodeURIComponent(m[1]!), b ?? {});
-    };
+    if (method === 'POST' && m && m[2])
+      return async (b) => {
+        if (this.noteDelayMs > 0) await new Promise((r) => setTimeout(r, this.noteDelayMs));
+        return this.addNote(decodeURIComponent(m[1]!), b ?? {});
+      };
     const te = /^\/tickets\/([^/]+)\/time-entries$/.exec(url.pathname);
-    if (method === 'GET' && te) return async (_b, u) => {
-      const t = this.tickets.get(decodeURIComponent(te[1]!));
-      if (!t) return [404, { error: 'not found' }];
-      const since = Date.parse(u.searchParams.get('since') ?? '') || 0;
-      return [200, { items: (t.timeEntries ?? []).filter((e) => Date.parse(e.at) > since) }];
-    };
+    if (method === 'GET' && te)
+      return async (_b, u) => {
+        const t = this.tickets.get(decodeURIComponent(te[1]!));
+        if (!t) return [404, { error: 'not found' }];
+        const since = Date.parse(u.searchParams.get('since') ?? '') || 0;
+        return [200, { items: (t.timeEntries ?? []).filter((e) => Date.parse(e.at) > since) }];
+      };
     if (method === 'GET' && url.pathname === '/tickets') return async (_b, u) => this.listChanged(u);
     if (method === 'GET' && url.pathname === '/open-tickets') return async (_b, u) => this.listOpen(u);
     const n = /^\/notify\/([^/]+)$/.exec(url.pathname);
-    if (method === 'POST' && n) return async (b) => {
-      this.notifications.push({ name: n[1]!, body: b });
-      return [200, { ok: true }];
-    };
+    if (method === 'POST' && n)
+      return async (b) => {
+        this.notifications.push({ name: n[1]!, body: b });
+        return [200, { ok: true }];
+      };
     if (method === 'GET' && url.pathname === '/webhooks') return async () => [200, { state: this.webhookState }];
-    if (method === 'POST' && url.pathname === '/webhooks') return async () => {
-      const created = this.webhookState === 'active' ? 0 : 1;
-      this.webhookState = 'active';
-      return [200, { created }];
-    };
+    if (method === 'POST' && url.pathname === '/webhooks')
+      return async () => {
+        const created = this.webhookState === 'active' ? 0 : 1;
+        this.webhookState = 'active';
+        return [200, { created }];
+      };
     return undefined;
   }
 
@@ -209,7 +225,13 @@ export class FakePsa {
   private addNote(id: string, body: Record<string, unknown>): [number, unknown] {
     const t = this.tickets.get(id);
     if (!t) return [404, { error: 'not found' }];
-    const note: FakeNote = { id: String(++this.seq), text: String(body.text ?? ''), internal: body.internal !== false, at: new Date(this.now()).toISOString(), author: 'escalator-api' };
+    const note: FakeNote = {
+      id: String(++this.seq),
+      text: String(body.text ?? ''),
+      internal: body.internal !== false,
+      at: new Date(this.now()).toISOString(),
+      author: 'escalator-api',
+    };
     t.notes.unshift(note);
     this.storedAt.set(note.id, Date.now());
     return [201, note];
@@ -218,17 +240,27 @@ export class FakePsa {
   /** Open tickets (not resolved/closed) by id, 50 per page: the open-only listing a backfill pages through. */
   private listOpen(url: URL): [number, unknown] {
     const page = Number(url.searchParams.get('page') ?? '0');
-    const all = [...this.tickets.values()].filter((t) => t.status !== 'resolved' && t.status !== 'closed').sort((a, b) => a.id.localeCompare(b.id));
+    const all = [...this.tickets.values()]
+      .filter((t) => t.status !== 'resolved' && t.status !== 'closed')
+      .sort((a, b) => a.id.localeCompare(b.id));
     const slice = all.slice(page * 50, page * 50 + 50);
-    return [200, { items: slice.map((t) => ({ id: t.id, updatedAt: t.updatedAt })), more: all.length > (page + 1) * 50 }];
+    return [
+      200,
+      { items: slice.map((t) => ({ id: t.id, updatedAt: t.updatedAt })), more: all.length > (page + 1) * 50 },
+    ];
   }
 
   private listChanged(url: URL): [number, unknown] {
     const since = Date.parse(url.searchParams.get('since') ?? '1970-01-01T00:00:00Z');
     const page = Number(url.searchParams.get('page') ?? '0');
-    const all = [...this.tickets.values()].filter((t) => Date.parse(t.updatedAt) >= since).sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    const all = [...this.tickets.values()]
+      .filter((t) => Date.parse(t.updatedAt) >= since)
+      .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
     const slice = all.slice(page * 50, page * 50 + 50);
-    return [200, { items: slice.map((t) => ({ id: t.id, updatedAt: t.updatedAt })), more: all.length > (page + 1) * 50 }];
+    return [
+      200,
+      { items: slice.map((t) => ({ id: t.id, updatedAt: t.updatedAt })), more: all.length > (page + 1) * 50 },
+    ];
   }
 }
 

@@ -35,7 +35,9 @@ export async function waitFor<T>(
       last = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`waitFor timed out after ${timeoutMs} ms waiting for ${describeWait(check, what)}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(
+        `waitFor timed out after ${timeoutMs} ms waiting for ${describeWait(check, what)}${last ? `: ${String(last)}` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
@@ -57,14 +59,16 @@ const PENDING = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-childre
 export async function waitForDrained(
   running: { queues: { events: Queue; tickets: Queue; control?: Queue } },
   timeoutMs = 30_000,
-  what = 'the pipeline\'s queues to drain',
+  what = "the pipeline's queues to drain",
 ): Promise<void> {
   const queues = Object.values(running.queues);
   let state = '';
   let calm = 0;
   await waitFor(
     async () => {
-      const jobs = (await Promise.all(queues.map((q) => q.getJobs([...PENDING])))).flat().filter((j) => j && j.name !== 'heartbeat');
+      const jobs = (await Promise.all(queues.map((q) => q.getJobs([...PENDING]))))
+        .flat()
+        .filter((j) => j && j.name !== 'heartbeat');
       state = jobs.map((j) => `${j.queueName}:${j.name}:${j.id}`).join(', ') || 'none';
       calm = jobs.length > 0 ? 0 : calm + 1;
       return calm >= 2;
@@ -82,7 +86,11 @@ export async function waitForDrained(
  */
 export async function waitForDrainedAt(redisUrl: string, timeoutMs = 30_000, what?: string): Promise<void> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queues = { events: new Queue('events', { connection }), tickets: new Queue('tickets', { connection }), control: new Queue('control', { connection }) };
+  const queues = {
+    events: new Queue('events', { connection }),
+    tickets: new Queue('tickets', { connection }),
+    control: new Queue('control', { connection }),
+  };
   try {
     await waitForDrained({ queues }, timeoutMs, what);
   } finally {
@@ -95,9 +103,19 @@ export async function waitForDrainedAt(redisUrl: string, timeoutMs = 30_000, wha
  * Waits until a counter (read by `read`, e.g. a fake PSA's request count or a worker's processed total) has moved past
  * `from` and returns its new value.
  */
-export async function waitForAdvance(read: () => number | Promise<number>, from: number, timeoutMs = 20_000, what = 'the counter to advance'): Promise<number> {
-  return waitFor(async () => {
-    const v = await read();
-    return v > from ? v : 0;
-  }, timeoutMs, 50, () => `${what} past ${from}`);
+export async function waitForAdvance(
+  read: () => number | Promise<number>,
+  from: number,
+  timeoutMs = 20_000,
+  what = 'the counter to advance',
+): Promise<number> {
+  return waitFor(
+    async () => {
+      const v = await read();
+      return v > from ? v : 0;
+    },
+    timeoutMs,
+    50,
+    () => `${what} past ${from}`,
+  );
 }

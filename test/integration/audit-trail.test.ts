@@ -32,10 +32,16 @@ describe('audit trail through the real service', () => {
       expect(await h.deliver(id)).toBe(202);
       await waitFor(() => (h.fake.tickets.get(id)?.board as { id?: number } | undefined)?.id === 5);
       // The entry is recorded with no results BEFORE the writes (and `[].every(…)` is true): wait for the results.
-      await waitFor(async () => (await h.api<Page>(`/api/escalations?instance=acme-cw&rule=t1-timeout`)).body.items.some((e) => e.ticketId === String(id) && e.results.length > 0 && e.results.every((r) => r.status !== 'skipped')));
+      await waitFor(async () =>
+        (await h.api<Page>(`/api/escalations?instance=acme-cw&rule=t1-timeout`)).body.items.some(
+          (e) => e.ticketId === String(id) && e.results.length > 0 && e.results.every((r) => r.status !== 'skipped'),
+        ),
+      );
     }
     // The results are written before the ticket state (tier, next check) is stored: wait until every job is done.
-    await waitFor(async () => Object.values(await h.running.queues.tickets.getJobCounts('waiting', 'active', 'delayed')).every((n) => n === 0));
+    await waitFor(async () =>
+      Object.values(await h.running.queues.tickets.getJobCounts('waiting', 'active', 'delayed')).every((n) => n === 0),
+    );
   });
   afterAll(async () => {
     await h?.close();
@@ -49,22 +55,38 @@ describe('audit trail through the real service', () => {
     expect(entry.id).toEqual(expect.any(String));
     expect(entry.at).toMatch(SECOND_INSTANT);
     expect(entry.decision.reasons).toEqual([
-      { rule: 't1-timeout', kind: 'tiered', text: expect.stringContaining('timeInTier'), matched: { timeInTier: expect.any(Number), threshold: 120 } },
+      {
+        rule: 't1-timeout',
+        kind: 'tiered',
+        text: expect.stringContaining('timeInTier'),
+        matched: { timeInTier: expect.any(Number), threshold: 120 },
+      },
     ]);
     expect(entry.decision.reasons[0]!.matched['timeInTier']).toBeGreaterThanOrEqual(180);
     expect(entry.decision.actions).toEqual([
       expect.objectContaining({ type: 'reassign', rule: 't1-timeout', tier: 'T2', group: 'tier2', owner: 't2.erin' }),
-      expect.objectContaining({ type: 'note', rule: 't1-timeout', visibility: 'internal', text: expect.stringContaining('t1-timeout') }),
+      expect.objectContaining({
+        type: 'note',
+        rule: 't1-timeout',
+        visibility: 'internal',
+        text: expect.stringContaining('t1-timeout'),
+      }),
       expect.objectContaining({ type: 'notify', rule: 't1-timeout', notifier: 'managers' }),
     ]);
-    expect(entry.results.map((r) => [r.action, r.status])).toEqual([['reassign', 'applied'], ['note', 'applied'], ['notify', 'applied']]);
+    expect(entry.results.map((r) => [r.action, r.status])).toEqual([
+      ['reassign', 'applied'],
+      ['note', 'applied'],
+      ['notify', 'applied'],
+    ]);
   });
 
   it('lists newest first and pages with nextCursor', async () => {
     const first = await h.api<Page>('/api/escalations?instance=acme-cw&rule=t1-timeout&limit=2');
     expect(first.body.items.map((e) => e.ticketId)).toEqual(['5003', '5002']);
     expect(first.body.nextCursor).toEqual(expect.any(String));
-    const second = await h.api<Page>(`/api/escalations?instance=acme-cw&rule=t1-timeout&limit=2&cursor=${encodeURIComponent(first.body.nextCursor!)}`);
+    const second = await h.api<Page>(
+      `/api/escalations?instance=acme-cw&rule=t1-timeout&limit=2&cursor=${encodeURIComponent(first.body.nextCursor!)}`,
+    );
     expect(second.body).toMatchObject({ nextCursor: null });
     expect(second.body.items.map((e) => e.ticketId)).toEqual(['5001']);
   });
@@ -73,7 +95,9 @@ describe('audit trail through the real service', () => {
     expect((await h.api<Page>('/api/escalations?rule=no-such-rule')).body).toEqual({ items: [], nextCursor: null });
     expect((await h.api<Page>('/api/escalations?instance=globex')).body.items).toEqual([]);
     expect((await h.api<Page>('/api/escalations?since=2999-01-01T00:00:00Z')).body.items).toEqual([]);
-    expect((await h.api<Page>('/api/escalations?since=2000-01-01T00:00:00%2B02:00')).body.items.length).toBeGreaterThanOrEqual(3);
+    expect(
+      (await h.api<Page>('/api/escalations?since=2000-01-01T00:00:00%2B02:00')).body.items.length,
+    ).toBeGreaterThanOrEqual(3);
     expect((await h.api('/api/escalations?limit=501')).status).toBe(400);
   });
 
@@ -104,9 +128,22 @@ describe('retention', () => {
     await redis?.close();
   });
 
-  const decision = { actions: [{ type: 'tag' as const, rule: 'r1', tag: 'x' }], reasons: [], nearMisses: [], clocks: {}, nextCheckAt: null };
+  const decision = {
+    actions: [{ type: 'tag' as const, rule: 'r1', tag: 'x' }],
+    reasons: [],
+    nearMisses: [],
+    clocks: {},
+    nextCheckAt: null,
+  };
   const entry = (atMs: number, ticketId: string): AuditEntry => ({
-    id: newAuditId(atMs), at: new Date(atMs).toISOString(), instanceId: 'acme', psa: 'connectwise', ticketId, mode: 'enforce', decision, results: [],
+    id: newAuditId(atMs),
+    at: new Date(atMs).toISOString(),
+    instanceId: 'acme',
+    psa: 'connectwise',
+    ticketId,
+    mode: 'enforce',
+    decision,
+    results: [],
   });
 
   it('retention.audit and retention.deadLetters are read from the YAML as durations', () => {
@@ -124,7 +161,11 @@ instances:
 `;
     const loaded = loadConfigText(yaml, 'retention.yaml', {}, connectors);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-    expect(loaded.value.retention).toEqual({ auditMs: 7 * 86_400_000, deadLettersMs: 12 * 3_600_000, ticketsMs: 30 * 86_400_000 });
+    expect(loaded.value.retention).toEqual({
+      auditMs: 7 * 86_400_000,
+      deadLettersMs: 12 * 3_600_000,
+      ticketsMs: 30 * 86_400_000,
+    });
   });
 
   it('audit entries older than retention.audit are no longer served and are trimmed from the indexes', async () => {
@@ -150,7 +191,13 @@ instances:
   it('dead letters older than retention.deadLetters are no longer listed', async () => {
     let now = Date.parse('2026-03-01T00:00:00Z');
     const stores = createStores(client, { retention: { auditMs: 86_400_000, deadLettersMs: 3_600_000 } }, () => now);
-    const letter = await stores.deadLetters.add({ instanceId: 'acme', ticketId: 't1', kind: 'actions', actions: [], error: { code: 'psa_unavailable', message: 'x' } });
+    const letter = await stores.deadLetters.add({
+      instanceId: 'acme',
+      ticketId: 't1',
+      kind: 'actions',
+      actions: [],
+      error: { code: 'psa_unavailable', message: 'x' },
+    });
     expect((await stores.deadLetters.list()).map((l) => l.id)).toContain(letter.id);
     now += 3_600_000 + 1;
     expect((await stores.deadLetters.list()).map((l) => l.id)).not.toContain(letter.id);
@@ -162,7 +209,15 @@ instances:
     const keys = createStores(client, { retention: { auditMs: 86_400_000, deadLettersMs: 1 } }).keys;
     const store = new MetricsHistoryStore(client, keys, { retentionMs: 86_400_000, now: () => now });
     const h = (ticketId: string, endedAt?: string): MetricsHistory => ({
-      v: 1, instanceId: 'ret', ticketId, createdAt: '2026-03-01T00:00:00Z', initialTier: 'T1', moves: [], clockStops: [], nearMisses: [], observedAt: '2026-03-01T00:00:00Z',
+      v: 1,
+      instanceId: 'ret',
+      ticketId,
+      createdAt: '2026-03-01T00:00:00Z',
+      initialTier: 'T1',
+      moves: [],
+      clockStops: [],
+      nearMisses: [],
+      observedAt: '2026-03-01T00:00:00Z',
       ...(endedAt ? { endedAt } : {}),
     });
     await store.put(h('ended-long-ago', '2026-03-01T00:00:00Z'));
@@ -170,6 +225,9 @@ instances:
     await store.put(h('ended-today', '2026-03-09T12:00:00Z'));
     expect(await client.zscore(keys.metricsHistoryIndex('ret'), 'ended-long-ago')).toBeNull();
     now += 1;
-    expect((await store.since('ret', Date.parse('2026-03-09T00:00:00Z'))).map((x) => x.ticketId).sort()).toEqual(['ended-today', 'open']);
+    expect((await store.since('ret', Date.parse('2026-03-09T00:00:00Z'))).map((x) => x.ticketId).sort()).toEqual([
+      'ended-today',
+      'open',
+    ]);
   });
 });

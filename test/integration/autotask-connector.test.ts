@@ -28,11 +28,29 @@ async function fetched(id = '351181'): Promise<FetchedTicket> {
 
 async function planFor(extra: Partial<WritePlan>): Promise<WritePlan> {
   const f = await fetched();
-  return { ticketId: '351181', current: autotask.normalize(f, ctx.instance, ctx.settings), fetched: f, notes: [], verify: false, ...extra };
+  return {
+    ticketId: '351181',
+    current: autotask.normalize(f, ctx.instance, ctx.settings),
+    fetched: f,
+    notes: [],
+    verify: false,
+    ...extra,
+  };
 }
 
-const toT2 = { actionId: 'a-reassign', location: { queueID: 29682969 }, tier: 'T2', owner: { resourceID: 29684003, roleID: 29683002 }, ownerName: 't2.erin' };
-const handoff = { actionId: 'a-note', marker: '[esc:7f3a2c]', visibility: 'internal' as const, text: 'Escalated to T2 (t1-timeout).\nCustomer: Globex' };
+const toT2 = {
+  actionId: 'a-reassign',
+  location: { queueID: 29682969 },
+  tier: 'T2',
+  owner: { resourceID: 29684003, roleID: 29683002 },
+  ownerName: 't2.erin',
+};
+const handoff = {
+  actionId: 'a-note',
+  marker: '[esc:7f3a2c]',
+  visibility: 'internal' as const,
+  text: 'Escalated to T2 (t1-timeout).\nCustomer: Globex',
+};
 
 describe('read', () => {
   it('fetches and normalizes a ticket with its notes and lookups', async () => {
@@ -50,7 +68,11 @@ describe('read', () => {
       version: '2026-11-24T15:10:02.433Z',
     });
     const get = fake.calls('GET', /^\/Tickets\/351181$/)[0]!;
-    expect(get.headers).toMatchObject({ apiintegrationcode: fake.state.integrationCode, username: fake.state.username, secret: fake.state.secret });
+    expect(get.headers).toMatchObject({
+      apiintegrationcode: fake.state.integrationCode,
+      username: fake.state.username,
+      secret: fake.state.secret,
+    });
   });
 
   it('caches picklists and lookups: a second fetch costs the ticket and its notes only', async () => {
@@ -70,7 +92,10 @@ describe('read', () => {
     const zone = fake.requests.filter((r) => /zoneinformation/i.test(r.path));
     expect(zone).toHaveLength(1);
     expect(zone[0]!.headers['secret']).toBeUndefined();
-    expect(fake.calls('GET', /^\/Tickets\/351181$/).map((r) => r.path)).toEqual(['/ATServicesRest/V1.0/Tickets/351181', '/ATServicesRest/V1.0/Tickets/351181']);
+    expect(fake.calls('GET', /^\/Tickets\/351181$/).map((r) => r.path)).toEqual([
+      '/ATServicesRest/V1.0/Tickets/351181',
+      '/ATServicesRest/V1.0/Tickets/351181',
+    ]);
   });
 
   it('maps a gone ticket to not_found and bad credentials to psa_auth', async () => {
@@ -78,11 +103,20 @@ describe('read', () => {
     ctx = makeCtx({ ...fake.connection(), secret: 'wrong' });
     expect(await autotask.fetchTicket(ctx, '351181')).toMatchObject({ ok: false, error: { code: 'psa_auth' } });
     ctx = makeCtx({ ...fake.connection(), integrationCode: 'WRONG' });
-    expect(await autotask.fetchTicket(ctx, '351181')).toMatchObject({ ok: false, error: { code: 'psa_auth', retryable: false } });
+    expect(await autotask.fetchTicket(ctx, '351181')).toMatchObject({
+      ok: false,
+      error: { code: 'psa_auth', retryable: false },
+    });
   });
 
   it('waits out a 429 with Retry-After and then succeeds', async () => {
-    fake.fail({ method: 'GET', path: '/Tickets/351181', status: 429, headers: { 'retry-after': '1' }, body: { errors: ['Rate limit exceeded'] } });
+    fake.fail({
+      method: 'GET',
+      path: '/Tickets/351181',
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { errors: ['Rate limit exceeded'] },
+    });
     const started = Date.now();
     await fetched();
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
@@ -90,27 +124,45 @@ describe('read', () => {
   });
 
   it('hands a 429 without Retry-After back with a one-minute wait instead of hammering the hourly threshold', async () => {
-    fake.fail({ method: 'GET', path: '/Tickets/351181', status: 429, body: { errors: ['API request threshold exceeded'] } });
-    expect(await autotask.fetchTicket(ctx, '351181')).toMatchObject({ ok: false, error: { code: 'rate_limited', retryAfterMs: 60_000 } });
+    fake.fail({
+      method: 'GET',
+      path: '/Tickets/351181',
+      status: 429,
+      body: { errors: ['API request threshold exceeded'] },
+    });
+    expect(await autotask.fetchTicket(ctx, '351181')).toMatchObject({
+      ok: false,
+      error: { code: 'rate_limited', retryAfterMs: 60_000 },
+    });
     expect(fake.calls('GET', /^\/Tickets\/351181$/)).toHaveLength(1);
   });
 
   it('never follows a redirect', async () => {
-    fake.fail({ method: 'GET', path: '/Tickets/351181', status: 302, headers: { location: 'http://169.254.169.254/' } });
+    fake.fail({
+      method: 'GET',
+      path: '/Tickets/351181',
+      status: 302,
+      headers: { location: 'http://169.254.169.254/' },
+    });
     expect(await autotask.fetchTicket(ctx, '351181')).toMatchObject({ ok: false, error: { code: 'redirect_refused' } });
   });
 });
 
 describe('write-back', () => {
   it('reassigns and re-prioritises in one PATCH with exactly the fields Autotask expects, reads back, then notes', async () => {
-    const results = await autotask.applyActions(ctx, await planFor({ reassign: toT2, priority: { actionId: 'a-prio', id: 1, name: 'P2' }, notes: [handoff] }));
+    const results = await autotask.applyActions(
+      ctx,
+      await planFor({ reassign: toT2, priority: { actionId: 'a-prio', id: 1, name: 'P2' }, notes: [handoff] }),
+    );
     expect(results).toEqual([
       { actionId: 'a-reassign', action: 'reassign', status: 'applied' },
       { actionId: 'a-prio', action: 'priority', status: 'applied' },
       { actionId: 'a-note', action: 'note', status: 'applied', remoteId: expect.any(String) },
     ]);
     const patches = fake.calls('PATCH', /^\/Tickets$/);
-    expect(patches.map((p) => p.body)).toEqual([{ id: 351181, queueID: 29682969, assignedResourceID: 29684003, assignedResourceRoleID: 29683002, priority: 1 }]);
+    expect(patches.map((p) => p.body)).toEqual([
+      { id: 351181, queueID: 29682969, assignedResourceID: 29684003, assignedResourceRoleID: 29683002, priority: 1 },
+    ]);
     const order = fake.requests.map((r) => `${r.method} ${r.path.replace(/^\/atservicesrest\/v1\.0/i, '')}`);
     const patchAt = order.indexOf('PATCH /Tickets');
     expect(order.slice(patchAt)).toEqual(['PATCH /Tickets', 'GET /Tickets/351181', 'POST /Tickets/351181/Notes']);
@@ -118,12 +170,19 @@ describe('write-back', () => {
     expect(note).toMatchObject({ ticketID: 351181, noteType: 1, publish: 2 });
     expect(String(note.title)).toContain('[esc:7f3a2c]');
     expect(String(note.description)).toContain('[esc:7f3a2c]');
-    expect(fake.state.tickets.get(351181)).toMatchObject({ queueID: 29682969, assignedResourceID: 29684003, priority: 1 });
+    expect(fake.state.tickets.get(351181)).toMatchObject({
+      queueID: 29682969,
+      assignedResourceID: 29684003,
+      priority: 1,
+    });
   });
 
   it('sends only what differs from the re-read ticket (nothing when it is already there)', async () => {
     const already = { ...toT2, location: { queueID: 29682833 }, owner: { resourceID: 29684010, roleID: 29683001 } };
-    const results = await autotask.applyActions(ctx, await planFor({ reassign: already, priority: { actionId: 'a-prio', id: 'High', name: 'P2' } }));
+    const results = await autotask.applyActions(
+      ctx,
+      await planFor({ reassign: already, priority: { actionId: 'a-prio', id: 'High', name: 'P2' } }),
+    );
     expect(results.map((r) => r.status)).toEqual(['skipped', 'applied']);
     expect(fake.calls('PATCH', /^\/Tickets$/).map((p) => p.body)).toEqual([{ id: 351181, priority: 1 }]);
   });
@@ -132,20 +191,36 @@ describe('write-back', () => {
     fake.falseWrites = 1;
     const results = await autotask.applyActions(ctx, await planFor({ reassign: toT2, notes: [handoff] }));
     expect(results[0]).toMatchObject({ status: 'failed', error: { code: 'write_not_applied' } });
-    expect(results[1]).toMatchObject({ action: 'note', status: 'failed', error: { message: expect.stringContaining('not attempted') } });
+    expect(results[1]).toMatchObject({
+      action: 'note',
+      status: 'failed',
+      error: { message: expect.stringContaining('not attempted') },
+    });
     expect(fake.calls('POST', /Notes$/)).toHaveLength(0);
   });
 
   it('treats a business-rule 500 {"errors":[…]} as a non-retryable validation failure (one request)', async () => {
     const wrongRole = { ...toT2, owner: { resourceID: 29684003, roleID: 29683003 } };
     const results = await autotask.applyActions(ctx, await planFor({ reassign: wrongRole, notes: [handoff] }));
-    expect(results[0]).toMatchObject({ status: 'failed', error: { code: 'validation', message: expect.stringContaining('Role does not exist') } });
+    expect(results[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'validation', message: expect.stringContaining('Role does not exist') },
+    });
     expect(fake.calls('PATCH', /^\/Tickets$/)).toHaveLength(1);
     expect(fake.calls('POST', /Notes$/)).toHaveLength(0);
   });
 
   it('retries a thread-limit rejection (Itgenatr005), even for a note POST, and posts the note once', async () => {
-    fake.fail({ method: 'POST', path: '/Tickets/351181/Notes', status: 500, body: { errors: ['Itgenatr005 Thread Threshold Exceeded - The Autotask API thread threshold of 3 threads has been exceeded.'] } });
+    fake.fail({
+      method: 'POST',
+      path: '/Tickets/351181/Notes',
+      status: 500,
+      body: {
+        errors: [
+          'Itgenatr005 Thread Threshold Exceeded - The Autotask API thread threshold of 3 threads has been exceeded.',
+        ],
+      },
+    });
     const results = await autotask.applyActions(ctx, await planFor({ notes: [handoff] }));
     expect(results).toEqual([{ actionId: 'a-note', action: 'note', status: 'applied', remoteId: expect.any(String) }]);
     expect(fake.calls('POST', /Notes$/)).toHaveLength(2);

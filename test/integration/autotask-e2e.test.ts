@@ -60,23 +60,40 @@ const zoneless = (ms: number) => new Date(ms).toISOString().replace(/Z$/, '');
 const patchesFor = (id: number) => fake.calls('PATCH', /^\/Tickets$/).filter((r) => (r.body as Json).id === id);
 const notesFor = (id: number) => fake.calls('POST', new RegExp(`^/Tickets/${id}/Notes$`));
 
-
 /** A T1 ticket created three hours ago (past the 2-hour limit). */
 function t1Ticket(id: number): void {
   const created = Date.now() - 3 * 3_600_000;
-  fake.state.addTicket({ id, queueID: 29682833, status: 1, createDate: zoneless(created), lastActivityDate: zoneless(created), lastTrackedModificationDateTime: zoneless(created) });
+  fake.state.addTicket({
+    id,
+    queueID: 29682833,
+    status: 1,
+    createDate: zoneless(created),
+    lastActivityDate: zoneless(created),
+    lastTrackedModificationDateTime: zoneless(created),
+  });
 }
 
-const send = (payload: Json, options: { secret?: string; signature?: string | null } = {}) => fake.sendWebhook(hookUrl, payload, { secret: SECRET, ...options });
+const send = (payload: Json, options: { secret?: string; signature?: string | null } = {}) =>
+  fake.sendWebhook(hookUrl, payload, { secret: SECRET, ...options });
 
 beforeAll(async () => {
   redis = await startRedis();
   fake = await new FakeAutotask().start();
-  const env = { AT_USERNAME: fake.state.username, AT_SECRET: fake.state.secret, AT_INTEGRATION_CODE: fake.state.integrationCode, AT_ZONE_URL: `${fake.url}/atservicesrest/v1.0`, AT_WEBHOOK_SECRET: SECRET };
+  const env = {
+    AT_USERNAME: fake.state.username,
+    AT_SECRET: fake.state.secret,
+    AT_INTEGRATION_CODE: fake.state.integrationCode,
+    AT_ZONE_URL: `${fake.url}/atservicesrest/v1.0`,
+    AT_WEBHOOK_SECRET: SECRET,
+  };
   const loaded = loadConfigText(CONFIG, 'autotask-e2e.yaml', env, connectors);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   const config: AppConfig = loaded.value;
-  ({ running, app } = await startE2eService({ config, redisUrl: redis.url, publicUrl: 'https://escalator.msp.example' }));
+  ({ running, app } = await startE2eService({
+    config,
+    redisUrl: redis.url,
+    publicUrl: 'https://escalator.msp.example',
+  }));
   const address = app.server.address();
   hookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/webhooks/globex-at`;
 });
@@ -91,30 +108,47 @@ afterAll(async () => {
 describe('Autotask end to end through the real service', () => {
   it('escalates a T1 ticket past its limit: one PATCH (queue + resource + role), one handoff note; accents and & < > verify', async () => {
     t1Ticket(351181);
-    fake.state.addNote(351181, { title: 'Phone call', description: 'Power-cycled the printer; no change.', creatorResourceID: 29684010 });
+    fake.state.addNote(351181, {
+      title: 'Phone call',
+      description: 'Power-cycled the printer; no change.',
+      creatorResourceID: 29684010,
+    });
     const payload = fake.payload(351181, { Title: 'Imprimante étage 2 — café & <scanner> "hors ligne"', Status: '1' });
     delivered = payload;
     const ack = await send(payload);
     expect(ack.status).toBe(202);
     expect(ack.body).toEqual({ accepted: true, eventId: expect.stringMatching(/^globex-at:/) });
     await waitFor(() => notesFor(351181).length === 1);
-    expect(patchesFor(351181).map((p) => p.body)).toEqual([{ id: 351181, queueID: 29682969, assignedResourceID: 29684003, assignedResourceRoleID: 29683002 }]);
+    expect(patchesFor(351181).map((p) => p.body)).toEqual([
+      { id: 351181, queueID: 29682969, assignedResourceID: 29684003, assignedResourceRoleID: 29683002 },
+    ]);
     const note = notesFor(351181)[0]!.body as Json;
     expect(note).toMatchObject({ ticketID: 351181, noteType: 1, publish: 2 });
     expect(String(note.description)).toMatch(/\[esc:[0-9a-f]{6,}\]/);
     expect(String(note.description)).toContain('Globex Corporation');
     expect(String(note.description)).toContain('Power-cycled the printer');
     expect(fake.state.tickets.get(351181)).toMatchObject({ queueID: 29682969, assignedResourceID: 29684003 });
-    const view = await waitFor(async () => (await running.read.ticket('globex-at', '351181'))?.decisions.find((d) => d.results.length > 0));
-    expect(view.decision.actions).toContainEqual(expect.objectContaining({ type: 'reassign', rule: 't1-timeout', tier: 'T2', owner: 't2.erin' }));
-    expect(view.results.filter((r) => r.action === 'reassign' || r.action === 'note').map((r) => r.status)).toEqual(['applied', 'applied']);
+    const view = await waitFor(async () =>
+      (await running.read.ticket('globex-at', '351181'))?.decisions.find((d) => d.results.length > 0),
+    );
+    expect(view.decision.actions).toContainEqual(
+      expect.objectContaining({ type: 'reassign', rule: 't1-timeout', tier: 'T2', owner: 't2.erin' }),
+    );
+    expect(view.results.filter((r) => r.action === 'reassign' || r.action === 'note').map((r) => r.status)).toEqual([
+      'applied',
+      'applied',
+    ]);
     expect(fake.vendorProblems).toEqual([]);
   });
 
   it('fills environment and urgency of the handoff note from standard fields (issue/sub-issue type, priority)', async () => {
     t1Ticket(351190);
     Object.assign(fake.state.tickets.get(351190)!, { issueType: 21, subIssueType: 230, priority: 1 });
-    fake.state.addNote(351190, { title: 'Phone call', description: 'Rebooted the firewall; VPN still drops.', creatorResourceID: 29684010 });
+    fake.state.addNote(351190, {
+      title: 'Phone call',
+      description: 'Rebooted the firewall; VPN still drops.',
+      creatorResourceID: 29684010,
+    });
     expect((await send(fake.payload(351190, { Title: 'VPN drops every hour', Status: '1' }))).status).toBe(202);
     await waitFor(() => notesFor(351190).length === 1);
     const text = String((notesFor(351190)[0]!.body as Json).description);
@@ -149,9 +183,16 @@ describe('Autotask end to end through the real service', () => {
 
   it('dead-letters an HTTP 500 business-rule rejection without a retry storm', async () => {
     t1Ticket(351183);
-    fake.fail({ method: 'PATCH', path: '/Tickets', status: 500, body: { errors: ['Role does not exist or is invalid'] } });
+    fake.fail({
+      method: 'PATCH',
+      path: '/Tickets',
+      status: 500,
+      body: { errors: ['Role does not exist or is invalid'] },
+    });
     expect((await send(fake.payload(351183))).status).toBe(202);
-    const dead = await waitFor(async () => (await running.read.deadLetters()).items.find((d) => d.ticketId === '351183'));
+    const dead = await waitFor(async () =>
+      (await running.read.deadLetters()).items.find((d) => d.ticketId === '351183'),
+    );
     expect(dead.error).toMatchObject({ code: 'validation', message: expect.stringContaining('Role does not exist') });
     await waitForDrained(running);
     expect(patchesFor(351183)).toHaveLength(1);
@@ -160,7 +201,16 @@ describe('Autotask end to end through the real service', () => {
 
   it('retries a thread-limit rejection and then applies the escalation once', async () => {
     t1Ticket(351184);
-    fake.fail({ method: 'PATCH', path: '/Tickets', status: 500, body: { errors: ['Itgenatr005 Thread Threshold Exceeded - The Autotask API thread threshold of 3 threads has been exceeded.'] } });
+    fake.fail({
+      method: 'PATCH',
+      path: '/Tickets',
+      status: 500,
+      body: {
+        errors: [
+          'Itgenatr005 Thread Threshold Exceeded - The Autotask API thread threshold of 3 threads has been exceeded.',
+        ],
+      },
+    });
     expect((await send(fake.payload(351184))).status).toBe(202);
     await waitFor(() => notesFor(351184).length === 1);
     expect(patchesFor(351184)).toHaveLength(2);

@@ -6,7 +6,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { autotask } from '../../connectors/autotask/index.js';
 import type { AutotaskSettings } from '../../connectors/autotask/schemas.js';
 import type { ConnectorContext, WebhookRequest } from '../../src/contract/index.js';
-import { AT_WEBHOOK_SECRET, atMapping, autotaskCtx, closeCheckedAutotask, startSeededAutotask } from '../helpers/autotask-connector.js';
+import {
+  AT_WEBHOOK_SECRET,
+  atMapping,
+  autotaskCtx,
+  closeCheckedAutotask,
+  startSeededAutotask,
+} from '../helpers/autotask-connector.js';
 import { testContext } from '../helpers/connector-context.js';
 import { FakeAutotask } from '../helpers/fake-autotask.js';
 
@@ -31,30 +37,46 @@ describe('webhook registration', () => {
 
   it('creates one webhook with its trigger fields (one at a time) and our API user excluded', async () => {
     expect(await autotask.webhookState(ctx, callback)).toEqual({ ok: true, value: 'missing' });
-    expect(await autotask.registerWebhooks(ctx, callback)).toEqual({ ok: true, value: { created: 1, updated: 0, unchanged: 0, removed: 0 } });
+    expect(await autotask.registerWebhooks(ctx, callback)).toEqual({
+      ok: true,
+      value: { created: 1, updated: 0, unchanged: 0, removed: 0 },
+    });
     const hooks = [...fake.state.webhooks.values()];
     expect(hooks).toHaveLength(1);
     const hook = hooks[0]!;
     expect(hook).toMatchObject({
-      name: 'psa-escalator globex-at', webhookUrl: callback, deactivationUrl: `${callback}/deactivated`, secretKey: WEBHOOK_SECRET,
-      isActive: true, isSubscribedToCreateEvents: true, isSubscribedToUpdateEvents: true,
+      name: 'psa-escalator globex-at',
+      webhookUrl: callback,
+      deactivationUrl: `${callback}/deactivated`,
+      secretKey: WEBHOOK_SECRET,
+      isActive: true,
+      isSubscribedToCreateEvents: true,
+      isSubscribedToUpdateEvents: true,
     });
     const fields = fake.state.webhookFields.get(hook.id as number)!;
     expect(fields.map((f) => f.fieldID).sort((a, b) => Number(a) - Number(b))).toEqual([2, 3, 5, 6, 9]);
     expect(fields.every((f) => f.isSubscribedField === true)).toBe(true);
     expect(fake.maxInFlight.get('POST /ticketwebhooks/{id}/fields')).toBe(1);
-    expect(fake.state.excludedResources.get(hook.id as number)).toEqual([expect.objectContaining({ resourceID: fake.state.apiResourceId })]);
+    expect(fake.state.excludedResources.get(hook.id as number)).toEqual([
+      expect.objectContaining({ resourceID: fake.state.apiResourceId }),
+    ]);
     expect(await autotask.webhookState(ctx, callback)).toEqual({ ok: true, value: 'active' });
   });
 
   it('is idempotent and repairs drift without ever creating a second webhook', async () => {
     await autotask.registerWebhooks(ctx, callback);
-    expect(await autotask.registerWebhooks(ctx, callback)).toEqual({ ok: true, value: { created: 0, updated: 0, unchanged: 1, removed: 0 } });
+    expect(await autotask.registerWebhooks(ctx, callback)).toEqual({
+      ok: true,
+      value: { created: 0, updated: 0, unchanged: 1, removed: 0 },
+    });
     const hook = [...fake.state.webhooks.values()][0]!;
     hook.isActive = false;
     fake.state.webhookFields.set(hook.id as number, fake.state.webhookFields.get(hook.id as number)!.slice(1));
     expect(await autotask.webhookState(ctx, callback)).toEqual({ ok: true, value: 'inactive' });
-    expect(await autotask.registerWebhooks(ctx, callback)).toEqual({ ok: true, value: { created: 0, updated: 1, unchanged: 0, removed: 0 } });
+    expect(await autotask.registerWebhooks(ctx, callback)).toEqual({
+      ok: true,
+      value: { created: 0, updated: 1, unchanged: 0, removed: 0 },
+    });
     expect(fake.state.webhooks.get(hook.id as number)!.isActive).toBe(true);
     expect(fake.state.webhookFields.get(hook.id as number)).toHaveLength(5);
     expect(fake.state.webhooks.size).toBe(1);
@@ -62,7 +84,13 @@ describe('webhook registration', () => {
 
   it('removes a duplicate registration and keeps the one pointing at us', async () => {
     await autotask.registerWebhooks(ctx, callback);
-    fake.state.webhooks.set(5, { id: 5, name: 'psa-escalator globex-at', webhookUrl: 'https://old.example/hook', deactivationUrl: 'https://old.example/d', isActive: true });
+    fake.state.webhooks.set(5, {
+      id: 5,
+      name: 'psa-escalator globex-at',
+      webhookUrl: 'https://old.example/hook',
+      deactivationUrl: 'https://old.example/d',
+      isActive: true,
+    });
     const r = await autotask.registerWebhooks(ctx, callback);
     expect(r).toEqual({ ok: true, value: { created: 0, updated: 0, unchanged: 1, removed: 1 } });
     expect([...fake.state.webhooks.keys()]).not.toContain(5);
@@ -85,7 +113,11 @@ describe('reconciliation', () => {
     for (let i = 1; i <= 1203; i++) {
       const stamp = `2026-11-24T1${i % 3}:${String(i % 60).padStart(2, '0')}:00.5`;
       if (i % 2 === 0 && stamp > newest) newest = stamp;
-      fake.state.addTicket({ id: 500_000 + i, lastTrackedModificationDateTime: i % 2 === 0 ? stamp : '2026-11-20T08:00:00', lastActivityDate: '2026-11-20T08:00:00' });
+      fake.state.addTicket({
+        id: 500_000 + i,
+        lastTrackedModificationDateTime: i % 2 === 0 ? stamp : '2026-11-20T08:00:00',
+        lastActivityDate: '2026-11-20T08:00:00',
+      });
     }
     const seen: string[] = [];
     let page: string | undefined;
@@ -111,8 +143,13 @@ describe('reconciliation', () => {
   });
 
   it('refuses a page token that points at another host', async () => {
-    const evil = Buffer.from(JSON.stringify({ u: 'http://169.254.169.254/latest', s: '2026-01-01T00:00:00.000Z' })).toString('base64url');
-    expect(await autotask.listChangedSince(ctx, '2026-01-01T00:00:00Z', evil)).toMatchObject({ ok: false, error: { code: 'denied_url' } });
+    const evil = Buffer.from(
+      JSON.stringify({ u: 'http://169.254.169.254/latest', s: '2026-01-01T00:00:00.000Z' }),
+    ).toString('base64url');
+    expect(await autotask.listChangedSince(ctx, '2026-01-01T00:00:00Z', evil)).toMatchObject({
+      ok: false,
+      error: { code: 'denied_url' },
+    });
   });
 });
 
@@ -128,8 +165,16 @@ describe('webhooks as Autotask sends them', () => {
       req.on('end', () => {
         void (async () => {
           const rawBody = Buffer.concat(chunks);
-          const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
-          const wr: WebhookRequest = { headers, rawBody, json: JSON.parse(rawBody.toString('utf8')), query: {}, ip: '127.0.0.1' };
+          const headers = Object.fromEntries(
+            Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]),
+          );
+          const wr: WebhookRequest = {
+            headers,
+            rawBody,
+            json: JSON.parse(rawBody.toString('utf8')),
+            query: {},
+            ip: '127.0.0.1',
+          };
           const verified = (await autotask.verifyWebhook(ctx, wr)).ok;
           const parsed = verified ? await autotask.parseWebhook(ctx, wr) : undefined;
           got.push({ verified, parsed });
@@ -149,12 +194,17 @@ describe('webhooks as Autotask sends them', () => {
     const payload = fake.payload(351181, { Title: 'Imprimante café & <scanner> "hors ligne"', Status: '5' });
     const d = await fake.sendWebhook(url, payload, { secret: WEBHOOK_SECRET });
     expect(d.status).toBe(202);
-    expect(got[0]).toMatchObject({ verified: true, parsed: { ok: true, value: { ticketId: '351181', action: 'updated', actor: '29684010' } } });
+    expect(got[0]).toMatchObject({
+      verified: true,
+      parsed: { ok: true, value: { ticketId: '351181', action: 'updated', actor: '29684010' } },
+    });
   });
 
   it('refuses a wrong signature and drops our own echo', async () => {
     expect((await fake.sendWebhook(url, fake.payload(351181), { secret: 'not-the-secret' })).status).toBe(401);
-    await fake.sendWebhook(url, fake.payload(351181, {}, { PersonID: fake.state.apiResourceId }), { secret: WEBHOOK_SECRET });
+    await fake.sendWebhook(url, fake.payload(351181, {}, { PersonID: fake.state.apiResourceId }), {
+      secret: WEBHOOK_SECRET,
+    });
     expect(got[1]).toMatchObject({ verified: true, parsed: { ok: true, value: { ignore: 'echo' } } });
   });
 
@@ -163,16 +213,26 @@ describe('webhooks as Autotask sends them', () => {
     const reads: string[] = [];
     ctx = {
       ...ctx,
-      cache: { get: (k) => (reads.push(k), inner.get(k)), set: (k, v, ttl) => inner.set(k, v, ttl), delete: (k) => inner.delete(k) },
+      cache: {
+        get: (k) => (reads.push(k), inner.get(k)),
+        set: (k, v, ttl) => inner.set(k, v, ttl),
+        delete: (k) => inner.delete(k),
+      },
     };
     const echo = (seq: number) => fake.payload(351181, {}, { SequenceNumber: seq, PersonID: fake.state.apiResourceId });
-    const burst = await Promise.all(Array.from({ length: 8 }, (_, i) => fake.sendWebhook(url, echo(100 + i), { secret: WEBHOOK_SECRET })));
+    const burst = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => fake.sendWebhook(url, echo(100 + i), { secret: WEBHOOK_SECRET })),
+    );
     expect(burst.map((d) => d.status)).toEqual(Array(8).fill(202));
-    expect(got.map((g) => g.parsed)).toEqual(Array(8).fill({ ok: true, value: expect.objectContaining({ ignore: 'echo' }) }));
+    expect(got.map((g) => g.parsed)).toEqual(
+      Array(8).fill({ ok: true, value: expect.objectContaining({ ignore: 'echo' }) }),
+    );
     expect(fake.calls('POST', /^\/Resources\/query$/)).toHaveLength(1);
     const readsAfterBurst = reads.length;
     for (let i = 0; i < 5; i++) await fake.sendWebhook(url, echo(200 + i), { secret: WEBHOOK_SECRET });
-    expect(got.slice(8).map((g) => g.parsed)).toEqual(Array(5).fill({ ok: true, value: expect.objectContaining({ ignore: 'echo' }) }));
+    expect(got.slice(8).map((g) => g.parsed)).toEqual(
+      Array(5).fill({ ok: true, value: expect.objectContaining({ ignore: 'echo' }) }),
+    );
     expect(reads.length).toBe(readsAfterBurst);
     expect(fake.calls('POST', /^\/Resources\/query$/)).toHaveLength(1);
   });
@@ -183,15 +243,27 @@ describe('webhooks as Autotask sends them', () => {
       const plain = makeCtx(slow.connection());
       const inner = plain.cache;
       const stored: string[] = [];
-      ctx = { ...plain, cache: { get: (k) => inner.get(k), set: (k, v, ttl) => (stored.push(k), inner.set(k, v, ttl)), delete: (k) => inner.delete(k) } };
-      const echo = (seq: number) => slow.payload(351181, {}, { SequenceNumber: seq, PersonID: slow.state.apiResourceId });
+      ctx = {
+        ...plain,
+        cache: {
+          get: (k) => inner.get(k),
+          set: (k, v, ttl) => (stored.push(k), inner.set(k, v, ttl)),
+          delete: (k) => inner.delete(k),
+        },
+      };
+      const echo = (seq: number) =>
+        slow.payload(351181, {}, { SequenceNumber: seq, PersonID: slow.state.apiResourceId });
       // The lookup takes 1.5 s: the delivery goes on without the echo check (the worker's guards cover it).
       expect((await slow.sendWebhook(url, echo(1), { secret: WEBHOOK_SECRET })).status).toBe(202);
-      expect(got[0]!.parsed).toEqual({ ok: true, value: expect.objectContaining({ ticketId: '351181', action: 'updated' }) });
+      expect(got[0]!.parsed).toEqual({
+        ok: true,
+        value: expect.objectContaining({ ticketId: '351181', action: 'updated' }),
+      });
       // Wait for the lookup's answer to be stored (a fixed 2 s was only 0.5 s of margin over the PSA's latency), then
       // a few ms more for the in-process memo, which is updated right after.
       const deadline = Date.now() + 10_000;
-      while (!stored.includes('autotask:apiResource:globex-at') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!stored.includes('autotask:apiResource:globex-at') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       await new Promise((r) => setTimeout(r, 50));
       expect((await slow.sendWebhook(url, echo(2), { secret: WEBHOOK_SECRET })).status).toBe(202);
       expect(got[1]!.parsed).toEqual({ ok: true, value: expect.objectContaining({ ignore: 'echo' }) });
@@ -206,12 +278,24 @@ describe('webhooks as Autotask sends them', () => {
     ctx = testContext({
       connector: autotask,
       instance: { id: 'globex-at', mapping },
-      settings: { connection: fake.connection(), webhook: { secretKey: WEBHOOK_SECRET }, notes: { internal: { noteType: 1, publish: 2 } }, mapping },
+      settings: {
+        connection: fake.connection(),
+        webhook: { secretKey: WEBHOOK_SECRET },
+        notes: { internal: { noteType: 1, publish: 2 } },
+        mapping,
+      },
       now: () => new Date(now),
     });
     const inner = ctx.cache;
     const reads: string[] = [];
-    ctx = { ...ctx, cache: { get: (k) => (reads.push(k), inner.get(k)), set: (k, v, ttl) => inner.set(k, v, ttl), delete: (k) => inner.delete(k) } };
+    ctx = {
+      ...ctx,
+      cache: {
+        get: (k) => (reads.push(k), inner.get(k)),
+        set: (k, v, ttl) => inner.set(k, v, ttl),
+        delete: (k) => inner.delete(k),
+      },
+    };
     const echo = (seq: number) => fake.payload(351181, {}, { SequenceNumber: seq, PersonID: fake.state.apiResourceId });
     await fake.sendWebhook(url, echo(1), { secret: WEBHOOK_SECRET });
     const firstLookup = reads.length;
@@ -219,7 +303,9 @@ describe('webhooks as Autotask sends them', () => {
     expect(reads).toHaveLength(firstLookup);
     now += 61_000;
     await Promise.all([3, 4, 5].map((seq) => fake.sendWebhook(url, echo(seq), { secret: WEBHOOK_SECRET })));
-    expect(got.map((g) => g.parsed)).toEqual(Array(5).fill({ ok: true, value: expect.objectContaining({ ignore: 'echo' }) }));
+    expect(got.map((g) => g.parsed)).toEqual(
+      Array(5).fill({ ok: true, value: expect.objectContaining({ ignore: 'echo' }) }),
+    );
     // One refresh for the three concurrent deliveries: the same reads as the first lookup, once. It runs in the
     // background: wait for it rather than assume 100 ms is enough, then check that no second one follows.
     const deadline = Date.now() + 10_000;
@@ -232,8 +318,11 @@ describe('webhooks as Autotask sends them', () => {
 
   it('still accepts deliveries when the identity lookup fails, and does not repeat it for every delivery', async () => {
     fake.fail({ method: 'POST', path: '/Resources/query', status: 503, body: 'down', times: 10 });
-    for (let i = 0; i < 3; i++) expect((await fake.sendWebhook(url, fake.payload(351181), { secret: WEBHOOK_SECRET })).status).toBe(202);
-    expect(got.map((g) => g.parsed)).toEqual([0, 1, 2].map(() => ({ ok: true, value: expect.objectContaining({ ticketId: '351181', action: 'updated' }) })));
+    for (let i = 0; i < 3; i++)
+      expect((await fake.sendWebhook(url, fake.payload(351181), { secret: WEBHOOK_SECRET })).status).toBe(202);
+    expect(got.map((g) => g.parsed)).toEqual(
+      [0, 1, 2].map(() => ({ ok: true, value: expect.objectContaining({ ticketId: '351181', action: 'updated' }) })),
+    );
     expect(fake.calls('POST', /^\/Resources\/query$/)).toHaveLength(1);
   });
 });

@@ -29,7 +29,12 @@ function dayOneConfig(psaUrl: string, backfill: 'observe' | 'enforce'): AppConfi
   const policy = PolicySchema.parse({
     ...testPolicy,
     rules: [
-      { id: 'vip-fast', kind: 'tiered', when: { vip: true, tier: 'T1', timeInTier: '30m' }, then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' } },
+      {
+        id: 'vip-fast',
+        kind: 'tiered',
+        when: { vip: true, tier: 'T1', timeInTier: '30m' },
+        then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' },
+      },
       ...testPolicy.rules,
     ],
   });
@@ -37,7 +42,9 @@ function dayOneConfig(psaUrl: string, backfill: 'observe' | 'enforce'): AppConfi
   return {
     ...base,
     policies: { standard: policy },
-    instances: [{ ...inst!, backfill, info: { ...inst!.info, mapping: { ...inst!.info.mapping, vipCompanies: ['vip'] } } }],
+    instances: [
+      { ...inst!, backfill, info: { ...inst!.info, mapping: { ...inst!.info.mapping, vipCompanies: ['vip'] } } },
+    ],
   };
 }
 
@@ -81,7 +88,8 @@ function seed(f: FakePsa, now: number): Seeded {
   return out;
 }
 
-const ticketGets = (f: FakePsa, id: string) => f.calls.filter((c) => c.method === 'GET' && c.path === `/tickets/${id}`).length;
+const ticketGets = (f: FakePsa, id: string) =>
+  f.calls.filter((c) => c.method === 'GET' && c.path === `/tickets/${id}`).length;
 const patched = (f: FakePsa) => new Set(f.calls.filter((c) => c.method === 'PATCH').map((c) => c.path.split('/')[2]!));
 
 /** The most calls the PSA saw within any window of `per` (50 ms of slack for the limiter's clock vs arrival). */
@@ -101,7 +109,10 @@ const backfillOf = async (p: RunningPipeline): Promise<NonNullable<InstanceStatu
   return status!.backfill!;
 };
 
-async function evaluationsByTrigger(p: RunningPipeline & { metrics: { registry: { getSingleMetricAsString(n: string): Promise<string> } } }, trigger: string): Promise<number> {
+async function evaluationsByTrigger(
+  p: RunningPipeline & { metrics: { registry: { getSingleMetricAsString(n: string): Promise<string> } } },
+  trigger: string,
+): Promise<number> {
   const text = await p.metrics.registry.getSingleMetricAsString('psa_escalator_evaluations_total');
   const line = text.split('\n').find((l) => l.includes(`trigger="${trigger}"`));
   return line ? Number(line.split(' ').at(-1)) : 0;
@@ -113,15 +124,20 @@ describe('backfill: day one with 300 open tickets and no webhooks', () => {
     await fake.start();
     const seeded = seed(fake, Date.now());
     const config = dayOneConfig(fake.url, 'enforce');
-    const start = () => startTestPipeline({ redisUrl: file.url, config, tuning: { reconcileStartDelayMs: 0, closeTimeoutMs: 15_000 } });
+    const start = () =>
+      startTestPipeline({ redisUrl: file.url, config, tuning: { reconcileStartDelayMs: 0, closeTimeoutMs: 15_000 } });
 
     const first = await start();
     running.push(first);
     // Progress is reported while it runs.
-    const half = await waitFor(async () => {
-      const bf = await backfillOf(first);
-      return bf && bf.evaluated >= 150 ? bf : undefined;
-    }, 60_000, 100);
+    const half = await waitFor(
+      async () => {
+        const bf = await backfillOf(first);
+        return bf && bf.evaluated >= 150 ? bf : undefined;
+      },
+      60_000,
+      100,
+    );
     expect(half.listed).toBe(300);
     expect(half.remaining).toBe(300 - half.evaluated);
     expect(half.completedAt).toBeNull();
@@ -130,22 +146,30 @@ describe('backfill: day one with 300 open tickets and no webhooks', () => {
     // Restart halfway: the next process resumes from Redis.
     running.splice(running.indexOf(first), 1);
     await first.close();
-    const atRestart = await backfillOf(await (async () => {
-      const second = await start();
-      running.push(second);
-      return second;
-    })());
+    const atRestart = await backfillOf(
+      await (async () => {
+        const second = await start();
+        running.push(second);
+        return second;
+      })(),
+    );
     expect(atRestart.evaluated).toBeGreaterThanOrEqual(150);
     expect(atRestart.evaluated).toBeLessThan(300);
     const second = running.at(-1)! as Awaited<ReturnType<typeof start>>;
-    const done = await waitFor(async () => {
-      const bf = await backfillOf(second);
-      return bf.completedAt ? bf : undefined;
-    }, 90_000, 100);
+    const done = await waitFor(
+      async () => {
+        const bf = await backfillOf(second);
+        return bf.completedAt ? bf : undefined;
+      },
+      90_000,
+      100,
+    );
     expect(done).toMatchObject({ listed: 300, evaluated: 300, remaining: 0, listing: false });
 
     // Every open ticket evaluated once (across both processes); resolved ones never even fetched.
-    expect((await evaluationsByTrigger(first, 'backfill')) + (await evaluationsByTrigger(second, 'backfill'))).toBe(300);
+    expect((await evaluationsByTrigger(first, 'backfill')) + (await evaluationsByTrigger(second, 'backfill'))).toBe(
+      300,
+    );
     for (const id of seeded.open) expect(ticketGets(fake, id), id).toBeGreaterThanOrEqual(1);
     for (const id of seeded.open.filter((t) => !seeded.shouldEscalate.has(t))) expect(ticketGets(fake, id), id).toBe(1);
     for (const id of seeded.resolved) expect(ticketGets(fake, id), id).toBe(0);
@@ -155,12 +179,18 @@ describe('backfill: day one with 300 open tickets and no webhooks', () => {
     expect(patched(fake)).toEqual(seeded.shouldEscalate);
     for (const id of seeded.shouldEscalate) {
       expect(fake.tickets.get(id)!.queue, id).toBe('2');
-      expect(fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`), id).toHaveLength(1);
+      expect(
+        fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`),
+        id,
+      ).toHaveLength(1);
       expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);
     }
 
     // Never more than the sweep's 20 % of the budget in any window (no webhooks: every call is the sweep's).
-    if (process.env.SHOW_BUDGET) console.log(`busiest ${RATE.per} ms window: ${busiestWindow(fake, RATE.per)} calls (cap ${SWEEP_CAP}); total ${fake.calls.length}`);
+    if (process.env.SHOW_BUDGET)
+      console.log(
+        `busiest ${RATE.per} ms window: ${busiestWindow(fake, RATE.per)} calls (cap ${SWEEP_CAP}); total ${fake.calls.length}`,
+      );
     expect(busiestWindow(fake, RATE.per)).toBeLessThanOrEqual(SWEEP_CAP);
   }, 180_000);
 
@@ -168,9 +198,18 @@ describe('backfill: day one with 300 open tickets and no webhooks', () => {
     fake = new FakePsa();
     await fake.start();
     const now = Date.now();
-    for (let i = 0; i < 5; i++) fake.addTicket({ id: `stale-${i}`, createdAt: new Date(now - 72 * HOUR).toISOString(), updatedAt: new Date(now - 72 * HOUR).toISOString() });
+    for (let i = 0; i < 5; i++)
+      fake.addTicket({
+        id: `stale-${i}`,
+        createdAt: new Date(now - 72 * HOUR).toISOString(),
+        updatedAt: new Date(now - 72 * HOUR).toISOString(),
+      });
     for (let i = 0; i < 5; i++) fake.addTicket({ id: `fresh-${i}` });
-    const observe = await startTestPipeline({ redisUrl: file.url, config: dayOneConfig(fake.url, 'observe'), tuning: { reconcileStartDelayMs: 0 } });
+    const observe = await startTestPipeline({
+      redisUrl: file.url,
+      config: dayOneConfig(fake.url, 'observe'),
+      tuning: { reconcileStartDelayMs: 0 },
+    });
     running.push(observe);
     await waitFor(async () => (await backfillOf(observe))?.completedAt, 30_000, 100);
     const proposals = (await observe.read.escalations({ limit: 50 })).items;
@@ -185,10 +224,21 @@ describe('backfill: day one with 300 open tickets and no webhooks', () => {
     await observe.close();
 
     // The MSP read the proposals and switches to `backfill: enforce`, then runs a full reconcile.
-    const enforce = await startTestPipeline({ redisUrl: file.url, config: dayOneConfig(fake.url, 'enforce'), tuning: { reconcileStartDelayMs: 60_000 } });
+    const enforce = await startTestPipeline({
+      redisUrl: file.url,
+      config: dayOneConfig(fake.url, 'enforce'),
+      tuning: { reconcileStartDelayMs: 60_000 },
+    });
     running.push(enforce);
     await enforce.pipeline.enqueueReconcile(INSTANCE, { full: true });
-    await waitFor(() => [0, 1, 2, 3, 4].every((i) => fake.tickets.get(`stale-${i}`)!.queue === '2' && fake.tickets.get(`stale-${i}`)!.notes.length === 1), 30_000, 100);
+    await waitFor(
+      () =>
+        [0, 1, 2, 3, 4].every(
+          (i) => fake.tickets.get(`stale-${i}`)!.queue === '2' && fake.tickets.get(`stale-${i}`)!.notes.length === 1,
+        ),
+      30_000,
+      100,
+    );
     await waitFor(async () => (await backfillOf(enforce))?.completedAt, 30_000, 100);
     expect([0, 1, 2, 3, 4].every((i) => fake.tickets.get(`fresh-${i}`)!.queue === '1')).toBe(true);
     expect(fake.count('PATCH', '/tickets')).toBe(5);

@@ -47,16 +47,21 @@ function fromLive(e: AuditEntry): Comparable {
   const fresh = e.decision.actions.filter((_, i) => e.results[i]?.status !== 'skipped');
   const move = fresh.find((a) => a.type === 'reassign');
   return {
-    ticketId: e.ticketId, at: Date.parse(e.at), trigger: e.trigger,
+    ticketId: e.ticketId,
+    at: Date.parse(e.at),
+    trigger: e.trigger,
     move: move?.type === 'reassign' ? `${move.rule} → ${move.tier} (${move.owner ?? '-'})` : null,
     rules: [...new Set(fresh.map((a) => `${a.rule}:${a.type}`))].sort(),
   };
 }
 
 function fromBacktest(d: BacktestDecision): Comparable {
-  const move = d.actions.find((a) => a.type === 'reassign') as { rule: string; tier: string; owner?: string } | undefined;
+  const move = d.actions.find((a) => a.type === 'reassign') as
+    { rule: string; tier: string; owner?: string } | undefined;
   return {
-    ticketId: d.ticketId, at: Date.parse(d.at), trigger: d.trigger,
+    ticketId: d.ticketId,
+    at: Date.parse(d.at),
+    trigger: d.trigger,
     move: move ? `${move.rule} → ${move.tier} (${move.owner ?? '-'})` : null,
     rules: [...new Set(d.actions.map((a) => `${a.rule}:${a.type}`))].sort(),
   };
@@ -78,17 +83,52 @@ describe('backtest: live/backtest parity with the demo', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('the demo\'s observed timelines replayed with the demo policy give the audit trail\'s decisions', async () => {
+  it("the demo's observed timelines replayed with the demo policy give the audit trail's decisions", async () => {
     const lines: string[] = [];
     const code = await runDemo({
-      env: { port: await freePort(), host: '127.0.0.1', redisUrl: redis.url, dataDir, logLevel: 'silent', workerConcurrency: 4, webhookMaxBytes: 1_048_576, debounceMs: 250 },
-      host: '127.0.0.1', exit: true, print: (...l) => lines.push(...l),
+      env: {
+        port: await freePort(),
+        host: '127.0.0.1',
+        redisUrl: redis.url,
+        dataDir,
+        logLevel: 'silent',
+        workerConcurrency: 4,
+        webhookMaxBytes: 1_048_576,
+        debounceMs: 250,
+      },
+      host: '127.0.0.1',
+      exit: true,
+      print: (...l) => lines.push(...l),
     });
     expect(code, lines.join('\n')).toBe(0);
 
     // The demo's policy and mapping: its built-in config (sandbox URLs and secrets do not change a decision).
-    const dummy = new Proxy({}, { get: (_t, k) => (String(k).includes('URL') || String(k).includes('ORIGIN') || k === 'DEMO_NOTIFY' ? 'http://127.0.0.1:9' : 'x') });
-    const vars = Object.fromEntries(['DEMO_NOTIFY', 'CW_BASE_URL', 'CW_ORIGIN', 'CW_PUBLIC_KEY', 'CW_PRIVATE_KEY', 'CW_CLIENT_ID', 'AT_USERNAME', 'AT_SECRET', 'AT_INTEGRATION_CODE', 'AT_ZONE_URL', 'AT_WEBHOOK_SECRET', 'HALO_ORIGIN', 'HALO_CLIENT_ID', 'HALO_CLIENT_SECRET', 'HALO_WEBHOOK_PASSWORD'].map((k) => [k, (dummy as Record<string, string>)[k]!]));
+    const dummy = new Proxy(
+      {},
+      {
+        get: (_t, k) =>
+          String(k).includes('URL') || String(k).includes('ORIGIN') || k === 'DEMO_NOTIFY' ? 'http://127.0.0.1:9' : 'x',
+      },
+    );
+    const vars = Object.fromEntries(
+      [
+        'DEMO_NOTIFY',
+        'CW_BASE_URL',
+        'CW_ORIGIN',
+        'CW_PUBLIC_KEY',
+        'CW_PRIVATE_KEY',
+        'CW_CLIENT_ID',
+        'AT_USERNAME',
+        'AT_SECRET',
+        'AT_INTEGRATION_CODE',
+        'AT_ZONE_URL',
+        'AT_WEBHOOK_SECRET',
+        'HALO_ORIGIN',
+        'HALO_CLIENT_ID',
+        'HALO_CLIENT_SECRET',
+        'HALO_WEBHOOK_PASSWORD',
+      ].map((k) => [k, (dummy as Record<string, string>)[k]!]),
+    );
     const config = loadConfigText(DEMO_CONFIG_YAML, 'demo', vars, connectors);
     if (!config.ok) throw new Error(config.error.map((p) => p.message).join('; '));
 
@@ -101,20 +141,29 @@ describe('backtest: live/backtest parity with the demo', () => {
       const ids = await timelines.ticketIds(instanceId, 0, Infinity, 0, 1000);
       expect(ids.length, instanceId).toBeGreaterThan(0);
       const live: Comparable[] = [];
-      for (const id of ids) for (const e of await audit.forTicket(instanceId, id, 500)) if (e.decision.actions.length > 0 && e.results.some((r) => r.status !== 'skipped')) live.push(fromLive(e));
+      for (const id of ids)
+        for (const e of await audit.forTicket(instanceId, id, 500))
+          if (e.decision.actions.length > 0 && e.results.some((r) => r.status !== 'skipped')) live.push(fromLive(e));
       // The live window ends with the last thing the service did.
       const until = Math.max(DEMO_START, ...live.map((l) => l.at));
       const spec = backtestSpec({ config: config.value, instanceId, keepDecisions: 10_000 });
       if (!spec.ok) throw new Error(spec.error);
-      const result = await runBacktest(historySource(timelines, instanceId, { fromMs: 0, toMs: until }), { ...spec.value, until }, { workers: 0 });
+      const result = await runBacktest(
+        historySource(timelines, instanceId, { fromMs: 0, toMs: until }),
+        { ...spec.value, until },
+        { workers: 0 },
+      );
       const sim = result.report.decisions.map(fromBacktest);
       const order = (a: Comparable, b: Comparable) => a.ticketId.localeCompare(b.ticketId) || a.at - b.at;
       live.sort(order);
       sim.sort(order);
-      const show = (c: Comparable[]) => c.map((x) => `${x.ticketId} ${new Date(x.at).toISOString()} ${x.move ?? ''} [${x.rules.join(' ')}]`).join('\n');
+      const show = (c: Comparable[]) =>
+        c.map((x) => `${x.ticketId} ${new Date(x.at).toISOString()} ${x.move ?? ''} [${x.rules.join(' ')}]`).join('\n');
       const strip = ({ at: _at, trigger: _t, ...rest }: Comparable) => rest;
       expect(sim.map(strip), `${instanceId}\nlive:\n${show(live)}\nbacktest:\n${show(sim)}`).toEqual(live.map(strip));
-      expect(new Set(live.flatMap((l) => l.rules.map((r) => r.split(':')[0])))).toEqual(new Set(expectedRules[instanceId]));
+      expect(new Set(live.flatMap((l) => l.rules.map((r) => r.split(':')[0])))).toEqual(
+        new Set(expectedRules[instanceId]),
+      );
       for (let i = 0; i < live.length; i++) {
         const l = live[i]!;
         const s = sim[i]!;
@@ -127,7 +176,10 @@ describe('backtest: live/backtest parity with the demo', () => {
         // check (or an earlier webhook) got to it — after the scheduler's poll and the queue, ≤ 1 real second = 10
         // simulated minutes at the demo's 600× on an idle machine; up to 6 real seconds allowed on a loaded one.
         expect(s.at, `${instanceId} #${l.ticketId} ${l.move ?? l.rules.join(' ')}`).toBeLessThanOrEqual(l.at);
-        expect(l.at - s.at, `${instanceId} #${l.ticketId} ${l.move ?? l.rules.join(' ')}: live ${new Date(l.at).toISOString()} vs backtest ${new Date(s.at).toISOString()}`).toBeLessThanOrEqual(60 * 60_000);
+        expect(
+          l.at - s.at,
+          `${instanceId} #${l.ticketId} ${l.move ?? l.rules.join(' ')}: live ${new Date(l.at).toISOString()} vs backtest ${new Date(s.at).toISOString()}`,
+        ).toBeLessThanOrEqual(60 * 60_000);
         compared++;
       }
     }

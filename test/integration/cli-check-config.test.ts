@@ -19,7 +19,9 @@ describe('psa-escalator check-config (child process)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(lines(r.stdout)).toHaveLength(1);
-    expect(r.stdout).toContain(`${example}: OK · 3 instances [acme-cw (connectwise, enforce), globex-at (autotask, enforce), initech-halo (halo, enforce)]`);
+    expect(r.stdout).toContain(
+      `${example}: OK · 3 instances [acme-cw (connectwise, enforce), globex-at (autotask, enforce), initech-halo (halo, enforce)]`,
+    );
   });
 
   it('exits 1 with exactly one line per problem (path and line) on a bad file', async () => {
@@ -36,14 +38,19 @@ describe('psa-escalator check-config (child process)', () => {
     const line = text.split('\n').findIndex((l) => l.includes('two hours')) + 1;
     const r = await cli(['check-config', file], { ...exampleEnv });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`policies.standard.rules[4].when.timeInTier: expected a duration like "2h", got "two hours" (line ${line})\n`);
+    expect(r.stderr).toBe(
+      `policies.standard.rules[4].when.timeInTier: expected a duration like "2h", got "two hours" (line ${line})\n`,
+    );
   });
 
   it('names every missing ${VAR} of the example and exits 1', async () => {
     const r = await cli(['check-config', example], { ...exampleEnv, AT_SECRET: '', HALO_CLIENT_ID: '' });
     expect(r.code).toBe(1);
     // Line numbers read from the file: adding a commented key to the example must not break this test.
-    const lineOf = (t: string) => readFileSync(example, 'utf8').split('\n').findIndex((l) => l.includes(t)) + 1;
+    const lineOf = (t: string) =>
+      readFileSync(example, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes(t)) + 1;
     expect(lines(r.stderr)).toEqual([
       `instances[1].connection.secret: environment variable AT_SECRET is empty (line ${lineOf('${AT_SECRET}')})`,
       `instances[2].connection.clientId: environment variable HALO_CLIENT_ID is empty (line ${lineOf('${HALO_CLIENT_ID}')})`,
@@ -53,7 +60,10 @@ describe('psa-escalator check-config (child process)', () => {
   it('warns (one line naming the path) when a ConnectWise instance has no connection.apiMember, and still exits 0', async () => {
     const file = join(scratch, 'no-api-member.yaml');
     const text = readFileSync(example, 'utf8');
-    const without = text.split('\n').filter((l) => !/^\s+apiMember:/.test(l)).join('\n');
+    const without = text
+      .split('\n')
+      .filter((l) => !/^\s+apiMember:/.test(l))
+      .join('\n');
     expect(without).not.toBe(text);
     writeFileSync(file, without);
     const r = await cli(['check-config', file], { ...exampleEnv });
@@ -94,7 +104,9 @@ describe('psa-escalator check-config (child process)', () => {
   it('fails with one line on an unknown command or flag', async () => {
     const verb = await cli(['check-confg']);
     expect(verb.code).toBe(1);
-    expect(lines(verb.stderr)).toEqual(['psa-escalator: unknown command "check-confg" (run `psa-escalator --help` for the list)']);
+    expect(lines(verb.stderr)).toEqual([
+      'psa-escalator: unknown command "check-confg" (run `psa-escalator --help` for the list)',
+    ]);
     const flag = await cli(['check-config', '--strict']);
     expect(flag.code).toBe(1);
     expect(lines(flag.stderr)).toHaveLength(1);

@@ -16,7 +16,9 @@ describe('psa-escalator evaluate (child process, no Redis)', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('prints the Decision JSON on stdout and the rendered handoff note on stderr', async () => {
-    const r = await cli(['evaluate', '--config', example, '--instance', 'acme-cw', '--ticket', ticketFile], { ...exampleEnv });
+    const r = await cli(['evaluate', '--config', example, '--instance', 'acme-cw', '--ticket', ticketFile], {
+      ...exampleEnv,
+    });
     expect(r.code).toBe(0);
     const decision = JSON.parse(r.stdout) as Decision;
     const reassign = decision.actions.find((a) => a.type === 'reassign');
@@ -27,7 +29,20 @@ describe('psa-escalator evaluate (child process, no Redis)', () => {
   });
 
   it('--at overrides the file instant (30 minutes earlier nothing fires; nextCheckAt is the 2h mark)', async () => {
-    const r = await cli(['evaluate', '--config', example, '--instance', 'acme-cw', '--ticket', ticketFile, '--at', '2026-11-24T14:30:00Z'], { ...exampleEnv });
+    const r = await cli(
+      [
+        'evaluate',
+        '--config',
+        example,
+        '--instance',
+        'acme-cw',
+        '--ticket',
+        ticketFile,
+        '--at',
+        '2026-11-24T14:30:00Z',
+      ],
+      { ...exampleEnv },
+    );
     expect(r.code).toBe(0);
     const decision = JSON.parse(r.stdout) as Decision;
     expect(decision.actions).toEqual([]);
@@ -37,20 +52,40 @@ describe('psa-escalator evaluate (child process, no Redis)', () => {
 
   it('uses the instance mapping, not ticket.ref.instance (Halo team names)', async () => {
     const halo = join(scratch, 'halo.json');
-    writeFileSync(halo, JSON.stringify({
-      title: 'Ransomware note on the file server', status: 'open', priority: 'P2', company: 'Initech',
-      createdAt: '2026-11-24T14:00:00Z', location: { team: { id: '1', name: '1st line support' } },
-    }));
+    writeFileSync(
+      halo,
+      JSON.stringify({
+        title: 'Ransomware note on the file server',
+        status: 'open',
+        priority: 'P2',
+        company: 'Initech',
+        createdAt: '2026-11-24T14:00:00Z',
+        location: { team: { id: '1', name: '1st line support' } },
+      }),
+    );
     // No --config and an empty cwd: the built-in config (same policy and mapping as the example).
-    const r = await cli(['evaluate', '--instance', 'initech-halo', '--ticket', halo, '--at', '2026-11-24T14:05:00Z'], {}, scratch);
+    const r = await cli(
+      ['evaluate', '--instance', 'initech-halo', '--ticket', halo, '--at', '2026-11-24T14:05:00Z'],
+      {},
+      scratch,
+    );
     expect(r.code).toBe(0);
     const decision = JSON.parse(r.stdout) as Decision;
-    expect(decision.actions.find((a) => a.type === 'reassign')).toMatchObject({ rule: 'emergency-security', tier: 'T3', location: { team: 'Security' } });
+    expect(decision.actions.find((a) => a.type === 'reassign')).toMatchObject({
+      rule: 'emergency-security',
+      tier: 'T3',
+      location: { team: 'Security' },
+    });
   });
 
   it('exits 1 with one line per problem on an invalid ticket', async () => {
     const bad = join(scratch, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ ticket: { status: 'opened', priority: 'P2', company: 'Acme', createdAt: 'yesterday', tier: 'T1' } }));
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        ticket: { status: 'opened', priority: 'P2', company: 'Acme', createdAt: 'yesterday', tier: 'T1' },
+      }),
+    );
     const r = await cli(['evaluate', '--instance', 'acme-cw', '--ticket', bad], {}, scratch);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
@@ -66,8 +101,14 @@ describe('psa-escalator evaluate (child process, no Redis)', () => {
     const cases = [
       [['evaluate', '--instance', 'acme-cw', '--ticket', join(scratch, 'none.json')], /none\.json: file not found/],
       [['evaluate', '--instance', 'acme-cw', '--ticket', notJson], /x\.json: not valid JSON/],
-      [['evaluate', '--instance', 'nope', '--ticket', ticketFile], /--instance: unknown instance "nope" \(known: acme-cw, globex-at, initech-halo\)/],
-      [['evaluate', '--instance', 'acme-cw', '--ticket', ticketFile, '--at', 'tomorrow'], /--at: expected an RFC 3339 instant/],
+      [
+        ['evaluate', '--instance', 'nope', '--ticket', ticketFile],
+        /--instance: unknown instance "nope" \(known: acme-cw, globex-at, initech-halo\)/,
+      ],
+      [
+        ['evaluate', '--instance', 'acme-cw', '--ticket', ticketFile, '--at', 'tomorrow'],
+        /--at: expected an RFC 3339 instant/,
+      ],
       [['evaluate', '--ticket', ticketFile], /--instance ID is required/],
     ] as const;
     for (const [args, pattern] of cases) {

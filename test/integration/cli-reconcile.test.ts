@@ -26,7 +26,17 @@ function io(env: Record<string, string>) {
   const err: string[] = [];
   // An empty directory: no ./escalator.yaml, so the built-in config (instances acme-cw, globex-at, initech-halo).
   const cwd = mkdtempSync(join(tmpdir(), 'cli-reconcile-'));
-  return { io: { env, cwd, now: () => new Date(), stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } }, out, err };
+  return {
+    io: {
+      env,
+      cwd,
+      now: () => new Date(),
+      stdout: { write: (t: string) => out.push(t) },
+      stderr: { write: (t: string) => err.push(t) },
+    },
+    out,
+    err,
+  };
 }
 
 describe('psa-escalator reconcile', () => {

@@ -44,7 +44,12 @@ describe('psa-escalator webhooks register (child process)', () => {
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ created: 1, updated: 0, removed: 0 });
     expect(fake.callbacks).toEqual([
-      expect.objectContaining({ url: 'https://escalator.example.com/webhooks/acme-cw?recordId=', type: 'ticket', level: 'owner', inactiveFlag: false }),
+      expect.objectContaining({
+        url: 'https://escalator.example.com/webhooks/acme-cw?recordId=',
+        type: 'ticket',
+        level: 'owner',
+        inactiveFlag: false,
+      }),
     ]);
 
     const second = await cli(['webhooks', 'register', '--instance', 'acme-cw', '--config', file], env);
@@ -59,7 +64,9 @@ describe('psa-escalator webhooks register (child process)', () => {
     expect(noUrl.stderr.trim().split('\n')).toHaveLength(1);
     expect(noUrl.stderr).toContain('PUBLIC_URL');
 
-    const unknown = await cli(['webhooks', 'register', '--instance', 'nope', '--config', file], { PUBLIC_URL: 'https://x.example.com' });
+    const unknown = await cli(['webhooks', 'register', '--instance', 'nope', '--config', file], {
+      PUBLIC_URL: 'https://x.example.com',
+    });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('unknown instance "nope"');
 

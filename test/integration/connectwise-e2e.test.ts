@@ -38,25 +38,47 @@ const patchesFor = (id: number) => fake.apiRequests('PATCH', new RegExp(`/servic
 const notesPostedFor = (id: number) => fake.apiRequests('POST', new RegExp(`/service/tickets/${id}/notes$`));
 const writesFor = (id: number) => fake.writes().filter((r) => r.path.includes(`/service/tickets/${id}`));
 
-
 /** A T1 ticket entered three hours ago (past the 2-hour limit) with a technician's note. */
 function t1Ticket(id: number): void {
   const entered = new Date(Date.now() - 3 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   cwTicket(fake, id, entered, { summary: `Outlook keeps asking for a password (${id})` });
-  fake.addNote(id, { text: 'Outlook prompts for the password every few minutes.', detailDescriptionFlag: true, dateCreated: entered });
-  fake.addNote(id, { text: 'Recreated the mail profile; prompts came back.', internalAnalysisFlag: true, member: { id: 150, identifier: 'jsmith' }, createdBy: 'jsmith', dateCreated: entered });
+  fake.addNote(id, {
+    text: 'Outlook prompts for the password every few minutes.',
+    detailDescriptionFlag: true,
+    dateCreated: entered,
+  });
+  fake.addNote(id, {
+    text: 'Recreated the mail profile; prompts came back.',
+    internalAnalysisFlag: true,
+    member: { id: 150, identifier: 'jsmith' },
+    createdBy: 'jsmith',
+    dateCreated: entered,
+  });
 }
 
-async function deliver(body: string, signature = fake.sign(body)): Promise<{ status: number; body: Record<string, unknown> }> {
+async function deliver(
+  body: string,
+  signature = fake.sign(body),
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const id = (JSON.parse(body) as { ID: number }).ID;
-  const res = await fetch(`${base}/webhooks/acme-cw?recordId=${id}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-content-signature': signature }, body });
+  const res = await fetch(`${base}/webhooks/acme-cw?recordId=${id}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-content-signature': signature },
+    body,
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 beforeAll(async () => {
   redis = await startRedis();
   fake = seedConnectWise(await new FakeConnectWise().start());
-  const env = { CW_BASE_URL: fake.baseUrl, CW_PUBLIC_KEY: fake.publicKey, CW_PRIVATE_KEY: fake.privateKey, CW_CLIENT_ID: fake.clientId, CW_ORIGIN: fake.origin };
+  const env = {
+    CW_BASE_URL: fake.baseUrl,
+    CW_PUBLIC_KEY: fake.publicKey,
+    CW_PRIVATE_KEY: fake.privateKey,
+    CW_CLIENT_ID: fake.clientId,
+    CW_ORIGIN: fake.origin,
+  };
   const loaded = loadConfigText(CONFIG, 'connectwise-e2e.yaml', env, connectors);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   const config: AppConfig = loaded.value;
@@ -68,7 +90,8 @@ afterAll(async () => {
   for (const r of fake?.writes() ?? []) {
     if (r.method === 'PATCH') expect(validateTicketPatch(r.body), r.path).toEqual([]);
     if (r.method === 'POST' && r.path.endsWith('/notes')) expect(validate(noteModel, r.body), r.path).toEqual([]);
-    if (r.path.includes('/system/callbacks') && r.method !== 'DELETE') expect(validate(callbackModel, r.body), r.path).toEqual([]);
+    if (r.path.includes('/system/callbacks') && r.method !== 'DELETE')
+      expect(validate(callbackModel, r.body), r.path).toEqual([]);
   }
   await app?.close();
   await running?.close();
@@ -78,12 +101,24 @@ afterAll(async () => {
 
 describe('ConnectWise end to end through the real service', () => {
   it('registers exactly one callback through the admin API (create, then unchanged)', async () => {
-    const call = () => fetch(`${base}/api/instances/acme-cw/webhooks`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const call = () =>
+      fetch(`${base}/api/instances/acme-cw/webhooks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      });
     const first = await call();
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ created: 1, updated: 0, unchanged: 0, removed: 0 });
     expect(await (await call()).json()).toEqual({ created: 0, updated: 0, unchanged: 1, removed: 0 });
-    expect(fake.callbacks).toEqual([expect.objectContaining({ url: `${base}/webhooks/acme-cw?recordId=`, type: 'ticket', level: 'owner', objectId: 1, inactiveFlag: false })]);
+    expect(fake.callbacks).toEqual([
+      expect.objectContaining({
+        url: `${base}/webhooks/acme-cw?recordId=`,
+        type: 'ticket',
+        level: 'owner',
+        objectId: 1,
+        inactiveFlag: false,
+      }),
+    ]);
   });
 
   it('escalates a T1 ticket past 2 h: one PATCH (board/status/team/owner), one internal handoff note; echoes and duplicates write nothing', async () => {
@@ -92,34 +127,56 @@ describe('ConnectWise end to end through the real service', () => {
     const body = fake.callbackBody(1001, { messageId: 'msg-1001' });
     expect(await deliver(body)).toEqual({ status: 202, body: { accepted: true, eventId: 'acme-cw:msg-1001' } });
     await waitFor(() => notesPostedFor(1001).length === 1);
-    expect(patchesFor(1001).map((r) => r.body)).toEqual([[
-      { op: 'replace', path: 'board', value: { id: 5 } },
-      { op: 'replace', path: 'status', value: { id: 51 } },
-      { op: 'replace', path: 'team', value: { id: 9 } },
-      { op: 'replace', path: 'owner', value: { identifier: 'erin.t' } },
-    ]]);
+    expect(patchesFor(1001).map((r) => r.body)).toEqual([
+      [
+        { op: 'replace', path: 'board', value: { id: 5 } },
+        { op: 'replace', path: 'status', value: { id: 51 } },
+        { op: 'replace', path: 'team', value: { id: 9 } },
+        { op: 'replace', path: 'owner', value: { identifier: 'erin.t' } },
+      ],
+    ]);
     const note = notesPostedFor(1001)[0]!.body as Record<string, unknown>;
-    expect(note).toMatchObject({ internalAnalysisFlag: true, detailDescriptionFlag: false, processNotifications: false });
+    expect(note).toMatchObject({
+      internalAnalysisFlag: true,
+      detailDescriptionFlag: false,
+      processNotifications: false,
+    });
     expect(String(note['text'])).toMatch(/\[esc:[0-9a-f]{6,}\]/);
     expect(String(note['text'])).toContain('HQ Corp');
     expect(String(note['text'])).toContain('Recreated the mail profile');
-    expect(fake.tickets.get(1001)).toMatchObject({ board: { id: 5 }, team: { id: 9 }, owner: { identifier: 'erin.t' }, status: { id: 51 } });
+    expect(fake.tickets.get(1001)).toMatchObject({
+      board: { id: 5 },
+      team: { id: 9 },
+      owner: { identifier: 'erin.t' },
+      status: { id: 51 },
+    });
     // The echoes of the PATCH and of the note come back signed; both are acknowledged as echoes.
     await waitFor(() => fake.deliveries.length >= 2);
     fake.deliverCallbacks = false;
     expect(fake.deliveries.map((d) => d.status)).toEqual([202, 202]);
     for (const d of fake.deliveries) expect(JSON.parse(d.answer)).toMatchObject({ accepted: true, ignored: 'echo' });
     // The same delivery again (ConnectWise retries on 404/409/419/429) is a duplicate.
-    expect(await deliver(body)).toEqual({ status: 202, body: { accepted: true, eventId: 'acme-cw:msg-1001', duplicate: true } });
+    expect(await deliver(body)).toEqual({
+      status: 202,
+      body: { accepted: true, eventId: 'acme-cw:msg-1001', duplicate: true },
+    });
     await waitForDrained(running);
     expect(writesFor(1001)).toHaveLength(2);
-    const view = await waitFor(async () => (await running.read.ticket('acme-cw', '1001'))?.decisions.find((d) => d.results.length > 0));
-    expect(view.results.filter((r) => r.action === 'reassign' || r.action === 'note').map((r) => r.status)).toEqual(['applied', 'applied']);
+    const view = await waitFor(async () =>
+      (await running.read.ticket('acme-cw', '1001'))?.decisions.find((d) => d.results.length > 0),
+    );
+    expect(view.results.filter((r) => r.action === 'reassign' || r.action === 'note').map((r) => r.status)).toEqual([
+      'applied',
+      'applied',
+    ]);
   });
 
-  it('lists the ticket\'s configurations (GET /service/tickets/{id}/configurations) as affected systems in the handoff note', async () => {
+  it("lists the ticket's configurations (GET /service/tickets/{id}/configurations) as affected systems in the handoff note", async () => {
     t1Ticket(1010);
-    fake.configurations.set(1010, [{ id: 71, deviceIdentifier: 'PC-JDOE-01' }, { id: 72, deviceIdentifier: 'FW-HQ-01' }]);
+    fake.configurations.set(1010, [
+      { id: 71, deviceIdentifier: 'PC-JDOE-01' },
+      { id: 72, deviceIdentifier: 'FW-HQ-01' },
+    ]);
     expect((await deliver(fake.callbackBody(1010, { messageId: 'msg-1010' }))).status).toBe(202);
     await waitFor(() => notesPostedFor(1010).length === 1);
     const text = String((notesPostedFor(1010)[0]!.body as Record<string, unknown>)['text']);
@@ -141,7 +198,10 @@ describe('ConnectWise end to end through the real service', () => {
     t1Ticket(1003);
     const before = fake.requests.filter((r) => r.path.includes('/service/tickets/1003')).length;
     const ack = await deliver(fake.callbackBody(1003, { memberId: 'Escalator-API' }));
-    expect(ack).toEqual({ status: 202, body: { accepted: true, eventId: expect.stringMatching(/^acme-cw:/), ignored: 'echo' } });
+    expect(ack).toEqual({
+      status: 202,
+      body: { accepted: true, eventId: expect.stringMatching(/^acme-cw:/), ignored: 'echo' },
+    });
     await waitForDrained(running);
     expect(fake.requests.filter((r) => r.path.includes('/service/tickets/1003')).length).toBe(before);
   });
@@ -153,11 +213,16 @@ describe('ConnectWise end to end through the real service', () => {
     expect((await deliver(body, fake.sign(body, 'not-the-key'))).status).toBe(401);
     expect((await deliver(body, fake.sign(`${body} `))).status).toBe(401);
     const requestsBefore = fake.requests.length;
-    const foreign = fake.callbackBody(1004, { keyUrl: 'https://attacker.example/v2025_1//system/callbackkey/index.rails?companyName=acme&id=x' });
+    const foreign = fake.callbackBody(1004, {
+      keyUrl: 'https://attacker.example/v2025_1//system/callbackkey/index.rails?companyName=acme&id=x',
+    });
     expect((await deliver(foreign)).status).toBe(401);
     expect(fake.requests.length).toBe(requestsBefore); // the foreign key URL was never fetched, nothing else either
     const redirecting = fake.callbackBody(1004, { keyUrl: `${fake.keyUrl}&v=2` });
-    fake.script({ path: /callbackkey/ }, { status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/' } });
+    fake.script(
+      { path: /callbackkey/ },
+      { status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/' } },
+    );
     const refused = await deliver(redirecting);
     expect(refused.status).toBe(503);
     expect(refused.body).toMatchObject({ error: { code: 'key_unavailable' } });
@@ -168,7 +233,14 @@ describe('ConnectWise end to end through the real service', () => {
 
   it('waits out a 429 with Retry-After: 2 on the PATCH and then writes once', async () => {
     t1Ticket(1005);
-    fake.script({ method: 'PATCH', path: '/service/tickets/1005' }, { status: 429, headers: { 'retry-after': '2' }, body: { error: 'ConnectWiseAPI', message: 'Too many requests. Please try again in 2 seconds.' } });
+    fake.script(
+      { method: 'PATCH', path: '/service/tickets/1005' },
+      {
+        status: 429,
+        headers: { 'retry-after': '2' },
+        body: { error: 'ConnectWiseAPI', message: 'Too many requests. Please try again in 2 seconds.' },
+      },
+    );
     expect((await deliver(fake.callbackBody(1005, { messageId: randomUUID() }))).status).toBe(202);
     await waitFor(() => notesPostedFor(1005).length === 1, 25_000);
     const [throttled, applied] = patchesFor(1005);

@@ -15,23 +15,40 @@ afterEach(async () => {
 });
 
 const cookieOf = (setCookie: string | string[] | undefined, name: string): string | undefined =>
-  [setCookie ?? []].flat().map((c) => c.split(';')[0]!).find((c) => c.startsWith(`${name}=`));
+  [setCookie ?? []]
+    .flat()
+    .map((c) => c.split(';')[0]!)
+    .find((c) => c.startsWith(`${name}=`));
 
-async function signIn(app: FastifyInstance, token = ADMIN_TOKEN, next = '/ui/overview'): Promise<{ status: number; location?: string; session?: string }> {
+async function signIn(
+  app: FastifyInstance,
+  token = ADMIN_TOKEN,
+  next = '/ui/overview',
+): Promise<{ status: number; location?: string; session?: string }> {
   const form = await app.inject({ method: 'GET', url: '/ui/sign-in' });
   const pre = cookieOf(form.headers['set-cookie'], 'esc_console_pre')!;
   const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
   const res = await app.inject({
-    method: 'POST', url: '/ui/sign-in', headers: { cookie: pre, 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    url: '/ui/sign-in',
+    headers: { cookie: pre, 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ _csrf: csrf, token, next }).toString(),
   });
   const session = cookieOf(res.headers['set-cookie'], 'esc_console');
-  return { status: res.statusCode, ...(res.headers.location ? { location: String(res.headers.location) } : {}), ...(session ? { session } : {}) };
+  return {
+    status: res.statusCode,
+    ...(res.headers.location ? { location: String(res.headers.location) } : {}),
+    ...(session ? { session } : {}),
+  };
 }
 
 describe('console over HTTP', () => {
   it('is served by the api and all roles, not by workers', async () => {
-    for (const [role, status] of [['all', 200], ['api', 200], ['worker', 404]] as const) {
+    for (const [role, status] of [
+      ['all', 200],
+      ['api', 200],
+      ['worker', 404],
+    ] as const) {
       h = await build({ deps: { role } });
       expect((await h.app.inject({ method: 'GET', url: '/ui/sign-in' })).statusCode, role).toBe(status);
       await h.app.close();
@@ -53,9 +70,20 @@ describe('console over HTTP', () => {
     expect(page.headers['content-security-policy']).toBe(
       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
-    expect(page.headers).toMatchObject({ 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
-    expect(page.body).not.toMatch(/<script>|<script(?![^>]*\bsrc=)(?![^>]*application\/json)[^>]*>|\sstyle=|\son[a-z]+=/i);
-    for (const [name, type] of [['htmx.min.js', 'text/javascript'], ['uPlot.iife.min.js', 'text/javascript'], ['console.css', 'text/css'], ['favicon.svg', 'image/svg+xml']]) {
+    expect(page.headers).toMatchObject({
+      'x-frame-options': 'DENY',
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
+    expect(page.body).not.toMatch(
+      /<script>|<script(?![^>]*\bsrc=)(?![^>]*application\/json)[^>]*>|\sstyle=|\son[a-z]+=/i,
+    );
+    for (const [name, type] of [
+      ['htmx.min.js', 'text/javascript'],
+      ['uPlot.iife.min.js', 'text/javascript'],
+      ['console.css', 'text/css'],
+      ['favicon.svg', 'image/svg+xml'],
+    ]) {
       const a = await h.app.inject({ method: 'GET', url: `/ui/assets/${name}` });
       expect(a.statusCode, name).toBe(200);
       expect(a.headers['content-type']).toContain(type);
@@ -66,7 +94,11 @@ describe('console over HTTP', () => {
   it('signs in with the admin token only; `next` cannot redirect off the console', async () => {
     h = await build();
     expect(await signIn(h.app, 'wrong')).toMatchObject({ status: 401 });
-    expect(await signIn(h.app, ADMIN_TOKEN, '/ui/dead-letters')).toMatchObject({ status: 303, location: '/ui/dead-letters', session: expect.any(String) });
+    expect(await signIn(h.app, ADMIN_TOKEN, '/ui/dead-letters')).toMatchObject({
+      status: 303,
+      location: '/ui/dead-letters',
+      session: expect.any(String),
+    });
     for (const next of ['//evil.example/ui/', 'https://evil.example/', '/api/instances', '/ui/../api']) {
       expect((await signIn(h.app, ADMIN_TOKEN, next)).location, next).toBe('/ui/overview');
     }
@@ -82,7 +114,8 @@ describe('console over HTTP', () => {
   it('empty states say what to do', async () => {
     h = await build();
     const { session } = await signIn(h.app);
-    const get = async (url: string) => (await h!.app.inject({ method: 'GET', url, headers: { cookie: session! } })).body;
+    const get = async (url: string) =>
+      (await h!.app.inject({ method: 'GET', url, headers: { cookie: session! } })).body;
     expect(await get('/ui/escalations')).toContain('No escalations recorded yet.');
     expect(await get('/ui/dead-letters')).toContain('No dead letters.');
     expect(await get('/ui/at-risk')).toContain('The ticket list is not available in this process.');

@@ -19,7 +19,9 @@ let fake: FakePsa;
 const file = useFileRedis(() => fake?.stop());
 const running = file.running;
 
-async function start(o: { config?: (url: string) => AppConfig } & Partial<Omit<StartOptions, 'config' | 'redisUrl'>> = {}) {
+async function start(
+  o: { config?: (url: string) => AppConfig } & Partial<Omit<StartOptions, 'config' | 'redisUrl'>> = {},
+) {
   fake = new FakePsa();
   await fake.start();
   const { config, ...rest } = o;
@@ -36,7 +38,8 @@ async function start(o: { config?: (url: string) => AppConfig } & Partial<Omit<S
 }
 
 const status = async (p: RunningPipeline): Promise<InstanceStatus> => (await p.read.instances())[0]!;
-const metricText = async (p: RunningPipeline & { metrics: { registry: { metrics(): Promise<string> } } }) => p.metrics.registry.metrics();
+const metricText = async (p: RunningPipeline & { metrics: { registry: { metrics(): Promise<string> } } }) =>
+  p.metrics.registry.metrics();
 
 describe('honest PSA health', () => {
   it('is unknown until the first call, then follows each call with the last error and its time; psa_up follows', async () => {
@@ -69,7 +72,14 @@ describe('honest PSA health', () => {
   }, 60_000);
 
   it('opens the circuit breaker after repeated 5xx, lets one probe through per interval, closes on success', async () => {
-    const p = await start({ tuning: { reconcileStartDelayMs: 60_000, ticketAttempts: 50, backoffMs: 50, breaker: { failures: 3, intervalMs: 1_000 } } });
+    const p = await start({
+      tuning: {
+        reconcileStartDelayMs: 60_000,
+        ticketAttempts: 50,
+        backoffMs: 50,
+        breaker: { failures: 3, intervalMs: 1_000 },
+      },
+    });
     fake.addTicket({ id: 'b1', queue: '2' });
     fake.fail({ method: 'GET', path: '/tickets/b1', status: 503, times: 1_000 });
     await p.kick({ instanceId: INSTANCE, ticketId: 'b1', trigger: 'webhook' });
@@ -78,23 +88,35 @@ describe('honest PSA health', () => {
     expect(opened).toBe(3);
     // While open: fail fast, at most one probe per interval (the job waits without burning attempts).
     await waitFor(() => fake.count('GET', '/tickets/b1') >= opened + 2, 10_000, 20);
-    const probes = fake.calls.filter((c) => c.method === 'GET' && c.path === '/tickets/b1').slice(opened).map((c) => c.at);
+    const probes = fake.calls
+      .filter((c) => c.method === 'GET' && c.path === '/tickets/b1')
+      .slice(opened)
+      .map((c) => c.at);
     expect(probes[1]! - probes[0]!).toBeGreaterThanOrEqual(900);
-    expect(await metricText(p)).toMatch(/psa_escalator_circuit_breaker_transitions_total\{instance="acme",state="open"\} 1/);
+    expect(await metricText(p)).toMatch(
+      /psa_escalator_circuit_breaker_transitions_total\{instance="acme",state="open"\} 1/,
+    );
     // The PSA recovers: the next probe succeeds, the breaker closes and the evaluation completes.
     fake.failures.splice(0);
     await waitFor(async () => (await p.stores.tickets.get(INSTANCE, 'b1')) !== undefined, 15_000);
     await waitFor(async () => (await status(p)).breaker?.state === 'closed');
-    expect(await metricText(p)).toMatch(/psa_escalator_circuit_breaker_transitions_total\{instance="acme",state="closed"\} 1/);
+    expect(await metricText(p)).toMatch(
+      /psa_escalator_circuit_breaker_transitions_total\{instance="acme",state="closed"\} 1/,
+    );
     expect((await p.read.deadLetters()).items).toHaveLength(0);
   }, 60_000);
 
   it('caps the retries of one ticket per hour: then it is dead-lettered (retry_cap) instead of hammering the PSA', async () => {
-    const p = await start({ tuning: { reconcileStartDelayMs: 60_000, ticketAttempts: 20, backoffMs: 20, ticketRetriesPerHour: 2 } });
+    const p = await start({
+      tuning: { reconcileStartDelayMs: 60_000, ticketAttempts: 20, backoffMs: 20, ticketRetriesPerHour: 2 },
+    });
     fake.addTicket({ id: 'r1', queue: '2' });
     fake.fail({ method: 'GET', path: '/tickets/r1', status: 500, times: 1_000 });
     await p.kick({ instanceId: INSTANCE, ticketId: 'r1', trigger: 'webhook' });
-    const letters = await waitFor(async () => ((await p.read.deadLetters()).items.length > 0 ? p.read.deadLetters() : undefined), 15_000);
+    const letters = await waitFor(
+      async () => ((await p.read.deadLetters()).items.length > 0 ? p.read.deadLetters() : undefined),
+      15_000,
+    );
     expect(letters.items[0]).toMatchObject({ ticketId: 'r1', error: { code: 'retry_cap' } });
     // The first attempt and two retries reached the PSA; the capped run did not.
     expect(fake.count('GET', '/tickets/r1')).toBe(3);
@@ -110,11 +132,23 @@ describe('honest PSA health', () => {
     await p.pipeline.enqueueReconcile(INSTANCE);
     await waitFor(async () => (await status(p)).webhook === 'missing');
     await waitFor(() => fake.notifications.length > 0);
-    expect(fake.notifications[0]).toMatchObject({ name: 'managers', body: { event: 'alert', alert: 'webhook_registration_drift', instance: INSTANCE, details: { webhook: 'missing' } } });
-    expect(await metricText(p)).toMatch(/psa_escalator_webhook_registration_drift_total\{instance="acme",state="missing"\} 1/);
+    expect(fake.notifications[0]).toMatchObject({
+      name: 'managers',
+      body: {
+        event: 'alert',
+        alert: 'webhook_registration_drift',
+        instance: INSTANCE,
+        details: { webhook: 'missing' },
+      },
+    });
+    expect(await metricText(p)).toMatch(
+      /psa_escalator_webhook_registration_drift_total\{instance="acme",state="missing"\} 1/,
+    );
     // A second check: counted again, alerted once per change, still not repaired.
     await p.pipeline.enqueueReconcile(INSTANCE);
-    await waitFor(async () => /psa_escalator_webhook_registration_drift_total\{instance="acme",state="missing"\} 2/.test(await metricText(p)));
+    await waitFor(async () =>
+      /psa_escalator_webhook_registration_drift_total\{instance="acme",state="missing"\} 2/.test(await metricText(p)),
+    );
     expect(fake.count('POST', '/webhooks')).toBe(0);
     expect(fake.notifications.filter((n) => (n.body as { event?: string }).event === 'alert')).toHaveLength(1);
   }, 60_000);
@@ -131,14 +165,26 @@ describe('GET /api/metrics/escalations across instances; POST reconcile?full=tru
     await p.kick({ instanceId: 'acme', ticketId: 'a1', trigger: 'webhook' });
     await p.kick({ instanceId: 'beta', ticketId: 'b1', trigger: 'webhook' });
     await waitFor(() => fake.tickets.get('a1')!.notes.length > 0 && fake.tickets.get('b1')!.notes.length > 0);
-    await waitFor(async () => (await p.stores.tickets.get('acme', 'a1'))?.lastDecision && (await p.stores.tickets.get('beta', 'b1'))?.lastDecision);
+    await waitFor(
+      async () =>
+        (await p.stores.tickets.get('acme', 'a1'))?.lastDecision &&
+        (await p.stores.tickets.get('beta', 'b1'))?.lastDecision,
+    );
 
-    const { app } = await build({ config: testConfig({ psaUrl: fake.url, moreInstances: ['beta'] }), read: p.read, pipeline: p.pipeline });
+    const { app } = await build({
+      config: testConfig({ psaUrl: fake.url, moreInstances: ['beta'] }),
+      read: p.read,
+      pipeline: p.pipeline,
+    });
     try {
       const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
       const all = await app.inject({ method: 'GET', url: '/api/metrics/escalations', headers: auth });
       expect(all.statusCode).toBe(200);
-      const body = all.json<{ instance: null; tiers: Record<string, { escalated: number; tickets: number }>; byInstance: Record<string, { instance: string; tiers: Record<string, { escalated: number }> }> }>();
+      const body = all.json<{
+        instance: null;
+        tiers: Record<string, { escalated: number; tickets: number }>;
+        byInstance: Record<string, { instance: string; tiers: Record<string, { escalated: number }> }>;
+      }>();
       expect(body.instance).toBeNull();
       expect(body.tiers['T1']!.escalated).toBe(2);
       expect(Object.keys(body.byInstance).sort()).toEqual(['acme', 'beta']);
@@ -149,12 +195,19 @@ describe('GET /api/metrics/escalations across instances; POST reconcile?full=tru
       expect(one.json()).not.toHaveProperty('byInstance');
 
       // POST reconcile?full=true starts a backfill of that instance (b2 was never evaluated).
-      const queued = await app.inject({ method: 'POST', url: '/api/instances/beta/reconcile?full=true', headers: auth });
+      const queued = await app.inject({
+        method: 'POST',
+        url: '/api/instances/beta/reconcile?full=true',
+        headers: auth,
+      });
       expect(queued.statusCode).toBe(202);
       await waitFor(async () => (await p.read.instances()).find((i) => i.id === 'beta')?.backfill?.completedAt, 15_000);
       const beta = (await p.read.instances()).find((i) => i.id === 'beta')!;
       expect(beta.backfill).toMatchObject({ listed: 3, evaluated: 3, remaining: 0 });
-      expect((await app.inject({ method: 'POST', url: '/api/instances/beta/reconcile?full=maybe', headers: auth })).statusCode).toBe(400);
+      expect(
+        (await app.inject({ method: 'POST', url: '/api/instances/beta/reconcile?full=maybe', headers: auth }))
+          .statusCode,
+      ).toBe(400);
     } finally {
       await app.close();
     }
@@ -167,7 +220,13 @@ describe("the PSA's own SLA beside ours", () => {
     const created = Date.now() - 60_000;
     const at = (min: number) => new Date(created + min * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     // P3: ours 240 min to first response, 1440 to resolution (24×7); the PSA says 270 and 1440.
-    fake.addTicket({ id: 's1', queue: '2', createdAt: new Date(created).toISOString(), updatedAt: new Date(created).toISOString(), sla: { respondBy: at(270), resolveBy: at(1440) } });
+    fake.addTicket({
+      id: 's1',
+      queue: '2',
+      createdAt: new Date(created).toISOString(),
+      updatedAt: new Date(created).toISOString(),
+      sla: { respondBy: at(270), resolveBy: at(1440) },
+    });
     await p.kick({ instanceId: INSTANCE, ticketId: 's1', trigger: 'webhook' });
     await waitFor(async () => (await p.stores.tickets.get(INSTANCE, 's1'))?.lastDecision);
     const view = (await p.read.ticket(INSTANCE, 's1'))!;
@@ -181,11 +240,21 @@ describe("the PSA's own SLA beside ours", () => {
     // Evaluated again with the same disagreement: still one ticket counted.
     fake.update('s1', { title: 'still slow' });
     await p.kick({ instanceId: INSTANCE, ticketId: 's1', trigger: 'webhook' });
-    await waitFor(async () => /psa_escalator_sla_drift_minutes_count\{instance="acme",clock="firstResponse"\} 2/.test(await metricText(p)));
-    expect(await metricText(p)).toMatch(/psa_escalator_sla_disagreements_total\{instance="acme",clock="firstResponse"\} 1/);
+    await waitFor(async () =>
+      /psa_escalator_sla_drift_minutes_count\{instance="acme",clock="firstResponse"\} 2/.test(await metricText(p)),
+    );
+    expect(await metricText(p)).toMatch(
+      /psa_escalator_sla_disagreements_total\{instance="acme",clock="firstResponse"\} 1/,
+    );
 
     // Within the tolerance (5 min by default): 3 minutes apart on both clocks, not a disagreement.
-    fake.addTicket({ id: 's2', queue: '2', createdAt: new Date(created).toISOString(), updatedAt: new Date(created).toISOString(), sla: { respondBy: at(243), resolveBy: at(1437) } });
+    fake.addTicket({
+      id: 's2',
+      queue: '2',
+      createdAt: new Date(created).toISOString(),
+      updatedAt: new Date(created).toISOString(),
+      sla: { respondBy: at(243), resolveBy: at(1437) },
+    });
     await p.kick({ instanceId: INSTANCE, ticketId: 's2', trigger: 'webhook' });
     await waitFor(async () => (await p.stores.tickets.get(INSTANCE, 's2'))?.lastDecision);
     expect((await p.read.ticket(INSTANCE, 's2'))!.slaDrift!.firstResponse).toBeCloseTo(3, 0);
@@ -193,12 +262,20 @@ describe("the PSA's own SLA beside ours", () => {
     const { app } = await build({ config: testConfig({ psaUrl: fake.url }), read: p.read, pipeline: p.pipeline });
     try {
       const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
-      const one = await app.inject({ method: 'GET', url: `/api/metrics/escalations?instance=${INSTANCE}`, headers: auth });
+      const one = await app.inject({
+        method: 'GET',
+        url: `/api/metrics/escalations?instance=${INSTANCE}`,
+        headers: auth,
+      });
       expect(one.statusCode).toBe(200);
-      expect(one.json()).toMatchObject({ instance: INSTANCE, slaDisagreements: { firstResponse: 1, resolution: 0, tickets: 1 } });
+      expect(one.json()).toMatchObject({
+        instance: INSTANCE,
+        slaDisagreements: { firstResponse: 1, resolution: 0, tickets: 1 },
+      });
       const all = await app.inject({ method: 'GET', url: '/api/metrics/escalations', headers: auth });
       expect(all.json()).toMatchObject({
-        instance: null, slaDisagreements: { firstResponse: 1, resolution: 0, tickets: 1 },
+        instance: null,
+        slaDisagreements: { firstResponse: 1, resolution: 0, tickets: 1 },
         byInstance: { [INSTANCE]: { slaDisagreements: { firstResponse: 1, resolution: 0, tickets: 1 } } },
       });
     } finally {

@@ -19,7 +19,16 @@ const cli = join(root, 'src/cli/index.ts');
 
 /** Environment without anything from the developer's shell that the demo would honour. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const drop = new Set(['REDIS_URL', 'CONFIG_FILE', 'PORT', 'HOST', 'DATA_DIR', 'ADMIN_TOKEN', 'PUBLIC_URL', 'LOG_LEVEL']);
+  const drop = new Set([
+    'REDIS_URL',
+    'CONFIG_FILE',
+    'PORT',
+    'HOST',
+    'DATA_DIR',
+    'ADMIN_TOKEN',
+    'PUBLIC_URL',
+    'LOG_LEVEL',
+  ]);
   return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !drop.has(k))), ...extra };
 }
 
@@ -77,7 +86,9 @@ describe('psa-escalator demo (child process)', () => {
     expect(out).toMatch(/Autotask #351205 {2}rule recurring-incident/);
     expect(out).toMatch(/HaloPSA #4101 {2}rule sla-breach[^\n]*\n[^\n]*customer note/);
     expect(out).toMatch(/✎ "Escalation handoff: T1 → T3 Customer: Contoso Dental/);
-    expect(out).toMatch(/✔ GET \/api\/escalations lists the applied escalations with their reasons: acme-cw [1-9]\d*, globex-at [1-9]\d*, initech-halo [1-9]\d*/);
+    expect(out).toMatch(
+      /✔ GET \/api\/escalations lists the applied escalations with their reasons: acme-cw [1-9]\d*, globex-at [1-9]\d*, initech-halo [1-9]\d*/,
+    );
   }, 60_000);
 
   it('without --exit: keeps serving /api with the printed token (401 without it) until Ctrl-C, then exits 0', async () => {
@@ -93,14 +104,30 @@ describe('psa-escalator demo (child process)', () => {
       expect((await fetch(`${base}/api/escalations`)).status).toBe(401);
       const res = await fetch(`${base}/api/escalations?limit=500`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
-      const { items } = (await res.json()) as { items: { instanceId: string; psa: string; decision: { actions: { type: string }[]; reasons: { rule: string; kind: string; matched: Record<string, unknown> }[] }; results: { action: string; status: string }[] }[] };
+      const { items } = (await res.json()) as {
+        items: {
+          instanceId: string;
+          psa: string;
+          decision: {
+            actions: { type: string }[];
+            reasons: { rule: string; kind: string; matched: Record<string, unknown> }[];
+          };
+          results: { action: string; status: string }[];
+        }[];
+      };
       for (const instance of ['acme-cw', 'globex-at', 'initech-halo']) {
-        const moved = items.filter((e) => e.instanceId === instance && e.decision.actions.some((a) => a.type === 'reassign'));
+        const moved = items.filter(
+          (e) => e.instanceId === instance && e.decision.actions.some((a) => a.type === 'reassign'),
+        );
         expect(moved.length, instance).toBeGreaterThanOrEqual(1);
         for (const e of moved) {
           expect(e.results).toContainEqual(expect.objectContaining({ action: 'reassign', status: 'applied' }));
           expect(e.decision.reasons.length).toBeGreaterThanOrEqual(1);
-          expect(e.decision.reasons[0]).toMatchObject({ rule: expect.any(String), kind: expect.any(String), matched: expect.any(Object) });
+          expect(e.decision.reasons[0]).toMatchObject({
+            rule: expect.any(String),
+            kind: expect.any(String),
+            matched: expect.any(Object),
+          });
         }
       }
       expect((await fetch(`${base}/docs`)).status).toBeLessThan(400);

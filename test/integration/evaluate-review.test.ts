@@ -37,21 +37,36 @@ describe('POST /api/evaluate: evaluate input', () => {
   });
   afterAll(async () => h.app.close());
 
-  const send = async (payload: object): Promise<{ status: number; body: Decision & { error?: { details?: unknown } } }> => {
-    const res = await h.app.inject({ method: 'POST', url: '/api/evaluate', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload });
+  const send = async (
+    payload: object,
+  ): Promise<{ status: number; body: Decision & { error?: { details?: unknown } } }> => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/evaluate',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      payload,
+    });
     return { status: res.statusCode, body: res.json() };
   };
 
   it('defaults: tier entered at createdAt, no hold, no limit → the VIP move happens (instanceId, not ref.instance)', async () => {
     const { status, body } = await send({ instanceId: 'acme-cw', ticket: vipTicket, now: '2026-11-24T09:40:00-05:00' });
     expect(status).toBe(200);
-    expect(body.actions.find((a) => a.type === 'reassign')).toMatchObject({ rule: 'vip-fast-lane', tier: 'T2', location: { board: 1, team: 4 } });
+    expect(body.actions.find((a) => a.type === 'reassign')).toMatchObject({
+      rule: 'vip-fast-lane',
+      tier: 'T2',
+      location: { board: 1, team: 4 },
+    });
     expect(body.reasons[0]).toMatchObject({ rule: 'vip-fast-lane', matched: { timeInTier: 40, threshold: 30 } });
     for (const clock of Object.values(body.clocks)) expect(clock.dueAt).toMatch(ISO);
   });
 
   it('state.tierSince starts the visit later: nothing fires yet, nextCheckAt is 30 business minutes after it', async () => {
-    const { body } = await send({ instanceId: 'acme-cw', ticket: vipTicket, state: { tierSince: '2026-11-24T14:20:00Z' } });
+    const { body } = await send({
+      instanceId: 'acme-cw',
+      ticket: vipTicket,
+      state: { tierSince: '2026-11-24T14:20:00Z' },
+    });
     expect(body.actions).toEqual([]);
     expect(body.nextCheckAt).toBe('2026-11-24T14:50:00Z');
   });
@@ -70,7 +85,12 @@ describe('POST /api/evaluate: evaluate input', () => {
 
   it('state.statusHistory pauses the clocks and timeInTier (waiting on the customer since 09:10 local)', async () => {
     const ticket = { ...vipTicket, status: { id: '4', name: 'Waiting Customer', category: 'waiting_customer' } };
-    const state = { statusHistory: [{ category: 'open', at: '2026-11-24T14:00:00Z' }, { category: 'waiting_customer', at: '2026-11-24T14:10:00Z' }] };
+    const state = {
+      statusHistory: [
+        { category: 'open', at: '2026-11-24T14:00:00Z' },
+        { category: 'waiting_customer', at: '2026-11-24T14:10:00Z' },
+      ],
+    };
     const { body } = await send({ instanceId: 'acme-cw', ticket, state });
     expect(body.actions).toEqual([]);
     expect(body.clocks.firstResponse).toMatchObject({ elapsedMinutes: 10, paused: true, targetMinutes: 120 });
@@ -93,7 +113,10 @@ describe('psa-escalator evaluate: {ticket, state} file', () => {
     const file = join(scratch, 'recurring.json');
     const ticket = { ...vipTicket, company: { id: '250', name: 'Contoso' }, category: 'Email/Outlook' };
     writeFileSync(file, JSON.stringify({ ticket, state: { recurringCount: 3 } }));
-    const r = await cli(['evaluate', '--config', example, '--instance', 'acme-cw', '--ticket', file, '--at', '2026-11-24T09:05:00-05:00'], { ...exampleEnv });
+    const r = await cli(
+      ['evaluate', '--config', example, '--instance', 'acme-cw', '--ticket', file, '--at', '2026-11-24T09:05:00-05:00'],
+      { ...exampleEnv },
+    );
     expect(r.code).toBe(0);
     const d = JSON.parse(r.stdout) as Decision;
     expect(d.actions).toEqual([

@@ -23,7 +23,11 @@ const HOOK_PASSWORD = 'halo-hook-password-e2e';
 const CONFIG = `${e2ePolicyYaml()}instances:
 ${haloInstanceYaml({
   id: 'initech-halo',
-  tiers: { T1: { team: '1st Line Support' }, T2: [{ team: '2nd Line Support' }, { team: 'Network' }], T3: { team: '3rd Line Support' } },
+  tiers: {
+    T1: { team: '1st Line Support' },
+    T2: [{ team: '2nd Line Support' }, { team: 'Network' }],
+    T3: { team: '3rd Line Support' },
+  },
   statuses: { waiting_customer: ['Waiting on Customer'], resolved: ['Resolved'], closed: ['Closed'] },
 })}`;
 
@@ -34,29 +38,60 @@ let app: FastifyInstance;
 let hookUrl: string;
 
 const zoneless = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '');
-const updatesFor = (id: number) => fake.requestsTo('POST', '/api/Tickets').filter((r) => (r.body as Json[]).some((b) => b.id === id));
-const notesFor = (id: number) => fake.requestsTo('POST', '/api/Actions').filter((r) => (r.body as Json[]).some((b) => b.ticket_id === id));
+const updatesFor = (id: number) =>
+  fake.requestsTo('POST', '/api/Tickets').filter((r) => (r.body as Json[]).some((b) => b.id === id));
+const notesFor = (id: number) =>
+  fake.requestsTo('POST', '/api/Actions').filter((r) => (r.body as Json[]).some((b) => b.ticket_id === id));
 const writes = () => fake.requests.filter((r) => r.method !== 'GET' && r.path.startsWith('/api/')).length;
-
 
 /** A T1 ticket opened three hours ago (past the 2-hour limit), unassigned, with one technician note. */
 function t1Ticket(id: number): void {
   const opened = zoneless(Date.now() - 3 * 3_600_000);
   fake.addTicket({
-    id, summary: `Outlook prompts for password (${id})`, details: 'Prompts every few minutes since this morning.',
-    status_id: 2, priority_id: 3, sla_id: 1, team: '1st Line Support', agent_id: 1, client_id: 17, client_name: 'Initech Ltd',
-    user_id: 208, user_name: 'Peter Gibbons', user_email: 'peter@initech.example', dateoccurred: opened, last_update: opened, lastactiondate: opened,
+    id,
+    summary: `Outlook prompts for password (${id})`,
+    details: 'Prompts every few minutes since this morning.',
+    status_id: 2,
+    priority_id: 3,
+    sla_id: 1,
+    team: '1st Line Support',
+    agent_id: 1,
+    client_id: 17,
+    client_name: 'Initech Ltd',
+    user_id: 208,
+    user_name: 'Peter Gibbons',
+    user_email: 'peter@initech.example',
+    dateoccurred: opened,
+    last_update: opened,
+    lastactiondate: opened,
   });
-  fake.addAction({ ticket_id: id, outcome: 'Private Note', note: 'Reset the password; prompts came back.', hiddenfromuser: true, who_agentid: 5, datetime: opened });
+  fake.addAction({
+    ticket_id: id,
+    outcome: 'Private Note',
+    note: 'Reset the password; prompts came back.',
+    hiddenfromuser: true,
+    who_agentid: 5,
+    datetime: opened,
+  });
 }
 
 /** A "small object" delivery as Halo sends it (top-level `id` is the delivery GUID, `object_id` the ticket). */
 const payload = (id: number, agentId = 5): Json => ({
-  id: randomUUID(), webhook_id: randomUUID(), notification_id: 41, escmsg_id: randomUUID(), event: 'New Ticket Logged',
-  object_id: id, agent_id: agentId, timestamp: new Date().toISOString(), ticket: { id, status_id: 2, agent_id: 1 },
+  id: randomUUID(),
+  webhook_id: randomUUID(),
+  notification_id: 41,
+  escmsg_id: randomUUID(),
+  event: 'New Ticket Logged',
+  object_id: id,
+  agent_id: agentId,
+  timestamp: new Date().toISOString(),
+  ticket: { id, status_id: 2, agent_id: 1 },
 });
 
-async function send(body: Json, auth: string | null = `escalator:${HOOK_PASSWORD}`): Promise<{ status: number; body: Json }> {
+async function send(
+  body: Json,
+  auth: string | null = `escalator:${HOOK_PASSWORD}`,
+): Promise<{ status: number; body: Json }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (auth !== null) headers.authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
   const res = await fetch(hookUrl, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -66,15 +101,33 @@ async function send(body: Json, auth: string | null = `escalator:${HOOK_PASSWORD
 beforeAll(async () => {
   redis = await startRedis();
   fake = await startFakeHalo();
-  const env = { HALO_URL: fake.origin, HALO_CLIENT_ID: 'client-id', HALO_CLIENT_SECRET: 'client-secret', HALO_WEBHOOK_PASSWORD: HOOK_PASSWORD };
+  const env = {
+    HALO_URL: fake.origin,
+    HALO_CLIENT_ID: 'client-id',
+    HALO_CLIENT_SECRET: 'client-secret',
+    HALO_WEBHOOK_PASSWORD: HOOK_PASSWORD,
+  };
   const loaded = loadConfigText(CONFIG, 'halo-e2e.yaml', env, connectors);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   const config: AppConfig = loaded.value;
-  ({ running, app } = await startE2eService({ config, redisUrl: redis.url, publicUrl: 'https://escalator.msp.example' }));
+  ({ running, app } = await startE2eService({
+    config,
+    redisUrl: redis.url,
+    publicUrl: 'https://escalator.msp.example',
+  }));
   const address = app.server.address();
   hookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/webhooks/initech-halo`;
   // Halo's side of the registration: deliveries to us with Basic auth (used for the echoes of our writes).
-  fake.webhooks.push({ id: randomUUID(), name: 'psa-escalator (initech-halo)', type: 0, url: hookUrl, active: true, authentication_type: 1, basic_username: 'escalator', basic_password: HOOK_PASSWORD });
+  fake.webhooks.push({
+    id: randomUUID(),
+    name: 'psa-escalator (initech-halo)',
+    type: 0,
+    url: hookUrl,
+    active: true,
+    authentication_type: 1,
+    basic_username: 'escalator',
+    basic_password: HOOK_PASSWORD,
+  });
 });
 
 afterAll(async () => {
@@ -109,8 +162,13 @@ describe('HaloPSA end to end through the real service', () => {
     await waitForDrained(running);
     expect(updatesFor(5001)).toHaveLength(1);
     expect(notesFor(5001)).toHaveLength(1);
-    const view = await waitFor(async () => (await running.read.ticket('initech-halo', '5001'))?.decisions.find((d) => d.results.length > 0));
-    expect(view.results.filter((r) => r.action === 'reassign' || r.action === 'note').map((r) => r.status)).toEqual(['applied', 'applied']);
+    const view = await waitFor(async () =>
+      (await running.read.ticket('initech-halo', '5001'))?.decisions.find((d) => d.results.length > 0),
+    );
+    expect(view.results.filter((r) => r.action === 'reassign' || r.action === 'note').map((r) => r.status)).toEqual([
+      'applied',
+      'applied',
+    ]);
   });
 
   it('answers 401 to missing or wrong Basic auth and touches nothing in Halo', async () => {
@@ -137,7 +195,13 @@ describe('HaloPSA end to end through the real service', () => {
   it('waits out a 429 on the ticket update and writes exactly once', async () => {
     t1Ticket(5004);
     const before = writes();
-    fake.fail({ method: 'POST', path: '/api/Tickets', status: 429, headers: { 'retry-after': '1' }, body: 'Rate Limit Reached - 300 Requests per rolling 5 minute window' });
+    fake.fail({
+      method: 'POST',
+      path: '/api/Tickets',
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: 'Rate Limit Reached - 300 Requests per rolling 5 minute window',
+    });
     expect((await send(payload(5004))).status).toBe(202);
     await waitFor(() => notesFor(5004).length === 1, 20_000);
     const attempts = fake.requestsTo('POST', '/api/Tickets').slice(-2);

@@ -47,7 +47,12 @@ describe('/api authentication', () => {
     expect(routes.length).toBeGreaterThanOrEqual(8);
     for (const route of routes) {
       for (const headers of wrong) {
-        const res = await h.app.inject({ method: route.method as 'GET', url: concrete(route.url), headers, payload: route.method === 'GET' ? undefined : {} });
+        const res = await h.app.inject({
+          method: route.method as 'GET',
+          url: concrete(route.url),
+          headers,
+          payload: route.method === 'GET' ? undefined : {},
+        });
         expect(res.statusCode, `${route.method} ${route.url} ${JSON.stringify(headers)}`).toBe(401);
         expect(res.json().error.code).toBe('unauthorized');
         expect(res.headers['www-authenticate']).toBe('Bearer');
@@ -79,8 +84,13 @@ describe('/api authentication', () => {
       expect(res.statusCode).toBe(200);
     }
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await h.app.inject({ url: '/api/instances', headers: { authorization: 'Bearer nope' } })).statusCode);
+    for (let i = 0; i < 4; i++)
+      statuses.push(
+        (await h.app.inject({ url: '/api/instances', headers: { authorization: 'Bearer nope' } })).statusCode,
+      );
     expect(statuses).toEqual([401, 401, 429, 429]);
-    expect((await h.app.inject({ url: '/api/instances', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).statusCode).toBe(200);
+    expect(
+      (await h.app.inject({ url: '/api/instances', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).statusCode,
+    ).toBe(200);
   });
 });

@@ -14,7 +14,13 @@ afterEach(async () => h.app.close());
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const get = (url: string) => h.app.inject({ method: 'GET', url, headers: auth });
-const post = (url: string, payload?: unknown) => h.app.inject({ method: 'POST', url, headers: auth, ...(payload === undefined ? {} : { payload: payload as object }) });
+const post = (url: string, payload?: unknown) =>
+  h.app.inject({
+    method: 'POST',
+    url,
+    headers: auth,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
 
 const decision = { actions: [], reasons: [], nearMisses: [], clocks: {}, nextCheckAt: null };
 const audit = (id: string, instanceId = 'acme'): AuditEntry => ({
@@ -32,7 +38,16 @@ describe('GET endpoints', () => {
   it('GET /api/instances returns the read model items', async () => {
     h = await build();
     h.read.statuses = [
-      { id: 'acme', kind: 'connectwise', mode: 'enforce', webhook: 'active', lastEventAt: null, queueLag: 0, rateLimit: { requests: 600, perMs: 60_000, pausedUntil: null }, psa: 'ok' },
+      {
+        id: 'acme',
+        kind: 'connectwise',
+        mode: 'enforce',
+        webhook: 'active',
+        lastEventAt: null,
+        queueLag: 0,
+        rateLimit: { requests: 600, perMs: 60_000, pausedUntil: null },
+        psa: 'ok',
+      },
     ];
     const res = await get('/api/instances');
     expect(res.statusCode).toBe(200);
@@ -43,9 +58,18 @@ describe('GET endpoints', () => {
     h = await build();
     const view = {
       ticket: {
-        ref: { instance: 'acme', psa: 'connectwise', id: '4711' }, title: 'VPN down', status: { id: '1', name: 'New', category: 'new' },
-        priority: { id: '5', name: 'P2', level: 2 }, location: { queue: { id: '1' } }, tier: 'T1', owner: null,
-        company: { id: '9', vip: false }, category: [], createdAt: '2026-11-24T13:00:00Z', updatedAt: '2026-11-24T13:00:00Z', version: 'v1',
+        ref: { instance: 'acme', psa: 'connectwise', id: '4711' },
+        title: 'VPN down',
+        status: { id: '1', name: 'New', category: 'new' },
+        priority: { id: '5', name: 'P2', level: 2 },
+        location: { queue: { id: '1' } },
+        tier: 'T1',
+        owner: null,
+        company: { id: '9', vip: false },
+        category: [],
+        createdAt: '2026-11-24T13:00:00Z',
+        updatedAt: '2026-11-24T13:00:00Z',
+        version: 'v1',
       },
       state: { tierSince: '2026-11-24T13:00:00Z', internalOnly: 'stripped' },
       tier: 'T1',
@@ -72,9 +96,17 @@ describe('GET endpoints', () => {
     expect(first.json().items).toHaveLength(50);
     expect(first.json().nextCursor).toBe('50');
     expect(h.read.queries[0]).toEqual({ limit: 50 });
-    const filtered = await get('/api/escalations?instance=acme&rule=t1-timeout&since=2026-11-24T09:00:00-05:00&limit=500&cursor=50');
+    const filtered = await get(
+      '/api/escalations?instance=acme&rule=t1-timeout&since=2026-11-24T09:00:00-05:00&limit=500&cursor=50',
+    );
     expect(filtered.json().items).toHaveLength(10);
-    expect(h.read.queries[1]).toEqual({ instance: 'acme', rule: 't1-timeout', since: '2026-11-24T14:00:00.000Z', limit: 500, cursor: '50' });
+    expect(h.read.queries[1]).toEqual({
+      instance: 'acme',
+      rule: 't1-timeout',
+      since: '2026-11-24T14:00:00.000Z',
+      limit: 500,
+      cursor: '50',
+    });
     for (const bad of ['limit=501', 'limit=0', 'limit=ten', 'since=yesterday']) {
       const res = await get(`/api/escalations?${bad}`);
       expect(res.statusCode).toBe(400);
@@ -85,7 +117,16 @@ describe('GET endpoints', () => {
 
   it('GET /api/dead-letters and POST /api/dead-letters/:id/retry (202 / 404)', async () => {
     h = await build();
-    h.read.letters = [{ id: 'dl-1', at: '2026-11-24T14:18:00Z', instanceId: 'acme', ticketId: '4711', actions: [{ type: 'note' }], error: { code: 'psa_unavailable', message: 'PSA answered 503' } }];
+    h.read.letters = [
+      {
+        id: 'dl-1',
+        at: '2026-11-24T14:18:00Z',
+        instanceId: 'acme',
+        ticketId: '4711',
+        actions: [{ type: 'note' }],
+        error: { code: 'psa_unavailable', message: 'PSA answered 503' },
+      },
+    ];
     expect((await get('/api/dead-letters')).json()).toEqual({ items: h.read.letters });
     const retry = await post('/api/dead-letters/dl-1/retry');
     expect([retry.statusCode, retry.json()]).toEqual([202, { queued: true }]);
@@ -116,7 +157,10 @@ describe('instance actions', () => {
     try {
       const failed = await post('/api/instances/acme/webhooks');
       expect(failed.statusCode).toBe(503);
-      expect(failed.json().error).toMatchObject({ code: 'unavailable', details: { psaError: 'psa_auth', status: 401 } });
+      expect(failed.json().error).toMatchObject({
+        code: 'unavailable',
+        details: { psaError: 'psa_auth', status: 401 },
+      });
     } finally {
       registration.result = saved;
     }
@@ -150,7 +194,13 @@ describe('error envelope', () => {
 
   it('malformed, poisoned and oversized JSON bodies get the envelope with the right code', async () => {
     h = await build();
-    const send = (payload: string) => h.app.inject({ method: 'POST', url: '/api/evaluate', headers: { ...auth, 'content-type': 'application/json' }, payload });
+    const send = (payload: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/api/evaluate',
+        headers: { ...auth, 'content-type': 'application/json' },
+        payload,
+      });
     const malformed = await send('{"instanceId":');
     expect([malformed.statusCode, malformed.json().error.code]).toEqual([400, 'bad_request']);
     const poisoned = await send('{"instanceId":"acme","__proto__":{"x":1}}');

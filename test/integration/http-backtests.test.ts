@@ -36,20 +36,41 @@ interface Res {
   body: string;
   json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any -- test-local response reader
 }
-async function call(method: string, path: string, payload?: unknown, headers: Record<string, string> = auth): Promise<Res> {
-  const res = await fetch(`${base}${path}`, { method, headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) }, ...(payload === undefined ? {} : { body: JSON.stringify(payload) }) });
+async function call(
+  method: string,
+  path: string,
+  payload?: unknown,
+  headers: Record<string, string> = auth,
+): Promise<Res> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...headers, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+  });
   const body = await res.text();
   return { statusCode: res.status, body, json: () => JSON.parse(body) };
 }
 const post = (payload: unknown) => call('POST', '/api/backtests', payload);
 const get = (id: string) => call('GET', `/api/backtests/${id}`);
 
-async function finished(id: string): Promise<{ status: string; progress: { phase: string; lines: number; total?: number }; result?: { report: { tickets: number; decisions: unknown[] }; compare?: { comparison: { rules: { rule: string; delta: number }[]; ticketsAffected: number } } }; error?: string }> {
+async function finished(id: string): Promise<{
+  status: string;
+  progress: { phase: string; lines: number; total?: number };
+  result?: {
+    report: { tickets: number; decisions: unknown[] };
+    compare?: { comparison: { rules: { rule: string; delta: number }[]; ticketsAffected: number } };
+  };
+  error?: string;
+}> {
   let body: Awaited<ReturnType<typeof finished>> | undefined;
-  await waitFor(async () => {
-    body = (await get(id)).json();
-    return body!.status !== 'running';
-  }, 60_000, 100).catch((e: unknown) => {
+  await waitFor(
+    async () => {
+      body = (await get(id)).json();
+      return body!.status !== 'running';
+    },
+    60_000,
+    100,
+  ).catch((e: unknown) => {
     throw new Error(`${String(e)}: last ${JSON.stringify(body)}`);
   });
   return body!;
@@ -60,22 +81,35 @@ describe('POST /api/backtests + GET /api/backtests/:id', () => {
     const res = await post({ instanceId: 'acme-cw', source: { kind: 'timelines', timelines }, keepDecisions: 10_000 });
     expect(res.statusCode).toBe(202);
     const job = res.json();
-    expect(job).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{16}$/), instanceId: 'acme-cw', status: 'running', progress: { phase: 'index' } });
+    expect(job).toMatchObject({
+      id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      instanceId: 'acme-cw',
+      status: 'running',
+      progress: { phase: 'index' },
+    });
     const done = await finished(job.id);
     expect(done.status, done.error).toBe('done');
     expect(done.progress).toEqual({ phase: 'simulate', lines: 40, total: 40 });
     const spec = backtestSpec({ config, instanceId: 'acme-cw', keepDecisions: 10_000 });
     if (!spec.ok) throw new Error(spec.error);
-    const direct = await runBacktest(async function* () {
-      yield* timelines.map((t) => JSON.stringify(t));
-    }, spec.value, { workers: 0 });
+    const direct = await runBacktest(
+      async function* () {
+        yield* timelines.map((t) => JSON.stringify(t));
+      },
+      spec.value,
+      { workers: 0 },
+    );
     expect(done.result!.report).toEqual(JSON.parse(JSON.stringify(direct.report)));
     expect(done.result!.report.tickets).toBe(40);
   }, 90_000);
 
   it('compares with a candidate policy given as JSON (t1-timeout after 4 h instead of 2 h)', async () => {
     // The policy block as written in escalator.yaml (YAML units: "2h", business minutes), sent as JSON.
-    const slower = (parse(BUILTIN_CONFIG_YAML) as { policies: Record<string, { rules: { id: string; when: Record<string, unknown> }[] }> }).policies['standard']!;
+    const slower = (
+      parse(BUILTIN_CONFIG_YAML) as {
+        policies: Record<string, { rules: { id: string; when: Record<string, unknown> }[] }>;
+      }
+    ).policies['standard']!;
     for (const r of slower.rules) if (r.id === 't1-timeout') r.when['timeInTier'] = '4h';
     const res = await post({ instanceId: 'acme-cw', source: { kind: 'timelines', timelines }, compare: slower });
     expect(res.statusCode, res.body).toBe(202);
@@ -88,10 +122,20 @@ describe('POST /api/backtests + GET /api/backtests/:id', () => {
   }, 90_000);
 
   it('bad input is a 400 naming the field; unknown instance and job are 404; history without the store is 503', async () => {
-    const bad = await post({ instanceId: 'acme-cw', source: { kind: 'timelines', timelines: [{ instance: 'acme-cw', snapshots: [] }] } });
+    const bad = await post({
+      instanceId: 'acme-cw',
+      source: { kind: 'timelines', timelines: [{ instance: 'acme-cw', snapshots: [] }] },
+    });
     expect(bad.statusCode).toBe(400);
     expect(JSON.stringify(bad.json())).toContain('snapshots');
-    const badPolicy = await post({ instanceId: 'acme-cw', source: { kind: 'timelines', timelines }, policy: { ...(parse(BUILTIN_CONFIG_YAML) as { policies: Record<string, object> }).policies['standard'], calendar: 'nope' } });
+    const badPolicy = await post({
+      instanceId: 'acme-cw',
+      source: { kind: 'timelines', timelines },
+      policy: {
+        ...(parse(BUILTIN_CONFIG_YAML) as { policies: Record<string, object> }).policies['standard'],
+        calendar: 'nope',
+      },
+    });
     expect(badPolicy.statusCode).toBe(400);
     expect((await post({ instanceId: 'nope', source: { kind: 'timelines', timelines } })).statusCode).toBe(404);
     expect((await get('0123456789abcdef')).statusCode).toBe(404);

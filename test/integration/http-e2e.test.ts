@@ -10,7 +10,14 @@ import { eventDedupeId } from '../../src/pipeline/queue/queues.js';
 import { ADMIN_TOKEN, testEnv } from '../helpers/build.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { signBody } from '../helpers/test-connector.js';
-import { INSTANCE, startTestPipeline, TEST_SECRET, testConfig, testConnectors, waitFor } from '../helpers/test-pipeline.js';
+import {
+  INSTANCE,
+  startTestPipeline,
+  TEST_SECRET,
+  testConfig,
+  testConnectors,
+  waitFor,
+} from '../helpers/test-pipeline.js';
 import { FakePsa } from '../helpers/test-psa.js';
 
 // End to end through real HTTP: the real app over the real pipeline on a real Redis, with a fake PSA behind the
@@ -27,7 +34,17 @@ async function serve(role: 'all' | 'api') {
   const p = await startTestPipeline({ redisUrl: redis.url, config, role });
   const connectors = { ...testConnectors, autotask: testConnectors.connectwise, halo: testConnectors.connectwise };
   const app: FastifyInstance = buildApp(
-    { config, env: testEnv(), connectors, contextFor: (id) => p.runtimes.contextFor(id), pipeline: p.pipeline, read: p.read, metrics: p.metrics, log: pino({ level: 'silent' }), role },
+    {
+      config,
+      env: testEnv(),
+      connectors,
+      contextFor: (id) => p.runtimes.contextFor(id),
+      pipeline: p.pipeline,
+      read: p.read,
+      metrics: p.metrics,
+      log: pino({ level: 'silent' }),
+      role,
+    },
     { readinessTimeoutMs: 500 },
   );
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -45,7 +62,8 @@ const delivery = (ticketId: string, id = `evt-${++seq}`) => {
 };
 const postWebhook = (base: string, d: { body: string; headers: Record<string, string> }) =>
   fetch(`${base}/webhooks/${INSTANCE}`, { method: 'POST', body: d.body, headers: d.headers });
-const api = (base: string, path: string) => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+const api = (base: string, path: string) =>
+  fetch(`${base}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -75,7 +93,10 @@ describe('webhook → Redis (api role)', () => {
     expect(await res.json()).toEqual({ accepted: true, eventId: `${INSTANCE}:${d.id}` });
     const jobId = await raw.get(`bull:events:de:${eventDedupeId(INSTANCE, d.id)}`);
     expect(jobId).toBeTruthy();
-    expect(JSON.parse((await raw.hget(`bull:events:${jobId}`, 'data'))!)).toMatchObject({ ticketId: '100', eventId: d.id });
+    expect(JSON.parse((await raw.hget(`bull:events:${jobId}`, 'data'))!)).toMatchObject({
+      ticketId: '100',
+      eventId: d.id,
+    });
 
     const again = await postWebhook(base, d);
     expect(await again.json()).toEqual({ accepted: true, eventId: `${INSTANCE}:${d.id}`, duplicate: true });
@@ -83,9 +104,14 @@ describe('webhook → Redis (api role)', () => {
 
     const tampered = delivery('101');
     expect((await postWebhook(base, { ...tampered, body: `${tampered.body} ` })).status).toBe(401);
-    expect((await fetch(`${base}/webhooks/nope`, { method: 'POST', body: tampered.body, headers: tampered.headers })).status).toBe(404);
+    expect(
+      (await fetch(`${base}/webhooks/nope`, { method: 'POST', body: tampered.body, headers: tampered.headers })).status,
+    ).toBe(404);
     const notJson = 'not json';
-    expect((await postWebhook(base, { body: notJson, headers: { 'x-test-signature': signBody(TEST_SECRET, notJson) } })).status).toBe(400);
+    expect(
+      (await postWebhook(base, { body: notJson, headers: { 'x-test-signature': signBody(TEST_SECRET, notJson) } }))
+        .status,
+    ).toBe(400);
     expect((await raw.keys('*')).sort()).toEqual(keysBefore.filter((k) => !k.includes('heartbeat')));
   });
 
@@ -113,7 +139,9 @@ describe('webhook → worker → PSA → /api (all role)', () => {
     expect(fake.tickets.get('9')).toMatchObject({ queue: '3', priority: 1 });
 
     const page = await waitFor(async () => {
-      const body = (await (await api(base, `/api/escalations?instance=${INSTANCE}`)).json()) as { items: { ticketId: string; results: unknown[] }[] };
+      const body = (await (await api(base, `/api/escalations?instance=${INSTANCE}`)).json()) as {
+        items: { ticketId: string; results: unknown[] }[];
+      };
       return body.items.length > 0 && body.items[0]!.results.length > 0 ? body : undefined;
     });
     expect(page.items[0]).toMatchObject({ instanceId: INSTANCE, ticketId: '9', mode: 'enforce', trigger: 'webhook' });

@@ -32,7 +32,12 @@ const ticket = {
   owner: 'alice',
 };
 const send = (payload: unknown) =>
-  h.app.inject({ method: 'POST', url: '/api/evaluate', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: payload as object });
+  h.app.inject({
+    method: 'POST',
+    url: '/api/evaluate',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    payload: payload as object,
+  });
 
 function engineDecision(input: { ticket: unknown; now: Date }) {
   const instance = config.instances.find((i) => i.info.id === 'acme-cw')!;
@@ -66,7 +71,10 @@ describe('POST /api/evaluate', () => {
   });
 
   it('unknown instance → 404, checked before the body is validated', async () => {
-    for (const body of [{ instanceId: 'nope', ticket }, { instanceId: 'nope', ticket: {} }]) {
+    for (const body of [
+      { instanceId: 'nope', ticket },
+      { instanceId: 'nope', ticket: {} },
+    ]) {
       const res = await send(body);
       expect([res.statusCode, res.json().error.code]).toEqual([404, 'not_found']);
     }

@@ -18,7 +18,10 @@ describe('/healthz and /readyz', () => {
   it('readyz is 200 with its checks when Redis answers and workers consume', async () => {
     h = await build();
     const res = await h.app.inject('/readyz');
-    expect([res.statusCode, res.json()]).toEqual([200, { ready: true, checks: { redis: true, config: true, workers: true, role: 'all' } }]);
+    expect([res.statusCode, res.json()]).toEqual([
+      200,
+      { ready: true, checks: { redis: true, config: true, workers: true, role: 'all' } },
+    ]);
   });
 
   it('readyz is 503 when Redis is down, when workers stopped consuming, or when readiness hangs', async () => {
@@ -40,19 +43,29 @@ describe('/healthz and /readyz', () => {
     h = await build({ deps: { role: 'api' } });
     h.pipeline.readinessReport = { redis: true, workers: null };
     const res = await h.app.inject('/readyz');
-    expect([res.statusCode, res.json().checks]).toEqual([200, { redis: true, config: true, workers: null, role: 'api' }]);
+    expect([res.statusCode, res.json().checks]).toEqual([
+      200,
+      { redis: true, config: true, workers: null, role: 'api' },
+    ]);
   });
 });
 
 describe('/metrics', () => {
   it('serves Prometheus text with HTTP metrics labelled by route template', async () => {
     h = await build();
-    await h.app.inject({ method: 'POST', url: '/webhooks/acme', payload: '{}', headers: { 'content-type': 'application/json' } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/webhooks/acme',
+      payload: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     await h.app.inject('/no/such/thing/12345');
     const res = await h.app.inject('/metrics');
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(res.body).toContain('psa_escalator_http_requests_total{method="POST",route="/webhooks/:instanceId",status="401"} 1');
+    expect(res.body).toContain(
+      'psa_escalator_http_requests_total{method="POST",route="/webhooks/:instanceId",status="401"} 1',
+    );
     expect(res.body).toContain('psa_escalator_http_requests_total{method="GET",route="unmatched",status="404"} 1');
     expect(res.body).not.toContain('12345');
     expect(res.body).toContain('# TYPE psa_escalator_http_request_duration_seconds histogram');
@@ -68,7 +81,9 @@ describe('docs and server settings', () => {
     expect(docs.headers['content-type']).toMatch(/text\/html/);
     const doc = (await h.app.inject('/openapi.json')).json();
     expect(doc.openapi).toBe('3.0.3');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/webhooks/{instanceId}', '/api/evaluate', '/readyz']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/webhooks/{instanceId}', '/api/evaluate', '/readyz']),
+    );
     expect(doc.paths['/api/instances'].get.security).toEqual([{ bearerAuth: [] }]);
   });
 

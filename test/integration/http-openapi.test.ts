@@ -25,7 +25,9 @@ describe('openapi/openapi.json', () => {
 
   it('documents every route of docs/spec.md §5 (and hides the docs plumbing)', () => {
     const doc = JSON.parse(checkedIn) as { paths: Record<string, Record<string, unknown>> };
-    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(routes.sort()).toEqual(
       [
         'POST /webhooks/{instanceId}',

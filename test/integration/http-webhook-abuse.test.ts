@@ -15,7 +15,11 @@ const post = (url: string, payload: string | Buffer, headers: Record<string, str
   h.app.inject({ method: 'POST', url, payload, headers });
 
 /** A real socket request, to control Content-Length / chunking exactly. */
-async function rawPost(url: string, headers: Record<string, string>, chunks: (string | Buffer)[]): Promise<{ status: number; body: string }> {
+async function rawPost(
+  url: string,
+  headers: Record<string, string>,
+  chunks: (string | Buffer)[],
+): Promise<{ status: number; body: string }> {
   if (!h.app.server.listening) await h.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = h.app.server.address() as AddressInfo;
   return new Promise((resolve, reject) => {
@@ -33,13 +37,18 @@ async function rawPost(url: string, headers: Record<string, string>, chunks: (st
 describe('body limits over real sockets', () => {
   it('413 for a chunked body over WEBHOOK_MAX_BYTES (no Content-Length), and for a declared one', async () => {
     h = await build({ env: { webhookMaxBytes: 1024 } });
-    const chunked = await rawPost('/webhooks/acme', { 'transfer-encoding': 'chunked', 'content-type': 'application/json' }, [
-      'x'.repeat(600),
-      'y'.repeat(600),
-    ]);
+    const chunked = await rawPost(
+      '/webhooks/acme',
+      { 'transfer-encoding': 'chunked', 'content-type': 'application/json' },
+      ['x'.repeat(600), 'y'.repeat(600)],
+    );
     expect(chunked.status).toBe(413);
-    expect(JSON.parse(chunked.body)).toEqual({ error: { code: 'payload_too_large', message: 'Request body is too large' } });
-    const declared = await rawPost('/webhooks/acme', { 'content-length': '2048', 'content-type': 'application/json' }, ['z'.repeat(2048)]);
+    expect(JSON.parse(chunked.body)).toEqual({
+      error: { code: 'payload_too_large', message: 'Request body is too large' },
+    });
+    const declared = await rawPost('/webhooks/acme', { 'content-length': '2048', 'content-type': 'application/json' }, [
+      'z'.repeat(2048),
+    ]);
     expect(declared.status).toBe(413);
     expect(h.pipeline.calls).toEqual([]);
   });
@@ -95,14 +104,22 @@ describe('rate limiting of unauthenticated and 404 requests only', () => {
     h = await build({ app: { probeLimit: { max: 3, timeWindowMs: 60_000 } } });
     const b = JSON.stringify({ ticketId: 1, eventId: 'rl' });
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await post('/webhooks/acme', b, { 'x-test-signature': 'bad' })).statusCode);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await post('/webhooks/acme', b, { 'x-test-signature': 'bad' })).statusCode);
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
     const limited = await post('/webhooks/acme', b, { 'x-test-signature': 'bad' });
     expect(limited.json().error.code).toBe('rate_limited');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // Issue 12: the budget is checked in onRequest, before the body is read, so even a signed delivery from the
     // over-budget address is a 429 (nothing queued) until the window ends; other addresses are unaffected.
-    const fromOther = (payload: string) => h.app.inject({ method: 'POST', url: '/webhooks/acme', payload, headers: h.signed(payload), remoteAddress: '127.0.0.2' });
+    const fromOther = (payload: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/webhooks/acme',
+        payload,
+        headers: h.signed(payload),
+        remoteAddress: '127.0.0.2',
+      });
     const blocked = JSON.stringify({ ticketId: 1, eventId: 'blocked' });
     expect((await post('/webhooks/acme', blocked, h.signed(blocked))).statusCode).toBe(429);
     for (let i = 0; i < 10; i++) {
@@ -115,7 +132,8 @@ describe('rate limiting of unauthenticated and 404 requests only', () => {
   it('probing for instances or paths turns into 429', async () => {
     h = await build({ app: { probeLimit: { max: 2, timeWindowMs: 60_000 } } });
     const statuses: number[] = [];
-    for (const url of ['/webhooks/a', '/webhooks/b', '/x', '/webhooks/c']) statuses.push((await post(url, '{}')).statusCode);
+    for (const url of ['/webhooks/a', '/webhooks/b', '/x', '/webhooks/c'])
+      statuses.push((await post(url, '{}')).statusCode);
     expect(statuses).toEqual([404, 404, 429, 429]);
   });
 });
@@ -126,7 +144,10 @@ describe('logs and request ids', () => {
     const sentinel = 'SENTINEL-SECRET-42';
     const b = JSON.stringify({ ticketId: 1, eventId: 'log' });
     await post(`/webhooks/acme?token=${sentinel}`, b, { ...h.signed(b), authorization: `Bearer ${sentinel}` });
-    await post(`/webhooks/acme?token=${sentinel}`, b, { 'x-test-signature': sentinel, authorization: `Basic ${sentinel}` });
+    await post(`/webhooks/acme?token=${sentinel}`, b, {
+      'x-test-signature': sentinel,
+      authorization: `Basic ${sentinel}`,
+    });
     await post(`/webhooks/nope?token=${sentinel}`, b, { 'x-test-signature': sentinel });
     expect(h.logs().length).toBeGreaterThan(0);
     expect(h.logText()).not.toContain(sentinel);
@@ -135,10 +156,17 @@ describe('logs and request ids', () => {
 
   it('ignores client request-id headers: own ids in logs, nothing reflected', async () => {
     h = await build();
-    const res = await h.app.inject({ method: 'GET', url: '/healthz', headers: { 'request-id': 'evil-id', 'x-request-id': 'evil-id' } });
+    const res = await h.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'request-id': 'evil-id', 'x-request-id': 'evil-id' },
+    });
     expect(JSON.stringify(res.headers)).not.toContain('evil-id');
     expect(h.logText()).not.toContain('evil-id');
-    const ids = h.logs().map((l) => l.reqId).filter((id): id is string => typeof id === 'string');
+    const ids = h
+      .logs()
+      .map((l) => l.reqId)
+      .filter((id): id is string => typeof id === 'string');
     expect(ids.length).toBeGreaterThan(0);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -37,10 +37,20 @@ describe('POST /webhooks/:instanceId — accepted deliveries', () => {
     expect(res.statusCode).toBe(202);
     const unsigned = await post('/webhooks/acme', b, {});
     expect(unsigned.statusCode).toBe(401);
-    const lines = h.logText().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = h
+      .logText()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const access = lines.filter((l) => l.msg === 'request completed');
     expect(access).toEqual([
-      expect.objectContaining({ level: 30, reqId: expect.any(String), req: { method: 'POST', url: '/webhooks/acme', remoteAddress: '127.0.0.1' }, res: { statusCode: 202 }, responseTime: expect.any(Number) }),
+      expect.objectContaining({
+        level: 30,
+        reqId: expect.any(String),
+        req: { method: 'POST', url: '/webhooks/acme', remoteAddress: '127.0.0.1' },
+        res: { statusCode: 202 },
+        responseTime: expect.any(Number),
+      }),
       expect.objectContaining({ reqId: expect.any(String), res: { statusCode: 401 } }),
     ]);
     expect(access[0]!.reqId).toBe(h.pipeline.events[0]!.requestId);
@@ -65,14 +75,20 @@ describe('POST /webhooks/:instanceId — accepted deliveries', () => {
     const r1 = await post('/webhooks/acme', echo, h.signed(echo));
     const r2 = await post('/webhooks/acme', company, h.signed(company));
     expect([r1.statusCode, r1.json()]).toEqual([202, { accepted: true, eventId: 'acme:evt-echo', ignored: 'echo' }]);
-    expect([r2.statusCode, r2.json()]).toEqual([202, { accepted: true, eventId: 'acme:evt-co', ignored: 'entity_type' }]);
+    expect([r2.statusCode, r2.json()]).toEqual([
+      202,
+      { accepted: true, eventId: 'acme:evt-co', ignored: 'entity_type' },
+    ]);
     expect(h.pipeline.calls).toEqual([]);
   });
 
   it('ignores any query string and takes any content type (the raw bytes are what is signed)', async () => {
     h = await build();
     const b = body();
-    const res = await post('/webhooks/acme?foo=bar&x[]=1&instanceId=globex', b, { ...h.signed(b), 'content-type': 'text/plain' });
+    const res = await post('/webhooks/acme?foo=bar&x[]=1&instanceId=globex', b, {
+      ...h.signed(b),
+      'content-type': 'text/plain',
+    });
     expect(res.statusCode).toBe(202);
     expect(h.pipeline.events[0]!.instanceId).toBe('acme');
   });
@@ -158,7 +174,9 @@ describe('POST /webhooks/:instanceId — order of checks, nothing stored on fail
     const res = await post('/webhooks/acme', b, h.signed(b));
     expect(res.statusCode).toBe(503);
     expect(res.json().error.code).toBe('key_unavailable');
-    expect(await metric('psa_escalator_signing_key_unavailable_total')).toContain('psa_escalator_signing_key_unavailable_total{instance="acme"} 1');
+    expect(await metric('psa_escalator_signing_key_unavailable_total')).toContain(
+      'psa_escalator_signing_key_unavailable_total{instance="acme"} 1',
+    );
     expect(h.pipeline.calls).toEqual([]);
   });
 

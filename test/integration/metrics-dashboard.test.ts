@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 import { createMetrics } from '../../src/pipeline/metrics/prometheus.js';
-import { escalationGaugeNames, registerEscalationGauges } from '../../src/pipeline/metrics/escalation-metrics-gauges.js';
+import {
+  escalationGaugeNames,
+  registerEscalationGauges,
+} from '../../src/pipeline/metrics/escalation-metrics-gauges.js';
 
 // deploy/grafana-dashboard.json must be valid JSON whose panels only plot series the service actually exports: every
 // metric name in every query exists in the registry `/metrics` serves (process metrics aside), and every
@@ -18,7 +21,12 @@ interface Panel {
   gridPos?: { h: number; w: number; x: number; y: number };
 }
 const path = fileURLToPath(new URL('../../deploy/grafana-dashboard.json', import.meta.url));
-const dashboard = JSON.parse(readFileSync(path, 'utf8')) as { title: string; uid: string; panels: Panel[]; templating: { list: { name: string; query?: unknown }[] } };
+const dashboard = JSON.parse(readFileSync(path, 'utf8')) as {
+  title: string;
+  uid: string;
+  panels: Panel[];
+  templating: { list: { name: string; query?: unknown }[] };
+};
 const flat = (panels: Panel[]): Panel[] => panels.flatMap((p) => [p, ...flat(p.panels ?? [])]);
 const panels = flat(dashboard.panels);
 const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
@@ -26,7 +34,9 @@ const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
 function registeredNames(): Set<string> {
   const metrics = createMetrics();
   registerEscalationGauges({
-    registry: metrics.registry, service: { query: () => Promise.reject(new Error('not used')) }, instances: [],
+    registry: metrics.registry,
+    service: { query: () => Promise.reject(new Error('not used')) },
+    instances: [],
     followThrough: () => Promise.reject(new Error('not used')),
   });
   const names = new Set<string>();
@@ -66,9 +76,17 @@ describe('deploy/grafana-dashboard.json', () => {
     const all = exprs.join('\n');
     for (const name of Object.values(escalationGaugeNames)) expect(all, name).toContain(name);
     for (const name of [
-      'psa_escalator_webhook_events_total', 'psa_escalator_queue_depth', 'psa_escalator_queue_lag_seconds', 'psa_escalator_psa_calls_total',
-      'psa_escalator_escalations_total', 'psa_escalator_sla_breaches_total', 'psa_escalator_rate_limit_waits_total',
-      'psa_escalator_dead_letters_total', 'psa_escalator_webhook_deactivations_total', 'psa_escalator_http_requests_total',
-    ]) expect(all, name).toContain(name);
+      'psa_escalator_webhook_events_total',
+      'psa_escalator_queue_depth',
+      'psa_escalator_queue_lag_seconds',
+      'psa_escalator_psa_calls_total',
+      'psa_escalator_escalations_total',
+      'psa_escalator_sla_breaches_total',
+      'psa_escalator_rate_limit_waits_total',
+      'psa_escalator_dead_letters_total',
+      'psa_escalator_webhook_deactivations_total',
+      'psa_escalator_http_requests_total',
+    ])
+      expect(all, name).toContain(name);
   });
 });

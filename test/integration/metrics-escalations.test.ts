@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 describe('escalation metrics through the real service', () => {
-  it('records our move, the new owner\'s first note and a first-contact resolution', async () => {
+  it("records our move, the new owner's first note and a first-contact resolution", async () => {
     h.t1Ticket(4001, 3);
     let since = Date.now();
     expect(await h.deliver(4001)).toBe(202);
@@ -42,7 +42,13 @@ describe('escalation metrics through the real service', () => {
     await evaluated(4001, since);
     // Erin (the member we assigned) writes her first note; ConnectWise calls us back.
     const t = h.fake.tickets.get(4001)!;
-    h.fake.addNote(4001, { text: 'Looking at it now.', internalAnalysisFlag: true, member: { id: 160, identifier: 'erin.t' }, createdBy: 'erin.t', dateCreated: stamp() });
+    h.fake.addNote(4001, {
+      text: 'Looking at it now.',
+      internalAnalysisFlag: true,
+      member: { id: 160, identifier: 'erin.t' },
+      createdBy: 'erin.t',
+      dateCreated: stamp(),
+    });
     t._info = { ...t._info, lastUpdated: h.fake.stamp(), updatedBy: 'erin.t' };
     since = Date.now();
     expect(await h.deliver(4001)).toBe(202);
@@ -50,7 +56,12 @@ describe('escalation metrics through the real service', () => {
 
     // A T1 ticket entered 30 minutes ago, closed in T1 now.
     h.t1Ticket(4002, 0.5);
-    Object.assign(h.fake.tickets.get(4002)!, { status: { id: 30, name: 'Closed' }, closedFlag: true, closedDate: stamp(), dateResolved: stamp() });
+    Object.assign(h.fake.tickets.get(4002)!, {
+      status: { id: 30, name: 'Closed' },
+      closedFlag: true,
+      closedDate: stamp(),
+      dateResolved: stamp(),
+    });
     since = Date.now();
     expect(await h.deliver(4002)).toBe(202);
     await evaluated(4002, since);
@@ -59,7 +70,9 @@ describe('escalation metrics through the real service', () => {
   it('GET /api/metrics/escalations answers the docs/spec.md §5 shape with the expected numbers', async () => {
     const from = iso(started - 86_400_000);
     const to = iso(Date.now() + 3_600_000);
-    const { status, body } = await h.api<EscalationMetrics>(`/api/metrics/escalations?instance=acme-cw&from=${from}&to=${to}`);
+    const { status, body } = await h.api<EscalationMetrics>(
+      `/api/metrics/escalations?instance=acme-cw&from=${from}&to=${to}`,
+    );
     expect(status).toBe(200);
     expect(body).toMatchObject({ instance: 'acme-cw', from, to, tier3Audit: [] });
     expect(Object.keys(body.tiers)).toEqual(['T1', 'T2', 'T3']);
@@ -80,7 +93,9 @@ describe('escalation metrics through the real service', () => {
   });
 
   it('a window before everything is empty; the instance may be omitted with one instance configured', async () => {
-    const empty = await h.api<EscalationMetrics>(`/api/metrics/escalations?instance=acme-cw&from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z`);
+    const empty = await h.api<EscalationMetrics>(
+      `/api/metrics/escalations?instance=acme-cw&from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z`,
+    );
     expect(empty.body.tiers['T1']).toMatchObject({ tickets: 0, escalated: 0, escalationRate: 0 });
     expect(empty.body.mttrMin).toBeNull();
     const implicit = await h.api<EscalationMetrics>('/api/metrics/escalations');
@@ -90,7 +105,9 @@ describe('escalation metrics through the real service', () => {
 
   it('refuses an unknown instance (404), an empty window (400), a bad instant (400) and a missing token (401)', async () => {
     expect((await h.api('/api/metrics/escalations?instance=nope')).status).toBe(404);
-    const backwards = await h.api<{ error: { code: string } }>('/api/metrics/escalations?instance=acme-cw&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z');
+    const backwards = await h.api<{ error: { code: string } }>(
+      '/api/metrics/escalations?instance=acme-cw&from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z',
+    );
     expect(backwards).toMatchObject({ status: 400, body: { error: { code: 'bad_request' } } });
     expect((await h.api('/api/metrics/escalations?instance=acme-cw&from=yesterday')).status).toBe(400);
     expect((await fetch(`${h.base}/api/metrics/escalations?instance=acme-cw`)).status).toBe(401);
@@ -113,7 +130,11 @@ describe('GET /api/instances', () => {
   it('reports kind, mode, webhook state, last event, queue lag, rate limit and PSA health', async () => {
     const [item] = await instances();
     expect(item).toMatchObject({
-      id: 'acme-cw', kind: 'connectwise', mode: 'enforce', webhook: 'unknown', psa: 'ok',
+      id: 'acme-cw',
+      kind: 'connectwise',
+      mode: 'enforce',
+      webhook: 'unknown',
+      psa: 'ok',
       rateLimit: { requests: 600, perMs: 60_000, pausedUntil: null },
     });
     expect(item!.lastEventAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
@@ -124,16 +145,25 @@ describe('GET /api/instances', () => {
   });
 
   it('shows the webhook active once registered and checked by a reconciliation sweep', async () => {
-    const reg = await fetch(`${h.base}/api/instances/acme-cw/webhooks`, { method: 'POST', headers: { authorization: `Bearer ${(await import('../helpers/build.js')).ADMIN_TOKEN}` } });
+    const reg = await fetch(`${h.base}/api/instances/acme-cw/webhooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${(await import('../helpers/build.js')).ADMIN_TOKEN}` },
+    });
     expect(reg.status).toBe(200);
-    const queued = await fetch(`${h.base}/api/instances/acme-cw/reconcile`, { method: 'POST', headers: { authorization: `Bearer ${(await import('../helpers/build.js')).ADMIN_TOKEN}` } });
+    const queued = await fetch(`${h.base}/api/instances/acme-cw/reconcile`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${(await import('../helpers/build.js')).ADMIN_TOKEN}` },
+    });
     expect(queued.status).toBe(202);
     await waitFor(async () => (await instances())[0]?.webhook === 'active');
   });
 
   it('shows auth_failed after the PSA refuses our credentials', async () => {
     h.t1Ticket(4003);
-    h.fake.script({ method: 'GET', path: /\/service\/tickets\/4003$/ }, { status: 401, body: { code: 'Unauthorized', message: 'bad credentials' } });
+    h.fake.script(
+      { method: 'GET', path: /\/service\/tickets\/4003$/ },
+      { status: 401, body: { code: 'Unauthorized', message: 'bad credentials' } },
+    );
     expect(await h.deliver(4003)).toBe(202);
     await waitFor(async () => (await instances())[0]?.psa === 'auth_failed');
   });

@@ -70,7 +70,6 @@ export interface Harness {
 
 export const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-
 async function startNotifier(notified: unknown[]): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
     let body = '';
@@ -90,16 +89,36 @@ export async function startHarness(mode: 'enforce' | 'observe'): Promise<Harness
   const fake = seedConnectWise(await new FakeConnectWise().start());
   const notified: unknown[] = [];
   const notifier = await startNotifier(notified);
-  const env = { CW_BASE_URL: fake.baseUrl, CW_PUBLIC_KEY: fake.publicKey, CW_PRIVATE_KEY: fake.privateKey, CW_CLIENT_ID: fake.clientId, CW_ORIGIN: fake.origin };
+  const env = {
+    CW_BASE_URL: fake.baseUrl,
+    CW_PUBLIC_KEY: fake.publicKey,
+    CW_PRIVATE_KEY: fake.privateKey,
+    CW_CLIENT_ID: fake.clientId,
+    CW_ORIGIN: fake.origin,
+  };
   const loaded = loadConfigText(config(mode, notifier.url), `metrics-${mode}.yaml`, env, connectors);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   const cfg = loaded.value;
-  const { running, app, metrics, base, close } = await startE2eService({ config: cfg, redisUrl: redis.url, debounceMs: 50 });
+  const { running, app, metrics, base, close } = await startE2eService({
+    config: cfg,
+    redisUrl: redis.url,
+    debounceMs: 50,
+  });
   return {
-    fake, running, app, metrics, config: cfg, base, notified,
+    fake,
+    running,
+    app,
+    metrics,
+    config: cfg,
+    base,
+    notified,
     async deliver(ticketId) {
       const body = fake.callbackBody(ticketId);
-      const res = await fetch(`${base}/webhooks/acme-cw?recordId=${ticketId}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-content-signature': fake.sign(body) }, body });
+      const res = await fetch(`${base}/webhooks/acme-cw?recordId=${ticketId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-content-signature': fake.sign(body) },
+        body,
+      });
       await res.arrayBuffer();
       return res.status;
     },
@@ -116,7 +135,13 @@ export async function startHarness(mode: 'enforce' | 'observe'): Promise<Harness
     t1Ticket(id, hoursAgo = 3) {
       const entered = iso(Date.now() - hoursAgo * 3_600_000);
       cwTicket(fake, id, entered, { summary: `Outlook keeps asking for a password (${id})` });
-      fake.addNote(id, { text: 'Recreated the mail profile; prompts came back.', internalAnalysisFlag: true, member: { id: 150, identifier: 'jsmith' }, createdBy: 'jsmith', dateCreated: entered });
+      fake.addNote(id, {
+        text: 'Recreated the mail profile; prompts came back.',
+        internalAnalysisFlag: true,
+        member: { id: 150, identifier: 'jsmith' },
+        createdBy: 'jsmith',
+        dateCreated: entered,
+      });
     },
     async close() {
       await close();

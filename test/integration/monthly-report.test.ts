@@ -37,19 +37,40 @@ afterAll(async () => {
 });
 
 describe('monthly report', () => {
-  it('reports the month\'s escalations by company and category, the Tier 3 patterns and the reviews', async () => {
+  it("reports the month's escalations by company and category, the Tier 3 patterns and the reviews", async () => {
     // Three ransomware tickets of Contoso (all → T3), one quiet ticket of Fabrikam.
-    for (const [id, title, company] of [['m1', 'Ransomware on laptop', 'Contoso'], ['m2', 'ransomware popup', 'Contoso'], ['m3', 'ransomware again', 'Contoso'], ['m4', 'Printer jam', 'Fabrikam']] as const) {
+    for (const [id, title, company] of [
+      ['m1', 'Ransomware on laptop', 'Contoso'],
+      ['m2', 'ransomware popup', 'Contoso'],
+      ['m3', 'ransomware again', 'Contoso'],
+      ['m4', 'Printer jam', 'Fabrikam'],
+    ] as const) {
       fake.addTicket({ id, queue: '1', title, company, companyName: company, category: ['Security'] });
-      await p.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: `e-${id}`, ticketId: id, action: 'created' }, receivedAt: Date.now(), requestId: `r-${id}` });
+      await p.pipeline.ingest({
+        instanceId: INSTANCE,
+        event: { eventId: `e-${id}`, ticketId: id, action: 'created' },
+        receivedAt: Date.now(),
+        requestId: `r-${id}`,
+      });
     }
     const entries = await waitFor(async () => {
       const { items } = await p.read.escalations({ limit: 10 });
-      return items.length === 3 && (await Promise.all(['m1', 'm2', 'm3', 'm4'].map((id) => p.stores.tickets.get(INSTANCE, id)))).every((r) => r?.lastDecision && !r.pending) ? items : undefined;
+      return items.length === 3 &&
+        (await Promise.all(['m1', 'm2', 'm3', 'm4'].map((id) => p.stores.tickets.get(INSTANCE, id)))).every(
+          (r) => r?.lastDecision && !r.pending,
+        )
+        ? items
+        : undefined;
     }, 15_000);
     await p.read.review!(entries[0]!.id, { appropriate: true });
 
-    const report = await buildMonthlyReport({ redis: p.redis, keys: p.stores.keys, config: config(), month: '2026-11', now: clock });
+    const report = await buildMonthlyReport({
+      redis: p.redis,
+      keys: p.stores.keys,
+      config: config(),
+      month: '2026-11',
+      now: clock,
+    });
     const acme = report.instances.find((i) => i.id === INSTANCE)!;
     expect(acme.patterns.escalations).toBe(3);
     expect(acme.patterns.byCompany).toEqual({ Contoso: 3 });
@@ -65,15 +86,29 @@ describe('monthly report', () => {
     expect(html).not.toContain('<script');
 
     // An empty month has no escalations.
-    const october = await buildMonthlyReport({ redis: p.redis, keys: p.stores.keys, config: config(), month: '2026-10', now: clock });
+    const october = await buildMonthlyReport({
+      redis: p.redis,
+      keys: p.stores.keys,
+      config: config(),
+      month: '2026-10',
+      now: clock,
+    });
     expect(october.instances[0]!.patterns.escalations).toBe(0);
   }, 30_000);
 
   it('the CLI verb writes the JSON and HTML files, and refuses a bad month', async () => {
     const out: string[] = [];
-    const io = { env: { REDIS_URL: redis.url }, stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => out.push(s) }, cwd: scratch, now: () => new Date(clock) };
+    const io = {
+      env: { REDIS_URL: redis.url },
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => out.push(s) },
+      cwd: scratch,
+      now: () => new Date(clock),
+    };
     expect(await runReport(['--month', '2026-11', '--out', 'r'], io)).toBe(0);
-    const json = JSON.parse(readFileSync(join(scratch, 'r', 'escalation-review-2026-11.json'), 'utf8')) as { month: string };
+    const json = JSON.parse(readFileSync(join(scratch, 'r', 'escalation-review-2026-11.json'), 'utf8')) as {
+      month: string;
+    };
     expect(json.month).toBe('2026-11');
     expect(readFileSync(join(scratch, 'r', 'escalation-review-2026-11.html'), 'utf8')).toContain('<!doctype html>');
     await expect(runReport(['--month', '2026-13'], io)).rejects.toThrow(/--month: expected YYYY-MM/);

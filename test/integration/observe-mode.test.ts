@@ -44,12 +44,20 @@ describe('observe mode through the real service', () => {
     expect(entry.decision.actions.map((a) => a.type)).toEqual(['reassign', 'note', 'notify']);
     expect(entry.results.map((r) => r.status)).toEqual(['proposed', 'proposed', 'proposed']);
     expect(entry.decision.reasons).toEqual([
-      expect.objectContaining({ rule: 't1-timeout', kind: 'tiered', matched: expect.objectContaining({ threshold: 120 }) }),
+      expect.objectContaining({
+        rule: 't1-timeout',
+        kind: 'tiered',
+        matched: expect.objectContaining({ threshold: 120 }),
+      }),
     ]);
     expect(entry.decision.reasons[0]!.matched['timeInTier']).toBeGreaterThanOrEqual(180);
     expect(writesFor(3001)).toEqual([]);
     expect(h.notified).toEqual([]);
-    expect(h.fake.tickets.get(3001)).toMatchObject({ board: { id: 1 }, team: { id: 3 }, owner: { identifier: 'jsmith' } });
+    expect(h.fake.tickets.get(3001)).toMatchObject({
+      board: { id: 1 },
+      team: { id: 3 },
+      owner: { identifier: 'jsmith' },
+    });
   });
 
   it('a proposal counts for once-per-visit: the next event in the same visit proposes nothing new', async () => {
@@ -65,7 +73,11 @@ describe('observe mode through the real service', () => {
 
   it('a proposal does not count for the daily limit: a new visit proposes again, unsuppressed', async () => {
     const t = h.fake.tickets.get(3001)!;
-    Object.assign(t, { board: { id: 5, name: 'Network' }, team: { id: 9, name: 'Network Team' }, status: { id: 51, name: 'In Progress' } });
+    Object.assign(t, {
+      board: { id: 5, name: 'Network' },
+      team: { id: 9, name: 'Network Team' },
+      status: { id: 51, name: 'In Progress' },
+    });
     t._info = { ...t._info, lastUpdated: h.fake.stamp(), updatedBy: 'jsmith' };
     const since = Date.now();
     expect(await h.deliver(3001)).toBe(202);
@@ -83,7 +95,9 @@ describe('observe mode through the real service', () => {
   });
 
   it('metrics see the human move but no escalation by us', async () => {
-    const { status, body } = await h.api<{ tiers: Record<string, { tickets: number; escalated: number }> }>('/api/metrics/escalations?instance=acme-cw');
+    const { status, body } = await h.api<{ tiers: Record<string, { tickets: number; escalated: number }> }>(
+      '/api/metrics/escalations?instance=acme-cw',
+    );
     expect(status).toBe(200);
     expect(body.tiers['T1']).toMatchObject({ tickets: 1, escalated: 0, proposed: 1, proposedRate: 1 });
     expect(body.tiers['T2']).toMatchObject({ tickets: 1, escalated: 0 });

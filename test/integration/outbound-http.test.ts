@@ -53,14 +53,20 @@ describe('request()', () => {
 
   it('never blind-retries a non-idempotent POST after a 5xx', async () => {
     handler = (_q, res) => json(res, 500, {});
-    await expect(client().request({ method: 'POST', url: `${base}/notes`, json: { a: 1 } })).rejects.toMatchObject({ code: 'psa_unavailable' });
+    await expect(client().request({ method: 'POST', url: `${base}/notes`, json: { a: 1 } })).rejects.toMatchObject({
+      code: 'psa_unavailable',
+    });
     expect(hits).toHaveLength(1);
   });
 
   it('waits out 429 Retry-After (also for POST) and reports the pause', async () => {
     const pauses: number[] = [];
     handler = (_q, res, n) => (n === 1 ? json(res, 429, {}, { 'retry-after': '1' }) : json(res, 201, { id: 1 }));
-    const res = await client({ onRetryAfter: async (ms) => void pauses.push(ms) }).request({ method: 'POST', url: `${base}/n`, json: {} });
+    const res = await client({ onRetryAfter: async (ms) => void pauses.push(ms) }).request({
+      method: 'POST',
+      url: `${base}/n`,
+      json: {},
+    });
     expect(res.status).toBe(201);
     expect(pauses).toEqual([1000]);
     expect(hits[1]!.at - hits[0]!.at).toBeGreaterThanOrEqual(950);
@@ -68,7 +74,10 @@ describe('request()', () => {
 
   it('hands long Retry-After waits back to the caller as rate_limited', async () => {
     handler = (_q, res) => json(res, 429, {}, { 'retry-after': '120' });
-    await expect(client().request({ method: 'GET', url: `${base}/x` })).rejects.toMatchObject({ code: 'rate_limited', retryAfterMs: 120_000 });
+    await expect(client().request({ method: 'GET', url: `${base}/x` })).rejects.toMatchObject({
+      code: 'rate_limited',
+      retryAfterMs: 120_000,
+    });
     expect(hits).toHaveLength(1);
   });
 
@@ -79,26 +88,39 @@ describe('request()', () => {
         res.end();
       } else json(res, 200, { leaked: true });
     };
-    await expect(client().request({ method: 'GET', url: `${base}/x` })).rejects.toMatchObject({ code: 'redirect_refused' });
+    await expect(client().request({ method: 'GET', url: `${base}/x` })).rejects.toMatchObject({
+      code: 'redirect_refused',
+    });
     expect(hits).toHaveLength(1);
   });
 
   it('maps statuses to stable codes and lets the connector reclassify', async () => {
     handler = (_q, res, n) => json(res, [401, 404, 400, 500][n - 1] ?? 200, { errors: ['Queue is required'] });
     const c = client({ retries: 0 });
-    await expect(c.request({ method: 'GET', url: `${base}/a` })).rejects.toMatchObject({ code: 'psa_auth', retryable: false });
+    await expect(c.request({ method: 'GET', url: `${base}/a` })).rejects.toMatchObject({
+      code: 'psa_auth',
+      retryable: false,
+    });
     await expect(c.request({ method: 'GET', url: `${base}/b` })).rejects.toMatchObject({ code: 'not_found' });
     await expect(c.request({ method: 'GET', url: `${base}/c` })).rejects.toMatchObject({ code: 'validation' });
     const { ConnectorError } = await import('../../src/contract/index.js');
     await expect(
-      c.request({ method: 'PATCH', url: `${base}/d`, json: {}, idempotent: true, classify: (s) => (s === 500 ? new ConnectorError('validation', 'business rule') : undefined) }),
+      c.request({
+        method: 'PATCH',
+        url: `${base}/d`,
+        json: {},
+        idempotent: true,
+        classify: (s) => (s === 500 ? new ConnectorError('validation', 'business rule') : undefined),
+      }),
     ).rejects.toMatchObject({ code: 'validation' });
     expect(hits).toHaveLength(4);
   });
 
   it('times out a PSA that never answers', async () => {
     handler = () => undefined;
-    await expect(client({ retries: 0 }).request({ method: 'GET', url: `${base}/hang`, timeoutMs: 200 })).rejects.toMatchObject({ code: 'timeout' });
+    await expect(
+      client({ retries: 0 }).request({ method: 'GET', url: `${base}/hang`, timeoutMs: 200 }),
+    ).rejects.toMatchObject({ code: 'timeout' });
   });
 });
 
@@ -168,7 +190,21 @@ describe('helpers', () => {
   it('knows public unicast addresses', () => {
     expect(isPublicUnicast('8.8.8.8')).toBe(true);
     expect(isPublicUnicast('2606:4700::1111')).toBe(true);
-    for (const ip of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '::ffff:7f00:1', 'x']) {
+    for (const ip of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fe80::1',
+      'fd00::1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      'x',
+    ]) {
       expect(isPublicUnicast(ip), ip).toBe(false);
     }
   });

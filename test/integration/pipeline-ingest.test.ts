@@ -58,7 +58,10 @@ describe('ingest (API role)', () => {
     // Read straight from Redis with a separate connection: the job and its dedupe key are there.
     const jobId = await raw.get(`bull:events:de:${eventDedupeId(INSTANCE, 'evt-1')}`);
     expect(jobId).toMatch(/^e-/);
-    expect(JSON.parse((await raw.hget(`bull:events:${jobId}`, 'data'))!)).toMatchObject({ ticketId: '100', eventId: 'evt-1' });
+    expect(JSON.parse((await raw.hget(`bull:events:${jobId}`, 'data'))!)).toMatchObject({
+      ticketId: '100',
+      eventId: 'evt-1',
+    });
     await p.close();
     running.length = 0;
     await redis.stop({ kill: true });
@@ -83,8 +86,11 @@ describe('ingest (API role)', () => {
     expect((await p.pipeline.ingest(event('evt-done', '200'))).duplicate).toBe(false);
     // The events job is processed and removed on completion; the ticket gets evaluated.
     await waitFor(async () => (await p.stores.tickets.get(INSTANCE, '200')) !== undefined);
-    await waitFor(async () => (await p.queues.events.getJobCounts('waiting', 'active', 'completed', 'delayed')).completed === 0 &&
-      (await raw.lrange('bull:events:wait', 0, -1)).length === 0);
+    await waitFor(
+      async () =>
+        (await p.queues.events.getJobCounts('waiting', 'active', 'completed', 'delayed')).completed === 0 &&
+        (await raw.lrange('bull:events:wait', 0, -1)).length === 0,
+    );
     const fetchesBefore = fake.count('GET', '/tickets/200');
     const again = await p.pipeline.ingest(event('evt-done', '200'));
     expect(again.duplicate).toBe(true);
@@ -96,7 +102,11 @@ describe('ingest (API role)', () => {
   it('keeps the dedupe key for dedupeTtl only (a redelivery after the TTL is a new event)', async () => {
     // 3 s: the redelivery and the TTL read below must land inside it even on a loaded machine (300 ms left no room).
     const ttlMs = 3_000;
-    const p = await startTestPipeline({ redisUrl: redis.url, config: testConfig({ psaUrl: fake.url, dedupeTtlMs: ttlMs }), role: 'api' });
+    const p = await startTestPipeline({
+      redisUrl: redis.url,
+      config: testConfig({ psaUrl: fake.url, dedupeTtlMs: ttlMs }),
+      role: 'api',
+    });
     running.push(p);
     const key = `bull:events:de:${eventDedupeId(INSTANCE, 'evt-ttl')}`;
     expect((await p.pipeline.ingest(event('evt-ttl'))).duplicate).toBe(false);

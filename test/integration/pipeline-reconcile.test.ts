@@ -55,11 +55,17 @@ describe('reconciliation sweep', () => {
     // Unchanged tickets are not evaluated again by later sweeps (the sweep after our own write reads it once more).
     // Wait for that re-read to be stored rather than guessing how long a sweep takes on a slow machine; then let a
     // sweep that listed while it ran (a legitimate follow-up) settle before counting.
-    await waitFor(async () => {
-      const r = await p.stores.tickets.get(INSTANCE, 'lost');
-      const jobs = await p.queues.tickets.getJobCounts('waiting', 'active', 'delayed');
-      return r?.version === fake.tickets.get('lost')!.updatedAt && !r.pending && Object.values(jobs).every((n) => n === 0);
-    }, 15_000, 100);
+    await waitFor(
+      async () => {
+        const r = await p.stores.tickets.get(INSTANCE, 'lost');
+        const jobs = await p.queues.tickets.getJobCounts('waiting', 'active', 'delayed');
+        return (
+          r?.version === fake.tickets.get('lost')!.updatedAt && !r.pending && Object.values(jobs).every((n) => n === 0)
+        );
+      },
+      15_000,
+      100,
+    );
     await waitForDrained(p, 30_000, 'the evaluation of the lost ticket and its follow-ups');
     const gets = fake.count('GET', '/tickets/lost');
     // Two more sweeps (one a second) list the ticket unchanged: neither fetches it again.

@@ -39,7 +39,16 @@ const withAction = (rule: string): Decision => ({
 });
 
 function entry(at: number, instanceId: string, rule: string, ticketId = 't'): AuditEntry {
-  return { id: newAuditId(at), at: new Date(at).toISOString(), instanceId, psa: 'halo', ticketId, mode: 'enforce', decision: withAction(rule), results: [] };
+  return {
+    id: newAuditId(at),
+    at: new Date(at).toISOString(),
+    instanceId,
+    psa: 'halo',
+    ticketId,
+    mode: 'enforce',
+    decision: withAction(rule),
+    results: [],
+  };
 }
 
 describe('AuditStore', () => {
@@ -66,7 +75,12 @@ describe('AuditStore', () => {
     expect(onlyA.items.every((e) => e.instanceId === 'a')).toBe(true);
     expect(onlyA.items).toHaveLength(all.filter((e) => e.instanceId === 'a').length);
     const r2inB = await audit.query({ limit: 500, instance: 'b', rule: 'r2' });
-    expect(r2inB.items.map((e) => e.id).sort()).toEqual(all.filter((e) => e.instanceId === 'b' && e.decision.actions[0]!.rule === 'r2').map((e) => e.id).sort());
+    expect(r2inB.items.map((e) => e.id).sort()).toEqual(
+      all
+        .filter((e) => e.instanceId === 'b' && e.decision.actions[0]!.rule === 'r2')
+        .map((e) => e.id)
+        .sort(),
+    );
     const recent = await audit.query({ limit: 500, since: new Date(base + 10_000).toISOString() });
     expect(recent.items.every((e) => Date.parse(e.at) >= base + 10_000)).toBe(true);
     expect(recent.items.length).toBeGreaterThan(0);
@@ -74,7 +88,11 @@ describe('AuditStore', () => {
 
   it('keeps events without actions out of /api/escalations but in the ticket history', async () => {
     const audit = new AuditStore(client, keys);
-    const gone: AuditEntry = { ...entry(Date.now(), 'a', 'x', 'g1'), decision: { ...withAction('x'), actions: [], reasons: [] }, event: 'ticket_gone' };
+    const gone: AuditEntry = {
+      ...entry(Date.now(), 'a', 'x', 'g1'),
+      decision: { ...withAction('x'), actions: [], reasons: [] },
+      event: 'ticket_gone',
+    };
     await audit.record(gone);
     expect((await audit.query({ limit: 50 })).items).toHaveLength(0);
     expect(await audit.forTicket('a', 'g1')).toHaveLength(1);
@@ -93,7 +111,12 @@ describe('SharedRateLimiter', () => {
     const timeout = new Promise((r) => setTimeout(() => r('waiting'), 300));
     expect(await Promise.race([sixth, timeout])).toBe('waiting');
     // Another instance is not held back: it gets a slot (5 s only bounds a hang; 300 ms was tight for a busy machine).
-    expect(await Promise.race([other.acquire().then(() => 'got'), new Promise((r) => setTimeout(() => r('waiting'), 5_000))])).toBe('got');
+    expect(
+      await Promise.race([
+        other.acquire().then(() => 'got'),
+        new Promise((r) => setTimeout(() => r('waiting'), 5_000)),
+      ]),
+    ).toBe('got');
     await client.del(keys.rateWindow('i1'));
     expect(await sixth).toBe('got');
   });
@@ -118,7 +141,9 @@ describe('SharedRateLimiter', () => {
     const until = (await a.pausedUntil())!;
     expect(until).toBeGreaterThan(Date.now());
     // Measured against the pause's own end, not a stopwatch started after it (time already spent would count).
-    await (await b.acquire())();
+    await (
+      await b.acquire()
+    )();
     expect(Date.now()).toBeGreaterThanOrEqual(until);
   });
 });

@@ -24,7 +24,11 @@ const event = (ticketId: string, action: 'updated' | 'deleted' = 'updated'): Ing
 
 async function start(extra: Partial<StartOptions> & { mode?: 'enforce' | 'observe' } = {}) {
   const { mode, ...rest } = extra;
-  const p = await startTestPipeline({ redisUrl: redis.url, config: testConfig({ psaUrl: fake.url, ...(mode ? { mode } : {}) }), ...rest });
+  const p = await startTestPipeline({
+    redisUrl: redis.url,
+    config: testConfig({ psaUrl: fake.url, ...(mode ? { mode } : {}) }),
+    ...rest,
+  });
   running.push(p);
   return p;
 }
@@ -133,12 +137,17 @@ describe('worker: evaluation and write-back with the real engine', () => {
     const { items } = await p.read.escalations({ limit: 50 });
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ instanceId: INSTANCE, ticketId: '42', mode: 'enforce', trigger: 'webhook' });
-    expect(items[0]!.results.map((r) => [r.action, r.status])).toEqual([['reassign', 'applied'], ['note', 'applied']]);
+    expect(items[0]!.results.map((r) => [r.action, r.status])).toEqual([
+      ['reassign', 'applied'],
+      ['note', 'applied'],
+    ]);
     // The round-robin cursor advances after the state is stored (afterWrite): wait for it.
-    expect(await waitFor(async () => {
-      const cursors = await p.stores.counters.groupCursors(INSTANCE);
-      return Object.keys(cursors).length > 0 ? cursors : undefined;
-    })).toEqual({ tier2: 1 });
+    expect(
+      await waitFor(async () => {
+        const cursors = await p.stores.counters.groupCursors(INSTANCE);
+        return Object.keys(cursors).length > 0 ? cursors : undefined;
+      }),
+    ).toEqual({ tier2: 1 });
     // The next event sees the ticket in T2 (our move, not a manual change): nothing more happens.
     await p.pipeline.ingest(event('42'));
     const after = await waitFor(async () => {
@@ -159,7 +168,10 @@ describe('worker: evaluation and write-back with the real engine', () => {
     await p.pipeline.ingest(event('9'));
     await waitFor(() => fake.notifications.length === 1);
     expect(fake.tickets.get('9')).toMatchObject({ queue: '3', priority: 1 });
-    expect(fake.notifications[0]).toMatchObject({ name: 'managers', body: { event: 'escalation', instance: INSTANCE, rule: 'emergency' } });
+    expect(fake.notifications[0]).toMatchObject({
+      name: 'managers',
+      body: { event: 'escalation', instance: INSTANCE, rule: 'emergency' },
+    });
   });
 
   it('observe mode decides and records but writes nothing and calls no notifier', async () => {
@@ -178,10 +190,10 @@ describe('worker: evaluation and write-back with the real engine', () => {
     expect(fake.notifications).toHaveLength(0);
     // Proposals count for once-per-visit: a second event proposes nothing new.
     // The audit results are written before the state: wait for the first evaluation to be stored completely.
-    const firstEval = (await waitFor(async () => {
+    const firstEval = await waitFor(async () => {
       const r = await p.stores.tickets.get(INSTANCE, '5');
       return r && !r.pending ? r.lastEvaluatedAt : undefined;
-    }));
+    });
     await p.pipeline.ingest(event('5'));
     // The second evaluation is complete once its state is stored (an audit entry would have come before it).
     await waitFor(async () => {
@@ -286,7 +298,11 @@ describe('worker: evaluation and write-back with the real engine', () => {
       const dl = await p.read.deadLetters();
       return dl.items.length > 0 ? dl : undefined;
     });
-    expect(items[0]).toMatchObject({ ticketId: '61', error: { code: 'psa_unavailable' }, actions: [{ type: 'notify', notifier: 'managers' }] });
+    expect(items[0]).toMatchObject({
+      ticketId: '61',
+      error: { code: 'psa_unavailable' },
+      actions: [{ type: 'notify', notifier: 'managers' }],
+    });
     expect(fake.tickets.get('61')).toMatchObject({ queue: '3', priority: 1 });
     expect(fake.count('POST', '/notify/managers')).toBeGreaterThan(1);
   });
@@ -298,7 +314,14 @@ describe('worker: evaluation and write-back with the real engine', () => {
     await p.pipeline.ingest(event('30'));
     await waitFor(async () => (await p.stores.tickets.get(INSTANCE, '30')) !== undefined);
     const [inst] = await p.read.instances();
-    expect(inst).toMatchObject({ id: INSTANCE, kind: 'connectwise', mode: 'enforce', webhook: 'unknown', psa: 'ok', rateLimit: { requests: 600, perMs: 60_000, pausedUntil: null } });
+    expect(inst).toMatchObject({
+      id: INSTANCE,
+      kind: 'connectwise',
+      mode: 'enforce',
+      webhook: 'unknown',
+      psa: 'ok',
+      rateLimit: { requests: 600, perMs: 60_000, pausedUntil: null },
+    });
     expect(inst!.lastEventAt).not.toBeNull();
     expect(await p.pipeline.readiness()).toEqual({ redis: true, workers: true });
   });

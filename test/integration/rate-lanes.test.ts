@@ -24,7 +24,13 @@ afterAll(async () => {
 
 describe('rate budget lanes', () => {
   it('caps the sweep lane at 20 % and sweep + background at 50 %; live calls use the rest', async () => {
-    const limiter = new SharedRateLimiter({ redis: client, keys, instanceId: 'lanes', limit: { requests: 10, per: 60_000 }, maxWaitMs: 0 });
+    const limiter = new SharedRateLimiter({
+      redis: client,
+      keys,
+      instanceId: 'lanes',
+      limit: { requests: 10, per: 60_000 },
+      maxWaitMs: 0,
+    });
     const take = async (lane: 'live' | 'background' | 'sweep'): Promise<boolean> => {
       try {
         (await limiter.acquire(lane))();
@@ -35,7 +41,12 @@ describe('rate budget lanes', () => {
       }
     };
     expect([await take('sweep'), await take('sweep'), await take('sweep')]).toEqual([true, true, false]);
-    expect([await take('background'), await take('background'), await take('background'), await take('background')]).toEqual([true, true, true, false]);
+    expect([
+      await take('background'),
+      await take('background'),
+      await take('background'),
+      await take('background'),
+    ]).toEqual([true, true, true, false]);
     // 5 of 10 spent by background work (2 of them sweeps): every remaining call is for live webhooks.
     const live = [];
     for (let i = 0; i < 6; i++) live.push(await take('live'));

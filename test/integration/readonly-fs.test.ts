@@ -26,7 +26,10 @@ let output = '';
 let app: string;
 
 /** Whether this machine lets root build a private mount namespace (a VM: yes; an unprivileged container: no). */
-const canMount = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs tmpfs /tmp'], { stdio: 'ignore' }).status === 0;
+const canMount =
+  spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs tmpfs /tmp'], {
+    stdio: 'ignore',
+  }).status === 0;
 if (!canMount) console.warn('readonly-fs: mount namespaces are not available here; checking the non-root user only');
 
 /**
@@ -35,10 +38,24 @@ if (!canMount) console.warn('readonly-fs: mount namespaces are not available her
  * fresh tmpfs on /tmp, then `serve` as nobody from `app`.
  */
 function jail(app: string): string {
-  const serve = [process.execPath, '--import', 'tsx', 'src/cli/index.ts', 'serve', '--role', 'all', '--config', 'examples/escalator.yaml'];
+  const serve = [
+    process.execPath,
+    '--import',
+    'tsx',
+    'src/cli/index.ts',
+    'serve',
+    '--role',
+    'all',
+    '--config',
+    'examples/escalator.yaml',
+  ];
   if (!canMount) {
     // No mount namespaces here (a container without CAP_SYS_ADMIN): only the non-root half can be checked.
-    return ['set -e', `cd '${root}'`, `exec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups ${serve.map((a) => `'${a}'`).join(' ')}`].join('\n');
+    return [
+      'set -e',
+      `cd '${root}'`,
+      `exec setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups ${serve.map((a) => `'${a}'`).join(' ')}`,
+    ].join('\n');
   }
   return [
     'set -e',
@@ -70,15 +87,23 @@ beforeAll(async () => {
   };
   const script = jail(app);
   child = canMount
-    ? spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    ? spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
     : spawn('sh', ['-c', script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (b: Buffer) => (output += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (output += b.toString()));
   base = `http://127.0.0.1:${port}`;
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${output.slice(-2_000)}`);
-    return output.includes('psa-escalator is serving') || undefined;
-  }, 60_000, 100);
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${output.slice(-2_000)}`);
+      return output.includes('psa-escalator is serving') || undefined;
+    },
+    60_000,
+    100,
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -98,11 +123,27 @@ describe('read-only root filesystem, non-root user (SECURITY.md #25)', () => {
     const status = readFileSync(`/proc/${servePid()}/status`, 'utf8');
     expect(/^Uid:\s+(\d+)/m.exec(status)?.[1]).toBe(String(NOBODY));
     expect(/^Gid:\s+(\d+)/m.exec(status)?.[1]).toBe(String(NOBODY));
-    const ready = await waitFor(async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined), 20_000);
+    const ready = await waitFor(
+      async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined),
+      20_000,
+    );
     expect(ready).toBe(true);
 
-    const body = JSON.stringify({ Action: 'Update', Guid: 'a1da62a4-2c49-40a8-8183-69994ce5b3eb', EntityType: 'Ticket', Id: 351181, Fields: { Status: '8' }, EventTime: '2026-11-24T10:00:00Z', SequenceNumber: 1, PersonID: 30691780 });
-    const res = await fetch(`${base}/webhooks/globex-at`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hook-signature': signAutotaskBody(body, SECRET) }, body });
+    const body = JSON.stringify({
+      Action: 'Update',
+      Guid: 'a1da62a4-2c49-40a8-8183-69994ce5b3eb',
+      EntityType: 'Ticket',
+      Id: 351181,
+      Fields: { Status: '8' },
+      EventTime: '2026-11-24T10:00:00Z',
+      SequenceNumber: 1,
+      PersonID: 30691780,
+    });
+    const res = await fetch(`${base}/webhooks/globex-at`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hook-signature': signAutotaskBody(body, SECRET) },
+      body,
+    });
     expect(res.status).toBe(202);
     expect((await fetch(`${base}/metrics`)).status).toBe(200);
   });

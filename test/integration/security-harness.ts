@@ -110,14 +110,26 @@ export interface SecurityServiceOptions {
 
 export async function startSecurityService(options: SecurityServiceOptions = {}): Promise<SecurityService> {
   const redis = await startRedis();
-  const cw = seedConnectWise(await new FakeConnectWise({ privateKey: SECRETS.cwPrivateKey, signingKey: SECRETS.cwSigningKey }).start());
+  const cw = seedConnectWise(
+    await new FakeConnectWise({ privateKey: SECRETS.cwPrivateKey, signingKey: SECRETS.cwSigningKey }).start(),
+  );
   const at = await new FakeAutotask({ secret: SECRETS.atSecret }).start();
   const halo = await startFakeHalo({ clientId: 'halo-client', clientSecret: SECRETS.haloClientSecret });
   const env = {
-    CW_BASE_URL: cw.baseUrl, CW_PUBLIC_KEY: cw.publicKey, CW_PRIVATE_KEY: cw.privateKey, CW_CLIENT_ID: cw.clientId, CW_ORIGIN: cw.origin,
-    AT_USERNAME: at.state.username, AT_SECRET: at.state.secret, AT_INTEGRATION_CODE: at.state.integrationCode, AT_ZONE_URL: `${at.url}/atservicesrest/v1.0`,
-    AT_WEBHOOK_SECRET: SECRETS.atHookSecret, AT_PREVIOUS_WEBHOOK_SECRET: SECRETS.atPreviousHookSecret,
-    HALO_URL: halo.origin, HALO_CLIENT_SECRET: SECRETS.haloClientSecret, HALO_HOOK_PASSWORD: SECRETS.haloHookPassword,
+    CW_BASE_URL: cw.baseUrl,
+    CW_PUBLIC_KEY: cw.publicKey,
+    CW_PRIVATE_KEY: cw.privateKey,
+    CW_CLIENT_ID: cw.clientId,
+    CW_ORIGIN: cw.origin,
+    AT_USERNAME: at.state.username,
+    AT_SECRET: at.state.secret,
+    AT_INTEGRATION_CODE: at.state.integrationCode,
+    AT_ZONE_URL: `${at.url}/atservicesrest/v1.0`,
+    AT_WEBHOOK_SECRET: SECRETS.atHookSecret,
+    AT_PREVIOUS_WEBHOOK_SECRET: SECRETS.atPreviousHookSecret,
+    HALO_URL: halo.origin,
+    HALO_CLIENT_SECRET: SECRETS.haloClientSecret,
+    HALO_HOOK_PASSWORD: SECRETS.haloHookPassword,
     HALO_PREVIOUS_HOOK_PASSWORD: SECRETS.haloPreviousHookPassword,
   };
   const loaded = loadConfigText(CONFIG, 'security.yaml', env, connectors);
@@ -132,11 +144,22 @@ export async function startSecurityService(options: SecurityServiceOptions = {})
   });
   const log = createLogger({ level: 'trace', destination });
   const { app, running, base, close } = await startE2eService({
-    config, redisUrl: redis.url, log, adminToken: SECRETS.adminToken, ...(options.app ? { app: options.app } : {}),
-    ...(options.env ? { env: options.env } : {}), ...(options.now ? { now: options.now } : {}),
+    config,
+    redisUrl: redis.url,
+    log,
+    adminToken: SECRETS.adminToken,
+    ...(options.app ? { app: options.app } : {}),
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   return {
-    redis, cw, at, halo, app, running, base,
+    redis,
+    cw,
+    at,
+    halo,
+    app,
+    running,
+    base,
     logText: () => lines.join(''),
     close: async () => {
       await close();
@@ -157,13 +180,19 @@ export async function post(url: string, body: string | Buffer, headers: Record<s
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
-export const cwHeaders = (signature: string) => ({ 'content-type': 'application/json', 'x-content-signature': signature });
+export const cwHeaders = (signature: string) => ({
+  'content-type': 'application/json',
+  'x-content-signature': signature,
+});
 export const atHeaders = (signature: string) => ({ 'content-type': 'application/json', 'x-hook-signature': signature });
-export const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+export const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 /** A T1 ConnectWise ticket entered three hours ago (past the 2-hour limit). */
 export function cwT1(s: SecurityService, id: number): void {
-  cwTicket(s.cw, id, new Date(Date.now() - 3 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'), { summary: `Printer offline (${id})` });
+  cwTicket(s.cw, id, new Date(Date.now() - 3 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'), {
+    summary: `Printer offline (${id})`,
+  });
 }
 
 const zoneless = (ms: number) => new Date(ms).toISOString().replace(/Z$/, '');
@@ -171,11 +200,23 @@ const zoneless = (ms: number) => new Date(ms).toISOString().replace(/Z$/, '');
 /** A T1 Autotask ticket created three hours ago. */
 export function atT1(s: SecurityService, id: number): void {
   const created = zoneless(Date.now() - 3 * 3_600_000);
-  s.at.state.addTicket({ id, queueID: 29682833, status: 1, title: `Printer offline (${id})`, createDate: created, lastActivityDate: created, lastTrackedModificationDateTime: created });
+  s.at.state.addTicket({
+    id,
+    queueID: 29682833,
+    status: 1,
+    title: `Printer offline (${id})`,
+    createDate: created,
+    lastActivityDate: created,
+    lastTrackedModificationDateTime: created,
+  });
 }
 
 /** The exact bytes and signature Autotask would send for a ticket update. */
-export function atDelivery(s: SecurityService, id: number, secret: string = SECRETS.atHookSecret): { body: string; signature: string } {
+export function atDelivery(
+  s: SecurityService,
+  id: number,
+  secret: string = SECRETS.atHookSecret,
+): { body: string; signature: string } {
   const body = autotaskJson(s.at.payload(id, { Title: 'Imprimante café & <étage 2> "hors ligne"' }) as Json);
   return { body, signature: autotaskSignature(body, secret) };
 }
@@ -184,13 +225,32 @@ export function atDelivery(s: SecurityService, id: number, secret: string = SECR
 export function haloT1(s: SecurityService, id: number): void {
   const opened = zoneless(Date.now() - 3 * 3_600_000).replace(/\.\d{3}$/, '');
   s.halo.addTicket({
-    id, summary: `Printer offline (${id})`, details: 'Offline since this morning.', status_id: 2, priority_id: 3, sla_id: 1,
-    team: '1st Line Support', agent_id: 1, client_id: 17, client_name: 'Initech Ltd', user_id: 208, user_name: 'Peter Gibbons',
-    dateoccurred: opened, last_update: opened, lastactiondate: opened,
+    id,
+    summary: `Printer offline (${id})`,
+    details: 'Offline since this morning.',
+    status_id: 2,
+    priority_id: 3,
+    sla_id: 1,
+    team: '1st Line Support',
+    agent_id: 1,
+    client_id: 17,
+    client_name: 'Initech Ltd',
+    user_id: 208,
+    user_name: 'Peter Gibbons',
+    dateoccurred: opened,
+    last_update: opened,
+    lastactiondate: opened,
   });
 }
 
 /** A Halo "small object" delivery body. */
 export const haloBody = (id: number): string =>
-  JSON.stringify({ id: randomUUID(), escmsg_id: randomUUID(), event: 'New Ticket Logged', object_id: id, agent_id: 5, timestamp: new Date().toISOString(), ticket: { id, status_id: 2, agent_id: 1 } });
-
+  JSON.stringify({
+    id: randomUUID(),
+    escmsg_id: randomUUID(),
+    event: 'New Ticket Logged',
+    object_id: id,
+    agent_id: 5,
+    timestamp: new Date().toISOString(),
+    ticket: { id, status_id: 2, agent_id: 1 },
+  });

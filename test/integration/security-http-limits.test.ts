@@ -28,7 +28,9 @@ describe('#11 a slowloris client is cut at the request timeout', () => {
     let isClosed = false;
     void closed.then(() => (isClosed = true));
     socket.on('error', () => undefined);
-    socket.write('POST /webhooks/acme HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n');
+    socket.write(
+      'POST /webhooks/acme HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n',
+    );
     let sent = 0;
     // 200 bytes at one byte every 100 ms would take 20 s; the server must hang up long before.
     while (!isClosed && sent < 200) {
@@ -88,7 +90,10 @@ policies:
   p: { calendar: always, rules: [] }
 instances:
 ${instance}`;
-  const flow = (o: Record<string, string>) => `{ ${Object.entries(o).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')} }`;
+  const flow = (o: Record<string, string>) =>
+    `{ ${Object.entries(o)
+      .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+      .join(', ')} }`;
   const cw = (field: string, value: string) => `  - id: cw
     kind: connectwise
     policy: p
@@ -112,7 +117,11 @@ ${instance}`;
   const evil = 'abc\r\nX-Evil: 1';
 
   it('the same configs load when the values are clean (so the failures below are about the values)', () => {
-    for (const text of [base(cw('clientId', 'abc')), base(at('integrationCode', 'abc')), base(halo('escalator', 'pw'))]) {
+    for (const text of [
+      base(cw('clientId', 'abc')),
+      base(at('integrationCode', 'abc')),
+      base(halo('escalator', 'pw')),
+    ]) {
       const r = loadConfigText(text, 'clean.yaml', {}, connectors);
       expect(r.ok, r.ok ? '' : JSON.stringify(r.error)).toBe(true);
     }

@@ -4,7 +4,19 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { waitFor, waitForDrained } from '../helpers/wait.js';
-import { atDelivery, atHeaders, atT1, basic, cwHeaders, cwT1, haloBody, haloT1, post, SECRETS, startSecurityService } from './security-harness.js';
+import {
+  atDelivery,
+  atHeaders,
+  atT1,
+  basic,
+  cwHeaders,
+  cwT1,
+  haloBody,
+  haloT1,
+  post,
+  SECRETS,
+  startSecurityService,
+} from './security-harness.js';
 import type { SecurityService } from './security-harness.js';
 
 // docs/reliability.md §4 #6 (atomic dedupe), #7 (Redis down → fast 503), #17 (no secret in logs on success and error
@@ -17,8 +29,10 @@ beforeAll(async () => {
 afterAll(async () => s?.close());
 
 const hook = (id: string) => `${s.base}/webhooks/${id}`;
-const cwPatches = (id: number) => s.cw.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/service/tickets/${id}`));
-const cwNotes = (id: number) => s.cw.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/service/tickets/${id}/notes`));
+const cwPatches = (id: number) =>
+  s.cw.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/service/tickets/${id}`));
+const cwNotes = (id: number) =>
+  s.cw.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/service/tickets/${id}/notes`));
 
 describe('#6 dedupe is atomic under concurrency and survives job completion', () => {
   it('50 parallel identical deliveries over HTTP → one accepted, 49 duplicates, one PATCH and one note; a redelivery after completion is still a duplicate', async () => {
@@ -49,37 +63,81 @@ describe('#17 and #22: secrets never in logs or Redis, across success and error 
     const at = atDelivery(s, 9201);
     expect((await post(hook('sec-at'), at.body, atHeaders(at.signature))).status).toBe(202);
     haloT1(s, 9301);
-    expect((await post(hook('sec-halo'), haloBody(9301), { 'content-type': 'application/json', authorization: basic('escalator', SECRETS.haloHookPassword) })).status).toBe(202);
-    await waitFor(() => cwNotes(9101).length === 1 && s.at.calls('POST', /^\/Tickets\/9201\/Notes$/).length === 1 && s.halo.requestsTo('POST', '/api/Actions').length >= 1);
+    expect(
+      (
+        await post(hook('sec-halo'), haloBody(9301), {
+          'content-type': 'application/json',
+          authorization: basic('escalator', SECRETS.haloHookPassword),
+        })
+      ).status,
+    ).toBe(202);
+    await waitFor(
+      () =>
+        cwNotes(9101).length === 1 &&
+        s.at.calls('POST', /^\/Tickets\/9201\/Notes$/).length === 1 &&
+        s.halo.requestsTo('POST', '/api/Actions').length >= 1,
+    );
 
     // Failed authentication with the secrets themselves in the wrong places (query string, headers).
     const q = `?token=${SECRETS.adminToken}&key=${SECRETS.cwSigningKey}`;
-    await post(`${hook('sec-cw')}${q}`, cwBody, { ...cwHeaders(SECRETS.cwSigningKey), authorization: `Bearer ${SECRETS.adminToken}` });
+    await post(`${hook('sec-cw')}${q}`, cwBody, {
+      ...cwHeaders(SECRETS.cwSigningKey),
+      authorization: `Bearer ${SECRETS.adminToken}`,
+    });
     await post(`${hook('sec-at')}${q}`, at.body, atHeaders(`sha1=${SECRETS.atHookSecret}`));
-    await post(`${hook('sec-halo')}${q}`, haloBody(9301), { 'content-type': 'application/json', authorization: basic('escalator', `${SECRETS.haloHookPassword}x`) });
+    await post(`${hook('sec-halo')}${q}`, haloBody(9301), {
+      'content-type': 'application/json',
+      authorization: basic('escalator', `${SECRETS.haloHookPassword}x`),
+    });
     await post(`${s.base}/webhooks/unknown${q}`, '{}', { authorization: `Bearer ${SECRETS.adminToken}` });
     await fetch(`${s.base}/api/instances${q}`, { headers: { authorization: `Bearer ${SECRETS.adminToken}x` } });
-    expect((await fetch(`${s.base}/api/instances`, { headers: { authorization: `Bearer ${SECRETS.adminToken}` } })).status).toBe(200);
+    expect(
+      (await fetch(`${s.base}/api/instances`, { headers: { authorization: `Bearer ${SECRETS.adminToken}` } })).status,
+    ).toBe(200);
 
     // Error paths in the pipeline: PSA 500 on the write, a connection reset (an axios network error), PSA auth refused.
     cwT1(s, 9102);
-    s.cw.script({ method: 'PATCH', path: '/service/tickets/9102' }, { status: 500, body: { message: 'Internal error' } });
+    s.cw.script(
+      { method: 'PATCH', path: '/service/tickets/9102' },
+      { status: 500, body: { message: 'Internal error' } },
+    );
     s.cw.script({ method: 'GET', path: '/service/tickets/9102' }, { kind: 'reset' });
     const cwFail = s.cw.callbackBody(9102);
     expect((await post(hook('sec-cw'), cwFail, cwHeaders(s.cw.sign(cwFail)))).status).toBe(202);
     atT1(s, 9202);
-    s.at.fail({ method: 'PATCH', path: '/Tickets', status: 500, body: { errors: ['Role does not exist or is invalid'] } });
+    s.at.fail({
+      method: 'PATCH',
+      path: '/Tickets',
+      status: 500,
+      body: { errors: ['Role does not exist or is invalid'] },
+    });
     const atFail = atDelivery(s, 9202);
     expect((await post(hook('sec-at'), atFail.body, atHeaders(atFail.signature))).status).toBe(202);
     haloT1(s, 9302);
     const tokenCalls = s.halo.requestsTo('POST', '/auth/token').length;
     s.halo.expireTokens();
-    s.halo.fail({ method: 'POST', path: '/auth/token', status: 401, body: { error: 'invalid_client' }, times: 5 } as never);
-    expect((await post(hook('sec-halo'), haloBody(9302), { 'content-type': 'application/json', authorization: basic('escalator', SECRETS.haloHookPassword) })).status).toBe(202);
+    s.halo.fail({
+      method: 'POST',
+      path: '/auth/token',
+      status: 401,
+      body: { error: 'invalid_client' },
+      times: 5,
+    } as never);
+    expect(
+      (
+        await post(hook('sec-halo'), haloBody(9302), {
+          'content-type': 'application/json',
+          authorization: basic('escalator', SECRETS.haloHookPassword),
+        })
+      ).status,
+    ).toBe(202);
     await waitFor(async () => (await s.running.read.deadLetters()).items.some((d) => d.ticketId === '9202'));
     // The other two error paths have surely run (not only had time to on a fast machine) before the logs are read;
     // then their retries ran (and logged) once the pipeline is drained.
-    await waitFor(() => cwPatches(9102).length >= 1 && s.halo.requestsTo('POST', '/auth/token').length > tokenCalls, 30_000);
+    await waitFor(
+      () => cwPatches(9102).length >= 1 && s.halo.requestsTo('POST', '/auth/token').length > tokenCalls,
+      30_000,
+    );
     await waitForDrained(s.running, 30_000, 'the failing paths and their retries to finish');
 
     // The log stream saw all of it…
@@ -95,7 +153,8 @@ describe('#17 and #22: secrets never in logs or Redis, across success and error 
     expect(sentHeaders.length).toBeGreaterThan(3);
     expect(text).not.toContain('SNTNL');
     for (const h of new Set(sentHeaders)) expect(text).not.toContain(h.replace(/^(Basic|Bearer) /i, ''));
-    for (const secret of Object.values(SECRETS)) expect(text).not.toContain(Buffer.from(secret).toString('base64').slice(0, 16));
+    for (const secret of Object.values(SECRETS))
+      expect(text).not.toContain(Buffer.from(secret).toString('base64').slice(0, 16));
 
     // Redis: every key and value, BullMQ job data (`bull:*`) included, is free of configured secrets and of the
     // long-lived credentials derived from them. (Halo's short-lived OAuth access token is shared by the workers
@@ -109,7 +168,8 @@ describe('#17 and #22: secrets never in logs or Redis, across success and error 
       const found: string[] = [];
       for (const key of keys) {
         const dump = await dumpKey(redis, key);
-        if (/SNTNL/.test(`${key} ${dump}`) || longLived.some((h) => dump.includes(h.replace(/^Basic /i, '')))) found.push(key);
+        if (/SNTNL/.test(`${key} ${dump}`) || longLived.some((h) => dump.includes(h.replace(/^Basic /i, ''))))
+          found.push(key);
       }
       expect(found).toEqual([]);
     } finally {
@@ -133,11 +193,18 @@ describe('#18 client request ids are never trusted', () => {
   it('request-id / x-request-id with an injected line are not reflected in headers, body or logs', async () => {
     const marker = 'INJECTED-REQ-ID-5150';
     const answer = await new Promise<{ status: number; raw: string }>((resolve, reject) => {
-      const req = httpRequest(`${s.base}/webhooks/sec-cw`, { method: 'POST', headers: { 'request-id': `${marker} fake=1`, 'x-request-id': marker, 'content-type': 'application/json' } }, (res) => {
-        let raw = JSON.stringify(res.headers);
-        res.on('data', (d: Buffer) => (raw += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, raw }));
-      });
+      const req = httpRequest(
+        `${s.base}/webhooks/sec-cw`,
+        {
+          method: 'POST',
+          headers: { 'request-id': `${marker} fake=1`, 'x-request-id': marker, 'content-type': 'application/json' },
+        },
+        (res) => {
+          let raw = JSON.stringify(res.headers);
+          res.on('data', (d: Buffer) => (raw += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, raw }));
+        },
+      );
       req.on('error', reject);
       req.end('{}');
     });
@@ -155,18 +222,30 @@ describe('#7 Redis down → fast 503, nothing acknowledged; back → 202', () =>
       const body = s.cw.callbackBody(9401);
       const started = Date.now();
       // A hang would trip this abort (the PSAs give up after 5–10 s): 503 must come well before.
-      const res = await fetch(hook('sec-cw'), { method: 'POST', headers: cwHeaders(s.cw.sign(body)), body, signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(hook('sec-cw'), {
+        method: 'POST',
+        headers: cwHeaders(s.cw.sign(body)),
+        body,
+        signal: AbortSignal.timeout(5_000),
+      });
       expect(res.status).toBe(503);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unavailable');
       expect(Date.now() - started).toBeLessThan(5_000);
       // The other connectors (Halo reads its echo lookup through the Redis cache) fail closed the same way.
       atT1(s, 9402);
       const at = atDelivery(s, 9402);
-      const atRes = await fetch(hook('sec-at'), { method: 'POST', headers: atHeaders(at.signature), body: at.body, signal: AbortSignal.timeout(5_000) });
+      const atRes = await fetch(hook('sec-at'), {
+        method: 'POST',
+        headers: atHeaders(at.signature),
+        body: at.body,
+        signal: AbortSignal.timeout(5_000),
+      });
       expect(atRes.status).toBe(503);
       haloT1(s, 9403);
       const haloRes = await fetch(hook('sec-halo'), {
-        method: 'POST', body: haloBody(9403), signal: AbortSignal.timeout(5_000),
+        method: 'POST',
+        body: haloBody(9403),
+        signal: AbortSignal.timeout(5_000),
         headers: { 'content-type': 'application/json', authorization: basic('escalator', SECRETS.haloHookPassword) },
       });
       expect(haloRes.status).toBe(503);

@@ -19,7 +19,9 @@ beforeAll(async () => {
   s = await startSecurityService();
   trap = createServer((c) => {
     trapHits += 1;
-    c.end('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 28\r\n\r\n{"signing_key":"trap-stolen"}');
+    c.end(
+      'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 28\r\n\r\n{"signing_key":"trap-stolen"}',
+    );
   });
   await new Promise<void>((r) => trap.listen(0, '127.0.0.1', r));
   trapPort = (trap.address() as AddressInfo).port;
@@ -79,7 +81,14 @@ describe('#14 key_url SSRF vectors are refused before anything is fetched', () =
 
   it('a body that is not JSON or has no key_url is a 401 before any lookup', async () => {
     const psaRequests = s.cw.requests.length;
-    for (const body of ['not json', '[]', '{}', '{"Metadata":{}}', '{"Metadata":{"key_url":42}}', JSON.stringify({ ID: 8001, Type: 'ticket', Action: 'updated' })]) {
+    for (const body of [
+      'not json',
+      '[]',
+      '{}',
+      '{"Metadata":{}}',
+      '{"Metadata":{"key_url":42}}',
+      JSON.stringify({ ID: 8001, Type: 'ticket', Action: 'updated' }),
+    ]) {
       const res = await post(hook(), body, cwHeaders(s.cw.sign(body)));
       expect(res.status, body).toBe(401);
     }
@@ -130,7 +139,10 @@ describe('#14 key_url SSRF vectors are refused before anything is fetched', () =
 
 describe('#15 redirects are never followed', () => {
   it('a key_url answering 302 to the trap → 503, trap never contacted', async () => {
-    s.cw.script({ path: /callbackkey/ }, { status: 302, body: '', headers: { location: `http://127.0.0.1:${trapPort}/steal` } });
+    s.cw.script(
+      { path: /callbackkey/ },
+      { status: 302, body: '', headers: { location: `http://127.0.0.1:${trapPort}/steal` } },
+    );
     const body = s.cw.callbackBody(8001, { keyUrl: `${s.cw.keyUrl}&probe=302` });
     const res = await post(hook(), body, cwHeaders(s.cw.sign(body)));
     expect(res.status).toBe(503);
@@ -139,10 +151,17 @@ describe('#15 redirects are never followed', () => {
 
   it('a PSA write answered with 302 to the trap is not followed: no write lands, the trap is never contacted', async () => {
     cwT1(s, 8002);
-    s.cw.script({ method: 'PATCH', path: '/service/tickets/8002' }, { status: 302, body: '', headers: { location: `http://127.0.0.1:${trapPort}/admin` } });
+    s.cw.script(
+      { method: 'PATCH', path: '/service/tickets/8002' },
+      { status: 302, body: '', headers: { location: `http://127.0.0.1:${trapPort}/admin` } },
+    );
     const body = s.cw.callbackBody(8002);
     expect((await post(hook(), body, cwHeaders(s.cw.sign(body)))).status).toBe(202);
-    const view = await waitFor(async () => (await s.running.read.ticket('sec-cw', '8002'))?.decisions.find((d) => d.results.some((r) => r.action === 'reassign')));
+    const view = await waitFor(async () =>
+      (await s.running.read.ticket('sec-cw', '8002'))?.decisions.find((d) =>
+        d.results.some((r) => r.action === 'reassign'),
+      ),
+    );
     const reassign = view.results.find((r) => r.action === 'reassign');
     expect(reassign?.status).not.toBe('applied');
     expect(trapHits).toBe(0);

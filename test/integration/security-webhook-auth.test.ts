@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { atDelivery, atHeaders, atT1, basic, cwHeaders, cwT1, haloBody, haloT1, post, SECRETS, startSecurityService } from './security-harness.js';
+import {
+  atDelivery,
+  atHeaders,
+  atT1,
+  basic,
+  cwHeaders,
+  cwT1,
+  haloBody,
+  haloT1,
+  post,
+  SECRETS,
+  startSecurityService,
+} from './security-harness.js';
 import type { SecurityService } from './security-harness.js';
 
 // docs/reliability.md §4 #1–#4 through the real webhook route, the real connectors and real HMACs (nothing mocked):
@@ -20,7 +32,13 @@ describe('#1 signatures are computed over the raw bytes', () => {
     cwT1(s, 7001);
     const body = s.cw.callbackBody(7001);
     const signature = s.cw.sign(body);
-    const variants = [JSON.stringify(JSON.parse(body) as unknown, null, 2), `${body} `, ` ${body}`, `${body}\n`, JSON.stringify({ ...(JSON.parse(body) as object) })];
+    const variants = [
+      JSON.stringify(JSON.parse(body) as unknown, null, 2),
+      `${body} `,
+      ` ${body}`,
+      `${body}\n`,
+      JSON.stringify({ ...(JSON.parse(body) as object) }),
+    ];
     for (const v of variants.filter((x) => x !== body)) {
       const res = await post(url('sec-cw'), v, cwHeaders(signature));
       expect(res.status, JSON.stringify(v.slice(-5))).toBe(401);
@@ -46,18 +64,46 @@ describe('#1 signatures are computed over the raw bytes', () => {
     haloT1(s, 7201);
     const body = haloBody(7201);
     expect((await post(url('sec-halo'), body, { 'content-type': 'application/json' })).status).toBe(401);
-    expect((await post(url('sec-halo'), `${body} `, { 'content-type': 'application/json', authorization: basic('escalator', SECRETS.haloHookPassword) })).status).toBe(202);
+    expect(
+      (
+        await post(url('sec-halo'), `${body} `, {
+          'content-type': 'application/json',
+          authorization: basic('escalator', SECRETS.haloHookPassword),
+        })
+      ).status,
+    ).toBe(202);
   });
 });
 
 describe('#2 malformed signatures are 401, never 500 (length-guarded constant-time compare)', () => {
-  const malformed = ['', ' ', 'x', '=', 'sha1=', 'sha256=', 'not base64 !!', 'a'.repeat(4096), 'AAAA', '00'.repeat(32), 'sha1=AAAA', `sha1=${'A'.repeat(27)}=`, 'v1,abc', '\u00e9\u00e9'];
+  const malformed = [
+    '',
+    ' ',
+    'x',
+    '=',
+    'sha1=',
+    'sha256=',
+    'not base64 !!',
+    'a'.repeat(4096),
+    'AAAA',
+    '00'.repeat(32),
+    'sha1=AAAA',
+    `sha1=${'A'.repeat(27)}=`,
+    'v1,abc',
+    '\u00e9\u00e9',
+  ];
 
   it('ConnectWise: wrong length, empty, non-base64 and hex signatures', async () => {
     cwT1(s, 7002);
     const body = s.cw.callbackBody(7002);
     const good = s.cw.sign(body);
-    for (const sig of [...malformed, good.slice(0, -2), `${good}A`, good.toLowerCase() === good ? `${good}=` : good.toLowerCase(), Buffer.from(good, 'base64').toString('hex')]) {
+    for (const sig of [
+      ...malformed,
+      good.slice(0, -2),
+      `${good}A`,
+      good.toLowerCase() === good ? `${good}=` : good.toLowerCase(),
+      Buffer.from(good, 'base64').toString('hex'),
+    ]) {
       const res = await post(url('sec-cw'), body, cwHeaders(sig));
       expect(res.status, JSON.stringify(sig)).toBe(401);
     }
@@ -68,7 +114,15 @@ describe('#2 malformed signatures are 401, never 500 (length-guarded constant-ti
     atT1(s, 7102);
     const { body, signature } = atDelivery(s, 7102);
     const digest = signature.slice('sha1='.length);
-    const variants = [...malformed, digest, `sha1=${digest.slice(0, -2)}`, `sha1=${digest}A`, `sha1=${Buffer.from(digest, 'base64').toString('hex')}`, `${signature}, ${signature}`, `sha256=${digest}`];
+    const variants = [
+      ...malformed,
+      digest,
+      `sha1=${digest.slice(0, -2)}`,
+      `sha1=${digest}A`,
+      `sha1=${Buffer.from(digest, 'base64').toString('hex')}`,
+      `${signature}, ${signature}`,
+      `sha256=${digest}`,
+    ];
     for (const sig of variants) {
       const res = await post(url('sec-at'), body, atHeaders(sig));
       expect(res.status, JSON.stringify(sig)).toBe(401);
@@ -78,8 +132,19 @@ describe('#2 malformed signatures are 401, never 500 (length-guarded constant-ti
 
   it('Halo: malformed Basic credentials of every length', async () => {
     const body = haloBody(7202);
-    const headers = ['Basic', 'Basic ', 'Basic ===', 'Basic !!!!', `Basic ${Buffer.from('no-colon').toString('base64')}`, `Bearer ${SECRETS.haloHookPassword}`,
-      basic('escalator', `${SECRETS.haloHookPassword}x`), basic('escalator', SECRETS.haloHookPassword.slice(0, -1)), basic('escalator', ''), basic('', SECRETS.haloHookPassword), `Basic ${'A'.repeat(4096)}`];
+    const headers = [
+      'Basic',
+      'Basic ',
+      'Basic ===',
+      'Basic !!!!',
+      `Basic ${Buffer.from('no-colon').toString('base64')}`,
+      `Bearer ${SECRETS.haloHookPassword}`,
+      basic('escalator', `${SECRETS.haloHookPassword}x`),
+      basic('escalator', SECRETS.haloHookPassword.slice(0, -1)),
+      basic('escalator', ''),
+      basic('', SECRETS.haloHookPassword),
+      `Basic ${'A'.repeat(4096)}`,
+    ];
     for (const authorization of headers) {
       const res = await post(url('sec-halo'), body, { 'content-type': 'application/json', authorization });
       expect(res.status, authorization.slice(0, 40)).toBe(401);
@@ -100,8 +165,15 @@ describe('#3/#4 rotation: current and previous secrets verify, any other does no
 
   it('Halo previousBasicAuth verifies during rotation; a revoked password → 401', async () => {
     haloT1(s, 7203);
-    for (const [password, status] of [[SECRETS.haloHookPassword, 202], [SECRETS.haloPreviousHookPassword, 202], ['SNTNL-halo-hook-password-revoked', 401]] as const) {
-      const res = await post(url('sec-halo'), haloBody(7203), { 'content-type': 'application/json', authorization: basic('escalator', password) });
+    for (const [password, status] of [
+      [SECRETS.haloHookPassword, 202],
+      [SECRETS.haloPreviousHookPassword, 202],
+      ['SNTNL-halo-hook-password-revoked', 401],
+    ] as const) {
+      const res = await post(url('sec-halo'), haloBody(7203), {
+        'content-type': 'application/json',
+        authorization: basic('escalator', password),
+      });
       expect(res.status, password).toBe(status);
     }
   });

@@ -33,22 +33,34 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 describe('psa-escalator serve (child process)', () => {
   it('starts with no Redis configured (embedded) and the built-in config, is ready, and stops cleanly on SIGTERM', async () => {
     const cwd = tempDir();
-    const child = spawn(tsx, [cli, 'serve'], { cwd, env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(cwd, 'data') }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(tsx, [cli, 'serve'], {
+      cwd,
+      env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(cwd, 'data') }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    const url = await waitFor(() => {
-      const line = out.split('\n').find((l) => l.includes('"psa-escalator is serving"'));
-      return line ? (JSON.parse(line) as { url: string }).url : undefined;
-    }, 45_000, 100).catch((e: unknown) => {
+    const url = await waitFor(
+      () => {
+        const line = out.split('\n').find((l) => l.includes('"psa-escalator is serving"'));
+        return line ? (JSON.parse(line) as { url: string }).url : undefined;
+      },
+      45_000,
+      100,
+    ).catch((e: unknown) => {
       throw new Error(`${String(e)}\nstderr: ${err}`);
     });
-    const ready = await waitFor(async () => {
-      const res = await fetch(`${url}/readyz`);
-      return res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined;
-    }, 15_000, 200);
+    const ready = await waitFor(
+      async () => {
+        const res = await fetch(`${url}/readyz`);
+        return res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined;
+      },
+      15_000,
+      200,
+    );
     expect(ready).toMatchObject({ ready: true, checks: { redis: true, config: true, workers: true } });
     expect(readdirSync(join(cwd, 'data', 'redis')).some((f) => f.startsWith('appendonly'))).toBe(true);
     const redisPid = Number(/"component":"embedded-redis".*?"pid":(\d+)/.exec(out)?.[1]);
@@ -63,17 +75,27 @@ describe('psa-escalator serve (child process)', () => {
     const bin = tempDir();
     symlinkSync(process.execPath, join(bin, 'node'));
     const cwd = tempDir();
-    const child = spawn(tsx, [cli, 'serve'], { cwd, env: cleanEnv({ PATH: bin, PORT: '0', DATA_DIR: join(cwd, 'data') }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(tsx, [cli, 'serve'], {
+      cwd,
+      env: cleanEnv({ PATH: bin, PORT: '0', DATA_DIR: join(cwd, 'data') }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     expect(code).toBe(1);
     const lines = err.split('\n').filter((l) => l.trim() !== '' && !l.includes('npm warn'));
-    expect(lines).toEqual([expect.stringMatching(/^psa-escalator serve: redis-server not found: install Redis .* or set REDIS_URL/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^psa-escalator serve: redis-server not found: install Redis .* or set REDIS_URL/),
+    ]);
   }, 60_000);
 
   it('a bad --role is a usage error', async () => {
-    const child = spawn(tsx, [cli, 'serve', '--role', 'both'], { cwd: tempDir(), env: cleanEnv({}), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(tsx, [cli, 'serve', '--role', 'both'], {
+      cwd: tempDir(),
+      env: cleanEnv({}),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));

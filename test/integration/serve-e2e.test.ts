@@ -24,7 +24,10 @@ async function webhook(body: Record<string, unknown>, opts: { sign?: boolean } =
   const raw = JSON.stringify(body);
   const res = await fetch(`${service.url}/webhooks/${INSTANCE}?ignored=1`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(opts.sign === false ? {} : { 'x-test-signature': signBody(TEST_SECRET, raw) }) },
+    headers: {
+      'content-type': 'application/json',
+      ...(opts.sign === false ? {} : { 'x-test-signature': signBody(TEST_SECRET, raw) }),
+    },
     body: raw,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -46,7 +49,17 @@ beforeAll(async () => {
     config: testConfig({ psaUrl: fake.url }),
     connectors: { ...connectors, connectwise: testConnector },
     log: quietLog() as never,
-    pipeline: { tuning: { lockDurationMs: 2_000, stalledIntervalMs: 1_000, heartbeatMs: 200, heartbeatStaleMs: 3_000, pollMs: 100, closeTimeoutMs: 5_000 }, http: { minDelayMs: 5, maxDelayMs: 20 } },
+    pipeline: {
+      tuning: {
+        lockDurationMs: 2_000,
+        stalledIntervalMs: 1_000,
+        heartbeatMs: 200,
+        heartbeatStaleMs: 3_000,
+        pollMs: 100,
+        closeTimeoutMs: 5_000,
+      },
+      http: { minDelayMs: 5, maxDelayMs: 20 },
+    },
   });
 });
 
@@ -66,7 +79,12 @@ describe('serve end to end (real HTTP, real Redis, test connector)', () => {
   });
 
   it('webhook → 202 after enqueue → escalation written to the PSA and visible in /api', async () => {
-    fake.addTicket({ id: '500', queue: '1', title: 'VPN down', createdAt: new Date(Date.now() - 3 * 3_600_000).toISOString() });
+    fake.addTicket({
+      id: '500',
+      queue: '1',
+      title: 'VPN down',
+      createdAt: new Date(Date.now() - 3 * 3_600_000).toISOString(),
+    });
     const first = await webhook({ id: 'd-1', ticketId: '500', action: 'updated' });
     expect(first).toEqual({ status: 202, body: { accepted: true, eventId: `${INSTANCE}:d-1` } });
     const dup = await webhook({ id: 'd-1', ticketId: '500', action: 'updated' });
@@ -77,7 +95,11 @@ describe('serve end to end (real HTTP, real Redis, test connector)', () => {
       const r = await api('/api/escalations?limit=5');
       return (r.body.items as unknown[]).length > 0 ? r : undefined;
     });
-    expect((esc.body.items as Record<string, unknown>[])[0]).toMatchObject({ ticketId: '500', instanceId: INSTANCE, mode: 'enforce' });
+    expect((esc.body.items as Record<string, unknown>[])[0]).toMatchObject({
+      ticketId: '500',
+      instanceId: INSTANCE,
+      mode: 'enforce',
+    });
     const ticket = await api(`/api/tickets/${INSTANCE}/500`);
     expect(ticket.status).toBe(200);
     const inst = await api('/api/instances');
@@ -86,7 +108,10 @@ describe('serve end to end (real HTTP, real Redis, test connector)', () => {
 
   it('echoes and unauthenticated deliveries enqueue nothing', async () => {
     fake.addTicket({ id: '501', queue: '2' });
-    expect((await webhook({ id: 'd-echo', ticketId: '501', actor: 'escalator-api' })).body).toMatchObject({ accepted: true, ignored: 'echo' });
+    expect((await webhook({ id: 'd-echo', ticketId: '501', actor: 'escalator-api' })).body).toMatchObject({
+      accepted: true,
+      ignored: 'echo',
+    });
     expect((await webhook({ id: 'd-unsigned', ticketId: '501' }, { sign: false })).status).toBe(401);
     // A wrongly enqueued job has run once the pipeline is drained.
     await waitForDrained(service.pipeline, 30_000, 'a wrongly enqueued job to run');
@@ -119,26 +144,42 @@ describe('external Redis (REDIS_URL)', () => {
     await admin.config('SET', 'hz', '10');
     admin.disconnect();
     const lines: string[] = [];
-    const sink = new Writable({ write: (chunk: Buffer, _enc, done) => { lines.push(chunk.toString()); done(); } });
+    const sink = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
     const refusedEnv = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: other.url });
     if (!refusedEnv.ok) throw new Error(refusedEnv.error.join('; '));
     const refused = await startService({
-      env: refusedEnv.value, config: testConfig({ psaUrl: fake.url }), role: 'api',
-      connectors: { ...connectors, connectwise: testConnector }, log: createLogger({ level: 'silent' }),
-    }).then(async (started) => {
-      await started.close();
-      return undefined;
-    }, (e: unknown) => e as Error);
+      env: refusedEnv.value,
+      config: testConfig({ psaUrl: fake.url }),
+      role: 'api',
+      connectors: { ...connectors, connectwise: testConnector },
+      log: createLogger({ level: 'silent' }),
+    }).then(
+      async (started) => {
+        await started.close();
+        return undefined;
+      },
+      (e: unknown) => e as Error,
+    );
     expect(refused?.message).toMatch(/maxmemory-policy is "allkeys-lru"/);
     const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: other.url, REDIS_UNSAFE_OK: '1' });
     if (!env.ok) throw new Error(env.error.join('; '));
     const s = await startService({
-      env: env.value, config: testConfig({ psaUrl: fake.url }), role: 'api',
-      connectors: { ...connectors, connectwise: testConnector }, log: createLogger({ level: 'info', destination: sink }),
+      env: env.value,
+      config: testConfig({ psaUrl: fake.url }),
+      role: 'api',
+      connectors: { ...connectors, connectwise: testConnector },
+      log: createLogger({ level: 'info', destination: sink }),
     });
     try {
       expect(lines.join('')).toContain('maxmemory-policy is \\"allkeys-lru\\" (must be noeviction');
-      expect(lines.join('')).toContain('Redis hz is 10: delayed jobs (the per-ticket debounce) may start up to 100 ms late');
+      expect(lines.join('')).toContain(
+        'Redis hz is 10: delayed jobs (the per-ticket debounce) may start up to 100 ms late',
+      );
       expect(s.embedded).toBeUndefined();
     } finally {
       await s.close();

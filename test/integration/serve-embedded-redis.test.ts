@@ -75,9 +75,15 @@ describe('embedded redis-server', () => {
   });
 
   it('a missing binary is one clear error saying how to install it or set REDIS_URL', async () => {
-    const error = await startEmbeddedRedis({ dataDir: dataDir(), log: quietLog(), binary: 'redis-server-does-not-exist' }).catch((e: unknown) => e);
+    const error = await startEmbeddedRedis({
+      dataDir: dataDir(),
+      log: quietLog(),
+      binary: 'redis-server-does-not-exist',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RedisBinaryMissingError);
-    expect((error as Error).message).toMatch(/not found: install Redis .*apt-get install -y redis-server.* or set REDIS_URL/);
+    expect((error as Error).message).toMatch(
+      /not found: install Redis .*apt-get install -y redis-server.* or set REDIS_URL/,
+    );
     expect((error as Error).message).not.toContain('\n');
   });
 });

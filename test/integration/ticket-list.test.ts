@@ -14,7 +14,11 @@ describe('GET /api/tickets (open tickets by risk)', () => {
   beforeAll(async () => {
     h = await startHarness('enforce');
     // Entered T1 1.5 h, 0.5 h and 1 h ago: t1-timeout (2 h) is due in 0.5 h, 1.5 h and 1 h.
-    for (const [id, hoursAgo] of [[6001, 1.5], [6002, 0.5], [6003, 1]] as const) {
+    for (const [id, hoursAgo] of [
+      [6001, 1.5],
+      [6002, 0.5],
+      [6003, 1],
+    ] as const) {
       h.t1Ticket(id, hoursAgo);
       expect(await h.deliver(id)).toBe(202);
     }
@@ -34,14 +38,21 @@ describe('GET /api/tickets (open tickets by risk)', () => {
     expect(body.total).toBe(3);
     expect(body.items.map((t) => t.ticketId)).toEqual(['6001', '6003', '6002']);
     const first = body.items[0]!;
-    expect(first).toMatchObject({ instanceId: 'acme-cw', psa: 'connectwise', tier: 'T1', company: expect.any(String), calendar: { name: 'always', timezone: 'UTC', openNow: true } });
+    expect(first).toMatchObject({
+      instanceId: 'acme-cw',
+      psa: 'connectwise',
+      tier: 'T1',
+      company: expect.any(String),
+      calendar: { name: 'always', timezone: 'UTC', openNow: true },
+    });
     expect(first.risk).toEqual({ at: first.nextCheckAt, kind: 'check' });
     // Half an hour left on the 2-hour timeout (generous bounds: evaluation time on a loaded machine).
     const left = Date.parse(first.risk!.at) - Date.parse(body.asOf);
     expect(left).toBeGreaterThan(20 * 60_000);
     expect(left).toBeLessThanOrEqual(31 * 60_000);
     // A 24×7 calendar: business time left is wall time left (asOf is rounded to the second).
-    for (const c of first.clocks) expect(Math.abs(c.businessRemainingMs - (Date.parse(c.dueAt) - Date.parse(body.asOf)))).toBeLessThan(1_000);
+    for (const c of first.clocks)
+      expect(Math.abs(c.businessRemainingMs - (Date.parse(c.dueAt) - Date.parse(body.asOf)))).toBeLessThan(1_000);
   });
 
   it('pages with nextCursor and filters by tier, group and company', async () => {
@@ -54,7 +65,10 @@ describe('GET /api/tickets (open tickets by risk)', () => {
     expect((await h.api<TicketListPage>('/api/tickets?tier=T1')).body.total).toBe(3);
     expect((await h.api<TicketListPage>('/api/tickets?company=no-such-company')).body.total).toBe(0);
     const company = p1.body.items[0]!.company;
-    expect((await h.api<TicketListPage>(`/api/tickets?company=${encodeURIComponent(company.slice(0, 3).toLowerCase())}`)).body.total).toBe(3);
+    expect(
+      (await h.api<TicketListPage>(`/api/tickets?company=${encodeURIComponent(company.slice(0, 3).toLowerCase())}`))
+        .body.total,
+    ).toBe(3);
     const group = p1.body.items[0]!.location!;
     expect((await h.api<TicketListPage>(`/api/tickets?group=${encodeURIComponent(group)}`)).body.total).toBe(3);
   });

@@ -22,7 +22,12 @@ const keys = createKeys();
 const TICKETS_MS = 4_000;
 const DAY = 86_400_000;
 /** A `recurring` rule, so the per-company recurring windows are exercised too. */
-const repeatRule = { id: 'repeat', kind: 'functional', when: { recurring: { count: 3, within: '1h', same: ['company'] } }, then: { tag: 'repeat' } };
+const repeatRule = {
+  id: 'repeat',
+  kind: 'functional',
+  when: { recurring: { count: 3, within: '1h', same: ['company'] } },
+  then: { tag: 'repeat' },
+};
 /** A note without a move: the ticket stays in its tier visit, so only the tier-visit guard (or the marker) stops a repeat. */
 const outageRule = { id: 'outage-note', kind: 'functional', when: { text: ['outage'] }, then: { note: 'internal' } };
 
@@ -43,7 +48,12 @@ describe('bounded Redis: every key family through the real pipeline', () => {
   let p: Awaited<ReturnType<typeof startTestPipeline>>;
   let client: Redis;
   let seq = 0;
-  const event = (ticketId: string) => ({ instanceId: INSTANCE, event: { eventId: `br-${++seq}`, ticketId, action: 'updated' as const }, receivedAt: Date.now(), requestId: `br-${seq}` });
+  const event = (ticketId: string) => ({
+    instanceId: INSTANCE,
+    event: { eventId: `br-${++seq}`, ticketId, action: 'updated' as const },
+    receivedAt: Date.now(),
+    requestId: `br-${seq}`,
+  });
   /**
    * The record once an evaluation that read the ticket's current PSA version finished (no pending write left). By
    * version, not by time: a sweep may evaluate the same ticket from an older read in between.
@@ -65,7 +75,11 @@ describe('bounded Redis: every key family through the real pipeline', () => {
     redis = await startRedis();
     fake = new FakePsa();
     await fake.start();
-    const config = testConfig({ psaUrl: fake.url, retention: { ticketsMs: TICKETS_MS }, extraRules: [repeatRule, outageRule] });
+    const config = testConfig({
+      psaUrl: fake.url,
+      retention: { ticketsMs: TICKETS_MS },
+      extraRules: [repeatRule, outageRule],
+    });
     p = await startTestPipeline({ redisUrl: redis.url, config, debounceMs: 20 });
     client = new Redis(redis.url);
   });
@@ -139,7 +153,13 @@ describe('bounded Redis: every key family through the real pipeline', () => {
   });
 
   it('esc:dl:ix, esc:mx:ix — indexes expire with the entries they index', async () => {
-    await p.stores.deadLetters.add({ instanceId: INSTANCE, ticketId: 'br1', kind: 'evaluation', actions: [], error: { code: 'internal', message: 'x' } });
+    await p.stores.deadLetters.add({
+      instanceId: INSTANCE,
+      ticketId: 'br1',
+      kind: 'evaluation',
+      actions: [],
+      error: { code: 'internal', message: 'x' },
+    });
     expect(await client.pttl(keys.deadLetterIndex())).toBeGreaterThan(0);
     expect(await client.pttl(keys.metricsHistoryIndex(INSTANCE))).toBeGreaterThan(0);
   });
@@ -148,7 +168,12 @@ describe('bounded Redis: every key family through the real pipeline', () => {
     await new RedisSharedCache(client, keys, INSTANCE).set('lookup', { a: 1 }, 60_000);
     // The families without a TTL, each bounded by the configuration, not by traffic (docs/redis-keys.md).
     const singletons = [
-      /^esc:schedule$/, /^esc:inst:[^:]+$/, /^esc:rec:[^:]+:cursor$/, /^esc:gc:[^:]+$/, /^esc:own:[^:]+$/, /^esc:load:[^:]+$/,
+      /^esc:schedule$/,
+      /^esc:inst:[^:]+$/,
+      /^esc:rec:[^:]+:cursor$/,
+      /^esc:gc:[^:]+$/,
+      /^esc:own:[^:]+$/,
+      /^esc:load:[^:]+$/,
       // Open tickets (br2, br3 are open again): bounded by the PSA's open tickets.
       /^esc:t:acme:br[23]$/,
       // BullMQ: job hashes and their lists are removed on completion (removeOnComplete/removeOnFail age+count),
@@ -172,7 +197,15 @@ describe('bounded Redis: every key family through the real pipeline', () => {
     for (let i = 0; i < 120; i++) fake.addTicket({ id: `rp${i}` });
     const rt = p.runtimes.get(INSTANCE)!;
     const short = { ...rt, loaded: { ...rt.loaded, reconcileEveryMs: 1_000 } };
-    const deps = { redis: p.redis, keys, tickets: p.stores.tickets, instances: p.stores.instances, kick: async () => undefined, log: quietLog(), now: Date.now };
+    const deps = {
+      redis: p.redis,
+      keys,
+      tickets: p.stores.tickets,
+      instances: p.stores.instances,
+      kick: async () => undefined,
+      log: quietLog(),
+      now: Date.now,
+    };
     expect(await reconcile(deps, short)).toMatchObject({ kind: 'done', complete: false });
     const ttl = await client.pttl(keys.reconcilePage(INSTANCE));
     expect(ttl).toBeGreaterThan(0);
@@ -187,7 +220,10 @@ describe('bounded Redis: 20,000 tickets created and closed', () => {
   beforeAll(async () => {
     redis = await startRedis();
     // Every retention scaled to seconds: tickets, audit trail (and the metrics histories that follow it), dead letters.
-    h = await startInstantPipeline(redis.url, { retention: { ticketsMs: 2_000, auditMs: 3_000, deadLettersMs: 3_000 }, extraRules: [repeatRule] });
+    h = await startInstantPipeline(redis.url, {
+      retention: { ticketsMs: 2_000, auditMs: 3_000, deadLettersMs: 3_000 },
+      extraRules: [repeatRule],
+    });
   });
   afterAll(async () => {
     await h?.close();
@@ -207,8 +243,17 @@ describe('bounded Redis: 20,000 tickets created and closed', () => {
     const created = new Date().toISOString();
     for (const [i, id] of ids.entries()) {
       h.psa.set(id, {
-        id, title: i % 10 === 0 ? `Ransomware alert ${i}` : `Ticket ${i}`, status: 'open', priority: 3, queue: '1', owner: null,
-        company: `c${i % 50}`, category: [], createdAt: created, updatedAt: created, notes: [],
+        id,
+        title: i % 10 === 0 ? `Ransomware alert ${i}` : `Ticket ${i}`,
+        status: 'open',
+        priority: 3,
+        queue: '1',
+        owner: null,
+        company: `c${i % 50}`,
+        category: [],
+        createdAt: created,
+        updatedAt: created,
+        notes: [],
       });
     }
     await pool(ids, 64, async (id) => {
@@ -225,10 +270,18 @@ describe('bounded Redis: 20,000 tickets created and closed', () => {
     expect(await h.redis.hlen(keys.ticketOwners(INSTANCE))).toBe(0);
 
     await waitFor(async () => (await countKeys(h.redis, `${keys.prefix}:t:*`)) === 0, 30_000, 250).catch(async () => {
-      throw new Error(`ticket keys left: ${await countKeys(h.redis, `${keys.prefix}:t:*`)} (${afterRun} right after the run)`);
+      throw new Error(
+        `ticket keys left: ${await countKeys(h.redis, `${keys.prefix}:t:*`)} (${afterRun} right after the run)`,
+      );
     });
     // The per-ticket families of the audit trail and metrics history follow their own (scaled) retention.
-    await waitFor(async () => (await countKeys(h.redis, `${keys.prefix}:*:t:*`)) + (await countKeys(h.redis, `${keys.prefix}:audit:e:*`)) === 0, 30_000, 250);
+    await waitFor(
+      async () =>
+        (await countKeys(h.redis, `${keys.prefix}:*:t:*`)) + (await countKeys(h.redis, `${keys.prefix}:audit:e:*`)) ===
+        0,
+      30_000,
+      250,
+    );
     // What is left is per instance, per company signature or per config: a handful of keys, not 20,000.
     expect(await h.redis.dbsize()).toBeLessThan(100);
     // The bound only catches a hang: ~25 s of CPU took 120+ s of wall time with two integration files at a time at a

@@ -34,17 +34,24 @@ async function escalateTenAtOnce(assign: 'round-robin' | 'least-loaded'): Promis
   const config = { ...base, groups: { tier2: GroupSchema.parse({ assign, members: ['t2.a', 't2.b'] }) } };
   // Long BullMQ locks: a loaded machine must not take a slow job for stalled (that would be another fault).
   const tuning = { lockDurationMs: 30_000, stalledIntervalMs: 15_000 };
-  const workers = await Promise.all([0, 1].map(() => startTestPipeline({ redisUrl: redis!.url, config, workerConcurrency: 4, tuning })));
+  const workers = await Promise.all(
+    [0, 1].map(() => startTestPipeline({ redisUrl: redis!.url, config, workerConcurrency: 4, tuning })),
+  );
   for (const w of workers) closers.push(() => w.close());
   const ids = Array.from({ length: 10 }, (_, i) => `own${i}`);
   for (const id of ids) fake.addTicket({ id, queue: '1', createdAt: threeHoursAgo(), updatedAt: threeHoursAgo() });
   const now = Date.now();
-  await Promise.all(ids.map((ticketId) => workers[0]!.kick({ instanceId: INSTANCE, ticketId, trigger: 'manual', delayMs: 0, now })));
+  await Promise.all(
+    ids.map((ticketId) => workers[0]!.kick({ instanceId: INSTANCE, ticketId, trigger: 'manual', delayMs: 0, now })),
+  );
   await waitFor(
     () => ids.every((id) => fake!.tickets.get(id)!.queue === '2' && fake!.tickets.get(id)!.owner !== null),
-    60_000, 100,
+    60_000,
+    100,
   ).catch((e: unknown) => {
-    throw new Error(`not all 10 tickets escalated to T2 with an owner: ${JSON.stringify(ids.map((id) => [fake!.tickets.get(id)!.queue, fake!.tickets.get(id)!.owner]))} (${String(e)})`);
+    throw new Error(
+      `not all 10 tickets escalated to T2 with an owner: ${JSON.stringify(ids.map((id) => [fake!.tickets.get(id)!.queue, fake!.tickets.get(id)!.owner]))} (${String(e)})`,
+    );
   });
   const counts: Record<string, number> = {};
   for (const id of ids) {

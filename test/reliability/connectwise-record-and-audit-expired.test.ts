@@ -30,11 +30,21 @@ describe('ConnectWise: record and audit trail both expired', () => {
     const id = 3001;
     t1Ticket(h.fake, id);
     expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
-    await waitFor(() => ourNotes(h.fake, id).length === 1 && patchesFor(h.fake, id).length === 1, 20_000, 50, 'first escalation');
-    await waitFor(async () => {
-      const r = await stored(id);
-      return r && !r['pending'] && r['lastReassign'] ? r : undefined;
-    }, 10_000, 50, 'first escalation recorded');
+    await waitFor(
+      () => ourNotes(h.fake, id).length === 1 && patchesFor(h.fake, id).length === 1,
+      20_000,
+      50,
+      'first escalation',
+    );
+    await waitFor(
+      async () => {
+        const r = await stored(id);
+        return r && !r['pending'] && r['lastReassign'] ? r : undefined;
+      },
+      10_000,
+      50,
+      'first escalation recorded',
+    );
 
     // Both retentions ran out: the ticket's record and its audit index are gone.
     await h.client.del(keys.ticket('acme-cw', String(id)), keys.auditIndexTicket('acme-cw', String(id)));
@@ -42,14 +52,23 @@ describe('ConnectWise: record and audit trail both expired', () => {
 
     // Back in Tier 1 (reopened and moved back): with no state, the 3-hour-old T1 ticket matches t1-timeout again.
     const t = h.fake.tickets.get(id)!;
-    Object.assign(t, { board: { id: 1, name: 'Service A' }, team: { id: 3, name: 'Tier 1' }, status: { id: 17, name: 'In Progress' } });
+    Object.assign(t, {
+      board: { id: 1, name: 'Service A' },
+      team: { id: 3, name: 'Tier 1' },
+      status: { id: 17, name: 'In Progress' },
+    });
     t._info = { ...(t._info as Record<string, unknown>), lastUpdated: h.fake.stamp(), updatedBy: 'jsmith' };
     expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
     await waitFor(() => patchesFor(h.fake, id).length === 2, 20_000, 50, 'second escalation (the move)');
-    await waitFor(async () => {
-      const r = await stored(id);
-      return r && !r['pending'] ? r : undefined;
-    }, 10_000, 50, 'second escalation recorded');
+    await waitFor(
+      async () => {
+        const r = await stored(id);
+        return r && !r['pending'] ? r : undefined;
+      },
+      10_000,
+      50,
+      'second escalation recorded',
+    );
     await waitForDrained(h.service.running, 30_000, 'the second escalation to finish (its note, if any, written)');
     expect(ourNotes(h.fake, id), 'handoff notes by our API member').toHaveLength(1);
   });

@@ -26,7 +26,10 @@ function followConfig(psaUrl: string): AppConfig {
   const base = testConfig({ psaUrl });
   return {
     ...base,
-    calendars: { ...base.calendars, office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': '09:00-17:00' } }) },
+    calendars: {
+      ...base.calendars,
+      office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': '09:00-17:00' } }),
+    },
     policies: {
       standard: PolicySchema.parse({
         calendar: 'office',
@@ -34,11 +37,36 @@ function followConfig(psaUrl: string): AppConfig {
         rca: { after: ['emergency'], within: '2d', notify: ['managers'] },
         handoff: { required: [], onMissing: 'flag' },
         rules: [
-          { id: 'emergency', kind: 'emergency', when: { text: ['ransomware'] }, then: { escalateTo: 'T3', note: 'internal', notify: ['managers'] } },
-          { id: 't1-timeout', kind: 'tiered', when: { tier: 'T1', timeInTier: '1h' }, then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' } },
-          { id: 'not-picked-up', kind: 'hierarchical', when: { notPickedUpFor: '30m' }, then: { notify: ['managers'], note: 'internal' } },
-          { id: 'tell-customer', kind: 'hierarchical', when: { text: ['keep me posted'] }, then: { customerNote: true } },
-          { id: 'promise-missed', kind: 'hierarchical', when: { updateOverdue: true }, then: { notify: ['managers'], note: 'internal' } },
+          {
+            id: 'emergency',
+            kind: 'emergency',
+            when: { text: ['ransomware'] },
+            then: { escalateTo: 'T3', note: 'internal', notify: ['managers'] },
+          },
+          {
+            id: 't1-timeout',
+            kind: 'tiered',
+            when: { tier: 'T1', timeInTier: '1h' },
+            then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' },
+          },
+          {
+            id: 'not-picked-up',
+            kind: 'hierarchical',
+            when: { notPickedUpFor: '30m' },
+            then: { notify: ['managers'], note: 'internal' },
+          },
+          {
+            id: 'tell-customer',
+            kind: 'hierarchical',
+            when: { text: ['keep me posted'] },
+            then: { customerNote: true },
+          },
+          {
+            id: 'promise-missed',
+            kind: 'hierarchical',
+            when: { updateOverdue: true },
+            then: { notify: ['managers'], note: 'internal' },
+          },
         ],
       }),
     },
@@ -66,7 +94,8 @@ afterAll(async () => {
   await redis.close();
 });
 
-const notified = (id: string) => fake.notifications.filter((n) => n.name === 'managers' && JSON.stringify(n.body).includes(`"${id}"`)).length;
+const notified = (id: string) =>
+  fake.notifications.filter((n) => n.name === 'managers' && JSON.stringify(n.body).includes(`"${id}"`)).length;
 
 describe('handoff pickup through the pipeline (injected clock)', () => {
   it('flags the untouched handoff exactly 30 business minutes after the move, and not the one the owner noted at minute 29 nor the one the owner logged time on at minute 20', async () => {
@@ -74,7 +103,12 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     fake.addTicket({ id: 'h2', queue: '1', title: 'Scanner to email fails' });
     fake.addTicket({ id: 'h3', queue: '1', title: 'Shared drive mapping lost' });
     for (const id of ['h1', 'h2', 'h3']) {
-      await p.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: `created-${id}`, ticketId: id, action: 'created' }, receivedAt: Date.now(), requestId: `r-${id}` });
+      await p.pipeline.ingest({
+        instanceId: INSTANCE,
+        event: { eventId: `created-${id}`, ticketId: id, action: 'created' },
+        receivedAt: Date.now(),
+        requestId: `r-${id}`,
+      });
     }
     for (const id of ['h1', 'h2', 'h3']) {
       const rec = await waitFor(async () => (await p.stores.tickets.get(INSTANCE, id))?.lastDecision, 10_000);
@@ -88,7 +122,10 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
         const r = await p.stores.tickets.get(INSTANCE, id);
         return r?.lastReassign && !r.pending && r.nextCheckAt === PICKUP_DUE ? r : undefined;
       }, 15_000);
-      expect(moved.escalations.map((e) => e.rule), `moves of ${id}`).toEqual(['t1-timeout']);
+      expect(
+        moved.escalations.map((e) => e.rule),
+        `moves of ${id}`,
+      ).toEqual(['t1-timeout']);
       expect(fake.tickets.get(id)!.owner, `owner of ${id}`).toMatch(/^t2\./);
     }
 
@@ -101,10 +138,27 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     // Minute 29: h2's new owner writes a note (a person's note, not ours) and the PSA tells us.
     clock = Date.parse('2026-11-23T15:29:00Z');
     const h2 = fake.tickets.get('h2')!;
-    h2.notes.unshift({ id: 'n-owner', text: 'Called the user, checking the scanner config.', internal: true, at: new Date(clock).toISOString(), author: h2.owner! });
+    h2.notes.unshift({
+      id: 'n-owner',
+      text: 'Called the user, checking the scanner config.',
+      internal: true,
+      at: new Date(clock).toISOString(),
+      author: h2.owner!,
+    });
     h2.updatedAt = new Date(clock).toISOString();
-    await p.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'h2-note', ticketId: 'h2', action: 'updated' }, receivedAt: Date.now(), requestId: 'r-h2-note' });
-    await waitFor(async () => (await p.stores.tickets.get(INSTANCE, 'h2'))?.ticket.recentNotes?.some((n) => n.text.startsWith('Called the user')), 10_000);
+    await p.pipeline.ingest({
+      instanceId: INSTANCE,
+      event: { eventId: 'h2-note', ticketId: 'h2', action: 'updated' },
+      receivedAt: Date.now(),
+      requestId: 'r-h2-note',
+    });
+    await waitFor(
+      async () =>
+        (await p.stores.tickets.get(INSTANCE, 'h2'))?.ticket.recentNotes?.some((n) =>
+          n.text.startsWith('Called the user'),
+        ),
+      10_000,
+    );
     expect((await p.stores.tickets.get(INSTANCE, 'h2'))!.nextCheckAt).toBeNull();
 
     // One second before the deadline nothing is flagged.
@@ -115,11 +169,18 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
 
     // At the deadline, with no event: h1's check flags it (notify + internal note); h2 stays quiet.
     clock = Date.parse(PICKUP_DUE);
-    await waitFor(() => notified('h1') === 1 && fake.tickets.get('h1')!.notes.some((n) => n.text.includes('not-picked-up')), 15_000);
-    const [flag] = (await p.read.escalations({ limit: 20 })).items.filter((e) => e.ticketId === 'h1' && e.decision.reasons.some((r) => r.rule === 'not-picked-up'));
+    await waitFor(
+      () => notified('h1') === 1 && fake.tickets.get('h1')!.notes.some((n) => n.text.includes('not-picked-up')),
+      15_000,
+    );
+    const [flag] = (await p.read.escalations({ limit: 20 })).items.filter(
+      (e) => e.ticketId === 'h1' && e.decision.reasons.some((r) => r.rule === 'not-picked-up'),
+    );
     expect(flag).toMatchObject({ trigger: 'scheduled' });
     expect(Date.parse(flag!.at)).toBe(Date.parse(PICKUP_DUE));
-    expect(flag!.decision.reasons.find((r) => r.rule === 'not-picked-up')!.matched).toMatchObject({ notPickedUpFor: 30 });
+    expect(flag!.decision.reasons.find((r) => r.rule === 'not-picked-up')!.matched).toMatchObject({
+      notPickedUpFor: 30,
+    });
 
     // h3's check at the deadline read its time entries: picked up at minute 20, not flagged.
     const h3rec = await waitFor(async () => {
@@ -130,7 +191,9 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     expect(fake.count('GET', '/tickets/h3/time-entries')).toBe(1);
 
     // Nothing further is due for any: h1's rule fired in this visit, h2 and h3 were picked up (no check is scheduled).
-    expect(await waitFor(async () => (await p.stores.tickets.get(INSTANCE, 'h1'))?.nextCheckAt === null, 10_000)).toBe(true);
+    expect(await waitFor(async () => (await p.stores.tickets.get(INSTANCE, 'h1'))?.nextCheckAt === null, 10_000)).toBe(
+      true,
+    );
     expect((await p.stores.tickets.get(INSTANCE, 'h2'))!.nextCheckAt).toBeNull();
     expect(notified('h2')).toBe(0);
     expect(notified('h3')).toBe(0);
@@ -142,7 +205,12 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     // Monday 10:30 New York (15:30Z): a P2 ticket; resolution due 120 business minutes later (17:30Z).
     clock = Date.parse('2026-11-23T15:30:00Z');
     fake.addTicket({ id: 'u1', queue: '2', priority: 2, title: 'Invoices not printing, please keep me posted' });
-    await p.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'created-u1', ticketId: 'u1', action: 'created' }, receivedAt: Date.now(), requestId: 'r-u1' });
+    await p.pipeline.ingest({
+      instanceId: INSTANCE,
+      event: { eventId: 'created-u1', ticketId: 'u1', action: 'created' },
+      receivedAt: Date.now(),
+      requestId: 'r-u1',
+    });
     const rec = await waitFor(async () => {
       const r = await p.stores.tickets.get(INSTANCE, 'u1');
       return r?.updatePromise && !r.pending ? r : undefined;
@@ -153,9 +221,17 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     expect(rec.nextCheckAt).toBe('2026-11-23T16:30:00Z'); // first-response due comes first
 
     clock = Date.parse('2026-11-23T17:30:00Z');
-    await waitFor(() => fake.tickets.get('u1')!.notes.some((n) => n.internal && n.text.includes('promise-missed')), 15_000);
-    const [flag] = (await p.read.escalations({ limit: 50 })).items.filter((e) => e.ticketId === 'u1' && e.decision.reasons.some((r) => r.rule === 'promise-missed'));
-    expect(flag!.decision.reasons.find((r) => r.rule === 'promise-missed')!.matched).toEqual({ updateOverdue: true, promisedBy: '2026-11-23T17:30:00Z' });
+    await waitFor(
+      () => fake.tickets.get('u1')!.notes.some((n) => n.internal && n.text.includes('promise-missed')),
+      15_000,
+    );
+    const [flag] = (await p.read.escalations({ limit: 50 })).items.filter(
+      (e) => e.ticketId === 'u1' && e.decision.reasons.some((r) => r.rule === 'promise-missed'),
+    );
+    expect(flag!.decision.reasons.find((r) => r.rule === 'promise-missed')!.matched).toEqual({
+      updateOverdue: true,
+      promisedBy: '2026-11-23T17:30:00Z',
+    });
     expect(await waitFor(() => notified('u1') === 1, 10_000)).toBe(true); // the notifier call follows the note
   }, 60_000);
 
@@ -163,7 +239,12 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     // Monday 12:30 New York (17:30Z): ransomware → T3 at once.
     clock = Date.parse('2026-11-23T17:30:00Z');
     fake.addTicket({ id: 'r1', queue: '1', priority: 3, title: 'Ransomware note on the file server' });
-    await p.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'created-r1', ticketId: 'r1', action: 'created' }, receivedAt: Date.now(), requestId: 'r-r1' });
+    await p.pipeline.ingest({
+      instanceId: INSTANCE,
+      event: { eventId: 'created-r1', ticketId: 'r1', action: 'created' },
+      receivedAt: Date.now(),
+      requestId: 'r-r1',
+    });
     await waitFor(() => fake.tickets.get('r1')!.queue === '3' && notified('r1') === 1, 10_000);
 
     // Resolved at 12:45 New York (17:45Z) with no RCA: internal note with the timeline + notify managers.
@@ -171,7 +252,12 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     const r1 = fake.tickets.get('r1')!;
     r1.status = 'resolved';
     r1.updatedAt = new Date(clock).toISOString();
-    await p.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'resolved-r1', ticketId: 'r1', action: 'updated' }, receivedAt: Date.now(), requestId: 'r-r1-res' });
+    await p.pipeline.ingest({
+      instanceId: INSTANCE,
+      event: { eventId: 'resolved-r1', ticketId: 'r1', action: 'updated' },
+      receivedAt: Date.now(),
+      requestId: 'r-r1-res',
+    });
     await waitFor(() => r1.notes.some((n) => n.text.includes('RCA required')) && notified('r1') === 2, 10_000);
     const note = r1.notes.find((n) => n.text.includes('RCA required'))!;
     expect(note.internal).toBe(true);
@@ -187,16 +273,29 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     // At the deadline, with no RCA note: overdue, notified once (no second RCA note).
     clock = Date.parse('2026-11-25T22:00:00Z');
     await waitFor(() => notified('r1') === 3, 15_000);
-    const after = await waitFor(async () => (await p.stores.tickets.get(INSTANCE, 'r1'))?.rca?.overdueNotifiedAt, 10_000);
+    const after = await waitFor(
+      async () => (await p.stores.tickets.get(INSTANCE, 'r1'))?.rca?.overdueNotifiedAt,
+      10_000,
+    );
     expect(after).toBe('2026-11-25T22:00:00.000Z');
     expect(r1.notes.filter((n) => n.text.includes('RCA required'))).toHaveLength(1);
     expect((await p.stores.tickets.get(INSTANCE, 'r1'))!.nextCheckAt).toBeNull();
 
     // Listed as overdue and counted in the completion rate (GET /api/escalations/rca reads this).
-    const [status] = await p.read.rcaStatus!({ from: Date.parse('2026-11-01T00:00:00Z'), to: Date.parse('2026-12-01T00:00:00Z') });
+    const [status] = await p.read.rcaStatus!({
+      from: Date.parse('2026-11-01T00:00:00Z'),
+      to: Date.parse('2026-12-01T00:00:00Z'),
+    });
     expect(status).toEqual({
       instance: INSTANCE,
-      rca: { required: 1, done: 0, overdue: 1, open: 0, completionRate: 0, overdueTickets: [{ instanceId: INSTANCE, ticketId: 'r1', requestedAt: '2026-11-23T17:45:00.000Z' }] },
+      rca: {
+        required: 1,
+        done: 0,
+        overdue: 1,
+        open: 0,
+        completionRate: 0,
+        overdueTickets: [{ instanceId: INSTANCE, ticketId: 'r1', requestedAt: '2026-11-23T17:45:00.000Z' }],
+      },
     });
   }, 60_000);
 });

@@ -18,7 +18,12 @@ let service: RunningService;
 
 beforeAll(async () => {
   redis = await startRedis();
-  service = await startTestService({ config: testConfig({ psaUrl: 'http://127.0.0.1:9' }), redisUrl: redis.url, role: 'worker', pipeline: { tuning: { heartbeatMs: 200, heartbeatStaleMs: 2_000 } } });
+  service = await startTestService({
+    config: testConfig({ psaUrl: 'http://127.0.0.1:9' }),
+    redisUrl: redis.url,
+    role: 'worker',
+    pipeline: { tuning: { heartbeatMs: 200, heartbeatStaleMs: 2_000 } },
+  });
 });
 
 afterAll(async () => {
@@ -39,7 +44,12 @@ describe('a heartbeat lost by Redis', () => {
       }),
     );
     // Give the heartbeat loop time to send heartbeats nobody consumes, then lose them the way a failover would.
-    await waitFor(async () => (await readyz(service.url)) === 503 || undefined, 15_000, 100, '503 while the workers are paused');
+    await waitFor(
+      async () => (await readyz(service.url)) === 503 || undefined,
+      15_000,
+      100,
+      '503 while the workers are paused',
+    );
     const client = service.pipeline.redis;
     const names = ['events', ...(await client.keys('bull:hb-*:meta')).map((k) => k.split(':')[1]!)];
     let removed = 0;
@@ -54,6 +64,11 @@ describe('a heartbeat lost by Redis', () => {
       w.isRunning = isRunning[i]!;
       await w.resume();
     }
-    await waitFor(async () => (await readyz(service.url)) === 200 || undefined, 20_000, 100, 'ready again after the lost heartbeats (a fresh one consumed)');
+    await waitFor(
+      async () => (await readyz(service.url)) === 200 || undefined,
+      20_000,
+      100,
+      'ready again after the lost heartbeats (a fresh one consumed)',
+    );
   }, 60_000);
 });

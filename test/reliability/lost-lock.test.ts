@@ -17,7 +17,10 @@ let raw: Redis;
 
 beforeAll(async () => {
   // Long BullMQ locks: the fault here is our ticket lock, not a stalled job.
-  h = await startFakePsaPipeline({ debounceMs: 20, tuning: { lockDurationMs: 30_000, stalledIntervalMs: 15_000, lockRetryMs: 100 } });
+  h = await startFakePsaPipeline({
+    debounceMs: 20,
+    tuning: { lockDurationMs: 30_000, stalledIntervalMs: 15_000, lockRetryMs: 100 },
+  });
   ({ fake, p } = h);
   raw = new Redis(h.redis.url);
 });
@@ -46,11 +49,17 @@ describe('lost ticket lock', () => {
       }
     };
     await p.kick({ instanceId: INSTANCE, ticketId: id, trigger: 'manual', delayMs: 0 });
-    const done = await waitFor(async () => {
-      const r = await p.stores.tickets.get(INSTANCE, id);
-      return stolen && r && !r.pending && fake.tickets.get(id)!.notes.length > 0 ? r : undefined;
-    }, 30_000, 50).catch((e: unknown) => {
-      throw new Error(`never completed: stolen=${stolen} notes=${fake.tickets.get(id)!.notes.length} calls=${fake.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`);
+    const done = await waitFor(
+      async () => {
+        const r = await p.stores.tickets.get(INSTANCE, id);
+        return stolen && r && !r.pending && fake.tickets.get(id)!.notes.length > 0 ? r : undefined;
+      },
+      30_000,
+      50,
+    ).catch((e: unknown) => {
+      throw new Error(
+        `never completed: stolen=${stolen} notes=${fake.tickets.get(id)!.notes.length} calls=${fake.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`,
+      );
     });
     expect(violations, 'PSA writes sent while another worker held the ticket lock').toEqual([]);
     await waitForDrained(p, 30_000, 'every run of the ticket (the one that lost its lock included) to finish');
@@ -60,7 +69,9 @@ describe('lost ticket lock', () => {
     expect(done.tier).toBe('T2');
     const audit = await p.read.escalations({ instance: INSTANCE, limit: 10 });
     const entry = audit.items.find((e) => e.ticketId === id && e.decision.actions.some((a) => a.type === 'reassign'));
-    expect(entry?.results.map((r) => r.status).filter((s) => s === 'applied' || s === 'skipped').length).toBe(entry?.results.length);
+    expect(entry?.results.map((r) => r.status).filter((s) => s === 'applied' || s === 'skipped').length).toBe(
+      entry?.results.length,
+    );
   }, 60_000);
   it('lock lost after the PSA writes, before the notifier → the notifier is called exactly once (by the next lock holder)', async () => {
     const id = 'll2';
@@ -76,13 +87,20 @@ describe('lost ticket lock', () => {
         await raw.set(lockKey, foreign, 'PX', 1_500);
       }
     };
-    const mine = () => fake.notifications.filter((n) => (n.body as { ticket?: { ref?: { id?: string } } }).ticket?.ref?.id === id);
+    const mine = () =>
+      fake.notifications.filter((n) => (n.body as { ticket?: { ref?: { id?: string } } }).ticket?.ref?.id === id);
     await p.kick({ instanceId: INSTANCE, ticketId: id, trigger: 'manual', delayMs: 0 });
-    await waitFor(async () => {
-      const r = await p.stores.tickets.get(INSTANCE, id);
-      return stolen && r && !r.pending && mine().length > 0 ? r : undefined;
-    }, 30_000, 50).catch((e: unknown) => {
-      throw new Error(`never completed: stolen=${stolen} notifications=${mine().length} calls=${fake.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`);
+    await waitFor(
+      async () => {
+        const r = await p.stores.tickets.get(INSTANCE, id);
+        return stolen && r && !r.pending && mine().length > 0 ? r : undefined;
+      },
+      30_000,
+      50,
+    ).catch((e: unknown) => {
+      throw new Error(
+        `never completed: stolen=${stolen} notifications=${mine().length} calls=${fake.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`,
+      );
     });
     await waitForDrained(p, 30_000, 'every run of the ticket (the one that lost its lock included) to finish');
     expect(mine(), 'notifier POSTs for the ticket').toHaveLength(1);

@@ -55,7 +55,11 @@ describe('lost webhook', () => {
     const changedAt = Date.now();
     fake.update('lw1', { description: 'Screen says files are encrypted, ransomware note on the desktop' });
     // The note is posted after the PATCH that moves the ticket: wait for both.
-    await waitFor(() => fake.tickets.get('lw1')!.queue === '3' && fake.tickets.get('lw1')!.notes.length > 0, 4 * EVERY_MS, 20);
+    await waitFor(
+      () => fake.tickets.get('lw1')!.queue === '3' && fake.tickets.get('lw1')!.notes.length > 0,
+      4 * EVERY_MS,
+      20,
+    );
     // Within one interval, counted in sweeps rather than wall-clock time (a loaded machine stretches the evaluation,
     // not the sweep cadence): the first sweep that listed after the change found it, and it was the one that kicked
     // the evaluation (no second sweep listed before the ticket was fetched).
@@ -64,7 +68,11 @@ describe('lost webhook', () => {
     expect(listedAfter.filter((c) => c.at <= fetchedAt)).toHaveLength(1);
     // …and that sweep came on time (the claim's ±10 % jitter, plus the 100 ms poll and a loaded machine's slack).
     expect(listedAfter[0]!.at - changedAt).toBeLessThan(1.1 * EVERY_MS + 1_500);
-    const { body } = await api<{ items: { ticketId: string; trigger?: string }[] }>(service.url, 'GET', '/api/escalations?limit=5');
+    const { body } = await api<{ items: { ticketId: string; trigger?: string }[] }>(
+      service.url,
+      'GET',
+      '/api/escalations?limit=5',
+    );
     expect(body.items[0]).toMatchObject({ ticketId: 'lw1', trigger: 'reconcile' });
     expect(fake.tickets.get('lw1')!.notes).toHaveLength(1);
   }, 60_000);

@@ -14,7 +14,12 @@ let fake: FakePsa;
 let p: FakePsaPipeline['p'];
 let seq = 0;
 
-const event = (ticketId: string) => ({ instanceId: INSTANCE, event: { eventId: `mh-${++seq}`, ticketId, action: 'updated' as const }, receivedAt: Date.now(), requestId: `mh-${seq}` });
+const event = (ticketId: string) => ({
+  instanceId: INSTANCE,
+  event: { eventId: `mh-${++seq}`, ticketId, action: 'updated' as const },
+  receivedAt: Date.now(),
+  requestId: `mh-${seq}`,
+});
 
 beforeAll(async () => {
   h = await startFakePsaPipeline({ debounceMs: 20 });

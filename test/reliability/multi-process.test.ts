@@ -43,10 +43,13 @@ describe('2 api + 3 worker processes on one Redis', () => {
     const apis = await Promise.all([startChild({ ...env, ROLE: 'api' }), startChild({ ...env, ROLE: 'api' })]);
     const workers = await Promise.all([0, 1, 2].map(() => startChild({ ...env, ROLE: 'worker' })));
     children.push(...apis, ...workers);
-    for (const c of [...apis, ...workers]) await waitFor(async () => (await readyz(c.url)) === 200 || undefined, 30_000, 100, `${c.url} ready`);
+    for (const c of [...apis, ...workers])
+      await waitFor(async () => (await readyz(c.url)) === 200 || undefined, 30_000, 100, `${c.url} ready`);
 
     // Events ticket-major interleaved: m0#0, m1#0, …, m199#0, m0#1, … so every ticket sees events before and after the kills.
-    const events = Array.from({ length: EVENTS_PER_TICKET }, (_, k) => TICKETS.map((id) => ({ id: `mp-${id}-${k}`, ticketId: id }))).flat();
+    const events = Array.from({ length: EVENTS_PER_TICKET }, (_, k) =>
+      TICKETS.map((id) => ({ id: `mp-${id}-${k}`, ticketId: id })),
+    ).flat();
     const acked = new Set<string>();
     const statuses: number[] = [];
     let turn = 0;
@@ -65,7 +68,9 @@ describe('2 api + 3 worker processes on one Redis', () => {
     };
     const progress = setInterval(() => {
       const moved = TICKETS.filter((id) => fake.tickets.get(id)!.notes.length > 0).length;
-      process.stderr.write(`multi-process: acked ${acked.size}/${events.length}, statuses ${JSON.stringify(Object.fromEntries(statuses.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<number, number>())))}, noted ${moved}\n`);
+      process.stderr.write(
+        `multi-process: acked ${acked.size}/${events.length}, statuses ${JSON.stringify(Object.fromEntries(statuses.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<number, number>())))}, noted ${moved}\n`,
+      );
     }, 10_000);
     const queue = [...events];
     const sender = Promise.all(
@@ -73,7 +78,12 @@ describe('2 api + 3 worker processes on one Redis', () => {
         for (let ev = queue.shift(); ev; ev = queue.shift()) await deliver(ev);
       }),
     );
-    await waitFor(() => acked.size >= 300 || undefined, 60_000, 20, () => `300 acknowledgements before the kills (have ${acked.size})`);
+    await waitFor(
+      () => acked.size >= 300 || undefined,
+      60_000,
+      20,
+      () => `300 acknowledgements before the kills (have ${acked.size})`,
+    );
     process.kill(workers[0]!.pid, 'SIGKILL');
     process.kill(apis[0]!.pid, 'SIGKILL');
     await Promise.all([workers[0]!.exited, apis[0]!.exited]);
@@ -82,25 +92,45 @@ describe('2 api + 3 worker processes on one Redis', () => {
     expect(acked.size).toBe(events.length);
     // Refused or unanswered deliveries only: never a 4xx/5xx other than the 503 of a stopping process.
     expect(statuses.filter((s) => s !== 202 && s !== 0 && s !== 503)).toEqual([]);
-    const notMoved = () => TICKETS.filter((id) => fake.tickets.get(id)!.queue !== '2' || fake.tickets.get(id)!.notes.length !== 1);
-    await waitFor(() => notMoved().length === 0 || undefined, 120_000, 200, () => `every ticket moved with one note (left: ${notMoved().slice(0, 10).join(',')}…)`);
+    const notMoved = () =>
+      TICKETS.filter((id) => fake.tickets.get(id)!.queue !== '2' || fake.tickets.get(id)!.notes.length !== 1);
+    await waitFor(
+      () => notMoved().length === 0 || undefined,
+      120_000,
+      200,
+      () => `every ticket moved with one note (left: ${notMoved().slice(0, 10).join(',')}…)`,
+    );
     // Drained: no event or ticket job left anywhere (the killed worker's jobs were taken over when their locks lapsed).
     const queues = ['events', 'tickets'].map((name) => new Queue(name, { connection: { url: redis.url } }));
     try {
-      await waitFor(async () => {
-        const counts = await Promise.all(queues.map((q) => q.getJobCounts('wait', 'active', 'delayed', 'prioritized')));
-        return counts.every((c) => Object.values(c).every((n) => n === 0)) || undefined;
-      }, 60_000, 200, 'the events and tickets queues to drain');
+      await waitFor(
+        async () => {
+          const counts = await Promise.all(
+            queues.map((q) => q.getJobCounts('wait', 'active', 'delayed', 'prioritized')),
+          );
+          return counts.every((c) => Object.values(c).every((n) => n === 0)) || undefined;
+        },
+        60_000,
+        200,
+        'the events and tickets queues to drain',
+      );
     } finally {
       await Promise.all(queues.map((q) => q.close()));
     }
     for (const id of TICKETS) {
-      expect(fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`), id).toHaveLength(1);
+      expect(
+        fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`),
+        id,
+      ).toHaveLength(1);
       expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);
     }
     const owners = new Map<string, number>();
-    for (const id of TICKETS) owners.set(String(fake.tickets.get(id)!.owner), (owners.get(String(fake.tickets.get(id)!.owner)) ?? 0) + 1);
+    for (const id of TICKETS)
+      owners.set(String(fake.tickets.get(id)!.owner), (owners.get(String(fake.tickets.get(id)!.owner)) ?? 0) + 1);
     expect([...owners.keys()].sort()).toEqual(['t2.a', 't2.b']);
-    expect(Math.abs((owners.get('t2.a') ?? 0) - (owners.get('t2.b') ?? 0)), JSON.stringify([...owners])).toBeLessThanOrEqual(10);
+    expect(
+      Math.abs((owners.get('t2.a') ?? 0) - (owners.get('t2.b') ?? 0)),
+      JSON.stringify([...owners]),
+    ).toBeLessThanOrEqual(10);
   }, 300_000);
 });

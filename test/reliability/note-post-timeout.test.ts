@@ -39,29 +39,43 @@ describe('note POST timed out but committed', () => {
     fake = new FakePsa();
     await fake.start();
     const config = testConfig({ psaUrl: fake.url });
-    config.instances[0] = { ...config.instances[0]!, settings: TestSettingsSchema.parse({ baseUrl: fake.url, secret: TEST_SECRET, noteTimeoutMs: 300 }) };
+    config.instances[0] = {
+      ...config.instances[0]!,
+      settings: TestSettingsSchema.parse({ baseUrl: fake.url, secret: TEST_SECRET, noteTimeoutMs: 300 }),
+    };
     // The PSA answers a note POST after 800 ms (our client gave up at 300 ms), stores it then, and lists it 2 s later.
     fake.noteDelayMs = 800;
     fake.noteVisibleAfterMs = 2_000;
     const p = await startTestPipeline({
-      redisUrl: redis.url, config, debounceMs: 20,
+      redisUrl: redis.url,
+      config,
+      debounceMs: 20,
       tuning: { lockDurationMs: 30_000, stalledIntervalMs: 15_000, backoffMs: 100, noteSettleMs: 4_000 },
     });
     closers.push(() => p.close());
     const id = 'nt1';
     fake.addTicket({ id, queue: '1', createdAt: threeHoursAgo(), updatedAt: threeHoursAgo() });
     await p.kick({ instanceId: INSTANCE, ticketId: id, trigger: 'manual', delayMs: 0 });
-    const done = await waitFor(async () => {
-      const r = await p.stores.tickets.get(INSTANCE, id);
-      return r && !r.pending && r.tier === 'T2' ? r : undefined;
-    }, 40_000, 100).catch((e: unknown) => {
-      throw new Error(`not completed; notes stored: ${fake!.tickets.get(id)!.notes.length}; calls: ${fake!.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`);
+    const done = await waitFor(
+      async () => {
+        const r = await p.stores.tickets.get(INSTANCE, id);
+        return r && !r.pending && r.tier === 'T2' ? r : undefined;
+      },
+      40_000,
+      100,
+    ).catch((e: unknown) => {
+      throw new Error(
+        `not completed; notes stored: ${fake!.tickets.get(id)!.notes.length}; calls: ${fake!.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`,
+      );
     });
     expect(done.tier).toBe('T2');
     // Another retry round, had one been scheduled, has run once the pipeline is drained.
     await waitForDrained(p, 30_000, 'any retry of the note to run');
     const stored = fake.tickets.get(id)!.notes;
-    expect(stored.map((n) => n.text.match(/\[esc:[0-9a-f]+\]/)?.[0]), 'handoff notes stored by the PSA').toHaveLength(1);
+    expect(
+      stored.map((n) => n.text.match(/\[esc:[0-9a-f]+\]/)?.[0]),
+      'handoff notes stored by the PSA',
+    ).toHaveLength(1);
     expect(fake.count('POST', `/tickets/${id}/notes`)).toBe(1);
   }, 60_000);
 });
@@ -77,22 +91,33 @@ describe('gateway 502/504 after the PSA committed the note', () => {
     const id = 'g504';
     fake.fail({ method: 'POST', path: `/tickets/${id}/notes`, status: 504, commit: true });
     const p = await startTestPipeline({
-      redisUrl: redis.url, config, debounceMs: 20,
+      redisUrl: redis.url,
+      config,
+      debounceMs: 20,
       tuning: { lockDurationMs: 30_000, stalledIntervalMs: 15_000, backoffMs: 100, noteSettleMs: 4_000 },
     });
     closers.push(() => p.close());
     fake.addTicket({ id, queue: '1', createdAt: threeHoursAgo(), updatedAt: threeHoursAgo() });
     await p.kick({ instanceId: INSTANCE, ticketId: id, trigger: 'manual', delayMs: 0 });
-    await waitFor(async () => {
-      const r = await p.stores.tickets.get(INSTANCE, id);
-      return r && !r.pending && r.tier === 'T2' ? r : undefined;
-    }, 40_000, 100).catch((e: unknown) => {
-      throw new Error(`not completed; notes stored: ${fake!.tickets.get(id)!.notes.length}; calls: ${fake!.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`);
+    await waitFor(
+      async () => {
+        const r = await p.stores.tickets.get(INSTANCE, id);
+        return r && !r.pending && r.tier === 'T2' ? r : undefined;
+      },
+      40_000,
+      100,
+    ).catch((e: unknown) => {
+      throw new Error(
+        `not completed; notes stored: ${fake!.tickets.get(id)!.notes.length}; calls: ${fake!.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`,
+      );
     });
     // Another retry round, had one been scheduled, has run once the pipeline is drained.
     await waitForDrained(p, 30_000, 'any retry of the note to run');
     const stored = fake.tickets.get(id)!.notes;
-    expect(stored.map((n) => n.text.match(/\[esc:[0-9a-f]+\]/)?.[0]), 'handoff notes stored by the PSA').toHaveLength(1);
+    expect(
+      stored.map((n) => n.text.match(/\[esc:[0-9a-f]+\]/)?.[0]),
+      'handoff notes stored by the PSA',
+    ).toHaveLength(1);
     expect(fake.count('POST', `/tickets/${id}/notes`)).toBe(1);
   }, 60_000);
 });
@@ -105,46 +130,95 @@ describe('marker scan beyond the first page of notes', () => {
     cwTicket(cw, 2001, entered);
     const marker = '[esc:5eed0001]';
     // Ours: our marker AND written by our API member (a marker on someone else's note proves nothing).
-    cw.addNote(2001, { text: `Escalated T1 -> T2.\n\n${marker}`, internalAnalysisFlag: true, dateCreated: entered, member: { id: 301, identifier: cw.apiMember, name: 'Escalator API' } });
-    for (let i = 0; i < 150; i++) cw.addNote(2001, { text: `worklog ${i}`, internalAnalysisFlag: true, dateCreated: '2026-01-27T14:00:00Z' });
+    cw.addNote(2001, {
+      text: `Escalated T1 -> T2.\n\n${marker}`,
+      internalAnalysisFlag: true,
+      dateCreated: entered,
+      member: { id: 301, identifier: cw.apiMember, name: 'Escalator API' },
+    });
+    for (let i = 0; i < 150; i++)
+      cw.addNote(2001, { text: `worklog ${i}`, internalAnalysisFlag: true, dateCreated: '2026-01-27T14:00:00Z' });
     const ctx: ConnectorContext<ConnectWiseSettings> = testContext({
       connector: connectwise,
-      instance: { id: 'acme-cw', mapping: { tiers: { T1: { board: 1, team: 3 } }, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [] } },
+      instance: {
+        id: 'acme-cw',
+        mapping: {
+          tiers: { T1: { board: 1, team: 3 } },
+          groups: {},
+          priorities: {},
+          statuses: {},
+          members: {},
+          vipCompanies: [],
+        },
+      },
       settings: {
-        connection: { baseUrl: cw.baseUrl, companyId: cw.companyId, publicKey: cw.publicKey, privateKey: cw.privateKey, clientId: cw.clientId, apiMember: cw.apiMember },
+        connection: {
+          baseUrl: cw.baseUrl,
+          companyId: cw.companyId,
+          publicKey: cw.publicKey,
+          privateKey: cw.privateKey,
+          clientId: cw.clientId,
+          apiMember: cw.apiMember,
+        },
         webhook: { keyUrlHosts: [cw.origin] },
       },
     });
     const fetched = await connectwise.fetchTicket(ctx, '2001');
     if (!fetched.ok) throw fetched.error;
     const plan: WritePlan = {
-      ticketId: '2001', current: connectwise.normalize(fetched.value, ctx.instance, ctx.settings), fetched: fetched.value, verify: true,
+      ticketId: '2001',
+      current: connectwise.normalize(fetched.value, ctx.instance, ctx.settings),
+      fetched: fetched.value,
+      verify: true,
       notes: [{ actionId: 'a-note', marker, visibility: 'internal', text: 'Escalated T1 -> T2.' }],
     };
     const results = await connectwise.applyActions(ctx, plan);
     expect(results).toMatchObject([{ actionId: 'a-note', status: 'skipped' }]);
-    expect(cw.writes().filter((w) => w.method === 'POST' && w.path.endsWith('/notes')), 'a second note was posted').toEqual([]);
+    expect(
+      cw.writes().filter((w) => w.method === 'POST' && w.path.endsWith('/notes')),
+      'a second note was posted',
+    ).toEqual([]);
   }, 30_000);
 
   it('Autotask: our note committed after 550 others → the retry pages the notes query and finds its marker', async () => {
     const at = await new FakeAutotask().start();
     closers.push(() => at.close());
     at.state.addTicket({ id: 351181 });
-    for (let i = 0; i < 550; i++) at.state.addNote(351181, { description: `worklog ${i}`, title: 'Work', creatorResourceID: 29684010 });
+    for (let i = 0; i < 550; i++)
+      at.state.addNote(351181, { description: `worklog ${i}`, title: 'Work', creatorResourceID: 29684010 });
     const marker = '[esc:5eed0002]';
     // Ours: our marker AND created by our API user's resource (a marker on someone else's note proves nothing).
-    at.state.addNote(351181, { description: `Escalated to T2.\n\n${marker}`, title: `Escalation ${marker}`, creatorResourceID: at.state.apiResourceId });
-    const mapping = { tiers: { T1: { queueID: 29682833 } }, groups: {}, priorities: {}, statuses: {}, members: {}, vipCompanies: [] };
+    at.state.addNote(351181, {
+      description: `Escalated to T2.\n\n${marker}`,
+      title: `Escalation ${marker}`,
+      creatorResourceID: at.state.apiResourceId,
+    });
+    const mapping = {
+      tiers: { T1: { queueID: 29682833 } },
+      groups: {},
+      priorities: {},
+      statuses: {},
+      members: {},
+      vipCompanies: [],
+    };
     const ctx = testContext({
       connector: autotask,
       instance: { id: 'globex-at', mapping },
-      settings: { connection: at.connection(), webhook: { secretKey: 'whsec-autotask-test-42' }, notes: { internal: { noteType: 1, publish: 2 }, customer: { noteType: 1, publish: 1 } }, mapping },
+      settings: {
+        connection: at.connection(),
+        webhook: { secretKey: 'whsec-autotask-test-42' },
+        notes: { internal: { noteType: 1, publish: 2 }, customer: { noteType: 1, publish: 1 } },
+        mapping,
+      },
     });
     const fetched = await autotask.fetchTicket(ctx, '351181');
     if (!fetched.ok) throw fetched.error;
     const before = at.state.notes.get(351181)!.length;
     const results = await autotask.applyActions(ctx, {
-      ticketId: '351181', current: autotask.normalize(fetched.value, ctx.instance, ctx.settings), fetched: fetched.value, verify: true,
+      ticketId: '351181',
+      current: autotask.normalize(fetched.value, ctx.instance, ctx.settings),
+      fetched: fetched.value,
+      verify: true,
       notes: [{ actionId: 'a-note', marker, visibility: 'internal', text: 'Escalated to T2.' }],
     });
     expect(results).toMatchObject([{ actionId: 'a-note', status: 'skipped' }]);

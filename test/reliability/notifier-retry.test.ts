@@ -22,9 +22,17 @@ describe('notifier dead letters', () => {
   it('a retried notifier dead letter re-sends the notification once, after the ticket moved', async () => {
     fake.addTicket({ id: 'nr1', queue: '1', title: 'Ransomware on a laptop' });
     fake.fail({ method: 'POST', path: '/notify/managers', status: 500, times: 1e9 });
-    await p.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'nr-1', ticketId: 'nr1', action: 'updated' }, receivedAt: Date.now(), requestId: 'nr' });
+    await p.pipeline.ingest({
+      instanceId: INSTANCE,
+      event: { eventId: 'nr-1', ticketId: 'nr1', action: 'updated' },
+      receivedAt: Date.now(),
+      requestId: 'nr',
+    });
     const letter = await waitFor(async () => (await p.read.deadLetters()).items[0]);
-    expect(letter).toMatchObject({ ticketId: 'nr1', actions: [{ type: 'notify', notifier: 'managers', rule: 'emergency' }] });
+    expect(letter).toMatchObject({
+      ticketId: 'nr1',
+      actions: [{ type: 'notify', notifier: 'managers', rule: 'emergency' }],
+    });
     expect(fake.tickets.get('nr1')).toMatchObject({ queue: '3', priority: 1 });
     expect(fake.notifications).toHaveLength(0);
 
@@ -33,7 +41,12 @@ describe('notifier dead letters', () => {
     await waitFor(() => fake.notifications.length === 1, 30_000, 50, 'the retried notification');
     await waitForDrained(p, 30_000, 'the dead-letter retry to finish');
     expect(fake.notifications).toHaveLength(1);
-    expect(fake.notifications[0]!.body).toMatchObject({ event: 'escalation', instance: INSTANCE, rule: 'emergency', ticket: { ref: { id: 'nr1' } } });
+    expect(fake.notifications[0]!.body).toMatchObject({
+      event: 'escalation',
+      instance: INSTANCE,
+      rule: 'emergency',
+      ticket: { ref: { id: 'nr1' } },
+    });
     expect((await p.read.deadLetters()).items).toHaveLength(0);
     // The PSA writes were not repeated.
     expect(fake.count('PATCH', '/tickets/nr1')).toBe(1);

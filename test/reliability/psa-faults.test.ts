@@ -33,14 +33,26 @@ let service: RunningService | undefined;
 function twoPsas(): AppConfig {
   const config = testConfig({ psaUrl: fakeA.url, moreInstances: [OTHER], rateLimit: BUDGET });
   const [a, b] = config.instances;
-  return { ...config, instances: [a!, { ...b!, settings: TestSettingsSchema.parse({ baseUrl: fakeB.url, secret: 'test-webhook-secret-0123456789' }) }] };
+  return {
+    ...config,
+    instances: [
+      a!,
+      { ...b!, settings: TestSettingsSchema.parse({ baseUrl: fakeB.url, secret: 'test-webhook-secret-0123456789' }) },
+    ],
+  };
 }
 
 const threeHoursAgo = () => new Date(Date.now() - 3 * 3_600_000).toISOString();
 
 /** Every request to the fake fails as scripted until `times` is set to 0. */
 function failEverything(fake: FakePsa, status: number, headers?: Record<string, string>): Failure[] {
-  const all = ['GET', 'PATCH', 'POST'].map((method) => ({ method, path: '/tickets', status, times: 1e9, ...(headers ? { headers } : {}) }));
+  const all = ['GET', 'PATCH', 'POST'].map((method) => ({
+    method,
+    path: '/tickets',
+    status,
+    times: 1e9,
+    ...(headers ? { headers } : {}),
+  }));
   fake.failures.push(...all);
   return all;
 }
@@ -80,7 +92,11 @@ async function fresh(): Promise<RunningService> {
   await Promise.all([fakeA.start(), fakeB.start()]);
   // Long BullMQ locks: these tests count PSA calls exactly, and with the 2 s test lock a loaded machine can miss a
   // renewal, so the job is taken for stalled and re-run (extra, legitimate calls). Worker death is not tested here.
-  service = await startTestService({ config: twoPsas(), redisUrl: redis.url, pipeline: { tuning: { lockDurationMs: 30_000, stalledIntervalMs: 15_000 } } });
+  service = await startTestService({
+    config: twoPsas(),
+    redisUrl: redis.url,
+    pipeline: { tuning: { lockDurationMs: 30_000, stalledIntervalMs: 15_000 } },
+  });
   return service;
 }
 
@@ -91,7 +107,8 @@ describe('PSA faults through the real service', () => {
     for (const id of idsA) fakeA.addTicket({ id, queue: '1', createdAt: threeHoursAgo(), updatedAt: threeHoursAgo() });
     const storm = failEverything(fakeA, 429, { 'retry-after': String(RETRY_AFTER_S) });
     const stormStart = Date.now();
-    for (const [i, id] of idsA.entries()) expect(await sendWebhook(s.url, INSTANCE, { id: `a-ev-${i}`, ticketId: id })).toBe(202);
+    for (const [i, id] of idsA.entries())
+      expect(await sendWebhook(s.url, INSTANCE, { id: `a-ev-${i}`, ticketId: id })).toBe(202);
 
     // Meanwhile the other instance's tickets arrive one by one and are escalated promptly, each of them
     // (more tickets of the throttled instance than worker slots: none of them may hold a slot while it waits).
@@ -116,10 +133,17 @@ describe('PSA faults through the real service', () => {
     for (const f of storm) f.times = 0;
     const stormEnd = Date.now();
     // Every write lands exactly once after the storm.
-    await waitFor(() => idsA.every((id) => fakeA.tickets.get(id)!.queue === '2' && fakeA.tickets.get(id)!.notes.length === 1), 30_000, 100);
+    await waitFor(
+      () => idsA.every((id) => fakeA.tickets.get(id)!.queue === '2' && fakeA.tickets.get(id)!.notes.length === 1),
+      30_000,
+      100,
+    );
     await waitForDrained(service!.pipeline, 30_000, 'every ticket of the storm evaluated for good');
     for (const id of idsA) {
-      expect(fakeA.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}` && c.at >= stormEnd), id).toHaveLength(1);
+      expect(
+        fakeA.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}` && c.at >= stormEnd),
+        id,
+      ).toHaveLength(1);
       expect(fakeA.tickets.get(id)!.notes, id).toHaveLength(1);
     }
     // Retry-After was honoured: about one round of calls per pause, never more than the budget in any window.
@@ -127,7 +151,12 @@ describe('PSA faults through the real service', () => {
     expect(during.length).toBeLessThanOrEqual(idsA.length * (STORM_MS / (RETRY_AFTER_S * 1_000) + 1));
     // The limiter counts when a call is granted; arrival at the fake is later by a few ms, more on a loaded machine
     // (1 s allowed for that: still far below what an unthrottled burst of these calls would show).
-    expect(busiestWindow(fakeA.calls.map((c) => c.at), BUDGET.per - 1_000)).toBeLessThanOrEqual(BUDGET.requests);
+    expect(
+      busiestWindow(
+        fakeA.calls.map((c) => c.at),
+        BUDGET.per - 1_000,
+      ),
+    ).toBeLessThanOrEqual(BUDGET.requests);
     expect((await api<{ items: DeadLetter[] }>(s.url, 'GET', '/api/dead-letters')).body.items).toHaveLength(0);
   }, 150_000);
 
@@ -138,7 +167,11 @@ describe('PSA faults through the real service', () => {
     outage.find((f) => f.method === 'GET')!.times = 0; // reads work; every write answers 500
     expect(await sendWebhook(s.url, INSTANCE, { id: 'f-ev-1', ticketId: 'f1' })).toBe(202);
 
-    const letter = await waitFor(async () => (await api<{ items: DeadLetter[] }>(s.url, 'GET', '/api/dead-letters')).body.items[0], 30_000, 100);
+    const letter = await waitFor(
+      async () => (await api<{ items: DeadLetter[] }>(s.url, 'GET', '/api/dead-letters')).body.items[0],
+      30_000,
+      100,
+    );
     expect(letter).toMatchObject({ instanceId: INSTANCE, ticketId: 'f1', error: { code: 'psa_unavailable' } });
     expect(letter.actions.map((a) => (a as { type: string }).type)).toEqual(['reassign', 'note']);
     // HTTP-level retries of the idempotent PATCH, inside each of the job's 6 attempts; attempts spaced by a growing backoff.
@@ -150,18 +183,34 @@ describe('PSA faults through the real service', () => {
     expect(gaps.at(-1)!).toBeGreaterThan(gaps[0]!);
     // A note is never blind-retried: none was posted (the write failed first), nothing is half-applied.
     expect(fakeA.tickets.get('f1')).toMatchObject({ queue: '1', notes: [] });
-    const [audit] = (await api<{ items: { results: { status: string }[] }[] }>(s.url, 'GET', '/api/escalations?limit=5')).body.items;
+    const [audit] = (
+      await api<{ items: { results: { status: string }[] }[] }>(s.url, 'GET', '/api/escalations?limit=5')
+    ).body.items;
     expect(audit!.results.map((r) => r.status)).toEqual(['dead_letter', 'dead_letter']);
 
     for (const f of outage) f.times = 0;
     expect((await api(s.url, 'POST', '/api/dead-letters/nope/retry')).status).toBe(404);
     expect((await api(s.url, 'POST', `/api/dead-letters/${letter.id}/retry`)).status).toBe(202);
-    await waitFor(() => fakeA.tickets.get('f1')!.queue === '2' && fakeA.tickets.get('f1')!.notes.length === 1, 15_000, 50);
+    await waitFor(
+      () => fakeA.tickets.get('f1')!.queue === '2' && fakeA.tickets.get('f1')!.notes.length === 1,
+      15_000,
+      50,
+    );
     // The audit results are written after the last PSA write: wait for them rather than sleep.
-    const retried = await waitFor(async () => {
-      const [entry] = (await api<{ items: { trigger?: string; results: { status: string }[] }[] }>(s.url, 'GET', '/api/escalations?limit=5')).body.items;
-      return entry?.trigger === 'dead_letter_retry' && entry.results.length > 0 ? entry : undefined;
-    }, 15_000, 50);
+    const retried = await waitFor(
+      async () => {
+        const [entry] = (
+          await api<{ items: { trigger?: string; results: { status: string }[] }[] }>(
+            s.url,
+            'GET',
+            '/api/escalations?limit=5',
+          )
+        ).body.items;
+        return entry?.trigger === 'dead_letter_retry' && entry.results.length > 0 ? entry : undefined;
+      },
+      15_000,
+      50,
+    );
     await waitForDrained(service!.pipeline, 30_000, 'the dead-letter retry to finish');
     expect(fakeA.tickets.get('f1')!.notes).toHaveLength(1);
     expect((await api<{ items: DeadLetter[] }>(s.url, 'GET', '/api/dead-letters')).body.items).toHaveLength(0);

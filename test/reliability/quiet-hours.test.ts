@@ -22,8 +22,17 @@ function quietConfig(psaUrl: string): AppConfig {
   const base = testConfig({ psaUrl });
   return {
     ...base,
-    calendars: { ...base.calendars, office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': '08:00-18:00' } }) },
-    notifiers: { managers: NotifierSchema.parse({ kind: 'webhook', url: `${psaUrl}/notify/managers`, quietHours: { calendar: 'office' } }) },
+    calendars: {
+      ...base.calendars,
+      office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': '08:00-18:00' } }),
+    },
+    notifiers: {
+      managers: NotifierSchema.parse({
+        kind: 'webhook',
+        url: `${psaUrl}/notify/managers`,
+        quietHours: { calendar: 'office' },
+      }),
+    },
     policies: {
       standard: PolicySchema.parse({
         calendar: 'always',
@@ -61,19 +70,33 @@ afterAll(async () => {
   await redis.close();
 });
 
-const bodies = () => fake.notifications.filter((n) => n.name === 'managers').map((n) => n.body as Record<string, unknown>);
+const bodies = () =>
+  fake.notifications.filter((n) => n.name === 'managers').map((n) => n.body as Record<string, unknown>);
 
 describe('notifier quiet hours (injected clock)', () => {
   it('holds the 23:00 manager notification for the 08:00 digest, across a restart, while the ransomware page goes at once', async () => {
     const first = await start();
     fake.addTicket({ id: 'q1', queue: '1', title: 'Invoice run failed overnight' });
     fake.addTicket({ id: 'q2', queue: '1', title: 'Ransomware note on the file server' });
-    await first.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'q1', ticketId: 'q1', action: 'created' }, receivedAt: Date.now(), requestId: 'r-q1' });
-    await first.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'q2', ticketId: 'q2', action: 'created' }, receivedAt: Date.now(), requestId: 'r-q2' });
+    await first.pipeline.ingest({
+      instanceId: INSTANCE,
+      event: { eventId: 'q1', ticketId: 'q1', action: 'created' },
+      receivedAt: Date.now(),
+      requestId: 'r-q1',
+    });
+    await first.pipeline.ingest({
+      instanceId: INSTANCE,
+      event: { eventId: 'q2', ticketId: 'q2', action: 'created' },
+      receivedAt: Date.now(),
+      requestId: 'r-q2',
+    });
 
     // The page goes out at once; the other is held in Redis (both evaluations done).
     await waitFor(() => bodies().some((b) => b.rule === 'ransomware'), 10_000);
-    const held = await waitFor(async () => (await first.redis.llen(first.stores.keys.quietHeld('managers'))) === 1, 10_000);
+    const held = await waitFor(
+      async () => (await first.redis.llen(first.stores.keys.quietHeld('managers'))) === 1,
+      10_000,
+    );
     expect(held).toBe(true);
     expect(bodies().map((b) => b.rule)).toEqual(['ransomware']);
 
@@ -89,10 +112,24 @@ describe('notifier quiet hours (injected clock)', () => {
     clock = TUESDAY_8AM;
     const digest = await waitFor(() => bodies().find((b) => b.event === 'digest'), 10_000);
     expect(digest).toMatchObject({ event: 'digest', notifier: 'managers', count: 1 });
-    expect((digest.items as { rule: string; ticket: { id: string }; at: string }[])).toEqual([
-      expect.objectContaining({ rule: 'invoices', kind: 'hierarchical', at: '2026-11-24T04:00:00.000Z', ticket: expect.objectContaining({ id: 'q1' }) }),
+    expect(digest.items as { rule: string; ticket: { id: string }; at: string }[]).toEqual([
+      expect.objectContaining({
+        rule: 'invoices',
+        kind: 'hierarchical',
+        at: '2026-11-24T04:00:00.000Z',
+        ticket: expect.objectContaining({ id: 'q1' }),
+      }),
     ]);
-    expect(await waitFor(async () => (await second.redis.exists(second.stores.keys.quietSending('managers'), second.stores.keys.quietHeld('managers'))) === 0, 5_000)).toBe(true);
+    expect(
+      await waitFor(
+        async () =>
+          (await second.redis.exists(
+            second.stores.keys.quietSending('managers'),
+            second.stores.keys.quietHeld('managers'),
+          )) === 0,
+        5_000,
+      ),
+    ).toBe(true);
     // Exactly one digest: later ticks find nothing held.
     await watched.waitTicks('flush', 'after the digest');
     expect(bodies().filter((b) => b.event === 'digest')).toHaveLength(1);

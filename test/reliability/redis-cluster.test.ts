@@ -77,7 +77,9 @@ describe('Redis Cluster', () => {
     const url = service.url;
     await waitFor(async () => (await readyz(url)) === 200 || undefined, 30_000, 100, '/readyz 200 on the Cluster');
 
-    const serving = lines.map((l) => JSON.parse(l) as { msg?: string; redis?: string }).find((l) => l.msg === 'psa-escalator is serving');
+    const serving = lines
+      .map((l) => JSON.parse(l) as { msg?: string; redis?: string })
+      .find((l) => l.msg === 'psa-escalator is serving');
     expect(serving?.redis).toBe(`cluster via 3 seed node(s) ${cluster.nodes}`);
 
     for (const id of ids) expect(await sendWebhook(url, INSTANCE, { id: `ev-${id}`, ticketId: id }), id).toBe(202);
@@ -85,18 +87,31 @@ describe('Redis Cluster', () => {
     expect(await sendWebhook(url, INSTANCE, { id: `ev-${ids[0]}`, ticketId: ids[0]! })).toBe(202);
 
     await waitFor(
-      () => ids.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1) || undefined,
+      () =>
+        ids.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1) || undefined,
       60_000,
       200,
-      () => `every ticket moved with one note; not yet: ${ids.filter((id) => fake.tickets.get(id)!.notes.length !== 1).join(',')}`,
+      () =>
+        `every ticket moved with one note; not yet: ${ids.filter((id) => fake.tickets.get(id)!.notes.length !== 1).join(',')}`,
     );
     const { events, tickets } = service.pipeline.queues;
-    await waitFor(async () => {
-      const counts = [await events.getJobCounts('wait', 'active', 'delayed'), await tickets.getJobCounts('wait', 'active', 'delayed')];
-      return counts.every((c) => Object.values(c).every((n) => n === 0)) || undefined;
-    }, 30_000, 200, 'the events and tickets queues to drain');
+    await waitFor(
+      async () => {
+        const counts = [
+          await events.getJobCounts('wait', 'active', 'delayed'),
+          await tickets.getJobCounts('wait', 'active', 'delayed'),
+        ];
+        return counts.every((c) => Object.values(c).every((n) => n === 0)) || undefined;
+      },
+      30_000,
+      200,
+      'the events and tickets queues to drain',
+    );
     for (const id of ids) {
-      expect(fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`), id).toHaveLength(1);
+      expect(
+        fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`),
+        id,
+      ).toHaveLength(1);
       expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);
     }
 
@@ -128,7 +143,10 @@ describe('Redis Cluster', () => {
     const node = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
     try {
       await node.config('SET', 'maxmemory-policy', 'allkeys-lru');
-      const error = await startTestService({ config: testConfig({ psaUrl: fake.url }), env: { REDIS_CLUSTER_NODES: cluster.nodes } }).then(
+      const error = await startTestService({
+        config: testConfig({ psaUrl: fake.url }),
+        env: { REDIS_CLUSTER_NODES: cluster.nodes },
+      }).then(
         async (s) => {
           await s.close();
           return undefined;
@@ -149,7 +167,9 @@ describe('Redis Cluster', () => {
     try {
       const ingest = createIngest({ events, dedupeTtlMs: 60_000, waitReplicas: 1, timeoutMs: 300 });
       const event = { ticketId: '1', action: 'updated' as const, eventId: 'nw1' };
-      await expect(ingest({ instanceId: 'i', event, receivedAt: Date.now(), requestId: 'r' })).rejects.toBeInstanceOf(PipelineUnavailableError);
+      await expect(ingest({ instanceId: 'i', event, receivedAt: Date.now(), requestId: 'r' })).rejects.toBeInstanceOf(
+        PipelineUnavailableError,
+      );
     } finally {
       await events.close();
       await closeRedis(connection);
@@ -163,13 +183,19 @@ describe('Redis Cluster with a replica per master', () => {
     await replicated?.close();
   });
 
-  it('REDIS_WAIT_REPLICAS=1: acknowledged once a replica holds the job; the {bull} master\'s replica frozen → 503 (WAIT goes to that master)', async () => {
+  it("REDIS_WAIT_REPLICAS=1: acknowledged once a replica holds the job; the {bull} master's replica frozen → 503 (WAIT goes to that master)", async () => {
     replicated = await startCluster({ masters: 3, replicas: 1 });
     const connection = createRedis({ url: replicated.url, role: 'producer', name: 'wait-probe' });
     const events = new Queue('events', { connection, prefix: bullPrefix(true) });
     try {
       const ingest = createIngest({ events, dedupeTtlMs: 60_000, waitReplicas: 1, timeoutMs: 1_000 });
-      const send = (id: string) => ingest({ instanceId: 'i', event: { ticketId: id, action: 'updated' as const, eventId: id }, receivedAt: Date.now(), requestId: 'r' });
+      const send = (id: string) =>
+        ingest({
+          instanceId: 'i',
+          event: { ticketId: id, action: 'updated' as const, eventId: id },
+          receivedAt: Date.now(),
+          requestId: 'r',
+        });
       for (let i = 0; i < 5; i++) await expect(send(`w${i}`)).resolves.toMatchObject({ duplicate: false });
       expect(await events.count()).toBe(5);
       // The replica of the {bull} master stops: the other masters' replicas are fine, so only a WAIT sent to the
@@ -181,7 +207,16 @@ describe('Redis Cluster with a replica per master', () => {
         resume();
       }
       // Replication catches up: the retried deliveries are acknowledged (as duplicates when the job was written).
-      await waitFor(async () => (await send('f0').then(() => true, () => false)) || undefined, 30_000, 200, 'a delivery acknowledged after the replica resumed');
+      await waitFor(
+        async () =>
+          (await send('f0').then(
+            () => true,
+            () => false,
+          )) || undefined,
+        30_000,
+        200,
+        'a delivery acknowledged after the replica resumed',
+      );
     } finally {
       await events.close();
       await closeRedis(connection);

@@ -9,7 +9,10 @@ let fake: FakePsa;
 let p: FakePsaPipeline['p'];
 
 const event = (eventId: string, ticketId: string): IngestRequest => ({
-  instanceId: INSTANCE, event: { eventId, ticketId, action: 'updated' }, receivedAt: Date.now(), requestId: eventId,
+  instanceId: INSTANCE,
+  event: { eventId, ticketId, action: 'updated' },
+  receivedAt: Date.now(),
+  requestId: eventId,
 });
 
 beforeAll(async () => {
@@ -48,7 +51,10 @@ describe('Redis outages', () => {
       }
       // Like a PSA: retry a delivery until it is acknowledged.
       for (let attempt = 0; attempt < 200; attempt++) {
-        const ok = await p.pipeline.ingest(event(`kill-${i}`, id)).then(() => true, () => false);
+        const ok = await p.pipeline.ingest(event(`kill-${i}`, id)).then(
+          () => true,
+          () => false,
+        );
         if (ok) {
           acked.add(id);
           break;
@@ -57,10 +63,14 @@ describe('Redis outages', () => {
       }
     }
     expect(acked.size).toBe(ids.length);
-    await waitFor(async () => {
-      for (const id of ids) if (!(await p.stores.tickets.get(INSTANCE, id))) return false;
-      return true;
-    }, 30_000, 200);
+    await waitFor(
+      async () => {
+        for (const id of ids) if (!(await p.stores.tickets.get(INSTANCE, id))) return false;
+        return true;
+      },
+      30_000,
+      200,
+    );
     for (const id of ids) expect(fake.count('GET', `/tickets/${id}`), id).toBeGreaterThanOrEqual(1);
   }, 60_000);
 });

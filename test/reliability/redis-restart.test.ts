@@ -98,11 +98,18 @@ describe('Redis restarted while webhooks arrive', () => {
     expect(statuses.filter((s) => s !== 202 && s !== 503)).toEqual([]);
     // The workers came back by themselves: ready again, and every acknowledged delivery was escalated once.
     await waitFor(async () => (await readyz(url)) === 200, 30_000, 200);
-    await waitFor(() => ids.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1), 60_000, 200);
+    await waitFor(
+      () => ids.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1),
+      60_000,
+      200,
+    );
     expect(Date.now() - outageEnded).toBeLessThan(60_000);
     await waitForDrainedAt(redis.url, 30_000, 'the child service to finish every acknowledged event');
     for (const id of ids) {
-      expect(fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`), id).toHaveLength(1);
+      expect(
+        fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`),
+        id,
+      ).toHaveLength(1);
       expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);
     }
     child.proc.kill('SIGTERM');
@@ -126,7 +133,11 @@ describe('Redis restarted while webhooks arrive', () => {
     fake.fetchDelayMs = 0;
     await waitFor(async () => (await readyz(url)) === 200, 30_000, 200);
     expect(await sendWebhook(url, INSTANCE, { id: 'emb-2', ticketId: 'e2' })).toBe(202);
-    await waitFor(() => ['e1', 'e2'].every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1), 30_000, 100);
+    await waitFor(
+      () => ['e1', 'e2'].every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1),
+      30_000,
+      100,
+    );
     await waitForDrained(embeddedService.pipeline, 30_000, 'every evaluation after the Redis restart');
     expect(fake.tickets.get('e1')!.notes).toHaveLength(1);
     expect(fake.count('PATCH', '/tickets/e1')).toBe(1);

@@ -59,9 +59,13 @@ describe('Redis Sentinel', () => {
     try {
       const event = { ticketId: '1', action: 'updated' as const, eventId: 'w1' };
       const ingestWait = createIngest({ events, dedupeTtlMs: 60_000, waitReplicas: 1, timeoutMs: 300 });
-      await expect(ingestWait({ instanceId: 'i', event, receivedAt: Date.now(), requestId: 'r' })).rejects.toBeInstanceOf(PipelineUnavailableError);
+      await expect(
+        ingestWait({ instanceId: 'i', event, receivedAt: Date.now(), requestId: 'r' }),
+      ).rejects.toBeInstanceOf(PipelineUnavailableError);
       const ingestNoWait = createIngest({ events, dedupeTtlMs: 60_000, waitReplicas: 0, timeoutMs: 300 });
-      await expect(ingestNoWait({ instanceId: 'i', event: { ...event, eventId: 'w2' }, receivedAt: Date.now(), requestId: 'r' })).resolves.toMatchObject({ duplicate: false });
+      await expect(
+        ingestNoWait({ instanceId: 'i', event: { ...event, eventId: 'w2' }, receivedAt: Date.now(), requestId: 'r' }),
+      ).resolves.toMatchObject({ duplicate: false });
     } finally {
       await events.close();
       await closeRedis(connection);
@@ -94,33 +98,61 @@ describe('Redis Sentinel', () => {
         }
       }),
     );
-    await waitFor(() => (acked.size >= 12 ? true : undefined), 30_000, 20, 'the first 12 acknowledgements before the failover');
+    await waitFor(
+      () => (acked.size >= 12 ? true : undefined),
+      30_000,
+      20,
+      'the first 12 acknowledgements before the failover',
+    );
     const oldMaster = await sentinel.killMaster();
-    await waitFor(async () => ((await sentinel.masterPort().catch(() => oldMaster)) !== oldMaster ? true : undefined), 30_000, 200, 'the sentinels to promote a replica');
+    await waitFor(
+      async () => ((await sentinel.masterPort().catch(() => oldMaster)) !== oldMaster ? true : undefined),
+      30_000,
+      200,
+      'the sentinels to promote a replica',
+    );
     await sender;
 
     expect(acked.size).toBe(ids.length);
     expect(statuses.filter((s) => s !== 202 && s !== 503)).toEqual([]);
     let lastReady = '';
-    await waitFor(async () => {
-      const res = await fetch(`${url}/readyz`);
-      lastReady = `${res.status} ${await res.text()}`;
-      return res.status === 200 || undefined;
-    }, 45_000, 200, () => `/readyz 200 after the failover (last: ${lastReady})`);
     await waitFor(
-      () => ids.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1) || undefined,
+      async () => {
+        const res = await fetch(`${url}/readyz`);
+        lastReady = `${res.status} ${await res.text()}`;
+        return res.status === 200 || undefined;
+      },
+      45_000,
+      200,
+      () => `/readyz 200 after the failover (last: ${lastReady})`,
+    );
+    await waitFor(
+      () =>
+        ids.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1) || undefined,
       60_000,
       200,
-      () => `every ticket moved with one note; not yet: ${ids.filter((id) => fake.tickets.get(id)!.notes.length !== 1).join(',')}`,
+      () =>
+        `every ticket moved with one note; not yet: ${ids.filter((id) => fake.tickets.get(id)!.notes.length !== 1).join(',')}`,
     );
     // Nothing further in flight for these tickets: wait for the queues to drain before counting writes.
     const { events, tickets } = service.pipeline.queues;
-    await waitFor(async () => {
-      const counts = [await events.getJobCounts('wait', 'active', 'delayed'), await tickets.getJobCounts('wait', 'active', 'delayed')];
-      return counts.every((c) => Object.values(c).every((n) => n === 0)) || undefined;
-    }, 30_000, 200, 'the events and tickets queues to drain');
+    await waitFor(
+      async () => {
+        const counts = [
+          await events.getJobCounts('wait', 'active', 'delayed'),
+          await tickets.getJobCounts('wait', 'active', 'delayed'),
+        ];
+        return counts.every((c) => Object.values(c).every((n) => n === 0)) || undefined;
+      },
+      30_000,
+      200,
+      'the events and tickets queues to drain',
+    );
     for (const id of ids) {
-      expect(fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`), id).toHaveLength(1);
+      expect(
+        fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`),
+        id,
+      ).toHaveLength(1);
       expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);
     }
   }, 150_000);

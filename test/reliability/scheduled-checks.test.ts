@@ -27,14 +27,27 @@ function businessConfig(psaUrl: string): AppConfig {
   const base = testConfig({ psaUrl });
   return {
     ...base,
-    calendars: { ...base.calendars, office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': '09:00-17:00' } }) },
+    calendars: {
+      ...base.calendars,
+      office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': '09:00-17:00' } }),
+    },
     policies: {
       standard: PolicySchema.parse({
         calendar: 'office',
         handoff: { required: [], onMissing: 'flag' },
         rules: [
-          { id: 't1-timeout', kind: 'tiered', when: { tier: 'T1', timeInTier: '2h' }, then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' } },
-          { id: 't2-timeout', kind: 'tiered', when: { tier: 'T2', timeInTier: '4h' }, then: { escalateTo: 'T3', note: 'internal' } },
+          {
+            id: 't1-timeout',
+            kind: 'tiered',
+            when: { tier: 'T1', timeInTier: '2h' },
+            then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' },
+          },
+          {
+            id: 't2-timeout',
+            kind: 'tiered',
+            when: { tier: 'T2', timeInTier: '4h' },
+            then: { escalateTo: 'T3', note: 'internal' },
+          },
         ],
       }),
     },
@@ -49,7 +62,12 @@ const watched = watchClock(() => clock, ['dueChecks']);
 const running: RunningPipeline[] = [];
 
 async function start(tuning: { ticketAttempts?: number } = {}): Promise<RunningPipeline> {
-  const p = await startTestPipeline({ redisUrl: redis.url, config: businessConfig(fake.url), now: watched.now, tuning });
+  const p = await startTestPipeline({
+    redisUrl: redis.url,
+    config: businessConfig(fake.url),
+    now: watched.now,
+    tuning,
+  });
   running.push(p);
   return p;
 }
@@ -71,7 +89,12 @@ describe('scheduled checks on business time (injected clock)', () => {
   it('escalates at the exact instant across a weekend, schedules the new tier from the move, and runs missed checks at start-up', async () => {
     fake.addTicket({ id: 'wk1', queue: '1', title: 'Printer offline on floor 3' });
     const first = await start();
-    await first.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'only-event', ticketId: 'wk1', action: 'created' }, receivedAt: Date.now(), requestId: 'r1' });
+    await first.pipeline.ingest({
+      instanceId: INSTANCE,
+      event: { eventId: 'only-event', ticketId: 'wk1', action: 'created' },
+      receivedAt: Date.now(),
+      requestId: 'r1',
+    });
 
     // The engine's answer is what gets scheduled: Monday 10:00 New York, not Saturday.
     const rec = await waitFor(async () => (await first.stores.tickets.get(INSTANCE, 'wk1'))?.lastDecision);
@@ -103,7 +126,9 @@ describe('scheduled checks on business time (injected clock)', () => {
       return r?.lastReassign && !r.pending ? r : undefined;
     });
     expect(after.nextCheckAt).toBe(T2_DUE);
-    expect(await waitFor(async () => (await first.stores.schedule.get(INSTANCE, 'wk1')) === Date.parse(T2_DUE), 5_000)).toBe(true);
+    expect(
+      await waitFor(async () => (await first.stores.schedule.get(INSTANCE, 'wk1')) === Date.parse(T2_DUE), 5_000),
+    ).toBe(true);
 
     // Downtime: no worker runs while the T2 check falls due; the next process runs it at start-up (no event, and
     // no reconciliation sweep yet — start-up sweeps are delayed).
@@ -127,7 +152,12 @@ describe('scheduled checks on business time (injected clock)', () => {
     clock = FRIDAY_4PM;
     fake.addTicket({ id: 'wk2', queue: '1', title: 'VPN drops every hour' });
     const p = await start({ ticketAttempts: 2 });
-    await p.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'wk2-event', ticketId: 'wk2', action: 'created' }, receivedAt: Date.now(), requestId: 'r2' });
+    await p.pipeline.ingest({
+      instanceId: INSTANCE,
+      event: { eventId: 'wk2-event', ticketId: 'wk2', action: 'created' },
+      receivedAt: Date.now(),
+      requestId: 'r2',
+    });
     expect(await waitFor(() => p.stores.schedule.get(INSTANCE, 'wk2'))).toBe(Date.parse(T1_DUE));
 
     fake.fail({ method: 'GET', path: '/tickets/wk2', status: 503, times: 1e9 });

@@ -37,7 +37,12 @@ describe('SIGTERM with jobs in flight (a real child process)', () => {
     pipelines.push(api);
     const acked: string[] = [];
     for (const [i, id] of TICKETS.entries()) {
-      await api.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: `sig-${i}`, ticketId: id, action: 'updated' }, receivedAt: Date.now(), requestId: `r${i}` });
+      await api.pipeline.ingest({
+        instanceId: INSTANCE,
+        event: { eventId: `sig-${i}`, ticketId: id, action: 'updated' },
+        receivedAt: Date.now(),
+        requestId: `r${i}`,
+      });
       acked.push(id);
     }
     // Wait until the child is mid-evaluation (fetches under way), then SIGTERM it.
@@ -55,9 +60,17 @@ describe('SIGTERM with jobs in flight (a real child process)', () => {
     }
     // Nothing acknowledged is lost: a new worker picks up what the first did not start.
     fake.fetchDelayMs = 0;
-    const worker = await startTestPipeline({ redisUrl: redis.url, config: testConfig({ psaUrl: fake.url }), role: 'worker' });
+    const worker = await startTestPipeline({
+      redisUrl: redis.url,
+      config: testConfig({ psaUrl: fake.url }),
+      role: 'worker',
+    });
     pipelines.push(worker);
-    await waitFor(() => acked.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1), 30_000, 100);
+    await waitFor(
+      () => acked.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1),
+      30_000,
+      100,
+    );
     await waitForDrained(worker, 30_000, 'every acknowledged event evaluated for good');
     for (const id of acked) {
       expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);

@@ -20,7 +20,14 @@ beforeAll(async () => {
   const config = testConfig({ psaUrl: 'http://127.0.0.1:9' });
   for (let i = 0; i < 3; i++) {
     // heartbeatStaleMs 3 s; the self-restart of stuck workers (after 2 × staleMs more) is not what this test is about.
-    replicas.push(await startTestService({ config, redisUrl: redis.url, role: 'worker', pipeline: { tuning: { heartbeatMs: 200, heartbeatStaleMs: 3_000 } } }));
+    replicas.push(
+      await startTestService({
+        config,
+        redisUrl: redis.url,
+        role: 'worker',
+        pipeline: { tuning: { heartbeatMs: 200, heartbeatStaleMs: 3_000 } },
+      }),
+    );
   }
 });
 
@@ -43,7 +50,9 @@ describe('readiness of one stuck worker among three replicas', () => {
       }),
     );
     await waitFor(async () => (await readyz(stuck.url)) === 503, 15_000, 100).catch((e: unknown) => {
-      throw new Error(`the stuck replica still reports ready: its heartbeat was answered by another replica (${String(e)})`);
+      throw new Error(
+        `the stuck replica still reports ready: its heartbeat was answered by another replica (${String(e)})`,
+      );
     });
     expect(await readyz(healthyA.url)).toBe(200);
     expect(await readyz(healthyB.url)).toBe(200);

@@ -48,12 +48,19 @@ function capture(): { log: AppLogger; lines: () => { level: number; msg: string 
   return { log, lines: () => out.map((l) => JSON.parse(l) as { level: number; msg: string }) };
 }
 
-async function serve(redisUrl: string, extraEnv: Record<string, string> = {}, log?: AppLogger): Promise<RunningService> {
+async function serve(
+  redisUrl: string,
+  extraEnv: Record<string, string> = {},
+  log?: AppLogger,
+): Promise<RunningService> {
   const env = parseEnv({ PORT: '0', HOST: '127.0.0.1', REDIS_URL: redisUrl, ...extraEnv });
   if (!env.ok) throw new Error(env.error.join('; '));
   const s = await startService({
-    env: env.value, config: testConfig({ psaUrl: 'http://127.0.0.1:9' }), role: 'all',
-    connectors: { ...connectors, connectwise: testConnector }, ...(log ? { log } : {}),
+    env: env.value,
+    config: testConfig({ psaUrl: 'http://127.0.0.1:9' }),
+    role: 'all',
+    connectors: { ...connectors, connectwise: testConnector },
+    ...(log ? { log } : {}),
     pipeline: { tuning: { heartbeatMs: 200, pollMs: 100, closeTimeoutMs: 2_000 } },
   });
   services.push(s);
@@ -63,7 +70,10 @@ async function serve(redisUrl: string, extraEnv: Record<string, string> = {}, lo
 describe('external Redis safety check at start-up', () => {
   it('maxmemory-policy allkeys-lru (keys evicted under memory pressure) → refuses to start with one line', async () => {
     const r = await redisWith('--maxmemory-policy', 'allkeys-lru');
-    const error = await serve(r.url).then(() => undefined, (e: unknown) => e as Error);
+    const error = await serve(r.url).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error, 'serve started against an evicting Redis').toBeInstanceOf(Error);
     expect(error!.message).not.toContain('\n');
     expect(error!.message).toMatch(/maxmemory-policy is "allkeys-lru".*noeviction/);
@@ -72,7 +82,10 @@ describe('external Redis safety check at start-up', () => {
 
   it('persistence off (appendonly no, save "") → refuses to start', async () => {
     const r = await redisWith('--appendonly', 'no', '--save', '');
-    const error = await serve(r.url).then(() => undefined, (e: unknown) => e as Error);
+    const error = await serve(r.url).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error, 'serve started against a Redis that keeps nothing across a restart').toBeInstanceOf(Error);
     expect(error!.message).toMatch(/persistence is off/);
   }, 30_000);
@@ -108,10 +121,20 @@ describe('external Redis safety check at start-up', () => {
     const r = await redisWith('--maxmemory-policy', 'volatile-lru');
     const run = (args: string[]) =>
       new Promise<{ code: number | null; err: string; out: string }>((resolve) => {
-        const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: r.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+        const env: NodeJS.ProcessEnv = {
+          ...process.env,
+          REDIS_URL: r.url,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'info',
+        };
         delete env.CONFIG_FILE;
         delete env.REDIS_UNSAFE_OK;
-        const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'src/cli/index.ts'), 'serve', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'src/cli/index.ts'), 'serve', ...args], {
+          cwd: root,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let err = '';
         let out = '';
         child.stderr.on('data', (b: Buffer) => (err += b.toString()));
@@ -128,6 +151,8 @@ describe('external Redis safety check at start-up', () => {
     expect(lines[0]).toMatch(/^psa-escalator serve: .*maxmemory-policy is "volatile-lru"/);
     const allowed = await run(['--allow-unsafe-redis']);
     expect(allowed.out, allowed.err).toContain('"psa-escalator is serving"');
-    expect(allowed.out).toMatch(/unsafe Redis at redis:\/\/127\.0\.0\.1:\d+: maxmemory-policy is \\"volatile-lru\\".*starting anyway/);
+    expect(allowed.out).toMatch(
+      /unsafe Redis at redis:\/\/127\.0\.0\.1:\d+: maxmemory-policy is \\"volatile-lru\\".*starting anyway/,
+    );
   }, 90_000);
 });

@@ -46,7 +46,8 @@ describe('kill -9 of a service process with several write-backs in flight', () =
     const first = await startChild({ REDIS_URL: redis.url, PSA_URL: proxy.url, ROLE: 'all' });
     children.push(first);
     await waitFor(async () => (await readyz(first.url)) === 200, 20_000, 100);
-    for (const [i, id] of TICKETS.entries()) expect(await sendWebhook(first.url, INSTANCE, { id: `kb-ev-${i}`, ticketId: id })).toBe(202);
+    for (const [i, id] of TICKETS.entries())
+      expect(await sendWebhook(first.url, INSTANCE, { id: `kb-ev-${i}`, ticketId: id })).toBe(202);
 
     // The PSA has applied some reassignments; the process is waiting for the answers.
     await waitFor(() => fake.count('PATCH', '/tickets/kb') >= 3, 20_000, 10);
@@ -59,7 +60,11 @@ describe('kill -9 of a service process with several write-backs in flight', () =
     proxy.hold = undefined;
     const second = await startChild({ REDIS_URL: redis.url, PSA_URL: proxy.url, ROLE: 'all' });
     children.push(second);
-    await waitFor(() => TICKETS.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1), 40_000, 100);
+    await waitFor(
+      () => TICKETS.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1),
+      40_000,
+      100,
+    );
     await waitForDrainedAt(redis.url, 30_000, 'the second worker to finish every ticket (retries included)');
     for (const id of TICKETS) {
       expect(fake.count('PATCH', `/tickets/${id}`), id).toBe(1);

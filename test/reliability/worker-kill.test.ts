@@ -34,7 +34,12 @@ describe('kill -9 of a worker in the middle of a write-back', () => {
     const child = await startChild({ REDIS_URL: redis.url, PSA_URL: fake.url, ROLE: 'all' });
     const api = await startTestPipeline({ redisUrl: redis.url, config: testConfig({ psaUrl: fake.url }), role: 'api' });
     pipelines.push(api);
-    await api.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'k-1', ticketId: 'w1', action: 'updated' }, receivedAt: Date.now(), requestId: 'k' });
+    await api.pipeline.ingest({
+      instanceId: INSTANCE,
+      event: { eventId: 'k-1', ticketId: 'w1', action: 'updated' },
+      receivedAt: Date.now(),
+      requestId: 'k',
+    });
     await waitFor(() => fake.count('POST', '/tickets/w1/notes') === 1, 20_000, 10);
     process.kill(child.pid, 'SIGKILL');
     await child.exited;
@@ -45,12 +50,20 @@ describe('kill -9 of a worker in the middle of a write-back', () => {
     expect(fake.tickets.get('w1')!.notes).toHaveLength(1);
     // A fresh worker: the stalled job re-runs once its lock (2 s) lapses.
     fake.noteDelayMs = 0;
-    const worker = await startTestPipeline({ redisUrl: redis.url, config: testConfig({ psaUrl: fake.url }), role: 'worker' });
+    const worker = await startTestPipeline({
+      redisUrl: redis.url,
+      config: testConfig({ psaUrl: fake.url }),
+      role: 'worker',
+    });
     pipelines.push(worker);
-    await waitFor(async () => {
-      const r = await worker.stores.tickets.get(INSTANCE, 'w1');
-      return r && !r.pending && r.lastReassign ? r : undefined;
-    }, 30_000, 100);
+    await waitFor(
+      async () => {
+        const r = await worker.stores.tickets.get(INSTANCE, 'w1');
+        return r && !r.pending && r.lastReassign ? r : undefined;
+      },
+      30_000,
+      100,
+    );
     await waitForDrained(worker, 30_000, 'the re-run of the stalled job to finish');
     const t = fake.tickets.get('w1')!;
     expect(t.queue).toBe('2');

@@ -13,13 +13,20 @@ const METRICS_TOKEN = 'SNTNL-metrics-token-0123456789abcdef01234567';
 let s: SecurityService;
 beforeAll(async () => {
   // trustProxy: each test sends from its own address (x-forwarded-for), so probe budgets do not mix between tests.
-  s = await startSecurityService({ app: { trustProxy: true, probeLimit: { max: PROBE_MAX } }, env: { metricsToken: METRICS_TOKEN, webhookMaxBytes: 16_384 } });
+  s = await startSecurityService({
+    app: { trustProxy: true, probeLimit: { max: PROBE_MAX } },
+    env: { metricsToken: METRICS_TOKEN, webhookMaxBytes: 16_384 },
+  });
 });
 afterAll(async () => s?.close());
 
 const url = (id: string) => `${s.base}/webhooks/${id}`;
 const keyFetches = () => s.cw.requests.filter((r) => r.path.includes('callbackkey')).length;
-const cw = (ip: string, signature: string) => ({ 'content-type': 'application/json', 'x-content-signature': signature, 'x-forwarded-for': ip });
+const cw = (ip: string, signature: string) => ({
+  'content-type': 'application/json',
+  'x-content-signature': signature,
+  'x-forwarded-for': ip,
+});
 
 /** Spends `ip`'s whole failure budget with badly signed ConnectWise callbacks (each one a 401). */
 async function exhaust(ip: string): Promise<void> {
@@ -48,7 +55,11 @@ describe('over-budget clients are refused before any body work', () => {
   it('an over-budget sender gets 429 where reading the body would have given 413 (too large) or 400 (not JSON)', async () => {
     haloT1(s, 9202);
     const ip = '192.0.2.20';
-    const halo = { 'content-type': 'application/json', authorization: basic('escalator', SECRETS.haloHookPassword), 'x-forwarded-for': ip };
+    const halo = {
+      'content-type': 'application/json',
+      authorization: basic('escalator', SECRETS.haloHookPassword),
+      'x-forwarded-for': ip,
+    };
     // Within budget: the body is read and judged.
     expect((await post(url('sec-halo'), '{"not json', halo)).status).toBe(400);
     expect((await post(url('sec-halo'), 'x'.repeat(32_768), halo)).status).toBe(413);
@@ -56,8 +67,12 @@ describe('over-budget clients are refused before any body work', () => {
     expect((await post(url('sec-halo'), '{"not json', halo)).status).toBe(429);
     expect((await post(url('sec-halo'), 'x'.repeat(32_768), halo)).status).toBe(429);
     expect((await post(url('sec-halo'), haloBody(9202), halo)).status).toBe(429);
-    const events = await (await fetch(`${s.base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
-    expect(events).toMatch(/psa_escalator_webhook_events_total\{[^}]*instance="sec-halo"[^}]*outcome="rate_limited"[^}]*\} 3/);
+    const events = await (
+      await fetch(`${s.base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).text();
+    expect(events).toMatch(
+      /psa_escalator_webhook_events_total\{[^}]*instance="sec-halo"[^}]*outcome="rate_limited"[^}]*\} 3/,
+    );
   });
 });
 
@@ -69,9 +84,13 @@ describe('/metrics behind METRICS_TOKEN', () => {
     const text = await anonymous.text();
     expect(text).not.toContain('sec-cw');
     expect(JSON.parse(text)).toMatchObject({ error: { code: 'unauthorized' } });
-    const wrong = await fetch(`${s.base}/metrics`, { headers: { authorization: 'Bearer nope', 'x-forwarded-for': '192.0.2.30' } });
+    const wrong = await fetch(`${s.base}/metrics`, {
+      headers: { authorization: 'Bearer nope', 'x-forwarded-for': '192.0.2.30' },
+    });
     expect(wrong.status).toBe(401);
-    const ok = await fetch(`${s.base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}`, 'x-forwarded-for': '192.0.2.31' } });
+    const ok = await fetch(`${s.base}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}`, 'x-forwarded-for': '192.0.2.31' },
+    });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('psa_escalator_');
     // Failed scrapes are probes: the third failure from one address exhausts the budget, the fourth is a 429.

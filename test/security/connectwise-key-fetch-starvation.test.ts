@@ -19,12 +19,19 @@ let s: SecurityService;
 let offsetMs = 0;
 beforeAll(async () => {
   // trustProxy: each sender has its own address (x-forwarded-for).
-  s = await startSecurityService({ app: { trustProxy: true, probeLimit: { max: PROBE_MAX } }, now: () => Date.now() + offsetMs });
+  s = await startSecurityService({
+    app: { trustProxy: true, probeLimit: { max: PROBE_MAX } },
+    now: () => Date.now() + offsetMs,
+  });
 });
 afterAll(async () => s?.close());
 
 const hook = () => `${s.base}/webhooks/sec-cw`;
-const from = (ip: string, signature: string) => ({ 'content-type': 'application/json', 'x-content-signature': signature, 'x-forwarded-for': ip });
+const from = (ip: string, signature: string) => ({
+  'content-type': 'application/json',
+  'x-content-signature': signature,
+  'x-forwarded-for': ip,
+});
 const KEY_PATH = () => s.cw.keyUrl.split('?')[0]!;
 const keyFetches = () => s.cw.requests.filter((r) => r.path.includes('callbackkey')).length;
 

@@ -28,12 +28,17 @@ function maxFetchesInAMinute(): number {
   return Math.max(0, ...at.map((t) => at.filter((u) => u >= t && u < t + 60_000).length));
 }
 const errorCode = (a: Answer) => (JSON.parse(a.text) as { error: { code: string } }).error.code;
-const from = (ip: string, signature: string) => ({ 'content-type': 'application/json', 'x-content-signature': signature, 'x-forwarded-for': ip });
+const from = (ip: string, signature: string) => ({
+  'content-type': 'application/json',
+  'x-content-signature': signature,
+  'x-forwarded-for': ip,
+});
 const KEY_PATH = () => s.cw.keyUrl.split('?')[0]!;
 
 /** The other company's key endpoint: whatever key_url reaches the fake, it answers with evilcorp's key. */
 function serveEvilKey(times: number): void {
-  for (let i = 0; i < times; i += 1) s.cw.script({ path: /callbackkey/ }, { status: 200, body: { signing_key: EVIL_KEY } });
+  for (let i = 0; i < times; i += 1)
+    s.cw.script({ path: /callbackkey/ }, { status: 200, body: { signing_key: EVIL_KEY } });
 }
 /** Drops scripted key answers that were (correctly) never asked for. */
 function dropKeyScripts(): void {
@@ -43,7 +48,12 @@ function dropKeyScripts(): void {
 }
 
 /** A callback for `ticket` whose body is tweaked by `edit`, signed with `key`. */
-function callback(ticket: number, keyUrl: string, key: string, edit: (b: Record<string, unknown>) => void = () => undefined): { body: string; signature: string } {
+function callback(
+  ticket: number,
+  keyUrl: string,
+  key: string,
+  edit: (b: Record<string, unknown>) => void = () => undefined,
+): { body: string; signature: string } {
   const json = JSON.parse(s.cw.callbackBody(ticket, { keyUrl })) as Record<string, unknown>;
   edit(json);
   const body = JSON.stringify(json);
@@ -75,7 +85,12 @@ describe('ConnectWise tenant binding (companyName in key_url, CompanyId in the b
 
   it('another company signs a callback whose key_url has no companyName → 401 before any key fetch', async () => {
     cwT1(s, 9102);
-    const bare = [`${KEY_PATH()}?id=${s.cw.callbackKeyId}`, KEY_PATH(), `${KEY_PATH()}?company=acme&id=${s.cw.callbackKeyId}`, `${KEY_PATH()}?companyName=&id=x`];
+    const bare = [
+      `${KEY_PATH()}?id=${s.cw.callbackKeyId}`,
+      KEY_PATH(),
+      `${KEY_PATH()}?company=acme&id=${s.cw.callbackKeyId}`,
+      `${KEY_PATH()}?companyName=&id=x`,
+    ];
     serveEvilKey(bare.length);
     const before = keyFetches();
     for (const keyUrl of bare) {

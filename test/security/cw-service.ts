@@ -39,13 +39,22 @@ export interface CwHarness {
 export async function startCwHarness(): Promise<CwHarness> {
   const redis = await startRedis();
   const fake = seedConnectWise(await new FakeConnectWise().start());
-  const env = { CW_BASE_URL: fake.baseUrl, CW_PUBLIC_KEY: fake.publicKey, CW_PRIVATE_KEY: fake.privateKey, CW_CLIENT_ID: fake.clientId, CW_ORIGIN: fake.origin };
+  const env = {
+    CW_BASE_URL: fake.baseUrl,
+    CW_PUBLIC_KEY: fake.publicKey,
+    CW_PRIVATE_KEY: fake.privateKey,
+    CW_CLIENT_ID: fake.clientId,
+    CW_ORIGIN: fake.origin,
+  };
   const loaded = loadConfigText(CONFIG, 'security-identity.yaml', env, connectors);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   const service = await startE2eService({ config: loaded.value, redisUrl: redis.url });
   const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   return {
-    redis, client, fake, service,
+    redis,
+    client,
+    fake,
+    service,
     close: async () => {
       client.disconnect();
       await service.close();
@@ -59,12 +68,26 @@ export async function startCwHarness(): Promise<CwHarness> {
 export function t1Ticket(fake: FakeConnectWise, id: number, hoursAgo = 3): void {
   const entered = new Date(Date.now() - hoursAgo * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   cwTicket(fake, id, entered, { summary: `Outlook keeps asking for a password (${id})` });
-  fake.addNote(id, { text: 'Outlook prompts for the password every few minutes.', detailDescriptionFlag: true, dateCreated: entered });
-  fake.addNote(id, { text: 'Recreated the mail profile; prompts came back.', internalAnalysisFlag: true, member: { id: 150, identifier: 'jsmith' }, createdBy: 'jsmith', dateCreated: entered });
+  fake.addNote(id, {
+    text: 'Outlook prompts for the password every few minutes.',
+    detailDescriptionFlag: true,
+    dateCreated: entered,
+  });
+  fake.addNote(id, {
+    text: 'Recreated the mail profile; prompts came back.',
+    internalAnalysisFlag: true,
+    member: { id: 150, identifier: 'jsmith' },
+    createdBy: 'jsmith',
+    dateCreated: entered,
+  });
 }
 
 /** POSTs a signed callback body (as ConnectWise would) to the service; `recordId` as ConnectWise appends it. */
-export async function deliver(h: CwHarness, body: string, recordId: string | number): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function deliver(
+  h: CwHarness,
+  body: string,
+  recordId: string | number,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${h.service.base}/webhooks/acme-cw?recordId=${recordId}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-content-signature': h.fake.sign(body) },
@@ -75,8 +98,11 @@ export async function deliver(h: CwHarness, body: string, recordId: string | num
 
 /** Notes the fake stores for a ticket that carry one of our markers and were written by our API member. */
 export function ourNotes(fake: FakeConnectWise, id: number): { text: string }[] {
-  return (fake.notes.get(id) ?? []).filter((n) => /\[esc:[0-9a-f]{6,}\]/.test(n.text) && n.createdBy === fake.apiMember);
+  return (fake.notes.get(id) ?? []).filter(
+    (n) => /\[esc:[0-9a-f]{6,}\]/.test(n.text) && n.createdBy === fake.apiMember,
+  );
 }
 
 /** PATCHes of one ticket the service sent. */
-export const patchesFor = (fake: FakeConnectWise, id: number) => fake.apiRequests('PATCH', new RegExp(`/service/tickets/${id}$`));
+export const patchesFor = (fake: FakeConnectWise, id: number) =>
+  fake.apiRequests('PATCH', new RegExp(`/service/tickets/${id}$`));

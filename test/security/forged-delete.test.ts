@@ -37,21 +37,38 @@ describe('delete events are confirmed with the PSA before state is removed', () 
     const readsBefore = h.fake.apiRequests('GET', new RegExp(`/service/tickets/${id}$`)).length;
     expect((await deliver(h, h.fake.callbackBody(id, { action: 'deleted' }), id)).status).toBe(202);
     // The service asks ConnectWise instead of believing the event.
-    await waitFor(() => h.fake.apiRequests('GET', new RegExp(`/service/tickets/${id}$`)).length > readsBefore || undefined, 10_000, 50, 'the service to read the ticket back after the delete');
+    await waitFor(
+      () => h.fake.apiRequests('GET', new RegExp(`/service/tickets/${id}$`)).length > readsBefore || undefined,
+      10_000,
+      50,
+      'the service to read the ticket back after the delete',
+    );
     await waitForDrained(h.service.running, 30_000, 'the delete event to be fully processed');
-    expect((await stored(id))?.['lastReassign'], 'our move (and with it the tier visit) survives the forged delete').toMatchObject({ tier: 'T2' });
+    expect(
+      (await stored(id))?.['lastReassign'],
+      'our move (and with it the tier visit) survives the forged delete',
+    ).toMatchObject({ tier: 'T2' });
     expect((await record(id))?.decisions.some((d) => d.event === 'ticket_gone')).toBe(false);
 
     // A technician moves the ticket back to Tier 1: with the state kept this is a manual change (held for 4 h);
     // with the state wiped the ticket looked 3 h old in T1 and was escalated (and noted) a second time.
     const t = h.fake.tickets.get(id)!;
-    Object.assign(t, { board: { id: 1, name: 'Service A' }, team: { id: 3, name: 'Tier 1' }, status: { id: 17, name: 'In Progress' } });
+    Object.assign(t, {
+      board: { id: 1, name: 'Service A' },
+      team: { id: 3, name: 'Tier 1' },
+      status: { id: 17, name: 'In Progress' },
+    });
     t._info = { ...(t._info as Record<string, unknown>), lastUpdated: h.fake.stamp(), updatedBy: 'jsmith' };
     expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
-    await waitFor(async () => {
-      const rec = await stored(id);
-      return rec?.['tier'] === 'T1' && rec['manualChange'];
-    }, 10_000, 50, 'the move back to T1 recorded as a manual change');
+    await waitFor(
+      async () => {
+        const rec = await stored(id);
+        return rec?.['tier'] === 'T1' && rec['manualChange'];
+      },
+      10_000,
+      50,
+      'the move back to T1 recorded as a manual change',
+    );
     await waitForDrained(h.service.running, 30_000, 'the manual-change event to be fully processed');
     expect(patchesFor(h.fake, id)).toHaveLength(1);
     expect(ourNotes(h.fake, id)).toHaveLength(1);
@@ -68,7 +85,9 @@ describe('delete events are confirmed with the PSA before state is removed', () 
     expect((await deliver(h, h.fake.callbackBody(id, { action: 'deleted' }), id)).status).toBe(202);
     await waitFor(async () => (await h.client.exists(`esc:t:acme-cw:${id}`)) === 0, 10_000);
     expect(await h.client.zscore('esc:schedule', `acme-cw\n${id}`)).toBeNull();
-    const entries = await Promise.all((await h.client.zrange(`esc:audit:ix:t:acme-cw:${id}`, 0, -1)).map((a) => h.client.get(`esc:audit:e:${a}`)));
+    const entries = await Promise.all(
+      (await h.client.zrange(`esc:audit:ix:t:acme-cw:${id}`, 0, -1)).map((a) => h.client.get(`esc:audit:e:${a}`)),
+    );
     expect(entries.map((e) => (JSON.parse(e ?? '{}') as { event?: string }).event)).toContain('ticket_gone');
   });
 
@@ -84,7 +103,7 @@ describe('delete events are confirmed with the PSA before state is removed', () 
     await waitFor(async () => (await h.client.exists(`esc:t:acme-cw:${id}`)) === 0, 10_000);
     expect(await h.client.zscore('esc:schedule', `acme-cw\n${id}`)).toBeNull();
   });
-  it('a delete absorbed into an update job already waiting (no `deleted` flag) for a merged ticket: the PSA\'s merged flag removes the state, nothing written', async () => {
+  it("a delete absorbed into an update job already waiting (no `deleted` flag) for a merged ticket: the PSA's merged flag removes the state, nothing written", async () => {
     const id = 2004;
     // 3 h in Tier 1 and not closed, but merged into another ticket: only the PSA's merged flag tells.
     t1Ticket(h.fake, id);
@@ -99,7 +118,7 @@ describe('delete events are confirmed with the PSA before state is removed', () 
     };
     await waitFor(gone, 10_000, 50, 'the merged ticket audited as gone');
     expect(await stored(id)).toBeUndefined();
-    await waitForDrained(h.service.running, 30_000, 'the merged ticket\'s evaluation to finish');
+    await waitForDrained(h.service.running, 30_000, "the merged ticket's evaluation to finish");
     expect(patchesFor(h.fake, id)).toHaveLength(0);
     expect(ourNotes(h.fake, id)).toHaveLength(0);
     expect(await h.client.zscore('esc:schedule', `acme-cw\n${id}`)).toBeNull();

@@ -32,7 +32,9 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       recorded.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'stolen-token', token_type: 'Bearer', expires_in: 3600 }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ access_token: 'stolen-token', token_type: 'Bearer', expires_in: 3600 }));
     });
   });
   await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', r));
@@ -69,18 +71,32 @@ describe('Halo auth_url is pinned to the instance origin', () => {
     ];
     for (const [i, authUrl] of vectors().entries()) {
       await forgetHaloAuth();
-      s.halo.fail({ method: 'GET', path: /^\/api\/authinfo$/i, status: 200, body: { auth_url: authUrl, tenant_id: 'fake' } });
+      s.halo.fail({
+        method: 'GET',
+        path: /^\/api\/authinfo$/i,
+        status: 200,
+        body: { auth_url: authUrl, tenant_id: 'fake' },
+      });
       const id = 9301 + i;
       haloT1(s, id);
       const before = ownTokenPosts();
-      const res = await post(`${s.base}/webhooks/sec-halo`, haloBody(id), { 'content-type': 'application/json', authorization: basic('escalator', SECRETS.haloHookPassword) });
+      const res = await post(`${s.base}/webhooks/sec-halo`, haloBody(id), {
+        'content-type': 'application/json',
+        authorization: basic('escalator', SECRETS.haloHookPassword),
+      });
       expect(res.status).toBe(202);
       // Whichever happens first: the token request at our own origin, or any contact with the foreign one.
       await waitFor(() => ownTokenPosts() > before || recorded.length > 0 || trapHits > 0, 20_000);
       expect(secretLeaked(), `${authUrl}: the foreign server got ${JSON.stringify(recorded)}`).toBe(false);
       expect(trapHits, authUrl).toBe(0);
       // The discovery answer was read (the scripted authinfo was used) and the escalation went ahead with our own token.
-      await waitFor(async () => (await s.running.read.ticket('sec-halo', String(id)))?.decisions.some((d) => d.results.some((r) => r.action === 'reassign' && r.status === 'applied')), 20_000);
+      await waitFor(
+        async () =>
+          (await s.running.read.ticket('sec-halo', String(id)))?.decisions.some((d) =>
+            d.results.some((r) => r.action === 'reassign' && r.status === 'applied'),
+          ),
+        20_000,
+      );
     }
     expect(s.halo.requestsTo('GET', /^\/api\/authinfo$/i).length).toBeGreaterThanOrEqual(vectors().length);
     expect(recorded).toEqual([]);

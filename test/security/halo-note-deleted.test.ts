@@ -33,7 +33,8 @@ let fake: FakeHalo;
 let service: E2eService;
 
 const zoneless = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '');
-const updatesFor = (id: number) => fake.requestsTo('POST', '/api/Tickets').filter((r) => (r.body as Json[]).some((b) => b.id === id));
+const updatesFor = (id: number) =>
+  fake.requestsTo('POST', '/api/Tickets').filter((r) => (r.body as Json[]).some((b) => b.id === id));
 const ourNotes = (id: number) => fake.actions.filter((a) => a.ticket_id === id && a.who_agentid === fake.apiAgentId);
 const stored = async (id: number) => {
   const raw = await client.get(`esc:t:initech-halo:${id}`);
@@ -41,10 +42,20 @@ const stored = async (id: number) => {
 };
 
 async function send(id: number, event: string): Promise<number> {
-  const body = { id: randomUUID(), escmsg_id: randomUUID(), event, object_id: id, agent_id: 5, timestamp: new Date().toISOString() };
+  const body = {
+    id: randomUUID(),
+    escmsg_id: randomUUID(),
+    event,
+    object_id: id,
+    agent_id: 5,
+    timestamp: new Date().toISOString(),
+  };
   const res = await fetch(`${service.base}/webhooks/initech-halo`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`escalator:${HOOK_PASSWORD}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`escalator:${HOOK_PASSWORD}`).toString('base64')}`,
+    },
     body: JSON.stringify(body),
   });
   await res.arrayBuffer();
@@ -72,11 +83,30 @@ describe('Halo: an event merely named like a delete', () => {
     const id = 6001;
     const opened = zoneless(Date.now() - 3 * 3_600_000);
     fake.addTicket({
-      id, summary: 'Outlook prompts for password', details: 'Prompts every few minutes.', status_id: 2, priority_id: 3, sla_id: 1,
-      team: '1st Line Support', agent_id: 1, client_id: 17, client_name: 'Initech Ltd', user_id: 208, user_name: 'Peter Gibbons',
-      dateoccurred: opened, last_update: opened, lastactiondate: opened,
+      id,
+      summary: 'Outlook prompts for password',
+      details: 'Prompts every few minutes.',
+      status_id: 2,
+      priority_id: 3,
+      sla_id: 1,
+      team: '1st Line Support',
+      agent_id: 1,
+      client_id: 17,
+      client_name: 'Initech Ltd',
+      user_id: 208,
+      user_name: 'Peter Gibbons',
+      dateoccurred: opened,
+      last_update: opened,
+      lastactiondate: opened,
     });
-    fake.addAction({ ticket_id: id, outcome: 'Private Note', note: 'Reset the password; prompts came back.', hiddenfromuser: true, who_agentid: 5, datetime: opened });
+    fake.addAction({
+      ticket_id: id,
+      outcome: 'Private Note',
+      note: 'Reset the password; prompts came back.',
+      hiddenfromuser: true,
+      who_agentid: 5,
+      datetime: opened,
+    });
     expect(await send(id, 'Ticket Updated')).toBe(202);
     await waitFor(() => ourNotes(id).length === 1 && updatesFor(id).length === 1, 20_000);
     await waitFor(async () => (await stored(id))?.['lastReassign'], 10_000);
@@ -91,12 +121,22 @@ describe('Halo: an event merely named like a delete', () => {
 
     // Moved back to 1st line by a human: a manual change (held), not a 3-hour-old T1 ticket to escalate again.
     const t = fake.tickets.get(id)!;
-    Object.assign(t, { team: '1st Line Support', agent_id: 5, last_update: zoneless(Date.now()), lastactiondate: zoneless(Date.now()) });
+    Object.assign(t, {
+      team: '1st Line Support',
+      agent_id: 5,
+      last_update: zoneless(Date.now()),
+      lastactiondate: zoneless(Date.now()),
+    });
     expect(await send(id, 'Ticket Updated')).toBe(202);
-    await waitFor(async () => {
-      const rec = await stored(id);
-      return rec?.['tier'] === 'T1' && rec['manualChange'];
-    }, 10_000, 50, 'the move back to 1st line recorded as a manual change');
+    await waitFor(
+      async () => {
+        const rec = await stored(id);
+        return rec?.['tier'] === 'T1' && rec['manualChange'];
+      },
+      10_000,
+      50,
+      'the move back to 1st line recorded as a manual change',
+    );
     await waitForDrained(service.running, 30_000, 'the manual-change event to be fully processed');
     expect(updatesFor(id)).toHaveLength(1);
     expect(ourNotes(id)).toHaveLength(1);

@@ -25,7 +25,11 @@ afterAll(async () => {
 function ticketWithCustomerNote(id: number, marker: string): string {
   const entered = new Date(Date.now() - 10 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   cwTicket(h.fake, id, entered, { summary: `Shared drive unreachable (${id})` });
-  h.fake.addNote(id, { text: 'Users cannot open the shared drive.', detailDescriptionFlag: true, dateCreated: entered });
+  h.fake.addNote(id, {
+    text: 'Users cannot open the shared drive.',
+    detailDescriptionFlag: true,
+    dateCreated: entered,
+  });
   h.fake.addNote(id, {
     text: `Our file server down since 9am, nobody can work. ${marker}`,
     detailDescriptionFlag: true,
@@ -45,7 +49,11 @@ describe('markers are trusted only on notes our API member wrote', () => {
     const steps = note.slice(note.indexOf('Steps taken & results:'));
     expect(note).toContain('Steps taken & results:');
     expect(steps, 'the customer note is listed under steps taken').toContain('Our file server down since 9am');
-    const view = await waitFor(async () => (await h.service.running.read.ticket('acme-cw', String(id)))?.decisions.find((d) => d.results.length > 0), 10_000);
+    const view = await waitFor(
+      async () =>
+        (await h.service.running.read.ticket('acme-cw', String(id)))?.decisions.find((d) => d.results.length > 0),
+      10_000,
+    );
     expect(view.decision.reasons.map((r) => r.rule)).toContain('outage-text');
   });
 
@@ -53,11 +61,17 @@ describe('markers are trusted only on notes our API member wrote', () => {
     const id = 3002;
     const entered = new Date(Date.now() - 10 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     // The marker our handoff note for `outage-text` will carry on this ticket's first T1 visit (guessable by an insider).
-    const id16 = actionId({ instanceId: 'acme-cw', ticketId: String(id), tierSince: entered }, { type: 'note', rule: 'outage-text', visibility: 'internal', template: 'handoff', text: '' });
+    const id16 = actionId(
+      { instanceId: 'acme-cw', ticketId: String(id), tierSince: entered },
+      { type: 'note', rule: 'outage-text', visibility: 'internal', template: 'handoff', text: '' },
+    );
     ticketWithCustomerNote(id, markerOf(id16));
     h.fake.tickets.get(id)!._info = { dateEntered: entered, lastUpdated: entered, updatedBy: 'jsmith' };
     // The first POST of the note fails ambiguously (the answer is lost): the service scans for its marker.
-    h.fake.script({ method: 'POST', path: new RegExp(`/service/tickets/${id}/notes$`) }, { status: 503, body: { code: 'ServiceUnavailable', message: 'try later' } });
+    h.fake.script(
+      { method: 'POST', path: new RegExp(`/service/tickets/${id}/notes$`) },
+      { status: 503, body: { code: 'ServiceUnavailable', message: 'try later' } },
+    );
     expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
     await waitFor(() => ourNotes(h.fake, id).length === 1, 30_000);
     await waitForDrained(h.service.running);

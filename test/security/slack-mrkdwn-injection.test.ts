@@ -40,7 +40,12 @@ describe('Slack notifier payloads', () => {
       companyName: 'Evil <!everyone> & Co <mailto:x@evil.example|IT>',
       queue: '1',
     });
-    await p.pipeline.ingest({ instanceId: INSTANCE, event: { eventId: 'sl-1', ticketId: 'sl1', action: 'updated' }, receivedAt: Date.now(), requestId: 'sl' });
+    await p.pipeline.ingest({
+      instanceId: INSTANCE,
+      event: { eventId: 'sl-1', ticketId: 'sl1', action: 'updated' },
+      receivedAt: Date.now(),
+      requestId: 'sl',
+    });
     const delivery = await waitFor(() => fake.notifications.find((n) => n.name === 'managers'), 20_000);
     const body = delivery.body as SlackBody;
     const texts = [body.text, ...body.blocks.map((b) => b.text.text)];

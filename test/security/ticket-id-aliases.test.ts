@@ -22,7 +22,9 @@ afterAll(async () => {
 /** Every key and schedule member that mentions the ticket id in a non-canonical spelling. */
 async function aliasTraces(alias: string): Promise<string[]> {
   const keys = (await h.client.keys('*')).filter((k) => k.includes(alias));
-  const members = (await h.client.zrange('esc:schedule', 0, -1)).filter((m) => m.endsWith(`\n${alias}`) || m.includes(alias));
+  const members = (await h.client.zrange('esc:schedule', 0, -1)).filter(
+    (m) => m.endsWith(`\n${alias}`) || m.includes(alias),
+  );
   return [...keys, ...members];
 }
 

@@ -52,8 +52,17 @@ describe('architecture', () => {
     const bad: string[] = [];
     for (const file of files.filter((f) => f.startsWith('src/engine/'))) {
       const src = readFileSync(file, 'utf8');
-      for (const spec of imports(file)) if (spec.startsWith('node:') || ['fs', 'http', 'https', 'net', 'ioredis', 'bullmq', 'axios'].includes(spec)) bad.push(`${file}: ${spec}`);
-      for (const pattern of [/Date\.now\(/, /new Date\(\)/, /Math\.random\(/, /\bprocess\./, /DateTime\.now\(/, /DateTime\.local\(\)/]) {
+      for (const spec of imports(file))
+        if (spec.startsWith('node:') || ['fs', 'http', 'https', 'net', 'ioredis', 'bullmq', 'axios'].includes(spec))
+          bad.push(`${file}: ${spec}`);
+      for (const pattern of [
+        /Date\.now\(/,
+        /new Date\(\)/,
+        /Math\.random\(/,
+        /\bprocess\./,
+        /DateTime\.now\(/,
+        /DateTime\.local\(\)/,
+      ]) {
         if (pattern.test(src)) bad.push(`${file}: ${pattern.source}`);
       }
     }
@@ -63,15 +72,20 @@ describe('architecture', () => {
   it('keeps connectors free of Node I/O shortcuts (they get http/clock through the context)', () => {
     const bad: string[] = [];
     for (const file of files.filter((f) => f.startsWith('connectors/'))) {
-      for (const spec of imports(file)) if (['axios', 'ioredis', 'bullmq', 'node:http', 'node:https', 'node:net'].includes(spec)) bad.push(`${file}: ${spec}`);
-      if (/Date\.now\(|\bfetch\(/.test(readFileSync(file, 'utf8'))) bad.push(`${file}: reads the clock or fetches directly`);
+      for (const spec of imports(file))
+        if (['axios', 'ioredis', 'bullmq', 'node:http', 'node:https', 'node:net'].includes(spec))
+          bad.push(`${file}: ${spec}`);
+      if (/Date\.now\(|\bfetch\(/.test(readFileSync(file, 'utf8')))
+        bad.push(`${file}: reads the clock or fetches directly`);
     }
     expect(bad).toEqual([]);
   });
 
   it('never disables TLS verification', () => {
     // Setting the env switch is forbidden; src/lib/tls.ts names it only to refuse to start when it is set.
-    const bad = files.filter((f) => /rejectUnauthorized\s*:\s*false|NODE_TLS_REJECT_UNAUTHORIZED['"\]]*\s*=(?!=)/.test(readFileSync(f, 'utf8')));
+    const bad = files.filter((f) =>
+      /rejectUnauthorized\s*:\s*false|NODE_TLS_REJECT_UNAUTHORIZED['"\]]*\s*=(?!=)/.test(readFileSync(f, 'utf8')),
+    );
     expect(bad).toEqual([]);
   });
 });

@@ -55,7 +55,10 @@ describe('Dockerfile', () => {
   });
 
   it('runs node with the smaller young generation bench/ack.ts measures (RSS after a burst < 150 MB)', () => {
-    const env = finalStage.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
+    const env = finalStage
+      .filter((i) => i.keyword === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
     expect(env).toMatch(/NODE_OPTIONS="?--max-semi-space-size=8/);
   });
 

@@ -8,7 +8,15 @@ import { describe, expect, it } from 'vitest';
 const lines = readFileSync(new URL('../../examples/escalator.yaml', import.meta.url), 'utf8').split('\n');
 
 describe('examples/escalator.yaml shows each issue-17 feature with a comment', () => {
-  it.each([['overrides:'], ['calendarFor:'], ['- { site:'], ['quietHours:'], ['rca:'], ['notPickedUpFor:'], ['updateOverdue:']])('%s', (key) => {
+  it.each([
+    ['overrides:'],
+    ['calendarFor:'],
+    ['- { site:'],
+    ['quietHours:'],
+    ['rca:'],
+    ['notPickedUpFor:'],
+    ['updateOverdue:'],
+  ])('%s', (key) => {
     const i = lines.findIndex((l) => l.includes(key) && !l.trimStart().startsWith('#'));
     expect(i, `${key} is in the example`).toBeGreaterThanOrEqual(0);
     const commented = [lines[i - 1] ?? '', lines[i]!, lines[i + 1] ?? ''].some((l) => l.includes('#'));

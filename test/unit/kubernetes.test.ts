@@ -43,7 +43,8 @@ const models: Record<string, (o: K8sObject) => Validatable> = {
 
 function validate(o: K8sObject): void {
   const model = models[`${o.apiVersion}/${o.kind}`];
-  if (!model) throw new Error(`no schema for ${o.apiVersion} ${o.kind} (${o.metadata.name}): add its model to this test`);
+  if (!model)
+    throw new Error(`no schema for ${o.apiVersion} ${o.kind} (${o.metadata.name}): add its model to this test`);
   model(o).validate();
 }
 
@@ -60,7 +61,11 @@ interface Container {
   livenessProbe?: { httpGet?: { path: string } };
   readinessProbe?: { httpGet?: { path: string } };
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean; capabilities?: { drop?: string[] } };
+  securityContext?: {
+    readOnlyRootFilesystem?: boolean;
+    allowPrivilegeEscalation?: boolean;
+    capabilities?: { drop?: string[] };
+  };
 }
 interface PodSpec {
   containers: Container[];
@@ -70,14 +75,18 @@ const podSpec = (o: K8sObject): PodSpec => (o.spec as { template: { spec: PodSpe
 const byKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
 const named = (objects: K8sObject[], kind: string, name: string): K8sObject => {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
-  if (!found) throw new Error(`${kind} ${name} missing; have ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  if (!found)
+    throw new Error(`${kind} ${name} missing; have ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
   return found;
 };
 
 describe('Kubernetes manifests (deploy/kubernetes)', () => {
-  it.each(overlays)('%s: the checked-in rendering is current with its sources (else: npx tsx scripts/render-kubernetes.ts)', (overlay) => {
-    expect(rendered(overlay).text.split('\n')[1]).toBe(hashLine(sourcesHash()));
-  });
+  it.each(overlays)(
+    '%s: the checked-in rendering is current with its sources (else: npx tsx scripts/render-kubernetes.ts)',
+    (overlay) => {
+      expect(rendered(overlay).text.split('\n')[1]).toBe(hashLine(sourcesHash()));
+    },
+  );
 
   it.each(overlays)('%s: every rendered object is valid against the Kubernetes schemas', (overlay) => {
     const { objects } = rendered(overlay);
@@ -92,33 +101,46 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     expect(() => validate({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } })).toThrow(/no schema/);
   });
 
-  it.each(overlays)('%s: api and worker run the image as non-root on a read-only root with probes and resources', (overlay) => {
-    const { objects } = rendered(overlay);
-    for (const role of ['api', 'worker']) {
-      const spec = podSpec(named(objects, 'Deployment', `psa-escalator-${role}`));
-      expect(spec.securityContext).toMatchObject({ runAsNonRoot: true });
-      expect(spec.securityContext?.runAsUser).toBeGreaterThan(0);
-      const [c] = spec.containers;
-      expect(c?.args).toEqual(['serve', '--role', role]);
-      expect(c?.image).toBe('registry.example.com/psa-escalator:0.1.0');
-      expect(c?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
-      expect(c?.livenessProbe?.httpGet?.path).toBe('/healthz');
-      expect(c?.readinessProbe?.httpGet?.path).toBe('/readyz');
-      expect(Object.keys(c?.resources?.requests ?? {}).sort()).toEqual(['cpu', 'memory']);
-      expect(c?.resources?.limits?.memory).toBeDefined();
-    }
-  });
+  it.each(overlays)(
+    '%s: api and worker run the image as non-root on a read-only root with probes and resources',
+    (overlay) => {
+      const { objects } = rendered(overlay);
+      for (const role of ['api', 'worker']) {
+        const spec = podSpec(named(objects, 'Deployment', `psa-escalator-${role}`));
+        expect(spec.securityContext).toMatchObject({ runAsNonRoot: true });
+        expect(spec.securityContext?.runAsUser).toBeGreaterThan(0);
+        const [c] = spec.containers;
+        expect(c?.args).toEqual(['serve', '--role', role]);
+        expect(c?.image).toBe('registry.example.com/psa-escalator:0.1.0');
+        expect(c?.securityContext).toMatchObject({
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+        });
+        expect(c?.livenessProbe?.httpGet?.path).toBe('/healthz');
+        expect(c?.readinessProbe?.httpGet?.path).toBe('/readyz');
+        expect(Object.keys(c?.resources?.requests ?? {}).sort()).toEqual(['cpu', 'memory']);
+        expect(c?.resources?.limits?.memory).toBeDefined();
+      }
+    },
+  );
 
   it.each(overlays)('%s: the api autoscales and both roles have a disruption budget', (overlay) => {
     const { objects } = rendered(overlay);
-    const hpa = named(objects, 'HorizontalPodAutoscaler', 'psa-escalator-api').spec as { scaleTargetRef: { kind: string; name: string }; minReplicas: number };
+    const hpa = named(objects, 'HorizontalPodAutoscaler', 'psa-escalator-api').spec as {
+      scaleTargetRef: { kind: string; name: string };
+      minReplicas: number;
+    };
     expect(hpa.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'psa-escalator-api' });
     expect(hpa.minReplicas).toBeGreaterThanOrEqual(2);
     for (const role of ['api', 'worker']) {
-      const pdb = named(objects, 'PodDisruptionBudget', `psa-escalator-${role}`).spec as { selector: { matchLabels: Record<string, string> } };
+      const pdb = named(objects, 'PodDisruptionBudget', `psa-escalator-${role}`).spec as {
+        selector: { matchLabels: Record<string, string> };
+      };
       expect(pdb.selector.matchLabels['app.kubernetes.io/component']).toBe(role);
     }
-    for (const o of objects) if (o.kind !== 'Namespace') expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('psa-escalator');
+    for (const o of objects)
+      if (o.kind !== 'Namespace') expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('psa-escalator');
   });
 
   it('standalone: an in-cluster Redis with AOF and noeviction, and REDIS_URL pointing at it', () => {
@@ -146,7 +168,12 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
   it('the ConfigMap holds an escalator.yaml that the service loads', () => {
     const { objects } = rendered('standalone');
     const text = named(objects, 'ConfigMap', 'psa-escalator-config').data?.['escalator.yaml'] ?? '';
-    const env = { HALO_TENANT_URL: 'https://acme.halopsa.com', HALO_CLIENT_ID: 'id', HALO_CLIENT_SECRET: 'secret', HALO_WEBHOOK_PASSWORD: 'pw' };
+    const env = {
+      HALO_TENANT_URL: 'https://acme.halopsa.com',
+      HALO_CLIENT_ID: 'id',
+      HALO_CLIENT_SECRET: 'secret',
+      HALO_WEBHOOK_PASSWORD: 'pw',
+    };
     const loaded = loadConfigText(text, 'configmap/escalator.yaml', env, connectors);
     expect(loaded.ok ? [] : loaded.error.map((p) => p.message)).toEqual([]);
   });

@@ -25,7 +25,14 @@ describe('ConnectWise readActivity', () => {
     connector: connectwise,
     instance: { id: 'acme-cw', mapping },
     settings: {
-      connection: { baseUrl: 'https://cw.example.test/v4_6_release/apis/3.0', companyId: 'acme', publicKey: 'pub', privateKey: 'priv', clientId: 'cid', apiMember: 'escalator-api' },
+      connection: {
+        baseUrl: 'https://cw.example.test/v4_6_release/apis/3.0',
+        companyId: 'acme',
+        publicKey: 'pub',
+        privateKey: 'priv',
+        clientId: 'cid',
+        apiMember: 'escalator-api',
+      },
       webhook: { keyUrlHosts: ['https://cw.example.test'] },
     },
   });
@@ -39,20 +46,38 @@ describe('ConnectWise readActivity', () => {
         return true;
       })
       .reply(200, [
-        { id: 9, member: { id: 160, identifier: 'erin.t' }, chargeToId: 4001, chargeToType: 'ServiceTicket', timeStart: '2026-11-23T15:05:00Z', dateEntered: '2026-11-23T15:20:00Z' },
-        { id: 8, member: { id: 161, identifier: 'bob' }, timeStart: '2026-11-23T15:02:00Z', _info: { dateEntered: '2026-11-23T15:03:00Z' } },
+        {
+          id: 9,
+          member: { id: 160, identifier: 'erin.t' },
+          chargeToId: 4001,
+          chargeToType: 'ServiceTicket',
+          timeStart: '2026-11-23T15:05:00Z',
+          dateEntered: '2026-11-23T15:20:00Z',
+        },
+        {
+          id: 8,
+          member: { id: 161, identifier: 'bob' },
+          timeStart: '2026-11-23T15:02:00Z',
+          _info: { dateEntered: '2026-11-23T15:03:00Z' },
+        },
         { id: 7, timeStart: '2026-11-23T15:01:00Z' },
       ]);
     const res = await connectwise.readActivity(ctx, '4001', SINCE);
-    expect(res).toEqual({ ok: true, value: [
-      { at: '2026-11-23T15:20:00Z', author: 'erin.t', kind: 'time_entry' },
-      { at: '2026-11-23T15:03:00Z', author: 'bob', kind: 'time_entry' },
-    ] });
+    expect(res).toEqual({
+      ok: true,
+      value: [
+        { at: '2026-11-23T15:20:00Z', author: 'erin.t', kind: 'time_entry' },
+        { at: '2026-11-23T15:03:00Z', author: 'bob', kind: 'time_entry' },
+      ],
+    });
     expect(conditions).toBe('chargeToType="ServiceTicket" and chargeToId=4001 and dateEntered>[2026-11-23T15:00:00Z]');
   });
 
   it('a PSA error is an error result, never a throw', async () => {
-    nock('https://cw.example.test').get('/v4_6_release/apis/3.0/time/entries').query(true).reply(403, { code: 'Forbidden', message: 'no time access' });
+    nock('https://cw.example.test')
+      .get('/v4_6_release/apis/3.0/time/entries')
+      .query(true)
+      .reply(403, { code: 'Forbidden', message: 'no time access' });
     const res = await connectwise.readActivity(ctx, '4001', SINCE);
     expect(res.ok).toBe(false);
   });
@@ -62,7 +87,15 @@ describe('Autotask readActivity', () => {
   const ctx = testContext({
     connector: autotask,
     instance: { id: 'globex-at', mapping },
-    settings: { connection: { username: 'api@globex.example', secret: 's', integrationCode: 'CODE', zoneUrl: 'https://webservices5.autotask.net/atservicesrest/v1.0' }, webhook: { secretKey: 'k' } },
+    settings: {
+      connection: {
+        username: 'api@globex.example',
+        secret: 's',
+        integrationCode: 'CODE',
+        zoneUrl: 'https://webservices5.autotask.net/atservicesrest/v1.0',
+      },
+      webhook: { secretKey: 'k' },
+    },
   });
 
   it('queries TimeEntries by ticketID and createDateTime; author = resourceID', async () => {
@@ -72,13 +105,28 @@ describe('Autotask readActivity', () => {
         body = b;
         return true;
       })
-      .reply(200, { items: [
-        { id: 1, ticketID: 351181, resourceID: 29684003, createDateTime: '2026-11-23T15:20:00.000Z', startDateTime: '2026-11-23T15:10:00Z' },
-        { id: 2, ticketID: 999, resourceID: 29684004, createDateTime: '2026-11-23T15:21:00Z' },
-      ], pageDetails: { count: 2, requestCount: 100, nextPageUrl: null, prevPageUrl: null } });
+      .reply(200, {
+        items: [
+          {
+            id: 1,
+            ticketID: 351181,
+            resourceID: 29684003,
+            createDateTime: '2026-11-23T15:20:00.000Z',
+            startDateTime: '2026-11-23T15:10:00Z',
+          },
+          { id: 2, ticketID: 999, resourceID: 29684004, createDateTime: '2026-11-23T15:21:00Z' },
+        ],
+        pageDetails: { count: 2, requestCount: 100, nextPageUrl: null, prevPageUrl: null },
+      });
     const res = await autotask.readActivity(ctx, '351181', SINCE);
-    expect(res).toEqual({ ok: true, value: [{ at: '2026-11-23T15:20:00.000Z', author: '29684003', kind: 'time_entry' }] });
-    expect(body.filter).toEqual([{ op: 'eq', field: 'ticketID', value: 351181 }, { op: 'gt', field: 'createDateTime', value: SINCE }]);
+    expect(res).toEqual({
+      ok: true,
+      value: [{ at: '2026-11-23T15:20:00.000Z', author: '29684003', kind: 'time_entry' }],
+    });
+    expect(body.filter).toEqual([
+      { op: 'eq', field: 'ticketID', value: 351181 },
+      { op: 'gt', field: 'createDateTime', value: SINCE },
+    ]);
   });
 });
 
@@ -86,10 +134,18 @@ describe('Halo readActivity', () => {
   const ctx = testContext({
     connector: halo,
     instance: { id: 'initech-halo', mapping },
-    settings: { connection: { tenantUrl: 'https://initech.halo.example.test', authUrl: 'https://initech.halo.example.test/auth', clientId: 'c', clientSecret: 's' }, webhook: { basicAuth: { username: 'u', password: 'hook-pass-123' } } },
+    settings: {
+      connection: {
+        tenantUrl: 'https://initech.halo.example.test',
+        authUrl: 'https://initech.halo.example.test/auth',
+        clientId: 'c',
+        clientSecret: 's',
+      },
+      webhook: { basicAuth: { username: 'u', password: 'hook-pass-123' } },
+    },
   });
 
-  it('reads the ticket\'s time-entry actions (timetaken > 0) after the move; author = the agent id', async () => {
+  it("reads the ticket's time-entry actions (timetaken > 0) after the move; author = the agent id", async () => {
     nock('https://initech.halo.example.test').post('/auth/token').reply(200, { access_token: 't', expires_in: 3600 });
     let query: Record<string, unknown> = {};
     nock('https://initech.halo.example.test')
@@ -98,11 +154,14 @@ describe('Halo readActivity', () => {
         query = q;
         return true;
       })
-      .reply(200, { record_count: 3, actions: [
-        { id: 5, ticket_id: 4242, who_agentid: 12, datetime: '2026-11-23T15:20:00', timetaken: 0.25 },
-        { id: 4, ticket_id: 4242, who_agentid: 12, datetime: '2026-11-23T15:25:00', timetaken: 0 },
-        { id: 3, ticket_id: 4242, actionby_agent_id: 14, datetime: '2026-11-23T14:50:00', timetaken: 1 },
-      ] });
+      .reply(200, {
+        record_count: 3,
+        actions: [
+          { id: 5, ticket_id: 4242, who_agentid: 12, datetime: '2026-11-23T15:20:00', timetaken: 0.25 },
+          { id: 4, ticket_id: 4242, who_agentid: 12, datetime: '2026-11-23T15:25:00', timetaken: 0 },
+          { id: 3, ticket_id: 4242, actionby_agent_id: 14, datetime: '2026-11-23T14:50:00', timetaken: 1 },
+        ],
+      });
     const res = await halo.readActivity(ctx, '4242', SINCE);
     expect(res).toEqual({ ok: true, value: [{ at: '2026-11-23T15:20:00Z', author: '12', kind: 'time_entry' }] });
     expect(query).toMatchObject({ ticket_id: '4242', timeentriesonly: 'true' });

@@ -16,18 +16,56 @@ type Ref = { id: number; name?: string; identifier?: string };
 type Board = { name: string; statuses: Ref[]; teams: Ref[] };
 
 const BOARDS: Record<number, Board> = {
-  1: { name: 'Service A', statuses: [{ id: 1, name: 'New' }, { id: 17, name: 'In Progress' }, { id: 20, name: 'Waiting Customer' }, { id: 30, name: 'Closed' }], teams: [{ id: 3, name: 'Tier 1' }, { id: 4, name: 'Tier 2' }] },
-  5: { name: 'Network', statuses: [{ id: 50, name: 'New' }, { id: 51, name: 'In Progress' }], teams: [{ id: 9, name: 'Network Team' }] },
-  12: { name: 'Escalations', statuses: [{ id: 121, name: 'New' }, { id: 122, name: 'In Progress' }], teams: [{ id: 27, name: 'Tier 3' }, { id: 30, name: 'Security' }] },
+  1: {
+    name: 'Service A',
+    statuses: [
+      { id: 1, name: 'New' },
+      { id: 17, name: 'In Progress' },
+      { id: 20, name: 'Waiting Customer' },
+      { id: 30, name: 'Closed' },
+    ],
+    teams: [
+      { id: 3, name: 'Tier 1' },
+      { id: 4, name: 'Tier 2' },
+    ],
+  },
+  5: {
+    name: 'Network',
+    statuses: [
+      { id: 50, name: 'New' },
+      { id: 51, name: 'In Progress' },
+    ],
+    teams: [{ id: 9, name: 'Network Team' }],
+  },
+  12: {
+    name: 'Escalations',
+    statuses: [
+      { id: 121, name: 'New' },
+      { id: 122, name: 'In Progress' },
+    ],
+    teams: [
+      { id: 27, name: 'Tier 3' },
+      { id: 30, name: 'Security' },
+    ],
+  },
   14: { name: 'Vendor', statuses: [{ id: 140, name: 'New' }], teams: [] },
 };
 const PRIORITIES: Ref[] = [
-  { id: 4, name: 'Priority 1 - Emergency Response' }, { id: 5, name: 'Priority 2 - Quick Response' },
-  { id: 6, name: 'Priority 3 - Normal Response' }, { id: 7, name: 'Priority 4 - Schedule Maintenance' },
+  { id: 4, name: 'Priority 1 - Emergency Response' },
+  { id: 5, name: 'Priority 2 - Quick Response' },
+  { id: 6, name: 'Priority 3 - Normal Response' },
+  { id: 7, name: 'Priority 4 - Schedule Maintenance' },
 ];
 const MEMBERS: [string, number, string][] = [
-  ['jsmith', 150, 'Jane Smith'], ['t2.erin', 160, 'Erin Tate'], ['t2.frank', 161, 'Frank Ng'], ['t3.grace', 171, 'Grace Hopper'],
-  ['t3.heidi', 172, 'Heidi Lamar'], ['sec.carol', 181, 'Carol Diaz'], ['sec.dave', 182, 'Dave Okafor'], ['net.alice', 191, 'Alice Park'], ['net.bob', 192, 'Bob Ruiz'],
+  ['jsmith', 150, 'Jane Smith'],
+  ['t2.erin', 160, 'Erin Tate'],
+  ['t2.frank', 161, 'Frank Ng'],
+  ['t3.grace', 171, 'Grace Hopper'],
+  ['t3.heidi', 172, 'Heidi Lamar'],
+  ['sec.carol', 181, 'Carol Diaz'],
+  ['sec.dave', 182, 'Dave Okafor'],
+  ['net.alice', 191, 'Alice Park'],
+  ['net.bob', 192, 'Bob Ruiz'],
 ];
 
 export interface ConnectWiseSandboxOptions {
@@ -48,7 +86,9 @@ export class ConnectWiseSandbox implements Sandbox {
   readonly notes = new Map<number, Json[]>();
   private readonly signingKey = randomUUID();
   private readonly keyId = randomUUID();
-  private readonly members = new Map<string, Ref>(MEMBERS.map(([identifier, id, name]) => [identifier, { id, identifier, name }]));
+  private readonly members = new Map<string, Ref>(
+    MEMBERS.map(([identifier, id, name]) => [identifier, { id, identifier, name }]),
+  );
   private server?: Listening;
   private lastStamp = 0;
   private nextNoteId = 5_000;
@@ -91,7 +131,13 @@ export class ConnectWiseSandbox implements Sandbox {
   /** A technician opens a ticket (native fields; `_info` stamped now). */
   addTicket(id: number, fields: Json): void {
     const at = this.stamp();
-    this.tickets.set(id, { id, recordType: 'ServiceTicket', closedFlag: false, ...fields, _info: { dateEntered: at, lastUpdated: at, updatedBy: 'jsmith' } });
+    this.tickets.set(id, {
+      id,
+      recordType: 'ServiceTicket',
+      closedFlag: false,
+      ...fields,
+      _info: { dateEntered: at, lastUpdated: at, updatedBy: 'jsmith' },
+    });
     this.tally.tickets.add(id);
   }
 
@@ -99,22 +145,48 @@ export class ConnectWiseSandbox implements Sandbox {
   addTechNote(ticketId: number, text: string, by = 'jsmith'): void {
     const at = this.stamp();
     const list = this.notes.get(ticketId) ?? [];
-    list.push({ id: (this.nextNoteId += 1), ticketId, text, internalAnalysisFlag: true, member: this.member(by), createdBy: by, dateCreated: at });
+    list.push({
+      id: (this.nextNoteId += 1),
+      ticketId,
+      text,
+      internalAnalysisFlag: true,
+      member: this.member(by),
+      createdBy: by,
+      dateCreated: at,
+    });
     this.notes.set(ticketId, list);
     const t = this.tickets.get(ticketId);
     if (t) t['_info'] = { ...(t['_info'] as Json), lastUpdated: at, updatedBy: by };
   }
 
   /** Sends the signed callback ConnectWise posts after a change; `copies` > 1 replays the same delivery (a retry burst). */
-  async deliver(ticketId: number, options: { action?: string; memberId?: string; copies?: number } = {}): Promise<void> {
+  async deliver(
+    ticketId: number,
+    options: { action?: string; memberId?: string; copies?: number } = {},
+  ): Promise<void> {
     const body = JSON.stringify({
-      MessageId: randomUUID(), FromUrl: '127.0.0.1', CompanyId: COMPANY, MemberId: options.memberId ?? 'jsmith',
-      Action: options.action ?? 'updated', Type: 'ticket', ID: ticketId, Entity: JSON.stringify(this.tickets.get(ticketId) ?? null),
+      MessageId: randomUUID(),
+      FromUrl: '127.0.0.1',
+      CompanyId: COMPANY,
+      MemberId: options.memberId ?? 'jsmith',
+      Action: options.action ?? 'updated',
+      Type: 'ticket',
+      ID: ticketId,
+      Entity: JSON.stringify(this.tickets.get(ticketId) ?? null),
       Metadata: { key_url: this.keyUrl },
     });
-    const signature = createHmac('sha256', createHash('sha256').update(this.signingKey).digest()).update(body).digest('base64');
+    const signature = createHmac('sha256', createHash('sha256').update(this.signingKey).digest())
+      .update(body)
+      .digest('base64');
     for (let i = 0; i < (options.copies ?? 1); i++) {
-      this.tally.deliveries.push(await postWebhook(`${this.webhookUrl}?recordId=${ticketId}`, body, { 'x-content-signature': signature }, ticketId));
+      this.tally.deliveries.push(
+        await postWebhook(
+          `${this.webhookUrl}?recordId=${ticketId}`,
+          body,
+          { 'x-content-signature': signature },
+          ticketId,
+        ),
+      );
     }
   }
 
@@ -127,10 +199,17 @@ export class ConnectWiseSandbox implements Sandbox {
     const path = req.url.pathname;
     if (path.endsWith('/system/callbackkey/index.rails')) {
       const ok = req.url.searchParams.get('id') === this.keyId;
-      return ok ? { status: 200, body: JSON.stringify({ signing_key: this.signingKey }), headers: { 'content-type': 'text/plain' } } : json(404, 'not found');
+      return ok
+        ? {
+            status: 200,
+            body: JSON.stringify({ signing_key: this.signingKey }),
+            headers: { 'content-type': 'text/plain' },
+          }
+        : json(404, 'not found');
     }
     const prefix = `/${CODEBASE}/apis/3.0`;
-    if (!path.startsWith(`${prefix}/`)) return json(404, { code: 'ConnectWiseApi', message: 'The endpoint does not exist.' });
+    if (!path.startsWith(`${prefix}/`))
+      return json(404, { code: 'ConnectWiseApi', message: 'The endpoint does not exist.' });
     if (!this.authorized(req)) return json(401, { code: 'Unauthorized', message: 'Authentication failed' });
     return this.api(req, path.slice(prefix.length));
   }
@@ -155,11 +234,19 @@ export class ConnectWiseSandbox implements Sandbox {
     if (path === '/service/tickets') return this.list(req.url.searchParams);
     if ((m = /^\/service\/boards\/(\d+)\/statuses$/.exec(path))) {
       const board = BOARDS[Number(m[1])];
-      return board ? json(200, board.statuses.map((s) => ({ ...s, board: { id: Number(m![1]) } }))) : json(404, { code: 'NotFound', message: 'Board not found' });
+      return board
+        ? json(
+            200,
+            board.statuses.map((s) => ({ ...s, board: { id: Number(m![1]) } })),
+          )
+        : json(404, { code: 'NotFound', message: 'Board not found' });
     }
     if (path === '/service/priorities') {
       const name = /name\s*=\s*"([^"]*)"/.exec(req.url.searchParams.get('conditions') ?? '')?.[1]?.toLowerCase();
-      return json(200, PRIORITIES.filter((p) => name === undefined || p.name?.toLowerCase() === name));
+      return json(
+        200,
+        PRIORITIES.filter((p) => name === undefined || p.name?.toLowerCase() === name),
+      );
     }
     if (path === '/system/callbacks') return json(200, []);
     return json(404, { code: 'ConnectWiseApi', message: 'The endpoint does not exist.' });
@@ -167,10 +254,15 @@ export class ConnectWiseSandbox implements Sandbox {
 
   private list(q: URLSearchParams): Reply {
     const since = Date.parse(/lastUpdated\s*>\s*\[([^\]]+)\]/i.exec(q.get('conditions') ?? '')?.[1] ?? '');
-    const rows = [...this.tickets.values()].filter((t) => Number.isNaN(since) || Date.parse(String((t['_info'] as Json)['lastUpdated'])) > since);
+    const rows = [...this.tickets.values()].filter(
+      (t) => Number.isNaN(since) || Date.parse(String((t['_info'] as Json)['lastUpdated'])) > since,
+    );
     const page = Math.max(1, Number(q.get('page') ?? 1));
     const size = Math.min(1000, Number(q.get('pageSize') ?? 25) || 25);
-    return json(200, rows.slice((page - 1) * size, page * size).map((t) => ({ id: t['id'], _info: t['_info'] })));
+    return json(
+      200,
+      rows.slice((page - 1) * size, page * size).map((t) => ({ id: t['id'], _info: t['_info'] })),
+    );
   }
 
   private patch(t: Json, ops: unknown): Reply {
@@ -181,14 +273,33 @@ export class ConnectWiseSandbox implements Sandbox {
       const v = isObj(op.value) ? op.value : {};
       if (field === 'board') next['board'] = { id: v['id'], name: BOARDS[Number(v['id'])]?.name };
       else if (field === 'status' || field === 'team' || field === 'priority') next[field] = { id: v['id'] };
-      else if (field === 'owner') next['owner'] = typeof v['identifier'] === 'string' ? this.members.get(v['identifier']) : [...this.members.values()].find((x) => x.id === v['id']);
+      else if (field === 'owner')
+        next['owner'] =
+          typeof v['identifier'] === 'string'
+            ? this.members.get(v['identifier'])
+            : [...this.members.values()].find((x) => x.id === v['id']);
     }
     const board = BOARDS[Number((next['board'] as Ref | undefined)?.id)];
-    if (!board) return json(400, { code: 'InvalidObject', message: 'ticket object is invalid', errors: [{ field: 'board', message: 'Board not found' }] });
+    if (!board)
+      return json(400, {
+        code: 'InvalidObject',
+        message: 'ticket object is invalid',
+        errors: [{ field: 'board', message: 'Board not found' }],
+      });
     const status = board.statuses.find((s) => s.id === (next['status'] as Ref | undefined)?.id);
     const team = board.teams.find((s) => s.id === (next['team'] as Ref | undefined)?.id);
-    if (!status) return json(400, { code: 'InvalidObject', message: 'ticket object is invalid', errors: [{ field: 'status', message: 'Status is not valid for this board' }] });
-    if (next['team'] !== undefined && !team) return json(400, { code: 'InvalidObject', message: 'ticket object is invalid', errors: [{ field: 'team', message: 'Team is not valid for this board' }] });
+    if (!status)
+      return json(400, {
+        code: 'InvalidObject',
+        message: 'ticket object is invalid',
+        errors: [{ field: 'status', message: 'Status is not valid for this board' }],
+      });
+    if (next['team'] !== undefined && !team)
+      return json(400, {
+        code: 'InvalidObject',
+        message: 'ticket object is invalid',
+        errors: [{ field: 'team', message: 'Team is not valid for this board' }],
+      });
     next['status'] = status;
     if (team) next['team'] = team;
     const priority = PRIORITIES.find((p) => p.id === (next['priority'] as Ref | undefined)?.id);
@@ -197,15 +308,25 @@ export class ConnectWiseSandbox implements Sandbox {
     this.tickets.set(Number(t['id']), next);
     this.tally.escalationWrites += 1;
     const owner = (next['owner'] as Ref | undefined)?.identifier ?? 'nobody';
-    this.tally.write(`PATCH ticket #${String(t['id'])} → board "${board.name}", team "${team?.name ?? '-'}", owner ${owner}, ${priority?.name ?? ''}`);
+    this.tally.write(
+      `PATCH ticket #${String(t['id'])} → board "${board.name}", team "${team?.name ?? '-'}", owner ${owner}, ${priority?.name ?? ''}`,
+    );
     void this.deliver(Number(t['id']), { memberId: this.apiMember });
     return json(200, next);
   }
 
   private postNote(ticketId: number, body: unknown): Reply {
-    if (!isObj(body) || typeof body['text'] !== 'string' || body['text'] === '') return json(400, { code: 'InvalidObject', message: 'The text field is required.' });
+    if (!isObj(body) || typeof body['text'] !== 'string' || body['text'] === '')
+      return json(400, { code: 'InvalidObject', message: 'The text field is required.' });
     const at = this.stamp();
-    const note = { ...body, id: (this.nextNoteId += 1), ticketId, member: this.member(this.apiMember), createdBy: this.apiMember, dateCreated: at };
+    const note = {
+      ...body,
+      id: (this.nextNoteId += 1),
+      ticketId,
+      member: this.member(this.apiMember),
+      createdBy: this.apiMember,
+      dateCreated: at,
+    };
     this.notes.set(ticketId, [...(this.notes.get(ticketId) ?? []), note]);
     const t = this.tickets.get(ticketId)!;
     t['_info'] = { ...(t['_info'] as Json), lastUpdated: at, updatedBy: this.apiMember };

@@ -10,10 +10,34 @@ import type { Json, Listening, Reply, Sandbox, SandboxRequest } from './http.js'
  * echoes of our own writes included (`agent_id` = the API agent), as Halo sends them.
  */
 export const HALO_API_AGENT = 38;
-const TEAMS = ['1st Line Support', '2nd Line Support', '3rd Line Support', 'Network', 'Security'].map((name, i) => ({ id: i + 1, name }));
-const STATUSES = [{ id: 1, name: 'New' }, { id: 2, name: 'In Progress' }, { id: 4, name: 'Waiting on Customer' }, { id: 8, name: 'Resolved' }, { id: 9, name: 'Closed' }];
-const PRIORITIES = ['Critical', 'High', 'Medium', 'Low'].map((name, i) => ({ id: randomUUID(), slaid: 1, priorityid: i + 1, name }));
-const AGENTS: Record<number, string> = { 5: 'Sam Tier-One', 12: 'Erin Two', 13: 'Frank Two', 14: 'Alice Net', 15: 'Bob Net', 16: 'Carol Sec', 17: 'Dave Sec', 18: 'Grace Three', 19: 'Heidi Three' };
+const TEAMS = ['1st Line Support', '2nd Line Support', '3rd Line Support', 'Network', 'Security'].map((name, i) => ({
+  id: i + 1,
+  name,
+}));
+const STATUSES = [
+  { id: 1, name: 'New' },
+  { id: 2, name: 'In Progress' },
+  { id: 4, name: 'Waiting on Customer' },
+  { id: 8, name: 'Resolved' },
+  { id: 9, name: 'Closed' },
+];
+const PRIORITIES = ['Critical', 'High', 'Medium', 'Low'].map((name, i) => ({
+  id: randomUUID(),
+  slaid: 1,
+  priorityid: i + 1,
+  name,
+}));
+const AGENTS: Record<number, string> = {
+  5: 'Sam Tier-One',
+  12: 'Erin Two',
+  13: 'Frank Two',
+  14: 'Alice Net',
+  15: 'Bob Net',
+  16: 'Carol Sec',
+  17: 'Dave Sec',
+  18: 'Grace Three',
+  19: 'Heidi Three',
+};
 
 /** Halo answers datetimes without a zone (UTC). */
 const zoneless = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '');
@@ -59,7 +83,16 @@ export class HaloSandbox implements Sandbox {
 
   addTechNote(id: number, note: string, agentId = 5): void {
     const at = zoneless(this.options.now());
-    this.actions.push({ id: (this.nextActionId += 1), ticket_id: id, outcome: 'Private Note', note, hiddenfromuser: true, who_agentid: agentId, who: AGENTS[agentId], datetime: at });
+    this.actions.push({
+      id: (this.nextActionId += 1),
+      ticket_id: id,
+      outcome: 'Private Note',
+      note,
+      hiddenfromuser: true,
+      who_agentid: agentId,
+      who: AGENTS[agentId],
+      datetime: at,
+    });
     Object.assign(this.tickets.get(id) ?? {}, { lastactiondate: at, last_update: at });
   }
 
@@ -67,12 +100,19 @@ export class HaloSandbox implements Sandbox {
   async deliver(id: number, options: { event?: string; agentId?: number; copies?: number } = {}): Promise<void> {
     const t = this.tickets.get(id);
     const body = JSON.stringify({
-      id: randomUUID(), webhook_id: 'demo-webhook', notification_id: 41, escmsg_id: randomUUID(), event: options.event ?? 'Ticket Updated',
-      object_id: id, agent_id: options.agentId ?? 5, timestamp: new Date(this.options.now()).toISOString(),
+      id: randomUUID(),
+      webhook_id: 'demo-webhook',
+      notification_id: 41,
+      escmsg_id: randomUUID(),
+      event: options.event ?? 'Ticket Updated',
+      object_id: id,
+      agent_id: options.agentId ?? 5,
+      timestamp: new Date(this.options.now()).toISOString(),
       ticket: t ? { id, status_id: t['status_id'], agent_id: t['agent_id'] } : undefined,
     });
     const auth = `Basic ${Buffer.from(`${this.hookUser}:${this.hookPassword}`).toString('base64')}`;
-    for (let i = 0; i < (options.copies ?? 1); i++) this.tally.deliveries.push(await postWebhook(this.webhookUrl, body, { authorization: auth }, id));
+    for (let i = 0; i < (options.copies ?? 1); i++)
+      this.tally.deliveries.push(await postWebhook(this.webhookUrl, body, { authorization: auth }, id));
   }
 
   private route(req: SandboxRequest): Reply {
@@ -81,14 +121,18 @@ export class HaloSandbox implements Sandbox {
     if (!path.startsWith('/api/')) return json(404, 'Not Found');
     const token = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     const exp = token === undefined ? undefined : this.tokens.get(token);
-    if (exp === undefined || exp <= this.options.now()) return json(401, { Message: 'Authorization has been denied for this request.' });
-    return this.api(req, path) ?? json(404, { Message: `No HTTP resource was found that matches ${req.method} ${path}` });
+    if (exp === undefined || exp <= this.options.now())
+      return json(401, { Message: 'Authorization has been denied for this request.' });
+    return (
+      this.api(req, path) ?? json(404, { Message: `No HTTP resource was found that matches ${req.method} ${path}` })
+    );
   }
 
   private token(body: unknown): Reply {
     const form = new URLSearchParams(typeof body === 'string' ? body : '');
     if (form.get('grant_type') !== 'client_credentials') return json(400, { error: 'unsupported_grant_type' });
-    if (form.get('client_id') !== this.clientId || form.get('client_secret') !== this.clientSecret) return json(400, { error: 'invalid_client' });
+    if (form.get('client_id') !== this.clientId || form.get('client_secret') !== this.clientSecret)
+      return json(400, { error: 'invalid_client' });
     const token = `tok-${randomUUID()}`;
     // Lifetimes follow the demo clock: an hour of simulated time, so the connector's refresh shows up too.
     this.tokens.set(token, this.options.now() + 3_600_000);
@@ -103,7 +147,10 @@ export class HaloSandbox implements Sandbox {
       if (path === '/api/Team') return json(200, { record_count: TEAMS.length, teams: TEAMS });
       if (path === '/api/Status') return json(200, STATUSES);
       if (path === '/api/Priority') return json(200, PRIORITIES);
-      if (ticket) return this.tickets.has(Number(ticket[1])) ? json(200, this.tickets.get(Number(ticket[1]))) : json(404, { Message: 'Ticket not found' });
+      if (ticket)
+        return this.tickets.has(Number(ticket[1]))
+          ? json(200, this.tickets.get(Number(ticket[1])))
+          : json(404, { Message: 'Ticket not found' });
       if (path === '/api/Tickets') {
         const open = [...this.tickets.values()].filter((t) => t['status_id'] !== 9 && t['status_id'] !== 8);
         return json(200, { page_no: 1, page_size: 100, record_count: open.length, tickets: open });
@@ -130,7 +177,9 @@ export class HaloSandbox implements Sandbox {
       if (typeof item['agent_id'] === 'number') t['agent_name'] = AGENTS[item['agent_id']];
       this.tally.escalationWrites += 1;
       const level = PRIORITIES.find((p) => p.priorityid === t['priority_id'])?.name ?? '';
-      this.tally.write(`POST ticket #${String(t['id'])} → team "${String(t['team'])}", agent ${AGENTS[Number(t['agent_id'])] ?? 'unassigned'}, ${level}`);
+      this.tally.write(
+        `POST ticket #${String(t['id'])} → team "${String(t['team'])}", agent ${AGENTS[Number(t['agent_id'])] ?? 'unassigned'}, ${level}`,
+      );
       out.push(t);
       void this.deliver(Number(t['id']), { agentId: HALO_API_AGENT });
     }
@@ -144,13 +193,21 @@ export class HaloSandbox implements Sandbox {
       const t = this.tickets.get(Number(item['ticket_id']));
       if (!t || !item['outcome']) return json(400, { Message: 'ticket_id and outcome are required' });
       const at = zoneless(this.options.now());
-      const action = { ...item, id: (this.nextActionId += 1), datetime: at, who_agentid: HALO_API_AGENT, actionby_agent_id: HALO_API_AGENT };
+      const action = {
+        ...item,
+        id: (this.nextActionId += 1),
+        datetime: at,
+        who_agentid: HALO_API_AGENT,
+        actionby_agent_id: HALO_API_AGENT,
+      };
       this.actions.push(action);
       Object.assign(t, { lastactiondate: at, last_update: at });
       const customer = item['hiddenfromuser'] === false;
       if (customer) this.tally.customerNotes += 1;
       else this.tally.internalNotes += 1;
-      this.tally.write(`POST ${customer ? 'customer-visible' : 'private'} action on #${String(t['id'])} (outcome "${String(item['outcome'])}")`);
+      this.tally.write(
+        `POST ${customer ? 'customer-visible' : 'private'} action on #${String(t['id'])} (outcome "${String(item['outcome'])}")`,
+      );
       out.push(action);
     }
     return json(200, out.length === 1 ? out[0] : out);

@@ -45,7 +45,11 @@ export async function listen(handler: (req: SandboxRequest) => Reply | Promise<R
   };
 }
 
-async function serve(req: IncomingMessage, res: ServerResponse, handler: (req: SandboxRequest) => Reply | Promise<Reply>): Promise<void> {
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handler: (req: SandboxRequest) => Reply | Promise<Reply>,
+): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
@@ -57,16 +61,29 @@ async function serve(req: IncomingMessage, res: ServerResponse, handler: (req: S
   }
   let reply: Reply;
   try {
-    reply = await handler({ method: req.method ?? 'GET', url: new URL(req.url ?? '/', 'http://sandbox'), headers: req.headers, body });
+    reply = await handler({
+      method: req.method ?? 'GET',
+      url: new URL(req.url ?? '/', 'http://sandbox'),
+      headers: req.headers,
+      body,
+    });
   } catch (e) {
     reply = { status: 500, body: { message: (e as Error).message } };
   }
-  const payload = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-  res.writeHead(reply.status, { 'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json; charset=utf-8', ...reply.headers });
+  const payload =
+    reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+  res.writeHead(reply.status, {
+    'content-type': typeof reply.body === 'string' ? 'text/plain' : 'application/json; charset=utf-8',
+    ...reply.headers,
+  });
   res.end(payload);
 }
 
-export const json = (status: number, body?: unknown, headers?: Record<string, string>): Reply => ({ status, body, ...(headers ? { headers } : {}) });
+export const json = (status: number, body?: unknown, headers?: Record<string, string>): Reply => ({
+  status,
+  body,
+  ...(headers ? { headers } : {}),
+});
 export const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What the service answered to one webhook delivery. */
@@ -78,11 +95,26 @@ export interface Delivery {
 }
 
 /** POSTs a webhook body (exact bytes) and reads the service's 202 answer. */
-export async function postWebhook(url: string, body: string, headers: Record<string, string>, ticketId: number): Promise<Delivery> {
+export async function postWebhook(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  ticketId: number,
+): Promise<Delivery> {
   try {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body, signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
     const answer = (await res.json().catch(() => ({}))) as { duplicate?: boolean; ignored?: string };
-    return { ticketId, status: res.status, duplicate: answer.duplicate === true, ...(answer.ignored ? { ignored: answer.ignored } : {}) };
+    return {
+      ticketId,
+      status: res.status,
+      duplicate: answer.duplicate === true,
+      ...(answer.ignored ? { ignored: answer.ignored } : {}),
+    };
   } catch {
     return { ticketId, status: 0, duplicate: false };
   }

@@ -31,7 +31,10 @@ export class NotifierSink {
       if (typeof body['rule'] === 'string') n.rule = body['rule'];
       if (typeof ref['id'] === 'string') n.ticketId = ref['id'];
       this.received.push(n);
-      const text = typeof body['text'] === 'string' ? body['text'] : `${n.rule ?? 'escalation'} on ${String(body['instance'] ?? '?')} #${n.ticketId ?? '?'}`;
+      const text =
+        typeof body['text'] === 'string'
+          ? body['text']
+          : `${n.rule ?? 'escalation'} on ${String(body['instance'] ?? '?')} #${n.ticketId ?? '?'}`;
       this.onNotify?.(n, text);
       return json(200, { ok: true });
     });

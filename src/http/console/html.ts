@@ -32,4 +32,6 @@ export const raw = (s: string): Html => new Html(s);
 
 /** JSON for a `<script type="application/json">` data island: `<` escaped so the text can't close the element. */
 export const jsonIsland = (id: string, data: unknown): Html =>
-  new Html(`<script type="application/json" id="${escapeHtml(id)}">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>`);
+  new Html(
+    `<script type="application/json" id="${escapeHtml(id)}">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>`,
+  );

@@ -21,16 +21,24 @@ export interface LayoutInput {
 }
 
 // htmx: no injected <style> (CSP style-src 'self'), no eval, no scripts from swapped content.
-const HTMX_CONFIG = '{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true}';
+const HTMX_CONFIG =
+  '{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true}';
 
 export function layout(p: LayoutInput): Html {
-  const nav = p.csrf === undefined
-    ? ''
-    : html`<header class="top">
-  <a class="brand" href="/ui/overview">psa-escalator</a>
-  <nav aria-label="Console pages"><ul>${pages.map((pg) => html`<li><a href="${pg.path}"${p.current === pg.path ? raw(' aria-current="page"') : ''}>${pg.label}</a></li>`)}</ul></nav>
-  <form method="post" action="/ui/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="${p.csrf}"><button type="submit">Sign out</button></form>
-</header>`;
+  const nav =
+    p.csrf === undefined
+      ? ''
+      : html`<header class="top">
+          <a class="brand" href="/ui/overview">psa-escalator</a>
+          <nav aria-label="Console pages">
+            <ul>
+              ${pages.map((pg) => html`<li><a href="${pg.path}" ${p.current === pg.path ? raw(' aria-current="page"') : ''}>${pg.label}</a></li>`)}
+            </ul>
+          </nav>
+          <form method="post" action="/ui/sign-out" class="sign-out">
+            <input type="hidden" name="_csrf" value="${p.csrf}" /><button type="submit">Sign out</button>
+          </form>
+        </header>`;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -64,16 +72,23 @@ export function when(iso: string | null | undefined, zone = 'UTC'): Html {
   if (!iso) return html`<span class="muted">—</span>`;
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return html`${iso}`;
-  return html`<time datetime="${new Date(ms).toISOString()}" title="${formatLocal(ms, zone)} (${zone}, calendar time)">${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC</time>`;
+  return html`<time datetime="${new Date(ms).toISOString()}" title="${formatLocal(ms, zone)} (${zone}, calendar time)"
+    >${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC</time
+  >`;
 }
 
 export const span = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '—' : formatSpan(ms));
 
-export const minutes = (min: number | null | undefined): string => (min === null || min === undefined ? '—' : formatSpan(min * 60_000));
+export const minutes = (min: number | null | undefined): string =>
+  min === null || min === undefined ? '—' : formatSpan(min * 60_000);
 
 export const pct = (f: number): string => `${Math.round(f * 1000) / 10}%`;
 
 /** An empty state that says what to do. */
-export const empty = (what: string, todo: Interpolation): Html => html`<div class="empty" role="status"><p><strong>${what}</strong></p><p>${todo}</p></div>`;
+export const empty = (what: string, todo: Interpolation): Html =>
+  html`<div class="empty" role="status">
+    <p><strong>${what}</strong></p>
+    <p>${todo}</p>
+  </div>`;
 
 export const badge = (text: string, kind = ''): Html => html`<span class="badge ${kind}">${text}</span>`;

@@ -7,7 +7,13 @@ import type { KnownInstance } from '../services.js';
 
 const Connection = z.object({
   connection: z
-    .object({ site: z.string().optional(), baseUrl: z.string().optional(), zoneUrl: z.string().optional(), tenantUrl: z.string().optional(), apiUrl: z.string().optional() })
+    .object({
+      site: z.string().optional(),
+      baseUrl: z.string().optional(),
+      zoneUrl: z.string().optional(),
+      tenantUrl: z.string().optional(),
+      apiUrl: z.string().optional(),
+    })
     .partial(),
 });
 
@@ -28,16 +34,19 @@ export function psaLinker(known: KnownInstance): ((ticketId: string) => string) 
   const c = parsed.data.connection;
   switch (known.loaded.info.kind) {
     case 'connectwise': {
-      const site = c.site && !c.site.includes('://') ? new URL(`https://${c.site.replace(/^api-/, '')}`) : originOf(c.site);
+      const site =
+        c.site && !c.site.includes('://') ? new URL(`https://${c.site.replace(/^api-/, '')}`) : originOf(c.site);
       const base = site ?? originOf(c.baseUrl);
       if (!base) return undefined;
-      return (id) => `${base.origin}/v4_6_release/services/system_io/Service/fv_sr100_request.rails?service_recid=${encodeURIComponent(id)}`;
+      return (id) =>
+        `${base.origin}/v4_6_release/services/system_io/Service/fv_sr100_request.rails?service_recid=${encodeURIComponent(id)}`;
     }
     case 'autotask': {
       const zone = originOf(c.zoneUrl);
       const m = zone ? /^webservices(\d+)\.autotask\.net$/.exec(zone.hostname) : null;
       if (!m) return undefined;
-      return (id) => `https://ww${m[1]}.autotask.net/Mvc/ServiceDesk/TicketDetail.mvc?ticketId=${encodeURIComponent(id)}`;
+      return (id) =>
+        `https://ww${m[1]}.autotask.net/Mvc/ServiceDesk/TicketDetail.mvc?ticketId=${encodeURIComponent(id)}`;
     }
     case 'halo': {
       const tenant = originOf(c.tenantUrl) ?? originOf(c.apiUrl?.replace(/\/api\/?$/, ''));

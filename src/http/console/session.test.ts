@@ -32,8 +32,15 @@ describe('console sessions (signed cookies)', () => {
   });
 
   it('cookies are HttpOnly, SameSite=Strict, scoped to /ui; Secure over https', () => {
-    expect(cookieHeader('n', 'v', { maxAgeSeconds: 60, secure: false })).toBe('n=v; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=60');
+    expect(cookieHeader('n', 'v', { maxAgeSeconds: 60, secure: false })).toBe(
+      'n=v; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=60',
+    );
     expect(cookieHeader('n', 'v', { maxAgeSeconds: 60, secure: true })).toMatch(/; Secure$/);
-    expect(parseCookies('a=1; b=2; a=3')).toEqual(new Map([['a', '1'], ['b', '2']]));
+    expect(parseCookies('a=1; b=2; a=3')).toEqual(
+      new Map([
+        ['a', '1'],
+        ['b', '2'],
+      ]),
+    );
   });
 });

@@ -17,8 +17,12 @@ export const InstanceStatusSchema = z.object({
   rateLimit: z.object({ requests: z.number(), perMs: z.number(), pausedUntil: InstantString.nullable() }),
   psa: z
     .enum(['ok', 'unreachable', 'auth_failed', 'rate_limited', 'unknown'])
-    .describe('PSA health: unknown until the first call, then what the latest call said (see psaCheckedAt, psaLastError)'),
-  psaCheckedAt: InstantString.nullable().optional().describe('When the PSA was last called; null before the first call'),
+    .describe(
+      'PSA health: unknown until the first call, then what the latest call said (see psaCheckedAt, psaLastError)',
+    ),
+  psaCheckedAt: InstantString.nullable()
+    .optional()
+    .describe('When the PSA was last called; null before the first call'),
   psaLastError: z
     .object({ code: z.string(), at: InstantString })
     .nullable()
@@ -45,26 +49,25 @@ export const InstancesResponseSchema = z.object({ items: z.array(InstanceStatusS
 
 export const ResultStatusSchema = z.enum(['applied', 'proposed', 'skipped', 'failed', 'dead_letter']);
 
-export const AuditEntrySchema = z
-  .object({
-    id: z.string(),
-    at: InstantString,
-    instanceId: z.string(),
-    psa: z.string(),
-    ticketId: z.string(),
-    mode: z.enum(['enforce', 'observe']),
-    trigger: z.string().optional().describe('webhook, scheduled, reconcile, dead_letter_retry, …'),
-    decision: DecisionSchema,
-    results: z.array(
-      z.object({
-        action: z.string(),
-        actionId: z.string().optional(),
-        status: ResultStatusSchema,
-        error: z.object({ code: z.string(), message: z.string() }).optional(),
-      }),
-    ),
-    event: z.string().optional().describe('Non-decision events such as ticket_gone'),
-  });
+export const AuditEntrySchema = z.object({
+  id: z.string(),
+  at: InstantString,
+  instanceId: z.string(),
+  psa: z.string(),
+  ticketId: z.string(),
+  mode: z.enum(['enforce', 'observe']),
+  trigger: z.string().optional().describe('webhook, scheduled, reconcile, dead_letter_retry, …'),
+  decision: DecisionSchema,
+  results: z.array(
+    z.object({
+      action: z.string(),
+      actionId: z.string().optional(),
+      status: ResultStatusSchema,
+      error: z.object({ code: z.string(), message: z.string() }).optional(),
+    }),
+  ),
+  event: z.string().optional().describe('Non-decision events such as ticket_gone'),
+});
 
 export const EscalationsResponseSchema = z.object({
   items: z.array(AuditEntrySchema),
@@ -113,7 +116,10 @@ export const RegistrationResponseSchema = z.object({
   updated: z.number().int(),
   unchanged: z.number().int(),
   removed: z.number().int(),
-  manualSteps: z.array(z.string()).optional().describe('Steps an admin must do by hand (the API user lacks a permission)'),
+  manualSteps: z
+    .array(z.string())
+    .optional()
+    .describe('Steps an admin must do by hand (the API user lacks a permission)'),
 });
 
 export const QueuedResponseSchema = z.object({ queued: z.literal(true), jobId: z.string() });

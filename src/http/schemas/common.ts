@@ -3,14 +3,13 @@ import { z } from 'zod';
 import { errorCodes } from '../errors.js';
 
 /** `{"error":{"code","message","details?"}}` (docs/spec.md §5). */
-export const ErrorBodySchema = z
-  .object({
-    error: z.object({
-      code: z.enum(errorCodes as [string, ...string[]]).describe('Stable error code (docs/spec.md §5)'),
-      message: z.string().describe('Human-readable; never contains internals or secrets'),
-      details: z.unknown().optional().describe('Validation issues as [{path, message}], or other structured detail'),
-    }),
-  });
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.enum(errorCodes as [string, ...string[]]).describe('Stable error code (docs/spec.md §5)'),
+    message: z.string().describe('Human-readable; never contains internals or secrets'),
+    details: z.unknown().optional().describe('Validation issues as [{path, message}], or other structured detail'),
+  }),
+});
 
 type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 429 | 500 | 503;
 

@@ -18,7 +18,12 @@ export const ActionSchema = z.discriminatedUnion('type', [
     from: z.object({ tier: z.string().nullable(), owner: z.string().nullable() }),
   }),
   ruleAction('priority', { priority: z.string() }),
-  ruleAction('note', { visibility: z.enum(['internal', 'customer']), template: z.string(), text: z.string(), promisedUpdateBy: z.string().optional() }),
+  ruleAction('note', {
+    visibility: z.enum(['internal', 'customer']),
+    template: z.string(),
+    text: z.string(),
+    promisedUpdateBy: z.string().optional(),
+  }),
   ruleAction('notify', { notifier: z.string() }),
   ruleAction('tag', { tag: z.string() }),
 ]);
@@ -35,21 +40,23 @@ export const ClockSchema = z.object({
 
 export const ClocksSchema = z.object({ firstResponse: ClockSchema.optional(), resolution: ClockSchema.optional() });
 
-export const DecisionSchema = z
-  .object({
-    actions: z.array(ActionSchema),
-    reasons: z.array(
-      z.object({
-        rule: z.string(),
-        kind: z.string(),
-        text: z.string(),
-        matched: z.record(z.string(), z.unknown()).describe('The contract: the values that made the rule match'),
-        suppressed: z.enum(['manual_hold', 'daily_limit', 'handoff_incomplete']).optional(),
-        ownerUnmapped: z.boolean().optional(),
-        clocks: z.array(z.enum(['firstResponse', 'resolution'])).optional().describe('slaUsed rules: the clocks whose threshold was met'),
-      }),
-    ),
-    nearMisses: z.array(z.object({ rule: z.string(), text: z.string(), matched: z.record(z.string(), z.unknown()) })),
-    clocks: ClocksSchema,
-    nextCheckAt: InstantString.nullable(),
-  });
+export const DecisionSchema = z.object({
+  actions: z.array(ActionSchema),
+  reasons: z.array(
+    z.object({
+      rule: z.string(),
+      kind: z.string(),
+      text: z.string(),
+      matched: z.record(z.string(), z.unknown()).describe('The contract: the values that made the rule match'),
+      suppressed: z.enum(['manual_hold', 'daily_limit', 'handoff_incomplete']).optional(),
+      ownerUnmapped: z.boolean().optional(),
+      clocks: z
+        .array(z.enum(['firstResponse', 'resolution']))
+        .optional()
+        .describe('slaUsed rules: the clocks whose threshold was met'),
+    }),
+  ),
+  nearMisses: z.array(z.object({ rule: z.string(), text: z.string(), matched: z.record(z.string(), z.unknown()) })),
+  clocks: ClocksSchema,
+  nextCheckAt: InstantString.nullable(),
+});

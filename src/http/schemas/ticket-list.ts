@@ -6,12 +6,23 @@ import { InstantString } from './common.js';
 
 export const TicketListQuerySchema = z.object({
   instance: z.string().min(1).optional().describe('Only this instance (default: every configured instance)'),
-  sort: z.enum(['risk', 'updated']).default('risk').describe('risk: earliest SLA due instant or scheduled check first; updated: most recently updated first'),
+  sort: z
+    .enum(['risk', 'updated'])
+    .default('risk')
+    .describe('risk: earliest SLA due instant or scheduled check first; updated: most recently updated first'),
   tier: z.string().min(1).optional().describe('Only tickets in this tier'),
-  group: z.string().min(1).optional().describe('Only tickets whose queue or team has this name or id (case-insensitive)'),
+  group: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Only tickets whose queue or team has this name or id (case-insensitive)'),
   company: z.string().min(1).optional().describe('Company id, or a case-insensitive part of its name'),
   limit: z.coerce.number().int().min(1).max(500).default(50).describe('Page size (max 500)'),
-  cursor: z.string().regex(/^\d{1,9}$/).optional().describe('`nextCursor` of the previous page'),
+  cursor: z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .optional()
+    .describe('`nextCursor` of the previous page'),
 });
 
 export const ListedTicketSchema = z.object({
@@ -28,17 +39,23 @@ export const ListedTicketSchema = z.object({
   owner: z.string().nullable(),
   location: z.string().nullable().describe('Queue or team name'),
   updatedAt: InstantString,
-  nextCheckAt: InstantString.nullable().describe('When the engine re-evaluates the ticket next (a time-based rule may fire)'),
-  clocks: z.array(
-    z.object({
-      name: z.enum(['firstResponse', 'resolution']),
-      dueAt: InstantString,
-      paused: z.boolean(),
-      breached: z.boolean(),
-      usedPct: z.number(),
-      businessRemainingMs: z.number().describe('Business milliseconds left at `asOf` (negative: overdue by that much)'),
-    }),
-  ).describe('Running SLA clocks (stopped ones omitted)'),
+  nextCheckAt: InstantString.nullable().describe(
+    'When the engine re-evaluates the ticket next (a time-based rule may fire)',
+  ),
+  clocks: z
+    .array(
+      z.object({
+        name: z.enum(['firstResponse', 'resolution']),
+        dueAt: InstantString,
+        paused: z.boolean(),
+        breached: z.boolean(),
+        usedPct: z.number(),
+        businessRemainingMs: z
+          .number()
+          .describe('Business milliseconds left at `asOf` (negative: overdue by that much)'),
+      }),
+    )
+    .describe('Running SLA clocks (stopped ones omitted)'),
   calendar: z.object({
     name: z.string(),
     timezone: z.string(),

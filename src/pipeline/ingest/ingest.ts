@@ -33,10 +33,12 @@ async function replicated(events: Queue, count: number, timeoutMs: number): Prom
   // The raw connection of the queue (the one that wrote the job): WAIT counts that connection's writes. On a Redis
   // Cluster, the pooled connection to the master of the queue's slot (its keys share the `{bull}` hash tag).
   const raw = (await events.getBackend().client) as unknown as RedisClient;
-  const client = raw instanceof Cluster ? await clusterMasterFor(raw, `${events.opts.prefix ?? 'bull'}:${events.name}`) : raw;
+  const client =
+    raw instanceof Cluster ? await clusterMasterFor(raw, `${events.opts.prefix ?? 'bull'}:${events.name}`) : raw;
   if (!client) throw new Error('no Redis Cluster master known for the events queue');
   const acked = await client.wait(count, timeoutMs);
-  if (acked < count) throw new Error(`only ${acked} of ${count} Redis replica(s) acknowledged the event within ${timeoutMs} ms`);
+  if (acked < count)
+    throw new Error(`only ${acked} of ${count} Redis replica(s) acknowledged the event within ${timeoutMs} ms`);
 }
 
 /** `promise`, or a rejection after `ms` (one promise and one timer per call: this is on every acknowledgement). */

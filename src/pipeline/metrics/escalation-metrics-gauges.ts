@@ -66,8 +66,12 @@ export function registerEscalationGauges(options: EscalationGaugeOptions): void 
     inflight ??= (async () => {
       try {
         const [results, ft] = await Promise.all([
-          Promise.all(options.instances.map((instance) => options.service.query({ instance, from: t - windowMs, to: t }))),
-          options.followThrough && t - ftAt >= ftCacheMs ? options.followThrough({ from: t - ftWindowMs, to: t }) : undefined,
+          Promise.all(
+            options.instances.map((instance) => options.service.query({ instance, from: t - windowMs, to: t })),
+          ),
+          options.followThrough && t - ftAt >= ftCacheMs
+            ? options.followThrough({ from: t - ftWindowMs, to: t })
+            : undefined,
         ]);
         cached = { at: t, results };
         publish(gauges, results);
@@ -84,7 +88,9 @@ export function registerEscalationGauges(options: EscalationGaugeOptions): void 
     await inflight;
   };
   const gauges = createGauges(options.registry, `${Math.round(windowMs / 3_600_000)}h`, refresh);
-  const ftGauges = options.followThrough ? createFollowThroughGauges(options.registry, `${Math.round(ftWindowMs / 86_400_000)}d`, refresh) : undefined;
+  const ftGauges = options.followThrough
+    ? createFollowThroughGauges(options.registry, `${Math.round(ftWindowMs / 86_400_000)}d`, refresh)
+    : undefined;
 }
 
 type Gauges = ReturnType<typeof createGauges>;
@@ -94,7 +100,13 @@ type FollowThroughGauges = ReturnType<typeof createFollowThroughGauges>;
 function createGauges(registry: Registry, windowLabel: string, refresh: () => Promise<void>) {
   const reg = { registers: [registry] };
   const g = (name: string, help: string, labels: string[]) =>
-    new Gauge({ name, help: `${help} (rolling ${windowLabel} window)`, labelNames: labels, collect: () => refresh(), ...reg });
+    new Gauge({
+      name,
+      help: `${help} (rolling ${windowLabel} window)`,
+      labelNames: labels,
+      collect: () => refresh(),
+      ...reg,
+    });
   const n = escalationGaugeNames;
   const tierLabels = ['instance', 'tier'];
   return {
@@ -103,7 +115,7 @@ function createGauges(registry: Registry, windowLabel: string, refresh: () => Pr
     rate: g(n.tierEscalationRate, 'Escalated / tickets per tier', tierLabels),
     reRate: g(n.tierReEscalationRate, 'Escalated tickets escalated again or moved down by a human', tierLabels),
     tte: g(n.tierTimeToEscalate, 'Median business minutes from tier entry to our move', tierLabels),
-    handoff: g(n.tierHandoffDelay, 'Median real minutes from our move to the new owner\'s first activity', tierLabels),
+    handoff: g(n.tierHandoffDelay, "Median real minutes from our move to the new owner's first activity", tierLabels),
     near: g(n.tierNearMisses, 'Near misses per tier', tierLabels),
     proposed: g(n.tierProposed, 'Observe mode: tickets we would have moved up out of the tier', tierLabels),
     over: g(n.overEscalationRate, 'Share of T1 tickets escalated', ['instance']),
@@ -119,10 +131,19 @@ function createGauges(registry: Registry, windowLabel: string, refresh: () => Pr
 function createFollowThroughGauges(registry: Registry, windowLabel: string, refresh: () => Promise<void>) {
   const reg = { registers: [registry] };
   const g = (name: string, help: string) =>
-    new Gauge({ name, help: `${help} (rolling ${windowLabel} window)`, labelNames: ['instance'], collect: () => refresh(), ...reg });
+    new Gauge({
+      name,
+      help: `${help} (rolling ${windowLabel} window)`,
+      labelNames: ['instance'],
+      collect: () => refresh(),
+      ...reg,
+    });
   const n = escalationGaugeNames;
   return {
-    appropriate: g(n.reviewAppropriate, 'Reviewed escalations judged appropriate / reviewed (no series before the first review)'),
+    appropriate: g(
+      n.reviewAppropriate,
+      'Reviewed escalations judged appropriate / reviewed (no series before the first review)',
+    ),
     reviewed: g(n.reviewed, 'Escalations given a review verdict'),
     rcaRequired: g(n.rcaRequired, 'RCAs requested after emergencies'),
     rcaOverdue: g(n.rcaOverdue, 'RCAs past their deadline without the RCA note'),

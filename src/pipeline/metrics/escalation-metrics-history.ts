@@ -83,7 +83,8 @@ function detectHandoff(h: MetricsHistory, ticket: Ticket, changeAt: number): voi
   // PSAs stamp notes to the second: a note in the same second as our move is after it.
   const moveSecond = Math.floor(moveMs / 1000) * 1000;
   // Without an owner of ours, whoever takes the ticket after the move is its new owner (taking it is their first version).
-  const pickedUp = move.owner === undefined && ticket.owner && ticket.owner.id !== move.previousOwnerId ? ticket.owner : undefined;
+  const pickedUp =
+    move.owner === undefined && ticket.owner && ticket.owner.id !== move.previousOwnerId ? ticket.owner : undefined;
   const isNewOwner = (who: { id: string; name?: string }): boolean =>
     move.owner !== undefined
       ? ownerMatches(who, move.owner, move.ownerIdentity)
@@ -98,7 +99,8 @@ function detectHandoff(h: MetricsHistory, ticket: Ticket, changeAt: number): voi
 
 function recordEnd(h: MetricsHistory, ticket: Ticket, changeAt: number): void {
   if (terminal.has(ticket.status.category)) {
-    const resolved = ticket.resolvedAt && !Number.isNaN(Date.parse(ticket.resolvedAt)) ? ticket.resolvedAt : iso(changeAt);
+    const resolved =
+      ticket.resolvedAt && !Number.isNaN(Date.parse(ticket.resolvedAt)) ? ticket.resolvedAt : iso(changeAt);
     h.endedAt ??= resolved;
     h.resolvedAt ??= resolved;
   } else if (h.endedAt !== undefined) {
@@ -124,7 +126,9 @@ function recordProposal(h: MetricsHistory, args: RecordArgs): void {
   const visitAt = Date.parse(currentVisitStart(h));
   const proposals = h.proposals ?? [];
   if (proposals.some((p) => p.rule === move.rule && Date.parse(p.at) >= visitAt)) return;
-  h.proposals = [...proposals, { at: iso(args.now), from: currentTier(h), to: move.tier, rule: move.rule }].slice(-MAX_MOVES);
+  h.proposals = [...proposals, { at: iso(args.now), from: currentTier(h), to: move.tier, rule: move.rule }].slice(
+    -MAX_MOVES,
+  );
 }
 
 function recordNearMisses(h: MetricsHistory, decision: Decision | undefined, now: number): void {
@@ -161,14 +165,20 @@ type Escalation = OurMoves['escalations'][number];
 function newMovesOfOurs(h: MetricsHistory, ours: OurMoves | undefined): Escalation[] {
   const lastOurs = [...h.moves].reverse().find((m) => m.by === 'us');
   const after = lastOurs ? Date.parse(lastOurs.at) : -Infinity;
-  return (ours?.escalations ?? []).filter((e) => Date.parse(e.at) > after).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  return (ours?.escalations ?? [])
+    .filter((e) => Date.parse(e.at) > after)
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
 
 function pushOurs(h: MetricsHistory, e: Escalation, args: RecordArgs): void {
   const last = args.ours?.lastReassign;
   const mine = last && last.at === e.at ? last : undefined;
   h.moves.push({
-    at: e.at, from: currentTier(h), to: e.tier ?? null, by: 'us', rule: e.rule,
+    at: e.at,
+    from: currentTier(h),
+    to: e.tier ?? null,
+    by: 'us',
+    rule: e.rule,
     ...(e.kind ? { kind: e.kind } : {}),
     businessMinutes: Math.max(0, args.businessMinutes(Date.parse(currentVisitStart(h)), Date.parse(e.at))),
     ...(mine?.owner !== undefined ? { owner: mine.owner, ownerIdentity: mine.ownerIdentity } : {}),
@@ -182,7 +192,12 @@ function pushOurs(h: MetricsHistory, e: Escalation, args: RecordArgs): void {
  */
 export function recordEvaluation(prev: MetricsHistory | undefined, args: RecordArgs): MetricsHistory {
   const h: MetricsHistory = prev
-    ? { ...prev, moves: prev.moves.map((m) => ({ ...m })), clockStops: [...prev.clockStops], nearMisses: [...prev.nearMisses] }
+    ? {
+        ...prev,
+        moves: prev.moves.map((m) => ({ ...m })),
+        clockStops: [...prev.clockStops],
+        nearMisses: [...prev.nearMisses],
+      }
     : start(args);
   const { ticket, now } = args;
   const prevObserved = Date.parse(h.observedAt);
@@ -191,7 +206,8 @@ export function recordEvaluation(prev: MetricsHistory | undefined, args: RecordA
   // Moves of ours applied before this read (a recorded decision completed by a retry) come first, so reading their
   // result is no human move; moves of this evaluation (at or after the read) come last.
   for (const m of fresh.filter((e) => Date.parse(e.at) < now)) pushOurs(h, m, args);
-  if (prev && ticket.tier !== currentTier(h)) h.moves.push({ at: iso(changeAt), from: currentTier(h), to: ticket.tier, by: 'human' });
+  if (prev && ticket.tier !== currentTier(h))
+    h.moves.push({ at: iso(changeAt), from: currentTier(h), to: ticket.tier, by: 'human' });
   detectHandoff(h, ticket, changeAt);
   recordEnd(h, ticket, changeAt);
   recordClocks(h, ticket, args.decision, now);

@@ -12,7 +12,14 @@ import type { EscalationMetrics } from './escalation-metrics.js';
 /** What the ticket processor feeds after each evaluation (failures are logged, never fail the job). */
 export interface EscalationMetricsRecorder {
   /** After an evaluation: the ticket as read, the decision and the stored state (`TicketRecord` fits `ours`). */
-  record(args: { instanceId: string; ticket: Ticket; decision?: Decision; ours?: OurMoves; mode?: 'enforce' | 'observe'; now: number }): Promise<void>;
+  record(args: {
+    instanceId: string;
+    ticket: Ticket;
+    decision?: Decision;
+    ours?: OurMoves;
+    mode?: 'enforce' | 'observe';
+    now: number;
+  }): Promise<void>;
   gone(instanceId: string, ticketId: string, now: number): Promise<void>;
 }
 
@@ -49,7 +56,10 @@ type BusinessMinutes = (ticket: Ticket, fromMs: number, toMs: number) => number;
  * Business minutes in the ticket's clock calendar (docs/spec.md §2: the priority's `calendar` override, else the policy's);
  * real minutes when the instance, policy or calendar is unknown.
  */
-export function businessMinutesFor(config: EscalationMetricsServiceOptions['config'], instanceId: string): BusinessMinutes {
+export function businessMinutesFor(
+  config: EscalationMetricsServiceOptions['config'],
+  instanceId: string,
+): BusinessMinutes {
   let calendars: Record<string, BusinessCalendar> = {};
   try {
     calendars = compileCalendars(config.calendars);
@@ -76,19 +86,29 @@ export function createEscalationMetricsService(options: EscalationMetricsService
     if (!c) clocks.set(id, (c = businessMinutesFor(config, id)));
     return c;
   };
-  const toleranceMin = (id: string): number => (config.instances.find((i) => i.info.id === id)?.slaDriftToleranceMs ?? 5 * 60_000) / 60_000;
+  const toleranceMin = (id: string): number =>
+    (config.instances.find((i) => i.info.id === id)?.slaDriftToleranceMs ?? 5 * 60_000) / 60_000;
   return {
     async record({ instanceId, ticket, decision, ours, mode, now }) {
       try {
         const prev = await store.get(instanceId, ticket.ref.id);
         const bm = clockOf(instanceId);
         const next = recordEvaluation(prev, {
-          instanceId, ticket, now, ...(decision ? { decision } : {}), ...(ours ? { ours } : {}), ...(mode ? { mode } : {}),
-          businessMinutes: (a, b) => bm(ticket, a, b), slaDriftToleranceMin: toleranceMin(instanceId),
+          instanceId,
+          ticket,
+          now,
+          ...(decision ? { decision } : {}),
+          ...(ours ? { ours } : {}),
+          ...(mode ? { mode } : {}),
+          businessMinutes: (a, b) => bm(ticket, a, b),
+          slaDriftToleranceMin: toleranceMin(instanceId),
         });
         await store.put(next);
       } catch (e) {
-        log.warn({ err: { message: e instanceof Error ? e.message : String(e) }, instance: instanceId, ticket: ticket.ref.id }, 'escalation metrics: history not recorded');
+        log.warn(
+          { err: { message: e instanceof Error ? e.message : String(e) }, instance: instanceId, ticket: ticket.ref.id },
+          'escalation metrics: history not recorded',
+        );
       }
     },
     async gone(instanceId, ticketId, now) {
@@ -96,7 +116,10 @@ export function createEscalationMetricsService(options: EscalationMetricsService
         const prev = await store.get(instanceId, ticketId);
         if (prev) await store.put(recordGone(prev, now));
       } catch (e) {
-        log.warn({ err: { message: e instanceof Error ? e.message : String(e) }, instance: instanceId, ticket: ticketId }, 'escalation metrics: end not recorded');
+        log.warn(
+          { err: { message: e instanceof Error ? e.message : String(e) }, instance: instanceId, ticket: ticketId },
+          'escalation metrics: end not recorded',
+        );
       }
     },
     async query({ instance, from, to }) {
@@ -113,7 +136,11 @@ export function createEscalationMetricsService(options: EscalationMetricsService
         // Ticket ids repeat across PSAs: the aggregate keys each history by instance and ticket.
         all.push(...histories.map((h) => ({ ...h, instanceId: '', ticketId: `${id}\n${h.ticketId}` })));
       }
-      const { instance: _all, tier3Audit: _t3, ...merged } = computeEscalationMetrics(all, { instance: '', from, to, tiers: config.tiers });
+      const {
+        instance: _all,
+        tier3Audit: _t3,
+        ...merged
+      } = computeEscalationMetrics(all, { instance: '', from, to, tiers: config.tiers });
       const tier3Audit = Object.entries(byInstance)
         .flatMap(([instance, m]) => m.tier3Audit.map((row) => ({ ...row, instance })))
         .sort((a, b) => (a.arrivedAt < b.arrivedAt ? -1 : a.arrivedAt > b.arrivedAt ? 1 : 0));

@@ -99,16 +99,31 @@ export function visitsOf(h: MetricsHistory): Visit[] {
   return out;
 }
 
-const rankIn = (tiers: readonly string[]) => (tier: string | null): number => (tier === null ? -1 : tiers.indexOf(tier));
+const rankIn =
+  (tiers: readonly string[]) =>
+  (tier: string | null): number =>
+    tier === null ? -1 : tiers.indexOf(tier);
 const inWindow = (ms: number, w: MetricsWindow) => ms >= w.from && ms < w.to;
 
 /** Our moves up out of `tier` in the window (one ticket may have several). */
-function escalationsOutOf(h: MetricsHistory, tier: string, w: MetricsWindow, rank: (t: string | null) => number): HistoryMove[] {
-  return h.moves.filter((m) => m.by === 'us' && m.from === tier && rank(m.to) > rank(m.from) && inWindow(Date.parse(m.at), w));
+function escalationsOutOf(
+  h: MetricsHistory,
+  tier: string,
+  w: MetricsWindow,
+  rank: (t: string | null) => number,
+): HistoryMove[] {
+  return h.moves.filter(
+    (m) => m.by === 'us' && m.from === tier && rank(m.to) > rank(m.from) && inWindow(Date.parse(m.at), w),
+  );
 }
 
 /** Re-escalation: after `move`, and before the window's end, we moved the ticket up again or a human moved it down. */
-function reEscalated(h: MetricsHistory, move: HistoryMove, w: MetricsWindow, rank: (t: string | null) => number): boolean {
+function reEscalated(
+  h: MetricsHistory,
+  move: HistoryMove,
+  w: MetricsWindow,
+  rank: (t: string | null) => number,
+): boolean {
   const after = Date.parse(move.at);
   return h.moves.some((m) => {
     const at = Date.parse(m.at);
@@ -118,7 +133,12 @@ function reEscalated(h: MetricsHistory, move: HistoryMove, w: MetricsWindow, ran
   });
 }
 
-function tierMetrics(histories: readonly MetricsHistory[], tier: string, w: MetricsWindow, rank: (t: string | null) => number): TierMetrics {
+function tierMetrics(
+  histories: readonly MetricsHistory[],
+  tier: string,
+  w: MetricsWindow,
+  rank: (t: string | null) => number,
+): TierMetrics {
   const tickets = new Set<string>();
   const escalated = new Set<string>();
   const reEscalatedTickets = new Set<string>();
@@ -166,7 +186,9 @@ function resolution(histories: readonly MetricsHistory[], w: MetricsWindow): { f
     resolved += 1;
     totalMinutes += (Date.parse(h.resolvedAt) - Date.parse(h.createdAt)) / MINUTE;
     // Unmapped (null) stretches are untriaged time, not another tier: a ticket routed into T1 and solved there counts.
-    const tiers = visitsOf(h).map((v) => v.tier).filter((t) => t !== null);
+    const tiers = visitsOf(h)
+      .map((v) => v.tier)
+      .filter((t) => t !== null);
     if (first !== undefined && tiers.length > 0 && tiers.every((t) => t === first)) firstContact += 1;
   }
   return { fcr: fraction(firstContact, resolved), mttrMin: resolved === 0 ? null : round(totalMinutes / resolved, 2) };
@@ -183,7 +205,10 @@ function slaAttainment(histories: readonly MetricsHistory[], w: MetricsWindow): 
       if (s.met) c[0]! += 1;
     }
   }
-  return { firstResponse: fraction(count.firstResponse[0]!, count.firstResponse[1]!), resolution: fraction(count.resolution[0]!, count.resolution[1]!) };
+  return {
+    firstResponse: fraction(count.firstResponse[0]!, count.firstResponse[1]!),
+    resolution: fraction(count.resolution[0]!, count.resolution[1]!),
+  };
 }
 
 /**
@@ -191,7 +216,10 @@ function slaAttainment(histories: readonly MetricsHistory[], w: MetricsWindow): 
  * overlapping [from, to): seen disagreeing in the window, or still disagreeing at its start. Distinct tickets per clock,
  * and tickets with either.
  */
-function slaDisagreements(histories: readonly MetricsHistory[], w: MetricsWindow): EscalationMetrics['slaDisagreements'] {
+function slaDisagreements(
+  histories: readonly MetricsHistory[],
+  w: MetricsWindow,
+): EscalationMetrics['slaDisagreements'] {
   const by = { firstResponse: new Set<string>(), resolution: new Set<string>() };
   const tickets = new Set<string>();
   for (const h of histories) {
@@ -205,7 +233,11 @@ function slaDisagreements(histories: readonly MetricsHistory[], w: MetricsWindow
 }
 
 /** Tickets moved up into T3 (by us or a human) and resolved there within 30 real minutes of arriving, resolved in the window. */
-function tier3Audit(histories: readonly MetricsHistory[], w: MetricsWindow, rank: (t: string | null) => number): EscalationMetrics['tier3Audit'] {
+function tier3Audit(
+  histories: readonly MetricsHistory[],
+  w: MetricsWindow,
+  rank: (t: string | null) => number,
+): EscalationMetrics['tier3Audit'] {
   const t3 = w.tiers[2];
   if (t3 === undefined) return [];
   const out: EscalationMetrics['tier3Audit'] = [];
@@ -217,7 +249,8 @@ function tier3Audit(histories: readonly MetricsHistory[], w: MetricsWindow, rank
     const entry = last?.entry;
     if (!last || last.tier !== t3 || !entry || rank(entry.from) >= rank(t3)) continue;
     if (entry.by === 'human' && entry.from === null) continue; // triage of an unrouted ticket, not an escalation
-    if (resolvedMs - last.start <= TIER3_AUDIT_MS) out.push({ ticketId: h.ticketId, arrivedAt: instant(last.start), resolvedAt: instant(resolvedMs) });
+    if (resolvedMs - last.start <= TIER3_AUDIT_MS)
+      out.push({ ticketId: h.ticketId, arrivedAt: instant(last.start), resolvedAt: instant(resolvedMs) });
   }
   return out.sort((a, b) => (a.arrivedAt < b.arrivedAt ? -1 : a.arrivedAt > b.arrivedAt ? 1 : 0));
 }

@@ -10,7 +10,8 @@ import { computeFollowThrough, metricsBlock } from './follow-through-metrics.js'
 // Issue 17: the follow-through block of `GET /api/metrics/escalations`, one computation shared with `report --month`:
 // per instance (its own calendar's timezone) and every instance together.
 
-const policy = (calendar: string, rca?: unknown) => PolicySchema.parse({ calendar, rules: [], ...(rca ? { rca } : {}) });
+const policy = (calendar: string, rca?: unknown) =>
+  PolicySchema.parse({ calendar, rules: [], ...(rca ? { rca } : {}) });
 const config = {
   tiers: ['T1', 'T2', 'T3'],
   calendars: {
@@ -21,11 +22,25 @@ const config = {
   instances: [{ info: { id: 'cw', policy: 'us' } }, { info: { id: 'halo', policy: 'au' } }],
 } as unknown as Pick<AppConfig, 'calendars' | 'policies' | 'instances' | 'tiers'>;
 
-function record(instanceId: string, ticketId: string, o: { company: string; category?: string; moves: [string, string][]; rca?: TicketRecord['rca']; notes?: { at: string; text: string }[] }): TicketRecord {
+function record(
+  instanceId: string,
+  ticketId: string,
+  o: {
+    company: string;
+    category?: string;
+    moves: [string, string][];
+    rca?: TicketRecord['rca'];
+    notes?: { at: string; text: string }[];
+  },
+): TicketRecord {
   return {
-    v: 1, instanceId, ticketId, firstSeenAt: '2026-11-02T12:00:00Z',
+    v: 1,
+    instanceId,
+    ticketId,
+    firstSeenAt: '2026-11-02T12:00:00Z',
     ticket: {
-      company: { id: o.company, name: o.company }, category: o.category ? [o.category] : [],
+      company: { id: o.company, name: o.company },
+      category: o.category ? [o.category] : [],
       recentNotes: (o.notes ?? []).map((n) => ({ ...n, ours: false, internal: true })),
     },
     escalations: o.moves.map(([at, tier]) => ({ rule: 'r', kind: 'tiered', tier, at })),
@@ -38,14 +53,38 @@ const w = { from: Date.parse('2026-11-01T00:00:00Z'), to: Date.parse('2026-12-01
 describe('computeFollowThrough', () => {
   // 14:00Z on Monday 2 Nov: 09:00 in New York (Mon), 01:00 Tuesday in Sydney.
   const records = [
-    record('cw', '1', { company: 'Contoso', category: 'Security', moves: [['2026-11-02T14:00:00Z', 'T3']], rca: { requestedAt: '2026-11-03T10:00:00Z' }, notes: [{ at: '2026-11-04T10:00:00Z', text: 'RCA: phishing' }] }),
-    record('cw', '2', { company: 'Contoso', moves: [['2026-11-02T14:00:00Z', 'T2']], rca: { requestedAt: '2026-11-03T10:00:00Z', overdueNotifiedAt: '2026-11-10T23:00:00Z' } }),
+    record('cw', '1', {
+      company: 'Contoso',
+      category: 'Security',
+      moves: [['2026-11-02T14:00:00Z', 'T3']],
+      rca: { requestedAt: '2026-11-03T10:00:00Z' },
+      notes: [{ at: '2026-11-04T10:00:00Z', text: 'RCA: phishing' }],
+    }),
+    record('cw', '2', {
+      company: 'Contoso',
+      moves: [['2026-11-02T14:00:00Z', 'T2']],
+      rca: { requestedAt: '2026-11-03T10:00:00Z', overdueNotifiedAt: '2026-11-10T23:00:00Z' },
+    }),
     record('halo', '1', { company: 'Wallaby', moves: [['2026-11-02T14:00:00Z', 'T2']] }),
     record('gone', '9', { company: 'Old', moves: [['2026-11-02T14:00:00Z', 'T2']] }),
   ];
   const reviews: Review[] = [
-    { id: 'a', instanceId: 'cw', ticketId: '1', rules: ['emergency'], appropriate: true, reviewedAt: '2026-11-05T00:00:00Z' },
-    { id: 'b', instanceId: 'halo', ticketId: '1', rules: ['t1-timeout'], appropriate: false, reviewedAt: '2026-11-05T00:00:00Z' },
+    {
+      id: 'a',
+      instanceId: 'cw',
+      ticketId: '1',
+      rules: ['emergency'],
+      appropriate: true,
+      reviewedAt: '2026-11-05T00:00:00Z',
+    },
+    {
+      id: 'b',
+      instanceId: 'halo',
+      ticketId: '1',
+      rules: ['t1-timeout'],
+      appropriate: false,
+      reviewedAt: '2026-11-05T00:00:00Z',
+    },
   ];
   const r = computeFollowThrough(records, reviews, config, w);
 
@@ -56,14 +95,19 @@ describe('computeFollowThrough', () => {
     expect(cw.breakdowns.byCompany).toEqual({ Contoso: 2 });
     expect(cw.breakdowns.byCategory).toEqual({ Security: 1, '(none)': 1 });
     expect(cw.rca).toEqual({ required: 2, done: 1, overdue: 1, open: 0, completionRate: 0.5 });
-    expect(cw.reviews).toEqual({ reviewed: 1, appropriate: 1, share: 1, byRule: { emergency: { reviewed: 1, appropriate: 1, share: 1 } } });
+    expect(cw.reviews).toEqual({
+      reviewed: 1,
+      appropriate: 1,
+      share: 1,
+      byRule: { emergency: { reviewed: 1, appropriate: 1, share: 1 } },
+    });
     const halo = metricsBlock(r.byInstance['halo']!);
     expect(halo.breakdowns.byHour[1]).toBe(1);
     expect(halo.breakdowns.byWeekday['tue']).toBe(1);
     expect(halo.reviews.share).toBe(0);
   });
 
-  it('every instance together: sums, each ticket on its own instance\'s clock, unconfigured instances left out', () => {
+  it("every instance together: sums, each ticket on its own instance's clock, unconfigured instances left out", () => {
     const all = metricsBlock(r.all);
     expect(all.patterns.escalations).toBe(3);
     expect(all.breakdowns.byCompany).toEqual({ Contoso: 2, Wallaby: 1 });

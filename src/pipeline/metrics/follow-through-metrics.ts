@@ -36,7 +36,12 @@ export interface Window {
 
 /** The follow-through block of `GET /api/metrics/escalations` (per instance, and every instance together). */
 export interface FollowThroughMetrics {
-  reviews: { reviewed: number; appropriate: number; share: number | null; byRule: Record<string, { reviewed: number; appropriate: number; share: number }> };
+  reviews: {
+    reviewed: number;
+    appropriate: number;
+    share: number | null;
+    byRule: Record<string, { reviewed: number; appropriate: number; share: number }>;
+  };
   rca: Omit<RcaStatus, 'overdueTickets'>;
   breakdowns: Pick<Patterns, 'byCompany' | 'byCategory' | 'byHour' | 'byWeekday'>;
   patterns: Pick<Patterns, 'escalations' | 'escalatedTickets' | 'tier3' | 'functionalRuleCandidates'>;
@@ -69,7 +74,9 @@ export function rcaStatus(records: readonly TicketRecord[], heading: string | un
     const at = Date.parse(req);
     if (!(at >= w.from && at < w.to)) continue;
     s.required += 1;
-    const done = (r.ticket.recentNotes ?? []).some((n) => !n.ours && Date.parse(n.at) >= at && n.text.trimStart().toLowerCase().startsWith(h));
+    const done = (r.ticket.recentNotes ?? []).some(
+      (n) => !n.ours && Date.parse(n.at) >= at && n.text.trimStart().toLowerCase().startsWith(h),
+    );
     if (done) s.done += 1;
     else if (r.rca?.overdueNotifiedAt !== undefined) {
       s.overdue += 1;
@@ -80,7 +87,8 @@ export function rcaStatus(records: readonly TicketRecord[], heading: string | un
   return s;
 }
 
-const completion = (done: number, required: number): number | null => (required > 0 ? Math.round((1000 * done) / required) / 1000 : null);
+const completion = (done: number, required: number): number | null =>
+  required > 0 ? Math.round((1000 * done) / required) / 1000 : null;
 
 /** The timezone of an instance's policy calendar (hour of day and weekday are local to it); UTC when unknown. */
 function timezoneOf(config: Pick<AppConfig, 'calendars' | 'policies' | 'instances'>, instanceId: string): string {
@@ -93,12 +101,21 @@ function timezoneOf(config: Pick<AppConfig, 'calendars' | 'policies' | 'instance
  * Patterns over the records of one or more instances. Ticket ids repeat across PSAs, so each fact is keyed by instance
  * and ticket; each keeps its instance's timezone for hour of day and weekday.
  */
-function patternsOf(records: readonly TicketRecord[], config: Pick<AppConfig, 'calendars' | 'policies' | 'instances' | 'tiers'>, w: Window): Patterns {
+function patternsOf(
+  records: readonly TicketRecord[],
+  config: Pick<AppConfig, 'calendars' | 'policies' | 'instances' | 'tiers'>,
+  w: Window,
+): Patterns {
   const zones = new Map<string, string>();
   const zone = (id: string) => zones.get(id) ?? zones.set(id, timezoneOf(config, id)).get(id)!;
   const facts: TicketFacts[] = records.map((r) => ({
-    instanceId: r.instanceId, ticketId: `${r.instanceId}\n${r.ticketId}`, company: r.ticket.company.name ?? r.ticket.company.id,
-    category: r.ticket.category[0] ?? '', firstSeenAt: r.firstSeenAt, escalations: r.escalations, timezone: zone(r.instanceId),
+    instanceId: r.instanceId,
+    ticketId: `${r.instanceId}\n${r.ticketId}`,
+    company: r.ticket.company.name ?? r.ticket.company.id,
+    category: r.ticket.category[0] ?? '',
+    firstSeenAt: r.firstSeenAt,
+    escalations: r.escalations,
+    timezone: zone(r.instanceId),
   }));
   return computePatterns(facts, { from: w.from, to: w.to, tier3: config.tiers[2] ?? null, timezone: 'UTC' });
 }
@@ -106,8 +123,12 @@ function patternsOf(records: readonly TicketRecord[], config: Pick<AppConfig, 'c
 /** The review summary in the metrics' shape (`share`, `byRule` keyed by rule). */
 function reviewsBlock(s: ReviewSummary): FollowThroughMetrics['reviews'] {
   return {
-    reviewed: s.reviewed, appropriate: s.appropriate, share: s.appropriateShare,
-    byRule: Object.fromEntries(s.rules.map((r) => [r.rule, { reviewed: r.reviewed, appropriate: r.appropriate, share: r.appropriateShare }])),
+    reviewed: s.reviewed,
+    appropriate: s.appropriate,
+    share: s.appropriateShare,
+    byRule: Object.fromEntries(
+      s.rules.map((r) => [r.rule, { reviewed: r.reviewed, appropriate: r.appropriate, share: r.appropriateShare }]),
+    ),
   };
 }
 
@@ -120,9 +141,15 @@ export interface FollowThroughParts {
 
 /** The metrics' block of some parts. */
 export function metricsBlock(p: FollowThroughParts): FollowThroughMetrics {
-  const { byCompany, byCategory, byHour, byWeekday, escalations, escalatedTickets, tier3, functionalRuleCandidates } = p.patterns;
+  const { byCompany, byCategory, byHour, byWeekday, escalations, escalatedTickets, tier3, functionalRuleCandidates } =
+    p.patterns;
   const { overdueTickets: _listed, ...counts } = p.rca;
-  return { reviews: reviewsBlock(p.reviews), rca: counts, breakdowns: { byCompany, byCategory, byHour, byWeekday }, patterns: { escalations, escalatedTickets, tier3, functionalRuleCandidates } };
+  return {
+    reviews: reviewsBlock(p.reviews),
+    rca: counts,
+    breakdowns: { byCompany, byCategory, byHour, byWeekday },
+    patterns: { escalations, escalatedTickets, tier3, functionalRuleCandidates },
+  };
 }
 
 /** Sums RCA counts of several instances (completion rate recomputed). */
@@ -170,7 +197,12 @@ export function computeFollowThrough(
 
 /** Reads the ticket records and the reviews made in [from, to), then `computeFollowThrough`. */
 export async function readFollowThrough(
-  deps: { redis: RedisClient; keys: Keys; config: FollowThroughConfig; reviews: { list(from: number, to: number): Promise<Review[]> } },
+  deps: {
+    redis: RedisClient;
+    keys: Keys;
+    config: FollowThroughConfig;
+    reviews: { list(from: number, to: number): Promise<Review[]> };
+  },
   w: Window,
 ): Promise<{ all: FollowThroughParts; byInstance: Record<string, FollowThroughParts> }> {
   const [records, reviews] = await Promise.all([ticketRecords(deps.redis, deps.keys), deps.reviews.list(w.from, w.to)]);
@@ -179,8 +211,13 @@ export async function readFollowThrough(
 
 /** The follow-through block of `GET /api/metrics/escalations`: every instance together, and each instance's own. */
 export function createFollowThroughMetrics(deps: Parameters<typeof readFollowThrough>[0]) {
-  return async (w: Window): Promise<{ all: FollowThroughMetrics; byInstance: Record<string, FollowThroughMetrics> }> => {
+  return async (
+    w: Window,
+  ): Promise<{ all: FollowThroughMetrics; byInstance: Record<string, FollowThroughMetrics> }> => {
     const r = await readFollowThrough(deps, w);
-    return { all: metricsBlock(r.all), byInstance: Object.fromEntries(Object.entries(r.byInstance).map(([id, b]) => [id, metricsBlock(b)])) };
+    return {
+      all: metricsBlock(r.all),
+      byInstance: Object.fromEntries(Object.entries(r.byInstance).map(([id, b]) => [id, metricsBlock(b)])),
+    };
   };
 }

@@ -24,20 +24,34 @@ export interface MetricsGroup {
   metrics: EscalationMetrics;
 }
 
-export function createMetricsBreakdown(deps: { histories: MetricsHistoryStore; tickets: TicketStore; tiers: readonly string[] }) {
+export function createMetricsBreakdown(deps: {
+  histories: MetricsHistoryStore;
+  tickets: TicketStore;
+  tiers: readonly string[];
+}) {
   return async (q: MetricsBreakdownQuery): Promise<MetricsGroup[]> => {
     const histories = await deps.histories.since(q.instance, q.from);
     const records = await Promise.all(histories.map((h) => deps.tickets.get(q.instance, h.ticketId)));
     const groups = new Map<string, typeof histories>();
     histories.forEach((h, i) => {
       const t = records[i]?.ticket;
-      const key = !t ? '(unknown)' : q.by === 'company' ? (t.company.name ?? t.company.id) : t.category.length ? t.category.join(' / ') : '(no category)';
+      const key = !t
+        ? '(unknown)'
+        : q.by === 'company'
+          ? (t.company.name ?? t.company.id)
+          : t.category.length
+            ? t.category.join(' / ')
+            : '(no category)';
       const list = groups.get(key) ?? [];
       list.push(h);
       groups.set(key, list);
     });
     return [...groups]
-      .map(([key, hs]) => ({ key, tickets: hs.length, metrics: computeEscalationMetrics(hs, { instance: q.instance, from: q.from, to: q.to, tiers: deps.tiers }) }))
+      .map(([key, hs]) => ({
+        key,
+        tickets: hs.length,
+        metrics: computeEscalationMetrics(hs, { instance: q.instance, from: q.from, to: q.to, tiers: deps.tiers }),
+      }))
       .sort((a, b) => b.tickets - a.tickets || a.key.localeCompare(b.key));
   };
 }

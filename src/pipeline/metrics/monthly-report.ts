@@ -37,11 +37,21 @@ export function monthWindow(month: string): { from: number; to: number } | null 
 }
 
 /** RCA status of every instance over [from, to) (requests made in the window), for `GET /api/escalations/rca`. */
-export async function rcaStatusByInstance(args: { redis: RedisClient; keys: Keys; config: AppConfig; from: number; to: number }): Promise<{ instance: string; rca: RcaStatus }[]> {
+export async function rcaStatusByInstance(args: {
+  redis: RedisClient;
+  keys: Keys;
+  config: AppConfig;
+  from: number;
+  to: number;
+}): Promise<{ instance: string; rca: RcaStatus }[]> {
   const records = await ticketRecords(args.redis, args.keys);
   return args.config.instances.map((i) => ({
     instance: i.info.id,
-    rca: rcaStatus(records.filter((r) => r.instanceId === i.info.id), args.config.policies[i.info.policy]?.rca?.heading, { from: args.from, to: args.to }),
+    rca: rcaStatus(
+      records.filter((r) => r.instanceId === i.info.id),
+      args.config.policies[i.info.policy]?.rca?.heading,
+      { from: args.from, to: args.to },
+    ),
   }));
 }
 
@@ -57,8 +67,14 @@ export async function buildMonthlyReport(args: {
   const w = monthWindow(args.month);
   if (!w) throw new Error(`--month: expected YYYY-MM, got ${JSON.stringify(args.month)}`);
   // The same computation as the follow-through block of `GET /api/metrics/escalations` (follow-through-metrics.ts).
-  const reviewStore = new ReviewStore(args.redis, args.keys, { retentionMs: args.config.retention.auditMs || 90 * 86_400_000, now: () => args.now });
-  const parts = await readFollowThrough({ redis: args.redis, keys: args.keys, config: args.config, reviews: reviewStore }, w);
+  const reviewStore = new ReviewStore(args.redis, args.keys, {
+    retentionMs: args.config.retention.auditMs || 90 * 86_400_000,
+    now: () => args.now,
+  });
+  const parts = await readFollowThrough(
+    { redis: args.redis, keys: args.keys, config: args.config, reviews: reviewStore },
+    w,
+  );
   const instances = [];
   for (const i of args.config.instances) {
     const id = i.info.id;
@@ -72,7 +88,8 @@ export async function buildMonthlyReport(args: {
 }
 
 const esc = (v: unknown): string => String(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const pct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${Math.round(x * 1000) / 10} %`);
+const pct = (x: number | null | undefined): string =>
+  x === null || x === undefined ? '–' : `${Math.round(x * 1000) / 10} %`;
 
 function table(head: readonly string[], rows: readonly (readonly unknown[])[]): string {
   if (rows.length === 0) return '<p class="none">none</p>';
@@ -84,7 +101,10 @@ function table(head: readonly string[], rows: readonly (readonly unknown[])[]): 
 function bars(values: readonly number[], labels: readonly string[]): string {
   const max = Math.max(1, ...values);
   return `<div class="bars">${values
-    .map((v, i) => `<div class="bar" title="${esc(labels[i])}: ${v}"><span style="height:${Math.round((100 * v) / max)}%"></span><em>${esc(labels[i])}</em></div>`)
+    .map(
+      (v, i) =>
+        `<div class="bar" title="${esc(labels[i])}: ${v}"><span style="height:${Math.round((100 * v) / max)}%"></span><em>${esc(labels[i])}</em></div>`,
+    )
     .join('')}</div>`;
 }
 
@@ -98,7 +118,10 @@ export function renderReportHtml(r: MonthlyReport): string {
           ['Over-escalation (T1)', pct(k.overEscalation.rate) + (k.overEscalation.warn ? ' ⚠' : '')],
           ['First-contact resolution', pct(k.fcr)],
           ['MTTR (minutes)', k.mttrMin ?? '–'],
-          ['SLA attainment: first response / resolution', `${pct(k.slaAttainment.firstResponse)} / ${pct(k.slaAttainment.resolution)}`],
+          [
+            'SLA attainment: first response / resolution',
+            `${pct(k.slaAttainment.firstResponse)} / ${pct(k.slaAttainment.resolution)}`,
+          ],
           ['Tier 3 arrivals resolved within 30 min', k.tier3Audit.length],
         ]
       : [];
@@ -106,21 +129,49 @@ export function renderReportHtml(r: MonthlyReport): string {
 <div class="grid">
 <div><h3>KPIs</h3>${table(['', 'value'], kpiRows)}</div>
 <div><h3>RCA after emergencies</h3>${table(['required', 'done', 'overdue', 'open', 'completion'], [[i.rca.required, i.rca.done, i.rca.overdue, i.rca.open, pct(i.rca.completionRate)]])}
-${i.rca.overdueTickets.length > 0 ? table(['overdue ticket', 'requested'], i.rca.overdueTickets.map((t) => [t.ticketId, t.requestedAt])) : ''}</div>
+${
+  i.rca.overdueTickets.length > 0
+    ? table(
+        ['overdue ticket', 'requested'],
+        i.rca.overdueTickets.map((t) => [t.ticketId, t.requestedAt]),
+      )
+    : ''
+}</div>
 </div>
 <h3>Escalations: ${p.escalations} moves of ${p.escalatedTickets} tickets</h3>
 <div class="grid">
-<div><h4>By company</h4>${table(['company', 'moves'], Object.entries(p.byCompany).sort((a, b) => b[1] - a[1]))}</div>
-<div><h4>By category</h4>${table(['category', 'moves'], Object.entries(p.byCategory).sort((a, b) => b[1] - a[1]))}</div>
+<div><h4>By company</h4>${table(
+      ['company', 'moves'],
+      Object.entries(p.byCompany).sort((a, b) => b[1] - a[1]),
+    )}</div>
+<div><h4>By category</h4>${table(
+      ['category', 'moves'],
+      Object.entries(p.byCategory).sort((a, b) => b[1] - a[1]),
+    )}</div>
 </div>
 <div class="grid">
-<div><h4>By hour of day</h4>${bars(p.byHour, p.byHour.map((_, h) => String(h)))}</div>
+<div><h4>By hour of day</h4>${bars(
+      p.byHour,
+      p.byHour.map((_, h) => String(h)),
+    )}</div>
 <div><h4>By weekday</h4>${bars(Object.values(p.byWeekday), Object.keys(p.byWeekday))}</div>
 </div>
 <h3>Patterns to look at</h3>
 <div class="grid">
-<div><h4>Tier 3 share above the fleet (${pct(p.tier3.fleetShare)})</h4>${table(['company', 'escalated', 'to Tier 3', 'share'], p.tier3.companiesAboveFleet.map((c) => [c.company, c.escalatedTickets, c.tier3Tickets, pct(c.share)]))}</div>
-<div><h4>Categories escalating ≥ 80 %</h4>${table(['category', 'tickets', 'escalated', 'rate', ''], p.functionalRuleCandidates.map((c) => [c.category, c.tickets, c.escalated, pct(c.rate), 'candidate for a functional rule']))}</div>
+<div><h4>Tier 3 share above the fleet (${pct(p.tier3.fleetShare)})</h4>${table(
+      ['company', 'escalated', 'to Tier 3', 'share'],
+      p.tier3.companiesAboveFleet.map((c) => [c.company, c.escalatedTickets, c.tier3Tickets, pct(c.share)]),
+    )}</div>
+<div><h4>Categories escalating ≥ 80 %</h4>${table(
+      ['category', 'tickets', 'escalated', 'rate', ''],
+      p.functionalRuleCandidates.map((c) => [
+        c.category,
+        c.tickets,
+        c.escalated,
+        pct(c.rate),
+        'candidate for a functional rule',
+      ]),
+    )}</div>
 </div>
 <h4>Tier 3 audit by category</h4>${table(['category', 'tickets moved to Tier 3'], Object.entries(p.tier3.auditByCategory))}
 </section>`;
@@ -140,7 +191,10 @@ th,td{text-align:left;padding:3px 8px;border-bottom:1px solid #eceff3}th{color:#
 </style></head><body>
 <h1>Escalation review — ${esc(r.month)}</h1>
 <p class="meta">${esc(r.from)} to ${esc(r.to)} · generated ${esc(r.generatedAt)}</p>
-<section><h2>Weekly reviews</h2>${table(['rule', 'reviewed', 'appropriate', 'share'], rv.rules.map((x) => [x.rule, x.reviewed, x.appropriate, pct(x.appropriateShare)]))}
+<section><h2>Weekly reviews</h2>${table(
+    ['rule', 'reviewed', 'appropriate', 'share'],
+    rv.rules.map((x) => [x.rule, x.reviewed, x.appropriate, pct(x.appropriateShare)]),
+  )}
 <p>Overall: ${rv.reviewed} reviewed, ${pct(rv.appropriateShare)} judged appropriate.</p></section>
 ${sections.join('\n')}
 </body></html>

@@ -6,14 +6,21 @@ import type { TicketFacts } from './patterns.js';
 const from = Date.parse('2026-11-01T00:00:00Z');
 const to = Date.parse('2026-12-01T00:00:00Z');
 const t = (id: string, company: string, category: string, moves: [string, string][]): TicketFacts => ({
-  instanceId: 'acme', ticketId: id, company, category, firstSeenAt: '2026-11-10T12:00:00Z',
+  instanceId: 'acme',
+  ticketId: id,
+  company,
+  category,
+  firstSeenAt: '2026-11-10T12:00:00Z',
   escalations: moves.map(([tier, at]) => ({ rule: 'r', tier, at })),
 });
 
 describe('computePatterns', () => {
   const tickets = [
     // Contoso: 2 escalated tickets, both reach T3 (share 1 > fleet 0.5).
-    t('1', 'Contoso', 'Firewall', [['T2', '2026-11-10T14:00:00Z'], ['T3', '2026-11-10T15:30:00Z']]),
+    t('1', 'Contoso', 'Firewall', [
+      ['T2', '2026-11-10T14:00:00Z'],
+      ['T3', '2026-11-10T15:30:00Z'],
+    ]),
     t('2', 'Contoso', 'Firewall', [['T3', '2026-11-11T03:00:00Z']]),
     t('3', 'Contoso', 'Firewall', [['T2', '2026-11-12T14:00:00Z']]),
     // Fabrikam: 3 escalated tickets, none to T3.
@@ -39,13 +46,21 @@ describe('computePatterns', () => {
 
   it('flags companies whose Tier 3 share is above the fleet and groups the Tier 3 audit by category', () => {
     expect(p.tier3.fleetShare).toBe(0.4); // 2 of 5 escalated tickets reached T3
-    expect(p.tier3.companiesAboveFleet).toEqual([{ company: 'Contoso', escalatedTickets: 3, tier3Tickets: 2, share: 0.667 }]);
+    expect(p.tier3.companiesAboveFleet).toEqual([
+      { company: 'Contoso', escalatedTickets: 3, tier3Tickets: 2, share: 0.667 },
+    ]);
     expect(p.tier3.auditByCategory).toEqual({ Firewall: 2 });
   });
 
   it('names categories that escalate >= 80 % of the time (with at least 3 tickets) as functional-rule candidates', () => {
     expect(p.functionalRuleCandidates).toEqual([
-      { category: 'Firewall', tickets: 3, escalated: 3, rate: 1, suggestion: 'candidate for a functional rule: send "Firewall" tickets to their skill group directly' },
+      {
+        category: 'Firewall',
+        tickets: 3,
+        escalated: 3,
+        rate: 1,
+        suggestion: 'candidate for a functional rule: send "Firewall" tickets to their skill group directly',
+      },
     ]);
   });
 });

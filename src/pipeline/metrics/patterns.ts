@@ -42,7 +42,13 @@ export interface Patterns {
     auditByCategory: Record<string, number>;
   };
   /** Categories whose tickets escalate ≥ 80 % of the time: a functional rule (straight to the skill group) may fit. */
-  functionalRuleCandidates: { category: string; tickets: number; escalated: number; rate: number; suggestion: string }[];
+  functionalRuleCandidates: {
+    category: string;
+    tickets: number;
+    escalated: number;
+    rate: number;
+    suggestion: string;
+  }[];
 }
 
 const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -67,7 +73,11 @@ function localParts(ms: number, timeZone: string): { hour: number; weekday: stri
 
 function formatParts(ms: number, timeZone: string): { hour: number; weekday: string } {
   let f = formatters.get(timeZone);
-  if (!f) formatters.set(timeZone, (f = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' })));
+  if (!f)
+    formatters.set(
+      timeZone,
+      (f = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' })),
+    );
   const parts = f.formatToParts(new Date(ms));
   const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? 0) % 24;
   const weekday = (parts.find((p) => p.type === 'weekday')?.value ?? 'Mon').slice(0, 3).toLowerCase();
@@ -124,16 +134,33 @@ export function computePatterns(tickets: readonly TicketFacts[], o: PatternOptio
   }
   const fleetShare = escalatedTickets > 0 ? ratio(tier3Tickets, escalatedTickets) : null;
   const companiesAboveFleet = [...perCompany.entries()]
-    .map(([company, c]) => ({ company, escalatedTickets: c.escalated, tier3Tickets: c.tier3, share: ratio(c.tier3, c.escalated) }))
+    .map(([company, c]) => ({
+      company,
+      escalatedTickets: c.escalated,
+      tier3Tickets: c.tier3,
+      share: ratio(c.tier3, c.escalated),
+    }))
     .filter((c) => fleetShare !== null && c.share > fleetShare)
     .sort((a, b) => b.share - a.share || a.company.localeCompare(b.company));
   const min = o.minCategoryTickets ?? 3;
   const functionalRuleCandidates = [...perCategory.entries()]
     .filter(([, c]) => c.tickets >= min && c.escalated / c.tickets >= 0.8)
     .map(([category, c]) => ({
-      category, tickets: c.tickets, escalated: c.escalated, rate: ratio(c.escalated, c.tickets),
+      category,
+      tickets: c.tickets,
+      escalated: c.escalated,
+      rate: ratio(c.escalated, c.tickets),
       suggestion: `candidate for a functional rule: send "${category}" tickets to their skill group directly`,
     }))
     .sort((a, b) => b.rate - a.rate || a.category.localeCompare(b.category));
-  return { escalations, escalatedTickets, byCompany, byCategory, byHour, byWeekday, tier3: { fleetShare, companiesAboveFleet, auditByCategory }, functionalRuleCandidates };
+  return {
+    escalations,
+    escalatedTickets,
+    byCompany,
+    byCategory,
+    byHour,
+    byWeekday,
+    tier3: { fleetShare, companiesAboveFleet, auditByCategory },
+    functionalRuleCandidates,
+  };
 }

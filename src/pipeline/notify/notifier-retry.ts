@@ -26,12 +26,18 @@ export interface NotifierRetry {
  * in the new tier. The decision comes from the audit entry, the ticket from the stored state. Whatever fails
  * again becomes a new notifier dead letter.
  */
-export async function resendNotifiers(deps: NotifierRetryDeps, job: NotifierRetry): Promise<'sent' | 'dead_letter' | 'gone'> {
+export async function resendNotifiers(
+  deps: NotifierRetryDeps,
+  job: NotifierRetry,
+): Promise<'sent' | 'dead_letter' | 'gone'> {
   const record = await deps.tickets.get(job.instanceId, job.ticketId);
   const entry = job.auditId ? await deps.audit.get(job.auditId) : undefined;
   const decision = entry?.decision ?? record?.lastDecision;
   if (!record || !decision) {
-    deps.log.warn({ instance: job.instanceId, ticket: job.ticketId }, 'notifier retry: the ticket or its decision is gone; nothing sent');
+    deps.log.warn(
+      { instance: job.instanceId, ticket: job.ticketId },
+      'notifier retry: the ticket or its decision is gone; nothing sent',
+    );
     return 'gone';
   }
   const failed: Action[] = [];
@@ -39,15 +45,28 @@ export async function resendNotifiers(deps: NotifierRetryDeps, job: NotifierRetr
   for (const a of job.actions) {
     if (a.type !== 'notify') continue;
     try {
-      await deps.notify({ notifier: a.notifier, instanceId: job.instanceId, rule: a.rule, ticket: record.ticket, decision });
+      await deps.notify({
+        notifier: a.notifier,
+        instanceId: job.instanceId,
+        rule: a.rule,
+        ticket: record.ticket,
+        decision,
+      });
     } catch (e) {
       failed.push(a);
-      error ??= { code: (e as { code?: string }).code ?? 'internal', message: e instanceof Error ? e.message : String(e) };
+      error ??= {
+        code: (e as { code?: string }).code ?? 'internal',
+        message: e instanceof Error ? e.message : String(e),
+      };
     }
   }
   if (failed.length === 0) return 'sent';
   await deps.deadLetters.add({
-    instanceId: job.instanceId, ticketId: job.ticketId, kind: 'notifier', actions: failed, error: error!,
+    instanceId: job.instanceId,
+    ticketId: job.ticketId,
+    kind: 'notifier',
+    actions: failed,
+    error: error!,
     ...(job.auditId ? { auditId: job.auditId } : {}),
   });
   return 'dead_letter';

@@ -34,7 +34,9 @@ export function slackPayload(input: NotifyInput): { text: string; blocks: unknow
   const lines = [
     `*${e(input.rule)}* (${e(reason?.kind ?? 'rule')}) on ${e(input.instanceId)} ticket ${ticketLabel(t)}`,
     reason ? `Why: ${e(reason.text)}${reason.suppressed ? ` (suppressed: ${e(reason.suppressed)})` : ''}` : undefined,
-    move && move.type === 'reassign' ? `Move: ${e(move.from.tier ?? '-')} → ${e(move.tier ?? '-')}${move.owner ? ` (${e(move.owner)})` : ''}` : undefined,
+    move && move.type === 'reassign'
+      ? `Move: ${e(move.from.tier ?? '-')} → ${e(move.tier ?? '-')}${move.owner ? ` (${e(move.owner)})` : ''}`
+      : undefined,
     `Company: ${e(t.company.name ?? t.company.id)} · Priority: ${e(t.priority.name)} · Status: ${e(t.status.name)}`,
   ].filter((l): l is string => l !== undefined);
   return {
@@ -44,7 +46,13 @@ export function slackPayload(input: NotifyInput): { text: string; blocks: unknow
 }
 
 export function webhookPayload(input: NotifyInput): Record<string, unknown> {
-  return { event: 'escalation', instance: input.instanceId, rule: input.rule, ticket: input.ticket, decision: input.decision };
+  return {
+    event: 'escalation',
+    instance: input.instanceId,
+    rule: input.rule,
+    ticket: input.ticket,
+    decision: input.decision,
+  };
 }
 
 export interface NotifierOptions {
@@ -91,7 +99,10 @@ export function createAlerter(options: NotifierOptions): (input: AlertInput) => 
     await options.http.request({
       method: 'POST',
       url: config.url,
-      json: config.kind === 'slack' ? { text: `:warning: ${slackEscape(`${instanceId}: ${input.message}`)}` } : { event: 'alert', instance: instanceId, ...rest },
+      json:
+        config.kind === 'slack'
+          ? { text: `:warning: ${slackEscape(`${instanceId}: ${input.message}`)}` }
+          : { event: 'alert', instance: instanceId, ...rest },
       timeoutMs: options.timeoutMs ?? 5_000,
       idempotent: true,
       rateLimited: false,

@@ -20,7 +20,12 @@ export const HeldNotificationSchema = z.object({
   instance: z.string(),
   rule: z.string(),
   kind: z.string(),
-  ticket: z.object({ id: z.string(), number: z.string().optional(), title: z.string(), company: z.string().optional() }),
+  ticket: z.object({
+    id: z.string(),
+    number: z.string().optional(),
+    title: z.string(),
+    company: z.string().optional(),
+  }),
   why: z.string(),
 });
 export type HeldNotification = z.infer<typeof HeldNotificationSchema>;
@@ -50,8 +55,13 @@ export interface QuietHoursGate {
 
 export function digestPayload(config: NotifierConfig, notifier: string, items: readonly HeldNotification[]): unknown {
   if (config.kind === 'webhook') return { event: 'digest', notifier, count: items.length, items };
-  const lines = items.map((i) => `• ${i.at} ${i.rule} (${i.kind}) on ${i.instance} ticket #${i.ticket.number ?? i.ticket.id}: ${i.why}`);
-  return { text: `Digest: ${items.length} notification(s) held during quiet hours`, blocks: [{ type: 'section', text: { type: 'plain_text', text: lines.join('\n').slice(0, 2900) } }] };
+  const lines = items.map(
+    (i) => `• ${i.at} ${i.rule} (${i.kind}) on ${i.instance} ticket #${i.ticket.number ?? i.ticket.id}: ${i.why}`,
+  );
+  return {
+    text: `Digest: ${items.length} notification(s) held during quiet hours`,
+    blocks: [{ type: 'section', text: { type: 'plain_text', text: lines.join('\n').slice(0, 2900) } }],
+  };
 }
 
 /** What is kept of a held notification for the digest. */
@@ -63,7 +73,12 @@ function held(o: QuietHoursOptions, input: NotifyInput): HeldNotification {
     instance: input.instanceId,
     rule: input.rule,
     kind: reason?.kind ?? 'hierarchical',
-    ticket: { id: t.ref.id, ...(t.number ? { number: t.number } : {}), title: t.title, ...(t.company.name ? { company: t.company.name } : {}) },
+    ticket: {
+      id: t.ref.id,
+      ...(t.number ? { number: t.number } : {}),
+      title: t.title,
+      ...(t.company.name ? { company: t.company.name } : {}),
+    },
     why: reason?.text ?? '',
   };
 }
@@ -82,7 +97,14 @@ async function sendDigest(o: QuietHoursOptions, name: string, config: NotifierCo
     return parsed.success ? [parsed.data] : [];
   });
   if (items.length > 0) {
-    await o.http.request({ method: 'POST', url: config.url, json: digestPayload(config, name, items), timeoutMs: o.timeoutMs ?? 5_000, idempotent: true, rateLimited: false });
+    await o.http.request({
+      method: 'POST',
+      url: config.url,
+      json: digestPayload(config, name, items),
+      timeoutMs: o.timeoutMs ?? 5_000,
+      idempotent: true,
+      rateLimited: false,
+    });
     o.log.info({ notifier: name, count: items.length }, 'quiet hours: digest delivered');
   }
   await o.redis.del(sending);
@@ -90,7 +112,9 @@ async function sendDigest(o: QuietHoursOptions, name: string, config: NotifierCo
 
 export function createQuietHours(o: QuietHoursOptions): QuietHoursGate {
   const calendars = compileCalendars(o.calendars);
-  const quiet = Object.entries(o.notifiers).filter(([, n]) => n.quietHours !== undefined).map(([name]) => name);
+  const quiet = Object.entries(o.notifiers)
+    .filter(([, n]) => n.quietHours !== undefined)
+    .map(([name]) => name);
 
   return {
     quiet,
@@ -101,7 +125,10 @@ export function createQuietHours(o: QuietHoursOptions): QuietHoursGate {
       const kind = input.decision.reasons.find((r) => r.rule === input.rule)?.kind ?? 'hierarchical';
       if (!qh || !calendar || calendar.isOpen(o.now()) || qh.except.includes(kind)) return o.send(input);
       await o.redis.rpush(o.keys.quietHeld(input.notifier), JSON.stringify(held(o, input)));
-      o.log.info({ notifier: input.notifier, rule: input.rule, instance: input.instanceId, ticket: input.ticket.ref.id }, 'quiet hours: notification held for the digest');
+      o.log.info(
+        { notifier: input.notifier, rule: input.rule, instance: input.instanceId, ticket: input.ticket.ref.id },
+        'quiet hours: notification held for the digest',
+      );
     },
     async flush() {
       for (const name of quiet) {
@@ -114,7 +141,10 @@ export function createQuietHours(o: QuietHoursOptions): QuietHoursGate {
         try {
           await sendDigest(o, name, config);
         } catch (e) {
-          o.log.warn({ notifier: name, err: { message: (e as Error).message } }, 'quiet hours: digest not delivered; retried at the next tick');
+          o.log.warn(
+            { notifier: name, err: { message: (e as Error).message } },
+            'quiet hours: digest not delivered; retried at the next tick',
+          );
         } finally {
           await o.redis.del(o.keys.quietLock(name));
         }

@@ -90,9 +90,17 @@ function buildRuntime(opts: RuntimeOptions, loaded: LoadedInstance): InstanceRun
   });
   const breaker = new CircuitBreaker(opts.redis, opts.keys, info.id, opts.breaker);
   const tracked = healthTrackingClient(countedClient(http, info.id, opts.metrics), {
-    instanceId: info.id, store: new InstanceStore(opts.redis, opts.keys), breaker, now,
+    instanceId: info.id,
+    store: new InstanceStore(opts.redis, opts.keys),
+    breaker,
+    now,
     onBreaker: (state) => {
-      log.warn({ instance: info.id, breaker: state }, state === 'open' ? 'circuit breaker opened: the PSA failed repeatedly; one probe per interval' : 'circuit breaker closed: the PSA answers again');
+      log.warn(
+        { instance: info.id, breaker: state },
+        state === 'open'
+          ? 'circuit breaker opened: the PSA failed repeatedly; one probe per interval'
+          : 'circuit breaker closed: the PSA answers again',
+      );
       opts.metrics?.breakerTransitions.inc({ instance: info.id, state });
     },
   });

@@ -29,7 +29,10 @@ export function healthOf(e: unknown): PsaHealth | null {
 }
 
 /** Failures that count toward opening the circuit breaker. */
-const tripping = (e: unknown): boolean => isConnectorError(e) && (e.code === 'psa_unavailable' || e.code === 'timeout' || e.code === 'network') && e.details?.['breaker'] !== 'open';
+const tripping = (e: unknown): boolean =>
+  isConnectorError(e) &&
+  (e.code === 'psa_unavailable' || e.code === 'timeout' || e.code === 'network') &&
+  e.details?.['breaker'] !== 'open';
 
 export interface BreakerOptions {
   /** Consecutive failed calls (5xx, timeouts, network) that open the breaker. @defaultValue 5 */
@@ -72,9 +75,15 @@ export class CircuitBreaker {
     const probe = await this.redis.set(this.keys.breakerProbe(this.instanceId), '1', 'PX', this.intervalMs, 'NX');
     if (probe === 'OK') return;
     const ttl = await this.redis.pttl(this.keys.breakerProbe(this.instanceId));
-    throw new ConnectorError('psa_unavailable', `circuit breaker of instance ${this.instanceId} is open: the PSA failed repeatedly`, {
-      retryable: true, retryAfterMs: Math.max(100, ttl), details: { breaker: 'open' },
-    });
+    throw new ConnectorError(
+      'psa_unavailable',
+      `circuit breaker of instance ${this.instanceId} is open: the PSA failed repeatedly`,
+      {
+        retryable: true,
+        retryAfterMs: Math.max(100, ttl),
+        details: { breaker: 'open' },
+      },
+    );
   }
 
   /** Returns true when this failure opened the breaker. */
@@ -146,7 +155,11 @@ export function healthTrackingClient(inner: HttpClient, o: HealthOptions): HttpC
  * `psa_escalator_psa_up{instance}`: 1 when the latest PSA call succeeded, 0 when it failed (unreachable, auth_failed,
  * rate_limited); no sample before the first call. Read from the shared instance status at scrape time (any role).
  */
-export function registerPsaUpGauge(registry: Registry, store: Pick<InstanceStore, 'get'>, instances: readonly string[]): void {
+export function registerPsaUpGauge(
+  registry: Registry,
+  store: Pick<InstanceStore, 'get'>,
+  instances: readonly string[],
+): void {
   if (registry.getSingleMetric('psa_escalator_psa_up')) return;
   new Gauge({
     name: 'psa_escalator_psa_up',

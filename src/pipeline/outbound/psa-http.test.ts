@@ -10,7 +10,13 @@ import type { HttpClientOptions } from './psa-http.js';
 // makes goes through `sleep`, so the test sees exactly how long it waited and why.
 
 const PSA = 'https://psa.example.test';
-const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silent } as unknown as Logger;
+const silent: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => silent,
+} as unknown as Logger;
 
 function client(extra: Partial<HttpClientOptions> = {}) {
   const sleeps: number[] = [];
@@ -45,7 +51,11 @@ describe('outbound PSA retries (p-retry with our rules)', () => {
   });
 
   it('honours an HTTP-date Retry-After on a 503 and waits it out even for a note POST', async () => {
-    nock(PSA).post('/notes').reply(503, {}, { 'retry-after': 'Mon, 07 Dec 2026 00:00:12 GMT' }).post('/notes').reply(201, { id: 9 });
+    nock(PSA)
+      .post('/notes')
+      .reply(503, {}, { 'retry-after': 'Mon, 07 Dec 2026 00:00:12 GMT' })
+      .post('/notes')
+      .reply(201, { id: 9 });
     const { http, sleeps } = client();
     const res = await http.request({ method: 'POST', url: `${PSA}/notes`, json: { text: 'x' } });
     expect(res.status).toBe(201);
@@ -55,7 +65,10 @@ describe('outbound PSA retries (p-retry with our rules)', () => {
   it('hands a Retry-After longer than the inline limit back as rate_limited without waiting', async () => {
     nock(PSA).get('/t/2').reply(429, {}, { 'retry-after': '120' });
     const { http, sleeps, pauses } = client();
-    await expect(http.request({ method: 'GET', url: `${PSA}/t/2` })).rejects.toMatchObject({ code: 'rate_limited', retryAfterMs: 120_000 });
+    await expect(http.request({ method: 'GET', url: `${PSA}/t/2` })).rejects.toMatchObject({
+      code: 'rate_limited',
+      retryAfterMs: 120_000,
+    });
     expect(sleeps).toEqual([]);
     expect(pauses).toEqual([120_000]);
   });
@@ -84,7 +97,9 @@ describe('outbound PSA retries (p-retry with our rules)', () => {
   it('never retries a note POST blindly after a 5xx (the writer re-checks by marker instead)', async () => {
     nock(PSA).post('/notes').reply(500, {});
     const { http, sleeps } = client();
-    await expect(http.request({ method: 'POST', url: `${PSA}/notes`, json: {} })).rejects.toMatchObject({ code: 'psa_unavailable' });
+    await expect(http.request({ method: 'POST', url: `${PSA}/notes`, json: {} })).rejects.toMatchObject({
+      code: 'psa_unavailable',
+    });
     expect(sleeps).toEqual([]);
   });
 
@@ -92,7 +107,9 @@ describe('outbound PSA retries (p-retry with our rules)', () => {
     nock(PSA).get('/t/6').reply(404, {}).patch('/t/6').reply(400, {});
     const { http, sleeps } = client();
     await expect(http.request({ method: 'GET', url: `${PSA}/t/6` })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(http.request({ method: 'PATCH', url: `${PSA}/t/6`, json: {}, idempotent: true })).rejects.toMatchObject({ code: 'validation' });
+    await expect(
+      http.request({ method: 'PATCH', url: `${PSA}/t/6`, json: {}, idempotent: true }),
+    ).rejects.toMatchObject({ code: 'validation' });
     expect(sleeps).toEqual([]);
   });
 });

@@ -71,12 +71,25 @@ function parseBody(text: string, contentType: string | undefined): unknown {
 /** Default mapping of a non-2xx PSA answer to a stable error code. */
 export function classifyStatus(status: number, body: unknown, retryAfterMs?: number): ConnectorError {
   const details = { status, body: typeof body === 'string' ? body.slice(0, 500) : body };
-  if (status >= 300 && status < 400) return new ConnectorError('redirect_refused', `PSA answered ${status}: redirects are never followed`, { status });
-  if (status === 401 || status === 403) return new ConnectorError('psa_auth', `PSA refused our credentials (${status})`, { status, details });
-  if (status === 404 || status === 410) return new ConnectorError('not_found', `PSA answered ${status}`, { status, details });
+  if (status >= 300 && status < 400)
+    return new ConnectorError('redirect_refused', `PSA answered ${status}: redirects are never followed`, { status });
+  if (status === 401 || status === 403)
+    return new ConnectorError('psa_auth', `PSA refused our credentials (${status})`, { status, details });
+  if (status === 404 || status === 410)
+    return new ConnectorError('not_found', `PSA answered ${status}`, { status, details });
   if (status === 409) return new ConnectorError('conflict', 'PSA answered 409', { status, details });
-  if (status === 429) return new ConnectorError('rate_limited', 'PSA rate limit (429)', { status, details, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
-  if (status >= 500) return new ConnectorError('psa_unavailable', `PSA answered ${status}`, { status, details, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+  if (status === 429)
+    return new ConnectorError('rate_limited', 'PSA rate limit (429)', {
+      status,
+      details,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  if (status >= 500)
+    return new ConnectorError('psa_unavailable', `PSA answered ${status}`, {
+      status,
+      details,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
   return new ConnectorError('validation', `PSA refused the request (${status})`, { status, details });
 }
 
@@ -203,7 +216,10 @@ function retryRules(s: RetrySettings, req: HttpRequest): (error: Error) => Promi
       const wait = error.waitMs ?? Math.min(s.maxDelay, s.minDelay * 2 ** waits);
       await s.onRetryAfter?.(wait);
       if (wait > s.maxInline || waits >= s.maxWaits) {
-        throw new ConnectorError('rate_limited', `PSA asked us to wait ${wait} ms`, { status: error.status, retryAfterMs: wait });
+        throw new ConnectorError('rate_limited', `PSA asked us to wait ${wait} ms`, {
+          status: error.status,
+          retryAfterMs: wait,
+        });
       }
       waits += 1;
       s.log.warn({ status: error.status, waitMs: wait, url: req.url }, 'PSA throttled us; waiting');
@@ -266,7 +282,10 @@ export function checkAllowedUrl(raw: string, allow: readonly string[]): { url: U
 }
 
 /** Resolves the host once, refuses non-unicast addresses, then pins the connection to the checked address. */
-async function pinnedLookup(host: string, allowPrivate: boolean): Promise<{ address: string; family: number } | string> {
+async function pinnedLookup(
+  host: string,
+  allowPrivate: boolean,
+): Promise<{ address: string; family: number } | string> {
   const bare = host.replace(/^\[|\]$/g, '');
   let addrs: { address: string; family: number }[];
   try {
@@ -279,40 +298,52 @@ async function pinnedLookup(host: string, allowPrivate: boolean): Promise<{ addr
   return addrs[0]!;
 }
 
-async function safeGet(url: string, options: SafeFetchOptions): Promise<Result<{ status: number; text: string }, ConnectorError>> {
+async function safeGet(
+  url: string,
+  options: SafeFetchOptions,
+): Promise<Result<{ status: number; text: string }, ConnectorError>> {
   const checked = checkAllowedUrl(url, options.allow);
-  if (typeof checked === 'string') return err(new ConnectorError('denied_url', `refused URL: ${checked}`, { retryable: false }));
+  if (typeof checked === 'string')
+    return err(new ConnectorError('denied_url', `refused URL: ${checked}`, { retryable: false }));
   const target = await pinnedLookup(checked.url.hostname, checked.originAllowed);
-  if (typeof target === 'string') return err(new ConnectorError('denied_url', `refused URL: ${target}`, { retryable: false }));
+  if (typeof target === 'string')
+    return err(new ConnectorError('denied_url', `refused URL: ${target}`, { retryable: false }));
   const timeoutMs = options.timeoutMs ?? 2_000;
   const maxBytes = options.maxBytes ?? 65_536;
   const lookup: LookupFunction = (_h, opts, cb) => {
-    if ((opts as { all?: boolean }).all) (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [target]);
+    if ((opts as { all?: boolean }).all)
+      (cb as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [target]);
     else cb(null, target.address, target.family);
   };
   const mod = checked.url.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
-    const req = mod.request(checked.url, { method: 'GET', lookup, timeout: timeoutMs, agent: false, headers: { accept: 'application/json' } }, (res) => {
-      const status = res.statusCode ?? 0;
-      if (status >= 300 && status < 400) {
-        res.resume();
-        resolve(err(new ConnectorError('redirect_refused', `key URL answered ${status}`, { status, retryable: false })));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > maxBytes) {
-          req.destroy();
-          resolve(err(new ConnectorError('key_unavailable', `response larger than ${maxBytes} bytes`)));
+    const req = mod.request(
+      checked.url,
+      { method: 'GET', lookup, timeout: timeoutMs, agent: false, headers: { accept: 'application/json' } },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 300 && status < 400) {
+          res.resume();
+          resolve(
+            err(new ConnectorError('redirect_refused', `key URL answered ${status}`, { status, retryable: false })),
+          );
           return;
         }
-        chunks.push(c);
-      });
-      res.on('end', () => resolve(ok({ status, text: Buffer.concat(chunks).toString('utf8') })));
-      res.on('error', (e) => resolve(err(networkError(e, timeoutMs))));
-    });
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > maxBytes) {
+            req.destroy();
+            resolve(err(new ConnectorError('key_unavailable', `response larger than ${maxBytes} bytes`)));
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on('end', () => resolve(ok({ status, text: Buffer.concat(chunks).toString('utf8') })));
+        res.on('error', (e) => resolve(err(networkError(e, timeoutMs))));
+      },
+    );
     const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), timeoutMs);
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     req.on('error', (e) => resolve(err(networkError(e, timeoutMs))));

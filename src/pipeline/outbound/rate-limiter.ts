@@ -93,7 +93,10 @@ export interface RateLimiterOptions {
 
 /** Calls per window the sweep and background lanes may spend (at least one each). */
 export function laneCaps(limit: RateLimit): { sweep: number; background: number } {
-  return { sweep: Math.max(1, Math.floor(limit.requests * laneShares.sweep)), background: Math.max(1, Math.floor(limit.requests * laneShares.background)) };
+  return {
+    sweep: Math.max(1, Math.floor(limit.requests * laneShares.sweep)),
+    background: Math.max(1, Math.floor(limit.requests * laneShares.background)),
+  };
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -138,7 +141,11 @@ export class SharedRateLimiter {
       if (wait <= 0) break;
       if (wait > (this.options.maxWaitMs ?? Infinity)) {
         this.options.onWait?.((await this.pausedUntil()) !== null ? 'retry_after' : 'budget');
-        throw new ConnectorError('rate_limited', `instance ${instanceId} is over its PSA budget or paused for ${wait} ms`, { retryAfterMs: wait });
+        throw new ConnectorError(
+          'rate_limited',
+          `instance ${instanceId} is over its PSA budget or paused for ${wait} ms`,
+          { retryAfterMs: wait },
+        );
       }
       if (!waited) this.options.onWait?.((await this.pausedUntil()) !== null ? 'retry_after' : 'budget');
       waited = true;

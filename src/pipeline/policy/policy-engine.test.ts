@@ -19,7 +19,12 @@ describe('the policy engine (workers and POST /api/evaluate)', () => {
 
   it('gives the same decision compiled eagerly (workers) or lazily (an API-only app)', () => {
     const eager = createPolicyEngine(config, connectors).evaluate(instanceId, ticket, undefined, now);
-    const lazy = createPolicyEngine(config, connectors, { compile: 'lazy' }).evaluate(instanceId, ticket, {}, new Date(now));
+    const lazy = createPolicyEngine(config, connectors, { compile: 'lazy' }).evaluate(
+      instanceId,
+      ticket,
+      {},
+      new Date(now),
+    );
     expect(lazy).toEqual(eager);
     expect(eager.clocks).toBeDefined();
   });

@@ -33,7 +33,11 @@ export interface PolicyEngineOptions {
 }
 
 /** Compiles each instance's policy once (calendars as UTC intervals: the expensive part) and evaluates against it. */
-export function createPolicyEngine(config: AppConfig, connectors: ConnectorLookup, options: PolicyEngineOptions = {}): PolicyEngine {
+export function createPolicyEngine(
+  config: AppConfig,
+  connectors: ConnectorLookup,
+  options: PolicyEngineOptions = {},
+): PolicyEngine {
   const compiled = new Map<string, CompiledPolicy>();
   const compileFor = (instanceId: string): CompiledPolicy => {
     const loaded = config.instances.find((i) => i.info.id === instanceId);

@@ -10,7 +10,12 @@ import { actionId, appliedIdsOf, toEngineState } from '../../store/ticket-state.
  * target tier, the owner we assigned and the raised priority. Used only to compute when to look again — never
  * written anywhere and never stored as an observation (the next real fetch is the observation).
  */
-export function ticketAfterMove(ticket: Ticket, move: ReassignAction, decision: Decision, spec: LocationKeySpec): Ticket {
+export function ticketAfterMove(
+  ticket: Ticket,
+  move: ReassignAction,
+  decision: Decision,
+  spec: LocationKeySpec,
+): Ticket {
   const location: Ticket['location'] = { ...ticket.location };
   for (const [key, value] of Object.entries(move.location)) {
     const rule = spec[key];

@@ -34,8 +34,12 @@ export interface PendingOutcome {
 function reassignOf(rt: InstanceRuntime, pending: PendingWrite): LastReassign | undefined {
   const move = pending.actions.find((a): a is ReassignAction => a.type === 'reassign');
   if (!move) return undefined;
-  const identity = move.owner === undefined ? undefined : (rt.loaded.info.mapping.members[move.owner] ?? (rt.connector.membersRequireMapping ? undefined : move.owner));
-  const owner = move.owner !== undefined && identity !== undefined ? { owner: move.owner, ownerIdentity: identity } : {};
+  const identity =
+    move.owner === undefined
+      ? undefined
+      : (rt.loaded.info.mapping.members[move.owner] ?? (rt.connector.membersRequireMapping ? undefined : move.owner));
+  const owner =
+    move.owner !== undefined && identity !== undefined ? { owner: move.owner, ownerIdentity: identity } : {};
   return { rule: move.rule, at: pending.at, tier: move.tier, location: move.location, ...owner };
 }
 
@@ -55,10 +59,18 @@ export async function completePending(args: CompletePendingArgs): Promise<Pendin
   const closed = ticket.status.category === 'resolved' || ticket.status.category === 'closed';
   const stillThere = !move || ticket.tier === move.tier || ticket.tier === move.from.tier;
   if (closed || record.manualChange || !stillThere) {
-    deps.log.info({ instance: rt.loaded.info.id, ticket: ticket.ref.id, audit: pending.auditId }, 'pending decision no longer qualifies: dropped');
+    deps.log.info(
+      { instance: rt.loaded.info.id, ticket: ticket.ref.id, audit: pending.auditId },
+      'pending decision no longer qualifies: dropped',
+    );
     await deps.audit.updateResults(
       pending.auditId,
-      pending.actions.map((a, i) => ({ action: a.type, actionId: pending.actionIds[i]!, status: 'skipped', error: { code: 'superseded', message: 'the ticket changed before the write completed' } })),
+      pending.actions.map((a, i) => ({
+        action: a.type,
+        actionId: pending.actionIds[i]!,
+        status: 'skipped',
+        error: { code: 'superseded', message: 'the ticket changed before the write completed' },
+      })),
     );
     const { pending: _dropped, ...rest } = record;
     return { record: rest, completed: false };
@@ -71,15 +83,24 @@ export async function completePending(args: CompletePendingArgs): Promise<Pendin
     if (wait > 0) throw new SettleWait(wait);
   }
   const out = await writeBack({
-    rt: guardedRuntime(rt, args.guard), ticket, fetched, decision: pending.decision, ids: pending.actionIds,
-    alreadyApplied: new Set(appliedIdsOf(record)), verify: true, notify: deps.notify,
+    rt: guardedRuntime(rt, args.guard),
+    ticket,
+    fetched,
+    decision: pending.decision,
+    ids: pending.actionIds,
+    alreadyApplied: new Set(appliedIdsOf(record)),
+    verify: true,
+    notify: deps.notify,
     ...(args.guard ? { guard: args.guard } : {}),
   });
   if (args.guard?.lost) throw new LockLostError();
   const rounds = doubt?.rounds ?? 0;
   if (noteInDoubt(out, pending.decision.actions) && rounds < MAX_DOUBT_ROUNDS) {
     if (args.guard && !(await args.guard.check())) throw new LockLostError();
-    await deps.tickets.put({ ...record, pending: { ...pending, notesInDoubt: { since: Date.now(), rounds: rounds + 1 } } });
+    await deps.tickets.put({
+      ...record,
+      pending: { ...pending, notesInDoubt: { since: Date.now(), rounds: rounds + 1 } },
+    });
     await deps.audit.updateResults(pending.auditId, interimRows(out.results));
     throw new SettleWait(settleMs);
   }
@@ -91,12 +112,23 @@ export async function completePending(args: CompletePendingArgs): Promise<Pendin
   await deps.audit.updateResults(pending.auditId, out.results);
   const reassign = out.reassign ?? (landed && ours ? ours : undefined);
   record = applyDecision(record, {
-    decision: pending.decision, now: Date.parse(pending.at), appliedIds: out.appliedIds,
-    slaRules: deps.facts(rt.loaded.info.id).slaRules, trigger: pending.trigger, ...(reassign ? { reassign } : {}),
+    decision: pending.decision,
+    now: Date.parse(pending.at),
+    appliedIds: out.appliedIds,
+    slaRules: deps.facts(rt.loaded.info.id).slaRules,
+    trigger: pending.trigger,
+    ...(reassign ? { reassign } : {}),
     failedRules: new Set(out.deadLetter?.actions.map((a) => a.rule) ?? []),
   });
   if (out.deadLetter) {
-    await deps.deadLetters.add({ instanceId: rt.loaded.info.id, ticketId: ticket.ref.id, kind: out.deadLetter.kind, actions: out.deadLetter.actions, error: out.deadLetter.error, auditId: pending.auditId });
+    await deps.deadLetters.add({
+      instanceId: rt.loaded.info.id,
+      ticketId: ticket.ref.id,
+      kind: out.deadLetter.kind,
+      actions: out.deadLetter.actions,
+      error: out.deadLetter.error,
+      auditId: pending.auditId,
+    });
   }
   const { pending: _done, ...rest } = record;
   if (args.guard && !(await args.guard.check())) throw new LockLostError();

@@ -30,12 +30,19 @@ export async function withOwnerActivity(args: {
   const known = record.ownerActivityAt === undefined ? Number.NaN : Date.parse(record.ownerActivityAt);
   if (known > moved) return record;
   if (record.fired.some((f) => pickup.rules.has(f.rule) && Date.parse(f.at) >= moved)) return record;
-  const who = [owner.id, owner.name].filter((w): w is string => typeof w === 'string' && w !== '').map((w) => w.trim().toLowerCase());
+  const who = [owner.id, owner.name]
+    .filter((w): w is string => typeof w === 'string' && w !== '')
+    .map((w) => w.trim().toLowerCase());
   if (who.length === 0) return record;
-  const res = await read.call(rt.connector, rt.ctx, ticket.ref.id, new Date(moved).toISOString()).catch((e: unknown) => ({ ok: false as const, error: e }));
+  const res = await read
+    .call(rt.connector, rt.ctx, ticket.ref.id, new Date(moved).toISOString())
+    .catch((e: unknown) => ({ ok: false as const, error: e }));
   if (!res.ok) {
     const message = res.error instanceof Error ? res.error.message : String(res.error);
-    rt.ctx.log.warn({ instance: rt.loaded.info.id, ticket: ticket.ref.id, err: { message } }, 'handoff pickup: time entries not read (notes and status changes only)');
+    rt.ctx.log.warn(
+      { instance: rt.loaded.info.id, ticket: ticket.ref.id, err: { message } },
+      'handoff pickup: time entries not read (notes and status changes only)',
+    );
     return record;
   }
   let latest = Number.isNaN(known) ? Number.NaN : known;

@@ -9,7 +9,14 @@ import { completePending } from './complete-pending.js';
 import { withOwnerActivity } from './owner-activity.js';
 import type { ProcessorDeps, TicketTask } from './processor-deps.js';
 import type { Trigger } from '../queue/queues.js';
-import { actionId, appliedIdsOf, applyDecision, isOlderVersion, observeTicket, toEngineState } from '../../store/ticket-state.js';
+import {
+  actionId,
+  appliedIdsOf,
+  applyDecision,
+  isOlderVersion,
+  observeTicket,
+  toEngineState,
+} from '../../store/ticket-state.js';
 import type { InstanceCounters } from '../../store/ticket-state.js';
 import { ownerClaimOf, readCounters, updateOwnerLoad } from '../../store/ticket-counters.js';
 import type { AuditEntry } from '../../store/models.js';
@@ -38,15 +45,28 @@ async function gone(deps: ProcessorDeps, rt: InstanceRuntime, ticketId: string, 
   await deps.schedule.set(info.id, ticketId, null);
   await deps.counters.setTicketOwner(info.id, ticketId, null);
   await deps.audit.record({
-    id: newAuditId(at), at: new Date(at).toISOString(), instanceId: info.id, psa: info.kind, ticketId,
-    mode: info.mode, trigger, decision: emptyDecision(), results: [], event: 'ticket_gone',
+    id: newAuditId(at),
+    at: new Date(at).toISOString(),
+    instanceId: info.id,
+    psa: info.kind,
+    ticketId,
+    mode: info.mode,
+    trigger,
+    decision: emptyDecision(),
+    results: [],
+    event: 'ticket_gone',
   });
   await deps.escalationMetrics?.gone(info.id, ticketId, at);
   return { kind: 'gone' };
 }
 
 /** Fetch failures that retrying won't fix become a dead letter (re-queued from the API); others are thrown. */
-async function fetchFailed(deps: ProcessorDeps, rt: InstanceRuntime, task: TicketTask, error: ConnectorError): Promise<Outcome> {
+async function fetchFailed(
+  deps: ProcessorDeps,
+  rt: InstanceRuntime,
+  task: TicketTask,
+  error: ConnectorError,
+): Promise<Outcome> {
   const { info } = rt.loaded;
   const iso = new Date(deps.now()).toISOString();
   if (error.code === 'not_found') return gone(deps, rt, task.ticketId, task.trigger);
@@ -56,21 +76,40 @@ async function fetchFailed(deps: ProcessorDeps, rt: InstanceRuntime, task: Ticke
     throw error;
   }
   if (error.code === 'psa_auth') await deps.instances.setPsa(info.id, 'auth_failed', iso, error.code);
-  await deps.deadLetters.add({ instanceId: info.id, ticketId: task.ticketId, kind: 'evaluation', actions: [], error: { code: error.code, message: error.message } });
+  await deps.deadLetters.add({
+    instanceId: info.id,
+    ticketId: task.ticketId,
+    kind: 'evaluation',
+    actions: [],
+    error: { code: error.code, message: error.message },
+  });
   deps.metrics?.deadLetters.inc({ instance: info.id, code: error.code });
   return { kind: 'dead_letter', code: error.code };
 }
 
-async function fetchAndNormalize(rt: InstanceRuntime, ticketId: string): Promise<{ fetched: FetchedTicket; ticket: Ticket } | ConnectorError> {
-  const res = await rt.connector.fetchTicket(rt.ctx, ticketId).catch((e: unknown) => ({ ok: false as const, error: e }));
-  if (!res.ok) return isConnectorError(res.error) ? res.error : new ConnectorError('internal', String(res.error), { cause: res.error });
+async function fetchAndNormalize(
+  rt: InstanceRuntime,
+  ticketId: string,
+): Promise<{ fetched: FetchedTicket; ticket: Ticket } | ConnectorError> {
+  const res = await rt.connector
+    .fetchTicket(rt.ctx, ticketId)
+    .catch((e: unknown) => ({ ok: false as const, error: e }));
+  if (!res.ok)
+    return isConnectorError(res.error)
+      ? res.error
+      : new ConnectorError('internal', String(res.error), { cause: res.error });
   try {
     const ticket = rt.connector.normalize(res.value, rt.loaded.info, rt.loaded.settings);
     // The record key and the note markers hash `ref.id`: canonical like the job, lock and schedule keys (src/contract/ids.ts).
     const id = canonicalTicketId(ticket.ref.id);
-    return { fetched: res.value, ticket: id === undefined || id === ticket.ref.id ? ticket : { ...ticket, ref: { ...ticket.ref, id } } };
+    return {
+      fetched: res.value,
+      ticket: id === undefined || id === ticket.ref.id ? ticket : { ...ticket, ref: { ...ticket.ref, id } },
+    };
   } catch (e) {
-    return new ConnectorError('invalid_response', `normalize failed: ${e instanceof Error ? e.message : String(e)}`, { retryable: false });
+    return new ConnectorError('invalid_response', `normalize failed: ${e instanceof Error ? e.message : String(e)}`, {
+      retryable: false,
+    });
   }
 }
 
@@ -94,18 +133,33 @@ export async function processTicket(deps: ProcessorDeps, task: TicketTask): Prom
   // carries no `deleted` hint; a merged Halo ticket is not otherwise read as closed).
   if (got.fetched.gone) return gone(deps, rt, task.ticketId, task.trigger);
   if (task.deleted) {
-    deps.log.info({ instance: info.id, ticket: task.ticketId }, 'delete event not confirmed by the PSA (the ticket is still there): evaluated as an update');
+    deps.log.info(
+      { instance: info.id, ticket: task.ticketId },
+      'delete event not confirmed by the PSA (the ticket is still there): evaluated as an update',
+    );
   }
   const now = deps.now();
   await deps.instances.setPsa(info.id, 'ok', new Date(now).toISOString());
   const prev = await deps.tickets.get(info.id, task.ticketId);
   if (task.trigger === 'webhook' && isOlderVersion(got.ticket.version, prev?.version)) {
-    deps.log.info({ instance: info.id, ticket: task.ticketId, fetched: got.ticket.version, stored: prev?.version }, 'fetched version is older than stored: dropped');
+    deps.log.info(
+      { instance: info.id, ticket: task.ticketId, fetched: got.ticket.version, stored: prev?.version },
+      'fetched version is older than stored: dropped',
+    );
     return { kind: 'stale' };
   }
   await deps.timelines?.observe(info.id, got.ticket, now, prev?.ticket);
   if (prev?.pending) {
-    const done = await completePending({ deps, rt, prev, pending: prev.pending, ...got, now, finalAttempt: task.finalAttempt ?? true, ...(task.guard ? { guard: task.guard } : {}) });
+    const done = await completePending({
+      deps,
+      rt,
+      prev,
+      pending: prev.pending,
+      ...got,
+      now,
+      finalAttempt: task.finalAttempt ?? true,
+      ...(task.guard ? { guard: task.guard } : {}),
+    });
     if (done.completed) {
       // The recorded decision was completed instead of deciding afresh (docs/spec.md §4); the ticket in hand predates those
       // writes, so a scheduled check right away decides on a fresh read (and schedules the new tier's timers).
@@ -118,8 +172,20 @@ export async function processTicket(deps: ProcessorDeps, task: TicketTask): Prom
     return decideAndApply({ deps, rt, task, record: done.record, ...got, now });
   }
   const rebuilt = !prev && (await handledBefore(deps, info.id, got.ticket));
-  if (rebuilt) deps.log.info({ instance: info.id, ticket: task.ticketId }, 'state expired or lost: rebuilt from the PSA read, notes verified by marker');
-  return decideAndApply({ deps, rt, task, record: observeTicket(prev, { instanceId: info.id, ticket: got.ticket, now }), ...got, now, rebuilt });
+  if (rebuilt)
+    deps.log.info(
+      { instance: info.id, ticket: task.ticketId },
+      'state expired or lost: rebuilt from the PSA read, notes verified by marker',
+    );
+  return decideAndApply({
+    deps,
+    rt,
+    task,
+    record: observeTicket(prev, { instanceId: info.id, ticket: got.ticket, now }),
+    ...got,
+    now,
+    rebuilt,
+  });
 }
 
 /**
@@ -156,20 +222,44 @@ async function recordAndWrite(
   const { info } = rt.loaded;
   const auditId = newAuditId(now);
   const entry: AuditEntry = {
-    id: auditId, at: new Date(now).toISOString(), instanceId: info.id, psa: info.kind, ticketId: task.ticketId,
-    mode, trigger: task.trigger, decision, results: [],
+    id: auditId,
+    at: new Date(now).toISOString(),
+    instanceId: info.id,
+    psa: info.kind,
+    ticketId: task.ticketId,
+    mode,
+    trigger: task.trigger,
+    decision,
+    results: [],
   };
   // Recorded before the first write: a crash from here on is completed by the next run (complete-pending.ts).
-  let record: TicketRecord = { ...args.record, pending: { auditId, at: entry.at, trigger: task.trigger, decision, actions: decision.actions, actionIds: ids } };
+  let record: TicketRecord = {
+    ...args.record,
+    pending: { auditId, at: entry.at, trigger: task.trigger, decision, actions: decision.actions, actionIds: ids },
+  };
   if (task.guard && !(await task.guard.check())) throw new LockLostError();
   await deps.audit.record(entry);
   await deps.tickets.put(record);
   // State rebuilt for a ticket we acted on before (its closed record expired, then it was reopened): the tier-visit
   // guards went with the record, so our notes already in the PSA are looked for by marker before any is posted.
   const verify = task.retry || args.rebuilt === true;
-  const out = await writeBack({ rt: guardedRuntime(rt, task.guard), ticket, fetched, decision, ids, alreadyApplied: applied, verify, notify: deps.notify, mode, ...(task.guard ? { guard: task.guard } : {}) });
+  const out = await writeBack({
+    rt: guardedRuntime(rt, task.guard),
+    ticket,
+    fetched,
+    decision,
+    ids,
+    alreadyApplied: applied,
+    verify,
+    notify: deps.notify,
+    mode,
+    ...(task.guard ? { guard: task.guard } : {}),
+  });
   if (task.guard?.lost) {
-    deps.log.warn({ instance: info.id, ticket: task.ticketId, audit: auditId }, 'ticket lock lost mid-job: remaining writes left to the recorded pending decision');
+    deps.log.warn(
+      { instance: info.id, ticket: task.ticketId, audit: auditId },
+      'ticket lock lost mid-job: remaining writes left to the recorded pending decision',
+    );
     throw new LockLostError();
   }
   if (noteInDoubt(out, decision.actions)) {
@@ -178,13 +268,19 @@ async function recordAndWrite(
     record = { ...record, pending: { ...record.pending!, notesInDoubt: { since: Date.now(), rounds: 1 } } };
     await deps.tickets.put(record);
     await deps.audit.updateResults(auditId, interimRows(out.results));
-    deps.log.warn({ instance: info.id, ticket: task.ticketId }, 'note POST got no answer: re-checking its marker after the PSA commit delay');
+    deps.log.warn(
+      { instance: info.id, ticket: task.ticketId },
+      'note POST got no answer: re-checking its marker after the PSA commit delay',
+    );
     throw new SettleWait(deps.noteSettleMs ?? 60_000);
   }
   const deferred = await deferredWriteFailure(rt, out, task.finalAttempt ?? true);
   if (deferred) {
     await deps.audit.updateResults(auditId, interimRows(out.results));
-    deps.log.warn({ instance: info.id, ticket: task.ticketId, code: deferred.code }, 'PSA write failed: the job retries and completes the recorded decision');
+    deps.log.warn(
+      { instance: info.id, ticket: task.ticketId, code: deferred.code },
+      'PSA write failed: the job retries and completes the recorded decision',
+    );
     throw deferred;
   }
   await deps.audit.updateResults(auditId, out.results);
@@ -193,26 +289,40 @@ async function recordAndWrite(
 
 async function decideAndApply(input: DecideArgs): Promise<Outcome> {
   // A due handoff-pickup check also sees the owner's time entries (owner-activity.ts).
-  const args = { ...input, record: await withOwnerActivity({ ...input, facts: input.deps.facts(input.rt.loaded.info.id) }) };
+  const args = {
+    ...input,
+    record: await withOwnerActivity({ ...input, facts: input.deps.facts(input.rt.loaded.info.id) }),
+  };
   const { deps, rt, task, ticket, now } = args;
   const { info } = rt.loaded;
   // `backfill: observe` (the default) in enforce mode: the backfill's first wave is proposed, not written, and not
   // recorded as fired, so the ticket's next evaluation in enforce (webhook, scheduled check, a `--full` reconcile
   // after switching to `backfill: enforce`) decides it again and applies it.
-  const backfillDry = task.trigger === 'backfill' && info.mode === 'enforce' && (rt.loaded.backfill ?? 'observe') === 'observe';
+  const backfillDry =
+    task.trigger === 'backfill' && info.mode === 'enforce' && (rt.loaded.backfill ?? 'observe') === 'observe';
   const mode = backfillDry ? 'observe' : info.mode;
   const facts = deps.facts(info.id);
   await updateOwnerLoad({ store: deps.counters, facts, info, ticket });
   const applied = new Set(appliedIdsOf(args.record));
-  const { decision, counters } = await decideOwned(args, await readCounters({ store: deps.counters, facts, instanceId: info.id, ticket, now }), applied);
+  const { decision, counters } = await decideOwned(
+    args,
+    await readCounters({ store: deps.counters, facts, instanceId: info.id, ticket, now }),
+    applied,
+  );
   deps.metrics?.evaluations.inc({ instance: info.id, trigger: task.trigger });
   const ids = decision.actions.map((a) => actionId(args.record, a));
-  const written = ids.some((id) => !applied.has(id)) ? await recordAndWrite(args, { decision, ids, applied, mode }) : undefined;
+  const written = ids.some((id) => !applied.has(id))
+    ? await recordAndWrite(args, { decision, ids, applied, mode })
+    : undefined;
   let record = written?.record ?? args.record;
   const auditId = written?.auditId;
   const out = written?.out;
   record = applyDecision(record, {
-    decision, now, appliedIds: backfillDry ? [] : (out?.appliedIds ?? []), slaRules: facts.slaRules, trigger: task.trigger,
+    decision,
+    now,
+    appliedIds: backfillDry ? [] : (out?.appliedIds ?? []),
+    slaRules: facts.slaRules,
+    trigger: task.trigger,
     failedRules: backfillDry ? new Set(decision.actions.map((a) => a.rule)) : failedRules(out),
     ...(out?.reassign ? { reassign: out.reassign } : {}),
   });
@@ -225,14 +335,31 @@ async function decideAndApply(input: DecideArgs): Promise<Outcome> {
   if (backfillDry && out?.results.some((r) => r.status === 'proposed')) record.version = '';
   if (out?.reassign) {
     record.nextCheckAt = nextCheckAfterMove({
-      engine: deps.engine, instanceId: info.id, record, ticket, decision, reassign: out.reassign, spec: rt.connector.locationKeys, counters, now,
+      engine: deps.engine,
+      instanceId: info.id,
+      record,
+      ticket,
+      decision,
+      reassign: out.reassign,
+      spec: rt.connector.locationKeys,
+      counters,
+      now,
     });
   }
   await deps.tickets.put(record);
   // Our own move is part of the ticket's history from this instant (backtest timelines, `--from-history`): the PSA's
   // read of it comes later, and other tickets' least-loaded picks in between must see the new owner's load.
-  const move = out?.reassign && mode === 'enforce' ? decision.actions.find((a): a is ReassignAction => a.type === 'reassign') : undefined;
-  if (move) await deps.timelines?.observe(info.id, ticketAfterMove(ticket, move, decision, rt.connector.locationKeys), now, ticket);
+  const move =
+    out?.reassign && mode === 'enforce'
+      ? decision.actions.find((a): a is ReassignAction => a.type === 'reassign')
+      : undefined;
+  if (move)
+    await deps.timelines?.observe(
+      info.id,
+      ticketAfterMove(ticket, move, decision, rt.connector.locationKeys),
+      now,
+      ticket,
+    );
   await deps.escalationMetrics?.record({ instanceId: info.id, ticket, decision, ours: record, mode, now });
   await deps.schedule.set(info.id, task.ticketId, record.nextCheckAt === null ? null : Date.parse(record.nextCheckAt));
   await afterWrite({ deps, rt, task, decision, out, prev: args.record, auditId, mode, ticket });
@@ -248,18 +375,26 @@ const MAX_OWNER_CLAIMS = 50;
  * makes the claim fail: re-read the counters and decide again, so tickets escalated in the same instant spread over
  * the group. Observe mode writes nothing, and a move already applied in this visit claims nothing.
  */
-async function decideOwned(args: DecideArgs, first: InstanceCounters, applied: ReadonlySet<string>): Promise<{ decision: Decision; counters: InstanceCounters }> {
+async function decideOwned(
+  args: DecideArgs,
+  first: InstanceCounters,
+  applied: ReadonlySet<string>,
+): Promise<{ decision: Decision; counters: InstanceCounters }> {
   const { deps, rt, task, ticket, now, record } = args;
   const { info } = rt.loaded;
   const facts = deps.facts(info.id);
   let counters = first;
   for (let attempt = 1; ; attempt++) {
     const decision = deps.engine.evaluate(info.id, ticket, toEngineState(record, counters), now);
-    const claim = info.mode === 'enforce' ? ownerClaimOf({ facts, ticketId: task.ticketId, decision, counters }) : undefined;
+    const claim =
+      info.mode === 'enforce' ? ownerClaimOf({ facts, ticketId: task.ticketId, decision, counters }) : undefined;
     const move = decision.actions.find((a) => a.type === 'reassign');
     if (!claim || !move || applied.has(actionId(record, move))) return { decision, counters };
     if (await deps.counters.claimOwner(info.id, claim)) return { decision, counters };
-    if (attempt >= MAX_OWNER_CLAIMS) throw new ConnectorError('conflict', 'ownership counters kept changing under concurrent evaluations', { retryable: true });
+    if (attempt >= MAX_OWNER_CLAIMS)
+      throw new ConnectorError('conflict', 'ownership counters kept changing under concurrent evaluations', {
+        retryable: true,
+      });
     counters = { ...counters, ...(await deps.counters.ownership(info.id)) };
   }
 }
@@ -286,16 +421,27 @@ async function afterWrite(args: {
   const move = decision.actions.find((a) => a.type === 'reassign');
   if (out?.deadLetter) {
     await deps.deadLetters.add({
-      instanceId: info.id, ticketId: task.ticketId, kind: out.deadLetter.kind, actions: out.deadLetter.actions,
-      error: out.deadLetter.error, ...(args.auditId ? { auditId: args.auditId } : {}),
+      instanceId: info.id,
+      ticketId: task.ticketId,
+      kind: out.deadLetter.kind,
+      actions: out.deadLetter.actions,
+      error: out.deadLetter.error,
+      ...(args.auditId ? { auditId: args.auditId } : {}),
     });
     deps.metrics?.deadLetters.inc({ instance: info.id, code: out.deadLetter.error.code });
   }
-  if (out?.authFailed) await deps.instances.setPsa(info.id, 'auth_failed', new Date(deps.now()).toISOString(), 'psa_auth');
+  if (out?.authFailed)
+    await deps.instances.setPsa(info.id, 'auth_failed', new Date(deps.now()).toISOString(), 'psa_auth');
   for (const r of decision.reasons) {
     if (r.suppressed) continue;
     const tier = move?.type === 'reassign' && move.rule === r.rule ? move.tier : args.prev.tier;
-    deps.metrics?.escalations.inc({ instance: info.id, rule: r.rule, kind: r.kind, tier: tier ?? 'none', mode: args.mode });
+    deps.metrics?.escalations.inc({
+      instance: info.id,
+      rule: r.rule,
+      kind: r.kind,
+      tier: tier ?? 'none',
+      mode: args.mode,
+    });
   }
   const drift = slaDrift(args.ticket, decision.clocks);
   for (const clock of ['firstResponse', 'resolution'] as const) {
@@ -303,11 +449,16 @@ async function afterWrite(args: {
     if (d !== null) deps.metrics?.slaDrift.observe({ instance: info.id, clock }, Math.abs(d));
   }
   const tolerance = (rt.loaded.slaDriftToleranceMs ?? 5 * 60_000) / 60_000;
-  for (const clock of newDisagreements(drift, args.prev.lastDecision ? slaDrift(args.prev.ticket, args.prev.lastDecision.clocks) : undefined, tolerance)) {
+  for (const clock of newDisagreements(
+    drift,
+    args.prev.lastDecision ? slaDrift(args.prev.ticket, args.prev.lastDecision.clocks) : undefined,
+    tolerance,
+  )) {
     deps.metrics?.slaDisagreements.inc({ instance: info.id, clock });
   }
   const before = args.prev.lastDecision?.clocks;
   for (const name of ['firstResponse', 'resolution'] as const) {
-    if (decision.clocks[name]?.breached && !before?.[name]?.breached) deps.metrics?.slaBreaches.inc({ instance: info.id, clock: name });
+    if (decision.clocks[name]?.breached && !before?.[name]?.breached)
+      deps.metrics?.slaBreaches.inc({ instance: info.id, clock: name });
   }
 }

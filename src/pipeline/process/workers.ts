@@ -67,7 +67,14 @@ function eventsProcessor(deps: WorkerDeps) {
     const ev = EventJobSchema.parse(job.data);
     await deps.processor.instances.touchEvent(ev.instanceId, new Date(ev.receivedAt).toISOString());
     const delayMs = ev.receivedAt + deps.settings.debounceMs - Date.now();
-    await deps.kick({ instanceId: ev.instanceId, ticketId: ev.ticketId, trigger: 'webhook', deleted: ev.action === 'deleted', delayMs, now: ev.receivedAt });
+    await deps.kick({
+      instanceId: ev.instanceId,
+      ticketId: ev.ticketId,
+      trigger: 'webhook',
+      deleted: ev.action === 'deleted',
+      delayMs,
+      now: ev.receivedAt,
+    });
     return 'kicked';
   };
 }
@@ -98,8 +105,19 @@ async function delayJob(job: Job, token: string | undefined, ms: number): Promis
 }
 
 /** Dead-letters a ticket (evaluation kind: nothing to apply) with one metric and one error line. */
-async function deadLetterTicket(deps: WorkerDeps, data: TicketJob, error: { code: string; message: string }, line: string): Promise<void> {
-  await deps.processor.deadLetters.add({ instanceId: data.instanceId, ticketId: data.ticketId, kind: 'evaluation', actions: [], error });
+async function deadLetterTicket(
+  deps: WorkerDeps,
+  data: TicketJob,
+  error: { code: string; message: string },
+  line: string,
+): Promise<void> {
+  await deps.processor.deadLetters.add({
+    instanceId: data.instanceId,
+    ticketId: data.ticketId,
+    kind: 'evaluation',
+    actions: [],
+    error,
+  });
   deps.processor.metrics?.deadLetters.inc({ instance: data.instanceId, code: error.code });
   deps.log.error({ instance: data.instanceId, ticket: data.ticketId, code: error.code }, line);
 }
@@ -108,7 +126,13 @@ async function deadLetterTicket(deps: WorkerDeps, data: TicketJob, error: { code
  * A failed evaluation: waits that spend no attempt (note settling, lock lost, rate limit, open breaker), a scheduled
  * check deferred while the PSA is down, a dead letter on the last attempt, else a counted retry (BullMQ re-runs it).
  */
-async function onTicketFailure(deps: WorkerDeps, job: Job, token: string | undefined, data: TicketJob, e: unknown): Promise<string> {
+async function onTicketFailure(
+  deps: WorkerDeps,
+  job: Job,
+  token: string | undefined,
+  data: TicketJob,
+  e: unknown,
+): Promise<string> {
   if (isSettleWait(e)) return delayJob(job, token, e.waitMs);
   if (isLockLost(e)) {
     // Not a failure of the ticket: no attempt is spent; whoever holds the lock next completes the pending decision.
@@ -116,16 +140,22 @@ async function onTicketFailure(deps: WorkerDeps, job: Job, token: string | undef
     return delayJob(job, token, deps.settings.lockRetryMs ?? 250);
   }
   // Over budget, paused, or the instance's circuit breaker is open: wait without spending an attempt.
-  if (isConnectorError(e) && (e.code === 'rate_limited' || e.details?.['breaker'] === 'open') && e.retryAfterMs) return delayJob(job, token, e.retryAfterMs);
+  if (isConnectorError(e) && (e.code === 'rate_limited' || e.details?.['breaker'] === 'open') && e.retryAfterMs)
+    return delayJob(job, token, e.retryAfterMs);
   if (isFinalAttempt(job) && data.trigger === 'scheduled' && isConnectorError(e) && e.retryable) {
     // A due check while the PSA is down: not a dead letter per ticket per lease (hundreds during an outage) —
     // the check stays scheduled and fires again later; /api/instances shows the PSA unreachable meanwhile.
     await deps.processor.schedule.set(data.instanceId, data.ticketId, deps.processor.now() + SCHEDULED_RETRY_MS);
-    deps.log.warn({ instance: data.instanceId, ticket: data.ticketId, code: e.code }, 'scheduled check failed; trying again later');
+    deps.log.warn(
+      { instance: data.instanceId, ticket: data.ticketId, code: e.code },
+      'scheduled check failed; trying again later',
+    );
     return 'deferred';
   }
   if (isFinalAttempt(job)) {
-    const error = isConnectorError(e) ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+    const error = isConnectorError(e)
+      ? { code: e.code, message: e.message }
+      : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
     await deadLetterTicket(deps, data, error, 'evaluation failed for good: dead-lettered');
     return 'dead_letter';
   }
@@ -136,8 +166,16 @@ async function onTicketFailure(deps: WorkerDeps, job: Job, token: string | undef
 
 /** Every outcome but a retry counts once toward a backfill that listed the ticket. */
 async function countForBackfill(deps: WorkerDeps, data: TicketJob, result: string): Promise<string> {
-  const counted = await deps.processor.backfill?.evaluated(data.instanceId, data.ticketId, new Date(deps.processor.now()).toISOString());
-  if (counted === 2) deps.log.info({ instance: data.instanceId, backfill: await deps.processor.backfill?.progress(data.instanceId) }, 'backfill complete');
+  const counted = await deps.processor.backfill?.evaluated(
+    data.instanceId,
+    data.ticketId,
+    new Date(deps.processor.now()).toISOString(),
+  );
+  if (counted === 2)
+    deps.log.info(
+      { instance: data.instanceId, backfill: await deps.processor.backfill?.progress(data.instanceId) },
+      'backfill complete',
+    );
   return result;
 }
 
@@ -147,7 +185,12 @@ function ticketsProcessor(deps: WorkerDeps) {
   const retryCap = deps.settings.ticketRetriesPerHour ?? 12;
   return async (job: Job, token?: string): Promise<string> => {
     const data = TicketJobSchema.parse(job.data);
-    const lock = await tryLock(deps.redis, deps.keys.ticketLock(data.instanceId, data.ticketId), `${deps.processId}:${job.id}`, lockTtl);
+    const lock = await tryLock(
+      deps.redis,
+      deps.keys.ticketLock(data.instanceId, data.ticketId),
+      `${deps.processId}:${job.id}`,
+      lockTtl,
+    );
     if (!lock) return delayJob(job, token, deps.settings.lockRetryMs ?? 250);
     try {
       if (job.attemptsMade > 0 && (await retriesThisHour(deps, data.instanceId, data.ticketId)) > retryCap) {
@@ -157,7 +200,10 @@ function ticketsProcessor(deps: WorkerDeps) {
       }
       const outcome = await inLane(laneOf(data.trigger), () =>
         processTicket(deps.processor, {
-          instanceId: data.instanceId, ticketId: data.ticketId, trigger: data.trigger, retry: job.attemptsMade > 0 || data.trigger === 'dead_letter_retry',
+          instanceId: data.instanceId,
+          ticketId: data.ticketId,
+          trigger: data.trigger,
+          retry: job.attemptsMade > 0 || data.trigger === 'dead_letter_retry',
           finalAttempt: isFinalAttempt(job),
           ...(data.deleted ? { deleted: true } : {}),
           guard: lockGuard(lock),
@@ -179,14 +225,19 @@ function controlProcessor(deps: WorkerDeps) {
     if (!rt) return 'unknown_instance';
     if (data.kind === 'notifier_retry') {
       const { tickets, audit, deadLetters, notify, log } = deps.processor;
-      return resendNotifiers({ tickets, audit, deadLetters, notify, log }, { ...data, actions: data.actions as unknown as Action[] });
+      return resendNotifiers(
+        { tickets, audit, deadLetters, notify, log },
+        { ...data, actions: data.actions as unknown as Action[] },
+      );
     }
     if (data.kind === 'registration_check') {
       await inLane('background', () => checkRegistration(deps.reconcile, rt, false));
       return 'checked';
     }
     const res = await inLane('sweep', () => reconcile(deps.reconcile, rt, { full: data.full === true }));
-    await inLane('background', () => checkRegistration(deps.reconcile, rt, true)).catch((e: unknown) => deps.log.warn({ err: e }, 'registration check failed'));
+    await inLane('background', () => checkRegistration(deps.reconcile, rt, true)).catch((e: unknown) =>
+      deps.log.warn({ err: e }, 'registration check failed'),
+    );
     return res.kind;
   };
 }
@@ -215,14 +266,27 @@ export function createWorkers(deps: WorkerDeps): WorkerSet {
   };
   const workers = [
     new Worker(queueNames.events, eventsProcessor(deps), { ...common, connection: conn('events'), concurrency: 16 }),
-    new Worker(queueNames.tickets, ticketsProcessor(deps), { ...common, connection: conn('tickets'), concurrency: deps.settings.concurrency }),
+    new Worker(queueNames.tickets, ticketsProcessor(deps), {
+      ...common,
+      connection: conn('tickets'),
+      concurrency: deps.settings.concurrency,
+    }),
     new Worker(queueNames.control, controlProcessor(deps), { ...common, connection: conn('control'), concurrency: 1 }),
     // This process's own heartbeat queue: no other replica consumes it, so its answer speaks for these workers only.
-    new Worker(heartbeatQueueName(deps.processId), ownHeartbeatProcessor(deps), { ...common, connection: conn('heartbeat'), concurrency: 1 }),
+    new Worker(heartbeatQueueName(deps.processId), ownHeartbeatProcessor(deps), {
+      ...common,
+      connection: conn('heartbeat'),
+      concurrency: 1,
+    }),
   ];
   for (const w of workers) {
     w.on('error', (e) => deps.log.warn({ err: { message: e.message }, queue: w.name }, 'worker error'));
-    w.on('failed', (job, e) => deps.log.warn({ queue: w.name, job: job?.id, attempts: job?.attemptsMade, err: { message: e.message } }, 'job failed'));
+    w.on('failed', (job, e) =>
+      deps.log.warn(
+        { queue: w.name, job: job?.id, attempts: job?.attemptsMade, err: { message: e.message } },
+        'job failed',
+      ),
+    );
   }
   return { workers, connections };
 }
@@ -242,7 +306,10 @@ export async function closeWorkers(set: WorkerSet, timeoutMs: number, log: Logge
   if (timedOut) {
     log.warn({ timeoutMs }, 'in-flight jobs did not finish in time: force-closing (they will re-run)');
     // `close(true)` would return the pending graceful close; cut the connections instead (bounded).
-    await Promise.race([Promise.all(workers.map((w) => w.disconnect().catch(() => undefined))), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    await Promise.race([
+      Promise.all(workers.map((w) => w.disconnect().catch(() => undefined))),
+      new Promise((r) => setTimeout(r, 1_000).unref()),
+    ]);
   }
   for (const c of set.connections) c.disconnect();
 }

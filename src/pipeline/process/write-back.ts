@@ -1,5 +1,13 @@
 import { isConnectorError } from '../../contract/index.js';
-import type { Action, ActionResult, Decision, FetchedTicket, NoteAction, Ticket, WritePlan } from '../../contract/index.js';
+import type {
+  Action,
+  ActionResult,
+  Decision,
+  FetchedTicket,
+  NoteAction,
+  Ticket,
+  WritePlan,
+} from '../../contract/index.js';
 import type { LastReassign } from '../../store/ticket-store.js';
 
 import type { InstanceRuntime } from '../outbound/instance-runtime.js';
@@ -43,7 +51,9 @@ export interface WriteBackOutput {
 }
 
 const errorOf = (e: unknown): { code: string; message: string } =>
-  isConnectorError(e) ? { code: e.code, message: e.message } : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+  isConnectorError(e)
+    ? { code: e.code, message: e.message }
+    : { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 
 /** The connector's write plan for the PSA actions not applied yet; notes carry their marker. */
 function buildPlan(input: WriteBackInput, pending: number[]): { plan: WritePlan; unmapped: Map<number, string> } {
@@ -55,8 +65,17 @@ function buildPlan(input: WriteBackInput, pending: number[]): { plan: WritePlan;
     const a = decision.actions[i]!;
     const id = ids[i]!;
     if (a.type === 'reassign') {
-      const identity = a.owner === undefined ? null : (mapping.members[a.owner] ?? (rt.connector.membersRequireMapping ? null : a.owner));
-      plan.reassign = { actionId: id, location: a.location, tier: a.tier, owner: identity, ...(a.owner ? { ownerName: a.owner } : {}) };
+      const identity =
+        a.owner === undefined
+          ? null
+          : (mapping.members[a.owner] ?? (rt.connector.membersRequireMapping ? null : a.owner));
+      plan.reassign = {
+        actionId: id,
+        location: a.location,
+        tier: a.tier,
+        owner: identity,
+        ...(a.owner ? { ownerName: a.owner } : {}),
+      };
     } else if (a.type === 'priority') {
       const psaId = mapping.priorities[a.priority]?.[0];
       if (psaId === undefined) unmapped.set(i, `priority ${a.priority} is not mapped in this instance`);
@@ -101,13 +120,19 @@ export async function writeBack(input: WriteBackInput): Promise<WriteBackOutput>
 }
 
 /** Calls the connector; returns the first failure (index + error) or undefined. */
-async function applyPsa(input: WriteBackInput, psa: number[], out: WriteBackOutput): Promise<{ index: number; error: { code: string; message: string } } | undefined> {
+async function applyPsa(
+  input: WriteBackInput,
+  psa: number[],
+  out: WriteBackOutput,
+): Promise<{ index: number; error: { code: string; message: string } } | undefined> {
   const { rt, decision, ids } = input;
   const { plan, unmapped } = buildPlan(input, psa);
-  for (const [i, message] of unmapped) out.results[i] = { ...out.results[i]!, status: 'skipped', error: { code: 'unmapped', message } };
+  for (const [i, message] of unmapped)
+    out.results[i] = { ...out.results[i]!, status: 'skipped', error: { code: 'unmapped', message } };
   let results: ActionResult[];
   try {
-    results = plan.reassign || plan.priority || plan.notes.length > 0 ? await rt.connector.applyActions(rt.ctx, plan) : [];
+    results =
+      plan.reassign || plan.priority || plan.notes.length > 0 ? await rt.connector.applyActions(rt.ctx, plan) : [];
   } catch (e) {
     const error = errorOf(e);
     if (error.code === 'psa_auth') out.authFailed = true;
@@ -144,7 +169,8 @@ async function applyPsa(input: WriteBackInput, psa: number[], out: WriteBackOutp
   return failure;
 }
 
-const kindOf = (decision: Decision, rule: string): string | undefined => decision.reasons.find((r) => r.rule === rule)?.kind;
+const kindOf = (decision: Decision, rule: string): string | undefined =>
+  decision.reasons.find((r) => r.rule === rule)?.kind;
 
 /** Notifiers (each at most once per evaluation) and tags (state only). */
 async function applyLocal(input: WriteBackInput, fresh: number[], out: WriteBackOutput): Promise<void> {
@@ -159,7 +185,13 @@ async function applyLocal(input: WriteBackInput, fresh: number[], out: WriteBack
       // Lock lost (e.g. after the PSA writes): left to whoever completes the pending decision; the caller sees guard.lost.
       if (input.guard && !(await input.guard.check())) return;
       try {
-        await input.notify({ notifier: a.notifier, instanceId: input.rt.loaded.info.id, rule: a.rule, ticket: input.ticket, decision });
+        await input.notify({
+          notifier: a.notifier,
+          instanceId: input.rt.loaded.info.id,
+          rule: a.rule,
+          ticket: input.ticket,
+          decision,
+        });
         row.status = 'applied';
         out.appliedIds.push(ids[i]!);
       } catch (e) {

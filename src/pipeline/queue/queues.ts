@@ -47,12 +47,21 @@ export const TicketJobSchema = z.object({
 export type TicketJob = z.infer<typeof TicketJobSchema>;
 
 export const ControlJobSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('reconcile'), instanceId: z.string(), requestedAt: z.number(), full: z.boolean().optional() }),
+  z.object({
+    kind: z.literal('reconcile'),
+    instanceId: z.string(),
+    requestedAt: z.number(),
+    full: z.boolean().optional(),
+  }),
   z.object({ kind: z.literal('registration_check'), instanceId: z.string(), requestedAt: z.number() }),
   /** A notifier dead letter retried from the API: its notifications are re-sent (notifier-retry.ts). */
   z.object({
-    kind: z.literal('notifier_retry'), instanceId: z.string(), requestedAt: z.number(), ticketId: z.string(),
-    auditId: z.string().optional(), actions: z.array(z.object({ type: z.string(), rule: z.string() }).passthrough()),
+    kind: z.literal('notifier_retry'),
+    instanceId: z.string(),
+    requestedAt: z.number(),
+    ticketId: z.string(),
+    auditId: z.string().optional(),
+    actions: z.array(z.object({ type: z.string(), rule: z.string() }).passthrough()),
   }),
 ]);
 

@@ -41,7 +41,8 @@ async function queueLag(queues: readonly Queue[], instanceId: string, now: numbe
   for (const q of queues) {
     const jobs = await q.getJobs(['waiting'], 0, 199, true);
     for (const j of jobs) {
-      if ((j.data as { instanceId?: string } | undefined)?.instanceId === instanceId) oldest = Math.min(oldest, j.timestamp);
+      if ((j.data as { instanceId?: string } | undefined)?.instanceId === instanceId)
+        oldest = Math.min(oldest, j.timestamp);
     }
   }
   return Number.isFinite(oldest) ? Math.max(0, Math.round((now - oldest) / 100) / 10) : 0;
@@ -59,9 +60,15 @@ function reviewModels(deps: ReadModelDeps): Pick<ReadModels, 'review' | 'reviewS
     async review(id, verdict) {
       const entry = await deps.audit.get(id);
       if (!entry) return null;
-      const rules = [...new Set([...entry.decision.actions.map((a) => a.rule), ...entry.decision.reasons.map((r) => r.rule)])];
+      const rules = [
+        ...new Set([...entry.decision.actions.map((a) => a.rule), ...entry.decision.reasons.map((r) => r.rule)]),
+      ];
       const review = {
-        id, instanceId: entry.instanceId, ticketId: entry.ticketId, rules, appropriate: verdict.appropriate,
+        id,
+        instanceId: entry.instanceId,
+        ticketId: entry.ticketId,
+        rules,
+        appropriate: verdict.appropriate,
         ...(verdict.comment !== undefined ? { comment: verdict.comment } : {}),
         reviewedAt: toSecond(new Date(deps.now()).toISOString()),
       };
@@ -96,7 +103,14 @@ async function retryDeadLetter(deps: ReadModelDeps, id: string): Promise<boolean
   const letter = await deps.deadLetters.get(id);
   if (!letter) return false;
   if (letter.kind === 'notifier' && deps.retryNotifiers) await deps.retryNotifiers(letter);
-  else await deps.kick({ instanceId: letter.instanceId, ticketId: letter.ticketId, trigger: 'dead_letter_retry', deadLetterId: id, now: deps.now() });
+  else
+    await deps.kick({
+      instanceId: letter.instanceId,
+      ticketId: letter.ticketId,
+      trigger: 'dead_letter_retry',
+      deadLetterId: id,
+      now: deps.now(),
+    });
   await deps.deadLetters.remove(id);
   return true;
 }
@@ -105,8 +119,11 @@ async function retryDeadLetter(deps: ReadModelDeps, id: string): Promise<boolean
 async function instanceStatus(deps: ReadModelDeps, rt: InstanceRuntime, now: number): Promise<InstanceStatus> {
   const { info } = rt.loaded;
   const [status, lag, pausedUntil, backfill, breaker] = await Promise.all([
-    deps.instances.get(info.id), queueLag(deps.lagQueues, info.id, now), rt.limiter.pausedUntil(),
-    deps.backfill?.progress(info.id) ?? Promise.resolve(null), rt.breaker?.state(),
+    deps.instances.get(info.id),
+    queueLag(deps.lagQueues, info.id, now),
+    rt.limiter.pausedUntil(),
+    deps.backfill?.progress(info.id) ?? Promise.resolve(null),
+    rt.breaker?.state(),
   ]);
   return {
     id: info.id,
@@ -123,12 +140,22 @@ async function instanceStatus(deps: ReadModelDeps, rt: InstanceRuntime, now: num
     // Honest health (issue 13): `unknown` until the first PSA call (start-up never calls a PSA).
     psa: status.psa,
     psaCheckedAt: status.psaCheckedAt === null ? null : toSecond(status.psaCheckedAt),
-    psaLastError: status.psaError && status.psaErrorAt ? { code: status.psaError, at: toSecond(status.psaErrorAt) } : null,
-    ...(breaker ? { breaker: { state: breaker.state, openedAt: breaker.openedAt === null ? null : toSecond(breaker.openedAt) } } : {}),
-    backfill: backfill === null ? null : {
-      listed: backfill.listed, evaluated: backfill.evaluated, remaining: backfill.remaining, startedAt: toSecond(backfill.startedAt),
-      completedAt: backfill.completedAt === null ? null : toSecond(backfill.completedAt), listing: backfill.listing,
-    },
+    psaLastError:
+      status.psaError && status.psaErrorAt ? { code: status.psaError, at: toSecond(status.psaErrorAt) } : null,
+    ...(breaker
+      ? { breaker: { state: breaker.state, openedAt: breaker.openedAt === null ? null : toSecond(breaker.openedAt) } }
+      : {}),
+    backfill:
+      backfill === null
+        ? null
+        : {
+            listed: backfill.listed,
+            evaluated: backfill.evaluated,
+            remaining: backfill.remaining,
+            startedAt: toSecond(backfill.startedAt),
+            completedAt: backfill.completedAt === null ? null : toSecond(backfill.completedAt),
+            listing: backfill.listing,
+          },
   };
 }
 
@@ -144,7 +171,16 @@ export function createReadModels(deps: ReadModelDeps): ReadModels {
     },
     async deadLetters(): Promise<{ items: DeadLetter[] }> {
       const items = await deps.deadLetters.list();
-      return { items: items.map(({ id, at, instanceId, ticketId, actions, error }) => ({ id, at: toSecond(at), instanceId, ticketId, actions, error })) };
+      return {
+        items: items.map(({ id, at, instanceId, ticketId, actions, error }) => ({
+          id,
+          at: toSecond(at),
+          instanceId,
+          ticketId,
+          actions,
+          error,
+        })),
+      };
     },
     retryDeadLetter: (id) => retryDeadLetter(deps, id),
     async instances(): Promise<InstanceStatus[]> {

@@ -68,7 +68,11 @@ const CLOSED = new Set(['resolved', 'closed']);
 const toSecond = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 /** The calendar a ticket's SLA clocks count in: the priority's `sla.<P>.calendar`, else the policy's. */
-function calendarFor(config: AppConfig, record: TicketRecord, calendars: Record<string, BusinessCalendar>): BusinessCalendar {
+function calendarFor(
+  config: AppConfig,
+  record: TicketRecord,
+  calendars: Record<string, BusinessCalendar>,
+): BusinessCalendar {
   const instance = config.instances.find((i) => i.info.id === record.instanceId);
   const policy = instance ? config.policies[instance.info.policy] : undefined;
   const level = record.ticket.priority.level;
@@ -86,15 +90,25 @@ function listed(record: TicketRecord, calendar: BusinessCalendar, now: number): 
     if (!c || c.stopped) continue;
     const due = Date.parse(c.dueAt);
     const remaining = due >= now ? calendar.businessBetween(now, due) : -calendar.businessBetween(due, now);
-    clocks.push({ name, dueAt: c.dueAt, paused: c.paused, breached: c.breached || due <= now, usedPct: c.usedPct, businessRemainingMs: remaining });
+    clocks.push({
+      name,
+      dueAt: c.dueAt,
+      paused: c.paused,
+      breached: c.breached || due <= now,
+      usedPct: c.usedPct,
+      businessRemainingMs: remaining,
+    });
   }
-  const candidates: { at: number; kind: 'sla' | 'check' }[] = clocks.filter((c) => !c.paused).map((c) => ({ at: Date.parse(c.dueAt), kind: 'sla' as const }));
+  const candidates: { at: number; kind: 'sla' | 'check' }[] = clocks
+    .filter((c) => !c.paused)
+    .map((c) => ({ at: Date.parse(c.dueAt), kind: 'sla' as const }));
   if (record.nextCheckAt !== null) candidates.push({ at: Date.parse(record.nextCheckAt), kind: 'check' });
   candidates.sort((a, b) => a.at - b.at);
   const first = candidates[0];
   const anyPaused = clocks.some((c) => c.paused);
   const edge = calendar.nextEdge(now);
-  const location = t.location.team?.name ?? t.location.queue?.name ?? t.location.team?.id ?? t.location.queue?.id ?? null;
+  const location =
+    t.location.team?.name ?? t.location.queue?.name ?? t.location.team?.id ?? t.location.queue?.id ?? null;
   return {
     instanceId: record.instanceId,
     psa: record.psa,
@@ -111,7 +125,12 @@ function listed(record: TicketRecord, calendar: BusinessCalendar, now: number): 
     updatedAt: t.updatedAt,
     nextCheckAt: record.nextCheckAt,
     clocks,
-    calendar: { name: calendar.name, timezone: calendar.timezone, openNow: calendar.isOpen(now) && !anyPaused, nextChangeAt: Number.isFinite(edge) ? toSecond(edge) : null },
+    calendar: {
+      name: calendar.name,
+      timezone: calendar.timezone,
+      openNow: calendar.isOpen(now) && !anyPaused,
+      nextChangeAt: Number.isFinite(edge) ? toSecond(edge) : null,
+    },
     nextRules: (decision?.nearMisses ?? []).map((m) => ({ rule: m.rule, text: m.text })),
     risk: first ? { at: toSecond(first.at), kind: first.kind } : null,
   };
@@ -121,7 +140,9 @@ function matches(t: ListedTicket, record: TicketRecord, q: TicketListQuery): boo
   if (q.tier !== undefined && t.tier !== q.tier) return false;
   if (q.group !== undefined) {
     const loc = record.ticket.location;
-    const names = [loc.queue?.name, loc.queue?.id, loc.team?.name, loc.team?.id].filter((v): v is string => v !== undefined).map((v) => v.toLowerCase());
+    const names = [loc.queue?.name, loc.queue?.id, loc.team?.name, loc.team?.id]
+      .filter((v): v is string => v !== undefined)
+      .map((v) => v.toLowerCase());
     if (!names.includes(q.group.toLowerCase())) return false;
   }
   if (q.company !== undefined) {
@@ -146,7 +167,10 @@ export function createTicketLister(deps: { config: AppConfig; tickets: TicketSto
       }
     }
     const key = (t: ListedTicket) => (t.risk ? Date.parse(t.risk.at) : Infinity);
-    if (q.sort === 'risk') all.sort((a, b) => key(a) - key(b) || a.instanceId.localeCompare(b.instanceId) || a.ticketId.localeCompare(b.ticketId));
+    if (q.sort === 'risk')
+      all.sort(
+        (a, b) => key(a) - key(b) || a.instanceId.localeCompare(b.instanceId) || a.ticketId.localeCompare(b.ticketId),
+      );
     else all.sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt) || a.ticketId.localeCompare(b.ticketId));
     const offset = q.cursor === undefined ? 0 : Number(q.cursor);
     const items = all.slice(offset, offset + q.limit);

@@ -64,7 +64,9 @@ export class Heartbeat {
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref();
     void this.tick();
-    void this.forgetGone().catch((e: unknown) => this.options.log.debug({ err: { message: String(e) } }, 'heartbeat queue clean-up failed'));
+    void this.forgetGone().catch((e: unknown) =>
+      this.options.log.debug({ err: { message: String(e) } }, 'heartbeat queue clean-up failed'),
+    );
   }
 
   stop(): void {
@@ -80,7 +82,12 @@ export class Heartbeat {
   async remove(): Promise<void> {
     const { redis, keys, processId } = this.options;
     await this.options.own.obliterate({ force: true }).catch(() => undefined);
-    await redis.multi().zrem(keys.heartbeatProcesses(), processId).del(keys.heartbeatOwn(processId), keys.heartbeat(processId)).exec().catch(() => undefined);
+    await redis
+      .multi()
+      .zrem(keys.heartbeatProcesses(), processId)
+      .del(keys.heartbeatOwn(processId), keys.heartbeat(processId))
+      .exec()
+      .catch(() => undefined);
   }
 
   private async tick(): Promise<void> {
@@ -125,9 +132,14 @@ export class Heartbeat {
   private async forgetGone(): Promise<void> {
     const { redis, keys, processId } = this.options;
     const before = Date.now() - (this.options.forgetAfterMs ?? 600_000);
-    const gone = (await redis.zrangebyscore(keys.heartbeatProcesses(), '-inf', before)).filter((id) => id !== processId);
+    const gone = (await redis.zrangebyscore(keys.heartbeatProcesses(), '-inf', before)).filter(
+      (id) => id !== processId,
+    );
     for (const id of gone) {
-      const q = new Queue(heartbeatQueueName(id), { connection: redis, ...(this.options.own.opts.prefix ? { prefix: this.options.own.opts.prefix } : {}) });
+      const q = new Queue(heartbeatQueueName(id), {
+        connection: redis,
+        ...(this.options.own.opts.prefix ? { prefix: this.options.own.opts.prefix } : {}),
+      });
       q.on('error', () => undefined);
       try {
         await q.obliterate({ force: true });

@@ -49,8 +49,19 @@ export function startLoops(options: LoopOptions): { stop(): void } {
     for (const rt of options.runtimes.all()) {
       const every = rt.loaded.reconcileEveryMs;
       const ttl = Math.max(1_000, Math.round(every * (0.9 + 0.2 * random())));
-      const claimed = await options.redis.set(options.keys.reconcileDue(rt.loaded.info.id), String(Date.now()), 'PX', ttl, 'NX');
-      if (claimed === 'OK') await options.control.add('reconcile', { kind: 'reconcile', instanceId: rt.loaded.info.id, requestedAt: Date.now() }, { removeOnComplete: 100, removeOnFail: 100 });
+      const claimed = await options.redis.set(
+        options.keys.reconcileDue(rt.loaded.info.id),
+        String(Date.now()),
+        'PX',
+        ttl,
+        'NX',
+      );
+      if (claimed === 'OK')
+        await options.control.add(
+          'reconcile',
+          { kind: 'reconcile', instanceId: rt.loaded.info.id, requestedAt: Date.now() },
+          { removeOnComplete: 100, removeOnFail: 100 },
+        );
     }
   }
 
@@ -58,7 +69,9 @@ export function startLoops(options: LoopOptions): { stop(): void } {
     if (running) return;
     running = true;
     Promise.all([dueChecks(), dueSweeps()])
-      .catch((e: unknown) => options.log.debug({ err: { message: (e as Error).message } }, 'background loop skipped a beat'))
+      .catch((e: unknown) =>
+        options.log.debug({ err: { message: (e as Error).message } }, 'background loop skipped a beat'),
+      )
       .finally(() => {
         running = false;
       });
@@ -76,7 +89,9 @@ export function startQueueMetrics(queues: readonly Queue[], metrics: Metrics, ev
           for (const [state, n] of Object.entries(counts)) metrics.queueDepth.set({ queue: q.name, state }, n);
           return q.getWaiting(0, 0);
         })
-        .then(([oldest]) => metrics.queueLag.set({ queue: q.name }, oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1_000) : 0))
+        .then(([oldest]) =>
+          metrics.queueLag.set({ queue: q.name }, oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1_000) : 0),
+        )
         .catch(() => undefined);
     }
   }, everyMs);

@@ -50,7 +50,8 @@ export function pageBudget(rt: InstanceRuntime): number {
 /** Calls one evaluation is expected to make (ticket, notes, lookups, and a write now and then). */
 const callsPerTicket = (rt: InstanceRuntime): number => Math.max(1, (rt.connector.callsPerEvaluation ?? 3) + 1);
 
-export const callbackUrl = (publicUrl: string, instanceId: string): string => `${publicUrl.replace(/\/+$/, '')}/webhooks/${encodeURIComponent(instanceId)}`;
+export const callbackUrl = (publicUrl: string, instanceId: string): string =>
+  `${publicUrl.replace(/\/+$/, '')}/webhooks/${encodeURIComponent(instanceId)}`;
 
 export type SweepResult =
   | { kind: 'busy' }
@@ -59,7 +60,12 @@ export type SweepResult =
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function listFailed(deps: ReconcileDeps, id: string, code: string, what: string): Promise<{ kind: 'failed'; code: string }> {
+async function listFailed(
+  deps: ReconcileDeps,
+  id: string,
+  code: string,
+  what: string,
+): Promise<{ kind: 'failed'; code: string }> {
   deps.log.warn({ instance: id, code }, `${what} failed; cursor kept`);
   return { kind: 'failed', code };
 }
@@ -70,7 +76,11 @@ async function listFailed(deps: ReconcileDeps, id: string, code: string, what: s
  * The first sweep of an instance (no stored cursor) and `full` start a backfill (backfill.ts), which later sweeps
  * continue with what is left of their budget. One runner cluster-wide (a Redis lock per instance).
  */
-export async function reconcile(deps: ReconcileDeps, rt: InstanceRuntime, options: { full?: boolean } = {}): Promise<SweepResult> {
+export async function reconcile(
+  deps: ReconcileDeps,
+  rt: InstanceRuntime,
+  options: { full?: boolean } = {},
+): Promise<SweepResult> {
   const { keys, redis } = deps;
   const id = rt.loaded.info.id;
   const token = `${process.pid}-${deps.now()}`;
@@ -84,7 +94,10 @@ export async function reconcile(deps: ReconcileDeps, rt: InstanceRuntime, option
     let complete = true;
     if (deps.backfill && (options.full || (stored === null && !(await deps.backfill.exists(id))))) {
       await deps.backfill.start(id, iso(now));
-      deps.log.info({ instance: id, full: options.full === true, budget }, 'backfill started: every open ticket is evaluated once');
+      deps.log.info(
+        { instance: id, full: options.full === true, budget },
+        'backfill started: every open ticket is evaluated once',
+      );
       if (stored === null) {
         // Changes from now on are the incremental sweeps' job; everything older is the backfill's.
         await redis.set(keys.reconcileCursor(id), iso(now));
@@ -98,7 +111,13 @@ export async function reconcile(deps: ReconcileDeps, rt: InstanceRuntime, option
     if (!deps.backfill) return { kind: 'done', kicked, complete, spent };
     const bf = await backfillStep(deps, rt, budget - spent);
     if (bf.kind === 'failed') return bf;
-    return { kind: 'done', kicked: kicked + bf.kicked, complete, spent: spent + bf.spent, backfill: await deps.backfill.progress(id) };
+    return {
+      kind: 'done',
+      kicked: kicked + bf.kicked,
+      complete,
+      spent: spent + bf.spent,
+      backfill: await deps.backfill.progress(id),
+    };
   } finally {
     const release = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
     await redis.eval(release, 1, keys.reconcileLock(id), token).catch(() => undefined);
@@ -106,7 +125,12 @@ export async function reconcile(deps: ReconcileDeps, rt: InstanceRuntime, option
 }
 
 /** The changed-since listing from the stored cursor; every newer ticket is queued. */
-async function incremental(deps: ReconcileDeps, rt: InstanceRuntime, cursor: string, now: number): Promise<{ kind: 'done'; spent: number; kicked: number; complete: boolean } | { kind: 'failed'; code: string }> {
+async function incremental(
+  deps: ReconcileDeps,
+  rt: InstanceRuntime,
+  cursor: string,
+  now: number,
+): Promise<{ kind: 'done'; spent: number; kicked: number; complete: boolean } | { kind: 'failed'; code: string }> {
   const { keys, redis } = deps;
   const id = rt.loaded.info.id;
   const since = new Date(Date.parse(cursor) - OVERLAP_MS).toISOString();
@@ -125,7 +149,10 @@ async function incremental(deps: ReconcileDeps, rt: InstanceRuntime, cursor: str
     }
     for (const item of res.value.items) {
       const stored = await deps.tickets.get(id, item.ticketId);
-      const newer = !stored || item.version === undefined || (item.version !== stored.version && !isOlderVersion(item.version, stored.version));
+      const newer =
+        !stored ||
+        item.version === undefined ||
+        (item.version !== stored.version && !isOlderVersion(item.version, stored.version));
       if (newer) {
         await deps.kick({ instanceId: id, ticketId: item.ticketId, trigger: 'reconcile', now: deps.now() });
         kicked += 1;
@@ -135,7 +162,11 @@ async function incremental(deps: ReconcileDeps, rt: InstanceRuntime, cursor: str
     if (res.value.highWater && res.value.highWater > highWater) highWater = res.value.highWater;
     page = res.value.nextPage;
     if (!page) {
-      await redis.multi().set(keys.reconcileCursor(id), highWater > cursor ? highWater : iso(now)).del(keys.reconcilePage(id)).exec();
+      await redis
+        .multi()
+        .set(keys.reconcileCursor(id), highWater > cursor ? highWater : iso(now))
+        .del(keys.reconcilePage(id))
+        .exec();
       await deps.instances.setPsa(id, 'ok', iso(deps.now()));
       return { kind: 'done', kicked, complete: true, spent };
     }
@@ -153,7 +184,11 @@ const EPOCH = '1970-01-01T00:00:00Z';
  * of the budget), then as many listed tickets as the rest affords, minus those queued earlier and not evaluated
  * yet (they will spend this budget when they run). Progress lives in Redis: a restart resumes where it stopped.
  */
-async function backfillStep(deps: ReconcileDeps, rt: InstanceRuntime, budget: number): Promise<{ kind: 'done'; kicked: number; spent: number } | { kind: 'failed'; code: string }> {
+async function backfillStep(
+  deps: ReconcileDeps,
+  rt: InstanceRuntime,
+  budget: number,
+): Promise<{ kind: 'done'; kicked: number; spent: number } | { kind: 'failed'; code: string }> {
   const store = deps.backfill!;
   const id = rt.loaded.info.id;
   const state = await store.active(id);
@@ -162,14 +197,23 @@ async function backfillStep(deps: ReconcileDeps, rt: InstanceRuntime, budget: nu
   let { page, listingDone } = state;
   const pageCap = Math.max(1, Math.ceil(budget / 4));
   for (let pages = 0; !listingDone && pages < pageCap && spent < Math.max(1, budget); pages++) {
-    const res = rt.connector.listOpen ? await rt.connector.listOpen(rt.ctx, page) : await rt.connector.listChangedSince(rt.ctx, EPOCH, page);
+    const res = rt.connector.listOpen
+      ? await rt.connector.listOpen(rt.ctx, page)
+      : await rt.connector.listChangedSince(rt.ctx, EPOCH, page);
     spent += 1;
     if (!res.ok) {
-      if (res.error.code === 'psa_auth') await deps.instances.setPsa(id, 'auth_failed', iso(deps.now()), res.error.code);
-      else if (res.error.code !== 'rate_limited') await deps.instances.setPsa(id, 'unreachable', iso(deps.now()), res.error.code);
+      if (res.error.code === 'psa_auth')
+        await deps.instances.setPsa(id, 'auth_failed', iso(deps.now()), res.error.code);
+      else if (res.error.code !== 'rate_limited')
+        await deps.instances.setPsa(id, 'unreachable', iso(deps.now()), res.error.code);
       return listFailed(deps, id, res.error.code, 'backfill listing');
     }
-    await store.addListed(id, res.value.items.map((i) => i.ticketId), res.value.nextPage, iso(deps.now()));
+    await store.addListed(
+      id,
+      res.value.items.map((i) => i.ticketId),
+      res.value.nextPage,
+      iso(deps.now()),
+    );
     page = res.value.nextPage;
     listingDone = page === undefined;
   }
@@ -183,7 +227,8 @@ async function backfillStep(deps: ReconcileDeps, rt: InstanceRuntime, budget: nu
   while (affordable > 0) {
     const next = await store.nextToKick(id, cursor, affordable);
     if (next.scanned === 0) break;
-    for (const ticketId of next.ids) await deps.kick({ instanceId: id, ticketId, trigger: 'backfill', now: deps.now() });
+    for (const ticketId of next.ids)
+      await deps.kick({ instanceId: id, ticketId, trigger: 'backfill', now: deps.now() });
     await store.advance(id, next.scanned);
     cursor += next.scanned;
     kicked += next.ids.length;
@@ -191,7 +236,10 @@ async function backfillStep(deps: ReconcileDeps, rt: InstanceRuntime, budget: nu
     spent += next.ids.length * perTicket;
   }
   const progress = await store.progress(id);
-  deps.log.info({ instance: id, backfill: progress, queued: kicked }, progress?.completedAt ? 'backfill complete' : 'backfill progress');
+  deps.log.info(
+    { instance: id, backfill: progress, queued: kicked },
+    progress?.completedAt ? 'backfill complete' : 'backfill progress',
+  );
   return { kind: 'done', kicked, spent };
 }
 
@@ -219,7 +267,10 @@ export async function checkRegistration(deps: ReconcileDeps, rt: InstanceRuntime
   const observe = rt.loaded.info.mode === 'observe';
   if (before !== state.value) await alertDrift(deps, rt, state.value, observe);
   if (observe) {
-    deps.log.warn({ instance: id, webhook: state.value }, 'webhook registration is not active; observe mode reports it and does not repair it (a PSA write): run `psa-escalator webhooks register`');
+    deps.log.warn(
+      { instance: id, webhook: state.value },
+      'webhook registration is not active; observe mode reports it and does not repair it (a PSA write): run `psa-escalator webhooks register`',
+    );
     return;
   }
   if (!repair) return;
@@ -227,14 +278,36 @@ export async function checkRegistration(deps: ReconcileDeps, rt: InstanceRuntime
   if (fixed.ok) {
     deps.log.warn({ instance: id, was: state.value, ...fixed.value }, 'webhook registration repaired');
     await deps.instances.setWebhook(id, 'active');
-  } else deps.log.error({ instance: id, code: fixed.error.code }, 'webhook registration is not active and could not be repaired');
+  } else
+    deps.log.error(
+      { instance: id, code: fixed.error.code },
+      'webhook registration is not active and could not be repaired',
+    );
 }
 
-async function alertDrift(deps: ReconcileDeps, rt: InstanceRuntime, state: WebhookState, observe: boolean): Promise<void> {
+async function alertDrift(
+  deps: ReconcileDeps,
+  rt: InstanceRuntime,
+  state: WebhookState,
+  observe: boolean,
+): Promise<void> {
   const id = rt.loaded.info.id;
   const message = `webhook registration is ${state}: the PSA is not sending ticket events${observe ? ' (observe mode: not repaired)' : '; repairing'}`;
   for (const notifier of rt.loaded.alerts ?? []) {
-    await deps.alert?.({ notifier, instanceId: id, alert: 'webhook_registration_drift', message, at: new Date(deps.now()).toISOString(), details: { webhook: state } })
-      .catch((e: unknown) => deps.log.warn({ instance: id, notifier, err: { message: e instanceof Error ? e.message : String(e) } }, 'drift alert could not be sent'));
+    await deps
+      .alert?.({
+        notifier,
+        instanceId: id,
+        alert: 'webhook_registration_drift',
+        message,
+        at: new Date(deps.now()).toISOString(),
+        details: { webhook: state },
+      })
+      .catch((e: unknown) =>
+        deps.log.warn(
+          { instance: id, notifier, err: { message: e instanceof Error ? e.message : String(e) } },
+          'drift alert could not be sent',
+        ),
+      );
   }
 }

@@ -33,19 +33,46 @@ export const autotaskAdapter: ConformanceAdapter = {
         testContext({
           connector: autotask,
           instance: { id: 'globex-at', mapping },
-          settings: { connection: fake.connection(), webhook: { secretKey: SECRET }, notes: { internal: { noteType: 1, publish: 2 }, customer: { noteType: 1, publish: 1 } }, mapping },
+          settings: {
+            connection: fake.connection(),
+            webhook: { secretKey: SECRET },
+            notes: { internal: { noteType: 1, publish: 2 }, customer: { noteType: 1, publish: 1 } },
+            mapping,
+          },
           http: { sleep },
         }) as ConnectorContext,
       ticketId: String(ID),
       missingTicketId: '999',
-      answerNextTicketRead: (status, headers) => fake.fail({ method: 'GET', path: `/Tickets/${ID}`, status, ...(headers ? { headers } : {}), body: { errors: ['scripted'] } }),
+      answerNextTicketRead: (status, headers) =>
+        fake.fail({
+          method: 'GET',
+          path: `/Tickets/${ID}`,
+          status,
+          ...(headers ? { headers } : {}),
+          body: { errors: ['scripted'] },
+        }),
       ticketReads: () => fake.calls('GET', new RegExp(`^/Tickets/${ID}$`)).length,
       falseNextWrite: () => void (fake.falseWrites = 1),
-      reassign: () => ({ actionId: 'a-reassign', location: { queueID: 29682969 }, tier: 'T2', owner: { resourceID: 29684003, roleID: 29683002 }, ownerName: 't2.erin' }),
-      ownerOnly: () => ({ actionId: 'a-reassign', location: { queueID: 29682833 }, tier: 'T1', owner: { resourceID: 29684003, roleID: 29683002 }, ownerName: 't2.erin' }),
-      ticketWriteFields: () => fake.calls('PATCH', /^\/Tickets$/).map((r) => Object.keys(r.body as object).filter((k) => k !== 'id')),
+      reassign: () => ({
+        actionId: 'a-reassign',
+        location: { queueID: 29682969 },
+        tier: 'T2',
+        owner: { resourceID: 29684003, roleID: 29683002 },
+        ownerName: 't2.erin',
+      }),
+      ownerOnly: () => ({
+        actionId: 'a-reassign',
+        location: { queueID: 29682833 },
+        tier: 'T1',
+        owner: { resourceID: 29684003, roleID: 29683002 },
+        ownerName: 't2.erin',
+      }),
+      ticketWriteFields: () =>
+        fake.calls('PATCH', /^\/Tickets$/).map((r) => Object.keys(r.body as object).filter((k) => k !== 'id')),
       notePosts: () => fake.calls('POST', /Notes$/).length,
-      notesCarrying: (marker) => (fake.state.notes.get(ID) ?? []).filter((n) => `${String(n.title)}\n${String(n.description)}`.includes(marker)).length,
+      notesCarrying: (marker) =>
+        (fake.state.notes.get(ID) ?? []).filter((n) => `${String(n.title)}\n${String(n.description)}`.includes(marker))
+          .length,
       callbackUrl: 'https://escalator.example.com/webhooks/globex-at',
       registrations: () => fake.state.webhooks.size,
       echoDelivery: () => signed(fake.payload(ID, {}, { PersonID: fake.state.apiResourceId })),

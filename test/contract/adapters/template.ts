@@ -20,7 +20,10 @@ export const templateAdapter: ConformanceAdapter = {
         testContext({
           connector: template,
           instance: { id: 'example-template', mapping: MappingSchema.parse({}) },
-          settings: { connection: { baseUrl: 'https://psa.example.invalid/api', apiKey: 'key' }, webhook: { secret: 'secret' } },
+          settings: {
+            connection: { baseUrl: 'https://psa.example.invalid/api', apiKey: 'key' },
+            webhook: { secret: 'secret' },
+          },
           http: { sleep },
         }) as ConnectorContext,
       ticketId: '1',

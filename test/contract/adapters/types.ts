@@ -48,5 +48,11 @@ export interface FakePsa {
 /** A webhook request around a JSON body. */
 export function jsonDelivery(body: unknown, headers: Record<string, string> = {}): WebhookRequest {
   const rawBody = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  return { headers: { 'content-type': 'application/json', ...headers }, rawBody, json: JSON.parse(rawBody.toString()) as unknown, query: {}, ip: '127.0.0.1' };
+  return {
+    headers: { 'content-type': 'application/json', ...headers },
+    rawBody,
+    json: JSON.parse(rawBody.toString()) as unknown,
+    query: {},
+    ip: '127.0.0.1',
+  };
 }

@@ -13,7 +13,23 @@ export interface Filter {
   items?: Filter[];
 }
 
-const OPS = new Set(['eq', 'noteq', 'gt', 'gte', 'lt', 'lte', 'beginswith', 'endswith', 'contains', 'exist', 'notexist', 'in', 'notin', 'and', 'or']);
+const OPS = new Set([
+  'eq',
+  'noteq',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'beginswith',
+  'endswith',
+  'contains',
+  'exist',
+  'notexist',
+  'in',
+  'notin',
+  'and',
+  'or',
+]);
 const DATE = /^\d{4}-\d{2}-\d{2}T/;
 
 function read(record: Json, field: string, udf: boolean): unknown {
@@ -35,7 +51,14 @@ function compare(a: unknown, b: unknown): number | undefined {
   }
   const na = Number(a);
   const nb = Number(b);
-  if (typeof a !== 'boolean' && !Number.isNaN(na) && !Number.isNaN(nb) && String(a).trim() !== '' && String(b).trim() !== '') return na - nb;
+  if (
+    typeof a !== 'boolean' &&
+    !Number.isNaN(na) &&
+    !Number.isNaN(nb) &&
+    String(a).trim() !== '' &&
+    String(b).trim() !== ''
+  )
+    return na - nb;
   return String(a).toLowerCase().localeCompare(String(b).toLowerCase());
 }
 
@@ -51,19 +74,38 @@ export function matches(record: Json, f: Filter): boolean {
   const v = read(record, f.field, f.udf === true);
   const c = compare(v, f.value);
   switch (op) {
-    case 'eq': return c === 0;
-    case 'noteq': return c !== 0;
-    case 'gt': return c !== undefined && c > 0;
-    case 'gte': return c !== undefined && c >= 0;
-    case 'lt': return c !== undefined && c < 0;
-    case 'lte': return c !== undefined && c <= 0;
-    case 'exist': return v !== null && v !== undefined;
-    case 'notexist': return v === null || v === undefined;
-    case 'in': return Array.isArray(f.value) && f.value.some((x) => compare(v, x) === 0);
-    case 'notin': return Array.isArray(f.value) && !f.value.some((x) => compare(v, x) === 0);
-    case 'contains': return String(v ?? '').toLowerCase().includes(String(f.value).toLowerCase());
-    case 'beginswith': return String(v ?? '').toLowerCase().startsWith(String(f.value).toLowerCase());
-    default: return String(v ?? '').toLowerCase().endsWith(String(f.value).toLowerCase());
+    case 'eq':
+      return c === 0;
+    case 'noteq':
+      return c !== 0;
+    case 'gt':
+      return c !== undefined && c > 0;
+    case 'gte':
+      return c !== undefined && c >= 0;
+    case 'lt':
+      return c !== undefined && c < 0;
+    case 'lte':
+      return c !== undefined && c <= 0;
+    case 'exist':
+      return v !== null && v !== undefined;
+    case 'notexist':
+      return v === null || v === undefined;
+    case 'in':
+      return Array.isArray(f.value) && f.value.some((x) => compare(v, x) === 0);
+    case 'notin':
+      return Array.isArray(f.value) && !f.value.some((x) => compare(v, x) === 0);
+    case 'contains':
+      return String(v ?? '')
+        .toLowerCase()
+        .includes(String(f.value).toLowerCase());
+    case 'beginswith':
+      return String(v ?? '')
+        .toLowerCase()
+        .startsWith(String(f.value).toLowerCase());
+    default:
+      return String(v ?? '')
+        .toLowerCase()
+        .endsWith(String(f.value).toLowerCase());
   }
 }
 
@@ -92,7 +134,9 @@ export function runQuery(records: Json[], q: QueryBody, offset: number, cap: num
   if (!Array.isArray(q.filter) || q.filter.length === 0) throw new Error('A query requires at least one filter');
   const size = Math.min(q.maxRecords ?? cap, cap);
   if (size < 1 || size > 500) throw new Error('MaxRecords must be between 1 and 500');
-  const hits = [...records].sort((a, b) => Number(a.id) - Number(b.id)).filter((r) => q.filter!.every((f) => matches(r, f)));
+  const hits = [...records]
+    .sort((a, b) => Number(a.id) - Number(b.id))
+    .filter((r) => q.filter!.every((f) => matches(r, f)));
   const page = hits.slice(offset, offset + size).map((r) => project(r, q.includeFields));
   return { items: page, more: hits.length > offset + size };
 }

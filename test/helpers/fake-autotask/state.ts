@@ -75,15 +75,35 @@ export class FakeState {
   }
 
   private seed(): void {
-    const me = { id: this.apiResourceId, firstName: 'API', lastName: 'Escalator', userName: this.username, email: this.username, isActive: true };
+    const me = {
+      id: this.apiResourceId,
+      firstName: 'API',
+      lastName: 'Escalator',
+      userName: this.username,
+      email: this.username,
+      isActive: true,
+    };
     this.resources.set(this.apiResourceId, me);
     const people: [number, string, string, number][] = [
-      [29684001, 'Alice', 'Net', 29683001], [29684002, 'Bob', 'Net', 29683001], [29684003, 'Erin', 'Two', 29683002],
-      [29684004, 'Frank', 'Two', 29683002], [29684005, 'Carol', 'Sec', 29683003], [29684006, 'Dave', 'Sec', 29683003],
-      [29684007, 'Grace', 'Three', 29683003], [29684008, 'Heidi', 'Three', 29683003], [29684010, 'Tom', 'Tier-One', 29683001],
+      [29684001, 'Alice', 'Net', 29683001],
+      [29684002, 'Bob', 'Net', 29683001],
+      [29684003, 'Erin', 'Two', 29683002],
+      [29684004, 'Frank', 'Two', 29683002],
+      [29684005, 'Carol', 'Sec', 29683003],
+      [29684006, 'Dave', 'Sec', 29683003],
+      [29684007, 'Grace', 'Three', 29683003],
+      [29684008, 'Heidi', 'Three', 29683003],
+      [29684010, 'Tom', 'Tier-One', 29683001],
     ];
     for (const [id, first, last, role] of people) {
-      this.resources.set(id, { id, firstName: first, lastName: last, userName: `${first.toLowerCase()}.${last.toLowerCase()}`, isActive: true, defaultServiceDeskRoleID: role });
+      this.resources.set(id, {
+        id,
+        firstName: first,
+        lastName: last,
+        userName: `${first.toLowerCase()}.${last.toLowerCase()}`,
+        isActive: true,
+        defaultServiceDeskRoleID: role,
+      });
       this.roles.set(id, [role]);
     }
     const company = fixture<{ item: Json }>('company.json').item;
@@ -104,7 +124,14 @@ export class FakeState {
   }
 
   addNote(ticketId: number, note: Json): Json {
-    const n: Json = { id: this.id(), ticketID: ticketId, noteType: 1, publish: 1, createDateTime: zoneless(this.now()), ...note };
+    const n: Json = {
+      id: this.id(),
+      ticketID: ticketId,
+      noteType: 1,
+      publish: 1,
+      createDateTime: zoneless(this.now()),
+      ...note,
+    };
     const list = this.notes.get(ticketId) ?? [];
     list.push(n);
     this.notes.set(ticketId, list);
@@ -115,18 +142,34 @@ export class FakeState {
    * A person changes a ticket at `at` (ISO): the fields take their new values and TicketHistory records the change in
    * words, with picklist labels and resource names (`Status changed from "New" to "Complete"`), one line per field.
    */
-  changeTicket(ticketId: number, at: string, resourceID: number, changes: Partial<Record<'queueID' | 'status' | 'priority' | 'assignedResourceID', number | null>>, extra: Json = {}): void {
+  changeTicket(
+    ticketId: number,
+    at: string,
+    resourceID: number,
+    changes: Partial<Record<'queueID' | 'status' | 'priority' | 'assignedResourceID', number | null>>,
+    extra: Json = {},
+  ): void {
     const t = this.tickets.get(ticketId);
     if (!t) throw new Error(`no ticket ${ticketId}`);
-    const label = { queueID: 'Queue', status: 'Status', priority: 'Priority', assignedResourceID: 'Primary Resource' } as const;
+    const label = {
+      queueID: 'Queue',
+      status: 'Status',
+      priority: 'Priority',
+      assignedResourceID: 'Primary Resource',
+    } as const;
     const show = (field: keyof typeof label, v: unknown): string => {
       if (v === null || v === undefined) return '';
       if (field === 'assignedResourceID') {
         const r = this.resources.get(Number(v));
         return r ? `${String(r.firstName)} ${String(r.lastName)}` : String(v);
       }
-      const fields = (this.ticketFields.fields ?? []) as { name: string; picklistValues?: { value: string; label: string }[] | null }[];
-      return fields.find((f) => f.name === field)?.picklistValues?.find((p) => p.value === String(v))?.label ?? String(v);
+      const fields = (this.ticketFields.fields ?? []) as {
+        name: string;
+        picklistValues?: { value: string; label: string }[] | null;
+      }[];
+      return (
+        fields.find((f) => f.name === field)?.picklistValues?.find((p) => p.value === String(v))?.label ?? String(v)
+      );
     };
     const lines: string[] = [];
     for (const [k, v] of Object.entries(changes) as [keyof typeof label, number | null][]) {

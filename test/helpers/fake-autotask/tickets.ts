@@ -41,10 +41,21 @@ function canonical(model: string): Map<string, string> {
 const ticketProps = canonical('TicketModel');
 const noteProps = canonical('TicketNoteModel');
 /** Properties Autotask maintains itself: writes to them are ignored. */
-const READ_ONLY = new Set(['id', 'createdate', 'ticketnumber', 'lastactivitydate', 'lasttrackedmodificationdatetime', 'creatorresourceid', 'createdatetime']);
+const READ_ONLY = new Set([
+  'id',
+  'createdate',
+  'ticketnumber',
+  'lastactivitydate',
+  'lasttrackedmodificationdatetime',
+  'creatorresourceid',
+  'createdatetime',
+]);
 
 /** Case-insensitive body → canonical names; unknown names give Autotask's 500. */
-function canonicalBody(body: Json, props: Map<string, string>): { ok: true; value: Json } | { ok: false; reply: Reply } {
+function canonicalBody(
+  body: Json,
+  props: Map<string, string>,
+): { ok: true; value: Json } | { ok: false; reply: Reply } {
   const out: Json = {};
   for (const [k, v] of Object.entries(body)) {
     const name = props.get(k.toLowerCase());
@@ -65,18 +76,29 @@ function validateTicketChange(ctx: RouteCtx, change: Json): Reply | undefined {
     if (!(f in change)) continue;
     const bad = checkInt(f, change[f]);
     if (bad) return bad;
-    if (change[f] !== null && !s.picklist(s.ticketFields, f).includes(String(change[f]))) return errors(500, `Value ${String(change[f])} is not valid for ${f}.`);
+    if (change[f] !== null && !s.picklist(s.ticketFields, f).includes(String(change[f])))
+      return errors(500, `Value ${String(change[f])} is not valid for ${f}.`);
   }
   const hasRes = 'assignedResourceID' in change && change.assignedResourceID !== null;
   const hasRole = 'assignedResourceRoleID' in change && change.assignedResourceRoleID !== null;
-  if (hasRes !== hasRole) return errors(500, 'When assigning a Resource, you must assign both a assignedResourceID and assignedResourceRoleID.');
+  if (hasRes !== hasRole)
+    return errors(
+      500,
+      'When assigning a Resource, you must assign both a assignedResourceID and assignedResourceRoleID.',
+    );
   if (hasRes) {
-    const bad = checkInt('assignedResourceID', change.assignedResourceID) ?? checkInt('assignedResourceRoleID', change.assignedResourceRoleID);
+    const bad =
+      checkInt('assignedResourceID', change.assignedResourceID) ??
+      checkInt('assignedResourceRoleID', change.assignedResourceRoleID);
     if (bad) return bad;
     if (!s.resources.has(change.assignedResourceID as number)) {
-      return errors(500, 'Reference value on field: assignedResourceID of type: Resource does not exist or is invalid.');
+      return errors(
+        500,
+        'Reference value on field: assignedResourceID of type: Resource does not exist or is invalid.',
+      );
     }
-    if (!(s.roles.get(change.assignedResourceID as number) ?? []).includes(change.assignedResourceRoleID as number)) return errors(500, 'Role does not exist or is invalid');
+    if (!(s.roles.get(change.assignedResourceID as number) ?? []).includes(change.assignedResourceRoleID as number))
+      return errors(500, 'Role does not exist or is invalid');
   }
   return undefined;
 }
@@ -108,13 +130,17 @@ function postNote(ctx: RouteCtx, ticketId: number, body: unknown): Reply {
   const parsed = canonicalBody(body, noteProps);
   if (!parsed.ok) return parsed.reply;
   const note = parsed.value;
-  if (typeof note.description !== 'string' || note.description.trim() === '') return errors(500, 'description is required.');
-  if (s.requireNoteTitles && (typeof note.title !== 'string' || note.title.trim() === '')) return errors(500, 'title is required.');
-  if (typeof note.title === 'string' && note.title.length > 250) return errors(500, 'title must be less than or equal to 250 characters.');
+  if (typeof note.description !== 'string' || note.description.trim() === '')
+    return errors(500, 'description is required.');
+  if (s.requireNoteTitles && (typeof note.title !== 'string' || note.title.trim() === ''))
+    return errors(500, 'title is required.');
+  if (typeof note.title === 'string' && note.title.length > 250)
+    return errors(500, 'title must be less than or equal to 250 characters.');
   for (const f of ['noteType', 'publish']) {
     const bad = checkInt(f, note[f]);
     if (bad) return bad;
-    if (!s.picklist(s.noteFields, f).includes(String(note[f]))) return errors(500, `Value ${String(note[f])} is not valid for ${f}.`);
+    if (!s.picklist(s.noteFields, f).includes(String(note[f])))
+      return errors(500, `Value ${String(note[f])} is not valid for ${f}.`);
   }
   const created = s.addNote(ticketId, {
     title: note.title ?? '',
@@ -148,7 +174,13 @@ function query(ctx: RouteCtx, entity: string, records: Json[], req: FakeRequest,
       ctx.pages.set(next, { body: raw, offset: offset + items.length, entity });
       nextPageUrl = `${ctx.restUrl}/${entity}/query/next?paging=${next}`;
     }
-    return { status: 200, body: { items, pageDetails: { count: items.length, requestCount: q.maxRecords ?? 500, prevPageUrl: null, nextPageUrl } } };
+    return {
+      status: 200,
+      body: {
+        items,
+        pageDetails: { count: items.length, requestCount: q.maxRecords ?? 500, prevPageUrl: null, nextPageUrl },
+      },
+    };
   } catch (e) {
     return errors(500, (e as Error).message);
   }
@@ -162,13 +194,25 @@ export function ticketRoutes(ctx: RouteCtx, req: FakeRequest): Reply | undefined
   const [a, b, c, d] = req.seg;
   const m = req.method;
   if (b === 'entityinformation' && c === 'fields' && m === 'GET') {
-    const byEntity: Record<string, Json> = { tickets: s.ticketFields, ticketnotes: s.noteFields, ticketwebhookfields: s.webhookFieldPicklist };
+    const byEntity: Record<string, Json> = {
+      tickets: s.ticketFields,
+      ticketnotes: s.noteFields,
+      ticketwebhookfields: s.webhookFieldPicklist,
+    };
     const fields = a === undefined ? undefined : byEntity[a];
     return fields ? { status: 200, body: structuredClone(fields) } : undefined;
   }
   if (a === 'tickets' && b === undefined && m === 'PATCH') return patchTicket(ctx, req.body);
-  if (a === 'tickets' && b === 'query' && m === 'POST') return query(ctx, 'Tickets', [...s.tickets.values()], req, c === 'next' ? (req.query.get('paging') ?? '') : undefined);
-  if (a === 'tickets' && b === 'query' && c === 'next' && m === 'GET') return { status: 405, body: { Message: "The requested resource does not support http method 'GET'." } };
+  if (a === 'tickets' && b === 'query' && m === 'POST')
+    return query(
+      ctx,
+      'Tickets',
+      [...s.tickets.values()],
+      req,
+      c === 'next' ? (req.query.get('paging') ?? '') : undefined,
+    );
+  if (a === 'tickets' && b === 'query' && c === 'next' && m === 'GET')
+    return { status: 405, body: { Message: "The requested resource does not support http method 'GET'." } };
   const id = num(b);
   if (a === 'tickets' && id !== undefined && c === undefined && m === 'GET') return item(s.tickets.get(id));
   if (a === 'tickets' && id !== undefined && c === 'notes' && d === undefined) {
@@ -178,22 +222,46 @@ export function ticketRoutes(ctx: RouteCtx, req: FakeRequest): Reply | undefined
       const all = s.notes.get(id) ?? [];
       const items = structuredClone(all.slice(0, 500));
       const nextPageUrl = all.length > 500 ? `${ctx.restUrl}/Tickets/${id}/Notes?page=2` : null;
-      return { status: 200, body: { items, pageDetails: { count: items.length, requestCount: 500, prevPageUrl: null, nextPageUrl } } };
+      return {
+        status: 200,
+        body: { items, pageDetails: { count: items.length, requestCount: 500, prevPageUrl: null, nextPageUrl } },
+      };
     }
     if (m === 'POST') return postNote(ctx, id, req.body);
   }
   if (a === 'ticketnotes' && b === undefined && m === 'POST') return { status: 404, body: { Message: 'Not Found' } };
-  if (a === 'ticketnotes' && b === 'query' && m === 'POST') return query(ctx, 'TicketNotes', [...s.notes.values()].flat(), req, c === 'next' ? (req.query.get('paging') ?? '') : undefined);
-  if (a === 'resources' && b === 'query' && m === 'POST') return query(ctx, 'Resources', [...s.resources.values()], req);
+  if (a === 'ticketnotes' && b === 'query' && m === 'POST')
+    return query(
+      ctx,
+      'TicketNotes',
+      [...s.notes.values()].flat(),
+      req,
+      c === 'next' ? (req.query.get('paging') ?? '') : undefined,
+    );
+  if (a === 'resources' && b === 'query' && m === 'POST')
+    return query(ctx, 'Resources', [...s.resources.values()], req);
   if (a === 'tickethistory' && b === 'query' && m === 'POST') {
     // The entity requires, and only accepts, one `ticketID eq` filter (TicketHistory entity, autotask.md §10).
     const f = (isObj(req.body) && Array.isArray(req.body.filter) ? req.body.filter : []) as Json[];
     const one = f.length === 1 ? f[0]! : undefined;
-    if (!one || String(one.field).toLowerCase() !== 'ticketid' || one.op !== 'eq') return errors(500, 'TicketHistory queries require exactly one filter: ticketID Equals.');
-    if (!s.tickets.has(Number(one.value))) return errors(500, `Ticket with id ${String(one.value)} does not exist or is invalid.`);
-    return query(ctx, 'TicketHistory', s.history.get(Number(one.value)) ?? [], req, c === 'next' ? (req.query.get('paging') ?? '') : undefined);
+    if (!one || String(one.field).toLowerCase() !== 'ticketid' || one.op !== 'eq')
+      return errors(500, 'TicketHistory queries require exactly one filter: ticketID Equals.');
+    if (!s.tickets.has(Number(one.value)))
+      return errors(500, `Ticket with id ${String(one.value)} does not exist or is invalid.`);
+    return query(
+      ctx,
+      'TicketHistory',
+      s.history.get(Number(one.value)) ?? [],
+      req,
+      c === 'next' ? (req.query.get('paging') ?? '') : undefined,
+    );
   }
-  const entities: Record<string, Map<number, Json>> = { resources: s.resources, companies: s.companies, contacts: s.contacts, configurationitems: s.configurationItems };
+  const entities: Record<string, Map<number, Json>> = {
+    resources: s.resources,
+    companies: s.companies,
+    contacts: s.contacts,
+    configurationitems: s.configurationItems,
+  };
   const map = a === undefined ? undefined : entities[a];
   if (map && id !== undefined && c === undefined && m === 'GET') return item(map.get(id));
   return undefined;

@@ -49,21 +49,31 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 function checkScalar(schema: VendorSchema, value: unknown, path: string, out: string[]): void {
   const t = schema.type;
   if (t === 'integer') {
-    if (typeof value !== 'number' || !Number.isInteger(value)) out.push(`${path}: expected integer, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isInteger(value))
+      out.push(`${path}: expected integer, got ${JSON.stringify(value)}`);
     else if (schema.format === 'int32' && (value < -(2 ** 31) || value >= 2 ** 31)) out.push(`${path}: outside int32`);
-    else if (schema['x-doc-range'] && (value < schema['x-doc-range'][0] || value > schema['x-doc-range'][1])) out.push(`${path}: outside ${schema['x-doc-range'].join('..')}`);
+    else if (schema['x-doc-range'] && (value < schema['x-doc-range'][0] || value > schema['x-doc-range'][1]))
+      out.push(`${path}: outside ${schema['x-doc-range'].join('..')}`);
   } else if (t === 'number') {
-    if (typeof value !== 'number' || !Number.isFinite(value)) out.push(`${path}: expected number, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      out.push(`${path}: expected number, got ${JSON.stringify(value)}`);
   } else if (t === 'boolean') {
     if (typeof value !== 'boolean') out.push(`${path}: expected boolean, got ${JSON.stringify(value)}`);
   } else if (t === 'string') {
     if (typeof value !== 'string') out.push(`${path}: expected string, got ${JSON.stringify(value)}`);
     else if (schema.format === 'date-time' && !DATE_TIME.test(value)) out.push(`${path}: not a date-time: ${value}`);
-    else if (schema['x-doc-enum'] && !schema['x-doc-enum'].includes(value)) out.push(`${path}: not one of ${schema['x-doc-enum'].join(', ')}`);
+    else if (schema['x-doc-enum'] && !schema['x-doc-enum'].includes(value))
+      out.push(`${path}: not one of ${schema['x-doc-enum'].join(', ')}`);
   }
 }
 
-function checkObject(schema: VendorSchema, value: unknown, path: string, out: string[], root: Map<string, VendorSchema>): void {
+function checkObject(
+  schema: VendorSchema,
+  value: unknown,
+  path: string,
+  out: string[],
+  root: Map<string, VendorSchema>,
+): void {
   if (!isObj(value)) {
     out.push(`${path}: expected object`);
     return;
@@ -84,7 +94,13 @@ function checkObject(schema: VendorSchema, value: unknown, path: string, out: st
   }
 }
 
-function check(schema: VendorSchema, value: unknown, path: string, out: string[], root: Map<string, VendorSchema>): void {
+function check(
+  schema: VendorSchema,
+  value: unknown,
+  path: string,
+  out: string[],
+  root: Map<string, VendorSchema>,
+): void {
   if (schema['x-id']) root.set(schema['x-id'], schema);
   if (schema['x-self']) {
     const target = root.get(schema['x-self']);
@@ -125,7 +141,14 @@ export function checkVendorBody(method: string, path: string, body: unknown): st
   if (!key) return [`${method} ${path}: endpoint not in the vendor schema`];
   const e = vendorEndpoints()[key]!;
   const out = e.body ? checkVendorSchema(e.body, body) : [];
-  if (e['x-requireId'] && !(isObj(body) && Object.keys(body).some((k) => k.toLowerCase() === 'id') && body[Object.keys(body).find((k) => k.toLowerCase() === 'id')!] !== null)) {
+  if (
+    e['x-requireId'] &&
+    !(
+      isObj(body) &&
+      Object.keys(body).some((k) => k.toLowerCase() === 'id') &&
+      body[Object.keys(body).find((k) => k.toLowerCase() === 'id')!] !== null
+    )
+  ) {
     out.push('$: the body must carry id');
   }
   return out;
@@ -138,6 +161,9 @@ export function endpointExists(method: string, path: string): boolean {
   const list = (vendorEndpoints() as unknown as { _endpoints: string[] })._endpoints;
   return list.some((k) => {
     const [m, p] = k.split(' ') as [string, string];
-    return m === method.toUpperCase() && new RegExp(`^${p.replace(/\{[^}]+\}/g, '\\d+').replace(/\./g, '\\.')}$`, 'i').test(clean);
+    return (
+      m === method.toUpperCase() &&
+      new RegExp(`^${p.replace(/\{[^}]+\}/g, '\\d+').replace(/\./g, '\\.')}$`, 'i').test(clean)
+    );
   });
 }

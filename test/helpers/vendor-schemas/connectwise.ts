@@ -53,8 +53,10 @@ function checkScalar(schema: VendorSchema, value: unknown, at: string, out: stri
   const t = schema.type;
   if (t === 'string') {
     if (typeof value !== 'string') return void out.push(`${at}: expected string`);
-    if (schema.enum && !schema.enum.some((e) => e.toLowerCase() === value.toLowerCase())) out.push(`${at}: ${value} not in ${schema.enum.join('|')}`);
-    if (schema.maxLength !== undefined && value.length > schema.maxLength) out.push(`${at}: longer than ${schema.maxLength}`);
+    if (schema.enum && !schema.enum.some((e) => e.toLowerCase() === value.toLowerCase()))
+      out.push(`${at}: ${value} not in ${schema.enum.join('|')}`);
+    if (schema.maxLength !== undefined && value.length > schema.maxLength)
+      out.push(`${at}: longer than ${schema.maxLength}`);
     if (schema.format === 'date-time' && Number.isNaN(Date.parse(value))) out.push(`${at}: not a date-time`);
   } else if (t === 'integer') {
     if (typeof value !== 'number' || !Number.isInteger(value)) out.push(`${at}: expected integer`);
@@ -74,7 +76,8 @@ export function validate(schema: VendorSchema, value: unknown, at = '$'): string
   if (schema.type === 'object') {
     if (typeof value !== 'object' || Array.isArray(value)) return [`${at}: expected object`];
     const obj = value as Record<string, unknown>;
-    for (const req of schema.required ?? []) if (!Object.keys(obj).some((k) => k.toLowerCase() === req.toLowerCase())) out.push(`${at}.${req}: required`);
+    for (const req of schema.required ?? [])
+      if (!Object.keys(obj).some((k) => k.toLowerCase() === req.toLowerCase())) out.push(`${at}.${req}: required`);
     for (const [k, v] of Object.entries(obj)) {
       const p = prop(schema, k) ?? schema.additionalProperties;
       if (p) out.push(...validate(p, v, `${at}.${k}`));
@@ -97,7 +100,8 @@ export function validateTicketPatch(body: unknown): string[] {
   if (!Array.isArray(body)) return out;
   body.forEach((op: { op?: unknown; path?: unknown; value?: unknown }, i) => {
     const ops = e.body!.items!.properties!['op']!['x-doc-enum']!;
-    if (typeof op.op !== 'string' || !ops.includes(op.op)) out.push(`$[${i}].op: ${String(op.op)} not in ${ops.join('|')}`);
+    if (typeof op.op !== 'string' || !ops.includes(op.op))
+      out.push(`$[${i}].op: ${String(op.op)} not in ${ops.join('|')}`);
     const path = typeof op.path === 'string' ? op.path.replace(/^\//, '') : '';
     const target = path.includes('/') ? undefined : prop(ticketModel, path);
     if (!target) return void out.push(`$[${i}].path: ${String(op.path)} is not a Ticket property`);

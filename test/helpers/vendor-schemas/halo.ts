@@ -40,7 +40,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 function checkScalar(schema: VendorSchema, value: unknown, path: string, out: string[]): void {
   const t = schema.type;
   if (t === 'integer') {
-    if (typeof value !== 'number' || !Number.isInteger(value)) out.push(`${path}: expected integer, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isInteger(value))
+      out.push(`${path}: expected integer, got ${JSON.stringify(value)}`);
     else if (schema.format === 'int32' && (value < -(2 ** 31) || value >= 2 ** 31)) out.push(`${path}: outside int32`);
   } else if (t === 'number') {
     if (typeof value !== 'number' || !Number.isFinite(value)) out.push(`${path}: expected number`);
@@ -48,7 +49,8 @@ function checkScalar(schema: VendorSchema, value: unknown, path: string, out: st
     if (typeof value !== 'boolean') out.push(`${path}: expected boolean, got ${JSON.stringify(value)}`);
   } else if (t === 'string') {
     if (typeof value !== 'string') out.push(`${path}: expected string, got ${JSON.stringify(value)}`);
-    else if (schema.format === 'date-time' && !DATE_TIME.test(value)) out.push(`${path}: expected date-time, got ${value}`);
+    else if (schema.format === 'date-time' && !DATE_TIME.test(value))
+      out.push(`${path}: expected date-time, got ${value}`);
     else if (schema.format === 'uuid' && !UUID.test(value)) out.push(`${path}: expected uuid, got ${value}`);
   }
 }
@@ -95,7 +97,8 @@ export function checkVendorQuery(endpoint: string, query: Record<string, string>
     const p = params[k];
     if (!p) out.push(`${endpoint}?${k}: unknown query parameter`);
     else if (p.type === 'integer' && !/^-?\d+$/.test(v)) out.push(`${endpoint}?${k}: expected integer, got ${v}`);
-    else if (p.type === 'boolean' && !/^(true|false)$/i.test(v)) out.push(`${endpoint}?${k}: expected boolean, got ${v}`);
+    else if (p.type === 'boolean' && !/^(true|false)$/i.test(v))
+      out.push(`${endpoint}?${k}: expected boolean, got ${v}`);
     else if (p.type === 'number' && Number.isNaN(Number(v))) out.push(`${endpoint}?${k}: expected number, got ${v}`);
   }
   return out;

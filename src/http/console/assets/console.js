@@ -29,7 +29,12 @@
     var h = Math.floor((s % 86400) / 3600);
     var m = Math.floor((s % 3600) / 60);
     var sec = s % 60;
-    var text = d > 0 ? d + 'd ' + h + 'h ' + two(m) + 'm' : h > 0 ? h + 'h ' + two(m) + 'm ' + two(sec) + 's' : m + 'm ' + two(sec) + 's';
+    var text =
+      d > 0
+        ? d + 'd ' + h + 'h ' + two(m) + 'm'
+        : h > 0
+          ? h + 'h ' + two(m) + 'm ' + two(sec) + 's'
+          : m + 'm ' + two(sec) + 's';
     return over ? text + ' over' : text;
   }
 
@@ -65,7 +70,8 @@
       if (!area || area.hasAttribute('data-drawn')) continue;
       var series = [{}];
       var values = [data.days];
-      var groups = key === 'sla' ? data.sla : key === 'fcr' ? { FCR: data.fcr } : key === 'mttr' ? { MTTR: data.mttr } : data[key];
+      var groups =
+        key === 'sla' ? data.sla : key === 'fcr' ? { FCR: data.fcr } : key === 'mttr' ? { MTTR: data.mttr } : data[key];
       var names = Object.keys(groups);
       for (var j = 0; j < names.length; j++) {
         series.push({ label: names[j], stroke: palette[j % palette.length], width: 2, points: { show: true } });
@@ -73,12 +79,23 @@
       }
       area.setAttribute('data-drawn', '1');
       area.setAttribute('role', 'img');
-      area.setAttribute('aria-label', figures[i].querySelector('figcaption').textContent + ' — values in the table below');
+      area.setAttribute(
+        'aria-label',
+        figures[i].querySelector('figcaption').textContent + ' — values in the table below',
+      );
       var width = Math.max(260, area.clientWidth || 600);
-      made.push({ area: area, plot: new window.uPlot({ width: width, height: 220, series: series, axes: [{}, { size: 60 }], scales: { x: { time: true } } }, values, area) });
+      made.push({
+        area: area,
+        plot: new window.uPlot(
+          { width: width, height: 220, series: series, axes: [{}, { size: 60 }], scales: { x: { time: true } } },
+          values,
+          area,
+        ),
+      });
     }
     window.addEventListener('resize', function () {
-      for (var k = 0; k < made.length; k++) made[k].plot.setSize({ width: Math.max(260, made[k].area.clientWidth), height: 220 });
+      for (var k = 0; k < made.length; k++)
+        made[k].plot.setSize({ width: Math.max(260, made[k].area.clientWidth), height: 220 });
     });
   }
 

@@ -19,30 +19,83 @@ async function daily(services: AppServices, instance: string, now: number): Prom
 export async function metricsBody(services: AppServices, selected: string | undefined): Promise<Html> {
   const read = services.deps.read;
   const ids = services.deps.config.instances.map((i) => i.info.id);
-  if (!read.escalationMetrics) return empty('Metrics are not available in this process.', 'Open the console on a process with the api or all role.');
+  if (!read.escalationMetrics)
+    return empty(
+      'Metrics are not available in this process.',
+      'Open the console on a process with the api or all role.',
+    );
   if (ids.length === 0) return empty('No instances configured.', 'Add an instance to escalator.yaml.');
   const instance = selected && ids.includes(selected) ? selected : ids[0]!;
   const now = services.now().getTime();
   const series = await daily(services, instance, now);
-  const windows = await Promise.all(ids.map(async (id) => ({ id, m: await read.escalationMetrics!({ instance: id, from: now - METRIC_DAYS * DAY_MS, to: now }) })));
+  const windows = await Promise.all(
+    ids.map(async (id) => ({
+      id,
+      m: await read.escalationMetrics!({ instance: id, from: now - METRIC_DAYS * DAY_MS, to: now }),
+    })),
+  );
   const tiers = services.deps.config.tiers;
   const from = now - METRIC_DAYS * DAY_MS;
   const [byCompany, byCategory] = read.escalationMetricsBy
-    ? await Promise.all((['company', 'category'] as const).map((by) => read.escalationMetricsBy!({ instance, from, to: now, by })))
+    ? await Promise.all(
+        (['company', 'category'] as const).map((by) => read.escalationMetricsBy!({ instance, from, to: now, by })),
+      )
     : [undefined, undefined];
   const first = tiers[0] ?? 'T1';
-  const breakdown = (title: string, id: string, groups: MetricsGroup[] | undefined) => html`<section aria-labelledby="${id}"><h2 id="${id}">${title}, ${instance}, last ${METRIC_DAYS} days</h2>
-${!groups ? html`<p class="muted">Not available in this process.</p>` : groups.length === 0 ? empty('No tickets in this window.', 'Breakdowns appear once tickets have been evaluated.') : html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="${id}"><table>
-<thead><tr><th scope="col">${title.replace('By ', '')}</th><th scope="col">Tickets</th><th scope="col">${first} escalation rate</th><th scope="col">${first} time to escalate</th><th scope="col">SLA resolution</th><th scope="col">FCR</th><th scope="col">MTTR</th></tr></thead>
-<tbody>${groups.slice(0, 15).map((g) => html`<tr><th scope="row">${g.key}</th><td>${g.tickets}</td><td>${g.metrics.tiers[first] ? pct(g.metrics.tiers[first].escalationRate) : '—'}</td><td>${minutes(g.metrics.tiers[first]?.timeToEscalateMedianMin)}</td><td>${pct(g.metrics.slaAttainment.resolution)}</td><td>${pct(g.metrics.fcr)}</td><td>${minutes(g.metrics.mttrMin)}</td></tr>`)}</tbody>
-</table></div>${groups.length > 15 ? html`<p class="muted">The 15 largest of ${groups.length}.</p>` : ''}`}</section>`;
+  const breakdown = (title: string, id: string, groups: MetricsGroup[] | undefined) =>
+    html`<section aria-labelledby="${id}">
+      <h2 id="${id}">${title}, ${instance}, last ${METRIC_DAYS} days</h2>
+      ${
+        !groups
+          ? html`<p class="muted">Not available in this process.</p>`
+          : groups.length === 0
+            ? empty('No tickets in this window.', 'Breakdowns appear once tickets have been evaluated.')
+            : html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="${id}">
+                  <table>
+                    <thead>
+                      <tr>
+                        <th scope="col">${title.replace('By ', '')}</th>
+                        <th scope="col">Tickets</th>
+                        <th scope="col">${first} escalation rate</th>
+                        <th scope="col">${first} time to escalate</th>
+                        <th scope="col">SLA resolution</th>
+                        <th scope="col">FCR</th>
+                        <th scope="col">MTTR</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      ${groups.slice(0, 15).map(
+                        (g) =>
+                          html`<tr>
+                            <th scope="row">${g.key}</th>
+                            <td>${g.tickets}</td>
+                            <td>${g.metrics.tiers[first] ? pct(g.metrics.tiers[first].escalationRate) : '—'}</td>
+                            <td>${minutes(g.metrics.tiers[first]?.timeToEscalateMedianMin)}</td>
+                            <td>${pct(g.metrics.slaAttainment.resolution)}</td>
+                            <td>${pct(g.metrics.fcr)}</td>
+                            <td>${minutes(g.metrics.mttrMin)}</td>
+                          </tr>`,
+                      )}
+                    </tbody>
+                  </table>
+                </div>
+                ${groups.length > 15 ? html`<p class="muted">The 15 largest of ${groups.length}.</p>` : ''}`
+      }
+    </section>`;
   const data = {
     days: series.map((m) => Date.parse(m.from) / 1000),
     tiers,
     escalationRate: Object.fromEntries(tiers.map((t) => [t, series.map((m) => m.tiers[t]?.escalationRate ?? null)])),
-    timeToEscalate: Object.fromEntries(tiers.map((t) => [t, series.map((m) => m.tiers[t]?.timeToEscalateMedianMin ?? null)])),
-    handoffDelay: Object.fromEntries(tiers.map((t) => [t, series.map((m) => m.tiers[t]?.handoffDelayMedianMin ?? null)])),
-    sla: { firstResponse: series.map((m) => m.slaAttainment.firstResponse), resolution: series.map((m) => m.slaAttainment.resolution) },
+    timeToEscalate: Object.fromEntries(
+      tiers.map((t) => [t, series.map((m) => m.tiers[t]?.timeToEscalateMedianMin ?? null)]),
+    ),
+    handoffDelay: Object.fromEntries(
+      tiers.map((t) => [t, series.map((m) => m.tiers[t]?.handoffDelayMedianMin ?? null)]),
+    ),
+    sla: {
+      firstResponse: series.map((m) => m.slaAttainment.firstResponse),
+      resolution: series.map((m) => m.slaAttainment.resolution),
+    },
     fcr: series.map((m) => m.fcr),
     mttr: series.map((m) => m.mttrMin),
   };
@@ -54,19 +107,67 @@ ${!groups ? html`<p class="muted">Not available in this process.</p>` : groups.l
     ['fcr', 'First-contact resolution (resolved without leaving T1)'],
     ['mttr', 'Mean time to resolve, minutes'],
   ] as const;
-  return html`
-<form class="filters" method="get" action="/ui/metrics" aria-label="Choose instance">
-  <div><label for="m-instance">Instance</label><select id="m-instance" name="instance">${ids.map((i) => html`<option${i === instance ? html` selected` : ''}>${i}</option>`)}</select></div>
-  <div><button type="submit">Show</button></div>
-</form>
-<p class="muted">Daily values for ${instance}, last ${METRIC_DAYS} days (service clock). Days without tickets count as 0.</p>
-${jsonIsland('metrics-data', data)}
-<div class="charts">${charts.map(([key, title]) => html`<figure class="chart" data-chart="${key}"><figcaption>${title}</figcaption><div class="chart-area" id="chart-${key}"></div></figure>`)}</div>
-<section aria-labelledby="bd-h"><h2 id="bd-h">By instance, last ${METRIC_DAYS} days</h2>
-<div class="table-wrap" tabindex="0" role="region" aria-labelledby="bd-h"><table>
-<thead><tr><th scope="col">Instance</th>${tiers.map((t) => html`<th scope="col">${t} escalation rate</th><th scope="col">${t} time to escalate</th>`)}<th scope="col">Over-escalation</th><th scope="col">SLA first response</th><th scope="col">SLA resolution</th><th scope="col">FCR</th><th scope="col">MTTR</th></tr></thead>
-<tbody>${windows.map(({ id, m }) => html`<tr><th scope="row">${id}</th>${tiers.map((t) => html`<td>${m.tiers[t] ? pct(m.tiers[t].escalationRate) : '—'}</td><td>${minutes(m.tiers[t]?.timeToEscalateMedianMin)}</td>`)}<td>${pct(m.overEscalation.rate)}</td><td>${pct(m.slaAttainment.firstResponse)}</td><td>${pct(m.slaAttainment.resolution)}</td><td>${pct(m.fcr)}</td><td>${minutes(m.mttrMin)}</td></tr>`)}</tbody>
-</table></div></section>
-${breakdown('By company', 'bc-h', byCompany)}
-${breakdown('By category', 'bcat-h', byCategory)}`;
+  return html` <form class="filters" method="get" action="/ui/metrics" aria-label="Choose instance">
+      <div>
+        <label for="m-instance">Instance</label
+        ><select id="m-instance" name="instance">
+          ${ids.map((i) => html`<option${i === instance ? html` selected` : ''}>${i}</option>`)}
+        </select>
+      </div>
+      <div><button type="submit">Show</button></div>
+    </form>
+    <p class="muted">
+      Daily values for ${instance}, last ${METRIC_DAYS} days (service clock). Days without tickets count as 0.
+    </p>
+    ${jsonIsland('metrics-data', data)}
+    <div class="charts">
+      ${charts.map(
+        ([key, title]) =>
+          html`<figure class="chart" data-chart="${key}">
+            <figcaption>${title}</figcaption>
+            <div class="chart-area" id="chart-${key}"></div>
+          </figure>`,
+      )}
+    </div>
+    <section aria-labelledby="bd-h">
+      <h2 id="bd-h">By instance, last ${METRIC_DAYS} days</h2>
+      <div class="table-wrap" tabindex="0" role="region" aria-labelledby="bd-h">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Instance</th>
+              ${tiers.map(
+                (t) =>
+                  html`<th scope="col">${t} escalation rate</th>
+                    <th scope="col">${t} time to escalate</th>`,
+              )}
+              <th scope="col">Over-escalation</th>
+              <th scope="col">SLA first response</th>
+              <th scope="col">SLA resolution</th>
+              <th scope="col">FCR</th>
+              <th scope="col">MTTR</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${windows.map(
+              ({ id, m }) =>
+                html`<tr>
+                  <th scope="row">${id}</th>
+                  ${tiers.map(
+                    (t) =>
+                      html`<td>${m.tiers[t] ? pct(m.tiers[t].escalationRate) : '—'}</td>
+                        <td>${minutes(m.tiers[t]?.timeToEscalateMedianMin)}</td>`,
+                  )}
+                  <td>${pct(m.overEscalation.rate)}</td>
+                  <td>${pct(m.slaAttainment.firstResponse)}</td>
+                  <td>${pct(m.slaAttainment.resolution)}</td>
+                  <td>${pct(m.fcr)}</td>
+                  <td>${minutes(m.mttrMin)}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+    </section>
+    ${breakdown('By company', 'bc-h', byCompany)} ${breakdown('By category', 'bcat-h', byCategory)}`;
 }

@@ -9,56 +9,128 @@ const DAY_MS = 86_400_000;
 
 /** Start of "today" in the instance's calendar zone (epoch ms). */
 function startOfDay(now: number, zone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23' }).formatToParts(new Date(now));
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(now));
   const n = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
   return now - ((n('hour') * 60 + n('minute')) * 60 + n('second')) * 1000 - (now % 1000);
 }
 
 const psaKind: Record<string, string> = { ok: 'ok', unreachable: 'bad', auth_failed: 'bad', unknown: 'muted' };
-const hookKind: Record<string, string> = { active: 'ok', unknown: 'muted', inactive: 'bad', missing: 'bad', deactivation_reported: 'bad' };
+const hookKind: Record<string, string> = {
+  active: 'ok',
+  unknown: 'muted',
+  inactive: 'bad',
+  missing: 'bad',
+  deactivation_reported: 'bad',
+};
 
 export async function overviewBody(services: AppServices): Promise<Html> {
   const { read } = services.deps;
   const now = services.now().getTime();
   const [instances, letters] = await Promise.all([read.instances(), read.deadLetters()]);
-  if (instances.length === 0) return empty('No instances configured.', 'Add an instance under `instances:` in escalator.yaml and restart the service.');
+  if (instances.length === 0)
+    return empty(
+      'No instances configured.',
+      'Add an instance under `instances:` in escalator.yaml and restart the service.',
+    );
   const rows = await Promise.all(
     instances.map(async (i) => {
       const zone = zoneOf(services, i.id);
       const since = new Date(startOfDay(now, zone)).toISOString();
       const today = await read.escalations({ instance: i.id, since, limit: 500 });
-      const metrics = read.escalationMetrics ? await read.escalationMetrics({ instance: i.id, from: now - 7 * DAY_MS, to: now }).catch(() => undefined) : undefined;
-      return { i, zone, escalationsToday: today.items.filter(isEscalation).length, metrics, deadLetters: letters.items.filter((d) => d.instanceId === i.id).length };
+      const metrics = read.escalationMetrics
+        ? await read.escalationMetrics({ instance: i.id, from: now - 7 * DAY_MS, to: now }).catch(() => undefined)
+        : undefined;
+      return {
+        i,
+        zone,
+        escalationsToday: today.items.filter(isEscalation).length,
+        metrics,
+        deadLetters: letters.items.filter((d) => d.instanceId === i.id).length,
+      };
     }),
   );
   const total = (f: (r: (typeof rows)[number]) => number) => rows.reduce((n, r) => n + f(r), 0);
-  return html`
-<section aria-labelledby="totals-h" class="cards">
-  <h2 id="totals-h" class="sr-only">Totals</h2>
-  <div class="card"><p class="big" data-testid="escalations-today">${total((r) => r.escalationsToday)}</p><p>escalations today</p></div>
-  <div class="card"><p class="big" data-testid="dead-letters-waiting">${letters.items.length}</p><p>dead letters waiting${letters.items.length > 0 ? html` — <a href="/ui/dead-letters">review and retry</a>` : ''}</p></div>
-  <div class="card"><p class="big">${instances.length}</p><p>instances</p></div>
-</section>
-<section aria-labelledby="inst-h">
-<h2 id="inst-h">Instances</h2>
-<div class="table-wrap" tabindex="0" role="region" aria-labelledby="inst-h">
-<table>
-<thead><tr><th scope="col">Instance</th><th scope="col">Mode</th><th scope="col">PSA</th><th scope="col">Webhook</th><th scope="col">Queue lag</th><th scope="col">Last event</th><th scope="col">Escalations today</th><th scope="col">Over-escalation (T1, 7 days)</th><th scope="col">Dead letters</th></tr></thead>
-<tbody>
-${rows.map(({ i, zone, escalationsToday, metrics, deadLetters }) => html`<tr data-instance="${i.id}">
-  <th scope="row">${i.id} <span class="muted">(${i.kind})</span></th>
-  <td>${i.mode === 'observe' ? badge('observe', 'info') : badge('enforce', 'ok')}</td>
-  <td>${badge(i.psa, psaKind[i.psa] ?? '')}${i.psaCheckedAt ? html`<br><span class="muted">checked ${when(i.psaCheckedAt, zone)}</span>` : ''}</td>
-  <td>${badge(i.webhook.replace('_', ' '), hookKind[i.webhook] ?? '')}</td>
-  <td>${i.queueLag} s</td>
-  <td>${when(i.lastEventAt, zone)}</td>
-  <td>${escalationsToday}</td>
-  <td>${metrics
-    ? html`<meter min="0" max="1" low="0.3" high="0.4" optimum="0" value="${metrics.overEscalation.rate}" aria-label="Over-escalation rate of ${i.id}">${pct(metrics.overEscalation.rate)}</meter> ${pct(metrics.overEscalation.rate)}${metrics.overEscalation.warn ? html` ${badge('above 40%', 'bad')}` : ''}`
-    : html`<span class="muted">not available</span>`}</td>
-  <td>${deadLetters > 0 ? html`<a href="/ui/dead-letters">${deadLetters}</a>` : '0'}</td>
-</tr>`)}
-</tbody></table></div>
-<p class="muted">PSA “unreachable” or “auth failed”: check the instance’s credentials (<code>psa-escalator check-config</code>). Webhook not “active”: register it with <code>POST /api/instances/:id/webhooks</code>.</p>
-</section>`;
+  return html` <section aria-labelledby="totals-h" class="cards">
+      <h2 id="totals-h" class="sr-only">Totals</h2>
+      <div class="card">
+        <p class="big" data-testid="escalations-today">${total((r) => r.escalationsToday)}</p>
+        <p>escalations today</p>
+      </div>
+      <div class="card">
+        <p class="big" data-testid="dead-letters-waiting">${letters.items.length}</p>
+        <p>
+          dead letters
+          waiting${letters.items.length > 0 ? html` — <a href="/ui/dead-letters">review and retry</a>` : ''}
+        </p>
+      </div>
+      <div class="card">
+        <p class="big">${instances.length}</p>
+        <p>instances</p>
+      </div>
+    </section>
+    <section aria-labelledby="inst-h">
+      <h2 id="inst-h">Instances</h2>
+      <div class="table-wrap" tabindex="0" role="region" aria-labelledby="inst-h">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Instance</th>
+              <th scope="col">Mode</th>
+              <th scope="col">PSA</th>
+              <th scope="col">Webhook</th>
+              <th scope="col">Queue lag</th>
+              <th scope="col">Last event</th>
+              <th scope="col">Escalations today</th>
+              <th scope="col">Over-escalation (T1, 7 days)</th>
+              <th scope="col">Dead letters</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${rows.map(
+              ({ i, zone, escalationsToday, metrics, deadLetters }) =>
+                html`<tr data-instance="${i.id}">
+                  <th scope="row">${i.id} <span class="muted">(${i.kind})</span></th>
+                  <td>${i.mode === 'observe' ? badge('observe', 'info') : badge('enforce', 'ok')}</td>
+                  <td>
+                    ${badge(i.psa, psaKind[i.psa] ?? '')}${i.psaCheckedAt ? html`<br /><span class="muted">checked ${when(i.psaCheckedAt, zone)}</span>` : ''}
+                  </td>
+                  <td>${badge(i.webhook.replace('_', ' '), hookKind[i.webhook] ?? '')}</td>
+                  <td>${i.queueLag} s</td>
+                  <td>${when(i.lastEventAt, zone)}</td>
+                  <td>${escalationsToday}</td>
+                  <td>
+                    ${
+                      metrics
+                        ? html`<meter
+                              min="0"
+                              max="1"
+                              low="0.3"
+                              high="0.4"
+                              optimum="0"
+                              value="${metrics.overEscalation.rate}"
+                              aria-label="Over-escalation rate of ${i.id}"
+                            >
+                              ${pct(metrics.overEscalation.rate)}
+                            </meter>
+                            ${pct(metrics.overEscalation.rate)}${metrics.overEscalation.warn ? html` ${badge('above 40%', 'bad')}` : ''}`
+                        : html`<span class="muted">not available</span>`
+                    }
+                  </td>
+                  <td>${deadLetters > 0 ? html`<a href="/ui/dead-letters">${deadLetters}</a>` : '0'}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+      <p class="muted">
+        PSA “unreachable” or “auth failed”: check the instance’s credentials (<code>psa-escalator check-config</code>).
+        Webhook not “active”: register it with <code>POST /api/instances/:id/webhooks</code>.
+      </p>
+    </section>`;
 }

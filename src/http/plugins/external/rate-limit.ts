@@ -16,10 +16,14 @@ export interface ProbeLimitOptions {
 }
 
 /** Counts one unauthenticated/unknown request for the caller's IP; says whether it is over the budget. */
-export type ProbeLimiter = (req: FastifyRequest) => Promise<{ limited: false } | { limited: true; retryAfterSeconds: number }>;
+export type ProbeLimiter = (
+  req: FastifyRequest,
+) => Promise<{ limited: false } | { limited: true; retryAfterSeconds: number }>;
 
 /** Reads the caller's budget without counting anything: limited once its failures have used the budget up. */
-export type ProbeGate = (req: FastifyRequest) => Promise<{ limited: false } | { limited: true; retryAfterSeconds: number }>;
+export type ProbeGate = (
+  req: FastifyRequest,
+) => Promise<{ limited: false } | { limited: true; retryAfterSeconds: number }>;
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -34,12 +34,23 @@ import { apiDoc, knownInstance } from './common.js';
 const BacktestRequestSchema = z.object({
   instanceId: z.string().min(1),
   source: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('history'), since: z.string().default('30d').describe('a duration back from now (30d, 12h) or an instant') }),
+    z.object({
+      kind: z.literal('history'),
+      since: z.string().default('30d').describe('a duration back from now (30d, 12h) or an instant'),
+    }),
     z.object({ kind: z.literal('timelines'), timelines: z.array(TimelineSchema).min(1).max(5_000) }),
     z.object({
       kind: z.literal('psa'),
-      since: z.string().default('30d').describe('tickets changed within this duration back from now (30d, 12h) or since an instant'),
-      budgetShare: z.number().gt(0).max(1).default(0.2).describe("share of the instance's request budget the read may use"),
+      since: z
+        .string()
+        .default('30d')
+        .describe('tickets changed within this duration back from now (30d, 12h) or since an instant'),
+      budgetShare: z
+        .number()
+        .gt(0)
+        .max(1)
+        .default(0.2)
+        .describe("share of the instance's request budget the read may use"),
       refresh: z.boolean().default(false).describe('read the PSA again even when a cached read of this window exists'),
     }),
   ]),
@@ -52,7 +63,11 @@ const BacktestRequestSchema = z.object({
   keepDecisions: z.number().int().min(0).max(10_000).default(1_000),
 });
 
-const ProgressSchema = z.object({ phase: z.enum(['index', 'simulate']), lines: z.number().int(), total: z.number().int().optional() });
+const ProgressSchema = z.object({
+  phase: z.enum(['index', 'simulate']),
+  lines: z.number().int(),
+  total: z.number().int().optional(),
+});
 const JobSchema = z.object({
   id: z.string(),
   instanceId: z.string(),
@@ -71,7 +86,12 @@ function jobOut(job: BacktestJob, withResult: boolean): z.infer<typeof JobSchema
   return { ...rest, progress: { ...job.progress }, ...(withResult && result ? { result } : {}) };
 }
 
-function policyInput(services: AppServices, known: KnownInstance, policy: Policy | undefined, label: string): BacktestSpec['policy'] {
+function policyInput(
+  services: AppServices,
+  known: KnownInstance,
+  policy: Policy | undefined,
+  label: string,
+): BacktestSpec['policy'] {
   const { config } = services.deps;
   const name = known.loaded.info.policy;
   const merged = policy ? { ...config, policies: { ...config.policies, [name]: policy } } : config;
@@ -79,17 +99,23 @@ function policyInput(services: AppServices, known: KnownInstance, policy: Policy
   try {
     compilePolicy(input);
   } catch (e) {
-    if (e instanceof PolicyCompileError) throw new HttpError('bad_request', `${label}: ${e.message}`, { details: { field: label } });
+    if (e instanceof PolicyCompileError)
+      throw new HttpError('bad_request', `${label}: ${e.message}`, { details: { field: label } });
     throw e;
   }
   return { name: policy ? `${label}:${name}` : name, input };
 }
 
 /** The job's spec (policies compiled, 400 when one is not valid) and the source of its ticket timelines. */
-function jobInput(services: AppServices, body: z.infer<typeof BacktestRequestSchema>): { spec: BacktestSpec; source: LineSource } {
+function jobInput(
+  services: AppServices,
+  body: z.infer<typeof BacktestRequestSchema>,
+): { spec: BacktestSpec; source: LineSource } {
   const known = knownInstance(services, body.instanceId);
   const spec: BacktestSpec = {
-    instanceId: body.instanceId, policy: policyInput(services, known, body.policy, 'policy'), keepDecisions: body.keepDecisions,
+    instanceId: body.instanceId,
+    policy: policyInput(services, known, body.policy, 'policy'),
+    keepDecisions: body.keepDecisions,
     ...(body.compare ? { compare: policyInput(services, known, body.compare, 'compare') } : {}),
   };
   const now = services.now().getTime();
@@ -97,7 +123,10 @@ function jobInput(services: AppServices, body: z.infer<typeof BacktestRequestSch
     const store = services.deps.timelines;
     if (!store) throw new HttpError('unavailable', 'this process has no access to the observed history');
     const since = parseSince(body.source.since, now);
-    if (since === undefined) throw new HttpError('bad_request', 'source.since: expected a duration like 30d, 12h or an RFC 3339 instant', { details: { field: 'source.since' } });
+    if (since === undefined)
+      throw new HttpError('bad_request', 'source.since: expected a duration like 30d, 12h or an RFC 3339 instant', {
+        details: { field: 'source.since' },
+      });
     const until = body.until ? Date.parse(body.until) : now;
     spec.until = until;
     return { spec, source: historySource(store, body.instanceId, { fromMs: since, toMs: until }) };
@@ -121,11 +150,24 @@ function jobInput(services: AppServices, body: z.infer<typeof BacktestRequestSch
  * read on the job's first pass, in the sweep lane of the shared budget and within `budgetShare` of it, cached under
  * the temporary directory per instance and `since` (a later job with the same `since` reuses it: no PSA call).
  */
-function psaJobSource(services: AppServices, known: KnownInstance, src: { since: string; budgetShare: number; refresh: boolean }, now: number): LineSource {
+function psaJobSource(
+  services: AppServices,
+  known: KnownInstance,
+  src: { since: string; budgetShare: number; refresh: boolean },
+  now: number,
+): LineSource {
   const { connector } = known;
-  if (!connector.readHistory) throw new HttpError('bad_request', `source.kind psa: the ${known.loaded.info.kind} connector cannot read ticket history`, { details: { field: 'source.kind' } });
+  if (!connector.readHistory)
+    throw new HttpError(
+      'bad_request',
+      `source.kind psa: the ${known.loaded.info.kind} connector cannot read ticket history`,
+      { details: { field: 'source.kind' } },
+    );
   const since = parseSince(src.since, now);
-  if (since === undefined) throw new HttpError('bad_request', 'source.since: expected a duration like 30d, 12h or an RFC 3339 instant', { details: { field: 'source.since' } });
+  if (since === undefined)
+    throw new HttpError('bad_request', 'source.since: expected a duration like 30d, 12h or an RFC 3339 instant', {
+      details: { field: 'source.since' },
+    });
   const ctx = known.context();
   const budget = new PsaBudget(ctx.instance.rateLimit, src.budgetShare);
   const http: HttpClient = {
@@ -136,9 +178,20 @@ function psaJobSource(services: AppServices, known: KnownInstance, src: { since:
     },
   };
   const id = known.loaded.info.id;
-  const cachePath = join(tmpdir(), 'psa-escalator-backtest-cache', `${id}-${src.since.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl.gz`);
+  const cachePath = join(
+    tmpdir(),
+    'psa-escalator-backtest-cache',
+    `${id}-${src.since.replace(/[^A-Za-z0-9._-]/g, '_')}.jsonl.gz`,
+  );
   return lazyPsaSource(
-    { connector, ctx: { ...ctx, http }, window: { from: new Date(since).toISOString(), to: new Date(now).toISOString() }, cachePath, refresh: src.refresh, calls: () => budget.used },
+    {
+      connector,
+      ctx: { ...ctx, http },
+      window: { from: new Date(since).toISOString(), to: new Date(now).toISOString() },
+      cachePath,
+      refresh: src.refresh,
+      calls: () => budget.used,
+    },
     (fn) => inLane('sweep', fn),
   );
 }
@@ -173,7 +226,8 @@ export default async function backtestRoutes(app: FastifyInstance, options: { se
         const { job } = jobs.start(spec, source);
         return reply.code(202).send(jobOut(job, false));
       } catch (e) {
-        if (e instanceof TooManyBacktests) throw new HttpError('unavailable', e.message, { headers: { 'retry-after': '30' } });
+        if (e instanceof TooManyBacktests)
+          throw new HttpError('unavailable', e.message, { headers: { 'retry-after': '30' } });
         throw e;
       }
     },

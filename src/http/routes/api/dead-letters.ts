@@ -10,13 +10,22 @@ import type { AppServices } from '../../services.js';
 import { apiDoc } from './common.js';
 
 /** Action sets that failed at the PSA after retries; a retry re-fetches, re-evaluates and applies the new decision. */
-export default async function deadLetterRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
+export default async function deadLetterRoutes(
+  app: FastifyInstance,
+  options: { services: AppServices },
+): Promise<void> {
   const { read } = options.services.deps;
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get(
     '/dead-letters',
-    { schema: { ...apiDoc, summary: 'Dead-lettered action sets', response: { 200: DeadLettersResponseSchema, ...errorResponses(401, 429, 503) } } },
+    {
+      schema: {
+        ...apiDoc,
+        summary: 'Dead-lettered action sets',
+        response: { 200: DeadLettersResponseSchema, ...errorResponses(401, 429, 503) },
+      },
+    },
     async () => read.deadLetters(),
   );
 

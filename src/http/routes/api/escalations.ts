@@ -9,7 +9,10 @@ import type { AppServices } from '../../services.js';
 import { apiDoc } from './common.js';
 
 /** The audit trail: decisions with actions, newest first, cursor-paged. */
-export default async function escalationRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
+export default async function escalationRoutes(
+  app: FastifyInstance,
+  options: { services: AppServices },
+): Promise<void> {
   const { read } = options.services.deps;
   app.withTypeProvider<ZodTypeProvider>().get(
     '/escalations',

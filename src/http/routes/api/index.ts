@@ -27,11 +27,26 @@ export default async function apiRoutes(app: FastifyInstance, options: { service
     if (bearerMatches(req.headers.authorization, token)) return;
     const verdict = await app.probeLimit(req);
     if (verdict.limited) throw rateLimitedError(verdict.retryAfterSeconds);
-    throw new HttpError('unauthorized', token ? 'Missing or wrong bearer token' : 'The admin API is disabled: ADMIN_TOKEN is not set', {
-      headers: { 'www-authenticate': 'Bearer' },
-    });
+    throw new HttpError(
+      'unauthorized',
+      token ? 'Missing or wrong bearer token' : 'The admin API is disabled: ADMIN_TOKEN is not set',
+      {
+        headers: { 'www-authenticate': 'Bearer' },
+      },
+    );
   });
-  for (const routes of [instanceRoutes, registrationRoutes, ticketRoutes, escalationRoutes, escalationMetricsRoutes, evaluateRoutes, deadLetterRoutes, ticketListRoutes, reviewRoutes, backtestRoutes]) {
+  for (const routes of [
+    instanceRoutes,
+    registrationRoutes,
+    ticketRoutes,
+    escalationRoutes,
+    escalationMetricsRoutes,
+    evaluateRoutes,
+    deadLetterRoutes,
+    ticketListRoutes,
+    reviewRoutes,
+    backtestRoutes,
+  ]) {
     await app.register(routes, { services: options.services });
   }
 }

@@ -25,7 +25,13 @@ export default async function instanceRoutes(app: FastifyInstance, options: { se
 
   r.get(
     '/instances',
-    { schema: { ...apiDoc, summary: 'Configured instances and their health', response: { 200: InstancesResponseSchema, ...errorResponses(401, 429, 503) } } },
+    {
+      schema: {
+        ...apiDoc,
+        summary: 'Configured instances and their health',
+        response: { 200: InstancesResponseSchema, ...errorResponses(401, 429, 503) },
+      },
+    },
     async () => ({ items: await deps.read.instances() }),
   );
 
@@ -34,7 +40,8 @@ export default async function instanceRoutes(app: FastifyInstance, options: { se
     {
       schema: {
         ...apiDoc,
-        summary: 'Queue a reconciliation sweep of an instance now (`full=true`: backfill, every open ticket evaluated once)',
+        summary:
+          'Queue a reconciliation sweep of an instance now (`full=true`: backfill, every open ticket evaluated once)',
         params: IdParams,
         querystring: ReconcileQuery,
         response: { 202: QueuedResponseSchema, ...errorResponses(401, 404, 429, 503) },
@@ -42,7 +49,10 @@ export default async function instanceRoutes(app: FastifyInstance, options: { se
     },
     async (req, reply) => {
       const known = knownInstance(services, req.params.id);
-      const { jobId } = await deps.pipeline.enqueueReconcile(known.loaded.info.id, req.query.full ? { full: true } : {});
+      const { jobId } = await deps.pipeline.enqueueReconcile(
+        known.loaded.info.id,
+        req.query.full ? { full: true } : {},
+      );
       return reply.code(202).send({ queued: true as const, jobId });
     },
   );

@@ -10,7 +10,10 @@ import { apiDoc, knownInstance, psaFailure } from './common.js';
 import { IdParams } from './instances.js';
 
 /** Registers or repairs an instance's PSA webhooks, pointing them at `PUBLIC_URL/webhooks/:id`. */
-export default async function registrationRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
+export default async function registrationRoutes(
+  app: FastifyInstance,
+  options: { services: AppServices },
+): Promise<void> {
   const { services } = options;
   const { deps } = services;
   app.withTypeProvider<ZodTypeProvider>().post(

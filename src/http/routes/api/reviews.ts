@@ -13,7 +13,9 @@ import { apiDoc } from './common.js';
  */
 
 /** Audit ids: `<13-digit epoch ms>-<8 hex>`. */
-const AuditIdSchema = z.string().regex(/^\d{13}-[0-9a-f]{8}$/, { message: 'expected an audit entry id such as 1764000000000-0a1b2c3d' });
+const AuditIdSchema = z
+  .string()
+  .regex(/^\d{13}-[0-9a-f]{8}$/, { message: 'expected an audit entry id such as 1764000000000-0a1b2c3d' });
 
 export const ReviewBodySchema = z
   .object({ appropriate: z.boolean(), comment: z.string().max(2_000).optional() })
@@ -43,7 +45,14 @@ export const ReviewSummarySchema = z.object({
   reviewed: z.number().int(),
   appropriate: z.number().int(),
   appropriateShare: z.number().nullable(),
-  rules: z.array(z.object({ rule: z.string(), reviewed: z.number().int(), appropriate: z.number().int(), appropriateShare: z.number() })),
+  rules: z.array(
+    z.object({
+      rule: z.string(),
+      reviewed: z.number().int(),
+      appropriate: z.number().int(),
+      appropriateShare: z.number(),
+    }),
+  ),
 });
 
 export const RcaQuerySchema = z
@@ -56,14 +65,19 @@ export const RcaQuerySchema = z
 export const RcaResponseSchema = z.object({
   from: z.string(),
   to: z.string(),
-  items: z.array(z.object({
-    instance: z.string(),
-    rca: z.object({
-      required: z.number().int(), done: z.number().int(), overdue: z.number().int(), open: z.number().int(),
-      completionRate: z.number().nullable(),
-      overdueTickets: z.array(z.object({ instanceId: z.string(), ticketId: z.string(), requestedAt: z.string() })),
+  items: z.array(
+    z.object({
+      instance: z.string(),
+      rca: z.object({
+        required: z.number().int(),
+        done: z.number().int(),
+        overdue: z.number().int(),
+        open: z.number().int(),
+        completionRate: z.number().nullable(),
+        overdueTickets: z.array(z.object({ instanceId: z.string(), ticketId: z.string(), requestedAt: z.string() })),
+      }),
     }),
-  })),
+  ),
 });
 
 export default async function reviewRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
@@ -83,7 +97,10 @@ export default async function reviewRoutes(app: FastifyInstance, options: { serv
     },
     async (req) => {
       if (!read.review) throw new HttpError('unavailable', 'Reviews are not available in this process');
-      const review = await read.review(req.params.id, { appropriate: req.body.appropriate, ...(req.body.comment !== undefined ? { comment: req.body.comment } : {}) });
+      const review = await read.review(req.params.id, {
+        appropriate: req.body.appropriate,
+        ...(req.body.comment !== undefined ? { comment: req.body.comment } : {}),
+      });
       if (!review) throw new HttpError('not_found', 'No escalation (audit entry) with this id');
       return review;
     },
@@ -104,7 +121,11 @@ export default async function reviewRoutes(app: FastifyInstance, options: { serv
       const to = req.query.to ? Date.parse(req.query.to) : options.services.now().getTime();
       const from = req.query.from ? Date.parse(req.query.from) : to - 7 * 86_400_000;
       if (!(from < to)) throw new HttpError('bad_request', '`from` must be before `to`');
-      const summary = await read.reviewSummary({ from, to, ...(req.query.instance ? { instance: req.query.instance } : {}) });
+      const summary = await read.reviewSummary({
+        from,
+        to,
+        ...(req.query.instance ? { instance: req.query.instance } : {}),
+      });
       return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...summary };
     },
   );
@@ -124,7 +145,11 @@ export default async function reviewRoutes(app: FastifyInstance, options: { serv
       const to = req.query.to ? Date.parse(req.query.to) : options.services.now().getTime();
       const from = req.query.from ? Date.parse(req.query.from) : to - 30 * 86_400_000;
       if (!(from < to)) throw new HttpError('bad_request', '`from` must be before `to`');
-      return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), items: await read.rcaStatus({ from, to }) };
+      return {
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+        items: await read.rcaStatus({ from, to }),
+      };
     },
   );
 }

@@ -10,7 +10,10 @@ import type { AppServices } from '../../services.js';
 import { apiDoc, knownInstance } from './common.js';
 
 /** Open tickets across instances, sorted by the next SLA breach or scheduled check (the console's "At risk"). */
-export default async function ticketListRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
+export default async function ticketListRoutes(
+  app: FastifyInstance,
+  options: { services: AppServices },
+): Promise<void> {
   const { services } = options;
   const { read, config } = services.deps;
   app.withTypeProvider<ZodTypeProvider>().get(
@@ -25,7 +28,10 @@ export default async function ticketListRoutes(app: FastifyInstance, options: { 
     },
     async (req) => {
       const { instance, sort, tier, group, company, limit, cursor } = req.query;
-      const instances = instance === undefined ? config.instances.map((i) => i.info.id) : [knownInstance(services, instance).loaded.info.id];
+      const instances =
+        instance === undefined
+          ? config.instances.map((i) => i.info.id)
+          : [knownInstance(services, instance).loaded.info.id];
       if (!read.openTickets) throw new HttpError('unavailable', 'The ticket list is not available in this process');
       const query: TicketListQuery = { instances, sort, limit };
       if (tier !== undefined) query.tier = tier;

@@ -9,17 +9,15 @@ import { rateLimitedError } from '../../plugins/app/errors.js';
 import { errorResponses } from '../../schemas/common.js';
 import type { AppServices } from '../../services.js';
 
-
-const ReadySchema = z
-  .object({
-    ready: z.boolean(),
-    checks: z.object({
-      redis: z.boolean().describe('Redis answers'),
-      config: z.boolean().describe('escalator.yaml is loaded and valid'),
-      workers: z.boolean().nullable().describe('Workers consume (null in the api role: no workers in this process)'),
-      role: z.enum(['all', 'api', 'worker']),
-    }),
-  });
+const ReadySchema = z.object({
+  ready: z.boolean(),
+  checks: z.object({
+    redis: z.boolean().describe('Redis answers'),
+    config: z.boolean().describe('escalator.yaml is loaded and valid'),
+    workers: z.boolean().nullable().describe('Workers consume (null in the api role: no workers in this process)'),
+    role: z.enum(['all', 'api', 'worker']),
+  }),
+});
 
 /** `/readyz` never hangs on a stuck Redis: an answer slower than `timeoutMs` counts as not ready. */
 async function readiness(services: AppServices, timeoutMs: number): Promise<ReadinessReport> {
@@ -37,14 +35,23 @@ async function readiness(services: AppServices, timeoutMs: number): Promise<Read
 }
 
 /** Liveness, readiness (docs/spec.md §5: never a PSA call) and Prometheus metrics. */
-export default async function healthRoutes(app: FastifyInstance, options: { services: AppServices; readinessTimeoutMs: number }): Promise<void> {
+export default async function healthRoutes(
+  app: FastifyInstance,
+  options: { services: AppServices; readinessTimeoutMs: number },
+): Promise<void> {
   const { services } = options;
   const { deps } = services;
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get(
     '/healthz',
-    { schema: { tags: ['health'], summary: 'Liveness: 200 while the process runs', response: { 200: z.object({ status: z.literal('ok') }) } } },
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness: 200 while the process runs',
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -61,7 +68,9 @@ export default async function healthRoutes(app: FastifyInstance, options: { serv
       const report = await readiness(services, options.readinessTimeoutMs);
       const config = Boolean(deps.config); // buildApp only ever gets a validated config; kept explicit for the report
       const ready = report.redis && config && report.workers !== false;
-      return reply.code(ready ? 200 : 503).send({ ready, checks: { redis: report.redis, config, workers: report.workers, role: deps.role } });
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ ready, checks: { redis: report.redis, config, workers: report.workers, role: deps.role } });
     },
   );
 
@@ -75,12 +84,15 @@ export default async function healthRoutes(app: FastifyInstance, options: { serv
         if (token === undefined || bearerMatches(req.headers.authorization, token)) return;
         const verdict = await app.probeLimit(req);
         if (verdict.limited) throw rateLimitedError(verdict.retryAfterSeconds);
-        throw new HttpError('unauthorized', 'Missing or wrong bearer token (METRICS_TOKEN)', { headers: { 'www-authenticate': 'Bearer' } });
+        throw new HttpError('unauthorized', 'Missing or wrong bearer token (METRICS_TOKEN)', {
+          headers: { 'www-authenticate': 'Bearer' },
+        });
       },
       schema: {
         tags: ['health'],
         summary: 'Prometheus metrics (text exposition format)',
-        description: 'Open unless METRICS_TOKEN is set; then `Authorization: Bearer $METRICS_TOKEN` is required (401 otherwise).',
+        description:
+          'Open unless METRICS_TOKEN is set; then `Authorization: Bearer $METRICS_TOKEN` is required (401 otherwise).',
         produces: ['text/plain'],
         response: { 200: z.string().describe('Prometheus text format'), ...errorResponses(401, 429) },
       },

@@ -23,7 +23,12 @@ const AckSchema = z.object({
 
 const ackJson = (ack: unknown): string => JSON.stringify(ack);
 
-const outcomeByStatus: Record<number, WebhookOutcome> = { 413: 'too_large', 400: 'bad_request', 429: 'rate_limited', 500: 'internal' };
+const outcomeByStatus: Record<number, WebhookOutcome> = {
+  413: 'too_large',
+  400: 'bad_request',
+  429: 'rate_limited',
+  500: 'internal',
+};
 
 interface Scope {
   app: FastifyInstance;
@@ -39,7 +44,10 @@ function receiveRoute(s: Scope): void {
       bodyLimit: s.services.deps.env.webhookMaxBytes,
       // The 202 is built by `receiveWebhook` from typed fields only (WebhookAck): written as it is, without a second
       // zod pass on every acknowledgement. Error bodies keep the zod serializer.
-      serializerCompiler: (route) => (route.httpStatus === '202' ? ackJson : serializerCompiler(route as unknown as Parameters<typeof serializerCompiler>[0])),
+      serializerCompiler: (route) =>
+        route.httpStatus === '202'
+          ? ackJson
+          : serializerCompiler(route as unknown as Parameters<typeof serializerCompiler>[0]),
       schema: {
         tags: ['webhooks'],
         summary: 'Receive a PSA webhook',
@@ -54,7 +62,13 @@ function receiveRoute(s: Scope): void {
     async (req, reply) => {
       const known = s.known(req);
       if (!known) throw notFoundError();
-      const body = await receiveWebhook({ app: s.app, services: s.services, known, req, outcome: (o) => s.outcomes.set(req, o) });
+      const body = await receiveWebhook({
+        app: s.app,
+        services: s.services,
+        known,
+        req,
+        outcome: (o) => s.outcomes.set(req, o),
+      });
       return reply.code(202).send(body);
     },
   );

@@ -136,7 +136,9 @@ async function ack(input: ReceiveInput, parsed: ParsedWebhook, raw: Buffer): Pro
       requestId: String(input.req.id),
     });
     input.outcome(result.duplicate ? 'duplicate' : 'accepted');
-    return result.duplicate ? { accepted: true, eventId: result.eventId, duplicate: true } : { accepted: true, eventId: result.eventId };
+    return result.duplicate
+      ? { accepted: true, eventId: result.eventId, duplicate: true }
+      : { accepted: true, eventId: result.eventId };
   } catch (e) {
     input.outcome((e as { code?: unknown }).code === 'unavailable' ? 'unavailable' : 'internal');
     throw e;
@@ -148,7 +150,13 @@ async function storageUp(services: AppServices, timeoutMs = 500): Promise<boolea
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
   try {
-    return await Promise.race([services.deps.pipeline.readiness().then((r) => r.redis, () => false), late]);
+    return await Promise.race([
+      services.deps.pipeline.readiness().then(
+        (r) => r.redis,
+        () => false,
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }
