@@ -8,11 +8,9 @@ describe('console HTML builder', () => {
     expect(html`<p title="${title}">${title}</p>`.value).toBe(
       '<p title="&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot; &#39;too&#39;">&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot; &#39;too&#39;</p>',
     );
-    expect(
-      html`<ul>
-        ${['a', '<b>'].map((x) => html`<li>${x}</li>`)}
-      </ul>`.value,
-    ).toBe('<ul><li>a</li><li>&lt;b&gt;</li></ul>');
+    expect(html`<ul>${['a', '<b>'].map((x) => html`<li>${x}</li>`)}</ul>`.value).toBe(
+      '<ul><li>a</li><li>&lt;b&gt;</li></ul>',
+    );
     expect(html`${raw('<br>')}${null}${undefined}${false}${0}`.value).toBe('<br>0');
   });
 

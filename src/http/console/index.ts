@@ -132,8 +132,7 @@ function consoleKit(services: AppServices): ConsoleKit {
         reply,
         layout({
           title: status === 401 ? 'Signed out' : 'Refused',
-          body: html`<div class="error" role="alert">${message}</div>
-            <p>${todo}</p>`,
+          body: html`<div class="error" role="alert">${message}</div><p>${todo}</p>`,
         }),
         status,
       );
@@ -173,8 +172,7 @@ function consoleBasics(app: FastifyInstance, kit: ConsoleKit): void {
           : http.status === 404
             ? 'Check the address, or go back to the overview.'
             : 'Go back and check the form.';
-    const body = html`${empty(http.message, hint)}
-      <p><a href="/ui/overview">Back to the overview</a></p>`;
+    const body = html`${empty(http.message, hint)}<p><a href="/ui/overview">Back to the overview</a></p>`;
     if (kit.isHtmx(req))
       return reply
         .code(http.status)
@@ -235,28 +233,16 @@ function signInPage(
       req,
       'Sign in',
       undefined,
-      html` ${o.error ? html`<div class="error" role="alert" id="sign-in-error">${o.error}</div>` : ''}
-        <form method="post" action="/ui/sign-in" class="sign-in" id="sign-in-form">
-          <input type="hidden" name="_csrf" value="${signer.csrf(`pre:${pre}`)}" />
-          <input type="hidden" name="next" value="${safeNext(o.next)}" />
-          <div>
-            <label for="token">Admin token</label>
-            <input
-              id="token"
-              name="token"
-              type="password"
-              autocomplete="current-password"
-              required
-              aria-describedby="token-help"
-              ${o.error ? html` aria-invalid="true"` : ''}
-            />
-          </div>
-          <p id="token-help" class="muted">
-            The service’s ADMIN_TOKEN (the same bearer token /api/* takes). You stay signed in for
-            ${SESSION_TTL_MS / 3_600_000} hours on this browser.
-          </p>
-          <div><button type="submit">Sign in</button></div>
-        </form>`,
+      html`
+${o.error ? html`<div class="error" role="alert" id="sign-in-error">${o.error}</div>` : ''}
+<form method="post" action="/ui/sign-in" class="sign-in" id="sign-in-form">
+  <input type="hidden" name="_csrf" value="${signer.csrf(`pre:${pre}`)}">
+  <input type="hidden" name="next" value="${safeNext(o.next)}">
+  <div><label for="token">Admin token</label>
+  <input id="token" name="token" type="password" autocomplete="current-password" required aria-describedby="token-help"${o.error ? html` aria-invalid="true"` : ''}></div>
+  <p id="token-help" class="muted">The service’s ADMIN_TOKEN (the same bearer token /api/* takes). You stay signed in for ${SESSION_TTL_MS / 3_600_000} hours on this browser.</p>
+  <div><button type="submit">Sign in</button></div>
+</form>`,
     ),
     o.status ?? 200,
   );
@@ -357,9 +343,7 @@ function registerReadPages(app: FastifyInstance, kit: ConsoleKit): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { page, sendPage, services } = kit;
   const overviewLive = async () =>
-    html`<div id="overview-live" hx-get="/ui/overview/live" hx-trigger="every 10s" hx-swap="outerHTML">
-      ${await overviewBody(services)}
-    </div>`;
+    html`<div id="overview-live" hx-get="/ui/overview/live" hx-trigger="every 10s" hx-swap="outerHTML">${await overviewBody(services)}</div>`;
   r.get('/ui/overview', { schema: { hide: true } }, async (req, reply) =>
     sendPage(reply, page(req, 'Overview', '/ui/overview', await overviewLive())),
   );
@@ -402,8 +386,7 @@ function registerReadPages(app: FastifyInstance, kit: ConsoleKit): void {
             req,
             'Ticket not found',
             undefined,
-            html`${empty(`No state is stored for ticket ${ticketId} of ${instanceId}.`, 'Tickets appear once a webhook or the reconciliation sweep brought them in. Check the instance and the id, or find it on the At risk page.')}
-              <p><a href="/ui/at-risk">At risk</a></p>`,
+            html`${empty(`No state is stored for ticket ${ticketId} of ${instanceId}.`, 'Tickets appear once a webhook or the reconciliation sweep brought them in. Check the instance and the id, or find it on the At risk page.')}<p><a href="/ui/at-risk">At risk</a></p>`,
           ),
           404,
         );
@@ -440,12 +423,7 @@ function tryTicket(kit: ConsoleKit, f: TryInput, reply: FastifyReply): Html {
       ? ['instance: unknown instance']
       : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     reply.code(400);
-    return html`<div class="error" role="alert">
-      <p>The ticket is not valid:</p>
-      <ul>
-        ${issues.map((i) => html`<li>${i}</li>`)}
-      </ul>
-    </div>`;
+    return html`<div class="error" role="alert"><p>The ticket is not valid:</p><ul>${issues.map((i) => html`<li>${i}</li>`)}</ul></div>`;
   }
   const { instanceId, ticket, state } = parsed.data;
   return decisionView(
@@ -486,15 +464,7 @@ function registerActionPages(app: FastifyInstance, kit: ConsoleKit): void {
         req,
         'Policy',
         '/ui/policy',
-        html`${policyBody(services)}
-          <section aria-labelledby="try-h">
-            <h2 id="try-h">Try a ticket</h2>
-            <p class="muted">
-              A dry run of the engine (the same evaluation as <code>POST /api/evaluate</code>): nothing is written to
-              any PSA.
-            </p>
-            ${tryForm(services, csrfOf(req))}
-          </section>`,
+        html`${policyBody(services)}<section aria-labelledby="try-h"><h2 id="try-h">Try a ticket</h2><p class="muted">A dry run of the engine (the same evaluation as <code>POST /api/evaluate</code>): nothing is written to any PSA.</p>${tryForm(services, csrfOf(req))}</section>`,
       ),
     ),
   );
@@ -504,13 +474,7 @@ function registerActionPages(app: FastifyInstance, kit: ConsoleKit): void {
     if (kit.isHtmx(req)) return fragment(reply, result);
     return sendPage(
       reply,
-      page(
-        req,
-        'Policy',
-        '/ui/policy',
-        html`${result}
-          <p><a href="/ui/policy">Back to the policy</a></p>`,
-      ),
+      page(req, 'Policy', '/ui/policy', html`${result}<p><a href="/ui/policy">Back to the policy</a></p>`),
     );
   });
 }

@@ -29,16 +29,10 @@ export function layout(p: LayoutInput): Html {
     p.csrf === undefined
       ? ''
       : html`<header class="top">
-          <a class="brand" href="/ui/overview">psa-escalator</a>
-          <nav aria-label="Console pages">
-            <ul>
-              ${pages.map((pg) => html`<li><a href="${pg.path}" ${p.current === pg.path ? raw(' aria-current="page"') : ''}>${pg.label}</a></li>`)}
-            </ul>
-          </nav>
-          <form method="post" action="/ui/sign-out" class="sign-out">
-            <input type="hidden" name="_csrf" value="${p.csrf}" /><button type="submit">Sign out</button>
-          </form>
-        </header>`;
+  <a class="brand" href="/ui/overview">psa-escalator</a>
+  <nav aria-label="Console pages"><ul>${pages.map((pg) => html`<li><a href="${pg.path}"${p.current === pg.path ? raw(' aria-current="page"') : ''}>${pg.label}</a></li>`)}</ul></nav>
+  <form method="post" action="/ui/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="${p.csrf}"><button type="submit">Sign out</button></form>
+</header>`;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -72,9 +66,7 @@ export function when(iso: string | null | undefined, zone = 'UTC'): Html {
   if (!iso) return html`<span class="muted">—</span>`;
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return html`${iso}`;
-  return html`<time datetime="${new Date(ms).toISOString()}" title="${formatLocal(ms, zone)} (${zone}, calendar time)"
-    >${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC</time
-  >`;
+  return html`<time datetime="${new Date(ms).toISOString()}" title="${formatLocal(ms, zone)} (${zone}, calendar time)">${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC</time>`;
 }
 
 export const span = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '—' : formatSpan(ms));
@@ -86,9 +78,6 @@ export const pct = (f: number): string => `${Math.round(f * 1000) / 10}%`;
 
 /** An empty state that says what to do. */
 export const empty = (what: string, todo: Interpolation): Html =>
-  html`<div class="empty" role="status">
-    <p><strong>${what}</strong></p>
-    <p>${todo}</p>
-  </div>`;
+  html`<div class="empty" role="status"><p><strong>${what}</strong></p><p>${todo}</p></div>`;
 
 export const badge = (text: string, kind = ''): Html => html`<span class="badge ${kind}">${text}</span>`;

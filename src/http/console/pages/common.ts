@@ -17,18 +17,14 @@ export function ticketLinks(services: AppServices, instanceId: string, ticketId:
   const known = services.instance(instanceId);
   const psa = known ? psaLinker(known)?.(ticketId) : undefined;
   const own = `/ui/tickets/${encodeURIComponent(instanceId)}/${encodeURIComponent(ticketId)}`;
-  return html`<a href="${own}">${label ?? `#${ticketId}`}</a
-    >${psa ? html` <a class="psa-link" href="${psa}" rel="noopener noreferrer" target="_blank">open in PSA<span class="sr-only"> (ticket ${ticketId}, new tab)</span></a>` : ''}`;
+  return html`<a href="${own}">${label ?? `#${ticketId}`}</a>${psa ? html` <a class="psa-link" href="${psa}" rel="noopener noreferrer" target="_blank">open in PSA<span class="sr-only"> (ticket ${ticketId}, new tab)</span></a>` : ''}`;
 }
 
 export const instanceIds = (services: AppServices): string[] => services.deps.config.instances.map((i) => i.info.id);
 
 export function instanceSelect(services: AppServices, selected: string | undefined, id = 'f-instance'): Html {
   return html`<label for="${id}">Instance</label>
-    <select id="${id}" name="instance">
-      <option value="">All instances</option>
-      ${instanceIds(services).map((i) => html`<option value="${i}" ${i === selected ? html` selected` : ''}>${i}</option>`)}
-    </select>`;
+<select id="${id}" name="instance"><option value="">All instances</option>${instanceIds(services).map((i) => html`<option value="${i}"${i === selected ? html` selected` : ''}>${i}</option>`)}</select>`;
 }
 
 /** True when the entry moved the ticket (a reassign that was applied or, in observe mode, proposed). */
