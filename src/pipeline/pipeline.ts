@@ -10,6 +10,7 @@ import type { HttpClientOptions } from './outbound/psa-http.js';
 import type { Metrics } from './metrics/prometheus.js';
 import type { StoredDeadLetter } from '../store/dead-letter-store.js';
 import { bullPrefix } from '../store/keys.js';
+import type { Keys } from '../store/keys.js';
 import { MetricsHistoryStore } from '../store/metrics-history-store.js';
 import { closeRedis, createRedis, waitReady } from '../store/redis.js';
 import { ReviewStore } from '../store/review-store.js';
@@ -161,6 +162,16 @@ function openQueues(redis: RedisClient, producer: RedisClient, processId: string
   return { prefix, queues, heartbeatQueue, ownHeartbeatQueue };
 }
 
+/** The escalation-metrics history, review verdicts and follow-through metrics (issue 17), all in Redis. */
+function openMetricsStores(redis: RedisClient, keys: Keys, options: PipelineOptions, now: () => number) {
+  const { config, log } = options;
+  const historyStore = new MetricsHistoryStore(redis, keys, { retentionMs: config.retention.auditMs, now });
+  const escalationMetrics = createEscalationMetricsService({ store: historyStore, config, log });
+  const reviewStore = new ReviewStore(redis, keys, { retentionMs: config.retention.auditMs, now });
+  const followThrough = createFollowThroughMetrics({ redis, keys, config, reviews: reviewStore });
+  return { historyStore, escalationMetrics, reviewStore, followThrough };
+}
+
 /** Step 1: Redis connections, stores, queues, per-instance runtimes and the ticket-job kicker. */
 async function connect(options: PipelineOptions): Promise<Core> {
   const now = options.now ?? Date.now;
@@ -170,18 +181,12 @@ async function connect(options: PipelineOptions): Promise<Core> {
   const producer = createRedis({ url: options.redisUrl, role: 'producer', name: 'psa-escalator:producer', log });
   await Promise.all([waitReady(redis), waitReady(producer)]);
   const stores = createStores(redis, options.config, now);
-  const historyStore = new MetricsHistoryStore(redis, stores.keys, {
-    retentionMs: options.config.retention.auditMs,
-    now,
-  });
-  const escalationMetrics = createEscalationMetricsService({ store: historyStore, config: options.config, log });
-  const reviewStore = new ReviewStore(redis, stores.keys, { retentionMs: options.config.retention.auditMs, now });
-  const followThrough = createFollowThroughMetrics({
+  const { historyStore, escalationMetrics, reviewStore, followThrough } = openMetricsStores(
     redis,
-    keys: stores.keys,
-    config: options.config,
-    reviews: reviewStore,
-  });
+    stores.keys,
+    options,
+    now,
+  );
   const processId = randomUUID().slice(0, 12);
   const runtimes = createRuntimes({
     config: options.config,
@@ -257,10 +262,13 @@ function startNotifications(core: Core) {
   };
 }
 
-/** Step 3 (workers): BullMQ workers, their heartbeat (fresh workers when they stop consuming) and the due-check loops. */
-function startWorkers(core: Core): WorkerRole {
-  const { options, redis, stores, runtimes, kick, log, now, tuning, processId, prefix, queues } = core;
-  const { notify, alert } = startNotifications(core);
+/** What the BullMQ workers need: the ticket processor's dependencies and the reconciler's. */
+function workerDepsOf(
+  core: Core,
+  notify: ReturnType<typeof startNotifications>['notify'],
+  alert: ReturnType<typeof startNotifications>['alert'],
+) {
+  const { options, redis, stores, runtimes, kick, log, now, tuning, processId, prefix } = core;
   const processor = {
     runtimes,
     engine: options.engine,
@@ -273,7 +281,7 @@ function startWorkers(core: Core): WorkerRole {
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(tuning.noteSettleMs !== undefined ? { noteSettleMs: tuning.noteSettleMs } : {}),
   };
-  const workerDeps = {
+  return {
     redisUrl: options.redisUrl,
     redis,
     keys: stores.keys,
@@ -298,6 +306,13 @@ function startWorkers(core: Core): WorkerRole {
     },
     settings: { concurrency: options.workerConcurrency ?? 4, debounceMs: options.debounceMs ?? 250, ...tuning },
   };
+}
+
+/** Step 3 (workers): BullMQ workers, their heartbeat (fresh workers when they stop consuming) and the due-check loops. */
+function startWorkers(core: Core): WorkerRole {
+  const { redis, stores, runtimes, kick, log, now, tuning, processId, queues } = core;
+  const { notify, alert } = startNotifications(core);
+  const workerDeps = workerDepsOf(core, notify, alert);
   let workerSet = createWorkers(workerDeps);
   const heartbeat = new Heartbeat({
     events: core.heartbeatQueue,

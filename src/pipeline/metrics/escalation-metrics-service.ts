@@ -77,6 +77,33 @@ export function businessMinutesFor(
   };
 }
 
+/** Each configured instance's metrics, and one aggregate over every instance's ticket histories. */
+async function queryAllInstances(
+  store: MetricsHistoryStore,
+  config: EscalationMetricsServiceOptions['config'],
+  from: number,
+  to: number,
+): Promise<AggregateEscalationMetrics> {
+  const byInstance: Record<string, EscalationMetrics> = {};
+  const all = [];
+  for (const i of config.instances) {
+    const id = i.info.id;
+    const histories = await store.since(id, from);
+    byInstance[id] = computeEscalationMetrics(histories, { instance: id, from, to, tiers: config.tiers });
+    // Ticket ids repeat across PSAs: the aggregate keys each history by instance and ticket.
+    all.push(...histories.map((h) => ({ ...h, instanceId: '', ticketId: `${id}\n${h.ticketId}` })));
+  }
+  const {
+    instance: _all,
+    tier3Audit: _t3,
+    ...merged
+  } = computeEscalationMetrics(all, { instance: '', from, to, tiers: config.tiers });
+  const tier3Audit = Object.entries(byInstance)
+    .flatMap(([instance, m]) => m.tier3Audit.map((row) => ({ ...row, instance })))
+    .sort((a, b) => (a.arrivedAt < b.arrivedAt ? -1 : a.arrivedAt > b.arrivedAt ? 1 : 0));
+  return { instance: null, ...merged, tier3Audit, byInstance };
+}
+
 /** Records histories through the store and computes docs/spec.md §5 metrics from them. */
 export function createEscalationMetricsService(options: EscalationMetricsServiceOptions): EscalationMetricsService {
   const { store, config, log } = options;
@@ -126,25 +153,6 @@ export function createEscalationMetricsService(options: EscalationMetricsService
       const histories = await store.since(instance, from);
       return computeEscalationMetrics(histories, { instance, from, to, tiers: config.tiers });
     },
-    async queryAll({ from, to }) {
-      const byInstance: Record<string, EscalationMetrics> = {};
-      const all = [];
-      for (const i of config.instances) {
-        const id = i.info.id;
-        const histories = await store.since(id, from);
-        byInstance[id] = computeEscalationMetrics(histories, { instance: id, from, to, tiers: config.tiers });
-        // Ticket ids repeat across PSAs: the aggregate keys each history by instance and ticket.
-        all.push(...histories.map((h) => ({ ...h, instanceId: '', ticketId: `${id}\n${h.ticketId}` })));
-      }
-      const {
-        instance: _all,
-        tier3Audit: _t3,
-        ...merged
-      } = computeEscalationMetrics(all, { instance: '', from, to, tiers: config.tiers });
-      const tier3Audit = Object.entries(byInstance)
-        .flatMap(([instance, m]) => m.tier3Audit.map((row) => ({ ...row, instance })))
-        .sort((a, b) => (a.arrivedAt < b.arrivedAt ? -1 : a.arrivedAt > b.arrivedAt ? 1 : 0));
-      return { instance: null, ...merged, tier3Audit, byInstance };
-    },
+    queryAll: ({ from, to }) => queryAllInstances(store, config, from, to),
   };
 }

@@ -108,78 +108,85 @@ function bars(values: readonly number[], labels: readonly string[]): string {
     .join('')}</div>`;
 }
 
-/** The report as one self-contained HTML page (no scripts, no external resources; every value escaped). */
-export function renderReportHtml(r: MonthlyReport): string {
-  const sections = r.instances.map((i) => {
-    const p = i.patterns;
-    const k = i.kpis;
-    const kpiRows = k
-      ? [
-          ['Over-escalation (T1)', pct(k.overEscalation.rate) + (k.overEscalation.warn ? ' ⚠' : '')],
-          ['First-contact resolution', pct(k.fcr)],
-          ['MTTR (minutes)', k.mttrMin ?? '–'],
-          [
-            'SLA attainment: first response / resolution',
-            `${pct(k.slaAttainment.firstResponse)} / ${pct(k.slaAttainment.resolution)}`,
-          ],
-          ['Tier 3 arrivals resolved within 30 min', k.tier3Audit.length],
-        ]
-      : [];
-    return `<section><h2>${esc(i.id)}</h2>
+function kpiRows(k: EscalationMetrics | null): unknown[][] {
+  if (!k) return [];
+  return [
+    ['Over-escalation (T1)', pct(k.overEscalation.rate) + (k.overEscalation.warn ? ' ⚠' : '')],
+    ['First-contact resolution', pct(k.fcr)],
+    ['MTTR (minutes)', k.mttrMin ?? '–'],
+    [
+      'SLA attainment: first response / resolution',
+      `${pct(k.slaAttainment.firstResponse)} / ${pct(k.slaAttainment.resolution)}`,
+    ],
+    ['Tier 3 arrivals resolved within 30 min', k.tier3Audit.length],
+  ];
+}
+
+/** The KPI table and the RCA status of one instance, side by side. */
+function kpiAndRcaHtml(i: MonthlyReport['instances'][number]): string {
+  const rca = i.rca;
+  const overdue =
+    rca.overdueTickets.length > 0
+      ? table(
+          ['overdue ticket', 'requested'],
+          rca.overdueTickets.map((t) => [t.ticketId, t.requestedAt]),
+        )
+      : '';
+  return `<div class="grid">
+<div><h3>KPIs</h3>${table(['', 'value'], kpiRows(i.kpis))}</div>
+<div><h3>RCA after emergencies</h3>${table(['required', 'done', 'overdue', 'open', 'completion'], [[rca.required, rca.done, rca.overdue, rca.open, pct(rca.completionRate)]])}
+${overdue}</div>
+</div>`;
+}
+
+/** Where the month's escalations went: by company and category, by local hour and weekday. */
+function escalationsHtml(p: Patterns): string {
+  const byCount = (m: Record<string, number>) => Object.entries(m).sort((a, b) => b[1] - a[1]);
+  return `<h3>Escalations: ${p.escalations} moves of ${p.escalatedTickets} tickets</h3>
 <div class="grid">
-<div><h3>KPIs</h3>${table(['', 'value'], kpiRows)}</div>
-<div><h3>RCA after emergencies</h3>${table(['required', 'done', 'overdue', 'open', 'completion'], [[i.rca.required, i.rca.done, i.rca.overdue, i.rca.open, pct(i.rca.completionRate)]])}
-${
-  i.rca.overdueTickets.length > 0
-    ? table(
-        ['overdue ticket', 'requested'],
-        i.rca.overdueTickets.map((t) => [t.ticketId, t.requestedAt]),
-      )
-    : ''
-}</div>
-</div>
-<h3>Escalations: ${p.escalations} moves of ${p.escalatedTickets} tickets</h3>
-<div class="grid">
-<div><h4>By company</h4>${table(
-      ['company', 'moves'],
-      Object.entries(p.byCompany).sort((a, b) => b[1] - a[1]),
-    )}</div>
-<div><h4>By category</h4>${table(
-      ['category', 'moves'],
-      Object.entries(p.byCategory).sort((a, b) => b[1] - a[1]),
-    )}</div>
+<div><h4>By company</h4>${table(['company', 'moves'], byCount(p.byCompany))}</div>
+<div><h4>By category</h4>${table(['category', 'moves'], byCount(p.byCategory))}</div>
 </div>
 <div class="grid">
 <div><h4>By hour of day</h4>${bars(
-      p.byHour,
-      p.byHour.map((_, h) => String(h)),
-    )}</div>
+    p.byHour,
+    p.byHour.map((_, h) => String(h)),
+  )}</div>
 <div><h4>By weekday</h4>${bars(Object.values(p.byWeekday), Object.keys(p.byWeekday))}</div>
-</div>
-<h3>Patterns to look at</h3>
+</div>`;
+}
+
+/** Companies sending unusually much to Tier 3, categories that nearly always escalate, and the Tier 3 audit. */
+function patternsToLookAtHtml(p: Patterns): string {
+  return `<h3>Patterns to look at</h3>
 <div class="grid">
 <div><h4>Tier 3 share above the fleet (${pct(p.tier3.fleetShare)})</h4>${table(
-      ['company', 'escalated', 'to Tier 3', 'share'],
-      p.tier3.companiesAboveFleet.map((c) => [c.company, c.escalatedTickets, c.tier3Tickets, pct(c.share)]),
-    )}</div>
+    ['company', 'escalated', 'to Tier 3', 'share'],
+    p.tier3.companiesAboveFleet.map((c) => [c.company, c.escalatedTickets, c.tier3Tickets, pct(c.share)]),
+  )}</div>
 <div><h4>Categories escalating ≥ 80 %</h4>${table(
-      ['category', 'tickets', 'escalated', 'rate', ''],
-      p.functionalRuleCandidates.map((c) => [
-        c.category,
-        c.tickets,
-        c.escalated,
-        pct(c.rate),
-        'candidate for a functional rule',
-      ]),
-    )}</div>
+    ['category', 'tickets', 'escalated', 'rate', ''],
+    p.functionalRuleCandidates.map((c) => [
+      c.category,
+      c.tickets,
+      c.escalated,
+      pct(c.rate),
+      'candidate for a functional rule',
+    ]),
+  )}</div>
 </div>
-<h4>Tier 3 audit by category</h4>${table(['category', 'tickets moved to Tier 3'], Object.entries(p.tier3.auditByCategory))}
+<h4>Tier 3 audit by category</h4>${table(['category', 'tickets moved to Tier 3'], Object.entries(p.tier3.auditByCategory))}`;
+}
+
+function instanceSectionHtml(i: MonthlyReport['instances'][number]): string {
+  return `<section><h2>${esc(i.id)}</h2>
+${kpiAndRcaHtml(i)}
+${escalationsHtml(i.patterns)}
+${patternsToLookAtHtml(i.patterns)}
 </section>`;
-  });
-  const rv = r.reviews;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Escalation review ${esc(r.month)}</title>
-<style>
+}
+
+const PAGE_STYLE = `<style>
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2330;background:#f6f7f9}
 h1{margin:0 0 4px}section{background:#fff;border:1px solid #dde1e7;border-radius:8px;padding:12px 18px;margin:16px 0}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:18px}table{border-collapse:collapse;width:100%}
@@ -188,7 +195,14 @@ th,td{text-align:left;padding:3px 8px;border-bottom:1px solid #eceff3}th{color:#
 .bar{flex:1;display:flex;flex-direction:column;justify-content:flex-end;height:100%}
 .bar span{background:#3b6fd8;display:block;min-height:1px}.bar em{font-size:10px;color:#8a93a3;text-align:center;font-style:normal}
 .meta{color:#5b6475}
-</style></head><body>
+</style>`;
+
+/** The report as one self-contained HTML page (no scripts, no external resources; every value escaped). */
+export function renderReportHtml(r: MonthlyReport): string {
+  const rv = r.reviews;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Escalation review ${esc(r.month)}</title>
+${PAGE_STYLE}</head><body>
 <h1>Escalation review — ${esc(r.month)}</h1>
 <p class="meta">${esc(r.from)} to ${esc(r.to)} · generated ${esc(r.generatedAt)}</p>
 <section><h2>Weekly reviews</h2>${table(
@@ -196,7 +210,7 @@ th,td{text-align:left;padding:3px 8px;border-bottom:1px solid #eceff3}th{color:#
     rv.rules.map((x) => [x.rule, x.reviewed, x.appropriate, pct(x.appropriateShare)]),
   )}
 <p>Overall: ${rv.reviewed} reviewed, ${pct(rv.appropriateShare)} judged appropriate.</p></section>
-${sections.join('\n')}
+${r.instances.map(instanceSectionHtml).join('\n')}
 </body></html>
 `;
 }

@@ -88,6 +88,39 @@ const bump = (m: Record<string, number>, k: string, n = 1) => {
   m[k] = (m[k] ?? 0) + n;
 };
 
+/** Companies whose share of escalated tickets reaching Tier 3 is above the fleet's, highest share first. */
+function companiesAboveFleetShare(
+  perCompany: ReadonlyMap<string, { escalated: number; tier3: number }>,
+  fleetShare: number | null,
+): Patterns['tier3']['companiesAboveFleet'] {
+  return [...perCompany.entries()]
+    .map(([company, c]) => ({
+      company,
+      escalatedTickets: c.escalated,
+      tier3Tickets: c.tier3,
+      share: ratio(c.tier3, c.escalated),
+    }))
+    .filter((c) => fleetShare !== null && c.share > fleetShare)
+    .sort((a, b) => b.share - a.share || a.company.localeCompare(b.company));
+}
+
+/** Categories with at least `min` tickets of which ≥ 80 % escalated, highest rate first. */
+function frequentlyEscalatingCategories(
+  perCategory: ReadonlyMap<string, { tickets: number; escalated: number }>,
+  min: number,
+): Patterns['functionalRuleCandidates'] {
+  return [...perCategory.entries()]
+    .filter(([, c]) => c.tickets >= min && c.escalated / c.tickets >= 0.8)
+    .map(([category, c]) => ({
+      category,
+      tickets: c.tickets,
+      escalated: c.escalated,
+      rate: ratio(c.escalated, c.tickets),
+      suggestion: `candidate for a functional rule: send "${category}" tickets to their skill group directly`,
+    }))
+    .sort((a, b) => b.rate - a.rate || a.category.localeCompare(b.category));
+}
+
 export function computePatterns(tickets: readonly TicketFacts[], o: PatternOptions): Patterns {
   const inWindow = (iso: string) => {
     const t = Date.parse(iso);
@@ -133,26 +166,8 @@ export function computePatterns(tickets: readonly TicketFacts[], o: PatternOptio
     }
   }
   const fleetShare = escalatedTickets > 0 ? ratio(tier3Tickets, escalatedTickets) : null;
-  const companiesAboveFleet = [...perCompany.entries()]
-    .map(([company, c]) => ({
-      company,
-      escalatedTickets: c.escalated,
-      tier3Tickets: c.tier3,
-      share: ratio(c.tier3, c.escalated),
-    }))
-    .filter((c) => fleetShare !== null && c.share > fleetShare)
-    .sort((a, b) => b.share - a.share || a.company.localeCompare(b.company));
-  const min = o.minCategoryTickets ?? 3;
-  const functionalRuleCandidates = [...perCategory.entries()]
-    .filter(([, c]) => c.tickets >= min && c.escalated / c.tickets >= 0.8)
-    .map(([category, c]) => ({
-      category,
-      tickets: c.tickets,
-      escalated: c.escalated,
-      rate: ratio(c.escalated, c.tickets),
-      suggestion: `candidate for a functional rule: send "${category}" tickets to their skill group directly`,
-    }))
-    .sort((a, b) => b.rate - a.rate || a.category.localeCompare(b.category));
+  const companiesAboveFleet = companiesAboveFleetShare(perCompany, fleetShare);
+  const functionalRuleCandidates = frequentlyEscalatingCategories(perCategory, o.minCategoryTickets ?? 3);
   return {
     escalations,
     escalatedTickets,

@@ -1,15 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/**
- * All Prometheus series of the service (docs/spec.md §5 `/metrics`), on one registry per process.
- * Names are part of the external contract once published; add freely, rename never.
- */
-export function createMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'psa_escalator_process_' });
-  const reg = { registers: [registry] };
+/** Registers a metric on the service's registry (prom-client's `registers` option). */
+interface On {
+  registers: Registry[];
+}
+
+/** Inbound HTTP: every request, and webhook deliveries by outcome. */
+function httpMetrics(reg: On) {
   return {
-    registry,
     httpRequests: new Counter({
       name: 'psa_escalator_http_requests_total',
       help: 'HTTP requests by route and status',
@@ -29,6 +27,36 @@ export function createMetrics() {
       labelNames: ['instance', 'outcome'],
       ...reg,
     }),
+  };
+}
+
+/** Webhook registrations at the PSA: deactivations, drift and ConnectWise signing keys. */
+function webhookRegistrationMetrics(reg: On) {
+  return {
+    webhookDeactivations: new Counter({
+      name: 'psa_escalator_webhook_deactivations_total',
+      help: 'Deactivation notices and disabled registrations found',
+      labelNames: ['instance'],
+      ...reg,
+    }),
+    keyUnavailable: new Counter({
+      name: 'psa_escalator_signing_key_unavailable_total',
+      help: 'ConnectWise callbacks refused because the signing key could not be fetched',
+      labelNames: ['instance'],
+      ...reg,
+    }),
+    registrationDrift: new Counter({
+      name: 'psa_escalator_webhook_registration_drift_total',
+      help: 'Webhook registration found inactive or missing by a check, by instance and state',
+      labelNames: ['instance', 'state'],
+      ...reg,
+    }),
+  };
+}
+
+/** The BullMQ queues. */
+function queueMetrics(reg: On) {
+  return {
     queueDepth: new Gauge({
       name: 'psa_escalator_queue_depth',
       help: 'Jobs waiting/delayed/active per queue and state',
@@ -41,22 +69,16 @@ export function createMetrics() {
       labelNames: ['queue'],
       ...reg,
     }),
+  };
+}
+
+/** Outbound PSA calls: statuses, rate-limit waits, the circuit breaker and dead letters. */
+function outboundMetrics(reg: On) {
+  return {
     psaCalls: new Counter({
       name: 'psa_escalator_psa_calls_total',
       help: 'Outbound PSA calls by instance, method and status (or error code)',
       labelNames: ['instance', 'method', 'status'],
-      ...reg,
-    }),
-    escalations: new Counter({
-      name: 'psa_escalator_escalations_total',
-      help: 'Rules fired by instance, rule, kind, tier and mode',
-      labelNames: ['instance', 'rule', 'kind', 'tier', 'mode'],
-      ...reg,
-    }),
-    slaBreaches: new Counter({
-      name: 'psa_escalator_sla_breaches_total',
-      help: 'SLA clocks seen breached for the first time',
-      labelNames: ['instance', 'clock'],
       ...reg,
     }),
     rateLimitWaits: new Counter({
@@ -71,16 +93,40 @@ export function createMetrics() {
       labelNames: ['instance', 'code'],
       ...reg,
     }),
-    webhookDeactivations: new Counter({
-      name: 'psa_escalator_webhook_deactivations_total',
-      help: 'Deactivation notices and disabled registrations found',
-      labelNames: ['instance'],
+    breakerTransitions: new Counter({
+      name: 'psa_escalator_circuit_breaker_transitions_total',
+      help: 'Circuit breaker of an instance opened or closed',
+      labelNames: ['instance', 'state'],
       ...reg,
     }),
-    keyUnavailable: new Counter({
-      name: 'psa_escalator_signing_key_unavailable_total',
-      help: 'ConnectWise callbacks refused because the signing key could not be fetched',
-      labelNames: ['instance'],
+  };
+}
+
+/** The engine's work: evaluations and the rules they fired. */
+function escalationMetrics(reg: On) {
+  return {
+    escalations: new Counter({
+      name: 'psa_escalator_escalations_total',
+      help: 'Rules fired by instance, rule, kind, tier and mode',
+      labelNames: ['instance', 'rule', 'kind', 'tier', 'mode'],
+      ...reg,
+    }),
+    evaluations: new Counter({
+      name: 'psa_escalator_evaluations_total',
+      help: 'Ticket evaluations by instance and trigger',
+      labelNames: ['instance', 'trigger'],
+      ...reg,
+    }),
+  };
+}
+
+/** SLA clocks: first breaches, and how far the PSA's due dates are from ours. */
+function slaMetrics(reg: On) {
+  return {
+    slaBreaches: new Counter({
+      name: 'psa_escalator_sla_breaches_total',
+      help: 'SLA clocks seen breached for the first time',
+      labelNames: ['instance', 'clock'],
       ...reg,
     }),
     slaDrift: new Histogram({
@@ -96,24 +142,25 @@ export function createMetrics() {
       labelNames: ['instance', 'clock'],
       ...reg,
     }),
-    breakerTransitions: new Counter({
-      name: 'psa_escalator_circuit_breaker_transitions_total',
-      help: 'Circuit breaker of an instance opened or closed',
-      labelNames: ['instance', 'state'],
-      ...reg,
-    }),
-    registrationDrift: new Counter({
-      name: 'psa_escalator_webhook_registration_drift_total',
-      help: 'Webhook registration found inactive or missing by a check, by instance and state',
-      labelNames: ['instance', 'state'],
-      ...reg,
-    }),
-    evaluations: new Counter({
-      name: 'psa_escalator_evaluations_total',
-      help: 'Ticket evaluations by instance and trigger',
-      labelNames: ['instance', 'trigger'],
-      ...reg,
-    }),
+  };
+}
+
+/**
+ * All Prometheus series of the service (docs/spec.md §5 `/metrics`), on one registry per process.
+ * Names are part of the external contract once published; add freely, rename never.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'psa_escalator_process_' });
+  const reg: On = { registers: [registry] };
+  return {
+    registry,
+    ...httpMetrics(reg),
+    ...webhookRegistrationMetrics(reg),
+    ...queueMetrics(reg),
+    ...outboundMetrics(reg),
+    ...escalationMetrics(reg),
+    ...slaMetrics(reg),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

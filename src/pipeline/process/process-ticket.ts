@@ -1,7 +1,7 @@
 import { ConnectorError, canonicalTicketId, isConnectorError } from '../../contract/index.js';
 import type { Decision, FetchedTicket, ReassignAction, Ticket } from '../../contract/index.js';
 import { newAuditId } from '../../store/audit-store.js';
-import type { TicketRecord } from '../../store/ticket-store.js';
+import type { PendingWrite, TicketRecord } from '../../store/ticket-store.js';
 
 import { nextCheckAfterMove, ticketAfterMove } from './after-move.js';
 import type { InstanceRuntime } from '../outbound/instance-runtime.js';
@@ -22,6 +22,7 @@ import { ownerClaimOf, readCounters, updateOwnerLoad } from '../../store/ticket-
 import type { AuditEntry } from '../../store/models.js';
 import { newDisagreements, slaDrift } from '../metrics/sla-drift.js';
 import { writeBack } from './write-back.js';
+import type { WriteBackOutput } from './write-back.js';
 import { LockLostError, guardedRuntime } from './write-guard.js';
 import { SettleWait, deferredWriteFailure, interimRows, noteInDoubt } from './write-retry.js';
 
@@ -149,28 +150,7 @@ export async function processTicket(deps: ProcessorDeps, task: TicketTask): Prom
     return { kind: 'stale' };
   }
   await deps.timelines?.observe(info.id, got.ticket, now, prev?.ticket);
-  if (prev?.pending) {
-    const done = await completePending({
-      deps,
-      rt,
-      prev,
-      pending: prev.pending,
-      ...got,
-      now,
-      finalAttempt: task.finalAttempt ?? true,
-      ...(task.guard ? { guard: task.guard } : {}),
-    });
-    if (done.completed) {
-      // The recorded decision was completed instead of deciding afresh (docs/spec.md §4); the ticket in hand predates those
-      // writes, so a scheduled check right away decides on a fresh read (and schedules the new tier's timers).
-      // After a dead letter, the decision's own next check (as a first-attempt dead letter does): an immediate one
-      // would re-decide and write again, bypassing the dead letter that waits for an operator.
-      const next = done.deadLettered ? prev.pending.decision.nextCheckAt : new Date(now).toISOString();
-      await deps.schedule.set(info.id, task.ticketId, next === null ? null : Date.parse(next));
-      return { kind: 'evaluated', decision: prev.pending.decision, auditId: prev.pending.auditId };
-    }
-    return decideAndApply({ deps, rt, task, record: done.record, ...got, now });
-  }
+  if (prev?.pending) return completeThenDecide({ deps, rt, task, ...got, now }, prev, prev.pending);
   const rebuilt = !prev && (await handledBefore(deps, info.id, got.ticket));
   if (rebuilt)
     deps.log.info(
@@ -186,6 +166,39 @@ export async function processTicket(deps: ProcessorDeps, task: TicketTask): Prom
     now,
     rebuilt,
   });
+}
+
+/**
+ * The stored record carries a decision whose writes never finished: complete it (complete-pending.ts) before any new
+ * decision; decide afresh only when it no longer qualifies.
+ */
+async function completeThenDecide(
+  args: Omit<DecideArgs, 'record'>,
+  prev: TicketRecord,
+  pending: PendingWrite,
+): Promise<Outcome> {
+  const { deps, rt, task, now } = args;
+  const done = await completePending({
+    deps,
+    rt,
+    prev,
+    pending,
+    ticket: args.ticket,
+    fetched: args.fetched,
+    now,
+    finalAttempt: task.finalAttempt ?? true,
+    ...(task.guard ? { guard: task.guard } : {}),
+  });
+  if (done.completed) {
+    // The recorded decision was completed instead of deciding afresh (docs/spec.md §4); the ticket in hand predates those
+    // writes, so a scheduled check right away decides on a fresh read (and schedules the new tier's timers).
+    // After a dead letter, the decision's own next check (as a first-attempt dead letter does): an immediate one
+    // would re-decide and write again, bypassing the dead letter that waits for an operator.
+    const next = done.deadLettered ? pending.decision.nextCheckAt : new Date(now).toISOString();
+    await deps.schedule.set(rt.loaded.info.id, task.ticketId, next === null ? null : Date.parse(next));
+    return { kind: 'evaluated', decision: pending.decision, auditId: pending.auditId };
+  }
+  return decideAndApply({ ...args, record: done.record });
 }
 
 /**
@@ -209,6 +222,44 @@ interface DecideArgs {
   rebuilt?: boolean;
 }
 
+/** The audit entry of a decision, written before its first PSA write (its results follow the writes). */
+function auditEntryOf(args: DecideArgs, auditId: string, decision: Decision, mode: 'enforce' | 'observe'): AuditEntry {
+  const { info } = args.rt.loaded;
+  return {
+    id: auditId,
+    at: new Date(args.now).toISOString(),
+    instanceId: info.id,
+    psa: info.kind,
+    ticketId: args.task.ticketId,
+    mode,
+    trigger: args.task.trigger,
+    decision,
+    results: [],
+  };
+}
+
+/**
+ * A note POST got no answer. Not a plain retry: the PSA may list the note only later. The pending decision is stored
+ * with the note in doubt and the job waits out the PSA's commit delay, then scans for the marker and decides.
+ */
+async function waitForNoteSettle(
+  args: DecideArgs,
+  record: TicketRecord,
+  auditId: string,
+  out: WriteBackOutput,
+): Promise<never> {
+  const { deps, task } = args;
+  // Real time, not the injected clock: the PSA's commit delay passes in real time even in the accelerated demo.
+  const inDoubt = { ...record, pending: { ...record.pending!, notesInDoubt: { since: Date.now(), rounds: 1 } } };
+  await deps.tickets.put(inDoubt);
+  await deps.audit.updateResults(auditId, interimRows(out.results));
+  deps.log.warn(
+    { instance: args.rt.loaded.info.id, ticket: task.ticketId },
+    'note POST got no answer: re-checking its marker after the PSA commit delay',
+  );
+  throw new SettleWait(deps.noteSettleMs ?? 60_000);
+}
+
 /**
  * Records the decision as `pending` (audit entry first), then writes it to the PSA. A note in doubt, a transient
  * write failure or a lost lock ends the job here with the decision still pending for the next run to complete.
@@ -221,19 +272,9 @@ async function recordAndWrite(
   const { decision, ids, applied, mode } = d;
   const { info } = rt.loaded;
   const auditId = newAuditId(now);
-  const entry: AuditEntry = {
-    id: auditId,
-    at: new Date(now).toISOString(),
-    instanceId: info.id,
-    psa: info.kind,
-    ticketId: task.ticketId,
-    mode,
-    trigger: task.trigger,
-    decision,
-    results: [],
-  };
+  const entry = auditEntryOf(args, auditId, decision, mode);
   // Recorded before the first write: a crash from here on is completed by the next run (complete-pending.ts).
-  let record: TicketRecord = {
+  const record: TicketRecord = {
     ...args.record,
     pending: { auditId, at: entry.at, trigger: task.trigger, decision, actions: decision.actions, actionIds: ids },
   };
@@ -262,18 +303,7 @@ async function recordAndWrite(
     );
     throw new LockLostError();
   }
-  if (noteInDoubt(out, decision.actions)) {
-    // Not a plain retry: the PSA may list the note only later. Wait out its commit delay, then scan and decide.
-    // Real time, not the injected clock: the PSA's commit delay passes in real time even in the accelerated demo.
-    record = { ...record, pending: { ...record.pending!, notesInDoubt: { since: Date.now(), rounds: 1 } } };
-    await deps.tickets.put(record);
-    await deps.audit.updateResults(auditId, interimRows(out.results));
-    deps.log.warn(
-      { instance: info.id, ticket: task.ticketId },
-      'note POST got no answer: re-checking its marker after the PSA commit delay',
-    );
-    throw new SettleWait(deps.noteSettleMs ?? 60_000);
-  }
+  if (noteInDoubt(out, decision.actions)) return waitForNoteSettle(args, record, auditId, out);
   const deferred = await deferredWriteFailure(rt, out, task.finalAttempt ?? true);
   if (deferred) {
     await deps.audit.updateResults(auditId, interimRows(out.results));
@@ -287,6 +317,26 @@ async function recordAndWrite(
   return { record, auditId, out };
 }
 
+/** A backfill evaluation in enforce mode with `backfill: observe` (the default): proposes, writes nothing. */
+function isBackfillDry(rt: InstanceRuntime, task: TicketTask): boolean {
+  return (
+    task.trigger === 'backfill' && rt.loaded.info.mode === 'enforce' && (rt.loaded.backfill ?? 'observe') === 'observe'
+  );
+}
+
+/** Adds our own applied move to the ticket's timeline (backtest `--from-history`, least-loaded owner loads). */
+async function observeOwnMove(args: DecideArgs, decision: Decision): Promise<void> {
+  const { deps, rt, ticket, now } = args;
+  const move = decision.actions.find((a): a is ReassignAction => a.type === 'reassign');
+  if (move)
+    await deps.timelines?.observe(
+      rt.loaded.info.id,
+      ticketAfterMove(ticket, move, decision, rt.connector.locationKeys),
+      now,
+      ticket,
+    );
+}
+
 async function decideAndApply(input: DecideArgs): Promise<Outcome> {
   // A due handoff-pickup check also sees the owner's time entries (owner-activity.ts).
   const args = {
@@ -298,8 +348,7 @@ async function decideAndApply(input: DecideArgs): Promise<Outcome> {
   // `backfill: observe` (the default) in enforce mode: the backfill's first wave is proposed, not written, and not
   // recorded as fired, so the ticket's next evaluation in enforce (webhook, scheduled check, a `--full` reconcile
   // after switching to `backfill: enforce`) decides it again and applies it.
-  const backfillDry =
-    task.trigger === 'backfill' && info.mode === 'enforce' && (rt.loaded.backfill ?? 'observe') === 'observe';
+  const backfillDry = isBackfillDry(rt, task);
   const mode = backfillDry ? 'observe' : info.mode;
   const facts = deps.facts(info.id);
   await updateOwnerLoad({ store: deps.counters, facts, info, ticket });
@@ -349,17 +398,7 @@ async function decideAndApply(input: DecideArgs): Promise<Outcome> {
   await deps.tickets.put(record);
   // Our own move is part of the ticket's history from this instant (backtest timelines, `--from-history`): the PSA's
   // read of it comes later, and other tickets' least-loaded picks in between must see the new owner's load.
-  const move =
-    out?.reassign && mode === 'enforce'
-      ? decision.actions.find((a): a is ReassignAction => a.type === 'reassign')
-      : undefined;
-  if (move)
-    await deps.timelines?.observe(
-      info.id,
-      ticketAfterMove(ticket, move, decision, rt.connector.locationKeys),
-      now,
-      ticket,
-    );
+  if (out?.reassign && mode === 'enforce') await observeOwnMove(args, decision);
   await deps.escalationMetrics?.record({ instanceId: info.id, ticket, decision, ours: record, mode, now });
   await deps.schedule.set(info.id, task.ticketId, record.nextCheckAt === null ? null : Date.parse(record.nextCheckAt));
   await afterWrite({ deps, rt, task, decision, out, prev: args.record, auditId, mode, ticket });
