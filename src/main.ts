@@ -5,7 +5,7 @@ import type { AppConfig, EnvConfig } from './config/types.js';
 import { connectors as registry } from './connectors.js';
 import { buildApp } from './http/app.js';
 import type { BuildAppOptions } from './http/app.js';
-import type { ServeRole } from './http/deps.js';
+import type { AppDeps, ServeRole } from './http/deps.js';
 import { startEmbeddedRedis } from './store/embedded-redis.js';
 import type { EmbeddedRedis } from './store/embedded-redis.js';
 import { createLogger } from './lib/logger.js';
@@ -122,24 +122,55 @@ function waitReplicasFor(env: EnvConfig, redisUrl: string): number {
   return /^rediss?\+sentinel:/.test(redisUrl) ? 1 : 0;
 }
 
+/** The external Redis of `REDIS_URL` (checked before anything is queued on it), else an embedded one in DATA_DIR. */
+async function openRedis(
+  options: ServiceOptions,
+  log: AppLogger,
+): Promise<{ redisUrl: string; embedded?: EmbeddedRedis }> {
+  const { env } = options;
+  if (env.redisUrl) {
+    await checkExternalRedis(env.redisUrl, log, options.allowUnsafeRedis === true || env.redisUnsafeOk === true);
+    return { redisUrl: env.redisUrl };
+  }
+  const embedded = await startEmbeddedRedis({
+    dataDir: env.dataDir,
+    log,
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
+  });
+  return { redisUrl: embedded.url, embedded };
+}
+
+/** The HTTP app over the running pipeline (its routes read the pipeline's stores, queues and runtimes). */
+function appFor(
+  options: ServiceOptions,
+  running: RunningPipeline,
+  shared: Pick<AppDeps, 'connectors' | 'engine' | 'metrics' | 'log' | 'role'>,
+): FastifyInstance {
+  // The app reads the pipeline's clock (the demo's is simulated): the console's "today" and countdowns agree with it.
+  const pipelineNow = options.pipeline?.now;
+  const clock = pipelineNow ? { clock: { now: () => new Date(pipelineNow()) } } : {};
+  return buildApp(
+    {
+      config: options.config,
+      env: options.env,
+      ...shared,
+      contextFor: (id) => running.runtimes.contextFor(id),
+      pipeline: running.pipeline,
+      read: running.read,
+      timelines: running.stores.timelines,
+      ...clock,
+    },
+    options.app,
+  );
+}
+
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { env, config } = options;
   const role = options.role ?? 'all';
   const log = options.log ?? createLogger({ level: env.logLevel, base: { role } });
   const connectors = options.connectors ?? registry;
   const metrics = createMetrics();
-  let embedded: EmbeddedRedis | undefined;
-  let redisUrl = env.redisUrl;
-  if (redisUrl)
-    await checkExternalRedis(redisUrl, log, options.allowUnsafeRedis === true || env.redisUnsafeOk === true);
-  else {
-    embedded = await startEmbeddedRedis({
-      dataDir: env.dataDir,
-      log,
-      ...(options.onFatal ? { onFatal: options.onFatal } : {}),
-    });
-    redisUrl = embedded.url;
-  }
+  const { redisUrl, embedded } = await openRedis(options, log);
   let pipeline: RunningPipeline | undefined;
   try {
     // One engine for the workers and `POST /api/evaluate`.
@@ -159,26 +190,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ...options.pipeline,
     });
     const running = pipeline;
-    // The app reads the pipeline's clock (the demo's is simulated): the console's "today" and countdowns agree with it.
-    const pipelineNow = options.pipeline?.now;
-    const clock = pipelineNow ? { clock: { now: () => new Date(pipelineNow()) } } : {};
-    const app = buildApp(
-      {
-        config,
-        env,
-        connectors,
-        engine,
-        contextFor: (id) => running.runtimes.contextFor(id),
-        pipeline: running.pipeline,
-        read: running.read,
-        timelines: running.stores.timelines,
-        metrics,
-        log,
-        role,
-        ...clock,
-      },
-      options.app,
-    );
+    const app = appFor(options, running, { connectors, engine, metrics, log, role });
     const url = await app.listen({ port: env.port, host: env.host });
     log.info(
       {

@@ -188,21 +188,11 @@ export function normalize(fetched: FetchedTicket, instance: InstanceInfo, settin
   const category = statusCategory(instance.mapping.statuses, statusId, statusName);
   const priorityId = idString(get('priority')) ?? '';
   const priorityName = labelOf(pl, 'priority', priorityId);
-  const queueId = positiveId(get('queueID'));
-  const queueName = labelOf(pl, 'queueID', queueId);
-  const location: Ticket['location'] =
-    queueId === undefined ? {} : { queue: queueName ? { id: queueId, name: queueName } : { id: queueId } };
+  const location = locationOf(get, pl);
   const ownerId = positiveId(get('assignedResourceID'));
   const ownerName = fullName(lk.owner);
 
-  const created = instant(get('createDate'));
-  const version =
-    versionOf(get('lastTrackedModificationDateTime')) ??
-    versionOf(get('lastActivityDate')) ??
-    versionOf(get('createDate')) ??
-    new Date(0).toISOString();
-  const updated =
-    instant(get('lastActivityDate')) ?? instant(get('lastTrackedModificationDateTime')) ?? created ?? instant(version)!;
+  const { created, version, updated } = timesOf(get);
   const notes = notesOf(Array.isArray(fetched.notes) ? fetched.notes : [], lk, settings);
 
   const ticket: Ticket = {
@@ -245,6 +235,26 @@ export function normalize(fetched: FetchedTicket, instance: InstanceInfo, settin
   const users = usersAffectedOf(instance, udfs, ticket.impact);
   if (users !== undefined) ticket.usersAffected = users;
   return ticket;
+}
+
+/** The ticket's queue (Autotask's only location level), named from the picklist when it has a label. */
+function locationOf(get: (k: string) => unknown, pl: PicklistMap | undefined): Ticket['location'] {
+  const queueId = positiveId(get('queueID'));
+  const queueName = labelOf(pl, 'queueID', queueId);
+  return queueId === undefined ? {} : { queue: queueName ? { id: queueId, name: queueName } : { id: queueId } };
+}
+
+/** Creation instant, change version (last tracked modification, else last activity, else creation) and update instant. */
+function timesOf(get: (k: string) => unknown): { created: string | undefined; version: string; updated: string } {
+  const created = instant(get('createDate'));
+  const version =
+    versionOf(get('lastTrackedModificationDateTime')) ??
+    versionOf(get('lastActivityDate')) ??
+    versionOf(get('createDate')) ??
+    new Date(0).toISOString();
+  const updated =
+    instant(get('lastActivityDate')) ?? instant(get('lastTrackedModificationDateTime')) ?? created ?? instant(version)!;
+  return { created, version, updated };
 }
 
 function categoryOf(get: (k: string) => unknown, pl: PicklistMap | undefined): string[] {

@@ -146,6 +146,17 @@ export function addOutcome(acc: Accumulator, o: TicketOutcome, keepDecisions: nu
   if (created < acc.from) acc.from = created;
   const end = o.resolvedAt ? Date.parse(o.resolvedAt) : created;
   if (end > acc.to) acc.to = end;
+  const { firstMove, firstAct } = addDecisions(acc, o, keepDecisions);
+  if (firstMove !== undefined) addEscalation(acc, o, created, firstMove);
+  if (o.breaches.length > 0) addBreach(acc, o, firstMove, firstAct);
+}
+
+/** Counts the ticket's decisions, rule firings and actions; returns when the policy first moved it and first acted. */
+function addDecisions(
+  acc: Accumulator,
+  o: TicketOutcome,
+  keepDecisions: number,
+): { firstMove: number | undefined; firstAct: number | undefined } {
   const rulesHere = new Set<string>();
   let firstMove: number | undefined;
   let firstAct: number | undefined;
@@ -154,56 +165,76 @@ export function addOutcome(acc: Accumulator, o: TicketOutcome, keepDecisions: nu
     if (acc.decisions.length < keepDecisions) acc.decisions.push(d);
     const at = Date.parse(d.at);
     firstAct ??= at;
-    for (const r of d.reasons) {
-      if (r.suppressed !== undefined || !d.actions.some((a) => a.rule === r.rule)) continue;
-      const e = (acc.perRule[r.rule] ??= { fired: 0, tickets: 0, kind: r.kind });
-      e.fired++;
-      if (!rulesHere.has(r.rule)) e.tickets++;
-      rulesHere.add(r.rule);
-    }
+    addRuleFirings(acc, d, rulesHere);
     for (const a of d.actions) {
-      if (a.type === 'reassign') {
-        firstMove ??= at;
-        inc(acc.perTier, a.tier ?? 'none');
-        if (a.group) inc(acc.groups, a.group);
-        if (a.owner) inc(acc.members, a.owner);
-      } else if (a.type === 'note') {
-        const n = a as NoteAction;
-        acc.notes++;
-        inc(acc.byTemplate, `${n.visibility}/${n.template}`);
-        if (acc.noteSamples.length < NOTE_SAMPLES)
-          acc.noteSamples.push({
-            ticketId: o.ticketId,
-            at: d.at,
-            rule: n.rule,
-            visibility: n.visibility,
-            template: n.template,
-            text: n.text,
-          });
-      }
+      if (a.type === 'reassign') firstMove ??= at;
+      addAction(acc, o.ticketId, d, a);
     }
   }
-  if (firstMove !== undefined) {
-    acc.escalatedTickets++;
-    acc.escalateMinutes.push(Math.max(0, (firstMove - created) / 60_000));
-    const breached = o.breaches.length > 0;
-    if (!breached && o.resolvedAt !== null && o.realTiers.last === o.realTiers.first) acc.overEscalated++;
+  return { firstMove, firstAct };
+}
+
+/** Rules that acted in this decision (not suppressed); `rulesHere` counts each rule once per ticket. */
+function addRuleFirings(acc: Accumulator, d: SimDecision, rulesHere: Set<string>): void {
+  for (const r of d.reasons) {
+    if (r.suppressed !== undefined || !d.actions.some((a) => a.rule === r.rule)) continue;
+    const e = (acc.perRule[r.rule] ??= { fired: 0, tickets: 0, kind: r.kind });
+    e.fired++;
+    if (!rulesHere.has(r.rule)) e.tickets++;
+    rulesHere.add(r.rule);
   }
-  if (o.breaches.length > 0) {
-    acc.breachTickets++;
-    for (const b of o.breaches) acc.breachClocks[b.clock]++;
-    const due = Math.min(...o.breaches.map((b) => Date.parse(b.dueAt)));
-    // Strictly before: a move at the breach instant (the sla-breach rule itself) did not prevent it.
-    if (firstMove !== undefined && firstMove < due) acc.escalatedBefore++;
-    else if (firstAct !== undefined && firstAct < due) acc.flaggedBefore++;
-    const lead =
-      firstMove !== undefined && firstMove < due
-        ? firstMove
-        : firstAct !== undefined && firstAct < due
-          ? firstAct
-          : undefined;
-    if (lead !== undefined) acc.leadMinutes.push((due - lead) / 60_000);
+}
+
+/** A move counts per target tier, group and member; a note per template, the first few kept as samples. */
+function addAction(acc: Accumulator, ticketId: string, d: SimDecision, a: SimDecision['actions'][number]): void {
+  if (a.type === 'reassign') {
+    inc(acc.perTier, a.tier ?? 'none');
+    if (a.group) inc(acc.groups, a.group);
+    if (a.owner) inc(acc.members, a.owner);
+  } else if (a.type === 'note') {
+    const n = a as NoteAction;
+    acc.notes++;
+    inc(acc.byTemplate, `${n.visibility}/${n.template}`);
+    if (acc.noteSamples.length < NOTE_SAMPLES)
+      acc.noteSamples.push({
+        ticketId,
+        at: d.at,
+        rule: n.rule,
+        visibility: n.visibility,
+        template: n.template,
+        text: n.text,
+      });
   }
+}
+
+/** A ticket the policy moved: time to the first move, and whether it was over-escalated. */
+function addEscalation(acc: Accumulator, o: TicketOutcome, created: number, firstMove: number): void {
+  acc.escalatedTickets++;
+  acc.escalateMinutes.push(Math.max(0, (firstMove - created) / 60_000));
+  const breached = o.breaches.length > 0;
+  if (!breached && o.resolvedAt !== null && o.realTiers.last === o.realTiers.first) acc.overEscalated++;
+}
+
+/** A ticket that really breached: which clocks, and whether the policy moved or flagged it before the first due. */
+function addBreach(
+  acc: Accumulator,
+  o: TicketOutcome,
+  firstMove: number | undefined,
+  firstAct: number | undefined,
+): void {
+  acc.breachTickets++;
+  for (const b of o.breaches) acc.breachClocks[b.clock]++;
+  const due = Math.min(...o.breaches.map((b) => Date.parse(b.dueAt)));
+  // Strictly before: a move at the breach instant (the sla-breach rule itself) did not prevent it.
+  if (firstMove !== undefined && firstMove < due) acc.escalatedBefore++;
+  else if (firstAct !== undefined && firstAct < due) acc.flaggedBefore++;
+  const lead =
+    firstMove !== undefined && firstMove < due
+      ? firstMove
+      : firstAct !== undefined && firstAct < due
+        ? firstAct
+        : undefined;
+  if (lead !== undefined) acc.leadMinutes.push((due - lead) / 60_000);
 }
 
 /** Merges `b` into `a` (b's tickets come after a's in input order). */

@@ -42,10 +42,14 @@ export interface RunOptions {
 
 export class BacktestInputError extends Error {}
 
+/** The cross-ticket index and the accumulated results, of the policy and (`other`) of the candidate when comparing. */
+type Cross = { main: CrossTicketData; other?: CrossTicketData };
+type Accumulated = { main: Accumulator; other?: Accumulator; diff?: DiffAccumulator };
+
 interface Runner {
-  index(batch: Batch): Promise<{ main: CrossTicketData; other?: CrossTicketData }>;
-  setCross(cross: { main: CrossTicketData; other?: CrossTicketData }): Promise<void>;
-  simulate(batch: Batch, keep: number): Promise<{ main: Accumulator; other?: Accumulator; diff?: DiffAccumulator }>;
+  index(batch: Batch): Promise<Cross>;
+  setCross(cross: Cross): Promise<void>;
+  simulate(batch: Batch, keep: number): Promise<Accumulated>;
   capacity: number;
   close(): Promise<void>;
 }
@@ -233,65 +237,99 @@ export async function runBacktest(
   spec: BacktestSpec,
   options: RunOptions,
 ): Promise<BacktestResult> {
-  const batchSize = options.batchSize ?? 256;
   const runner = options.workers > 0 ? workerPool(spec, options.workers) : inThread(spec);
-  const limit = runner.capacity * 2 + 1;
+  const passes: Passes = {
+    source,
+    spec,
+    options,
+    runner,
+    batchSize: options.batchSize ?? 256,
+    limit: runner.capacity * 2 + 1,
+  };
   try {
-    const mainIx = crossBuilder(spec, 'policy');
-    const otherIx = spec.compare ? crossBuilder(spec, 'compare') : undefined;
-    let done = 0;
-    const total = await pipeline(
-      source,
-      batchSize,
-      limit,
-      (b) => runner.index(b),
-      (r, n) => {
-        mainIx.merge(r.main);
-        if (r.other) otherIx?.merge(r.other);
-        done += n;
-        options.onProgress?.({ phase: 'index', lines: done });
-      },
-    ).catch(rethrowInput);
-    const until = spec.until ?? -Infinity;
-    const widen = (c: CrossTicketData): CrossTicketData => ({ ...c, horizon: Math.max(c.horizon, until) });
-    const cross = { main: widen(mainIx.build()), ...(otherIx ? { other: widen(otherIx.build()) } : {}) };
+    const { cross, total } = await indexPass(passes);
     await runner.setCross(cross);
-    const main = newAccumulator();
-    const other = spec.compare ? newAccumulator() : undefined;
-    const diff = spec.compare ? newDiff() : undefined;
-    done = 0;
-    // Decisions a batch can still contribute: the report keeps the first keepDecisions in input order, and batches in
-    // flight can only add to what is merged already, so this bound never drops one the report would keep.
-    const keep = () =>
-      Math.max(spec.keepDecisions - main.decisions.length, other ? spec.keepDecisions - other.decisions.length : 0);
-    await pipeline(
-      source,
-      batchSize,
-      limit,
-      (b) => runner.simulate(b, keep()),
-      (r, n) => {
-        mergeAccumulators(main, r.main, spec.keepDecisions);
-        if (other && r.other) mergeAccumulators(other, r.other, spec.keepDecisions);
-        if (diff && r.diff) mergeDiff(diff, r.diff);
-        done += n;
-        options.onProgress?.({ phase: 'simulate', lines: done, total });
-      },
-    ).catch(rethrowInput);
-    const report = finishReport(main, {
-      instanceId: spec.instanceId,
-      policy: spec.policy.name,
-      keepDecisions: spec.keepDecisions,
-    });
-    if (!spec.compare || !other || !diff) return { report };
-    const candidate = finishReport(other, {
-      instanceId: spec.instanceId,
-      policy: spec.compare.name,
-      keepDecisions: spec.keepDecisions,
-    });
-    return { report, compare: { report: candidate, comparison: finishComparison(report, candidate, diff) } };
+    return finishResult(spec, await simulatePass(passes, total));
   } finally {
     await runner.close();
   }
+}
+
+/** What both passes share: the input, the spec, the runner and how many batches may be in flight. */
+interface Passes {
+  source: LineSource;
+  spec: BacktestSpec;
+  options: RunOptions;
+  runner: Runner;
+  batchSize: number;
+  limit: number;
+}
+
+/** Pass 1: the cross-ticket index (of the policy, and of the candidate when comparing) and the input's line count. */
+async function indexPass(ps: Passes): Promise<{ cross: Cross; total: number }> {
+  const { spec, options } = ps;
+  const mainIx = crossBuilder(spec, 'policy');
+  const otherIx = spec.compare ? crossBuilder(spec, 'compare') : undefined;
+  let done = 0;
+  const total = await pipeline(
+    ps.source,
+    ps.batchSize,
+    ps.limit,
+    (b) => ps.runner.index(b),
+    (r, n) => {
+      mainIx.merge(r.main);
+      if (r.other) otherIx?.merge(r.other);
+      done += n;
+      options.onProgress?.({ phase: 'index', lines: done });
+    },
+  ).catch(rethrowInput);
+  const until = spec.until ?? -Infinity;
+  const widen = (c: CrossTicketData): CrossTicketData => ({ ...c, horizon: Math.max(c.horizon, until) });
+  const cross = { main: widen(mainIx.build()), ...(otherIx ? { other: widen(otherIx.build()) } : {}) };
+  return { cross, total };
+}
+
+/** Pass 2: every ticket simulated and accumulated in input order (and diffed against the candidate when comparing). */
+async function simulatePass(ps: Passes, total: number): Promise<Accumulated> {
+  const { spec, options } = ps;
+  const main = newAccumulator();
+  const other = spec.compare ? newAccumulator() : undefined;
+  const diff = spec.compare ? newDiff() : undefined;
+  let done = 0;
+  // Decisions a batch can still contribute: the report keeps the first keepDecisions in input order, and batches in
+  // flight can only add to what is merged already, so this bound never drops one the report would keep.
+  const keep = () =>
+    Math.max(spec.keepDecisions - main.decisions.length, other ? spec.keepDecisions - other.decisions.length : 0);
+  await pipeline(
+    ps.source,
+    ps.batchSize,
+    ps.limit,
+    (b) => ps.runner.simulate(b, keep()),
+    (r, n) => {
+      mergeAccumulators(main, r.main, spec.keepDecisions);
+      if (other && r.other) mergeAccumulators(other, r.other, spec.keepDecisions);
+      if (diff && r.diff) mergeDiff(diff, r.diff);
+      done += n;
+      options.onProgress?.({ phase: 'simulate', lines: done, total });
+    },
+  ).catch(rethrowInput);
+  return { main, other, diff };
+}
+
+/** The policy's report, and with `compare` the candidate's report and the comparison of both. */
+function finishResult(spec: BacktestSpec, { main, other, diff }: Accumulated): BacktestResult {
+  const report = finishReport(main, {
+    instanceId: spec.instanceId,
+    policy: spec.policy.name,
+    keepDecisions: spec.keepDecisions,
+  });
+  if (!spec.compare || !other || !diff) return { report };
+  const candidate = finishReport(other, {
+    instanceId: spec.instanceId,
+    policy: spec.compare.name,
+    keepDecisions: spec.keepDecisions,
+  });
+  return { report, compare: { report: candidate, comparison: finishComparison(report, candidate, diff) } };
 }
 
 function rethrowInput(e: unknown): never {

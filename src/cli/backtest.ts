@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 
+import type { BacktestSpec } from '../backtest/engine-core.js';
 import { renderHtml } from '../backtest/html.js';
 import type { BacktestResult } from '../backtest/report.js';
 import { BacktestInputError, runBacktest } from '../backtest/run.js';
@@ -15,6 +16,7 @@ import { connectors } from '../connectors.js';
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
 import { openSource, sourceFlagOptions } from './backtest-input.js';
+import type { OpenedSource } from './backtest-input.js';
 import { loadCliConfig } from './load-config.js';
 
 export const usage = `Usage: psa-escalator backtest --instance ID (--input FILE|- | --from-history [--since 30d] | --from-psa --since 30d)
@@ -131,15 +133,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     'batch-size': { type: 'string' },
   });
   if (values.instance === undefined) throw new UsageError('--instance ID is required');
-  const workers = values.workers === undefined ? Math.min(availableParallelism(), 8) : Number(values.workers);
-  if (!Number.isInteger(workers) || workers < 0 || workers > 64)
-    throw new UsageError(`--workers: expected 0–64, got ${JSON.stringify(values.workers)}`);
-  const keep = values['keep-decisions'] === undefined ? 10_000 : Number(values['keep-decisions']);
-  if (!Number.isInteger(keep) || keep < 0)
-    throw new UsageError(`--keep-decisions: expected a whole number, got ${JSON.stringify(values['keep-decisions'])}`);
-  const batchSize = values['batch-size'] === undefined ? 256 : Number(values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
-    throw new UsageError(`--batch-size: expected 1–100000, got ${JSON.stringify(values['batch-size'])}`);
+  const { workers, keep, batchSize } = numericFlags(values);
   try {
     const loaded = loadCliConfig(io, values.config);
     if (!loaded.ok) throw new InputError(loaded.error);
@@ -157,38 +151,80 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       instanceId: values.instance,
       config: loaded.value.config,
     });
-    const progress = progressPrinter(io.stderr);
-    let result: BacktestResult;
-    try {
-      result = await runBacktest(
-        source.lines,
-        { ...spec.value, ...(source.until !== undefined ? { until: source.until } : {}) },
-        { workers, batchSize, onProgress: progress.update },
-      );
-    } finally {
-      progress.done();
-      await source.close();
-    }
-    if (values.out !== undefined) {
-      const text =
-        values.out.endsWith('.html') || values.out.endsWith('.htm')
-          ? renderHtml(result, { generatedAt: io.now().toISOString(), source: source.label })
-          : `${JSON.stringify(result, null, 2)}\n`;
-      writeFileSync(values.out, text);
-      io.stderr.write(`backtest: report written to ${values.out}\n`);
-    }
-    if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else writeLines(io.stdout, summary(result, source.label));
+    const result = await runWithProgress(io, source, spec.value, { workers, batchSize });
+    writeResult(io, values, result, source.label);
     return 0;
   } catch (error) {
-    if (error instanceof InputError) {
-      writeLines(io.stderr, error.lines);
-      return 1;
-    }
-    if (error instanceof BacktestInputError) {
-      writeLines(io.stderr, [error.message]);
-      return 1;
-    }
-    throw error;
+    return inputErrorExit(io, error);
   }
+}
+
+/** `--workers`, `--keep-decisions` and `--batch-size`, checked before anything is read. */
+function numericFlags(values: { workers?: string; 'keep-decisions'?: string; 'batch-size'?: string }): {
+  workers: number;
+  keep: number;
+  batchSize: number;
+} {
+  const workers = values.workers === undefined ? Math.min(availableParallelism(), 8) : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 64)
+    throw new UsageError(`--workers: expected 0–64, got ${JSON.stringify(values.workers)}`);
+  const keep = values['keep-decisions'] === undefined ? 10_000 : Number(values['keep-decisions']);
+  if (!Number.isInteger(keep) || keep < 0)
+    throw new UsageError(`--keep-decisions: expected a whole number, got ${JSON.stringify(values['keep-decisions'])}`);
+  const batchSize = values['batch-size'] === undefined ? 256 : Number(values['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)
+    throw new UsageError(`--batch-size: expected 1–100000, got ${JSON.stringify(values['batch-size'])}`);
+  return { workers, keep, batchSize };
+}
+
+/** Runs the backtest over the opened source with a progress line on stderr; the source is closed in any case. */
+async function runWithProgress(
+  io: CliIo,
+  source: OpenedSource,
+  spec: BacktestSpec,
+  options: { workers: number; batchSize: number },
+): Promise<BacktestResult> {
+  const progress = progressPrinter(io.stderr);
+  try {
+    return await runBacktest(
+      source.lines,
+      { ...spec, ...(source.until !== undefined ? { until: source.until } : {}) },
+      { ...options, onProgress: progress.update },
+    );
+  } finally {
+    progress.done();
+    await source.close();
+  }
+}
+
+/** `--out` gets the report file (HTML or JSON); stdout the JSON report with `--json`, else the short summary. */
+function writeResult(
+  io: CliIo,
+  values: { out?: string; json?: boolean },
+  result: BacktestResult,
+  sourceLabel: string,
+): void {
+  if (values.out !== undefined) {
+    const text =
+      values.out.endsWith('.html') || values.out.endsWith('.htm')
+        ? renderHtml(result, { generatedAt: io.now().toISOString(), source: sourceLabel })
+        : `${JSON.stringify(result, null, 2)}\n`;
+    writeFileSync(values.out, text);
+    io.stderr.write(`backtest: report written to ${values.out}\n`);
+  }
+  if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else writeLines(io.stdout, summary(result, sourceLabel));
+}
+
+/** Bad configuration or input: its lines on stderr and exit code 1; anything else is rethrown. */
+function inputErrorExit(io: CliIo, error: unknown): number {
+  if (error instanceof InputError) {
+    writeLines(io.stderr, error.lines);
+    return 1;
+  }
+  if (error instanceof BacktestInputError) {
+    writeLines(io.stderr, [error.message]);
+    return 1;
+  }
+  throw error;
 }

@@ -101,8 +101,9 @@ function connectwiseSteps(cw: ConnectWiseSandbox, clock: DemoClock): Step[] {
   ];
 }
 
-function autotaskSteps(at: AutotaskSandbox, clock: DemoClock): Step[] {
-  const printer = (id: number) => async () => {
+/** Opens Autotask ticket `id`: the same printer jam again (same company and category, so the third is recurring). */
+function openPrinterJam(at: AutotaskSandbox, id: number): () => Promise<void> {
+  return async () => {
     at.addTicket(id, {
       ...atT1,
       companyID: 175,
@@ -115,23 +116,31 @@ function autotaskSteps(at: AutotaskSandbox, clock: DemoClock): Step[] {
     });
     await at.deliver(id, { action: 'Create' });
   };
+}
+
+/** Opens Autotask #351201 for the VIP company, already responded to (its first response is now). */
+function openVipDockingTicket(at: AutotaskSandbox, clock: DemoClock): () => Promise<void> {
+  return async () => {
+    at.addTicket(351201, {
+      ...atT1,
+      companyID: 174,
+      contactID: 30682855,
+      title: 'Docking station does not detect monitors',
+      description: 'CEO laptop, both external monitors dark since this morning.',
+      priority: 1,
+      issueType: 18,
+      firstResponseDateTime: zoneless(clock.now()),
+    });
+    await at.deliver(351201, { action: 'Create' });
+  };
+}
+
+function autotaskSteps(at: AutotaskSandbox, clock: DemoClock): Step[] {
   return [
     {
       at: 2,
       say: 'Autotask #351201 opened by a VIP (Globex Executive Office): "Docking station does not detect monitors"',
-      run: async () => {
-        at.addTicket(351201, {
-          ...atT1,
-          companyID: 174,
-          contactID: 30682855,
-          title: 'Docking station does not detect monitors',
-          description: 'CEO laptop, both external monitors dark since this morning.',
-          priority: 1,
-          issueType: 18,
-          firstResponseDateTime: zoneless(clock.now()),
-        });
-        await at.deliver(351201, { action: 'Create' });
-      },
+      run: openVipDockingTicket(at, clock),
     },
     {
       at: 3,
@@ -149,8 +158,8 @@ function autotaskSteps(at: AutotaskSandbox, clock: DemoClock): Step[] {
         await at.deliver(351202, { action: 'Create' });
       },
     },
-    { at: 5, say: 'Autotask #351203 opened: printer jam (1st of 3 today)', run: printer(351203) },
-    { at: 12, say: 'Autotask #351204 opened: printer jam again (2nd)', run: printer(351204) },
+    { at: 5, say: 'Autotask #351203 opened: printer jam (1st of 3 today)', run: openPrinterJam(at, 351203) },
+    { at: 12, say: 'Autotask #351204 opened: printer jam again (2nd)', run: openPrinterJam(at, 351204) },
     {
       at: 15,
       say: 'Autotask #351201: technician note; Autotask re-sends the same webhook 3 times',
@@ -160,7 +169,7 @@ function autotaskSteps(at: AutotaskSandbox, clock: DemoClock): Step[] {
         await at.deliver(351201, { copies: 3 });
       },
     },
-    { at: 19, say: 'Autotask #351205 opened: printer jam again (3rd)', run: printer(351205) },
+    { at: 19, say: 'Autotask #351205 opened: printer jam again (3rd)', run: openPrinterJam(at, 351205) },
     {
       at: 25,
       say: 'Autotask #351203 and #351204 completed by the technician (kept #351205 open)',

@@ -53,6 +53,48 @@ function compileOutside(c: ConditionCompiler, path: string, name: string): CondN
   return leaf(c, (id) => ({ id, k: 'outsideCalendar', name, calendar }));
 }
 
+/** Priority names → levels (P1 → 1 … P4 → 4). */
+function compilePriority(c: ConditionCompiler, value: NonNullable<Condition['priority']>): CondNode {
+  const levels = toArray(value).map((p) => priorityNames.indexOf(p) + 1);
+  return leaf(c, (id) => ({ id, k: 'priority', levels }));
+}
+
+/** Phrases, with one regex for any of them and one per phrase (to name the phrase that matched). */
+function compileText(c: ConditionCompiler, value: NonNullable<Condition['text']>): CondNode {
+  const phrases = compilePhrases(toArray(value));
+  return leaf(c, (id) => ({
+    id,
+    k: 'text',
+    phrases,
+    any: phraseRegex(phrases),
+    each: phrases.map((p) => phraseRegex([p])),
+  }));
+}
+
+/** `recurring`: the count key (rules with the same window and `same` share a count) and the facts it needs. */
+function compileRecurring(c: ConditionCompiler, r: NonNullable<Condition['recurring']>): CondNode {
+  const key = recurringKey(r.within, r.same);
+  return leaf(c, (id) => ({
+    id,
+    k: 'recurring',
+    count: r.count,
+    key,
+    needCompany: r.same.includes('company'),
+    needCategory: r.same.includes('category'),
+  }));
+}
+
+/** A nested `any`/`all` list, each item compiled as a `when` of its own. */
+function compileGroup(
+  c: ConditionCompiler,
+  path: string,
+  key: 'any' | 'all',
+  conds: NonNullable<Condition['any']>,
+): CondNode {
+  const items = conds.map((sub, i) => compileCondition(c, `${path}.${key}[${i}]`, sub));
+  return key === 'any' ? { k: 'any', items } : { k: 'all', items };
+}
+
 /** One key of a `when` object → a node (null when the key is invalid; the problem is recorded). */
 function compileKey(
   c: ConditionCompiler,
@@ -63,22 +105,12 @@ function compileKey(
   switch (key) {
     case 'tier':
       return compileTier(c, path, cond.tier!);
-    case 'priority': {
-      const levels = toArray(cond.priority!).map((p) => priorityNames.indexOf(p) + 1);
-      return leaf(c, (id) => ({ id, k: 'priority', levels }));
-    }
+    case 'priority':
+      return compilePriority(c, cond.priority!);
     case 'status':
       return compileStatus(c, cond.status!);
-    case 'text': {
-      const phrases = compilePhrases(toArray(cond.text!));
-      return leaf(c, (id) => ({
-        id,
-        k: 'text',
-        phrases,
-        any: phraseRegex(phrases),
-        each: phrases.map((p) => phraseRegex([p])),
-      }));
-    }
+    case 'text':
+      return compileText(c, cond.text!);
     case 'category':
       return leaf(c, (id) => ({ id, k: 'category', patterns: toArray(cond.category!).map(compileCategoryPattern) }));
     case 'usersAffected':
@@ -92,18 +124,8 @@ function compileKey(
       return leaf(c, (id) => ({ id, k: key, ms: cond[key]! }));
     case 'slaUsed':
       return compileSla(c, cond.slaUsed!);
-    case 'recurring': {
-      const r = cond.recurring!;
-      const key = recurringKey(r.within, r.same);
-      return leaf(c, (id) => ({
-        id,
-        k: 'recurring',
-        count: r.count,
-        key,
-        needCompany: r.same.includes('company'),
-        needCategory: r.same.includes('category'),
-      }));
-    }
+    case 'recurring':
+      return compileRecurring(c, cond.recurring!);
     case 'outsideCalendar':
       return compileOutside(c, path, cond.outsideCalendar!);
     case 'notPickedUpFor':
@@ -111,10 +133,8 @@ function compileKey(
     case 'updateOverdue':
       return leaf(c, (id) => ({ id, k: 'updateOverdue' }));
     case 'any':
-    case 'all': {
-      const items = cond[key]!.map((sub, i) => compileCondition(c, `${path}.${key}[${i}]`, sub));
-      return key === 'any' ? { k: 'any', items } : { k: 'all', items };
-    }
+    case 'all':
+      return compileGroup(c, path, key, cond[key]!);
     default:
       c.problems.push(`${path}: unknown condition "${String(key)}"`);
       return null;
