@@ -230,8 +230,14 @@ export interface SignalOptions {
  */
 const ignoreLateSignal = (): void => {};
 
-export function runUntilSignal(service: RunningService, options: SignalOptions): Promise<number> {
+export function runUntilSignal(
+  service: RunningService | Promise<RunningService>,
+  options: SignalOptions,
+): Promise<number> {
   const exit = options.exit ?? ((code: number) => process.exit(code));
+  // Pass the starting service's promise to listen for signals from the first moment: workers consume jobs before the
+  // HTTP server listens, and a SIGTERM in between must still finish them (the default action would exit 143).
+  const started = Promise.resolve(service);
   return new Promise((resolve) => {
     let stoppingSince: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -249,23 +255,25 @@ export function runUntilSignal(service: RunningService, options: SignalOptions):
         exit(1);
       }, options.graceMs ?? 25_000);
       deadline.unref();
-      service.close().then(
-        () => {
-          clearTimeout(deadline);
-          options.log.info('stopped');
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
-          // Until the caller exits: a late duplicate of the signal (wrappers relay it twice; on a loaded machine the
-          // second can come after the close) must not kill the process with the default action (exit 143).
-          process.once('SIGTERM', ignoreLateSignal);
-          process.once('SIGINT', ignoreLateSignal);
-          resolve(0);
-        },
-        (e: unknown) => {
-          options.log.error({ err: e }, 'shutdown failed');
-          resolve(1);
-        },
-      );
+      started
+        .then((s) => s.close())
+        .then(
+          () => {
+            clearTimeout(deadline);
+            options.log.info('stopped');
+            process.off('SIGTERM', onSignal);
+            process.off('SIGINT', onSignal);
+            // Until the caller exits: a late duplicate of the signal (wrappers relay it twice; on a loaded machine the
+            // second can come after the close) must not kill the process with the default action (exit 143).
+            process.once('SIGTERM', ignoreLateSignal);
+            process.once('SIGINT', ignoreLateSignal);
+            resolve(0);
+          },
+          (e: unknown) => {
+            options.log.error({ err: e }, 'shutdown failed');
+            resolve(1);
+          },
+        );
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);

@@ -43,7 +43,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     [...envWarnings(env), ...(config.warnings ?? []).map(formatProblem)].map((w) => `warning: ${w}`),
   );
   const log = createLogger({ level: env.logLevel, base: { role } });
-  const service = await startService({
+  const started = startService({
     env,
     config,
     role,
@@ -54,7 +54,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       process.exit(1);
     },
   });
-  const code = await runUntilSignal(service, { log });
+  // Signals are handled from here on, also while the service is still starting (runUntilSignal).
+  const stopping = runUntilSignal(started, { log });
+  await started;
+  const code = await stopping;
   // Everything is closed; should a library still hold a handle, do not hang in the orchestrator's face.
   setTimeout(() => process.exit(code), 2_000).unref();
   return code;
