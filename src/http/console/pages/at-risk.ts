@@ -96,6 +96,59 @@ export function atRiskFilters(services: AppServices, f: AtRiskFilters): Html {
   </form>`;
 }
 
+/** The filters as a query string (no cursor). */
+function filterQuery(f: AtRiskFilters): URLSearchParams {
+  return new URLSearchParams(
+    Object.entries({ instance: f.instance, tier: f.tier, group: f.group, company: f.company }).filter(
+      (e): e is [string, string] => !!e[1],
+    ),
+  );
+}
+
+function atRiskRow(services: AppServices, t: ListedTicket, asOf: number): Html {
+  return html`<tr data-ticket="${t.instanceId}/${t.ticketId}">
+    <th scope="row">
+      ${ticketLinks(services, t.instanceId, t.ticketId, `#${t.number ?? t.ticketId}`)}<br />${t.title}<br /><span
+        class="muted"
+        >${t.instanceId} · ${t.status}</span
+      >
+    </th>
+    <td data-label="Company">${t.company}</td>
+    <td data-label="Priority">${t.priority}</td>
+    <td data-label="Tier">${t.tier ?? '—'}</td>
+    <td data-label="Queue / owner">${t.location ?? '—'}<br /><span class="muted">${t.owner ?? 'unassigned'}</span></td>
+    <td data-label="Next" class="next-cell">${nextUp(t, asOf)}</td>
+  </tr>`;
+}
+
+type TicketPage = Awaited<ReturnType<NonNullable<AppServices['deps']['read']['openTickets']>>>;
+
+/** The table of one page of tickets, and the link to the next page. */
+function ticketTable(services: AppServices, page: TicketPage, qs: URLSearchParams): Html {
+  const asOf = Date.parse(page.asOf);
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-label="Open tickets by risk">
+      <table class="at-risk">
+        <caption>
+          ${page.total} open ticket${page.total === 1 ? '' : 's'}, next breach or escalation first
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Ticket</th>
+            <th scope="col">Company</th>
+            <th scope="col">Priority</th>
+            <th scope="col">Tier</th>
+            <th scope="col">Queue / owner</th>
+            <th scope="col">Next</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${page.items.map((t) => atRiskRow(services, t, asOf))}
+        </tbody>
+      </table>
+    </div>
+    ${page.nextCursor ? html`<p><a href="/ui/at-risk?${new URLSearchParams([...qs, ['cursor', page.nextCursor] as [string, string]]).toString()}">Next ${Math.min(50, page.total - Number(page.nextCursor))} tickets</a></p>` : ''}`;
+}
+
 /** The live table (refreshed by htmx every 30 s; countdowns tick every second in between). */
 export async function atRiskTable(services: AppServices, f: AtRiskFilters): Promise<Html> {
   const lister = services.deps.read.openTickets;
@@ -105,12 +158,7 @@ export async function atRiskTable(services: AppServices, f: AtRiskFilters): Prom
       'Open the console on a process with the api or all role.',
     );
   const page = await lister(atRiskQuery(services, f));
-  const asOf = Date.parse(page.asOf);
-  const qs = new URLSearchParams(
-    Object.entries({ instance: f.instance, tier: f.tier, group: f.group, company: f.company }).filter(
-      (e): e is [string, string] => !!e[1],
-    ),
-  );
+  const qs = filterQuery(f);
   const withCursor = new URLSearchParams(qs);
   if (f.cursor) withCursor.set('cursor', f.cursor);
   const refresh = `/ui/at-risk/table?${withCursor.toString()}`;
@@ -122,44 +170,7 @@ export async function atRiskTable(services: AppServices, f: AtRiskFilters): Prom
             ? 'Clear the filters to see every open ticket.'
             : 'Tickets appear here once a PSA sends a webhook or the reconciliation sweep finds them.',
         )
-      : html`<div class="table-wrap" tabindex="0" role="region" aria-label="Open tickets by risk">
-            <table class="at-risk">
-              <caption>
-                ${page.total} open ticket${page.total === 1 ? '' : 's'}, next breach or escalation first
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Ticket</th>
-                  <th scope="col">Company</th>
-                  <th scope="col">Priority</th>
-                  <th scope="col">Tier</th>
-                  <th scope="col">Queue / owner</th>
-                  <th scope="col">Next</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${page.items.map(
-                  (t) =>
-                    html`<tr data-ticket="${t.instanceId}/${t.ticketId}">
-                      <th scope="row">
-                        ${ticketLinks(services, t.instanceId, t.ticketId, `#${t.number ?? t.ticketId}`)}<br />${t.title}<br /><span
-                          class="muted"
-                          >${t.instanceId} · ${t.status}</span
-                        >
-                      </th>
-                      <td data-label="Company">${t.company}</td>
-                      <td data-label="Priority">${t.priority}</td>
-                      <td data-label="Tier">${t.tier ?? '—'}</td>
-                      <td data-label="Queue / owner">
-                        ${t.location ?? '—'}<br /><span class="muted">${t.owner ?? 'unassigned'}</span>
-                      </td>
-                      <td data-label="Next" class="next-cell">${nextUp(t, asOf)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>
-          ${page.nextCursor ? html`<p><a href="/ui/at-risk?${new URLSearchParams([...qs, ['cursor', page.nextCursor] as [string, string]]).toString()}">Next ${Math.min(50, page.total - Number(page.nextCursor))} tickets</a></p>` : ''}`;
+      : ticketTable(services, page, qs);
   return html`<div
     id="at-risk-live"
     hx-get="${refresh}"

@@ -130,10 +130,23 @@ export interface TryInput {
   ageMinutes?: string;
 }
 
+const opt = (val: string, cur: string | undefined, label = val): Html =>
+  html`<option value="${val}" ${val === cur ? html` selected` : ''}>${label}</option>`;
+
+/** The ticket's text: title and description. */
+function tryTextFields(v: TryInput): Html {
+  return html`<div>
+      <label for="t-title">Title</label
+      ><input id="t-title" name="title" required value="${v.title ?? 'Ransomware note on a finance PC'}" />
+    </div>
+    <div class="wide">
+      <label for="t-description">Description</label
+      ><textarea id="t-description" name="description" rows="2">${v.description ?? ''}</textarea>
+    </div>`;
+}
+
 export function tryForm(services: AppServices, csrf: string, v: TryInput = {}): Html {
   const ids = services.deps.config.instances.map((i) => i.info.id);
-  const opt = (val: string, cur: string | undefined, label = val) =>
-    html`<option value="${val}" ${val === cur ? html` selected` : ''}>${label}</option>`;
   return html`<form
       id="try-form"
       class="try"
@@ -150,14 +163,7 @@ export function tryForm(services: AppServices, csrf: string, v: TryInput = {}): 
           ${ids.map((i) => opt(i, v.instance))}
         </select>
       </div>
-      <div>
-        <label for="t-title">Title</label
-        ><input id="t-title" name="title" required value="${v.title ?? 'Ransomware note on a finance PC'}" />
-      </div>
-      <div class="wide">
-        <label for="t-description">Description</label
-        ><textarea id="t-description" name="description" rows="2">${v.description ?? ''}</textarea>
-      </div>
+      ${tryTextFields(v)}
       <div>
         <label for="t-priority">Priority</label
         ><select id="t-priority" name="priority">

@@ -65,18 +65,10 @@ function timelineSvg(v: TicketView, pauseOn: readonly string[], now: number): Ht
   );
 }
 
-export async function ticketBody(
-  services: AppServices,
-  instanceId: string,
-  ticketId: string,
-): Promise<Html | undefined> {
-  const known = services.instance(instanceId);
-  if (!known) return undefined;
-  const v = await services.deps.read.ticket(known.loaded.info.id, ticketId);
-  if (!v) return undefined;
-  const zone = zoneOf(services, instanceId);
-  const policy = services.deps.config.policies[known.loaded.info.policy];
-  const now = services.now().getTime();
+type Policy = AppServices['deps']['config']['policies'][string];
+
+/** The ticket's history, oldest first: creation, status changes, tier entry, escalations, notes. */
+function ticketEvents(v: TicketView, policy: Policy | undefined): { at: number; item: Html }[] {
   const t = v.ticket;
   const events: { at: number; item: Html }[] = [];
   events.push({
@@ -102,41 +94,72 @@ export async function ticketBody(
       item: html`${n.internal ? 'Internal' : 'Customer'}
         note${n.author ? ` by ${n.author}` : ''}${n.ours ? ' (ours)' : ''}: <q>${n.text.slice(0, 300)}</q>`,
     });
-  events.sort((a, b) => a.at - b.at);
+  return events.sort((a, b) => a.at - b.at);
+}
+
+/** The facts list: instance, company, priority, tier, status, owner, next check. */
+function ticketFacts(v: TicketView, instanceId: string, zone: string): Html {
+  const t = v.ticket;
+  return html`<dl class="facts">
+    <div>
+      <dt>Instance</dt>
+      <dd>${instanceId} (${t.ref.psa})</dd>
+    </div>
+    <div>
+      <dt>Company</dt>
+      <dd>${t.company.name ?? t.company.id}${t.company.vip ? html` ${badge('VIP', 'info')}` : ''}</dd>
+    </div>
+    <div>
+      <dt>Priority</dt>
+      <dd>${t.priority.name}</dd>
+    </div>
+    <div>
+      <dt>Tier</dt>
+      <dd>${v.tier ?? '—'}</dd>
+    </div>
+    <div>
+      <dt>Status</dt>
+      <dd>${t.status.name} (${t.status.category})</dd>
+    </div>
+    <div>
+      <dt>Owner</dt>
+      <dd>${t.owner?.name ?? t.owner?.id ?? 'unassigned'}</dd>
+    </div>
+    <div>
+      <dt>Next check</dt>
+      <dd>${when(v.nextCheckAt, zone)}</dd>
+    </div>
+  </dl>`;
+}
+
+/** The SLA clocks section's list (or why there is none). */
+function clockList(v: TicketView, zone: string): Html {
   const clocks = Object.entries(v.clocks).filter(([, c]) => c !== undefined);
+  return clocks.length === 0
+    ? empty('No SLA clocks.', 'The policy sets no SLA target for this priority.')
+    : html`<ul>
+        ${clocks.map(([name, c]) => html`<li>${name === 'firstResponse' ? 'First response' : 'Resolution'}: due ${when(c!.dueAt, zone)}, ${span(c!.elapsedMinutes * 60_000)} of ${span(c!.targetMinutes * 60_000)} used (${Math.round(c!.usedPct)}%) ${c!.breached ? badge('breached', 'bad') : ''}${c!.paused ? badge('paused', 'muted') : ''}${c!.stopped ? badge('stopped', 'ok') : ''}</li>`)}
+      </ul>`;
+}
+
+export async function ticketBody(
+  services: AppServices,
+  instanceId: string,
+  ticketId: string,
+): Promise<Html | undefined> {
+  const known = services.instance(instanceId);
+  if (!known) return undefined;
+  const v = await services.deps.read.ticket(known.loaded.info.id, ticketId);
+  if (!v) return undefined;
+  const zone = zoneOf(services, instanceId);
+  const policy = services.deps.config.policies[known.loaded.info.policy];
+  const now = services.now().getTime();
+  const t = v.ticket;
+  const events = ticketEvents(v, policy);
   return html` <p>
       ${ticketLinks(services, instanceId, ticketId, `#${t.number ?? ticketId}`)} · <strong>${t.title}</strong>
     </p>
-    <dl class="facts">
-      <div>
-        <dt>Instance</dt>
-        <dd>${instanceId} (${t.ref.psa})</dd>
-      </div>
-      <div>
-        <dt>Company</dt>
-        <dd>${t.company.name ?? t.company.id}${t.company.vip ? html` ${badge('VIP', 'info')}` : ''}</dd>
-      </div>
-      <div>
-        <dt>Priority</dt>
-        <dd>${t.priority.name}</dd>
-      </div>
-      <div>
-        <dt>Tier</dt>
-        <dd>${v.tier ?? '—'}</dd>
-      </div>
-      <div>
-        <dt>Status</dt>
-        <dd>${t.status.name} (${t.status.category})</dd>
-      </div>
-      <div>
-        <dt>Owner</dt>
-        <dd>${t.owner?.name ?? t.owner?.id ?? 'unassigned'}</dd>
-      </div>
-      <div>
-        <dt>Next check</dt>
-        <dd>${when(v.nextCheckAt, zone)}</dd>
-      </div>
-    </dl>
+    ${ticketFacts(v, instanceId, zone)}
     <section aria-labelledby="tl-h">
       <h2 id="tl-h">Timeline</h2>
       ${timelineSvg(v, policy?.pauseOn ?? [], now)}
@@ -148,13 +171,7 @@ export async function ticketBody(
     </section>
     <section aria-labelledby="clk-h">
       <h2 id="clk-h">SLA clocks</h2>
-      ${
-        clocks.length === 0
-          ? empty('No SLA clocks.', 'The policy sets no SLA target for this priority.')
-          : html`<ul>
-              ${clocks.map(([name, c]) => html`<li>${name === 'firstResponse' ? 'First response' : 'Resolution'}: due ${when(c!.dueAt, zone)}, ${span(c!.elapsedMinutes * 60_000)} of ${span(c!.targetMinutes * 60_000)} used (${Math.round(c!.usedPct)}%) ${c!.breached ? badge('breached', 'bad') : ''}${c!.paused ? badge('paused', 'muted') : ''}${c!.stopped ? badge('stopped', 'ok') : ''}</li>`)}
-            </ul>`
-      }
+      ${clockList(v, zone)}
     </section>
     <section aria-labelledby="ev-h">
       <h2 id="ev-h">History</h2>

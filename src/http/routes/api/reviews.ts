@@ -80,11 +80,9 @@ export const RcaResponseSchema = z.object({
   ),
 });
 
-export default async function reviewRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
-  const { read } = options.services.deps;
-  const r = app.withTypeProvider<ZodTypeProvider>();
-
-  r.post(
+function recordReviewRoute(app: FastifyInstance, services: AppServices): void {
+  const { read } = services.deps;
+  app.withTypeProvider<ZodTypeProvider>().post(
     '/escalations/:id/review',
     {
       schema: {
@@ -105,8 +103,11 @@ export default async function reviewRoutes(app: FastifyInstance, options: { serv
       return review;
     },
   );
+}
 
-  r.get(
+function reviewSummaryRoute(app: FastifyInstance, services: AppServices): void {
+  const { read } = services.deps;
+  app.withTypeProvider<ZodTypeProvider>().get(
     '/escalations/reviews',
     {
       schema: {
@@ -118,7 +119,7 @@ export default async function reviewRoutes(app: FastifyInstance, options: { serv
     },
     async (req) => {
       if (!read.reviewSummary) throw new HttpError('unavailable', 'Reviews are not available in this process');
-      const to = req.query.to ? Date.parse(req.query.to) : options.services.now().getTime();
+      const to = req.query.to ? Date.parse(req.query.to) : services.now().getTime();
       const from = req.query.from ? Date.parse(req.query.from) : to - 7 * 86_400_000;
       if (!(from < to)) throw new HttpError('bad_request', '`from` must be before `to`');
       const summary = await read.reviewSummary({
@@ -129,8 +130,11 @@ export default async function reviewRoutes(app: FastifyInstance, options: { serv
       return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...summary };
     },
   );
+}
 
-  r.get(
+function rcaStatusRoute(app: FastifyInstance, services: AppServices): void {
+  const { read } = services.deps;
+  app.withTypeProvider<ZodTypeProvider>().get(
     '/escalations/rca',
     {
       schema: {
@@ -142,7 +146,7 @@ export default async function reviewRoutes(app: FastifyInstance, options: { serv
     },
     async (req) => {
       if (!read.rcaStatus) throw new HttpError('unavailable', 'RCA status is not available in this process');
-      const to = req.query.to ? Date.parse(req.query.to) : options.services.now().getTime();
+      const to = req.query.to ? Date.parse(req.query.to) : services.now().getTime();
       const from = req.query.from ? Date.parse(req.query.from) : to - 30 * 86_400_000;
       if (!(from < to)) throw new HttpError('bad_request', '`from` must be before `to`');
       return {
@@ -152,4 +156,10 @@ export default async function reviewRoutes(app: FastifyInstance, options: { serv
       };
     },
   );
+}
+
+export default async function reviewRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
+  recordReviewRoute(app, options.services);
+  reviewSummaryRoute(app, options.services);
+  rcaStatusRoute(app, options.services);
 }

@@ -34,16 +34,8 @@ async function readiness(services: AppServices, timeoutMs: number): Promise<Read
   }
 }
 
-/** Liveness, readiness (docs/spec.md §5: never a PSA call) and Prometheus metrics. */
-export default async function healthRoutes(
-  app: FastifyInstance,
-  options: { services: AppServices; readinessTimeoutMs: number },
-): Promise<void> {
-  const { services } = options;
-  const { deps } = services;
-  const r = app.withTypeProvider<ZodTypeProvider>();
-
-  r.get(
+function livenessRoute(app: FastifyInstance): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
     '/healthz',
     {
       schema: {
@@ -54,8 +46,11 @@ export default async function healthRoutes(
     },
     async () => ({ status: 'ok' as const }),
   );
+}
 
-  r.get(
+function readinessRoute(app: FastifyInstance, services: AppServices, readinessTimeoutMs: number): void {
+  const { deps } = services;
+  app.withTypeProvider<ZodTypeProvider>().get(
     '/readyz',
     {
       schema: {
@@ -65,7 +60,7 @@ export default async function healthRoutes(
       },
     },
     async (_req, reply) => {
-      const report = await readiness(services, options.readinessTimeoutMs);
+      const report = await readiness(services, readinessTimeoutMs);
       const config = Boolean(deps.config); // buildApp only ever gets a validated config; kept explicit for the report
       const ready = report.redis && config && report.workers !== false;
       return reply
@@ -73,8 +68,11 @@ export default async function healthRoutes(
         .send({ ready, checks: { redis: report.redis, config, workers: report.workers, role: deps.role } });
     },
   );
+}
 
-  r.get(
+function metricsRoute(app: FastifyInstance, services: AppServices): void {
+  const { deps } = services;
+  app.withTypeProvider<ZodTypeProvider>().get(
     '/metrics',
     {
       // METRICS_TOKEN set → bearer required (its labels list every instance id, which the generic 404 otherwise
@@ -102,4 +100,14 @@ export default async function healthRoutes(
       return reply.type(deps.metrics.registry.contentType).send(text);
     },
   );
+}
+
+/** Liveness, readiness (docs/spec.md §5: never a PSA call) and Prometheus metrics. */
+export default async function healthRoutes(
+  app: FastifyInstance,
+  options: { services: AppServices; readinessTimeoutMs: number },
+): Promise<void> {
+  livenessRoute(app);
+  readinessRoute(app, options.services, options.readinessTimeoutMs);
+  metricsRoute(app, options.services);
 }
