@@ -45,37 +45,14 @@ function chartData(series: EscalationMetrics[], tiers: readonly string[]) {
 }
 
 function breakdownRow(g: MetricsGroup, first: string): Html {
-  return html`<tr>
-    <th scope="row">${g.key}</th>
-    <td>${g.tickets}</td>
-    <td>${g.metrics.tiers[first] ? pct(g.metrics.tiers[first].escalationRate) : '—'}</td>
-    <td>${minutes(g.metrics.tiers[first]?.timeToEscalateMedianMin)}</td>
-    <td>${pct(g.metrics.slaAttainment.resolution)}</td>
-    <td>${pct(g.metrics.fcr)}</td>
-    <td>${minutes(g.metrics.mttrMin)}</td>
-  </tr>`;
+  return html`<tr><th scope="row">${g.key}</th><td>${g.tickets}</td><td>${g.metrics.tiers[first] ? pct(g.metrics.tiers[first].escalationRate) : '—'}</td><td>${minutes(g.metrics.tiers[first]?.timeToEscalateMedianMin)}</td><td>${pct(g.metrics.slaAttainment.resolution)}</td><td>${pct(g.metrics.fcr)}</td><td>${minutes(g.metrics.mttrMin)}</td></tr>`;
 }
 
 function breakdownTable(title: string, id: string, groups: MetricsGroup[], first: string): Html {
-  return html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="${id}">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">${title.replace('By ', '')}</th>
-            <th scope="col">Tickets</th>
-            <th scope="col">${first} escalation rate</th>
-            <th scope="col">${first} time to escalate</th>
-            <th scope="col">SLA resolution</th>
-            <th scope="col">FCR</th>
-            <th scope="col">MTTR</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${groups.slice(0, 15).map((g) => breakdownRow(g, first))}
-        </tbody>
-      </table>
-    </div>
-    ${groups.length > 15 ? html`<p class="muted">The 15 largest of ${groups.length}.</p>` : ''}`;
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="${id}"><table>
+<thead><tr><th scope="col">${title.replace('By ', '')}</th><th scope="col">Tickets</th><th scope="col">${first} escalation rate</th><th scope="col">${first} time to escalate</th><th scope="col">SLA resolution</th><th scope="col">FCR</th><th scope="col">MTTR</th></tr></thead>
+<tbody>${groups.slice(0, 15).map((g) => breakdownRow(g, first))}</tbody>
+</table></div>${groups.length > 15 ? html`<p class="muted">The 15 largest of ${groups.length}.</p>` : ''}`;
 }
 
 /** One breakdown section (by company, by category) of the selected instance. */
@@ -86,16 +63,14 @@ function breakdown(
   groups: MetricsGroup[] | undefined,
   first: string,
 ): Html {
-  return html`<section aria-labelledby="${id}">
-    <h2 id="${id}">${title}, ${instance}, last ${METRIC_DAYS} days</h2>
-    ${
-      !groups
-        ? html`<p class="muted">Not available in this process.</p>`
-        : groups.length === 0
-          ? empty('No tickets in this window.', 'Breakdowns appear once tickets have been evaluated.')
-          : breakdownTable(title, id, groups, first)
-    }
-  </section>`;
+  return html`<section aria-labelledby="${id}"><h2 id="${id}">${title}, ${instance}, last ${METRIC_DAYS} days</h2>
+${
+  !groups
+    ? html`<p class="muted">Not available in this process.</p>`
+    : groups.length === 0
+      ? empty('No tickets in this window.', 'Breakdowns appear once tickets have been evaluated.')
+      : breakdownTable(title, id, groups, first)
+}</section>`;
 }
 
 interface InstanceWindow {
@@ -104,19 +79,10 @@ interface InstanceWindow {
 }
 
 function instanceRow({ id, m }: InstanceWindow, tiers: readonly string[]): Html {
-  return html`<tr>
-    <th scope="row">${id}</th>
-    ${tiers.map(
-      (t) =>
-        html`<td>${m.tiers[t] ? pct(m.tiers[t].escalationRate) : '—'}</td>
-          <td>${minutes(m.tiers[t]?.timeToEscalateMedianMin)}</td>`,
-    )}
-    <td>${pct(m.overEscalation.rate)}</td>
-    <td>${pct(m.slaAttainment.firstResponse)}</td>
-    <td>${pct(m.slaAttainment.resolution)}</td>
-    <td>${pct(m.fcr)}</td>
-    <td>${minutes(m.mttrMin)}</td>
-  </tr>`;
+  return html`<tr><th scope="row">${id}</th>${tiers.map(
+    (t) =>
+      html`<td>${m.tiers[t] ? pct(m.tiers[t].escalationRate) : '—'}</td><td>${minutes(m.tiers[t]?.timeToEscalateMedianMin)}</td>`,
+  )}<td>${pct(m.overEscalation.rate)}</td><td>${pct(m.slaAttainment.firstResponse)}</td><td>${pct(m.slaAttainment.resolution)}</td><td>${pct(m.fcr)}</td><td>${minutes(m.mttrMin)}</td></tr>`;
 }
 
 /** The last METRIC_DAYS of every instance side by side. */
@@ -129,9 +95,7 @@ function byInstance(windows: InstanceWindow[], tiers: readonly string[]): Html {
           <tr>
             <th scope="col">Instance</th>
             ${tiers.map(
-              (t) =>
-                html`<th scope="col">${t} escalation rate</th>
-                  <th scope="col">${t} time to escalate</th>`,
+              (t) => html`<th scope="col">${t} escalation rate</th><th scope="col">${t} time to escalate</th>`,
             )}
             <th scope="col">Over-escalation</th>
             <th scope="col">SLA first response</th>
@@ -194,10 +158,7 @@ export async function metricsBody(services: AppServices, selected: string | unde
     <div class="charts">
       ${CHARTS.map(
         ([key, title]) =>
-          html`<figure class="chart" data-chart="${key}">
-            <figcaption>${title}</figcaption>
-            <div class="chart-area" id="chart-${key}"></div>
-          </figure>`,
+          html`<figure class="chart" data-chart="${key}"><figcaption>${title}</figcaption><div class="chart-area" id="chart-${key}"></div></figure>`,
       )}
     </div>
     ${byInstance(windows, tiers)} ${breakdown('By company', 'bc-h', instance, byCompany, first)}

@@ -64,35 +64,22 @@ async function instanceRows(services: AppServices, instances: Overview[], deadLe
 
 function overEscalationCell(i: Overview, metrics: EscalationMetrics | undefined): Html {
   return metrics
-    ? html`<meter
-          min="0"
-          max="1"
-          low="0.3"
-          high="0.4"
-          optimum="0"
-          value="${metrics.overEscalation.rate}"
-          aria-label="Over-escalation rate of ${i.id}"
-        >
-          ${pct(metrics.overEscalation.rate)}
-        </meter>
-        ${pct(metrics.overEscalation.rate)}${metrics.overEscalation.warn ? html` ${badge('above 40%', 'bad')}` : ''}`
+    ? html`<meter min="0" max="1" low="0.3" high="0.4" optimum="0" value="${metrics.overEscalation.rate}" aria-label="Over-escalation rate of ${i.id}">${pct(metrics.overEscalation.rate)}</meter> ${pct(metrics.overEscalation.rate)}${metrics.overEscalation.warn ? html` ${badge('above 40%', 'bad')}` : ''}`
     : html`<span class="muted">not available</span>`;
 }
 
 function instanceRow({ i, zone, escalationsToday, metrics, deadLetters }: InstanceRow): Html {
   return html`<tr data-instance="${i.id}">
-    <th scope="row">${i.id} <span class="muted">(${i.kind})</span></th>
-    <td>${i.mode === 'observe' ? badge('observe', 'info') : badge('enforce', 'ok')}</td>
-    <td>
-      ${badge(i.psa, psaKind[i.psa] ?? '')}${i.psaCheckedAt ? html`<br /><span class="muted">checked ${when(i.psaCheckedAt, zone)}</span>` : ''}
-    </td>
-    <td>${badge(i.webhook.replace('_', ' '), hookKind[i.webhook] ?? '')}</td>
-    <td>${i.queueLag} s</td>
-    <td>${when(i.lastEventAt, zone)}</td>
-    <td>${escalationsToday}</td>
-    <td>${overEscalationCell(i, metrics)}</td>
-    <td>${deadLetters > 0 ? html`<a href="/ui/dead-letters">${deadLetters}</a>` : '0'}</td>
-  </tr>`;
+  <th scope="row">${i.id} <span class="muted">(${i.kind})</span></th>
+  <td>${i.mode === 'observe' ? badge('observe', 'info') : badge('enforce', 'ok')}</td>
+  <td>${badge(i.psa, psaKind[i.psa] ?? '')}${i.psaCheckedAt ? html`<br><span class="muted">checked ${when(i.psaCheckedAt, zone)}</span>` : ''}</td>
+  <td>${badge(i.webhook.replace('_', ' '), hookKind[i.webhook] ?? '')}</td>
+  <td>${i.queueLag} s</td>
+  <td>${when(i.lastEventAt, zone)}</td>
+  <td>${escalationsToday}</td>
+  <td>${overEscalationCell(i, metrics)}</td>
+  <td>${deadLetters > 0 ? html`<a href="/ui/dead-letters">${deadLetters}</a>` : '0'}</td>
+</tr>`;
 }
 
 /** The totals cards above the instance table. */

@@ -25,12 +25,7 @@ function conditionView(c: Condition): Html {
   for (const [k, v] of Object.entries(c)) {
     if (k === 'any' || k === 'all') {
       lines.push(
-        html`<li>
-          ${k === 'any' ? 'any of' : 'all of'}:
-          <ul>
-            ${(v as Condition[]).map((sub) => html`<li>${conditionView(sub)}</li>`)}
-          </ul>
-        </li>`,
+        html`<li>${k === 'any' ? 'any of' : 'all of'}: <ul>${(v as Condition[]).map((sub) => html`<li>${conditionView(sub)}</li>`)}</ul></li>`,
       );
       continue;
     }
@@ -44,9 +39,7 @@ function conditionView(c: Condition): Html {
             : `${k} is ${value(k, v)}`;
     lines.push(html`<li>${text}</li>`);
   }
-  return html`<ul class="cond">
-    ${lines}
-  </ul>`;
+  return html`<ul class="cond">${lines}</ul>`;
 }
 
 function thenView(t: Then): Html {
@@ -64,45 +57,19 @@ function thenView(t: Then): Html {
 function policyView(name: string, p: Policy, usedBy: string[]): Html {
   const sla = Object.entries(p.sla).filter(([, s]) => s !== undefined);
   return html`<section class="policy" aria-labelledby="p-${name}">
-    <h2 id="p-${name}">Policy “${name}” <span class="muted">(used by ${usedBy.join(', ') || 'no instance'})</span></h2>
-    <dl class="facts">
-      <div>
-        <dt>Calendar</dt>
-        <dd>${p.calendar}</dd>
-      </div>
-      <div>
-        <dt>SLA</dt>
-        <dd>
-          ${sla.length ? sla.map(([prio, s]) => html`${prio}: respond ${formatSpan(s!.firstResponse)}, resolve ${formatSpan(s!.resolution)}${s!.calendar ? ` (${s!.calendar})` : ''}<br />`) : 'none'}
-        </dd>
-      </div>
-      <div>
-        <dt>Paused in</dt>
-        <dd>${p.pauseOn.join(', ') || 'never'}</dd>
-      </div>
-      <div>
-        <dt>Limits</dt>
-        <dd>
-          at most ${p.limits.maxAutoEscalationsPerDay} automatic escalations per ticket per day; manual changes
-          respected for ${formatSpan(p.limits.respectManualChangesFor)}
-        </dd>
-      </div>
-      <div>
-        <dt>Handoff</dt>
-        <dd>requires ${p.handoff.required.join(', ')}; when missing: ${p.handoff.onMissing}</dd>
-      </div>
-    </dl>
-    <ol class="rules">
-      ${p.rules.map(
-        (r) =>
-          html`<li>
-            <h3><span class="rule">${r.id}</span> ${badge(r.kind, 'info')}</h3>
-            <div class="when"><strong>When</strong> ${conditionView(r.when)}</div>
-            <p><strong>Then</strong> ${thenView(r.then)}</p>
-          </li>`,
-      )}
-    </ol>
-  </section>`;
+<h2 id="p-${name}">Policy “${name}” <span class="muted">(used by ${usedBy.join(', ') || 'no instance'})</span></h2>
+<dl class="facts">
+  <div><dt>Calendar</dt><dd>${p.calendar}</dd></div>
+  <div><dt>SLA</dt><dd>${sla.length ? sla.map(([prio, s]) => html`${prio}: respond ${formatSpan(s!.firstResponse)}, resolve ${formatSpan(s!.resolution)}${s!.calendar ? ` (${s!.calendar})` : ''}<br>`) : 'none'}</dd></div>
+  <div><dt>Paused in</dt><dd>${p.pauseOn.join(', ') || 'never'}</dd></div>
+  <div><dt>Limits</dt><dd>at most ${p.limits.maxAutoEscalationsPerDay} automatic escalations per ticket per day; manual changes respected for ${formatSpan(p.limits.respectManualChangesFor)}</dd></div>
+  <div><dt>Handoff</dt><dd>requires ${p.handoff.required.join(', ')}; when missing: ${p.handoff.onMissing}</dd></div>
+</dl>
+<ol class="rules">${p.rules.map(
+    (r) =>
+      html`<li><h3><span class="rule">${r.id}</span> ${badge(r.kind, 'info')}</h3><div class="when"><strong>When</strong> ${conditionView(r.when)}</div><p><strong>Then</strong> ${thenView(r.then)}</p></li>`,
+  )}</ol>
+</section>`;
 }
 
 export function policyBody(services: AppServices): Html {
@@ -131,7 +98,7 @@ export interface TryInput {
 }
 
 const opt = (val: string, cur: string | undefined, label = val): Html =>
-  html`<option value="${val}" ${val === cur ? html` selected` : ''}>${label}</option>`;
+  html`<option value="${val}"${val === cur ? html` selected` : ''}>${label}</option>`;
 
 /** The ticket's text: title and description. */
 function tryTextFields(v: TryInput): Html {
@@ -202,29 +169,22 @@ export function tryForm(services: AppServices, csrf: string, v: TryInput = {}): 
 
 export function decisionView(d: Decision, zone: string): Html {
   return html`<section class="decision-result" aria-label="Decision">
-    <h3>${d.actions.length ? `${d.actions.length} action${d.actions.length === 1 ? '' : 's'}` : 'No action'}</h3>
-    ${
-      d.reasons.length
-        ? html`<ul>
-            ${d.reasons.map((r) => html`<li><span class="rule">${r.rule}</span> (${r.kind}) fires: ${r.text}${r.suppressed ? html` ${badge(`suppressed: ${r.suppressed}`, 'muted')}` : ''}</li>`)}
-          </ul>`
-        : html`<p>No rule matches this ticket now.</p>`
-    }
-    ${
-      d.actions.length
-        ? html`<ul>
-            ${d.actions.map((a) => html`<li>${a.type}${a.type === 'reassign' ? ` → ${a.tier ?? ''} ${a.group ?? ''}` : a.type === 'priority' ? ` → ${a.priority}` : a.type === 'notify' ? ` ${a.notifier}` : ''}${a.type === 'note' ? html`<pre class="note">${a.text}</pre>` : ''}</li>`)}
-          </ul>`
-        : ''
-    }
-    ${
-      d.nearMisses.length
-        ? html`<p><strong>Near misses</strong></p>
-            <ul>
-              ${d.nearMisses.map((m) => html`<li><span class="rule">${m.rule}</span>: ${m.text}</li>`)}
-            </ul>`
-        : ''
-    }
-    <p>Next check: ${when(d.nextCheckAt, zone)}</p>
-  </section>`;
+<h3>${d.actions.length ? `${d.actions.length} action${d.actions.length === 1 ? '' : 's'}` : 'No action'}</h3>
+${
+  d.reasons.length
+    ? html`<ul>${d.reasons.map((r) => html`<li><span class="rule">${r.rule}</span> (${r.kind}) fires: ${r.text}${r.suppressed ? html` ${badge(`suppressed: ${r.suppressed}`, 'muted')}` : ''}</li>`)}</ul>`
+    : html`<p>No rule matches this ticket now.</p>`
+}
+${
+  d.actions.length
+    ? html`<ul>${d.actions.map((a) => html`<li>${a.type}${a.type === 'reassign' ? ` → ${a.tier ?? ''} ${a.group ?? ''}` : a.type === 'priority' ? ` → ${a.priority}` : a.type === 'notify' ? ` ${a.notifier}` : ''}${a.type === 'note' ? html`<pre class="note">${a.text}</pre>` : ''}</li>`)}</ul>`
+    : ''
+}
+${
+  d.nearMisses.length
+    ? html`<p><strong>Near misses</strong></p><ul>${d.nearMisses.map((m) => html`<li><span class="rule">${m.rule}</span>: ${m.text}</li>`)}</ul>`
+    : ''
+}
+<p>Next check: ${when(d.nextCheckAt, zone)}</p>
+</section>`;
 }

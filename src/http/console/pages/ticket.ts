@@ -78,8 +78,7 @@ function ticketEvents(v: TicketView, policy: Policy | undefined): { at: number; 
   for (const h of v.state.statusHistory ?? [])
     events.push({
       at: Date.parse(h.at),
-      item: html`Status →
-      ${h.category}${policy?.pauseOn.includes(h.category) ? html` ${badge('SLA paused', 'muted')}` : ''}`,
+      item: html`Status → ${h.category}${policy?.pauseOn.includes(h.category) ? html` ${badge('SLA paused', 'muted')}` : ''}`,
     });
   if (v.state.tierSince)
     events.push({ at: Date.parse(v.state.tierSince), item: html`Entered tier ${v.tier ?? '(none)'} (current visit)` });
@@ -91,8 +90,7 @@ function ticketEvents(v: TicketView, policy: Policy | undefined): { at: number; 
   for (const n of t.recentNotes ?? [])
     events.push({
       at: Date.parse(n.at),
-      item: html`${n.internal ? 'Internal' : 'Customer'}
-        note${n.author ? ` by ${n.author}` : ''}${n.ours ? ' (ours)' : ''}: <q>${n.text.slice(0, 300)}</q>`,
+      item: html`${n.internal ? 'Internal' : 'Customer'} note${n.author ? ` by ${n.author}` : ''}${n.ours ? ' (ours)' : ''}: <q>${n.text.slice(0, 300)}</q>`,
     });
   return events.sort((a, b) => a.at - b.at);
 }
@@ -137,9 +135,7 @@ function clockList(v: TicketView, zone: string): Html {
   const clocks = Object.entries(v.clocks).filter(([, c]) => c !== undefined);
   return clocks.length === 0
     ? empty('No SLA clocks.', 'The policy sets no SLA target for this priority.')
-    : html`<ul>
-        ${clocks.map(([name, c]) => html`<li>${name === 'firstResponse' ? 'First response' : 'Resolution'}: due ${when(c!.dueAt, zone)}, ${span(c!.elapsedMinutes * 60_000)} of ${span(c!.targetMinutes * 60_000)} used (${Math.round(c!.usedPct)}%) ${c!.breached ? badge('breached', 'bad') : ''}${c!.paused ? badge('paused', 'muted') : ''}${c!.stopped ? badge('stopped', 'ok') : ''}</li>`)}
-      </ul>`;
+    : html`<ul>${clocks.map(([name, c]) => html`<li>${name === 'firstResponse' ? 'First response' : 'Resolution'}: due ${when(c!.dueAt, zone)}, ${span(c!.elapsedMinutes * 60_000)} of ${span(c!.targetMinutes * 60_000)} used (${Math.round(c!.usedPct)}%) ${c!.breached ? badge('breached', 'bad') : ''}${c!.paused ? badge('paused', 'muted') : ''}${c!.stopped ? badge('stopped', 'ok') : ''}</li>`)}</ul>`;
 }
 
 export async function ticketBody(
