@@ -60,13 +60,16 @@ export async function waitForDrained(
   running: { queues: { events: Queue; tickets: Queue; control?: Queue } },
   timeoutMs = 30_000,
   what = "the pipeline's queues to drain",
+  options: { delayed?: boolean } = {},
 ): Promise<void> {
   const queues = Object.values(running.queues);
+  // `delayed: false`: jobs parked for later (a note's settle re-check after the PSA's commit delay) do not count.
+  const states = options.delayed === false ? PENDING.filter((st) => st !== 'delayed') : [...PENDING];
   let state = '';
   let calm = 0;
   await waitFor(
     async () => {
-      const jobs = (await Promise.all(queues.map((q) => q.getJobs([...PENDING]))))
+      const jobs = (await Promise.all(queues.map((q) => q.getJobs(states))))
         .flat()
         .filter((j) => j && j.name !== 'heartbeat');
       state = jobs.map((j) => `${j.queueName}:${j.name}:${j.id}`).join(', ') || 'none';
