@@ -10,7 +10,7 @@ import type { Metrics } from '../../src/pipeline/metrics/prometheus.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { ADMIN_TOKEN } from '../helpers/build.js';
 import { startE2eService } from '../helpers/e2e-service.js';
-import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
+import { cwEnv, cwT1Ticket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { freePort, startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
@@ -89,14 +89,7 @@ export async function startHarness(mode: 'enforce' | 'observe'): Promise<Harness
   const fake = seedConnectWise(await new FakeConnectWise().start());
   const notified: unknown[] = [];
   const notifier = await startNotifier(notified);
-  const env = {
-    CW_BASE_URL: fake.baseUrl,
-    CW_PUBLIC_KEY: fake.publicKey,
-    CW_PRIVATE_KEY: fake.privateKey,
-    CW_CLIENT_ID: fake.clientId,
-    CW_ORIGIN: fake.origin,
-  };
-  const loaded = loadConfigText(config(mode, notifier.url), `metrics-${mode}.yaml`, env, connectors);
+  const loaded = loadConfigText(config(mode, notifier.url), `metrics-${mode}.yaml`, cwEnv(fake), connectors);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   const cfg = loaded.value;
   const { running, app, metrics, base, close } = await startE2eService({
@@ -133,15 +126,7 @@ export async function startHarness(mode: 'enforce' | 'observe'): Promise<Harness
       return { status: res.status, body: (await res.json()) as T };
     },
     t1Ticket(id, hoursAgo = 3) {
-      const entered = iso(Date.now() - hoursAgo * 3_600_000);
-      cwTicket(fake, id, entered, { summary: `Outlook keeps asking for a password (${id})` });
-      fake.addNote(id, {
-        text: 'Recreated the mail profile; prompts came back.',
-        internalAnalysisFlag: true,
-        member: { id: 150, identifier: 'jsmith' },
-        createdBy: 'jsmith',
-        dateCreated: entered,
-      });
+      cwT1Ticket(fake, id, hoursAgo, false);
     },
     async close() {
       await close();
