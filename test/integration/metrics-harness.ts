@@ -61,6 +61,8 @@ export interface Harness {
   deliver(ticketId: number): Promise<number>;
   /** Waits until the ticket was evaluated after `since` (epoch ms, by the stored `lastEvaluatedAt`). */
   evaluatedAfter(ticketId: number, since: number): Promise<void>;
+  /** Evaluated after `since` AND the job finished: escalation-metrics history and counters are written after the state. */
+  evaluated(ticketId: number, since: number): Promise<void>;
   /** GET an admin API path with the bearer token. */
   api<T = Record<string, unknown>>(path: string): Promise<{ status: number; body: T }>;
   /** A T1 ticket entered `hoursAgo` hours ago, owned by jsmith. */
@@ -97,6 +99,12 @@ export async function startHarness(mode: 'enforce' | 'observe'): Promise<Harness
     redisUrl: redis.url,
     debounceMs: 50,
   });
+  const evaluatedAfter = async (ticketId: number, since: number): Promise<void> => {
+    await waitFor(async () => {
+      const r = await running.stores.tickets.get('acme-cw', String(ticketId));
+      return r?.lastEvaluatedAt !== undefined && Date.parse(r.lastEvaluatedAt) >= since;
+    });
+  };
   return {
     fake,
     running,
@@ -115,10 +123,13 @@ export async function startHarness(mode: 'enforce' | 'observe'): Promise<Harness
       await res.arrayBuffer();
       return res.status;
     },
-    async evaluatedAfter(ticketId, since) {
+    evaluatedAfter,
+    async evaluated(ticketId, since) {
+      await evaluatedAfter(ticketId, since);
       await waitFor(async () => {
-        const r = await running.stores.tickets.get('acme-cw', String(ticketId));
-        return r?.lastEvaluatedAt !== undefined && Date.parse(r.lastEvaluatedAt) >= since;
+        const queues = [running.queues.events, running.queues.tickets];
+        const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed')));
+        return counts.every((c) => Object.values(c).every((n) => n === 0));
       });
     },
     async api<T>(path: string) {
