@@ -52,6 +52,28 @@ export interface TestConfigOptions {
   extraRules?: unknown[];
 }
 
+/**
+ * `testConfig` with an `office` calendar (New York, Mon–Fri `hours`) and its `standard` policy replaced by `standard`
+ * (parsed); `extra` sections (notifiers, …) replace the test config's own.
+ */
+export function officeConfig(
+  psaUrl: string,
+  hours: string,
+  standard: unknown,
+  extra: Partial<AppConfig> = {},
+): AppConfig {
+  const base = testConfig({ psaUrl });
+  return {
+    ...base,
+    calendars: {
+      ...base.calendars,
+      office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': hours } }),
+    },
+    ...extra,
+    policies: { standard: PolicySchema.parse(standard) },
+  };
+}
+
 /** An AppConfig as the loader would produce it, for the test connector (registered under kind `connectwise`). */
 export function testConfig(o: TestConfigOptions): AppConfig {
   const instance = (id: string) => ({

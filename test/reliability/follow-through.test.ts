@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { CalendarSchema, PolicySchema } from '../../src/contract/index.js';
 import type { AppConfig } from '../../src/config/types.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
 import { watchClock } from '../helpers/clock.js';
-import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { INSTANCE, officeConfig, startTestPipeline } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 /**
@@ -23,54 +22,44 @@ const MOVE = '2026-11-23T15:00:00Z';
 const PICKUP_DUE = '2026-11-23T15:30:00Z';
 
 function followConfig(psaUrl: string): AppConfig {
-  const base = testConfig({ psaUrl });
-  return {
-    ...base,
-    calendars: {
-      ...base.calendars,
-      office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': '09:00-17:00' } }),
-    },
-    policies: {
-      standard: PolicySchema.parse({
-        calendar: 'office',
-        sla: { P2: { firstResponse: 60, resolution: 120 } }, // P2 only: h1/h2 (P3) have no clocks
-        rca: { after: ['emergency'], within: '2d', notify: ['managers'] },
-        handoff: { required: [], onMissing: 'flag' },
-        rules: [
-          {
-            id: 'emergency',
-            kind: 'emergency',
-            when: { text: ['ransomware'] },
-            then: { escalateTo: 'T3', note: 'internal', notify: ['managers'] },
-          },
-          {
-            id: 't1-timeout',
-            kind: 'tiered',
-            when: { tier: 'T1', timeInTier: '1h' },
-            then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' },
-          },
-          {
-            id: 'not-picked-up',
-            kind: 'hierarchical',
-            when: { notPickedUpFor: '30m' },
-            then: { notify: ['managers'], note: 'internal' },
-          },
-          {
-            id: 'tell-customer',
-            kind: 'hierarchical',
-            when: { text: ['keep me posted'] },
-            then: { customerNote: true },
-          },
-          {
-            id: 'promise-missed',
-            kind: 'hierarchical',
-            when: { updateOverdue: true },
-            then: { notify: ['managers'], note: 'internal' },
-          },
-        ],
-      }),
-    },
-  };
+  return officeConfig(psaUrl, '09:00-17:00', {
+    calendar: 'office',
+    sla: { P2: { firstResponse: 60, resolution: 120 } }, // P2 only: h1/h2 (P3) have no clocks
+    rca: { after: ['emergency'], within: '2d', notify: ['managers'] },
+    handoff: { required: [], onMissing: 'flag' },
+    rules: [
+      {
+        id: 'emergency',
+        kind: 'emergency',
+        when: { text: ['ransomware'] },
+        then: { escalateTo: 'T3', note: 'internal', notify: ['managers'] },
+      },
+      {
+        id: 't1-timeout',
+        kind: 'tiered',
+        when: { tier: 'T1', timeInTier: '1h' },
+        then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' },
+      },
+      {
+        id: 'not-picked-up',
+        kind: 'hierarchical',
+        when: { notPickedUpFor: '30m' },
+        then: { notify: ['managers'], note: 'internal' },
+      },
+      {
+        id: 'tell-customer',
+        kind: 'hierarchical',
+        when: { text: ['keep me posted'] },
+        then: { customerNote: true },
+      },
+      {
+        id: 'promise-missed',
+        kind: 'hierarchical',
+        when: { updateOverdue: true },
+        then: { notify: ['managers'], note: 'internal' },
+      },
+    ],
+  });
 }
 
 let redis: TestRedis;

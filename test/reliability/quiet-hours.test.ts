@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { CalendarSchema, NotifierSchema, PolicySchema } from '../../src/contract/index.js';
+import { NotifierSchema } from '../../src/contract/index.js';
 import type { AppConfig } from '../../src/config/types.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { INSTANCE, officeConfig, startTestPipeline } from '../helpers/test-pipeline.js';
 import { waitFor } from '../helpers/wait.js';
 import { watchClock } from '../helpers/clock.js';
 
@@ -19,31 +19,27 @@ const MONDAY_11PM = Date.parse('2026-11-24T04:00:00Z'); // Monday 2026-11-23 23:
 const TUESDAY_8AM = Date.parse('2026-11-24T13:00:00Z');
 
 function quietConfig(psaUrl: string): AppConfig {
-  const base = testConfig({ psaUrl });
-  return {
-    ...base,
-    calendars: {
-      ...base.calendars,
-      office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': '08:00-18:00' } }),
+  return officeConfig(
+    psaUrl,
+    '08:00-18:00',
+    {
+      calendar: 'always',
+      handoff: { required: [], onMissing: 'flag' },
+      rules: [
+        { id: 'ransomware', kind: 'emergency', when: { text: ['ransomware'] }, then: { notify: ['managers'] } },
+        { id: 'invoices', kind: 'hierarchical', when: { text: ['invoice'] }, then: { notify: ['managers'] } },
+      ],
     },
-    notifiers: {
-      managers: NotifierSchema.parse({
-        kind: 'webhook',
-        url: `${psaUrl}/notify/managers`,
-        quietHours: { calendar: 'office' },
-      }),
+    {
+      notifiers: {
+        managers: NotifierSchema.parse({
+          kind: 'webhook',
+          url: `${psaUrl}/notify/managers`,
+          quietHours: { calendar: 'office' },
+        }),
+      },
     },
-    policies: {
-      standard: PolicySchema.parse({
-        calendar: 'always',
-        handoff: { required: [], onMissing: 'flag' },
-        rules: [
-          { id: 'ransomware', kind: 'emergency', when: { text: ['ransomware'] }, then: { notify: ['managers'] } },
-          { id: 'invoices', kind: 'hierarchical', when: { text: ['invoice'] }, then: { notify: ['managers'] } },
-        ],
-      }),
-    },
-  };
+  );
 }
 
 let redis: TestRedis;

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { CalendarSchema, PolicySchema } from '../../src/contract/index.js';
 import type { AppConfig } from '../../src/config/types.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
 import { watchClock } from '../helpers/clock.js';
-import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { INSTANCE, officeConfig, startTestPipeline } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 /**
@@ -24,34 +23,24 @@ const T1_DUE = '2026-11-23T15:00:00Z';
 const T2_DUE = '2026-11-23T19:00:00Z';
 
 function businessConfig(psaUrl: string): AppConfig {
-  const base = testConfig({ psaUrl });
-  return {
-    ...base,
-    calendars: {
-      ...base.calendars,
-      office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': '09:00-17:00' } }),
-    },
-    policies: {
-      standard: PolicySchema.parse({
-        calendar: 'office',
-        handoff: { required: [], onMissing: 'flag' },
-        rules: [
-          {
-            id: 't1-timeout',
-            kind: 'tiered',
-            when: { tier: 'T1', timeInTier: '2h' },
-            then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' },
-          },
-          {
-            id: 't2-timeout',
-            kind: 'tiered',
-            when: { tier: 'T2', timeInTier: '4h' },
-            then: { escalateTo: 'T3', note: 'internal' },
-          },
-        ],
-      }),
-    },
-  };
+  return officeConfig(psaUrl, '09:00-17:00', {
+    calendar: 'office',
+    handoff: { required: [], onMissing: 'flag' },
+    rules: [
+      {
+        id: 't1-timeout',
+        kind: 'tiered',
+        when: { tier: 'T1', timeInTier: '2h' },
+        then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' },
+      },
+      {
+        id: 't2-timeout',
+        kind: 'tiered',
+        when: { tier: 'T2', timeInTier: '4h' },
+        then: { escalateTo: 'T3', note: 'internal' },
+      },
+    ],
+  });
 }
 
 let redis: TestRedis;
