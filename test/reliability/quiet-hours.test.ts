@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { NotifierSchema } from '../../src/contract/index.js';
 import type { AppConfig } from '../../src/config/types.js';
-import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { FakePsa } from '../helpers/test-psa.js';
+import { usePsaSuite } from '../helpers/psa-suite.js';
 import { INSTANCE, officeConfig, startTestPipeline } from '../helpers/test-pipeline.js';
 import { waitFor } from '../helpers/wait.js';
 import { watchClock } from '../helpers/clock.js';
@@ -42,38 +39,27 @@ function quietConfig(psaUrl: string): AppConfig {
   );
 }
 
-let redis: TestRedis;
-let fake: FakePsa;
 let clock = MONDAY_11PM;
+const suite = usePsaSuite(() => clock);
 const watched = watchClock(() => clock, ['flush']);
-const running: RunningPipeline[] = [];
 const start = async () => {
-  const p = await startTestPipeline({ redisUrl: redis.url, config: quietConfig(fake.url), now: watched.now });
-  running.push(p);
+  const p = await startTestPipeline({
+    redisUrl: suite.redis.url,
+    config: quietConfig(suite.fake.url),
+    now: watched.now,
+  });
+  suite.pipelines.push(p);
   return p;
 };
 
-beforeAll(async () => {
-  redis = await startRedis();
-  fake = new FakePsa();
-  fake.now = () => clock;
-  await fake.start();
-});
-
-afterAll(async () => {
-  await Promise.all(running.map((p) => p.close()));
-  await fake.stop();
-  await redis.close();
-});
-
 const bodies = () =>
-  fake.notifications.filter((n) => n.name === 'managers').map((n) => n.body as Record<string, unknown>);
+  suite.fake.notifications.filter((n) => n.name === 'managers').map((n) => n.body as Record<string, unknown>);
 
 describe('notifier quiet hours (injected clock)', () => {
   it('holds the 23:00 manager notification for the 08:00 digest, across a restart, while the ransomware page goes at once', async () => {
     const first = await start();
-    fake.addTicket({ id: 'q1', queue: '1', title: 'Invoice run failed overnight' });
-    fake.addTicket({ id: 'q2', queue: '1', title: 'Ransomware note on the file server' });
+    suite.fake.addTicket({ id: 'q1', queue: '1', title: 'Invoice run failed overnight' });
+    suite.fake.addTicket({ id: 'q2', queue: '1', title: 'Ransomware note on the file server' });
     await first.pipeline.ingest({
       instanceId: INSTANCE,
       event: { eventId: 'q1', ticketId: 'q1', action: 'created' },
@@ -98,7 +84,7 @@ describe('notifier quiet hours (injected clock)', () => {
 
     // A restart while it is held: the new process delivers it.
     await first.close();
-    running.splice(running.indexOf(first), 1);
+    suite.pipelines.splice(suite.pipelines.indexOf(first), 1);
     const second = await start();
 
     clock = TUESDAY_8AM - 1_000;
