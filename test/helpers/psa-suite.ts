@@ -34,3 +34,16 @@ export function usePsaSuite(now?: () => number): PsaSuite {
   });
   return suite;
 }
+
+/**
+ * Between the tests of a file that starts a fresh FakePsa per test: closes the pipelines the test started, stops its
+ * fake and empties Redis, so the next test starts from nothing.
+ */
+export async function resetAfterTest(redisUrl: string, pipelines: RunningPipeline[], fake: FakePsa): Promise<void> {
+  await Promise.all(pipelines.splice(0).map((p) => p.close()));
+  await fake.stop();
+  const { Redis } = await import('ioredis');
+  const r = new Redis(redisUrl);
+  await r.flushall();
+  r.disconnect();
+}
