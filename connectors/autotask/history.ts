@@ -1,13 +1,15 @@
 import {
   ConnectorError,
-  err,
-  ok,
+  attempt,
+  isRawRecord,
+  currentTicket,
   parseChangeText,
+  readHistoryPage,
   replayBackwards,
-  toConnectorError,
 } from '../../src/contract/index.js';
 import type {
   FetchedTicket,
+  RawRecord,
   HistoryPage,
   HistoryWindow,
   RawChange,
@@ -32,7 +34,6 @@ import { parseInstant } from './mapping.js';
  * resolved through the ticket's picklists (already read with the ticket) and names through the resources.
  */
 
-type Raw = Record<string, unknown>;
 type Field = 'queueID' | 'status' | 'priority' | 'assignedResourceID';
 
 const maxHistoryPages = 20;
@@ -56,8 +57,6 @@ function fieldOf(label: string): Field | undefined {
   return undefined;
 }
 
-const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** Every TicketHistory row of a ticket (500 per page, `nextPageUrl` POSTed with the same body). */
 export async function readTicketHistory(ctx: AtContext, ticketId: string): Promise<TicketHistoryRow[]> {
   const body = { filter: [{ op: 'eq', field: 'ticketID', value: Number(ticketId) }] };
@@ -70,7 +69,7 @@ export async function readTicketHistory(ctx: AtContext, ticketId: string): Promi
       throw new ConnectorError('invalid_response', 'Autotask answered the ticket history query without items', {
         retryable: true,
       });
-    out.push(...parsed.data.items.filter(isObject));
+    out.push(...parsed.data.items.filter(isRawRecord));
     const next = parsed.data.pageDetails?.nextPageUrl;
     if (!next) return out;
     path = next;
@@ -102,7 +101,7 @@ async function resources(ctx: AtContext): Promise<Resource[]> {
     const parsed = itemsSchema.safeParse(res.data);
     if (!parsed.success) break;
     for (const r of parsed.data.items)
-      if (isObject(r) && typeof r['id'] === 'number') out.push(r as unknown as Resource);
+      if (isRawRecord(r) && typeof r['id'] === 'number') out.push(r as unknown as Resource);
     const next = parsed.data.pageDetails?.nextPageUrl;
     if (!next) break;
     path = next;
@@ -125,19 +124,19 @@ function picklistValue(picklists: Picklists | undefined, field: string, label: s
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The raw ticket at `at`: stamps set to it, later dates removed, later notes left out, the owner's record switched. */
-function asOf(fetched: FetchedTicket, raw: Raw, at: string, people: Resource[]): FetchedTicket {
+function asOf(fetched: FetchedTicket, raw: RawRecord, at: string, people: Resource[]): FetchedTicket {
   const atMs = Date.parse(at);
-  const t: Raw = { ...raw, lastTrackedModificationDateTime: at, lastActivityDate: at };
+  const t: RawRecord = { ...raw, lastTrackedModificationDateTime: at, lastActivityDate: at };
   const after = (v: unknown) => {
     const ms = parseInstant(v);
     return ms !== undefined && ms > atMs;
   };
   for (const k of ['completedDate', 'resolvedDateTime', 'firstResponseDateTime', 'resolutionPlanDateTime'])
     if (after(t[k])) t[k] = null;
-  const notes = fetched.notes.filter((n) => !isObject(n) || !after(n['createDateTime'] ?? n['lastActivityDate']));
+  const notes = fetched.notes.filter((n) => !isRawRecord(n) || !after(n['createDateTime'] ?? n['lastActivityDate']));
   const lookups = { ...(fetched.lookups ?? {}) } as AutotaskLookups & Record<string, unknown>;
   const owner = people.find((p) => p.id === t['assignedResourceID']);
-  if (t['assignedResourceID'] !== (fetched.ticket as Raw)['assignedResourceID']) {
+  if (t['assignedResourceID'] !== (fetched.ticket as RawRecord)['assignedResourceID']) {
     if (owner) lookups.owner = { ...owner };
     else delete lookups.owner;
   }
@@ -148,8 +147,8 @@ async function changesOf(
   ctx: AtContext,
   picklists: Picklists | undefined,
   rows: TicketHistoryRow[],
-): Promise<{ changes: RawChange<Raw>[]; unreadable: number }> {
-  const changes: RawChange<Raw>[] = [];
+): Promise<{ changes: RawChange<RawRecord>[]; unreadable: number }> {
+  const changes: RawChange<RawRecord>[] = [];
   let unreadable = 0;
   for (const row of rows) {
     const ms = parseInstant(row.date);
@@ -185,21 +184,18 @@ async function ticketHistory(
   ticketId: string,
   window: HistoryWindow,
 ): Promise<TicketHistoryRead | undefined> {
-  const fetched = await fetchTicket(ctx, ticketId);
-  if (!fetched.ok) {
-    if (fetched.error.code === 'not_found') return undefined;
-    throw fetched.error;
-  }
-  const current = fetched.value.ticket as Raw;
+  const fetched = currentTicket(await fetchTicket(ctx, ticketId));
+  if (!fetched) return undefined;
+  const current = fetched.ticket as RawRecord;
   const createdMs = parseInstant(current['createDate']);
   if (createdMs === undefined) return undefined;
-  const lookups = fetched.value.lookups as AutotaskLookups | undefined;
+  const lookups = fetched.lookups as AutotaskLookups | undefined;
   const { changes, unreadable } = await changesOf(ctx, lookups?.picklists, await readTicketHistory(ctx, ticketId));
   const people = changes.length > 0 ? await resources(ctx) : [];
   const states = replayBackwards(current, iso(createdMs), changes, window.to);
   return {
     ticketId,
-    snapshots: states.map((s) => ({ at: s.at, fetched: asOf(fetched.value, s.raw, s.at, people) })),
+    snapshots: states.map((s) => ({ at: s.at, fetched: asOf(fetched, s.raw, s.at, people) })),
     unreadable,
   };
 }
@@ -212,14 +208,6 @@ export async function readAutotaskHistory(
 ): Promise<Result<HistoryPage, ConnectorError>> {
   const listed = await listChangedSince(ctx, window.from, page);
   if (!listed.ok) return listed;
-  try {
-    const tickets: TicketHistoryRead[] = [];
-    for (const item of listed.value.items) {
-      const h = await ticketHistory(ctx, item.ticketId, window);
-      if (h && h.snapshots.length > 0) tickets.push(h);
-    }
-    return ok({ tickets, ...(listed.value.nextPage ? { nextPage: listed.value.nextPage } : {}) });
-  } catch (e) {
-    return err(toConnectorError(e));
-  }
+  const ids = listed.value.items.map((item) => item.ticketId);
+  return attempt(() => readHistoryPage(ids, listed.value.nextPage, (id) => ticketHistory(ctx, id, window)));
 }

@@ -1,13 +1,15 @@
 import {
   ConnectorError,
-  err,
-  ok,
+  attempt,
+  isRawRecord,
+  currentTicket,
   parseChangeText,
+  readHistoryPage,
   replayBackwards,
-  toConnectorError,
 } from '../../src/contract/index.js';
 import type {
   FetchedTicket,
+  RawRecord,
   HistoryPage,
   HistoryWindow,
   RawChange,
@@ -29,7 +31,6 @@ import { fetchTicket, listChangedSince } from './read.js';
  * is only in `text`, with names (not ids), so names are resolved through the board, team, status and priority lists.
  */
 
-type Raw = Record<string, unknown>;
 type Field = 'board' | 'team' | 'status' | 'priority' | 'owner';
 
 const auditPageSize = 1000;
@@ -62,10 +63,9 @@ export function parseAuditEntry(e: AuditEntry): { at: string; field: Field; from
   return at === undefined || !c || !field ? undefined : { at, field, from: c.from, to: c.to };
 }
 
-const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
-const omit = (o: Raw, keys: readonly string[]): Raw =>
+const omit = (o: RawRecord, keys: readonly string[]): RawRecord =>
   Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
-const rows = (data: unknown): Raw[] => (Array.isArray(data) ? data.filter(isObject) : []);
+const rows = (data: unknown): RawRecord[] => (Array.isArray(data) ? data.filter(isRawRecord) : []);
 const same = (a: unknown, b: string) => typeof a === 'string' && a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /** Every audit trail entry of a ticket (navigable paging, `Link: rel="next"` or a full page). */
@@ -125,31 +125,31 @@ class Names {
       );
     });
   }
-  async board(name: string): Promise<Raw | undefined> {
+  async board(name: string): Promise<RawRecord | undefined> {
     const b = (await this.boards()).find((x) => same(x.name, name));
     return b ? { id: b.id, name: b.name } : undefined;
   }
   /** Boards to search for a team or status name: the ticket's board at that instant first, then every other. */
   private async boardOrder(first: unknown): Promise<number[]> {
-    const id = isObject(first) ? Number(idString(first['id'])) : NaN;
+    const id = isRawRecord(first) ? Number(idString(first['id'])) : NaN;
     const all = (await this.boards()).map((b) => b.id);
     return Number.isFinite(id) ? [id, ...all.filter((b) => b !== id)] : all;
   }
-  async team(name: string, board: unknown): Promise<Raw | undefined> {
+  async team(name: string, board: unknown): Promise<RawRecord | undefined> {
     for (const b of await this.boardOrder(board)) {
       const t = (await this.teams(b)).find((x) => same(x.name, name));
       if (t) return { id: t.id, name: t.name };
     }
     return undefined;
   }
-  async status(name: string, board: unknown): Promise<Raw | undefined> {
+  async status(name: string, board: unknown): Promise<RawRecord | undefined> {
     for (const b of await this.boardOrder(board)) {
       const s = (await boardStatuses(this.ctx, b)).find((x) => same(x.name, name));
       if (s) return { id: s.id, name: s.name };
     }
     return undefined;
   }
-  async priority(name: string): Promise<Raw | undefined> {
+  async priority(name: string): Promise<RawRecord | undefined> {
     const list = await cached(this.ctx, `cw:hist:priorities:${this.ctx.instance.id}`, async () => {
       const res = await cwRequest(this.ctx, { method: 'GET', path: '/service/priorities', query: { pageSize: 1000 } });
       return rows(res.data).flatMap((r) =>
@@ -164,8 +164,8 @@ class Names {
 }
 
 /** The raw ticket as it was at `at`: dates not reached yet are removed, notes not written yet are left out. */
-function asOf(fetched: FetchedTicket, raw: Raw, at: string): FetchedTicket {
-  const t: Raw = { ...raw, _info: { ...(isObject(raw['_info']) ? raw['_info'] : {}), lastUpdated: at } };
+function asOf(fetched: FetchedTicket, raw: RawRecord, at: string): FetchedTicket {
+  const t: RawRecord = { ...raw, _info: { ...(isRawRecord(raw['_info']) ? raw['_info'] : {}), lastUpdated: at } };
   const after = (v: unknown) => {
     const u = toUtc(v);
     return u !== undefined && u > at;
@@ -173,7 +173,7 @@ function asOf(fetched: FetchedTicket, raw: Raw, at: string): FetchedTicket {
   const later = ['dateResolved', 'closedDate', 'dateResponded'].filter((k) => after(t[k]));
   const u = omit(t, later);
   if (u['closedDate'] === undefined && u['closedFlag'] === true) u['closedFlag'] = false;
-  const notes = fetched.notes.filter((n) => !isObject(n) || !after(n['dateCreated']));
+  const notes = fetched.notes.filter((n) => !isRawRecord(n) || !after(n['dateCreated']));
   const { gone: _gone, ...rest } = fetched;
   return { ...rest, ticket: u, notes };
 }
@@ -185,9 +185,9 @@ function asOf(fetched: FetchedTicket, raw: Raw, at: string): FetchedTicket {
  */
 async function changesOf(
   names: Names,
-  current: Raw,
+  current: RawRecord,
   entries: AuditEntry[],
-): Promise<{ changes: RawChange<Raw>[]; unreadable: number }> {
+): Promise<{ changes: RawChange<RawRecord>[]; unreadable: number }> {
   const parsed = entries.flatMap((e) => {
     const c = parseAuditEntry(e);
     return c ? [c] : [];
@@ -199,10 +199,10 @@ async function changesOf(
       if (b.at >= at) board = b.from === '' ? undefined : ((await names.board(b.from)) ?? board);
     return board;
   };
-  const changes: RawChange<Raw>[] = [];
+  const changes: RawChange<RawRecord>[] = [];
   let unreadable = 0;
   for (const c of parsed) {
-    let ref: Raw | null | undefined;
+    let ref: RawRecord | null | undefined;
     if (c.from === '') ref = null;
     else if (c.field === 'board') ref = await names.board(c.from);
     else if (c.field === 'team') ref = await names.team(c.from, await boardBefore(c.at));
@@ -229,21 +229,17 @@ async function ticketHistory(
   ticketId: string,
   window: HistoryWindow,
 ): Promise<TicketHistoryRead | undefined> {
-  const fetched = await fetchTicket(ctx, ticketId);
-  if (!fetched.ok) {
-    if (fetched.error.code === 'not_found') return undefined;
-    throw fetched.error;
-  }
-  if (fetched.value.gone) return undefined;
-  const current = fetched.value.ticket as Raw;
-  const info = isObject(current['_info']) ? current['_info'] : {};
+  const fetched = currentTicket(await fetchTicket(ctx, ticketId));
+  if (!fetched || fetched.gone) return undefined;
+  const current = fetched.ticket as RawRecord;
+  const info = isRawRecord(current['_info']) ? current['_info'] : {};
   const createdAt = toUtc(info['dateEntered']) ?? toUtc(info['lastUpdated']);
   if (createdAt === undefined) return undefined;
   const { changes, unreadable } = await changesOf(names, current, await readAuditTrail(ctx, ticketId));
   const states = replayBackwards(current, createdAt, changes, window.to);
   return {
     ticketId,
-    snapshots: states.map((s) => ({ at: s.at, fetched: asOf(fetched.value, s.raw, s.at) })),
+    snapshots: states.map((s) => ({ at: s.at, fetched: asOf(fetched, s.raw, s.at) })),
     unreadable,
   };
 }
@@ -256,15 +252,7 @@ export async function readHistory(
 ): Promise<Result<HistoryPage, ConnectorError>> {
   const listed = await listChangedSince(ctx, window.from, page);
   if (!listed.ok) return listed;
-  try {
-    const names = new Names(ctx);
-    const tickets: TicketHistoryRead[] = [];
-    for (const item of listed.value.items) {
-      const h = await ticketHistory(ctx, names, item.ticketId, window);
-      if (h && h.snapshots.length > 0) tickets.push(h);
-    }
-    return ok({ tickets, ...(listed.value.nextPage ? { nextPage: listed.value.nextPage } : {}) });
-  } catch (e) {
-    return err(toConnectorError(e));
-  }
+  const names = new Names(ctx);
+  const ids = listed.value.items.map((item) => item.ticketId);
+  return attempt(() => readHistoryPage(ids, listed.value.nextPage, (id) => ticketHistory(ctx, names, id, window)));
 }

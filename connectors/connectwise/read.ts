@@ -1,4 +1,4 @@
-import { ConnectorError, err, ok, toConnectorError } from '../../src/contract/index.js';
+import { ConnectorError, err, isRawRecord, ok, toConnectorError } from '../../src/contract/index.js';
 import type { ChangedPage, FetchedTicket, Result, TicketActivity } from '../../src/contract/index.js';
 
 import { conditionDate, conditionString, cwRequest } from './client.js';
@@ -12,8 +12,6 @@ import { idString, toUtc } from './mapping.js';
 export const notesPageSize = 25;
 /** Reconciliation page size: the documented maximum, with `fields` trimming each row to id + `_info`. */
 export const changedPageSize = 1000;
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function ticketPath(ticketId: string): string | undefined {
   return /^\d{1,10}$/.test(ticketId) ? `/service/tickets/${ticketId}` : undefined;
@@ -64,7 +62,7 @@ export async function readTicket(ctx: CwContext, ticketId: string): Promise<Reco
   if (!path)
     throw new ConnectorError('not_found', `not a ConnectWise ticket id: ${JSON.stringify(ticketId.slice(0, 20))}`);
   const res = await cwRequest(ctx, { method: 'GET', path });
-  if (!isObject(res.data) || idString(res.data['id']) === undefined) {
+  if (!isRawRecord(res.data) || idString(res.data['id']) === undefined) {
     throw new ConnectorError('invalid_response', 'ConnectWise answered GET ticket without a ticket object', {
       retryable: true,
     });
@@ -117,7 +115,7 @@ export async function fetchTicket(ctx: CwContext, ticketId: string): Promise<Res
     const configurations = await readConfigurations(ctx, ticketId);
     // Merged into a parent ticket: ConnectWise still answers, but this ticket is gone (confirms a `deleted` event).
     const parent = ticket['mergedParentTicket'];
-    const merged = isObject(parent) && idString(parent['id']) !== undefined;
+    const merged = isRawRecord(parent) && idString(parent['id']) !== undefined;
     return ok({
       ticket,
       notes,
@@ -165,9 +163,9 @@ export async function listChangedSince(
     const items: ChangedPage['items'] = [];
     let highWater: string | undefined;
     for (const row of rows) {
-      const ticketId = isObject(row) ? idString(row['id']) : undefined;
+      const ticketId = isRawRecord(row) ? idString(row['id']) : undefined;
       if (ticketId === undefined) continue;
-      const info = isObject(row) && isObject(row['_info']) ? row['_info'] : {};
+      const info = isRawRecord(row) && isRawRecord(row['_info']) ? row['_info'] : {};
       const version = toUtc(info['lastUpdated']);
       items.push(version === undefined ? { ticketId } : { ticketId, version });
       if (version !== undefined && (highWater === undefined || version > highWater)) highWater = version;
@@ -202,9 +200,9 @@ export async function listOpen(ctx: CwContext, page?: string): Promise<Result<Ch
     const rows = Array.isArray(res.data) ? res.data : [];
     const items: ChangedPage['items'] = [];
     for (const row of rows) {
-      const ticketId = isObject(row) ? idString(row['id']) : undefined;
+      const ticketId = isRawRecord(row) ? idString(row['id']) : undefined;
       if (ticketId === undefined) continue;
-      const version = toUtc((isObject(row) && isObject(row['_info']) ? row['_info'] : {})['lastUpdated']);
+      const version = toUtc((isRawRecord(row) && isRawRecord(row['_info']) ? row['_info'] : {})['lastUpdated']);
       items.push(version === undefined ? { ticketId } : { ticketId, version });
     }
     const more = hasNextLink(res.headers['link']) ?? rows.length >= changedPageSize;
@@ -245,11 +243,11 @@ export async function readActivity(
       path: '/time/entries',
       query: { conditions, orderBy: 'id desc', pageSize: timeEntryPageSize },
     });
-    const rows = Array.isArray(res.data) ? res.data.filter(isObject) : [];
+    const rows = Array.isArray(res.data) ? res.data.filter(isRawRecord) : [];
     return ok(
       rows.flatMap((r) => {
-        const member = isObject(r['member']) ? r['member'] : {};
-        const info = isObject(r['_info']) ? r['_info'] : {};
+        const member = isRawRecord(r['member']) ? r['member'] : {};
+        const info = isRawRecord(r['_info']) ? r['_info'] : {};
         const author = typeof member['identifier'] === 'string' ? member['identifier'].trim() : '';
         const at = toUtc(r['dateEntered']) ?? toUtc(info['dateEntered']) ?? toUtc(r['timeStart']);
         return author !== '' && at !== undefined ? [{ at, author, kind: 'time_entry' as const }] : [];

@@ -1,6 +1,15 @@
-import { ConnectorError, err, ok, replayBackwards, toConnectorError } from '../../src/contract/index.js';
+import {
+  ConnectorError,
+  attempt,
+  isRawRecord,
+  err,
+  readHistoryPage,
+  replayBackwards,
+  toConnectorError,
+} from '../../src/contract/index.js';
 import type {
   FetchedTicket,
+  RawRecord,
   HistoryPage,
   HistoryWindow,
   RawChange,
@@ -26,11 +35,9 @@ import { loadTicket, ticketNumber } from './read.js';
  * starts at the first instant whose team, agent and priority are all known.
  */
 
-type Raw = Record<string, unknown>;
 type Field = 'status' | 'agent' | 'team' | 'priority';
 
 const PAGE_SIZE = 100;
-const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 const int = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isInteger(v)
     ? v
@@ -71,13 +78,13 @@ async function listUpdated(
 }
 
 /** Every action of a ticket, system actions included (field changes are recorded on them too). */
-async function allActions(ctx: HaloContext, id: number): Promise<Raw[]> {
+async function allActions(ctx: HaloContext, id: number): Promise<RawRecord[]> {
   const res = await haloRequest(ctx, { method: 'GET', path: '/Actions', query: { ticket_id: id } });
   const body = res.data;
-  const rows = Array.isArray(body) ? body : isObject(body) && Array.isArray(body['actions']) ? body['actions'] : [];
+  const rows = Array.isArray(body) ? body : isRawRecord(body) && Array.isArray(body['actions']) ? body['actions'] : [];
   return rows.filter(
-    (a): a is Raw =>
-      isObject(a) && (a['ticket_id'] === undefined || a['ticket_id'] === null || Number(a['ticket_id']) === id),
+    (a): a is RawRecord =>
+      isRawRecord(a) && (a['ticket_id'] === undefined || a['ticket_id'] === null || Number(a['ticket_id']) === id),
   );
 }
 
@@ -89,7 +96,7 @@ interface Change {
   from?: unknown;
 }
 
-function changesIn(action: Raw): Change[] {
+function changesIn(action: RawRecord): Change[] {
   const stamp = haloInstant(action['datetime']) ?? haloInstant(action['actiondatecreated']);
   if (stamp === undefined) return [];
   const at = new Date(Date.parse(stamp)).toISOString();
@@ -111,7 +118,7 @@ function changesIn(action: Raw): Change[] {
   return out;
 }
 
-function setField(raw: Raw, field: Field, value: unknown): Raw {
+function setField(raw: RawRecord, field: Field, value: unknown): RawRecord {
   const t = { ...raw };
   if (field === 'status') {
     t['status_id'] = value;
@@ -135,16 +142,16 @@ function setField(raw: Raw, field: Field, value: unknown): Raw {
  * field after it has an unknown "before": `knownFrom` moves to its instant.
  */
 export function undoable(
-  actions: Raw[],
+  actions: RawRecord[],
   createdAt: string,
-): { changes: RawChange<Raw>[]; knownFrom: string; unreadable: number } {
+): { changes: RawChange<RawRecord>[]; knownFrom: string; unreadable: number } {
   const all = actions
     .map((a, i) => ({ a, i, ms: Date.parse(haloInstant(a['datetime']) ?? haloInstant(a['actiondatecreated']) ?? '') }))
     .filter((x) => Number.isFinite(x.ms))
     .sort((x, y) => x.ms - y.ms || Number(x.a['id'] ?? x.i) - Number(y.a['id'] ?? y.i));
   const logging = all[0];
   const last: Partial<Record<Field, unknown>> = {};
-  const changes: RawChange<Raw>[] = [];
+  const changes: RawChange<RawRecord>[] = [];
   let knownFrom = createdAt;
   let unreadable = 0;
   for (const x of all) {
@@ -168,15 +175,15 @@ export function undoable(
 }
 
 /** The raw ticket at `at`: stamps set to it, later dates removed, later actions left out of the notes. */
-function asOf(fetched: FetchedTicket, raw: Raw, at: string): FetchedTicket {
-  const t: Raw = { ...raw, last_update: at, lastactiondate: at };
+function asOf(fetched: FetchedTicket, raw: RawRecord, at: string): FetchedTicket {
+  const t: RawRecord = { ...raw, last_update: at, lastactiondate: at };
   const after = (v: unknown) => {
     const i = haloInstant(v);
     return i !== undefined && Date.parse(i) > Date.parse(at);
   };
   for (const k of ['dateclosed', 'datecleared', 'responsedate']) if (after(t[k])) t[k] = null;
   if (t['dateclosed'] === null) t['hasbeenclosed'] = false;
-  const notes = fetched.notes.filter((n) => !isObject(n) || !after(n['datetime']));
+  const notes = fetched.notes.filter((n) => !isRawRecord(n) || !after(n['datetime']));
   const { gone: _gone, ...rest } = fetched;
   return { ...rest, ticket: t, notes };
 }
@@ -194,7 +201,7 @@ async function ticketHistory(
     throw e;
   }
   if (fetched.gone) return undefined;
-  const current = fetched.ticket as Raw;
+  const current = fetched.ticket as RawRecord;
   const createdAt = haloInstant(current['dateoccurred']) ?? haloInstant(current['datecreated']);
   if (createdAt === undefined) return undefined;
   const { changes, knownFrom, unreadable } = undoable(
@@ -223,15 +230,9 @@ export async function readHaloHistory(
   const pageNo = page === undefined ? 1 : Number(page);
   if (!Number.isSafeInteger(pageNo) || pageNo < 1)
     return err(new ConnectorError('validation', `bad page token ${JSON.stringify(page)}`, { retryable: false }));
-  try {
+  return attempt(async () => {
     const listed = await listUpdated(ctx, window, pageNo);
-    const tickets: TicketHistoryRead[] = [];
-    for (const id of listed.ids) {
-      const h = await ticketHistory(ctx, id, window);
-      if (h && h.snapshots.length > 0) tickets.push(h);
-    }
-    return ok({ tickets, ...(listed.more ? { nextPage: String(pageNo + 1) } : {}) });
-  } catch (e) {
-    return err(toConnectorError(e));
-  }
+    const nextPage = listed.more ? String(pageNo + 1) : undefined;
+    return readHistoryPage(listed.ids, nextPage, (id) => ticketHistory(ctx, id, window));
+  });
 }

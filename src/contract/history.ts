@@ -1,4 +1,6 @@
 import type { FetchedTicket } from './connector.js';
+import type { ConnectorError } from './errors.js';
+import type { Result } from './result.js';
 
 /**
  * Ticket history read back from a PSA (`backtest --from-psa`, docs/backtest.md "--from-psa"): each connector lists
@@ -6,6 +8,12 @@ import type { FetchedTicket } from './connector.js';
  * Halo actions) and rebuilds the raw ticket as it was at each change. The caller normalizes every snapshot with the
  * connector's own `normalize`, so a rebuilt ticket reads exactly like a live one.
  */
+
+/** A PSA's raw JSON object (a ticket, a history row) before the connector's own schemas read it. */
+export type RawRecord = Record<string, unknown>;
+
+/** A JSON object (not an array, not null). */
+export const isRawRecord = (v: unknown): v is RawRecord => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface HistoryWindow {
   /** ISO instant: tickets changed at or after it are read. */
@@ -88,4 +96,29 @@ export function parseChangeText(text: string): { label: string; from: string; to
     if (m) out.push({ label: m[1]!.trim(), from: m[2]!.trim(), to: m[3]!.trim() });
   }
   return out;
+}
+
+/**
+ * One page of history, the flow every connector's reader shares: each listed ticket read in turn (in order), the
+ * tickets with no snapshot in the window left out, the listing's next-page token passed on. A thrown error ends the
+ * page (the caller turns it into an `err` value with `attempt`).
+ */
+export async function readHistoryPage(
+  ticketIds: readonly string[],
+  nextPage: string | undefined,
+  readTicket: (ticketId: string) => Promise<TicketHistoryRead | undefined>,
+): Promise<HistoryPage> {
+  const tickets: TicketHistoryRead[] = [];
+  for (const id of ticketIds) {
+    const h = await readTicket(id);
+    if (h && h.snapshots.length > 0) tickets.push(h);
+  }
+  return { tickets, ...(nextPage ? { nextPage } : {}) };
+}
+
+/** The current ticket a history is rebuilt from: `undefined` when the PSA no longer has it, any other error thrown. */
+export function currentTicket(fetched: Result<FetchedTicket, ConnectorError>): FetchedTicket | undefined {
+  if (fetched.ok) return fetched.value;
+  if (fetched.error.code === 'not_found') return undefined;
+  throw fetched.error;
 }

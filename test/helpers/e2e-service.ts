@@ -12,6 +12,7 @@ import { createPolicyEngine } from '../../src/pipeline/policy/policy-engine.js';
 
 import { testEnv } from './build.js';
 import { freePort } from './redis.js';
+import { FAST_TUNING } from './test-pipeline.js';
 
 /**
  * The real service for end-to-end tests: the Fastify app over the BullMQ pipeline on a real Redis, with the real
@@ -42,12 +43,7 @@ policies:
 }
 
 export const E2E_TUNING: NonNullable<PipelineOptions['tuning']> = {
-  lockDurationMs: 2_000,
-  stalledIntervalMs: 1_000,
-  heartbeatMs: 200,
-  heartbeatStaleMs: 3_000,
-  pollMs: 100,
-  closeTimeoutMs: 5_000,
+  ...FAST_TUNING,
   backoffMs: 100,
   reconcileStartDelayMs: 600_000,
   // A note POST answered 5xx or not at all is re-checked by marker after this wait: the fake PSAs list notes at once.

@@ -403,3 +403,36 @@ export function cwTicket(
     ...overrides,
   });
 }
+
+/**
+ * A T1 ticket (Service A / Tier 1, jsmith) entered `hoursAgo` hours ago (3 h: past the 2-hour limit) with a
+ * technician's internal note, after the description note when `withDescription`.
+ */
+export function cwT1Ticket(fake: FakeConnectWise, id: number, hoursAgo = 3, withDescription = true): void {
+  const entered = new Date(Date.now() - hoursAgo * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  cwTicket(fake, id, entered, { summary: `Outlook keeps asking for a password (${id})` });
+  if (withDescription)
+    fake.addNote(id, {
+      text: 'Outlook prompts for the password every few minutes.',
+      detailDescriptionFlag: true,
+      dateCreated: entered,
+    });
+  fake.addNote(id, {
+    text: 'Recreated the mail profile; prompts came back.',
+    internalAnalysisFlag: true,
+    member: { id: 150, identifier: 'jsmith' },
+    createdBy: 'jsmith',
+    dateCreated: entered,
+  });
+}
+
+/** The `${CW_…}` variables the test configs read their ConnectWise connection from, pointed at this fake. */
+export function cwEnv(fake: FakeConnectWise): Record<string, string> {
+  return {
+    CW_BASE_URL: fake.baseUrl,
+    CW_PUBLIC_KEY: fake.publicKey,
+    CW_PRIVATE_KEY: fake.privateKey,
+    CW_CLIENT_ID: fake.clientId,
+    CW_ORIGIN: fake.origin,
+  };
+}

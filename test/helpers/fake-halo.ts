@@ -128,6 +128,39 @@ export class FakeHalo {
     return a;
   }
   /**
+   * A T1 ticket as the test configs map it (team 1st Line Support, status 2, priority 3, SLA 1, Initech's Peter
+   * Gibbons, agent 1), opened at `opened` (zoneless, as Halo writes it); `fields` adds to or overrides it.
+   */
+  addT1Ticket(id: number, opened: string, fields: Json): Json {
+    return this.addTicket({
+      id,
+      status_id: 2,
+      priority_id: 3,
+      sla_id: 1,
+      team: '1st Line Support',
+      agent_id: 1,
+      client_id: 17,
+      client_name: 'Initech Ltd',
+      user_id: 208,
+      user_name: 'Peter Gibbons',
+      dateoccurred: opened,
+      last_update: opened,
+      lastactiondate: opened,
+      ...fields,
+    });
+  }
+  /** A technician's (agent 5) private note on the ticket, written at `at`. */
+  addTechNote(ticketId: number, at: string, note: string): Json {
+    return this.addAction({
+      ticket_id: ticketId,
+      outcome: 'Private Note',
+      note,
+      hiddenfromuser: true,
+      who_agentid: 5,
+      datetime: at,
+    });
+  }
+  /**
    * Logs a ticket at `at` (ISO) as Halo does: the ticket and its first action, which records the values it was logged
    * with (`new_status`, `new_agent`, `new_team`, `new_priority`).
    */

@@ -52,6 +52,28 @@ export interface TestConfigOptions {
   extraRules?: unknown[];
 }
 
+/**
+ * `testConfig` with an `office` calendar (New York, Mon–Fri `hours`) and its `standard` policy replaced by `standard`
+ * (parsed); `extra` sections (notifiers, …) replace the test config's own.
+ */
+export function officeConfig(
+  psaUrl: string,
+  hours: string,
+  standard: unknown,
+  extra: Partial<AppConfig> = {},
+): AppConfig {
+  const base = testConfig({ psaUrl });
+  return {
+    ...base,
+    calendars: {
+      ...base.calendars,
+      office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': hours } }),
+    },
+    ...extra,
+    policies: { standard: PolicySchema.parse(standard) },
+  };
+}
+
 /** An AppConfig as the loader would produce it, for the test connector (registered under kind `connectwise`). */
 export function testConfig(o: TestConfigOptions): AppConfig {
   const instance = (id: string) => ({
@@ -90,6 +112,19 @@ export const testConnectors = { connectwise: testConnector };
 
 export const quietLog = (): Logger => pino({ level: process.env.TEST_LOG ?? 'silent' }) as unknown as Logger;
 
+/**
+ * Worker timings for tests: short locks, stall checks and heartbeats, so that a killed or stalled worker's jobs come
+ * back within seconds and a close never hangs.
+ */
+export const FAST_TUNING = {
+  lockDurationMs: 2_000,
+  stalledIntervalMs: 1_000,
+  heartbeatMs: 200,
+  heartbeatStaleMs: 3_000,
+  pollMs: 100,
+  closeTimeoutMs: 5_000,
+} satisfies PipelineOptions['tuning'];
+
 export interface StartOptions extends Partial<Omit<PipelineOptions, 'config' | 'redisUrl'>> {
   redisUrl: string;
   config: AppConfig;
@@ -106,16 +141,7 @@ export async function startTestPipeline(o: StartOptions): Promise<RunningPipelin
     ...o,
     engine,
     metrics,
-    tuning: {
-      lockDurationMs: 2_000,
-      stalledIntervalMs: 1_000,
-      heartbeatMs: 200,
-      heartbeatStaleMs: 3_000,
-      pollMs: 100,
-      closeTimeoutMs: 5_000,
-      backoffMs: 100,
-      ...o.tuning,
-    },
+    tuning: { ...FAST_TUNING, backoffMs: 100, ...o.tuning },
     http: { minDelayMs: 5, maxDelayMs: 20, ...o.http },
   });
   return { ...running, metrics };

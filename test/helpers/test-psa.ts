@@ -2,6 +2,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { waitFor } from './wait.js';
+
 /**
  * An in-memory fake PSA behind a real HTTP server on 127.0.0.1:0, for the test-only connector
  * (test/helpers/test-connector.ts). Scriptable per test: tickets, latency, failures (status + headers, n times),
@@ -267,4 +269,20 @@ export class FakePsa {
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** Waits until every ticket was moved (queue 2) and carries exactly one note, naming the ones not there yet. */
+export async function waitForMovedWithOneNote(
+  fake: FakePsa,
+  ids: readonly string[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  await waitFor(
+    () =>
+      ids.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1) || undefined,
+    timeoutMs,
+    200,
+    () =>
+      `every ticket moved with one note; not yet: ${ids.filter((id) => fake.tickets.get(id)!.notes.length !== 1).join(',')}`,
+  );
 }

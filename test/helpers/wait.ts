@@ -122,3 +122,19 @@ export async function waitForAdvance(
     () => `${what} past ${from}`,
   );
 }
+
+/** Waits until the events and tickets queues hold no waiting, active or delayed job (one look each time). */
+export async function waitForEventsAndTicketsEmpty(queues: { events: Queue; tickets: Queue }): Promise<void> {
+  await waitFor(
+    async () => {
+      const counts = [
+        await queues.events.getJobCounts('wait', 'active', 'delayed'),
+        await queues.tickets.getJobCounts('wait', 'active', 'delayed'),
+      ];
+      return counts.every((c) => Object.values(c).every((n) => n === 0)) || undefined;
+    },
+    30_000,
+    200,
+    'the events and tickets queues to drain',
+  );
+}

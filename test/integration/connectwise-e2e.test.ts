@@ -10,7 +10,7 @@ import type { AppConfig } from '../../src/config/index.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { ADMIN_TOKEN } from '../helpers/build.js';
 import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
-import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
+import { cwEnv, cwT1Ticket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
@@ -39,22 +39,7 @@ const notesPostedFor = (id: number) => fake.apiRequests('POST', new RegExp(`/ser
 const writesFor = (id: number) => fake.writes().filter((r) => r.path.includes(`/service/tickets/${id}`));
 
 /** A T1 ticket entered three hours ago (past the 2-hour limit) with a technician's note. */
-function t1Ticket(id: number): void {
-  const entered = new Date(Date.now() - 3 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  cwTicket(fake, id, entered, { summary: `Outlook keeps asking for a password (${id})` });
-  fake.addNote(id, {
-    text: 'Outlook prompts for the password every few minutes.',
-    detailDescriptionFlag: true,
-    dateCreated: entered,
-  });
-  fake.addNote(id, {
-    text: 'Recreated the mail profile; prompts came back.',
-    internalAnalysisFlag: true,
-    member: { id: 150, identifier: 'jsmith' },
-    createdBy: 'jsmith',
-    dateCreated: entered,
-  });
-}
+const t1Ticket = (id: number): void => cwT1Ticket(fake, id);
 
 async function deliver(
   body: string,
@@ -72,14 +57,7 @@ async function deliver(
 beforeAll(async () => {
   redis = await startRedis();
   fake = seedConnectWise(await new FakeConnectWise().start());
-  const env = {
-    CW_BASE_URL: fake.baseUrl,
-    CW_PUBLIC_KEY: fake.publicKey,
-    CW_PRIVATE_KEY: fake.privateKey,
-    CW_CLIENT_ID: fake.clientId,
-    CW_ORIGIN: fake.origin,
-  };
-  const loaded = loadConfigText(CONFIG, 'connectwise-e2e.yaml', env, connectors);
+  const loaded = loadConfigText(CONFIG, 'connectwise-e2e.yaml', cwEnv(fake), connectors);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   const config: AppConfig = loaded.value;
   ({ running, app, base } = await startE2eService({ config, redisUrl: redis.url }));

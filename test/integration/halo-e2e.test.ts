@@ -47,32 +47,12 @@ const writes = () => fake.requests.filter((r) => r.method !== 'GET' && r.path.st
 /** A T1 ticket opened three hours ago (past the 2-hour limit), unassigned, with one technician note. */
 function t1Ticket(id: number): void {
   const opened = zoneless(Date.now() - 3 * 3_600_000);
-  fake.addTicket({
-    id,
+  fake.addT1Ticket(id, opened, {
     summary: `Outlook prompts for password (${id})`,
     details: 'Prompts every few minutes since this morning.',
-    status_id: 2,
-    priority_id: 3,
-    sla_id: 1,
-    team: '1st Line Support',
-    agent_id: 1,
-    client_id: 17,
-    client_name: 'Initech Ltd',
-    user_id: 208,
-    user_name: 'Peter Gibbons',
     user_email: 'peter@initech.example',
-    dateoccurred: opened,
-    last_update: opened,
-    lastactiondate: opened,
   });
-  fake.addAction({
-    ticket_id: id,
-    outcome: 'Private Note',
-    note: 'Reset the password; prompts came back.',
-    hiddenfromuser: true,
-    who_agentid: 5,
-    datetime: opened,
-  });
+  fake.addTechNote(id, opened, 'Reset the password; prompts came back.');
 }
 
 /** A "small object" delivery as Halo sends it (top-level `id` is the delivery GUID, `object_id` the ticket). */

@@ -16,16 +16,6 @@ let h: Harness;
 const started = Date.now();
 const stamp = () => iso(Date.now());
 
-/** Evaluated after `since` AND the job finished: escalation-metrics history and counters are written after the state. */
-async function evaluated(ticketId: number, since: number): Promise<void> {
-  await h.evaluatedAfter(ticketId, since);
-  await waitFor(async () => {
-    const queues = [h.running.queues.events, h.running.queues.tickets];
-    const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed')));
-    return counts.every((c) => Object.values(c).every((n) => n === 0));
-  });
-}
-
 beforeAll(async () => {
   h = await startHarness('enforce');
 });
@@ -39,7 +29,7 @@ describe('escalation metrics through the real service', () => {
     let since = Date.now();
     expect(await h.deliver(4001)).toBe(202);
     await waitFor(() => (h.fake.tickets.get(4001)?.board as { id?: number } | undefined)?.id === 5);
-    await evaluated(4001, since);
+    await h.evaluated(4001, since);
     // Erin (the member we assigned) writes her first note; ConnectWise calls us back.
     const t = h.fake.tickets.get(4001)!;
     h.fake.addNote(4001, {
@@ -52,7 +42,7 @@ describe('escalation metrics through the real service', () => {
     t._info = { ...t._info, lastUpdated: h.fake.stamp(), updatedBy: 'erin.t' };
     since = Date.now();
     expect(await h.deliver(4001)).toBe(202);
-    await evaluated(4001, since);
+    await h.evaluated(4001, since);
 
     // A T1 ticket entered 30 minutes ago, closed in T1 now.
     h.t1Ticket(4002, 0.5);
@@ -64,7 +54,7 @@ describe('escalation metrics through the real service', () => {
     });
     since = Date.now();
     expect(await h.deliver(4002)).toBe(202);
-    await evaluated(4002, since);
+    await h.evaluated(4002, since);
   });
 
   it('GET /api/metrics/escalations answers the docs/spec.md §5 shape with the expected numbers', async () => {

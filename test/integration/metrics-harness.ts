@@ -10,7 +10,7 @@ import type { Metrics } from '../../src/pipeline/metrics/prometheus.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { ADMIN_TOKEN } from '../helpers/build.js';
 import { startE2eService } from '../helpers/e2e-service.js';
-import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
+import { cwEnv, cwT1Ticket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { freePort, startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
@@ -61,6 +61,8 @@ export interface Harness {
   deliver(ticketId: number): Promise<number>;
   /** Waits until the ticket was evaluated after `since` (epoch ms, by the stored `lastEvaluatedAt`). */
   evaluatedAfter(ticketId: number, since: number): Promise<void>;
+  /** Evaluated after `since` AND the job finished: escalation-metrics history and counters are written after the state. */
+  evaluated(ticketId: number, since: number): Promise<void>;
   /** GET an admin API path with the bearer token. */
   api<T = Record<string, unknown>>(path: string): Promise<{ status: number; body: T }>;
   /** A T1 ticket entered `hoursAgo` hours ago, owned by jsmith. */
@@ -89,14 +91,7 @@ export async function startHarness(mode: 'enforce' | 'observe'): Promise<Harness
   const fake = seedConnectWise(await new FakeConnectWise().start());
   const notified: unknown[] = [];
   const notifier = await startNotifier(notified);
-  const env = {
-    CW_BASE_URL: fake.baseUrl,
-    CW_PUBLIC_KEY: fake.publicKey,
-    CW_PRIVATE_KEY: fake.privateKey,
-    CW_CLIENT_ID: fake.clientId,
-    CW_ORIGIN: fake.origin,
-  };
-  const loaded = loadConfigText(config(mode, notifier.url), `metrics-${mode}.yaml`, env, connectors);
+  const loaded = loadConfigText(config(mode, notifier.url), `metrics-${mode}.yaml`, cwEnv(fake), connectors);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   const cfg = loaded.value;
   const { running, app, metrics, base, close } = await startE2eService({
@@ -104,6 +99,12 @@ export async function startHarness(mode: 'enforce' | 'observe'): Promise<Harness
     redisUrl: redis.url,
     debounceMs: 50,
   });
+  const evaluatedAfter = async (ticketId: number, since: number): Promise<void> => {
+    await waitFor(async () => {
+      const r = await running.stores.tickets.get('acme-cw', String(ticketId));
+      return r?.lastEvaluatedAt !== undefined && Date.parse(r.lastEvaluatedAt) >= since;
+    });
+  };
   return {
     fake,
     running,
@@ -122,10 +123,13 @@ export async function startHarness(mode: 'enforce' | 'observe'): Promise<Harness
       await res.arrayBuffer();
       return res.status;
     },
-    async evaluatedAfter(ticketId, since) {
+    evaluatedAfter,
+    async evaluated(ticketId, since) {
+      await evaluatedAfter(ticketId, since);
       await waitFor(async () => {
-        const r = await running.stores.tickets.get('acme-cw', String(ticketId));
-        return r?.lastEvaluatedAt !== undefined && Date.parse(r.lastEvaluatedAt) >= since;
+        const queues = [running.queues.events, running.queues.tickets];
+        const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed')));
+        return counts.every((c) => Object.values(c).every((n) => n === 0));
       });
     },
     async api<T>(path: string) {
@@ -133,15 +137,7 @@ export async function startHarness(mode: 'enforce' | 'observe'): Promise<Harness
       return { status: res.status, body: (await res.json()) as T };
     },
     t1Ticket(id, hoursAgo = 3) {
-      const entered = iso(Date.now() - hoursAgo * 3_600_000);
-      cwTicket(fake, id, entered, { summary: `Outlook keeps asking for a password (${id})` });
-      fake.addNote(id, {
-        text: 'Recreated the mail profile; prompts came back.',
-        internalAnalysisFlag: true,
-        member: { id: 150, identifier: 'jsmith' },
-        createdBy: 'jsmith',
-        dateCreated: entered,
-      });
+      cwT1Ticket(fake, id, hoursAgo, false);
     },
     async close() {
       await close();

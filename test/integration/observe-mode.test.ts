@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { AuditEntry } from '../../src/store/models.js';
 
-import { waitFor } from '../helpers/wait.js';
 import { startHarness } from './metrics-harness.js';
 import type { Harness } from './metrics-harness.js';
 
@@ -13,16 +12,6 @@ import type { Harness } from './metrics-harness.js';
 let h: Harness;
 const writesFor = (id: number) => h.fake.writes().filter((r) => r.path.includes(`/service/tickets/${id}`));
 const entries = async () => (await h.api<{ items: AuditEntry[] }>('/api/escalations?instance=acme-cw')).body.items;
-
-/** Evaluated after `since` AND the job finished: escalation-metrics history and counters are written after the state. */
-async function evaluated(ticketId: number, since: number): Promise<void> {
-  await h.evaluatedAfter(ticketId, since);
-  await waitFor(async () => {
-    const queues = [h.running.queues.events, h.running.queues.tickets];
-    const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed')));
-    return counts.every((c) => Object.values(c).every((n) => n === 0));
-  });
-}
 
 beforeAll(async () => {
   h = await startHarness('observe');
@@ -36,7 +25,7 @@ describe('observe mode through the real service', () => {
     h.t1Ticket(3001);
     const since = Date.now();
     expect(await h.deliver(3001)).toBe(202);
-    await evaluated(3001, since);
+    await h.evaluated(3001, since);
     const items = await entries();
     expect(items).toHaveLength(1);
     const entry = items[0]!;
@@ -63,7 +52,7 @@ describe('observe mode through the real service', () => {
   it('a proposal counts for once-per-visit: the next event in the same visit proposes nothing new', async () => {
     const since = Date.now();
     expect(await h.deliver(3001)).toBe(202);
-    await evaluated(3001, since);
+    await h.evaluated(3001, since);
     expect(await entries()).toHaveLength(1);
     const record = await h.running.stores.tickets.get('acme-cw', '3001');
     expect(record?.fired.map((f) => f.rule)).toEqual(['t1-timeout']);
@@ -81,7 +70,7 @@ describe('observe mode through the real service', () => {
     t._info = { ...t._info, lastUpdated: h.fake.stamp(), updatedBy: 'jsmith' };
     const since = Date.now();
     expect(await h.deliver(3001)).toBe(202);
-    await evaluated(3001, since);
+    await h.evaluated(3001, since);
     const items = await entries();
     expect(items).toHaveLength(2);
     const second = items[0]!; // newest first

@@ -4,6 +4,7 @@ import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
+import { resetAfterTest } from '../helpers/psa-suite.js';
 import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
 import { watchClock, type TestClock } from '../helpers/clock.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
@@ -15,14 +16,7 @@ const running: RunningPipeline[] = [];
 beforeAll(async () => {
   redis = await startRedis();
 });
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((p) => p.close()));
-  await fake.stop();
-  const { Redis } = await import('ioredis');
-  const r = new Redis(redis.url);
-  await r.flushall();
-  r.disconnect();
-});
+afterEach(() => resetAfterTest(redis.url, running, fake));
 afterAll(async () => {
   await redis.close();
 });

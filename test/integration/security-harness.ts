@@ -11,7 +11,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
 import { autotaskJson, autotaskSignature, FakeAutotask, type Json } from '../helpers/fake-autotask.js';
-import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
+import { cwEnv, cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startFakeHalo, type FakeHalo } from '../helpers/fake-halo.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 
@@ -116,11 +116,7 @@ export async function startSecurityService(options: SecurityServiceOptions = {})
   const at = await new FakeAutotask({ secret: SECRETS.atSecret }).start();
   const halo = await startFakeHalo({ clientId: 'halo-client', clientSecret: SECRETS.haloClientSecret });
   const env = {
-    CW_BASE_URL: cw.baseUrl,
-    CW_PUBLIC_KEY: cw.publicKey,
-    CW_PRIVATE_KEY: cw.privateKey,
-    CW_CLIENT_ID: cw.clientId,
-    CW_ORIGIN: cw.origin,
+    ...cwEnv(cw),
     AT_USERNAME: at.state.username,
     AT_SECRET: at.state.secret,
     AT_INTEGRATION_CODE: at.state.integrationCode,
@@ -224,23 +220,7 @@ export function atDelivery(
 /** A T1 Halo ticket opened three hours ago. */
 export function haloT1(s: SecurityService, id: number): void {
   const opened = zoneless(Date.now() - 3 * 3_600_000).replace(/\.\d{3}$/, '');
-  s.halo.addTicket({
-    id,
-    summary: `Printer offline (${id})`,
-    details: 'Offline since this morning.',
-    status_id: 2,
-    priority_id: 3,
-    sla_id: 1,
-    team: '1st Line Support',
-    agent_id: 1,
-    client_id: 17,
-    client_name: 'Initech Ltd',
-    user_id: 208,
-    user_name: 'Peter Gibbons',
-    dateoccurred: opened,
-    last_update: opened,
-    lastactiondate: opened,
-  });
+  s.halo.addT1Ticket(id, opened, { summary: `Printer offline (${id})`, details: 'Offline since this morning.' });
 }
 
 /** A Halo "small object" delivery body. */

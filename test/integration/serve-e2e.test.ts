@@ -12,7 +12,7 @@ import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { signBody, testConnector } from '../helpers/test-connector.js';
 import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, TEST_SECRET, quietLog, testConfig } from '../helpers/test-pipeline.js';
+import { FAST_TUNING, INSTANCE, TEST_SECRET, quietLog, testConfig } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 const ADMIN = 'a'.repeat(40);
@@ -50,14 +50,7 @@ beforeAll(async () => {
     connectors: { ...connectors, connectwise: testConnector },
     log: quietLog() as never,
     pipeline: {
-      tuning: {
-        lockDurationMs: 2_000,
-        stalledIntervalMs: 1_000,
-        heartbeatMs: 200,
-        heartbeatStaleMs: 3_000,
-        pollMs: 100,
-        closeTimeoutMs: 5_000,
-      },
+      tuning: FAST_TUNING,
       http: { minDelayMs: 5, maxDelayMs: 20 },
     },
   });

@@ -1,13 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-import { CalendarSchema, PolicySchema } from '../../src/contract/index.js';
 import type { AppConfig } from '../../src/config/types.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { FakePsa } from '../helpers/test-psa.js';
+import { usePsaSuite } from '../helpers/psa-suite.js';
 import { watchClock } from '../helpers/clock.js';
-import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { INSTANCE, officeConfig, startTestPipeline } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 /**
@@ -23,85 +20,65 @@ const MOVE = '2026-11-23T15:00:00Z';
 const PICKUP_DUE = '2026-11-23T15:30:00Z';
 
 function followConfig(psaUrl: string): AppConfig {
-  const base = testConfig({ psaUrl });
-  return {
-    ...base,
-    calendars: {
-      ...base.calendars,
-      office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': '09:00-17:00' } }),
-    },
-    policies: {
-      standard: PolicySchema.parse({
-        calendar: 'office',
-        sla: { P2: { firstResponse: 60, resolution: 120 } }, // P2 only: h1/h2 (P3) have no clocks
-        rca: { after: ['emergency'], within: '2d', notify: ['managers'] },
-        handoff: { required: [], onMissing: 'flag' },
-        rules: [
-          {
-            id: 'emergency',
-            kind: 'emergency',
-            when: { text: ['ransomware'] },
-            then: { escalateTo: 'T3', note: 'internal', notify: ['managers'] },
-          },
-          {
-            id: 't1-timeout',
-            kind: 'tiered',
-            when: { tier: 'T1', timeInTier: '1h' },
-            then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' },
-          },
-          {
-            id: 'not-picked-up',
-            kind: 'hierarchical',
-            when: { notPickedUpFor: '30m' },
-            then: { notify: ['managers'], note: 'internal' },
-          },
-          {
-            id: 'tell-customer',
-            kind: 'hierarchical',
-            when: { text: ['keep me posted'] },
-            then: { customerNote: true },
-          },
-          {
-            id: 'promise-missed',
-            kind: 'hierarchical',
-            when: { updateOverdue: true },
-            then: { notify: ['managers'], note: 'internal' },
-          },
-        ],
-      }),
-    },
-  };
+  return officeConfig(psaUrl, '09:00-17:00', {
+    calendar: 'office',
+    sla: { P2: { firstResponse: 60, resolution: 120 } }, // P2 only: h1/h2 (P3) have no clocks
+    rca: { after: ['emergency'], within: '2d', notify: ['managers'] },
+    handoff: { required: [], onMissing: 'flag' },
+    rules: [
+      {
+        id: 'emergency',
+        kind: 'emergency',
+        when: { text: ['ransomware'] },
+        then: { escalateTo: 'T3', note: 'internal', notify: ['managers'] },
+      },
+      {
+        id: 't1-timeout',
+        kind: 'tiered',
+        when: { tier: 'T1', timeInTier: '1h' },
+        then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' },
+      },
+      {
+        id: 'not-picked-up',
+        kind: 'hierarchical',
+        when: { notPickedUpFor: '30m' },
+        then: { notify: ['managers'], note: 'internal' },
+      },
+      {
+        id: 'tell-customer',
+        kind: 'hierarchical',
+        when: { text: ['keep me posted'] },
+        then: { customerNote: true },
+      },
+      {
+        id: 'promise-missed',
+        kind: 'hierarchical',
+        when: { updateOverdue: true },
+        then: { notify: ['managers'], note: 'internal' },
+      },
+    ],
+  });
 }
 
-let redis: TestRedis;
-let fake: FakePsa;
 let clock = MONDAY_9AM;
+const suite = usePsaSuite(() => clock);
 /** The scheduled-check loop (`dueChecks`) reads this clock once a tick: the test awaits ticks, not time. */
 const watched = watchClock(() => clock, ['dueChecks']);
 let p: RunningPipeline;
 
 beforeAll(async () => {
-  redis = await startRedis();
-  fake = new FakePsa();
-  fake.now = () => clock;
-  await fake.start();
-  p = await startTestPipeline({ redisUrl: redis.url, config: followConfig(fake.url), now: watched.now });
-});
-
-afterAll(async () => {
-  await p.close();
-  await fake.stop();
-  await redis.close();
+  p = await startTestPipeline({ redisUrl: suite.redis.url, config: followConfig(suite.fake.url), now: watched.now });
+  suite.pipelines.push(p);
 });
 
 const notified = (id: string) =>
-  fake.notifications.filter((n) => n.name === 'managers' && JSON.stringify(n.body).includes(`"${id}"`)).length;
+  suite.fake.notifications.filter((n) => n.name === 'managers' && JSON.stringify(n.body).includes(`"${id}"`)).length;
 
 describe('handoff pickup through the pipeline (injected clock)', () => {
   it('flags the untouched handoff exactly 30 business minutes after the move, and not the one the owner noted at minute 29 nor the one the owner logged time on at minute 20', async () => {
-    fake.addTicket({ id: 'h1', queue: '1', title: 'VPN drops every hour' });
-    fake.addTicket({ id: 'h2', queue: '1', title: 'Scanner to email fails' });
-    fake.addTicket({ id: 'h3', queue: '1', title: 'Shared drive mapping lost' });
+    suite.fake.addTicket({ id: 'h1', queue: '1', title: 'VPN drops every hour' });
+    suite.fake.addTicket({ id: 'h2', queue: '1', title: 'Scanner to email fails' });
+    suite.fake.addTicket({ id: 'h3', queue: '1', title: 'Shared drive mapping lost' });
     for (const id of ['h1', 'h2', 'h3']) {
       await p.pipeline.ingest({
         instanceId: INSTANCE,
@@ -126,18 +103,18 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
         moved.escalations.map((e) => e.rule),
         `moves of ${id}`,
       ).toEqual(['t1-timeout']);
-      expect(fake.tickets.get(id)!.owner, `owner of ${id}`).toMatch(/^t2\./);
+      expect(suite.fake.tickets.get(id)!.owner, `owner of ${id}`).toMatch(/^t2\./);
     }
 
     // Minute 20: h3's new owner logs a time entry only (no note, no status change, no callback); on h1 someone else
     // logs time at minute 10, which is no pickup by its owner.
-    const h3 = fake.tickets.get('h3')!;
+    const h3 = suite.fake.tickets.get('h3')!;
     h3.timeEntries = [{ at: '2026-11-23T15:20:00Z', author: h3.owner! }];
-    fake.tickets.get('h1')!.timeEntries = [{ at: '2026-11-23T15:10:00Z', author: 'alice' }];
+    suite.fake.tickets.get('h1')!.timeEntries = [{ at: '2026-11-23T15:10:00Z', author: 'alice' }];
 
     // Minute 29: h2's new owner writes a note (a person's note, not ours) and the PSA tells us.
     clock = Date.parse('2026-11-23T15:29:00Z');
-    const h2 = fake.tickets.get('h2')!;
+    const h2 = suite.fake.tickets.get('h2')!;
     h2.notes.unshift({
       id: 'n-owner',
       text: 'Called the user, checking the scanner config.',
@@ -170,7 +147,7 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     // At the deadline, with no event: h1's check flags it (notify + internal note); h2 stays quiet.
     clock = Date.parse(PICKUP_DUE);
     await waitFor(
-      () => notified('h1') === 1 && fake.tickets.get('h1')!.notes.some((n) => n.text.includes('not-picked-up')),
+      () => notified('h1') === 1 && suite.fake.tickets.get('h1')!.notes.some((n) => n.text.includes('not-picked-up')),
       15_000,
     );
     const [flag] = (await p.read.escalations({ limit: 20 })).items.filter(
@@ -188,7 +165,7 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
       return r?.ownerActivityAt !== undefined && r.nextCheckAt === null && !r.pending ? r : undefined;
     }, 15_000);
     expect(h3rec.ownerActivityAt).toBe('2026-11-23T15:20:00.000Z');
-    expect(fake.count('GET', '/tickets/h3/time-entries')).toBe(1);
+    expect(suite.fake.count('GET', '/tickets/h3/time-entries')).toBe(1);
 
     // Nothing further is due for any: h1's rule fired in this visit, h2 and h3 were picked up (no check is scheduled).
     expect(await waitFor(async () => (await p.stores.tickets.get(INSTANCE, 'h1'))?.nextCheckAt === null, 10_000)).toBe(
@@ -197,14 +174,14 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     expect((await p.stores.tickets.get(INSTANCE, 'h2'))!.nextCheckAt).toBeNull();
     expect(notified('h2')).toBe(0);
     expect(notified('h3')).toBe(0);
-    expect(fake.tickets.get('h3')!.notes.some((n) => n.text.includes('not-picked-up'))).toBe(false);
+    expect(suite.fake.tickets.get('h3')!.notes.some((n) => n.text.includes('not-picked-up'))).toBe(false);
     expect(notified('h1')).toBe(1);
   }, 90_000);
 
   it('records the promise of our customer note and flags it at the promised instant when no update was given', async () => {
     // Monday 10:30 New York (15:30Z): a P2 ticket; resolution due 120 business minutes later (17:30Z).
     clock = Date.parse('2026-11-23T15:30:00Z');
-    fake.addTicket({ id: 'u1', queue: '2', priority: 2, title: 'Invoices not printing, please keep me posted' });
+    suite.fake.addTicket({ id: 'u1', queue: '2', priority: 2, title: 'Invoices not printing, please keep me posted' });
     await p.pipeline.ingest({
       instanceId: INSTANCE,
       event: { eventId: 'created-u1', ticketId: 'u1', action: 'created' },
@@ -216,13 +193,13 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
       return r?.updatePromise && !r.pending ? r : undefined;
     }, 10_000);
     expect(rec.updatePromise).toEqual({ madeAt: '2026-11-23T15:30:00.000Z', by: '2026-11-23T17:30:00Z' });
-    const customerNote = fake.tickets.get('u1')!.notes.find((n) => !n.internal);
+    const customerNote = suite.fake.tickets.get('u1')!.notes.find((n) => !n.internal);
     expect(customerNote?.text).toContain('Next update by 2026-11-23 12:30');
     expect(rec.nextCheckAt).toBe('2026-11-23T16:30:00Z'); // first-response due comes first
 
     clock = Date.parse('2026-11-23T17:30:00Z');
     await waitFor(
-      () => fake.tickets.get('u1')!.notes.some((n) => n.internal && n.text.includes('promise-missed')),
+      () => suite.fake.tickets.get('u1')!.notes.some((n) => n.internal && n.text.includes('promise-missed')),
       15_000,
     );
     const [flag] = (await p.read.escalations({ limit: 50 })).items.filter(
@@ -238,18 +215,18 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
   it('asks for an RCA when the emergency ticket is resolved, and flags it overdue once after 2 business days', async () => {
     // Monday 12:30 New York (17:30Z): ransomware → T3 at once.
     clock = Date.parse('2026-11-23T17:30:00Z');
-    fake.addTicket({ id: 'r1', queue: '1', priority: 3, title: 'Ransomware note on the file server' });
+    suite.fake.addTicket({ id: 'r1', queue: '1', priority: 3, title: 'Ransomware note on the file server' });
     await p.pipeline.ingest({
       instanceId: INSTANCE,
       event: { eventId: 'created-r1', ticketId: 'r1', action: 'created' },
       receivedAt: Date.now(),
       requestId: 'r-r1',
     });
-    await waitFor(() => fake.tickets.get('r1')!.queue === '3' && notified('r1') === 1, 10_000);
+    await waitFor(() => suite.fake.tickets.get('r1')!.queue === '3' && notified('r1') === 1, 10_000);
 
     // Resolved at 12:45 New York (17:45Z) with no RCA: internal note with the timeline + notify managers.
     clock = Date.parse('2026-11-23T17:45:00Z');
-    const r1 = fake.tickets.get('r1')!;
+    const r1 = suite.fake.tickets.get('r1')!;
     r1.status = 'resolved';
     r1.updatedAt = new Date(clock).toISOString();
     await p.pipeline.ingest({

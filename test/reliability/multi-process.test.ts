@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
+import { expectOneMoveAndNoteEach } from '../helpers/test-psa-expect.js';
 import { INSTANCE, sleep, waitFor } from '../helpers/test-pipeline.js';
 
 import { startChild } from './fixtures/child.js';
@@ -117,13 +118,7 @@ describe('2 api + 3 worker processes on one Redis', () => {
     } finally {
       await Promise.all(queues.map((q) => q.close()));
     }
-    for (const id of TICKETS) {
-      expect(
-        fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`),
-        id,
-      ).toHaveLength(1);
-      expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);
-    }
+    expectOneMoveAndNoteEach(fake, TICKETS);
     const owners = new Map<string, number>();
     for (const id of TICKETS)
       owners.set(String(fake.tickets.get(id)!.owner), (owners.get(String(fake.tickets.get(id)!.owner)) ?? 0) + 1);

@@ -7,6 +7,7 @@ import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { TestSettingsSchema } from '../helpers/test-connector.js';
 import { FakePsa } from '../helpers/test-psa.js';
+import { expectOneMoveAndNoteEach } from '../helpers/test-psa-expect.js';
 import type { Failure } from '../helpers/test-psa.js';
 import { INSTANCE, testConfig } from '../helpers/test-pipeline.js';
 import { sleep, waitFor, waitForDrained } from '../helpers/wait.js';
@@ -141,13 +142,7 @@ describe('PSA faults through the real service', () => {
     // Nothing waiting or running any more; a note's settle re-check may stay parked for the PSA's commit delay
     // (60 s): it finds the note by its marker and writes nothing, which the counts below would show.
     await waitForDrained(service!.pipeline, 30_000, 'every ticket of the storm evaluated for good', { delayed: false });
-    for (const id of idsA) {
-      expect(
-        fakeA.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}` && c.at >= stormEnd),
-        id,
-      ).toHaveLength(1);
-      expect(fakeA.tickets.get(id)!.notes, id).toHaveLength(1);
-    }
+    expectOneMoveAndNoteEach(fakeA, idsA, stormEnd);
     // Retry-After was honoured: about one round of calls per pause, never more than the budget in any window.
     const during = fakeA.calls.filter((c) => c.at < stormEnd);
     expect(during.length).toBeLessThanOrEqual(idsA.length * (STORM_MS / (RETRY_AFTER_S * 1_000) + 1));

@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { CalendarSchema, NotifierSchema, PolicySchema } from '../../src/contract/index.js';
+import { NotifierSchema } from '../../src/contract/index.js';
 import type { AppConfig } from '../../src/config/types.js';
-import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { usePsaSuite } from '../helpers/psa-suite.js';
+import { INSTANCE, officeConfig, startTestPipeline } from '../helpers/test-pipeline.js';
 import { waitFor } from '../helpers/wait.js';
 import { watchClock } from '../helpers/clock.js';
 
@@ -19,65 +16,50 @@ const MONDAY_11PM = Date.parse('2026-11-24T04:00:00Z'); // Monday 2026-11-23 23:
 const TUESDAY_8AM = Date.parse('2026-11-24T13:00:00Z');
 
 function quietConfig(psaUrl: string): AppConfig {
-  const base = testConfig({ psaUrl });
-  return {
-    ...base,
-    calendars: {
-      ...base.calendars,
-      office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': '08:00-18:00' } }),
+  return officeConfig(
+    psaUrl,
+    '08:00-18:00',
+    {
+      calendar: 'always',
+      handoff: { required: [], onMissing: 'flag' },
+      rules: [
+        { id: 'ransomware', kind: 'emergency', when: { text: ['ransomware'] }, then: { notify: ['managers'] } },
+        { id: 'invoices', kind: 'hierarchical', when: { text: ['invoice'] }, then: { notify: ['managers'] } },
+      ],
     },
-    notifiers: {
-      managers: NotifierSchema.parse({
-        kind: 'webhook',
-        url: `${psaUrl}/notify/managers`,
-        quietHours: { calendar: 'office' },
-      }),
+    {
+      notifiers: {
+        managers: NotifierSchema.parse({
+          kind: 'webhook',
+          url: `${psaUrl}/notify/managers`,
+          quietHours: { calendar: 'office' },
+        }),
+      },
     },
-    policies: {
-      standard: PolicySchema.parse({
-        calendar: 'always',
-        handoff: { required: [], onMissing: 'flag' },
-        rules: [
-          { id: 'ransomware', kind: 'emergency', when: { text: ['ransomware'] }, then: { notify: ['managers'] } },
-          { id: 'invoices', kind: 'hierarchical', when: { text: ['invoice'] }, then: { notify: ['managers'] } },
-        ],
-      }),
-    },
-  };
+  );
 }
 
-let redis: TestRedis;
-let fake: FakePsa;
 let clock = MONDAY_11PM;
+const suite = usePsaSuite(() => clock);
 const watched = watchClock(() => clock, ['flush']);
-const running: RunningPipeline[] = [];
 const start = async () => {
-  const p = await startTestPipeline({ redisUrl: redis.url, config: quietConfig(fake.url), now: watched.now });
-  running.push(p);
+  const p = await startTestPipeline({
+    redisUrl: suite.redis.url,
+    config: quietConfig(suite.fake.url),
+    now: watched.now,
+  });
+  suite.pipelines.push(p);
   return p;
 };
 
-beforeAll(async () => {
-  redis = await startRedis();
-  fake = new FakePsa();
-  fake.now = () => clock;
-  await fake.start();
-});
-
-afterAll(async () => {
-  await Promise.all(running.map((p) => p.close()));
-  await fake.stop();
-  await redis.close();
-});
-
 const bodies = () =>
-  fake.notifications.filter((n) => n.name === 'managers').map((n) => n.body as Record<string, unknown>);
+  suite.fake.notifications.filter((n) => n.name === 'managers').map((n) => n.body as Record<string, unknown>);
 
 describe('notifier quiet hours (injected clock)', () => {
   it('holds the 23:00 manager notification for the 08:00 digest, across a restart, while the ransomware page goes at once', async () => {
     const first = await start();
-    fake.addTicket({ id: 'q1', queue: '1', title: 'Invoice run failed overnight' });
-    fake.addTicket({ id: 'q2', queue: '1', title: 'Ransomware note on the file server' });
+    suite.fake.addTicket({ id: 'q1', queue: '1', title: 'Invoice run failed overnight' });
+    suite.fake.addTicket({ id: 'q2', queue: '1', title: 'Ransomware note on the file server' });
     await first.pipeline.ingest({
       instanceId: INSTANCE,
       event: { eventId: 'q1', ticketId: 'q1', action: 'created' },
@@ -102,7 +84,7 @@ describe('notifier quiet hours (injected clock)', () => {
 
     // A restart while it is held: the new process delivers it.
     await first.close();
-    running.splice(running.indexOf(first), 1);
+    suite.pipelines.splice(suite.pipelines.indexOf(first), 1);
     const second = await start();
 
     clock = TUESDAY_8AM - 1_000;

@@ -14,7 +14,9 @@ import { closeRedis, createRedis, scanKeys } from '../../src/store/redis.js';
 import { CountersStore } from '../../src/store/counters-store.js';
 import { startCluster } from '../helpers/redis-cluster.js';
 import type { TestCluster } from '../helpers/redis-cluster.js';
-import { FakePsa } from '../helpers/test-psa.js';
+import { FakePsa, waitForMovedWithOneNote } from '../helpers/test-psa.js';
+import { expectOneMoveAndNoteEach } from '../helpers/test-psa-expect.js';
+import { waitForEventsAndTicketsEmpty } from '../helpers/wait.js';
 import { INSTANCE, testConfig, waitFor } from '../helpers/test-pipeline.js';
 
 import { api, readyz, sendWebhook, startTestService } from './fixtures/service.js';
@@ -86,34 +88,9 @@ describe('Redis Cluster', () => {
     // A retried delivery is a duplicate (BullMQ deduplication keys, in the {bull} slot).
     expect(await sendWebhook(url, INSTANCE, { id: `ev-${ids[0]}`, ticketId: ids[0]! })).toBe(202);
 
-    await waitFor(
-      () =>
-        ids.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1) || undefined,
-      60_000,
-      200,
-      () =>
-        `every ticket moved with one note; not yet: ${ids.filter((id) => fake.tickets.get(id)!.notes.length !== 1).join(',')}`,
-    );
-    const { events, tickets } = service.pipeline.queues;
-    await waitFor(
-      async () => {
-        const counts = [
-          await events.getJobCounts('wait', 'active', 'delayed'),
-          await tickets.getJobCounts('wait', 'active', 'delayed'),
-        ];
-        return counts.every((c) => Object.values(c).every((n) => n === 0)) || undefined;
-      },
-      30_000,
-      200,
-      'the events and tickets queues to drain',
-    );
-    for (const id of ids) {
-      expect(
-        fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`),
-        id,
-      ).toHaveLength(1);
-      expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);
-    }
+    await waitForMovedWithOneNote(fake, ids);
+    await waitForEventsAndTicketsEmpty(service.pipeline.queues);
+    expectOneMoveAndNoteEach(fake, ids);
 
     // Read models: the audit indexes (MULTI over global and per-instance ZSETs) and the ticket list (SCAN per master).
     const escalations = await api<{ items: { ticketId: string }[] }>(url, 'GET', '/api/escalations?limit=100');

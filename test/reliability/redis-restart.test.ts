@@ -8,6 +8,7 @@ import type { RunningService } from '../../src/main.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
+import { expectOneMoveAndNoteEach } from '../helpers/test-psa-expect.js';
 import { INSTANCE, testConfig } from '../helpers/test-pipeline.js';
 import { sleep, waitFor, waitForDrained, waitForDrainedAt } from '../helpers/wait.js';
 
@@ -105,13 +106,7 @@ describe('Redis restarted while webhooks arrive', () => {
     );
     expect(Date.now() - outageEnded).toBeLessThan(60_000);
     await waitForDrainedAt(redis.url, 30_000, 'the child service to finish every acknowledged event');
-    for (const id of ids) {
-      expect(
-        fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`),
-        id,
-      ).toHaveLength(1);
-      expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);
-    }
+    expectOneMoveAndNoteEach(fake, ids);
     child.proc.kill('SIGTERM');
     expect((await child.exited).code).toBe(0);
   }, 120_000);

@@ -9,7 +9,9 @@ import { closeRedis, createRedis } from '../../src/store/redis.js';
 import { startRedis } from '../helpers/redis.js';
 import { startSentinel } from '../helpers/redis-sentinel.js';
 import type { TestSentinel } from '../helpers/redis-sentinel.js';
-import { FakePsa } from '../helpers/test-psa.js';
+import { FakePsa, waitForMovedWithOneNote } from '../helpers/test-psa.js';
+import { expectOneMoveAndNoteEach } from '../helpers/test-psa-expect.js';
+import { waitForEventsAndTicketsEmpty } from '../helpers/wait.js';
 import { INSTANCE, sleep, testConfig, waitFor } from '../helpers/test-pipeline.js';
 
 import { readyz, sendWebhook, startTestService } from './fixtures/service.js';
@@ -126,34 +128,9 @@ describe('Redis Sentinel', () => {
       200,
       () => `/readyz 200 after the failover (last: ${lastReady})`,
     );
-    await waitFor(
-      () =>
-        ids.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1) || undefined,
-      60_000,
-      200,
-      () =>
-        `every ticket moved with one note; not yet: ${ids.filter((id) => fake.tickets.get(id)!.notes.length !== 1).join(',')}`,
-    );
+    await waitForMovedWithOneNote(fake, ids);
     // Nothing further in flight for these tickets: wait for the queues to drain before counting writes.
-    const { events, tickets } = service.pipeline.queues;
-    await waitFor(
-      async () => {
-        const counts = [
-          await events.getJobCounts('wait', 'active', 'delayed'),
-          await tickets.getJobCounts('wait', 'active', 'delayed'),
-        ];
-        return counts.every((c) => Object.values(c).every((n) => n === 0)) || undefined;
-      },
-      30_000,
-      200,
-      'the events and tickets queues to drain',
-    );
-    for (const id of ids) {
-      expect(
-        fake.calls.filter((c) => c.method === 'PATCH' && c.path === `/tickets/${id}`),
-        id,
-      ).toHaveLength(1);
-      expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);
-    }
+    await waitForEventsAndTicketsEmpty(service.pipeline.queues);
+    expectOneMoveAndNoteEach(fake, ids);
   }, 150_000);
 });

@@ -1,13 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { CalendarSchema, PolicySchema } from '../../src/contract/index.js';
 import type { AppConfig } from '../../src/config/types.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { FakePsa } from '../helpers/test-psa.js';
+import { usePsaSuite } from '../helpers/psa-suite.js';
 import { watchClock } from '../helpers/clock.js';
-import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { INSTANCE, officeConfig, startTestPipeline } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 /**
@@ -24,70 +21,45 @@ const T1_DUE = '2026-11-23T15:00:00Z';
 const T2_DUE = '2026-11-23T19:00:00Z';
 
 function businessConfig(psaUrl: string): AppConfig {
-  const base = testConfig({ psaUrl });
-  return {
-    ...base,
-    calendars: {
-      ...base.calendars,
-      office: CalendarSchema.parse({ timezone: 'America/New_York', hours: { 'mon-fri': '09:00-17:00' } }),
-    },
-    policies: {
-      standard: PolicySchema.parse({
-        calendar: 'office',
-        handoff: { required: [], onMissing: 'flag' },
-        rules: [
-          {
-            id: 't1-timeout',
-            kind: 'tiered',
-            when: { tier: 'T1', timeInTier: '2h' },
-            then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' },
-          },
-          {
-            id: 't2-timeout',
-            kind: 'tiered',
-            when: { tier: 'T2', timeInTier: '4h' },
-            then: { escalateTo: 'T3', note: 'internal' },
-          },
-        ],
-      }),
-    },
-  };
+  return officeConfig(psaUrl, '09:00-17:00', {
+    calendar: 'office',
+    handoff: { required: [], onMissing: 'flag' },
+    rules: [
+      {
+        id: 't1-timeout',
+        kind: 'tiered',
+        when: { tier: 'T1', timeInTier: '2h' },
+        then: { escalateTo: 'T2', group: 'tier2', note: 'handoff' },
+      },
+      {
+        id: 't2-timeout',
+        kind: 'tiered',
+        when: { tier: 'T2', timeInTier: '4h' },
+        then: { escalateTo: 'T3', note: 'internal' },
+      },
+    ],
+  });
 }
 
-let redis: TestRedis;
-let fake: FakePsa;
 let clock = FRIDAY_4PM;
+const suite = usePsaSuite(() => clock);
 /** The scheduled-check loop (`dueChecks`) reads this clock once a tick: the test awaits its ticks, not time. */
 const watched = watchClock(() => clock, ['dueChecks']);
-const running: RunningPipeline[] = [];
 
 async function start(tuning: { ticketAttempts?: number } = {}): Promise<RunningPipeline> {
   const p = await startTestPipeline({
-    redisUrl: redis.url,
-    config: businessConfig(fake.url),
+    redisUrl: suite.redis.url,
+    config: businessConfig(suite.fake.url),
     now: watched.now,
     tuning,
   });
-  running.push(p);
+  suite.pipelines.push(p);
   return p;
 }
 
-beforeAll(async () => {
-  redis = await startRedis();
-  fake = new FakePsa();
-  fake.now = () => clock;
-  await fake.start();
-});
-
-afterAll(async () => {
-  await Promise.all(running.map((p) => p.close()));
-  await fake.stop();
-  await redis.close();
-});
-
 describe('scheduled checks on business time (injected clock)', () => {
   it('escalates at the exact instant across a weekend, schedules the new tier from the move, and runs missed checks at start-up', async () => {
-    fake.addTicket({ id: 'wk1', queue: '1', title: 'Printer offline on floor 3' });
+    suite.fake.addTicket({ id: 'wk1', queue: '1', title: 'Printer offline on floor 3' });
     const first = await start();
     await first.pipeline.ingest({
       instanceId: INSTANCE,
@@ -101,7 +73,7 @@ describe('scheduled checks on business time (injected clock)', () => {
     expect(rec.nextCheckAt).toBe(T1_DUE);
     // (The record is stored just before the schedule entry.)
     expect(await waitFor(() => first.stores.schedule.get(INSTANCE, 'wk1'))).toBe(Date.parse(T1_DUE));
-    const fetchesAfterEvent = fake.count('GET', '/tickets/wk1');
+    const fetchesAfterEvent = suite.fake.count('GET', '/tickets/wk1');
 
     // Through the weekend up to one second before the instant: nothing is checked, nothing is written.
     for (const at of ['2026-11-20T22:00:01Z', '2026-11-21T15:00:00Z', '2026-11-22T23:59:59Z', '2026-11-23T14:59:59Z']) {
@@ -109,12 +81,15 @@ describe('scheduled checks on business time (injected clock)', () => {
       await watched.waitTicks('dueChecks', `the clock at ${at}`);
     }
     await waitForDrained(first, 30_000, 'any check those ticks claimed to be evaluated');
-    expect(fake.count('GET', '/tickets/wk1')).toBe(fetchesAfterEvent);
-    expect(fake.tickets.get('wk1')!.queue).toBe('1');
+    expect(suite.fake.count('GET', '/tickets/wk1')).toBe(fetchesAfterEvent);
+    expect(suite.fake.tickets.get('wk1')!.queue).toBe('1');
 
     // At the instant, with no event at all: the scheduled check escalates.
     clock = Date.parse(T1_DUE);
-    await waitFor(() => fake.tickets.get('wk1')!.queue === '2' && fake.tickets.get('wk1')!.notes.length === 1, 10_000);
+    await waitFor(
+      () => suite.fake.tickets.get('wk1')!.queue === '2' && suite.fake.tickets.get('wk1')!.notes.length === 1,
+      10_000,
+    );
     const [moved] = (await first.read.escalations({ limit: 5 })).items;
     expect(moved).toMatchObject({ ticketId: 'wk1', trigger: 'scheduled' });
     expect(Date.parse(moved!.at)).toBe(Date.parse(T1_DUE));
@@ -133,24 +108,27 @@ describe('scheduled checks on business time (injected clock)', () => {
     // Downtime: no worker runs while the T2 check falls due; the next process runs it at start-up (no event, and
     // no reconciliation sweep yet — start-up sweeps are delayed).
     await first.close();
-    running.splice(running.indexOf(first), 1);
+    suite.pipelines.splice(suite.pipelines.indexOf(first), 1);
     clock = Date.parse('2026-11-23T20:30:00Z');
     const second = await start();
     // The internal note is posted after the PATCH that moves the ticket: wait for both before counting them.
-    await waitFor(() => fake.tickets.get('wk1')!.queue === '3' && fake.tickets.get('wk1')!.notes.length >= 2, 10_000);
+    await waitFor(
+      () => suite.fake.tickets.get('wk1')!.queue === '3' && suite.fake.tickets.get('wk1')!.notes.length >= 2,
+      10_000,
+    );
     const [late] = (await second.read.escalations({ limit: 5 })).items;
     expect(late).toMatchObject({ ticketId: 'wk1', trigger: 'scheduled' });
     expect(Date.parse(late!.at)).toBe(Date.parse('2026-11-23T20:30:00Z'));
     expect(late!.decision.reasons[0]).toMatchObject({ rule: 't2-timeout' });
-    expect(fake.calls.filter((c) => c.method === 'GET' && c.path === '/tickets')).toHaveLength(0);
-    expect(fake.count('PATCH', '/tickets/wk1')).toBe(2);
-    expect(fake.tickets.get('wk1')!.notes).toHaveLength(2);
+    expect(suite.fake.calls.filter((c) => c.method === 'GET' && c.path === '/tickets')).toHaveLength(0);
+    expect(suite.fake.count('PATCH', '/tickets/wk1')).toBe(2);
+    expect(suite.fake.tickets.get('wk1')!.notes).toHaveLength(2);
   }, 60_000);
 
   it('a due check while the PSA is down stays scheduled (no dead letter per check) and escalates once the PSA is back', async () => {
-    await Promise.all(running.splice(0).map((p) => p.close()));
+    await Promise.all(suite.pipelines.splice(0).map((p) => p.close()));
     clock = FRIDAY_4PM;
-    fake.addTicket({ id: 'wk2', queue: '1', title: 'VPN drops every hour' });
+    suite.fake.addTicket({ id: 'wk2', queue: '1', title: 'VPN drops every hour' });
     const p = await start({ ticketAttempts: 2 });
     await p.pipeline.ingest({
       instanceId: INSTANCE,
@@ -160,17 +138,20 @@ describe('scheduled checks on business time (injected clock)', () => {
     });
     expect(await waitFor(() => p.stores.schedule.get(INSTANCE, 'wk2'))).toBe(Date.parse(T1_DUE));
 
-    fake.fail({ method: 'GET', path: '/tickets/wk2', status: 503, times: 1e9 });
+    suite.fake.fail({ method: 'GET', path: '/tickets/wk2', status: 503, times: 1e9 });
     clock = Date.parse(T1_DUE);
     const retryAt = Date.parse(T1_DUE) + 5 * 60_000;
     await waitFor(async () => (await p.stores.schedule.get(INSTANCE, 'wk2')) === retryAt, 20_000, 50);
     expect((await p.read.deadLetters()).items).toHaveLength(0);
     expect((await p.stores.instances.get(INSTANCE)).psa).toBe('unreachable');
-    expect(fake.tickets.get('wk2')!.queue).toBe('1');
+    expect(suite.fake.tickets.get('wk2')!.queue).toBe('1');
 
-    fake.failures.splice(0);
+    suite.fake.failures.splice(0);
     clock = retryAt;
-    await waitFor(() => fake.tickets.get('wk2')!.queue === '2' && fake.tickets.get('wk2')!.notes.length === 1, 10_000);
+    await waitFor(
+      () => suite.fake.tickets.get('wk2')!.queue === '2' && suite.fake.tickets.get('wk2')!.notes.length === 1,
+      10_000,
+    );
     expect((await p.read.deadLetters()).items).toHaveLength(0);
   }, 60_000);
 });

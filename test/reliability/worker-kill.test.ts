@@ -1,61 +1,48 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { FakePsa } from '../helpers/test-psa.js';
+import { usePsaSuite } from '../helpers/psa-suite.js';
 import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
 import { sleep, waitFor, waitForDrained } from '../helpers/wait.js';
 
 import { startChild } from './fixtures/child.js';
 
-let redis: TestRedis;
-let fake: FakePsa;
-const pipelines: RunningPipeline[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-  fake = new FakePsa();
-  await fake.start();
-});
-
-afterAll(async () => {
-  await Promise.all(pipelines.map((p) => p.close()));
-  await fake.stop();
-  await redis.close();
-});
+const suite = usePsaSuite();
 
 describe('kill -9 of a worker in the middle of a write-back', () => {
   it('the re-run completes the recorded decision: exactly one reassignment and one note', async () => {
     const created = new Date(Date.now() - 3 * 3_600_000).toISOString();
-    fake.addTicket({ id: 'w1', queue: '1', createdAt: created, updatedAt: created });
+    suite.fake.addTicket({ id: 'w1', queue: '1', createdAt: created, updatedAt: created });
     // The note lands 1.5 s after it was posted: the worker is killed while waiting for the answer (commit-then-drop).
-    fake.noteDelayMs = 1_500;
-    const child = await startChild({ REDIS_URL: redis.url, PSA_URL: fake.url, ROLE: 'all' });
-    const api = await startTestPipeline({ redisUrl: redis.url, config: testConfig({ psaUrl: fake.url }), role: 'api' });
-    pipelines.push(api);
+    suite.fake.noteDelayMs = 1_500;
+    const child = await startChild({ REDIS_URL: suite.redis.url, PSA_URL: suite.fake.url, ROLE: 'all' });
+    const api = await startTestPipeline({
+      redisUrl: suite.redis.url,
+      config: testConfig({ psaUrl: suite.fake.url }),
+      role: 'api',
+    });
+    suite.pipelines.push(api);
     await api.pipeline.ingest({
       instanceId: INSTANCE,
       event: { eventId: 'k-1', ticketId: 'w1', action: 'updated' },
       receivedAt: Date.now(),
       requestId: 'k',
     });
-    await waitFor(() => fake.count('POST', '/tickets/w1/notes') === 1, 20_000, 10);
+    await waitFor(() => suite.fake.count('POST', '/tickets/w1/notes') === 1, 20_000, 10);
     process.kill(child.pid, 'SIGKILL');
     await child.exited;
-    expect(fake.count('PATCH', '/tickets/w1')).toBe(1);
+    expect(suite.fake.count('PATCH', '/tickets/w1')).toBe(1);
     const pending = await api.stores.tickets.get(INSTANCE, 'w1');
     expect(pending?.pending).toBeDefined();
     await sleep(1_600);
-    expect(fake.tickets.get('w1')!.notes).toHaveLength(1);
+    expect(suite.fake.tickets.get('w1')!.notes).toHaveLength(1);
     // A fresh worker: the stalled job re-runs once its lock (2 s) lapses.
-    fake.noteDelayMs = 0;
+    suite.fake.noteDelayMs = 0;
     const worker = await startTestPipeline({
-      redisUrl: redis.url,
-      config: testConfig({ psaUrl: fake.url }),
+      redisUrl: suite.redis.url,
+      config: testConfig({ psaUrl: suite.fake.url }),
       role: 'worker',
     });
-    pipelines.push(worker);
+    suite.pipelines.push(worker);
     await waitFor(
       async () => {
         const r = await worker.stores.tickets.get(INSTANCE, 'w1');
@@ -65,11 +52,11 @@ describe('kill -9 of a worker in the middle of a write-back', () => {
       100,
     );
     await waitForDrained(worker, 30_000, 'the re-run of the stalled job to finish');
-    const t = fake.tickets.get('w1')!;
+    const t = suite.fake.tickets.get('w1')!;
     expect(t.queue).toBe('2');
     expect(t.notes).toHaveLength(1);
-    expect(fake.count('PATCH', '/tickets/w1')).toBe(1);
-    expect(fake.count('POST', '/tickets/w1/notes')).toBe(1);
+    expect(suite.fake.count('PATCH', '/tickets/w1')).toBe(1);
+    expect(suite.fake.count('POST', '/tickets/w1/notes')).toBe(1);
     const [entry] = (await worker.read.escalations({ limit: 5 })).items;
     expect(entry!.results.map((r) => r.status)).toEqual(['skipped', 'skipped']);
     expect((await worker.read.escalations({ limit: 5 })).items).toHaveLength(1);

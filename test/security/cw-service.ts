@@ -4,7 +4,7 @@ import { connectors } from '../../src/connectors.js';
 import { loadConfigText } from '../../src/config/index.js';
 import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
 import type { E2eService } from '../helpers/e2e-service.js';
-import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
+import { cwEnv, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { connectwiseInstanceYaml } from '../helpers/instance-yaml.js';
@@ -39,14 +39,7 @@ export interface CwHarness {
 export async function startCwHarness(): Promise<CwHarness> {
   const redis = await startRedis();
   const fake = seedConnectWise(await new FakeConnectWise().start());
-  const env = {
-    CW_BASE_URL: fake.baseUrl,
-    CW_PUBLIC_KEY: fake.publicKey,
-    CW_PRIVATE_KEY: fake.privateKey,
-    CW_CLIENT_ID: fake.clientId,
-    CW_ORIGIN: fake.origin,
-  };
-  const loaded = loadConfigText(CONFIG, 'security-identity.yaml', env, connectors);
+  const loaded = loadConfigText(CONFIG, 'security-identity.yaml', cwEnv(fake), connectors);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
   const service = await startE2eService({ config: loaded.value, redisUrl: redis.url });
   const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
@@ -65,22 +58,7 @@ export async function startCwHarness(): Promise<CwHarness> {
 }
 
 /** Entered `hoursAgo` hours ago on Service A / Tier 1, with a description and one technician's note. */
-export function t1Ticket(fake: FakeConnectWise, id: number, hoursAgo = 3): void {
-  const entered = new Date(Date.now() - hoursAgo * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  cwTicket(fake, id, entered, { summary: `Outlook keeps asking for a password (${id})` });
-  fake.addNote(id, {
-    text: 'Outlook prompts for the password every few minutes.',
-    detailDescriptionFlag: true,
-    dateCreated: entered,
-  });
-  fake.addNote(id, {
-    text: 'Recreated the mail profile; prompts came back.',
-    internalAnalysisFlag: true,
-    member: { id: 150, identifier: 'jsmith' },
-    createdBy: 'jsmith',
-    dateCreated: entered,
-  });
-}
+export { cwT1Ticket as t1Ticket } from '../helpers/fake-connectwise.js';
 
 /** POSTs a signed callback body (as ConnectWise would) to the service; `recordId` as ConnectWise appends it. */
 export async function deliver(

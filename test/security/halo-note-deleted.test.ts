@@ -82,31 +82,8 @@ describe('Halo: an event merely named like a delete', () => {
   it('a "Note Deleted" event for an escalated ticket keeps its state: no reset tier visit, no second handoff note', async () => {
     const id = 6001;
     const opened = zoneless(Date.now() - 3 * 3_600_000);
-    fake.addTicket({
-      id,
-      summary: 'Outlook prompts for password',
-      details: 'Prompts every few minutes.',
-      status_id: 2,
-      priority_id: 3,
-      sla_id: 1,
-      team: '1st Line Support',
-      agent_id: 1,
-      client_id: 17,
-      client_name: 'Initech Ltd',
-      user_id: 208,
-      user_name: 'Peter Gibbons',
-      dateoccurred: opened,
-      last_update: opened,
-      lastactiondate: opened,
-    });
-    fake.addAction({
-      ticket_id: id,
-      outcome: 'Private Note',
-      note: 'Reset the password; prompts came back.',
-      hiddenfromuser: true,
-      who_agentid: 5,
-      datetime: opened,
-    });
+    fake.addT1Ticket(id, opened, { summary: 'Outlook prompts for password', details: 'Prompts every few minutes.' });
+    fake.addTechNote(id, opened, 'Reset the password; prompts came back.');
     expect(await send(id, 'Ticket Updated')).toBe(202);
     await waitFor(() => ourNotes(id).length === 1 && updatesFor(id).length === 1, 20_000);
     await waitFor(async () => (await stored(id))?.['lastReassign'], 10_000);
