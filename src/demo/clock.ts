@@ -18,8 +18,6 @@ export class DemoClock {
   private speed: number;
   private readonly real: () => number;
   readonly start: number;
-  /** Simulated time does not pass this instant until it is moved on (`holdAt`). */
-  private ceiling = Infinity;
 
   constructor(options: DemoClockOptions) {
     this.real = options.real ?? Date.now;
@@ -34,19 +32,7 @@ export class DemoClock {
   }
 
   /** Simulated epoch ms. Bound, so it can be handed around as `now`. */
-  readonly now = (): number =>
-    Math.min(this.ceiling, this.anchorSim + (this.real() - this.anchorReal) * this.speed);
-
-  /**
-   * Lets simulated time run on from the current instant (no jump) but not past `simMs`; an instant already passed
-   * (or -Infinity) freezes the clock where it is, Infinity lets it run freely. Time never goes backwards.
-   */
-  holdAt(simMs: number): void {
-    const now = this.now();
-    this.anchorSim = now;
-    this.anchorReal = this.real();
-    this.ceiling = Math.max(simMs, now);
-  }
+  readonly now = (): number => this.anchorSim + (this.real() - this.anchorReal) * this.speed;
 
   date(): Date {
     return new Date(this.now());

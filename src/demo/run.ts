@@ -11,7 +11,6 @@ import { runUntilSignal, startService } from '../main.js';
 import type { RunningService } from '../main.js';
 
 import { DemoClock } from './clock.js';
-import { DemoPacer } from './pacer.js';
 import { loadDemoConfig } from './config.js';
 import type { DemoSandboxes } from './config.js';
 import { AuditFollower, PSA_NAMES, localTime, summaryTable } from './live-log.js';
@@ -152,19 +151,11 @@ async function story(
     for (const line of pending.splice(0)) io.print(line);
   };
   const timer = setInterval(() => void flush(), 200);
-  const pacer = new DemoPacer(clock, { schedule: service.pipeline.stores.schedule });
-  pacer.start();
   try {
     await playStory(sandboxes, clock, (l) => io.print(l));
-    // The story is over: simulated time stands still while the service finishes what it caused, so no check past
-    // the story's end fires on a slow machine and not on a fast one.
-    await pacer.stop();
-    clock.holdAt(-Infinity);
     await settle(service, flush);
   } finally {
     clearInterval(timer);
-    await pacer.stop();
-    clock.holdAt(Infinity);
   }
   clock.setScale(1);
   await flush();

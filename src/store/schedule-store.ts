@@ -20,9 +20,6 @@ export interface ScheduledCheck {
 
 const SEP = '\n';
 
-/** How long a claimed check stays pushed into the future before it fires again (`claimDue`'s usual lease). */
-export const CHECK_LEASE_MS = 60_000;
-
 /**
  * Scheduled checks (docs/spec.md §4 nextCheckAt): one entry per ticket in a sorted set scored by the due instant. Setting
  * replaces, `null` removes; it survives restarts, and checks missed during downtime are due at start-up.
@@ -50,18 +47,6 @@ export class ScheduleStore {
       const i = m.indexOf(SEP);
       return i < 0 ? [] : [{ instanceId: m.slice(0, i), ticketId: m.slice(i + 1) }];
     });
-  }
-
-  /** Every scheduled check with its due instant, earliest first (the demo's pacer; small schedules only). */
-  async entries(limit = 10_000): Promise<(ScheduledCheck & { due: number })[]> {
-    const flat = await this.redis.zrange(this.keys.schedule(), 0, limit - 1, 'WITHSCORES');
-    const out: (ScheduledCheck & { due: number })[] = [];
-    for (let k = 0; k + 1 < flat.length; k += 2) {
-      const m = flat[k]!;
-      const i = m.indexOf(SEP);
-      if (i >= 0) out.push({ instanceId: m.slice(0, i), ticketId: m.slice(i + 1), due: Number(flat[k + 1]) });
-    }
-    return out;
   }
 
   /** The earliest due instant (for metrics and tests). */

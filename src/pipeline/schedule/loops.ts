@@ -4,7 +4,6 @@ import type { RedisClient } from '../../store/redis.js';
 import type { Logger } from '../../contract/index.js';
 import type { Metrics } from '../metrics/prometheus.js';
 import type { Keys } from '../../store/keys.js';
-import { CHECK_LEASE_MS } from '../../store/schedule-store.js';
 import type { ScheduleStore } from '../../store/schedule-store.js';
 
 import type { Runtimes } from '../outbound/instance-runtime.js';
@@ -34,7 +33,7 @@ export interface LoopOptions {
  */
 export function startLoops(options: LoopOptions): { stop(): void } {
   const pollMs = options.pollMs ?? 500;
-  const leaseMs = options.leaseMs ?? CHECK_LEASE_MS;
+  const leaseMs = options.leaseMs ?? 60_000;
   const startedAt = Date.now();
   const startDelay = options.reconcileStartDelayMs ?? 60_000;
   const random = options.random ?? Math.random;
