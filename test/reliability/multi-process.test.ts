@@ -7,7 +7,7 @@ import { FakePsa } from '../helpers/test-psa.js';
 import { expectOneMoveAndNoteEach } from '../helpers/test-psa-expect.js';
 import { INSTANCE, sleep, waitFor } from '../helpers/test-pipeline.js';
 
-import { startChild } from './fixtures/child.js';
+import { killChild, startChild } from './fixtures/child.js';
 import type { Child } from './fixtures/child.js';
 import { readyz, sendWebhook } from './fixtures/service.js';
 
@@ -30,8 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-  await Promise.all(children.map((c) => c.exited));
+  await Promise.all(children.map(killChild));
   await fake.stop();
   await redis.close();
 });

@@ -6,7 +6,7 @@ import { FakePsa } from '../helpers/test-psa.js';
 import { INSTANCE } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrainedAt } from '../helpers/wait.js';
 
-import { startChild } from './fixtures/child.js';
+import { killChild, startChild } from './fixtures/child.js';
 import type { Child } from './fixtures/child.js';
 import { PsaProxy } from './fixtures/psa-proxy.js';
 import { readyz, sendWebhook } from './fixtures/service.js';
@@ -32,7 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+  await Promise.all(children.map(killChild));
   await proxy.stop();
   await fake.stop();
   await redis.close();
