@@ -245,3 +245,67 @@ describe('readActivity pages too', () => {
     ]);
   });
 });
+
+describe('history replay pages too', () => {
+  it('a team change recorded on page 2 is replayed (the timeline starts in the team it was logged to)', async () => {
+    const ticket = {
+      id: 4242,
+      team: '2nd Line Support',
+      agent_id: 12,
+      status_id: 2,
+      status_name: 'In Progress',
+      priority_id: 3,
+      priority_name: 'Medium',
+      dateoccurred: '2026-11-23T13:00:00',
+      last_update: '2026-11-23T15:00:00',
+    };
+    const all: Action[] = [
+      {
+        id: 1,
+        ticket_id: 4242,
+        outcome: 'Logged',
+        datetime: '2026-11-23T13:00:00',
+        new_status: 1,
+        new_agent: 20,
+        new_team: '1st Line Support',
+        new_priority: 3,
+      },
+      ...Array.from({ length: 148 }, (_, i) => ({
+        id: i + 2,
+        ticket_id: 4242,
+        outcome: 'SLA timer',
+        datetime: '2026-11-23T13:30:00',
+      })),
+      {
+        id: 150,
+        ticket_id: 4242,
+        outcome: 'Re-Assign',
+        datetime: '2026-11-23T15:00:00',
+        new_team: '2nd Line Support',
+        new_agent: 12,
+      },
+    ];
+    const { gets } = mockHalo(pagedHalo(all));
+    nock(ORIGIN)
+      .get('/api/Tickets')
+      .query(true)
+      .reply(200, { page_no: 1, page_size: 100, record_count: 1, tickets: [ticket] });
+    nock(ORIGIN).get('/api/Tickets/4242').query(true).reply(200, ticket);
+    nock(ORIGIN)
+      .get('/api/Team')
+      .query(true)
+      .reply(200, [
+        { id: 1, name: '1st Line Support' },
+        { id: 2, name: '2nd Line Support' },
+      ]);
+    const page = await halo.readHistory!(context(), { from: '2026-11-23T00:00:00Z', to: '2026-11-24T00:00:00Z' });
+    if (!page.ok) throw page.error;
+    const snaps = page.value.tickets[0]!.snapshots;
+    expect(snaps.map((s) => [s.at, (s.fetched.ticket as Action).team])).toEqual([
+      ['2026-11-23T13:00:00.000Z', '1st Line Support'],
+      ['2026-11-23T15:00:00.000Z', '2nd Line Support'],
+    ]);
+    // loadTicket (excludesys) and the history read (system actions included) each read both pages.
+    expect(gets.filter((q) => q.excludesys === undefined).map((q) => q.page_no)).toEqual(['1', '2']);
+  });
+});
