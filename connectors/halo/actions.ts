@@ -188,7 +188,7 @@ const AMBIGUOUS = new Set(['timeout', 'network', 'psa_unavailable']);
 
 /**
  * The id of a note of ours (our agent wrote it) carrying `marker`: a marker an end user typed proves nothing. Scans
- * every page of the ticket's actions (docs/psa/halo.md §5), stopping at the page that has it; a ticket too long to
+ * every page of the ticket's actions (docs/psa/halo.md §5.1), stopping at the page that has it; a ticket too long to
  * read fails (`invalid_response`), so no note is posted after a partial scan.
  */
 async function markerPresent(ctx: HaloContext, id: number, marker: string): Promise<string | undefined> {

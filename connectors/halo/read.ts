@@ -46,7 +46,7 @@ export const ACTION_PAGE_CAP = 50;
 
 /**
  * Every action of ticket `id`, one page at a time (`GET /api/Actions?ticket_id=…&pageinate=true&page_size=100&page_no=N`
- * with `filter` added; docs/psa/halo.md §5 "Reading every action"). Pages until `record_count` actions are read, or,
+ * with `filter` added; docs/psa/halo.md §5.1). Pages until `record_count` actions are read, or,
  * without a count, until a page that is not exactly 100 long. Halo's published spec lists no paging parameters for
  * `/Actions` (only `count`), so a server that ignores them is expected: an answer longer than a page without a count,
  * or a page that repeats only ids already read, ends the read; a repeat while `record_count` says more exist is a

@@ -102,7 +102,7 @@ describe('outbound bodies conform to the vendor request schemas', () => {
     ]);
   });
 
-  it('the /Actions paging parameters are NOT in the published spec (docs/psa/halo.md §5: read as maybe ignored)', () => {
+  it('the /Actions paging parameters are NOT in the published spec (docs/psa/halo.md §5.1: read as maybe ignored)', () => {
     expect(
       checkVendorQuery('GET /api/Actions', { ticket_id: '4242', pageinate: 'true', page_size: '100', page_no: '2' }),
     ).toEqual([

@@ -7,7 +7,8 @@ import { checkVendorBody, checkVendorQuery } from './vendor-schemas/halo.js';
 /**
  * A local fake HaloPSA built from docs/psa/halo.md: OAuth2 client_credentials (`/auth/token`, `/api/authinfo`),
  * Bearer-protected `/api` with tickets (POST-with-id updates, POST-without-id creates), actions (filtered by
- * ticket_id; unfiltered answers 504 like the real one times out), agents, teams, statuses, priorities and
+ * ticket_id, paged with `pageinate`/`page_size`/`page_no` or unpaged; unfiltered answers 504 like the real one times
+ * out), agents, teams, statuses, priorities and
  * `/api/Webhook`. Request bodies and query strings are checked against the vendor schema (`vendorProblems`).
  * Scriptable per test: failures (429 + Retry-After, 500, redirects), false-200 writes, expired tokens, missing
  * webhook permission, and webhook deliveries (echoes of our own writes) to registered receivers.
@@ -47,7 +48,7 @@ export interface FakeHaloOptions {
   /** Shape of list answers for `/api/Tickets`. @defaultValue 'wrapped' */
   listShape?: 'wrapped' | 'bare';
   /**
-   * How `GET /api/Actions` pages (docs/psa/halo.md §5 "Reading every action"). 'paged' (default): with
+   * How `GET /api/Actions` pages (docs/psa/halo.md §5.1). 'paged' (default): with
    * `pageinate=true`, `page_size` (max 100, default 50) actions of page `page_no` and `{page_no, page_size,
    * record_count, actions}`, as the open-source clients read it; 'ignored': the paging parameters change nothing
    * (Halo's published spec lists none for `/Actions`).
@@ -412,7 +413,7 @@ export class FakeHalo {
   }
 
   private listActions(rec: RecordedRequest): [number, unknown] {
-    // `pageinate`/`page_size`/`page_no` are not in Halo's published `/Actions` parameters (docs/psa/halo.md §5): the
+    // `pageinate`/`page_size`/`page_no` are not in Halo's published `/Actions` parameters (docs/psa/halo.md §5.1): the
     // open-source clients send them. Checked here as `/Tickets` documents them (bool, int, int; page_size ≤ 100).
     const { pageinate, page_size, page_no, ...rest } = rec.query;
     this.checkQuery('GET /api/Actions', { ...rec, query: rest });

@@ -6,7 +6,7 @@ import { MappingSchema } from '../../src/contract/index.js';
 import type { FetchedTicket, WritePlan } from '../../src/contract/index.js';
 import { testContext } from '../helpers/connector-context.js';
 
-// Halo `/api/Actions` read in pages (docs/psa/halo.md §5 "Reading every action"): the marker scan that guards "no note
+// Halo `/api/Actions` read in pages (docs/psa/halo.md §5.1): the marker scan that guards "no note
 // is ever written twice", the fetched notes, time entries and history all see every action of a long ticket, and a
 // ticket too long to read within the page cap fails loudly instead of being scanned in part. PSA HTTP mocked by nock.
 
@@ -55,7 +55,7 @@ const ours = (id: number): Action => ({
 const longTicket = (): Action[] => Array.from({ length: 250 }, (_, i) => (i === 149 ? ours(i + 1) : worklog(i + 1)));
 
 /**
- * Halo paging as the open-source clients read it (docs/psa/halo.md §5): `pageinate=true&page_size=N&page_no=P` answers
+ * Halo paging as the open-source clients read it (docs/psa/halo.md §5.1): `pageinate=true&page_size=N&page_no=P` answers
  * `{page_no, page_size, record_count, actions}`. An unpaged read of a long ticket answers only a first page here (the
  * hypothesis the README limit was about: what real Halo does is unverified).
  */
