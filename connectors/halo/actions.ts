@@ -7,7 +7,7 @@ import { optional, ownAgentId, priorities, statuses, teams } from './lookups.js'
 import type { NamedId, PriorityRow } from './lookups.js';
 import { actionText, isOurs } from './notes.js';
 import { memberSchema } from './schemas.js';
-import { getActions, getTicket, ticketNumber } from './read.js';
+import { actionPages, getTicket, ticketNumber } from './read.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -186,14 +186,21 @@ async function postAndReadBack(ctx: HaloContext, id: number, body: TicketUpdate)
 
 const AMBIGUOUS = new Set(['timeout', 'network', 'psa_unavailable']);
 
-/** The id of a note of ours (our agent wrote it) carrying `marker`: a marker an end user typed proves nothing. */
+/**
+ * The id of a note of ours (our agent wrote it) carrying `marker`: a marker an end user typed proves nothing. Scans
+ * every page of the ticket's actions (docs/psa/halo.md §5.1), stopping at the page that has it; a ticket too long to
+ * read fails (`invalid_response`), so no note is posted after a partial scan.
+ */
 async function markerPresent(ctx: HaloContext, id: number, marker: string): Promise<string | undefined> {
   const me = await optional(ctx, 'agent-me', () => ownAgentId(ctx));
-  const found = (await getActions(ctx, id)).find((a) => {
-    const text = actionText(a);
-    return carriesMarker(text, marker) && isOurs(a, text, me);
-  });
-  return found ? String(found.id ?? '') : undefined;
+  for await (const page of actionPages(ctx, id, { excludesys: true })) {
+    const found = page.find((a) => {
+      const text = actionText(a);
+      return carriesMarker(text, marker) && isOurs(a, text, me);
+    });
+    if (found) return String(found.id ?? '');
+  }
+  return undefined;
 }
 
 /** One note: skipped when its marker is already there (`verify`), checked by marker after an ambiguous failure. */

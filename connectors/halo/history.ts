@@ -21,13 +21,13 @@ import { haloRequest } from './client.js';
 import type { HaloContext } from './client.js';
 import { haloInstant } from './mapping.js';
 import { parseList, ticketSchema } from './schemas.js';
-import { loadTicket, ticketNumber } from './read.js';
+import { listActions, loadTicket, ticketNumber } from './read.js';
 
 /**
  * `backtest --from-psa` for HaloPSA (README.md "History"; docs/psa/halo.md §11): tickets updated in the window
  * (`GET /Tickets?datesearch=lastactiondate&startdate=…&enddate=…`, paged, 100 at most, the window checked again on
  * `last_update` because the date filters are weakly specified), each ticket's
- * actions (`GET /Actions?ticket_id=…`, system actions included: never unfiltered), replayed backwards from the
+ * actions (`GET /Actions?ticket_id=…`, system actions included: never unfiltered; every page, `listActions`), replayed backwards from the
  * current ticket. An action carries the change it made as `new_status` (with `old_status`), `new_agent`, `new_team`
  * and `new_priority`: only the status has its old value. The value a later action replaced is the one an earlier
  * action set; before the first action that set a field, its value is the one the ticket was logged with when the
@@ -77,15 +77,9 @@ async function listUpdated(
   return { ids, more: more && list.items.length > 0 };
 }
 
-/** Every action of a ticket, system actions included (field changes are recorded on them too). */
+/** Every action of a ticket, system actions included (field changes are recorded on them too), every page. */
 async function allActions(ctx: HaloContext, id: number): Promise<RawRecord[]> {
-  const res = await haloRequest(ctx, { method: 'GET', path: '/Actions', query: { ticket_id: id } });
-  const body = res.data;
-  const rows = Array.isArray(body) ? body : isRawRecord(body) && Array.isArray(body['actions']) ? body['actions'] : [];
-  return rows.filter(
-    (a): a is RawRecord =>
-      isRawRecord(a) && (a['ticket_id'] === undefined || a['ticket_id'] === null || Number(a['ticket_id']) === id),
-  );
+  return listActions(ctx, id);
 }
 
 interface Change {

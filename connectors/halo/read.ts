@@ -7,6 +7,7 @@ import { haloInstant } from './mapping.js';
 import { optional, ownAgentId, priorities, statuses, teams } from './lookups.js';
 import type { HaloLookups } from './normalize.js';
 import { actionSchema, parseList, ticketSchema } from './schemas.js';
+import type { ActionRow } from './schemas.js';
 
 /** Ticket ids are positive integers; anything else never reaches a URL. */
 export function ticketNumber(ticketId: string): number {
@@ -35,13 +36,87 @@ export async function getTicket(ctx: HaloContext, id: number): Promise<Record<st
   return parsed.data;
 }
 
-/** `GET /api/Actions?ticket_id=…` (always filtered: unfiltered /Actions times out, pitfall 13). */
+/** Halo's page size maximum (docs/psa/halo.md §4.2, §7). */
+const PAGE_SIZE = 100;
+/**
+ * Pages of one ticket's actions read before giving up: 50 × 100 = 5,000 actions. Past it the read fails loudly
+ * (`invalid_response`) rather than answering a part: a marker scan over a part could post a note twice.
+ */
+export const ACTION_PAGE_CAP = 50;
+
+/**
+ * Every action of ticket `id`, one page at a time (`GET /api/Actions?ticket_id=…&pageinate=true&page_size=100&page_no=N`
+ * with `filter` added; docs/psa/halo.md §5.1). Pages until `record_count` actions are read, or,
+ * without a count, until a page that is not exactly 100 long. Halo's published spec lists no paging parameters for
+ * `/Actions` (only `count`), so a server that ignores them is expected: an answer longer than a page without a count,
+ * or a page that repeats only ids already read, ends the read; a repeat while `record_count` says more exist is a
+ * truncation and fails. Past `pageCap` pages the read fails loudly. Each page goes through `haloRequest` (the
+ * instance's request budget). Rows for another ticket are dropped (a server that ignores the filter must not leak
+ * notes across tickets). A caller that stops iterating early (a marker found) requests no further page.
+ */
+export async function* actionPages(
+  ctx: HaloContext,
+  id: number,
+  filter: Record<string, string | number | boolean> = {},
+  pageCap = ACTION_PAGE_CAP,
+): AsyncGenerator<ActionRow[], void, undefined> {
+  const seen = new Set<string>();
+  let read = 0;
+  for (let page = 1; ; page++) {
+    if (page > pageCap)
+      throw new ConnectorError(
+        'invalid_response',
+        `Halo ticket ${id} has more than ${pageCap * PAGE_SIZE} actions (${pageCap} pages of GET /Actions): not read in part`,
+        { retryable: false, details: { ticketId: id, pages: pageCap, read } },
+      );
+    const res = await haloRequest(ctx, {
+      method: 'GET',
+      path: '/Actions',
+      query: { ticket_id: id, ...filter, pageinate: true, page_size: PAGE_SIZE, page_no: page },
+    });
+    const list = parseList(res.data, 'actions', actionSchema);
+    if (!list)
+      throw new ConnectorError('invalid_response', `Halo answered GET /Actions for ticket ${id} without a list`);
+    const fresh = list.items.filter((a) => {
+      if (a.id === undefined) return true;
+      const key = String(a.id);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    read += fresh.length;
+    const total = list.recordCount;
+    if (list.items.length > 0 && fresh.length === 0) {
+      // Page N repeats ids already read: the server ignores `page_no` and answers the same every time.
+      if (total !== undefined && read < total)
+        throw new ConnectorError(
+          'invalid_response',
+          `Halo listed ${read} of ${total} actions of ticket ${id} and repeats them for page ${page}: paging is not honoured, the rest cannot be read`,
+          { retryable: false, details: { ticketId: id, read, recordCount: total } },
+        );
+      ctx.log.warn({ ticketId: id, page }, 'Halo ignores paging on GET /Actions; its one answer is read as complete');
+      return;
+    }
+    yield fresh.filter((a) => a.ticket_id === undefined || a.ticket_id === null || Number(a.ticket_id) === id);
+    if (list.items.length === 0) return;
+    if (total !== undefined ? read >= total : list.items.length !== PAGE_SIZE) return;
+  }
+}
+
+/** Every action of ticket `id` (all pages of `actionPages`). */
+export async function listActions(
+  ctx: HaloContext,
+  id: number,
+  filter: Record<string, string | number | boolean> = {},
+): Promise<ActionRow[]> {
+  const rows: ActionRow[] = [];
+  for await (const page of actionPages(ctx, id, filter)) rows.push(...page);
+  return rows;
+}
+
+/** The ticket's actions without system rows, every page (always filtered: unfiltered /Actions times out, pitfall 13). */
 export async function getActions(ctx: HaloContext, id: number): Promise<Record<string, unknown>[]> {
-  const res = await haloRequest(ctx, { method: 'GET', path: '/Actions', query: { ticket_id: id, excludesys: true } });
-  const list = parseList(res.data, 'actions', actionSchema);
-  if (!list) throw new ConnectorError('invalid_response', `Halo answered GET /Actions for ticket ${id} without a list`);
-  // Never trust a row for another ticket (a server that ignores the filter must not leak notes across tickets).
-  return list.items.filter((a) => a.ticket_id === undefined || a.ticket_id === null || Number(a.ticket_id) === id);
+  return listActions(ctx, id, { excludesys: true });
 }
 
 const isName = (v: IdOrName) => typeof v === 'string' && !/^\s*\d+\s*$/.test(v);
@@ -77,8 +152,6 @@ export async function loadTicket(ctx: HaloContext, ticketId: string): Promise<Fe
     ...(Number.isSafeInteger(mergedInto) && mergedInto > 0 ? { gone: 'merged' as const } : {}),
   };
 }
-
-const PAGE_SIZE = 100; // Halo's maximum (halo.md §4.2)
 
 /**
  * docs/spec.md §4: Halo has no documented changed-since filter (`lastupdatefromdate` is typed bool in the spec), so the
@@ -142,16 +215,9 @@ async function loadOpen(ctx: HaloContext, page?: string): Promise<ChangedPage> {
  */
 export async function readHaloActivity(ctx: HaloContext, ticketId: string, since: string): Promise<TicketActivity[]> {
   const id = ticketNumber(ticketId);
-  const res = await haloRequest(ctx, {
-    method: 'GET',
-    path: '/Actions',
-    query: { ticket_id: id, timeentriesonly: true, excludesys: true },
-  });
-  const list = parseList(res.data, 'actions', actionSchema);
-  if (!list) throw new ConnectorError('invalid_response', `Halo answered GET /Actions for ticket ${id} without a list`);
+  const list = await listActions(ctx, id, { timeentriesonly: true, excludesys: true });
   const after = Date.parse(since);
-  return list.items.flatMap((a) => {
-    if (a.ticket_id !== undefined && a.ticket_id !== null && Number(a.ticket_id) !== id) return [];
+  return list.flatMap((a) => {
     const taken = Number(a.timetaken ?? 0);
     const agent = [a.who_agentid, a.actionby_agent_id].find(
       (v) => (typeof v === 'number' || typeof v === 'string') && Number(v) > 0,

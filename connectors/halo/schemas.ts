@@ -103,6 +103,7 @@ export const ticketSchema = z.looseObject({ id: intish });
 
 /** An action (note); read defensively by the normalizer. */
 export const actionSchema = z.looseObject({ id: intish.optional() });
+export type ActionRow = z.output<typeof actionSchema>;
 
 export const agentSchema = z.looseObject({ id: intish, name: z.string().nullish() });
 export const statusSchema = z.looseObject({ id: intish, name: z.string() });

@@ -101,4 +101,14 @@ describe('outbound bodies conform to the vendor request schemas', () => {
       'GET /api/Tickets?assigned_to: unknown query parameter',
     ]);
   });
+
+  it('the /Actions paging parameters are NOT in the published spec (docs/psa/halo.md §5.1: read as maybe ignored)', () => {
+    expect(
+      checkVendorQuery('GET /api/Actions', { ticket_id: '4242', pageinate: 'true', page_size: '100', page_no: '2' }),
+    ).toEqual([
+      'GET /api/Actions?pageinate: unknown query parameter',
+      'GET /api/Actions?page_size: unknown query parameter',
+      'GET /api/Actions?page_no: unknown query parameter',
+    ]);
+  });
 });

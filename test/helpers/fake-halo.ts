@@ -7,7 +7,8 @@ import { checkVendorBody, checkVendorQuery } from './vendor-schemas/halo.js';
 /**
  * A local fake HaloPSA built from docs/psa/halo.md: OAuth2 client_credentials (`/auth/token`, `/api/authinfo`),
  * Bearer-protected `/api` with tickets (POST-with-id updates, POST-without-id creates), actions (filtered by
- * ticket_id; unfiltered answers 504 like the real one times out), agents, teams, statuses, priorities and
+ * ticket_id, paged with `pageinate`/`page_size`/`page_no` or unpaged; unfiltered answers 504 like the real one times
+ * out), agents, teams, statuses, priorities and
  * `/api/Webhook`. Request bodies and query strings are checked against the vendor schema (`vendorProblems`).
  * Scriptable per test: failures (429 + Retry-After, 500, redirects), false-200 writes, expired tokens, missing
  * webhook permission, and webhook deliveries (echoes of our own writes) to registered receivers.
@@ -46,6 +47,18 @@ export interface FakeHaloOptions {
   apiAgentId?: number;
   /** Shape of list answers for `/api/Tickets`. @defaultValue 'wrapped' */
   listShape?: 'wrapped' | 'bare';
+  /**
+   * How `GET /api/Actions` pages (docs/psa/halo.md §5.1). 'paged' (default): with
+   * `pageinate=true`, `page_size` (max 100, default 50) actions of page `page_no` and `{page_no, page_size,
+   * record_count, actions}`, as the open-source clients read it; 'ignored': the paging parameters change nothing
+   * (Halo's published spec lists none for `/Actions`).
+   */
+  actionsPaging?: 'paged' | 'ignored';
+  /**
+   * An unpaged `GET /api/Actions` answers at most this many actions (with the full `record_count`). Default: all of
+   * them, as HaloAPI's unpaged `Get-HaloAction` expects; whether real Halo caps an unpaged answer is unverified.
+   */
+  unpagedActionsCap?: number;
   now?: () => Date;
 }
 
@@ -370,12 +383,7 @@ export class FakeHalo {
     }
     if (method === 'GET' && path === '/api/Tickets') return this.listTickets(rec);
     if (method === 'POST' && path === '/api/Tickets') return this.postTickets(rec);
-    if (method === 'GET' && path === '/api/Actions') {
-      this.checkQuery('GET /api/Actions', rec);
-      if (!rec.query.ticket_id) return [504, 'Gateway Timeout'];
-      const list = this.actions.filter((a) => String(a.ticket_id) === rec.query.ticket_id);
-      return [200, { record_count: list.length, actions: list }];
-    }
+    if (method === 'GET' && path === '/api/Actions') return this.listActions(rec);
     if (method === 'POST' && path === '/api/Actions') return this.postActions(rec);
     if (path === '/api/Webhook' || path.startsWith('/api/Webhook/')) return this.webhookRoute(rec);
     return [404, { Message: `No HTTP resource was found that matches ${method} ${path}` }];
@@ -402,6 +410,30 @@ export class FakeHalo {
         ? items
         : { page_no: page, page_size: size, record_count: all.length, tickets: items },
     ];
+  }
+
+  private listActions(rec: RecordedRequest): [number, unknown] {
+    // `pageinate`/`page_size`/`page_no` are not in Halo's published `/Actions` parameters (docs/psa/halo.md §5.1): the
+    // open-source clients send them. Checked here as `/Tickets` documents them (bool, int, int; page_size ≤ 100).
+    const { pageinate, page_size, page_no, ...rest } = rec.query;
+    this.checkQuery('GET /api/Actions', { ...rec, query: rest });
+    if (pageinate !== undefined && !/^(true|false)$/.test(pageinate))
+      this.vendorProblems.push(`GET /api/Actions?pageinate: expected boolean, got ${pageinate}`);
+    for (const [k, v] of Object.entries({ page_size, page_no }))
+      if (v !== undefined && !(/^\d+$/.test(v) && Number(v) >= 1 && (k !== 'page_size' || Number(v) <= 100)))
+        this.vendorProblems.push(
+          `GET /api/Actions?${k}: expected an integer${k === 'page_size' ? ' 1..100' : ' ≥ 1'}, got ${v}`,
+        );
+    if (!rec.query.ticket_id) return [504, 'Gateway Timeout'];
+    const all = this.actions.filter((a) => String(a.ticket_id) === rec.query.ticket_id);
+    if (pageinate === 'true' && this.options.actionsPaging !== 'ignored') {
+      const size = Math.min(100, Number(page_size ?? 50));
+      const page = Number(page_no ?? 1);
+      const actions = all.slice((page - 1) * size, page * size);
+      return [200, { page_no: page, page_size: size, record_count: all.length, actions }];
+    }
+    const cap = this.options.unpagedActionsCap;
+    return [200, { record_count: all.length, actions: cap === undefined ? all : all.slice(0, cap) }];
   }
 
   private postTickets(rec: RecordedRequest): [number, unknown] {

@@ -2,11 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { autotask } from '../../connectors/autotask/index.js';
 import { connectwise } from '../../connectors/connectwise/index.js';
+import { halo } from '../../connectors/halo/index.js';
 import type { ConnectWiseSettings } from '../../connectors/connectwise/schemas.js';
 import type { ConnectorContext, WritePlan } from '../../src/contract/index.js';
 import { testContext } from '../helpers/connector-context.js';
 import { FakeAutotask } from '../helpers/fake-autotask.js';
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
+import { startFakeHalo } from '../helpers/fake-halo.js';
+import type { FakeHaloOptions } from '../helpers/fake-halo.js';
 
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
@@ -224,5 +227,74 @@ describe('marker scan beyond the first page of notes', () => {
     expect(results).toMatchObject([{ actionId: 'a-note', status: 'skipped' }]);
     expect(at.state.notes.get(351181)!.length, 'a second note was posted').toBe(before);
     expect(at.vendorProblems).toEqual([]);
+  }, 30_000);
+  /** Halo: 150 actions, then ours (page 2 at 100 a page); the retry's marker scan must read past the first page. */
+  async function haloRetry(options: FakeHaloOptions) {
+    const hf = await startFakeHalo(options);
+    closers.push(() => hf.close());
+    hf.addTicket({
+      id: 4242,
+      summary: 'VPN down',
+      team: '1st Line Support',
+      agent_id: 1,
+      status_id: 2,
+      priority_id: 3,
+      dateoccurred: '2026-11-23T13:00:00',
+      last_update: '2026-11-23T15:00:00',
+    });
+    for (let i = 0; i < 150; i++)
+      hf.addAction({ ticket_id: 4242, who_agentid: 12, note: `worklog ${i}`, datetime: '2026-11-23T14:00:00' });
+    const marker = '[esc:5eed0003]';
+    // Ours: our marker AND written by our API agent (a marker on someone else's note proves nothing).
+    hf.addAction({
+      ticket_id: 4242,
+      who_agentid: hf.apiAgentId,
+      note: `Escalated to T2.\n\n${marker}`,
+      hiddenfromuser: true,
+      datetime: '2026-11-23T15:00:00',
+    });
+    const mapping = {
+      tiers: { T1: { team: '1st Line Support' } },
+      groups: {},
+      priorities: {},
+      statuses: {},
+      members: {},
+      vipCompanies: [],
+    };
+    const ctx = testContext({
+      connector: halo,
+      instance: { id: 'initech-halo', mapping },
+      settings: {
+        connection: { tenantUrl: hf.origin, clientId: 'client-id', clientSecret: 'client-secret' },
+        webhook: { basicAuth: { username: 'escalator', password: 'hook-pass' } },
+      },
+    });
+    const fetched = await halo.fetchTicket(ctx, '4242');
+    if (!fetched.ok) throw fetched.error;
+    const results = await halo.applyActions(ctx, {
+      ticketId: '4242',
+      current: halo.normalize(fetched.value, ctx.instance, ctx.settings),
+      fetched: fetched.value,
+      verify: true,
+      notes: [{ actionId: 'a-note', marker, visibility: 'internal', text: 'Escalated to T2.' }],
+    });
+    return { hf, fetched: fetched.value, results };
+  }
+
+  it('Halo: our note after 150 others, a Halo that answers an unpaged read with 100 → the retry pages and finds it', async () => {
+    const { hf, fetched, results } = await haloRetry({ unpagedActionsCap: 100 });
+    expect(results).toMatchObject([{ actionId: 'a-note', status: 'skipped' }]);
+    expect(hf.requestsTo('POST', '/api/Actions'), 'a second note was posted').toEqual([]);
+    expect(fetched.notes, 'fetchTicket read every page').toHaveLength(151);
+    expect(hf.requestsTo('GET', '/api/Actions').map((r) => r.query.page_no)).toEqual(['1', '2', '1', '2']);
+    expect(hf.vendorProblems).toEqual([]);
+  }, 30_000);
+
+  it('Halo: a server that ignores paging (everything on every page) → one read each, the marker found', async () => {
+    const { hf, results } = await haloRetry({ actionsPaging: 'ignored' });
+    expect(results).toMatchObject([{ actionId: 'a-note', status: 'skipped' }]);
+    expect(hf.requestsTo('POST', '/api/Actions'), 'a second note was posted').toEqual([]);
+    expect(hf.requestsTo('GET', '/api/Actions')).toHaveLength(2);
+    expect(hf.vendorProblems).toEqual([]);
   }, 30_000);
 });
