@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
 import type { Logger } from '../contract/index.js';
 
@@ -105,6 +105,36 @@ const argsFor = (port: number, dir: string): string[] => [
   '',
 ];
 
+/** The executable `binary` names (a path, or a name looked up on PATH as `spawn` would), or undefined. */
+function findExecutable(binary: string): string | undefined {
+  const candidates = binary.includes('/')
+    ? [resolve(binary)]
+    : (process.env['PATH'] ?? '')
+        .split(delimiter)
+        .filter(isAbsolute)
+        .map((dir) => join(dir, binary));
+  return candidates.find((path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * How the child is started. On Linux it runs under util-linux `setpriv --pdeathsig KILL` (part of every Debian base,
+ * node:*-slim included; `setpriv` then execs redis-server, so the pid stays redis-server's): when this process dies
+ * without a chance to stop it (SIGKILL, the OOM killer), the kernel kills redis-server too, instead of leaving it
+ * running on the data directory the next start will use. Elsewhere, or without setpriv, redis-server is spawned
+ * directly and only a normal exit stops it.
+ */
+function commandFor(redis: string, args: string[]): { file: string; args: string[] } {
+  const setpriv = process.platform === 'linux' ? findExecutable('setpriv') : undefined;
+  return setpriv ? { file: setpriv, args: ['--pdeathsig', 'KILL', '--', redis, ...args] } : { file: redis, args };
+}
+
 /**
  * Spawns the child and resolves once it answers PING (rejects when it exits or never answers). The password goes in
  * on stdin (`redis-server -` reads a config from it), never on the command line where `ps` would show it.
@@ -116,7 +146,10 @@ async function spawnAndWait(
   password: string,
   timeoutMs: number,
 ): Promise<ChildProcess> {
-  const child = spawn(binary, ['-', ...argsFor(port, dir)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const redis = findExecutable(binary);
+  if (!redis) throw new RedisBinaryMissingError(binary);
+  const command = commandFor(redis, ['-', ...argsFor(port, dir)]);
+  const child = spawn(command.file, command.args, { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin?.on('error', () => undefined);
   child.stdin?.end(`requirepass ${password}\n`);
   let output = '';

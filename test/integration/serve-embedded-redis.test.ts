@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -24,6 +26,21 @@ function aofText(dir: string): string {
     .filter((e) => e.isFile() && e.name.includes('.aof'))
     .map((e) => readFileSync(join(e.parentPath, e.name), 'latin1'))
     .join('');
+}
+
+/** Pids of every descendant of `root` (from /proc: children lists), depth first. */
+function descendants(root: number): number[] {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${root}/task/${root}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+  return children.flatMap((c) => [c, ...descendants(c)]);
 }
 
 afterEach(async () => {
@@ -73,6 +90,48 @@ describe('embedded redis-server', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(r.restarts()).toBe(0);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'a SIGKILLed owner takes its redis-server with it (no orphan left on the data directory)',
+    async () => {
+      const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+      const owner = spawn(
+        tsx,
+        [fileURLToPath(new URL('./fixtures/embedded-redis-owner.ts', import.meta.url)), dataDir()],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      let out = '';
+      owner.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      const { pid } = await waitFor(
+        () => (out.includes('\n') ? (JSON.parse(out.split('\n')[0]!) as { pid: number }) : undefined),
+        40_000,
+        50,
+        () => `the owner's redis-server pid (stdout so far: ${JSON.stringify(out)})`,
+      );
+      const alive = () => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      expect(alive()).toBe(true);
+      // The owner is tsx's child: SIGKILL every process of the owner's tree except redis-server itself.
+      const ownerExited = new Promise((r) => owner.once('exit', r));
+      for (const p of descendants(owner.pid!).filter((p) => p !== pid)) process.kill(p, 'SIGKILL');
+      owner.kill('SIGKILL');
+      await ownerExited;
+      try {
+        await waitFor(() => !alive(), 10_000, 50, `redis-server ${pid} to die with its owner`);
+      } finally {
+        if (alive()) process.kill(pid, 'SIGKILL');
+      }
+    },
+    60_000,
+  );
 
   it('a missing binary is one clear error saying how to install it or set REDIS_URL', async () => {
     const error = await startEmbeddedRedis({
