@@ -28,4 +28,19 @@ describe('DemoClock', () => {
     real += 1_000;
     expect(clock.now()).toBe(start + 61_000);
   });
+
+  it('holdAt: runs on from where it is up to the held instant, never backwards, Infinity releases it', () => {
+    let real = 0;
+    const clock = new DemoClock({ start, scale: 600, real: () => real });
+    clock.holdAt(start + 60_000);
+    real += 10_000;
+    expect(clock.now()).toBe(start + 60_000);
+    expect(clock.heldAt).toBe(start + 60_000);
+    clock.holdAt(-Infinity); // an instant already passed: stops where it is
+    real += 10_000;
+    expect(clock.now()).toBe(start + 60_000);
+    clock.holdAt(Infinity);
+    real += 100;
+    expect(clock.now()).toBe(start + 120_000);
+  });
 });
