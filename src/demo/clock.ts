@@ -34,8 +34,7 @@ export class DemoClock {
   }
 
   /** Simulated epoch ms. Bound, so it can be handed around as `now`. */
-  readonly now = (): number =>
-    Math.min(this.ceiling, this.anchorSim + (this.real() - this.anchorReal) * this.speed);
+  readonly now = (): number => Math.min(this.ceiling, this.anchorSim + (this.real() - this.anchorReal) * this.speed);
 
   /**
    * Lets simulated time run on from the current instant (no jump) but not past `simMs`: an instant already passed (or

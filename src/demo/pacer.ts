@@ -21,7 +21,7 @@ export interface PacerOptions {
    * `onGrace`) until the pipeline is next seen idle. @defaultValue 15_000
    */
   graceMs?: number;
-  /** Real ms between two looks. @defaultValue 10 */
+  /** Real ms between two looks. @defaultValue 20 */
   everyMs?: number;
   /** The real clock (tests). @defaultValue Date.now */
   real?: () => number;
@@ -37,6 +37,8 @@ export interface PacerStats {
   graces: number;
   /** Longest real time simulated time stood still. */
   longestStillMs: number;
+  /** Real time simulated time stood still in all (the price of pacing). */
+  stillMs: number;
 }
 
 /**
@@ -64,7 +66,9 @@ export class DemoPacer {
   private stillAt = Number.NaN;
   private stillSince = 0;
   private readonly real: () => number;
-  readonly stats: PacerStats = { busyLooks: 0, graces: 0, longestStillMs: 0 };
+  readonly stats: PacerStats = { busyLooks: 0, graces: 0, longestStillMs: 0, stillMs: 0 };
+  /** Real ms of the previous look. */
+  private lastLook = Number.NaN;
 
   constructor(
     private readonly clock: DemoClock,
@@ -93,7 +97,7 @@ export class DemoPacer {
   private async run(): Promise<void> {
     while (!this.stopped) {
       await this.tick();
-      await new Promise((r) => setTimeout(r, this.options.everyMs ?? 10));
+      await new Promise((r) => setTimeout(r, this.options.everyMs ?? 20));
     }
   }
 
@@ -117,6 +121,8 @@ export class DemoPacer {
   /** Bounds how long simulated time may stand still: past the grace it runs on until the pipeline is next idle. */
   private watch(now: number, reason: string): void {
     const real = this.real();
+    if (now === this.stillAt && Number.isFinite(this.lastLook)) this.stats.stillMs += real - this.lastLook;
+    this.lastLook = real;
     if (now !== this.stillAt) {
       this.stillAt = now;
       this.stillSince = real;
