@@ -9,7 +9,7 @@ const start = Date.parse('2026-11-24T14:00:00Z');
 const MIN = 60_000;
 
 /** A fake pipeline whose schedule, queues and due-check loop the test sets; the real clock is advanced by hand. */
-function setup(options: { graceMs?: number } = {}) {
+function setup(options: { graceMs?: number; budgetMs?: number } = {}) {
   const t = {
     real: 0,
     jobs: 0,
@@ -33,7 +33,12 @@ function setup(options: { graceMs?: number } = {}) {
       },
       nextDue: async () => (t.schedule.length ? Math.min(...t.schedule) : null),
     },
-    { real: () => t.real, graceMs: options.graceMs ?? 10_000, onGrace: (g) => t.graces.push(g) },
+    {
+      real: () => t.real,
+      graceMs: options.graceMs ?? 10_000,
+      budgetMs: options.budgetMs ?? 60_000,
+      onGrace: (g) => t.graces.push(g),
+    },
   );
   return { t, clock, pacer };
 }
@@ -151,6 +156,35 @@ describe('DemoPacer', () => {
     expect(t.graces).toHaveLength(1);
     expect(t.graces[0]!.reason).toMatch(/pipeline unreadable/);
     expect(clock.now()).toBeGreaterThan(start);
+  });
+
+  it('cannot drag on either: holds shorter than the grace stop time for the budget in all, then pacing ends', async () => {
+    const { t, clock, pacer } = setup({ graceMs: 10_000, budgetMs: 30_000 });
+    // Every minute a check falls due and its evaluation takes 8 real seconds (a very slow machine).
+    for (let minute = 1; minute <= 4; minute++) {
+      t.schedule = [start + minute * MIN];
+      t.jobs = 0;
+      await pacer.tick();
+      t.real += 1_000;
+      t.jobs = 1;
+      for (let s = 0; s < 8; s++) {
+        await pacer.tick();
+        t.real += 1_000;
+      }
+      t.jobs = 0;
+      t.schedule = [start + (minute + 1) * MIN];
+    }
+    expect(pacer.stats.spent).toBe(true);
+    expect(t.graces).toHaveLength(1);
+    expect(t.graces[0]!.reason).toMatch(/^pacing budget spent/);
+    expect(pacer.stats.stillMs).toBe(30_000);
+    expect(pacer.stats.longestStillMs).toBeLessThan(10_000);
+    // From now on nothing holds it, pending work or not.
+    t.jobs = 1;
+    const before = clock.now();
+    await pacer.tick();
+    t.real += 1_000;
+    expect(clock.now()).toBe(before + 10 * MIN);
   });
 
   it('stop() lets the clock run freely', async () => {

@@ -21,11 +21,16 @@ export interface PacerOptions {
    * `onGrace`) until the pipeline is next seen idle. @defaultValue 15_000
    */
   graceMs?: number;
+  /**
+   * Real time simulated time may stand still in all, over many short holds; once spent, pacing stops for good (logged
+   * through `onGrace`), so a machine too slow for every evaluation cannot make the demo drag on. @defaultValue 45_000
+   */
+  budgetMs?: number;
   /** Real ms between two looks. @defaultValue 20 */
   everyMs?: number;
   /** The real clock (tests). @defaultValue Date.now */
   real?: () => number;
-  /** Called when the grace ran out: the clock stood still `stillMs` of real time at `at` (simulated). */
+  /** Called when the grace (or the budget) ran out: the clock stood still `stillMs` of real time at `at` (simulated). */
   onGrace?: (info: { at: number; stillMs: number; reason: string }) => void;
 }
 
@@ -33,8 +38,10 @@ export interface PacerOptions {
 export interface PacerStats {
   /** Looks that found due work pending and held simulated time. */
   busyLooks: number;
-  /** Graces that ran out (simulated time then ran on with work pending). */
+  /** Graces that ran out (simulated time then ran on with work pending), the budget's counted in. */
   graces: number;
+  /** The budget is spent: the pacer no longer holds simulated time. */
+  spent: boolean;
   /** Longest real time simulated time stood still. */
   longestStillMs: number;
   /** Real time simulated time stood still in all (the price of pacing). */
@@ -53,7 +60,8 @@ export interface PacerStats {
  *
  * It cannot deadlock: nothing the pacer waits for is allowed to stop time for good. When simulated time has stood
  * still for `graceMs` of real time (work that waits for the clock itself, a retry backoff, Redis errors), the clock
- * runs freely (reported through `onGrace`) until the pipeline is next seen idle; then pacing resumes.
+ * runs freely (reported through `onGrace`) until the pipeline is next seen idle; then pacing resumes. And all holds
+ * together stop time for at most `budgetMs`: then pacing ends, so the demo takes at most that much longer.
  */
 export class DemoPacer {
   private stopped = false;
@@ -66,7 +74,7 @@ export class DemoPacer {
   private stillAt = Number.NaN;
   private stillSince = 0;
   private readonly real: () => number;
-  readonly stats: PacerStats = { busyLooks: 0, graces: 0, longestStillMs: 0, stillMs: 0 };
+  readonly stats: PacerStats = { busyLooks: 0, graces: 0, spent: false, longestStillMs: 0, stillMs: 0 };
   /** Real ms of the previous look. */
   private lastLook = Number.NaN;
 
@@ -106,6 +114,7 @@ export class DemoPacer {
     // Read before the probe: a step that ends during the probe leaves the gate where it was until the next look,
     // which then sees the work the step caused.
     const gate = this.gate;
+    if (this.stats.spent) return;
     const probe = await this.probe();
     const now = this.clock.now();
     if (probe.idle) {
@@ -118,11 +127,21 @@ export class DemoPacer {
     this.watch(now, probe.reason);
   }
 
-  /** Bounds how long simulated time may stand still: past the grace it runs on until the pipeline is next idle. */
+  /**
+   * Bounds how long simulated time may stand still: past the grace it runs on until the pipeline is next idle; past
+   * the budget (all holds together) it runs on for good.
+   */
   private watch(now: number, reason: string): void {
     const real = this.real();
     if (now === this.stillAt && Number.isFinite(this.lastLook)) this.stats.stillMs += real - this.lastLook;
     this.lastLook = real;
+    if (this.stats.stillMs >= (this.options.budgetMs ?? 45_000)) {
+      this.stats.spent = true;
+      this.stats.graces++;
+      this.clock.holdAt(Infinity);
+      this.options.onGrace?.({ at: now, stillMs: this.stats.stillMs, reason: `pacing budget spent (${reason})` });
+      return;
+    }
     if (now !== this.stillAt) {
       this.stillAt = now;
       this.stillSince = real;
