@@ -35,7 +35,7 @@ export interface LoopOptions {
 export interface DueCheckActivity {
   /** A claim (and the kicks of what it claimed) is under way. */
   inFlight: boolean;
-  /** Claims that took at least one check, since start: changes whenever checks moved from the schedule to jobs. */
+  /** Claims that took a check (or failed) since start: changes whenever checks may have left the schedule. */
   claims: number;
 }
 
@@ -55,11 +55,13 @@ export function startLoops(options: LoopOptions): { stop(): void; activity(): Du
 
   async function dueChecks(): Promise<void> {
     inFlight = true;
+    let due: Awaited<ReturnType<ScheduleStore['claimDue']>> | undefined;
     try {
-      const due = await options.schedule.claimDue(options.now(), leaseMs);
-      if (due.length > 0) claims++;
+      due = await options.schedule.claimDue(options.now(), leaseMs);
       for (const c of due) await options.kick({ ...c, trigger: 'scheduled', now: options.now() });
     } finally {
+      // An empty claim moved nothing; a failed one may have (its reply lost), so it counts.
+      if (due === undefined || due.length > 0) claims++;
       inFlight = false;
     }
   }
