@@ -43,4 +43,16 @@ describe('DemoClock', () => {
     real += 100;
     expect(clock.now()).toBe(start + 120_000);
   });
+
+  it('holdAt with skip never reads the skipped instant: the millisecond after instead', () => {
+    let real = 0;
+    const clock = new DemoClock({ start, scale: 600, real: () => real });
+    clock.holdAt(start + 60_001, start + 60_000);
+    real += 99; // 59.4 simulated seconds
+    expect(clock.now()).toBe(start + 59_400);
+    real += 1; // exactly the skipped instant
+    expect(clock.now()).toBe(start + 60_001);
+    real += 1_000;
+    expect(clock.now()).toBe(start + 60_001);
+  });
 });

@@ -20,6 +20,8 @@ export class DemoClock {
   readonly start: number;
   /** Simulated time does not pass this instant until it is moved on (`holdAt`; the demo's pacer). */
   private ceiling = Infinity;
+  /** An instant the clock never reads: it reads the millisecond after instead (`holdAt`). */
+  private skip = Number.NaN;
 
   constructor(options: DemoClockOptions) {
     this.real = options.real ?? Date.now;
@@ -34,17 +36,22 @@ export class DemoClock {
   }
 
   /** Simulated epoch ms. Bound, so it can be handed around as `now`. */
-  readonly now = (): number => Math.min(this.ceiling, this.anchorSim + (this.real() - this.anchorReal) * this.speed);
+  readonly now = (): number => {
+    const t = Math.min(this.ceiling, this.anchorSim + (this.real() - this.anchorReal) * this.speed);
+    return t >= this.skip && t < this.skip + 1 ? this.skip + 1 : t;
+  };
 
   /**
    * Lets simulated time run on from the current instant (no jump) but not past `simMs`: an instant already passed (or
-   * -Infinity) stops the clock where it is, Infinity lets it run freely. Time never goes backwards.
+   * -Infinity) stops the clock where it is, Infinity lets it run freely. Time never goes backwards. With `skip` (below
+   * `simMs`), the clock never reads that instant: it goes from before it to the millisecond after.
    */
-  holdAt(simMs: number): void {
+  holdAt(simMs: number, skip = Number.NaN): void {
     const now = this.now();
     this.anchorSim = now;
     this.anchorReal = this.real();
     this.ceiling = Math.max(simMs, now);
+    this.skip = skip;
   }
 
   /** The instant simulated time may not pass (Infinity: none). */

@@ -94,6 +94,29 @@ describe('DemoPacer', () => {
     expect(clock.now()).toBe(start + MIN + 1 + MIN);
   });
 
+  it('never lets the scheduler see a due instant itself, even on a clock that passes through it exactly', async () => {
+    const { t, clock, pacer } = setup();
+    // Every instant on the way is start + 600·k: the clock meets 14:32:00.000 exactly after 3.2 real seconds.
+    t.schedule = [start + 32 * MIN];
+    await pacer.tick();
+    const seen: number[] = [];
+    for (let i = 0; i < 3_300; i++) {
+      t.real += 1;
+      seen.push(clock.now());
+    }
+    expect(seen).not.toContain(start + 32 * MIN);
+    expect(seen.at(-1)).toBe(start + 32 * MIN + 1);
+  });
+
+  it('a check due at the minute of a story step: the step waits for the millisecond after', async () => {
+    const { t, clock, pacer } = setup();
+    pacer.storyAt(start + 10 * MIN);
+    t.schedule = [start + 10 * MIN];
+    await pacer.tick();
+    t.real += 10_000;
+    expect(clock.now()).toBe(start + 10 * MIN + 1);
+  });
+
   it("waits at the story's next step until the story moves it on", async () => {
     const { t, clock, pacer } = setup();
     pacer.storyAt(start + 2 * MIN);

@@ -52,8 +52,8 @@ export interface PacerStats {
  * Keeps the accelerated demo (600×: one real second is ten simulated minutes) deterministic relative to its simulated
  * clock, however loaded the machine is. Simulated time runs on only while the pipeline is idle for due work: no
  * scheduled check due and unclaimed, no claim under way, no event or ticket job unfinished. While idle it runs up to
- * one millisecond past the next scheduled check (so the scheduler claims it at that instant) and not past the story's
- * next step (`storyAt`). So every decision is taken at the instant it falls due, one after the other in time order,
+ * one millisecond past the next scheduled check (so the scheduler claims it at that instant, never at the due instant
+ * itself, which the clock skips) and not past the story's next step (`storyAt`). So every decision is taken at the instant it falls due, one after the other in time order,
  * each seeing the moves of the ones before: what a backtest of the same timelines does
  * (test/integration/backtest-parity.test.ts, docs/backtest.md). Without it, two checks due a simulated minute apart
  * could be claimed in one scheduler poll on a busy machine and race for the same least-loaded member.
@@ -119,7 +119,12 @@ export class DemoPacer {
     const now = this.clock.now();
     if (probe.idle) {
       this.free = false;
-      this.clock.holdAt(Math.min(gate, probe.next === null ? Infinity : probe.next + 1));
+      // Up to the story's next step when it comes first, else one millisecond past the next check; the clock never
+      // reads the check's due instant itself, so the scheduler claims it at the millisecond after, never at it (live
+      // observes its own move at the evaluation instant, and a replay applies an observation made at the instant a
+      // check falls due before that check).
+      if (probe.next === null || gate < probe.next) this.clock.holdAt(gate);
+      else this.clock.holdAt(probe.next + 1, probe.next);
     } else {
       this.stats.busyLooks++;
       if (!this.free) this.clock.holdAt(-Infinity);
