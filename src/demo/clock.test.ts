@@ -28,4 +28,31 @@ describe('DemoClock', () => {
     real += 1_000;
     expect(clock.now()).toBe(start + 61_000);
   });
+
+  it('holdAt: runs on from where it is up to the held instant, never backwards, Infinity releases it', () => {
+    let real = 0;
+    const clock = new DemoClock({ start, scale: 600, real: () => real });
+    clock.holdAt(start + 60_000);
+    real += 10_000;
+    expect(clock.now()).toBe(start + 60_000);
+    expect(clock.heldAt).toBe(start + 60_000);
+    clock.holdAt(-Infinity); // an instant already passed: stops where it is
+    real += 10_000;
+    expect(clock.now()).toBe(start + 60_000);
+    clock.holdAt(Infinity);
+    real += 100;
+    expect(clock.now()).toBe(start + 120_000);
+  });
+
+  it('holdAt with skip never reads the skipped instant: the millisecond after instead', () => {
+    let real = 0;
+    const clock = new DemoClock({ start, scale: 600, real: () => real });
+    clock.holdAt(start + 60_001, start + 60_000);
+    real += 99; // 59.4 simulated seconds
+    expect(clock.now()).toBe(start + 59_400);
+    real += 1; // exactly the skipped instant
+    expect(clock.now()).toBe(start + 60_001);
+    real += 1_000;
+    expect(clock.now()).toBe(start + 60_001);
+  });
 });

@@ -18,6 +18,10 @@ export class DemoClock {
   private speed: number;
   private readonly real: () => number;
   readonly start: number;
+  /** Simulated time does not pass this instant until it is moved on (`holdAt`; the demo's pacer). */
+  private ceiling = Infinity;
+  /** An instant the clock never reads: it reads the millisecond after instead (`holdAt`). */
+  private skip = Number.NaN;
 
   constructor(options: DemoClockOptions) {
     this.real = options.real ?? Date.now;
@@ -32,7 +36,28 @@ export class DemoClock {
   }
 
   /** Simulated epoch ms. Bound, so it can be handed around as `now`. */
-  readonly now = (): number => this.anchorSim + (this.real() - this.anchorReal) * this.speed;
+  readonly now = (): number => {
+    const t = Math.min(this.ceiling, this.anchorSim + (this.real() - this.anchorReal) * this.speed);
+    return t >= this.skip && t < this.skip + 1 ? this.skip + 1 : t;
+  };
+
+  /**
+   * Lets simulated time run on from the current instant (no jump) but not past `simMs`: an instant already passed (or
+   * -Infinity) stops the clock where it is, Infinity lets it run freely. Time never goes backwards. With `skip` (below
+   * `simMs`), the clock never reads that instant: it goes from before it to the millisecond after.
+   */
+  holdAt(simMs: number, skip = Number.NaN): void {
+    const now = this.now();
+    this.anchorSim = now;
+    this.anchorReal = this.real();
+    this.ceiling = Math.max(simMs, now);
+    this.skip = skip;
+  }
+
+  /** The instant simulated time may not pass (Infinity: none). */
+  get heldAt(): number {
+    return this.ceiling;
+  }
 
   date(): Date {
     return new Date(this.now());
@@ -53,12 +78,12 @@ export class DemoClock {
     return Math.max(0, Math.ceil((simMs - this.now()) / this.speed));
   }
 
-  /** Resolves once the simulated clock has reached `simMs`. */
+  /** Resolves once the simulated clock has reached `simMs` (it may be held on the way: looks again at least every 10 ms). */
   async waitUntil(simMs: number): Promise<void> {
     for (;;) {
+      if (this.now() >= simMs) return;
       const ms = this.realDelayUntil(simMs);
-      if (ms <= 0) return;
-      await new Promise((r) => setTimeout(r, Math.min(ms, 1_000)));
+      await new Promise((r) => setTimeout(r, Math.min(Math.max(ms, 10), 1_000)));
     }
   }
 

@@ -26,6 +26,7 @@ import { createIngest } from './ingest/ingest.js';
 import { kickTicket } from './queue/kick-ticket.js';
 import type { KickOptions } from './queue/kick-ticket.js';
 import { startLoops, startQueueMetrics } from './schedule/loops.js';
+import type { DueCheckActivity } from './schedule/loops.js';
 import { rcaStatusByInstance } from './metrics/monthly-report.js';
 import { createAlerter, createNotifier } from './notify/notifiers.js';
 import { createQuietHours } from './notify/quiet-hours.js';
@@ -97,6 +98,8 @@ export interface RunningPipeline {
   kick(kick: KickOptions): Promise<void>;
   /** This process's BullMQ workers (empty for the api role); tests inspect and pause them. */
   workers(): Worker[];
+  /** What this process's due-check loop is doing (never anything for the api role); the demo's pacer reads it. */
+  dueChecks(): DueCheckActivity;
   close(): Promise<void>;
 }
 
@@ -139,6 +142,7 @@ interface Core {
 interface WorkerRole {
   current(): WorkerSet | undefined;
   heartbeat: Heartbeat;
+  dueChecks(): DueCheckActivity;
 }
 
 /** The BullMQ queues on the two connections; BullMQ's keys carry the {bull} hash tag on a Redis Cluster (keys.ts). */
@@ -347,7 +351,7 @@ function startWorkers(core: Core): WorkerRole {
     () => loops.stop(),
     () => heartbeat.stop(),
   );
-  return { current: () => workerSet, heartbeat };
+  return { current: () => workerSet, heartbeat, dueChecks: () => loops.activity() };
 }
 
 /** Step 4: the Prometheus gauges this process serves (escalation metrics, PSA up, queue depths). */
@@ -490,6 +494,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     redis: core.redis,
     kick: core.kick,
     workers: () => [...(workers?.current()?.workers ?? [])],
+    dueChecks: () => workers?.dueChecks() ?? { inFlight: false, claims: 0 },
     close,
   };
 }

@@ -132,11 +132,12 @@ describe('backtest: live/backtest parity with the demo', () => {
     const config = loadConfigText(DEMO_CONFIG_YAML, 'demo', vars, connectors);
     if (!config.ok) throw new Error(config.error.map((p) => p.message).join('; '));
 
+    // Printed by the demo when its pacer's grace ran out (a decision may then come late): shown with any failure.
+    const graces = lines.filter((l) => l.includes('too busy to keep the simulated clock')).join(' ');
     const keys = createKeys();
     const timelines = new TimelineStore(client, keys);
     const audit = new AuditStore(client, keys);
     let compared = 0;
-    let exact = 0;
     for (const instanceId of INSTANCES) {
       const ids = await timelines.ticketIds(instanceId, 0, Infinity, 0, 1000);
       expect(ids.length, instanceId).toBeGreaterThan(0);
@@ -167,23 +168,20 @@ describe('backtest: live/backtest parity with the demo', () => {
       for (let i = 0; i < live.length; i++) {
         const l = live[i]!;
         const s = sim[i]!;
+        const what = `${instanceId} #${l.ticketId} ${l.move ?? l.rules.join(' ')} (${s.trigger ?? '?'}): live ${new Date(l.at).toISOString()} vs backtest ${new Date(s.at).toISOString()} ${graces}`;
         if (s.trigger === 'snapshot') {
           // Decided on an observation: live decided on that same read, at exactly the same instant.
-          expect(l.at, `${instanceId} #${l.ticketId}`).toBe(s.at);
-          exact++;
+          expect(l.at, what).toBe(s.at);
+        } else {
+          // A time-based decision: the backtest acts at the business instant it falls due; the demo's pacer
+          // (src/demo/pacer.ts) holds the simulated clock one millisecond past that instant until live has evaluated
+          // the check, however loaded the machine — so live decides at the due instant or the millisecond after.
+          expect(l.at - s.at, what).toBeGreaterThanOrEqual(0);
+          expect(l.at - s.at, what).toBeLessThanOrEqual(1);
         }
-        // A time-based decision: the backtest acts at the business instant it falls due; live acts when the scheduled
-        // check (or an earlier webhook) got to it — after the scheduler's poll and the queue, ≤ 1 real second = 10
-        // simulated minutes at the demo's 600× on an idle machine; up to 6 real seconds allowed on a loaded one.
-        expect(s.at, `${instanceId} #${l.ticketId} ${l.move ?? l.rules.join(' ')}`).toBeLessThanOrEqual(l.at);
-        expect(
-          l.at - s.at,
-          `${instanceId} #${l.ticketId} ${l.move ?? l.rules.join(' ')}: live ${new Date(l.at).toISOString()} vs backtest ${new Date(s.at).toISOString()}`,
-        ).toBeLessThanOrEqual(60 * 60_000);
         compared++;
       }
     }
     expect(compared).toBe(7);
-    expect(exact).toBeGreaterThanOrEqual(3);
   }, 120_000);
 });

@@ -28,20 +28,42 @@ export interface LoopOptions {
 }
 
 /**
+ * What the due-check loop is doing (the demo's pacer, src/demo/pacer.ts): a claim of due checks takes them out of the
+ * due range of the schedule before their ticket jobs exist, so an observer that reads the schedule and the queues
+ * must also know whether a claim was under way or happened meanwhile.
+ */
+export interface DueCheckActivity {
+  /** A claim (and the kicks of what it claimed) is under way. */
+  inFlight: boolean;
+  /** Claims that took a check (or failed) since start: changes whenever checks may have left the schedule. */
+  claims: number;
+}
+
+/**
  * Background loops of a worker-role process: due scheduled checks → ticket jobs (trigger `scheduled`), and one
  * reconciliation sweep per instance per `reconcileEvery` (jittered ±10 %), claimed cluster-wide with `SET NX PX`.
  */
-export function startLoops(options: LoopOptions): { stop(): void } {
+export function startLoops(options: LoopOptions): { stop(): void; activity(): DueCheckActivity } {
   const pollMs = options.pollMs ?? 500;
   const leaseMs = options.leaseMs ?? 60_000;
   const startedAt = Date.now();
   const startDelay = options.reconcileStartDelayMs ?? 60_000;
   const random = options.random ?? Math.random;
   let running = false;
+  let inFlight = false;
+  let claims = 0;
 
   async function dueChecks(): Promise<void> {
-    const due = await options.schedule.claimDue(options.now(), leaseMs);
-    for (const c of due) await options.kick({ ...c, trigger: 'scheduled', now: options.now() });
+    inFlight = true;
+    let due: Awaited<ReturnType<ScheduleStore['claimDue']>> | undefined;
+    try {
+      due = await options.schedule.claimDue(options.now(), leaseMs);
+      for (const c of due) await options.kick({ ...c, trigger: 'scheduled', now: options.now() });
+    } finally {
+      // An empty claim moved nothing; a failed one may have (its reply lost), so it counts.
+      if (due === undefined || due.length > 0) claims++;
+      inFlight = false;
+    }
   }
 
   async function dueSweeps(): Promise<void> {
@@ -77,7 +99,7 @@ export function startLoops(options: LoopOptions): { stop(): void } {
       });
   }, pollMs);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return { stop: () => clearInterval(timer), activity: () => ({ inFlight, claims }) };
 }
 
 /** Queue depth and lag gauges for `/metrics` (every process, any role). */
