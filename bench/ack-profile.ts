@@ -5,7 +5,7 @@
  * (self time; samples of the measured slices only: start-up, priming and warm-up are cut off) and per package.
  *
  *   npx tsx bench/ack-profile.ts [--seconds 9] [--rounds 3] [--warmup 5] [--settle 1] [--top 40] [--no-compile]
- *                                [--no-prof] [--base <git ref>] [--rate N]
+ *                                [--no-prof] [--base <git ref>] [--rate N [--together]]
  *
  * `--base <ref>` adds the real route as of that commit (its src/, connectors/ and bench/ compiled the same way into a
  * temporary folder) as a third target taking turns in the same rounds: before/after a change under the same load.
@@ -29,7 +29,14 @@ const SECONDS = arg('seconds', 9);
 const ROUNDS = Math.max(1, arg('rounds', 3));
 const TOP = arg('top', 40);
 /** `--rate N`: every slice at a fixed N req/s instead of as fast as possible (same batching for every target). */
-const RATE = arg('rate', 0);
+const RATE = arg('rate', 0) > 0 ? arg('rate', 0) : undefined;
+/**
+ * `--together` (needs `--rate`): the targets take their load at the same time instead of in turns, each at `--rate`,
+ * so each round's pair sees the same neighbours: on a machine where other work comes and goes, the paired ratio
+ * of one round is then far steadier than with turns.
+ */
+const TOGETHER = flag('together');
+if (TOGETHER && !RATE) throw new Error('--together needs --rate N');
 /** Seconds of load per target before the measured rounds (the first turns after start-up cost up to 2× more). */
 const WARMUP = arg('warmup', 5);
 const PROFILE = !flag('no-prof');
@@ -171,18 +178,26 @@ try {
   }
   // The order rotates from round to round: the slot right after the reference costs more (two builds of our route,
   // fixed order: whichever ran second used 14 % and 56 % more CPU per 202 than the one third, flipping on a swap).
-  for (let round = 0; round < ROUNDS; round++) {
+  const measure = async (t: (typeof targets)[number]): Promise<void> => {
+    const start = nowUs();
+    const [user, system] = cpuSplit(t.target.child.pid!);
+    const r = await load(t.target.url, SECONDS / ROUNDS, RATE);
+    t.windows.push([start, nowUs()]);
+    const [user2, system2] = cpuSplit(t.target.child.pid!);
+    t.user += user2 - user;
+    t.system += system2 - system;
+    t.acks += r.ok;
+    t.rounds.push((user2 - user + system2 - system) / Math.max(1, r.ok));
+  };
+  // `--together`: every target under load at once, each at `--rate`, so all see the same neighbours at the same time.
+  for (let round = 0; TOGETHER && round < ROUNDS; round++) {
+    if (SETTLE > 0) await Promise.all(targets.map((t) => load(t.target.url, SETTLE, RATE)));
+    await Promise.all(targets.map(measure));
+  }
+  for (let round = 0; !TOGETHER && round < ROUNDS; round++) {
     for (const t of [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)]) {
-      if (SETTLE > 0) await load(t.target.url, SETTLE, RATE > 0 ? RATE : undefined);
-      const start = nowUs();
-      const [user, system] = cpuSplit(t.target.child.pid!);
-      const r = await load(t.target.url, SECONDS / ROUNDS, RATE > 0 ? RATE : undefined);
-      t.windows.push([start, nowUs()]);
-      const [user2, system2] = cpuSplit(t.target.child.pid!);
-      t.user += user2 - user;
-      t.system += system2 - system;
-      t.acks += r.ok;
-      t.rounds.push((user2 - user + system2 - system) / Math.max(1, r.ok));
+      if (SETTLE > 0) await load(t.target.url, SETTLE, RATE);
+      await measure(t);
     }
   }
 } finally {

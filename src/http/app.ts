@@ -41,9 +41,13 @@ export interface BuildAppOptions {
 }
 
 // Request logs carry the path without the query string: some PSAs are configured with credentials in callback URLs.
+const pathOf = (url: string): string => {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+};
 const reqSerializer = (req: FastifyRequest) => ({
   method: req.method,
-  url: req.url.split('?')[0],
+  url: pathOf(req.url),
   remoteAddress: req.ip,
 });
 
