@@ -230,7 +230,11 @@ if (PROFILE) {
   }
   console.log(`\nprofiles: ${dir}`);
 }
-console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `load average at the end: ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 console.log(
   targets
     .map(
