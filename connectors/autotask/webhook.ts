@@ -70,16 +70,37 @@ export function verifySignature(
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Lower-cased key names, memoised: every delivery repeats the same dozen names, and a fresh lower-cased string
+ * must be hashed into V8's string table before it can key a property; the memo hands back the same interned one.
+ * Bounded: a body's key names are the sender's choice.
+ */
+const lowerNames = new Map<string, string>();
+function lowerName(k: string): string {
+  let key = lowerNames.get(k);
+  if (key === undefined) {
+    key = k.toLowerCase();
+    if (lowerNames.size < 512) lowerNames.set(k, key);
+  }
+  return key;
+}
+
 /** Keys lower-cased (Nango's samples say `PersonId`, n8n's `PersonID`; Fields casing varies too). */
 function lowerKeys(o: Obj): Obj {
   const out: Obj = {};
   // Object.keys, not entries: no [key, value] pair allocated per key on the ack path.
   for (const k of Object.keys(o)) {
-    const key = k.toLowerCase();
+    const key = lowerName(k);
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
     if (!(key in out)) out[key] = o[k];
   }
   return out;
+}
+
+/** The first value under any casing of `name` (lower-case), without copying the object (Fields may be large). */
+function fieldOf(o: Obj, name: string): unknown {
+  for (const k of Object.keys(o)) if (lowerName(k) === name) return o[k];
+  return undefined;
 }
 
 /** A positive integer id from a number or a numeric string (payload values may be strings: `"Status":"5"`). */
@@ -126,12 +147,12 @@ export function readWebhook(
   if (!parsed.success) return bad('unexpected payload shape');
   const body = parsed.data as Obj & typeof parsed.data;
   const entity = (body.entitytype ?? 'Ticket').toLowerCase().replace(/s$/, '');
-  const fields = isObj(body.fields) ? lowerKeys(body.fields) : {};
+  const fields = isObj(body.fields) ? body.fields : undefined;
   const entityId = intId(body.id);
   if (!entityId) return bad('no entity Id');
   const eventId = eventIdOf(body, entityId, rawBody);
   if (entity !== 'ticket' && entity !== 'ticketnote') return ok({ ignore: 'entity_type', eventId });
-  const ticketId = entity === 'ticket' ? entityId : intId(fields.ticketid);
+  const ticketId = entity === 'ticket' ? entityId : intId(fields && fieldOf(fields, 'ticketid'));
   if (!ticketId) return entity === 'ticket' ? bad('no ticket Id') : ok({ ignore: 'entity_type', eventId });
   const rawAction = (body.action ?? '').toLowerCase();
   const mapped = ACTIONS[rawAction];
@@ -146,7 +167,7 @@ export function readWebhook(
   if (actor) event.actor = actor;
   const version =
     entity === 'ticket'
-      ? (versionOf(fields.lasttrackedmodificationdatetime) ?? eventTimeVersion(body.eventtime))
+      ? (versionOf(fields && fieldOf(fields, 'lasttrackedmodificationdatetime')) ?? eventTimeVersion(body.eventtime))
       : undefined;
   if (version) event.version = version;
   return ok(event);

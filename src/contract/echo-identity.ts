@@ -34,10 +34,11 @@ interface Memo {
 const memos = new WeakMap<object, Map<string, Memo>>();
 
 function memoOf(ctx: Pick<ConnectorContext, 'cache'>, key: string): Memo {
-  const byKey = memos.get(ctx.cache) ?? new Map<string, Memo>();
-  memos.set(ctx.cache, byKey);
-  const memo = byKey.get(key) ?? { known: false, value: undefined, freshUntil: 0 };
-  byKey.set(key, memo);
+  // Read on every delivery: written only the first time (a WeakMap write per delivery is not free).
+  let byKey = memos.get(ctx.cache);
+  if (!byKey) memos.set(ctx.cache, (byKey = new Map<string, Memo>()));
+  let memo = byKey.get(key);
+  if (!memo) byKey.set(key, (memo = { known: false, value: undefined, freshUntil: 0 }));
   return memo;
 }
 

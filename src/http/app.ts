@@ -41,9 +41,13 @@ export interface BuildAppOptions {
 }
 
 // Request logs carry the path without the query string: some PSAs are configured with credentials in callback URLs.
+const pathOf = (url: string): string => {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+};
 const reqSerializer = (req: FastifyRequest) => ({
   method: req.method,
-  url: req.url.split('?')[0],
+  url: pathOf(req.url),
   remoteAddress: req.ip,
 });
 
@@ -122,7 +126,7 @@ export function buildApp(deps: AppDeps, options: BuildAppOptions = {}): FastifyI
   });
   // Node's requestTimeout stops applying once the headers are in: a body dribbled at 1 byte/s would keep the
   // socket forever (docs/reliability.md #11). Whatever has not finished arriving by the deadline gets 408 and a closed socket.
-  app.addHook('onRequest', async (req) => {
+  const armBodyTimer = (req: FastifyRequest): void => {
     if (req.raw.complete) return;
     const timer = setTimeout(() => {
       if (req.raw.complete) return;
@@ -136,6 +140,14 @@ export function buildApp(deps: AppDeps, options: BuildAppOptions = {}): FastifyI
     timer.unref();
     req.raw.once('end', () => clearTimeout(timer));
     req.raw.once('close', () => clearTimeout(timer));
+  };
+  // Hooks run while Node's HTTP parser is still inside the packet that carried the headers (even a microtask later):
+  // the check waits for the event loop's next check phase, when the parser has consumed the whole packet, so a
+  // request whose body came with its headers (almost every webhook) costs no timer and no listeners. One still
+  // arriving then is armed as before (its deadline starts at most one loop turn later).
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (!req.raw.complete) setImmediate(armBodyTimer, req);
+    done();
   });
   void app.register(appPlugin, { deps, options });
   return app as unknown as FastifyInstance;

@@ -36,6 +36,14 @@ describe('readJsonBody', () => {
     });
   });
 
+  it('refuses the shortest too-wide bodies (the width walk is skipped only below 2 bytes per allowed entry)', () => {
+    // maxEntries 5: the shortest 6-entry array is 13 bytes, the shortest 6-entry object 25 (> 2 × 5 either way).
+    expect(read('[0,0,0,0,0,0]')).toMatchObject({ ok: false, reason: 'too_wide' });
+    expect(read('{"a":0,"b":0,"c":0,"d":0,"e":0,"f":0}')).toMatchObject({ ok: false, reason: 'too_wide' });
+    expect(read('[[],[],[],[],[],[]]')).toMatchObject({ ok: false, reason: 'too_wide' });
+    expect(read('[0,0,0,0,0]')).toMatchObject({ ok: true });
+  });
+
   it('stops the depth scan early on 10k-deep input', () => {
     const deep = Buffer.from(`${'['.repeat(10_000)}${']'.repeat(10_000)}`);
     expect(nestingExceeds(deep, 64)).toBe(true);

@@ -34,8 +34,10 @@ async function errorsPlugin(app: FastifyInstance): Promise<void> {
 
   app.setNotFoundHandler(async (req) => rejectNotFound(app, req));
   // Unknown paths are answered before any body is read (the 404 handler itself runs after body parsing).
-  app.addHook('onRequest', async (req) => {
-    if (req.is404) await rejectNotFound(app, req);
+  // Callback style: an async hook is a promise and a microtask on every request, and this one almost never acts.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (!req.is404) return done();
+    rejectNotFound(app, req).catch(done);
   });
 }
 

@@ -31,6 +31,11 @@ declare module 'fastify' {
     probeLimit: ProbeLimiter;
     /** See ProbeGate (decorated by the `psa-escalator/rate-limit` plugin). */
     probeGate: ProbeGate;
+    /**
+     * True when `probeGate` would answer "not limited" for every address without a lookup (in-process store, no
+     * failure counted for a whole window): lets a hook skip the gate's promise on the common path.
+     */
+    probeGateOpen(): boolean;
   }
 }
 
@@ -68,8 +73,10 @@ async function rateLimitPlugin(app: FastifyInstance, options: ProbeLimitOptions)
   });
   // The same counter, read-only (`increment: false`): used in `onRequest`, before any body is read, so a client that
   // has used up its budget costs no body, JSON or HMAC work. A request that then succeeds is never counted.
+  const gateOpen = (): boolean => local && Date.now() - lastCountedAt > windowMs;
+  app.decorate('probeGateOpen', gateOpen);
   app.decorate('probeGate', async (req: FastifyRequest) => {
-    if (local && Date.now() - lastCountedAt > windowMs) return NOT_LIMITED;
+    if (gateOpen()) return NOT_LIMITED;
     const r = await check(req, { increment: false });
     if (r.isAllowed || r.remaining > 0) return NOT_LIMITED;
     return { limited: true, retryAfterSeconds: Math.max(1, r.ttlInSeconds) };

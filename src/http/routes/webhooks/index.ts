@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 import { notFoundError } from '../../errors.js';
@@ -33,15 +33,28 @@ const outcomeByStatus: Record<number, WebhookOutcome> = {
 interface Scope {
   app: FastifyInstance;
   services: AppServices;
-  outcomes: WeakMap<FastifyRequest, WebhookOutcome>;
   known(req: FastifyRequest): KnownInstance | undefined;
 }
 
 function receiveRoute(s: Scope): void {
+  const { webhookEvents } = s.services.deps.metrics;
   s.app.withTypeProvider<ZodTypeProvider>().post(
     '/:instanceId',
     {
       bodyLimit: s.services.deps.env.webhookMaxBytes,
+      // `psa_escalator_webhook_events_total` of this route only (the deactivation route is not an event).
+      onResponse: (req, reply, done) => {
+        const known = s.known(req);
+        const outcome = known && (req.webhookOutcome ?? outcomeByStatus[reply.statusCode]);
+        if (outcome) webhookEvents.inc({ instance: known.loaded.info.id, outcome });
+        done();
+      },
+      // `instanceId` is the router's path segment, always a string, and the handler looks it up in the configured
+      // instances (unknown → 404 in onRequest): the zod params schema documents it, it is not run per request.
+      validatorCompiler: (route) =>
+        route.httpPart === 'params'
+          ? () => true
+          : validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]),
       // The 202 is built by `receiveWebhook` from typed fields only (WebhookAck): written as it is, without a second
       // zod pass on every acknowledgement. Error bodies keep the zod serializer.
       serializerCompiler: (route) =>
@@ -62,13 +75,7 @@ function receiveRoute(s: Scope): void {
     async (req, reply) => {
       const known = s.known(req);
       if (!known) throw notFoundError();
-      const body = await receiveWebhook({
-        app: s.app,
-        services: s.services,
-        known,
-        req,
-        outcome: (o) => s.outcomes.set(req, o),
-      });
+      const body = await receiveWebhook({ app: s.app, services: s.services, known, req });
       return reply.code(202).send(body);
     },
   );
@@ -111,7 +118,8 @@ function deactivatedRoute(s: Scope): void {
 export default async function webhookRoutes(app: FastifyInstance, options: { services: AppServices }): Promise<void> {
   const { services } = options;
   const idOf = (req: FastifyRequest) => (req.params as { instanceId?: string }).instanceId ?? '';
-  const scope: Scope = { app, services, outcomes: new WeakMap(), known: (req) => services.instance(idOf(req)) };
+  const scope: Scope = { app, services, known: (req) => services.instance(idOf(req)) };
+  app.decorateRequest('webhookOutcome', null);
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -119,16 +127,15 @@ export default async function webhookRoutes(app: FastifyInstance, options: { ser
   // Before the body is read, in one hook (each hook is a step of every request): a client whose failures have used
   // up its probe budget gets 429 at once, costing no body, JSON, HMAC or key-fetch work (it is not counted again: the
   // window expires on its own); then the first check of docs/spec.md §5: an unknown instance is the router's 404.
-  app.addHook('onRequest', async (req) => {
+  // Callback style: the common path (no failure counted lately, a known instance) costs no promise or microtask.
+  const gate = async (req: FastifyRequest): Promise<void> => {
     const verdict = await app.probeGate(req);
     if (verdict.limited) throw rateLimitedError(verdict.retryAfterSeconds);
     if (!scope.known(req)) await rejectNotFound(app, req);
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    const known = scope.known(req);
-    if (!known || req.routeOptions.url?.endsWith('/deactivated')) return;
-    const outcome = scope.outcomes.get(req) ?? outcomeByStatus[reply.statusCode];
-    if (outcome) services.deps.metrics.webhookEvents.inc({ instance: known.loaded.info.id, outcome });
+  };
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (app.probeGateOpen() && scope.known(req)) return done();
+    gate(req).then(() => done(), done);
   });
 
   receiveRoute(scope);

@@ -29,13 +29,26 @@ export type WebhookOutcome =
   | 'unavailable'
   | 'internal';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * The metric outcome of a webhook delivery, set before throwing so the route's onResponse hook can count it
+     * (decorated by the webhook routes; null elsewhere and until known).
+     */
+    webhookOutcome: WebhookOutcome | null;
+  }
+}
+
 export interface ReceiveInput {
   app: FastifyInstance;
   services: AppServices;
   known: KnownInstance;
   req: FastifyRequest;
-  /** Records the metric outcome (set before throwing, so the onResponse hook can count it). */
-  outcome(o: WebhookOutcome): void;
+}
+
+/** Records the metric outcome of this delivery (see FastifyRequest.webhookOutcome). */
+function outcome(input: ReceiveInput, o: WebhookOutcome): void {
+  input.req.webhookOutcome = o;
 }
 
 /**
@@ -110,11 +123,11 @@ async function reject(input: ReceiveInput, error: ConnectorError, stage: 'verify
   if ((code === 'unauthorized' || code === 'key_unavailable') && !ownBudget) {
     const verdict = await app.probeLimit(req);
     if (verdict.limited) {
-      input.outcome('rate_limited');
+      outcome(input, 'rate_limited');
       throw rateLimitedError(verdict.retryAfterSeconds);
     }
   }
-  input.outcome(code === 'internal' ? 'internal' : (code as WebhookOutcome));
+  outcome(input, code === 'internal' ? 'internal' : (code as WebhookOutcome));
   // Connector messages are secret-free by contract, but only 400s echo them: they help the sender fix its payload.
   throw new HttpError(code, code === 'bad_request' ? error.message : publicMessage[code]);
 }
@@ -125,7 +138,7 @@ async function ack(input: ReceiveInput, parsed: ParsedWebhook, raw: Buffer): Pro
   const instanceId = input.known.loaded.info.id;
   if ('ignore' in parsed) {
     // Echoes of our own writes and irrelevant entities are acknowledged and dropped: nothing is stored.
-    input.outcome(`ignored_${parsed.ignore}`);
+    outcome(input, `ignored_${parsed.ignore}`);
     return { accepted: true, eventId: `${instanceId}:${parsed.eventId ?? bodyId(raw)}`, ignored: parsed.ignore };
   }
   try {
@@ -135,12 +148,12 @@ async function ack(input: ReceiveInput, parsed: ParsedWebhook, raw: Buffer): Pro
       receivedAt: input.services.now().getTime(),
       requestId: String(input.req.id),
     });
-    input.outcome(result.duplicate ? 'duplicate' : 'accepted');
+    outcome(input, result.duplicate ? 'duplicate' : 'accepted');
     return result.duplicate
       ? { accepted: true, eventId: result.eventId, duplicate: true }
       : { accepted: true, eventId: result.eventId };
   } catch (e) {
-    input.outcome((e as { code?: unknown }).code === 'unavailable' ? 'unavailable' : 'internal');
+    outcome(input, (e as { code?: unknown }).code === 'unavailable' ? 'unavailable' : 'internal');
     throw e;
   }
 }
@@ -163,18 +176,15 @@ async function storageUp(services: AppServices, timeoutMs = 500): Promise<boolea
 }
 
 /**
- * Runs a connector call. Connectors return Results, but one that reads the shared cache (Redis) can still throw
- * when Redis is down: that is the docs/spec.md §5 "Redis down → 503" (the PSA retries), not a 500 (some PSAs never retry).
+ * After a connector call threw. Connectors return Results, but one that reads the shared cache (Redis) can still
+ * throw when Redis is down: that is the docs/spec.md §5 "Redis down → 503" (the PSA retries), not a 500 (some PSAs
+ * never retry). (A function for the failure only: the calls themselves are awaited inline, no closure per delivery.)
  */
-async function connectorCall<T>(input: ReceiveInput, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e) {
-    if (await storageUp(input.services)) throw e;
-    input.req.log.warn({ instance: input.known.loaded.info.id, err: e }, 'webhook refused: storage unavailable');
-    input.outcome('unavailable');
-    throw new HttpError('unavailable', publicMessage.unavailable);
-  }
+async function connectorThrew(input: ReceiveInput, e: unknown): Promise<never> {
+  if (await storageUp(input.services)) throw e;
+  input.req.log.warn({ instance: input.known.loaded.info.id, err: e }, 'webhook refused: storage unavailable');
+  outcome(input, 'unavailable');
+  throw new HttpError('unavailable', publicMessage.unavailable);
 }
 
 /**
@@ -194,13 +204,23 @@ export async function receiveWebhook(input: ReceiveInput): Promise<WebhookAck> {
     path: '',
   };
   const ctx = known.context();
-  const verified = await connectorCall(input, () => known.connector.verifyWebhook(ctx, webhook));
+  let verified: Awaited<ReturnType<typeof known.connector.verifyWebhook>>;
+  try {
+    verified = await known.connector.verifyWebhook(ctx, webhook);
+  } catch (e) {
+    return connectorThrew(input, e);
+  }
   if (!verified.ok) return reject(input, verified.error, 'verify');
   if (!reading.ok) {
-    input.outcome('bad_request');
+    outcome(input, 'bad_request');
     throw new HttpError('bad_request', reading.message);
   }
-  const parsed = await connectorCall(input, () => known.connector.parseWebhook(ctx, webhook));
+  let parsed: Awaited<ReturnType<typeof known.connector.parseWebhook>>;
+  try {
+    parsed = await known.connector.parseWebhook(ctx, webhook);
+  } catch (e) {
+    return connectorThrew(input, e);
+  }
   if (!parsed.ok) return reject(input, parsed.error, 'parse');
   return ack(input, parsed.value, raw);
 }
