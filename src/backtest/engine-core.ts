@@ -3,7 +3,7 @@ import type { CompileInput } from '../engine/index.js';
 
 import { CrossTicketBuilder } from './cross-ticket.js';
 import type { CrossTicketData } from './cross-ticket.js';
-import { addDiff, addOutcome, newAccumulator, newDiff } from './report.js';
+import { NOTE_SAMPLES, addDiff, addOutcome, newAccumulator, newDiff } from './report.js';
 import type { Accumulator, DiffAccumulator } from './report.js';
 import { simPolicy, simulateTimeline } from './simulate.js';
 import type { SimPolicy } from './simulate.js';
@@ -49,6 +49,15 @@ function linesOf(batch: Batch): string[] {
 }
 
 export class BatchError extends Error {}
+
+/**
+ * Whether the next ticket's note texts can reach the report: only while the batch still keeps decisions (the first
+ * `keep`) or note samples. Once both are full, no later decision or note of the batch is kept, so their texts (the
+ * costliest part of a decision to build) are not rendered — the counts, actions and ids stay the same.
+ */
+function showsTexts(acc: Accumulator, keep: number): boolean {
+  return acc.decisions.length < keep || acc.noteSamples.length < NOTE_SAMPLES;
+}
 
 export class BacktestCore {
   private readonly sim: SimPolicy;
@@ -96,10 +105,10 @@ export class BacktestCore {
     const other = this.other ? newAccumulator() : undefined;
     const diff = this.other ? newDiff() : undefined;
     for (const t of this.timelines(batch)) {
-      const o = simulateTimeline(t, this.sim, cross.main);
+      const o = simulateTimeline(t, this.sim, cross.main, showsTexts(main, keep));
       addOutcome(main, o, keep);
       if (this.other && other && diff && cross.other) {
-        const p = simulateTimeline(t, this.other, cross.other);
+        const p = simulateTimeline(t, this.other, cross.other, showsTexts(other, keep));
         addOutcome(other, p, keep);
         addDiff(diff, o, p);
       }

@@ -99,6 +99,8 @@ interface SimState {
   readonly engine: PolicyEngine;
   readonly snaps: readonly Snap[];
   readonly out: TicketOutcome;
+  /** Whether note actions get their texts (only the decisions the report shows need them; see `simulateTimeline`). */
+  readonly texts: boolean;
   /** Round-robin cursors of this ticket's own moves (replaced, never mutated: counters handed out keep theirs). */
   cursors: Record<string, number>;
   /** actionId per hashed input: the same actions come back at every evaluation of a tier visit. */
@@ -123,7 +125,7 @@ function snapsOf(timeline: Timeline, compiled: CompiledPolicy): Snap[] {
   });
 }
 
-function startState(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData): SimState {
+function startState(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData, texts: boolean): SimState {
   const { compiled, instanceId } = sim;
   const snaps = snapsOf(timeline, compiled);
   const first = snaps[0]!.ticket;
@@ -138,8 +140,9 @@ function startState(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData):
     humanReassignments: 0,
     evaluations: 0,
   };
+  // nextCheckAfterMove reads only the ids, types and next check of this what-if decision: no note texts needed.
   const engine: PolicyEngine = {
-    evaluate: (_id, ticket, state, now) => evaluate({ ticket, state, policy: compiled, now }),
+    evaluate: (_id, ticket, state, now) => evaluate({ ticket, state, policy: compiled, now, noteTexts: false }),
   };
   return {
     sim,
@@ -147,6 +150,7 @@ function startState(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData):
     engine,
     snaps,
     out,
+    texts,
     cursors: {},
     idMemo: new Map(),
     record: undefined,
@@ -281,7 +285,13 @@ function evaluateAt(st: SimState, now: number, trigger: SimDecision['trigger']):
   st.out.evaluations++;
   const observed = observeTicket(st.record, { instanceId, ticket, now });
   const counters = countersAt(st.cross, facts, ticket, now, st.cursors);
-  const decision = evaluate({ ticket, state: toEngineState(observed, counters), policy: compiled, now });
+  const decision = evaluate({
+    ticket,
+    state: toEngineState(observed, counters),
+    policy: compiled,
+    now,
+    noteTexts: st.texts,
+  });
   const ids = idsOf(st, observed, decision.actions);
   const applied = appliedIdsOf(observed);
   const fresh: Action[] = [];
@@ -319,6 +329,7 @@ function finish(st: SimState): void {
         state: toEngineState(record, { recurringCount: 0, groupCursors: {}, memberLoads: {} }),
         policy: compiled,
         now: endAt,
+        noteTexts: false,
       })
     : undefined;
   for (const name of ['firstResponse', 'resolution'] as const) {
@@ -327,8 +338,18 @@ function finish(st: SimState): void {
   }
 }
 
-export function simulateTimeline(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData): TicketOutcome {
-  const st = startState(timeline, sim, cross);
+/**
+ * `texts: false` leaves the note actions of the decisions without their texts (`evaluate`'s `noteTexts`): everything
+ * else — which actions, their ids, the state they leave — is the same, so a caller that will not show this ticket's
+ * decisions or note samples (the report keeps only the first few) skips rendering them.
+ */
+export function simulateTimeline(
+  timeline: Timeline,
+  sim: SimPolicy,
+  cross: CrossTicketData,
+  texts = true,
+): TicketOutcome {
+  const st = startState(timeline, sim, cross, texts);
   while (st.out.evaluations < MAX_EVALUATIONS) {
     const step = nextStep(st);
     if (!step) break;
