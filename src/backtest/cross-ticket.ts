@@ -6,7 +6,7 @@ import type { PolicyFacts } from '../store/ticket-counters.js';
 
 type RecurringFacts = PolicyFacts['recurring'][number];
 
-import type { Timeline } from './timeline.js';
+import type { IndexTicket, IndexTimeline } from './timeline.js';
 
 /**
  * The instance-wide counters the engine reads through the ticket state (docs/spec.md §2 `recurring`, `least-loaded`), built
@@ -33,14 +33,17 @@ export interface CrossTicketData {
   horizon: number;
 }
 
+/** What a signature reads of a ticket. */
+type SigFields = Pick<IndexTicket, 'company' | 'category'>;
+
 /**
  * `signature` (a SHA-256 of the fields' values) memoized on those values: a backtest asks for it at every snapshot and
  * every evaluation of every ticket, over a handful of distinct companies and categories. Bounded.
  */
 const sigMemo = new Map<RecurringFacts['same'], Map<string, string | undefined>>();
 /** And per ticket object (the simulation evaluates the same object at every scheduled check between snapshots). */
-const sigByTicket = new WeakMap<Ticket, Map<RecurringFacts['same'], string | undefined>>();
-function signatureOf(ticket: Ticket, same: RecurringFacts['same']): string | undefined {
+const sigByTicket = new WeakMap<SigFields, Map<RecurringFacts['same'], string | undefined>>();
+function signatureOf(ticket: SigFields, same: RecurringFacts['same']): string | undefined {
   let mine = sigByTicket.get(ticket);
   if (!mine) sigByTicket.set(ticket, (mine = new Map()));
   if (mine.has(same)) return mine.get(same);
@@ -48,7 +51,7 @@ function signatureOf(ticket: Ticket, same: RecurringFacts['same']): string | und
   mine.set(same, sig);
   return sig;
 }
-function signatureByValue(ticket: Ticket, same: RecurringFacts['same']): string | undefined {
+function signatureByValue(ticket: SigFields, same: RecurringFacts['same']): string | undefined {
   let bySame = sigMemo.get(same);
   if (!bySame) sigMemo.set(same, (bySame = new Map()));
   // Length-prefixed values: an exact key whatever characters the id and categories hold.
@@ -79,7 +82,7 @@ export class CrossTicketBuilder {
     this.members = allMembers(facts.groups);
   }
 
-  add(timeline: Timeline): void {
+  add(timeline: IndexTimeline): void {
     const snaps = timeline.snapshots;
     const seen = Date.parse(snaps[0]!.at);
     for (const r of this.facts.recurring) {
@@ -110,7 +113,7 @@ export class CrossTicketBuilder {
     if (last > this.horizon) this.horizon = last;
   }
 
-  private memberOf(ticket: Ticket): string | undefined {
+  private memberOf(ticket: IndexTicket): string | undefined {
     const open = ticket.status.category !== 'resolved' && ticket.status.category !== 'closed';
     if (!open || !ticket.owner) return undefined;
     return this.members.find((m) => ownerMatches(ticket.owner, m, this.memberIdentities[m]));

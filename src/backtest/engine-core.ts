@@ -7,7 +7,7 @@ import { NOTE_SAMPLES, addDiff, addOutcome, newAccumulator, newDiff } from './re
 import type { Accumulator, DiffAccumulator } from './report.js';
 import { simPolicy, simulateTimeline } from './simulate.js';
 import type { SimPolicy } from './simulate.js';
-import { parseTimelineLine } from './timeline.js';
+import { parseIndexLine, parseTimelineLine } from './timeline.js';
 import type { Timeline } from './timeline.js';
 
 /**
@@ -80,11 +80,20 @@ export class BacktestCore {
     }
   }
 
-  /** Pass 1: the cross-ticket index of this batch (the candidate policy's recurring windows and groups). */
+  /**
+   * Pass 1: the cross-ticket index of this batch (the candidate policy's recurring windows and groups). Lines are read
+   * by `parseIndexLine` (the index fields only); an invalid line is skipped here and reported by pass 2, which
+   * validates every line in full before anything is simulated from it (so the first invalid line is the one named).
+   */
   index(batch: Batch): { main: CrossTicketData; other?: CrossTicketData } {
     const a = new CrossTicketBuilder(this.sim.facts, this.sim.compiled.instance.members);
     const b = this.other ? new CrossTicketBuilder(this.other.facts, this.other.compiled.instance.members) : undefined;
-    for (const t of this.timelines(batch)) {
+    const lines = linesOf(batch);
+    for (let k = 0; k < lines.length; k++) {
+      const line = lines[k]!;
+      if (line.trim() === '') continue;
+      const t = parseIndexLine(line, batch.firstLine + k);
+      if (t === undefined || t.instance !== this.spec.instanceId) continue;
       a.add(t);
       b?.add(t);
     }
