@@ -73,6 +73,8 @@ export class CrossTicketBuilder {
   private readonly mergedRecurring = new Map<string, Map<string, number[]>>();
   private readonly loads = new Map<string, { starts: number[]; ends: number[] }>();
   private readonly members: string[];
+  /** owner id → owner name (undefined included) → the member it is (see `memberOf`). */
+  private readonly ownerMemo = new Map<string, Map<string | undefined, string | undefined>>();
   private horizon = -Infinity;
 
   constructor(
@@ -115,8 +117,18 @@ export class CrossTicketBuilder {
 
   private memberOf(ticket: IndexTicket): string | undefined {
     const open = ticket.status.category !== 'resolved' && ticket.status.category !== 'closed';
-    if (!open || !ticket.owner) return undefined;
-    return this.members.find((m) => ownerMatches(ticket.owner, m, this.memberIdentities[m]));
+    const owner = ticket.owner;
+    if (!open || !owner) return undefined;
+    // Memoized on the owner's id and name (all `ownerMatches` reads): a handful of people own every snapshot.
+    let byName = this.ownerMemo.get(owner.id);
+    if (!byName) {
+      if (this.ownerMemo.size >= 50_000) this.ownerMemo.clear();
+      this.ownerMemo.set(owner.id, (byName = new Map()));
+    }
+    if (byName.has(owner.name)) return byName.get(owner.name);
+    const member = this.members.find((m) => ownerMatches(owner, m, this.memberIdentities[m]));
+    byName.set(owner.name, member);
+    return member;
   }
 
   /** Merges another builder's data (one per worker in the first pass). */
