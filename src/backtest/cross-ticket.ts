@@ -210,6 +210,30 @@ function countAtMost(sorted: readonly number[], x: number): number {
   return lo;
 }
 
+/**
+ * What `countersAt` looked up for the last ticket object it was given (a simulation evaluates the same object at every
+ * scheduled check between snapshots): per recurring window of the policy, the creation instants of its signature.
+ */
+export interface RecurringLookup {
+  ticket?: Ticket;
+  data?: CrossTicketData;
+  times: (readonly number[] | undefined)[];
+}
+
+function recurringTimes(data: CrossTicketData, facts: PolicyFacts, ticket: Ticket, memo?: RecurringLookup) {
+  if (memo && memo.ticket === ticket && memo.data === data) return memo.times;
+  const times = facts.recurring.map((r) => {
+    const sig = signatureOf(ticket, r.same);
+    return sig === undefined ? undefined : data.recurring[r.key]?.[sig];
+  });
+  if (memo) {
+    memo.ticket = ticket;
+    memo.data = data;
+    memo.times = times;
+  }
+  return times;
+}
+
 /** The counters a live worker would read at `now` for `ticket` (cursors are the simulation's own, per ticket). */
 export function countersAt(
   data: CrossTicketData,
@@ -217,14 +241,15 @@ export function countersAt(
   ticket: Ticket,
   now: number,
   groupCursors: Record<string, number>,
+  memo?: RecurringLookup,
 ): InstanceCounters {
   const recurringCounts: Record<string, number> = {};
-  for (const r of facts.recurring) {
-    const sig = signatureOf(ticket, r.same);
-    if (sig === undefined) continue;
-    const times = data.recurring[r.key]?.[sig];
-    if (!times) continue;
-    recurringCounts[r.key] = countRecurring(times, now - r.within, now);
+  const times = recurringTimes(data, facts, ticket, memo);
+  for (let k = 0; k < facts.recurring.length; k++) {
+    const r = facts.recurring[k]!;
+    const t = times[k];
+    if (!t) continue;
+    recurringCounts[r.key] = countRecurring(t, now - r.within, now);
   }
   const memberLoads: Record<string, number> = {};
   let entries = loadEntries.get(data.loads);

@@ -17,7 +17,7 @@ import type { InstanceCounters } from '../store/ticket-state.js';
 import type { LastReassign, TicketRecord } from '../store/ticket-store.js';
 
 import { countersAt } from './cross-ticket.js';
-import type { CrossTicketData } from './cross-ticket.js';
+import type { CrossTicketData, RecurringLookup } from './cross-ticket.js';
 import type { Timeline } from './timeline.js';
 
 /**
@@ -105,6 +105,8 @@ interface SimState {
   cursors: Record<string, number>;
   /** actionId per hashed input: the same actions come back at every evaluation of a tier visit. */
   readonly idMemo: Map<string, string>;
+  /** The recurring windows' lookups for the ticket object last evaluated (see `countersAt`). */
+  readonly recurring: RecurringLookup;
   record: TicketRecord | undefined;
   overlay: Overlay | undefined;
   current: Ticket | undefined;
@@ -153,6 +155,7 @@ function startState(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData, 
     texts,
     cursors: {},
     idMemo: new Map(),
+    recurring: { times: [] },
     record: undefined,
     overlay: undefined,
     current: undefined,
@@ -284,7 +287,7 @@ function evaluateAt(st: SimState, now: number, trigger: SimDecision['trigger']):
   const ticket = st.current!;
   st.out.evaluations++;
   const observed = observeTicket(st.record, { instanceId, ticket, now });
-  const counters = countersAt(st.cross, facts, ticket, now, st.cursors);
+  const counters = countersAt(st.cross, facts, ticket, now, st.cursors, st.recurring);
   const decision = evaluate({
     ticket,
     state: toEngineState(observed, counters),
