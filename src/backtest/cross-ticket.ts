@@ -211,23 +211,34 @@ function countAtMost(sorted: readonly number[], x: number): number {
 }
 
 /**
- * What `countersAt` looked up for the last ticket object it was given (a simulation evaluates the same object at every
- * scheduled check between snapshots): per recurring window of the policy, the creation instants of its signature.
+ * What `countersAt` looked up last, for the caller to pass again (a simulation evaluates one ticket, whose company and
+ * categories rarely change): per recurring window of the policy, the creation instants of its signature.
  */
 export interface RecurringLookup {
-  ticket?: Ticket;
+  /** The signature fields looked up last (a signature reads nothing else). */
+  company?: string;
+  category?: readonly string[];
   data?: CrossTicketData;
   times: (readonly number[] | undefined)[];
 }
 
+function sameFields(memo: RecurringLookup, ticket: SigFields, data: CrossTicketData): boolean {
+  const a = memo.category;
+  const b = ticket.category;
+  if (memo.data !== data || memo.company !== ticket.company.id || !a || a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
 function recurringTimes(data: CrossTicketData, facts: PolicyFacts, ticket: Ticket, memo?: RecurringLookup) {
-  if (memo && memo.ticket === ticket && memo.data === data) return memo.times;
+  if (memo && sameFields(memo, ticket, data)) return memo.times;
   const times = facts.recurring.map((r) => {
     const sig = signatureOf(ticket, r.same);
     return sig === undefined ? undefined : data.recurring[r.key]?.[sig];
   });
   if (memo) {
-    memo.ticket = ticket;
+    memo.company = ticket.company.id;
+    memo.category = ticket.category;
     memo.data = data;
     memo.times = times;
   }

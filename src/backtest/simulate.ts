@@ -190,16 +190,18 @@ function nextStep(st: SimState): { now: number; trigger: SimDecision['trigger'] 
   return null;
 }
 
-/** The ids of the decision's actions, memoized per tier visit (see `idMemo`). */
+/** `actionId`, memoized per hashed input (see `idMemo`). */
+function idOf(st: SimState, record: TicketRecord, a: Action): string {
+  const key = actionIdInput(record, a);
+  let id = st.idMemo.get(key);
+  if (id === undefined) st.idMemo.set(key, (id = actionId(record, a)));
+  return id;
+}
+
+/** The ids of the decision's actions, memoized per tier visit. */
 function idsOf(st: SimState, record: TicketRecord, actions: readonly Action[]): string[] {
   const ids: string[] = new Array<string>(actions.length);
-  for (let k = 0; k < actions.length; k++) {
-    const a = actions[k]!;
-    const key = actionIdInput(record, a);
-    let id = st.idMemo.get(key);
-    if (id === undefined) st.idMemo.set(key, (id = actionId(record, a)));
-    ids[k] = id;
-  }
+  for (let k = 0; k < actions.length; k++) ids[k] = idOf(st, record, actions[k]!);
   return ids;
 }
 
@@ -270,6 +272,7 @@ function applyMove(
     spec,
     counters,
     now,
+    actionIdOf: (r, a) => idOf(st, r, a),
   });
   const realNow = st.snaps[Math.max(0, st.i - 1)]!.ticket;
   st.overlay = { move, decision, realPlacement: placement(realNow) };

@@ -103,7 +103,13 @@ export function observeTicket(prev: TicketRecord | undefined, { instanceId, tick
   }
   const prevObserved = parseIso(prev.observedAt);
   const at = changeInstant(ticket, Number.isNaN(prevObserved) ? now : prevObserved, now);
-  const next: TicketRecord = { ...prev, ticket, version: ticket.version, observedAt: iso(now), owner: ticket.owner };
+  // A copy, then assignments: the same record as `{ ...prev, ticket, … }` (same keys, same order), without the
+  // literal's slower per-key definition of keys the copy already has.
+  const next: TicketRecord = { ...prev };
+  next.ticket = ticket;
+  next.version = ticket.version;
+  next.observedAt = iso(now);
+  next.owner = ticket.owner;
   if (ticket.tier !== prev.tier) {
     const ours =
       prev.lastReassign && prev.lastReassign.tier === ticket.tier && Date.parse(prev.lastReassign.at) >= prevObserved;
@@ -234,15 +240,13 @@ export function applyDecision(record: TicketRecord, args: ApplyArgs): TicketReco
   const newTags: string[] = [];
   for (const a of args.decision.actions) if (a.type === 'tag') newTags.push(a.tag);
   const applied = appliedIdsOf(record);
-  const next: TicketRecord = {
-    ...record,
-    fired: fired.length > MAX_FIRED ? fired.slice(-MAX_FIRED) : fired,
-    tags: newTags.length === 0 && record.tags.length === 0 ? [] : [...new Set([...record.tags, ...newTags])],
-    lastDecision: args.decision,
-    lastEvaluatedAt: at,
-    nextCheckAt: args.decision.nextCheckAt,
-    appliedActionIds: lastOf(applied.concat(args.appliedIds), MAX_APPLIED),
-  };
+  const next: TicketRecord = { ...record }; // then assigned in this order: as the `{ ...record, … }` literal
+  next.fired = fired.length > MAX_FIRED ? fired.slice(-MAX_FIRED) : fired;
+  next.tags = newTags.length === 0 && record.tags.length === 0 ? [] : [...new Set([...record.tags, ...newTags])];
+  next.lastDecision = args.decision;
+  next.lastEvaluatedAt = at;
+  next.nextCheckAt = args.decision.nextCheckAt;
+  next.appliedActionIds = lastOf(applied.concat(args.appliedIds), MAX_APPLIED);
   // Our customer note promised the next update by an instant: kept for `updateOverdue` (the newest promise wins).
   for (const a of args.decision.actions) {
     if (a.type === 'note' && a.promisedUpdateBy !== undefined && !args.failedRules?.has(a.rule))
