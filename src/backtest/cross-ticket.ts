@@ -6,7 +6,7 @@ import type { PolicyFacts } from '../store/ticket-counters.js';
 
 type RecurringFacts = PolicyFacts['recurring'][number];
 
-import type { Timeline } from './timeline.js';
+import type { IndexTicket, IndexTimeline } from './timeline.js';
 
 /**
  * The instance-wide counters the engine reads through the ticket state (docs/spec.md §2 `recurring`, `least-loaded`), built
@@ -33,14 +33,17 @@ export interface CrossTicketData {
   horizon: number;
 }
 
+/** What a signature reads of a ticket. */
+type SigFields = Pick<IndexTicket, 'company' | 'category'>;
+
 /**
  * `signature` (a SHA-256 of the fields' values) memoized on those values: a backtest asks for it at every snapshot and
  * every evaluation of every ticket, over a handful of distinct companies and categories. Bounded.
  */
 const sigMemo = new Map<RecurringFacts['same'], Map<string, string | undefined>>();
 /** And per ticket object (the simulation evaluates the same object at every scheduled check between snapshots). */
-const sigByTicket = new WeakMap<Ticket, Map<RecurringFacts['same'], string | undefined>>();
-function signatureOf(ticket: Ticket, same: RecurringFacts['same']): string | undefined {
+const sigByTicket = new WeakMap<SigFields, Map<RecurringFacts['same'], string | undefined>>();
+function signatureOf(ticket: SigFields, same: RecurringFacts['same']): string | undefined {
   let mine = sigByTicket.get(ticket);
   if (!mine) sigByTicket.set(ticket, (mine = new Map()));
   if (mine.has(same)) return mine.get(same);
@@ -48,7 +51,7 @@ function signatureOf(ticket: Ticket, same: RecurringFacts['same']): string | und
   mine.set(same, sig);
   return sig;
 }
-function signatureByValue(ticket: Ticket, same: RecurringFacts['same']): string | undefined {
+function signatureByValue(ticket: SigFields, same: RecurringFacts['same']): string | undefined {
   let bySame = sigMemo.get(same);
   if (!bySame) sigMemo.set(same, (bySame = new Map()));
   // Length-prefixed values: an exact key whatever characters the id and categories hold.
@@ -70,6 +73,8 @@ export class CrossTicketBuilder {
   private readonly mergedRecurring = new Map<string, Map<string, number[]>>();
   private readonly loads = new Map<string, { starts: number[]; ends: number[] }>();
   private readonly members: string[];
+  /** owner id → owner name (undefined included) → the member it is (see `memberOf`). */
+  private readonly ownerMemo = new Map<string, Map<string | undefined, string | undefined>>();
   private horizon = -Infinity;
 
   constructor(
@@ -79,7 +84,7 @@ export class CrossTicketBuilder {
     this.members = allMembers(facts.groups);
   }
 
-  add(timeline: Timeline): void {
+  add(timeline: IndexTimeline): void {
     const snaps = timeline.snapshots;
     const seen = Date.parse(snaps[0]!.at);
     for (const r of this.facts.recurring) {
@@ -110,10 +115,20 @@ export class CrossTicketBuilder {
     if (last > this.horizon) this.horizon = last;
   }
 
-  private memberOf(ticket: Ticket): string | undefined {
+  private memberOf(ticket: IndexTicket): string | undefined {
     const open = ticket.status.category !== 'resolved' && ticket.status.category !== 'closed';
-    if (!open || !ticket.owner) return undefined;
-    return this.members.find((m) => ownerMatches(ticket.owner, m, this.memberIdentities[m]));
+    const owner = ticket.owner;
+    if (!open || !owner) return undefined;
+    // Memoized on the owner's id and name (all `ownerMatches` reads): a handful of people own every snapshot.
+    let byName = this.ownerMemo.get(owner.id);
+    if (!byName) {
+      if (this.ownerMemo.size >= 50_000) this.ownerMemo.clear();
+      this.ownerMemo.set(owner.id, (byName = new Map()));
+    }
+    if (byName.has(owner.name)) return byName.get(owner.name);
+    const member = this.members.find((m) => ownerMatches(owner, m, this.memberIdentities[m]));
+    byName.set(owner.name, member);
+    return member;
   }
 
   /** Merges another builder's data (one per worker in the first pass). */
@@ -195,6 +210,41 @@ function countAtMost(sorted: readonly number[], x: number): number {
   return lo;
 }
 
+/**
+ * What `countersAt` looked up last, for the caller to pass again (a simulation evaluates one ticket, whose company and
+ * categories rarely change): per recurring window of the policy, the creation instants of its signature.
+ */
+export interface RecurringLookup {
+  /** The signature fields looked up last (a signature reads nothing else). */
+  company?: string;
+  category?: readonly string[];
+  data?: CrossTicketData;
+  times: (readonly number[] | undefined)[];
+}
+
+function sameFields(memo: RecurringLookup, ticket: SigFields, data: CrossTicketData): boolean {
+  const a = memo.category;
+  const b = ticket.category;
+  if (memo.data !== data || memo.company !== ticket.company.id || !a || a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+function recurringTimes(data: CrossTicketData, facts: PolicyFacts, ticket: Ticket, memo?: RecurringLookup) {
+  if (memo && sameFields(memo, ticket, data)) return memo.times;
+  const times = facts.recurring.map((r) => {
+    const sig = signatureOf(ticket, r.same);
+    return sig === undefined ? undefined : data.recurring[r.key]?.[sig];
+  });
+  if (memo) {
+    memo.company = ticket.company.id;
+    memo.category = ticket.category;
+    memo.data = data;
+    memo.times = times;
+  }
+  return times;
+}
+
 /** The counters a live worker would read at `now` for `ticket` (cursors are the simulation's own, per ticket). */
 export function countersAt(
   data: CrossTicketData,
@@ -202,14 +252,15 @@ export function countersAt(
   ticket: Ticket,
   now: number,
   groupCursors: Record<string, number>,
+  memo?: RecurringLookup,
 ): InstanceCounters {
   const recurringCounts: Record<string, number> = {};
-  for (const r of facts.recurring) {
-    const sig = signatureOf(ticket, r.same);
-    if (sig === undefined) continue;
-    const times = data.recurring[r.key]?.[sig];
-    if (!times) continue;
-    recurringCounts[r.key] = countRecurring(times, now - r.within, now);
+  const times = recurringTimes(data, facts, ticket, memo);
+  for (let k = 0; k < facts.recurring.length; k++) {
+    const r = facts.recurring[k]!;
+    const t = times[k];
+    if (!t) continue;
+    recurringCounts[r.key] = countRecurring(t, now - r.within, now);
   }
   const memberLoads: Record<string, number> = {};
   let entries = loadEntries.get(data.loads);

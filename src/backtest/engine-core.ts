@@ -3,11 +3,11 @@ import type { CompileInput } from '../engine/index.js';
 
 import { CrossTicketBuilder } from './cross-ticket.js';
 import type { CrossTicketData } from './cross-ticket.js';
-import { addDiff, addOutcome, newAccumulator, newDiff } from './report.js';
+import { NOTE_SAMPLES, addDiff, addOutcome, newAccumulator, newDiff } from './report.js';
 import type { Accumulator, DiffAccumulator } from './report.js';
 import { simPolicy, simulateTimeline } from './simulate.js';
 import type { SimPolicy } from './simulate.js';
-import { parseTimelineLine } from './timeline.js';
+import { parseIndexLine, parseTimelineLine } from './timeline.js';
 import type { Timeline } from './timeline.js';
 
 /**
@@ -50,6 +50,15 @@ function linesOf(batch: Batch): string[] {
 
 export class BatchError extends Error {}
 
+/**
+ * Whether the next ticket's note texts can reach the report: only while the batch still keeps decisions (the first
+ * `keep`) or note samples. Once both are full, no later decision or note of the batch is kept, so their texts (the
+ * costliest part of a decision to build) are not rendered — the counts, actions and ids stay the same.
+ */
+function showsTexts(acc: Accumulator, keep: number): boolean {
+  return acc.decisions.length < keep || acc.noteSamples.length < NOTE_SAMPLES;
+}
+
 export class BacktestCore {
   private readonly sim: SimPolicy;
   private readonly other?: SimPolicy;
@@ -71,11 +80,20 @@ export class BacktestCore {
     }
   }
 
-  /** Pass 1: the cross-ticket index of this batch (the candidate policy's recurring windows and groups). */
+  /**
+   * Pass 1: the cross-ticket index of this batch (the candidate policy's recurring windows and groups). Lines are read
+   * by `parseIndexLine` (the index fields only); an invalid line is skipped here and reported by pass 2, which
+   * validates every line in full before anything is simulated from it (so the first invalid line is the one named).
+   */
   index(batch: Batch): { main: CrossTicketData; other?: CrossTicketData } {
     const a = new CrossTicketBuilder(this.sim.facts, this.sim.compiled.instance.members);
     const b = this.other ? new CrossTicketBuilder(this.other.facts, this.other.compiled.instance.members) : undefined;
-    for (const t of this.timelines(batch)) {
+    const lines = linesOf(batch);
+    for (let k = 0; k < lines.length; k++) {
+      const line = lines[k]!;
+      if (line.trim() === '') continue;
+      const t = parseIndexLine(line, batch.firstLine + k);
+      if (t === undefined || t.instance !== this.spec.instanceId) continue;
       a.add(t);
       b?.add(t);
     }
@@ -96,10 +114,10 @@ export class BacktestCore {
     const other = this.other ? newAccumulator() : undefined;
     const diff = this.other ? newDiff() : undefined;
     for (const t of this.timelines(batch)) {
-      const o = simulateTimeline(t, this.sim, cross.main);
+      const o = simulateTimeline(t, this.sim, cross.main, showsTexts(main, keep));
       addOutcome(main, o, keep);
       if (this.other && other && diff && cross.other) {
-        const p = simulateTimeline(t, this.other, cross.other);
+        const p = simulateTimeline(t, this.other, cross.other, showsTexts(other, keep));
         addOutcome(other, p, keep);
         addDiff(diff, o, p);
       }

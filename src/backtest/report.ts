@@ -132,7 +132,8 @@ export function newAccumulator(): Accumulator {
   };
 }
 
-const NOTE_SAMPLES = 5;
+/** Note samples a report keeps (with their texts). */
+export const NOTE_SAMPLES = 5;
 const inc = (r: Record<string, number>, k: string, n = 1) => {
   r[k] = (r[k] ?? 0) + n;
 };

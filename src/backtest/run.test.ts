@@ -85,4 +85,17 @@ describe('runBacktest: raw byte batches (file sources)', () => {
       ).rejects.toThrow(/^line 3: /);
     }
   });
+
+  it('names the first bad line, also when only the full parse of pass 2 refuses it (pass 1 reads a few fields)', async () => {
+    if (!config.ok) throw new Error('built-in config does not load');
+    const spec = backtestSpec({ config: config.value, instanceId: 'acme-cw', keepDecisions: 10 });
+    if (!spec.ok) throw new Error(spec.error);
+    // Line 2 has every field the index reads but no title; line 3 is not JSON.
+    const noTitle = JSON.parse(lines[1]!) as { snapshots: { ticket: Record<string, unknown> }[] };
+    for (const s of noTitle.snapshots) delete s.ticket.title;
+    const body = `${lines[0]}\n${JSON.stringify(noTitle)}\n{\n`;
+    await expect(runBacktest(bytesOnly(64, body), spec.value, { workers: 0, batchSize: 1 })).rejects.toThrow(
+      /^line 2: snapshots\[0\]\.ticket\.title: /,
+    );
+  });
 });

@@ -225,3 +225,35 @@ describe('backtest simulation: priorities, resolutions and people', () => {
     expect(JSON.stringify(run(make()))).toBe(JSON.stringify(run(make())));
   });
 });
+
+describe('backtest simulation without note texts (tickets whose decisions the report does not show)', () => {
+  it('decides exactly the same, only the note texts are left empty', () => {
+    const t = timeline(
+      'n1',
+      { createdAt: '2026-11-24T14:00:00Z', firstRespondedAt: '2026-11-24T14:00:00Z', usersAffected: 2 },
+      [
+        ['2026-11-24T14:00:00Z', {}],
+        ['2026-11-24T14:20:00Z', { owner: 't1.kim' }],
+        ['2026-11-25T20:00:00Z', { status: 'resolved', resolvedAt: '2026-11-25T20:00:00Z' }],
+      ],
+    );
+    const b = new CrossTicketBuilder(sim.facts, sim.compiled.instance.members);
+    b.add(t);
+    const cross = b.build();
+    const full = simulateTimeline(t, sim, cross);
+    const bare = simulateTimeline(t, sim, cross, false);
+    const noteTexts = (o: typeof full) =>
+      o.decisions.flatMap((d) => d.actions.flatMap((a) => (a.type === 'note' ? [a.text] : [])));
+    expect(noteTexts(full).length).toBeGreaterThan(0);
+    expect(noteTexts(full).every((x) => x !== '')).toBe(true);
+    expect(noteTexts(bare).every((x) => x === '')).toBe(true);
+    const blank = (o: typeof full) => ({
+      ...o,
+      decisions: o.decisions.map((d) => ({
+        ...d,
+        actions: d.actions.map((a) => (a.type === 'note' ? { ...a, text: '' } : a)),
+      })),
+    });
+    expect(bare).toEqual(blank(full));
+  });
+});

@@ -17,7 +17,7 @@ import type { InstanceCounters } from '../store/ticket-state.js';
 import type { LastReassign, TicketRecord } from '../store/ticket-store.js';
 
 import { countersAt } from './cross-ticket.js';
-import type { CrossTicketData } from './cross-ticket.js';
+import type { CrossTicketData, RecurringLookup } from './cross-ticket.js';
 import type { Timeline } from './timeline.js';
 
 /**
@@ -99,10 +99,14 @@ interface SimState {
   readonly engine: PolicyEngine;
   readonly snaps: readonly Snap[];
   readonly out: TicketOutcome;
+  /** Whether note actions get their texts (only the decisions the report shows need them; see `simulateTimeline`). */
+  readonly texts: boolean;
   /** Round-robin cursors of this ticket's own moves (replaced, never mutated: counters handed out keep theirs). */
   cursors: Record<string, number>;
   /** actionId per hashed input: the same actions come back at every evaluation of a tier visit. */
   readonly idMemo: Map<string, string>;
+  /** The recurring windows' lookups for the ticket object last evaluated (see `countersAt`). */
+  readonly recurring: RecurringLookup;
   record: TicketRecord | undefined;
   overlay: Overlay | undefined;
   current: Ticket | undefined;
@@ -123,7 +127,7 @@ function snapsOf(timeline: Timeline, compiled: CompiledPolicy): Snap[] {
   });
 }
 
-function startState(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData): SimState {
+function startState(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData, texts: boolean): SimState {
   const { compiled, instanceId } = sim;
   const snaps = snapsOf(timeline, compiled);
   const first = snaps[0]!.ticket;
@@ -138,8 +142,9 @@ function startState(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData):
     humanReassignments: 0,
     evaluations: 0,
   };
+  // nextCheckAfterMove reads only the ids, types and next check of this what-if decision: no note texts needed.
   const engine: PolicyEngine = {
-    evaluate: (_id, ticket, state, now) => evaluate({ ticket, state, policy: compiled, now }),
+    evaluate: (_id, ticket, state, now) => evaluate({ ticket, state, policy: compiled, now, noteTexts: false }),
   };
   return {
     sim,
@@ -147,8 +152,10 @@ function startState(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData):
     engine,
     snaps,
     out,
+    texts,
     cursors: {},
     idMemo: new Map(),
+    recurring: { times: [] },
     record: undefined,
     overlay: undefined,
     current: undefined,
@@ -183,16 +190,18 @@ function nextStep(st: SimState): { now: number; trigger: SimDecision['trigger'] 
   return null;
 }
 
-/** The ids of the decision's actions, memoized per tier visit (see `idMemo`). */
+/** `actionId`, memoized per hashed input (see `idMemo`). */
+function idOf(st: SimState, record: TicketRecord, a: Action): string {
+  const key = actionIdInput(record, a);
+  let id = st.idMemo.get(key);
+  if (id === undefined) st.idMemo.set(key, (id = actionId(record, a)));
+  return id;
+}
+
+/** The ids of the decision's actions, memoized per tier visit. */
 function idsOf(st: SimState, record: TicketRecord, actions: readonly Action[]): string[] {
   const ids: string[] = new Array<string>(actions.length);
-  for (let k = 0; k < actions.length; k++) {
-    const a = actions[k]!;
-    const key = actionIdInput(record, a);
-    let id = st.idMemo.get(key);
-    if (id === undefined) st.idMemo.set(key, (id = actionId(record, a)));
-    ids[k] = id;
-  }
+  for (let k = 0; k < actions.length; k++) ids[k] = idOf(st, record, actions[k]!);
   return ids;
 }
 
@@ -263,6 +272,7 @@ function applyMove(
     spec,
     counters,
     now,
+    actionIdOf: (r, a) => idOf(st, r, a),
   });
   const realNow = st.snaps[Math.max(0, st.i - 1)]!.ticket;
   st.overlay = { move, decision, realPlacement: placement(realNow) };
@@ -280,8 +290,14 @@ function evaluateAt(st: SimState, now: number, trigger: SimDecision['trigger']):
   const ticket = st.current!;
   st.out.evaluations++;
   const observed = observeTicket(st.record, { instanceId, ticket, now });
-  const counters = countersAt(st.cross, facts, ticket, now, st.cursors);
-  const decision = evaluate({ ticket, state: toEngineState(observed, counters), policy: compiled, now });
+  const counters = countersAt(st.cross, facts, ticket, now, st.cursors, st.recurring);
+  const decision = evaluate({
+    ticket,
+    state: toEngineState(observed, counters),
+    policy: compiled,
+    now,
+    noteTexts: st.texts,
+  });
   const ids = idsOf(st, observed, decision.actions);
   const applied = appliedIdsOf(observed);
   const fresh: Action[] = [];
@@ -319,6 +335,7 @@ function finish(st: SimState): void {
         state: toEngineState(record, { recurringCount: 0, groupCursors: {}, memberLoads: {} }),
         policy: compiled,
         now: endAt,
+        noteTexts: false,
       })
     : undefined;
   for (const name of ['firstResponse', 'resolution'] as const) {
@@ -327,8 +344,18 @@ function finish(st: SimState): void {
   }
 }
 
-export function simulateTimeline(timeline: Timeline, sim: SimPolicy, cross: CrossTicketData): TicketOutcome {
-  const st = startState(timeline, sim, cross);
+/**
+ * `texts: false` leaves the note actions of the decisions without their texts (`evaluate`'s `noteTexts`): everything
+ * else — which actions, their ids, the state they leave — is the same, so a caller that will not show this ticket's
+ * decisions or note samples (the report keeps only the first few) skips rendering them.
+ */
+export function simulateTimeline(
+  timeline: Timeline,
+  sim: SimPolicy,
+  cross: CrossTicketData,
+  texts = true,
+): TicketOutcome {
+  const st = startState(timeline, sim, cross, texts);
   while (st.out.evaluations < MAX_EVALUATIONS) {
     const step = nextStep(st);
     if (!step) break;

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import { parseTimelineLine, timelineJsonSchema } from './timeline.js';
+import { parseIndexLine, parseTimelineLine, timelineJsonSchema } from './timeline.js';
+import type { IndexTimeline, Timeline } from './timeline.js';
 
 const line = (o: unknown) => JSON.stringify(o);
 const ticket = {
@@ -66,5 +67,69 @@ describe('timeline JSONL format', () => {
       ok: false,
       error: 'line 6: snapshots: every snapshot must be the same ticket (ref.id)',
     });
+  });
+});
+
+describe('parseIndexLine (the first pass of a backtest: the index fields only)', () => {
+  /** The index's view of a timeline: what cross-ticket.ts reads, instants as epoch ms. */
+  const view = (t: IndexTimeline | Timeline) => ({
+    instance: t.instance,
+    snapshots: t.snapshots.map((s) => ({
+      at: Date.parse(s.at),
+      id: s.ticket.ref.id,
+      created: Date.parse(s.ticket.createdAt),
+      company: s.ticket.company.id,
+      category: s.ticket.category,
+      status: s.ticket.status.category,
+      owner: s.ticket.owner,
+    })),
+  });
+  const full = (l: string) => {
+    const r = parseTimelineLine(l, 1);
+    if (!r.ok) throw new Error(r.error);
+    return view(r.value);
+  };
+  const normalized = {
+    ref: { instance: 'acme-cw', psa: 'connectwise', id: '7' },
+    title: 'x',
+    status: { id: '1', name: 'New', category: 'open' },
+    priority: { id: '3', name: 'P3', level: 3 },
+    location: {},
+    tier: 'T1',
+    owner: { id: 'sam', name: 'Sam' },
+    company: { id: '19', name: 'Acme', vip: false },
+    category: ['Hardware', 'Printer'],
+    createdAt: '2026-11-24T14:00:00.000Z',
+    updatedAt: '2026-11-24T14:00:00.000Z',
+    version: '1',
+  };
+
+  it('reads what the full parse gives, for normalized and for lenient (shorthand) lines', () => {
+    for (const t of [normalized, ticket, { ...ticket, owner: 'sam', category: 'Hardware/Printer' }]) {
+      const l = line({ instance: 'acme-cw', snapshots: [{ at: '2026-11-24T14:00:00Z', ticket: t }] });
+      const got = parseIndexLine(l, 1);
+      expect(got).toBeDefined();
+      expect(view(got!)).toEqual(full(l));
+    }
+  });
+
+  it('a createdAt with a fraction of a second: the lenient path floors it, so the index takes the full parse', () => {
+    // Shorthand priority: not the normalized model, so the full parse takes the lenient path (whole seconds).
+    const t = { ...normalized, priority: 'P3', createdAt: '2026-11-24T14:00:00.500Z' };
+    const l = line({ instance: 'acme-cw', snapshots: [{ at: '2026-11-24T14:00:01Z', ticket: t }] });
+    expect(full(l).snapshots[0]!.created).toBe(Date.parse('2026-11-24T14:00:00Z'));
+    expect(view(parseIndexLine(l, 1)!)).toEqual(full(l));
+    // The normalized model keeps the fraction, and so does the index.
+    const n = line({
+      instance: 'acme-cw',
+      snapshots: [{ at: '2026-11-24T14:00:01Z', ticket: { ...t, priority: normalized.priority } }],
+    });
+    expect(view(parseIndexLine(n, 1)!)).toEqual(full(n));
+    expect(full(n).snapshots[0]!.created).toBe(Date.parse('2026-11-24T14:00:00.500Z'));
+  });
+
+  it('an invalid line gives nothing (the second pass names it)', () => {
+    expect(parseIndexLine('{', 1)).toBeUndefined();
+    expect(parseIndexLine(line({ instance: 'a', snapshots: [{ at: 'yesterday', ticket }] }), 1)).toBeUndefined();
   });
 });

@@ -100,6 +100,7 @@ export function buildActions(
   ctx: EvalContext,
   matches: readonly Match[],
   guards: Guards,
+  texts = true,
 ): { actions: Action[]; reasons: Reason[] } {
   const c: Collector = { notify: [], tags: [], noteRequests: [], priority: null };
   const reasons: Reason[] = [];
@@ -121,6 +122,6 @@ export function buildActions(
   const raisedTo = c.priority ? priorityNames[c.priority.level - 1]! : null;
   if (c.priority && raisedTo) actions.push({ type: 'priority', rule: c.priority.rule, priority: raisedTo });
   const transition = applied?.transition ?? null;
-  actions.push(...renderNotes({ ctx, requests: c.noteRequests, transition, raisedTo }), ...c.notify, ...c.tags);
+  actions.push(...renderNotes({ ctx, requests: c.noteRequests, transition, raisedTo, texts }), ...c.notify, ...c.tags);
   return { actions, reasons };
 }

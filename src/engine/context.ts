@@ -44,8 +44,28 @@ export interface EvalContext {
   ageMs: number | undefined;
 }
 
+/**
+ * The last fields normalized and their text: a ticket is evaluated again and again with the same title, description
+ * and note (every scheduled check between two reads, every replayed step of a backtest), and normalizing them is most of a text condition.
+ */
+const lastText = {
+  title: '',
+  description: undefined as string | undefined,
+  note: undefined as string | undefined,
+  text: '',
+};
+
 function textOf(ctx: EvalContext): string {
-  ctx.text ??= joinFields([ctx.ticket.title, ctx.ticket.description, ctx.ticket.latestNote]);
+  if (ctx.text !== undefined) return ctx.text;
+  const { title, description, latestNote } = ctx.ticket;
+  const last = lastText;
+  if (last.text === '' || last.title !== title || last.description !== description || last.note !== latestNote) {
+    last.text = joinFields([title, description, latestNote]);
+    last.title = title;
+    last.description = description;
+    last.note = latestNote;
+  }
+  ctx.text = last.text;
   return ctx.text;
 }
 

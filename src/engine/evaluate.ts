@@ -31,6 +31,12 @@ export interface EvaluateInput {
   policy: CompiledPolicy;
   /** Epoch ms, an RFC 3339 string or a Date. */
   now: number | string | Date;
+  /**
+   * `false` leaves every note action's `text` empty (not rendered): the same actions, ids, templates and promises
+   * otherwise. For callers that only count or identify the actions (the backtest renders texts only for the decisions
+   * its report shows). @defaultValue true
+   */
+  noteTexts?: boolean;
 }
 
 const terminal = new Set(['resolved', 'closed']);
@@ -202,6 +208,6 @@ export function evaluate(input: EvaluateInput): Decision {
     if (miss) nearMisses.push(miss);
     future.push(earliest(rule.when, ctx, ctx.now));
   }
-  const { actions, reasons } = buildActions(ctx, matches, guards);
+  const { actions, reasons } = buildActions(ctx, matches, guards, input.noteTexts !== false);
   return { actions, reasons, nearMisses, clocks, nextCheckAt: nextCheckAt(ctx, future, guards) };
 }

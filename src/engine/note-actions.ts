@@ -63,12 +63,14 @@ function handoffNote(
   ctx: EvalContext,
   requests: readonly NoteRequest[],
   transition: Transition | null,
-  deadline: NoteDeadline,
+  deadline: NoteDeadline | null,
   raisedTo: PriorityName | null,
 ): NoteAction | null {
   const asking = requests.filter((r) => r.kind === 'note' && r.match.rule.then.note === 'handoff');
   const chosen = asking.find((r) => r.match.move.k === 'move') ?? asking[0];
   if (!chosen) return null;
+  if (!deadline)
+    return { type: 'note', rule: chosen.match.rule.id, visibility: 'internal', template: 'handoff', text: '' };
   const owner = ctx.ticket.owner;
   const { resolution, timezone } = deadline;
   const text = renderHandoffNote({
@@ -93,7 +95,7 @@ function ruleNote(
   ctx: EvalContext,
   m: Match,
   transition: Transition | null,
-  deadline: NoteDeadline,
+  deadline: NoteDeadline | null,
 ): NoteAction | null {
   const { rule } = m;
   if (rule.then.note === 'internal') {
@@ -102,10 +104,11 @@ function ruleNote(
       rule: rule.id,
       visibility: 'internal',
       template: 'internal',
-      text: renderInternalNote(rule, m.why.text),
+      text: deadline ? renderInternalNote(rule, m.why.text) : '',
     };
   }
   if (!rule.template || rule.then.note === undefined) return null;
+  if (!deadline) return { type: 'note', rule: rule.id, visibility: 'internal', template: rule.then.note, text: '' };
   const due = deadline.resolution?.dueAt;
   const view = {
     ticket: ctx.ticket,
@@ -129,10 +132,15 @@ export function renderNotes(args: {
   requests: readonly NoteRequest[];
   transition: Transition | null;
   raisedTo: PriorityName | null;
+  /** `false`: every note's text is left empty (see `EvaluateInput.noteTexts`). @defaultValue true */
+  texts?: boolean;
 }): NoteAction[] {
   const { ctx, requests, transition, raisedTo } = args;
   if (requests.length === 0) return [];
-  const deadline = noteDeadline(ctx, raisedTo);
+  const texts = args.texts !== false;
+  // Without texts only a customer note needs the deadline (its promise); null stands for "do not render".
+  const full = texts || requests.some((r) => r.kind === 'customer') ? noteDeadline(ctx, raisedTo) : null;
+  const deadline = texts ? full : null;
   const out: NoteAction[] = [];
   const handoff = handoffNote(ctx, requests, transition, deadline, raisedTo);
   if (handoff) out.push(handoff);
@@ -140,17 +148,21 @@ export function renderNotes(args: {
   for (const r of requests) {
     const { rule } = r.match;
     if (r.kind === 'blocked') {
-      const text = renderBlockedNote({ rule, reason: r.match.why.text, to: r.transition.to.tier, missing: r.missing });
+      const text = texts
+        ? renderBlockedNote({ rule, reason: r.match.why.text, to: r.transition.to.tier, missing: r.missing })
+        : '';
       out.push({ type: 'note', rule: rule.id, visibility: 'internal', template: 'blocked', text });
     } else if (r.kind === 'note') {
       const note = ruleNote(ctx, r.match, transition, deadline);
       if (note) out.push(note);
     } else if (!customer) {
-      const due = deadline.resolution?.dueAt;
-      const text = renderCustomerNote({
-        ...(due === undefined ? {} : { resolutionDueAt: due }),
-        timezone: deadline.timezone,
-      });
+      const due = full?.resolution?.dueAt;
+      const text = texts
+        ? renderCustomerNote({
+            ...(due === undefined ? {} : { resolutionDueAt: due }),
+            timezone: full!.timezone,
+          })
+        : '';
       customer = { type: 'note', rule: rule.id, visibility: 'customer', template: 'customer', text };
       // The note promises the next update at that instant: recorded as `state.updatePromise` (updateOverdue).
       if (due !== undefined && Number.isFinite(due)) customer.promisedUpdateBy = isoInstant(due);

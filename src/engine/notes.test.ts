@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { RuleSchema, handoffSections } from '../contract/index.js';
+import type { Decision, TicketState } from '../contract/index.js';
 import { notes, run } from './__fixtures__/decision-helpers.js';
 import { cwTicket, loadExample } from './__fixtures__/example-policy.js';
 import { compilePolicy } from './compile.js';
@@ -201,4 +202,29 @@ describe('internal, template and customer notes', () => {
       'We have escalated your request to our senior team. We will update you as soon as possible.',
     );
   });
+});
+
+describe('noteTexts: false (callers that only count or identify actions: the backtest)', () => {
+  const blank = (d: Decision): Decision => ({
+    ...d,
+    actions: d.actions.map((a) => (a.type === 'note' ? { ...a, text: '' } : a)),
+  });
+  const cases: { name: string; state?: TicketState; now: string }[] = [
+    { name: 'a handoff note (t1-timeout)', now: '2026-11-24T16:00:00Z' },
+    {
+      name: 'a customer note with its promise (sla-breach)',
+      state: { fired: [{ rule: 't1-timeout', at: '2026-11-24T16:00:00Z', tier: 'T1' }] },
+      now: '2026-11-24T18:00:00Z',
+    },
+  ];
+  for (const c of cases) {
+    it(`leaves every note text empty and the rest of the decision the same: ${c.name}`, () => {
+      const base = { ticket: cwTicket(), ...(c.state ? { state: c.state } : {}), policy: acme, now: c.now };
+      const full = evaluate(base);
+      const bare = evaluate({ ...base, noteTexts: false });
+      expect(notes(full).length).toBeGreaterThan(0);
+      expect(notes(full).every((n) => n.text !== '')).toBe(true);
+      expect(bare).toEqual(blank(full));
+    });
+  }
 });

@@ -73,7 +73,10 @@ export function policyFacts(policy: Policy, groups: Readonly<Record<string, Grou
 }
 
 /** The values a ticket is grouped by, or undefined when one is missing (such tickets never match, docs/spec.md §2). */
-export function signature(ticket: Ticket, same: readonly SameField[]): string | undefined {
+export function signature(
+  ticket: { company: { id: string }; category: readonly string[] },
+  same: readonly SameField[],
+): string | undefined {
   const parts: string[] = [];
   for (const f of same) {
     if (f === 'company') {

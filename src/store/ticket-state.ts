@@ -22,6 +22,11 @@ const iso = (ms: number): string => {
   }
   return lastIso;
 };
+/**
+ * ISO string → instant, as Date.parse; the string `iso` made last needs no parsing: `Date` keeps whole milliseconds
+ * (truncated toward zero) and toISOString round-trips them exactly.
+ */
+const parseIso = (s: string): number => (s === lastIso ? Math.trunc(lastMs) + 0 : Date.parse(s));
 
 /** Parses a version as an instant, else as a number; null when neither. */
 function versionValue(v: string): number | null {
@@ -96,9 +101,15 @@ export function observeTicket(prev: TicketRecord | undefined, { instanceId, tick
       nextCheckAt: null,
     };
   }
-  const prevObserved = Date.parse(prev.observedAt);
+  const prevObserved = parseIso(prev.observedAt);
   const at = changeInstant(ticket, Number.isNaN(prevObserved) ? now : prevObserved, now);
-  const next: TicketRecord = { ...prev, ticket, version: ticket.version, observedAt: iso(now), owner: ticket.owner };
+  // A copy, then assignments: the same record as `{ ...prev, ticket, … }` (same keys, same order), without the
+  // literal's slower per-key definition of keys the copy already has.
+  const next: TicketRecord = { ...prev };
+  next.ticket = ticket;
+  next.version = ticket.version;
+  next.observedAt = iso(now);
+  next.owner = ticket.owner;
   if (ticket.tier !== prev.tier) {
     const ours =
       prev.lastReassign && prev.lastReassign.tier === ticket.tier && Date.parse(prev.lastReassign.at) >= prevObserved;
@@ -213,6 +224,9 @@ export interface ApplyArgs {
   failedRules?: ReadonlySet<string>;
 }
 
+/** The last `n` items: `list` itself when it has no more (callers pass a fresh array). */
+const lastOf = <T>(list: T[], n: number): T[] => (list.length > n ? list.slice(-n) : list);
+
 /** Folds a decision into the record: fired rules, our reassign, tags, the next check. */
 export function applyDecision(record: TicketRecord, args: ApplyArgs): TicketRecord {
   const at = iso(args.now);
@@ -226,15 +240,13 @@ export function applyDecision(record: TicketRecord, args: ApplyArgs): TicketReco
   const newTags: string[] = [];
   for (const a of args.decision.actions) if (a.type === 'tag') newTags.push(a.tag);
   const applied = appliedIdsOf(record);
-  const next: TicketRecord = {
-    ...record,
-    fired: fired.length > MAX_FIRED ? fired.slice(-MAX_FIRED) : fired,
-    tags: [...new Set([...record.tags, ...newTags])],
-    lastDecision: args.decision,
-    lastEvaluatedAt: at,
-    nextCheckAt: args.decision.nextCheckAt,
-    appliedActionIds: [...applied, ...args.appliedIds].slice(-MAX_APPLIED),
-  };
+  const next: TicketRecord = { ...record }; // then assigned in this order: as the `{ ...record, … }` literal
+  next.fired = fired.length > MAX_FIRED ? fired.slice(-MAX_FIRED) : fired;
+  next.tags = newTags.length === 0 && record.tags.length === 0 ? [] : [...new Set([...record.tags, ...newTags])];
+  next.lastDecision = args.decision;
+  next.lastEvaluatedAt = at;
+  next.nextCheckAt = args.decision.nextCheckAt;
+  next.appliedActionIds = lastOf(applied.concat(args.appliedIds), MAX_APPLIED);
   // Our customer note promised the next update by an instant: kept for `updateOverdue` (the newest promise wins).
   for (const a of args.decision.actions) {
     if (a.type === 'note' && a.promisedUpdateBy !== undefined && !args.failedRules?.has(a.rule))

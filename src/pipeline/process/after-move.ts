@@ -44,6 +44,8 @@ export interface NextCheckArgs {
   spec: LocationKeySpec;
   counters: InstanceCounters;
   now: number;
+  /** `actionId`, or a memoized equivalent (the backtest hashes each action of a tier visit once). */
+  actionIdOf?: (record: TicketRecord, action: Action) => string;
 }
 
 /**
@@ -61,7 +63,8 @@ export function nextCheckAfterMove(args: NextCheckArgs): string | null {
   delete after.manualChange;
   const whatIf = args.engine.evaluate(args.instanceId, ticket, toEngineState(after, args.counters), now);
   const applied = new Set(appliedIdsOf(after));
-  const actsNow = whatIf.actions.some((a) => a.type !== 'tag' && !applied.has(actionId(after, a)));
+  const idOf = args.actionIdOf ?? actionId;
+  const actsNow = whatIf.actions.some((a) => a.type !== 'tag' && !applied.has(idOf(after, a)));
   if (actsNow) return new Date(now).toISOString();
   return whatIf.nextCheckAt;
 }
