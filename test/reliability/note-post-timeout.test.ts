@@ -34,6 +34,16 @@ afterEach(async () => {
   await redis?.close();
 });
 
+/** An instance mapping with only the T1 tier (the marker-scan cases need no groups, priorities or members). */
+const t1Only = (t1: Record<string, string | number>) => ({
+  tiers: { T1: t1 },
+  groups: {},
+  priorities: {},
+  statuses: {},
+  members: {},
+  vipCompanies: [],
+});
+
 const threeHoursAgo = () => new Date(Date.now() - 3 * 3_600_000).toISOString();
 
 describe('note POST timed out but committed', () => {
@@ -196,14 +206,7 @@ describe('marker scan beyond the first page of notes', () => {
       title: `Escalation ${marker}`,
       creatorResourceID: at.state.apiResourceId,
     });
-    const mapping = {
-      tiers: { T1: { queueID: 29682833 } },
-      groups: {},
-      priorities: {},
-      statuses: {},
-      members: {},
-      vipCompanies: [],
-    };
+    const mapping = t1Only({ queueID: 29682833 });
     const ctx = testContext({
       connector: autotask,
       instance: { id: 'globex-at', mapping },
@@ -253,14 +256,7 @@ describe('marker scan beyond the first page of notes', () => {
       hiddenfromuser: true,
       datetime: '2026-11-23T15:00:00',
     });
-    const mapping = {
-      tiers: { T1: { team: '1st Line Support' } },
-      groups: {},
-      priorities: {},
-      statuses: {},
-      members: {},
-      vipCompanies: [],
-    };
+    const mapping = t1Only({ team: '1st Line Support' });
     const ctx = testContext({
       connector: halo,
       instance: { id: 'initech-halo', mapping },
