@@ -77,16 +77,15 @@ export async function* actionPages(
     const list = parseList(res.data, 'actions', actionSchema);
     if (!list)
       throw new ConnectorError('invalid_response', `Halo answered GET /Actions for ticket ${id} without a list`);
-    const fresh = list.items.filter((a) => {
-      if (a.id === undefined) return true;
-      const key = String(a.id);
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-    read += fresh.length;
+    // A page repeats when every row with an id was read before (rows without one cannot tell, so they do not count).
+    const keyed = list.items.filter((a) => a.id !== undefined).map((a) => String(a.id));
+    const repeated = keyed.length > 0 && keyed.every((key) => seen.has(key));
+    const fresh = list.items.filter((a) => a.id === undefined || !seen.has(String(a.id)));
+    for (const key of keyed) seen.add(key);
+    // Rows the schema refused still count as read (and as rows of the page), or their page would look short.
+    read += fresh.length + (list.rawCount - list.items.length);
     const total = list.recordCount;
-    if (list.items.length > 0 && fresh.length === 0) {
+    if (repeated) {
       // Page N repeats ids already read: the server ignores `page_no` and answers the same every time.
       if (total !== undefined && read < total)
         throw new ConnectorError(
@@ -98,8 +97,8 @@ export async function* actionPages(
       return;
     }
     yield fresh.filter((a) => a.ticket_id === undefined || a.ticket_id === null || Number(a.ticket_id) === id);
-    if (list.items.length === 0) return;
-    if (total !== undefined ? read >= total : list.items.length !== PAGE_SIZE) return;
+    if (list.rawCount === 0) return;
+    if (total !== undefined ? read >= total : list.rawCount !== PAGE_SIZE) return;
   }
 }
 

@@ -133,7 +133,7 @@ export function parseList<T extends z.ZodType>(
   body: unknown,
   key: string,
   item: T,
-): { items: z.output<T>[]; recordCount?: number } | null {
+): { items: z.output<T>[]; recordCount?: number; rawCount: number } | null {
   let raw: unknown;
   let recordCount: number | undefined;
   if (Array.isArray(body)) raw = body;
@@ -149,7 +149,8 @@ export function parseList<T extends z.ZodType>(
     const parsed = item.safeParse(entry);
     if (parsed.success) items.push(parsed.data);
   }
-  return recordCount === undefined ? { items } : { items, recordCount };
+  // rawCount: rows the server sent, valid or not (a page is short by what was sent, not by what passed the schema).
+  return recordCount === undefined ? { items, rawCount: raw.length } : { items, recordCount, rawCount: raw.length };
 }
 
 // ------------------------------------------------------------------ CIDR allow-list for webhook senders (pure)

@@ -219,6 +219,28 @@ describe('a Halo that ignores paging', () => {
     expect(posts).toEqual([]);
   });
 
+  it('a full page with one row the schema refuses, no record_count → still reads page 2 (ours there), posts nothing', async () => {
+    // 100 raw rows on page 1, one of them with an id that is not a number: the page is full, not short.
+    const all = longTicket().map((a) => (a.id === 7 ? { ...a, id: 'not-a-number' } : a));
+    const { gets, posts } = mockHalo((q) => {
+      const page = Number(q.page_no ?? 1);
+      return all.slice((page - 1) * 100, page * 100);
+    });
+    const results = await halo.applyActions(context(), notePlan(true));
+    expect(results).toMatchObject([{ actionId: 'a-note', status: 'skipped', remoteId: '150' }]);
+    expect(posts, 'a second note was posted').toEqual([]);
+    expect(gets.map((q) => q.page_no)).toEqual(['1', '2']);
+  });
+
+  it('a server ignoring paging with an id-less row on its one full page → the repeat is seen on page 2', async () => {
+    const page = Array.from({ length: 100 }, (_, i) => (i === 0 ? { ...worklog(1), id: undefined } : worklog(i + 1)));
+    const { gets, posts } = mockHalo(() => page);
+    const results = await halo.applyActions(context(), notePlan(true));
+    expect(results).toMatchObject([{ actionId: 'a-note', status: 'applied' }]);
+    expect(posts).toHaveLength(1);
+    expect(gets.map((q) => q.page_no)).toEqual(['1', '2']);
+  });
+
   it('a server whose pages are smaller than asked (50) → keeps paging until record_count', async () => {
     const all = longTicket();
     const { gets, posts } = mockHalo((q) => {
