@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
@@ -131,8 +131,29 @@ function findExecutable(binary: string): string | undefined {
  * directly and only a normal exit stops it.
  */
 function commandFor(redis: string, args: string[]): { file: string; args: string[] } {
-  const setpriv = process.platform === 'linux' ? findExecutable('setpriv') : undefined;
+  const setpriv = pdeathsigWrapper();
   return setpriv ? { file: setpriv, args: ['--pdeathsig', 'KILL', '--', redis, ...args] } : { file: redis, args };
+}
+
+/** Per `setpriv` path: whether it takes `--pdeathsig`. */
+const pdeathsigSupport = new Map<string, boolean>();
+
+/**
+ * `setpriv` when it has `--pdeathsig` (util-linux ≥ 2.33; older ones, e.g. Ubuntu 18.04 or RHEL 8, and busybox builds
+ * refuse the option): probed once per binary by running `setpriv --pdeathsig KILL -- true`.
+ */
+function pdeathsigWrapper(): string | undefined {
+  const setpriv = process.platform === 'linux' ? findExecutable('setpriv') : undefined;
+  if (!setpriv) return undefined;
+  let ok = pdeathsigSupport.get(setpriv);
+  if (ok === undefined) {
+    const truePath = findExecutable('true');
+    ok =
+      truePath !== undefined &&
+      spawnSync(setpriv, ['--pdeathsig', 'KILL', '--', truePath], { timeout: 5_000 }).status === 0;
+    pdeathsigSupport.set(setpriv, ok);
+  }
+  return ok ? setpriv : undefined;
 }
 
 /**
@@ -146,7 +167,8 @@ async function spawnAndWait(
   password: string,
   timeoutMs: number,
 ): Promise<ChildProcess> {
-  const redis = findExecutable(binary);
+  // A named path that exists but cannot be run is not "missing": the spawn then says why (permission denied).
+  const redis = findExecutable(binary) ?? (binary.includes('/') && existsSync(binary) ? resolve(binary) : undefined);
   if (!redis) throw new RedisBinaryMissingError(binary);
   const command = commandFor(redis, ['-', ...argsFor(port, dir)]);
   const child = spawn(command.file, command.args, { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,6 +132,24 @@ describe('embedded redis-server', () => {
     },
     60_000,
   );
+
+  it('a setpriv without --pdeathsig (util-linux < 2.33) on PATH: redis-server is started directly and answers', async () => {
+    const bin = dataDir();
+    // Like util-linux 2.32's setpriv: any --pdeathsig is an unrecognized option (exit 1); it would run nothing else.
+    writeFileSync(join(bin, 'setpriv'), '#!/bin/sh\necho "setpriv: unrecognized option \'--pdeathsig\'" >&2\nexit 1\n');
+    chmodSync(join(bin, 'setpriv'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path ?? ''}`;
+    try {
+      const r = await startEmbeddedRedis({ dataDir: dataDir(), log: quietLog() });
+      started.push(r);
+      const client = new Redis(r.url);
+      expect(await client.ping()).toBe('PONG');
+      client.disconnect();
+    } finally {
+      process.env.PATH = path;
+    }
+  });
 
   it('a missing binary is one clear error saying how to install it or set REDIS_URL', async () => {
     const error = await startEmbeddedRedis({
