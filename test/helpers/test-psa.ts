@@ -283,6 +283,10 @@ export async function waitForMovedWithOneNote(
     timeoutMs,
     200,
     () =>
-      `every ticket moved with one note; not yet: ${ids.filter((id) => fake.tickets.get(id)!.notes.length !== 1).join(',')}`,
+      `every ticket moved with one note; not yet: ${ids
+        .map((id) => fake.tickets.get(id)!)
+        .filter((t) => t.queue !== '2' || t.notes.length !== 1)
+        .map((t) => `${t.id} (queue ${t.queue}, ${t.notes.length} notes)`)
+        .join(', ')}`,
   );
 }

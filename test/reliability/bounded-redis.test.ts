@@ -9,6 +9,7 @@ import type { InstantPipeline } from '../helpers/instant-pipeline.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { INSTANCE, quietLog, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { waitForDrained } from '../helpers/wait.js';
 import { FakePsa } from '../helpers/test-psa.js';
 
 /**
@@ -101,7 +102,9 @@ describe('bounded Redis: every key family through the real pipeline', () => {
     expect(closed.statusCategory).toBe('closed');
     expect(ttl, 'TTL of the closed ticket').toBeGreaterThan(0);
     expect(ttl, 'TTL of the closed ticket').toBeLessThanOrEqual(TICKETS_MS);
-    // Closed: no scheduled check, not counted in any member's load.
+    // Closed: no scheduled check, not counted in any member's load — once the job that stored the record has finished
+    // (it removes the check right after writing the record).
+    await waitForDrained(p, 20_000, 'the close of br1 to finish');
     expect(await client.zscore(keys.schedule(), `${INSTANCE}\nbr1`)).toBeNull();
     expect(await client.hget(keys.ticketOwners(INSTANCE), 'br1')).toBeNull();
     await waitFor(async () => (await client.exists(keys.ticket(INSTANCE, 'br1'))) === 0, 15_000);

@@ -128,7 +128,18 @@ describe('Redis Sentinel', () => {
       200,
       () => `/readyz 200 after the failover (last: ${lastReady})`,
     );
-    await waitForMovedWithOneNote(fake, ids);
+    await waitForMovedWithOneNote(fake, ids).catch(async (e: unknown) => {
+      // Say where the missing ones are: a job BullMQ failed (stalled twice) or still waiting, or none at all (lost).
+      const q = service!.pipeline.queues;
+      const jobs = await Promise.all(
+        [q.events, q.tickets].map(async (queue) =>
+          (await queue.getJobs(['failed', 'active', 'wait', 'delayed', 'prioritized', 'waiting-children'])).map(
+            (j) => `${queue.name}:${j.id} ${JSON.stringify(j.data)} ${j.failedReason ?? ''}`,
+          ),
+        ),
+      );
+      throw new Error(`${(e as Error).message}; jobs: ${jobs.flat().join(' | ') || 'none'}`);
+    });
     // Nothing further in flight for these tickets: wait for the queues to drain before counting writes.
     await waitForEventsAndTicketsEmpty(service.pipeline.queues);
     expectOneMoveAndNoteEach(fake, ids);
