@@ -83,7 +83,7 @@ describe('a job that stalls more than maxStalledCount', () => {
         100,
         `a dead letter for ${ticketId}`,
       );
-      expect(letter).toMatchObject({ instanceId: INSTANCE, ticketId, kind: 'evaluation', error: { code: 'stalled' } });
+      expect(letter).toMatchObject({ instanceId: INSTANCE, ticketId, error: { code: 'stalled' } });
 
       expect(await worker.read.retryDeadLetter(letter.id)).toBe(true);
       await waitFor(() => suite.fake.tickets.get(ticketId)!.queue === '2', 30_000, 100, `${ticketId} escalated`);

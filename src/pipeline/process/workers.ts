@@ -242,6 +242,39 @@ function controlProcessor(deps: WorkerDeps) {
   };
 }
 
+/**
+ * BullMQ's failedReason for a job that stalled more than `maxStalledCount` times: `moveStalledJobsToWait-9.lua` stores
+ * it as the job's deferred failure and the next worker to fetch the job fails it with an `UnrecoverableError` of this
+ * message (`Worker.getUnrecoverableErrorMessage`) without calling our processor (docs/reliability.md).
+ */
+export const STALL_LIMIT_REASON = 'job stalled more than allowable limit';
+
+const isStallLimit = (e: Error): boolean => e.message === STALL_LIMIT_REASON;
+
+/**
+ * An `events` or `tickets` job failed by the stall limit never reached our final-attempt handling: its ticket is
+ * dead-lettered here (an acknowledged event is never lost; `POST /api/dead-letters/:id/retry` re-evaluates it).
+ * Heartbeat and control jobs are left alone (the next heartbeat / sweep replaces them). Never throws.
+ */
+async function deadLetterStalled(deps: WorkerDeps, queue: string, job: Job): Promise<void> {
+  try {
+    let data: TicketJob | undefined;
+    if (queue === queueNames.tickets) data = TicketJobSchema.parse(job.data);
+    else if (queue === queueNames.events && job.name !== 'heartbeat') {
+      const ev = EventJobSchema.parse(job.data);
+      data = { instanceId: ev.instanceId, ticketId: ev.ticketId, trigger: 'webhook', enqueuedAt: ev.receivedAt };
+    }
+    if (!data) return;
+    const error = { code: 'stalled', message: `${queue} job ${job.id ?? '?'}: ${STALL_LIMIT_REASON}` };
+    await deadLetterTicket(deps, data, error, 'job stalled more than allowed: dead-lettered');
+  } catch (e) {
+    deps.log.error(
+      { queue, job: job.id, err: { message: e instanceof Error ? e.message : String(e) } },
+      'could not dead-letter a job failed by the stall limit',
+    );
+  }
+}
+
 export interface WorkerSet {
   workers: Worker[];
   /** Our connections (BullMQ never closes a connection it was given). */
@@ -281,12 +314,13 @@ export function createWorkers(deps: WorkerDeps): WorkerSet {
   ];
   for (const w of workers) {
     w.on('error', (e) => deps.log.warn({ err: { message: e.message }, queue: w.name }, 'worker error'));
-    w.on('failed', (job, e) =>
+    w.on('failed', (job, e) => {
       deps.log.warn(
         { queue: w.name, job: job?.id, attempts: job?.attemptsMade, err: { message: e.message } },
         'job failed',
-      ),
-    );
+      );
+      if (job && isStallLimit(e)) void deadLetterStalled(deps, w.name, job);
+    });
   }
   return { workers, connections };
 }
