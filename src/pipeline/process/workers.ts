@@ -287,6 +287,8 @@ export function createWorkers(deps: WorkerDeps): WorkerSet {
     ...(deps.prefix ? { prefix: deps.prefix } : {}),
     lockDuration: deps.settings.lockDurationMs ?? 30_000,
     stalledInterval: deps.settings.stalledIntervalMs ?? 30_000,
+    // Kept at 1: a job that stalls twice is failed by BullMQ and dead-lettered by our `failed` handler (visible and
+    // retryable, never lost); a higher count would only re-run a poison job that kills its worker more often.
     maxStalledCount: 1,
     // After a Redis error BullMQ waits this long before fetching again (default 15 s): resume quickly after an outage.
     runRetryDelay: 1_000,
