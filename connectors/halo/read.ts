@@ -46,8 +46,9 @@ export const ACTION_PAGE_CAP = 50;
 
 /**
  * Every action of ticket `id`, one page at a time (`GET /api/Actions?ticket_id=…&pageinate=true&page_size=100&page_no=N`
- * with `filter` added; docs/psa/halo.md §5.1). Pages until `record_count` actions are read, or,
- * without a count, until a page that is not exactly 100 long. Halo's published spec lists no paging parameters for
+ * with `filter` added; docs/psa/halo.md §5.1). Pages until a page that is not exactly 100 long and, when the server
+ * sends `record_count`, `record_count` actions read (a full page is always followed by the next: a count that is too
+ * low must not end a marker scan early), or an empty page. Halo's published spec lists no paging parameters for
  * `/Actions` (only `count`), so a server that ignores them is expected: an answer longer than a page without a count,
  * or a page that repeats only ids already read, ends the read; a repeat while `record_count` says more exist is a
  * truncation and fails. Past `pageCap` pages the read fails loudly. Each page goes through `haloRequest` (the
@@ -98,7 +99,11 @@ export async function* actionPages(
     }
     yield fresh.filter((a) => a.ticket_id === undefined || a.ticket_id === null || Number(a.ticket_id) === id);
     if (list.rawCount === 0) return;
-    if (total !== undefined ? read >= total : list.rawCount !== PAGE_SIZE) return;
+    // A full page is never the proof of an end, whatever `record_count` says (a count of this page's rows, 0 or null
+    // would end the scan before the page holding our marker): the next page answers, empty when there is no more.
+    // Short (or longer than asked: paging ignored), the count decides, or, without one, the page ends the read.
+    if (list.rawCount === PAGE_SIZE) continue;
+    if (total === undefined || read >= total) return;
   }
 }
 
