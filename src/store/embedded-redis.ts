@@ -150,7 +150,13 @@ function pdeathsigWrapper(): string | undefined {
     const truePath = findExecutable('true');
     ok =
       truePath !== undefined &&
-      spawnSync(setpriv, ['--pdeathsig', 'KILL', '--', truePath], { timeout: 5_000 }).status === 0;
+      // SIGKILL at the timeout (the default SIGTERM can be ignored, and spawnSync then waits: start-up would hang);
+      // no pipes, so an orphan of the probe cannot hold spawnSync open either.
+      spawnSync(setpriv, ['--pdeathsig', 'KILL', '--', truePath], {
+        timeout: 5_000,
+        killSignal: 'SIGKILL',
+        stdio: 'ignore',
+      }).status === 0;
     pdeathsigSupport.set(setpriv, ok);
   }
   return ok ? setpriv : undefined;
