@@ -167,7 +167,8 @@ describe('a ticket longer than the page cap fails loudly', () => {
     expect(results).toMatchObject([{ actionId: 'a-note', status: 'failed', error: { code: 'invalid_response' } }]);
     expect(results[0]!.error!.message).toMatch(/more than 5000 actions/);
     expect(posts, 'a note was posted after a partial scan').toEqual([]);
-    expect(gets).toHaveLength(50);
+    // 50 pages, then page 51: not empty, so there are more than 5,000.
+    expect(gets).toHaveLength(51);
 
     nock(ORIGIN)
       .get('/api/Tickets/4242')
@@ -176,6 +177,21 @@ describe('a ticket longer than the page cap fails loudly', () => {
     const res = await halo.fetchTicket(context(), '4242');
     expect(res.ok).toBe(false);
     if (!res.ok) expect(res.error.code).toBe('invalid_response');
+  });
+});
+
+describe('a ticket of exactly the page cap', () => {
+  it('5,000 actions (50 full pages, record_count 5000) → read in full: page 51 answers empty, no error', async () => {
+    const all = Array.from({ length: 5_000 }, (_, i) => worklog(i + 1));
+    const { gets } = mockHalo(pagedHalo(all));
+    nock(ORIGIN)
+      .get('/api/Tickets/4242')
+      .query(true)
+      .reply(200, { id: 4242, status_name: 'Open', priority_name: 'P2' });
+    const res = await halo.fetchTicket(context(), '4242');
+    if (!res.ok) throw res.error;
+    expect(res.value.notes).toHaveLength(5_000);
+    expect(gets).toHaveLength(51);
   });
 });
 
