@@ -105,11 +105,14 @@ const argsFor = (port: number, dir: string): string[] => [
   '',
 ];
 
+/** Where `spawn` looks for a bare name when PATH is unset (libuv: the C library's default path). */
+const DEFAULT_PATH = '/usr/bin:/bin';
+
 /** The executable `binary` names (a path, or a name looked up on PATH as `spawn` would), or undefined. */
 function findExecutable(binary: string): string | undefined {
   const candidates = binary.includes('/')
     ? [resolve(binary)]
-    : (process.env['PATH'] ?? '')
+    : (process.env['PATH'] ?? DEFAULT_PATH)
         .split(delimiter)
         .filter(isAbsolute)
         .map((dir) => join(dir, binary));

@@ -178,6 +178,23 @@ describe('embedded redis-server', () => {
     60_000,
   );
 
+  it.runIf(process.platform === 'linux' && existsSync('/usr/bin/redis-server'))(
+    'without PATH (env -i, a bare supervisor) redis-server is found where spawn looks then: /usr/bin, /bin',
+    async () => {
+      const path = process.env.PATH;
+      delete process.env.PATH;
+      try {
+        const r = await startEmbeddedRedis({ dataDir: dataDir(), log: quietLog() });
+        started.push(r);
+        const client = new Redis(r.url);
+        expect(await client.ping()).toBe('PONG');
+        client.disconnect();
+      } finally {
+        process.env.PATH = path;
+      }
+    },
+  );
+
   it('a missing binary is one clear error saying how to install it or set REDIS_URL', async () => {
     const error = await startEmbeddedRedis({
       dataDir: dataDir(),
