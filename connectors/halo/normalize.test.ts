@@ -250,6 +250,19 @@ describe('normalize on sparse and odd payloads', () => {
   });
 });
 
+describe('parseList record_count', () => {
+  it.each([null, '', true, 'n/a', -1, 1.5])('%j is no count (it would end a paging loop early)', (rc) => {
+    expect(parseList({ record_count: rc, tickets: [{ id: 1 }] }, 'tickets', ticketSchema)!.recordCount).toBeUndefined();
+  });
+  it.each([
+    [0, 0],
+    [250, 250],
+    ['250', 250],
+  ])('%j is a count', (rc, n) => {
+    expect(parseList({ record_count: rc, tickets: [] }, 'tickets', ticketSchema)!.recordCount).toBe(n);
+  });
+});
+
 describe('haloInstant', () => {
   it.each([
     ['2026-09-01T09:15:00', '2026-09-01T09:15:00Z'],

@@ -46,11 +46,13 @@ export const ACTION_PAGE_CAP = 50;
 
 /**
  * Every action of ticket `id`, one page at a time (`GET /api/Actions?ticket_id=…&pageinate=true&page_size=100&page_no=N`
- * with `filter` added; docs/psa/halo.md §5.1). Pages until `record_count` actions are read, or,
- * without a count, until a page that is not exactly 100 long. Halo's published spec lists no paging parameters for
+ * with `filter` added; docs/psa/halo.md §5.1). Pages until a page that is not exactly 100 long and, when the server
+ * sends `record_count`, `record_count` actions read (a full page is always followed by the next: a count that is too
+ * low must not end a marker scan early), or an empty page. Halo's published spec lists no paging parameters for
  * `/Actions` (only `count`), so a server that ignores them is expected: an answer longer than a page without a count,
  * or a page that repeats only ids already read, ends the read; a repeat while `record_count` says more exist is a
- * truncation and fails. Past `pageCap` pages the read fails loudly. Each page goes through `haloRequest` (the
+ * truncation and fails. Past `pageCap` pages the read fails loudly (one more page is asked for, to tell a ticket
+ * of exactly `pageCap` full pages, read in full, from a longer one). Each page goes through `haloRequest` (the
  * instance's request budget). Rows for another ticket are dropped (a server that ignores the filter must not leak
  * notes across tickets). A caller that stops iterating early (a marker found) requests no further page.
  */
@@ -63,12 +65,6 @@ export async function* actionPages(
   const seen = new Set<string>();
   let read = 0;
   for (let page = 1; ; page++) {
-    if (page > pageCap)
-      throw new ConnectorError(
-        'invalid_response',
-        `Halo ticket ${id} has more than ${pageCap * PAGE_SIZE} actions (${pageCap} pages of GET /Actions): not read in part`,
-        { retryable: false, details: { ticketId: id, pages: pageCap, read } },
-      );
     const res = await haloRequest(ctx, {
       method: 'GET',
       path: '/Actions',
@@ -77,6 +73,15 @@ export async function* actionPages(
     const list = parseList(res.data, 'actions', actionSchema);
     if (!list)
       throw new ConnectorError('invalid_response', `Halo answered GET /Actions for ticket ${id} without a list`);
+    // The page past the cap is read only to learn whether it is empty (a ticket of exactly the cap is read in full).
+    if (page > pageCap) {
+      if (list.rawCount === 0) return;
+      throw new ConnectorError(
+        'invalid_response',
+        `Halo ticket ${id} has more than ${pageCap * PAGE_SIZE} actions (${pageCap} pages of GET /Actions): not read in part`,
+        { retryable: false, details: { ticketId: id, pages: pageCap, read } },
+      );
+    }
     // A page repeats when every row with an id was read before (rows without one cannot tell, so they do not count).
     const keyed = list.items.filter((a) => a.id !== undefined).map((a) => String(a.id));
     const repeated = keyed.length > 0 && keyed.every((key) => seen.has(key));
@@ -98,7 +103,11 @@ export async function* actionPages(
     }
     yield fresh.filter((a) => a.ticket_id === undefined || a.ticket_id === null || Number(a.ticket_id) === id);
     if (list.rawCount === 0) return;
-    if (total !== undefined ? read >= total : list.rawCount !== PAGE_SIZE) return;
+    // A full page is never the proof of an end, whatever `record_count` says (a count of this page's rows, 0 or null
+    // would end the scan before the page holding our marker): the next page answers, empty when there is no more.
+    // Short (or longer than asked: paging ignored), the count decides, or, without one, the page ends the read.
+    if (list.rawCount === PAGE_SIZE) continue;
+    if (total === undefined || read >= total) return;
   }
 }
 

@@ -140,8 +140,10 @@ export function parseList<T extends z.ZodType>(
   else if (typeof body === 'object' && body !== null) {
     const wrapped = body as Record<string, unknown>;
     raw = wrapped[key];
-    const rc = Number(wrapped.record_count);
-    if (Number.isFinite(rc)) recordCount = rc;
+    // A count only when it is one (null, '' or true would read as 0 or 1 and end a paging loop early).
+    const rc = wrapped.record_count;
+    const n = typeof rc === 'number' ? rc : typeof rc === 'string' && /^\s*\d+\s*$/.test(rc) ? Number(rc) : NaN;
+    if (Number.isSafeInteger(n) && n >= 0) recordCount = n;
   }
   if (!Array.isArray(raw)) return null;
   const items: z.output<T>[] = [];

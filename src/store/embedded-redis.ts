@@ -105,11 +105,14 @@ const argsFor = (port: number, dir: string): string[] => [
   '',
 ];
 
+/** Where `spawn` looks for a bare name when PATH is unset (libuv: the C library's default path). */
+const DEFAULT_PATH = '/usr/bin:/bin';
+
 /** The executable `binary` names (a path, or a name looked up on PATH as `spawn` would), or undefined. */
 function findExecutable(binary: string): string | undefined {
   const candidates = binary.includes('/')
     ? [resolve(binary)]
-    : (process.env['PATH'] ?? '')
+    : (process.env['PATH'] ?? DEFAULT_PATH)
         .split(delimiter)
         .filter(isAbsolute)
         .map((dir) => join(dir, binary));
@@ -150,7 +153,13 @@ function pdeathsigWrapper(): string | undefined {
     const truePath = findExecutable('true');
     ok =
       truePath !== undefined &&
-      spawnSync(setpriv, ['--pdeathsig', 'KILL', '--', truePath], { timeout: 5_000 }).status === 0;
+      // SIGKILL at the timeout (the default SIGTERM can be ignored, and spawnSync then waits: start-up would hang);
+      // no pipes, so an orphan of the probe cannot hold spawnSync open either.
+      spawnSync(setpriv, ['--pdeathsig', 'KILL', '--', truePath], {
+        timeout: 5_000,
+        killSignal: 'SIGKILL',
+        stdio: 'ignore',
+      }).status === 0;
     pdeathsigSupport.set(setpriv, ok);
   }
   return ok ? setpriv : undefined;

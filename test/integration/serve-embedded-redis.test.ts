@@ -151,6 +151,50 @@ describe('embedded redis-server', () => {
     }
   });
 
+  it.runIf(process.platform === 'linux')(
+    'a setpriv probe that ignores SIGTERM is killed at its timeout: start goes on without it and redis answers',
+    async () => {
+      const bin = dataDir();
+      // Hangs past the probe's 5 s timeout and ignores the SIGTERM spawnSync sends by default: a probe that only
+      // sends SIGTERM waits for it (here 12 s, then it leaves `survived`; a real one could hang `serve` for good).
+      writeFileSync(
+        join(bin, 'setpriv'),
+        `#!/bin/sh\ntrap '' TERM\ni=0\nwhile [ $i -lt 12 ]; do sleep 1; i=$((i+1)); done\necho survived > '${join(bin, 'survived')}'\nexit 1\n`,
+      );
+      chmodSync(join(bin, 'setpriv'), 0o755);
+      const path = process.env.PATH;
+      process.env.PATH = `${bin}:${path ?? ''}`;
+      try {
+        const r = await startEmbeddedRedis({ dataDir: dataDir(), log: quietLog() });
+        started.push(r);
+        expect(existsSync(join(bin, 'survived')), 'the probe waited for a setpriv that ignored SIGTERM').toBe(false);
+        const client = new Redis(r.url);
+        expect(await client.ping()).toBe('PONG');
+        client.disconnect();
+      } finally {
+        process.env.PATH = path;
+      }
+    },
+    60_000,
+  );
+
+  it.runIf(process.platform === 'linux' && existsSync('/usr/bin/redis-server'))(
+    'without PATH (env -i, a bare supervisor) redis-server is found where spawn looks then: /usr/bin, /bin',
+    async () => {
+      const path = process.env.PATH;
+      delete process.env.PATH;
+      try {
+        const r = await startEmbeddedRedis({ dataDir: dataDir(), log: quietLog() });
+        started.push(r);
+        const client = new Redis(r.url);
+        expect(await client.ping()).toBe('PONG');
+        client.disconnect();
+      } finally {
+        process.env.PATH = path;
+      }
+    },
+  );
+
   it('a missing binary is one clear error saying how to install it or set REDIS_URL', async () => {
     const error = await startEmbeddedRedis({
       dataDir: dataDir(),

@@ -58,6 +58,11 @@ describe('a job that stalls more than maxStalledCount', () => {
           { instanceId: INSTANCE, ticketId, trigger: 'webhook', enqueuedAt: Date.now() },
           { attempts: 5 },
         );
+      // A backfill listed the ticket (and kicked it): its outcome, whatever it is, must count toward the backfill.
+      const startedAt = new Date().toISOString();
+      await api.stores.backfill.start(INSTANCE, startedAt);
+      await api.stores.backfill.addListed(INSTANCE, [ticketId], undefined, startedAt);
+      await api.stores.backfill.advance(INSTANCE, 1);
       const prefix = api.queues[queue].opts.prefix;
       const ours = (job: Job) => (job.data as { ticketId?: string }).ticketId === ticketId;
       // Two workers die holding the job: the second stall exceeds `maxStalledCount`.
@@ -84,6 +89,17 @@ describe('a job that stalls more than maxStalledCount', () => {
         `a dead letter for ${ticketId}`,
       );
       expect(letter).toMatchObject({ instanceId: INSTANCE, ticketId, error: { code: 'stalled' } });
+      // Counted like any other dead letter: the backfill that listed the ticket is not left waiting for it forever.
+      const progress = await waitFor(
+        async () => {
+          const p = await worker.stores.backfill.progress(INSTANCE);
+          return p?.completedAt ? p : undefined;
+        },
+        15_000,
+        100,
+        `the backfill to count the dead-lettered ${ticketId}`,
+      );
+      expect(progress).toMatchObject({ listed: 1, evaluated: 1, remaining: 0 });
 
       expect(await worker.read.retryDeadLetter(letter.id)).toBe(true);
       await waitFor(() => suite.fake.tickets.get(ticketId)!.queue === '2', 30_000, 100, `${ticketId} escalated`);

@@ -167,7 +167,8 @@ describe('a ticket longer than the page cap fails loudly', () => {
     expect(results).toMatchObject([{ actionId: 'a-note', status: 'failed', error: { code: 'invalid_response' } }]);
     expect(results[0]!.error!.message).toMatch(/more than 5000 actions/);
     expect(posts, 'a note was posted after a partial scan').toEqual([]);
-    expect(gets).toHaveLength(50);
+    // 50 pages, then page 51: not empty, so there are more than 5,000.
+    expect(gets).toHaveLength(51);
 
     nock(ORIGIN)
       .get('/api/Tickets/4242')
@@ -176,6 +177,21 @@ describe('a ticket longer than the page cap fails loudly', () => {
     const res = await halo.fetchTicket(context(), '4242');
     expect(res.ok).toBe(false);
     if (!res.ok) expect(res.error.code).toBe('invalid_response');
+  });
+});
+
+describe('a ticket of exactly the page cap', () => {
+  it('5,000 actions (50 full pages, record_count 5000) → read in full: page 51 answers empty, no error', async () => {
+    const all = Array.from({ length: 5_000 }, (_, i) => worklog(i + 1));
+    const { gets } = mockHalo(pagedHalo(all));
+    nock(ORIGIN)
+      .get('/api/Tickets/4242')
+      .query(true)
+      .reply(200, { id: 4242, status_name: 'Open', priority_name: 'P2' });
+    const res = await halo.fetchTicket(context(), '4242');
+    if (!res.ok) throw res.error;
+    expect(res.value.notes).toHaveLength(5_000);
+    expect(gets).toHaveLength(51);
   });
 });
 
@@ -250,6 +266,58 @@ describe('a Halo that ignores paging', () => {
     const results = await halo.applyActions(context(), notePlan(true));
     expect(results).toMatchObject([{ status: 'skipped', remoteId: '150' }]);
     expect(posts).toEqual([]);
+    expect(gets.map((q) => q.page_no)).toEqual(['1', '2', '3']);
+  });
+});
+
+describe('a record_count that undercounts never ends the marker scan early', () => {
+  // record_count is what the server says, not what it sent: a full page may be followed by more whatever it says
+  // (the scan stopping at page 1 would miss our note on page 2 and post it again).
+  it.each([
+    ['the rows of this page (100)', (_all: Action[], page: Action[]) => page.length],
+    ['null', () => null],
+    ['0', () => 0],
+    ['a string that is not a number', () => 'n/a'],
+  ])('record_count %s on every page → page 2 read, our note found, nothing posted', async (_name, count) => {
+    const all = longTicket();
+    const { gets, posts } = mockHalo((q) => {
+      const page = Number(q.page_no);
+      const actions = all.slice((page - 1) * 100, page * 100);
+      return { page_no: page, page_size: 100, record_count: count(all, actions), actions };
+    });
+    const results = await halo.applyActions(context(), notePlan(true));
+    expect(results).toMatchObject([{ actionId: 'a-note', status: 'skipped', remoteId: '150' }]);
+    expect(posts, 'a second note was posted').toEqual([]);
+    expect(gets.map((q) => q.page_no)).toEqual(['1', '2']);
+  });
+
+  it('fetchTicket with an undercounting record_count still reads every action (3 pages, the last one short)', async () => {
+    const all = longTicket();
+    const { gets } = mockHalo((q) => {
+      const page = Number(q.page_no);
+      const actions = all.slice((page - 1) * 100, page * 100);
+      return { page_no: page, page_size: 100, record_count: actions.length, actions };
+    });
+    nock(ORIGIN)
+      .get('/api/Tickets/4242')
+      .query(true)
+      .reply(200, { id: 4242, status_name: 'Open', priority_name: 'P2' });
+    const res = await halo.fetchTicket(context(), '4242');
+    if (!res.ok) throw res.error;
+    expect(res.value.notes).toHaveLength(250);
+    expect(gets.map((q) => q.page_no)).toEqual(['1', '2', '3']);
+  });
+
+  it('exactly 200 actions with a correct record_count → one more request, answered empty, ends the read', async () => {
+    const all = Array.from({ length: 200 }, (_, i) => worklog(i + 1));
+    const { gets } = mockHalo(pagedHalo(all));
+    nock(ORIGIN)
+      .get('/api/Tickets/4242')
+      .query(true)
+      .reply(200, { id: 4242, status_name: 'Open', priority_name: 'P2' });
+    const res = await halo.fetchTicket(context(), '4242');
+    if (!res.ok) throw res.error;
+    expect(res.value.notes).toHaveLength(200);
     expect(gets.map((q) => q.page_no)).toEqual(['1', '2', '3']);
   });
 });

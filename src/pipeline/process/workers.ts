@@ -267,6 +267,8 @@ async function deadLetterStalled(deps: WorkerDeps, queue: string, job: Job): Pro
     if (!data) return;
     const error = { code: 'stalled', message: `${queue} job ${job.id ?? '?'}: ${STALL_LIMIT_REASON}` };
     await deadLetterTicket(deps, data, error, 'job stalled more than allowed: dead-lettered');
+    // An outcome like any dead letter: it counts toward a backfill that listed the ticket (or that one never ends).
+    await countForBackfill(deps, data, 'dead_letter');
   } catch (e) {
     deps.log.error(
       { queue, job: job.id, err: { message: e instanceof Error ? e.message : String(e) } },

@@ -80,4 +80,44 @@ describe('startLoops: due-check activity (what the demo pacer reads)', () => {
       loops.stop();
     }
   });
+
+  it('a reconciliation claim that fails while due checks are being claimed starts no second claim (activity stays in flight)', async () => {
+    vi.useFakeTimers();
+    const claim = deferred<ScheduledCheck[]>();
+    let claimsStarted = 0;
+    const schedule = {
+      claimDue: () => {
+        claimsStarted++;
+        return claim.promise;
+      },
+    } as unknown as ScheduleStore;
+    const runtime = { loaded: { reconcileEveryMs: 60_000, info: { id: 'i' } } };
+    const loops = startLoops({
+      schedule,
+      redis: { set: () => Promise.reject(new Error('Command timed out')) } as unknown as RedisClient,
+      keys: { reconcileDue: (id: string) => `reconcile:${id}` } as unknown as Keys,
+      runtimes: { all: () => [runtime] } as unknown as Runtimes,
+      control: {} as Queue,
+      kick: async () => undefined,
+      log,
+      now: () => 0,
+      pollMs: 100,
+      reconcileStartDelayMs: 0,
+    });
+    try {
+      await vi.advanceTimersByTimeAsync(100);
+      expect(claimsStarted).toBe(1);
+      // The sweep's claim has failed; the due-check claim is still under way for several polls.
+      await vi.advanceTimersByTimeAsync(300);
+      expect(claimsStarted, 'a second due-check claim ran beside the first').toBe(1);
+      expect(loops.activity()).toEqual({ inFlight: true, claims: 0 });
+      claim.resolve([{ instanceId: 'i', ticketId: '1' }]);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(loops.activity()).toEqual({ inFlight: false, claims: 1 });
+      await vi.advanceTimersByTimeAsync(100);
+      expect(claimsStarted).toBe(2);
+    } finally {
+      loops.stop();
+    }
+  });
 });

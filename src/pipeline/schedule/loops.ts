@@ -90,13 +90,14 @@ export function startLoops(options: LoopOptions): { stop(): void; activity(): Du
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    Promise.all([dueChecks(), dueSweeps()])
-      .catch((e: unknown) =>
-        options.log.debug({ err: { message: (e as Error).message } }, 'background loop skipped a beat'),
-      )
-      .finally(() => {
-        running = false;
-      });
+    // Both settled before the next beat: with Promise.all a failed sweep claim ended the beat while a due-check claim
+    // was still under way, and the next beat ran a second one beside it (the demo pacer then read "not in flight").
+    void Promise.allSettled([dueChecks(), dueSweeps()]).then((results) => {
+      running = false;
+      for (const r of results)
+        if (r.status === 'rejected')
+          options.log.debug({ err: { message: (r.reason as Error).message } }, 'background loop skipped a beat');
+    });
   }, pollMs);
   timer.unref();
   return { stop: () => clearInterval(timer), activity: () => ({ inFlight, claims }) };
