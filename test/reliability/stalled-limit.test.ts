@@ -110,3 +110,45 @@ describe('a job that stalls more than maxStalledCount', () => {
     90_000,
   );
 });
+
+describe('an events job that fails on every attempt', () => {
+  it('becomes a dead letter of its ticket (an acknowledged event is never lost silently), and its retry evaluates the ticket', async () => {
+    const ticketId = 'ev-fails';
+    const created = new Date(Date.now() - 3 * 3_600_000).toISOString();
+    suite.fake.addTicket({ id: ticketId, queue: '1', createdAt: created, updatedAt: created });
+    const config = testConfig({ psaUrl: suite.fake.url });
+    const worker = await startTestPipeline({ redisUrl: suite.redis.url, config, role: 'all' });
+    suite.pipelines.push(worker);
+    // Processing throws every time: no Date holds this `receivedAt` (a stand-in for any fault that outlives the retries).
+    const job = await worker.queues.events.add(
+      'event',
+      { instanceId: INSTANCE, ticketId, action: 'updated', eventId: `${ticketId}-1`, receivedAt: 9e15 },
+      { attempts: 2, backoff: { type: 'fixed', delay: 50 } },
+    );
+    const failed = await waitFor(
+      async () => {
+        const j = await worker.queues.events.getJob(job.id!);
+        return (await j?.getState()) === 'failed' ? j : undefined;
+      },
+      30_000,
+      100,
+      'the events job to fail for good',
+    );
+    expect(failed.attemptsMade).toBe(2);
+    const letter = await waitFor(
+      async () => (await worker.read.deadLetters()).items.find((l) => l.ticketId === ticketId),
+      15_000,
+      100,
+      `a dead letter for ${ticketId}`,
+    );
+    expect(letter).toMatchObject({ instanceId: INSTANCE, ticketId, error: { code: 'job_failed' } });
+    expect(letter.error.message).toContain('Invalid time value');
+    // One letter for the job, not one per failed attempt.
+    expect((await worker.read.deadLetters()).items.filter((l) => l.ticketId === ticketId)).toHaveLength(1);
+
+    expect(await worker.read.retryDeadLetter(letter.id)).toBe(true);
+    await waitFor(() => suite.fake.tickets.get(ticketId)!.queue === '2', 30_000, 100, `${ticketId} escalated`);
+    await waitForDrained(worker, 30_000, 'the dead-letter retry to finish');
+    expect(suite.fake.count('PATCH', `/tickets/${ticketId}`)).toBe(1);
+  }, 60_000);
+});

@@ -252,11 +252,13 @@ export const STALL_LIMIT_REASON = 'job stalled more than allowable limit';
 const isStallLimit = (e: Error): boolean => e.message === STALL_LIMIT_REASON;
 
 /**
- * An `events` or `tickets` job failed by the stall limit never reached our final-attempt handling: its ticket is
- * dead-lettered here (an acknowledged event is never lost; `POST /api/dead-letters/:id/retry` re-evaluates it).
- * Heartbeat and control jobs are left alone (the next heartbeat / sweep replaces them). Never throws.
+ * An `events` or `tickets` job that BullMQ failed for good never reached our final-attempt handling: failed by the
+ * stall limit (its processor never ran), or an `events` job whose every attempt threw (the `tickets` processor
+ * dead-letters its own last attempt instead of throwing). Its ticket is dead-lettered here, so an acknowledged event
+ * is never lost silently: `POST /api/dead-letters/:id/retry` re-evaluates it. Heartbeat and control jobs are left
+ * alone (the next heartbeat / sweep replaces them). Never throws.
  */
-async function deadLetterStalled(deps: WorkerDeps, queue: string, job: Job): Promise<void> {
+async function deadLetterFailedJob(deps: WorkerDeps, queue: string, job: Job, e: Error): Promise<void> {
   try {
     let data: TicketJob | undefined;
     if (queue === queueNames.tickets) data = TicketJobSchema.parse(job.data);
@@ -265,17 +267,27 @@ async function deadLetterStalled(deps: WorkerDeps, queue: string, job: Job): Pro
       data = { instanceId: ev.instanceId, ticketId: ev.ticketId, trigger: 'webhook', enqueuedAt: ev.receivedAt };
     }
     if (!data) return;
-    const error = { code: 'stalled', message: `${queue} job ${job.id ?? '?'}: ${STALL_LIMIT_REASON}` };
-    await deadLetterTicket(deps, data, error, 'job stalled more than allowed: dead-lettered');
+    const stalled = isStallLimit(e);
+    const error = stalled
+      ? { code: 'stalled', message: `${queue} job ${job.id ?? '?'}: ${STALL_LIMIT_REASON}` }
+      : { code: 'job_failed', message: `${queue} job ${job.id ?? '?'} failed ${job.attemptsMade}×: ${e.message}` };
+    const line = stalled ? 'job stalled more than allowed: dead-lettered' : 'job failed for good: dead-lettered';
+    await deadLetterTicket(deps, data, error, line);
     // An outcome like any dead letter: it counts toward a backfill that listed the ticket (or that one never ends).
     await countForBackfill(deps, data, 'dead_letter');
-  } catch (e) {
+  } catch (err) {
     deps.log.error(
-      { queue, job: job.id, err: { message: e instanceof Error ? e.message : String(e) } },
-      'could not dead-letter a job failed by the stall limit',
+      { queue, job: job.id, err: { message: err instanceof Error ? err.message : String(err) } },
+      'could not dead-letter a job that failed for good',
     );
   }
 }
+
+/**
+ * BullMQ emits `failed` for every failed attempt; `finishedOn` is set only once the job is in the failed set for good
+ * (no attempt left, unrecoverable, or failed by the stall limit).
+ */
+const failedForGood = (job: Job, e: Error): boolean => isStallLimit(e) || typeof job.finishedOn === 'number';
 
 export interface WorkerSet {
   workers: Worker[];
@@ -323,7 +335,7 @@ export function createWorkers(deps: WorkerDeps): WorkerSet {
         { queue: w.name, job: job?.id, attempts: job?.attemptsMade, err: { message: e.message } },
         'job failed',
       );
-      if (job && isStallLimit(e)) void deadLetterStalled(deps, w.name, job);
+      if (job && failedForGood(job, e)) void deadLetterFailedJob(deps, w.name, job, e);
     });
   }
   return { workers, connections };
