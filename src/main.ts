@@ -195,6 +195,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     log.info(
       {
         url,
+        pid: process.pid,
         config: config.source,
         redis: embedded ? 'embedded' : redisTopology(redisUrl),
         instances: config.instances.map((i) => i.info.id),

@@ -65,7 +65,11 @@ describe('psa-escalator serve (child process)', () => {
     expect(readdirSync(join(cwd, 'data', 'redis')).some((f) => f.startsWith('appendonly'))).toBe(true);
     const redisPid = Number(/"component":"embedded-redis".*?"pid":(\d+)/.exec(out)?.[1]);
     expect(redisPid).toBeGreaterThan(0);
-    child.kill('SIGTERM');
+    // The service process itself (its `pid` in the serving line), as a process manager signals node: signalling the tsx wrapper races
+    // its relay, which SIGKILLs a service slow to confirm the signal (test/reliability/fixtures/child.ts `terminate`).
+    const servePid = Number(/"pid":(\d+)[^\n]*"psa-escalator is serving"/.exec(out)?.[1]);
+    expect(servePid).toBeGreaterThan(0);
+    process.kill(servePid, 'SIGTERM');
     expect(await exited).toBe(0);
     // The embedded redis-server went with it.
     expect(() => process.kill(redisPid, 0)).toThrow();

@@ -12,7 +12,7 @@ import { expectOneMoveAndNoteEach } from '../helpers/test-psa-expect.js';
 import { INSTANCE, testConfig } from '../helpers/test-pipeline.js';
 import { sleep, waitFor, waitForDrained, waitForDrainedAt } from '../helpers/wait.js';
 
-import { startChild } from './fixtures/child.js';
+import { startChild, terminate } from './fixtures/child.js';
 import type { Child } from './fixtures/child.js';
 import { readyz, sendWebhook, startTestService } from './fixtures/service.js';
 
@@ -37,8 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (child && child.proc.exitCode === null) {
-    child.proc.kill('SIGTERM');
-    await child.exited;
+    await terminate(child);
   }
   await embeddedService?.close();
   await fake.stop();
@@ -107,8 +106,7 @@ describe('Redis restarted while webhooks arrive', () => {
     expect(Date.now() - outageEnded).toBeLessThan(60_000);
     await waitForDrainedAt(redis.url, 30_000, 'the child service to finish every acknowledged event');
     expectOneMoveAndNoteEach(fake, ids);
-    child.proc.kill('SIGTERM');
-    expect((await child.exited).code).toBe(0);
+    expect((await terminate(child)).code).toBe(0);
   }, 120_000);
 
   it('embedded Redis: a redis-server child killed with -9 is restarted and the service carries on without losing the acknowledged event', async () => {
