@@ -163,10 +163,11 @@ async function* lineBatches(source: () => AsyncIterable<string>, batchSize: numb
   if (lines.length > 0) yield { firstLine: first, lines };
 }
 
-/** Newlines in `b`. */
+/** Newlines in `b` (Buffer's indexOf is a memchr; a typed array's is a loop). */
 function countLines(b: Uint8Array): number {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.length);
   let n = 0;
-  for (let k = b.indexOf(10); k >= 0; k = b.indexOf(10, k + 1)) n++;
+  for (let k = buf.indexOf(10); k >= 0; k = buf.indexOf(10, k + 1)) n++;
   return n;
 }
 
@@ -193,9 +194,10 @@ export async function* byteBatches(
   let count = 0;
   let first = 1;
   /** The first `cut` bytes as a batch of its own; the rest moves to the front. */
-  const take = (cut: number): Batch => {
+  const take = (cut: number, all = false): Batch => {
     const body = held.slice(0, cut);
-    const lines = countLines(body);
+    // Cut after the last newline held: the batch has every counted line.
+    const lines = all ? count : countLines(body);
     held.copyWithin(0, cut, size);
     size -= cut;
     count -= lines;
@@ -217,7 +219,7 @@ export async function* byteBatches(
         // Whole lines up to maxBytes, or the first line alone when it is longer.
         const within = held.lastIndexOf(10, maxBytes - 1);
         yield take((within >= 0 ? within : held.indexOf(10)) + 1);
-      } else if (count >= batchSize) yield take(held.lastIndexOf(10, size - 1) + 1);
+      } else if (count >= batchSize) yield take(held.lastIndexOf(10, size - 1) + 1, true);
       else break;
     }
   }
