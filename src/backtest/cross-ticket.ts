@@ -19,18 +19,39 @@ import type { IndexTicket, IndexTimeline } from './timeline.js';
  * - member loads: live counts, per group member, the open tickets it owns as last observed; here the owner intervals
  *   come from the real snapshots (a simulated move of another ticket does not change them — stated in docs/backtest.md).
  *
- * Plain arrays and records only: the index is handed to worker threads by structured clone.
+ * The built index keeps its numbers in typed arrays over one SharedArrayBuffer: handed to worker threads, every thread
+ * reads the same memory (a structured clone shares it), so it is held once however many workers run.
  */
 export interface CrossTicketData {
   /**
    * Per recurring window key: signature → distinct tickets as [createdAt ms, first observed ms] pairs flattened,
    * sorted by createdAt. Live records a ticket when it first evaluates it, so a ticket counts from its first snapshot.
    */
-  recurring: Record<string, Record<string, number[]>>;
+  recurring: Record<string, Record<string, Float64Array>>;
   /** Per group member: sorted starts and ends of "open and owned by the member" intervals. */
-  loads: Record<string, { starts: number[]; ends: number[] }>;
+  loads: Record<string, { starts: Float64Array; ends: Float64Array }>;
   /** The latest snapshot instant of every timeline (where scheduled checks stop). */
   horizon: number;
+}
+
+/**
+ * What a builder has gathered and not sorted yet (a worker's share of pass 1, sent to the main thread once, its
+ * buffers transferred): the recurring pairs flattened, one entry per ticket, and the load intervals, each in the order
+ * they were added.
+ */
+export interface CrossTicketShard {
+  recurring: Record<string, Record<string, Float64Array>>;
+  loads: Record<string, { starts: Float64Array; ends: Float64Array }>;
+  horizon: number;
+}
+
+/** The buffers of a shard (to transfer rather than copy). */
+export function shardBuffers(shard: CrossTicketShard): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const bySig of Object.values(shard.recurring))
+    for (const a of Object.values(bySig)) out.push(a.buffer as ArrayBuffer);
+  for (const l of Object.values(shard.loads)) out.push(l.starts.buffer as ArrayBuffer, l.ends.buffer as ArrayBuffer);
+  return out;
 }
 
 /** What a signature reads of a ticket. */
@@ -65,13 +86,22 @@ function signatureByValue(ticket: SigFields, same: RecurringFacts['same']): stri
 }
 
 /** Per index: its member load arrays as entries (read at every evaluation; computed once). */
-const loadEntries = new WeakMap<CrossTicketData['loads'], [string, { starts: number[]; ends: number[] }][]>();
+const loadEntries = new WeakMap<CrossTicketData['loads'], [string, { starts: Float64Array; ends: Float64Array }][]>();
+
+function listIn<K>(map: Map<K, number[]>, key: K): number[] {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  return list;
+}
 
 export class CrossTicketBuilder {
-  private readonly recurring = new Map<string, Map<string, Map<string, [number, number]>>>();
-  /** Pairs merged from other builders, flattened (one entry per ticket: no key string per ticket on the main thread). */
-  private readonly mergedRecurring = new Map<string, Map<string, number[]>>();
+  /** Tickets added since the last `flush`, by window and signature: a ticket counts once however many snapshots. */
+  private readonly pending = new Map<string, Map<string, Map<string, [number, number]>>>();
+  /** Flushed and merged pairs, flattened (one entry per ticket: no key string per ticket is kept). */
+  private readonly pairs = new Map<string, Map<string, number[]>>();
   private readonly loads = new Map<string, { starts: number[]; ends: number[] }>();
+  /** Shards merged from other builders, kept as they came until `build` copies them into the index. */
+  private readonly shards: CrossTicketShard[] = [];
   private readonly members: string[];
   /** owner id → owner name (undefined included) → the member it is (see `memberOf`). */
   private readonly ownerMemo = new Map<string, Map<string | undefined, string | undefined>>();
@@ -92,8 +122,8 @@ export class CrossTicketBuilder {
         const created = Date.parse(s.ticket.createdAt);
         const sig = signatureOf(s.ticket, r.same);
         if (sig === undefined || Number.isNaN(created)) continue;
-        let bySig = this.recurring.get(r.key);
-        if (!bySig) this.recurring.set(r.key, (bySig = new Map()));
+        let bySig = this.pending.get(r.key);
+        if (!bySig) this.pending.set(r.key, (bySig = new Map()));
         let tickets = bySig.get(sig);
         if (!tickets) bySig.set(sig, (tickets = new Map()));
         const key = `${timeline.instance}\n${s.ticket.ref.id}`;
@@ -115,6 +145,22 @@ export class CrossTicketBuilder {
     if (last > this.horizon) this.horizon = last;
   }
 
+  /**
+   * Ends a batch: its tickets' pairs join the flat lists and the per-ticket keys are dropped. A ticket id counts once
+   * per batch (as when every batch had a builder of its own, merged afterwards): lines are distinct tickets.
+   */
+  flush(): void {
+    for (const [key, bySig] of this.pending) {
+      let mine = this.pairs.get(key);
+      if (!mine) this.pairs.set(key, (mine = new Map()));
+      for (const [sig, tickets] of bySig) {
+        const flat = listIn(mine, sig);
+        for (const [created, seen] of tickets.values()) flat.push(created, seen);
+      }
+    }
+    this.pending.clear();
+  }
+
   private memberOf(ticket: IndexTicket): string | undefined {
     const open = ticket.status.category !== 'resolved' && ticket.status.category !== 'closed';
     const owner = ticket.owner;
@@ -131,61 +177,121 @@ export class CrossTicketBuilder {
     return member;
   }
 
-  /** Merges another builder's data (one per worker in the first pass). */
-  merge(data: CrossTicketData): void {
-    for (const [key, bySig] of Object.entries(data.recurring)) {
-      let mine = this.mergedRecurring.get(key);
-      if (!mine) this.mergedRecurring.set(key, (mine = new Map()));
-      for (const [sig, times] of Object.entries(bySig)) {
-        let pairs = mine.get(sig);
-        if (!pairs) mine.set(sig, (pairs = []));
-        // Worker data carries no ticket ids: the shards are disjoint, so every pair is another ticket.
-        for (const t of times) pairs.push(t);
-      }
+  /** What this builder gathered, unsorted (a worker's share of pass 1); the builder is empty afterwards. */
+  shard(): CrossTicketShard {
+    this.flush();
+    const recurring: CrossTicketShard['recurring'] = {};
+    for (const [key, bySig] of this.pairs) {
+      const out: Record<string, Float64Array> = (recurring[key] = {});
+      for (const [sig, flat] of bySig) out[sig] = Float64Array.from(flat);
     }
-    for (const [member, l] of Object.entries(data.loads)) {
-      let mine = this.loads.get(member);
-      if (!mine) this.loads.set(member, (mine = { starts: [], ends: [] }));
-      for (const s of l.starts) mine.starts.push(s);
-      for (const e of l.ends) mine.ends.push(e);
-    }
-    if (data.horizon > this.horizon) this.horizon = data.horizon;
+    const loads: CrossTicketShard['loads'] = {};
+    for (const [m, l] of this.loads)
+      loads[m] = { starts: Float64Array.from(l.starts), ends: Float64Array.from(l.ends) };
+    const shard = { recurring, loads, horizon: this.horizon };
+    this.pairs.clear();
+    this.loads.clear();
+    this.horizon = -Infinity;
+    return shard;
   }
 
+  /** Merges another builder's shard (one per worker in the first pass; the shards' tickets are distinct). */
+  merge(shard: CrossTicketShard): void {
+    this.shards.push(shard);
+    if (shard.horizon > this.horizon) this.horizon = shard.horizon;
+  }
+
+  /**
+   * The index, sorted, in one SharedArrayBuffer (each list copied once, from this builder and the merged shards, and
+   * sorted in place). Deterministic whatever the order tickets were added or merged in: pairs sort by createdAt then
+   * first observation, loads by instant, and members come in the policy's order.
+   */
   build(): CrossTicketData {
-    const all = new Map<string, Map<string, [number, number][]>>();
-    for (const [key, bySig] of this.recurring) {
-      for (const [sig, tickets] of bySig) pairsOf(all, key, sig).push(...tickets.values());
-    }
-    for (const [key, bySig] of this.mergedRecurring) {
-      for (const [sig, flat] of bySig) {
-        const to = pairsOf(all, key, sig);
-        for (let k = 0; k < flat.length; k += 2) to.push([flat[k]!, flat[k + 1]!]);
+    this.flush();
+    const parts: Lists[] = [this.own(), ...this.shards];
+    const sigs = new Map<string, Set<string>>();
+    const members = new Set<string>();
+    let total = 0;
+    for (const part of parts) {
+      for (const [key, bySig] of Object.entries(part.recurring)) {
+        let set = sigs.get(key);
+        if (!set) sigs.set(key, (set = new Set()));
+        for (const [sig, flat] of Object.entries(bySig)) {
+          set.add(sig);
+          total += flat.length;
+        }
+      }
+      for (const [m, l] of Object.entries(part.loads)) {
+        members.add(m);
+        total += l.starts.length + l.ends.length;
       }
     }
+    const memory = new SharedArrayBuffer(total * Float64Array.BYTES_PER_ELEMENT);
+    let offset = 0;
+    /** A view of the next `n` numbers, filled with `lists` one after another. */
+    const concat = (lists: ArrayLike<number>[]): Float64Array => {
+      const n = lists.reduce((a, l) => a + l.length, 0);
+      const v = new Float64Array(memory, offset * Float64Array.BYTES_PER_ELEMENT, n);
+      offset += n;
+      let at = 0;
+      for (const l of lists) {
+        v.set(l, at);
+        at += l.length;
+      }
+      return v;
+    };
     const recurring: CrossTicketData['recurring'] = {};
-    for (const [key, bySig] of all) {
-      const out: Record<string, number[]> = {};
-      for (const [sig, pairs] of bySig) out[sig] = pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]).flat();
-      recurring[key] = out;
+    for (const [key, set] of sigs) {
+      const out: Record<string, Float64Array> = (recurring[key] = {});
+      for (const sig of set) out[sig] = sortPairs(concat(present(parts.map((p) => p.recurring[key]?.[sig]))));
     }
     const loads: CrossTicketData['loads'] = {};
-    for (const [m, l] of this.loads)
-      loads[m] = { starts: [...l.starts].sort((a, b) => a - b), ends: [...l.ends].sort((a, b) => a - b) };
+    for (const m of [...members].sort((a, b) => rank(this.members, a) - rank(this.members, b) || (a < b ? -1 : 1))) {
+      const of = (pick: 'starts' | 'ends') => concat(present(parts.map((p) => p.loads[m]?.[pick]))).sort();
+      loads[m] = { starts: of('starts'), ends: of('ends') };
+    }
+    this.shards.length = 0;
     return { recurring, loads, horizon: this.horizon };
+  }
+
+  /** This builder's own lists, as a shard (not copied). */
+  private own(): Lists {
+    const recurring: Lists['recurring'] = {};
+    for (const [key, bySig] of this.pairs) recurring[key] = Object.fromEntries(bySig);
+    return { recurring, loads: Object.fromEntries(this.loads) };
   }
 }
 
-function pairsOf(all: Map<string, Map<string, [number, number][]>>, key: string, sig: string): [number, number][] {
-  let bySig = all.get(key);
-  if (!bySig) all.set(key, (bySig = new Map()));
-  let pairs = bySig.get(sig);
-  if (!pairs) bySig.set(sig, (pairs = []));
-  return pairs;
+/** Unsorted lists of a builder or a shard. */
+interface Lists {
+  recurring: Record<string, Record<string, ArrayLike<number>>>;
+  loads: Record<string, { starts: ArrayLike<number>; ends: ArrayLike<number> }>;
+}
+
+const present = <T>(xs: (T | undefined)[]): T[] => xs.filter((x): x is T => x !== undefined);
+
+/** A member's place in the policy's list (members of no group last, by name: `loads` holds group members only). */
+function rank(members: readonly string[], m: string): number {
+  const i = members.indexOf(m);
+  return i < 0 ? members.length : i;
+}
+
+/** [createdAt, seen] pairs flattened, sorted in place by createdAt then seen. */
+function sortPairs(flat: Float64Array): Float64Array {
+  const n = flat.length / 2;
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) order[k] = k;
+  order.sort((a, b) => flat[a * 2]! - flat[b * 2]! || flat[a * 2 + 1]! - flat[b * 2 + 1]!);
+  const copy = flat.slice();
+  for (let k = 0; k < n; k++) {
+    flat[k * 2] = copy[order[k]! * 2]!;
+    flat[k * 2 + 1] = copy[order[k]! * 2 + 1]!;
+  }
+  return flat;
 }
 
 /** Tickets created in [from, to] and first observed by `to` (pairs sorted by createdAt). */
-function countRecurring(pairs: readonly number[], from: number, to: number): number {
+function countRecurring(pairs: Float64Array, from: number, to: number): number {
   let lo = 0;
   let hi = pairs.length / 2;
   while (lo < hi) {
@@ -199,7 +305,7 @@ function countRecurring(pairs: readonly number[], from: number, to: number): num
 }
 
 /** Number of sorted values ≤ x. */
-function countAtMost(sorted: readonly number[], x: number): number {
+function countAtMost(sorted: Float64Array, x: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -219,7 +325,7 @@ export interface RecurringLookup {
   company?: string;
   category?: readonly string[];
   data?: CrossTicketData;
-  times: (readonly number[] | undefined)[];
+  times: (Float64Array | undefined)[];
 }
 
 function sameFields(memo: RecurringLookup, ticket: SigFields, data: CrossTicketData): boolean {

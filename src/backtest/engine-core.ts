@@ -2,7 +2,7 @@ import { compilePolicy } from '../engine/index.js';
 import type { CompileInput } from '../engine/index.js';
 
 import { CrossTicketBuilder } from './cross-ticket.js';
-import type { CrossTicketData } from './cross-ticket.js';
+import type { CrossTicketData, CrossTicketShard } from './cross-ticket.js';
 import { NOTE_SAMPLES, addDiff, addOutcome, newAccumulator, newDiff } from './report.js';
 import type { Accumulator, DiffAccumulator } from './report.js';
 import { simPolicy, simulateTimeline } from './simulate.js';
@@ -12,8 +12,8 @@ import type { Timeline } from './timeline.js';
 
 /**
  * The batch work of a backtest, the same in the main thread (small runs, tests) and in each worker thread: pass 1
- * indexes the cross-ticket counters, pass 2 simulates each ticket under the policy (and the compared one).
- * Inputs and outputs are plain data (structured-clone safe).
+ * gathers this thread's share of the cross-ticket index, pass 2 simulates each ticket under the policy (and the
+ * compared one). Inputs and outputs are plain data (structured-clone safe).
  */
 
 export interface BacktestSpec {
@@ -39,13 +39,36 @@ export interface Batch {
   lineCount?: number;
 }
 
-/** The batch's lines (a trailing newline ends the last line; it does not start another). */
-function linesOf(batch: Batch): string[] {
-  if (batch.lines) return batch.lines;
+/**
+ * The batch's lines, one at a time with their 0-based index (a trailing newline ends the last line; it does not start
+ * another). Byte batches are decoded a line at a time: short strings die young, where one string of the whole batch
+ * (megabytes, in the old generation) would stay until a full collection.
+ */
+function* linesOf(batch: Batch): Generator<[string, number]> {
+  if (batch.lines) {
+    for (let k = 0; k < batch.lines.length; k++) yield [batch.lines[k]!, k];
+    return;
+  }
   const b = batch.bytes ?? new Uint8Array(0);
-  const lines = Buffer.from(b.buffer, b.byteOffset, b.length).toString('utf8').split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.length);
+  let k = 0;
+  for (let start = 0; start < buf.length; k++) {
+    const nl = buf.indexOf(10, start);
+    const end = nl < 0 ? buf.length : nl;
+    yield [buf.toString('utf8', start, end), k];
+    start = end + 1;
+  }
+}
+
+/**
+ * Frees a byte batch's memory now: its buffer arrived from the main thread and lived through the batch, long enough
+ * for the collector to move its handle to the old generation, which would keep the bytes until the next full
+ * collection (megabytes per batch, several batches per worker). Moving the bytes to a fresh handle that nothing
+ * keeps (a transfer detaches the old one) lets the next minor collection free them.
+ */
+export function releaseBytes(batch: Batch): void {
+  const buffer = batch.bytes?.buffer;
+  if (buffer instanceof ArrayBuffer && buffer.byteLength > 0) structuredClone(buffer, { transfer: [buffer] });
 }
 
 export class BatchError extends Error {}
@@ -62,6 +85,9 @@ function showsTexts(acc: Accumulator, keep: number): boolean {
 export class BacktestCore {
   private readonly sim: SimPolicy;
   private readonly other?: SimPolicy;
+  /** Pass 1: this thread's share of the cross-ticket index (see `index`). */
+  private ix?: CrossTicketBuilder | undefined;
+  private otherIx?: CrossTicketBuilder | undefined;
 
   constructor(private readonly spec: BacktestSpec) {
     this.sim = simPolicy(spec.instanceId, compilePolicy(spec.policy.input));
@@ -69,9 +95,7 @@ export class BacktestCore {
   }
 
   private *timelines(batch: Batch): Generator<Timeline> {
-    const lines = linesOf(batch);
-    for (let k = 0; k < lines.length; k++) {
-      const line = lines[k]!;
+    for (const [line, k] of linesOf(batch)) {
       if (line.trim() === '') continue;
       const parsed = parseTimelineLine(line, batch.firstLine + k);
       if (!parsed.ok) throw new BatchError(parsed.error);
@@ -81,23 +105,36 @@ export class BacktestCore {
   }
 
   /**
-   * Pass 1: the cross-ticket index of this batch (the candidate policy's recurring windows and groups). Lines are read
-   * by `parseIndexLine` (the index fields only); an invalid line is skipped here and reported by pass 2, which
-   * validates every line in full before anything is simulated from it (so the first invalid line is the one named).
+   * Pass 1: adds the batch to this thread's share of the cross-ticket index (of the policy, and of the candidate when
+   * comparing), which `shard` hands over at the end of the pass — the main thread merges the shares once instead of
+   * one result per batch. Lines are read by `parseIndexLine` (the index fields only); an invalid line is skipped here
+   * and reported by pass 2, which validates every line in full before anything is simulated from it (so the first
+   * invalid line is the one named).
    */
-  index(batch: Batch): { main: CrossTicketData; other?: CrossTicketData } {
-    const a = new CrossTicketBuilder(this.sim.facts, this.sim.compiled.instance.members);
-    const b = this.other ? new CrossTicketBuilder(this.other.facts, this.other.compiled.instance.members) : undefined;
-    const lines = linesOf(batch);
-    for (let k = 0; k < lines.length; k++) {
-      const line = lines[k]!;
+  index(batch: Batch): void {
+    const a = (this.ix ??= new CrossTicketBuilder(this.sim.facts, this.sim.compiled.instance.members));
+    const b = this.other
+      ? (this.otherIx ??= new CrossTicketBuilder(this.other.facts, this.other.compiled.instance.members))
+      : undefined;
+    for (const [line, k] of linesOf(batch)) {
       if (line.trim() === '') continue;
       const t = parseIndexLine(line, batch.firstLine + k);
       if (t === undefined || t.instance !== this.spec.instanceId) continue;
       a.add(t);
       b?.add(t);
     }
-    return { main: a.build(), ...(b ? { other: b.build() } : {}) };
+    a.flush();
+    b?.flush();
+  }
+
+  /** This thread's share of pass 1 (unsorted), and forgets it. */
+  shard(): { main: CrossTicketShard; other?: CrossTicketShard } {
+    const empty = (): CrossTicketShard => ({ recurring: {}, loads: {}, horizon: -Infinity });
+    const main = this.ix?.shard() ?? empty();
+    const other = this.other ? (this.otherIx?.shard() ?? empty()) : undefined;
+    this.ix = undefined;
+    this.otherIx = undefined;
+    return { main, ...(other ? { other } : {}) };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 
 import { CrossTicketBuilder } from './cross-ticket.js';
-import type { CrossTicketData } from './cross-ticket.js';
+import type { CrossTicketData, CrossTicketShard } from './cross-ticket.js';
 import { BacktestCore, BatchError } from './engine-core.js';
 import type { Batch, BacktestSpec } from './engine-core.js';
 import { finishComparison, finishReport, mergeAccumulators, mergeDiff, newAccumulator, newDiff } from './report.js';
@@ -12,14 +12,19 @@ import { compilePolicy } from '../engine/index.js';
 /**
  * Runs a backtest over a re-openable stream of JSONL lines: pass 1 builds the cross-ticket index (recurring counts,
  * member loads), pass 2 simulates every ticket. Lines travel in batches to worker threads (one per core by default)
- * with a bounded number in flight, so memory does not grow with the input; batch results are merged in input order,
- * so the report is the same whatever the number of workers.
+ * with a bounded number in flight, each batch bounded in lines and bytes, so memory does not grow with the input;
+ * batch results are merged in input order, so the report is the same whatever the number of workers.
+ *
+ * Peak memory (bench/README.md "Backtest"): each worker keeps its share of the index through pass 1 and hands it
+ * over once; the main thread builds the index into one SharedArrayBuffer that all workers read; a file's bytes reach
+ * the workers with one copy into each batch's own buffer (moved, then freed by the worker as soon as it is done).
  */
 
 export type LineSource = (() => AsyncIterable<string>) & {
   /**
    * The same input as raw UTF-8 chunks of any size (a file source has it): batches are then cut at line ends and their
    * bytes handed to the workers without a copy (transferred), so the main thread neither decodes nor clones lines.
+   * A chunk needs to stay valid only until the next one is asked for (a file source reuses one buffer).
    */
   bytes?: () => AsyncIterable<Uint8Array>;
 };
@@ -35,8 +40,10 @@ export interface Progress {
 export interface RunOptions {
   /** Worker threads; 0 runs in this thread (tests, small inputs). */
   workers: number;
-  /** @defaultValue 256 */
+  /** Lines per batch. @defaultValue 256 */
   batchSize?: number;
+  /** Byte bound of a batch of a byte source (`byteBatches`). @defaultValue MAX_BATCH_BYTES */
+  maxBatchBytes?: number;
   onProgress?: (p: Progress) => void;
 }
 
@@ -44,10 +51,14 @@ export class BacktestInputError extends Error {}
 
 /** The cross-ticket index and the accumulated results, of the policy and (`other`) of the candidate when comparing. */
 type Cross = { main: CrossTicketData; other?: CrossTicketData };
+type Shard = { main: CrossTicketShard; other?: CrossTicketShard };
 type Accumulated = { main: Accumulator; other?: Accumulator; diff?: DiffAccumulator };
 
 interface Runner {
-  index(batch: Batch): Promise<Cross>;
+  /** Pass 1: a batch into the index share of the thread that takes it. */
+  index(batch: Batch): Promise<void>;
+  /** End of pass 1: every thread's share. */
+  shards(): Promise<Shard[]>;
   setCross(cross: Cross): Promise<void>;
   simulate(batch: Batch, keep: number): Promise<Accumulated>;
   capacity: number;
@@ -63,8 +74,9 @@ function inThread(spec: BacktestSpec): Runner {
     capacity: 1,
     index: async (b) => {
       await tick();
-      return core.index(b);
+      core.index(b);
     },
+    shards: async () => [core.shard()],
     setCross: async (c) => {
       cross = c;
     },
@@ -125,6 +137,7 @@ function workerPool(spec: BacktestSpec, n: number): Runner {
   return {
     capacity: n,
     index: (batch) => send(idlest(), { kind: 'index', batch }),
+    shards: () => Promise.all(workers.map((_, k) => send<Shard>(k, { kind: 'shard' }))),
     setCross: async (cross) => {
       await Promise.all(workers.map((_, k) => send(k, { kind: 'cross', cross })));
     },
@@ -150,44 +163,74 @@ async function* lineBatches(source: () => AsyncIterable<string>, batchSize: numb
   if (lines.length > 0) yield { firstLine: first, lines };
 }
 
-/** Newlines in `b`. */
+/** Newlines in `b` (Buffer's indexOf is a memchr; a typed array's is a loop). */
 function countLines(b: Uint8Array): number {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.length);
   let n = 0;
-  for (let k = b.indexOf(10); k >= 0; k = b.indexOf(10, k + 1)) n++;
+  for (let k = buf.indexOf(10); k >= 0; k = buf.indexOf(10, k + 1)) n++;
   return n;
 }
 
+/** Upper bound of one byte batch (a longer single line is a batch of its own). @defaultValue 4 MiB */
+export const MAX_BATCH_BYTES = 4 << 20;
+
 /**
- * Batches of at least `batchSize` lines (up to a chunk more) from raw chunks, cut after a newline: a UTF-8 sequence
- * never contains the newline byte, so no character is split. Each batch is its own buffer (transferable).
+ * Line-aligned batches from raw chunks: each holds at least `batchSize` lines (up to a chunk more) unless `maxBytes`
+ * comes first — then as many whole lines as fit in `maxBytes`, or one longer line alone — so the bytes a batch holds,
+ * and with a bounded number in flight the bytes the runner holds, stay bounded whatever the lines' lengths. Cuts are
+ * after a newline: a UTF-8 sequence never contains the newline byte, so no character is split.
+ *
+ * Chunks are copied into one reused buffer (a source may reuse its chunk buffer once the next one is asked for) and
+ * each batch leaves it as an exact-size copy of its own, transferable to a worker: the only memory this allocates per
+ * batch is the batch itself, so the main thread holds no garbage buffers waiting for its collector.
  */
-async function* byteBatches(bytes: () => AsyncIterable<Uint8Array>, batchSize: number): AsyncGenerator<Batch> {
-  let parts: Uint8Array[] = [];
+export async function* byteBatches(
+  bytes: () => AsyncIterable<Uint8Array>,
+  batchSize: number,
+  maxBytes = MAX_BATCH_BYTES,
+): AsyncGenerator<Batch> {
+  let held = new Uint8Array(Math.min(maxBytes, 1 << 20) + (256 << 10));
   let size = 0;
   let count = 0;
   let first = 1;
+  /** The first `cut` bytes as a batch of its own; the rest moves to the front. */
+  const take = (cut: number, all = false): Batch => {
+    const body = held.slice(0, cut);
+    // Cut after the last newline held: the batch has every counted line.
+    const lines = all ? count : countLines(body);
+    held.copyWithin(0, cut, size);
+    size -= cut;
+    count -= lines;
+    const batch = { firstLine: first, bytes: body, lineCount: lines };
+    first += lines;
+    return batch;
+  };
   for await (const chunk of bytes()) {
-    parts.push(chunk);
+    if (size + chunk.length > held.length) {
+      const bigger = new Uint8Array(Math.max(held.length * 2, size + chunk.length));
+      bigger.set(held.subarray(0, size));
+      held = bigger;
+    }
+    held.set(chunk, size);
     size += chunk.length;
     count += countLines(chunk);
-    if (count < batchSize) continue;
-    const all = Buffer.concat(parts, size);
-    const cut = all.lastIndexOf(10) + 1;
-    const body = new Uint8Array(cut);
-    body.set(all.subarray(0, cut));
-    yield { firstLine: first, bytes: body, lineCount: count };
-    first += count;
-    const rest = all.subarray(cut);
-    parts = rest.length > 0 ? [rest] : [];
-    size = rest.length;
-    count = 0;
+    while (count > 0) {
+      if (size > maxBytes) {
+        // Whole lines up to maxBytes, or the first line alone when it is longer.
+        const within = held.lastIndexOf(10, maxBytes - 1);
+        yield take((within >= 0 ? within : held.indexOf(10)) + 1);
+      } else if (count >= batchSize) yield take(held.lastIndexOf(10, size - 1) + 1, true);
+      else break;
+    }
+  }
+  while (size > maxBytes && count > 0) {
+    const within = held.lastIndexOf(10, maxBytes - 1);
+    yield take((within >= 0 ? within : held.indexOf(10)) + 1);
   }
   // The last line without a final newline is a line too (as readline reads it).
   if (size > 0) {
-    const body = new Uint8Array(size);
-    body.set(Buffer.concat(parts, size));
-    const tail = body[size - 1] === 10 ? 0 : 1;
-    yield { firstLine: first, bytes: body, lineCount: count + tail };
+    const body = held.slice(0, size);
+    yield { firstLine: first, bytes: body, lineCount: count + (body[size - 1] === 10 ? 0 : 1) };
   }
 }
 
@@ -195,11 +238,14 @@ export function linesInBatch(b: Batch): number {
   return b.lines ? b.lines.length : (b.lineCount ?? 0);
 }
 
-/** Reads batches and runs `work` on each with at most `limit` in flight; `take` gets the results in input order. */
+/**
+ * Reads batches and runs `work` on each with at most `limit()` in flight (asked after each batch is sent); `take` gets
+ * the results in input order.
+ */
 async function pipeline<T>(
   source: LineSource,
-  batchSize: number,
-  limit: number,
+  { batchSize, maxBatchBytes }: { batchSize: number; maxBatchBytes?: number },
+  limit: () => number,
   work: (b: Batch) => Promise<T>,
   take: (r: T, lines: number) => void,
 ): Promise<number> {
@@ -210,13 +256,15 @@ async function pipeline<T>(
     take(await head.p, head.lines);
   };
   try {
-    for await (const batch of source.bytes ? byteBatches(source.bytes, batchSize) : lineBatches(source, batchSize)) {
+    for await (const batch of source.bytes
+      ? byteBatches(source.bytes, batchSize, maxBatchBytes)
+      : lineBatches(source, batchSize)) {
       const n = linesInBatch(batch);
       lineNo += n;
       const p = work(batch);
       p.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
       inflight.push({ p, lines: n });
-      while (inflight.length >= limit) await drainOne();
+      while (inflight.length >= limit()) await drainOne();
     }
     while (inflight.length > 0) await drainOne();
   } catch (e) {
@@ -244,6 +292,7 @@ export async function runBacktest(
     options,
     runner,
     batchSize: options.batchSize ?? 256,
+    ...(options.maxBatchBytes !== undefined ? { maxBatchBytes: options.maxBatchBytes } : {}),
     limit: runner.capacity * 2 + 1,
   };
   try {
@@ -262,6 +311,8 @@ interface Passes {
   options: RunOptions;
   runner: Runner;
   batchSize: number;
+  maxBatchBytes?: number;
+  /** Batches in flight (sent and not merged yet): with bounded batches, the bytes held in flight are bounded too. */
   limit: number;
 }
 
@@ -273,16 +324,18 @@ async function indexPass(ps: Passes): Promise<{ cross: Cross; total: number }> {
   let done = 0;
   const total = await pipeline(
     ps.source,
-    ps.batchSize,
-    ps.limit,
+    ps,
+    () => ps.limit,
     (b) => ps.runner.index(b),
-    (r, n) => {
-      mainIx.merge(r.main);
-      if (r.other) otherIx?.merge(r.other);
+    (_, n) => {
       done += n;
       options.onProgress?.({ phase: 'index', lines: done });
     },
   ).catch(rethrowInput);
+  for (const shard of await ps.runner.shards()) {
+    mainIx.merge(shard.main);
+    if (shard.other) otherIx?.merge(shard.other);
+  }
   const until = spec.until ?? -Infinity;
   const widen = (c: CrossTicketData): CrossTicketData => ({ ...c, horizon: Math.max(c.horizon, until) });
   const cross = { main: widen(mainIx.build()), ...(otherIx ? { other: widen(otherIx.build()) } : {}) };
@@ -300,10 +353,13 @@ async function simulatePass(ps: Passes, total: number): Promise<Accumulated> {
   // flight can only add to what is merged already, so this bound never drops one the report would keep.
   const keep = () =>
     Math.max(spec.keepDecisions - main.decisions.length, other ? spec.keepDecisions - other.decisions.length : 0);
+  // While decisions are still kept, every batch in flight carries up to `keep()` of them (with their texts, ≈ 1 kB
+  // each), most of which the report drops once an earlier batch fills the list: one batch per thread until then.
+  const limit = () => (keep() > 0 ? ps.runner.capacity : ps.limit);
   await pipeline(
     ps.source,
-    ps.batchSize,
-    ps.limit,
+    ps,
+    limit,
     (b) => ps.runner.simulate(b, keep()),
     (r, n) => {
       mergeAccumulators(main, r.main, spec.keepDecisions);

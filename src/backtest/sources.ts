@@ -49,7 +49,28 @@ export async function fileSource(path: string): Promise<LineSource> {
     return gunzip;
   };
   // `bytes`: the runner cuts line-aligned batches from raw chunks itself (no decoding or cloning on the main thread).
-  return Object.assign(() => linesOf(open()), { bytes: open as () => AsyncIterable<Uint8Array> });
+  return Object.assign(() => linesOf(open()), {
+    bytes: gz ? (open as () => AsyncIterable<Uint8Array>) : () => fileChunks(path),
+  });
+}
+
+/**
+ * A plain file's bytes, read into one reused buffer: each chunk is valid until the next is asked for (the runner
+ * copies it first). A read stream allocates a new buffer per read, which the main thread keeps — over the whole
+ * input, twice — until its collector runs (external memory triggers it late, in tens of MB).
+ */
+async function* fileChunks(path: string, size = 256 * 1024): AsyncGenerator<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = new Uint8Array(size);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, size, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Copies a stream (stdin) to `path` as it is (gzip stays gzip). */
