@@ -271,6 +271,12 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
+/** Tier-1 tickets (queue '1') opened three hours ago: the test policy's 2-hour timeout moves each on its first evaluation. */
+export function addOverdueTickets(fake: FakePsa, ids: readonly string[]): void {
+  const created = new Date(Date.now() - 3 * 3_600_000).toISOString();
+  for (const id of ids) fake.addTicket({ id, queue: '1', createdAt: created, updatedAt: created });
+}
+
 /** Waits until every ticket was moved (queue 2) and carries exactly one note, naming the ones not there yet. */
 export async function waitForMovedWithOneNote(
   fake: FakePsa,

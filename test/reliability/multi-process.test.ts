@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 
 import { expectOneMoveAndNoteEach } from '../helpers/test-psa-expect.js';
 import { INSTANCE, sleep, waitFor } from '../helpers/test-pipeline.js';
+import { addOverdueTickets } from '../helpers/test-psa.js';
 
-import { addOverdueTickets, useChildSuite } from './fixtures/child-suite.js';
+import { useChildSuite } from './fixtures/child-suite.js';
 import { readyz, sendWebhook } from './fixtures/service.js';
 
 /**

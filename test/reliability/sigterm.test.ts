@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import { ingestEvent } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
+import { addOverdueTickets } from '../helpers/test-psa.js';
 
-import { addOverdueTickets, useChildSuite } from './fixtures/child-suite.js';
+import { useChildSuite } from './fixtures/child-suite.js';
 
 const suite = useChildSuite();
 const TICKETS = Array.from({ length: 8 }, (_, i) => `s${i}`);

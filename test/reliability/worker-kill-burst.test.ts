@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { INSTANCE } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrainedAt } from '../helpers/wait.js';
+import { addOverdueTickets } from '../helpers/test-psa.js';
 
-import { addOverdueTickets, useChildSuite } from './fixtures/child-suite.js';
+import { useChildSuite } from './fixtures/child-suite.js';
 import { PsaProxy } from './fixtures/psa-proxy.js';
 import { readyz, sendWebhook } from './fixtures/service.js';
 

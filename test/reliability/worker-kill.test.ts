@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import { INSTANCE, ingestEvent } from '../helpers/test-pipeline.js';
 import { sleep, waitFor, waitForDrained } from '../helpers/wait.js';
+import { addOverdueTickets } from '../helpers/test-psa.js';
 
-import { addOverdueTickets, useChildSuite } from './fixtures/child-suite.js';
+import { useChildSuite } from './fixtures/child-suite.js';
 
 const suite = useChildSuite();
 
