@@ -1,9 +1,14 @@
 import { afterAll, beforeAll } from 'vitest';
 
+import type { AppConfig } from '../../src/config/types.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 
+import { watchClock } from './clock.js';
+import type { TestClock } from './clock.js';
 import { startRedis } from './redis.js';
 import type { TestRedis } from './redis.js';
+import { startTestPipeline } from './test-pipeline.js';
+import type { StartOptions } from './test-pipeline.js';
 import { FakePsa } from './test-psa.js';
 
 export interface PsaSuite {
@@ -32,6 +37,38 @@ export function usePsaSuite(now?: () => number): PsaSuite {
     await suite.fake?.stop();
     await suite.redis?.close();
   });
+  return suite;
+}
+
+export interface ClockedPsaSuite extends PsaSuite {
+  /** The injected clock: counts the reads of the watched loops, so a test awaits their ticks instead of sleeping. */
+  watched: TestClock;
+  /** Starts a pipeline on `config(fake.url)` and the injected clock (`tuning` over the test tuning); closed in `afterAll`. */
+  start(tuning?: StartOptions['tuning']): Promise<RunningPipeline>;
+}
+
+/**
+ * `usePsaSuite` on a clock the test moves (`read`, e.g. `() => clock` over a `let clock`), read by the fake PSA and by
+ * the pipelines `start()` runs on `config`; the timer-driven `loops` of the service (`dueChecks`, `flush`) are
+ * watched on it.
+ */
+export function useClockedPsaSuite(
+  read: () => number,
+  loops: readonly string[],
+  config: (psaUrl: string) => AppConfig,
+): ClockedPsaSuite {
+  const suite = usePsaSuite(read) as ClockedPsaSuite;
+  suite.watched = watchClock(read, loops);
+  suite.start = async (tuning) => {
+    const p = await startTestPipeline({
+      redisUrl: suite.redis.url,
+      config: config(suite.fake.url),
+      now: suite.watched.now,
+      ...(tuning ? { tuning } : {}),
+    });
+    suite.pipelines.push(p);
+    return p;
+  };
   return suite;
 }
 
