@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { listenLoopback } from './loopback.js';
+import type { Loopback } from './loopback.js';
 import { checkVendorBody, endpointKey } from './vendor-schemas/autotask.js';
 
 import { autotaskJson, autotaskSignature, deliver } from './fake-autotask/sign.js';
@@ -55,7 +56,7 @@ export class FakeAutotask {
   private readonly failures: ScriptedFailure[] = [];
   private readonly inFlight = new Map<string, number>();
   private readonly pages = new Map<string, { body: string; offset: number; entity: string }>();
-  private server?: Server;
+  private server?: Loopback;
   private origin = '';
 
   constructor(private readonly options: FakeAutotaskOptions = {}) {
@@ -87,16 +88,13 @@ export class FakeAutotask {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.server = await listenLoopback((req, res) => this.handle(req, res));
+    this.origin = this.server.origin;
     return this;
   }
 
   async close(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await this.server?.close();
   }
 
   /** Queues an answer for the next matching request(s); scripted answers win over the real behaviour. */

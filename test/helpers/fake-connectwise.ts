@@ -1,14 +1,9 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 
 import { route } from './fake-connectwise-api.js';
+import { listenLoopback } from './loopback.js';
+import type { Loopback } from './loopback.js';
 
 /**
  * A local fake ConnectWise PSA (Manage) on 127.0.0.1:0, built from docs/psa/connectwise.md: codebase discovery,
@@ -111,7 +106,7 @@ export class FakeConnectWise {
   readonly requests: RecordedRequest[] = [];
   readonly deliveries: Delivery[] = [];
   private readonly scripts: { method?: string; path: RegExp; answer: Scripted }[] = [];
-  private server?: Server;
+  private server?: Loopback;
   private nextId = 900_000;
   private lastStamp = 0;
   origin = '';
@@ -139,15 +134,13 @@ export class FakeConnectWise {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.server = await listenLoopback((req, res) => this.handle(req, res));
+    this.origin = this.server.origin;
     return this;
   }
 
   async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.server?.close();
   }
 
   /** Queues answers for requests matching method + path (a string is an exact path below the API base). */

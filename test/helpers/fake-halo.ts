@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { listenLoopback } from './loopback.js';
+import type { Loopback } from './loopback.js';
 import { checkVendorBody, checkVendorQuery } from './vendor-schemas/halo.js';
 
 /**
@@ -105,7 +106,7 @@ export class FakeHalo {
   tokensIssued = 0;
   private readonly tokens = new Map<string, number>();
   private readonly failures: ScriptedFailure[] = [];
-  private server?: Server;
+  private server?: Loopback;
   private nextTicketId = 9000;
   private nextActionId = 100_000;
   origin = '';
@@ -120,14 +121,14 @@ export class FakeHalo {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    // In-flight requests finish on close (the fake Halo never dropped them).
+    this.server = await listenLoopback((req, res) => this.handle(req, res), { dropConnectionsOnClose: false });
+    this.origin = this.server.origin;
     return this;
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.server?.close();
   }
 
   addTicket(ticket: Json): Json {
