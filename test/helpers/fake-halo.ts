@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { listenLoopback } from './loopback.js';
-import type { Loopback } from './loopback.js';
+import { FailureScript, listenLoopback } from './loopback.js';
+import type { Loopback, ScriptedFailure as BaseScriptedFailure } from './loopback.js';
 import { checkVendorBody, checkVendorQuery } from './vendor-schemas/halo.js';
 
 /**
@@ -24,15 +24,8 @@ export interface RecordedRequest {
   body: unknown;
 }
 
-export interface ScriptedFailure {
-  method?: string;
-  /** Exact path (`/api/Tickets`) or a pattern. */
-  path: string | RegExp;
-  status: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-  /** @defaultValue 1 */
-  times?: number;
+/** A scripted answer; `path` is the exact path (`/api/Tickets`) or a pattern. */
+export interface ScriptedFailure extends BaseScriptedFailure {
   /** Answer this late (a slow Halo). */
   delayMs?: number;
 }
@@ -105,7 +98,7 @@ export class FakeHalo {
   bindEvents = false;
   tokensIssued = 0;
   private readonly tokens = new Map<string, number>();
-  private readonly failures: ScriptedFailure[] = [];
+  private readonly failures = new FailureScript<ScriptedFailure>();
   private server?: Loopback;
   private nextTicketId = 9000;
   private nextActionId = 100_000;
@@ -244,7 +237,7 @@ export class FakeHalo {
   }
   /** Queues an answer for the next matching request(s), checked before authentication. */
   fail(failure: ScriptedFailure): void {
-    this.failures.push({ times: 1, ...failure });
+    this.failures.add(failure);
   }
   /** Every token issued so far stops working (401), as after expiry. */
   expireTokens(): void {
@@ -305,14 +298,8 @@ export class FakeHalo {
       body,
     };
     this.requests.push(rec);
-    const scripted = this.failures.find(
-      (f) =>
-        (!f.method || f.method === rec.method) &&
-        (typeof f.path === 'string' ? f.path === rec.path : f.path.test(rec.path)),
-    );
+    const scripted = this.failures.take(rec.method, rec.path);
     if (scripted) {
-      scripted.times = (scripted.times ?? 1) - 1;
-      if (scripted.times <= 0) this.failures.splice(this.failures.indexOf(scripted), 1);
       if (scripted.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
       return this.send(
         res,

@@ -27,3 +27,40 @@ export async function listenLoopback(
     },
   };
 }
+
+/** An answer a test scripts for the next matching request(s) of a fake: it wins over the fake's real behaviour. */
+export interface ScriptedFailure {
+  method?: string;
+  /** The request path (the fake says which part), or a pattern. */
+  path: string | RegExp;
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** @defaultValue 1 */
+  times?: number;
+}
+
+/** The scripted answers of a fake, first match first, each used up after `times` requests. */
+export class FailureScript<F extends ScriptedFailure = ScriptedFailure> {
+  private readonly queue: F[] = [];
+
+  /** `caseInsensitive`: a string `path` matches whatever its case (Autotask's paths). */
+  constructor(private readonly options: { caseInsensitive?: boolean } = {}) {}
+
+  add(failure: F): void {
+    this.queue.push({ times: 1, ...failure });
+  }
+
+  /** The scripted answer for this request, if any (counted as used). */
+  take(method: string, path: string): F | undefined {
+    const same = (a: string) => (this.options.caseInsensitive ? a.toLowerCase() === path.toLowerCase() : a === path);
+    const i = this.queue.findIndex(
+      (f) => (!f.method || f.method === method) && (typeof f.path === 'string' ? same(f.path) : f.path.test(path)),
+    );
+    if (i < 0) return undefined;
+    const f = this.queue[i]!;
+    f.times = (f.times ?? 1) - 1;
+    if (f.times <= 0) this.queue.splice(i, 1);
+    return f;
+  }
+}
