@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 import type { AppConfig } from '../../src/config/types.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
@@ -70,6 +70,35 @@ export function useClockedPsaSuite(
     return p;
   };
   return suite;
+}
+
+export interface FreshPsaPerTest {
+  /** What a test started (pipelines, other fakes): closed after it, last first, before its fake and Redis. */
+  closers: (() => Promise<void>)[];
+  /** A fresh Redis and a started FakePsa for this test only. */
+  start(): Promise<{ redis: TestRedis; fake: FakePsa }>;
+}
+
+/** For files whose tests each start from nothing: registers the `afterEach` that closes what the test started. */
+export function useFreshPsaPerTest(): FreshPsaPerTest {
+  let redis: TestRedis | undefined;
+  let fake: FakePsa | undefined;
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of closers.splice(0).reverse()) await c();
+    await fake?.stop();
+    await redis?.close();
+    fake = redis = undefined;
+  });
+  return {
+    closers,
+    start: async () => {
+      redis = await startRedis();
+      fake = new FakePsa();
+      await fake.start();
+      return { redis, fake };
+    },
+  };
 }
 
 /**

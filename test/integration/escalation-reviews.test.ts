@@ -7,15 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { ADMIN_TOKEN, testEnv } from '../helpers/build.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import {
-  ingestEvent,
-  INSTANCE,
-  startTestPipeline,
-  testConfig,
-  testConnectors,
-  waitFor,
-} from '../helpers/test-pipeline.js';
+import { ingestEvent, INSTANCE, startTestPipeline, testConfig, testConnectors } from '../helpers/test-pipeline.js';
 import { FakePsa } from '../helpers/test-psa.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Issue 17, weekly review: POST /api/escalations/:id/review over real HTTP, the real pipeline and a real Redis; the
 // verdicts are counted as the share judged appropriate, overall and per rule.

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { autotask } from '../../connectors/autotask/index.js';
 import { connectwise } from '../../connectors/connectwise/index.js';
@@ -11,13 +11,12 @@ import { FakeAutotask } from '../helpers/fake-autotask.js';
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startFakeHalo } from '../helpers/fake-halo.js';
 import type { FakeHaloOptions } from '../helpers/fake-halo.js';
-
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
+import { useFreshPsaPerTest } from '../helpers/psa-suite.js';
 import { TEST_SECRET, INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 import { TestSettingsSchema } from '../helpers/test-connector.js';
-import { addOverdueTickets, FakePsa } from '../helpers/test-psa.js';
+import { addOverdueTickets } from '../helpers/test-psa.js';
+import type { FakePsa } from '../helpers/test-psa.js';
 
 /**
  * A note whose POST timed out but that the PSA committed anyway (issue 12 item 5): the PSA stores it after our client
@@ -25,15 +24,8 @@ import { addOverdueTickets, FakePsa } from '../helpers/test-psa.js';
  * marker scan that covers that delay says it is absent — the scan right before the retry, not the one right after
  * the timeout. Never a second note.
  */
-let redis: TestRedis | undefined;
-let fake: FakePsa | undefined;
-const closers: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c();
-  await fake?.stop();
-  await redis?.close();
-});
+const fresh = useFreshPsaPerTest();
+const { closers } = fresh;
 
 /** An instance mapping with only the T1 tier (the marker-scan cases need no groups, priorities or members). */
 const t1Only = (t1: Record<string, string | number>) => ({
@@ -52,9 +44,7 @@ const t1Only = (t1: Record<string, string | number>) => ({
  * scheduled, has run by then.
  */
 async function escalateWithCommittedNote(id: string, arrange: (fake: FakePsa, config: AppConfig) => void) {
-  redis = await startRedis();
-  const psa = (fake = new FakePsa());
-  await psa.start();
+  const { redis, fake: psa } = await fresh.start();
   const config = testConfig({ psaUrl: psa.url });
   arrange(psa, config);
   const p = await startTestPipeline({
