@@ -1,8 +1,6 @@
 import { Redis } from 'ioredis';
 
-import { connectors } from '../../src/connectors.js';
-import { loadConfigText } from '../../src/config/index.js';
-import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
+import { e2ePolicyYaml, loadE2eConfig, startE2eService } from '../helpers/e2e-service.js';
 import type { E2eService } from '../helpers/e2e-service.js';
 import { cwEnv, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startRedis } from '../helpers/redis.js';
@@ -39,9 +37,8 @@ export interface CwHarness {
 export async function startCwHarness(): Promise<CwHarness> {
   const redis = await startRedis();
   const fake = seedConnectWise(await new FakeConnectWise().start());
-  const loaded = loadConfigText(CONFIG, 'security-identity.yaml', cwEnv(fake), connectors);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-  const service = await startE2eService({ config: loaded.value, redisUrl: redis.url });
+  const config = loadE2eConfig(CONFIG, 'security-identity.yaml', cwEnv(fake));
+  const service = await startE2eService({ config, redisUrl: redis.url });
   const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   return {
     redis,

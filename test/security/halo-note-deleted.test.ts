@@ -3,9 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { connectors } from '../../src/connectors.js';
-import { loadConfigText } from '../../src/config/index.js';
-import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
+import { e2ePolicyYaml, loadE2eConfig, startE2eService } from '../helpers/e2e-service.js';
 import type { E2eService } from '../helpers/e2e-service.js';
 import { startFakeHalo } from '../helpers/fake-halo.js';
 import type { FakeHalo, Json } from '../helpers/fake-halo.js';
@@ -65,9 +63,8 @@ async function send(id: number, event: string): Promise<number> {
 beforeAll(async () => {
   redis = await startRedis();
   fake = await startFakeHalo();
-  const loaded = loadConfigText(CONFIG, 'halo-note-deleted.yaml', { HALO_URL: fake.origin }, connectors);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-  service = await startE2eService({ config: loaded.value, redisUrl: redis.url });
+  const config = loadE2eConfig(CONFIG, 'halo-note-deleted.yaml', { HALO_URL: fake.origin });
+  service = await startE2eService({ config, redisUrl: redis.url });
   client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
 });
 
