@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { FailureScript, listenLoopback } from './loopback.js';
-import type { Loopback, ScriptedFailure } from './loopback.js';
+import { FailureScript, LoopbackFake } from './loopback.js';
+import type { ScriptedFailure } from './loopback.js';
 import { checkVendorBody, endpointKey } from './vendor-schemas/autotask.js';
 
 import { autotaskJson, autotaskSignature, deliver } from './fake-autotask/sign.js';
@@ -35,7 +35,7 @@ export interface RecordedRequest {
   body: unknown;
 }
 
-export class FakeAutotask {
+export class FakeAutotask extends LoopbackFake {
   readonly state: FakeState;
   readonly requests: RecordedRequest[] = [];
   readonly vendorProblems: string[] = [];
@@ -46,10 +46,9 @@ export class FakeAutotask {
   private readonly failures = new FailureScript({ caseInsensitive: true });
   private readonly inFlight = new Map<string, number>();
   private readonly pages = new Map<string, { body: string; offset: number; entity: string }>();
-  private server?: Loopback;
-  private origin = '';
 
   constructor(private readonly options: FakeAutotaskOptions = {}) {
+    super();
     this.state = new FakeState(options);
   }
 
@@ -75,16 +74,6 @@ export class FakeAutotask {
     return discover
       ? { ...base, discoveryUrl: this.discoveryUrl }
       : { ...base, zoneUrl: `${this.origin}/atservicesrest/v1.0` };
-  }
-
-  async start(): Promise<this> {
-    this.server = await listenLoopback((req, res) => this.handle(req, res));
-    this.origin = this.server.origin;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    await this.server?.close();
   }
 
   /**
@@ -185,7 +174,7 @@ export class FakeAutotask {
     );
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');

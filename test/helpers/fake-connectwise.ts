@@ -2,8 +2,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 
 import { route } from './fake-connectwise-api.js';
-import { listenLoopback } from './loopback.js';
-import type { Loopback } from './loopback.js';
+import { LoopbackFake } from './loopback.js';
 
 /**
  * A local fake ConnectWise PSA (Manage) on 127.0.0.1:0, built from docs/psa/connectwise.md: codebase discovery,
@@ -76,7 +75,7 @@ export interface FakeConnectWiseOptions {
   now?: () => number;
 }
 
-export class FakeConnectWise {
+export class FakeConnectWise extends LoopbackFake {
   readonly companyId: string;
   readonly publicKey: string;
   readonly privateKey: string;
@@ -106,12 +105,11 @@ export class FakeConnectWise {
   readonly requests: RecordedRequest[] = [];
   readonly deliveries: Delivery[] = [];
   private readonly scripts: { method?: string; path: RegExp; answer: Scripted }[] = [];
-  private server?: Loopback;
   private nextId = 900_000;
   private lastStamp = 0;
-  origin = '';
 
   constructor(options: FakeConnectWiseOptions = {}) {
+    super();
     this.companyId = options.companyId ?? 'acme';
     this.publicKey = options.publicKey ?? 'pub-key';
     this.privateKey = options.privateKey ?? 'priv-key';
@@ -131,16 +129,6 @@ export class FakeConnectWise {
   /** Signing-key URL in the real shape (UI host, double slash, companyName + id). */
   get keyUrl(): string {
     return `${this.origin}/${this.codebase}//system/callbackkey/index.rails?companyName=${this.companyId}&id=${this.callbackKeyId}`;
-  }
-
-  async start(): Promise<this> {
-    this.server = await listenLoopback((req, res) => this.handle(req, res));
-    this.origin = this.server.origin;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    await this.server?.close();
   }
 
   /** Queues answers for requests matching method + path (a string is an exact path below the API base). */
@@ -265,7 +253,7 @@ export class FakeConnectWise {
     }
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');

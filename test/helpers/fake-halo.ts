@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { FailureScript, listenLoopback } from './loopback.js';
-import type { Loopback, ScriptedFailure as BaseScriptedFailure } from './loopback.js';
+import { FailureScript, LoopbackFake } from './loopback.js';
+import type { ScriptedFailure as BaseScriptedFailure } from './loopback.js';
 import { checkVendorBody, checkVendorQuery } from './vendor-schemas/halo.js';
 
 /**
@@ -58,7 +58,7 @@ export interface FakeHaloOptions {
 
 const zoneless = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, '');
 
-export class FakeHalo {
+export class FakeHalo extends LoopbackFake {
   readonly tickets = new Map<number, Json>();
   readonly actions: Json[] = [];
   readonly webhooks: Json[] = [];
@@ -99,29 +99,21 @@ export class FakeHalo {
   tokensIssued = 0;
   private readonly tokens = new Map<string, number>();
   private readonly failures = new FailureScript<ScriptedFailure>();
-  private server?: Loopback;
   private nextTicketId = 9000;
   private nextActionId = 100_000;
-  origin = '';
 
-  constructor(readonly options: FakeHaloOptions = {}) {}
+  /** In-flight requests finish on close (the fake Halo never dropped them). */
+  protected override dropConnectionsOnClose = false;
+
+  constructor(readonly options: FakeHaloOptions = {}) {
+    super();
+  }
 
   get apiAgentId(): number {
     return this.options.apiAgentId ?? 38;
   }
   private now(): Date {
     return this.options.now?.() ?? new Date();
-  }
-
-  async start(): Promise<this> {
-    // In-flight requests finish on close (the fake Halo never dropped them).
-    this.server = await listenLoopback((req, res) => this.handle(req, res), { dropConnectionsOnClose: false });
-    this.origin = this.server.origin;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    await this.server?.close();
   }
 
   addTicket(ticket: Json): Json {
@@ -277,7 +269,7 @@ export class FakeHalo {
 
   // ---------------------------------------------------------------- request handling
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.origin);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);

@@ -64,3 +64,27 @@ export class FailureScript<F extends ScriptedFailure = ScriptedFailure> {
     return f;
   }
 }
+
+/** A fake PSA served on loopback: `start()` listens at a free port (`origin`), `close()` stops it. */
+export abstract class LoopbackFake {
+  /** `http://127.0.0.1:<port>` once started. */
+  origin = '';
+  private loopback?: Loopback;
+
+  /** False: requests in flight finish on `close()` rather than being dropped. */
+  protected dropConnectionsOnClose = true;
+
+  async start(): Promise<this> {
+    this.loopback = await listenLoopback((req, res) => this.handle(req, res), {
+      dropConnectionsOnClose: this.dropConnectionsOnClose,
+    });
+    this.origin = this.loopback.origin;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    await this.loopback?.close();
+  }
+
+  protected abstract handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
