@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeys } from '../../src/store/keys.js';
 import { deliver, ourNotes, patchesFor, startCwHarness, t1Ticket } from '../security/cw-service.js';
 import type { CwHarness } from '../security/cw-service.js';
+import { storedTicket } from '../helpers/ticket-record.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 // A ConnectWise ticket we escalated comes back after both its record (`retention.tickets`) and its audit trail
@@ -20,10 +21,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const stored = async (id: number) => {
-  const raw = await h.client.get(keys.ticket('acme-cw', String(id)));
-  return raw === null ? undefined : (JSON.parse(raw) as Record<string, unknown>);
-};
+const stored = (id: number) => storedTicket(h.client, 'acme-cw', id);
 
 describe('ConnectWise: record and audit trail both expired', () => {
   it('our note already on the ticket, no stored record, no audit entry → the escalation scans markers and posts no second note', async () => {

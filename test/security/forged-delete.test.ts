@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { storedTicket, waitForManualMoveToT1 } from '../helpers/ticket-record.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 import { deliver, ourNotes, patchesFor, startCwHarness, t1Ticket } from './cw-service.js';
@@ -20,10 +21,7 @@ afterAll(async () => {
 
 const record = (id: number) => h.service.running.read.ticket('acme-cw', String(id));
 /** The stored per-ticket record (tier visit, our last move, manual-change hold), as Redis holds it. */
-async function stored(id: number): Promise<Record<string, unknown> | undefined> {
-  const raw = await h.client.get(`esc:t:acme-cw:${id}`);
-  return raw === null ? undefined : (JSON.parse(raw) as Record<string, unknown>);
-}
+const stored = (id: number) => storedTicket(h.client, 'acme-cw', id);
 
 describe('delete events are confirmed with the PSA before state is removed', () => {
   it('a forged delete for an escalated ticket keeps its state: a human move back to T1 is a manual hold, not a second handoff note', async () => {
@@ -60,15 +58,7 @@ describe('delete events are confirmed with the PSA before state is removed', () 
     });
     t._info = { ...(t._info as Record<string, unknown>), lastUpdated: h.fake.stamp(), updatedBy: 'jsmith' };
     expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
-    await waitFor(
-      async () => {
-        const rec = await stored(id);
-        return rec?.['tier'] === 'T1' && rec['manualChange'];
-      },
-      10_000,
-      50,
-      'the move back to T1 recorded as a manual change',
-    );
+    await waitForManualMoveToT1(h.client, 'acme-cw', id, 'the move back to T1 recorded as a manual change');
     await waitForDrained(h.service.running, 30_000, 'the manual-change event to be fully processed');
     expect(patchesFor(h.fake, id)).toHaveLength(1);
     expect(ourNotes(h.fake, id)).toHaveLength(1);
