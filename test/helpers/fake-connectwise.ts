@@ -131,6 +131,21 @@ export class FakeConnectWise extends LoopbackFake {
     return `${this.origin}/${this.codebase}//system/callbackkey/index.rails?companyName=${this.companyId}&id=${this.callbackKeyId}`;
   }
 
+  /** Connector settings pointing at this fake: the API member's connection and its origin as the key URL host. */
+  settings() {
+    return {
+      connection: {
+        baseUrl: this.baseUrl,
+        companyId: this.companyId,
+        publicKey: this.publicKey,
+        privateKey: this.privateKey,
+        clientId: this.clientId,
+        apiMember: this.apiMember,
+      },
+      webhook: { keyUrlHosts: [this.origin] },
+    };
+  }
+
   /** Queues answers for requests matching method + path (a string is an exact path below the API base). */
   script(match: { method?: string; path: RegExp | string }, ...answers: Scripted[]): void {
     const path =

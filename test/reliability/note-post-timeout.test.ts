@@ -154,17 +154,7 @@ describe('marker scan beyond the first page of notes', () => {
         id: 'acme-cw',
         mapping: t1Only({ board: 1, team: 3 }),
       },
-      settings: {
-        connection: {
-          baseUrl: cw.baseUrl,
-          companyId: cw.companyId,
-          publicKey: cw.publicKey,
-          privateKey: cw.privateKey,
-          clientId: cw.clientId,
-          apiMember: cw.apiMember,
-        },
-        webhook: { keyUrlHosts: [cw.origin] },
-      },
+      settings: cw.settings(),
     });
     const { results } = await retryNote(connectwise, ctx, '2001', marker, 'Escalated T1 -> T2.');
     expect(results).toMatchObject([{ actionId: 'a-note', status: 'skipped' }]);
