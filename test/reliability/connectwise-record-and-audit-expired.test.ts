@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createKeys } from '../../src/store/keys.js';
-import { deliver, ourNotes, patchesFor, startCwHarness, t1Ticket } from '../security/cw-service.js';
+import { deliver, moveBackToT1, ourNotes, patchesFor, startCwHarness, t1Ticket } from '../security/cw-service.js';
 import type { CwHarness } from '../security/cw-service.js';
 import { storedTicket } from '../helpers/ticket-record.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
@@ -49,13 +49,7 @@ describe('ConnectWise: record and audit trail both expired', () => {
     expect(await h.service.running.read.ticket('acme-cw', String(id))).toBeFalsy();
 
     // Back in Tier 1 (reopened and moved back): with no state, the 3-hour-old T1 ticket matches t1-timeout again.
-    const t = h.fake.tickets.get(id)!;
-    Object.assign(t, {
-      board: { id: 1, name: 'Service A' },
-      team: { id: 3, name: 'Tier 1' },
-      status: { id: 17, name: 'In Progress' },
-    });
-    t._info = { ...(t._info as Record<string, unknown>), lastUpdated: h.fake.stamp(), updatedBy: 'jsmith' };
+    moveBackToT1(h, id);
     expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
     await waitFor(() => patchesFor(h.fake, id).length === 2, 20_000, 50, 'second escalation (the move)');
     await waitFor(

@@ -71,6 +71,17 @@ export async function deliver(
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
+/** A technician (jsmith) moves the ticket back to Service A / Tier 1, In Progress; the change is not delivered yet. */
+export function moveBackToT1(h: CwHarness, id: number): void {
+  const t = h.fake.tickets.get(id)!;
+  Object.assign(t, {
+    board: { id: 1, name: 'Service A' },
+    team: { id: 3, name: 'Tier 1' },
+    status: { id: 17, name: 'In Progress' },
+  });
+  t._info = { ...(t._info as Record<string, unknown>), lastUpdated: h.fake.stamp(), updatedBy: 'jsmith' };
+}
+
 /** Notes the fake stores for a ticket that carry one of our markers and were written by our API member. */
 export function ourNotes(fake: FakeConnectWise, id: number): { text: string }[] {
   return (fake.notes.get(id) ?? []).filter(
