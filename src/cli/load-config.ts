@@ -22,3 +22,13 @@ export function loadCliConfig(
   if (!loaded.ok) return { ok: false, error: loaded.error.filter((p) => p.severity === 'error').map(formatProblem) };
   return { ok: true, value: { env: env.value, config: loaded.value } };
 }
+
+/** The configured instance `id`, or the line to print (exit 1) naming the configured ones. */
+export function findCliInstance(config: AppConfig, id: string): Result<AppConfig['instances'][number], string[]> {
+  const instance = config.instances.find((i) => i.info.id === id);
+  if (instance) return { ok: true, value: instance };
+  return {
+    ok: false,
+    error: [`unknown instance "${id}" (configured: ${config.instances.map((i) => i.info.id).join(', ')})`],
+  };
+}

@@ -6,7 +6,7 @@ import { createLogger } from '../lib/logger.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
-import { loadCliConfig } from './load-config.js';
+import { findCliInstance, loadCliConfig } from './load-config.js';
 
 export const usage = `Usage: psa-escalator reconcile --instance ID [--full] [--config FILE]
 
@@ -30,13 +30,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const { env, config } = loaded.value;
-  const instance = config.instances.find((i) => i.info.id === values.instance);
-  if (!instance) {
-    writeLines(io.stderr, [
-      `unknown instance "${values.instance}" (configured: ${config.instances.map((i) => i.info.id).join(', ')})`,
-    ]);
+  const found = findCliInstance(config, values.instance);
+  if (!found.ok) {
+    writeLines(io.stderr, found.error);
     return 1;
   }
+  const instance = found.value;
   if (!env.redisUrl) {
     writeLines(io.stderr, [
       'REDIS_URL is not set: the sweep is queued in the Redis of the running service (an embedded Redis cannot be reached from here)',

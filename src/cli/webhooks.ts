@@ -6,7 +6,7 @@ import { MemoryCache } from '../lib/memory-cache.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
-import { loadCliConfig } from './load-config.js';
+import { findCliInstance, loadCliConfig } from './load-config.js';
 
 export const usage = `Usage: psa-escalator webhooks register --instance ID [--config FILE]
 
@@ -44,13 +44,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     writeLines(io.stderr, ['PUBLIC_URL is not set: set it to the address the PSA can reach this service at']);
     return 1;
   }
-  const instance = config.instances.find((i) => i.info.id === values.instance);
-  if (!instance) {
-    writeLines(io.stderr, [
-      `unknown instance "${values.instance}" (configured: ${config.instances.map((i) => i.info.id).join(', ')})`,
-    ]);
+  const found = findCliInstance(config, values.instance);
+  if (!found.ok) {
+    writeLines(io.stderr, found.error);
     return 1;
   }
+  const instance = found.value;
   const connector = connectors[instance.info.kind];
   const log = createLogger({ level: env.logLevel === 'info' ? 'warn' : env.logLevel }).child({
     instance: instance.info.id,
