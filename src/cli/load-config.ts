@@ -5,6 +5,7 @@ import type { AppConfig, EnvConfig } from '../config/types.js';
 import { connectors } from '../connectors.js';
 import type { Result } from '../contract/index.js';
 
+import { writeLines } from './args.js';
 import type { CliIo } from './args.js';
 
 /**
@@ -23,12 +24,23 @@ export function loadCliConfig(
   return { ok: true, value: { env: env.value, config: loaded.value } };
 }
 
-/** The configured instance `id`, or the line to print (exit 1) naming the configured ones. */
-export function findCliInstance(config: AppConfig, id: string): Result<AppConfig['instances'][number], string[]> {
+/** `loadCliConfig` for a verb that exits 1 on a bad config: the failure lines go to stderr, the answer is undefined. */
+export function loadCliConfigOrReport(
+  io: CliIo,
+  explicit: string | undefined,
+): { env: EnvConfig; config: AppConfig } | undefined {
+  const loaded = loadCliConfig(io, explicit);
+  if (loaded.ok) return loaded.value;
+  writeLines(io.stderr, loaded.error);
+  return undefined;
+}
+
+/** The configured instance `id`; else the line naming the configured ones goes to stderr (exit 1) and undefined. */
+export function findCliInstance(io: CliIo, config: AppConfig, id: string): AppConfig['instances'][number] | undefined {
   const instance = config.instances.find((i) => i.info.id === id);
-  if (instance) return { ok: true, value: instance };
-  return {
-    ok: false,
-    error: [`unknown instance "${id}" (configured: ${config.instances.map((i) => i.info.id).join(', ')})`],
-  };
+  if (!instance)
+    writeLines(io.stderr, [
+      `unknown instance "${id}" (configured: ${config.instances.map((i) => i.info.id).join(', ')})`,
+    ]);
+  return instance;
 }

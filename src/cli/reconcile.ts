@@ -6,7 +6,7 @@ import { createLogger } from '../lib/logger.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
-import { findCliInstance, loadCliConfig } from './load-config.js';
+import { findCliInstance, loadCliConfigOrReport } from './load-config.js';
 
 export const usage = `Usage: psa-escalator reconcile --instance ID [--full] [--config FILE]
 
@@ -24,18 +24,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     0,
   );
   if (!values.instance) throw new UsageError('--instance ID is required');
-  const loaded = loadCliConfig(io, values.config);
-  if (!loaded.ok) {
-    writeLines(io.stderr, loaded.error);
-    return 1;
-  }
-  const { env, config } = loaded.value;
-  const found = findCliInstance(config, values.instance);
-  if (!found.ok) {
-    writeLines(io.stderr, found.error);
-    return 1;
-  }
-  const instance = found.value;
+  const loaded = loadCliConfigOrReport(io, values.config);
+  if (!loaded) return 1;
+  const { env, config } = loaded;
+  const instance = findCliInstance(io, config, values.instance);
+  if (!instance) return 1;
   if (!env.redisUrl) {
     writeLines(io.stderr, [
       'REDIS_URL is not set: the sweep is queued in the Redis of the running service (an embedded Redis cannot be reached from here)',
