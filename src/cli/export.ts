@@ -8,7 +8,7 @@ import { parseTimelineLine } from '../backtest/timeline.js';
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
 import { openSource, sourceFlagOptions } from './backtest-input.js';
-import { loadCliConfig } from './load-config.js';
+import { loadCliConfigOrReport } from './load-config.js';
 
 export const usage = `Usage: psa-escalator export --instance ID (--input FILE|- | --from-history [--since 30d] | --from-psa --since 30d
                           [--budget-share 0.2] [--cache FILE] [--refresh]) [--out FILE]
@@ -30,16 +30,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     config: { type: 'string' },
   });
   if (values.instance === undefined) throw new UsageError('--instance ID is required');
-  const loaded = loadCliConfig(io, values.config);
-  if (!loaded.ok) {
-    writeLines(io.stderr, loaded.error);
-    return 1;
-  }
+  const loaded = loadCliConfigOrReport(io, values.config);
+  if (!loaded) return 1;
   const source = await openSource(values, {
     io,
-    env: loaded.value.env,
+    env: loaded.env,
     instanceId: values.instance,
-    config: loaded.value.config,
+    config: loaded.config,
   });
   let out: Writable | undefined;
   let file: Writable | undefined;

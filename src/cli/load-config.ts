@@ -5,6 +5,7 @@ import type { AppConfig, EnvConfig } from '../config/types.js';
 import { connectors } from '../connectors.js';
 import type { Result } from '../contract/index.js';
 
+import { writeLines } from './args.js';
 import type { CliIo } from './args.js';
 
 /**
@@ -21,4 +22,25 @@ export function loadCliConfig(
   const loaded = loadFromSource(source, io.env, connectors);
   if (!loaded.ok) return { ok: false, error: loaded.error.filter((p) => p.severity === 'error').map(formatProblem) };
   return { ok: true, value: { env: env.value, config: loaded.value } };
+}
+
+/** `loadCliConfig` for a verb that exits 1 on a bad config: the failure lines go to stderr, the answer is undefined. */
+export function loadCliConfigOrReport(
+  io: CliIo,
+  explicit: string | undefined,
+): { env: EnvConfig; config: AppConfig } | undefined {
+  const loaded = loadCliConfig(io, explicit);
+  if (loaded.ok) return loaded.value;
+  writeLines(io.stderr, loaded.error);
+  return undefined;
+}
+
+/** The configured instance `id`; else the line naming the configured ones goes to stderr (exit 1) and undefined. */
+export function findCliInstance(io: CliIo, config: AppConfig, id: string): AppConfig['instances'][number] | undefined {
+  const instance = config.instances.find((i) => i.info.id === id);
+  if (!instance)
+    writeLines(io.stderr, [
+      `unknown instance "${id}" (configured: ${config.instances.map((i) => i.info.id).join(', ')})`,
+    ]);
+  return instance;
 }

@@ -6,7 +6,7 @@ import { createLogger } from '../lib/logger.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
-import { loadCliConfig } from './load-config.js';
+import { findCliInstance, loadCliConfigOrReport } from './load-config.js';
 
 export const usage = `Usage: psa-escalator reconcile --instance ID [--full] [--config FILE]
 
@@ -24,19 +24,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     0,
   );
   if (!values.instance) throw new UsageError('--instance ID is required');
-  const loaded = loadCliConfig(io, values.config);
-  if (!loaded.ok) {
-    writeLines(io.stderr, loaded.error);
-    return 1;
-  }
-  const { env, config } = loaded.value;
-  const instance = config.instances.find((i) => i.info.id === values.instance);
-  if (!instance) {
-    writeLines(io.stderr, [
-      `unknown instance "${values.instance}" (configured: ${config.instances.map((i) => i.info.id).join(', ')})`,
-    ]);
-    return 1;
-  }
+  const loaded = loadCliConfigOrReport(io, values.config);
+  if (!loaded) return 1;
+  const { env, config } = loaded;
+  const instance = findCliInstance(io, config, values.instance);
+  if (!instance) return 1;
   if (!env.redisUrl) {
     writeLines(io.stderr, [
       'REDIS_URL is not set: the sweep is queued in the Redis of the running service (an embedded Redis cannot be reached from here)',

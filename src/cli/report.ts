@@ -10,9 +10,9 @@ import { createKeys } from '../store/keys.js';
 import { MetricsHistoryStore } from '../store/metrics-history-store.js';
 import { closeRedis, createRedis, waitReady } from '../store/redis.js';
 
-import { UsageError, parseFlags, writeLines } from './args.js';
+import { UsageError, parseFlags } from './args.js';
 import type { CliIo } from './args.js';
-import { loadCliConfig } from './load-config.js';
+import { loadCliConfigOrReport } from './load-config.js';
 
 export const usage = `Usage: psa-escalator report --month YYYY-MM [--out DIR] [--config FILE]
 
@@ -35,12 +35,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (values.month === undefined) throw new UsageError('--month YYYY-MM is required');
   const w = monthWindow(values.month);
   if (!w) throw new UsageError(`--month: expected YYYY-MM, got ${JSON.stringify(values.month)}`);
-  const loaded = loadCliConfig(io, values.config);
-  if (!loaded.ok) {
-    writeLines(io.stderr, loaded.error);
-    return 1;
-  }
-  const { env, config } = loaded.value;
+  const loaded = loadCliConfigOrReport(io, values.config);
+  if (!loaded) return 1;
+  const { env, config } = loaded;
   if (!env.redisUrl) throw new UsageError("REDIS_URL is required (the report reads the service's Redis)");
   const log = pino({ level: 'silent' }) as unknown as Logger;
   const redis = createRedis({ url: env.redisUrl, role: 'client', name: 'psa-escalator:report', log });

@@ -5,7 +5,7 @@ import { createLogger } from '../lib/logger.js';
 import { runUntilSignal, startService } from '../main.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
-import { loadCliConfig } from './load-config.js';
+import { loadCliConfigOrReport } from './load-config.js';
 import type { CliIo } from './args.js';
 
 export const usage = `Usage: psa-escalator serve [--config FILE] [--role all|api|worker] [--allow-unsafe-redis]
@@ -32,12 +32,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
   const role = (values.role ?? 'all') as ServeRole;
   if (!roles.includes(role)) throw new UsageError(`--role must be one of ${roles.join(', ')}, got "${values.role}"`);
-  const loaded = loadCliConfig(io, values.config);
-  if (!loaded.ok) {
-    writeLines(io.stderr, loaded.error);
-    return 1;
-  }
-  const { env, config } = loaded.value;
+  const loaded = loadCliConfigOrReport(io, values.config);
+  if (!loaded) return 1;
+  const { env, config } = loaded;
   writeLines(
     io.stderr,
     [...envWarnings(env), ...(config.warnings ?? []).map(formatProblem)].map((w) => `warning: ${w}`),

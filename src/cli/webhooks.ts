@@ -6,7 +6,7 @@ import { MemoryCache } from '../lib/memory-cache.js';
 
 import { UsageError, parseFlags, writeLines } from './args.js';
 import type { CliIo } from './args.js';
-import { loadCliConfig } from './load-config.js';
+import { findCliInstance, loadCliConfigOrReport } from './load-config.js';
 
 export const usage = `Usage: psa-escalator webhooks register --instance ID [--config FILE]
 
@@ -34,23 +34,15 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseFlags(args, { instance: { type: 'string' }, config: { type: 'string' } }, 1);
   if (positionals[0] !== 'register') throw new UsageError('expected `webhooks register --instance ID`');
   if (!values.instance) throw new UsageError('--instance ID is required');
-  const loaded = loadCliConfig(io, values.config);
-  if (!loaded.ok) {
-    writeLines(io.stderr, loaded.error);
-    return 1;
-  }
-  const { env, config } = loaded.value;
+  const loaded = loadCliConfigOrReport(io, values.config);
+  if (!loaded) return 1;
+  const { env, config } = loaded;
   if (!env.publicUrl) {
     writeLines(io.stderr, ['PUBLIC_URL is not set: set it to the address the PSA can reach this service at']);
     return 1;
   }
-  const instance = config.instances.find((i) => i.info.id === values.instance);
-  if (!instance) {
-    writeLines(io.stderr, [
-      `unknown instance "${values.instance}" (configured: ${config.instances.map((i) => i.info.id).join(', ')})`,
-    ]);
-    return 1;
-  }
+  const instance = findCliInstance(io, config, values.instance);
+  if (!instance) return 1;
   const connector = connectors[instance.info.kind];
   const log = createLogger({ level: env.logLevel === 'info' ? 'warn' : env.logLevel }).child({
     instance: instance.info.id,

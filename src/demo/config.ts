@@ -3,7 +3,7 @@ import { loadConfigText } from '../config/index.js';
 import type { AppConfig, ConnectorRegistry } from '../config/index.js';
 
 import type { AutotaskSandbox } from './sandboxes/autotask.js';
-import { AT_API_RESOURCE } from './sandboxes/autotask.js';
+import { AT_API_RESOURCE } from './sandboxes/autotask-tenant.js';
 import type { ConnectWiseSandbox } from './sandboxes/connectwise.js';
 import type { HaloSandbox } from './sandboxes/halo.js';
 import type { NotifierSink } from './sandboxes/notifiers.js';

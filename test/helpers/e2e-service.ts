@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 
+import { loadConfigText } from '../../src/config/index.js';
 import type { AppConfig } from '../../src/config/index.js';
 import type { EnvConfig } from '../../src/config/types.js';
 import { connectors } from '../../src/connectors.js';
@@ -40,6 +41,16 @@ policies:
         when: { tier: T1, timeInTier: 2h, status: { not: [resolved, closed] } }
         then: { escalateTo: T2, group: tier2, note: handoff }
 `;
+}
+
+/**
+ * Loads a test's config text as the service does (`\${VAR}` from `env`, secrets, the real connector registry);
+ * throws what the loader reports.
+ */
+export function loadE2eConfig(text: string, source: string, env: Record<string, string>): AppConfig {
+  const loaded = loadConfigText(text, source, env, connectors);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
+  return loaded.value;
 }
 
 export const E2E_TUNING: NonNullable<PipelineOptions['tuning']> = {

@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { FailureScript, LoopbackFake } from './loopback.js';
+import type { ScriptedFailure } from './loopback.js';
 import { checkVendorBody, endpointKey } from './vendor-schemas/autotask.js';
 
 import { autotaskJson, autotaskSignature, deliver } from './fake-autotask/sign.js';
@@ -13,6 +14,7 @@ import { webhookRoutes } from './fake-autotask/webhooks.js';
 
 export { autotaskJson, autotaskSignature } from './fake-autotask/sign.js';
 export type { FakeAutotaskOptions, Json } from './fake-autotask/state.js';
+export type { ScriptedFailure } from './loopback.js';
 
 /**
  * A local fake Autotask PSA (REST v1.0) built from docs/psa/autotask.md, on 127.0.0.1:0: unauthenticated zone
@@ -33,18 +35,7 @@ export interface RecordedRequest {
   body: unknown;
 }
 
-export interface ScriptedFailure {
-  method?: string;
-  /** Matched against the path after `/V1.0` (`/Tickets/1`), case-insensitively when a string. */
-  path: string | RegExp;
-  status: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-  /** @defaultValue 1 */
-  times?: number;
-}
-
-export class FakeAutotask {
+export class FakeAutotask extends LoopbackFake {
   readonly state: FakeState;
   readonly requests: RecordedRequest[] = [];
   readonly vendorProblems: string[] = [];
@@ -52,13 +43,12 @@ export class FakeAutotask {
   readonly maxInFlight = new Map<string, number>();
   /** The next N ticket PATCHes answer `{itemId}` without changing anything (a false 200). */
   falseWrites = 0;
-  private readonly failures: ScriptedFailure[] = [];
+  private readonly failures = new FailureScript({ caseInsensitive: true });
   private readonly inFlight = new Map<string, number>();
   private readonly pages = new Map<string, { body: string; offset: number; entity: string }>();
-  private server?: Server;
-  private origin = '';
 
   constructor(private readonly options: FakeAutotaskOptions = {}) {
+    super();
     this.state = new FakeState(options);
   }
 
@@ -86,22 +76,12 @@ export class FakeAutotask {
       : { ...base, zoneUrl: `${this.origin}/atservicesrest/v1.0` };
   }
 
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-  }
-
-  /** Queues an answer for the next matching request(s); scripted answers win over the real behaviour. */
+  /**
+   * Queues an answer for the next matching request(s); scripted answers win over the real behaviour. `path` is matched
+   * against the path after `/V1.0` (`/Tickets/1`), case-insensitively when a string.
+   */
   fail(failure: ScriptedFailure): void {
-    this.failures.push({ times: 1, ...failure });
+    this.failures.add(failure);
   }
 
   /** Requests whose path (after `/V1.0`) matches, e.g. `calls('PATCH', /^\/Tickets$/)`. */
@@ -146,16 +126,8 @@ export class FakeAutotask {
   private seq = 0;
 
   private scripted(method: string, rel: string): Reply | undefined {
-    const i = this.failures.findIndex(
-      (f) =>
-        (f.method === undefined || f.method === method) &&
-        (typeof f.path === 'string' ? f.path.toLowerCase() === rel.toLowerCase() : f.path.test(rel)),
-    );
-    if (i < 0) return undefined;
-    const f = this.failures[i]!;
-    f.times = (f.times ?? 1) - 1;
-    if (f.times <= 0) this.failures.splice(i, 1);
-    return { status: f.status, body: f.body, ...(f.headers ? { headers: f.headers } : {}) };
+    const f = this.failures.take(method, rel);
+    return f && { status: f.status, body: f.body, ...(f.headers ? { headers: f.headers } : {}) };
   }
 
   private authFailure(req: IncomingMessage): Reply | undefined {
@@ -202,7 +174,7 @@ export class FakeAutotask {
     );
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');

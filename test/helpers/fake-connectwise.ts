@@ -1,14 +1,8 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 
 import { route } from './fake-connectwise-api.js';
+import { LoopbackFake } from './loopback.js';
 
 /**
  * A local fake ConnectWise PSA (Manage) on 127.0.0.1:0, built from docs/psa/connectwise.md: codebase discovery,
@@ -81,7 +75,7 @@ export interface FakeConnectWiseOptions {
   now?: () => number;
 }
 
-export class FakeConnectWise {
+export class FakeConnectWise extends LoopbackFake {
   readonly companyId: string;
   readonly publicKey: string;
   readonly privateKey: string;
@@ -111,12 +105,11 @@ export class FakeConnectWise {
   readonly requests: RecordedRequest[] = [];
   readonly deliveries: Delivery[] = [];
   private readonly scripts: { method?: string; path: RegExp; answer: Scripted }[] = [];
-  private server?: Server;
   private nextId = 900_000;
   private lastStamp = 0;
-  origin = '';
 
   constructor(options: FakeConnectWiseOptions = {}) {
+    super();
     this.companyId = options.companyId ?? 'acme';
     this.publicKey = options.publicKey ?? 'pub-key';
     this.privateKey = options.privateKey ?? 'priv-key';
@@ -138,16 +131,19 @@ export class FakeConnectWise {
     return `${this.origin}/${this.codebase}//system/callbackkey/index.rails?companyName=${this.companyId}&id=${this.callbackKeyId}`;
   }
 
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  /** Connector settings pointing at this fake: the API member's connection and its origin as the key URL host. */
+  settings() {
+    return {
+      connection: {
+        baseUrl: this.baseUrl,
+        companyId: this.companyId,
+        publicKey: this.publicKey,
+        privateKey: this.privateKey,
+        clientId: this.clientId,
+        apiMember: this.apiMember,
+      },
+      webhook: { keyUrlHosts: [this.origin] },
+    };
   }
 
   /** Queues answers for requests matching method + path (a string is an exact path below the API base). */
@@ -272,7 +268,7 @@ export class FakeConnectWise {
     }
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { FailureScript, LoopbackFake } from './loopback.js';
+import type { ScriptedFailure as BaseScriptedFailure } from './loopback.js';
 import { checkVendorBody, checkVendorQuery } from './vendor-schemas/halo.js';
 
 /**
@@ -23,15 +24,8 @@ export interface RecordedRequest {
   body: unknown;
 }
 
-export interface ScriptedFailure {
-  method?: string;
-  /** Exact path (`/api/Tickets`) or a pattern. */
-  path: string | RegExp;
-  status: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-  /** @defaultValue 1 */
-  times?: number;
+/** A scripted answer; `path` is the exact path (`/api/Tickets`) or a pattern. */
+export interface ScriptedFailure extends BaseScriptedFailure {
   /** Answer this late (a slow Halo). */
   delayMs?: number;
 }
@@ -64,7 +58,7 @@ export interface FakeHaloOptions {
 
 const zoneless = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, '');
 
-export class FakeHalo {
+export class FakeHalo extends LoopbackFake {
   readonly tickets = new Map<number, Json>();
   readonly actions: Json[] = [];
   readonly webhooks: Json[] = [];
@@ -104,30 +98,22 @@ export class FakeHalo {
   bindEvents = false;
   tokensIssued = 0;
   private readonly tokens = new Map<string, number>();
-  private readonly failures: ScriptedFailure[] = [];
-  private server?: Server;
+  private readonly failures = new FailureScript<ScriptedFailure>();
   private nextTicketId = 9000;
   private nextActionId = 100_000;
-  origin = '';
 
-  constructor(readonly options: FakeHaloOptions = {}) {}
+  /** In-flight requests finish on close (the fake Halo never dropped them). */
+  protected override dropConnectionsOnClose = false;
+
+  constructor(readonly options: FakeHaloOptions = {}) {
+    super();
+  }
 
   get apiAgentId(): number {
     return this.options.apiAgentId ?? 38;
   }
   private now(): Date {
     return this.options.now?.() ?? new Date();
-  }
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
   addTicket(ticket: Json): Json {
@@ -243,7 +229,7 @@ export class FakeHalo {
   }
   /** Queues an answer for the next matching request(s), checked before authentication. */
   fail(failure: ScriptedFailure): void {
-    this.failures.push({ times: 1, ...failure });
+    this.failures.add(failure);
   }
   /** Every token issued so far stops working (401), as after expiry. */
   expireTokens(): void {
@@ -283,7 +269,7 @@ export class FakeHalo {
 
   // ---------------------------------------------------------------- request handling
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.origin);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -304,14 +290,8 @@ export class FakeHalo {
       body,
     };
     this.requests.push(rec);
-    const scripted = this.failures.find(
-      (f) =>
-        (!f.method || f.method === rec.method) &&
-        (typeof f.path === 'string' ? f.path === rec.path : f.path.test(rec.path)),
-    );
+    const scripted = this.failures.take(rec.method, rec.path);
     if (scripted) {
-      scripted.times = (scripted.times ?? 1) - 1;
-      if (scripted.times <= 0) this.failures.splice(this.failures.indexOf(scripted), 1);
       if (scripted.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
       return this.send(
         res,

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 
 import { freePort } from './redis.js';
-import { dataArgs, startOnFreePort } from './redis-sentinel.js';
+import { dataArgs, killAll, startOnFreePort } from './redis-sentinel.js';
 
 const run = promisify(execFile);
 
@@ -46,16 +46,7 @@ export async function startCluster(options: { masters?: number; replicas?: numbe
   const procs: Awaited<ReturnType<typeof startOnFreePort>>[] = [];
   const close = async () => {
     for (const p of procs) p.child.kill('SIGCONT');
-    await Promise.all(
-      procs.map(
-        (p) =>
-          new Promise<void>((resolve) => {
-            if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
-            p.child.once('exit', () => resolve());
-            p.child.kill('SIGKILL');
-          }),
-      ),
-    );
+    await killAll(procs);
     rmSync(dir, { recursive: true, force: true });
   };
   try {

@@ -59,6 +59,20 @@ async function startServer(args: string[], port: number): Promise<Proc> {
   return { port, child };
 }
 
+/** SIGKILLs every process still running and waits until each has exited. */
+export async function killAll(procs: readonly Proc[]): Promise<void> {
+  await Promise.all(
+    procs.map(
+      (p) =>
+        new Promise<void>((resolve) => {
+          if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
+          p.child.once('exit', () => resolve());
+          p.child.kill('SIGKILL');
+        }),
+    ),
+  );
+}
+
 export const dataArgs = (port: number, dir: string) => [
   '--port',
   String(port),
@@ -141,16 +155,7 @@ export async function startSentinel(options: { replicas?: number } = {}): Promis
       return port;
     },
     async close() {
-      await Promise.all(
-        procs.map(
-          (p) =>
-            new Promise<void>((resolve) => {
-              if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
-              p.child.once('exit', () => resolve());
-              p.child.kill('SIGKILL');
-            }),
-        ),
-      );
+      await killAll(procs);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,11 +1,12 @@
 import pino from 'pino';
 
 import { CalendarSchema, GroupSchema, MappingSchema, PolicySchema } from '../../src/contract/index.js';
-import type { InstanceMode, Logger } from '../../src/contract/index.js';
+import type { InstanceMode, Logger, WebhookEvent } from '../../src/contract/index.js';
 import type { AppConfig } from '../../src/config/types.js';
 import { createMetrics } from '../../src/pipeline/metrics/prometheus.js';
 import type { Metrics } from '../../src/pipeline/metrics/prometheus.js';
 import type { PolicyEngine } from '../../src/pipeline/policy/policy-engine.js';
+import type { IngestResult } from '../../src/pipeline/types.js';
 import { startPipeline } from '../../src/pipeline/pipeline.js';
 import type { PipelineOptions, RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { createPolicyEngine } from '../../src/pipeline/policy/policy-engine.js';
@@ -172,6 +173,18 @@ export async function startFakePsaPipeline(
       await redis.close();
     },
   };
+}
+
+/**
+ * A webhook event for ticket `ticketId` of the test instance, straight into `p`'s pipeline as the HTTP layer hands it
+ * over (received now; `requestId` defaults to `r-<eventId>`).
+ */
+export function ingestEvent(
+  p: Pick<RunningPipeline, 'pipeline'>,
+  event: WebhookEvent,
+  requestId = `r-${event.eventId}`,
+): Promise<IngestResult> {
+  return p.pipeline.ingest({ instanceId: INSTANCE, event, receivedAt: Date.now(), requestId });
 }
 
 // The one waitFor (with its diagnostic message) lives in wait.ts; re-exported for the files that import it from here.

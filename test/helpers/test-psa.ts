@@ -1,7 +1,7 @@
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { listenLoopback } from './loopback.js';
+import type { Loopback } from './loopback.js';
 import { waitFor } from './wait.js';
 
 /**
@@ -76,7 +76,7 @@ export class FakePsa {
   webhookState: 'active' | 'inactive' | 'missing' = 'active';
   /** Notifier deliveries received on `POST /notify/<name>`. */
   readonly notifications: { name: string; body: unknown }[] = [];
-  private server: Server | undefined;
+  private server: Loopback | undefined;
   private seq = 0;
   /** Wall-clock time each note was stored (for `noteVisibleAfterMs`). */
   private readonly storedAt = new Map<string, number>();
@@ -126,15 +126,13 @@ export class FakePsa {
   }
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.server = await listenLoopback((req, res) => this.handle(req, res));
+    this.url = this.server.origin;
     return this.url;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.server?.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -269,6 +267,12 @@ export class FakePsa {
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
+}
+
+/** Tier-1 tickets (queue '1') opened three hours ago: the test policy's 2-hour timeout moves each on its first evaluation. */
+export function addOverdueTickets(fake: FakePsa, ids: readonly string[]): void {
+  const created = new Date(Date.now() - 3 * 3_600_000).toISOString();
+  for (const id of ids) fake.addTicket({ id, queue: '1', createdAt: created, updatedAt: created });
 }
 
 /** Waits until every ticket was moved (queue 2) and carries exactly one note, naming the ones not there yet. */

@@ -1,11 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { connectors } from '../../src/connectors.js';
-import { loadConfigText } from '../../src/config/index.js';
-import type { AppConfig } from '../../src/config/index.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
+import { e2ePolicyYaml, loadE2eConfig, startE2eService } from '../helpers/e2e-service.js';
 import { FakeAutotask } from '../helpers/fake-autotask.js';
 import type { Json } from '../helpers/fake-autotask.js';
 import { startRedis } from '../helpers/redis.js';
@@ -86,16 +83,14 @@ beforeAll(async () => {
     AT_ZONE_URL: `${fake.url}/atservicesrest/v1.0`,
     AT_WEBHOOK_SECRET: SECRET,
   };
-  const loaded = loadConfigText(CONFIG, 'autotask-e2e.yaml', env, connectors);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-  const config: AppConfig = loaded.value;
-  ({ running, app } = await startE2eService({
+  const config = loadE2eConfig(CONFIG, 'autotask-e2e.yaml', env);
+  let base: string;
+  ({ running, app, base } = await startE2eService({
     config,
     redisUrl: redis.url,
     publicUrl: 'https://escalator.msp.example',
   }));
-  const address = app.server.address();
-  hookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/webhooks/globex-at`;
+  hookUrl = `${base}/webhooks/globex-at`;
 });
 
 afterAll(async () => {

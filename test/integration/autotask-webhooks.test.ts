@@ -32,6 +32,22 @@ beforeEach(async () => {
 });
 afterEach(() => closeCheckedAutotask(fake));
 
+/** `c` with its cache wrapped: every key it reads is pushed to `reads`. */
+function recordingCacheReads(
+  c: ConnectorContext<AutotaskSettings>,
+  reads: string[],
+): ConnectorContext<AutotaskSettings> {
+  const inner = c.cache;
+  return {
+    ...c,
+    cache: {
+      get: (k) => (reads.push(k), inner.get(k)),
+      set: (k, v, ttl) => inner.set(k, v, ttl),
+      delete: (k) => inner.delete(k),
+    },
+  };
+}
+
 describe('webhook registration', () => {
   const callback = 'https://esc.msp.example/webhooks/globex-at';
 
@@ -209,16 +225,8 @@ describe('webhooks as Autotask sends them', () => {
   });
 
   it('concurrent first deliveries share one identity lookup; later ones ask neither the PSA nor the shared cache', async () => {
-    const inner = ctx.cache;
     const reads: string[] = [];
-    ctx = {
-      ...ctx,
-      cache: {
-        get: (k) => (reads.push(k), inner.get(k)),
-        set: (k, v, ttl) => inner.set(k, v, ttl),
-        delete: (k) => inner.delete(k),
-      },
-    };
+    ctx = recordingCacheReads(ctx, reads);
     const echo = (seq: number) => fake.payload(351181, {}, { SequenceNumber: seq, PersonID: fake.state.apiResourceId });
     const burst = await Promise.all(
       Array.from({ length: 8 }, (_, i) => fake.sendWebhook(url, echo(100 + i), { secret: WEBHOOK_SECRET })),
@@ -286,16 +294,8 @@ describe('webhooks as Autotask sends them', () => {
       },
       now: () => new Date(now),
     });
-    const inner = ctx.cache;
     const reads: string[] = [];
-    ctx = {
-      ...ctx,
-      cache: {
-        get: (k) => (reads.push(k), inner.get(k)),
-        set: (k, v, ttl) => inner.set(k, v, ttl),
-        delete: (k) => inner.delete(k),
-      },
-    };
+    ctx = recordingCacheReads(ctx, reads);
     const echo = (seq: number) => fake.payload(351181, {}, { SequenceNumber: seq, PersonID: fake.state.apiResourceId });
     await fake.sendWebhook(url, echo(1), { secret: WEBHOOK_SECRET });
     const firstLookup = reads.length;

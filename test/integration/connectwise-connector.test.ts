@@ -38,22 +38,11 @@ function ctxFor(
   connection: Partial<ConnectWiseSettings['connection']> = {},
   extra: Record<string, unknown> = {},
 ): ConnectorContext<ConnectWiseSettings> {
+  const settings = fake.settings();
   return testContext({
     connector: connectwise,
     instance,
-    settings: {
-      connection: {
-        baseUrl: fake.baseUrl,
-        companyId: fake.companyId,
-        publicKey: fake.publicKey,
-        privateKey: fake.privateKey,
-        clientId: fake.clientId,
-        apiMember: fake.apiMember,
-        ...connection,
-      },
-      webhook: { keyUrlHosts: [fake.origin] },
-      ...extra,
-    },
+    settings: { ...settings, connection: { ...settings.connection, ...connection }, ...extra },
     http: { sleep: async (ms) => void waits.push(ms) },
   });
 }

@@ -4,12 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { callbackModel, noteModel, validate, validateTicketPatch } from '../helpers/vendor-schemas/connectwise.js';
-import { connectors } from '../../src/connectors.js';
-import { loadConfigText } from '../../src/config/index.js';
-import type { AppConfig } from '../../src/config/index.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { ADMIN_TOKEN } from '../helpers/build.js';
-import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
+import { e2ePolicyYaml, loadE2eConfig, startE2eService } from '../helpers/e2e-service.js';
 import { cwEnv, cwT1Ticket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
@@ -57,9 +54,7 @@ async function deliver(
 beforeAll(async () => {
   redis = await startRedis();
   fake = seedConnectWise(await new FakeConnectWise().start());
-  const loaded = loadConfigText(CONFIG, 'connectwise-e2e.yaml', cwEnv(fake), connectors);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-  const config: AppConfig = loaded.value;
+  const config = loadE2eConfig(CONFIG, 'connectwise-e2e.yaml', cwEnv(fake));
   ({ running, app, base } = await startE2eService({ config, redisUrl: redis.url }));
 });
 

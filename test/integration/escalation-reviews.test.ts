@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { ADMIN_TOKEN, testEnv } from '../helpers/build.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { INSTANCE, startTestPipeline, testConfig, testConnectors, waitFor } from '../helpers/test-pipeline.js';
+import { ingestEvent, INSTANCE, startTestPipeline, testConfig, testConnectors } from '../helpers/test-pipeline.js';
 import { FakePsa } from '../helpers/test-psa.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Issue 17, weekly review: POST /api/escalations/:id/review over real HTTP, the real pipeline and a real Redis; the
 // verdicts are counted as the share judged appropriate, overall and per rule.
@@ -59,12 +60,7 @@ describe('POST /api/escalations/:id/review', () => {
     fake.addTicket({ id: 'v1', queue: '1', title: 'Ransomware on a laptop' });
     fake.addTicket({ id: 'v2', queue: '1', title: 'ransomware test mail from the awareness campaign' });
     for (const id of ['v1', 'v2'])
-      await p.pipeline.ingest({
-        instanceId: INSTANCE,
-        event: { eventId: `e-${id}`, ticketId: id, action: 'created' },
-        receivedAt: Date.now(),
-        requestId: `r-${id}`,
-      });
+      await ingestEvent(p, { eventId: `e-${id}`, ticketId: id, action: 'created' }, `r-${id}`);
     const entries = await waitFor(async () => {
       const { items } = await p.read.escalations({ limit: 10 });
       return items.length === 2 ? items : undefined;

@@ -3,11 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { connectors } from '../../src/connectors.js';
-import { loadConfigText } from '../../src/config/index.js';
-import type { AppConfig } from '../../src/config/index.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
+import { e2ePolicyYaml, loadE2eConfig, startE2eService } from '../helpers/e2e-service.js';
 import { startFakeHalo } from '../helpers/fake-halo.js';
 import type { FakeHalo, Json } from '../helpers/fake-halo.js';
 import { startRedis } from '../helpers/redis.js';
@@ -87,16 +84,14 @@ beforeAll(async () => {
     HALO_CLIENT_SECRET: 'client-secret',
     HALO_WEBHOOK_PASSWORD: HOOK_PASSWORD,
   };
-  const loaded = loadConfigText(CONFIG, 'halo-e2e.yaml', env, connectors);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-  const config: AppConfig = loaded.value;
-  ({ running, app } = await startE2eService({
+  const config = loadE2eConfig(CONFIG, 'halo-e2e.yaml', env);
+  let base: string;
+  ({ running, app, base } = await startE2eService({
     config,
     redisUrl: redis.url,
     publicUrl: 'https://escalator.msp.example',
   }));
-  const address = app.server.address();
-  hookUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/webhooks/initech-halo`;
+  hookUrl = `${base}/webhooks/initech-halo`;
   // Halo's side of the registration: deliveries to us with Basic auth (used for the echoes of our writes).
   fake.webhooks.push({
     id: randomUUID(),

@@ -3,13 +3,11 @@ import type { Server } from 'node:http';
 
 import type { FastifyInstance } from 'fastify';
 
-import { connectors } from '../../src/connectors.js';
-import { loadConfigText } from '../../src/config/index.js';
 import type { AppConfig } from '../../src/config/index.js';
 import type { Metrics } from '../../src/pipeline/metrics/prometheus.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
 import { ADMIN_TOKEN } from '../helpers/build.js';
-import { startE2eService } from '../helpers/e2e-service.js';
+import { loadE2eConfig, startE2eService } from '../helpers/e2e-service.js';
 import { cwEnv, cwT1Ticket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { freePort, startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
@@ -91,9 +89,7 @@ export async function startHarness(mode: 'enforce' | 'observe'): Promise<Harness
   const fake = seedConnectWise(await new FakeConnectWise().start());
   const notified: unknown[] = [];
   const notifier = await startNotifier(notified);
-  const loaded = loadConfigText(config(mode, notifier.url), `metrics-${mode}.yaml`, cwEnv(fake), connectors);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-  const cfg = loaded.value;
+  const cfg = loadE2eConfig(config(mode, notifier.url), `metrics-${mode}.yaml`, cwEnv(fake));
   const { running, app, metrics, base, close } = await startE2eService({
     config: cfg,
     redisUrl: redis.url,

@@ -9,7 +9,7 @@ import { buildMonthlyReport, renderReportHtml } from '../../src/pipeline/metrics
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { ingestEvent, INSTANCE, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
 
 // Issue 17, monthly review: data made by the real pipeline (real Redis, workers, fake PSA, injected clock in
 // November 2026), read back into the report's JSON and HTML, and the CLI verb writing both files.
@@ -46,12 +46,7 @@ describe('monthly report', () => {
       ['m4', 'Printer jam', 'Fabrikam'],
     ] as const) {
       fake.addTicket({ id, queue: '1', title, company, companyName: company, category: ['Security'] });
-      await p.pipeline.ingest({
-        instanceId: INSTANCE,
-        event: { eventId: `e-${id}`, ticketId: id, action: 'created' },
-        receivedAt: Date.now(),
-        requestId: `r-${id}`,
-      });
+      await ingestEvent(p, { eventId: `e-${id}`, ticketId: id, action: 'created' }, `r-${id}`);
     }
     const entries = await waitFor(async () => {
       const { items } = await p.read.escalations({ limit: 10 });

@@ -3,13 +3,11 @@ import { Writable } from 'node:stream';
 
 import type { FastifyInstance } from 'fastify';
 
-import { connectors } from '../../src/connectors.js';
-import { loadConfigText } from '../../src/config/index.js';
 import type { EnvConfig } from '../../src/config/types.js';
 import type { BuildAppOptions } from '../../src/http/app.js';
 import { createLogger } from '../../src/lib/logger.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
+import { e2ePolicyYaml, loadE2eConfig, startE2eService } from '../helpers/e2e-service.js';
 import { autotaskJson, autotaskSignature, FakeAutotask, type Json } from '../helpers/fake-autotask.js';
 import { cwEnv, cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startFakeHalo, type FakeHalo } from '../helpers/fake-halo.js';
@@ -128,9 +126,7 @@ export async function startSecurityService(options: SecurityServiceOptions = {})
     HALO_HOOK_PASSWORD: SECRETS.haloHookPassword,
     HALO_PREVIOUS_HOOK_PASSWORD: SECRETS.haloPreviousHookPassword,
   };
-  const loaded = loadConfigText(CONFIG, 'security.yaml', env, connectors);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-  const config = loaded.value;
+  const config = loadE2eConfig(CONFIG, 'security.yaml', env);
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {

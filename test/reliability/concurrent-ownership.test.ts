@@ -1,9 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { GroupSchema } from '../../src/contract/index.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { FakePsa } from '../helpers/test-psa.js';
+import { useFreshPsaPerTest } from '../helpers/psa-suite.js';
+import { addOverdueTickets } from '../helpers/test-psa.js';
 import { INSTANCE, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
 
 /**
@@ -12,22 +11,10 @@ import { INSTANCE, startTestPipeline, testConfig, waitFor } from '../helpers/tes
  * recording the pick must be one atomic Redis step, or several evaluations read the same cursor / loads and give
  * their tickets to the same member.
  */
-let redis: TestRedis | undefined;
-let fake: FakePsa | undefined;
-const closers: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c();
-  await fake?.stop();
-  await redis?.close();
-});
-
-const threeHoursAgo = () => new Date(Date.now() - 3 * 3_600_000).toISOString();
+const fresh = useFreshPsaPerTest();
 
 async function escalateTenAtOnce(assign: 'round-robin' | 'least-loaded'): Promise<Record<string, number>> {
-  redis = await startRedis();
-  fake = new FakePsa();
-  await fake.start();
+  const { redis, fake } = await fresh.start();
   // Each ticket read takes a little while, so the evaluations overlap for sure on any machine.
   fake.fetchDelayMs = 50;
   const base = testConfig({ psaUrl: fake.url });
@@ -35,22 +22,22 @@ async function escalateTenAtOnce(assign: 'round-robin' | 'least-loaded'): Promis
   // Long BullMQ locks: a loaded machine must not take a slow job for stalled (that would be another fault).
   const tuning = { lockDurationMs: 30_000, stalledIntervalMs: 15_000 };
   const workers = await Promise.all(
-    [0, 1].map(() => startTestPipeline({ redisUrl: redis!.url, config, workerConcurrency: 4, tuning })),
+    [0, 1].map(() => startTestPipeline({ redisUrl: redis.url, config, workerConcurrency: 4, tuning })),
   );
-  for (const w of workers) closers.push(() => w.close());
+  for (const w of workers) fresh.closers.push(() => w.close());
   const ids = Array.from({ length: 10 }, (_, i) => `own${i}`);
-  for (const id of ids) fake.addTicket({ id, queue: '1', createdAt: threeHoursAgo(), updatedAt: threeHoursAgo() });
+  addOverdueTickets(fake, ids);
   const now = Date.now();
   await Promise.all(
     ids.map((ticketId) => workers[0]!.kick({ instanceId: INSTANCE, ticketId, trigger: 'manual', delayMs: 0, now })),
   );
   await waitFor(
-    () => ids.every((id) => fake!.tickets.get(id)!.queue === '2' && fake!.tickets.get(id)!.owner !== null),
+    () => ids.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.owner !== null),
     60_000,
     100,
   ).catch((e: unknown) => {
     throw new Error(
-      `not all 10 tickets escalated to T2 with an owner: ${JSON.stringify(ids.map((id) => [fake!.tickets.get(id)!.queue, fake!.tickets.get(id)!.owner]))} (${String(e)})`,
+      `not all 10 tickets escalated to T2 with an owner: ${JSON.stringify(ids.map((id) => [fake.tickets.get(id)!.queue, fake.tickets.get(id)!.owner]))} (${String(e)})`,
     );
   });
   const counts: Record<string, number> = {};

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createKeys } from '../../src/store/keys.js';
-import { deliver, ourNotes, patchesFor, startCwHarness, t1Ticket } from '../security/cw-service.js';
+import { deliver, moveBackToT1, ourNotes, patchesFor, startCwHarness, t1Ticket } from '../security/cw-service.js';
 import type { CwHarness } from '../security/cw-service.js';
+import { storedTicket } from '../helpers/ticket-record.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 // A ConnectWise ticket we escalated comes back after both its record (`retention.tickets`) and its audit trail
@@ -20,10 +21,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const stored = async (id: number) => {
-  const raw = await h.client.get(keys.ticket('acme-cw', String(id)));
-  return raw === null ? undefined : (JSON.parse(raw) as Record<string, unknown>);
-};
+const stored = (id: number) => storedTicket(h.client, 'acme-cw', id);
 
 describe('ConnectWise: record and audit trail both expired', () => {
   it('our note already on the ticket, no stored record, no audit entry → the escalation scans markers and posts no second note', async () => {
@@ -51,13 +49,7 @@ describe('ConnectWise: record and audit trail both expired', () => {
     expect(await h.service.running.read.ticket('acme-cw', String(id))).toBeFalsy();
 
     // Back in Tier 1 (reopened and moved back): with no state, the 3-hour-old T1 ticket matches t1-timeout again.
-    const t = h.fake.tickets.get(id)!;
-    Object.assign(t, {
-      board: { id: 1, name: 'Service A' },
-      team: { id: 3, name: 'Tier 1' },
-      status: { id: 17, name: 'In Progress' },
-    });
-    t._info = { ...(t._info as Record<string, unknown>), lastUpdated: h.fake.stamp(), updatedBy: 'jsmith' };
+    moveBackToT1(h, id);
     expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
     await waitFor(() => patchesFor(h.fake, id).length === 2, 20_000, 50, 'second escalation (the move)');
     await waitFor(

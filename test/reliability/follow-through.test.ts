@@ -2,9 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { AppConfig } from '../../src/config/types.js';
 import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { usePsaSuite } from '../helpers/psa-suite.js';
-import { watchClock } from '../helpers/clock.js';
-import { INSTANCE, officeConfig, startTestPipeline } from '../helpers/test-pipeline.js';
+import { useClockedPsaSuite } from '../helpers/psa-suite.js';
+import { INSTANCE, ingestEvent, officeConfig } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 /**
@@ -61,14 +60,13 @@ function followConfig(psaUrl: string): AppConfig {
 }
 
 let clock = MONDAY_9AM;
-const suite = usePsaSuite(() => clock);
 /** The scheduled-check loop (`dueChecks`) reads this clock once a tick: the test awaits ticks, not time. */
-const watched = watchClock(() => clock, ['dueChecks']);
+const suite = useClockedPsaSuite(() => clock, ['dueChecks'], followConfig);
+const { watched } = suite;
 let p: RunningPipeline;
 
 beforeAll(async () => {
-  p = await startTestPipeline({ redisUrl: suite.redis.url, config: followConfig(suite.fake.url), now: watched.now });
-  suite.pipelines.push(p);
+  p = await suite.start();
 });
 
 const notified = (id: string) =>
@@ -80,12 +78,7 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     suite.fake.addTicket({ id: 'h2', queue: '1', title: 'Scanner to email fails' });
     suite.fake.addTicket({ id: 'h3', queue: '1', title: 'Shared drive mapping lost' });
     for (const id of ['h1', 'h2', 'h3']) {
-      await p.pipeline.ingest({
-        instanceId: INSTANCE,
-        event: { eventId: `created-${id}`, ticketId: id, action: 'created' },
-        receivedAt: Date.now(),
-        requestId: `r-${id}`,
-      });
+      await ingestEvent(p, { eventId: `created-${id}`, ticketId: id, action: 'created' }, `r-${id}`);
     }
     for (const id of ['h1', 'h2', 'h3']) {
       const rec = await waitFor(async () => (await p.stores.tickets.get(INSTANCE, id))?.lastDecision, 10_000);
@@ -123,12 +116,7 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
       author: h2.owner!,
     });
     h2.updatedAt = new Date(clock).toISOString();
-    await p.pipeline.ingest({
-      instanceId: INSTANCE,
-      event: { eventId: 'h2-note', ticketId: 'h2', action: 'updated' },
-      receivedAt: Date.now(),
-      requestId: 'r-h2-note',
-    });
+    await ingestEvent(p, { eventId: 'h2-note', ticketId: 'h2', action: 'updated' });
     await waitFor(
       async () =>
         (await p.stores.tickets.get(INSTANCE, 'h2'))?.ticket.recentNotes?.some((n) =>
@@ -182,12 +170,7 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     // Monday 10:30 New York (15:30Z): a P2 ticket; resolution due 120 business minutes later (17:30Z).
     clock = Date.parse('2026-11-23T15:30:00Z');
     suite.fake.addTicket({ id: 'u1', queue: '2', priority: 2, title: 'Invoices not printing, please keep me posted' });
-    await p.pipeline.ingest({
-      instanceId: INSTANCE,
-      event: { eventId: 'created-u1', ticketId: 'u1', action: 'created' },
-      receivedAt: Date.now(),
-      requestId: 'r-u1',
-    });
+    await ingestEvent(p, { eventId: 'created-u1', ticketId: 'u1', action: 'created' }, 'r-u1');
     const rec = await waitFor(async () => {
       const r = await p.stores.tickets.get(INSTANCE, 'u1');
       return r?.updatePromise && !r.pending ? r : undefined;
@@ -216,12 +199,7 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     // Monday 12:30 New York (17:30Z): ransomware → T3 at once.
     clock = Date.parse('2026-11-23T17:30:00Z');
     suite.fake.addTicket({ id: 'r1', queue: '1', priority: 3, title: 'Ransomware note on the file server' });
-    await p.pipeline.ingest({
-      instanceId: INSTANCE,
-      event: { eventId: 'created-r1', ticketId: 'r1', action: 'created' },
-      receivedAt: Date.now(),
-      requestId: 'r-r1',
-    });
+    await ingestEvent(p, { eventId: 'created-r1', ticketId: 'r1', action: 'created' }, 'r-r1');
     await waitFor(() => suite.fake.tickets.get('r1')!.queue === '3' && notified('r1') === 1, 10_000);
 
     // Resolved at 12:45 New York (17:45Z) with no RCA: internal note with the timeline + notify managers.
@@ -229,12 +207,7 @@ describe('handoff pickup through the pipeline (injected clock)', () => {
     const r1 = suite.fake.tickets.get('r1')!;
     r1.status = 'resolved';
     r1.updatedAt = new Date(clock).toISOString();
-    await p.pipeline.ingest({
-      instanceId: INSTANCE,
-      event: { eventId: 'resolved-r1', ticketId: 'r1', action: 'updated' },
-      receivedAt: Date.now(),
-      requestId: 'r-r1-res',
-    });
+    await ingestEvent(p, { eventId: 'resolved-r1', ticketId: 'r1', action: 'updated' }, 'r-r1-res');
     await waitFor(() => r1.notes.some((n) => n.text.includes('RCA required')) && notified('r1') === 2, 10_000);
     const note = r1.notes.find((n) => n.text.includes('RCA required'))!;
     expect(note.internal).toBe(true);

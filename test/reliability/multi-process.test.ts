@@ -1,14 +1,11 @@
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { FakePsa } from '../helpers/test-psa.js';
 import { expectOneMoveAndNoteEach } from '../helpers/test-psa-expect.js';
 import { INSTANCE, sleep, waitFor } from '../helpers/test-pipeline.js';
+import { addOverdueTickets } from '../helpers/test-psa.js';
 
-import { killChild, startChild } from './fixtures/child.js';
-import type { Child } from './fixtures/child.js';
+import { useChildSuite } from './fixtures/child-suite.js';
 import { readyz, sendWebhook } from './fixtures/service.js';
 
 /**
@@ -17,32 +14,17 @@ import { readyz, sendWebhook } from './fixtures/service.js';
  * api when one does not answer. Mid-burst one worker and one api are killed with -9. Every acknowledged event is
  * processed, each ticket gets exactly one reassignment and one note, and the round-robin group's owners are spread.
  */
-let redis: TestRedis;
-let fake: FakePsa;
-const children: Child[] = [];
+const suite = useChildSuite();
 const TICKETS = Array.from({ length: 200 }, (_, i) => `m${i}`);
 const EVENTS_PER_TICKET = 5;
 
-beforeAll(async () => {
-  redis = await startRedis();
-  fake = new FakePsa();
-  await fake.start();
-});
-
-afterAll(async () => {
-  await Promise.all(children.map(killChild));
-  await fake.stop();
-  await redis.close();
-});
-
 describe('2 api + 3 worker processes on one Redis', () => {
   it('kill -9 of one worker and one api mid-burst: every acknowledged event processed, one PATCH and one note per ticket, owners spread', async () => {
-    const created = new Date(Date.now() - 3 * 3_600_000).toISOString();
-    for (const id of TICKETS) fake.addTicket({ id, queue: '1', createdAt: created, updatedAt: created });
-    const env = { REDIS_URL: redis.url, PSA_URL: fake.url, RATE_REQUESTS: '100000' };
-    const apis = await Promise.all([startChild({ ...env, ROLE: 'api' }), startChild({ ...env, ROLE: 'api' })]);
-    const workers = await Promise.all([0, 1, 2].map(() => startChild({ ...env, ROLE: 'worker' })));
-    children.push(...apis, ...workers);
+    const { fake } = suite;
+    addOverdueTickets(fake, TICKETS);
+    const env = { RATE_REQUESTS: '100000' };
+    const apis = await Promise.all([suite.startChild('api', { env }), suite.startChild('api', { env })]);
+    const workers = await Promise.all([0, 1, 2].map(() => suite.startChild('worker', { env })));
     for (const c of [...apis, ...workers])
       await waitFor(async () => (await readyz(c.url)) === 200 || undefined, 30_000, 100, `${c.url} ready`);
 
@@ -101,7 +83,7 @@ describe('2 api + 3 worker processes on one Redis', () => {
       () => `every ticket moved with one note (left: ${notMoved().slice(0, 10).join(',')}…)`,
     );
     // Drained: no event or ticket job left anywhere (the killed worker's jobs were taken over when their locks lapsed).
-    const queues = ['events', 'tickets'].map((name) => new Queue(name, { connection: { url: redis.url } }));
+    const queues = ['events', 'tickets'].map((name) => new Queue(name, { connection: { url: suite.redis.url } }));
     try {
       await waitFor(
         async () => {

@@ -1,22 +1,22 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { autotask } from '../../connectors/autotask/index.js';
 import { connectwise } from '../../connectors/connectwise/index.js';
 import { halo } from '../../connectors/halo/index.js';
 import type { ConnectWiseSettings } from '../../connectors/connectwise/schemas.js';
-import type { ConnectorContext, WritePlan } from '../../src/contract/index.js';
+import type { AppConfig } from '../../src/config/types.js';
+import type { ConnectorContext, PsaConnector } from '../../src/contract/index.js';
 import { testContext } from '../helpers/connector-context.js';
 import { FakeAutotask } from '../helpers/fake-autotask.js';
 import { cwTicket, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startFakeHalo } from '../helpers/fake-halo.js';
 import type { FakeHaloOptions } from '../helpers/fake-halo.js';
-
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
+import { useFreshPsaPerTest } from '../helpers/psa-suite.js';
 import { TEST_SECRET, INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 import { TestSettingsSchema } from '../helpers/test-connector.js';
-import { FakePsa } from '../helpers/test-psa.js';
+import { addOverdueTickets } from '../helpers/test-psa.js';
+import type { FakePsa } from '../helpers/test-psa.js';
 
 /**
  * A note whose POST timed out but that the PSA committed anyway (issue 12 item 5): the PSA stores it after our client
@@ -24,15 +24,8 @@ import { FakePsa } from '../helpers/test-psa.js';
  * marker scan that covers that delay says it is absent — the scan right before the retry, not the one right after
  * the timeout. Never a second note.
  */
-let redis: TestRedis | undefined;
-let fake: FakePsa | undefined;
-const closers: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c();
-  await fake?.stop();
-  await redis?.close();
-});
+const fresh = useFreshPsaPerTest();
+const { closers } = fresh;
 
 /** An instance mapping with only the T1 tier (the marker-scan cases need no groups, priorities or members). */
 const t1Only = (t1: Record<string, string | number>) => ({
@@ -44,94 +37,98 @@ const t1Only = (t1: Record<string, string | number>) => ({
   vipCompanies: [],
 });
 
-const threeHoursAgo = () => new Date(Date.now() - 3 * 3_600_000).toISOString();
+/**
+ * The committed-note scenario on the test pipeline: a fresh Redis and FakePsa (`arrange` scripts how the PSA commits
+ * the note, and may change the config), a T1 ticket `id` due for the 2-hour timeout, one evaluation. Resolves once
+ * the ticket is in T2 with nothing pending and the pipeline is drained: any retry of the note, had one been
+ * scheduled, has run by then.
+ */
+async function escalateWithCommittedNote(id: string, arrange: (fake: FakePsa, config: AppConfig) => void) {
+  const { redis, fake: psa } = await fresh.start();
+  const config = testConfig({ psaUrl: psa.url });
+  arrange(psa, config);
+  const p = await startTestPipeline({
+    redisUrl: redis.url,
+    config,
+    debounceMs: 20,
+    tuning: { lockDurationMs: 30_000, stalledIntervalMs: 15_000, backoffMs: 100, noteSettleMs: 4_000 },
+  });
+  closers.push(() => p.close());
+  addOverdueTickets(psa, [id]);
+  await p.kick({ instanceId: INSTANCE, ticketId: id, trigger: 'manual', delayMs: 0 });
+  const done = await waitFor(
+    async () => {
+      const r = await p.stores.tickets.get(INSTANCE, id);
+      return r && !r.pending && r.tier === 'T2' ? r : undefined;
+    },
+    40_000,
+    100,
+  ).catch((e: unknown) => {
+    throw new Error(
+      `not completed; notes stored: ${psa.tickets.get(id)!.notes.length}; calls: ${psa.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`,
+    );
+  });
+  await waitForDrained(p, 30_000, 'any retry of the note to run');
+  return { done, fake: psa };
+}
+
+/** Exactly one handoff note (one marker) stored for ticket `id`, from exactly one POST. */
+function expectOneNote(psa: FakePsa, id: string): void {
+  const stored = psa.tickets.get(id)!.notes;
+  expect(
+    stored.map((n) => n.text.match(/\[esc:[0-9a-f]+\]/)?.[0]),
+    'handoff notes stored by the PSA',
+  ).toHaveLength(1);
+  expect(psa.count('POST', `/tickets/${id}/notes`)).toBe(1);
+}
+
+/**
+ * The retry of a note whose first POST may have committed: re-read the ticket, then apply a plan with only that note
+ * (`verify`: the connector scans for its marker first).
+ */
+async function retryNote<S>(
+  connector: PsaConnector<S>,
+  ctx: ConnectorContext<S>,
+  ticketId: string,
+  marker: string,
+  text: string,
+) {
+  const fetched = await connector.fetchTicket(ctx, ticketId);
+  if (!fetched.ok) throw fetched.error;
+  const results = await connector.applyActions(ctx, {
+    ticketId,
+    current: connector.normalize(fetched.value, ctx.instance, ctx.settings),
+    fetched: fetched.value,
+    verify: true,
+    notes: [{ actionId: 'a-note', marker, visibility: 'internal', text }],
+  });
+  return { fetched: fetched.value, results };
+}
 
 describe('note POST timed out but committed', () => {
   it('committed after the timeout and listed only after a delay → never a second note', async () => {
-    redis = await startRedis();
-    fake = new FakePsa();
-    await fake.start();
-    const config = testConfig({ psaUrl: fake.url });
-    config.instances[0] = {
-      ...config.instances[0]!,
-      settings: TestSettingsSchema.parse({ baseUrl: fake.url, secret: TEST_SECRET, noteTimeoutMs: 300 }),
-    };
-    // The PSA answers a note POST after 800 ms (our client gave up at 300 ms), stores it then, and lists it 2 s later.
-    fake.noteDelayMs = 800;
-    fake.noteVisibleAfterMs = 2_000;
-    const p = await startTestPipeline({
-      redisUrl: redis.url,
-      config,
-      debounceMs: 20,
-      tuning: { lockDurationMs: 30_000, stalledIntervalMs: 15_000, backoffMs: 100, noteSettleMs: 4_000 },
+    const run = await escalateWithCommittedNote('nt1', (psa, config) => {
+      config.instances[0] = {
+        ...config.instances[0]!,
+        settings: TestSettingsSchema.parse({ baseUrl: psa.url, secret: TEST_SECRET, noteTimeoutMs: 300 }),
+      };
+      // The PSA answers a note POST after 800 ms (our client gave up at 300 ms), stores it then, and lists it 2 s later.
+      psa.noteDelayMs = 800;
+      psa.noteVisibleAfterMs = 2_000;
     });
-    closers.push(() => p.close());
-    const id = 'nt1';
-    fake.addTicket({ id, queue: '1', createdAt: threeHoursAgo(), updatedAt: threeHoursAgo() });
-    await p.kick({ instanceId: INSTANCE, ticketId: id, trigger: 'manual', delayMs: 0 });
-    const done = await waitFor(
-      async () => {
-        const r = await p.stores.tickets.get(INSTANCE, id);
-        return r && !r.pending && r.tier === 'T2' ? r : undefined;
-      },
-      40_000,
-      100,
-    ).catch((e: unknown) => {
-      throw new Error(
-        `not completed; notes stored: ${fake!.tickets.get(id)!.notes.length}; calls: ${fake!.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`,
-      );
-    });
-    expect(done.tier).toBe('T2');
-    // Another retry round, had one been scheduled, has run once the pipeline is drained.
-    await waitForDrained(p, 30_000, 'any retry of the note to run');
-    const stored = fake.tickets.get(id)!.notes;
-    expect(
-      stored.map((n) => n.text.match(/\[esc:[0-9a-f]+\]/)?.[0]),
-      'handoff notes stored by the PSA',
-    ).toHaveLength(1);
-    expect(fake.count('POST', `/tickets/${id}/notes`)).toBe(1);
+    expect(run.done.tier).toBe('T2');
+    expectOneNote(run.fake, 'nt1');
   }, 60_000);
 });
 
 describe('gateway 502/504 after the PSA committed the note', () => {
   it('gateway 504 after commit → one note', async () => {
-    redis = await startRedis();
-    fake = new FakePsa();
-    await fake.start();
-    const config = testConfig({ psaUrl: fake.url });
-    // The PSA behind the gateway stores the note, the gateway answers 504, and the PSA lists the note only 2 s later.
-    fake.noteVisibleAfterMs = 2_000;
-    const id = 'g504';
-    fake.fail({ method: 'POST', path: `/tickets/${id}/notes`, status: 504, commit: true });
-    const p = await startTestPipeline({
-      redisUrl: redis.url,
-      config,
-      debounceMs: 20,
-      tuning: { lockDurationMs: 30_000, stalledIntervalMs: 15_000, backoffMs: 100, noteSettleMs: 4_000 },
+    const run = await escalateWithCommittedNote('g504', (psa) => {
+      // The PSA behind the gateway stores the note, the gateway answers 504, and the PSA lists the note only 2 s later.
+      psa.noteVisibleAfterMs = 2_000;
+      psa.fail({ method: 'POST', path: '/tickets/g504/notes', status: 504, commit: true });
     });
-    closers.push(() => p.close());
-    fake.addTicket({ id, queue: '1', createdAt: threeHoursAgo(), updatedAt: threeHoursAgo() });
-    await p.kick({ instanceId: INSTANCE, ticketId: id, trigger: 'manual', delayMs: 0 });
-    await waitFor(
-      async () => {
-        const r = await p.stores.tickets.get(INSTANCE, id);
-        return r && !r.pending && r.tier === 'T2' ? r : undefined;
-      },
-      40_000,
-      100,
-    ).catch((e: unknown) => {
-      throw new Error(
-        `not completed; notes stored: ${fake!.tickets.get(id)!.notes.length}; calls: ${fake!.calls.map((c) => `${c.method} ${c.path}`).join(', ')} (${String(e)})`,
-      );
-    });
-    // Another retry round, had one been scheduled, has run once the pipeline is drained.
-    await waitForDrained(p, 30_000, 'any retry of the note to run');
-    const stored = fake.tickets.get(id)!.notes;
-    expect(
-      stored.map((n) => n.text.match(/\[esc:[0-9a-f]+\]/)?.[0]),
-      'handoff notes stored by the PSA',
-    ).toHaveLength(1);
-    expect(fake.count('POST', `/tickets/${id}/notes`)).toBe(1);
+    expectOneNote(run.fake, 'g504');
   }, 60_000);
 });
 
@@ -155,37 +152,11 @@ describe('marker scan beyond the first page of notes', () => {
       connector: connectwise,
       instance: {
         id: 'acme-cw',
-        mapping: {
-          tiers: { T1: { board: 1, team: 3 } },
-          groups: {},
-          priorities: {},
-          statuses: {},
-          members: {},
-          vipCompanies: [],
-        },
+        mapping: t1Only({ board: 1, team: 3 }),
       },
-      settings: {
-        connection: {
-          baseUrl: cw.baseUrl,
-          companyId: cw.companyId,
-          publicKey: cw.publicKey,
-          privateKey: cw.privateKey,
-          clientId: cw.clientId,
-          apiMember: cw.apiMember,
-        },
-        webhook: { keyUrlHosts: [cw.origin] },
-      },
+      settings: cw.settings(),
     });
-    const fetched = await connectwise.fetchTicket(ctx, '2001');
-    if (!fetched.ok) throw fetched.error;
-    const plan: WritePlan = {
-      ticketId: '2001',
-      current: connectwise.normalize(fetched.value, ctx.instance, ctx.settings),
-      fetched: fetched.value,
-      verify: true,
-      notes: [{ actionId: 'a-note', marker, visibility: 'internal', text: 'Escalated T1 -> T2.' }],
-    };
-    const results = await connectwise.applyActions(ctx, plan);
+    const { results } = await retryNote(connectwise, ctx, '2001', marker, 'Escalated T1 -> T2.');
     expect(results).toMatchObject([{ actionId: 'a-note', status: 'skipped' }]);
     expect(
       cw.writes().filter((w) => w.method === 'POST' && w.path.endsWith('/notes')),
@@ -217,16 +188,8 @@ describe('marker scan beyond the first page of notes', () => {
         mapping,
       },
     });
-    const fetched = await autotask.fetchTicket(ctx, '351181');
-    if (!fetched.ok) throw fetched.error;
     const before = at.state.notes.get(351181)!.length;
-    const results = await autotask.applyActions(ctx, {
-      ticketId: '351181',
-      current: autotask.normalize(fetched.value, ctx.instance, ctx.settings),
-      fetched: fetched.value,
-      verify: true,
-      notes: [{ actionId: 'a-note', marker, visibility: 'internal', text: 'Escalated to T2.' }],
-    });
+    const { results } = await retryNote(autotask, ctx, '351181', marker, 'Escalated to T2.');
     expect(results).toMatchObject([{ actionId: 'a-note', status: 'skipped' }]);
     expect(at.state.notes.get(351181)!.length, 'a second note was posted').toBe(before);
     expect(at.vendorProblems).toEqual([]);
@@ -265,16 +228,7 @@ describe('marker scan beyond the first page of notes', () => {
         webhook: { basicAuth: { username: 'escalator', password: 'hook-pass' } },
       },
     });
-    const fetched = await halo.fetchTicket(ctx, '4242');
-    if (!fetched.ok) throw fetched.error;
-    const results = await halo.applyActions(ctx, {
-      ticketId: '4242',
-      current: halo.normalize(fetched.value, ctx.instance, ctx.settings),
-      fetched: fetched.value,
-      verify: true,
-      notes: [{ actionId: 'a-note', marker, visibility: 'internal', text: 'Escalated to T2.' }],
-    });
-    return { hf, fetched: fetched.value, results };
+    return { hf, ...(await retryNote(halo, ctx, '4242', marker, 'Escalated to T2.')) };
   }
 
   it('Halo: our note after 150 others, a Halo that answers an unpaged read with 100 → the retry pages and finds it', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { FakePsa } from '../helpers/test-psa.js';
-import { INSTANCE, startFakePsaPipeline, type FakePsaPipeline } from '../helpers/test-pipeline.js';
+import { ingestEvent, INSTANCE, startFakePsaPipeline, type FakePsaPipeline } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 /**
@@ -22,12 +22,7 @@ describe('notifier dead letters', () => {
   it('a retried notifier dead letter re-sends the notification once, after the ticket moved', async () => {
     fake.addTicket({ id: 'nr1', queue: '1', title: 'Ransomware on a laptop' });
     fake.fail({ method: 'POST', path: '/notify/managers', status: 500, times: 1e9 });
-    await p.pipeline.ingest({
-      instanceId: INSTANCE,
-      event: { eventId: 'nr-1', ticketId: 'nr1', action: 'updated' },
-      receivedAt: Date.now(),
-      requestId: 'nr',
-    });
+    await ingestEvent(p, { eventId: 'nr-1', ticketId: 'nr1', action: 'updated' }, 'nr');
     const letter = await waitFor(async () => (await p.read.deadLetters()).items[0]);
     expect(letter).toMatchObject({
       ticketId: 'nr1',

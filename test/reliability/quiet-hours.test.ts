@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import { NotifierSchema } from '../../src/contract/index.js';
 import type { AppConfig } from '../../src/config/types.js';
-import { usePsaSuite } from '../helpers/psa-suite.js';
-import { INSTANCE, officeConfig, startTestPipeline } from '../helpers/test-pipeline.js';
+import { useClockedPsaSuite } from '../helpers/psa-suite.js';
+import { ingestEvent, officeConfig } from '../helpers/test-pipeline.js';
 import { waitFor } from '../helpers/wait.js';
-import { watchClock } from '../helpers/clock.js';
 
 /**
  * Issue 17, notifier quiet hours (real Redis, real workers, fake PSA, injected clock): a manager notification at
@@ -40,17 +39,8 @@ function quietConfig(psaUrl: string): AppConfig {
 }
 
 let clock = MONDAY_11PM;
-const suite = usePsaSuite(() => clock);
-const watched = watchClock(() => clock, ['flush']);
-const start = async () => {
-  const p = await startTestPipeline({
-    redisUrl: suite.redis.url,
-    config: quietConfig(suite.fake.url),
-    now: watched.now,
-  });
-  suite.pipelines.push(p);
-  return p;
-};
+const suite = useClockedPsaSuite(() => clock, ['flush'], quietConfig);
+const { watched, start } = suite;
 
 const bodies = () =>
   suite.fake.notifications.filter((n) => n.name === 'managers').map((n) => n.body as Record<string, unknown>);
@@ -60,18 +50,8 @@ describe('notifier quiet hours (injected clock)', () => {
     const first = await start();
     suite.fake.addTicket({ id: 'q1', queue: '1', title: 'Invoice run failed overnight' });
     suite.fake.addTicket({ id: 'q2', queue: '1', title: 'Ransomware note on the file server' });
-    await first.pipeline.ingest({
-      instanceId: INSTANCE,
-      event: { eventId: 'q1', ticketId: 'q1', action: 'created' },
-      receivedAt: Date.now(),
-      requestId: 'r-q1',
-    });
-    await first.pipeline.ingest({
-      instanceId: INSTANCE,
-      event: { eventId: 'q2', ticketId: 'q2', action: 'created' },
-      receivedAt: Date.now(),
-      requestId: 'r-q2',
-    });
+    await ingestEvent(first, { eventId: 'q1', ticketId: 'q1', action: 'created' });
+    await ingestEvent(first, { eventId: 'q2', ticketId: 'q2', action: 'created' });
 
     // The page goes out at once; the other is held in Redis (both evaluations done).
     await waitFor(() => bodies().some((b) => b.rule === 'ransomware'), 10_000);

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import type { AppConfig } from '../../src/config/types.js';
-import type { RunningPipeline } from '../../src/pipeline/pipeline.js';
-import { usePsaSuite } from '../helpers/psa-suite.js';
-import { watchClock } from '../helpers/clock.js';
-import { INSTANCE, officeConfig, startTestPipeline } from '../helpers/test-pipeline.js';
+import { useClockedPsaSuite } from '../helpers/psa-suite.js';
+import { INSTANCE, ingestEvent, officeConfig } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 
 /**
@@ -42,31 +40,15 @@ function businessConfig(psaUrl: string): AppConfig {
 }
 
 let clock = FRIDAY_4PM;
-const suite = usePsaSuite(() => clock);
 /** The scheduled-check loop (`dueChecks`) reads this clock once a tick: the test awaits its ticks, not time. */
-const watched = watchClock(() => clock, ['dueChecks']);
-
-async function start(tuning: { ticketAttempts?: number } = {}): Promise<RunningPipeline> {
-  const p = await startTestPipeline({
-    redisUrl: suite.redis.url,
-    config: businessConfig(suite.fake.url),
-    now: watched.now,
-    tuning,
-  });
-  suite.pipelines.push(p);
-  return p;
-}
+const suite = useClockedPsaSuite(() => clock, ['dueChecks'], businessConfig);
+const { watched, start } = suite;
 
 describe('scheduled checks on business time (injected clock)', () => {
   it('escalates at the exact instant across a weekend, schedules the new tier from the move, and runs missed checks at start-up', async () => {
     suite.fake.addTicket({ id: 'wk1', queue: '1', title: 'Printer offline on floor 3' });
     const first = await start();
-    await first.pipeline.ingest({
-      instanceId: INSTANCE,
-      event: { eventId: 'only-event', ticketId: 'wk1', action: 'created' },
-      receivedAt: Date.now(),
-      requestId: 'r1',
-    });
+    await ingestEvent(first, { eventId: 'only-event', ticketId: 'wk1', action: 'created' }, 'r1');
 
     // The engine's answer is what gets scheduled: Monday 10:00 New York, not Saturday.
     const rec = await waitFor(async () => (await first.stores.tickets.get(INSTANCE, 'wk1'))?.lastDecision);
@@ -130,12 +112,7 @@ describe('scheduled checks on business time (injected clock)', () => {
     clock = FRIDAY_4PM;
     suite.fake.addTicket({ id: 'wk2', queue: '1', title: 'VPN drops every hour' });
     const p = await start({ ticketAttempts: 2 });
-    await p.pipeline.ingest({
-      instanceId: INSTANCE,
-      event: { eventId: 'wk2-event', ticketId: 'wk2', action: 'created' },
-      receivedAt: Date.now(),
-      requestId: 'r2',
-    });
+    await ingestEvent(p, { eventId: 'wk2-event', ticketId: 'wk2', action: 'created' }, 'r2');
     expect(await waitFor(() => p.stores.schedule.get(INSTANCE, 'wk2'))).toBe(Date.parse(T1_DUE));
 
     suite.fake.fail({ method: 'GET', path: '/tickets/wk2', status: 503, times: 1e9 });

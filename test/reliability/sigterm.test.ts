@@ -1,35 +1,24 @@
 import { describe, expect, it } from 'vitest';
 
-import { usePsaSuite } from '../helpers/psa-suite.js';
-import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { ingestEvent } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
+import { addOverdueTickets } from '../helpers/test-psa.js';
 
-import { startChild } from './fixtures/child.js';
+import { useChildSuite } from './fixtures/child-suite.js';
 
-const suite = usePsaSuite();
+const suite = useChildSuite();
 const TICKETS = Array.from({ length: 8 }, (_, i) => `s${i}`);
 
 describe('SIGTERM with jobs in flight (a real child process)', () => {
   it('finishes in-flight evaluations, exits 0, and loses no acknowledged event', async () => {
-    const created = new Date(Date.now() - 3 * 3_600_000).toISOString();
-    for (const id of TICKETS) suite.fake.addTicket({ id, queue: '1', createdAt: created, updatedAt: created });
+    addOverdueTickets(suite.fake, TICKETS);
     suite.fake.fetchDelayMs = 700;
-    const child = await startChild({ REDIS_URL: suite.redis.url, PSA_URL: suite.fake.url, ROLE: 'worker' });
+    const child = await suite.startChild('worker');
     // The API half runs here; the worker half is the child.
-    const api = await startTestPipeline({
-      redisUrl: suite.redis.url,
-      config: testConfig({ psaUrl: suite.fake.url }),
-      role: 'api',
-    });
-    suite.pipelines.push(api);
+    const api = await suite.startLocal('api');
     const acked: string[] = [];
     for (const [i, id] of TICKETS.entries()) {
-      await api.pipeline.ingest({
-        instanceId: INSTANCE,
-        event: { eventId: `sig-${i}`, ticketId: id, action: 'updated' },
-        receivedAt: Date.now(),
-        requestId: `r${i}`,
-      });
+      await ingestEvent(api, { eventId: `sig-${i}`, ticketId: id, action: 'updated' }, `r${i}`);
       acked.push(id);
     }
     // Wait until the child is mid-evaluation (fetches under way), then SIGTERM it.
@@ -47,12 +36,7 @@ describe('SIGTERM with jobs in flight (a real child process)', () => {
     }
     // Nothing acknowledged is lost: a new worker picks up what the first did not start.
     suite.fake.fetchDelayMs = 0;
-    const worker = await startTestPipeline({
-      redisUrl: suite.redis.url,
-      config: testConfig({ psaUrl: suite.fake.url }),
-      role: 'worker',
-    });
-    suite.pipelines.push(worker);
+    const worker = await suite.startLocal('worker');
     await waitFor(
       () =>
         acked.every(

@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startRedis } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { FakePsa } from '../helpers/test-psa.js';
 import { INSTANCE } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrainedAt } from '../helpers/wait.js';
+import { addOverdueTickets } from '../helpers/test-psa.js';
 
-import { killChild, startChild } from './fixtures/child.js';
-import type { Child } from './fixtures/child.js';
+import { useChildSuite } from './fixtures/child-suite.js';
 import { PsaProxy } from './fixtures/psa-proxy.js';
 import { readyz, sendWebhook } from './fixtures/service.js';
 
@@ -17,34 +14,25 @@ import { readyz, sendWebhook } from './fixtures/service.js';
  * are in that ambiguous state. A second service process (a fresh `serve`) recovers: every acknowledged event is
  * processed and the PSA ends up with exactly one reassignment and one note per decision.
  */
-let redis: TestRedis;
-let fake: FakePsa;
+const suite = useChildSuite();
 let proxy: PsaProxy;
-const children: Child[] = [];
 const TICKETS = Array.from({ length: 6 }, (_, i) => `kb${i}`);
 
 beforeAll(async () => {
-  redis = await startRedis();
-  fake = new FakePsa();
-  await fake.start();
-  proxy = new PsaProxy(fake.url);
+  proxy = new PsaProxy(suite.fake.url);
   await proxy.start();
 });
 
 afterAll(async () => {
-  await Promise.all(children.map(killChild));
   await proxy.stop();
-  await fake.stop();
-  await redis.close();
 });
 
 describe('kill -9 of a service process with several write-backs in flight', () => {
   it('a restarted process completes every recorded decision: one PATCH and one note per ticket', async () => {
-    const created = new Date(Date.now() - 3 * 3_600_000).toISOString();
-    for (const id of TICKETS) fake.addTicket({ id, queue: '1', createdAt: created, updatedAt: created });
+    const { fake, redis } = suite;
+    addOverdueTickets(fake, TICKETS);
     proxy.hold = { method: 'PATCH', path: '/tickets/', holdMs: 60_000 };
-    const first = await startChild({ REDIS_URL: redis.url, PSA_URL: proxy.url, ROLE: 'all' });
-    children.push(first);
+    const first = await suite.startChild('all', { psaUrl: proxy.url });
     await waitFor(async () => (await readyz(first.url)) === 200, 20_000, 100);
     for (const [i, id] of TICKETS.entries())
       expect(await sendWebhook(first.url, INSTANCE, { id: `kb-ev-${i}`, ticketId: id })).toBe(202);
@@ -58,8 +46,7 @@ describe('kill -9 of a service process with several write-backs in flight', () =
     for (const id of TICKETS) expect(fake.tickets.get(id)!.notes, id).toHaveLength(0);
 
     proxy.hold = undefined;
-    const second = await startChild({ REDIS_URL: redis.url, PSA_URL: proxy.url, ROLE: 'all' });
-    children.push(second);
+    const second = await suite.startChild('all', { psaUrl: proxy.url });
     await waitFor(
       () => TICKETS.every((id) => fake.tickets.get(id)!.queue === '2' && fake.tickets.get(id)!.notes.length === 1),
       40_000,

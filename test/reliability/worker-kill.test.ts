@@ -1,32 +1,21 @@
 import { describe, expect, it } from 'vitest';
 
-import { usePsaSuite } from '../helpers/psa-suite.js';
-import { INSTANCE, startTestPipeline, testConfig } from '../helpers/test-pipeline.js';
+import { INSTANCE, ingestEvent } from '../helpers/test-pipeline.js';
 import { sleep, waitFor, waitForDrained } from '../helpers/wait.js';
+import { addOverdueTickets } from '../helpers/test-psa.js';
 
-import { startChild } from './fixtures/child.js';
+import { useChildSuite } from './fixtures/child-suite.js';
 
-const suite = usePsaSuite();
+const suite = useChildSuite();
 
 describe('kill -9 of a worker in the middle of a write-back', () => {
   it('the re-run completes the recorded decision: exactly one reassignment and one note', async () => {
-    const created = new Date(Date.now() - 3 * 3_600_000).toISOString();
-    suite.fake.addTicket({ id: 'w1', queue: '1', createdAt: created, updatedAt: created });
+    addOverdueTickets(suite.fake, ['w1']);
     // The note lands 1.5 s after it was posted: the worker is killed while waiting for the answer (commit-then-drop).
     suite.fake.noteDelayMs = 1_500;
-    const child = await startChild({ REDIS_URL: suite.redis.url, PSA_URL: suite.fake.url, ROLE: 'all' });
-    const api = await startTestPipeline({
-      redisUrl: suite.redis.url,
-      config: testConfig({ psaUrl: suite.fake.url }),
-      role: 'api',
-    });
-    suite.pipelines.push(api);
-    await api.pipeline.ingest({
-      instanceId: INSTANCE,
-      event: { eventId: 'k-1', ticketId: 'w1', action: 'updated' },
-      receivedAt: Date.now(),
-      requestId: 'k',
-    });
+    const child = await suite.startChild('all');
+    const api = await suite.startLocal('api');
+    await ingestEvent(api, { eventId: 'k-1', ticketId: 'w1', action: 'updated' }, 'k');
     await waitFor(() => suite.fake.count('POST', '/tickets/w1/notes') === 1, 20_000, 10);
     process.kill(child.pid, 'SIGKILL');
     await child.exited;
@@ -37,12 +26,7 @@ describe('kill -9 of a worker in the middle of a write-back', () => {
     expect(suite.fake.tickets.get('w1')!.notes).toHaveLength(1);
     // A fresh worker: the stalled job re-runs once its lock (2 s) lapses.
     suite.fake.noteDelayMs = 0;
-    const worker = await startTestPipeline({
-      redisUrl: suite.redis.url,
-      config: testConfig({ psaUrl: suite.fake.url }),
-      role: 'worker',
-    });
-    suite.pipelines.push(worker);
+    const worker = await suite.startLocal('worker');
     await waitFor(
       async () => {
         const r = await worker.stores.tickets.get(INSTANCE, 'w1');

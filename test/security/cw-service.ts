@@ -1,8 +1,6 @@
 import { Redis } from 'ioredis';
 
-import { connectors } from '../../src/connectors.js';
-import { loadConfigText } from '../../src/config/index.js';
-import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
+import { e2ePolicyYaml, loadE2eConfig, startE2eService } from '../helpers/e2e-service.js';
 import type { E2eService } from '../helpers/e2e-service.js';
 import { cwEnv, FakeConnectWise, seedConnectWise } from '../helpers/fake-connectwise.js';
 import { startRedis } from '../helpers/redis.js';
@@ -39,9 +37,8 @@ export interface CwHarness {
 export async function startCwHarness(): Promise<CwHarness> {
   const redis = await startRedis();
   const fake = seedConnectWise(await new FakeConnectWise().start());
-  const loaded = loadConfigText(CONFIG, 'security-identity.yaml', cwEnv(fake), connectors);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-  const service = await startE2eService({ config: loaded.value, redisUrl: redis.url });
+  const config = loadE2eConfig(CONFIG, 'security-identity.yaml', cwEnv(fake));
+  const service = await startE2eService({ config, redisUrl: redis.url });
   const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
   return {
     redis,
@@ -72,6 +69,17 @@ export async function deliver(
     body,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** A technician (jsmith) moves the ticket back to Service A / Tier 1, In Progress; the change is not delivered yet. */
+export function moveBackToT1(h: CwHarness, id: number): void {
+  const t = h.fake.tickets.get(id)!;
+  Object.assign(t, {
+    board: { id: 1, name: 'Service A' },
+    team: { id: 3, name: 'Tier 1' },
+    status: { id: 17, name: 'In Progress' },
+  });
+  t._info = { ...(t._info as Record<string, unknown>), lastUpdated: h.fake.stamp(), updatedBy: 'jsmith' };
 }
 
 /** Notes the fake stores for a ticket that carry one of our markers and were written by our API member. */

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { storedTicket, waitForManualMoveToT1 } from '../helpers/ticket-record.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 
-import { deliver, ourNotes, patchesFor, startCwHarness, t1Ticket } from './cw-service.js';
+import { deliver, moveBackToT1, ourNotes, patchesFor, startCwHarness, t1Ticket } from './cw-service.js';
 import type { CwHarness } from './cw-service.js';
 
 // Issue 12 item 2: a `deleted` event is a claim, not a fact. State (tier visits, our last move, the manual-change
@@ -20,10 +21,7 @@ afterAll(async () => {
 
 const record = (id: number) => h.service.running.read.ticket('acme-cw', String(id));
 /** The stored per-ticket record (tier visit, our last move, manual-change hold), as Redis holds it. */
-async function stored(id: number): Promise<Record<string, unknown> | undefined> {
-  const raw = await h.client.get(`esc:t:acme-cw:${id}`);
-  return raw === null ? undefined : (JSON.parse(raw) as Record<string, unknown>);
-}
+const stored = (id: number) => storedTicket(h.client, 'acme-cw', id);
 
 describe('delete events are confirmed with the PSA before state is removed', () => {
   it('a forged delete for an escalated ticket keeps its state: a human move back to T1 is a manual hold, not a second handoff note', async () => {
@@ -52,23 +50,9 @@ describe('delete events are confirmed with the PSA before state is removed', () 
 
     // A technician moves the ticket back to Tier 1: with the state kept this is a manual change (held for 4 h);
     // with the state wiped the ticket looked 3 h old in T1 and was escalated (and noted) a second time.
-    const t = h.fake.tickets.get(id)!;
-    Object.assign(t, {
-      board: { id: 1, name: 'Service A' },
-      team: { id: 3, name: 'Tier 1' },
-      status: { id: 17, name: 'In Progress' },
-    });
-    t._info = { ...(t._info as Record<string, unknown>), lastUpdated: h.fake.stamp(), updatedBy: 'jsmith' };
+    moveBackToT1(h, id);
     expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
-    await waitFor(
-      async () => {
-        const rec = await stored(id);
-        return rec?.['tier'] === 'T1' && rec['manualChange'];
-      },
-      10_000,
-      50,
-      'the move back to T1 recorded as a manual change',
-    );
+    await waitForManualMoveToT1(h.client, 'acme-cw', id, 'the move back to T1 recorded as a manual change');
     await waitForDrained(h.service.running, 30_000, 'the manual-change event to be fully processed');
     expect(patchesFor(h.fake, id)).toHaveLength(1);
     expect(ourNotes(h.fake, id)).toHaveLength(1);

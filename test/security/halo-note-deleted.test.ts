@@ -3,14 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { connectors } from '../../src/connectors.js';
-import { loadConfigText } from '../../src/config/index.js';
-import { e2ePolicyYaml, startE2eService } from '../helpers/e2e-service.js';
+import { e2ePolicyYaml, loadE2eConfig, startE2eService } from '../helpers/e2e-service.js';
 import type { E2eService } from '../helpers/e2e-service.js';
 import { startFakeHalo } from '../helpers/fake-halo.js';
 import type { FakeHalo, Json } from '../helpers/fake-halo.js';
 import { startRedis } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
+import { storedTicket, waitForManualMoveToT1 } from '../helpers/ticket-record.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 import { haloInstanceYaml } from '../helpers/instance-yaml.js';
 
@@ -36,10 +35,7 @@ const zoneless = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/,
 const updatesFor = (id: number) =>
   fake.requestsTo('POST', '/api/Tickets').filter((r) => (r.body as Json[]).some((b) => b.id === id));
 const ourNotes = (id: number) => fake.actions.filter((a) => a.ticket_id === id && a.who_agentid === fake.apiAgentId);
-const stored = async (id: number) => {
-  const raw = await client.get(`esc:t:initech-halo:${id}`);
-  return raw === null ? undefined : (JSON.parse(raw) as Record<string, unknown>);
-};
+const stored = (id: number) => storedTicket(client, 'initech-halo', id);
 
 async function send(id: number, event: string): Promise<number> {
   const body = {
@@ -65,9 +61,8 @@ async function send(id: number, event: string): Promise<number> {
 beforeAll(async () => {
   redis = await startRedis();
   fake = await startFakeHalo();
-  const loaded = loadConfigText(CONFIG, 'halo-note-deleted.yaml', { HALO_URL: fake.origin }, connectors);
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-  service = await startE2eService({ config: loaded.value, redisUrl: redis.url });
+  const config = loadE2eConfig(CONFIG, 'halo-note-deleted.yaml', { HALO_URL: fake.origin });
+  service = await startE2eService({ config, redisUrl: redis.url });
   client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
 });
 
@@ -105,15 +100,7 @@ describe('Halo: an event merely named like a delete', () => {
       lastactiondate: zoneless(Date.now()),
     });
     expect(await send(id, 'Ticket Updated')).toBe(202);
-    await waitFor(
-      async () => {
-        const rec = await stored(id);
-        return rec?.['tier'] === 'T1' && rec['manualChange'];
-      },
-      10_000,
-      50,
-      'the move back to 1st line recorded as a manual change',
-    );
+    await waitForManualMoveToT1(client, 'initech-halo', id, 'the move back to 1st line recorded as a manual change');
     await waitForDrained(service.running, 30_000, 'the manual-change event to be fully processed');
     expect(updatesFor(id)).toHaveLength(1);
     expect(ourNotes(id)).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startRedis, type TestRedis } from '../helpers/redis.js';
-import { INSTANCE, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
+import { ingestEvent, startTestPipeline, testConfig, waitFor } from '../helpers/test-pipeline.js';
 import { FakePsa } from '../helpers/test-psa.js';
 
 // Issue 12 item 9: ticket titles, company names and statuses are written by customers and end users. Put into a
@@ -40,12 +40,7 @@ describe('Slack notifier payloads', () => {
       companyName: 'Evil <!everyone> & Co <mailto:x@evil.example|IT>',
       queue: '1',
     });
-    await p.pipeline.ingest({
-      instanceId: INSTANCE,
-      event: { eventId: 'sl-1', ticketId: 'sl1', action: 'updated' },
-      receivedAt: Date.now(),
-      requestId: 'sl',
-    });
+    await ingestEvent(p, { eventId: 'sl-1', ticketId: 'sl1', action: 'updated' }, 'sl');
     const delivery = await waitFor(() => fake.notifications.find((n) => n.name === 'managers'), 20_000);
     const body = delivery.body as SlackBody;
     const texts = [body.text, ...body.blocks.map((b) => b.text.text)];

@@ -1,7 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 
-import { isObj, json, listen, postWebhook, Tally } from './http.js';
-import type { Json, Listening, Reply, Sandbox, SandboxRequest } from './http.js';
+import { AT_API_RESOURCE, AT_API_USERNAME, AT_RESOURCES } from './autotask-tenant.js';
+import { isObj, json, postWebhook, PsaSandbox } from './http.js';
+import type { Json, Reply, SandboxRequest } from './http.js';
 
 /**
  * An Autotask PSA sandbox (REST v1.0) on loopback, adapted from the test fake and docs/psa/autotask.md: the three
@@ -73,18 +74,6 @@ const FIELDS: Record<string, Json> = {
     ],
   },
 };
-const RESOURCES: [number, string, string, number][] = [
-  [29684001, 'Alice', 'Net', 29683001],
-  [29684002, 'Bob', 'Net', 29683001],
-  [29684003, 'Erin', 'Two', 29683002],
-  [29684004, 'Frank', 'Two', 29683002],
-  [29684005, 'Carol', 'Sec', 29683003],
-  [29684006, 'Dave', 'Sec', 29683003],
-  [29684007, 'Grace', 'Three', 29683003],
-  [29684008, 'Heidi', 'Three', 29683003],
-  [29684010, 'Tom', 'Tier-One', 29683001],
-];
-export const AT_API_RESOURCE = 29684099;
 
 /** Autotask answers datetimes without a zone (UTC), with milliseconds. */
 const zoneless = (ms: number) => new Date(ms).toISOString().replace(/Z$/, '');
@@ -106,12 +95,9 @@ export interface AutotaskSandboxOptions {
   now: () => number;
 }
 
-export class AutotaskSandbox implements Sandbox {
+export class AutotaskSandbox extends PsaSandbox {
   readonly kind = 'autotask' as const;
-  readonly tally = new Tally();
-  /** The service's webhook URL for this instance (set once the service listens). */
-  webhookUrl = '';
-  readonly username = 'api-escalator@globex.example';
+  readonly username = AT_API_USERNAME;
   readonly secret = randomUUID();
   readonly integrationCode = 'DEMOINTEGRATIONCODE00000000';
   readonly webhookSecret = randomUUID().replace(/-/g, '');
@@ -123,15 +109,15 @@ export class AutotaskSandbox implements Sandbox {
     resources: new Map(),
   };
   private readonly webhookGuid = randomUUID();
-  private server?: Listening;
   private seq = 0;
   private nextId = 40_000_000;
 
   constructor(private readonly options: AutotaskSandboxOptions) {
+    super();
     const res = this.entities['resources']!;
     res.set(AT_API_RESOURCE, { id: AT_API_RESOURCE, firstName: 'API', lastName: 'Escalator', userName: this.username });
-    for (const [id, firstName, lastName] of RESOURCES)
-      res.set(id, { id, firstName, lastName, userName: `${firstName}.${lastName}`.toLowerCase() });
+    for (const { id, firstName, lastName, userName } of AT_RESOURCES)
+      res.set(id, { id, firstName, lastName, userName });
     this.entities['companies']!.set(174, { id: 174, companyName: 'Globex Executive Office' });
     this.entities['companies']!.set(175, { id: 175, companyName: 'Globex Manufacturing' });
     this.entities['contacts']!.set(30682855, {
@@ -148,19 +134,8 @@ export class AutotaskSandbox implements Sandbox {
     });
   }
 
-  get origin(): string {
-    return this.server?.origin ?? '';
-  }
   get zoneUrl(): string {
     return `${this.origin}/atservicesrest/v1.0`;
-  }
-
-  async start(): Promise<this> {
-    this.server = await listen((req) => this.route(req));
-    return this;
-  }
-  close(): Promise<void> {
-    return this.server?.close() ?? Promise.resolve();
   }
 
   addTicket(id: number, fields: Json): void {
@@ -227,7 +202,7 @@ export class AutotaskSandbox implements Sandbox {
       this.tally.deliveries.push(await postWebhook(this.webhookUrl, body, { 'x-hook-signature': signature }, id));
   }
 
-  private route(req: SandboxRequest): Reply {
+  protected route(req: SandboxRequest): Reply {
     const m = /^\/atservicesrest\/v1\.0(\/.*)$/i.exec(req.url.pathname);
     if (!m) return json(404, { Message: 'Not Found' });
     const h = req.headers;

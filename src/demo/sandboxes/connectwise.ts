@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 
-import { isObj, json, listen, postWebhook, Tally } from './http.js';
-import type { Json, Listening, Reply, Sandbox, SandboxRequest } from './http.js';
+import { isObj, json, postWebhook, PsaSandbox } from './http.js';
+import type { Json, Reply, SandboxRequest } from './http.js';
 
 /**
  * A ConnectWise PSA (Manage) sandbox on loopback, adapted from the test fake and docs/psa/connectwise.md:
@@ -72,11 +72,8 @@ export interface ConnectWiseSandboxOptions {
   now: () => number;
 }
 
-export class ConnectWiseSandbox implements Sandbox {
+export class ConnectWiseSandbox extends PsaSandbox {
   readonly kind = 'connectwise' as const;
-  readonly tally = new Tally();
-  /** The service's webhook URL for this instance (set once the service listens). */
-  webhookUrl = '';
   readonly companyId = COMPANY;
   readonly publicKey = randomUUID();
   readonly privateKey = randomUUID();
@@ -89,30 +86,19 @@ export class ConnectWiseSandbox implements Sandbox {
   private readonly members = new Map<string, Ref>(
     MEMBERS.map(([identifier, id, name]) => [identifier, { id, identifier, name }]),
   );
-  private server?: Listening;
   private lastStamp = 0;
   private nextNoteId = 5_000;
 
   constructor(private readonly options: ConnectWiseSandboxOptions) {
+    super();
     this.members.set(this.apiMember, { id: 301, identifier: this.apiMember, name: 'Escalator API' });
   }
 
-  get origin(): string {
-    return this.server?.origin ?? '';
-  }
   get baseUrl(): string {
     return `${this.origin}/${CODEBASE}/apis/3.0`;
   }
   private get keyUrl(): string {
     return `${this.origin}/${CODEBASE}//system/callbackkey/index.rails?companyName=${COMPANY}&id=${this.keyId}`;
-  }
-
-  async start(): Promise<this> {
-    this.server = await listen((req) => this.route(req));
-    return this;
-  }
-  close(): Promise<void> {
-    return this.server?.close() ?? Promise.resolve();
   }
 
   /** `_info.lastUpdated`: whole seconds, strictly increasing (ConnectWise's version). */
@@ -195,7 +181,7 @@ export class ConnectWiseSandbox implements Sandbox {
     return req.headers.authorization === want && req.headers['clientid'] === this.clientId;
   }
 
-  private route(req: SandboxRequest): Reply {
+  protected route(req: SandboxRequest): Reply {
     const path = req.url.pathname;
     if (path.endsWith('/system/callbackkey/index.rails')) {
       const ok = req.url.searchParams.get('id') === this.keyId;

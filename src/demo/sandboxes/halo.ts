@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
-import { isObj, json, listen, postWebhook, Tally } from './http.js';
-import type { Json, Listening, Reply, Sandbox, SandboxRequest } from './http.js';
+import { isObj, json, postWebhook, PsaSandbox } from './http.js';
+import type { Json, Reply, SandboxRequest } from './http.js';
 
 /**
  * A HaloPSA sandbox on loopback, adapted from the test fake and docs/psa/halo.md: OAuth2 client_credentials at
@@ -46,11 +46,8 @@ export interface HaloSandboxOptions {
   now: () => number;
 }
 
-export class HaloSandbox implements Sandbox {
+export class HaloSandbox extends PsaSandbox {
   readonly kind = 'halo' as const;
-  readonly tally = new Tally();
-  /** The service's webhook URL for this instance (set once the service listens). */
-  webhookUrl = '';
   readonly clientId = randomUUID();
   readonly clientSecret = randomUUID();
   readonly hookUser = 'escalator';
@@ -58,21 +55,10 @@ export class HaloSandbox implements Sandbox {
   readonly tickets = new Map<number, Json>();
   readonly actions: Json[] = [];
   private readonly tokens = new Map<string, number>();
-  private server?: Listening;
   private nextActionId = 100_000;
 
-  constructor(private readonly options: HaloSandboxOptions) {}
-
-  get origin(): string {
-    return this.server?.origin ?? '';
-  }
-
-  async start(): Promise<this> {
-    this.server = await listen((req) => this.route(req));
-    return this;
-  }
-  close(): Promise<void> {
-    return this.server?.close() ?? Promise.resolve();
+  constructor(private readonly options: HaloSandboxOptions) {
+    super();
   }
 
   addTicket(id: number, fields: Json): void {
@@ -115,7 +101,7 @@ export class HaloSandbox implements Sandbox {
       this.tally.deliveries.push(await postWebhook(this.webhookUrl, body, { authorization: auth }, id));
   }
 
-  private route(req: SandboxRequest): Reply {
+  protected route(req: SandboxRequest): Reply {
     const path = req.url.pathname;
     if (path === '/auth/token' && req.method === 'POST') return this.token(req.body);
     if (!path.startsWith('/api/')) return json(404, 'Not Found');

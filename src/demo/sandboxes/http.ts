@@ -152,3 +152,30 @@ export interface Sandbox {
   webhookUrl: string;
   close(): Promise<void>;
 }
+
+/** A server on loopback answering with `route`: `start()` listens on a free port, `origin` says where. */
+export abstract class LoopbackServer {
+  private server?: Listening;
+
+  get origin(): string {
+    return this.server?.origin ?? '';
+  }
+
+  async start(): Promise<this> {
+    this.server = await listen((req) => this.route(req));
+    return this;
+  }
+  close(): Promise<void> {
+    return this.server?.close() ?? Promise.resolve();
+  }
+
+  protected abstract route(req: SandboxRequest): Reply | Promise<Reply>;
+}
+
+/** A PSA sandbox: a loopback server with the tally and the service's webhook URL every one of them keeps. */
+export abstract class PsaSandbox extends LoopbackServer implements Sandbox {
+  abstract readonly kind: Sandbox['kind'];
+  readonly tally = new Tally();
+  /** The service's webhook URL for this sandbox's instance (set once the service listens). */
+  webhookUrl = '';
+}

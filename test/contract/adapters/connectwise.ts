@@ -28,17 +28,7 @@ export const connectwiseAdapter: ConformanceAdapter = {
         testContext({
           connector: connectwise,
           instance: { id: 'acme-cw', mapping },
-          settings: {
-            connection: {
-              baseUrl: fake.baseUrl,
-              companyId: fake.companyId,
-              publicKey: fake.publicKey,
-              privateKey: fake.privateKey,
-              clientId: fake.clientId,
-              apiMember: fake.apiMember,
-            },
-            webhook: { keyUrlHosts: [fake.origin] },
-          },
+          settings: fake.settings(),
           http: { sleep },
         }) as ConnectorContext,
       ticketId: '1001',

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 
+import { AT_API_RESOURCE, AT_API_USERNAME, AT_RESOURCES } from '../../../src/demo/sandboxes/autotask-tenant.js';
+
 /**
  * The data of the fake Autotask tenant: tickets, notes, resources, companies, picklists and webhooks. Seeded from
- * the connector's recorded fixtures (connectors/autotask/__fixtures__) so fake and fixtures tell one story.
+ * the connector's recorded fixtures (connectors/autotask/__fixtures__) so fake and fixtures tell one story, and with
+ * the demo's technicians (src/demo/sandboxes/autotask-tenant.ts) so fake and demo do.
  */
 export type Json = Record<string, unknown>;
 
@@ -60,10 +63,10 @@ export class FakeState {
   private nextId = 40_000_000;
 
   constructor(options: FakeAutotaskOptions) {
-    this.username = options.username ?? 'api-escalator@globex.example';
+    this.username = options.username ?? AT_API_USERNAME;
     this.secret = options.secret ?? 'at-secret-1';
     this.integrationCode = options.integrationCode ?? 'ESCALATORINTEGRATIONCODE123';
-    this.apiResourceId = options.apiResourceId ?? 29684099;
+    this.apiResourceId = options.apiResourceId ?? AT_API_RESOURCE;
     this.requireNoteTitles = options.requireNoteTitles ?? true;
     this.now = options.now ?? (() => new Date());
     this.seed();
@@ -84,27 +87,9 @@ export class FakeState {
       isActive: true,
     };
     this.resources.set(this.apiResourceId, me);
-    const people: [number, string, string, number][] = [
-      [29684001, 'Alice', 'Net', 29683001],
-      [29684002, 'Bob', 'Net', 29683001],
-      [29684003, 'Erin', 'Two', 29683002],
-      [29684004, 'Frank', 'Two', 29683002],
-      [29684005, 'Carol', 'Sec', 29683003],
-      [29684006, 'Dave', 'Sec', 29683003],
-      [29684007, 'Grace', 'Three', 29683003],
-      [29684008, 'Heidi', 'Three', 29683003],
-      [29684010, 'Tom', 'Tier-One', 29683001],
-    ];
-    for (const [id, first, last, role] of people) {
-      this.resources.set(id, {
-        id,
-        firstName: first,
-        lastName: last,
-        userName: `${first.toLowerCase()}.${last.toLowerCase()}`,
-        isActive: true,
-        defaultServiceDeskRoleID: role,
-      });
-      this.roles.set(id, [role]);
+    for (const { id, firstName, lastName, userName, roleID } of AT_RESOURCES) {
+      this.resources.set(id, { id, firstName, lastName, userName, isActive: true, defaultServiceDeskRoleID: roleID });
+      this.roles.set(id, [roleID]);
     }
     const company = fixture<{ item: Json }>('company.json').item;
     this.companies.set(company.id as number, company);

@@ -31,11 +31,11 @@ export interface RouteCtx {
 
 export const errors = (status: number, ...messages: string[]): Reply => ({ status, body: { errors: messages } });
 const notFound = (): Reply => ({ status: 404, body: { errors: ['The requested resource was not found.'] } });
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s) : undefined);
+export const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const num = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s) : undefined);
 
 /** Canonical (camelCase) names of a model's properties by lower-cased name. */
-function canonical(model: string): Map<string, string> {
+export function canonical(model: string): Map<string, string> {
   return new Map(Object.keys(vendorModel(model).properties ?? {}).map((k) => [k.toLowerCase(), k]));
 }
 const ticketProps = canonical('TicketModel');
@@ -52,7 +52,7 @@ const READ_ONLY = new Set([
 ]);
 
 /** Case-insensitive body → canonical names; unknown names give Autotask's 500. */
-function canonicalBody(
+export function canonicalBody(
   body: Json,
   props: Map<string, string>,
 ): { ok: true; value: Json } | { ok: false; reply: Reply } {

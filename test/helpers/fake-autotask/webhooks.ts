@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
-import { vendorModel } from '../vendor-schemas/autotask.js';
-
 import { readQuery, runQuery } from './query.js';
-import { errors } from './tickets.js';
+import { canonical, canonicalBody, errors, isObj, num } from './tickets.js';
 import type { FakeRequest, Reply, RouteCtx } from './tickets.js';
 import type { Json } from './state.js';
 
@@ -12,20 +10,8 @@ import type { Json } from './state.js';
  * UdfFields) row exists, `ownerResourceID`/`webhookGUID` set by the server, child PATCH only on the collection with
  * `id` in the body (405 on an individual child URL). The secret is never shown back (GET answers `secretKey: null`).
  */
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s) : undefined);
-const props = new Map(Object.keys(vendorModel('TicketWebhookModel').properties ?? {}).map((k) => [k.toLowerCase(), k]));
+const props = canonical('TicketWebhookModel');
 const SERVER_OWNED = new Set(['id', 'isready', 'ownerresourceid', 'webhookguid']);
-
-function canonical(body: Json): { ok: true; value: Json } | { ok: false; reply: Reply } {
-  const out: Json = {};
-  for (const [k, v] of Object.entries(body)) {
-    const name = props.get(k.toLowerCase());
-    if (!name) return { ok: false, reply: errors(500, `Unable to find ${k} in the Entity.`) };
-    out[name] = v;
-  }
-  return { ok: true, value: out };
-}
 
 /** Drops the fields the server owns (id, isReady, ownerResourceID, webhookGUID): writes to them are ignored. */
 const writable = (w: Json): Json =>
@@ -51,7 +37,7 @@ function view(ctx: RouteCtx, w: Json): Json {
 
 function create(ctx: RouteCtx, body: unknown): Reply {
   if (!isObj(body)) return errors(500, 'The request body is not a valid entity.');
-  const parsed = canonical(body);
+  const parsed = canonicalBody(body, props);
   if (!parsed.ok) return parsed.reply;
   const w = writable(parsed.value);
   const invalid = validate(w);
@@ -77,7 +63,7 @@ function create(ctx: RouteCtx, body: unknown): Reply {
 
 function update(ctx: RouteCtx, body: unknown): Reply {
   if (!isObj(body)) return errors(500, 'The request body is not a valid entity.');
-  const parsed = canonical(body);
+  const parsed = canonicalBody(body, props);
   if (!parsed.ok) return parsed.reply;
   const existing = typeof parsed.value.id === 'number' ? ctx.state.webhooks.get(parsed.value.id) : undefined;
   if (!existing) return errors(500, 'An existing webhook id is required.');
