@@ -4,6 +4,7 @@ import { ingestEvent } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrained } from '../helpers/wait.js';
 import { addOverdueTickets } from '../helpers/test-psa.js';
 
+import { terminate } from './fixtures/child.js';
 import { useChildSuite } from './fixtures/child-suite.js';
 
 const suite = useChildSuite();
@@ -25,8 +26,7 @@ describe('SIGTERM with jobs in flight (a real child process)', () => {
     await waitFor(() => suite.fake.count('GET', '/tickets/s') >= 2, 20_000, 20);
     const inFlight = new Set(suite.fake.calls.filter((c) => c.method === 'GET').map((c) => c.path.split('/')[2]!));
     const t0 = Date.now();
-    child.proc.kill('SIGTERM');
-    const { code } = await child.exited;
+    const { code } = await terminate(child);
     expect(code).toBe(0);
     expect(Date.now() - t0).toBeLessThan(20_000);
     // Evaluations that had started when the signal came were finished, not abandoned.

@@ -4,6 +4,7 @@ import { INSTANCE } from '../helpers/test-pipeline.js';
 import { waitFor, waitForDrainedAt } from '../helpers/wait.js';
 import { addOverdueTickets } from '../helpers/test-psa.js';
 
+import { terminate } from './fixtures/child.js';
 import { useChildSuite } from './fixtures/child-suite.js';
 import { PsaProxy } from './fixtures/psa-proxy.js';
 import { readyz, sendWebhook } from './fixtures/service.js';
@@ -58,7 +59,6 @@ describe('kill -9 of a service process with several write-backs in flight', () =
       expect(fake.count('POST', `/tickets/${id}/notes`), id).toBe(1);
       expect(fake.tickets.get(id)!.notes, id).toHaveLength(1);
     }
-    second.proc.kill('SIGTERM');
-    expect((await second.exited).code).toBe(0);
+    expect((await terminate(second)).code).toBe(0);
   }, 90_000);
 });
