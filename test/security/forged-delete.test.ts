@@ -63,11 +63,15 @@ describe('delete events are confirmed with the PSA before state is removed', () 
     t1Ticket(h.fake, id, 1); // 1 h in T1: a check is scheduled for the 2-hour mark
     expect((await deliver(h, h.fake.callbackBody(id), id)).status).toBe(202);
     await waitFor(() => stored(id), 10_000);
+    // The record is written before the check is scheduled: read the schedule once the evaluation has finished.
+    await waitForDrained(h.service.running, 30_000, 'the first evaluation to finish');
     expect(await h.client.zscore('esc:schedule', `acme-cw\n${id}`)).not.toBeNull();
 
     h.fake.tickets.delete(id);
     expect((await deliver(h, h.fake.callbackBody(id, { action: 'deleted' }), id)).status).toBe(202);
     await waitFor(async () => (await h.client.exists(`esc:t:acme-cw:${id}`)) === 0, 10_000);
+    // The record goes first, the scheduled check right after it: read the schedule once the delete has finished.
+    await waitForDrained(h.service.running, 30_000, 'the delete to be fully processed');
     expect(await h.client.zscore('esc:schedule', `acme-cw\n${id}`)).toBeNull();
     const entries = await Promise.all(
       (await h.client.zrange(`esc:audit:ix:t:acme-cw:${id}`, 0, -1)).map((a) => h.client.get(`esc:audit:e:${a}`)),
@@ -85,6 +89,8 @@ describe('delete events are confirmed with the PSA before state is removed', () 
     t._info = { ...(t._info as Record<string, unknown>), lastUpdated: h.fake.stamp(), updatedBy: 'jsmith' };
     expect((await deliver(h, h.fake.callbackBody(id, { action: 'deleted' }), id)).status).toBe(202);
     await waitFor(async () => (await h.client.exists(`esc:t:acme-cw:${id}`)) === 0, 10_000);
+    // The record goes first, the scheduled check right after it: read the schedule once the delete has finished.
+    await waitForDrained(h.service.running, 30_000, 'the delete to be fully processed');
     expect(await h.client.zscore('esc:schedule', `acme-cw\n${id}`)).toBeNull();
   });
   it("a delete absorbed into an update job already waiting (no `deleted` flag) for a merged ticket: the PSA's merged flag removes the state, nothing written", async () => {
