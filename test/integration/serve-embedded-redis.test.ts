@@ -43,6 +43,22 @@ function descendants(root: number): number[] {
   return children.flatMap((c) => [c, ...descendants(c)]);
 }
 
+/** Starts an embedded Redis as `serve` does, with PATH set to `path` (unset when undefined) meanwhile; it must answer. */
+async function startWithPath(path: string | undefined): Promise<void> {
+  const saved = process.env.PATH;
+  if (path === undefined) delete process.env.PATH;
+  else process.env.PATH = path;
+  try {
+    const r = await startEmbeddedRedis({ dataDir: dataDir(), log: quietLog() });
+    started.push(r);
+    const client = new Redis(r.url);
+    expect(await client.ping()).toBe('PONG');
+    client.disconnect();
+  } finally {
+    process.env.PATH = saved;
+  }
+}
+
 afterEach(async () => {
   await Promise.all(started.splice(0).map((r) => r.stop()));
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -138,17 +154,7 @@ describe('embedded redis-server', () => {
     // Like util-linux 2.32's setpriv: any --pdeathsig is an unrecognized option (exit 1); it would run nothing else.
     writeFileSync(join(bin, 'setpriv'), '#!/bin/sh\necho "setpriv: unrecognized option \'--pdeathsig\'" >&2\nexit 1\n');
     chmodSync(join(bin, 'setpriv'), 0o755);
-    const path = process.env.PATH;
-    process.env.PATH = `${bin}:${path ?? ''}`;
-    try {
-      const r = await startEmbeddedRedis({ dataDir: dataDir(), log: quietLog() });
-      started.push(r);
-      const client = new Redis(r.url);
-      expect(await client.ping()).toBe('PONG');
-      client.disconnect();
-    } finally {
-      process.env.PATH = path;
-    }
+    await startWithPath(`${bin}:${process.env.PATH ?? ''}`);
   });
 
   it.runIf(process.platform === 'linux')(
@@ -162,18 +168,8 @@ describe('embedded redis-server', () => {
         `#!/bin/sh\ntrap '' TERM\ni=0\nwhile [ $i -lt 12 ]; do sleep 1; i=$((i+1)); done\necho survived > '${join(bin, 'survived')}'\nexit 1\n`,
       );
       chmodSync(join(bin, 'setpriv'), 0o755);
-      const path = process.env.PATH;
-      process.env.PATH = `${bin}:${path ?? ''}`;
-      try {
-        const r = await startEmbeddedRedis({ dataDir: dataDir(), log: quietLog() });
-        started.push(r);
-        expect(existsSync(join(bin, 'survived')), 'the probe waited for a setpriv that ignored SIGTERM').toBe(false);
-        const client = new Redis(r.url);
-        expect(await client.ping()).toBe('PONG');
-        client.disconnect();
-      } finally {
-        process.env.PATH = path;
-      }
+      await startWithPath(`${bin}:${process.env.PATH ?? ''}`);
+      expect(existsSync(join(bin, 'survived')), 'the probe waited for a setpriv that ignored SIGTERM').toBe(false);
     },
     60_000,
   );
@@ -181,17 +177,7 @@ describe('embedded redis-server', () => {
   it.runIf(process.platform === 'linux' && existsSync('/usr/bin/redis-server'))(
     'without PATH (env -i, a bare supervisor) redis-server is found where spawn looks then: /usr/bin, /bin',
     async () => {
-      const path = process.env.PATH;
-      delete process.env.PATH;
-      try {
-        const r = await startEmbeddedRedis({ dataDir: dataDir(), log: quietLog() });
-        started.push(r);
-        const client = new Redis(r.url);
-        expect(await client.ping()).toBe('PONG');
-        client.disconnect();
-      } finally {
-        process.env.PATH = path;
-      }
+      await startWithPath(undefined);
     },
   );
 

@@ -71,6 +71,15 @@ const pagedHalo = (all: Action[]) => (q: Query) => {
   };
 };
 
+/** `GET /api/Tickets/4242` answered (an open P2 in the Service Desk team), then the connector's `fetchTicket`. */
+function fetchTicket4242() {
+  nock(ORIGIN)
+    .get('/api/Tickets/4242')
+    .query(true)
+    .reply(200, { id: 4242, team: 'Service Desk', status_name: 'Open', priority_name: 'P2' });
+  return halo.fetchTicket(context(), '4242');
+}
+
 /** Token, `/Agent/me`, and `GET /api/Actions` answered by `answer`; returns the recorded action queries and note POSTs. */
 function mockHalo(answer: (q: Query) => unknown, opts: { postStatus?: number } = {}) {
   const gets: Query[] = [];
@@ -141,11 +150,7 @@ describe('Halo marker scan pages through every action', () => {
     const all = longTicket();
     all.push({ ...worklog(251), note: 'customer called back', datetime: '2026-11-23T16:00:00' });
     mockHalo(pagedHalo(all));
-    nock(ORIGIN)
-      .get('/api/Tickets/4242')
-      .query(true)
-      .reply(200, { id: 4242, team: 'Service Desk', status_name: 'Open', priority_name: 'P2' });
-    const res = await halo.fetchTicket(context(), '4242');
+    const res = await fetchTicket4242();
     if (!res.ok) throw res.error;
     expect(res.value.notes).toHaveLength(251);
   });
@@ -170,11 +175,7 @@ describe('a ticket longer than the page cap fails loudly', () => {
     // 50 pages, then page 51: not empty, so there are more than 5,000.
     expect(gets).toHaveLength(51);
 
-    nock(ORIGIN)
-      .get('/api/Tickets/4242')
-      .query(true)
-      .reply(200, { id: 4242, status_name: 'Open', priority_name: 'P2' });
-    const res = await halo.fetchTicket(context(), '4242');
+    const res = await fetchTicket4242();
     expect(res.ok).toBe(false);
     if (!res.ok) expect(res.error.code).toBe('invalid_response');
   });
@@ -184,11 +185,7 @@ describe('a ticket of exactly the page cap', () => {
   it('5,000 actions (50 full pages, record_count 5000) → read in full: page 51 answers empty, no error', async () => {
     const all = Array.from({ length: 5_000 }, (_, i) => worklog(i + 1));
     const { gets } = mockHalo(pagedHalo(all));
-    nock(ORIGIN)
-      .get('/api/Tickets/4242')
-      .query(true)
-      .reply(200, { id: 4242, status_name: 'Open', priority_name: 'P2' });
-    const res = await halo.fetchTicket(context(), '4242');
+    const res = await fetchTicket4242();
     if (!res.ok) throw res.error;
     expect(res.value.notes).toHaveLength(5_000);
     expect(gets).toHaveLength(51);
@@ -216,11 +213,7 @@ describe('a Halo that ignores paging', () => {
   it('a bare array of exactly one page, repeated for page 2 → stops after page 2, no duplicates', async () => {
     const all = Array.from({ length: 100 }, (_, i) => (i === 99 ? ours(100) : worklog(i + 1)));
     const { gets } = mockHalo(() => all);
-    nock(ORIGIN)
-      .get('/api/Tickets/4242')
-      .query(true)
-      .reply(200, { id: 4242, status_name: 'Open', priority_name: 'P2' });
-    const res = await halo.fetchTicket(context(), '4242');
+    const res = await fetchTicket4242();
     if (!res.ok) throw res.error;
     expect(res.value.notes).toHaveLength(100);
     expect(gets.map((q) => q.page_no)).toEqual(['1', '2']);
@@ -298,11 +291,7 @@ describe('a record_count that undercounts never ends the marker scan early', () 
       const actions = all.slice((page - 1) * 100, page * 100);
       return { page_no: page, page_size: 100, record_count: actions.length, actions };
     });
-    nock(ORIGIN)
-      .get('/api/Tickets/4242')
-      .query(true)
-      .reply(200, { id: 4242, status_name: 'Open', priority_name: 'P2' });
-    const res = await halo.fetchTicket(context(), '4242');
+    const res = await fetchTicket4242();
     if (!res.ok) throw res.error;
     expect(res.value.notes).toHaveLength(250);
     expect(gets.map((q) => q.page_no)).toEqual(['1', '2', '3']);
@@ -311,11 +300,7 @@ describe('a record_count that undercounts never ends the marker scan early', () 
   it('exactly 200 actions with a correct record_count → one more request, answered empty, ends the read', async () => {
     const all = Array.from({ length: 200 }, (_, i) => worklog(i + 1));
     const { gets } = mockHalo(pagedHalo(all));
-    nock(ORIGIN)
-      .get('/api/Tickets/4242')
-      .query(true)
-      .reply(200, { id: 4242, status_name: 'Open', priority_name: 'P2' });
-    const res = await halo.fetchTicket(context(), '4242');
+    const res = await fetchTicket4242();
     if (!res.ok) throw res.error;
     expect(res.value.notes).toHaveLength(200);
     expect(gets.map((q) => q.page_no)).toEqual(['1', '2', '3']);
