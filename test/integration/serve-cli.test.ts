@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,30 @@ function tempDir(): string {
   return d;
 }
 
+const spawned: ChildProcess[] = [];
+
+/**
+ * `tsx src/cli/index.ts serve …` in its own process group, so that a test failing before it stops the service can
+ * still take the whole group down (wrapper, service, esbuild) instead of leaving a server running.
+ */
+function serve(args: string[], options: SpawnOptions) {
+  const child = spawn(tsx, [cli, 'serve', ...args], { ...options, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  spawned.push(child);
+  return child as ChildProcess & {
+    stdout: NonNullable<ChildProcess['stdout']>;
+    stderr: NonNullable<ChildProcess['stderr']>;
+  };
+}
+
 afterAll(() => {
+  for (const c of spawned) {
+    if (c.exitCode !== null || c.signalCode !== null || c.pid === undefined) continue;
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -33,11 +57,7 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 describe('psa-escalator serve (child process)', () => {
   it('starts with no Redis configured (embedded) and the built-in config, is ready, and stops cleanly on SIGTERM', async () => {
     const cwd = tempDir();
-    const child = spawn(tsx, [cli, 'serve'], {
-      cwd,
-      env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(cwd, 'data') }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = serve([], { cwd, env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(cwd, 'data') }) });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -79,11 +99,7 @@ describe('psa-escalator serve (child process)', () => {
     const bin = tempDir();
     symlinkSync(process.execPath, join(bin, 'node'));
     const cwd = tempDir();
-    const child = spawn(tsx, [cli, 'serve'], {
-      cwd,
-      env: cleanEnv({ PATH: bin, PORT: '0', DATA_DIR: join(cwd, 'data') }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = serve([], { cwd, env: cleanEnv({ PATH: bin, PORT: '0', DATA_DIR: join(cwd, 'data') }) });
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
@@ -95,11 +111,7 @@ describe('psa-escalator serve (child process)', () => {
   }, 60_000);
 
   it('a bad --role is a usage error', async () => {
-    const child = spawn(tsx, [cli, 'serve', '--role', 'both'], {
-      cwd: tempDir(),
-      env: cleanEnv({}),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = serve(['--role', 'both'], { cwd: tempDir(), env: cleanEnv({}) });
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
