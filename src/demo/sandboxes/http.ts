@@ -27,22 +27,34 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Starts `handler` on 127.0.0.1 (a free port unless `port`). */
-export async function listen(handler: (req: SandboxRequest) => Reply | Promise<Reply>, port = 0): Promise<Listening> {
-  const server: Server = createServer((req, res) => void serve(req, res, handler));
+/**
+ * Serves `handle` (raw Node request and response) on 127.0.0.1, at a free port unless `port`: the loopback server of
+ * every sandbox here and of the tests' fake PSAs. `close()` drops open connections first (requests in flight
+ * included) unless `dropConnectionsOnClose` is false, then stops listening.
+ */
+export async function listenRaw(
+  handle: (req: IncomingMessage, res: ServerResponse) => unknown,
+  options: { port?: number; dropConnectionsOnClose?: boolean } = {},
+): Promise<Listening> {
+  const server: Server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     origin,
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
+        if (options.dropConnectionsOnClose ?? true) server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Starts `handler` on 127.0.0.1 (a free port unless `port`). */
+export function listen(handler: (req: SandboxRequest) => Reply | Promise<Reply>, port = 0): Promise<Listening> {
+  return listenRaw((req, res) => serve(req, res, handler), { port });
 }
 
 async function serve(
