@@ -23,8 +23,9 @@ import { compilePolicy } from '../engine/index.js';
 export type LineSource = (() => AsyncIterable<string>) & {
   /**
    * The same input as raw UTF-8 chunks of any size (a file source has it): batches are then cut at line ends and their
-   * bytes handed to the workers without a copy (transferred), so the main thread neither decodes nor clones lines.
-   * A chunk needs to stay valid only until the next one is asked for (a file source reuses one buffer).
+   * bytes handed to the workers (transferred, not cloned), so the main thread neither decodes nor clones lines.
+   * A chunk needs to stay valid only until the next one is asked for (a file source reuses one buffer): each batch
+   * is copied out of it once, into a buffer of its own that is then transferred.
    */
   bytes?: () => AsyncIterable<Uint8Array>;
 };
@@ -214,6 +215,8 @@ export async function* byteBatches(
     held.set(chunk, size);
     size += chunk.length;
     count += countLines(chunk);
+    // Ends with no whole line held, or with fewer than batchSize lines within maxBytes: nothing over the bound is
+    // left for after the last chunk.
     while (count > 0) {
       if (size > maxBytes) {
         // Whole lines up to maxBytes, or the first line alone when it is longer.
@@ -222,10 +225,6 @@ export async function* byteBatches(
       } else if (count >= batchSize) yield take(held.lastIndexOf(10, size - 1) + 1, true);
       else break;
     }
-  }
-  while (size > maxBytes && count > 0) {
-    const within = held.lastIndexOf(10, maxBytes - 1);
-    yield take((within >= 0 ? within : held.indexOf(10)) + 1);
   }
   // The last line without a final newline is a line too (as readline reads it).
   if (size > 0) {

@@ -241,7 +241,7 @@ export function applyDecision(record: TicketRecord, args: ApplyArgs): TicketReco
   for (const a of args.decision.actions) if (a.type === 'tag') newTags.push(a.tag);
   const applied = appliedIdsOf(record);
   const next: TicketRecord = { ...record }; // then assigned in this order: as the `{ ...record, … }` literal
-  next.fired = fired.length > MAX_FIRED ? fired.slice(-MAX_FIRED) : fired;
+  next.fired = lastOf(fired, MAX_FIRED);
   next.tags = newTags.length === 0 && record.tags.length === 0 ? [] : [...new Set([...record.tags, ...newTags])];
   next.lastDecision = args.decision;
   next.lastEvaluatedAt = at;
